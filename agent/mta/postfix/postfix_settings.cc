@@ -1,0 +1,161 @@
+#include "agent/mta/postfix/postfix_settings.h"
+
+#include <algorithm>
+#include <charconv>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
+#include "common/cidr.h"
+
+namespace relayguard::agent::postfix {
+namespace {
+
+constexpr std::string_view kRelayRules[] = {"permit_mynetworks", "permit_sasl_authenticated",
+                                            "reject_unauth_destination"};
+
+bool ParseInt(std::string_view text, int& out) {
+  if (text.empty()) return false;
+  auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), out);
+  return ec == std::errc() && ptr == text.data() + text.size();
+}
+
+// "[2001:db8::]/32" -> "2001:db8::/32"; other tokens unchanged.
+std::string Unbracket(std::string_view token) {
+  if (token.size() > 1 && token.front() == '[') {
+    size_t close = token.find(']');
+    if (close != std::string_view::npos) {
+      return absl::StrCat(token.substr(1, close - 1), token.substr(close + 1));
+    }
+  }
+  return std::string(token);
+}
+
+// An entry of mynetworks that is meant as an address (not a hostname, /file or type:table).
+bool LooksLikeAddress(std::string_view token) {
+  if (token.empty()) return false;
+  if (token.front() == '[') return true;
+  if (token.find(':') != std::string_view::npos) {
+    return token.find_first_not_of("0123456789abcdefABCDEF:./") == std::string_view::npos;
+  }
+  return token.find_first_not_of("0123456789./") == std::string_view::npos;
+}
+
+std::string CanonicalNetwork(std::string_view token) {
+  auto cidr = ParseCidr(Unbracket(token));
+  return cidr.ok() ? cidr->ToString() : std::string(token);
+}
+
+std::string JoinRules(const std::vector<std::string>& rules) { return absl::StrJoin(rules, ", "); }
+
+}  // namespace
+
+absl::StatusOr<PostfixVersion> ParsePostfixVersion(std::string_view text) {
+  std::string_view t = absl::StripAsciiWhitespace(text);
+  std::vector<std::string_view> parts = absl::StrSplit(t.substr(0, t.find('-')), '.');
+  PostfixVersion v;
+  if (parts.size() < 2 || !ParseInt(parts[0], v.major) || !ParseInt(parts[1], v.minor) ||
+      (parts.size() > 2 && !ParseInt(parts[2], v.patch))) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("cannot parse Postfix version \"", text, "\" (expected like 3.7.11)"));
+  }
+  return v;
+}
+
+std::vector<std::string> SplitPostfixList(std::string_view value) {
+  return absl::StrSplit(value, absl::ByAnyChar(", \t\r\n"), absl::SkipEmpty());
+}
+
+std::string PostfixNetwork(const Cidr& cidr) {
+  if (cidr.address.family == IpFamily::kV4) return cidr.ToString();
+  return absl::StrCat("[", cidr.address.ToString(), "]/", cidr.prefix_length);
+}
+
+std::vector<DesiredSetting> DesiredSettings(const Policy& policy, const PostfixVersion& version,
+                                            std::string_view current_recipient) {
+  std::vector<DesiredSetting> out;
+  std::vector<std::string> networks;
+  for (const Cidr& c : policy.trusted_networks) networks.push_back(PostfixNetwork(c));
+  out.push_back({"mynetworks", absl::StrJoin(networks, ", "), Compare::kNetworks});
+
+  std::vector<std::string> rules;
+  for (std::string_view r : kRelayRules) {
+    if (policy.require_auth && r == "permit_mynetworks") continue;
+    rules.emplace_back(r);
+  }
+  if (version.HasRelayRestrictions()) {
+    out.push_back({"smtpd_relay_restrictions", JoinRules(rules), Compare::kList});
+  } else {
+    // Keep the admin's other recipient rules after ours; drop a bare "permit" and our own rules
+    // (they are re-added first) so the list cannot be made open again by an earlier entry.
+    for (const std::string& r : SplitPostfixList(current_recipient)) {
+      bool ours = std::find(std::begin(kRelayRules), std::end(kRelayRules), r) !=
+                  std::end(kRelayRules);
+      if (!ours && r != "permit") rules.push_back(r);
+    }
+    out.push_back({"smtpd_recipient_restrictions", JoinRules(rules), Compare::kList});
+  }
+  if (!policy.relay_domains.empty()) {
+    out.push_back({"relay_domains", absl::StrJoin(policy.relay_domains, ", "), Compare::kList});
+  }
+  if (policy.require_auth) out.push_back({"smtpd_sasl_auth_enable", "yes", Compare::kExact});
+  if (policy.tls) {
+    out.push_back({"smtpd_tls_security_level", TlsLevelName(*policy.tls), Compare::kExact});
+  }
+  return out;
+}
+
+bool SettingHolds(const DesiredSetting& desired, std::string_view current) {
+  switch (desired.compare) {
+    case Compare::kExact:
+      return absl::StripAsciiWhitespace(current) == desired.value;
+    case Compare::kList:
+      return SplitPostfixList(current) == SplitPostfixList(desired.value);
+    case Compare::kNetworks: {
+      std::vector<std::string> a = SplitPostfixList(current);
+      std::vector<std::string> b = SplitPostfixList(desired.value);
+      if (a.size() != b.size()) return false;
+      for (size_t i = 0; i < a.size(); ++i) {
+        if (CanonicalNetwork(a[i]) != CanonicalNetwork(b[i])) return false;
+      }
+      return true;
+    }
+  }
+  return false;
+}
+
+absl::Status CheckRelaySafety(const std::map<std::string, std::string>& effective) {
+  static constexpr std::string_view kBlocking[] = {"reject_unauth_destination",
+                                                   "defer_unauth_destination", "reject", "defer"};
+  bool blocked = false;
+  for (const char* name : {"smtpd_relay_restrictions", "smtpd_recipient_restrictions"}) {
+    auto it = effective.find(name);
+    if (it == effective.end()) continue;
+    for (const std::string& rule : SplitPostfixList(it->second)) {
+      if (std::find(std::begin(kBlocking), std::end(kBlocking), rule) != std::end(kBlocking)) {
+        blocked = true;
+      }
+    }
+  }
+  if (!blocked) {
+    return absl::FailedPreconditionError(
+        "neither smtpd_relay_restrictions nor smtpd_recipient_restrictions contains "
+        "reject_unauth_destination, defer_unauth_destination, reject or defer: Postfix's smtpd "
+        "would refuse every client");
+  }
+  auto it = effective.find("mynetworks");
+  if (it != effective.end()) {
+    for (const std::string& token : SplitPostfixList(it->second)) {
+      if (!LooksLikeAddress(token)) continue;
+      auto cidr = ParseCidr(Unbracket(token));
+      if (!cidr.ok()) {
+        return absl::FailedPreconditionError(absl::StrCat(
+            "mynetworks entry \"", token, "\" is not a valid network: ", cidr.status().message()));
+      }
+    }
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace relayguard::agent::postfix
