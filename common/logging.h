@@ -5,7 +5,16 @@
 #include <memory>
 #include <string>
 
+#include "absl/strings/string_view.h"
 #include "spdlog/spdlog.h"
+
+// Debian's abseil has its own string_view (not std::string_view): let fmt/spdlog print it.
+template <>
+struct fmt::formatter<absl::string_view> : fmt::formatter<fmt::string_view> {
+  auto format(absl::string_view s, fmt::format_context& ctx) const {
+    return fmt::formatter<fmt::string_view>::format(fmt::string_view(s.data(), s.size()), ctx);
+  }
+};
 
 namespace relayguard {
 

@@ -1,1 +1,336 @@
-// placeholder: filled in by the issue-2 work
+#include "agent/apply/apply_transaction.h"
+
+#include "agent/apply/phase_timer.h"
+
+#include <unistd.h>
+
+#include <set>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_replace.h"
+#include "common/logging.h"
+#include "common/status_macros.h"
+
+namespace relayguard::agent {
+namespace {
+
+constexpr std::chrono::milliseconds kPollInterval{200};
+
+// Commit trailers are one line each.
+std::string OneLine(absl::string_view text) {
+  return absl::StrReplaceAll(text, {{"\r", " "}, {"\n", "; "}});
+}
+
+// Why a probe did not come out as wanted: the first test whose verdict differs, with its replies.
+std::string ProbeDetail(const ProbeReport& report, ProbeVerdict wanted) {
+  for (const RelayTestResult& test : report.tests) {
+    if (test.verdict == wanted) continue;
+    std::string last = test.exchanges.empty()
+                           ? ""
+                           : absl::StrCat(" (last: ", test.exchanges.back().command, " -> ",
+                                          OneLine(test.exchanges.back().reply), ")");
+    return absl::StrCat(test.test.name, ": ", ProbeVerdictName(test.verdict), ", ", test.detail,
+                        last);
+  }
+  return "no test ran";
+}
+
+}  // namespace
+
+const char* OutcomeName(Outcome outcome) {
+  switch (outcome) {
+    case Outcome::kApplied: return "applied";
+    case Outcome::kUnchanged: return "unchanged";
+    case Outcome::kDryRun: return "dry-run";
+    case Outcome::kRefused: return "refused";
+    case Outcome::kRolledBack: return "rolled-back";
+    case Outcome::kRestored: return "restored";
+    case Outcome::kRollbackFailed: return "rollback-failed";
+  }
+  return "unknown";
+}
+
+std::string DiffFiles(const std::vector<FileSnapshot>& before, const FileContents& after) {
+  std::map<std::string, std::string> old_text;
+  for (const FileSnapshot& f : before) old_text[f.path] = f.present ? f.contents : "";
+  std::string diff;
+  for (const auto& [path, text] : after) {
+    absl::StrAppend(&diff, UnifiedDiff(path, old_text[path], text));
+  }
+  return diff;
+}
+
+ProbeOptions ApplyTransaction::Options(const ProbeSettings& probe, const IpAddress& source) const {
+  ProbeOptions options;
+  options.source = source;
+  options.helo_name = probe.helo_name;
+  options.timeout = probe.timeout;
+  return options;
+}
+
+void ApplyTransaction::Fail(TransactionReport& report, absl::string_view phase,
+                            const absl::Status& status) {
+  report.failed_phase = std::string(phase);
+  report.error = std::string(status.message());
+  Logger("agent.apply")->error("{} failed in phase {}: {}", report.action, phase, report.error);
+}
+
+absl::StatusOr<std::vector<FileSnapshot>> ApplyTransaction::ReadManagedFiles() {
+  std::vector<FileSnapshot> files;
+  for (const std::string& path : d_.driver.ManagedFiles()) {
+    FileSnapshot snap;
+    snap.path = path;
+    absl::StatusOr<FileInfo> info = d_.fs.Stat(path);
+    if (absl::IsNotFound(info.status())) {
+      return absl::NotFoundError(
+          absl::StrCat(d_.driver.Kind(), " config file ", path, " does not exist"));
+    }
+    if (!info.ok()) return info.status();
+    if (!info->is_regular) {
+      return absl::FailedPreconditionError(absl::StrCat(path, " is not a regular file"));
+    }
+    snap.info = *info;
+    ASSIGN_OR_RETURN(snap.contents, d_.fs.ReadFile(path));
+    files.push_back(std::move(snap));
+  }
+  return files;
+}
+
+absl::Status ApplyTransaction::Preflight(TransactionReport& report) {
+  report.mta = d_.driver.Kind();
+  ASSIGN_OR_RETURN(report.mta_version, d_.driver.Version());
+  std::set<std::string> dirs;
+  for (const std::string& path : d_.driver.ManagedFiles()) {
+    dirs.insert(path.substr(0, path.rfind('/')));
+  }
+  for (const std::string& dir : dirs) RETURN_IF_ERROR(d_.fs.CheckWritableDir(dir));
+  ASSIGN_OR_RETURN(SmtpEndpoint endpoint, d_.driver.Endpoint());
+  report.endpoint = endpoint.ToString();
+  return absl::OkStatus();
+}
+
+absl::Status ApplyTransaction::WriteFiles(const std::vector<FileSnapshot>& files) {
+  for (const FileSnapshot& f : files) {
+    if (!f.present) {
+      RETURN_IF_ERROR(d_.fs.RemoveFile(f.path));
+      continue;
+    }
+    absl::StatusOr<std::string> now = d_.fs.ReadFile(f.path);
+    absl::StatusOr<FileInfo> info = d_.fs.Stat(f.path);
+    if (now.ok() && info.ok() && *now == f.contents && info->mode == f.info.mode &&
+        info->uid == f.info.uid && info->gid == f.info.gid) {
+      continue;
+    }
+    RETURN_IF_ERROR(d_.fs.WriteFileAtomic(f.path, f.contents, f.info));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ApplyTransaction::VerifyClosed(const Policy& policy, TransactionReport& report) {
+  ASSIGN_OR_RETURN(SmtpEndpoint endpoint, d_.driver.Endpoint());
+  const ProbeSettings& probe = policy.probe;
+  std::vector<RelayTest> tests = BasicRelayTests(probe.sender, probe.foreign_recipient);
+  auto deadline = d_.clock.Now() + probe.settle_timeout;
+  // Right after a reload, smtpd processes of the old configuration may still take a
+  // connection or two, so poll until the new one answers or the settle time is over.
+  for (;;) {
+    report.untrusted_probe =
+        d_.checker.Probe(endpoint, tests, Options(probe, probe.untrusted_source));
+    if (report.untrusted_probe->verdict == ProbeVerdict::kRefused) break;
+    if (d_.clock.Now() >= deadline) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "relaying from untrusted ", probe.untrusted_source.ToString(), " to ",
+          endpoint.ToString(), " is still not refused after ", probe.settle_timeout.count(),
+          " ms: ", ProbeDetail(*report.untrusted_probe, ProbeVerdict::kRefused)));
+    }
+    d_.clock.SleepFor(kPollInterval);
+  }
+  if (!policy.require_auth) {
+    for (;;) {
+      report.trusted_probe =
+          d_.checker.Probe(endpoint, tests, Options(probe, probe.trusted_source));
+      if (report.trusted_probe->verdict == ProbeVerdict::kRelayAccepted) break;
+      if (report.trusted_probe->verdict == ProbeVerdict::kRefused ||
+          d_.clock.Now() >= deadline) {
+        return absl::FailedPreconditionError(absl::StrCat(
+            "smoke test: trusted ", probe.trusted_source.ToString(),
+            " can no longer relay, the policy would block legitimate mail: ",
+            ProbeDetail(*report.trusted_probe, ProbeVerdict::kRelayAccepted)));
+      }
+      d_.clock.SleepFor(kPollInterval);
+    }
+  }
+  ASSIGN_OR_RETURN(std::vector<SettingDrift> drift, d_.driver.CheckDrift(policy));
+  if (!drift.empty()) {
+    std::vector<std::string> parts;
+    for (const SettingDrift& s : drift) {
+      parts.push_back(absl::StrCat(s.setting, " is \"", s.effective, "\", want \"", s.desired, "\""));
+    }
+    return absl::FailedPreconditionError(absl::StrCat(
+        "effective settings differ from the policy after reload: ", absl::StrJoin(parts, "; ")));
+  }
+  return absl::OkStatus();
+}
+
+TransactionReport ApplyTransaction::Apply(const Policy& policy, bool dry_run) {
+  TransactionReport report;
+  report.action = "apply";
+  report.policy = policy.name;
+  report.version = policy.version;
+  auto log = Logger("agent.apply");
+
+  std::vector<FileSnapshot> before;
+  {
+    PhaseTimer timer(d_.clock, report, "preflight");
+    absl::Status s = Preflight(report);
+    absl::StatusOr<std::vector<FileSnapshot>> files =
+        s.ok() ? ReadManagedFiles() : absl::StatusOr<std::vector<FileSnapshot>>(s);
+    if (!files.ok()) {
+      Fail(report, "preflight", files.status());
+      return report;
+    }
+    before = std::move(*files);
+  }
+  if (!dry_run) {
+    if (absl::StatusOr<bool> running = d_.driver.IsRunning(); !running.ok() || !*running) {
+      Fail(report, "preflight", running.ok()
+          ? absl::FailedPreconditionError(absl::StrCat(
+                report.mta, " is not running for this configuration; start it first "
+                "(every change is verified on the running service)"))
+          : running.status());
+      return report;
+    }
+  }
+
+  FileContents current;
+  for (const FileSnapshot& f : before) current[f.path] = f.contents;
+  RenderedChange change;
+  {
+    PhaseTimer timer(d_.clock, report, "render");
+    absl::StatusOr<RenderedChange> rendered = d_.driver.Render(policy, current);
+    if (!rendered.ok()) {
+      Fail(report, "render", rendered.status());
+      return report;
+    }
+    change = std::move(*rendered);
+  }
+  report.changed_settings = change.changed_settings;
+  report.warnings = change.warnings;
+  report.diff = DiffFiles(before, change.new_contents);
+
+  if (report.diff.empty()) {
+    report.outcome = Outcome::kUnchanged;
+    if (!dry_run) {
+      // Nothing to write or reload; still say whether the relay is closed right now.
+      PhaseTimer timer(d_.clock, report, "verify");
+      Policy once = policy;
+      once.probe.settle_timeout = std::chrono::milliseconds(0);
+      if (absl::Status s = VerifyClosed(once, report); !s.ok()) {
+        report.error = absl::StrCat("the policy's settings are in place, but: ", s.message());
+      }
+    }
+    return report;
+  }
+  if (dry_run) {
+    report.outcome = Outcome::kDryRun;
+    return report;
+  }
+
+  {
+    PhaseTimer timer(d_.clock, report, "validate");
+    if (absl::Status s = d_.driver.ValidateStaged(change.new_contents, d_.stage_dir); !s.ok()) {
+      Fail(report, "validate", absl::Status(s.code(), absl::StrCat(s.message(),
+                                                                   " — nothing was changed")));
+      return report;
+    }
+  }
+
+  std::map<std::string, std::string> trailers = {
+      {"Action", "apply"}, {"Policy", policy.name}, {"Version", absl::StrCat(policy.version)},
+      {"Mta", absl::StrCat(report.mta, " ", report.mta_version)}};
+  {
+    PhaseTimer timer(d_.clock, report, "backup");
+    auto backup_trailers = trailers;
+    backup_trailers["Phase"] = "before";
+    absl::StatusOr<std::string> id = d_.store.Commit(
+        before, absl::StrCat("Backup before applying policy ", policy.name, " v", policy.version),
+        backup_trailers);
+    JournalEntry entry{"apply", "activate", id.ok() ? *id : "", policy.name, policy.version,
+                       change.needs_restart, getpid(), d_.clock.WallSeconds()};
+    absl::Status s = id.ok() ? d_.journal.Write(entry) : id.status();
+    if (!s.ok()) {
+      Fail(report, "backup", absl::Status(s.code(), absl::StrCat(s.message(),
+                                                                 " — nothing was changed")));
+      return report;
+    }
+    report.backup_commit = *id;
+  }
+  d_.fault_point("after-backup");
+  trailers["Backup"] = report.backup_commit;
+
+  auto fail_and_restore = [&](absl::string_view phase, const absl::Status& s) {
+    Fail(report, phase, s);
+    RestoreAfterFailure(before, change.needs_restart, policy.probe, report, trailers);
+    return report;
+  };
+  {
+    PhaseTimer timer(d_.clock, report, "activate");
+    std::vector<FileSnapshot> next = before;
+    for (FileSnapshot& f : next) f.contents = change.new_contents[f.path];
+    if (absl::Status s = WriteFiles(next); !s.ok()) return fail_and_restore("activate", s);
+  }
+  log->info("activated policy {} v{} ({})", policy.name, policy.version,
+            absl::StrJoin(change.changed_settings, ", "));
+  d_.fault_point("after-activate");
+  {
+    PhaseTimer timer(d_.clock, report, change.needs_restart ? "restart" : "reload");
+    JournalEntry entry{"apply", "reload", report.backup_commit, policy.name, policy.version,
+                       change.needs_restart, getpid(), d_.clock.WallSeconds()};
+    absl::Status s = d_.journal.Write(entry);
+    if (s.ok()) s = d_.driver.Reload(change.needs_restart);
+    if (!s.ok()) return fail_and_restore(change.needs_restart ? "restart" : "reload", s);
+    report.reloaded = true;
+    report.restarted = change.needs_restart;
+  }
+  d_.fault_point("after-reload");
+  {
+    PhaseTimer timer(d_.clock, report, "verify");
+    JournalEntry entry{"apply", "verify", report.backup_commit, policy.name, policy.version,
+                       change.needs_restart, getpid(), d_.clock.WallSeconds()};
+    absl::Status s = d_.journal.Write(entry);
+    if (s.ok()) s = VerifyClosed(policy, report);
+    if (!s.ok()) return fail_and_restore("verify", s);
+  }
+  {
+    PhaseTimer timer(d_.clock, report, "commit");
+    auto after_trailers = trailers;
+    after_trailers["Phase"] = "after";
+    after_trailers["Outcome"] = "applied";
+    after_trailers["Settings"] = absl::StrJoin(change.changed_settings, " ");
+    absl::StatusOr<std::vector<FileSnapshot>> after = ReadManagedFiles();
+    absl::StatusOr<std::string> id =
+        after.ok() ? d_.store.Commit(*after,
+                                     absl::StrCat("Applied policy ", policy.name, " v",
+                                                  policy.version, ": ",
+                                                  absl::StrJoin(change.changed_settings, ", ")),
+                                     after_trailers)
+                   : absl::StatusOr<std::string>(after.status());
+    if (id.ok()) {
+      report.result_commit = *id;
+    } else {
+      // The change is live and verified and the backup is safe; only the record is missing.
+      report.warnings.push_back(absl::StrCat("could not record the result commit: ",
+                                             id.status().message()));
+    }
+    if (absl::Status s = d_.journal.Clear(); !s.ok()) {
+      report.warnings.push_back(absl::StrCat("could not remove the journal: ", s.message()));
+    }
+  }
+  report.outcome = Outcome::kApplied;
+  log->info("policy {} v{} applied and verified on {}", policy.name, policy.version,
+            report.endpoint);
+  return report;
+}
+
+}  // namespace relayguard::agent

@@ -1,1 +1,305 @@
-// placeholder: filled in by the issue-2 work
+#include "agent/cli/agent_cli.h"
+
+#include <unistd.h>
+
+#include <cstdlib>
+#include <iostream>
+#include <map>
+#include <memory>
+#include <optional>
+#include <thread>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "agent/apply/apply_transaction.h"
+#include "agent/apply/state_lock.h"
+#include "agent/cli/report_output.h"
+#include "agent/mta/postfix/postfix_driver.h"
+#include "agent/os/process_runner.h"
+#include "agent/policy/policy_loader.h"
+#include "common/logging.h"
+#include "common/status_macros.h"
+
+namespace relayguard::agent {
+namespace {
+
+constexpr char kUsage[] = R"(usage: relayguard-agent [FLAGS] COMMAND [ARGS]
+
+commands:
+  apply --policy FILE [--dry-run]   make the policy hold, verify it, roll back on failure
+  rollback [--to COMMIT] [--policy FILE]
+                                    restore the files from before the last apply (or COMMIT)
+  history [--limit N]               backup commits, newest first
+  diff COMMIT                       what COMMIT changed
+  status [--policy FILE]            relay verdict from the untrusted address, compliance
+
+flags:
+  --mta postfix                     MTA kind (default postfix)
+  --mta-config-dir DIR              MTA configuration directory (default /etc/postfix)
+  --mta-bin-dir DIR                 where postconf and postfix live (default /usr/sbin)
+  --state-dir DIR                   backups, journal, lock (default /var/lib/relayguard)
+  --smtp HOST:PORT                  SMTP endpoint to probe (default: from master.cf)
+  --json                            machine-readable output
+  --log-level LEVEL                 debug, info, warn (default), error, off
+exit codes: 0 ok, 1 usage, 2 refused (nothing changed), 3 failed and rolled back,
+  4 not compliant, 5 restoring failed (the host needs attention)
+)";
+
+struct Flags {
+  std::string command;
+  std::vector<std::string> positional;
+  std::string mta = "postfix";
+  std::string config_dir = "/etc/postfix";
+  std::string bin_dir = "/usr/sbin";
+  std::string state_dir = "/var/lib/relayguard";
+  std::optional<std::string> smtp;
+  std::optional<std::string> policy;
+  std::optional<std::string> to;
+  bool dry_run = false;
+  bool json = false;
+  size_t limit = 50;
+  std::string log_level = "warn";
+};
+
+absl::StatusOr<Flags> ParseFlags(const std::vector<std::string>& args) {
+  Flags f;
+  std::map<std::string, std::string*> with_value = {
+      {"--mta", &f.mta}, {"--mta-config-dir", &f.config_dir}, {"--mta-bin-dir", &f.bin_dir},
+      {"--state-dir", &f.state_dir}, {"--log-level", &f.log_level}};
+  for (size_t i = 0; i < args.size(); ++i) {
+    const std::string& a = args[i];
+    auto need_value = [&]() -> absl::StatusOr<std::string> {
+      if (i + 1 >= args.size()) return absl::InvalidArgumentError(a + " needs a value");
+      return args[++i];
+    };
+    if (auto it = with_value.find(a); it != with_value.end()) {
+      ASSIGN_OR_RETURN(*it->second, need_value());
+    } else if (a == "--smtp") {
+      ASSIGN_OR_RETURN(f.smtp, need_value());
+    } else if (a == "--policy") {
+      ASSIGN_OR_RETURN(f.policy, need_value());
+    } else if (a == "--to") {
+      ASSIGN_OR_RETURN(f.to, need_value());
+    } else if (a == "--limit") {
+      ASSIGN_OR_RETURN(std::string v, need_value());
+      if (!absl::SimpleAtoi(v, &f.limit) || f.limit == 0) {
+        return absl::InvalidArgumentError("--limit needs a positive number, got \"" + v + "\"");
+      }
+    } else if (a == "--dry-run") {
+      f.dry_run = true;
+    } else if (a == "--json") {
+      f.json = true;
+    } else if (a == "-h" || a == "--help") {
+      f.command = "help";
+    } else if (a.rfind("--", 0) == 0) {
+      return absl::InvalidArgumentError("unknown flag " + a);
+    } else if (f.command.empty()) {
+      f.command = a;
+    } else {
+      f.positional.push_back(a);
+    }
+  }
+  static const char* kCommands[] = {"apply", "rollback", "history", "diff", "status", "help"};
+  if (f.command.empty()) return absl::InvalidArgumentError("no command given");
+  if (std::find(std::begin(kCommands), std::end(kCommands), f.command) == std::end(kCommands)) {
+    return absl::InvalidArgumentError("unknown command \"" + f.command + "\"");
+  }
+  if (f.mta != "postfix") {
+    return absl::InvalidArgumentError("--mta " + f.mta + " is not supported yet (postfix)");
+  }
+  if (f.command == "apply" && !f.policy) return absl::InvalidArgumentError("apply needs --policy FILE");
+  if (f.command == "diff" && f.positional.size() != 1) {
+    return absl::InvalidArgumentError("diff needs exactly one COMMIT");
+  }
+  if (f.command != "diff" && !f.positional.empty()) {
+    return absl::InvalidArgumentError("unexpected argument \"" + f.positional[0] + "\"");
+  }
+  for (std::string* dir : {&f.config_dir, &f.bin_dir, &f.state_dir}) {
+    if (dir->empty() || (*dir)[0] != '/') {
+      return absl::InvalidArgumentError("directories must be absolute paths, got \"" + *dir + "\"");
+    }
+    while (dir->size() > 1 && dir->back() == '/') dir->pop_back();
+  }
+  return f;
+}
+
+// Pauses at a named point when RELAYGUARD_TEST_PAUSE_AT says so, so tests can SIGKILL the agent
+// in a known phase.
+void TestPausePoint(absl::string_view point) {
+  const char* want = std::getenv("RELAYGUARD_TEST_PAUSE_AT");
+  if (want == nullptr || point != want) return;
+  std::cerr << "relayguard-agent: paused at " << point << " (pid " << getpid() << ")"
+            << std::endl;
+  std::this_thread::sleep_for(std::chrono::seconds(120));
+}
+
+// Everything the commands need, wired once.
+struct Agent {
+  Flags flags;
+  RealFileSystem fs;
+  RealProcessRunner runner;
+  RealRelayChecker checker;
+  RealClock clock;
+  std::unique_ptr<postfix::PostfixDriver> driver;
+  std::unique_ptr<GitBackupStore> store;
+  std::unique_ptr<Journal> journal;
+  std::unique_ptr<StateLock> lock;
+  std::unique_ptr<ApplyTransaction> transaction;
+};
+
+absl::Status Wire(Agent& a) {
+  const Flags& f = a.flags;
+  postfix::PostfixOptions options;
+  options.config_dir = f.config_dir;
+  options.postconf_path = f.bin_dir + "/postconf";
+  options.postfix_path = f.bin_dir + "/postfix";
+  if (f.smtp) {
+    absl::StatusOr<SmtpEndpoint> endpoint = ParseSmtpEndpoint(*f.smtp);
+    if (!endpoint.ok()) {
+      return absl::InvalidArgumentError(absl::StrCat("--smtp: ", endpoint.status().message()));
+    }
+    options.smtp_override = *endpoint;
+  }
+  a.driver = std::make_unique<postfix::PostfixDriver>(options, a.fs, a.runner);
+  if (absl::Status s = a.fs.MakeDirs(f.state_dir); !s.ok()) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("cannot create state dir ", f.state_dir, ": ", s.message()));
+  }
+  ASSIGN_OR_RETURN(a.lock, StateLock::Acquire(f.state_dir));
+  ASSIGN_OR_RETURN(a.store, GitBackupStore::Open(f.state_dir + "/backup"));
+  a.journal = std::make_unique<Journal>(a.fs, f.state_dir + "/journal");
+  a.transaction = std::make_unique<ApplyTransaction>(TransactionDeps{
+      *a.driver, a.fs, *a.store, *a.journal, a.checker, a.clock, f.state_dir + "/stage",
+      TestPausePoint});
+  return absl::OkStatus();
+}
+
+int ExitFor(const TransactionReport& r) {
+  switch (r.outcome) {
+    case Outcome::kApplied:
+    case Outcome::kDryRun:
+    case Outcome::kRestored:
+      return kExitOk;
+    case Outcome::kUnchanged:
+      return r.error.empty() || r.action != "apply" ? kExitOk : kExitNotCompliant;
+    case Outcome::kRefused:
+      return kExitRefused;
+    case Outcome::kRolledBack:
+      return kExitRolledBack;
+    case Outcome::kRollbackFailed:
+      return kExitRestoreFailed;
+  }
+  return kExitRestoreFailed;
+}
+
+int Print(const Agent& a, const TransactionReport& r, std::ostream& out) {
+  out << (a.flags.json ? JsonTransaction(r) : HumanTransaction(r));
+  return ExitFor(r);
+}
+
+int Status(Agent& a, const std::optional<Policy>& policy, std::ostream& out) {
+  StatusReport s;
+  s.mta = a.driver->Kind();
+  s.config_dir = a.flags.config_dir;
+  ProbeSettings probe = policy ? policy->probe : ProbeSettings{};
+  if (policy) {
+    s.policy = policy->name;
+    s.version = policy->version;
+  }
+  auto fail = [&](const absl::Status& st) {
+    s.error = std::string(st.message());
+    out << (a.flags.json ? JsonStatus(s) : HumanStatus(s));
+    return kExitRefused;
+  };
+  absl::StatusOr<std::string> version = a.driver->Version();
+  if (!version.ok()) return fail(version.status());
+  s.mta_version = *version;
+  absl::StatusOr<SmtpEndpoint> endpoint = a.driver->Endpoint();
+  if (!endpoint.ok()) return fail(endpoint.status());
+  s.endpoint = endpoint->ToString();
+  absl::StatusOr<bool> running = a.driver->IsRunning();
+  s.running = running.ok() && *running;
+  auto tests = BasicRelayTests(probe.sender, probe.foreign_recipient);
+  ProbeOptions options{probe.untrusted_source, probe.helo_name, probe.timeout};
+  s.untrusted_probe = a.checker.Probe(*endpoint, tests, options);
+  options.source = probe.trusted_source;
+  s.trusted_probe = a.checker.Probe(*endpoint, tests, options);
+  s.compliant = s.untrusted_probe->verdict == ProbeVerdict::kRefused;
+  if (policy) {
+    absl::StatusOr<std::vector<SettingDrift>> drift = a.driver->CheckDrift(*policy);
+    if (!drift.ok()) return fail(drift.status());
+    s.drift = *drift;
+    s.compliant = s.compliant && s.drift.empty();
+  }
+  if (auto history = a.store->History(1); history.ok() && !history->empty()) {
+    s.last_commit = history->front();
+  }
+  out << (a.flags.json ? JsonStatus(s) : HumanStatus(s));
+  return s.compliant ? kExitOk : kExitNotCompliant;
+}
+
+}  // namespace
+
+int RunAgentCli(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
+  absl::StatusOr<Flags> flags = ParseFlags(args);
+  if (!flags.ok()) {
+    err << "relayguard-agent: " << flags.status().message() << "\n\n" << kUsage;
+    return kExitUsage;
+  }
+  if (flags->command == "help") {
+    out << kUsage;
+    return kExitOk;
+  }
+  SetLogLevel(flags->log_level);
+  // Load the policy first: bad input is reported before anything else happens.
+  std::optional<Policy> policy;
+  if (flags->policy) {
+    absl::StatusOr<Policy> loaded = LoadPolicyFile(*flags->policy);
+    if (!loaded.ok()) {
+      err << "relayguard-agent: invalid policy: " << loaded.status().message()
+          << "\nnothing was changed\n";
+      return kExitRefused;
+    }
+    policy = *loaded;
+  }
+  Agent a;
+  a.flags = *flags;
+  if (absl::Status s = Wire(a); !s.ok()) {
+    err << "relayguard-agent: " << s.message() << "\nnothing was changed\n";
+    return kExitRefused;
+  }
+  ProbeSettings probe = policy ? policy->probe : ProbeSettings{};
+  // A journal means an earlier agent died mid-change: put its backup back before anything else.
+  if (std::optional<TransactionReport> recovered = a.transaction->RecoverInterrupted(probe)) {
+    err << HumanTransaction(*recovered);
+    if (recovered->outcome != Outcome::kRestored &&
+        (a.flags.command == "apply" || a.flags.command == "rollback")) {
+      err << "relayguard-agent: refusing to " << a.flags.command
+          << " until the interrupted change is recovered\n";
+      return kExitRestoreFailed;
+    }
+  }
+  const std::string& cmd = a.flags.command;
+  if (cmd == "apply") return Print(a, a.transaction->Apply(*policy, a.flags.dry_run), out);
+  if (cmd == "rollback") return Print(a, a.transaction->Rollback(a.flags.to, probe), out);
+  if (cmd == "status") return Status(a, policy, out);
+  if (cmd == "history") {
+    absl::StatusOr<std::vector<CommitInfo>> history = a.store->History(a.flags.limit);
+    if (!history.ok()) {
+      err << "relayguard-agent: " << history.status().message() << "\n";
+      return kExitRefused;
+    }
+    out << (a.flags.json ? JsonHistory(*history) : HumanHistory(*history));
+    return kExitOk;
+  }
+  // diff
+  absl::StatusOr<std::string> diff = a.store->DiffWithParent(a.flags.positional[0]);
+  if (!diff.ok()) {
+    err << "relayguard-agent: " << diff.status().message() << "\n";
+    return kExitRefused;
+  }
+  out << *diff;
+  return kExitOk;
+}
+
+}  // namespace relayguard::agent

@@ -15,12 +15,12 @@ namespace relayguard::agent::postfix {
 namespace {
 
 // Parameters that Postfix reads only at start: changing one needs a restart, not a reload.
-constexpr std::string_view kRestartParameters[] = {"inet_interfaces", "inet_protocols"};
+constexpr absl::string_view kRestartParameters[] = {"inet_interfaces", "inet_protocols"};
 
 // The first few lines of a tool's diagnostics, for error messages.
 std::string Diagnostics(const ProcessResult& r) {
   std::string text = r.stderr_text.empty() ? r.stdout_text : r.stderr_text;
-  std::vector<std::string_view> lines = absl::StrSplit(text, '\n', absl::SkipWhitespace());
+  std::vector<absl::string_view> lines = absl::StrSplit(text, '\n', absl::SkipWhitespace());
   if (lines.size() > 5) lines.resize(5);
   return absl::StrJoin(lines, "; ");
 }
@@ -70,9 +70,9 @@ absl::StatusOr<std::map<std::string, std::string>> PostfixDriver::Effective(
   args.insert(args.end(), names.begin(), names.end());
   ASSIGN_OR_RETURN(std::string out, Postconf(config_dir, args));
   std::map<std::string, std::string> values;
-  for (std::string_view line : absl::StrSplit(out, '\n', absl::SkipEmpty())) {
+  for (absl::string_view line : absl::StrSplit(out, '\n', absl::SkipEmpty())) {
     size_t eq = line.find('=');
-    if (eq == std::string_view::npos) continue;
+    if (eq == absl::string_view::npos) continue;
     values[std::string(absl::StripAsciiWhitespace(line.substr(0, eq)))] =
         std::string(absl::StripAsciiWhitespace(line.substr(eq + 1)));
   }

@@ -12,20 +12,20 @@
 namespace relayguard::agent::postfix {
 namespace {
 
-constexpr std::string_view kRelayRules[] = {"permit_mynetworks", "permit_sasl_authenticated",
+constexpr absl::string_view kRelayRules[] = {"permit_mynetworks", "permit_sasl_authenticated",
                                             "reject_unauth_destination"};
 
-bool ParseInt(std::string_view text, int& out) {
+bool ParseInt(absl::string_view text, int& out) {
   if (text.empty()) return false;
   auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), out);
   return ec == std::errc() && ptr == text.data() + text.size();
 }
 
 // "[2001:db8::]/32" -> "2001:db8::/32"; other tokens unchanged.
-std::string Unbracket(std::string_view token) {
+std::string Unbracket(absl::string_view token) {
   if (token.size() > 1 && token.front() == '[') {
     size_t close = token.find(']');
-    if (close != std::string_view::npos) {
+    if (close != absl::string_view::npos) {
       return absl::StrCat(token.substr(1, close - 1), token.substr(close + 1));
     }
   }
@@ -33,16 +33,16 @@ std::string Unbracket(std::string_view token) {
 }
 
 // An entry of mynetworks that is meant as an address (not a hostname, /file or type:table).
-bool LooksLikeAddress(std::string_view token) {
+bool LooksLikeAddress(absl::string_view token) {
   if (token.empty()) return false;
   if (token.front() == '[') return true;
-  if (token.find(':') != std::string_view::npos) {
-    return token.find_first_not_of("0123456789abcdefABCDEF:./") == std::string_view::npos;
+  if (token.find(':') != absl::string_view::npos) {
+    return token.find_first_not_of("0123456789abcdefABCDEF:./") == absl::string_view::npos;
   }
-  return token.find_first_not_of("0123456789./") == std::string_view::npos;
+  return token.find_first_not_of("0123456789./") == absl::string_view::npos;
 }
 
-std::string CanonicalNetwork(std::string_view token) {
+std::string CanonicalNetwork(absl::string_view token) {
   auto cidr = ParseCidr(Unbracket(token));
   return cidr.ok() ? cidr->ToString() : std::string(token);
 }
@@ -51,9 +51,9 @@ std::string JoinRules(const std::vector<std::string>& rules) { return absl::StrJ
 
 }  // namespace
 
-absl::StatusOr<PostfixVersion> ParsePostfixVersion(std::string_view text) {
-  std::string_view t = absl::StripAsciiWhitespace(text);
-  std::vector<std::string_view> parts = absl::StrSplit(t.substr(0, t.find('-')), '.');
+absl::StatusOr<PostfixVersion> ParsePostfixVersion(absl::string_view text) {
+  absl::string_view t = absl::StripAsciiWhitespace(text);
+  std::vector<absl::string_view> parts = absl::StrSplit(t.substr(0, t.find('-')), '.');
   PostfixVersion v;
   if (parts.size() < 2 || !ParseInt(parts[0], v.major) || !ParseInt(parts[1], v.minor) ||
       (parts.size() > 2 && !ParseInt(parts[2], v.patch))) {
@@ -63,7 +63,7 @@ absl::StatusOr<PostfixVersion> ParsePostfixVersion(std::string_view text) {
   return v;
 }
 
-std::vector<std::string> SplitPostfixList(std::string_view value) {
+std::vector<std::string> SplitPostfixList(absl::string_view value) {
   return absl::StrSplit(value, absl::ByAnyChar(", \t\r\n"), absl::SkipEmpty());
 }
 
@@ -73,14 +73,14 @@ std::string PostfixNetwork(const Cidr& cidr) {
 }
 
 std::vector<DesiredSetting> DesiredSettings(const Policy& policy, const PostfixVersion& version,
-                                            std::string_view current_recipient) {
+                                            absl::string_view current_recipient) {
   std::vector<DesiredSetting> out;
   std::vector<std::string> networks;
   for (const Cidr& c : policy.trusted_networks) networks.push_back(PostfixNetwork(c));
   out.push_back({"mynetworks", absl::StrJoin(networks, ", "), Compare::kNetworks});
 
   std::vector<std::string> rules;
-  for (std::string_view r : kRelayRules) {
+  for (absl::string_view r : kRelayRules) {
     if (policy.require_auth && r == "permit_mynetworks") continue;
     rules.emplace_back(r);
   }
@@ -106,7 +106,7 @@ std::vector<DesiredSetting> DesiredSettings(const Policy& policy, const PostfixV
   return out;
 }
 
-bool SettingHolds(const DesiredSetting& desired, std::string_view current) {
+bool SettingHolds(const DesiredSetting& desired, absl::string_view current) {
   switch (desired.compare) {
     case Compare::kExact:
       return absl::StripAsciiWhitespace(current) == desired.value;
@@ -126,7 +126,7 @@ bool SettingHolds(const DesiredSetting& desired, std::string_view current) {
 }
 
 absl::Status CheckRelaySafety(const std::map<std::string, std::string>& effective) {
-  static constexpr std::string_view kBlocking[] = {"reject_unauth_destination",
+  static constexpr absl::string_view kBlocking[] = {"reject_unauth_destination",
                                                    "defer_unauth_destination", "reject", "defer"};
   bool blocked = false;
   for (const char* name : {"smtpd_relay_restrictions", "smtpd_recipient_restrictions"}) {

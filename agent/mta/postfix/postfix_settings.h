@@ -6,7 +6,7 @@
 
 #include <map>
 #include <string>
-#include <string_view>
+#include "absl/strings/string_view.h"
 #include <vector>
 
 #include "absl/status/status.h"
@@ -25,7 +25,7 @@ struct PostfixVersion {
 };
 
 // Parses "3.7.11", "2.9.6", "3.8-20221006". InvalidArgument otherwise.
-absl::StatusOr<PostfixVersion> ParsePostfixVersion(std::string_view text);
+absl::StatusOr<PostfixVersion> ParsePostfixVersion(absl::string_view text);
 
 // How two values of one parameter are compared.
 enum class Compare {
@@ -44,13 +44,13 @@ struct DesiredSetting {
 // the current smtpd_recipient_restrictions (used only before 2.10, where relayguard puts its
 // rules first and keeps the rest of the list).
 std::vector<DesiredSetting> DesiredSettings(const Policy& policy, const PostfixVersion& version,
-                                            std::string_view current_recipient);
+                                            absl::string_view current_recipient);
 
 // Whether `current` already satisfies `desired` under its comparison.
-bool SettingHolds(const DesiredSetting& desired, std::string_view current);
+bool SettingHolds(const DesiredSetting& desired, absl::string_view current);
 
 // Splits a Postfix list value on commas and whitespace.
-std::vector<std::string> SplitPostfixList(std::string_view value);
+std::vector<std::string> SplitPostfixList(absl::string_view value);
 
 // Postfix's spelling of a network: 192.0.2.0/24, [2001:db8::]/32.
 std::string PostfixNetwork(const Cidr& cidr);

@@ -1,0 +1,55 @@
+// What one transaction (apply, rollback or recovery) did, for human output, --json and the
+// controller. Plain data.
+#ifndef RELAYGUARD_AGENT_APPLY_TRANSACTION_REPORT_H_
+#define RELAYGUARD_AGENT_APPLY_TRANSACTION_REPORT_H_
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "agent/probe/relay_probe.h"
+
+namespace relayguard::agent {
+
+enum class Outcome {
+  kApplied,         // changed, reloaded, verified, committed
+  kUnchanged,       // nothing to change (nothing written, nothing reloaded)
+  kDryRun,          // diff computed, nothing touched
+  kRefused,         // stopped before touching anything (bad input, validation, preflight)
+  kRolledBack,      // changed, a later phase failed, every file restored and the MTA reloaded
+  kRestored,        // a rollback or a recovery put an earlier commit back and it answers
+  kRollbackFailed,  // restoring failed too: the host needs a person (journal kept)
+};
+const char* OutcomeName(Outcome outcome);  // "applied", "unchanged", ...
+
+struct PhaseTiming {
+  std::string phase;
+  double milliseconds = 0;
+};
+
+struct TransactionReport {
+  std::string action;  // "apply", "rollback", "recovery"
+  Outcome outcome = Outcome::kRefused;
+  std::string failed_phase;  // phase that failed, empty on success
+  std::string error;         // what failed, in words
+  std::string policy;        // policy name (apply) or target commit (rollback)
+  uint64_t version = 0;
+  std::string mta;
+  std::string mta_version;
+  std::string endpoint;
+  std::string diff;  // unified diff of the files changed (or that would change)
+  std::vector<std::string> changed_settings;
+  std::vector<std::string> warnings;
+  std::string backup_commit;  // files as they were before
+  std::string result_commit;  // commit recording the outcome
+  bool reloaded = false;
+  bool restarted = false;
+  std::optional<ProbeReport> untrusted_probe;  // must be refused after an apply
+  std::optional<ProbeReport> trusted_probe;    // must still relay (smoke test)
+  std::vector<PhaseTiming> timings;
+};
+
+}  // namespace relayguard::agent
+
+#endif  // RELAYGUARD_AGENT_APPLY_TRANSACTION_REPORT_H_

@@ -1,0 +1,209 @@
+#include "agent/cli/report_output.h"
+
+#include <ctime>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_replace.h"
+#include "absl/strings/str_split.h"
+
+namespace relayguard::agent {
+namespace {
+
+std::string Upper(std::string s) {
+  for (char& c : s) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  return s;
+}
+
+std::string LocalTime(int64_t seconds) {
+  std::time_t t = static_cast<std::time_t>(seconds);
+  std::tm tm{};
+  localtime_r(&t, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof(buf), "%Y-%m-%d %H:%M:%S", &tm);
+  return buf;
+}
+
+std::string Indent(absl::string_view text, absl::string_view prefix) {
+  std::string out;
+  for (absl::string_view line : absl::StrSplit(text, '\n')) {
+    if (!line.empty()) absl::StrAppend(&out, prefix, line, "\n");
+  }
+  return out;
+}
+
+std::string Headline(const TransactionReport& r) {
+  std::string what = r.action == "apply"
+                         ? absl::StrCat("policy ", r.policy, " v", r.version)
+                         : r.policy;
+  switch (r.outcome) {
+    case Outcome::kApplied:
+      return absl::StrCat("APPLIED ", what, ": relay closed and verified on ", r.endpoint);
+    case Outcome::kUnchanged:
+      return absl::StrCat("UNCHANGED ", what, ": nothing to change, nothing reloaded");
+    case Outcome::kDryRun:
+      return absl::StrCat("DRY RUN ", what, ": this diff would be applied; nothing was touched");
+    case Outcome::kRefused:
+      return absl::StrCat("REFUSED ", r.action, " ", what, " in phase ", r.failed_phase,
+                          ": nothing was changed");
+    case Outcome::kRolledBack:
+      return absl::StrCat("ROLLED BACK ", what, ": phase ", r.failed_phase,
+                          " failed; every file restored from ", r.backup_commit.substr(0, 10));
+    case Outcome::kRestored:
+      return r.action == "recovery"
+                 ? absl::StrCat("RECOVERED: restored ", r.backup_commit.substr(0, 10),
+                                " after an interrupted change (", r.policy, ")")
+                 : absl::StrCat("ROLLED BACK to ", what);
+    case Outcome::kRollbackFailed:
+      return absl::StrCat("FAILED ", r.action, " ", what, " in phase ", r.failed_phase,
+                          " AND RESTORING FAILED: the host needs attention");
+  }
+  return "?";
+}
+
+}  // namespace
+
+std::string HumanProbe(const std::string& title, const ProbeReport& report) {
+  std::string out = absl::StrCat(title, " ", report.source.ToString(), " -> ",
+                                 report.endpoint.ToString(), ": ",
+                                 Upper(ProbeVerdictName(report.verdict)), "\n");
+  for (const RelayTestResult& t : report.tests) {
+    absl::StrAppend(&out, "    ", t.test.name, ": ", ProbeVerdictName(t.verdict));
+    if (!t.exchanges.empty()) {
+      const SmtpExchange& last = t.exchanges.back();
+      absl::StrAppend(&out, "  (", last.command, " -> ",
+                      absl::StrReplaceAll(last.reply, {{"\n", " | "}}), ")");
+    }
+    absl::StrAppend(&out, "\n");
+  }
+  return out;
+}
+
+void WriteProbeJson(JsonWriter& json, const ProbeReport& report) {
+  json.BeginObject().Key("endpoint").String(report.endpoint.ToString());
+  json.Key("source").String(report.source.ToString());
+  json.Key("verdict").String(ProbeVerdictName(report.verdict));
+  json.Key("tests").BeginArray();
+  for (const RelayTestResult& t : report.tests) {
+    json.BeginObject().Key("name").String(t.test.name).Key("mail_from").String(t.test.mail_from);
+    json.Key("rcpt_to").String(t.test.rcpt_to).Key("verdict").String(ProbeVerdictName(t.verdict));
+    json.Key("detail").String(t.detail).Key("exchanges").BeginArray();
+    for (const SmtpExchange& e : t.exchanges) {
+      json.BeginObject().Key("command").String(e.command).Key("code").Int(e.code);
+      json.Key("reply").String(e.reply).EndObject();
+    }
+    json.EndArray().EndObject();
+  }
+  json.EndArray().EndObject();
+}
+
+std::string HumanTransaction(const TransactionReport& r) {
+  std::string out = absl::StrCat(Headline(r), "\n");
+  if (!r.error.empty()) absl::StrAppend(&out, "  reason: ", r.error, "\n");
+  for (const std::string& w : r.warnings) absl::StrAppend(&out, "  warning: ", w, "\n");
+  if (!r.changed_settings.empty()) {
+    absl::StrAppend(&out, "  settings: ", absl::StrJoin(r.changed_settings, ", "), "\n");
+  }
+  if (!r.diff.empty() && r.outcome != Outcome::kUnchanged) {
+    absl::StrAppend(&out, Indent(r.diff, "  | "));
+  }
+  if (r.reloaded) absl::StrAppend(&out, "  ", r.mta, r.restarted ? " restarted\n" : " reloaded\n");
+  if (r.untrusted_probe) absl::StrAppend(&out, "  ", HumanProbe("probe from untrusted", *r.untrusted_probe));
+  if (r.trusted_probe) absl::StrAppend(&out, "  ", HumanProbe("smoke test from trusted", *r.trusted_probe));
+  if (!r.backup_commit.empty()) absl::StrAppend(&out, "  backup commit: ", r.backup_commit, "\n");
+  if (!r.result_commit.empty()) absl::StrAppend(&out, "  result commit: ", r.result_commit, "\n");
+  return out;
+}
+
+std::string JsonTransaction(const TransactionReport& r) {
+  JsonWriter json;
+  json.BeginObject().Key("action").String(r.action).Key("outcome").String(OutcomeName(r.outcome));
+  json.Key("failed_phase").String(r.failed_phase).Key("error").String(r.error);
+  json.Key("policy").String(r.policy).Key("version").Int(static_cast<int64_t>(r.version));
+  json.Key("mta").String(r.mta).Key("mta_version").String(r.mta_version);
+  json.Key("endpoint").String(r.endpoint).Key("diff").String(r.diff);
+  json.Key("changed_settings").BeginArray();
+  for (const std::string& s : r.changed_settings) json.String(s);
+  json.EndArray().Key("warnings").BeginArray();
+  for (const std::string& s : r.warnings) json.String(s);
+  json.EndArray();
+  json.Key("backup_commit").String(r.backup_commit).Key("result_commit").String(r.result_commit);
+  json.Key("reloaded").Bool(r.reloaded).Key("restarted").Bool(r.restarted);
+  json.Key("untrusted_probe");
+  if (r.untrusted_probe) WriteProbeJson(json, *r.untrusted_probe); else json.Null();
+  json.Key("trusted_probe");
+  if (r.trusted_probe) WriteProbeJson(json, *r.trusted_probe); else json.Null();
+  json.Key("timings_ms").BeginObject();
+  for (const PhaseTiming& t : r.timings) json.Key(t.phase).Double(t.milliseconds);
+  json.EndObject().EndObject();
+  return json.str() + "\n";
+}
+
+std::string HumanStatus(const StatusReport& s) {
+  std::string out = absl::StrCat(s.mta, " ", s.mta_version, " (", s.config_dir, ") on ",
+                                 s.endpoint, ": ", s.running ? "running" : "NOT RUNNING", "\n");
+  if (s.untrusted_probe) absl::StrAppend(&out, HumanProbe("relay from untrusted", *s.untrusted_probe));
+  if (s.trusted_probe) absl::StrAppend(&out, HumanProbe("relay from trusted", *s.trusted_probe));
+  if (!s.policy.empty()) {
+    absl::StrAppend(&out, "policy ", s.policy, " v", s.version, ": ",
+                    s.compliant ? "COMPLIANT" : "NOT COMPLIANT", "\n");
+    for (const SettingDrift& d : s.drift) {
+      absl::StrAppend(&out, "    ", d.setting, " is \"", d.effective, "\", policy wants \"",
+                      d.desired, "\"\n");
+    }
+  }
+  if (!s.error.empty()) absl::StrAppend(&out, "error: ", s.error, "\n");
+  if (s.last_commit) {
+    absl::StrAppend(&out, "last backup commit: ", s.last_commit->id.substr(0, 10), " ",
+                    LocalTime(s.last_commit->time), " ", s.last_commit->summary, "\n");
+  }
+  return out;
+}
+
+std::string JsonStatus(const StatusReport& s) {
+  JsonWriter json;
+  json.BeginObject().Key("mta").String(s.mta).Key("mta_version").String(s.mta_version);
+  json.Key("config_dir").String(s.config_dir).Key("endpoint").String(s.endpoint);
+  json.Key("running").Bool(s.running).Key("untrusted_probe");
+  if (s.untrusted_probe) WriteProbeJson(json, *s.untrusted_probe); else json.Null();
+  json.Key("trusted_probe");
+  if (s.trusted_probe) WriteProbeJson(json, *s.trusted_probe); else json.Null();
+  json.Key("policy").String(s.policy).Key("version").Int(static_cast<int64_t>(s.version));
+  json.Key("compliant").Bool(s.compliant).Key("drift").BeginArray();
+  for (const SettingDrift& d : s.drift) {
+    json.BeginObject().Key("setting").String(d.setting).Key("effective").String(d.effective);
+    json.Key("desired").String(d.desired).EndObject();
+  }
+  json.EndArray().Key("error").String(s.error);
+  json.Key("last_commit");
+  if (s.last_commit) json.String(s.last_commit->id); else json.Null();
+  json.EndObject();
+  return json.str() + "\n";
+}
+
+std::string HumanHistory(const std::vector<CommitInfo>& commits) {
+  if (commits.empty()) return "no backup commits yet\n";
+  std::string out;
+  for (const CommitInfo& c : commits) {
+    auto outcome = c.trailers.find("Outcome");
+    absl::StrAppend(&out, c.id.substr(0, 10), "  ", LocalTime(c.time), "  ", c.summary);
+    if (outcome != c.trailers.end()) absl::StrAppend(&out, "  [", outcome->second, "]");
+    absl::StrAppend(&out, "\n");
+  }
+  return out;
+}
+
+std::string JsonHistory(const std::vector<CommitInfo>& commits) {
+  JsonWriter json;
+  json.BeginArray();
+  for (const CommitInfo& c : commits) {
+    json.BeginObject().Key("id").String(c.id).Key("time").Int(c.time);
+    json.Key("summary").String(c.summary).Key("trailers").BeginObject();
+    for (const auto& [k, v] : c.trailers) json.Key(k).String(v);
+    json.EndObject().EndObject();
+  }
+  json.EndArray();
+  return json.str() + "\n";
+}
+
+}  // namespace relayguard::agent

@@ -1,0 +1,44 @@
+// Human and JSON renderings of what the agent did or found. Pure: strings in, strings out.
+#ifndef RELAYGUARD_AGENT_CLI_REPORT_OUTPUT_H_
+#define RELAYGUARD_AGENT_CLI_REPORT_OUTPUT_H_
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "agent/apply/transaction_report.h"
+#include "agent/backup/git_backup_store.h"
+#include "agent/mta/mta_driver.h"
+#include "common/json_writer.h"
+
+namespace relayguard::agent {
+
+// What `status` found.
+struct StatusReport {
+  std::string mta;
+  std::string mta_version;
+  std::string config_dir;
+  std::string endpoint;
+  bool running = false;
+  std::optional<ProbeReport> untrusted_probe;
+  std::optional<ProbeReport> trusted_probe;
+  std::string policy;  // empty when no --policy was given
+  uint64_t version = 0;
+  std::vector<SettingDrift> drift;
+  std::string error;   // why the check could not complete
+  std::optional<CommitInfo> last_commit;
+  bool compliant = false;
+};
+
+std::string HumanTransaction(const TransactionReport& report);
+std::string JsonTransaction(const TransactionReport& report);
+std::string HumanProbe(const std::string& title, const ProbeReport& report);
+void WriteProbeJson(JsonWriter& json, const ProbeReport& report);
+std::string HumanStatus(const StatusReport& status);
+std::string JsonStatus(const StatusReport& status);
+std::string HumanHistory(const std::vector<CommitInfo>& commits);
+std::string JsonHistory(const std::vector<CommitInfo>& commits);
+
+}  // namespace relayguard::agent
+
+#endif  // RELAYGUARD_AGENT_CLI_REPORT_OUTPUT_H_
