@@ -1,0 +1,11 @@
+#!/bin/bash
+# The test command: installs what the tests need, builds everything, runs every test (unit and
+# integration, real Postfix on loopback) with CTest, then the benchmark. Fails on any failure.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+bash "$root/deploy/install_deps.sh"
+bash "$root/deploy/build.sh"
+cd "${BUILD_DIR:-$root/build}"
+ctest --output-on-failure --timeout 600 -j2 "$@"
+echo "== benchmark (apply transaction, agent peak RSS) =="
+"./bench/apply_bench" --iterations 5
