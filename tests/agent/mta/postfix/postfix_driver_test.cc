@@ -1,0 +1,112 @@
+// PostfixDriver against the real postconf/postfix binaries and a sandboxed instance.
+#include "agent/mta/postfix/postfix_driver.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "tests/support/postfix_lab.h"
+
+namespace relayguard::agent::postfix {
+namespace {
+
+using ::relayguard::testing::PostfixLab;
+using ::relayguard::testing::ReadFileOrDie;
+using ::testing::HasSubstr;
+
+class PostfixDriverTest : public ::testing::Test {
+ protected:
+  PostfixDriverTest() {
+    options_.config_dir = lab_.config_dir();
+    driver_ = std::make_unique<PostfixDriver>(options_, fs_, runner_);
+  }
+  FileContents Current() {
+    return {{lab_.main_cf(), ReadFileOrDie(lab_.main_cf())},
+            {lab_.master_cf(), ReadFileOrDie(lab_.master_cf())}};
+  }
+  Policy ClosePolicy() {
+    Policy p;
+    p.name = "t";
+    p.version = 1;
+    p.trusted_networks = {*ParseCidr("127.0.0.1/32")};
+    return p;
+  }
+  PostfixLab lab_{"0.0.0.0/0"};
+  PostfixOptions options_;
+  RealFileSystem fs_;
+  RealProcessRunner runner_;
+  std::unique_ptr<PostfixDriver> driver_;
+};
+
+TEST_F(PostfixDriverTest, ReadsVersionAndEndpointFromTheInstance) {
+  absl::StatusOr<std::string> version = driver_->Version();
+  ASSERT_TRUE(version.ok()) << version.status();
+  EXPECT_TRUE(ParsePostfixVersion(*version).ok()) << *version;
+  absl::StatusOr<SmtpEndpoint> endpoint = driver_->Endpoint();
+  ASSERT_TRUE(endpoint.ok()) << endpoint.status();
+  EXPECT_EQ(endpoint->ToString(), "127.0.0.1:" + std::to_string(lab_.port()));
+}
+
+TEST_F(PostfixDriverTest, RenderEditsOnlyRelaySettingsAndValidates) {
+  absl::StatusOr<RenderedChange> change = driver_->Render(ClosePolicy(), Current());
+  ASSERT_TRUE(change.ok()) << change.status();
+  EXPECT_EQ(change->changed_settings,
+            (std::vector<std::string>{"mynetworks", "smtpd_relay_restrictions"}));
+  EXPECT_FALSE(change->needs_restart);
+  EXPECT_EQ(change->new_contents[lab_.master_cf()], ReadFileOrDie(lab_.master_cf()));
+  std::string main_cf = change->new_contents[lab_.main_cf()];
+  EXPECT_THAT(main_cf, HasSubstr("mynetworks = 127.0.0.1/32\n"));
+  EXPECT_THAT(main_cf, HasSubstr("# No syslogd here"));  // comments kept
+  absl::Status valid = driver_->ValidateStaged(change->new_contents, lab_.dir() + "/stage");
+  EXPECT_TRUE(valid.ok()) << valid;
+  // Nothing live changed.
+  EXPECT_EQ(Current(), (FileContents{{lab_.main_cf(), ReadFileOrDie(lab_.main_cf())},
+                                     {lab_.master_cf(), ReadFileOrDie(lab_.master_cf())}}));
+}
+
+TEST_F(PostfixDriverTest, ValidationNamesTheLiveFileAndTheProblem) {
+  FileContents staged = Current();
+  staged[lab_.main_cf()] += "this line has no equals sign\n";
+  absl::Status s = driver_->ValidateStaged(staged, lab_.dir() + "/stage");
+  ASSERT_FALSE(s.ok());
+  EXPECT_THAT(s.message(), HasSubstr(lab_.config_dir() + "/main.cf"));
+  EXPECT_THAT(s.message(), HasSubstr("missing '='"));
+  EXPECT_THAT(s.message(), ::testing::Not(HasSubstr("/stage")));
+
+  staged = Current();
+  staged[lab_.main_cf()] += "mynetworks = 127.0.0.1/33\n";
+  s = driver_->ValidateStaged(staged, lab_.dir() + "/stage");
+  EXPECT_THAT(s.message(), HasSubstr("127.0.0.1/33"));
+
+  staged = Current();
+  staged[lab_.main_cf()] += "smtpd_relay_restrictions = permit\n";
+  s = driver_->ValidateStaged(staged, lab_.dir() + "/stage");
+  EXPECT_THAT(s.message(), HasSubstr("reject_unauth_destination"));
+}
+
+TEST_F(PostfixDriverTest, RunningStateAndDriftComeFromTheRealInstance) {
+  absl::StatusOr<bool> running = driver_->IsRunning();
+  ASSERT_TRUE(running.ok());
+  EXPECT_FALSE(*running);
+  lab_.Start();
+  running = driver_->IsRunning();
+  ASSERT_TRUE(running.ok());
+  EXPECT_TRUE(*running);
+  absl::StatusOr<std::vector<SettingDrift>> drift = driver_->CheckDrift(ClosePolicy());
+  ASSERT_TRUE(drift.ok()) << drift.status();
+  ASSERT_EQ(drift->size(), 2u);
+  EXPECT_EQ((*drift)[0].setting, "mynetworks");
+  EXPECT_EQ((*drift)[0].effective, "0.0.0.0/0");
+}
+
+TEST_F(PostfixDriverTest, MasterCfOverrideIsReportedAsWarning) {
+  FileContents current = Current();
+  std::string& master = current[lab_.master_cf()];
+  master.replace(master.find("smtpd\n"), 6, "smtpd\n  -o mynetworks=0.0.0.0/0\n");
+  absl::StatusOr<RenderedChange> change = driver_->Render(ClosePolicy(), current);
+  ASSERT_TRUE(change.ok());
+  ASSERT_EQ(change->warnings.size(), 1u);
+  EXPECT_THAT(change->warnings[0], HasSubstr("overrides mynetworks=0.0.0.0/0"));
+}
+
+}  // namespace
+}  // namespace relayguard::agent::postfix
