@@ -1,1 +1,22 @@
-// placeholder: filled in by the issue-2 work
+#include "agent/policy/policy.h"
+
+#include <cstdio>
+#include <cstdlib>
+
+namespace relayguard::agent {
+
+const char* TlsLevelName(TlsLevel level) {
+  switch (level) {
+    case TlsLevel::kNone:
+      return "none";
+    case TlsLevel::kMay:
+      return "may";
+    case TlsLevel::kEncrypt:
+      return "encrypt";
+  }
+  // Only reachable through a cast of an out-of-range integer: a programming error.
+  std::fprintf(stderr, "TlsLevelName: invalid TlsLevel %d\n", static_cast<int>(level));
+  std::abort();
+}
+
+}  // namespace relayguard::agent

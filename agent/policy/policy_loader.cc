@@ -1,1 +1,533 @@
-// placeholder: filled in by the issue-2 work
+#include "agent/policy/policy_loader.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <yaml-cpp/yaml.h>
+
+#include <cerrno>
+#include <cstring>
+#include <initializer_list>
+#include <map>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/strings/ascii.h"
+#include "absl/strings/escaping.h"
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/string_view.h"
+#include "common/status_macros.h"
+
+namespace relayguard::agent {
+namespace {
+
+constexpr size_t kMaxNameLength = 64;
+constexpr off_t kMaxPolicyFileBytes = 1 << 20;
+
+// A value in double quotes with control characters escaped, so messages stay on one line.
+std::string Quoted(const std::string& value) {
+  return absl::StrCat("\"", absl::CHexEscape(value), "\"");
+}
+
+// "LINE:COL" (1-based) of a node; 1:1 when yaml-cpp has no position for it.
+std::string Position(const YAML::Mark& mark) {
+  if (mark.is_null() || mark.line < 0 || mark.column < 0) return "1:1";
+  return absl::StrCat(mark.line + 1, ":", mark.column + 1);
+}
+
+std::string KindName(const YAML::Node& node) {
+  switch (node.Type()) {
+    case YAML::NodeType::Null:
+      return "an empty value";
+    case YAML::NodeType::Scalar:
+      return absl::StrCat("the single value ", Quoted(node.Scalar()));
+    case YAML::NodeType::Sequence:
+      return "a list";
+    case YAML::NodeType::Map:
+      return "a mapping";
+    case YAML::NodeType::Undefined:
+      break;
+  }
+  return "nothing";
+}
+
+bool IsPlain(const YAML::Node& node) { return node.Tag() == "?"; }
+
+bool HasControlCharacter(const std::string& value) {
+  for (char c : value) {
+    const auto u = static_cast<unsigned char>(c);
+    if (u < 0x20 || u == 0x7f) return true;
+  }
+  return false;
+}
+
+bool IsValidName(const std::string& name) {
+  if (name.empty() || name.size() > kMaxNameLength) return false;
+  for (size_t i = 0; i < name.size(); ++i) {
+    const auto c = static_cast<unsigned char>(name[i]);
+    const bool alnum = absl::ascii_isdigit(c) || (c >= 'a' && c <= 'z');
+    if (!alnum && (i == 0 || (c != '.' && c != '_' && c != '-'))) return false;
+  }
+  return true;
+}
+
+// local@domain with a conservative local part (letters, digits, ". _ + = -"): the address goes
+// into SMTP commands, so nothing that needs quoting is accepted.
+std::string MailAddressProblem(const std::string& address) {
+  const std::vector<std::string> parts = absl::StrSplit(address, '@');
+  if (parts.size() != 2) return "must be local@domain with exactly one '@'";
+  const std::string& local = parts[0];
+  if (local.empty()) return "the local part before '@' is empty";
+  if (local.size() > 64) return "the local part before '@' is longer than 64 characters";
+  for (char c : local) {
+    const auto u = static_cast<unsigned char>(c);
+    if (!absl::ascii_isalnum(u) && c != '.' && c != '_' && c != '+' && c != '=' && c != '-') {
+      return absl::StrCat("the local part contains ", Quoted(std::string(1, c)),
+                          "; only letters, digits and . _ + = - are allowed");
+    }
+  }
+  if (local.front() == '.' || local.back() == '.' || local.find("..") != std::string::npos) {
+    return "the local part must not start or end with '.' or contain \"..\"";
+  }
+  if (!IsValidHostname(parts[1])) {
+    return absl::StrCat("the domain ", Quoted(parts[1]), " is not a valid hostname");
+  }
+  return "";
+}
+
+// Walks the YAML tree and fills a Policy; the first problem found is returned.
+class PolicyParser {
+ public:
+  explicit PolicyParser(std::string source) : source_(std::move(source)) {}
+
+  absl::StatusOr<Policy> Parse(const YAML::Node& root);
+
+ private:
+  // An empty value has no token of its own (yaml-cpp places it at the next token), so the
+  // problem is reported at its key.
+  absl::Status Fail(const YAML::Node& node, const std::string& field, const std::string& what) {
+    if (node.IsNull()) {
+      auto it = key_marks_.find(field);
+      if (it != key_marks_.end()) return FailAt(it->second, field, what);
+    }
+    return FailAt(node.Mark(), field, what);
+  }
+  absl::Status FailAt(const YAML::Mark& mark, const std::string& field, const std::string& what) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(source_, ":", Position(mark), ": ", field, ": ", what));
+  }
+
+  static std::string Join(const std::string& path, const std::string& key) {
+    return path.empty() ? key : absl::StrCat(path, ".", key);
+  }
+
+  absl::Status CheckMapping(const YAML::Node& node, const std::string& field,
+                            std::initializer_list<const char*> allowed);
+  absl::Status Require(const YAML::Node& map, const std::string& path, const char* key);
+  absl::StatusOr<std::string> String(const YAML::Node& node, const std::string& field);
+  absl::StatusOr<uint64_t> Integer(const YAML::Node& node, const std::string& field, uint64_t min,
+                                   uint64_t max);
+  absl::StatusOr<bool> Bool(const YAML::Node& node, const std::string& field);
+  absl::Status CheckList(const YAML::Node& node, const std::string& field);
+
+  absl::Status ParseTop(const YAML::Node& root, Policy& policy);
+  absl::Status ParseRelay(const YAML::Node& relay, Policy& policy);
+  absl::Status ParseTrustedNetworks(const YAML::Node& list, Policy& policy);
+  absl::Status ParseRelayDomains(const YAML::Node& list, Policy& policy);
+  absl::Status ParseTls(const YAML::Node& node, Policy& policy);
+  absl::Status ParseProbe(const YAML::Node& probe, ProbeSettings& settings);
+  absl::StatusOr<IpAddress> Address(const YAML::Node& node, const std::string& field);
+  absl::StatusOr<std::string> MailAddress(const YAML::Node& node, const std::string& field);
+
+  std::string source_;
+  std::map<std::string, YAML::Mark> key_marks_;  // dotted field path -> position of its key
+};
+
+// A mapping whose keys are all plain scalars from `allowed`, each appearing once.
+absl::Status PolicyParser::CheckMapping(const YAML::Node& node, const std::string& field,
+                                        std::initializer_list<const char*> allowed) {
+  if (!node.IsMap()) {
+    return Fail(node, field.empty() ? "playbook" : field,
+                absl::StrCat("expected a mapping, got ", KindName(node)));
+  }
+  std::map<std::string, YAML::Mark> seen;
+  for (const auto& entry : node) {
+    const YAML::Node& key = entry.first;
+    if (!key.IsScalar()) {
+      return Fail(key, field.empty() ? "playbook" : field,
+                  absl::StrCat("keys must be plain field names, got ", KindName(key)));
+    }
+    const std::string name = key.Scalar();
+    bool known = false;
+    for (const char* a : allowed) known = known || name == a;
+    if (!known) {
+      return Fail(key, Join(field, name),
+                  absl::StrCat("unknown field; expected one of: ", absl::StrJoin(allowed, ", ")));
+    }
+    key_marks_.emplace(Join(field, name), key.Mark());
+    auto [it, inserted] = seen.emplace(name, key.Mark());
+    if (!inserted) {
+      return Fail(key, Join(field, name),
+                  absl::StrCat("duplicate key (first given at ", Position(it->second), ")"));
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::Status PolicyParser::Require(const YAML::Node& map, const std::string& path,
+                                   const char* key) {
+  if (map[key]) return absl::OkStatus();
+  return Fail(map, Join(path, key), "required field is missing");
+}
+
+// A non-empty single-line scalar.
+absl::StatusOr<std::string> PolicyParser::String(const YAML::Node& node, const std::string& field) {
+  if (!node.IsScalar()) {
+    return Fail(node, field, absl::StrCat("expected a single value, got ", KindName(node)));
+  }
+  const std::string& value = node.Scalar();
+  if (value.empty()) return Fail(node, field, "must not be empty");
+  if (HasControlCharacter(value)) {
+    return Fail(node, field,
+                absl::StrCat("contains a line break or control character: ", Quoted(value)));
+  }
+  return value;
+}
+
+// A plain (unquoted) decimal integer in [min, max].
+absl::StatusOr<uint64_t> PolicyParser::Integer(const YAML::Node& node, const std::string& field,
+                                               uint64_t min, uint64_t max) {
+  if (!node.IsScalar()) {
+    return Fail(node, field, absl::StrCat("expected an integer, got ", KindName(node)));
+  }
+  const std::string& text = node.Scalar();
+  if (!IsPlain(node)) {
+    return Fail(node, field,
+                absl::StrCat("expected an integer, got the quoted string ", Quoted(text),
+                             "; write the number without quotes"));
+  }
+  const bool digits = !text.empty() && text.find_first_not_of("0123456789") == std::string::npos;
+  if (text.size() > 1 && text[0] == '-' &&
+      text.find_first_not_of("0123456789", 1) == std::string::npos) {
+    return Fail(node, field, absl::StrCat("must not be negative, got ", text));
+  }
+  uint64_t value = 0;
+  if (!digits || (text.size() > 1 && text[0] == '0')) {
+    return Fail(node, field,
+                absl::StrCat("expected a decimal integer without sign or leading zeros, got ",
+                             Quoted(text)));
+  }
+  if (!absl::SimpleAtoi(text, &value) || value < min || value > max) {
+    return Fail(node, field, absl::StrCat("must be between ", min, " and ", max, ", got ", text));
+  }
+  return value;
+}
+
+// Only the plain words true and false: "yes", "on", "1" or a quoted "true" are refused.
+absl::StatusOr<bool> PolicyParser::Bool(const YAML::Node& node, const std::string& field) {
+  if (node.IsScalar() && IsPlain(node)) {
+    if (node.Scalar() == "true") return true;
+    if (node.Scalar() == "false") return false;
+  }
+  std::string got = KindName(node);
+  if (node.IsScalar() && !IsPlain(node)) {
+    got = absl::StrCat("the quoted string ", Quoted(node.Scalar()));
+  }
+  return Fail(node, field, absl::StrCat("expected true or false (unquoted), got ", got));
+}
+
+absl::Status PolicyParser::CheckList(const YAML::Node& node, const std::string& field) {
+  if (node.IsSequence()) return absl::OkStatus();
+  return Fail(node, field,
+              absl::StrCat("expected a list (e.g. [a, b] or one \"- item\" per line), got ",
+                           KindName(node)));
+}
+
+absl::StatusOr<Policy> PolicyParser::Parse(const YAML::Node& root) {
+  Policy policy;
+  policy.source = source_;
+  // The defaults documented in policy.h and playbooks/README.md.
+  policy.probe.untrusted_source = *ParseIpAddress("127.0.0.9");
+  policy.probe.trusted_source = *ParseIpAddress("127.0.0.1");
+  RETURN_IF_ERROR(ParseTop(root, policy));
+  return policy;
+}
+
+absl::Status PolicyParser::ParseTop(const YAML::Node& root, Policy& policy) {
+  RETURN_IF_ERROR(CheckMapping(root, "", {"name", "version", "description", "relay", "probe"}));
+  RETURN_IF_ERROR(Require(root, "", "name"));
+  RETURN_IF_ERROR(Require(root, "", "version"));
+  RETURN_IF_ERROR(Require(root, "", "relay"));
+
+  const YAML::Node name = root["name"];
+  ASSIGN_OR_RETURN(policy.name, String(name, "name"));
+  if (!IsValidName(policy.name)) {
+    return Fail(name, "name",
+                absl::StrCat(Quoted(policy.name),
+                             " is not a valid name: use lower-case letters, "
+                             "digits, '.', '_' and '-', starting with a letter or digit, at most ",
+                             kMaxNameLength, " characters"));
+  }
+  ASSIGN_OR_RETURN(policy.version, Integer(root["version"], "version", 1, UINT64_MAX));
+  if (const YAML::Node description = root["description"]) {
+    ASSIGN_OR_RETURN(policy.description, String(description, "description"));
+  }
+  RETURN_IF_ERROR(ParseRelay(root["relay"], policy));
+  if (const YAML::Node probe = root["probe"]) RETURN_IF_ERROR(ParseProbe(probe, policy.probe));
+  // The untrusted probe must come from outside every trusted network, or relaying from it is
+  // allowed by design and verification could never pass.
+  for (const Cidr& network : policy.trusted_networks) {
+    if (network.address.family == policy.probe.untrusted_source.family &&
+        network.Contains(policy.probe.untrusted_source)) {
+      const YAML::Node probe = root["probe"];
+      const YAML::Node at = probe && probe["untrusted_source"] ? probe["untrusted_source"]
+                            : probe                             ? probe
+                                                                : root;
+      return Fail(at, "probe.untrusted_source",
+                  absl::StrCat(policy.probe.untrusted_source.ToString(),
+                               " lies inside trusted network ", network.ToString(),
+                               ": the untrusted probe would be allowed to relay; pick an "
+                               "address outside relay.trusted_networks"));
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::Status PolicyParser::ParseRelay(const YAML::Node& relay, Policy& policy) {
+  RETURN_IF_ERROR(
+      CheckMapping(relay, "relay", {"trusted_networks", "relay_domains", "require_auth", "tls"}));
+  RETURN_IF_ERROR(Require(relay, "relay", "trusted_networks"));
+  RETURN_IF_ERROR(ParseTrustedNetworks(relay["trusted_networks"], policy));
+  if (const YAML::Node domains = relay["relay_domains"]) {
+    RETURN_IF_ERROR(ParseRelayDomains(domains, policy));
+  }
+  if (const YAML::Node auth = relay["require_auth"]) {
+    ASSIGN_OR_RETURN(policy.require_auth, Bool(auth, "relay.require_auth"));
+  }
+  if (const YAML::Node tls = relay["tls"]) RETURN_IF_ERROR(ParseTls(tls, policy));
+  return absl::OkStatus();
+}
+
+absl::Status PolicyParser::ParseTrustedNetworks(const YAML::Node& list, Policy& policy) {
+  const std::string field = "relay.trusted_networks";
+  RETURN_IF_ERROR(CheckList(list, field));
+  if (list.size() == 0) {
+    return Fail(list, field,
+                "must list at least one network (e.g. 127.0.0.0/8 for local clients only)");
+  }
+  for (size_t i = 0; i < list.size(); ++i) {
+    const YAML::Node item = list[i];
+    const std::string item_field = absl::StrCat(field, "[", i, "]");
+    ASSIGN_OR_RETURN(std::string text, String(item, item_field));
+    absl::StatusOr<Cidr> cidr = ParseCidr(text);
+    if (!cidr.ok()) return Fail(item, item_field, std::string(cidr.status().message()));
+    if (cidr->prefix_length == 0) {
+      return Fail(item, item_field,
+                  absl::StrCat(Quoted(text),
+                               " would make every client trusted, i.e. an open relay; list only "
+                               "the networks of your own clients"));
+    }
+    for (size_t j = 0; j < policy.trusted_networks.size(); ++j) {
+      if (policy.trusted_networks[j] == *cidr) {
+        return Fail(item, item_field,
+                    absl::StrCat(cidr->ToString(), " is listed twice (also ", field, "[", j, "])"));
+      }
+    }
+    policy.trusted_networks.push_back(*cidr);
+  }
+  return absl::OkStatus();
+}
+
+absl::Status PolicyParser::ParseRelayDomains(const YAML::Node& list, Policy& policy) {
+  const std::string field = "relay.relay_domains";
+  RETURN_IF_ERROR(CheckList(list, field));
+  for (size_t i = 0; i < list.size(); ++i) {
+    const YAML::Node item = list[i];
+    const std::string item_field = absl::StrCat(field, "[", i, "]");
+    ASSIGN_OR_RETURN(std::string domain, String(item, item_field));
+    if (!IsValidHostname(domain)) {
+      return Fail(item, item_field,
+                  absl::StrCat(Quoted(domain),
+                               " is not a valid domain name (letters, digits, '-' and '.', "
+                               "labels of 1 to 63 characters, at most 253 in all)"));
+    }
+    for (size_t j = 0; j < policy.relay_domains.size(); ++j) {
+      if (absl::EqualsIgnoreCase(policy.relay_domains[j], domain)) {
+        return Fail(item, item_field,
+                    absl::StrCat(Quoted(domain), " is listed twice (also ", field, "[", j, "])"));
+      }
+    }
+    policy.relay_domains.push_back(domain);
+  }
+  return absl::OkStatus();
+}
+
+absl::Status PolicyParser::ParseTls(const YAML::Node& node, Policy& policy) {
+  const std::string field = "relay.tls";
+  if (node.IsScalar() && IsPlain(node)) {
+    const std::string& value = node.Scalar();
+    if (value == "none") policy.tls = TlsLevel::kNone;
+    if (value == "may") policy.tls = TlsLevel::kMay;
+    if (value == "encrypt") policy.tls = TlsLevel::kEncrypt;
+    if (policy.tls.has_value()) return absl::OkStatus();
+  }
+  return Fail(node, field,
+              absl::StrCat("expected one of none, may, encrypt (unquoted; leave the field out to "
+                           "keep the MTA's TLS settings), got ",
+                           KindName(node)));
+}
+
+absl::StatusOr<IpAddress> PolicyParser::Address(const YAML::Node& node, const std::string& field) {
+  ASSIGN_OR_RETURN(std::string text, String(node, field));
+  absl::StatusOr<IpAddress> address = ParseIpAddress(text);
+  if (!address.ok()) return Fail(node, field, std::string(address.status().message()));
+  return *address;
+}
+
+absl::StatusOr<std::string> PolicyParser::MailAddress(const YAML::Node& node,
+                                                      const std::string& field) {
+  ASSIGN_OR_RETURN(std::string address, String(node, field));
+  const std::string problem = MailAddressProblem(address);
+  if (!problem.empty()) {
+    return Fail(node, field,
+                absl::StrCat(Quoted(address), " is not a valid mail address: ", problem));
+  }
+  return address;
+}
+
+absl::Status PolicyParser::ParseProbe(const YAML::Node& probe, ProbeSettings& settings) {
+  RETURN_IF_ERROR(CheckMapping(probe, "probe",
+                               {"untrusted_source", "trusted_source", "sender", "foreign_recipient",
+                                "helo_name", "timeout_ms", "settle_timeout_ms"}));
+  if (const YAML::Node n = probe["untrusted_source"]) {
+    ASSIGN_OR_RETURN(settings.untrusted_source, Address(n, "probe.untrusted_source"));
+  }
+  if (const YAML::Node n = probe["trusted_source"]) {
+    ASSIGN_OR_RETURN(settings.trusted_source, Address(n, "probe.trusted_source"));
+  }
+  if (settings.untrusted_source == settings.trusted_source) {
+    const YAML::Node n = probe["untrusted_source"] ? probe["untrusted_source"] : probe;
+    return Fail(n, "probe.untrusted_source",
+                absl::StrCat("must differ from probe.trusted_source (both are ",
+                             settings.trusted_source.ToString(), ")"));
+  }
+  if (const YAML::Node n = probe["sender"]) {
+    ASSIGN_OR_RETURN(settings.sender, MailAddress(n, "probe.sender"));
+  }
+  if (const YAML::Node n = probe["foreign_recipient"]) {
+    ASSIGN_OR_RETURN(settings.foreign_recipient, MailAddress(n, "probe.foreign_recipient"));
+  }
+  if (const YAML::Node n = probe["helo_name"]) {
+    ASSIGN_OR_RETURN(settings.helo_name, String(n, "probe.helo_name"));
+    if (!IsValidHostname(settings.helo_name)) {
+      return Fail(n, "probe.helo_name",
+                  absl::StrCat(Quoted(settings.helo_name), " is not a valid hostname"));
+    }
+  }
+  if (const YAML::Node n = probe["timeout_ms"]) {
+    ASSIGN_OR_RETURN(uint64_t ms, Integer(n, "probe.timeout_ms", 100, 120000));
+    settings.timeout = std::chrono::milliseconds(ms);
+  }
+  if (const YAML::Node n = probe["settle_timeout_ms"]) {
+    ASSIGN_OR_RETURN(uint64_t ms, Integer(n, "probe.settle_timeout_ms", 0, 300000));
+    settings.settle_timeout = std::chrono::milliseconds(ms);
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+bool IsValidHostname(const std::string& name) {
+  if (name.empty() || name.size() > 253) return false;
+  for (absl::string_view label : absl::StrSplit(name, '.')) {
+    if (label.empty() || label.size() > 63) return false;
+    if (label.front() == '-' || label.back() == '-') return false;
+    for (char c : label) {
+      if (!absl::ascii_isalnum(static_cast<unsigned char>(c)) && c != '-') return false;
+    }
+  }
+  return true;
+}
+
+absl::StatusOr<Policy> ParsePolicy(const std::string& yaml_text, const std::string& source_name) {
+  std::vector<YAML::Node> documents;
+  try {
+    documents = YAML::LoadAll(yaml_text);
+  } catch (const YAML::Exception& e) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(source_name, ":", Position(e.mark), ": invalid YAML: ", e.msg));
+  }
+  if (documents.empty() || documents[0].IsNull()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(source_name,
+                     ":1:1: playbook: the file is empty; expected a mapping with name, version "
+                     "and relay"));
+  }
+  if (documents.size() > 1) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(source_name, ":", Position(documents[1].Mark()),
+                     ": playbook: a playbook is a single YAML document; found a second one"));
+  }
+  try {
+    return PolicyParser(source_name).Parse(documents[0]);
+  } catch (const YAML::Exception& e) {
+    // Not expected: the parser only reads nodes whose type it checked.
+    return absl::InvalidArgumentError(
+        absl::StrCat(source_name, ":", Position(e.mark), ": invalid YAML: ", e.msg));
+  }
+}
+
+absl::StatusOr<Policy> LoadPolicyFile(const std::string& path) {
+  const int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    const int error = errno;
+    if (error == ENOENT || error == ENOTDIR) {
+      return absl::NotFoundError(absl::StrCat("policy file ", path, " does not exist"));
+    }
+    if (error == EACCES || error == EPERM) {
+      return absl::PermissionDeniedError(absl::StrCat(
+          "policy file ", path, " cannot be read: permission denied; check its owner and mode"));
+    }
+    return absl::UnavailableError(
+        absl::StrCat("cannot open policy file ", path, ": ", std::strerror(error)));
+  }
+  std::string text;
+  absl::Status status = absl::OkStatus();
+  struct stat st {};
+  if (fstat(fd, &st) != 0) {
+    status = absl::UnavailableError(
+        absl::StrCat("cannot stat policy file ", path, ": ", std::strerror(errno)));
+  } else if (!S_ISREG(st.st_mode)) {
+    status = absl::InvalidArgumentError(absl::StrCat(
+        "policy file ", path, S_ISDIR(st.st_mode) ? " is a directory" : " is not a regular file",
+        "; give the path of a playbook .yaml file"));
+  } else if (st.st_size > kMaxPolicyFileBytes) {
+    status = absl::InvalidArgumentError(absl::StrCat("policy file ", path, " is ", st.st_size,
+                                                     " bytes; a playbook is at most ",
+                                                     kMaxPolicyFileBytes, " bytes"));
+  } else {
+    char buffer[8192];
+    while (true) {
+      const ssize_t n = read(fd, buffer, sizeof(buffer));
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0) {
+        status = absl::UnavailableError(
+            absl::StrCat("cannot read policy file ", path, ": ", std::strerror(errno)));
+        break;
+      }
+      if (n == 0) break;
+      text.append(buffer, static_cast<size_t>(n));
+    }
+  }
+  close(fd);
+  if (!status.ok()) return status;
+  return ParsePolicy(text, path);
+}
+
+}  // namespace relayguard::agent

@@ -1,1 +1,559 @@
+#include "agent/policy/policy_loader.h"
+
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <fstream>
+#include <ostream>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+
+namespace relayguard::agent {
+namespace {
+
+using ::testing::HasSubstr;
+using ::testing::StartsWith;
+
+const std::string kSourceDir = RG_SOURCE_DIR;
+const std::string kDataDir = kSourceDir + "/tests/data/policy";
+
+Cidr MustCidr(const std::string& text) {
+  absl::StatusOr<Cidr> cidr = ParseCidr(text);
+  EXPECT_TRUE(cidr.ok()) << cidr.status();
+  return cidr.value_or(Cidr{});
+}
+
+IpAddress MustIp(const std::string& text) {
+  absl::StatusOr<IpAddress> ip = ParseIpAddress(text);
+  EXPECT_TRUE(ip.ok()) << ip.status();
+  return ip.value_or(IpAddress{});
+}
+
+// ---- Bad playbooks given as text: exact position and field, and the gist of the reason. ----
+
+struct BadCase {
+  std::string name;  // test name suffix
+  std::string yaml;
+  std::string location;  // "LINE:COL"
+  std::string field;     // dotted path, "playbook" for the document, "invalid YAML" for syntax
+  std::string what;      // substring of the reason
+};
+
+void PrintTo(const BadCase& c, std::ostream* os) { *os << c.name; }
+
+class ParsePolicyBadTest : public ::testing::TestWithParam<BadCase> {};
+
+TEST_P(ParsePolicyBadTest, RefusesWithFileLineColumnAndField) {
+  const BadCase& c = GetParam();
+  absl::StatusOr<Policy> policy = ParsePolicy(c.yaml, "t.yaml");
+  ASSERT_FALSE(policy.ok()) << "accepted:\n" << c.yaml;
+  EXPECT_EQ(policy.status().code(), absl::StatusCode::kInvalidArgument);
+  const std::string message(policy.status().message());
+  EXPECT_THAT(message, StartsWith("t.yaml:" + c.location + ": " + c.field + ": ")) << c.yaml;
+  EXPECT_THAT(message, HasSubstr(c.what));
+  EXPECT_EQ(message.find('\n'), std::string::npos) << "message spans lines: " << message;
+}
+
+// A valid head; cases append a relay section or replace parts.
+constexpr char kHead[] = "name: t\nversion: 1\n";
+
+std::string WithNetworks(const std::string& networks_line) {
+  return std::string(kHead) + "relay:\n  trusted_networks: " + networks_line + "\n";
+}
+
+std::string WithRelayLine(const std::string& line) {
+  return std::string(kHead) + "relay:\n  trusted_networks: [10.9.0.0/16]\n  " + line + "\n";
+}
+
+std::string WithProbeLine(const std::string& line) {
+  return std::string(kHead) + "relay:\n  trusted_networks: [10.9.0.0/16]\nprobe:\n  " + line + "\n";
+}
+
+const BadCase kBadCases[] = {
+    // The document itself.
+    {"Empty", "", "1:1", "playbook", "the file is empty"},
+    {"OnlyComment", "# nothing\n", "1:1", "playbook", "the file is empty"},
+    {"ScalarDocument", "hello\n", "1:1", "playbook", "expected a mapping, got the single value"},
+    {"ListDocument", "- a\n- b\n", "1:1", "playbook", "expected a mapping, got a list"},
+    {"TwoDocuments", WithNetworks("[10.9.0.0/16]") + "---\nname: u\n", "6:1", "playbook",
+     "single YAML document"},
+    {"SyntaxUnclosedFlow", WithNetworks("[10.9.0.0/16"), "5:1", "invalid YAML", "end of sequence"},
+    {"SyntaxBadIndent", "name: t\n version: 1\n", "2:9", "invalid YAML", "illegal map value"},
+    {"SyntaxTab", "name: t\nrelay:\n\ttrusted_networks: []\n", "3:18", "invalid YAML",
+     "illegal map value"},
+    {"SyntaxUnclosedMap", std::string(kHead) + "relay: {trusted_networks: [::1]\n", "4:1",
+     "invalid YAML", "end of map flow not found"},
+    {"UnknownTopKey", std::string(kHead) + "relays:\n  trusted_networks: [10.9.0.0/16]\n", "3:1",
+     "relays", "unknown field; expected one of: name, version, description, relay, probe"},
+    {"DuplicateKey", WithNetworks("[10.9.0.0/16]") + "name: u\n", "5:1", "name",
+     "duplicate key (first given at 1:1)"},
+    {"MergeKeyIsUnknown", std::string(kHead) + "relay:\n  <<: {}\n  trusted_networks: [::1]\n",
+     "4:3", "relay.<<", "unknown field"},
+    {"ListAsKey", std::string(kHead) + "relay:\n  ? [a]\n  : b\n", "4:5", "relay",
+     "keys must be plain field names"},
+
+    // name
+    {"MissingName", "version: 1\nrelay:\n  trusted_networks: [10.9.0.0/16]\n", "1:1", "name",
+     "required field is missing"},
+    {"NameEmpty", "name: \"\"\nversion: 1\nrelay:\n  trusted_networks: [::1]\n", "1:7", "name",
+     "must not be empty"},
+    {"NameNull", "name:\nversion: 1\nrelay:\n  trusted_networks: [::1]\n", "1:1", "name",
+     "expected a single value, got an empty value"},
+    {"NameUpperCase", "name: Open\nversion: 1\nrelay:\n  trusted_networks: [::1]\n", "1:7", "name",
+     "\"Open\" is not a valid name"},
+    {"NameLeadingDash", "name: -x\nversion: 1\nrelay:\n  trusted_networks: [::1]\n", "1:7", "name",
+     "is not a valid name"},
+    {"NameSpace", "name: a b\nversion: 1\nrelay:\n  trusted_networks: [::1]\n", "1:7", "name",
+     "is not a valid name"},
+    {"NameTooLong",
+     "name: " + std::string(65, 'a') + "\nversion: 1\nrelay:\n  trusted_networks: [::1]\n", "1:7",
+     "name", "at most 64 characters"},
+    {"NameList", "name: [a]\nversion: 1\nrelay:\n  trusted_networks: [::1]\n", "1:7", "name",
+     "expected a single value, got a list"},
+
+    // version
+    {"MissingVersion", "name: t\nrelay:\n  trusted_networks: [10.9.0.0/16]\n", "1:1", "version",
+     "required field is missing"},
+    {"VersionZero", "name: t\nversion: 0\nrelay:\n  trusted_networks: [::1]\n", "2:10", "version",
+     "must be between 1 and"},
+    {"VersionNegative", "name: t\nversion: -3\nrelay:\n  trusted_networks: [::1]\n", "2:10",
+     "version", "must not be negative, got -3"},
+    {"VersionFloat", "name: t\nversion: 1.5\nrelay:\n  trusted_networks: [::1]\n", "2:10",
+     "version", "expected a decimal integer without sign or leading zeros, got \"1.5\""},
+    {"VersionWord", "name: t\nversion: three\nrelay:\n  trusted_networks: [::1]\n", "2:10",
+     "version", "got \"three\""},
+    {"VersionQuoted", "name: t\nversion: \"3\"\nrelay:\n  trusted_networks: [::1]\n", "2:10",
+     "version", "expected an integer, got the quoted string \"3\""},
+    {"VersionHex", "name: t\nversion: 0x10\nrelay:\n  trusted_networks: [::1]\n", "2:10", "version",
+     "got \"0x10\""},
+    {"VersionLeadingZero", "name: t\nversion: 010\nrelay:\n  trusted_networks: [::1]\n", "2:10",
+     "version", "leading zeros"},
+    {"VersionPlusSign", "name: t\nversion: +3\nrelay:\n  trusted_networks: [::1]\n", "2:10",
+     "version", "without sign"},
+    {"VersionOverflow",
+     "name: t\nversion: 99999999999999999999999\nrelay:\n  trusted_networks: [::1]\n", "2:10",
+     "version", "must be between 1 and"},
+    {"VersionMapping", "name: t\nversion: {a: 1}\nrelay:\n  trusted_networks: [::1]\n", "2:10",
+     "version", "expected an integer, got a mapping"},
+
+    // description
+    {"DescriptionEmpty",
+     std::string(kHead) + "description: ''\nrelay:\n  trusted_networks: [::1]\n", "3:14",
+     "description", "must not be empty"},
+    {"DescriptionMultiline",
+     std::string(kHead) + "description: |\n  one\n  two\nrelay:\n  trusted_networks: [::1]\n",
+     "3:14", "description", "contains a line break or control character: \"one\\ntwo\\n\""},
+    {"DescriptionTab",
+     std::string(kHead) + "description: \"a\\tb\"\nrelay:\n  trusted_networks: [::1]\n", "3:14",
+     "description", "control character"},
+
+    // relay
+    {"MissingRelay", std::string(kHead), "1:1", "relay", "required field is missing"},
+    {"RelayNotMapping", std::string(kHead) + "relay: yes\n", "3:8", "relay",
+     "expected a mapping, got the single value \"yes\""},
+    {"RelayNull", std::string(kHead) + "relay:\n", "3:1", "relay",
+     "expected a mapping, got an empty value"},
+    {"MissingTrustedNetworks", std::string(kHead) + "relay:\n  require_auth: true\n", "4:3",
+     "relay.trusted_networks", "required field is missing"},
+    {"UnknownRelayKey", WithRelayLine("requre_auth: true"), "5:3", "relay.requre_auth",
+     "unknown field; expected one of: trusted_networks, relay_domains, require_auth, tls"},
+
+    // relay.trusted_networks
+    {"NetworksScalar", WithNetworks("10.9.0.0/16"), "4:21", "relay.trusted_networks",
+     "expected a list"},
+    {"NetworksMapping", WithNetworks("{a: 1}"), "4:21", "relay.trusted_networks",
+     "expected a list (e.g. [a, b] or one \"- item\" per line), got a mapping"},
+    {"NetworksNull", WithNetworks(""), "4:3", "relay.trusted_networks", "expected a list"},
+    {"NetworksEmpty", WithNetworks("[]"), "4:21", "relay.trusted_networks",
+     "must list at least one network"},
+    {"OpenRelayV4", WithNetworks("[10.9.0.0/16, 0.0.0.0/0]"), "4:35", "relay.trusted_networks[1]",
+     "\"0.0.0.0/0\" would make every client trusted, i.e. an open relay"},
+    {"OpenRelayV6", WithNetworks("[\"::/0\"]"), "4:22", "relay.trusted_networks[0]",
+     "\"::/0\" would make every client trusted, i.e. an open relay"},
+    {"OpenRelayHostBits", WithNetworks("[10.0.0.0/0]"), "4:22", "relay.trusted_networks[0]",
+     "i.e. an open relay"},
+    {"PrefixTooLongV4", WithNetworks("[10.9.0.0/16, 10.0.0.0/33]"), "4:35",
+     "relay.trusted_networks[1]", "prefix length 33 is out of range 0..32 in \"10.0.0.0/33\""},
+    {"PrefixTooLongV6", WithNetworks("[\"2001:db8::/129\"]"), "4:22", "relay.trusted_networks[0]",
+     "prefix length 129 is out of range 0..128"},
+    {"LeadingZeroOctet", WithNetworks("[010.0.0.1]"), "4:22", "relay.trusted_networks[0]",
+     "has a leading zero"},
+    {"WhitespaceInCidr", WithNetworks("[\"10.0.0.0 /8\"]"), "4:22", "relay.trusted_networks[0]",
+     "\"10.0.0.0 /8\" is not an IP network: contains whitespace"},
+    {"CommaInCidr", WithNetworks("[\"10.9.0.0/16, 0.0.0.0/0\"]"), "4:22",
+     "relay.trusted_networks[0]", "contains whitespace"},
+    {"CommaNoSpaceInCidr", WithNetworks("[\"10.9.0.0/16,0.0.0.0/0\"]"), "4:22",
+     "relay.trusted_networks[0]", "is not a decimal number"},
+    {"NewlineInCidr", WithNetworks("[\"10.9.0.0/16\\nmynetworks = 0.0.0.0/0\"]"), "4:22",
+     "relay.trusted_networks[0]", "control character"},
+    {"DollarInCidr", WithNetworks("[\"$mynetworks\"]"), "4:22", "relay.trusted_networks[0]",
+     "character '$' is not allowed"},
+    {"SemicolonInCidr", WithNetworks("[\"127.0.0.1;\"]"), "4:22", "relay.trusted_networks[0]",
+     "character ';' is not allowed"},
+    {"QuoteInCidr", WithNetworks("['127.0.0.1\"']"), "4:22", "relay.trusted_networks[0]",
+     "is not allowed"},
+    {"BraceInCidr", WithNetworks("[\"{127.0.0.1}\"]"), "4:22", "relay.trusted_networks[0]",
+     "character '{' is not allowed"},
+    {"HostnameAsNetwork", WithNetworks("[localhost]"), "4:22", "relay.trusted_networks[0]",
+     "\"localhost\" is not an IP network"},
+    {"BracketedV6", WithNetworks("[\"[::1]/128\"]"), "4:22", "relay.trusted_networks[0]",
+     "brackets are not allowed"},
+    {"EmptyNetwork", WithNetworks("[\"\"]"), "4:22", "relay.trusted_networks[0]",
+     "must not be empty"},
+    // yaml-cpp gives an empty list item no position of its own: it reports the next token.
+    {"NullNetwork", std::string(kHead) + "relay:\n  trusted_networks:\n    - ::1\n    -\n", "7:1",
+     "relay.trusted_networks[1]", "expected a single value, got an empty value"},
+    {"NestedListNetwork", WithNetworks("[[127.0.0.1]]"), "4:22", "relay.trusted_networks[0]",
+     "expected a single value, got a list"},
+    {"DuplicateNetwork",
+     std::string(kHead) + "relay:\n  trusted_networks:\n    - ::1\n    - 10.9.0.0/16\n    - 0::1\n",
+     "7:7", "relay.trusted_networks[2]",
+     "::1/128 is listed twice (also relay.trusted_networks[0])"},
+
+    // relay.relay_domains
+    {"DomainsScalar", WithRelayLine("relay_domains: example.com"), "5:18", "relay.relay_domains",
+     "expected a list"},
+    {"DomainWithSpace", WithRelayLine("relay_domains: [\"exa mple.com\"]"), "5:19",
+     "relay.relay_domains[0]", "\"exa mple.com\" is not a valid domain name"},
+    {"DomainWithComma", WithRelayLine("relay_domains: [\"a.com,b.com\"]"), "5:19",
+     "relay.relay_domains[0]", "is not a valid domain name"},
+    {"DomainWithDollar", WithRelayLine("relay_domains: [ok.com, \"$mydomain\"]"), "5:27",
+     "relay.relay_domains[1]", "\"$mydomain\" is not a valid domain name"},
+    {"DomainWithNewline", WithRelayLine("relay_domains: [\"a.com\\nb\"]"), "5:19",
+     "relay.relay_domains[0]", "control character: \"a.com\\nb\""},
+    {"DomainLeadingHyphen", WithRelayLine("relay_domains: [-a.com]"), "5:19",
+     "relay.relay_domains[0]", "is not a valid domain name"},
+    {"DomainEmptyLabel", WithRelayLine("relay_domains: [a..com]"), "5:19", "relay.relay_domains[0]",
+     "is not a valid domain name"},
+    {"DomainEmpty", WithRelayLine("relay_domains: [\"\"]"), "5:19", "relay.relay_domains[0]",
+     "must not be empty"},
+    {"DomainDuplicate", WithRelayLine("relay_domains: [a.com, A.COM]"), "5:26",
+     "relay.relay_domains[1]", "is listed twice (also relay.relay_domains[0])"},
+
+    // relay.require_auth
+    {"AuthYes", WithRelayLine("require_auth: yes"), "5:17", "relay.require_auth",
+     "expected true or false (unquoted), got the single value \"yes\""},
+    {"AuthQuotedTrue", WithRelayLine("require_auth: \"true\""), "5:17", "relay.require_auth",
+     "got the quoted string \"true\""},
+    {"AuthOne", WithRelayLine("require_auth: 1"), "5:17", "relay.require_auth", "got the single"},
+    {"AuthCapitalTrue", WithRelayLine("require_auth: True"), "5:17", "relay.require_auth",
+     "expected true or false"},
+    {"AuthNull", WithRelayLine("require_auth:"), "5:3", "relay.require_auth", "got an empty value"},
+
+    // relay.tls
+    {"TlsUnknown", WithRelayLine("tls: required"), "5:8", "relay.tls",
+     "expected one of none, may, encrypt"},
+    {"TlsQuoted", WithRelayLine("tls: \"may\""), "5:8", "relay.tls", "expected one of"},
+    {"TlsUpperCase", WithRelayLine("tls: MAY"), "5:8", "relay.tls", "expected one of"},
+    {"TlsNull", WithRelayLine("tls:"), "5:3", "relay.tls", "got an empty value"},
+    {"TlsBool", WithRelayLine("tls: true"), "5:8", "relay.tls", "got the single value \"true\""},
+
+    // probe
+    {"ProbeScalar", WithNetworks("[::1]") + "probe: 127.0.0.9\n", "5:8", "probe",
+     "expected a mapping"},
+    {"ProbeNull", WithNetworks("[::1]") + "probe:\n", "5:1", "probe",
+     "expected a mapping, got an empty value"},
+    {"ProbeUnknownKey", WithProbeLine("source: 127.0.0.9"), "6:3", "probe.source",
+     "unknown field; expected one of: untrusted_source, trusted_source, sender, "
+     "foreign_recipient, helo_name, timeout_ms, settle_timeout_ms"},
+    {"UntrustedIsNetwork", WithProbeLine("untrusted_source: 10.9.0.0/16"), "6:21",
+     "probe.untrusted_source", "\"10.9.0.0/16\" is not an IP address: it has a prefix length"},
+    {"UntrustedHostname", WithProbeLine("untrusted_source: localhost"), "6:21",
+     "probe.untrusted_source", "\"localhost\" is not an IP address"},
+    {"UntrustedLeadingZero", WithProbeLine("untrusted_source: 127.0.0.09"), "6:21",
+     "probe.untrusted_source", "leading zero"},
+    {"UntrustedList", WithProbeLine("untrusted_source: [127.0.0.9]"), "6:21",
+     "probe.untrusted_source", "expected a single value, got a list"},
+    {"TrustedBracketed", WithProbeLine("trusted_source: \"[::1]\""), "6:19", "probe.trusted_source",
+     "brackets are not allowed"},
+    {"TrustedZoneId", WithProbeLine("trusted_source: \"fe80::1%lo\""), "6:19",
+     "probe.trusted_source", "zone ids"},
+    {"SourcesEqual", WithProbeLine("untrusted_source: 127.0.0.1"), "6:21", "probe.untrusted_source",
+     "must differ from probe.trusted_source (both are 127.0.0.1)"},
+    {"SenderNoAt", WithProbeLine("sender: probe.example.org"), "6:11", "probe.sender",
+     "\"probe.example.org\" is not a valid mail address: must be local@domain"},
+    {"SenderTwoAt", WithProbeLine("sender: a@b@example.org"), "6:11", "probe.sender",
+     "exactly one '@'"},
+    {"SenderEmptyLocal", WithProbeLine("sender: \"@example.org\""), "6:11", "probe.sender",
+     "the local part before '@' is empty"},
+    {"SenderAngle", WithProbeLine("sender: \"<a@example.org>\""), "6:11", "probe.sender",
+     "the local part contains \"<\""},
+    {"SenderQuote", WithProbeLine("sender: '\"a\"@example.org'"), "6:11", "probe.sender",
+     "the local part contains \"\\\"\""},
+    {"SenderSpace", WithProbeLine("sender: \"a b@example.org\""), "6:11", "probe.sender",
+     "the local part contains \" \""},
+    {"SenderDoubleDot", WithProbeLine("sender: a..b@example.org"), "6:11", "probe.sender",
+     "must not start or end with '.'"},
+    {"SenderBadDomain", WithProbeLine("sender: a@exa_mple.org"), "6:11", "probe.sender",
+     "the domain \"exa_mple.org\" is not a valid hostname"},
+    {"SenderBraces", WithProbeLine("sender: \"a@{example}.org\""), "6:11", "probe.sender",
+     "is not a valid hostname"},
+    {"RecipientEmpty", WithProbeLine("foreign_recipient: ''"), "6:22", "probe.foreign_recipient",
+     "must not be empty"},
+    {"RecipientNewline", WithProbeLine("foreign_recipient: \"a@b.net\\r\\nRCPT TO:<x@y>\""), "6:22",
+     "probe.foreign_recipient", "control character"},
+    {"RecipientSemicolon", WithProbeLine("foreign_recipient: \"a;b@example.net\""), "6:22",
+     "probe.foreign_recipient", "the local part contains \";\""},
+    {"HeloWithSpace", WithProbeLine("helo_name: \"a b\""), "6:14", "probe.helo_name",
+     "\"a b\" is not a valid hostname"},
+    {"HeloUnderscore", WithProbeLine("helo_name: my_host"), "6:14", "probe.helo_name",
+     "is not a valid hostname"},
+    {"HeloTooLongLabel", WithProbeLine("helo_name: " + std::string(64, 'a') + ".com"), "6:14",
+     "probe.helo_name", "is not a valid hostname"},
+    {"TimeoutTooSmall", WithProbeLine("timeout_ms: 99"), "6:15", "probe.timeout_ms",
+     "must be between 100 and 120000, got 99"},
+    {"TimeoutTooLarge", WithProbeLine("timeout_ms: 120001"), "6:15", "probe.timeout_ms",
+     "must be between 100 and 120000, got 120001"},
+    {"TimeoutNegative", WithProbeLine("timeout_ms: -100"), "6:15", "probe.timeout_ms",
+     "must not be negative, got -100"},
+    {"TimeoutUnit", WithProbeLine("timeout_ms: 10s"), "6:15", "probe.timeout_ms", "got \"10s\""},
+    {"SettleTooLarge", WithProbeLine("settle_timeout_ms: 300001"), "6:22",
+     "probe.settle_timeout_ms", "must be between 0 and 300000, got 300001"},
+    {"SettleNegative", WithProbeLine("settle_timeout_ms: -1"), "6:22", "probe.settle_timeout_ms",
+     "must not be negative"},
+    {"SettleNull", WithProbeLine("settle_timeout_ms:"), "6:3", "probe.settle_timeout_ms",
+     "expected an integer, got an empty value"},
+};
+
+INSTANTIATE_TEST_SUITE_P(Cases, ParsePolicyBadTest, ::testing::ValuesIn(kBadCases),
+                         [](const ::testing::TestParamInfo<BadCase>& info) {
+                           return info.param.name;
+                         });
+
+// ---- Good playbooks given as text. ----
+
+TEST(ParsePolicyTest, MinimalPolicyGetsDefaults) {
+  absl::StatusOr<Policy> policy = ParsePolicy(WithNetworks("[10.9.0.0/16]"), "mem.yaml");
+  ASSERT_TRUE(policy.ok()) << policy.status();
+  EXPECT_EQ(policy->name, "t");
+  EXPECT_EQ(policy->version, 1u);
+  EXPECT_EQ(policy->description, "");
+  EXPECT_EQ(policy->trusted_networks, std::vector<Cidr>{MustCidr("10.9.0.0/16")});
+  EXPECT_TRUE(policy->relay_domains.empty());
+  EXPECT_FALSE(policy->require_auth);
+  EXPECT_FALSE(policy->tls.has_value());
+  EXPECT_EQ(policy->probe.untrusted_source, MustIp("127.0.0.9"));
+  EXPECT_EQ(policy->probe.trusted_source, MustIp("127.0.0.1"));
+  EXPECT_EQ(policy->probe.sender, "relayguard-probe@example.org");
+  EXPECT_EQ(policy->probe.foreign_recipient, "relay-test@example.net");
+  EXPECT_EQ(policy->probe.helo_name, "relayguard-probe.invalid");
+  EXPECT_EQ(policy->probe.timeout, std::chrono::milliseconds(10000));
+  EXPECT_EQ(policy->probe.settle_timeout, std::chrono::milliseconds(10000));
+  EXPECT_EQ(policy->source, "mem.yaml");
+}
+
+struct TlsCase {
+  std::string text;
+  TlsLevel level;
+};
+
+class ParsePolicyTlsTest : public ::testing::TestWithParam<TlsCase> {};
+
+TEST_P(ParsePolicyTlsTest, ReadsLevel) {
+  absl::StatusOr<Policy> policy = ParsePolicy(WithRelayLine("tls: " + GetParam().text), "t.yaml");
+  ASSERT_TRUE(policy.ok()) << policy.status();
+  ASSERT_TRUE(policy->tls.has_value());
+  EXPECT_EQ(*policy->tls, GetParam().level);
+  EXPECT_EQ(TlsLevelName(*policy->tls), GetParam().text);
+}
+
+INSTANTIATE_TEST_SUITE_P(Levels, ParsePolicyTlsTest,
+                         ::testing::Values(TlsCase{"none", TlsLevel::kNone},
+                                           TlsCase{"may", TlsLevel::kMay},
+                                           TlsCase{"encrypt", TlsLevel::kEncrypt}));
+
+TEST(ParsePolicyTest, AcceptsBothListStylesAndBareAddresses) {
+  const std::string yaml = std::string(kHead) +
+                           "relay:\n"
+                           "  trusted_networks:\n"
+                           "    - 10.0.0.1\n"
+                           "    - \"fe80::/10\"\n"
+                           "  relay_domains: []\n"
+                           "  require_auth: false\n";
+  absl::StatusOr<Policy> policy = ParsePolicy(yaml, "t.yaml");
+  ASSERT_TRUE(policy.ok()) << policy.status();
+  ASSERT_EQ(policy->trusted_networks.size(), 2u);
+  EXPECT_EQ(policy->trusted_networks[0].ToString(), "10.0.0.1/32");
+  EXPECT_EQ(policy->trusted_networks[1].ToString(), "fe80::/10");
+  EXPECT_TRUE(policy->relay_domains.empty());
+}
+
+TEST(ParsePolicyTest, ProbeDefaultsKeptForFieldsNotGiven) {
+  absl::StatusOr<Policy> policy = ParsePolicy(WithProbeLine("timeout_ms: 2500"), "t.yaml");
+  ASSERT_TRUE(policy.ok()) << policy.status();
+  EXPECT_EQ(policy->probe.timeout, std::chrono::milliseconds(2500));
+  EXPECT_EQ(policy->probe.settle_timeout, std::chrono::milliseconds(10000));
+  EXPECT_EQ(policy->probe.untrusted_source, MustIp("127.0.0.9"));
+}
+
+TEST(IsValidHostnameTest, AcceptsAndRefuses) {
+  const std::vector<std::string> good_names = {"localhost", "example.com", "a-b.example.COM",
+                                               "x1.y2", std::string(63, 'a') + ".com"};
+  for (const std::string& good : good_names) {
+    EXPECT_TRUE(IsValidHostname(good)) << good;
+  }
+  std::string too_long;
+  for (int i = 0; i < 4; ++i) too_long += std::string(63, 'a') + ".";
+  too_long += "com";  // 259 characters
+  const std::vector<std::string> bad_names = {
+      "",        ".",   "a.", ".a",  "a..b", "-a.com", "a-.com", "a_b.com",
+      "a b.com", "a,b", "$x", "a;b", "{a}",  "a\"b",   "a\nb",   std::string(64, 'a') + ".com",
+      too_long};
+  for (const std::string& bad : bad_names) {
+    EXPECT_FALSE(IsValidHostname(bad)) << bad;
+  }
+}
+
+// ---- Fixture files. ----
+
+struct BadFileCase {
+  std::string file;      // under tests/data/policy/bad
+  std::string expected;  // the message after "PATH:"
+};
+
+void PrintTo(const BadFileCase& c, std::ostream* os) { *os << c.file; }
+
+class LoadPolicyFileBadTest : public ::testing::TestWithParam<BadFileCase> {};
+
+TEST_P(LoadPolicyFileBadTest, RefusesWithExactMessage) {
+  const std::string path = kDataDir + "/bad/" + GetParam().file;
+  absl::StatusOr<Policy> policy = LoadPolicyFile(path);
+  ASSERT_FALSE(policy.ok()) << path;
+  EXPECT_EQ(policy.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(policy.status().message(), path + ":" + GetParam().expected);
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Files, LoadPolicyFileBadTest,
+    ::testing::Values(
+        BadFileCase{"open-relay-v4.yaml",
+                    "6:7: relay.trusted_networks[1]: \"0.0.0.0/0\" would make every client "
+                    "trusted, i.e. an open relay; list only the networks of your own clients"},
+        BadFileCase{"open-relay-v6.yaml",
+                    "4:35: relay.trusted_networks[1]: \"::/0\" would make every client trusted, "
+                    "i.e. an open relay; list only the networks of your own clients"},
+        BadFileCase{"prefix-too-long.yaml",
+                    "6:7: relay.trusted_networks[1]: prefix length 33 is out of range 0..32 in "
+                    "\"10.0.0.0/33\""},
+        BadFileCase{"unknown-key.yaml",
+                    "5:3: relay.requre_auth: unknown field; expected one of: trusted_networks, "
+                    "relay_domains, require_auth, tls"},
+        BadFileCase{"missing-trusted-networks.yaml",
+                    "4:3: relay.trusted_networks: required field is missing"},
+        BadFileCase{"missing-relay.yaml", "1:1: relay: required field is missing"},
+        BadFileCase{"scalar-networks.yaml",
+                    "4:21: relay.trusted_networks: expected a list (e.g. [a, b] or one \"- item\" "
+                    "per line), got the single value \"10.9.0.0/16\""},
+        BadFileCase{"broken-yaml.yaml", "5:1: invalid YAML: end of sequence flow not found"},
+        BadFileCase{"injection.yaml",
+                    "5:7: relay.trusted_networks[0]: \"10.9.0.0/16, 0.0.0.0/0\" is not an IP "
+                    "network: contains whitespace"},
+        BadFileCase{"empty.yaml",
+                    "1:1: playbook: the file is empty; expected a mapping with name, version and "
+                    "relay"}));
+
+TEST(LoadPolicyFileTest, LoadsMinimalFixture) {
+  const std::string path = kDataDir + "/good/minimal.yaml";
+  absl::StatusOr<Policy> policy = LoadPolicyFile(path);
+  ASSERT_TRUE(policy.ok()) << policy.status();
+  EXPECT_EQ(policy->name, "minimal");
+  EXPECT_EQ(policy->version, 1u);
+  EXPECT_EQ(policy->trusted_networks, std::vector<Cidr>{MustCidr("10.0.0.0/8")});
+  EXPECT_EQ(policy->source, path);
+}
+
+TEST(LoadPolicyFileTest, LoadsFullFixture) {
+  const std::string path = kDataDir + "/good/full.yaml";
+  absl::StatusOr<Policy> policy = LoadPolicyFile(path);
+  ASSERT_TRUE(policy.ok()) << policy.status();
+  EXPECT_EQ(policy->name, "full.example_1-a");
+  EXPECT_EQ(policy->version, 42u);
+  EXPECT_EQ(policy->description, "Everything set: two networks, domains, auth, TLS encrypt, probe");
+  EXPECT_EQ(policy->trusted_networks,
+            (std::vector<Cidr>{MustCidr("192.168.1.7/24"), MustCidr("2001:db8::/32"),
+                               MustCidr("10.1.2.3/32")}));
+  EXPECT_EQ(policy->relay_domains, (std::vector<std::string>{"example.com", "Mail.Example.org"}));
+  EXPECT_TRUE(policy->require_auth);
+  EXPECT_EQ(policy->tls, TlsLevel::kEncrypt);
+  EXPECT_EQ(policy->probe.untrusted_source, MustIp("::1"));
+  EXPECT_EQ(policy->probe.trusted_source, MustIp("10.1.2.3"));
+  EXPECT_EQ(policy->probe.sender, "probe+relay@example.org");
+  EXPECT_EQ(policy->probe.foreign_recipient, "outside.user@example.net");
+  EXPECT_EQ(policy->probe.helo_name, "probe.example.com");
+  EXPECT_EQ(policy->probe.timeout, std::chrono::milliseconds(100));
+  EXPECT_EQ(policy->probe.settle_timeout, std::chrono::milliseconds(0));
+  EXPECT_EQ(policy->source, path);
+}
+
+TEST(LoadPolicyFileTest, DefaultPlaybookLoads) {
+  const std::string path = kSourceDir + "/playbooks/no-open-relay.yaml";
+  absl::StatusOr<Policy> policy = LoadPolicyFile(path);
+  ASSERT_TRUE(policy.ok()) << policy.status();
+  EXPECT_EQ(policy->name, "no-open-relay");
+  EXPECT_EQ(policy->trusted_networks,
+            (std::vector<Cidr>{MustCidr("127.0.0.1/32"), MustCidr("::1/128")}));
+  EXPECT_TRUE(policy->relay_domains.empty());
+  EXPECT_FALSE(policy->require_auth);
+  EXPECT_FALSE(policy->tls.has_value());
+  EXPECT_EQ(policy->probe.untrusted_source, MustIp("127.0.0.9"));
+  EXPECT_EQ(policy->probe.trusted_source, MustIp("127.0.0.1"));
+  EXPECT_EQ(policy->probe.foreign_recipient, "relay-test@example.net");
+}
+
+TEST(LoadPolicyFileTest, RequireAuthExampleLoads) {
+  absl::StatusOr<Policy> policy = LoadPolicyFile(kSourceDir + "/playbooks/require-auth.yaml");
+  ASSERT_TRUE(policy.ok()) << policy.status();
+  EXPECT_EQ(policy->name, "require-auth");
+  EXPECT_TRUE(policy->require_auth);
+  EXPECT_EQ(policy->tls, TlsLevel::kMay);
+  EXPECT_EQ(policy->relay_domains, (std::vector<std::string>{"example.com", "mail.example.com"}));
+}
+
+TEST(LoadPolicyFileTest, MissingFileIsNotFound) {
+  const std::string path = kDataDir + "/no-such-playbook.yaml";
+  absl::StatusOr<Policy> policy = LoadPolicyFile(path);
+  ASSERT_FALSE(policy.ok());
+  EXPECT_EQ(policy.status().code(), absl::StatusCode::kNotFound);
+  EXPECT_EQ(policy.status().message(), "policy file " + path + " does not exist");
+}
+
+TEST(LoadPolicyFileTest, DirectoryIsRefused) {
+  absl::StatusOr<Policy> policy = LoadPolicyFile(kDataDir);
+  ASSERT_FALSE(policy.ok());
+  EXPECT_EQ(policy.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(policy.status().message(), HasSubstr(kDataDir + " is a directory"));
+}
+
+TEST(LoadPolicyFileTest, OversizedFileIsRefused) {
+  const std::string path = ::testing::TempDir() + "/relayguard_oversized_policy.yaml";
+  {
+    std::ofstream out(path);
+    out << "# " << std::string(2 << 20, 'x') << "\n";
+  }
+  absl::StatusOr<Policy> policy = LoadPolicyFile(path);
+  std::remove(path.c_str());
+  ASSERT_FALSE(policy.ok());
+  EXPECT_EQ(policy.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(policy.status().message(), HasSubstr("a playbook is at most 1048576 bytes"));
+}
+
+TEST(ParsePolicyTest, UntrustedProbeInsideTrustedNetworkIsRefused) {
+  absl::StatusOr<Policy> policy = ParsePolicy(
+      "name: t\nversion: 1\nrelay:\n  trusted_networks: [127.0.0.0/8]\nprobe:\n"
+      "  untrusted_source: 127.0.0.9\n",
+      "t.yaml");
+  ASSERT_FALSE(policy.ok());
+  EXPECT_EQ(policy.status().message(),
+            "t.yaml:6:21: probe.untrusted_source: 127.0.0.9 lies inside trusted network "
+            "127.0.0.0/8: the untrusted probe would be allowed to relay; pick an address outside "
+            "relay.trusted_networks");
+}
+
+}  // namespace
+}  // namespace relayguard::agent
