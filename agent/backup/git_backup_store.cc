@@ -165,7 +165,9 @@ absl::StatusOr<std::string> GitBackupStore::Commit(
     git_index_entry entry{};
     entry.mode = GIT_FILEMODE_BLOB;
     entry.path = path.c_str();
-    if (git_index_add_from_buffer(index.get(), &entry, contents.data(), contents.size()) != 0) {
+    if (git_blob_create_from_buffer(&entry.id, impl_->repo.get(), contents.data(),
+                                    contents.size()) != 0 ||
+        git_index_add(index.get(), &entry) != 0) {
       return GitError("cannot add " + path + " to the backup");
     }
     return absl::OkStatus();

@@ -59,10 +59,10 @@ std::vector<Edit> Diff(const std::vector<std::string>& a, const std::vector<std:
   while (i < n || j < m) {
     if (i < n && j < m && a[pre + i] == b[pre + j]) {
       edits.push_back({Op::kSame, pre + i++, pre + j++});
-    } else if (j < m && (i == n || lcs[i][j + 1] >= lcs[i + 1][j])) {
-      edits.push_back({Op::kAdd, 0, pre + j++});
-    } else {
+    } else if (i < n && (j == m || lcs[i + 1][j] >= lcs[i][j + 1])) {
       edits.push_back({Op::kDel, pre + i++, 0});
+    } else {
+      edits.push_back({Op::kAdd, 0, pre + j++});
     }
   }
   for (size_t k = 0; k < suf; ++k) {

@@ -201,7 +201,7 @@ int Status(Agent& a, const std::optional<Policy>& policy, std::ostream& out) {
   StatusReport s;
   s.mta = a.driver->Kind();
   s.config_dir = a.flags.config_dir;
-  ProbeSettings probe = policy ? policy->probe : ProbeSettings{};
+  ProbeSettings probe = policy ? policy->probe : DefaultProbeSettings();
   if (policy) {
     s.policy = policy->name;
     s.version = policy->version;
@@ -268,7 +268,7 @@ int RunAgentCli(const std::vector<std::string>& args, std::ostream& out, std::os
     err << "relayguard-agent: " << s.message() << "\nnothing was changed\n";
     return kExitRefused;
   }
-  ProbeSettings probe = policy ? policy->probe : ProbeSettings{};
+  ProbeSettings probe = policy ? policy->probe : DefaultProbeSettings();
   // A journal means an earlier agent died mid-change: put its backup back before anything else.
   if (std::optional<TransactionReport> recovered = a.transaction->RecoverInterrupted(probe)) {
     err << HumanTransaction(*recovered);

@@ -69,10 +69,17 @@ std::string HumanProbe(const std::string& title, const ProbeReport& report) {
                                  Upper(ProbeVerdictName(report.verdict)), "\n");
   for (const RelayTestResult& t : report.tests) {
     absl::StrAppend(&out, "    ", t.test.name, ": ", ProbeVerdictName(t.verdict));
-    if (!t.exchanges.empty()) {
-      const SmtpExchange& last = t.exchanges.back();
-      absl::StrAppend(&out, "  (", last.command, " -> ",
-                      absl::StrReplaceAll(last.reply, {{"\n", " | "}}), ")");
+    // The exchange that decided the verdict: RCPT if it got that far, else the last one before
+    // RSET/QUIT.
+    const SmtpExchange* deciding = nullptr;
+    for (const SmtpExchange& e : t.exchanges) {
+      if (e.command == "RSET" || e.command == "QUIT") continue;
+      deciding = &e;
+      if (e.command.rfind("RCPT", 0) == 0) break;
+    }
+    if (deciding != nullptr) {
+      absl::StrAppend(&out, "  (", deciding->command, " -> ",
+                      absl::StrReplaceAll(deciding->reply, {{"\n", " | "}}), ")");
     }
     absl::StrAppend(&out, "\n");
   }

@@ -19,4 +19,11 @@ const char* TlsLevelName(TlsLevel level) {
   std::abort();
 }
 
+ProbeSettings DefaultProbeSettings() {
+  ProbeSettings settings;
+  settings.untrusted_source = *ParseIpAddress("127.0.0.9");
+  settings.trusted_source = *ParseIpAddress("127.0.0.1");
+  return settings;
+}
+
 }  // namespace relayguard::agent

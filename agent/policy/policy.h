@@ -25,6 +25,9 @@ struct ProbeSettings {
   std::chrono::milliseconds settle_timeout{10000};  // how long to wait for a reload to take
 };
 
+// ProbeSettings with the documented default addresses (127.0.0.9 untrusted, 127.0.0.1 trusted).
+ProbeSettings DefaultProbeSettings();
+
 struct Policy {
   std::string name;       // [a-z0-9][a-z0-9._-]*
   uint64_t version = 0;   // >= 1

@@ -1,1 +1,145 @@
-// placeholder: filled in by the issue-2 work
+#include "agent/mta/postfix/main_cf.h"
+
+#include <algorithm>
+#include <cstdlib>
+
+namespace relayguard::agent::postfix {
+namespace {
+
+// A physical line without its line ending.
+std::string_view Content(const std::string& line) {
+  std::string_view v = line;
+  if (!v.empty() && v.back() == '\n') v.remove_suffix(1);
+  if (!v.empty() && v.back() == '\r') v.remove_suffix(1);
+  return v;
+}
+
+std::string_view Ending(const std::string& line) {
+  std::string_view v = line;
+  return v.substr(Content(line).size());
+}
+
+bool IsSpace(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\f' || c == '\v'; }
+
+std::string_view Trim(std::string_view v) {
+  while (!v.empty() && IsSpace(v.front())) v.remove_prefix(1);
+  while (!v.empty() && IsSpace(v.back())) v.remove_suffix(1);
+  return v;
+}
+
+// Blank and comment lines are skipped wherever they are, even between continuation lines.
+bool IsBlankOrComment(std::string_view content) {
+  std::string_view t = Trim(content);
+  return t.empty() || t.front() == '#';
+}
+
+struct Entry {
+  size_t first = 0;                  // index of the `key = value` line
+  std::vector<size_t> continuations;  // indices of its continuation lines
+  std::string key;
+  std::string value;                  // joined, trimmed
+};
+
+std::vector<Entry> Entries(const std::vector<std::string>& lines) {
+  std::vector<Entry> entries;
+  bool in_entry = false;  // whether the last logical line is a setting we track
+  for (size_t i = 0; i < lines.size(); ++i) {
+    std::string_view c = Content(lines[i]);
+    if (IsBlankOrComment(c)) continue;
+    if (IsSpace(c.front())) {
+      if (in_entry) {
+        Entry& e = entries.back();
+        e.continuations.push_back(i);
+        std::string_view more = Trim(c);
+        if (e.value.empty()) e.value = std::string(more);
+        else e.value += " " + std::string(more);
+      }
+      continue;
+    }
+    in_entry = false;
+    size_t eq = c.find('=');
+    if (eq == std::string_view::npos) continue;  // not a setting; postconf will say so
+    std::string_view key = Trim(c.substr(0, eq));
+    if (key.empty() || key.find_first_of(" \t") != std::string_view::npos) continue;
+    entries.push_back({i, {}, std::string(key), std::string(Trim(c.substr(eq + 1)))});
+    in_entry = true;
+  }
+  return entries;
+}
+
+}  // namespace
+
+MainCf MainCf::Parse(std::string_view text) {
+  MainCf cf;
+  size_t start = 0;
+  while (start < text.size()) {
+    size_t nl = text.find('\n', start);
+    size_t end = nl == std::string_view::npos ? text.size() : nl + 1;
+    cf.lines_.emplace_back(text.substr(start, end - start));
+    start = end;
+  }
+  return cf;
+}
+
+std::string MainCf::Render() const {
+  std::string out;
+  for (const std::string& line : lines_) out += line;
+  return out;
+}
+
+std::optional<std::string> MainCf::Get(std::string_view key) const {
+  std::optional<std::string> value;
+  for (const Entry& e : Entries(lines_)) {
+    if (e.key == key) value = e.value;
+  }
+  return value;
+}
+
+std::vector<std::string> MainCf::Keys() const {
+  std::vector<std::string> keys;
+  for (const Entry& e : Entries(lines_)) {
+    if (std::find(keys.begin(), keys.end(), e.key) == keys.end()) keys.push_back(e.key);
+  }
+  return keys;
+}
+
+void MainCf::Set(std::string_view key, std::string_view value) {
+  if (value.find_first_of("\r\n") != std::string_view::npos) {
+    // Policy values are validated long before; a newline here is a programming error.
+    std::abort();
+  }
+  if (Get(key) == std::string(value)) return;
+  std::vector<Entry> entries = Entries(lines_);
+  const Entry* last = nullptr;
+  for (const Entry& e : entries) {
+    if (e.key == key) last = &e;
+  }
+  std::string ending = "\n";
+  for (const std::string& line : lines_) {
+    if (!Ending(line).empty()) {
+      ending = std::string(Ending(line));
+      break;
+    }
+  }
+  if (last == nullptr) {
+    if (!lines_.empty() && Ending(lines_.back()).empty()) lines_.back() += ending;
+    lines_.push_back(std::string(key) + " = " + std::string(value) + ending);
+    return;
+  }
+  const std::string& line = lines_[last->first];
+  std::string_view c = Content(line);
+  size_t eq = c.find('=');
+  size_t value_start = eq + 1;
+  while (value_start < c.size() && IsSpace(c[value_start])) ++value_start;
+  std::string prefix(c.substr(0, value_start));
+  if (value_start == c.size() && value_start == eq + 1 && !value.empty()) prefix += " ";
+  std::string replaced = prefix + std::string(value) + std::string(Ending(line));
+  std::vector<size_t> drop = last->continuations;
+  lines_[last->first] = replaced;
+  for (auto it = drop.rbegin(); it != drop.rend(); ++it) {
+    lines_.erase(lines_.begin() + static_cast<std::ptrdiff_t>(*it));
+  }
+  // The rewritten line keeps its ending; if it was the last line and lacked one, that stays.
+}
+
+}  // namespace relayguard::agent::postfix

@@ -34,7 +34,6 @@ class MainCf {
   std::vector<std::string> Keys() const;
 
  private:
-  struct Line;  // defined in main_cf.cc
   std::vector<std::string> lines_;  // physical lines, each with its line ending (last may lack)
 };
 
