@@ -16,8 +16,8 @@ enum class TlsLevel { kNone, kMay, kEncrypt };
 const char* TlsLevelName(TlsLevel level);  // "none", "may", "encrypt"
 
 struct ProbeSettings {
-  IpAddress untrusted_source;              // default 127.0.0.9
-  IpAddress trusted_source;                // default 127.0.0.1
+  IpAddress untrusted_source{IpFamily::kV4, {127, 0, 0, 9}};
+  IpAddress trusted_source{IpFamily::kV4, {127, 0, 0, 1}};
   std::string sender = "relayguard-probe@example.org";
   std::string foreign_recipient = "relay-test@example.net";
   std::string helo_name = "relayguard-probe.invalid";
