@@ -191,15 +191,15 @@ TransactionReport ApplyTransaction::Apply(const Policy& policy, bool dry_run) {
       return report;
     }
     before = std::move(*files);
-  }
-  if (!dry_run) {
-    if (absl::StatusOr<bool> running = d_.driver.IsRunning(); !running.ok() || !*running) {
-      Fail(report, "preflight", running.ok()
-          ? absl::FailedPreconditionError(absl::StrCat(
-                report.mta, " is not running for this configuration; start it first "
-                "(every change is verified on the running service)"))
-          : running.status());
-      return report;
+    if (!dry_run) {
+      if (absl::StatusOr<bool> running = d_.driver.IsRunning(); !running.ok() || !*running) {
+        Fail(report, "preflight", running.ok()
+            ? absl::FailedPreconditionError(absl::StrCat(
+                  report.mta, " is not running for this configuration; start it first "
+                  "(every change is verified on the running service) — nothing was changed"))
+            : running.status());
+        return report;
+      }
     }
   }
 

@@ -4,6 +4,7 @@
 
 #include <sys/types.h>
 
+#include <chrono>
 #include <string>
 
 #include "absl/status/status.h"
@@ -43,6 +44,10 @@ class FileSystem {
   // Whether the current process may create files in directory `dir` (access(W_OK) and a probe
   // file, so read-only mounts are caught too).
   virtual absl::Status CheckWritableDir(const std::string& dir) = 0;
+
+  // Sets the modification time of `path` to `age` before now. Used on staged copies only:
+  // Postfix re-reads a main.cf changed within the last second until it settles (~2 s).
+  virtual absl::Status Backdate(const std::string& path, std::chrono::seconds age) = 0;
 };
 
 // The real thing (POSIX).
@@ -55,6 +60,7 @@ class RealFileSystem : public FileSystem {
   absl::Status MakeDirs(const std::string& path) override;
   absl::Status RemoveFile(const std::string& path) override;
   absl::Status CheckWritableDir(const std::string& dir) override;
+  absl::Status Backdate(const std::string& path, std::chrono::seconds age) override;
 };
 
 }  // namespace relayguard::agent

@@ -1,15 +1,18 @@
 #include "agent/mta/postfix/main_cf.h"
 
 #include <algorithm>
+#include <cstddef>
+#include <cstdio>
 #include <cstdlib>
 
 namespace relayguard::agent::postfix {
 namespace {
 
-// A physical line without its line ending.
+// A physical line without its line ending ("\n" or "\r\n"; a lone trailing '\r' is content).
 std::string_view Content(const std::string& line) {
   std::string_view v = line;
-  if (!v.empty() && v.back() == '\n') v.remove_suffix(1);
+  if (v.empty() || v.back() != '\n') return v;
+  v.remove_suffix(1);
   if (!v.empty() && v.back() == '\r') v.remove_suffix(1);
   return v;
 }
@@ -33,11 +36,19 @@ bool IsBlankOrComment(std::string_view content) {
   return t.empty() || t.front() == '#';
 }
 
+// The file's line ending, judged by its first line that has one: "\r\n" files stay CRLF.
+std::string FileEnding(const std::vector<std::string>& lines) {
+  for (const std::string& line : lines) {
+    if (!Ending(line).empty()) return std::string(Ending(line));
+  }
+  return "\n";
+}
+
 struct Entry {
-  size_t first = 0;                  // index of the `key = value` line
+  size_t first = 0;                   // index of the `key = value` line
   std::vector<size_t> continuations;  // indices of its continuation lines
   std::string key;
-  std::string value;                  // joined, trimmed
+  std::string value;  // joined, trimmed
 };
 
 std::vector<Entry> Entries(const std::vector<std::string>& lines) {
@@ -51,8 +62,8 @@ std::vector<Entry> Entries(const std::vector<std::string>& lines) {
         Entry& e = entries.back();
         e.continuations.push_back(i);
         std::string_view more = Trim(c);
-        if (e.value.empty()) e.value = std::string(more);
-        else e.value += " " + std::string(more);
+        if (!e.value.empty()) e.value += ' ';
+        e.value += more;
       }
       continue;
     }
@@ -106,6 +117,8 @@ std::vector<std::string> MainCf::Keys() const {
 void MainCf::Set(std::string_view key, std::string_view value) {
   if (value.find_first_of("\r\n") != std::string_view::npos) {
     // Policy values are validated long before; a newline here is a programming error.
+    std::fprintf(stderr, "MainCf::Set: value for %.*s contains a line break\n",
+                 static_cast<int>(key.size()), key.data());
     std::abort();
   }
   if (Get(key) == std::string(value)) return;
@@ -114,14 +127,8 @@ void MainCf::Set(std::string_view key, std::string_view value) {
   for (const Entry& e : entries) {
     if (e.key == key) last = &e;
   }
-  std::string ending = "\n";
-  for (const std::string& line : lines_) {
-    if (!Ending(line).empty()) {
-      ending = std::string(Ending(line));
-      break;
-    }
-  }
   if (last == nullptr) {
+    const std::string ending = FileEnding(lines_);
     if (!lines_.empty() && Ending(lines_.back()).empty()) lines_.back() += ending;
     lines_.push_back(std::string(key) + " = " + std::string(value) + ending);
     return;

@@ -1,6 +1,6 @@
 #include "agent/mta/postfix/master_cf.h"
 
-#include <sstream>
+#include <utility>
 
 namespace relayguard::agent::postfix {
 namespace {
@@ -25,6 +25,16 @@ std::string Trim(std::string_view v) {
   return std::string(v);
 }
 
+// Open braces minus closed braces in `text`.
+int BraceDepth(std::string_view text) {
+  int depth = 0;
+  for (char c : text) {
+    if (c == '{') ++depth;
+    if (c == '}') --depth;
+  }
+  return depth;
+}
+
 }  // namespace
 
 std::vector<MasterService> ParseMasterCf(std::string_view text) {
@@ -36,8 +46,8 @@ std::vector<MasterService> ParseMasterCf(std::string_view text) {
   size_t start = 0;
   while (start < text.size()) {
     size_t nl = text.find('\n', start);
-    std::string_view line = text.substr(start, nl == std::string_view::npos ? text.size() - start
-                                                                             : nl - start);
+    std::string_view line =
+        text.substr(start, nl == std::string_view::npos ? text.size() - start : nl - start);
     start = nl == std::string_view::npos ? text.size() : nl + 1;
     ++line_no;
     std::string trimmed = Trim(line);
@@ -68,10 +78,11 @@ std::optional<SmtpdListener> FindSmtpdListener(std::string_view master_cf_text) 
     SmtpdListener l;
     const std::string& name = s.service;
     if (!name.empty() && name[0] == '[') {
+      // "[::1]:25": the brackets guard the colons of an IPv6 address.
       size_t close = name.find(']');
-      if (close != std::string::npos && close + 1 < name.size() && name[close + 1] == ':') {
+      if (close != std::string::npos) {
         l.host = name.substr(1, close - 1);
-        l.port = name.substr(close + 2);
+        if (close + 1 < name.size() && name[close + 1] == ':') l.port = name.substr(close + 2);
         return l;
       }
     }
@@ -105,11 +116,12 @@ std::map<std::string, std::string> SmtpdOverrides(const MasterService& service) 
       continue;
     }
     if (!opt.empty() && opt[0] == '{') {
-      // "{ name = value with spaces }" spans words until the closing brace.
-      std::string joined = opt.substr(1);
-      while (joined.find('}') == std::string::npos && i + 1 < a.size()) joined += " " + a[++i];
+      // "{ name = value with spaces }" spans words until the matching closing brace; the value
+      // itself may hold braces ("{ a = check_x { b } }").
+      std::string joined = opt;
+      while (BraceDepth(joined) > 0 && i + 1 < a.size()) joined += " " + a[++i];
       size_t close = joined.rfind('}');
-      if (close != std::string::npos) joined = joined.substr(0, close);
+      joined = joined.substr(1, close == std::string::npos ? std::string::npos : close - 1);
       record(joined);
     } else {
       record(opt);

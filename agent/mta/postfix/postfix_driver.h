@@ -50,7 +50,8 @@ class PostfixDriver : public MtaDriver {
   PostfixOptions options_;
   FileSystem& fs_;
   ProcessRunner& runner_;
-  std::optional<std::string> version_;  // cached
+  std::optional<std::string> version_;          // cached
+  std::optional<std::string> queue_directory_;  // cached with the version
 };
 
 }  // namespace relayguard::agent::postfix
