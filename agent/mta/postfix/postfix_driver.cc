@@ -26,6 +26,9 @@ constexpr absl::string_view kRestartParameters[] = {"inet_interfaces", "inet_pro
 // The first few lines of a tool's diagnostics, for error messages.
 std::string Diagnostics(const ProcessResult& r) {
   std::string text = r.stderr_text.empty() ? r.stdout_text : r.stderr_text;
+  if (absl::StripAsciiWhitespace(text).empty()) {
+    return "no output (postfix logs the reason to its maillog or syslog)";
+  }
   std::vector<absl::string_view> lines = absl::StrSplit(text, '\n', absl::SkipWhitespace());
   if (lines.size() > 5) lines.resize(5);
   return absl::StrJoin(lines, "; ");
@@ -185,8 +188,13 @@ absl::StatusOr<bool> PostfixDriver::IsRunning() {
   int pid = 0;
   if (!absl::SimpleAtoi(absl::StripAsciiWhitespace(*pid_text), &pid) || pid <= 0) return false;
   if (kill(pid, 0) != 0 && errno != EPERM) return false;
-  absl::StatusOr<std::string> comm = fs_.ReadFile(absl::StrCat("/proc/", pid, "/comm"));
-  return comm.ok() && absl::StripAsciiWhitespace(*comm) == "master";
+  // "PID (master) S ...": a live (not zombie) process called master.
+  absl::StatusOr<std::string> stat = fs_.ReadFile(absl::StrCat("/proc/", pid, "/stat"));
+  if (!stat.ok()) return false;
+  size_t close = stat->rfind(')');
+  if (close == std::string::npos || close + 2 >= stat->size()) return false;
+  char state = (*stat)[close + 2];
+  return stat->find("(master)") != std::string::npos && state != 'Z' && state != 'X';
 }
 
 absl::Status PostfixDriver::RunPostfix(const std::string& verb) {

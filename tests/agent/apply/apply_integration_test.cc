@@ -333,6 +333,16 @@ TEST_F(ApplyIntegrationTest, ReadOnlyConfigDirIsAClearError) {
   EXPECT_EQ(lab_.ReloadCount(), 0);
 }
 
+TEST_F(ApplyIntegrationTest, StoppedPostfixIsRefusedBecauseNothingCouldBeVerified) {
+  lab_.Stop();
+  std::string out;
+  EXPECT_EQ(lab_.Agent({"apply", "--policy", kPolicy}, &out), 2) << out;
+  EXPECT_THAT(out, HasSubstr("postfix is not running"));
+  EXPECT_THAT(out, HasSubstr("nothing was changed"));
+  ExpectFilesUntouched();
+  EXPECT_TRUE(History(lab_).empty());
+}
+
 TEST_F(ApplyIntegrationTest, PolicyValidationErrorsComeBeforeAnyMtaWork) {
   std::string out;
   EXPECT_EQ(lab_.Agent({"apply", "--policy", kPolicy, "--mta", "qmail"}, &out), 1) << out;
