@@ -73,6 +73,12 @@ TEST_F(PostfixDriverTest, ValidationNamesTheLiveFileAndTheProblem) {
   EXPECT_THAT(s.message(), ::testing::Not(HasSubstr("/stage")));
 
   staged = Current();
+  staged[lab_.master_cf()] += "brokenservice inet n\n";
+  s = driver_->ValidateStaged(staged, lab_.dir() + "/stage");
+  EXPECT_THAT(s.message(), HasSubstr(lab_.config_dir() + "/master.cf"));
+  EXPECT_THAT(s.message(), HasSubstr("bad field count"));
+
+  staged = Current();
   staged[lab_.main_cf()] += "mynetworks = 127.0.0.1/33\n";
   s = driver_->ValidateStaged(staged, lab_.dir() + "/stage");
   EXPECT_THAT(s.message(), HasSubstr("127.0.0.1/33"));
