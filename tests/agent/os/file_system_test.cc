@@ -1,1 +1,98 @@
+#include "agent/os/file_system.h"
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <filesystem>
+
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
+
+namespace relayguard::agent {
+namespace {
+
+using ::testing::HasSubstr;
+
+class FileSystemTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    char tmpl[] = "/tmp/rg-fs-test.XXXXXX";
+    dir_ = mkdtemp(tmpl);
+  }
+  void TearDown() override { std::filesystem::remove_all(dir_); }
+  std::string dir_;
+  RealFileSystem fs_;
+};
+
+TEST_F(FileSystemTest, AtomicWriteKeepsModeAndOwnerAndLeavesNoTempFiles) {
+  std::string path = dir_ + "/main.cf";
+  ASSERT_TRUE(fs_.WriteFileAtomic(path, "a = 1\n", {0640, getuid(), getgid(), true}).ok());
+  absl::StatusOr<FileInfo> info = fs_.Stat(path);
+  ASSERT_TRUE(info.ok());
+  EXPECT_EQ(info->mode, 0640u);
+  EXPECT_EQ(info->uid, getuid());
+  EXPECT_TRUE(info->is_regular);
+  ASSERT_TRUE(fs_.WriteFileAtomic(path, "a = 2\n", {0600, getuid(), getgid(), true}).ok());
+  EXPECT_EQ(*fs_.ReadFile(path), "a = 2\n");
+  EXPECT_EQ(fs_.Stat(path)->mode, 0600u);
+  int entries = 0;
+  for (const auto& e : std::filesystem::directory_iterator(dir_)) {
+    (void)e;
+    ++entries;
+  }
+  EXPECT_EQ(entries, 1);
+}
+
+TEST_F(FileSystemTest, GivesTheRequestedOwnerWhenRoot) {
+  if (geteuid() != 0) {
+    GTEST_FAIL() << "the test command runs as root (tests/run_all.sh); ownership needs it";
+  }
+  std::string path = dir_ + "/owned";
+  ASSERT_TRUE(fs_.WriteFileAtomic(path, "x", {0644, 1, 2, true}).ok());
+  EXPECT_EQ(fs_.Stat(path)->uid, 1u);
+  EXPECT_EQ(fs_.Stat(path)->gid, 2u);
+}
+
+TEST_F(FileSystemTest, MissingFilesAreNotFoundWithThePath) {
+  absl::StatusOr<std::string> text = fs_.ReadFile(dir_ + "/nope");
+  EXPECT_TRUE(absl::IsNotFound(text.status()));
+  EXPECT_THAT(text.status().message(), HasSubstr(dir_ + "/nope"));
+  EXPECT_TRUE(absl::IsNotFound(fs_.Stat(dir_ + "/nope").status()));
+  EXPECT_TRUE(fs_.RemoveFile(dir_ + "/nope").ok());
+}
+
+TEST_F(FileSystemTest, WriteIntoMissingDirectoryFailsAndSaysWhere) {
+  absl::Status s = fs_.WriteFileAtomic(dir_ + "/no/such/dir/f", "x", {0644, getuid(), getgid()});
+  ASSERT_FALSE(s.ok());
+  EXPECT_THAT(s.message(), HasSubstr(dir_ + "/no/such/dir/f"));
+}
+
+TEST_F(FileSystemTest, MakeDirsCreatesParentsAndRefusesFiles) {
+  ASSERT_TRUE(fs_.MakeDirs(dir_ + "/a/b/c").ok());
+  EXPECT_TRUE(std::filesystem::is_directory(dir_ + "/a/b/c"));
+  EXPECT_TRUE(fs_.MakeDirs(dir_ + "/a/b/c").ok());
+  ASSERT_TRUE(fs_.WriteFileAtomic(dir_ + "/file", "x", {0644, getuid(), getgid()}).ok());
+  EXPECT_FALSE(fs_.MakeDirs(dir_ + "/file/sub").ok());
+}
+
+TEST_F(FileSystemTest, CheckWritableDirAcceptsTempAndRefusesFileAndMissingDir) {
+  EXPECT_TRUE(fs_.CheckWritableDir(dir_).ok());
+  ASSERT_TRUE(fs_.WriteFileAtomic(dir_ + "/file", "x", {0644, getuid(), getgid()}).ok());
+  absl::Status s = fs_.CheckWritableDir(dir_ + "/file");
+  EXPECT_THAT(s.message(), HasSubstr("is not writable"));
+  s = fs_.CheckWritableDir(dir_ + "/missing");
+  EXPECT_THAT(s.message(), HasSubstr(dir_ + "/missing"));
+  // Read-only mounts are covered against the real agent in apply_integration_test.
+}
+
+TEST_F(FileSystemTest, BackdateSetsAnOlderModificationTime) {
+  std::string path = dir_ + "/f";
+  ASSERT_TRUE(fs_.WriteFileAtomic(path, "x", {0644, getuid(), getgid()}).ok());
+  ASSERT_TRUE(fs_.Backdate(path, std::chrono::seconds(100)).ok());
+  struct stat st {};
+  ASSERT_EQ(stat(path.c_str(), &st), 0);
+  EXPECT_LE(st.st_mtime, time(nullptr) - 99);
+}
+
+}  // namespace
+}  // namespace relayguard::agent
