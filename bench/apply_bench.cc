@@ -3,15 +3,10 @@
 // report and the agent's peak RSS (wait4's ru_maxrss). Targets (issue 2): relayguard's own work
 // (everything but Postfix's reload and the wait for it to settle) under 50 ms; peak RSS under
 // 20 MiB.
-#include <sys/resource.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
-#include <fcntl.h>
-#include <filesystem>
 #include <map>
 #include <string>
 #include <vector>
@@ -27,31 +22,9 @@ struct Run {
 };
 
 Run RunAgent(const std::vector<std::string>& argv) {
-  int pipefd[2];
-  if (pipe(pipefd) != 0) std::abort();
-  pid_t pid = fork();
-  if (pid == 0) {
-    dup2(pipefd[1], 1);
-    int devnull = open("/dev/null", O_WRONLY);
-    dup2(devnull, 2);
-    close(pipefd[0]);
-    std::vector<char*> args;
-    for (const std::string& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-    args.push_back(nullptr);
-    execv(args[0], args.data());
-    _exit(127);
-  }
-  close(pipefd[1]);
   Run run;
-  char buf[4096];
-  ssize_t n;
-  while ((n = read(pipefd[0], buf, sizeof(buf))) > 0) run.output.append(buf, n);
-  close(pipefd[0]);
-  int status = 0;
-  rusage usage{};
-  wait4(pid, &status, 0, &usage);
-  run.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  run.max_rss_kib = usage.ru_maxrss;
+  run.exit_code = relayguard::testing::RunCommand(argv, &run.output, {}, &run.max_rss_kib,
+                                                  /*keep_stderr=*/false);
   return run;
 }
 

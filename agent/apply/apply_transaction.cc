@@ -17,11 +17,6 @@ namespace {
 
 constexpr std::chrono::milliseconds kPollInterval{200};
 
-// Commit trailers are one line each.
-std::string OneLine(absl::string_view text) {
-  return absl::StrReplaceAll(text, {{"\r", " "}, {"\n", "; "}});
-}
-
 // Why a probe did not come out as wanted: the first test whose verdict differs, with its replies.
 std::string ProbeDetail(const ProbeReport& report, ProbeVerdict wanted) {
   for (const RelayTestResult& test : report.tests) {
@@ -37,6 +32,10 @@ std::string ProbeDetail(const ProbeReport& report, ProbeVerdict wanted) {
 }
 
 }  // namespace
+
+std::string OneLine(const std::string& text) {
+  return absl::StrReplaceAll(text, {{"\r", " "}, {"\n", "; "}});
+}
 
 const char* OutcomeName(Outcome outcome) {
   switch (outcome) {

@@ -12,10 +12,6 @@
 namespace relayguard::agent {
 namespace {
 
-std::string OneLine(absl::string_view text) {
-  return absl::StrReplaceAll(text, {{"\r", " "}, {"\n", "; "}});
-}
-
 std::string ShortId(const std::string& id) { return id.substr(0, 10); }
 
 // Reloads, or starts the MTA when it is not running (after a crash or a reboot).

@@ -23,6 +23,9 @@ enum class Outcome {
 };
 const char* OutcomeName(Outcome outcome);  // "applied", "unchanged", ...
 
+// `text` on one line (line breaks become "; "), for commit trailers and one-line details.
+std::string OneLine(const std::string& text);
+
 struct PhaseTiming {
   std::string phase;
   double milliseconds = 0;

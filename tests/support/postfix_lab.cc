@@ -3,6 +3,7 @@
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <netinet/in.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -38,13 +39,18 @@ int FreeLoopbackPort() {
 }
 
 int RunCommand(const std::vector<std::string>& argv, std::string* output,
-               const std::vector<std::string>& extra_env) {
+               const std::vector<std::string>& extra_env, long* max_rss_kib, bool keep_stderr) {
   int pipefd[2];
   if (pipe(pipefd) != 0) throw std::runtime_error("pipe failed");
   pid_t pid = fork();
   if (pid == 0) {
     dup2(pipefd[1], 1);
-    dup2(pipefd[1], 2);
+    if (keep_stderr) {
+      dup2(pipefd[1], 2);
+    } else {
+      int devnull = open("/dev/null", O_WRONLY);
+      dup2(devnull, 2);
+    }
     close(pipefd[0]);
     close(pipefd[1]);
     for (const std::string& kv : extra_env) putenv(const_cast<char*>(kv.c_str()));
@@ -61,7 +67,9 @@ int RunCommand(const std::vector<std::string>& argv, std::string* output,
   while ((n = read(pipefd[0], buf, sizeof(buf))) > 0) out.append(buf, n);
   close(pipefd[0]);
   int status = 0;
-  waitpid(pid, &status, 0);
+  rusage usage{};
+  wait4(pid, &status, 0, &usage);
+  if (max_rss_kib) *max_rss_kib = usage.ru_maxrss;
   if (output) *output = out;
   return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }

@@ -11,9 +11,11 @@ namespace relayguard::testing {
 // A free TCP port on 127.0.0.1 (bind port 0, read it back, close).
 int FreeLoopbackPort();
 
-// Runs `argv` (no shell) and returns its exit code; stdout+stderr go to *output.
+// Runs `argv` (no shell) and returns its exit code; stdout+stderr go to *output (stderr is
+// dropped when `keep_stderr` is false); the child's peak RSS in KiB to *max_rss_kib if given.
 int RunCommand(const std::vector<std::string>& argv, std::string* output,
-               const std::vector<std::string>& extra_env = {});
+               const std::vector<std::string>& extra_env = {}, long* max_rss_kib = nullptr,
+               bool keep_stderr = true);
 
 std::string ReadFileOrDie(const std::string& path);
 void WriteFileOrDie(const std::string& path, const std::string& contents);
