@@ -72,7 +72,7 @@ void ApplyTransaction::Fail(TransactionReport& report, absl::string_view phase,
                             const absl::Status& status) {
   report.failed_phase = std::string(phase);
   report.error = std::string(status.message());
-  Logger("agent.apply")->error("{} failed in phase {}: {}", report.action, phase, report.error);
+  Logger("agent.apply")->info("{} failed in phase {}: {}", report.action, phase, report.error);
 }
 
 absl::StatusOr<std::vector<FileSnapshot>> ApplyTransaction::ReadManagedFiles() {

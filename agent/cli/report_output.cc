@@ -35,7 +35,7 @@ std::string Indent(absl::string_view text, absl::string_view prefix) {
 std::string Headline(const TransactionReport& r) {
   std::string what = r.action == "apply"
                          ? absl::StrCat("policy ", r.policy, " v", r.version)
-                         : r.policy;
+                         : r.policy.empty() ? "(no target)" : r.policy;
   switch (r.outcome) {
     case Outcome::kApplied:
       return absl::StrCat("APPLIED ", what, ": relay closed and verified on ", r.endpoint);
