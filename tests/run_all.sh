@@ -8,4 +8,4 @@ bash "$root/deploy/build.sh"
 cd "${BUILD_DIR:-$root/build}"
 ctest --output-on-failure --timeout 600 -j2 "$@"
 echo "== benchmark (apply transaction, agent peak RSS) =="
-"./bench/apply_bench" --iterations 5
+"./bench/apply_bench" --iterations 11

@@ -48,6 +48,10 @@ class FileSystem {
   // Sets the modification time of `path` to `age` before now. Used on staged copies only:
   // Postfix re-reads a main.cf changed within the last second until it settles (~2 s).
   virtual absl::Status Backdate(const std::string& path, std::chrono::seconds age) = 0;
+
+  // Writes a scratch file (mode 0600, no fsync, not atomic): only for staged copies that are
+  // checked and thrown away, never for live configuration or state.
+  virtual absl::Status WriteScratchFile(const std::string& path, const std::string& contents) = 0;
 };
 
 // The real thing (POSIX).
@@ -61,6 +65,7 @@ class RealFileSystem : public FileSystem {
   absl::Status RemoveFile(const std::string& path) override;
   absl::Status CheckWritableDir(const std::string& dir) override;
   absl::Status Backdate(const std::string& path, std::chrono::seconds age) override;
+  absl::Status WriteScratchFile(const std::string& path, const std::string& contents) override;
 };
 
 }  // namespace relayguard::agent

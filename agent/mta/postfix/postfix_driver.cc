@@ -6,7 +6,6 @@
 
 #include <algorithm>
 #include <cerrno>
-#include <future>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
@@ -155,7 +154,7 @@ absl::Status PostfixDriver::ValidateStaged(const FileContents& contents,
       return absl::InvalidArgumentError(absl::StrCat("no staged contents for ", path));
     }
     std::string staged = stage_dir + path.substr(path.rfind('/'));
-    RETURN_IF_ERROR(fs_.WriteFileAtomic(staged, it->second, FileInfo{0644, getuid(), getgid(), true}));
+    RETURN_IF_ERROR(fs_.WriteScratchFile(staged, it->second));
     // A just-written main.cf makes postconf wait until it is a second old; the stage copy may
     // honestly look older.
     RETURN_IF_ERROR(fs_.Backdate(staged, std::chrono::seconds(10)));
@@ -166,13 +165,18 @@ absl::Status PostfixDriver::ValidateStaged(const FileContents& contents,
         "postfix config check failed for ", MainCfPath(), ": ",
         absl::StrReplaceAll(s.message(), {{stage_dir, options_.config_dir}})));
   };
-  // `postconf -n` parses main.cf and master.cf (a bad line in either is fatal), `-x` gives the
-  // effective values for our own checks; the two are independent, so they run at once.
-  auto syntax_check = std::async(std::launch::async, [&] { return Postconf(stage_dir, {"-n"}); });
-  auto effective = Effective(stage_dir, {"mynetworks", "smtpd_relay_restrictions",
-                                         "smtpd_recipient_restrictions"});
-  if (auto r = syntax_check.get(); !r.ok()) return relabel(r.status());
+  // One run of `postconf -n -x` parses main.cf and master.cf (a bad line in either is fatal)
+  // and prints every explicit setting expanded, for our own checks.
+  auto effective = Effective(stage_dir, {"-n"});
   if (!effective.ok()) return relabel(effective.status());
+  if (!effective->count("smtpd_relay_restrictions")) {
+    // Not set: Postfix's default applies (it ends relaying with defer_unauth_destination).
+    ASSIGN_OR_RETURN(PostfixVersion version, ParsedVersion());
+    if (version.HasRelayRestrictions()) {
+      (*effective)["smtpd_relay_restrictions"] =
+          "permit_mynetworks, permit_sasl_authenticated, defer_unauth_destination";
+    }
+  }
   if (absl::Status s = CheckRelaySafety(*effective); !s.ok()) return relabel(s);
   return absl::OkStatus();
 }

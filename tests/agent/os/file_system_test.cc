@@ -85,6 +85,14 @@ TEST_F(FileSystemTest, CheckWritableDirAcceptsTempAndRefusesFileAndMissingDir) {
   // Read-only mounts are covered against the real agent in apply_integration_test.
 }
 
+TEST_F(FileSystemTest, ScratchFilesAreWrittenAndReplaced) {
+  std::string path = dir_ + "/stage.cf";
+  ASSERT_TRUE(fs_.WriteScratchFile(path, "long contents\n").ok());
+  ASSERT_TRUE(fs_.WriteScratchFile(path, "short\n").ok());
+  EXPECT_EQ(*fs_.ReadFile(path), "short\n");
+  EXPECT_FALSE(fs_.WriteScratchFile(dir_ + "/missing/x", "y").ok());
+}
+
 TEST_F(FileSystemTest, BackdateSetsAnOlderModificationTime) {
   std::string path = dir_ + "/f";
   ASSERT_TRUE(fs_.WriteFileAtomic(path, "x", {0644, getuid(), getgid()}).ok());
