@@ -1,0 +1,116 @@
+// The controller's store: an embedded SQLite database (WAL, schema migrations) holding hosts,
+// policy versions, rollouts (spec + engine state, saved after every step), per-host results and
+// the audit log of operator actions. One connection, used from one thread at a time.
+#ifndef RELAYGUARD_CONTROLLER_STORE_SQLITE_STORE_H_
+#define RELAYGUARD_CONTROLLER_STORE_SQLITE_STORE_H_
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "controller/rollout/rollout_engine.h"
+
+struct sqlite3;
+
+namespace relayguard::controller {
+
+struct HostRecord {
+  std::string name;                           // the agent certificate's CN
+  std::map<std::string, std::string> labels;  // "site" -> "fra1"
+  std::string mta;                            // "postfix"
+  std::string mta_version;
+  std::string applied_policy;                 // empty when none
+  uint64_t applied_version = 0;
+  std::string backup_head;                    // agent's newest backup commit
+  int64_t last_seen = 0;                      // seconds since the epoch
+  bool operator==(const HostRecord&) const = default;
+};
+
+struct PolicyVersionRecord {
+  std::string name;
+  uint64_t version = 0;
+  std::string yaml;  // the playbook text as loaded
+  int64_t loaded_at = 0;
+  bool operator==(const PolicyVersionRecord&) const = default;
+};
+
+struct RolloutRecord {
+  RolloutSpec spec;
+  RolloutState state;
+  std::string created_by;
+  int64_t created_at = 0;
+  int64_t updated_at = 0;
+};
+
+struct HostResult {
+  std::string rollout_id;  // empty for results outside a rollout
+  std::string host;
+  std::string nonce;
+  std::string outcome;     // "applied", "rolled-back", ...
+  std::string phase;
+  std::string error;
+  std::string diff;
+  std::string backup_commit;
+  std::string result_commit;
+  int64_t at = 0;
+  bool operator==(const HostResult&) const = default;
+};
+
+struct AuditEntry {
+  int64_t id = 0;  // assigned by the store
+  int64_t at = 0;
+  std::string who;     // operator certificate CN
+  std::string action;  // "rollout start", "rollback", ...
+  std::string target;  // "r-000003", "host mx1", ...
+  std::string result;  // "ok" or the error
+  bool operator==(const AuditEntry&) const = default;
+};
+
+class SqliteStore {
+ public:
+  // Opens (creating when missing) the database at `path`, turns on WAL and foreign keys, and
+  // applies pending schema migrations in one transaction each. Errors name the path.
+  static absl::StatusOr<std::unique_ptr<SqliteStore>> Open(const std::string& path);
+  ~SqliteStore();
+
+  int SchemaVersion() const;  // number of migrations applied
+
+  absl::Status UpsertHost(const HostRecord& host);
+  absl::StatusOr<std::vector<HostRecord>> Hosts();  // by name
+  absl::StatusOr<std::optional<HostRecord>> Host(const std::string& name);
+
+  // Idempotent for the same (name, version, yaml); AlreadyExists if the same name and version
+  // arrive with different text (a playbook must bump its version to change).
+  absl::Status PutPolicyVersion(const PolicyVersionRecord& policy);
+  absl::StatusOr<std::optional<PolicyVersionRecord>> PolicyVersion(const std::string& name,
+                                                                  uint64_t version);
+  absl::StatusOr<std::vector<PolicyVersionRecord>> LatestPolicies();  // newest version per name
+
+  // "r-000001", "r-000002", ... never reused.
+  absl::StatusOr<std::string> NextRolloutId();
+  // Inserts or replaces the rollout (spec and state round-trip exactly).
+  absl::Status SaveRollout(const RolloutRecord& rollout);
+  absl::StatusOr<std::optional<RolloutRecord>> Rollout(const std::string& id);
+  absl::StatusOr<std::vector<RolloutRecord>> Rollouts();  // newest first
+
+  absl::Status AddResult(const HostResult& result);
+  absl::StatusOr<std::vector<HostResult>> ResultsForRollout(const std::string& rollout_id);
+  absl::StatusOr<std::vector<HostResult>> ResultsForHost(const std::string& host, size_t limit);
+
+  absl::StatusOr<int64_t> Audit(const AuditEntry& entry);  // returns the new id
+  absl::StatusOr<std::vector<AuditEntry>> AuditLog(size_t limit);  // newest first
+
+ private:
+  explicit SqliteStore(sqlite3* db, std::string path);
+  sqlite3* db_;
+  std::string path_;
+  int schema_version_ = 0;
+};
+
+}  // namespace relayguard::controller
+
+#endif  // RELAYGUARD_CONTROLLER_STORE_SQLITE_STORE_H_
