@@ -2,6 +2,8 @@
 
 #include <unistd.h>
 
+#include <atomic>
+#include <csignal>
 #include <cstdlib>
 #include <iostream>
 #include <map>
@@ -17,6 +19,8 @@
 #include "agent/mta/postfix/postfix_driver.h"
 #include "agent/os/process_runner.h"
 #include "agent/policy/policy_loader.h"
+#include "agent/stream/controller_session.h"
+#include "agent/stream/push_handler.h"
 #include "common/logging.h"
 #include "common/status_macros.h"
 
@@ -32,6 +36,8 @@ commands:
   history [--limit N]               backup commits, newest first
   diff COMMIT                       what COMMIT changed
   status [--policy FILE]            relay verdict from the untrusted address, compliance
+  run --controller HOST:PORT --host NAME [--label K=V]... (--ca F --cert F --key F | --insecure)
+                                    keep a stream to the controller and apply what it pushes
 
 flags:
   --mta postfix                     MTA kind (default postfix)
@@ -59,13 +65,20 @@ struct Flags {
   bool json = false;
   size_t limit = 50;
   std::string log_level = "warn";
+  std::string controller;
+  std::string host;
+  std::map<std::string, std::string> labels;
+  bool insecure = false;
+  std::string ca_file, cert_file, key_file;
 };
 
 absl::StatusOr<Flags> ParseFlags(const std::vector<std::string>& args) {
   Flags f;
   std::map<std::string, std::string*> with_value = {
       {"--mta", &f.mta}, {"--mta-config-dir", &f.config_dir}, {"--mta-bin-dir", &f.bin_dir},
-      {"--state-dir", &f.state_dir}, {"--log-level", &f.log_level}};
+      {"--state-dir", &f.state_dir}, {"--log-level", &f.log_level},
+      {"--controller", &f.controller}, {"--host", &f.host}, {"--ca", &f.ca_file},
+      {"--cert", &f.cert_file}, {"--key", &f.key_file}};
   for (size_t i = 0; i < args.size(); ++i) {
     const std::string& a = args[i];
     auto need_value = [&]() -> absl::StatusOr<std::string> {
@@ -85,6 +98,15 @@ absl::StatusOr<Flags> ParseFlags(const std::vector<std::string>& args) {
       if (!absl::SimpleAtoi(v, &f.limit) || f.limit == 0) {
         return absl::InvalidArgumentError("--limit needs a positive number, got \"" + v + "\"");
       }
+    } else if (a == "--label") {
+      ASSIGN_OR_RETURN(std::string v, need_value());
+      size_t eq = v.find('=');
+      if (eq == std::string::npos || eq == 0) {
+        return absl::InvalidArgumentError("--label needs KEY=VALUE, got \"" + v + "\"");
+      }
+      f.labels[v.substr(0, eq)] = v.substr(eq + 1);
+    } else if (a == "--insecure") {
+      f.insecure = true;
     } else if (a == "--dry-run") {
       f.dry_run = true;
     } else if (a == "--json") {
@@ -99,7 +121,8 @@ absl::StatusOr<Flags> ParseFlags(const std::vector<std::string>& args) {
       f.positional.push_back(a);
     }
   }
-  static const char* kCommands[] = {"apply", "rollback", "history", "diff", "status", "help"};
+  static const char* kCommands[] = {"apply", "rollback", "history", "diff", "status", "run",
+                                    "help"};
   if (f.command.empty()) return absl::InvalidArgumentError("no command given");
   if (std::find(std::begin(kCommands), std::end(kCommands), f.command) == std::end(kCommands)) {
     return absl::InvalidArgumentError("unknown command \"" + f.command + "\"");
@@ -108,6 +131,15 @@ absl::StatusOr<Flags> ParseFlags(const std::vector<std::string>& args) {
     return absl::InvalidArgumentError("--mta " + f.mta + " is not supported yet (postfix)");
   }
   if (f.command == "apply" && !f.policy) return absl::InvalidArgumentError("apply needs --policy FILE");
+  if (f.command == "run") {
+    if (f.controller.empty() || f.host.empty()) {
+      return absl::InvalidArgumentError("run needs --controller HOST:PORT and --host NAME");
+    }
+    if (!f.insecure && (f.ca_file.empty() || f.cert_file.empty() || f.key_file.empty())) {
+      return absl::InvalidArgumentError(
+          "run needs --ca, --cert and --key (mTLS), or --insecure for local experiments");
+    }
+  }
   if (f.command == "diff" && f.positional.size() != 1) {
     return absl::InvalidArgumentError("diff needs exactly one COMMIT");
   }
@@ -238,6 +270,29 @@ int Status(Agent& a, const std::optional<Policy>& policy, std::ostream& out) {
   return s.compliant ? kExitOk : kExitNotCompliant;
 }
 
+std::atomic<bool> g_stop{false};  // set by SIGTERM/SIGINT; read by the session loop
+void OnStopSignal(int) { g_stop = true; }
+
+int RunSession(Agent& a, std::ostream& err) {
+  std::signal(SIGTERM, OnStopSignal);
+  std::signal(SIGINT, OnStopSignal);
+  PushHandler handler(*a.transaction, a.fs, a.flags.state_dir + "/policy.yaml");
+  SessionOptions options;
+  options.controller = a.flags.controller;
+  options.host = a.flags.host;
+  options.labels = a.flags.labels;
+  options.insecure = a.flags.insecure;
+  options.ca_file = a.flags.ca_file;
+  options.cert_file = a.flags.cert_file;
+  options.key_file = a.flags.key_file;
+  ControllerSession session(options, handler, *a.driver, *a.store, a.clock);
+  if (absl::Status s = session.Run(g_stop); !s.ok()) {
+    err << "relayguard-agent: " << s.message() << "\n";
+    return kExitRefused;
+  }
+  return kExitOk;
+}
+
 }  // namespace
 
 int RunAgentCli(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
@@ -283,6 +338,7 @@ int RunAgentCli(const std::vector<std::string>& args, std::ostream& out, std::os
   if (cmd == "apply") return Print(a, a.transaction->Apply(*policy, a.flags.dry_run), out);
   if (cmd == "rollback") return Print(a, a.transaction->Rollback(a.flags.to, probe), out);
   if (cmd == "status") return Status(a, policy, out);
+  if (cmd == "run") return RunSession(a, err);
   if (cmd == "history") {
     absl::StatusOr<std::vector<CommitInfo>> history = a.store->History(a.flags.limit);
     if (!history.ok()) {

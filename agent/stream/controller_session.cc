@@ -1,0 +1,191 @@
+#include "agent/stream/controller_session.h"
+
+#include <grpcpp/grpcpp.h>
+
+#include <fstream>
+#include <sstream>
+
+#include "absl/strings/str_cat.h"
+#include "common/logging.h"
+#include "relayguard/v1/agent_stream.grpc.pb.h"
+
+namespace relayguard::agent {
+namespace {
+
+namespace pb = ::relayguard::v1;
+
+absl::StatusOr<std::string> ReadPem(const std::string& path, const char* what) {
+  std::ifstream in(path);
+  if (!in) return absl::InvalidArgumentError(absl::StrCat("cannot read ", what, " ", path));
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+pb::ProbeVerdict ToProto(ProbeVerdict v) {
+  switch (v) {
+    case ProbeVerdict::kRelayAccepted: return pb::PROBE_VERDICT_RELAY_ACCEPTED;
+    case ProbeVerdict::kRefused: return pb::PROBE_VERDICT_REFUSED;
+    case ProbeVerdict::kInconclusive: return pb::PROBE_VERDICT_INCONCLUSIVE;
+  }
+  return pb::PROBE_VERDICT_UNSPECIFIED;
+}
+
+pb::ApplyResult::Outcome ToProto(Outcome o) {
+  switch (o) {
+    case Outcome::kApplied: return pb::ApplyResult::OUTCOME_APPLIED;
+    case Outcome::kUnchanged: return pb::ApplyResult::OUTCOME_UNCHANGED;
+    case Outcome::kDryRun: return pb::ApplyResult::OUTCOME_UNCHANGED;
+    case Outcome::kRefused: return pb::ApplyResult::OUTCOME_REJECTED;
+    case Outcome::kRolledBack: return pb::ApplyResult::OUTCOME_ROLLED_BACK;
+    case Outcome::kRestored: return pb::ApplyResult::OUTCOME_APPLIED;
+    case Outcome::kRollbackFailed: return pb::ApplyResult::OUTCOME_ROLLBACK_FAILED;
+  }
+  return pb::ApplyResult::OUTCOME_UNSPECIFIED;
+}
+
+void AddProbe(const std::optional<ProbeReport>& report, pb::ApplyResult& out) {
+  if (!report) return;
+  pb::ProbeResult* p = out.add_probes();
+  p->set_source_address(report->source.ToString());
+  p->set_verdict(ToProto(report->verdict));
+  for (const RelayTestResult& t : report->tests) {
+    for (const SmtpExchange& e : t.exchanges) {
+      pb::ProbeExchange* x = p->add_exchanges();
+      x->set_command(e.command);
+      x->set_reply(e.reply);
+    }
+    if (!t.detail.empty()) p->set_detail(absl::StrCat(p->detail(), t.test.name, ": ", t.detail, "; "));
+  }
+}
+
+pb::ApplyResult ToProto(const TransactionReport& r) {
+  pb::ApplyResult out;
+  out.set_outcome(ToProto(r.outcome));
+  out.set_policy_name(r.policy);
+  out.set_policy_version(r.version);
+  out.set_phase(r.failed_phase);
+  out.set_error(r.error);
+  out.set_diff(r.diff);
+  out.set_backup_commit(r.backup_commit);
+  out.set_result_commit(r.result_commit);
+  AddProbe(r.untrusted_probe, out);
+  AddProbe(r.trusted_probe, out);
+  return out;
+}
+
+pb::AgentMessage Answer(const std::string& nonce, const PushReply& reply) {
+  pb::AgentMessage msg;
+  if (reply.ack) {
+    pb::Ack* ack = msg.mutable_ack();
+    ack->set_nonce(nonce);
+    ack->set_version(reply.version);
+    *ack->mutable_result() = ToProto(reply.report);
+  } else {
+    pb::Nack* nack = msg.mutable_nack();
+    nack->set_nonce(nonce);
+    nack->set_old_version(reply.version);
+    *nack->mutable_result() = ToProto(reply.report);
+  }
+  return msg;
+}
+
+}  // namespace
+
+absl::Status ControllerSession::ServeOnce(const std::atomic<bool>& stop, bool* had_hello) {
+  auto log = Logger("agent.stream");
+  std::shared_ptr<grpc::ChannelCredentials> credentials;
+  if (options_.insecure) {
+    credentials = grpc::InsecureChannelCredentials();
+  } else {
+    grpc::SslCredentialsOptions ssl;
+    absl::StatusOr<std::string> ca = ReadPem(options_.ca_file, "CA certificate");
+    absl::StatusOr<std::string> cert = ReadPem(options_.cert_file, "agent certificate");
+    absl::StatusOr<std::string> key = ReadPem(options_.key_file, "agent key");
+    for (const auto* s : {&ca, &cert, &key}) {
+      if (!s->ok()) return s->status();
+    }
+    ssl.pem_root_certs = *ca;
+    ssl.pem_cert_chain = *cert;
+    ssl.pem_private_key = *key;
+    credentials = grpc::SslCredentials(ssl);
+  }
+  grpc::ChannelArguments args;
+  args.SetInt(GRPC_ARG_KEEPALIVE_TIME_MS, 20000);
+  args.SetInt(GRPC_ARG_KEEPALIVE_TIMEOUT_MS, 10000);
+  args.SetInt(GRPC_ARG_KEEPALIVE_PERMIT_WITHOUT_CALLS, 1);
+  auto channel = grpc::CreateCustomChannel(options_.controller, credentials, args);
+  auto stub = pb::AgentStream::NewStub(channel);
+  grpc::ClientContext context;
+  auto stream = stub->Connect(&context);
+
+  pb::AgentMessage hello_msg;
+  pb::Hello* hello = hello_msg.mutable_hello();
+  hello->set_host(options_.host);
+  for (const auto& [k, v] : options_.labels) (*hello->mutable_labels())[k] = v;
+  hello->set_mta(driver_.Kind());
+  if (absl::StatusOr<std::string> v = driver_.Version(); v.ok()) hello->set_mta_version(*v);
+  if (std::optional<Policy> cached = handler_.CachedPolicy()) {
+    hello->set_applied_policy(cached->name);
+    hello->set_applied_version(cached->version);
+  }
+  if (auto history = store_.History(1); history.ok() && !history->empty()) {
+    hello->set_backup_head(history->front().id);
+  }
+  hello->set_agent_version("0.1.0");
+  if (!stream->Write(hello_msg)) {
+    grpc::Status s = stream->Finish();
+    return absl::UnavailableError(absl::StrCat("cannot reach controller ", options_.controller,
+                                               ": ", s.error_message()));
+  }
+  *had_hello = true;
+  log->info("connected to controller {} as {}", options_.controller, options_.host);
+  pb::ControllerMessage msg;
+  while (!stop && stream->Read(&msg)) {
+    if (msg.has_push()) {
+      const pb::Push& p = msg.push();
+      log->info("push {} v{} (nonce {})", p.policy_name(), p.policy_version(), p.nonce());
+      PushReply reply = handler_.Apply(
+          {p.nonce(), p.policy_name(), p.policy_version(), p.policy_yaml()});
+      stream->Write(Answer(p.nonce(), reply));
+    } else if (msg.has_rollback()) {
+      const pb::RollbackRequest& r = msg.rollback();
+      log->info("rollback request (nonce {})", r.nonce());
+      std::optional<std::string> to;
+      if (!r.to_commit().empty()) to = r.to_commit();
+      stream->Write(Answer(r.nonce(), handler_.Rollback(to)));
+    }
+  }
+  context.TryCancel();
+  grpc::Status s = stream->Finish();
+  if (stop) return absl::OkStatus();
+  return absl::UnavailableError(absl::StrCat("stream to ", options_.controller, " ended: ",
+                                             s.error_message().empty() ? "closed by the controller"
+                                                                       : s.error_message()));
+}
+
+absl::Status ControllerSession::Run(const std::atomic<bool>& stop) {
+  auto log = Logger("agent.stream");
+  if (options_.insecure) {
+    log->warn("INSECURE: plaintext connection to the controller, no authentication. For local "
+              "experiments only.");
+  }
+  int attempt = 0;
+  std::uniform_real_distribution<double> unit(0.0, 1.0);
+  while (!stop) {
+    bool had_hello = false;
+    absl::Status s = ServeOnce(stop, &had_hello);
+    if (absl::IsInvalidArgument(s)) return s;
+    if (stop) break;
+    if (had_hello) attempt = 0;
+    std::chrono::milliseconds delay = BackoffDelay(options_.backoff, attempt++, unit(random_));
+    log->warn("{}; reconnecting in {} ms", s.message(), delay.count());
+    for (auto waited = std::chrono::milliseconds(0); waited < delay && !stop;
+         waited += std::chrono::milliseconds(100)) {
+      clock_.SleepFor(std::chrono::milliseconds(100));
+    }
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace relayguard::agent

@@ -1,0 +1,55 @@
+// `relayguard-agent run`: dials the controller, keeps one AgentStream open, reconnects with
+// jittered backoff, and answers each push through the PushHandler. The thin gRPC layer: converts
+// proto <-> domain types and calls plain classes.
+#ifndef RELAYGUARD_AGENT_STREAM_CONTROLLER_SESSION_H_
+#define RELAYGUARD_AGENT_STREAM_CONTROLLER_SESSION_H_
+
+#include <atomic>
+#include <map>
+#include <random>
+#include <string>
+
+#include "absl/status/status.h"
+#include "agent/backup/git_backup_store.h"
+#include "agent/mta/mta_driver.h"
+#include "agent/stream/backoff.h"
+#include "agent/stream/push_handler.h"
+#include "common/clock.h"
+
+namespace relayguard::agent {
+
+struct SessionOptions {
+  std::string controller;  // HOST:PORT
+  std::string host;        // our name; must equal our certificate's CN
+  std::map<std::string, std::string> labels;
+  bool insecure = false;   // plaintext, for local experiments only
+  std::string ca_file, cert_file, key_file;
+  BackoffPolicy backoff;
+};
+
+class ControllerSession {
+ public:
+  ControllerSession(SessionOptions options, PushHandler& handler, MtaDriver& driver,
+                    GitBackupStore& store, Clock& clock)
+      : options_(std::move(options)), handler_(handler), driver_(driver), store_(store),
+        clock_(clock) {}
+
+  // Connects, serves, reconnects, until `stop` becomes true. InvalidArgument for unusable
+  // options (unreadable certificate files); connection problems are retried, not returned.
+  absl::Status Run(const std::atomic<bool>& stop);
+
+ private:
+  // One connection: hello, then pushes until the stream ends. OK when the controller closed it.
+  absl::Status ServeOnce(const std::atomic<bool>& stop, bool* had_hello);
+
+  SessionOptions options_;
+  PushHandler& handler_;
+  MtaDriver& driver_;
+  GitBackupStore& store_;
+  Clock& clock_;
+  std::mt19937_64 random_{std::random_device{}()};
+};
+
+}  // namespace relayguard::agent
+
+#endif  // RELAYGUARD_AGENT_STREAM_CONTROLLER_SESSION_H_

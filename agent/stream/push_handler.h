@@ -1,0 +1,50 @@
+// What the agent does with a push from the controller: validate the playbook text, run it
+// through the apply transaction, cache the policy it now enforces, and say ACK or NACK. Knows
+// nothing of gRPC (controller_session.cc converts).
+#ifndef RELAYGUARD_AGENT_STREAM_PUSH_HANDLER_H_
+#define RELAYGUARD_AGENT_STREAM_PUSH_HANDLER_H_
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "agent/apply/apply_transaction.h"
+
+namespace relayguard::agent {
+
+struct PushRequest {
+  std::string nonce;
+  std::string policy_name;
+  uint64_t policy_version = 0;
+  std::string policy_yaml;
+};
+
+struct PushReply {
+  bool ack = false;                // the policy now holds (applied or unchanged and verified)
+  uint64_t version = 0;            // the version in force after the push
+  TransactionReport report;
+};
+
+class PushHandler {
+ public:
+  // `cache_path`: where the last applied playbook is kept (STATE/policy.yaml).
+  PushHandler(ApplyTransaction& transaction, FileSystem& fs, std::string cache_path)
+      : transaction_(transaction), fs_(fs), cache_path_(std::move(cache_path)) {}
+
+  // Applies a pushed policy. Never throws; every failure becomes a NACK with the reason.
+  PushReply Apply(const PushRequest& push);
+  // Rolls back (to `to_commit`, or before the last apply). ACK when restored or unchanged.
+  PushReply Rollback(const std::optional<std::string>& to_commit);
+
+  // The policy in force according to the cache (name, version), if any.
+  std::optional<Policy> CachedPolicy();
+
+ private:
+  ApplyTransaction& transaction_;
+  FileSystem& fs_;
+  std::string cache_path_;
+};
+
+}  // namespace relayguard::agent
+
+#endif  // RELAYGUARD_AGENT_STREAM_PUSH_HANDLER_H_
