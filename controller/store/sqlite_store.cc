@@ -1,1 +1,742 @@
-// placeholder: being written
+#include "controller/store/sqlite_store.h"
+
+#include <sqlite3.h>
+
+#include <array>
+#include <cstdint>
+#include <ctime>
+#include <limits>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/str_cat.h"
+#include "common/status_macros.h"
+
+namespace relayguard::controller {
+namespace {
+
+// Schema migrations, applied in order, one transaction each. Append only: a released entry never
+// changes, a schema change is a new entry. Migration N is recorded as version N.
+constexpr std::array<const char*, 2> kMigrations = {
+    // 1: every table.
+    R"sql(
+CREATE TABLE hosts (
+  name TEXT PRIMARY KEY NOT NULL,
+  mta TEXT NOT NULL,
+  mta_version TEXT NOT NULL,
+  applied_policy TEXT NOT NULL,
+  applied_version INTEGER NOT NULL,
+  backup_head TEXT NOT NULL,
+  last_seen INTEGER NOT NULL
+);
+CREATE TABLE host_labels (
+  host TEXT NOT NULL REFERENCES hosts(name) ON DELETE CASCADE,
+  key TEXT NOT NULL,
+  value TEXT NOT NULL,
+  PRIMARY KEY (host, key)
+);
+CREATE TABLE policy_versions (
+  name TEXT NOT NULL,
+  version INTEGER NOT NULL,
+  yaml TEXT NOT NULL,
+  loaded_at INTEGER NOT NULL,
+  PRIMARY KEY (name, version)
+);
+CREATE TABLE rollouts (
+  id TEXT PRIMARY KEY NOT NULL,
+  policy TEXT NOT NULL,
+  version INTEGER NOT NULL,
+  wave_failure_budget INTEGER NOT NULL,
+  pause_between_waves INTEGER NOT NULL,
+  rollback_on_halt INTEGER NOT NULL,
+  offline_deadline_s INTEGER NOT NULL,
+  status INTEGER NOT NULL,
+  current_wave INTEGER NOT NULL,
+  halt_reason TEXT NOT NULL,
+  next_nonce INTEGER NOT NULL,
+  created_by TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL
+);
+CREATE TABLE rollout_targets (
+  rollout_id TEXT NOT NULL REFERENCES rollouts(id) ON DELETE CASCADE,
+  position INTEGER NOT NULL,
+  host TEXT NOT NULL,
+  PRIMARY KEY (rollout_id, position)
+);
+CREATE TABLE rollout_waves (
+  rollout_id TEXT NOT NULL REFERENCES rollouts(id) ON DELETE CASCADE,
+  position INTEGER NOT NULL,
+  percent INTEGER NOT NULL,
+  value INTEGER NOT NULL,
+  PRIMARY KEY (rollout_id, position)
+);
+CREATE TABLE rollout_hosts (
+  rollout_id TEXT NOT NULL REFERENCES rollouts(id) ON DELETE CASCADE,
+  host TEXT NOT NULL,
+  phase INTEGER NOT NULL,
+  wave INTEGER NOT NULL,
+  nonce TEXT NOT NULL,
+  pushed_at INTEGER NOT NULL,
+  error TEXT NOT NULL,
+  PRIMARY KEY (rollout_id, host)
+);
+CREATE TABLE results (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  rollout_id TEXT NOT NULL,
+  host TEXT NOT NULL,
+  nonce TEXT NOT NULL,
+  outcome TEXT NOT NULL,
+  phase TEXT NOT NULL,
+  error TEXT NOT NULL,
+  diff TEXT NOT NULL,
+  backup_commit TEXT NOT NULL,
+  result_commit TEXT NOT NULL,
+  at INTEGER NOT NULL
+);
+CREATE INDEX results_rollout_at ON results (rollout_id, at);
+CREATE TABLE audit (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  at INTEGER NOT NULL,
+  who TEXT NOT NULL,
+  action TEXT NOT NULL,
+  target TEXT NOT NULL,
+  result TEXT NOT NULL
+);
+CREATE TABLE counters (
+  name TEXT PRIMARY KEY NOT NULL,
+  value INTEGER NOT NULL
+);
+)sql",
+    // 2: a host's recent results are read on every host page.
+    R"sql(
+CREATE INDEX results_host_at ON results (host, at);
+)sql",
+};
+
+constexpr int kMaxHostPhase = static_cast<int>(HostPhase::kRolledBack);
+constexpr int kMaxRolloutStatus = static_cast<int>(RolloutStatus::kSucceeded);
+
+// SQLite integers are signed 64-bit; unsigned values are stored by their bit pattern so every
+// uint64_t round-trips exactly.
+int64_t ToSql(uint64_t v) { return static_cast<int64_t>(v); }
+uint64_t FromSql(int64_t v) { return static_cast<uint64_t>(v); }
+
+int64_t LimitToSql(size_t limit) {
+  return limit > static_cast<size_t>(std::numeric_limits<int64_t>::max())
+             ? std::numeric_limits<int64_t>::max()
+             : static_cast<int64_t>(limit);
+}
+
+absl::Status SqlError(sqlite3* db, const std::string& what, const std::string& path) {
+  return absl::InternalError(
+      absl::StrCat(what, " failed for SQLite database ", path, ": ", sqlite3_errmsg(db)));
+}
+
+// A prepared statement. Values are always bound, never pasted into the SQL text. Errors carry
+// what was attempted and the database path.
+class Statement {
+ public:
+  Statement(sqlite3* db, const std::string& path, std::string what)
+      : db_(db), path_(path), what_(std::move(what)) {}
+  ~Statement() { sqlite3_finalize(stmt_); }
+  Statement(const Statement&) = delete;
+  Statement& operator=(const Statement&) = delete;
+
+  absl::Status Prepare(const char* sql) {
+    if (sqlite3_prepare_v2(db_, sql, -1, &stmt_, nullptr) != SQLITE_OK) {
+      return Error("preparing");
+    }
+    return absl::OkStatus();
+  }
+
+  // Binds parameters 1..n in order; remembers the first failure for Step.
+  template <typename... Args>
+  Statement& Bind(const Args&... args) {
+    int index = 0;
+    (BindOne(++index, args), ...);
+    return *this;
+  }
+
+  // True when a row is ready, false when done.
+  absl::StatusOr<bool> Step() {
+    if (!bind_status_.ok()) return bind_status_;
+    int rc = sqlite3_step(stmt_);
+    if (rc == SQLITE_ROW) return true;
+    if (rc == SQLITE_DONE) return false;
+    return Error("executing");
+  }
+
+  // Runs a statement that returns no rows.
+  absl::Status Run() {
+    absl::StatusOr<bool> row = Step();
+    if (!row.ok()) return row.status();
+    return absl::OkStatus();
+  }
+
+  // Makes the statement ready to run again with new bindings.
+  void Reset() {
+    sqlite3_reset(stmt_);
+    sqlite3_clear_bindings(stmt_);
+  }
+
+  std::string Text(int col) const {
+    const unsigned char* p = sqlite3_column_text(stmt_, col);
+    int n = sqlite3_column_bytes(stmt_, col);
+    return p == nullptr ? std::string() : std::string(reinterpret_cast<const char*>(p), n);
+  }
+  int64_t Int64(int col) const { return sqlite3_column_int64(stmt_, col); }
+  int Int(int col) const { return sqlite3_column_int(stmt_, col); }
+
+ private:
+  void BindOne(int index, const std::string& v) {
+    Check(sqlite3_bind_text(stmt_, index, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT));
+  }
+  void BindOne(int index, const char* v) {
+    Check(sqlite3_bind_text(stmt_, index, v, -1, SQLITE_TRANSIENT));
+  }
+  void BindOne(int index, int64_t v) { Check(sqlite3_bind_int64(stmt_, index, v)); }
+  void BindOne(int index, int v) { Check(sqlite3_bind_int64(stmt_, index, v)); }
+  void BindOne(int index, bool v) { Check(sqlite3_bind_int64(stmt_, index, v ? 1 : 0)); }
+
+  void Check(int rc) {
+    if (rc != SQLITE_OK && bind_status_.ok()) bind_status_ = Error("binding parameters for");
+  }
+  absl::Status Error(const char* verb) const {
+    return SqlError(db_, absl::StrCat(verb, " ", what_), path_);
+  }
+
+  sqlite3* db_;
+  const std::string& path_;
+  std::string what_;
+  sqlite3_stmt* stmt_ = nullptr;
+  absl::Status bind_status_;
+};
+
+// Runs SQL without parameters (pragmas, transaction control, migration scripts).
+absl::Status Exec(sqlite3* db, const std::string& path, const char* sql, const std::string& what) {
+  char* err = nullptr;
+  if (sqlite3_exec(db, sql, nullptr, nullptr, &err) != SQLITE_OK) {
+    std::string message = err != nullptr ? err : sqlite3_errmsg(db);
+    sqlite3_free(err);
+    return absl::InternalError(
+        absl::StrCat(what, " failed for SQLite database ", path, ": ", message));
+  }
+  return absl::OkStatus();
+}
+
+// BEGIN IMMEDIATE on construction; rolls back unless Commit succeeded.
+class Transaction {
+ public:
+  Transaction(sqlite3* db, const std::string& path) : db_(db), path_(path) {}
+  ~Transaction() {
+    if (open_) sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
+  }
+  absl::Status Begin(const std::string& what) {
+    RETURN_IF_ERROR(
+        Exec(db_, path_, "BEGIN IMMEDIATE", absl::StrCat("starting a transaction to ", what)));
+    open_ = true;
+    return absl::OkStatus();
+  }
+  absl::Status Commit(const std::string& what) {
+    RETURN_IF_ERROR(Exec(db_, path_, "COMMIT", absl::StrCat("committing ", what)));
+    open_ = false;
+    return absl::OkStatus();
+  }
+
+ private:
+  sqlite3* db_;
+  const std::string& path_;
+  bool open_ = false;
+};
+
+absl::Status SetPragmas(sqlite3* db, const std::string& path) {
+  RETURN_IF_ERROR(Exec(db, path, "PRAGMA busy_timeout=5000", "setting busy_timeout"));
+  {
+    Statement wal(db, path, "PRAGMA journal_mode=WAL");
+    RETURN_IF_ERROR(wal.Prepare("PRAGMA journal_mode=WAL"));
+    ASSIGN_OR_RETURN(bool row, wal.Step());
+    std::string mode = row ? wal.Text(0) : "";
+    if (mode != "wal" && path != ":memory:") {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "turning on WAL for SQLite database ", path, " failed: journal_mode is '", mode,
+          "'; the database must be on a local file system that supports shared memory"));
+    }
+  }
+  RETURN_IF_ERROR(Exec(db, path, "PRAGMA foreign_keys=ON", "turning on foreign keys"));
+  RETURN_IF_ERROR(Exec(db, path, "PRAGMA synchronous=NORMAL", "setting synchronous=NORMAL"));
+  return absl::OkStatus();
+}
+
+// Applies the migrations not yet recorded; returns how many are applied in total.
+absl::StatusOr<int> Migrate(sqlite3* db, const std::string& path) {
+  RETURN_IF_ERROR(Exec(db, path,
+                       "CREATE TABLE IF NOT EXISTS schema_migrations ("
+                       "version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)",
+                       "creating schema_migrations"));
+  std::vector<int64_t> applied;
+  {
+    Statement q(db, path, "reading schema_migrations");
+    RETURN_IF_ERROR(q.Prepare("SELECT version FROM schema_migrations ORDER BY version"));
+    for (;;) {
+      ASSIGN_OR_RETURN(bool row, q.Step());
+      if (!row) break;
+      applied.push_back(q.Int64(0));
+    }
+  }
+  for (int64_t v : applied) {
+    if (v < 1 || v > static_cast<int64_t>(kMigrations.size())) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "SQLite database ", path, " has schema migration ", v, " but this controller knows only ",
+          kMigrations.size(), "; it was written by a newer relayguard — upgrade the controller"));
+    }
+  }
+  for (size_t i = 0; i < kMigrations.size(); ++i) {
+    int64_t version = static_cast<int64_t>(i) + 1;
+    bool done = false;
+    for (int64_t v : applied) done = done || v == version;
+    if (done) continue;
+    std::string what = absl::StrCat("schema migration ", version);
+    Transaction tx(db, path);
+    RETURN_IF_ERROR(tx.Begin(what));
+    RETURN_IF_ERROR(Exec(db, path, kMigrations[i], what));
+    Statement record(db, path, absl::StrCat("recording ", what));
+    RETURN_IF_ERROR(
+        record.Prepare("INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)"));
+    RETURN_IF_ERROR(record.Bind(version, static_cast<int64_t>(std::time(nullptr))).Run());
+    RETURN_IF_ERROR(tx.Commit(what));
+  }
+  return static_cast<int>(kMigrations.size());
+}
+
+constexpr char kHostColumns[] =
+    "name, mta, mta_version, applied_policy, applied_version, backup_head, last_seen";
+
+HostRecord ReadHost(const Statement& s) {
+  HostRecord h;
+  h.name = s.Text(0);
+  h.mta = s.Text(1);
+  h.mta_version = s.Text(2);
+  h.applied_policy = s.Text(3);
+  h.applied_version = FromSql(s.Int64(4));
+  h.backup_head = s.Text(5);
+  h.last_seen = s.Int64(6);
+  return h;
+}
+
+PolicyVersionRecord ReadPolicy(const Statement& s) {
+  return PolicyVersionRecord{s.Text(0), FromSql(s.Int64(1)), s.Text(2), s.Int64(3)};
+}
+
+constexpr char kResultColumns[] =
+    "rollout_id, host, nonce, outcome, phase, error, diff, backup_commit, result_commit, at";
+
+HostResult ReadResult(const Statement& s) {
+  HostResult r;
+  r.rollout_id = s.Text(0);
+  r.host = s.Text(1);
+  r.nonce = s.Text(2);
+  r.outcome = s.Text(3);
+  r.phase = s.Text(4);
+  r.error = s.Text(5);
+  r.diff = s.Text(6);
+  r.backup_commit = s.Text(7);
+  r.result_commit = s.Text(8);
+  r.at = s.Int64(9);
+  return r;
+}
+
+constexpr char kRolloutColumns[] =
+    "id, policy, version, wave_failure_budget, pause_between_waves, rollback_on_halt, "
+    "offline_deadline_s, status, current_wave, halt_reason, next_nonce, created_by, created_at, "
+    "updated_at";
+
+// Reads the rollout in the current row of `row` (selected with kRolloutColumns) and its targets,
+// waves and per-host progress.
+absl::StatusOr<RolloutRecord> ReadRollout(sqlite3* db, const std::string& path,
+                                          const Statement& row) {
+  RolloutRecord r;
+  RolloutSpec& spec = r.spec;
+  RolloutState& state = r.state;
+  spec.id = row.Text(0);
+  spec.policy = row.Text(1);
+  spec.version = FromSql(row.Int64(2));
+  spec.wave_failure_budget = row.Int(3);
+  spec.pause_between_waves = row.Int64(4) != 0;
+  spec.rollback_on_halt = row.Int64(5) != 0;
+  spec.offline_deadline_s = row.Int64(6);
+  int status = row.Int(7);
+  if (status < 0 || status > kMaxRolloutStatus) {
+    return absl::DataLossError(absl::StrCat("rollout ", spec.id, " in SQLite database ", path,
+                                            " has unknown status ", status));
+  }
+  state.status = static_cast<RolloutStatus>(status);
+  state.current_wave = row.Int(8);
+  state.halt_reason = row.Text(9);
+  state.next_nonce = FromSql(row.Int64(10));
+  r.created_by = row.Text(11);
+  r.created_at = row.Int64(12);
+  r.updated_at = row.Int64(13);
+
+  std::string what = absl::StrCat("reading rollout ", spec.id);
+  Statement targets(db, path, what);
+  RETURN_IF_ERROR(
+      targets.Prepare("SELECT host FROM rollout_targets WHERE rollout_id = ? ORDER BY position"));
+  targets.Bind(spec.id);
+  for (;;) {
+    ASSIGN_OR_RETURN(bool more, targets.Step());
+    if (!more) break;
+    spec.hosts.push_back(targets.Text(0));
+  }
+  Statement waves(db, path, what);
+  RETURN_IF_ERROR(waves.Prepare(
+      "SELECT percent, value FROM rollout_waves WHERE rollout_id = ? ORDER BY position"));
+  waves.Bind(spec.id);
+  for (;;) {
+    ASSIGN_OR_RETURN(bool more, waves.Step());
+    if (!more) break;
+    spec.waves.push_back(WaveSize{waves.Int64(0) != 0, waves.Int(1)});
+  }
+  Statement hosts(db, path, what);
+  RETURN_IF_ERROR(hosts.Prepare(
+      "SELECT host, phase, wave, nonce, pushed_at, error FROM rollout_hosts WHERE rollout_id = ?"));
+  hosts.Bind(spec.id);
+  for (;;) {
+    ASSIGN_OR_RETURN(bool more, hosts.Step());
+    if (!more) break;
+    int phase = hosts.Int(1);
+    if (phase < 0 || phase > kMaxHostPhase) {
+      return absl::DataLossError(absl::StrCat("rollout ", spec.id, " in SQLite database ", path,
+                                              " has unknown phase ", phase, " for host ",
+                                              hosts.Text(0)));
+    }
+    state.hosts[hosts.Text(0)] = HostProgress{static_cast<HostPhase>(phase), hosts.Int(2),
+                                              hosts.Text(3), hosts.Int64(4), hosts.Text(5)};
+  }
+  return r;
+}
+
+}  // namespace
+
+SqliteStore::SqliteStore(sqlite3* db, std::string path) : db_(db), path_(std::move(path)) {}
+
+SqliteStore::~SqliteStore() { sqlite3_close_v2(db_); }
+
+absl::StatusOr<std::unique_ptr<SqliteStore>> SqliteStore::Open(const std::string& path) {
+  sqlite3* db = nullptr;
+  int rc =
+      sqlite3_open_v2(path.c_str(), &db,
+                      SQLITE_OPEN_CREATE | SQLITE_OPEN_READWRITE | SQLITE_OPEN_FULLMUTEX, nullptr);
+  if (rc != SQLITE_OK) {
+    std::string message = db != nullptr ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
+    sqlite3_close_v2(db);
+    return absl::FailedPreconditionError(
+        absl::StrCat("opening SQLite database ", path, " failed: ", message,
+                     "; check that the directory exists and is writable by the controller"));
+  }
+  // The store owns the handle from here on, so every early return closes it.
+  std::unique_ptr<SqliteStore> store(new SqliteStore(db, path));
+  RETURN_IF_ERROR(SetPragmas(db, store->path_));
+  ASSIGN_OR_RETURN(store->schema_version_, Migrate(db, store->path_));
+  return store;
+}
+
+int SqliteStore::SchemaVersion() const { return schema_version_; }
+
+absl::Status SqliteStore::UpsertHost(const HostRecord& host) {
+  std::string what = absl::StrCat("saving host ", host.name);
+  Transaction tx(db_, path_);
+  RETURN_IF_ERROR(tx.Begin(what));
+  Statement upsert(db_, path_, what);
+  RETURN_IF_ERROR(upsert.Prepare(
+      "INSERT INTO hosts (name, mta, mta_version, applied_policy, applied_version, backup_head, "
+      "last_seen) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (name) DO UPDATE SET "
+      "mta = excluded.mta, mta_version = excluded.mta_version, "
+      "applied_policy = excluded.applied_policy, applied_version = excluded.applied_version, "
+      "backup_head = excluded.backup_head, last_seen = excluded.last_seen"));
+  RETURN_IF_ERROR(upsert
+                      .Bind(host.name, host.mta, host.mta_version, host.applied_policy,
+                            ToSql(host.applied_version), host.backup_head, host.last_seen)
+                      .Run());
+  Statement clear(db_, path_, absl::StrCat("clearing labels of host ", host.name));
+  RETURN_IF_ERROR(clear.Prepare("DELETE FROM host_labels WHERE host = ?"));
+  RETURN_IF_ERROR(clear.Bind(host.name).Run());
+  Statement label(db_, path_, absl::StrCat("saving labels of host ", host.name));
+  RETURN_IF_ERROR(label.Prepare("INSERT INTO host_labels (host, key, value) VALUES (?, ?, ?)"));
+  for (const auto& [key, value] : host.labels) {
+    label.Reset();
+    RETURN_IF_ERROR(label.Bind(host.name, key, value).Run());
+  }
+  return tx.Commit(what);
+}
+
+absl::StatusOr<std::vector<HostRecord>> SqliteStore::Hosts() {
+  std::vector<HostRecord> hosts;
+  std::map<std::string, size_t> index;
+  Statement q(db_, path_, "listing hosts");
+  RETURN_IF_ERROR(
+      q.Prepare(absl::StrCat("SELECT ", kHostColumns, " FROM hosts ORDER BY name").c_str()));
+  for (;;) {
+    ASSIGN_OR_RETURN(bool row, q.Step());
+    if (!row) break;
+    index[q.Text(0)] = hosts.size();
+    hosts.push_back(ReadHost(q));
+  }
+  Statement labels(db_, path_, "listing host labels");
+  RETURN_IF_ERROR(labels.Prepare("SELECT host, key, value FROM host_labels"));
+  for (;;) {
+    ASSIGN_OR_RETURN(bool row, labels.Step());
+    if (!row) break;
+    auto it = index.find(labels.Text(0));
+    if (it != index.end()) hosts[it->second].labels[labels.Text(1)] = labels.Text(2);
+  }
+  return hosts;
+}
+
+absl::StatusOr<std::optional<HostRecord>> SqliteStore::Host(const std::string& name) {
+  std::string what = absl::StrCat("reading host ", name);
+  Statement q(db_, path_, what);
+  RETURN_IF_ERROR(
+      q.Prepare(absl::StrCat("SELECT ", kHostColumns, " FROM hosts WHERE name = ?").c_str()));
+  ASSIGN_OR_RETURN(bool row, q.Bind(name).Step());
+  if (!row) return std::nullopt;
+  HostRecord host = ReadHost(q);
+  Statement labels(db_, path_, what);
+  RETURN_IF_ERROR(labels.Prepare("SELECT key, value FROM host_labels WHERE host = ?"));
+  labels.Bind(name);
+  for (;;) {
+    ASSIGN_OR_RETURN(bool label_row, labels.Step());
+    if (!label_row) break;
+    host.labels[labels.Text(0)] = labels.Text(1);
+  }
+  return host;
+}
+
+absl::Status SqliteStore::PutPolicyVersion(const PolicyVersionRecord& policy) {
+  std::string what = absl::StrCat("storing policy ", policy.name, " version ", policy.version);
+  Transaction tx(db_, path_);
+  RETURN_IF_ERROR(tx.Begin(what));
+  Statement existing(db_, path_, what);
+  RETURN_IF_ERROR(
+      existing.Prepare("SELECT yaml FROM policy_versions WHERE name = ? AND version = ?"));
+  ASSIGN_OR_RETURN(bool row, existing.Bind(policy.name, ToSql(policy.version)).Step());
+  if (row) {
+    if (existing.Text(0) == policy.yaml) return absl::OkStatus();  // same text: nothing to do
+    return absl::AlreadyExistsError(absl::StrCat(
+        "policy ", policy.name, " version ", policy.version,
+        " is already stored with different text; bump the version in the playbook to change it"));
+  }
+  Statement insert(db_, path_, what);
+  RETURN_IF_ERROR(insert.Prepare(
+      "INSERT INTO policy_versions (name, version, yaml, loaded_at) VALUES (?, ?, ?, ?)"));
+  RETURN_IF_ERROR(
+      insert.Bind(policy.name, ToSql(policy.version), policy.yaml, policy.loaded_at).Run());
+  return tx.Commit(what);
+}
+
+absl::StatusOr<std::optional<PolicyVersionRecord>> SqliteStore::PolicyVersion(
+    const std::string& name, uint64_t version) {
+  Statement q(db_, path_, absl::StrCat("reading policy ", name, " version ", version));
+  RETURN_IF_ERROR(q.Prepare(
+      "SELECT name, version, yaml, loaded_at FROM policy_versions WHERE name = ? AND version = ?"));
+  ASSIGN_OR_RETURN(bool row, q.Bind(name, ToSql(version)).Step());
+  if (!row) return std::nullopt;
+  return ReadPolicy(q);
+}
+
+absl::StatusOr<std::vector<PolicyVersionRecord>> SqliteStore::LatestPolicies() {
+  // Versions compare as signed 64-bit integers here; versions above 2^63 are not expected.
+  Statement q(db_, path_, "listing the newest policy versions");
+  RETURN_IF_ERROR(
+      q.Prepare("SELECT p.name, p.version, p.yaml, p.loaded_at FROM policy_versions p "
+                "WHERE p.version = (SELECT MAX(version) FROM policy_versions WHERE name = p.name) "
+                "ORDER BY p.name"));
+  std::vector<PolicyVersionRecord> out;
+  for (;;) {
+    ASSIGN_OR_RETURN(bool row, q.Step());
+    if (!row) break;
+    out.push_back(ReadPolicy(q));
+  }
+  return out;
+}
+
+absl::StatusOr<std::string> SqliteStore::NextRolloutId() {
+  const std::string what = "allocating a rollout id";
+  Transaction tx(db_, path_);
+  RETURN_IF_ERROR(tx.Begin(what));
+  Statement bump(db_, path_, what);
+  RETURN_IF_ERROR(
+      bump.Prepare("INSERT INTO counters (name, value) VALUES (?, 1) "
+                   "ON CONFLICT (name) DO UPDATE SET value = value + 1 RETURNING value"));
+  ASSIGN_OR_RETURN(bool row, bump.Bind("rollout").Step());
+  if (!row) return SqlError(db_, what, path_);
+  int64_t n = bump.Int64(0);
+  // RETURNING rows must be stepped to the end before COMMIT.
+  ASSIGN_OR_RETURN(bool more, bump.Step());
+  (void)more;
+  RETURN_IF_ERROR(tx.Commit(what));
+  return absl::StrCat("r-", absl::Dec(n, absl::kZeroPad6));
+}
+
+absl::Status SqliteStore::SaveRollout(const RolloutRecord& rollout) {
+  const RolloutSpec& spec = rollout.spec;
+  const RolloutState& state = rollout.state;
+  std::string what = absl::StrCat("saving rollout ", spec.id);
+  Transaction tx(db_, path_);
+  RETURN_IF_ERROR(tx.Begin(what));
+  Statement upsert(db_, path_, what);
+  RETURN_IF_ERROR(upsert.Prepare(
+      absl::StrCat(
+          "INSERT INTO rollouts (", kRolloutColumns,
+          ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET "
+          "policy = excluded.policy, version = excluded.version, "
+          "wave_failure_budget = excluded.wave_failure_budget, "
+          "pause_between_waves = excluded.pause_between_waves, "
+          "rollback_on_halt = excluded.rollback_on_halt, "
+          "offline_deadline_s = excluded.offline_deadline_s, status = excluded.status, "
+          "current_wave = excluded.current_wave, halt_reason = excluded.halt_reason, "
+          "next_nonce = excluded.next_nonce, created_by = excluded.created_by, "
+          "created_at = excluded.created_at, updated_at = excluded.updated_at")
+          .c_str()));
+  RETURN_IF_ERROR(upsert
+                      .Bind(spec.id, spec.policy, ToSql(spec.version), spec.wave_failure_budget,
+                            spec.pause_between_waves, spec.rollback_on_halt,
+                            spec.offline_deadline_s, static_cast<int>(state.status),
+                            state.current_wave, state.halt_reason, ToSql(state.next_nonce),
+                            rollout.created_by, rollout.created_at, rollout.updated_at)
+                      .Run());
+  // The children are replaced wholesale: simpler than diffing and still one transaction.
+  for (const char* sql : {"DELETE FROM rollout_targets WHERE rollout_id = ?",
+                          "DELETE FROM rollout_waves WHERE rollout_id = ?",
+                          "DELETE FROM rollout_hosts WHERE rollout_id = ?"}) {
+    Statement clear(db_, path_, what);
+    RETURN_IF_ERROR(clear.Prepare(sql));
+    RETURN_IF_ERROR(clear.Bind(spec.id).Run());
+  }
+  Statement target(db_, path_, absl::StrCat("saving targets of rollout ", spec.id));
+  RETURN_IF_ERROR(
+      target.Prepare("INSERT INTO rollout_targets (rollout_id, position, host) VALUES (?, ?, ?)"));
+  for (size_t i = 0; i < spec.hosts.size(); ++i) {
+    target.Reset();
+    RETURN_IF_ERROR(target.Bind(spec.id, static_cast<int64_t>(i), spec.hosts[i]).Run());
+  }
+  Statement wave(db_, path_, absl::StrCat("saving waves of rollout ", spec.id));
+  RETURN_IF_ERROR(wave.Prepare(
+      "INSERT INTO rollout_waves (rollout_id, position, percent, value) VALUES (?, ?, ?, ?)"));
+  for (size_t i = 0; i < spec.waves.size(); ++i) {
+    wave.Reset();
+    RETURN_IF_ERROR(
+        wave.Bind(spec.id, static_cast<int64_t>(i), spec.waves[i].percent, spec.waves[i].value)
+            .Run());
+  }
+  Statement host(db_, path_, absl::StrCat("saving host progress of rollout ", spec.id));
+  RETURN_IF_ERROR(host.Prepare(
+      "INSERT INTO rollout_hosts (rollout_id, host, phase, wave, nonce, pushed_at, error) "
+      "VALUES (?, ?, ?, ?, ?, ?, ?)"));
+  for (const auto& [name, p] : state.hosts) {
+    host.Reset();
+    RETURN_IF_ERROR(
+        host.Bind(spec.id, name, static_cast<int>(p.phase), p.wave, p.nonce, p.pushed_at, p.error)
+            .Run());
+  }
+  return tx.Commit(what);
+}
+
+absl::StatusOr<std::optional<RolloutRecord>> SqliteStore::Rollout(const std::string& id) {
+  Statement q(db_, path_, absl::StrCat("reading rollout ", id));
+  RETURN_IF_ERROR(
+      q.Prepare(absl::StrCat("SELECT ", kRolloutColumns, " FROM rollouts WHERE id = ?").c_str()));
+  ASSIGN_OR_RETURN(bool row, q.Bind(id).Step());
+  if (!row) return std::nullopt;
+  return ReadRollout(db_, path_, q);
+}
+
+absl::StatusOr<std::vector<RolloutRecord>> SqliteStore::Rollouts() {
+  Statement q(db_, path_, "listing rollouts");
+  RETURN_IF_ERROR(q.Prepare(
+      absl::StrCat("SELECT ", kRolloutColumns, " FROM rollouts ORDER BY created_at DESC, id DESC")
+          .c_str()));
+  std::vector<RolloutRecord> out;
+  for (;;) {
+    ASSIGN_OR_RETURN(bool row, q.Step());
+    if (!row) break;
+    ASSIGN_OR_RETURN(RolloutRecord r, ReadRollout(db_, path_, q));
+    out.push_back(std::move(r));
+  }
+  return out;
+}
+
+absl::Status SqliteStore::AddResult(const HostResult& r) {
+  Statement insert(db_, path_, absl::StrCat("saving a result of host ", r.host));
+  RETURN_IF_ERROR(insert.Prepare(absl::StrCat("INSERT INTO results (", kResultColumns,
+                                              ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+                                     .c_str()));
+  return insert
+      .Bind(r.rollout_id, r.host, r.nonce, r.outcome, r.phase, r.error, r.diff, r.backup_commit,
+            r.result_commit, r.at)
+      .Run();
+}
+
+absl::StatusOr<std::vector<HostResult>> SqliteStore::ResultsForRollout(
+    const std::string& rollout_id) {
+  Statement q(db_, path_, absl::StrCat("listing results of rollout ", rollout_id));
+  RETURN_IF_ERROR(q.Prepare(absl::StrCat("SELECT ", kResultColumns,
+                                         " FROM results WHERE rollout_id = ? "
+                                         "ORDER BY at DESC, id DESC")
+                                .c_str()));
+  q.Bind(rollout_id);
+  std::vector<HostResult> out;
+  for (;;) {
+    ASSIGN_OR_RETURN(bool row, q.Step());
+    if (!row) break;
+    out.push_back(ReadResult(q));
+  }
+  return out;
+}
+
+absl::StatusOr<std::vector<HostResult>> SqliteStore::ResultsForHost(const std::string& host,
+                                                                    size_t limit) {
+  Statement q(db_, path_, absl::StrCat("listing results of host ", host));
+  RETURN_IF_ERROR(q.Prepare(absl::StrCat("SELECT ", kResultColumns,
+                                         " FROM results WHERE host = ? "
+                                         "ORDER BY at DESC, id DESC LIMIT ?")
+                                .c_str()));
+  q.Bind(host, LimitToSql(limit));
+  std::vector<HostResult> out;
+  for (;;) {
+    ASSIGN_OR_RETURN(bool row, q.Step());
+    if (!row) break;
+    out.push_back(ReadResult(q));
+  }
+  return out;
+}
+
+absl::StatusOr<int64_t> SqliteStore::Audit(const AuditEntry& e) {
+  Statement insert(db_, path_, absl::StrCat("writing the audit entry '", e.action, "' by ", e.who));
+  RETURN_IF_ERROR(
+      insert.Prepare("INSERT INTO audit (at, who, action, target, result) VALUES (?, ?, ?, ?, ?)"));
+  RETURN_IF_ERROR(insert.Bind(e.at, e.who, e.action, e.target, e.result).Run());
+  return sqlite3_last_insert_rowid(db_);
+}
+
+absl::StatusOr<std::vector<AuditEntry>> SqliteStore::AuditLog(size_t limit) {
+  Statement q(db_, path_, "reading the audit log");
+  RETURN_IF_ERROR(q.Prepare(
+      "SELECT id, at, who, action, target, result FROM audit ORDER BY at DESC, id DESC LIMIT ?"));
+  q.Bind(LimitToSql(limit));
+  std::vector<AuditEntry> out;
+  for (;;) {
+    ASSIGN_OR_RETURN(bool row, q.Step());
+    if (!row) break;
+    out.push_back(AuditEntry{q.Int64(0), q.Int64(1), q.Text(2), q.Text(3), q.Text(4), q.Text(5)});
+  }
+  return out;
+}
+
+}  // namespace relayguard::controller

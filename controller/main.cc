@@ -1,0 +1,149 @@
+// relayguard-controller: serves agent streams and the operator API, runs rollouts, keeps its
+// state in SQLite under --state-dir. Wiring only; the logic lives in the classes it builds.
+#include <grpcpp/grpcpp.h>
+
+#include <atomic>
+#include <csignal>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+#include <thread>
+
+#include "common/clock.h"
+#include "common/logging.h"
+#include "controller/fleet/agent_registry.h"
+#include "controller/playbooks/playbook_dir.h"
+#include "controller/rollout/rollout_manager.h"
+#include "controller/server/agent_stream_service.h"
+#include "controller/server/operator_service.h"
+#include "controller/store/sqlite_store.h"
+
+namespace {
+
+std::atomic<bool> g_stop{false};
+std::atomic<bool> g_reload{false};
+
+constexpr char kUsage[] = R"(usage: relayguard-controller [FLAGS]
+  --listen HOST:PORT     where agents and operators connect (default 127.0.0.1:7443)
+  --playbooks DIR        playbook directory (default ./playbooks); re-read on SIGHUP
+  --state-dir DIR        SQLite store (default /var/lib/relayguard-controller)
+  --ca F --cert F --key F  mTLS (agents: CN = host name; operators: CN = operator-NAME)
+  --insecure             plaintext, no authentication: local experiments only
+  --log-level LEVEL      debug, info (default), warn, error
+)";
+
+bool ReadFile(const std::string& path, std::string* out) {
+  std::ifstream in(path);
+  if (!in) return false;
+  std::stringstream ss;
+  ss << in.rdbuf();
+  *out = ss.str();
+  return true;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  using namespace relayguard;
+  using namespace relayguard::controller;
+  std::string listen = "127.0.0.1:7443", playbooks = "playbooks",
+              state_dir = "/var/lib/relayguard-controller", ca, cert, key, level = "info";
+  bool insecure = false;
+  for (int i = 1; i < argc; ++i) {
+    std::string a = argv[i];
+    auto value = [&](std::string* out) {
+      if (i + 1 >= argc) {
+        std::cerr << "relayguard-controller: " << a << " needs a value\n" << kUsage;
+        std::exit(1);
+      }
+      *out = argv[++i];
+    };
+    if (a == "--listen") value(&listen);
+    else if (a == "--playbooks") value(&playbooks);
+    else if (a == "--state-dir") value(&state_dir);
+    else if (a == "--ca") value(&ca);
+    else if (a == "--cert") value(&cert);
+    else if (a == "--key") value(&key);
+    else if (a == "--log-level") value(&level);
+    else if (a == "--insecure") insecure = true;
+    else {
+      std::cerr << "relayguard-controller: unknown argument " << a << "\n" << kUsage;
+      return 1;
+    }
+  }
+  SetLogLevel(level);
+  auto log = Logger("controller");
+  if (!insecure && (ca.empty() || cert.empty() || key.empty())) {
+    std::cerr << "relayguard-controller: give --ca, --cert and --key (mTLS), or --insecure\n";
+    return 1;
+  }
+  std::error_code ec;
+  std::filesystem::create_directories(state_dir, ec);
+  auto store = SqliteStore::Open(state_dir + "/controller.db");
+  if (!store.ok()) {
+    std::cerr << "relayguard-controller: " << store.status().message() << "\n";
+    return 2;
+  }
+  RealClock clock;
+  AgentRegistry registry;
+  RolloutManager manager(**store, registry, clock);
+  auto reload = [&] { return LoadPlaybookDir(playbooks, manager, clock.WallSeconds()); };
+  auto [loaded, errors] = reload();
+  for (const std::string& l : loaded) log->info("playbook {}", l);
+  for (const std::string& e : errors) log->error("playbook: {}", e);
+  if (absl::Status s = manager.Recover(); !s.ok()) {
+    std::cerr << "relayguard-controller: cannot recover rollouts: " << s.message() << "\n";
+    return 2;
+  }
+
+  std::shared_ptr<grpc::ServerCredentials> credentials;
+  if (insecure) {
+    log->warn("INSECURE: plaintext, no authentication of agents or operators. Local "
+              "experiments only.");
+    credentials = grpc::InsecureServerCredentials();
+  } else {
+    grpc::SslServerCredentialsOptions ssl(
+        GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY);
+    grpc::SslServerCredentialsOptions::PemKeyCertPair pair;
+    if (!ReadFile(ca, &ssl.pem_root_certs) || !ReadFile(cert, &pair.cert_chain) ||
+        !ReadFile(key, &pair.private_key)) {
+      std::cerr << "relayguard-controller: cannot read --ca/--cert/--key\n";
+      return 1;
+    }
+    ssl.pem_key_cert_pairs.push_back(pair);
+    credentials = grpc::SslServerCredentials(ssl);
+  }
+  AgentStreamService agents(registry, manager, clock, /*require_cn=*/!insecure);
+  OperatorService operators(manager, registry, reload, /*require_operator_cert=*/!insecure);
+  grpc::ServerBuilder builder;
+  int port = 0;
+  builder.AddListeningPort(listen, credentials, &port);
+  builder.RegisterService(&agents);
+  builder.RegisterService(&operators);
+  builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_PERMIT_WITHOUT_CALLS, 1);
+  builder.AddChannelArgument(GRPC_ARG_HTTP2_MIN_RECV_PING_INTERVAL_WITHOUT_DATA_MS, 10000);
+  std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
+  if (!server || port == 0) {
+    std::cerr << "relayguard-controller: cannot listen on " << listen << "\n";
+    return 2;
+  }
+  log->info("listening on {} (port {})", listen, port);
+  std::cout << "relayguard-controller: listening on port " << port << std::endl;
+
+  std::signal(SIGTERM, [](int) { g_stop = true; });
+  std::signal(SIGINT, [](int) { g_stop = true; });
+  std::signal(SIGHUP, [](int) { g_reload = true; });
+  while (!g_stop) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(250));
+    manager.OnTick();
+    if (g_reload.exchange(false)) {
+      auto [l, e] = reload();
+      log->info("SIGHUP: {} playbooks loaded, {} errors", l.size(), e.size());
+      for (const std::string& err : e) log->error("playbook: {}", err);
+    }
+  }
+  log->info("shutting down");
+  server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(2));
+  return 0;
+}

@@ -1,0 +1,277 @@
+#include "controller/rollout/rollout_manager.h"
+
+#include <algorithm>
+
+#include "absl/strings/str_cat.h"
+#include "common/logging.h"
+#include "common/status_macros.h"
+
+namespace relayguard::controller {
+
+void RolloutManager::AuditResult(const std::string& who, const std::string& action,
+                                 const std::string& target, const absl::Status& result) {
+  AuditEntry entry;
+  entry.at = clock_.WallSeconds();
+  entry.who = who;
+  entry.action = action;
+  entry.target = target;
+  entry.result = result.ok() ? "ok" : std::string(result.message());
+  if (auto id = store_.Audit(entry); !id.ok()) {
+    Logger("controller.rollout")->error("cannot record audit entry: {}", id.status().message());
+  }
+}
+
+absl::Status RolloutManager::RecordHost(const HostRecord& host) {
+  std::lock_guard<std::mutex> lock(mu_);
+  return store_.UpsertHost(host);
+}
+
+absl::StatusOr<std::vector<HostRecord>> RolloutManager::Hosts() {
+  std::lock_guard<std::mutex> lock(mu_);
+  return store_.Hosts();
+}
+
+absl::StatusOr<std::vector<RolloutRecord>> RolloutManager::Rollouts() {
+  std::lock_guard<std::mutex> lock(mu_);
+  return store_.Rollouts();
+}
+
+absl::StatusOr<std::vector<AuditEntry>> RolloutManager::AuditLog(size_t limit) {
+  std::lock_guard<std::mutex> lock(mu_);
+  return store_.AuditLog(limit);
+}
+
+absl::Status RolloutManager::AddPolicy(const PolicyVersionRecord& policy) {
+  std::lock_guard<std::mutex> lock(mu_);
+  return store_.PutPolicyVersion(policy);
+}
+
+void RolloutManager::RecordAudit(const std::string& who, const std::string& action,
+                                 const std::string& target, const absl::Status& result) {
+  std::lock_guard<std::mutex> lock(mu_);
+  AuditResult(who, action, target, result);
+}
+
+absl::Status RolloutManager::Recover() {
+  std::lock_guard<std::mutex> lock(mu_);
+  ASSIGN_OR_RETURN(std::vector<RolloutRecord> all, store_.Rollouts());
+  for (RolloutRecord& r : all) {
+    if (r.state.status != RolloutStatus::kRunning && r.state.status != RolloutStatus::kPaused) {
+      continue;
+    }
+    std::string id = r.spec.id;
+    engines_.emplace(id, RolloutEngine::Restore(r.spec, r.state));
+    records_[id] = r;
+    Logger("controller.rollout")->info("continuing rollout {} ({} v{})", id, r.spec.policy,
+                                       r.spec.version);
+    for (const std::string& host : registry_.OnlineHosts()) {
+      Execute(id, engines_.at(id).OnHostOnline(host, clock_.WallSeconds()));
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::Status RolloutManager::Save(const std::string& id) {
+  RolloutRecord& r = records_[id];
+  const RolloutEngine& engine = engines_.at(id);
+  r.spec = engine.spec();
+  r.state = engine.state();
+  r.updated_at = clock_.WallSeconds();
+  return store_.SaveRollout(r);
+}
+
+void RolloutManager::Execute(const std::string& id, const std::vector<Action>& actions) {
+  auto log = Logger("controller.rollout");
+  const RolloutSpec& spec = engines_.at(id).spec();
+  absl::StatusOr<std::optional<PolicyVersionRecord>> policy =
+      store_.PolicyVersion(spec.policy, spec.version);
+  // Save before sending: if we die after a push went out, the restarted engine re-sends it
+  // with the same nonce and the agent's transaction is idempotent.
+  if (absl::Status s = Save(id); !s.ok()) log->error("cannot save rollout {}: {}", id, s.message());
+  for (const Action& a : actions) {
+    switch (a.kind) {
+      case Action::Kind::kPush: {
+        if (!policy.ok() || !policy->has_value()) {
+          log->error("rollout {}: policy {} v{} is not in the store", id, spec.policy,
+                     spec.version);
+          break;
+        }
+        AgentCommand c{AgentCommand::Kind::kPush, a.nonce, id, spec.policy, spec.version,
+                       (*policy)->yaml, ""};
+        if (!registry_.Send(a.host, c)) log->warn("rollout {}: {} went away before the push", id, a.host);
+        break;
+      }
+      case Action::Kind::kRollBack: {
+        AgentCommand c{AgentCommand::Kind::kRollback, a.nonce, id, spec.policy, spec.version, "",
+                       ""};
+        registry_.Send(a.host, c);
+        break;
+      }
+      case Action::Kind::kWaveStarted:
+        log->info("rollout {}: wave {} started", id, a.wave + 1);
+        break;
+      case Action::Kind::kPaused:
+        log->info("rollout {}: paused after wave {}", id, a.wave + 1);
+        break;
+      case Action::Kind::kHalted:
+        log->warn("rollout {} halted: {}", id, a.reason);
+        break;
+      case Action::Kind::kCompleted:
+        log->info("rollout {} completed", id);
+        break;
+    }
+  }
+}
+
+absl::StatusOr<RolloutRecord> RolloutManager::Start(const StartRequest& request,
+                                                    const std::string& who) {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto fail = [&](absl::Status s) {
+    AuditResult(who, "rollout start", request.policy, s);
+    return s;
+  };
+  ASSIGN_OR_RETURN(std::vector<WaveSize> waves, ParseWaves(request.waves));
+  ASSIGN_OR_RETURN(std::vector<PolicyVersionRecord> latest, store_.LatestPolicies());
+  auto policy = std::find_if(latest.begin(), latest.end(), [&](const PolicyVersionRecord& p) {
+    return p.name == request.policy;
+  });
+  if (policy == latest.end()) {
+    return fail(absl::NotFoundError(absl::StrCat("no playbook named \"", request.policy,
+                                                 "\" is loaded (see the controller's playbook dir)")));
+  }
+  ASSIGN_OR_RETURN(std::vector<HostRecord> known, store_.Hosts());
+  std::vector<std::string> targets;
+  for (const HostRecord& h : known) {
+    bool by_name = std::find(request.hosts.begin(), request.hosts.end(), h.name) !=
+                   request.hosts.end();
+    bool by_labels = !request.labels.empty();
+    for (const auto& [k, v] : request.labels) {
+      auto it = h.labels.find(k);
+      if (it == h.labels.end() || it->second != v) by_labels = false;
+    }
+    if (by_name || by_labels) targets.push_back(h.name);
+  }
+  for (const std::string& name : request.hosts) {
+    if (std::find(targets.begin(), targets.end(), name) == targets.end()) {
+      return fail(absl::NotFoundError(absl::StrCat("unknown host \"", name,
+                                                   "\" (it has never connected)")));
+    }
+  }
+  if (targets.empty()) return fail(absl::InvalidArgumentError("the rollout targets no host"));
+  RolloutSpec spec;
+  ASSIGN_OR_RETURN(spec.id, store_.NextRolloutId());
+  spec.policy = policy->name;
+  spec.version = policy->version;
+  spec.hosts = targets;
+  spec.waves = waves;
+  spec.wave_failure_budget = request.wave_failure_budget;
+  spec.pause_between_waves = request.pause_between_waves;
+  spec.rollback_on_halt = request.rollback_on_halt;
+  spec.offline_deadline_s = request.offline_deadline_s;
+  RolloutEngine engine(spec);
+  absl::StatusOr<std::vector<Action>> actions =
+      engine.Start(registry_.OnlineHosts(), clock_.WallSeconds());
+  if (!actions.ok()) return fail(actions.status());
+  std::string id = spec.id;
+  engines_.emplace(id, std::move(engine));
+  RolloutRecord record;
+  record.created_by = who;
+  record.created_at = clock_.WallSeconds();
+  records_[id] = record;
+  Execute(id, *actions);
+  AuditResult(who, "rollout start", absl::StrCat(id, " ", spec.policy, " v", spec.version),
+              absl::OkStatus());
+  return records_[id];
+}
+
+absl::StatusOr<RolloutRecord> RolloutManager::Get(const std::string& id) {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (records_.count(id)) return records_[id];
+  ASSIGN_OR_RETURN(std::optional<RolloutRecord> r, store_.Rollout(id));
+  if (!r) return absl::NotFoundError(absl::StrCat("no rollout \"", id, "\""));
+  return *r;
+}
+
+absl::StatusOr<RolloutRecord> RolloutManager::Command(const std::string& id,
+                                                      const std::string& who,
+                                                      const std::string& what) {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = engines_.find(id);
+  absl::StatusOr<std::vector<Action>> actions =
+      it == engines_.end()
+          ? absl::StatusOr<std::vector<Action>>(absl::FailedPreconditionError(
+                absl::StrCat("rollout \"", id, "\" is not active (unknown or finished)")))
+      : what == "pause"  ? it->second.Pause()
+      : what == "resume" ? it->second.Resume(clock_.WallSeconds())
+                         : it->second.Abort();
+  AuditResult(who, absl::StrCat("rollout ", what), id, actions.status());
+  if (!actions.ok()) return actions.status();
+  Execute(id, *actions);
+  return records_[id];
+}
+
+absl::StatusOr<RolloutRecord> RolloutManager::Pause(const std::string& id, const std::string& who) {
+  return Command(id, who, "pause");
+}
+absl::StatusOr<RolloutRecord> RolloutManager::Resume(const std::string& id,
+                                                     const std::string& who) {
+  return Command(id, who, "resume");
+}
+absl::StatusOr<RolloutRecord> RolloutManager::Abort(const std::string& id, const std::string& who) {
+  return Command(id, who, "abort");
+}
+
+absl::StatusOr<RolloutRecord> RolloutManager::Rollback(const std::string& id,
+                                                       const std::string& who) {
+  ASSIGN_OR_RETURN(RolloutRecord record, Get(id));
+  std::lock_guard<std::mutex> lock(mu_);
+  int sent = 0;
+  for (const auto& [host, progress] : record.state.hosts) {
+    if (progress.phase != HostPhase::kSucceeded) continue;
+    AgentCommand c{AgentCommand::Kind::kRollback, absl::StrCat(id, "-rollback-", host), id,
+                   record.spec.policy, record.spec.version, "", ""};
+    if (registry_.Send(host, c)) ++sent;
+  }
+  absl::Status result = sent > 0 ? absl::OkStatus()
+                                 : absl::FailedPreconditionError(
+                                       "no connected host of this rollout had applied it");
+  AuditResult(who, "rollback", id, result);
+  if (!result.ok()) return result;
+  return record;
+}
+
+void RolloutManager::OnHostOnline(const std::string& host) {
+  std::lock_guard<std::mutex> lock(mu_);
+  for (auto& [id, engine] : engines_) Execute(id, engine.OnHostOnline(host, clock_.WallSeconds()));
+}
+
+void RolloutManager::OnHostOffline(const std::string& host) {
+  std::lock_guard<std::mutex> lock(mu_);
+  for (auto& [id, engine] : engines_) Execute(id, engine.OnHostOffline(host, clock_.WallSeconds()));
+}
+
+void RolloutManager::OnAnswer(const std::string& host, const HostResult& result, bool ack) {
+  std::lock_guard<std::mutex> lock(mu_);
+  HostResult stored = result;
+  stored.at = clock_.WallSeconds();
+  if (absl::Status s = store_.AddResult(stored); !s.ok()) {
+    Logger("controller.rollout")->error("cannot store result of {}: {}", host, s.message());
+  }
+  for (auto& [id, engine] : engines_) {
+    std::vector<Action> actions =
+        ack ? engine.OnAck(host, result.nonce, clock_.WallSeconds())
+            : engine.OnNack(host, result.nonce, result.phase + ": " + result.error,
+                            clock_.WallSeconds());
+    Execute(id, actions);
+  }
+}
+
+void RolloutManager::OnTick() {
+  std::lock_guard<std::mutex> lock(mu_);
+  for (auto& [id, engine] : engines_) {
+    std::vector<Action> actions = engine.OnTick(clock_.WallSeconds());
+    if (!actions.empty()) Execute(id, actions);
+  }
+}
+
+}  // namespace relayguard::controller

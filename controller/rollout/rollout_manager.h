@@ -1,0 +1,80 @@
+// Runs rollouts: owns one RolloutEngine per active rollout, feeds it events (agent answers,
+// hosts coming and going, ticks, operator commands), carries out its actions through the
+// AgentRegistry, and saves the engine state in the store after every step, so a restarted
+// controller continues where it stopped. All methods are thread-safe (one mutex).
+#ifndef RELAYGUARD_CONTROLLER_ROLLOUT_ROLLOUT_MANAGER_H_
+#define RELAYGUARD_CONTROLLER_ROLLOUT_ROLLOUT_MANAGER_H_
+
+#include <map>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "common/clock.h"
+#include "controller/fleet/agent_registry.h"
+#include "controller/rollout/rollout_engine.h"
+#include "controller/store/sqlite_store.h"
+
+namespace relayguard::controller {
+
+struct StartRequest {
+  std::string policy;
+  std::vector<std::string> hosts;
+  std::map<std::string, std::string> labels;
+  std::string waves = "100%";
+  int wave_failure_budget = 0;
+  bool pause_between_waves = false;
+  bool rollback_on_halt = false;
+  int64_t offline_deadline_s = 600;
+};
+
+class RolloutManager {
+ public:
+  RolloutManager(SqliteStore& store, AgentRegistry& registry, Clock& clock)
+      : store_(store), registry_(registry), clock_(clock) {}
+
+  // Loads running and paused rollouts from the store (after a restart).
+  absl::Status Recover();
+
+  absl::StatusOr<RolloutRecord> Start(const StartRequest& request, const std::string& who);
+  absl::StatusOr<RolloutRecord> Get(const std::string& id);
+  absl::StatusOr<RolloutRecord> Pause(const std::string& id, const std::string& who);
+  absl::StatusOr<RolloutRecord> Resume(const std::string& id, const std::string& who);
+  absl::StatusOr<RolloutRecord> Abort(const std::string& id, const std::string& who);
+  // Sends every host the rollout changed a rollback request (restore the commit from before).
+  absl::StatusOr<RolloutRecord> Rollback(const std::string& id, const std::string& who);
+
+  // The store, under the same lock as the rollouts (one SQLite connection).
+  absl::Status RecordHost(const HostRecord& host);
+  absl::StatusOr<std::vector<HostRecord>> Hosts();
+  absl::StatusOr<std::vector<RolloutRecord>> Rollouts();
+  absl::StatusOr<std::vector<AuditEntry>> AuditLog(size_t limit);
+  absl::Status AddPolicy(const PolicyVersionRecord& policy);
+  void RecordAudit(const std::string& who, const std::string& action, const std::string& target,
+                   const absl::Status& result);
+
+  void OnHostOnline(const std::string& host);
+  void OnHostOffline(const std::string& host);
+  void OnAnswer(const std::string& host, const HostResult& result, bool ack);
+  void OnTick();
+
+ private:
+  // Carries out `actions` of rollout `id` and saves its state. Requires mu_.
+  void Execute(const std::string& id, const std::vector<Action>& actions);
+  absl::Status Save(const std::string& id);
+  absl::StatusOr<RolloutRecord> Command(const std::string& id, const std::string& who,
+                                        const std::string& what);
+  void AuditResult(const std::string& who, const std::string& action, const std::string& target,
+                   const absl::Status& result);
+
+  SqliteStore& store_;
+  AgentRegistry& registry_;
+  Clock& clock_;
+  std::mutex mu_;
+  std::map<std::string, RolloutEngine> engines_;
+  std::map<std::string, RolloutRecord> records_;  // created_by/at of each engine
+};
+
+}  // namespace relayguard::controller
+
+#endif  // RELAYGUARD_CONTROLLER_ROLLOUT_ROLLOUT_MANAGER_H_

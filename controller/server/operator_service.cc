@@ -1,0 +1,180 @@
+#include "controller/server/operator_service.h"
+
+#include "absl/strings/str_cat.h"
+#include "controller/server/agent_stream_service.h"
+
+namespace relayguard::controller {
+namespace {
+
+namespace pb = ::relayguard::v1;
+
+grpc::Status ToGrpc(const absl::Status& s) {
+  if (s.ok()) return grpc::Status::OK;
+  grpc::StatusCode code = grpc::StatusCode::INTERNAL;
+  if (absl::IsInvalidArgument(s)) code = grpc::StatusCode::INVALID_ARGUMENT;
+  if (absl::IsNotFound(s)) code = grpc::StatusCode::NOT_FOUND;
+  if (absl::IsFailedPrecondition(s)) code = grpc::StatusCode::FAILED_PRECONDITION;
+  if (absl::IsAlreadyExists(s)) code = grpc::StatusCode::ALREADY_EXISTS;
+  return grpc::Status(code, std::string(s.message()));
+}
+
+void ToInfo(const RolloutRecord& r, pb::RolloutInfo* info) {
+  info->set_id(r.spec.id);
+  info->set_policy(r.spec.policy);
+  info->set_version(r.spec.version);
+  info->set_status(RolloutStatusName(r.state.status));
+  info->set_current_wave(r.state.current_wave);
+  info->set_waves(static_cast<int32_t>(r.spec.waves.size()));
+  info->set_halt_reason(r.state.halt_reason);
+  for (const std::string& host : r.spec.hosts) {
+    pb::RolloutHost* h = info->add_hosts();
+    h->set_host(host);
+    auto it = r.state.hosts.find(host);
+    if (it == r.state.hosts.end()) continue;
+    h->set_phase(HostPhaseName(it->second.phase));
+    h->set_wave(it->second.wave);
+    h->set_error(it->second.error);
+  }
+}
+
+}  // namespace
+
+grpc::Status OperatorService::Who(grpc::ServerContext* context, std::string* who) {
+  if (!require_cert_) {
+    *who = "insecure-operator";
+    return grpc::Status::OK;
+  }
+  std::string cn = PeerCommonName(*context);
+  if (cn.rfind("operator-", 0) != 0) {
+    return grpc::Status(grpc::StatusCode::PERMISSION_DENIED,
+                        absl::StrCat("operator calls need an operator certificate (CN "
+                                     "operator-NAME); this one says \"", cn, "\""));
+  }
+  *who = cn;
+  return grpc::Status::OK;
+}
+
+grpc::Status OperatorService::ListHosts(grpc::ServerContext* context, const pb::ListHostsRequest*,
+                                        pb::ListHostsResponse* response) {
+  std::string who;
+  if (grpc::Status s = Who(context, &who); !s.ok()) return s;
+  absl::StatusOr<std::vector<HostRecord>> hosts = manager_.Hosts();
+  if (!hosts.ok()) return ToGrpc(hosts.status());
+  for (const HostRecord& h : *hosts) {
+    pb::HostInfo* info = response->add_hosts();
+    info->set_name(h.name);
+    info->mutable_labels()->insert(h.labels.begin(), h.labels.end());
+    info->set_mta(h.mta);
+    info->set_mta_version(h.mta_version);
+    info->set_applied_policy(h.applied_policy);
+    info->set_applied_version(h.applied_version);
+    info->set_online(registry_.Online(h.name));
+    info->set_last_seen(h.last_seen);
+  }
+  return grpc::Status::OK;
+}
+
+grpc::Status OperatorService::StartRollout(grpc::ServerContext* context,
+                                           const pb::StartRolloutRequest* request,
+                                           pb::RolloutInfo* response) {
+  std::string who;
+  if (grpc::Status s = Who(context, &who); !s.ok()) return s;
+  if (request->policy().empty()) {
+    return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "a rollout needs a policy name");
+  }
+  if (request->hosts().empty() && request->labels().empty()) {
+    return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
+                        "a rollout needs targets: host names and/or labels");
+  }
+  if (request->wave_failure_budget() < 0 || request->offline_deadline_s() < 0) {
+    return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
+                        "failure budget and offline deadline must not be negative");
+  }
+  StartRequest start;
+  start.policy = request->policy();
+  start.hosts = {request->hosts().begin(), request->hosts().end()};
+  start.labels = {request->labels().begin(), request->labels().end()};
+  start.waves = request->waves().empty() ? "100%" : request->waves();
+  start.wave_failure_budget = request->wave_failure_budget();
+  start.pause_between_waves = request->pause_between_waves();
+  start.rollback_on_halt = request->rollback_on_halt();
+  if (request->offline_deadline_s() > 0) start.offline_deadline_s = request->offline_deadline_s();
+  absl::StatusOr<RolloutRecord> r = manager_.Start(start, who);
+  if (!r.ok()) return ToGrpc(r.status());
+  ToInfo(*r, response);
+  return grpc::Status::OK;
+}
+
+grpc::Status OperatorService::GetRollout(grpc::ServerContext* context,
+                                         const pb::GetRolloutRequest* request,
+                                         pb::RolloutInfo* response) {
+  std::string who;
+  if (grpc::Status s = Who(context, &who); !s.ok()) return s;
+  absl::StatusOr<RolloutRecord> r = manager_.Get(request->id());
+  if (!r.ok()) return ToGrpc(r.status());
+  ToInfo(*r, response);
+  return grpc::Status::OK;
+}
+
+grpc::Status OperatorService::ListRollouts(grpc::ServerContext* context,
+                                           const pb::ListRolloutsRequest*,
+                                           pb::ListRolloutsResponse* response) {
+  std::string who;
+  if (grpc::Status s = Who(context, &who); !s.ok()) return s;
+  absl::StatusOr<std::vector<RolloutRecord>> all = manager_.Rollouts();
+  if (!all.ok()) return ToGrpc(all.status());
+  for (const RolloutRecord& r : *all) ToInfo(r, response->add_rollouts());
+  return grpc::Status::OK;
+}
+
+#define RG_ROLLOUT_COMMAND(Method, call)                                                   \
+  grpc::Status OperatorService::Method(grpc::ServerContext* context,                       \
+                                       const pb::GetRolloutRequest* request,               \
+                                       pb::RolloutInfo* response) {                        \
+    std::string who;                                                                       \
+    if (grpc::Status s = Who(context, &who); !s.ok()) return s;                            \
+    absl::StatusOr<RolloutRecord> r = manager_.call(request->id(), who);                   \
+    if (!r.ok()) return ToGrpc(r.status());                                                \
+    ToInfo(*r, response);                                                                  \
+    return grpc::Status::OK;                                                               \
+  }
+RG_ROLLOUT_COMMAND(PauseRollout, Pause)
+RG_ROLLOUT_COMMAND(ResumeRollout, Resume)
+RG_ROLLOUT_COMMAND(AbortRollout, Abort)
+RG_ROLLOUT_COMMAND(RollbackRollout, Rollback)
+#undef RG_ROLLOUT_COMMAND
+
+grpc::Status OperatorService::ReloadPlaybooks(grpc::ServerContext* context,
+                                              const pb::ReloadPlaybooksRequest*,
+                                              pb::ReloadPlaybooksResponse* response) {
+  std::string who;
+  if (grpc::Status s = Who(context, &who); !s.ok()) return s;
+  auto [loaded, errors] = reload_();
+  for (const std::string& l : loaded) response->add_loaded(l);
+  for (const std::string& e : errors) response->add_errors(e);
+  manager_.RecordAudit(who, "playbooks reload", absl::StrCat(loaded.size(), " loaded"),
+                       errors.empty() ? absl::OkStatus()
+                                      : absl::InvalidArgumentError(errors.front()));
+  return grpc::Status::OK;
+}
+
+grpc::Status OperatorService::ListAudit(grpc::ServerContext* context,
+                                        const pb::ListAuditRequest* request,
+                                        pb::ListAuditResponse* response) {
+  std::string who;
+  if (grpc::Status s = Who(context, &who); !s.ok()) return s;
+  absl::StatusOr<std::vector<AuditEntry>> log =
+      manager_.AuditLog(request->limit() > 0 ? request->limit() : 100);
+  if (!log.ok()) return ToGrpc(log.status());
+  for (const AuditEntry& e : *log) {
+    pb::AuditEntry* out = response->add_entries();
+    out->set_at(e.at);
+    out->set_who(e.who);
+    out->set_action(e.action);
+    out->set_target(e.target);
+    out->set_result(e.result);
+  }
+  return grpc::Status::OK;
+}
+
+}  // namespace relayguard::controller
