@@ -87,8 +87,8 @@ grpc::Status AgentStreamService::Connect(
                                        host, "\""));
     }
   }
+  HostRecord record;
   {
-    HostRecord record;
     record.name = host;
     record.labels = {hello.labels().begin(), hello.labels().end()};
     record.mta = hello.mta();
@@ -128,6 +128,13 @@ grpc::Status AgentStreamService::Connect(
   pb::AgentMessage msg;
   while (stream->Read(&msg)) {
     if (msg.has_ack()) {
+      // What the host now enforces: the pushed policy, or nothing after a rollback.
+      record.applied_version = msg.ack().version();
+      record.applied_policy = msg.ack().version() == 0 ? "" : msg.ack().result().policy_name();
+      record.last_seen = clock_.WallSeconds();
+      if (absl::Status s = manager_.RecordHost(record); !s.ok()) {
+        log->error("cannot record {}: {}", host, s.message());
+      }
       manager_.OnAnswer(host, ToResult(host, msg.ack().nonce(), msg.ack().result()), true);
     } else if (msg.has_nack()) {
       manager_.OnAnswer(host, ToResult(host, msg.nack().nonce(), msg.nack().result()), false);
