@@ -4,7 +4,9 @@
 
 #include <cstdio>
 #include <mutex>
+#include <set>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
@@ -62,6 +64,13 @@ std::string Metadata(const std::vector<FileSnapshot>& files) {
   return out;
 }
 
+// "0640 0:107", or with " (absent)" for a file that did not exist.
+std::string MetadataNote(const FileSnapshot& f) {
+  char mode[8];
+  std::snprintf(mode, sizeof(mode), "%04o", static_cast<unsigned>(f.info.mode & 07777));
+  return absl::StrCat(mode, " ", f.info.uid, ":", f.info.gid, f.present ? "" : " (absent)");
+}
+
 }  // namespace
 
 struct GitBackupStore::Impl {
@@ -71,8 +80,7 @@ struct GitBackupStore::Impl {
   absl::StatusOr<CommitPtr> LookupCommit(const std::string& revision) {
     git_object* obj = nullptr;
     if (git_revparse_single(&obj, repo.get(), revision.c_str()) != 0) {
-      return absl::NotFoundError(
-          absl::StrCat("no backup commit \"", revision, "\" in ", dir));
+      return absl::NotFoundError(absl::StrCat("no backup commit \"", revision, "\" in ", dir));
     }
     ObjectPtr object(obj);
     git_object* peeled = nullptr;
@@ -132,7 +140,11 @@ absl::StatusOr<std::unique_ptr<GitBackupStore>> GitBackupStore::Open(const std::
   auto impl = std::make_unique<Impl>();
   impl->dir = repo_dir;
   git_repository* repo = nullptr;
-  if (git_repository_open(&repo, repo_dir.c_str()) != 0) {
+  int rc = git_repository_open(&repo, repo_dir.c_str());
+  if (rc != 0 && rc != GIT_ENOTFOUND) {
+    return GitError("cannot open backup repository " + repo_dir);
+  }
+  if (rc == GIT_ENOTFOUND) {
     git_repository_init_options options;
     git_repository_init_options_init(&options, GIT_REPOSITORY_INIT_OPTIONS_VERSION);
     options.flags = GIT_REPOSITORY_INIT_MKPATH;
@@ -149,7 +161,18 @@ absl::StatusOr<std::unique_ptr<GitBackupStore>> GitBackupStore::Open(const std::
 absl::StatusOr<std::string> GitBackupStore::Commit(
     const std::vector<FileSnapshot>& files, const std::string& summary,
     const std::map<std::string, std::string>& trailers) {
-  std::string message = summary + "\n\n";
+  if (summary.empty() || summary.find_first_of("\r\n") != std::string::npos) {
+    return absl::InvalidArgumentError("a backup commit summary must be one non-empty line");
+  }
+  std::set<std::string> paths;
+  for (const FileSnapshot& f : files) {
+    if (f.path.size() < 2 || f.path[0] != '/' || f.path.find('\n') != std::string::npos ||
+        RepoPath(f.path) == kMetadataPath || !paths.insert(f.path).second) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "cannot back up \"", f.path, "\": need distinct absolute paths on one line each"));
+    }
+  }
+  std::string message = summary + (trailers.empty() ? "\n" : "\n\n");
   for (const auto& [key, value] : trailers) {
     if (value.find_first_of("\r\n") != std::string::npos ||
         key.find_first_of(" :\r\n") != std::string::npos) {
@@ -191,8 +214,11 @@ absl::StatusOr<std::string> GitBackupStore::Commit(
   }
   SignaturePtr sig(raw_sig);
   CommitPtr parent;
-  if (absl::StatusOr<CommitPtr> head = impl_->LookupCommit("HEAD"); head.ok()) {
-    parent = std::move(*head);
+  int unborn = git_repository_head_unborn(impl_->repo.get());
+  if (unborn < 0) return GitError("cannot read HEAD of " + impl_->dir);
+  if (unborn == 0) {
+    // A HEAD we cannot read must not silently start a new, parentless history.
+    ASSIGN_OR_RETURN(parent, impl_->LookupCommit("HEAD"));
   }
   const git_commit* parents[1] = {parent.get()};
   git_oid commit_id;
@@ -237,7 +263,11 @@ absl::StatusOr<std::vector<CommitInfo>> GitBackupStore::History(size_t limit) {
     info.message = git_commit_message(commit.get());
     info.summary = git_commit_summary(commit.get()) ? git_commit_summary(commit.get()) : "";
     info.time = git_commit_time(commit.get());
-    for (absl::string_view line : absl::StrSplit(info.message, '\n')) {
+    // Trailers live in the last paragraph, never in the summary.
+    absl::string_view body = absl::StripTrailingAsciiWhitespace(info.message);
+    size_t paragraph = body.rfind("\n\n");
+    body = paragraph == absl::string_view::npos ? "" : body.substr(paragraph + 2);
+    for (absl::string_view line : absl::StrSplit(body, '\n')) {
       if (!absl::ConsumePrefix(&line, kTrailerPrefix)) continue;
       size_t colon = line.find(": ");
       if (colon == absl::string_view::npos) continue;
@@ -262,16 +292,19 @@ absl::StatusOr<std::string> GitBackupStore::DiffWithParent(const std::string& re
   for (const FileSnapshot& f : before) old_files[f.path] = &f;
   std::string out;
   for (const FileSnapshot& f : now) {
-    const FileSnapshot* old = old_files.count(f.path) ? old_files[f.path] : nullptr;
+    auto it = old_files.find(f.path);
+    const FileSnapshot* old = it == old_files.end() ? nullptr : it->second;
     std::string old_text = old && old->present ? old->contents : "";
     absl::StrAppend(&out, UnifiedDiff(f.path, old_text, f.present ? f.contents : ""));
-    if (old && (old->info.mode != f.info.mode || old->info.uid != f.info.uid ||
-                old->info.gid != f.info.gid || old->present != f.present)) {
-      absl::StrAppend(&out, "# ", f.path, ": ", Metadata({*old}).substr(0, 4), " ",
-                      old->info.uid, ":", old->info.gid, old->present ? "" : " (absent)",
-                      " -> ", Metadata({f}).substr(0, 4), " ", f.info.uid, ":", f.info.gid,
-                      f.present ? "" : " (absent)", "\n");
+    if (old && MetadataNote(*old) != MetadataNote(f)) {
+      absl::StrAppend(&out, "# ", f.path, ": ", MetadataNote(*old), " -> ", MetadataNote(f), "\n");
     }
+    if (old) old_files.erase(it);
+  }
+  // Files the parent managed and this commit no longer does.
+  for (const auto& [path, old] : old_files) {
+    absl::StrAppend(&out, UnifiedDiff(path, old->present ? old->contents : "", ""));
+    absl::StrAppend(&out, "# ", path, ": ", MetadataNote(*old), " -> not managed\n");
   }
   return out;
 }

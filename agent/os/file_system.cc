@@ -16,11 +16,15 @@ namespace {
 absl::Status ErrnoError(int err, const std::string& what) {
   std::string message = absl::StrCat(what, ": ", std::strerror(err));
   switch (err) {
-    case ENOENT: return absl::NotFoundError(message);
+    case ENOENT:
+      return absl::NotFoundError(message);
     case EACCES:
-    case EPERM: return absl::PermissionDeniedError(message);
-    case EROFS: return absl::FailedPreconditionError(message);
-    default: return absl::InternalError(message);
+    case EPERM:
+      return absl::PermissionDeniedError(message);
+    case EROFS:
+      return absl::FailedPreconditionError(message);
+    default:
+      return absl::InternalError(message);
   }
 }
 
@@ -37,7 +41,7 @@ absl::Status WriteAll(int fd, const std::string& contents, const std::string& pa
     ssize_t n = write(fd, contents.data() + done, contents.size() - done);
     if (n < 0) {
       if (errno == EINTR) continue;
-      return ErrnoError(errno, "cannot write " + path);
+      return ErrnoError(errno, "cannot write " + path + " (temp file)");
     }
     done += static_cast<size_t>(n);
   }
@@ -96,24 +100,30 @@ absl::Status RealFileSystem::WriteFileAtomic(const std::string& path, const std:
     return s;
   };
   if (absl::Status s = WriteAll(fd, contents, path); !s.ok()) return fail(s);
-  if (fchmod(fd, info.mode & 07777) != 0) return fail(ErrnoError(errno, "cannot chmod " + tmp));
+  if (fchmod(fd, info.mode & 07777) != 0) {
+    return fail(ErrnoError(errno, absl::StrCat("cannot write ", path, ": chmod of ", tmp)));
+  }
   if (fchown(fd, info.uid, info.gid) != 0) {
     // Without CAP_CHOWN we can only keep our own ownership; anything else is an error.
     if (!(errno == EPERM && info.uid == geteuid() && info.gid == getegid())) {
-      return fail(ErrnoError(errno, absl::StrCat("cannot give ", tmp, " owner ", info.uid, ":",
-                                                 info.gid)));
+      return fail(ErrnoError(errno, absl::StrCat("cannot write ", path, ": chown ", info.uid, ":",
+                                                 info.gid, " of ", tmp)));
     }
   }
-  if (fsync(fd) != 0) return fail(ErrnoError(errno, "cannot fsync " + tmp));
+  if (fsync(fd) != 0) {
+    return fail(ErrnoError(errno, absl::StrCat("cannot write ", path, ": fsync of ", tmp)));
+  }
   if (close(fd) != 0) {
+    int err = errno;
     unlink(tmp.c_str());
-    return ErrnoError(errno, "cannot close " + tmp);
+    return ErrnoError(err, absl::StrCat("cannot write ", path, ": close of ", tmp));
   }
   if (rename(tmp.c_str(), path.c_str()) != 0) {
     int err = errno;
     unlink(tmp.c_str());
     return ErrnoError(err, "cannot replace " + path);
   }
+  // The new contents are in place; a failed directory fsync only weakens durability.
   return FsyncDir(dir);
 }
 

@@ -2,7 +2,9 @@
 
 #include <fcntl.h>
 #include <poll.h>
+#include <pthread.h>
 #include <signal.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -10,6 +12,7 @@
 #include <cerrno>
 #include <chrono>
 #include <cstring>
+#include <ctime>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
@@ -20,127 +23,225 @@ std::string Command::ToString() const { return absl::StrJoin(argv, " "); }
 
 namespace {
 
+// A file descriptor closed when it goes out of scope.
+class Fd {
+ public:
+  Fd() = default;
+  ~Fd() { Close(); }
+  Fd(const Fd&) = delete;
+  Fd& operator=(const Fd&) = delete;
+  int get() const { return fd_; }
+  void Reset(int fd) {
+    Close();
+    fd_ = fd;
+  }
+  void Close() {
+    if (fd_ >= 0) close(fd_);
+    fd_ = -1;
+  }
+
+ private:
+  int fd_ = -1;
+};
+
 struct Pipe {
-  int read_end = -1;
-  int write_end = -1;
-  absl::Status Open() {
-    int fds[2];
-    if (pipe2(fds, O_CLOEXEC) != 0) {
-      return absl::InternalError(absl::StrCat("pipe: ", std::strerror(errno)));
+  Fd read_end;
+  Fd write_end;
+};
+
+absl::Status OpenPipe(Pipe& p) {
+  int fds[2];
+  // O_CLOEXEC: the child gets only the ends dup2()ed onto 0, 1 and 2.
+  if (pipe2(fds, O_CLOEXEC) != 0) {
+    return absl::InternalError(absl::StrCat("cannot create a pipe: ", std::strerror(errno)));
+  }
+  p.read_end.Reset(fds[0]);
+  p.write_end.Reset(fds[1]);
+  return absl::OkStatus();
+}
+
+// Blocks SIGPIPE in this thread while we feed a child's stdin: a child that exits without
+// reading must give us EPIPE, not kill the agent. A SIGPIPE we caused is consumed on the way out.
+class SigpipeBlock {
+ public:
+  SigpipeBlock() {
+    sigemptyset(&pipe_set_);
+    sigaddset(&pipe_set_, SIGPIPE);
+    sigset_t pending;
+    sigpending(&pending);
+    was_pending_ = sigismember(&pending, SIGPIPE) == 1;
+    pthread_sigmask(SIG_BLOCK, &pipe_set_, &old_mask_);
+  }
+  ~SigpipeBlock() {
+    if (!was_pending_) {
+      timespec zero{0, 0};
+      while (sigtimedwait(&pipe_set_, nullptr, &zero) == SIGPIPE) {
+      }
     }
-    read_end = fds[0];
-    write_end = fds[1];
-    return absl::OkStatus();
+    pthread_sigmask(SIG_SETMASK, &old_mask_, nullptr);
   }
-  static void Close(int& fd) {
-    if (fd >= 0) close(fd);
-    fd = -1;
+
+ private:
+  sigset_t pipe_set_;
+  sigset_t old_mask_;
+  bool was_pending_ = false;
+};
+
+// Runs in the child between fork and exec: async-signal-safe calls only.
+[[noreturn]] void ExecChild(char* const* argv, int in, int out, int err) {
+  setpgid(0, 0);  // its own process group, so a timeout kills everything it started
+  sigset_t empty;
+  sigemptyset(&empty);
+  sigprocmask(SIG_SETMASK, &empty, nullptr);
+  signal(SIGPIPE, SIG_DFL);
+  if (dup2(in, 0) < 0 || dup2(out, 1) < 0 || dup2(err, 2) < 0) _exit(127);
+  // Descriptors the agent opened without O_CLOEXEC (sockets, locks) stay out of the child.
+  if (close_range(3, ~0U, 0) != 0) {
+    for (long fd = 3, max = sysconf(_SC_OPEN_MAX); fd < max; ++fd) close(static_cast<int>(fd));
   }
+  execv(argv[0], argv);
+  _exit(127);
+}
+
+absl::Status CheckProgram(const Command& command) {
+  if (command.argv.empty() || command.argv[0].empty() || command.argv[0][0] != '/') {
+    return absl::InvalidArgumentError(absl::StrCat("refusing to run \"", command.ToString(),
+                                                   "\": the program needs an absolute path"));
+  }
+  const std::string& program = command.argv[0];
+  struct stat st {};
+  if (stat(program.c_str(), &st) != 0) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("cannot run ", program, ": ", std::strerror(errno)));
+  }
+  if (!S_ISREG(st.st_mode) || access(program.c_str(), X_OK) != 0) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("cannot run ", program, ": not an executable file"));
+  }
+  return absl::OkStatus();
+}
+
+// Moves data between the child and us until the child exits or the deadline passes.
+class Pump {
+ public:
+  Pump(const Command& command, Pipe& in, Pipe& out, Pipe& err, ProcessResult& result)
+      : command_(command),
+        in_(in.write_end),
+        out_(out.read_end),
+        err_(err.read_end),
+        result_(result) {
+    if (command_.stdin_text.empty()) in_.Close();
+    if (in_.get() >= 0) fcntl(in_.get(), F_SETFL, O_NONBLOCK);
+  }
+
+  // Returns true when the child exited (status in `status`), false on timeout or poll failure.
+  bool Run(pid_t pid, int& status) {
+    auto deadline = std::chrono::steady_clock::now() + command_.timeout;
+    // Daemons started by the child (postfix start -> master) may keep our pipes open forever,
+    // so the child's own exit, not EOF, ends the run.
+    for (;;) {
+      if (waitpid(pid, &status, WNOHANG) == pid) return true;
+      auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+          deadline - std::chrono::steady_clock::now());
+      if (left.count() <= 0) {
+        result_.timed_out = true;
+        return false;
+      }
+      pollfd fds[3];
+      int n = 0;
+      if (out_.get() >= 0) fds[n++] = {out_.get(), POLLIN, 0};
+      if (err_.get() >= 0) fds[n++] = {err_.get(), POLLIN, 0};
+      if (in_.get() >= 0) fds[n++] = {in_.get(), POLLOUT, 0};
+      // Short polls: we must notice the child's exit even while a grandchild holds the pipes.
+      int rc = poll(fds, n, static_cast<int>(std::min<int64_t>(left.count(), 10)));
+      if (rc < 0 && errno != EINTR) return false;
+      for (int i = 0; i < n && rc > 0; ++i) {
+        if (fds[i].revents != 0) Service(fds[i].fd);
+      }
+    }
+  }
+
+  // After the child exited: what it wrote is already in the pipes.
+  void Drain() {
+    for (Fd* fd : {&out_, &err_}) {
+      if (fd->get() < 0) continue;
+      fcntl(fd->get(), F_SETFL, O_NONBLOCK);
+      while (Read(*fd)) {
+      }
+    }
+  }
+
+ private:
+  void Service(int fd) {
+    if (fd == in_.get()) {
+      size_t& done = stdin_done_;
+      ssize_t w = write(fd, command_.stdin_text.data() + done, command_.stdin_text.size() - done);
+      if (w > 0) done += static_cast<size_t>(w);
+      // EPIPE: the child closed its stdin; it gets no more.
+      if ((w < 0 && errno != EAGAIN && errno != EINTR) || done >= command_.stdin_text.size()) {
+        in_.Close();
+      }
+      return;
+    }
+    Read(fd == out_.get() ? out_ : err_);
+  }
+
+  // Reads once; false at EOF, on error or when nothing is there (closing at EOF/error).
+  bool Read(Fd& fd) {
+    char buf[65536];
+    ssize_t r = read(fd.get(), buf, sizeof(buf));
+    int read_errno = errno;
+    if (r > 0) {
+      (&fd == &out_ ? result_.stdout_text : result_.stderr_text)
+          .append(buf, static_cast<size_t>(r));
+      return true;
+    }
+    if (r == 0 || (read_errno != EINTR && read_errno != EAGAIN)) fd.Close();
+    return r < 0 && read_errno == EINTR;
+  }
+
+  const Command& command_;
+  Fd& in_;
+  Fd& out_;
+  Fd& err_;
+  ProcessResult& result_;
+  size_t stdin_done_ = 0;
 };
 
 }  // namespace
 
 absl::StatusOr<ProcessResult> RealProcessRunner::Run(const Command& command) {
-  if (command.argv.empty() || command.argv[0].empty() || command.argv[0][0] != '/') {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "refusing to run \"", command.ToString(), "\": the program needs an absolute path"));
-  }
-  if (access(command.argv[0].c_str(), X_OK) != 0) {
-    return absl::FailedPreconditionError(
-        absl::StrCat("cannot run ", command.argv[0], ": ", std::strerror(errno)));
-  }
+  if (absl::Status s = CheckProgram(command); !s.ok()) return s;
   Pipe in, out, err;
   for (Pipe* p : {&in, &out, &err}) {
-    if (absl::Status s = p->Open(); !s.ok()) return s;
+    if (absl::Status s = OpenPipe(*p); !s.ok()) return s;
   }
+  // Built before fork: the child may only make async-signal-safe calls.
   std::vector<char*> argv;
   for (const std::string& a : command.argv) argv.push_back(const_cast<char*>(a.c_str()));
   argv.push_back(nullptr);
 
+  SigpipeBlock sigpipe_block;
   pid_t pid = fork();
-  if (pid < 0) return absl::InternalError(absl::StrCat("fork: ", std::strerror(errno)));
-  if (pid == 0) {
-    setpgid(0, 0);
-    signal(SIGPIPE, SIG_DFL);
-    dup2(in.read_end, 0);
-    dup2(out.write_end, 1);
-    dup2(err.write_end, 2);
-    execv(argv[0], argv.data());
-    _exit(127);
+  if (pid < 0) {
+    return absl::InternalError(
+        absl::StrCat("cannot start ", command.ToString(), ": fork: ", std::strerror(errno)));
   }
-  setpgid(pid, pid);
-  Pipe::Close(in.read_end);
-  Pipe::Close(out.write_end);
-  Pipe::Close(err.write_end);
-  fcntl(in.write_end, F_SETFL, O_NONBLOCK);
+  if (pid == 0) ExecChild(argv.data(), in.read_end.get(), out.write_end.get(), err.write_end.get());
+  setpgid(pid, pid);  // also here, so the group exists before we might have to kill it
+  in.read_end.Close();
+  out.write_end.Close();
+  err.write_end.Close();
 
   ProcessResult result;
-  size_t stdin_done = 0;
-  if (command.stdin_text.empty()) Pipe::Close(in.write_end);
-  auto deadline = std::chrono::steady_clock::now() + command.timeout;
-  // Daemons started by the child (postfix start -> master) may keep our pipes open forever, so
-  // the child's own exit, not EOF, ends the run.
+  Pump pump(command, in, out, err, result);
   int status = 0;
-  bool reaped = false;
-  while (!reaped) {
-    pollfd fds[3];
-    int n = 0;
-    if (out.read_end >= 0) fds[n++] = {out.read_end, POLLIN, 0};
-    if (err.read_end >= 0) fds[n++] = {err.read_end, POLLIN, 0};
-    if (in.write_end >= 0) fds[n++] = {in.write_end, POLLOUT, 0};
-    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-        deadline - std::chrono::steady_clock::now());
-    if (left.count() <= 0) {
-      result.timed_out = true;
-      break;
-    }
-    int rc = poll(fds, n, static_cast<int>(std::min<int64_t>(left.count(), 20)));
-    if (rc < 0 && errno != EINTR) break;
-    for (int i = 0; i < n && rc > 0; ++i) {
-      if (fds[i].revents == 0) continue;
-      if (fds[i].fd == in.write_end) {
-        ssize_t w = write(in.write_end, command.stdin_text.data() + stdin_done,
-                          command.stdin_text.size() - stdin_done);
-        if (w > 0) stdin_done += static_cast<size_t>(w);
-        if (w < 0 && errno != EAGAIN) stdin_done = command.stdin_text.size();
-        if (stdin_done >= command.stdin_text.size()) Pipe::Close(in.write_end);
-        continue;
-      }
-      char buf[65536];
-      ssize_t r = read(fds[i].fd, buf, sizeof(buf));
-      bool is_out = fds[i].fd == out.read_end;
-      if (r > 0) {
-        (is_out ? result.stdout_text : result.stderr_text).append(buf, static_cast<size_t>(r));
-      } else if (r == 0 || (r < 0 && errno != EINTR && errno != EAGAIN)) {
-        Pipe::Close(is_out ? out.read_end : err.read_end);
-      }
-    }
-    if (waitpid(pid, &status, WNOHANG) == pid) reaped = true;
+  bool exited = pump.Run(pid, status);
+  if (!exited) kill(-pid, SIGKILL);
+  pump.Drain();
+  while (!exited && waitpid(pid, &status, 0) < 0 && errno == EINTR) {
   }
-  // Whatever the child wrote before exiting is already in the pipes.
-  for (int* fd : {&out.read_end, &err.read_end}) {
-    if (*fd < 0) continue;
-    fcntl(*fd, F_SETFL, O_NONBLOCK);
-    char buf[65536];
-    ssize_t r;
-    while ((r = read(*fd, buf, sizeof(buf))) > 0) {
-      (*fd == out.read_end ? result.stdout_text : result.stderr_text)
-          .append(buf, static_cast<size_t>(r));
-    }
-  }
-  if (result.timed_out) kill(-pid, SIGKILL);
-  Pipe::Close(in.write_end);
-  Pipe::Close(out.read_end);
-  Pipe::Close(err.read_end);
-  while (!reaped && waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-  }
-  if (result.timed_out) {
-    result.exit_code = -1;
-  } else if (WIFEXITED(status)) {
-    result.exit_code = WEXITSTATUS(status);
-  } else {
-    result.exit_code = -1;
-  }
+  result.exit_code = !result.timed_out && WIFEXITED(status) ? WEXITSTATUS(status) : -1;
   return result;
 }
 

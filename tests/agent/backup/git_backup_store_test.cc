@@ -1,12 +1,11 @@
 #include "agent/backup/git_backup_store.h"
 
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
 #include <unistd.h>
 
 #include <cstdio>
 #include <filesystem>
-
-#include <gmock/gmock.h>
-#include <gtest/gtest.h>
 
 namespace relayguard::agent {
 namespace {
@@ -117,6 +116,94 @@ TEST_F(GitBackupStoreTest, ReopenKeepsHistory) {
   EXPECT_EQ((*again)->History(10)->size(), 1u);
 }
 
+TEST_F(GitBackupStoreTest, EmptyAndAbsentFilesStayDistinct) {
+  std::vector<FileSnapshot> files = {{"/etc/postfix/empty", true, "", {0600, 0, 0, true}},
+                                     {"/etc/postfix/gone", false, "", {0644, 0, 0, false}}};
+  std::string id = *store_->Commit(files, "Backup", {});
+  absl::StatusOr<std::vector<FileSnapshot>> back = store_->ReadCommit(id.substr(0, 10));
+  ASSERT_TRUE(back.ok()) << back.status();
+  ASSERT_EQ(back->size(), 2u);
+  EXPECT_TRUE((*back)[0].present);
+  EXPECT_EQ((*back)[0].contents, "");
+  EXPECT_EQ((*back)[0].info.mode, 0600u);
+  EXPECT_FALSE((*back)[1].present);
+  EXPECT_EQ(Shell("git -C " + dir_ + "/repo ls-tree -r --name-only HEAD"),
+            ".relayguard/files\netc/postfix/empty\n");
+}
+
+TEST_F(GitBackupStoreTest, TrailersComeOnlyFromTheLastParagraph) {
+  store_->Commit(Files("x\n"), "Relayguard-Fake: not a trailer", {{"Action", "rollback"}})
+      .IgnoreError();
+  absl::StatusOr<std::vector<CommitInfo>> history = store_->History(10);
+  ASSERT_TRUE(history.ok());
+  ASSERT_EQ(history->size(), 1u);
+  EXPECT_EQ((*history)[0].trailers, (std::map<std::string, std::string>{{"Action", "rollback"}}));
+  EXPECT_EQ((*history)[0].message,
+            "Relayguard-Fake: not a trailer\n\nRelayguard-Action: rollback\n");
+  EXPECT_NEAR((*history)[0].time, time(nullptr), 60);
+  EXPECT_EQ(Shell("git -C " + dir_ + "/repo log -1 --format=%an%n%ae"),
+            "relayguard\nrelayguard@localhost\n");
+}
+
+TEST_F(GitBackupStoreTest, RejectsRelativeDuplicateAndMultiLineInput) {
+  std::vector<FileSnapshot> relative = {{"etc/postfix/main.cf", true, "x", {0644, 0, 0, true}}};
+  EXPECT_TRUE(absl::IsInvalidArgument(store_->Commit(relative, "s", {}).status()));
+  std::vector<FileSnapshot> twice = Files("x\n");
+  twice.push_back(twice[0]);
+  EXPECT_TRUE(absl::IsInvalidArgument(store_->Commit(twice, "s", {}).status()));
+  EXPECT_TRUE(absl::IsInvalidArgument(store_->Commit(Files("x\n"), "two\nlines", {}).status()));
+  EXPECT_TRUE(
+      absl::IsInvalidArgument(store_->Commit(Files("x\n"), "s", {{"Bad Key", "v"}}).status()));
+  EXPECT_TRUE(store_->History(10)->empty());
+}
+
+TEST_F(GitBackupStoreTest, FirstCommitDiffsAgainstNothing) {
+  std::string id = *store_->Commit(Files("a = 1\n"), "first", {});
+  absl::StatusOr<std::string> diff = store_->DiffWithParent(id);
+  ASSERT_TRUE(diff.ok()) << diff.status();
+  EXPECT_THAT(*diff, HasSubstr("--- a/etc/postfix/main.cf\n+++ b/etc/postfix/main.cf\n"
+                               "@@ -0,0 +1 @@\n+a = 1\n"));
+  EXPECT_THAT(*diff, HasSubstr("+smtp inet n - y - - smtpd\n"));
+  EXPECT_THAT(*diff, ::testing::Not(HasSubstr("access")));
+}
+
+TEST_F(GitBackupStoreTest, DiffShowsFilesAppearingAndLeavingTheManagedSet) {
+  store_->Commit(Files("a\n"), "one", {}).IgnoreError();
+  std::vector<FileSnapshot> files = Files("a\n");
+  files[2] = {"/etc/postfix/access", true, "10.0.0.1 OK\n", {0644, 0, 0, true}};
+  files.erase(files.begin() + 1);  // master.cf no longer managed
+  std::string id = *store_->Commit(files, "two", {});
+  absl::StatusOr<std::string> diff = store_->DiffWithParent(id);
+  ASSERT_TRUE(diff.ok()) << diff.status();
+  EXPECT_THAT(*diff, ::testing::Not(HasSubstr("main.cf")));
+  EXPECT_THAT(*diff, HasSubstr("+++ b/etc/postfix/access\n@@ -0,0 +1 @@\n+10.0.0.1 OK\n"));
+  EXPECT_THAT(*diff, HasSubstr("# /etc/postfix/access: 0000 0:0 (absent) -> 0644 0:0\n"));
+  EXPECT_THAT(*diff, HasSubstr("-smtp inet n - y - - smtpd\n"));
+  EXPECT_THAT(*diff, HasSubstr("# /etc/postfix/master.cf: 0640 0:107 -> not managed\n"));
+  EXPECT_TRUE(store_->DiffWithParent("HEAD~1").ok());
+  EXPECT_TRUE(absl::IsNotFound(store_->DiffWithParent("0123456").status()));
+}
+
+TEST_F(GitBackupStoreTest, ResolveAcceptsAbbreviatedIdsAndRefusesGarbage) {
+  std::string id = *store_->Commit(Files("x\n"), "s", {});
+  EXPECT_EQ(*store_->Resolve(id), id);
+  EXPECT_EQ(*store_->Resolve(id.substr(0, 7)), id);
+  EXPECT_EQ(*store_->Resolve("main"), id);
+  absl::Status unknown = store_->Resolve("0000000").status();
+  EXPECT_TRUE(absl::IsNotFound(unknown));
+  EXPECT_THAT(unknown.message(), HasSubstr(dir_ + "/repo"));
+  EXPECT_TRUE(absl::IsNotFound(store_->ReadCommit("no-such-ref").status()));
+  EXPECT_EQ(Shell("git -C " + dir_ + "/repo fsck --no-progress 2>&1"), "");
+}
+
+TEST_F(GitBackupStoreTest, OpenOnARegularFileFailsNamingIt) {
+  std::string file = dir_ + "/not-a-repo";
+  fclose(fopen(file.c_str(), "w"));
+  absl::StatusOr<std::unique_ptr<GitBackupStore>> store = GitBackupStore::Open(file + "/repo");
+  ASSERT_FALSE(store.ok());
+  EXPECT_THAT(store.status().message(), HasSubstr(file));
+}
+
 struct DiffCase {
   std::string name, old_text, new_text, expected;
 };
@@ -142,7 +229,20 @@ INSTANTIATE_TEST_SUITE_P(
                  "--- a/f\n+++ b/f\n@@ -1,4 +1,4 @@\n-1\n+one\n 2\n 3\n 4\n"
                  "@@ -9,4 +9,4 @@\n 9\n 10\n 11\n-12\n+twelve\n"},
         DiffCase{"NoFinalNewline", "a\nb", "a\nb\n",
-                 "--- a/f\n+++ b/f\n@@ -1,2 +1,2 @@\n a\n-b\n\\ No newline at end of file\n+b\n"}),
+                 "--- a/f\n+++ b/f\n@@ -1,2 +1,2 @@\n a\n-b\n\\ No newline at end of file\n+b\n"},
+        DiffCase{"NewLosesFinalNewline", "a\nb\n", "a\nc",
+                 "--- a/f\n+++ b/f\n@@ -1,2 +1,2 @@\n a\n-b\n+c\n\\ No newline at end of file\n"},
+        DiffCase{"BothLackFinalNewline", "a\nb", "x\nb",
+                 "--- a/f\n+++ b/f\n@@ -1,2 +1,2 @@\n-a\n+x\n b\n\\ No newline at end of file\n"},
+        DiffCase{"DeleteEverything", "a\nb\n", "", "--- a/f\n+++ b/f\n@@ -1,2 +0,0 @@\n-a\n-b\n"},
+        DiffCase{"InsertInTheMiddle", "1\n2\n3\n4\n5\n6\n", "1\n2\n3\nnew\n4\n5\n6\n",
+                 "--- a/f\n+++ b/f\n@@ -1,6 +1,7 @@\n 1\n 2\n 3\n+new\n 4\n 5\n 6\n"},
+        DiffCase{"InsertAfterLongPrefix", "1\n2\n3\n4\n5\n", "1\n2\n3\n4\n5\n6\n",
+                 "--- a/f\n+++ b/f\n@@ -3,3 +3,4 @@\n 3\n 4\n 5\n+6\n"},
+        DiffCase{"NearbyChangesShareAHunk", "1\n2\n3\n4\n5\n6\n7\n8\n",
+                 "one\n2\n3\n4\n5\n6\n7\neight\n",
+                 "--- a/f\n+++ b/f\n@@ -1,8 +1,8 @@\n-1\n+one\n 2\n 3\n 4\n 5\n 6\n 7\n-8\n"
+                 "+eight\n"}),
     [](const auto& info) { return info.param.name; });
 
 }  // namespace

@@ -1,12 +1,14 @@
 #include "agent/os/file_system.h"
 
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <filesystem>
-
-#include <gmock/gmock.h>
-#include <gtest/gtest.h>
+#include <string>
 
 namespace relayguard::agent {
 namespace {
@@ -20,6 +22,14 @@ class FileSystemTest : public ::testing::Test {
     dir_ = mkdtemp(tmpl);
   }
   void TearDown() override { std::filesystem::remove_all(dir_); }
+  int CountEntries() {
+    int entries = 0;
+    for (const auto& e : std::filesystem::directory_iterator(dir_)) {
+      (void)e;
+      ++entries;
+    }
+    return entries;
+  }
   std::string dir_;
   RealFileSystem fs_;
 };
@@ -35,12 +45,39 @@ TEST_F(FileSystemTest, AtomicWriteKeepsModeAndOwnerAndLeavesNoTempFiles) {
   ASSERT_TRUE(fs_.WriteFileAtomic(path, "a = 2\n", {0600, getuid(), getgid(), true}).ok());
   EXPECT_EQ(*fs_.ReadFile(path), "a = 2\n");
   EXPECT_EQ(fs_.Stat(path)->mode, 0600u);
-  int entries = 0;
-  for (const auto& e : std::filesystem::directory_iterator(dir_)) {
-    (void)e;
-    ++entries;
-  }
-  EXPECT_EQ(entries, 1);
+  EXPECT_EQ(CountEntries(), 1);
+}
+
+TEST_F(FileSystemTest, RewritingWithStatInfoKeepsTheMode) {
+  std::string path = dir_ + "/master.cf";
+  ASSERT_TRUE(fs_.WriteFileAtomic(path, "old\n", {0640, getuid(), getgid(), true}).ok());
+  absl::StatusOr<FileInfo> before = fs_.Stat(path);
+  ASSERT_TRUE(before.ok());
+  ASSERT_TRUE(fs_.WriteFileAtomic(path, "new\n", *before).ok());
+  EXPECT_EQ(fs_.Stat(path)->mode, 0640u);
+  EXPECT_EQ(*fs_.ReadFile(path), "new\n");
+}
+
+// Root ignores directory permissions, so the fault comes from a file size limit instead: the
+// temp file's write fails half way, as on a full disk.
+TEST_F(FileSystemTest, FailedWriteLeavesTheOldFileAndNoTempFile) {
+  std::string path = dir_ + "/main.cf";
+  ASSERT_TRUE(fs_.WriteFileAtomic(path, "old contents\n", {0640, getuid(), getgid(), true}).ok());
+  rlimit old_limit{};
+  ASSERT_EQ(getrlimit(RLIMIT_FSIZE, &old_limit), 0);
+  sighandler_t old_handler = signal(SIGXFSZ, SIG_IGN);
+  rlimit small = old_limit;
+  small.rlim_cur = 4096;
+  ASSERT_EQ(setrlimit(RLIMIT_FSIZE, &small), 0);
+  absl::Status s = fs_.WriteFileAtomic(path, std::string(100000, 'x'), {0644, getuid(), getgid()});
+  setrlimit(RLIMIT_FSIZE, &old_limit);
+  signal(SIGXFSZ, old_handler);
+  ASSERT_FALSE(s.ok());
+  EXPECT_THAT(s.message(), HasSubstr(path));
+  EXPECT_THAT(s.message(), HasSubstr("too large"));
+  EXPECT_EQ(*fs_.ReadFile(path), "old contents\n");
+  EXPECT_EQ(fs_.Stat(path)->mode, 0640u);
+  EXPECT_EQ(CountEntries(), 1);
 }
 
 TEST_F(FileSystemTest, GivesTheRequestedOwnerWhenRoot) {
@@ -67,21 +104,44 @@ TEST_F(FileSystemTest, WriteIntoMissingDirectoryFailsAndSaysWhere) {
   EXPECT_THAT(s.message(), HasSubstr(dir_ + "/no/such/dir/f"));
 }
 
+TEST_F(FileSystemTest, WriteUnderARegularFileFailsAndSaysWhere) {
+  ASSERT_TRUE(fs_.WriteFileAtomic(dir_ + "/file", "x", {0644, getuid(), getgid()}).ok());
+  absl::Status s = fs_.WriteFileAtomic(dir_ + "/file/f", "y", {0644, getuid(), getgid()});
+  ASSERT_FALSE(s.ok());
+  EXPECT_THAT(s.message(), HasSubstr(dir_ + "/file/f"));
+  EXPECT_THAT(s.message(), HasSubstr("Not a directory"));
+  EXPECT_EQ(*fs_.ReadFile(dir_ + "/file"), "x");
+}
+
+TEST_F(FileSystemTest, ReadingADirectoryIsAnErrorNamingIt) {
+  absl::StatusOr<std::string> text = fs_.ReadFile(dir_);
+  ASSERT_FALSE(text.ok());
+  EXPECT_FALSE(absl::IsNotFound(text.status()));
+  EXPECT_THAT(text.status().message(), HasSubstr(dir_));
+}
+
 TEST_F(FileSystemTest, MakeDirsCreatesParentsAndRefusesFiles) {
   ASSERT_TRUE(fs_.MakeDirs(dir_ + "/a/b/c").ok());
   EXPECT_TRUE(std::filesystem::is_directory(dir_ + "/a/b/c"));
   EXPECT_TRUE(fs_.MakeDirs(dir_ + "/a/b/c").ok());
   ASSERT_TRUE(fs_.WriteFileAtomic(dir_ + "/file", "x", {0644, getuid(), getgid()}).ok());
   EXPECT_FALSE(fs_.MakeDirs(dir_ + "/file/sub").ok());
+  EXPECT_FALSE(fs_.MakeDirs(dir_ + "/file").ok());
+  struct stat st {};
+  ASSERT_EQ(stat((dir_ + "/a/b").c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 07777, 0700u);
 }
 
 TEST_F(FileSystemTest, CheckWritableDirAcceptsTempAndRefusesFileAndMissingDir) {
   EXPECT_TRUE(fs_.CheckWritableDir(dir_).ok());
   ASSERT_TRUE(fs_.WriteFileAtomic(dir_ + "/file", "x", {0644, getuid(), getgid()}).ok());
   absl::Status s = fs_.CheckWritableDir(dir_ + "/file");
-  EXPECT_THAT(s.message(), HasSubstr("is not writable"));
+  EXPECT_THAT(s.message(), HasSubstr("config dir " + dir_ + "/file is not writable"));
   s = fs_.CheckWritableDir(dir_ + "/missing");
-  EXPECT_THAT(s.message(), HasSubstr(dir_ + "/missing"));
+  EXPECT_THAT(s.message(), HasSubstr("config dir " + dir_ + "/missing is not writable"));
+  s = fs_.CheckWritableDir(dir_ + "/file/sub");
+  EXPECT_THAT(s.message(), HasSubstr("is not writable: Not a directory"));
+  EXPECT_EQ(CountEntries(), 1);  // the probe file is gone
   // Read-only mounts are covered against the real agent in apply_integration_test.
 }
 

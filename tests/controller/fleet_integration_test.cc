@@ -1,0 +1,213 @@
+// The fleet end to end: a real relayguard-controller, real agents (`relayguard-agent run`), each
+// with its own real Postfix on loopback, driven with relayguardctl. Plaintext (--insecure) on
+// 127.0.0.1 with ports chosen at run time.
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <memory>
+#include <thread>
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "agent/probe/relay_probe.h"
+#include "tests/support/postfix_lab.h"
+
+namespace relayguard::controller {
+namespace {
+
+using ::relayguard::testing::FreeLoopbackPort;
+using ::relayguard::testing::PostfixLab;
+using ::relayguard::testing::ReadFileOrDie;
+using ::relayguard::testing::RunCommand;
+using ::relayguard::testing::SourcePath;
+using ::testing::HasSubstr;
+namespace agent = ::relayguard::agent;
+
+const std::string kBin = RG_BINARY_DIR;
+
+// A background process with its output in a log file; SIGKILLed on destruction.
+class Daemon {
+ public:
+  Daemon(std::vector<std::string> argv, std::string log) : log_(std::move(log)) {
+    pid_ = fork();
+    if (pid_ == 0) {
+      int fd = open(log_.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0600);
+      dup2(fd, 1);
+      dup2(fd, 2);
+      std::vector<char*> args;
+      for (std::string& a : argv) args.push_back(a.data());
+      args.push_back(nullptr);
+      execv(args[0], args.data());
+      _exit(127);
+    }
+  }
+  ~Daemon() { Kill(); }
+  void Kill() {
+    if (pid_ <= 0) return;
+    kill(pid_, SIGKILL);
+    waitpid(pid_, nullptr, 0);
+    pid_ = -1;
+  }
+  std::string Log() const { return ReadFileOrDie(log_); }
+
+ private:
+  pid_t pid_ = -1;
+  std::string log_;
+};
+
+agent::ProbeVerdict Verdict(const PostfixLab& lab) {
+  agent::ProbeOptions options;
+  options.source = *ParseIpAddress("127.0.0.9");
+  options.timeout = std::chrono::seconds(3);
+  return agent::RunRelayProbe({*ParseIpAddress("127.0.0.1"), static_cast<uint16_t>(lab.port())},
+                              agent::BasicRelayTests("a@example.org", "b@example.net"), options)
+      .verdict;
+}
+
+bool WaitFor(const std::function<bool()>& done, std::chrono::seconds limit) {
+  auto deadline = std::chrono::steady_clock::now() + limit;
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (done()) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  }
+  return done();
+}
+
+class FleetTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    for (int i = 0; i < 3; ++i) {
+      labs_.push_back(std::make_unique<PostfixLab>("0.0.0.0/0"));
+      labs_.back()->Start();
+    }
+    port_ = FreeLoopbackPort();
+    StartController();
+    for (int i = 0; i < 3; ++i) StartAgent(i, "/usr/sbin");
+    ASSERT_TRUE(WaitFor([&] { return Ctl({"hosts"}).find("offline") == std::string::npos &&
+                                      Ctl({"hosts"}).find("mx3") != std::string::npos; },
+                        std::chrono::seconds(20)))
+        << Ctl({"hosts"}) << controller_->Log();
+  }
+  void StartController() {
+    controller_ = std::make_unique<Daemon>(
+        std::vector<std::string>{kBin + "/controller/relayguard-controller", "--insecure",
+                                 "--listen", "127.0.0.1:" + std::to_string(port_), "--playbooks",
+                                 SourcePath("playbooks"), "--state-dir",
+                                 labs_[0]->dir() + "/controller"},
+        labs_[0]->dir() + "/controller.log");
+  }
+  void StartAgent(int i, const std::string& bin_dir) {
+    agents_.resize(3);
+    agents_[i] = std::make_unique<Daemon>(
+        labs_[i]->AgentArgv({"--mta-bin-dir", bin_dir, "run", "--controller",
+                             "127.0.0.1:" + std::to_string(port_), "--host",
+                             "mx" + std::to_string(i + 1), "--label", "site=lab", "--insecure"}),
+        labs_[i]->dir() + "/agent.log");
+  }
+  std::string Ctl(const std::vector<std::string>& args, int* rc = nullptr) {
+    std::vector<std::string> argv = {kBin + "/controller/relayguardctl", "--controller",
+                                     "127.0.0.1:" + std::to_string(port_), "--insecure"};
+    argv.insert(argv.end(), args.begin(), args.end());
+    std::string out;
+    int code = RunCommand(argv, &out);
+    if (rc) *rc = code;
+    return out;
+  }
+
+  std::vector<std::unique_ptr<PostfixLab>> labs_;
+  std::unique_ptr<Daemon> controller_;
+  std::vector<std::unique_ptr<Daemon>> agents_;
+  int port_ = 0;
+};
+
+TEST_F(FleetTest, RolloutInWavesClosesEveryRelayAndOneCommandRollsItBack) {
+  for (auto& lab : labs_) ASSERT_EQ(Verdict(*lab), agent::ProbeVerdict::kRelayAccepted);
+  int rc = -1;
+  std::string out = Ctl({"rollout", "start", "no-open-relay", "--label", "site=lab", "--waves",
+                         "1,100%", "--wait", "--json"},
+                        &rc);
+  ASSERT_EQ(rc, 0) << out << controller_->Log();
+  EXPECT_THAT(out, HasSubstr("\"status\":\"succeeded\""));
+  for (auto& lab : labs_) EXPECT_EQ(Verdict(*lab), agent::ProbeVerdict::kRefused);
+  EXPECT_THAT(Ctl({"hosts"}), HasSubstr("no-open-relay v1"));
+
+  std::string id = out.substr(out.find("\"id\":\"") + 6, 8);
+  out = Ctl({"rollback", "--rollout", id}, &rc);
+  ASSERT_EQ(rc, 0) << out;
+  for (auto& lab : labs_) {
+    EXPECT_TRUE(WaitFor([&] { return Verdict(*lab) == agent::ProbeVerdict::kRelayAccepted; },
+                        std::chrono::seconds(30)))
+        << lab->dir();
+  }
+  std::string audit = Ctl({"audit"});
+  EXPECT_THAT(audit, HasSubstr("rollout start"));
+  EXPECT_THAT(audit, HasSubstr("rollback"));
+}
+
+TEST_F(FleetTest, ControllerKilledMidRolloutContinuesFromTheStore) {
+  int rc = -1;
+  std::string out = Ctl({"rollout", "start", "no-open-relay", "--hosts", "mx1,mx2,mx3",
+                         "--waves", "1,100%", "--pause-between-waves", "--wait"},
+                        &rc);
+  ASSERT_EQ(rc, 0) << out;
+  EXPECT_THAT(out, HasSubstr("paused"));
+  EXPECT_EQ(Verdict(*labs_[0]), agent::ProbeVerdict::kRefused);
+  EXPECT_EQ(Verdict(*labs_[1]), agent::ProbeVerdict::kRelayAccepted);
+
+  controller_->Kill();  // SIGKILL between waves
+  StartController();
+  ASSERT_TRUE(WaitFor([&] { return Ctl({"hosts"}).find("offline") == std::string::npos &&
+                                   Ctl({"hosts"}).find("mx3") != std::string::npos; },
+                      std::chrono::seconds(40)))
+      << Ctl({"hosts"});
+  out = Ctl({"rollout", "resume", "r-000001", "--wait"}, &rc);
+  ASSERT_EQ(rc, 0) << out << controller_->Log();
+  EXPECT_THAT(out, HasSubstr("succeeded"));
+  for (auto& lab : labs_) EXPECT_EQ(Verdict(*lab), agent::ProbeVerdict::kRefused);
+  // Nothing repeated: mx1 applied once (backup + result), not again after the restart.
+  std::string history;
+  RunCommand({"/usr/bin/git", "-C", labs_[0]->state_dir() + "/backup", "log", "--oneline"},
+             &history);
+  EXPECT_EQ(std::count(history.begin(), history.end(), '\n'), 2) << history;
+}
+
+TEST_F(FleetTest, FailingHostHaltsTheRolloutAndTheOthersRollBack) {
+  agents_[1]->Kill();
+  StartAgent(1, SourcePath("tests/data/apply/failing-reload"));  // mx2's reload fails
+  int rc = -1;
+  std::string out = Ctl({"rollout", "start", "no-open-relay", "--hosts", "mx1,mx2,mx3",
+                         "--waves", "100%", "--budget", "0", "--rollback-on-halt", "--wait"},
+                        &rc);
+  EXPECT_EQ(rc, 3) << out << controller_->Log();
+  EXPECT_THAT(out, HasSubstr("halted"));
+  EXPECT_THAT(out, HasSubstr("reload"));
+  for (auto& lab : labs_) {
+    EXPECT_TRUE(WaitFor([&] { return Verdict(*lab) == agent::ProbeVerdict::kRelayAccepted; },
+                        std::chrono::seconds(30)))
+        << lab->dir();
+  }
+}
+
+TEST_F(FleetTest, MalformedOperatorRequestsGetClearErrors) {
+  int rc = -1;
+  std::string out = Ctl({"rollout", "start", "no-such-policy", "--hosts", "mx1"}, &rc);
+  EXPECT_EQ(rc, 2);
+  EXPECT_THAT(out, HasSubstr("no playbook named \"no-such-policy\""));
+  out = Ctl({"rollout", "start", "no-open-relay", "--hosts", "mx9"}, &rc);
+  EXPECT_THAT(out, HasSubstr("unknown host \"mx9\""));
+  out = Ctl({"rollout", "start", "no-open-relay", "--hosts", "mx1", "--waves", "0%"}, &rc);
+  EXPECT_EQ(rc, 2);
+  EXPECT_THAT(out, HasSubstr("percent must be 1..100"));
+  out = Ctl({"rollout", "start", "no-open-relay"}, &rc);
+  EXPECT_THAT(out, HasSubstr("needs targets"));
+  out = Ctl({"rollout", "pause", "r-999999"}, &rc);
+  EXPECT_EQ(rc, 2);
+  EXPECT_THAT(out, HasSubstr("r-999999"));
+}
+
+}  // namespace
+}  // namespace relayguard::controller
