@@ -1,64 +1,97 @@
 #!/bin/bash
-# The main command: a local demo a person can follow. A sandboxed real Postfix on loopback is
-# opened as a relay; the probe shows relaying accepted from an untrusted address; `apply` closes
-# it; the probe shows it refused while the trusted sender still relays; `history`; `rollback`;
-# open again. Nothing outside /tmp/relayguard-demo.* is touched; only 127.0.0.0/8 is used.
+# The main command: the fleet demo. A controller and three agents, each with its own real,
+# sandboxed Postfix on loopback, all open relays; mTLS certificates made on the spot. A rollout
+# in waves closes every relay and verifies each host; one command rolls the whole rollout back;
+# the relays are open again. Only 127.0.0.0/8 is used; everything lives in /tmp/relayguard-fleet.*
+# and is removed on exit. (deploy/agent-demo.sh shows one host without a controller.)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 bash "$root/deploy/install_deps.sh"
-echo "== building relayguard-agent"
-bash "$root/deploy/build.sh" --target relayguard-agent
-agent_bin=${BUILD_DIR:-$root/build}/agent/relayguard-agent
+echo "== building relayguard"
+bash "$root/deploy/build.sh" --target relayguard-agent relayguard-controller relayguardctl
+bin=${BUILD_DIR:-$root/build}
 lab=$root/deploy/lab/postfix-instance.sh
-
-demo=$(mktemp -d /tmp/relayguard-demo.XXXXXX)
+demo=$(mktemp -d /tmp/relayguard-fleet.XXXXXX)
 chmod 755 "$demo"
-trap 'bash "$lab" destroy "$demo/mx1" >/dev/null 2>&1 || true' EXIT
-port=0
-for candidate in $(shuf -i 20000-60000 -n 50); do
-  ss -Hltn "sport = :$candidate" | grep -q . || { port=$candidate; break; }
-done
-[ "$port" -ne 0 ] || { echo "demo: no free port found" >&2; exit 1; }
-
+pids=()
+cleanup() {
+  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+  for h in mx1 mx2 mx3; do bash "$lab" destroy "$demo/$h" >/dev/null 2>&1 || true; done
+  rm -rf "$demo"
+}
+trap cleanup EXIT
+free_port() {
+  local p
+  for p in $(shuf -i 20000-60000 -n 100); do
+    ss -Hltn "sport = :$p" | grep -q . || { echo "$p"; return; }
+  done
+  echo "demo: no free port" >&2; exit 1
+}
 step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
-show() { printf '$ %s\n' "relayguard-agent ${*}"; }
-agent() {
-  local rc=0
-  "$agent_bin" --mta postfix --mta-config-dir "$demo/mx1/etc" --state-dir "$demo/state" "$@" || rc=$?
-  echo "(exit code $rc)"
+certs=$demo/certs
+ctl() { "$bin/controller/relayguardctl" --controller "127.0.0.1:$cport" --ca "$certs/ca.crt" \
+          --cert "$certs/operator-demo.crt" --key "$certs/operator-demo.key" "$@"; }
+probe_all() {
+  local h
+  for h in mx1 mx2 mx3; do
+    printf '  %s: ' "$h"
+    "$bin/agent/relayguard-agent" probe --smtp "127.0.0.1:${port[$h]}" --from 127.0.0.9 | head -1 || true
+  done
 }
 
-step "1. A sandboxed Postfix on 127.0.0.1:$port, configured as an OPEN RELAY (mynetworks = 0.0.0.0/0)"
-bash "$lab" create "$demo/mx1" "$port" 0.0.0.0/0
-bash "$lab" start "$demo/mx1"
-grep -E '^(mynetworks|smtpd_relay_restrictions)' -A2 "$demo/mx1/etc/main.cf" | sed 's/^/    /'
+step "1. Certificates for mTLS: a CA, the controller, three agents (CN = host), one operator"
+bash "$root/deploy/make-certs.sh" "$certs" --agent mx1 --agent mx2 --agent mx3 --operator demo
 
-step "2. Probe from the untrusted address 127.0.0.9: relaying to a foreign domain is ACCEPTED"
-show status; agent status
+step "2. Three sandboxed Postfix instances on 127.0.0.1, all OPEN RELAYS (mynetworks = 0.0.0.0/0)"
+declare -A port
+for h in mx1 mx2 mx3; do
+  port[$h]=$(free_port)
+  bash "$lab" create "$demo/$h" "${port[$h]}" 0.0.0.0/0
+  bash "$lab" start "$demo/$h"
+  echo "  $h: postfix on 127.0.0.1:${port[$h]}"
+done
 
-step "3. What the policy would change (dry run: nothing is touched)"
-show apply --policy playbooks/no-open-relay.yaml --dry-run
-agent apply --policy "$root/playbooks/no-open-relay.yaml" --dry-run
+step "3. The controller (mTLS) and one agent per host, each dialing the controller"
+cport=$(free_port)
+"$bin/controller/relayguard-controller" --listen "127.0.0.1:$cport" --playbooks "$root/playbooks" \
+  --state-dir "$demo/controller" --ca "$certs/ca.crt" --cert "$certs/controller.crt" \
+  --key "$certs/controller.key" --log-level warn > "$demo/controller.log" 2>&1 &
+pids+=($!)
+for h in mx1 mx2 mx3; do
+  "$bin/agent/relayguard-agent" --mta-config-dir "$demo/$h/etc" --state-dir "$demo/$h/state" \
+    run --controller "127.0.0.1:$cport" --host "$h" --label site=demo --ca "$certs/ca.crt" \
+    --cert "$certs/agent-$h.crt" --key "$certs/agent-$h.key" > "$demo/$h/agent.log" 2>&1 &
+  pids+=($!)
+done
+for i in $(seq 1 50); do
+  [ "$(ctl hosts 2>/dev/null | grep -c ' online ')" = 3 ] && break
+  sleep 0.2
+done
+echo '$ relayguardctl hosts'; ctl hosts
 
-step "4. Apply: backup in git, edit, validate, reload, verify from the untrusted address"
-show apply --policy playbooks/no-open-relay.yaml
-agent apply --policy "$root/playbooks/no-open-relay.yaml"
+step "4. Probe each host from the untrusted address 127.0.0.9: relaying is ACCEPTED"
+probe_all
 
-step "5. Probe again: REFUSED from 127.0.0.9, while the trusted 127.0.0.1 still relays"
-show status --policy playbooks/no-open-relay.yaml
-agent status --policy "$root/playbooks/no-open-relay.yaml"
+step "5. Roll out playbooks/no-open-relay.yaml in waves (1 host, then the rest), budget 0"
+echo '$ relayguardctl rollout start no-open-relay --label site=demo --waves 1,100% --wait'
+ctl rollout start no-open-relay --label site=demo --waves 1,100% --budget 0 --wait
 
-step "6. Apply again: idempotent, nothing changes, nothing reloads"
-agent apply --policy "$root/playbooks/no-open-relay.yaml"
+step "6. Every host verified closed: relaying from 127.0.0.9 is REFUSED"
+probe_all
+ctl hosts
 
-step "7. History of backup commits (git, under the state dir)"
-show history; agent history
+step "7. One command rolls the whole rollout back (each agent restores its git backup)"
+echo '$ relayguardctl rollback --rollout r-000001'
+ctl rollback --rollout r-000001
+for h in mx1 mx2 mx3; do
+  for i in $(seq 1 50); do
+    "$bin/agent/relayguard-agent" probe --smtp "127.0.0.1:${port[$h]}" >/dev/null 2>&1 || break
+    sleep 0.2
+  done
+done
 
-step "8. One-command rollback to the configuration before the apply"
-show rollback; agent rollback
-
-step "9. Probe again: the relay is OPEN again, byte for byte the original configuration"
-show status; agent status
-git -C "$demo/state/backup" log --format='    %h %s' | head -5
-
-step "Done. The sandbox in $demo is removed on exit."
+step "8. The relays are open again, byte for byte the configuration from before"
+probe_all
+ctl hosts
+echo '$ relayguardctl audit'; ctl audit
+step "Done. Everything under $demo is removed on exit."

@@ -36,6 +36,8 @@ commands:
   history [--limit N]               backup commits, newest first
   diff COMMIT                       what COMMIT changed
   status [--policy FILE]            relay verdict from the untrusted address, compliance
+  probe --smtp HOST:PORT [--from ADDR] [--policy FILE]
+                                    one relay probe, no state needed (exit 4 if it relays)
   run --controller HOST:PORT --host NAME [--label K=V]... (--ca F --cert F --key F | --insecure)
                                     keep a stream to the controller and apply what it pushes
 
@@ -66,6 +68,7 @@ struct Flags {
   size_t limit = 50;
   std::string log_level = "warn";
   std::string controller;
+  std::string from;
   std::string host;
   std::map<std::string, std::string> labels;
   bool insecure = false;
@@ -77,7 +80,7 @@ absl::StatusOr<Flags> ParseFlags(const std::vector<std::string>& args) {
   std::map<std::string, std::string*> with_value = {
       {"--mta", &f.mta}, {"--mta-config-dir", &f.config_dir}, {"--mta-bin-dir", &f.bin_dir},
       {"--state-dir", &f.state_dir}, {"--log-level", &f.log_level},
-      {"--controller", &f.controller}, {"--host", &f.host}, {"--ca", &f.ca_file},
+      {"--controller", &f.controller}, {"--host", &f.host}, {"--from", &f.from}, {"--ca", &f.ca_file},
       {"--cert", &f.cert_file}, {"--key", &f.key_file}};
   for (size_t i = 0; i < args.size(); ++i) {
     const std::string& a = args[i];
@@ -121,7 +124,7 @@ absl::StatusOr<Flags> ParseFlags(const std::vector<std::string>& args) {
       f.positional.push_back(a);
     }
   }
-  static const char* kCommands[] = {"apply", "rollback", "history", "diff", "status", "run",
+  static const char* kCommands[] = {"apply", "rollback", "history", "diff", "status", "run", "probe",
                                     "help"};
   if (f.command.empty()) return absl::InvalidArgumentError("no command given");
   if (std::find(std::begin(kCommands), std::end(kCommands), f.command) == std::end(kCommands)) {
@@ -140,6 +143,7 @@ absl::StatusOr<Flags> ParseFlags(const std::vector<std::string>& args) {
           "run needs --ca, --cert and --key (mTLS), or --insecure for local experiments");
     }
   }
+  if (f.command == "probe" && !f.smtp) return absl::InvalidArgumentError("probe needs --smtp HOST:PORT");
   if (f.command == "diff" && f.positional.size() != 1) {
     return absl::InvalidArgumentError("diff needs exactly one COMMIT");
   }
@@ -270,6 +274,41 @@ int Status(Agent& a, const std::optional<Policy>& policy, std::ostream& out) {
   return s.compliant ? kExitOk : kExitNotCompliant;
 }
 
+// A one-off probe: no MTA driver, no state dir, no lock (works beside a running agent).
+int Probe(const Flags& f, const std::optional<Policy>& policy, std::ostream& out,
+          std::ostream& err) {
+  absl::StatusOr<SmtpEndpoint> endpoint = ParseSmtpEndpoint(*f.smtp);
+  if (!endpoint.ok()) {
+    err << "relayguard-agent: --smtp: " << endpoint.status().message() << "\n";
+    return kExitUsage;
+  }
+  ProbeSettings settings = policy ? policy->probe : DefaultProbeSettings();
+  if (!f.from.empty()) {
+    absl::StatusOr<IpAddress> from = ParseIpAddress(f.from);
+    if (!from.ok()) {
+      err << "relayguard-agent: --from: " << from.status().message() << "\n";
+      return kExitUsage;
+    }
+    settings.untrusted_source = *from;
+  }
+  ProbeReport report = RunRelayProbe(
+      *endpoint, BasicRelayTests(settings.sender, settings.foreign_recipient),
+      ProbeOptions{settings.untrusted_source, settings.helo_name, settings.timeout});
+  if (f.json) {
+    JsonWriter json;
+    WriteProbeJson(json, report);
+    out << json.str() << "\n";
+  } else {
+    out << HumanProbe("relay probe from", report);
+  }
+  switch (report.verdict) {
+    case ProbeVerdict::kRefused: return kExitOk;
+    case ProbeVerdict::kRelayAccepted: return kExitNotCompliant;
+    case ProbeVerdict::kInconclusive: return kExitRefused;
+  }
+  return kExitRefused;
+}
+
 std::atomic<bool> g_stop{false};  // set by SIGTERM/SIGINT; read by the session loop
 void OnStopSignal(int) { g_stop = true; }
 
@@ -317,6 +356,7 @@ int RunAgentCli(const std::vector<std::string>& args, std::ostream& out, std::os
     }
     policy = *loaded;
   }
+  if (flags->command == "probe") return Probe(*flags, policy, out, err);
   Agent a;
   a.flags = *flags;
   if (absl::Status s = Wire(a); !s.ok()) {

@@ -156,7 +156,8 @@ absl::Status ControllerSession::ServeOnce(const std::atomic<bool>& stop, bool* h
       stream->Write(Answer(r.nonce(), handler_.Rollback(to)));
     }
   }
-  context.TryCancel();
+  if (stop) context.TryCancel();
+  stream->WritesDone();
   grpc::Status s = stream->Finish();
   if (stop) return absl::OkStatus();
   return absl::UnavailableError(absl::StrCat("stream to ", options_.controller, " ended: ",
@@ -174,10 +175,12 @@ absl::Status ControllerSession::Run(const std::atomic<bool>& stop) {
   std::uniform_real_distribution<double> unit(0.0, 1.0);
   while (!stop) {
     bool had_hello = false;
+    auto started = clock_.Now();
     absl::Status s = ServeOnce(stop, &had_hello);
     if (absl::IsInvalidArgument(s)) return s;
     if (stop) break;
-    if (had_hello) attempt = 0;
+    // A stream that lived a while was healthy: start backing off from the beginning again.
+    if (had_hello && clock_.Now() - started > std::chrono::seconds(10)) attempt = 0;
     std::chrono::milliseconds delay = BackoffDelay(options_.backoff, attempt++, unit(random_));
     log->warn("{}; reconnecting in {} ms", s.message(), delay.count());
     for (auto waited = std::chrono::milliseconds(0); waited < delay && !stop;

@@ -2,6 +2,7 @@
 // rollout until it finishes, printing progress.
 #include <grpcpp/grpcpp.h>
 
+#include <ctime>
 #include <fstream>
 #include <iostream>
 #include <map>
@@ -265,8 +266,13 @@ int main(int argc, char** argv) {
     pb::ListAuditResponse r;
     if (grpc::Status s = stub->ListAudit(ctx().get(), req, &r); !s.ok()) return fail(s);
     for (const auto& e : r.entries()) {
-      std::printf("%lld  %-20s %-18s %-30s %s\n", static_cast<long long>(e.at()), e.who().c_str(),
-                  e.action().c_str(), e.target().c_str(), e.result().c_str());
+      std::time_t t = static_cast<std::time_t>(e.at());
+      std::tm tm{};
+      localtime_r(&t, &tm);
+      char when[32];
+      std::strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S", &tm);
+      std::printf("%s  %-20s %-18s %-30s %s\n", when, e.who().c_str(), e.action().c_str(),
+                  e.target().c_str(), e.result().c_str());
     }
     return 0;
   }
