@@ -1,0 +1,172 @@
+// mTLS between controller, agents and operators, with certificates from deploy/make-certs.sh:
+// the right certificate connects; another host's certificate, a foreign CA or no certificate
+// is refused and logged; operator calls need an operator certificate.
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <thread>
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "tests/support/postfix_lab.h"
+
+namespace relayguard::controller {
+namespace {
+
+using ::relayguard::testing::FreeLoopbackPort;
+using ::relayguard::testing::PostfixLab;
+using ::relayguard::testing::ReadFileOrDie;
+using ::relayguard::testing::RunCommand;
+using ::relayguard::testing::SourcePath;
+using ::testing::HasSubstr;
+using ::testing::Not;
+
+const std::string kBin = RG_BINARY_DIR;
+
+pid_t Spawn(std::vector<std::string> argv, const std::string& log) {
+  pid_t pid = fork();
+  if (pid == 0) {
+    int fd = open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0600);
+    dup2(fd, 1);
+    dup2(fd, 2);
+    std::vector<char*> args;
+    for (std::string& a : argv) args.push_back(a.data());
+    args.push_back(nullptr);
+    execv(args[0], args.data());
+    _exit(127);
+  }
+  return pid;
+}
+
+void Stop(pid_t pid) {
+  kill(pid, SIGKILL);
+  waitpid(pid, nullptr, 0);
+}
+
+class MtlsTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    certs_ = lab_.dir() + "/certs";
+    other_ = lab_.dir() + "/other-ca";
+    std::string out;
+    ASSERT_EQ(RunCommand({"/bin/bash", SourcePath("deploy/make-certs.sh"), certs_, "--agent",
+                          "mx1", "--agent", "mx2", "--operator", "alice"},
+                         &out),
+              0)
+        << out;
+    ASSERT_EQ(RunCommand({"/bin/bash", SourcePath("deploy/make-certs.sh"), other_, "--agent",
+                          "mx1"},
+                         &out),
+              0)
+        << out;
+    port_ = FreeLoopbackPort();
+    controller_log_ = lab_.dir() + "/controller.log";
+    controller_ = Spawn({kBin + "/controller/relayguard-controller", "--listen",
+                         "127.0.0.1:" + std::to_string(port_), "--playbooks",
+                         SourcePath("playbooks"), "--state-dir", lab_.dir() + "/controller",
+                         "--ca", certs_ + "/ca.crt", "--cert", certs_ + "/controller.crt", "--key",
+                         certs_ + "/controller.key"},
+                        controller_log_);
+    ASSERT_TRUE(WaitForLog("listening on port")) << Log();
+  }
+  void TearDown() override {
+    for (pid_t p : agents_) Stop(p);
+    Stop(controller_);
+  }
+  void StartAgent(const std::string& host, const std::string& ca_dir, const std::string& cert) {
+    std::vector<std::string> argv = lab_.AgentArgv({"run", "--controller",
+                                                    "127.0.0.1:" + std::to_string(port_), "--host",
+                                                    host});
+    argv[6] = lab_.state_dir() + "-" + host + "-" + cert;  // its own state dir (and lock)
+    argv.insert(argv.end(), {"--ca", certs_ + "/ca.crt", "--cert", ca_dir + "/" + cert + ".crt",
+                             "--key", ca_dir + "/" + cert + ".key"});
+    agents_.push_back(Spawn(argv, lab_.dir() + "/agent-" + host + ".log"));
+  }
+  std::string Ctl(const std::string& cert, int* rc) {
+    std::string out;
+    *rc = RunCommand({kBin + "/controller/relayguardctl", "--controller",
+                      "127.0.0.1:" + std::to_string(port_), "--ca", certs_ + "/ca.crt", "--cert",
+                      certs_ + "/" + cert + ".crt", "--key", certs_ + "/" + cert + ".key",
+                      "hosts"},
+                     &out);
+    return out;
+  }
+  std::string Log() {
+    try {
+      return ReadFileOrDie(controller_log_);
+    } catch (const std::exception&) {
+      return "";  // not written yet
+    }
+  }
+  bool WaitForLog(const std::string& text) {
+    for (int i = 0; i < 100; ++i) {
+      if (Log().find(text) != std::string::npos) return true;
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    return false;
+  }
+
+  PostfixLab lab_{"0.0.0.0/0"};  // its config is all the agents need (not started)
+  std::string certs_, other_, controller_log_;
+  int port_ = 0;
+  pid_t controller_ = -1;
+  std::vector<pid_t> agents_;
+};
+
+TEST_F(MtlsTest, AgentWithItsOwnCertificateConnects) {
+  StartAgent("mx1", certs_, "agent-mx1");
+  int rc = -1;
+  std::string out;
+  for (int i = 0; i < 100 && out.find("mx1") == std::string::npos; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    out = Ctl("operator-alice", &rc);
+  }
+  EXPECT_EQ(rc, 0);
+  EXPECT_THAT(out, HasSubstr("mx1"));
+  EXPECT_THAT(out, HasSubstr("online"));
+}
+
+TEST_F(MtlsTest, AgentWithAnotherHostsCertificateIsRefusedAndLogged) {
+  StartAgent("mx2", certs_, "agent-mx1");
+  EXPECT_TRUE(WaitForLog("hello says \"mx2\" but its certificate says \"mx1\"")) << Log();
+  int rc = -1;
+  EXPECT_THAT(Ctl("operator-alice", &rc), Not(HasSubstr("mx2")));
+  EXPECT_EQ(rc, 0);
+}
+
+TEST_F(MtlsTest, AgentFromAForeignCaIsRefused) {
+  StartAgent("mx1", other_, "agent-mx1");
+  std::this_thread::sleep_for(std::chrono::seconds(2));
+  int rc = -1;
+  EXPECT_THAT(Ctl("operator-alice", &rc), Not(HasSubstr("mx1")));
+  EXPECT_EQ(rc, 0);
+  EXPECT_THAT(ReadFileOrDie(lab_.dir() + "/agent-mx1.log"), HasSubstr("reconnecting"));
+}
+
+TEST_F(MtlsTest, OperatorCallsNeedAnOperatorCertificate) {
+  int rc = -1;
+  std::string out = Ctl("agent-mx1", &rc);
+  EXPECT_EQ(rc, 2);
+  EXPECT_THAT(out, HasSubstr("operator calls need an operator certificate"));
+  out.clear();
+  rc = RunCommand({kBin + "/controller/relayguardctl", "--controller",
+                   "127.0.0.1:" + std::to_string(port_), "hosts"},
+                  &out);
+  EXPECT_EQ(rc, 1);
+  EXPECT_THAT(out, HasSubstr("--ca, --cert and --key"));
+}
+
+TEST(ControllerFlagsTest, RefusesToStartWithoutCertificatesOrInsecure) {
+  std::string out;
+  int rc = RunCommand({kBin + "/controller/relayguard-controller", "--listen", "127.0.0.1:0"},
+                      &out);
+  EXPECT_EQ(rc, 1);
+  EXPECT_THAT(out, HasSubstr("--ca, --cert and --key"));
+}
+
+}  // namespace
+}  // namespace relayguard::controller
