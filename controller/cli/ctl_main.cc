@@ -25,7 +25,9 @@ commands:
                 [--pause-between-waves] [--rollback-on-halt] [--offline-deadline S] [--wait]
   rollout status ID [--wait]      rollout list
   rollout pause|resume|abort ID
-  rollback --rollout ID [--wait]  restore every host of the rollout to its commit from before
+  rollback --rollout ID | --host H | --label K=V
+                                  restore hosts to their commit from before (the rollout's apply)
+  history HOST [--limit N]        what the controller saw of one host
   audit [--limit N]               playbooks reload
 flags: --controller HOST:PORT (default 127.0.0.1:7443) (--ca F --cert F --key F | --insecure) --json
 exit codes: 0 ok, 1 usage, 2 the controller refused or failed, 3 the rollout halted or was aborted
@@ -98,7 +100,7 @@ int main(int argc, char** argv) {
     else if (a == "--ca") f.ca = value();
     else if (a == "--cert") f.cert = value();
     else if (a == "--key") f.key = value();
-    else if (a == "--hosts") f.hosts = value();
+    else if (a == "--hosts" || a == "--host") f.hosts = value();
     else if (a == "--waves") f.waves = value();
     else if (a == "--rollout") f.rollout = value();
     else if (a == "--budget" || a == "--limit" || a == "--offline-deadline") {
@@ -258,6 +260,35 @@ int main(int argc, char** argv) {
     pb::RolloutInfo info;
     if (grpc::Status s = stub->RollbackRollout(ctx().get(), req, &info); !s.ok()) return fail(s);
     if (!f.json) std::cerr << "rollback requested for every host of " << info.id() << "\n";
+    return 0;
+  }
+  if (w[0] == "rollback" && f.rollout.empty()) {
+    pb::RollbackHostsRequest req;
+    for (absl::string_view h : absl::StrSplit(f.hosts, ',', absl::SkipEmpty())) {
+      req.add_hosts(std::string(h));
+    }
+    for (const auto& [k, v] : f.labels) (*req.mutable_labels())[k] = v;
+    pb::RollbackHostsResponse r;
+    if (grpc::Status s = stub->RollbackHosts(ctx().get(), req, &r); !s.ok()) return fail(s);
+    for (const auto& h : r.sent()) std::cout << "rollback requested: " << h << "\n";
+    for (const auto& h : r.offline()) std::cout << "offline (not sent): " << h << "\n";
+    return r.offline().empty() ? 0 : 2;
+  }
+  if (w[0] == "history" && w.size() == 2) {
+    pb::HostHistoryRequest req;
+    req.set_host(w[1]);
+    req.set_limit(f.limit);
+    pb::HostHistoryResponse r;
+    if (grpc::Status s = stub->HostHistory(ctx().get(), req, &r); !s.ok()) return fail(s);
+    for (const auto& e : r.results()) {
+      std::time_t t = static_cast<std::time_t>(e.at());
+      std::tm tm{};
+      localtime_r(&t, &tm);
+      char when[32];
+      std::strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S", &tm);
+      std::printf("%s  %-16s %-10s %s %s\n", when, e.outcome().c_str(),
+                  e.result_commit().substr(0, 10).c_str(), e.phase().c_str(), e.error().c_str());
+    }
     return 0;
   }
   if (w[0] == "audit") {

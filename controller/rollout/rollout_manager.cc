@@ -240,6 +240,49 @@ absl::StatusOr<RolloutRecord> RolloutManager::Rollback(const std::string& id,
   return record;
 }
 
+absl::StatusOr<std::pair<std::vector<std::string>, std::vector<std::string>>>
+RolloutManager::RollbackHosts(const std::vector<std::string>& hosts,
+                              const std::map<std::string, std::string>& labels,
+                              const std::string& who) {
+  std::lock_guard<std::mutex> lock(mu_);
+  ASSIGN_OR_RETURN(std::vector<HostRecord> known, store_.Hosts());
+  std::vector<std::string> sent, offline;
+  for (const std::string& name : hosts) {
+    bool found = std::any_of(known.begin(), known.end(),
+                             [&](const HostRecord& h) { return h.name == name; });
+    if (!found) {
+      absl::Status s = absl::NotFoundError(absl::StrCat("unknown host \"", name, "\""));
+      AuditResult(who, "rollback hosts", name, s);
+      return s;
+    }
+  }
+  for (const HostRecord& h : known) {
+    bool by_name = std::find(hosts.begin(), hosts.end(), h.name) != hosts.end();
+    bool by_labels = !labels.empty();
+    for (const auto& [k, v] : labels) {
+      auto it = h.labels.find(k);
+      if (it == h.labels.end() || it->second != v) by_labels = false;
+    }
+    if (!by_name && !by_labels) continue;
+    AgentCommand c{AgentCommand::Kind::kRollback,
+                   absl::StrCat("rollback-", h.name, "-", clock_.WallSeconds()), "", "", 0, "", ""};
+    (registry_.Send(h.name, c) ? sent : offline).push_back(h.name);
+  }
+  absl::Status result = sent.empty() && offline.empty()
+                            ? absl::InvalidArgumentError("no host matches")
+                            : absl::OkStatus();
+  AuditResult(who, "rollback hosts", absl::StrCat(sent.size(), " sent, ", offline.size(),
+                                                  " offline"), result);
+  if (!result.ok()) return result;
+  return std::make_pair(sent, offline);
+}
+
+absl::StatusOr<std::vector<HostResult>> RolloutManager::HostHistory(const std::string& host,
+                                                                     size_t limit) {
+  std::lock_guard<std::mutex> lock(mu_);
+  return store_.ResultsForHost(host, limit);
+}
+
 void RolloutManager::OnHostOnline(const std::string& host) {
   std::lock_guard<std::mutex> lock(mu_);
   for (auto& [id, engine] : engines_) Execute(id, engine.OnHostOnline(host, clock_.WallSeconds()));
@@ -254,6 +297,10 @@ void RolloutManager::OnAnswer(const std::string& host, const HostResult& result,
   std::lock_guard<std::mutex> lock(mu_);
   HostResult stored = result;
   stored.at = clock_.WallSeconds();
+  for (const auto& [id, engine] : engines_) {
+    auto it = engine.state().hosts.find(host);
+    if (it != engine.state().hosts.end() && it->second.nonce == result.nonce) stored.rollout_id = id;
+  }
   if (absl::Status s = store_.AddResult(stored); !s.ok()) {
     Logger("controller.rollout")->error("cannot store result of {}: {}", host, s.message());
   }

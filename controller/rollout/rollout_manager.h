@@ -53,6 +53,12 @@ class RolloutManager {
   void RecordAudit(const std::string& who, const std::string& action, const std::string& target,
                    const absl::Status& result);
 
+  // Rollback of hosts outside a rollout (by name and/or labels): returns (sent, offline).
+  absl::StatusOr<std::pair<std::vector<std::string>, std::vector<std::string>>> RollbackHosts(
+      const std::vector<std::string>& hosts, const std::map<std::string, std::string>& labels,
+      const std::string& who);
+  absl::StatusOr<std::vector<HostResult>> HostHistory(const std::string& host, size_t limit);
+
   void OnHostOnline(const std::string& host);
   void OnHostOffline(const std::string& host);
   void OnAnswer(const std::string& host, const HostResult& result, bool ack);

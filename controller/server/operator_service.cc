@@ -177,4 +177,40 @@ grpc::Status OperatorService::ListAudit(grpc::ServerContext* context,
   return grpc::Status::OK;
 }
 
+grpc::Status OperatorService::RollbackHosts(grpc::ServerContext* context,
+                                            const pb::RollbackHostsRequest* request,
+                                            pb::RollbackHostsResponse* response) {
+  std::string who;
+  if (grpc::Status s = Who(context, &who); !s.ok()) return s;
+  if (request->hosts().empty() && request->labels().empty()) {
+    return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
+                        "rollback needs --host, --label or --rollout");
+  }
+  auto result = manager_.RollbackHosts({request->hosts().begin(), request->hosts().end()},
+                                       {request->labels().begin(), request->labels().end()}, who);
+  if (!result.ok()) return ToGrpc(result.status());
+  for (const std::string& h : result->first) response->add_sent(h);
+  for (const std::string& h : result->second) response->add_offline(h);
+  return grpc::Status::OK;
+}
+
+grpc::Status OperatorService::HostHistory(grpc::ServerContext* context,
+                                          const pb::HostHistoryRequest* request,
+                                          pb::HostHistoryResponse* response) {
+  std::string who;
+  if (grpc::Status s = Who(context, &who); !s.ok()) return s;
+  auto results = manager_.HostHistory(request->host(), request->limit() > 0 ? request->limit() : 50);
+  if (!results.ok()) return ToGrpc(results.status());
+  for (const HostResult& r : *results) {
+    pb::HostResultInfo* info = response->add_results();
+    info->set_at(r.at);
+    info->set_rollout_id(r.rollout_id);
+    info->set_outcome(r.outcome);
+    info->set_phase(r.phase);
+    info->set_error(r.error);
+    info->set_result_commit(r.result_commit);
+  }
+  return grpc::Status::OK;
+}
+
 }  // namespace relayguard::controller

@@ -41,6 +41,10 @@ class OperatorService final : public relayguard::v1::Operator::Service {
                                relayguard::v1::ReloadPlaybooksResponse*) override;
   grpc::Status ListAudit(grpc::ServerContext*, const relayguard::v1::ListAuditRequest*,
                          relayguard::v1::ListAuditResponse*) override;
+  grpc::Status RollbackHosts(grpc::ServerContext*, const relayguard::v1::RollbackHostsRequest*,
+                             relayguard::v1::RollbackHostsResponse*) override;
+  grpc::Status HostHistory(grpc::ServerContext*, const relayguard::v1::HostHistoryRequest*,
+                           relayguard::v1::HostHistoryResponse*) override;
 
  private:
   // The operator's name, or PERMISSION_DENIED.

@@ -154,7 +154,7 @@ TEST_F(FleetTest, ControllerKilledMidRolloutContinuesFromTheStore) {
                          "--waves", "1,100%", "--pause-between-waves", "--wait"},
                         &rc);
   ASSERT_EQ(rc, 0) << out;
-  EXPECT_THAT(out, HasSubstr("paused"));
+  EXPECT_THAT(out, HasSubstr("no-open-relay v1  paused"));
   EXPECT_EQ(Verdict(*labs_[0]), agent::ProbeVerdict::kRefused);
   EXPECT_EQ(Verdict(*labs_[1]), agent::ProbeVerdict::kRelayAccepted);
 
@@ -166,7 +166,7 @@ TEST_F(FleetTest, ControllerKilledMidRolloutContinuesFromTheStore) {
       << Ctl({"hosts"});
   out = Ctl({"rollout", "resume", "r-000001", "--wait"}, &rc);
   ASSERT_EQ(rc, 0) << out << controller_->Log();
-  EXPECT_THAT(out, HasSubstr("succeeded"));
+  EXPECT_THAT(out, HasSubstr("no-open-relay v1  succeeded"));
   for (auto& lab : labs_) EXPECT_EQ(Verdict(*lab), agent::ProbeVerdict::kRefused);
   // Nothing repeated: mx1 applied once (backup + result), not again after the restart.
   std::string history;
@@ -190,6 +190,49 @@ TEST_F(FleetTest, FailingHostHaltsTheRolloutAndTheOthersRollBack) {
                         std::chrono::seconds(30)))
         << lab->dir();
   }
+}
+
+TEST_F(FleetTest, AgentOfflineDuringTheRolloutGetsItOnReconnect) {
+  agents_[2]->Kill();
+  ASSERT_TRUE(WaitFor([&] { return Ctl({"hosts"}).find("offline") != std::string::npos; },
+                      std::chrono::seconds(20)));
+  int rc = -1;
+  std::string out = Ctl({"rollout", "start", "no-open-relay", "--hosts", "mx1,mx2,mx3",
+                         "--waves", "100%", "--offline-deadline", "120"},
+                        &rc);
+  ASSERT_EQ(rc, 0) << out;
+  ASSERT_TRUE(WaitFor([&] { return Verdict(*labs_[1]) == agent::ProbeVerdict::kRefused; },
+                      std::chrono::seconds(30)));
+  EXPECT_EQ(Verdict(*labs_[2]), agent::ProbeVerdict::kRelayAccepted);
+  EXPECT_THAT(Ctl({"rollout", "status", "r-000001"}), HasSubstr("running"));
+  StartAgent(2, "/usr/sbin");
+  EXPECT_TRUE(WaitFor([&] { return Ctl({"rollout", "status", "r-000001"})
+                                       .find("no-open-relay v1  succeeded") != std::string::npos; },
+                      std::chrono::seconds(40)))
+      << Ctl({"rollout", "status", "r-000001"});
+  EXPECT_EQ(Verdict(*labs_[2]), agent::ProbeVerdict::kRefused)
+      << Ctl({"rollout", "status", "r-000001"}) << agents_[2]->Log() << controller_->Log();
+}
+
+TEST_F(FleetTest, RollbackOneHostByNameAndReadItsHistory) {
+  int rc = -1;
+  std::string out = Ctl({"rollout", "start", "no-open-relay", "--label", "site=lab", "--wait"},
+                        &rc);
+  ASSERT_EQ(rc, 0) << out;
+  out = Ctl({"rollback", "--host", "mx2"}, &rc);
+  ASSERT_EQ(rc, 0) << out;
+  EXPECT_THAT(out, HasSubstr("rollback requested: mx2"));
+  EXPECT_TRUE(WaitFor([&] { return Verdict(*labs_[1]) == agent::ProbeVerdict::kRelayAccepted; },
+                      std::chrono::seconds(30)));
+  EXPECT_EQ(Verdict(*labs_[0]), agent::ProbeVerdict::kRefused);
+  EXPECT_TRUE(WaitFor([&] { return Ctl({"history", "mx2"}).find("applied") != std::string::npos &&
+                                   Ctl({"hosts"}).find("mx2                      online   "
+                                                       "postfix 3.7.11   -") != std::string::npos; },
+                      std::chrono::seconds(10)))
+      << Ctl({"history", "mx2"}) << Ctl({"hosts"});
+  out = Ctl({"rollback", "--host", "mx9"}, &rc);
+  EXPECT_EQ(rc, 2);
+  EXPECT_THAT(out, HasSubstr("unknown host \"mx9\""));
 }
 
 TEST_F(FleetTest, MalformedOperatorRequestsGetClearErrors) {
