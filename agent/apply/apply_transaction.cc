@@ -16,6 +16,7 @@ namespace relayguard::agent {
 namespace {
 
 constexpr std::chrono::milliseconds kPollInterval{200};
+constexpr int kStableRefusals = 3;
 
 // Why a probe did not come out as wanted: the first test whose verdict differs, with its replies.
 std::string ProbeDetail(const ProbeReport& report, ProbeVerdict wanted) {
@@ -132,11 +133,17 @@ absl::Status ApplyTransaction::VerifyClosed(const Policy& policy, TransactionRep
   std::vector<RelayTest> tests = BasicRelayTests(probe.sender, probe.foreign_recipient);
   auto deadline = d_.clock.Now() + probe.settle_timeout;
   // Right after a reload, smtpd processes of the old configuration may still take a
-  // connection or two, so poll until the new one answers or the settle time is over.
+  // connection or two, so poll until the refusal is stable (several probes in a row, each on a
+  // new connection) or the settle time is over.
+  int refused_in_a_row = 0;
   for (;;) {
     report.untrusted_probe =
         d_.checker.Probe(endpoint, tests, Options(probe, probe.untrusted_source));
-    if (report.untrusted_probe->verdict == ProbeVerdict::kRefused) break;
+    if (report.untrusted_probe->verdict == ProbeVerdict::kRefused) {
+      if (++refused_in_a_row >= kStableRefusals) break;
+      continue;
+    }
+    refused_in_a_row = 0;
     if (d_.clock.Now() >= deadline) {
       return absl::FailedPreconditionError(absl::StrCat(
           "relaying from untrusted ", probe.untrusted_source.ToString(), " to ",

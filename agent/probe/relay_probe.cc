@@ -1,5 +1,8 @@
 #include "agent/probe/relay_probe.h"
 
+#include <utility>
+
+#include "absl/status/status.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "agent/probe/smtp_client.h"
@@ -7,110 +10,152 @@
 namespace relayguard::agent {
 namespace {
 
-// Sends `command` (or only reads, for the greeting) and records the exchange.
+constexpr char kConnect[] = "(connect)";
+
+std::string FirstLine(const std::string& text) { return text.substr(0, text.find('\n')); }
+
+bool IsPositive(int code) { return code >= 200 && code < 300; }
+
+// What stands in the record instead of a reply that never came.
+std::string NoReply(const absl::Status& status) {
+  if (absl::IsDeadlineExceeded(status)) return "(timeout)";
+  if (absl::IsDataLoss(status)) return "(malformed reply)";
+  if (absl::IsInvalidArgument(status)) return "(not sent)";
+  return "(closed)";
+}
+
+// Sends `command` (nothing for the greeting, kConnect) and reads its reply, recording both. On
+// any failure the connection is closed: the session is in an unknown state.
 absl::StatusOr<SmtpReply> Exchange(SmtpClient& client, const std::string& command,
                                    const ProbeOptions& options,
                                    std::vector<SmtpExchange>& exchanges) {
-  SmtpExchange e;
-  e.command = command;
-  if (command != "(connect)") {
-    if (absl::Status s = client.Send(command); !s.ok()) {
-      e.reply = "(closed)";
-      exchanges.push_back(e);
-      client.Close();
-      return s;
-    }
-  }
-  absl::StatusOr<SmtpReply> reply = client.ReadReply(options.timeout);
+  SmtpExchange& record = exchanges.emplace_back();
+  record.command = command;
+  absl::Status sent = command == kConnect ? absl::OkStatus() : client.SendCommand(command);
+  absl::StatusOr<SmtpReply> reply =
+      sent.ok() ? client.ReadReply(options.timeout) : absl::StatusOr<SmtpReply>(sent);
   if (!reply.ok()) {
-    e.reply = absl::IsDeadlineExceeded(reply.status()) ? "(timeout)" : "(closed)";
-    exchanges.push_back(e);
+    record.reply = NoReply(reply.status());
     client.Close();
     return reply.status();
   }
-  e.reply = reply->text;
-  e.code = reply->code;
-  exchanges.push_back(e);
+  record.reply = reply->text;
+  record.code = reply->code;
   return reply;
 }
 
-// Classifies a reply that ends a test: 5xx refused, 4xx inconclusive.
-void Judge(const SmtpReply& reply, const std::string& what, RelayTestResult& result) {
-  std::string first_line = reply.text.substr(0, reply.text.find('\n'));
-  if (reply.code >= 500) {
+// The verdict a final MAIL or RCPT reply gives: 2xx relayed, 5xx refused, anything else proves
+// nothing either way.
+void Judge(const SmtpReply& reply, const std::string& verb, RelayTestResult& result) {
+  const std::string line = FirstLine(reply.text);
+  if (IsPositive(reply.code)) {
+    result.verdict = ProbeVerdict::kRelayAccepted;
+    result.detail = absl::StrCat(verb, " accepted with ", line);
+  } else if (reply.code >= 500) {
     result.verdict = ProbeVerdict::kRefused;
-    result.detail = absl::StrCat(what, " refused with ", first_line);
+    result.detail = absl::StrCat(verb, " refused with ", line);
   } else {
     result.verdict = ProbeVerdict::kInconclusive;
-    result.detail = absl::StrCat(what, " answered ", first_line,
-                                 reply.code >= 400 ? " (temporary: neither open nor closed)" : "");
+    result.detail = absl::StrCat(verb, " answered ", line,
+                                 reply.code >= 400 ? " (temporary failure: neither open nor closed)"
+                                                   : " (unexpected reply)");
   }
 }
 
-// Connects, reads the greeting and says EHLO (HELO if EHLO is refused). Returns false with the
-// verdict and detail set on `result` when the session could not be opened.
-bool OpenSession(SmtpClient& client, const SmtpEndpoint& endpoint, const ProbeOptions& options,
-                 RelayTestResult& result) {
-  if (absl::Status s = client.Connect(endpoint, options.source, options.timeout); !s.ok()) {
-    result.exchanges.push_back({"(connect)", "(" + std::string(s.message()) + ")", 0});
-    result.detail = std::string(s.message());
-    return false;
-  }
-  absl::StatusOr<SmtpReply> greeting = Exchange(client, "(connect)", options, result.exchanges);
-  if (!greeting.ok()) {
-    result.detail = absl::StrCat("no greeting: ", greeting.status().message());
-    return false;
-  }
-  if (greeting->code != 220) {
-    Judge(*greeting, "the connection", result);
-    client.Close();
-    return false;
-  }
-  absl::StatusOr<SmtpReply> ehlo =
+// EHLO, or HELO when EHLO is refused. False with the detail set when neither is accepted.
+bool SayHello(SmtpClient& client, const ProbeOptions& options, RelayTestResult& result) {
+  absl::StatusOr<SmtpReply> hello =
       Exchange(client, "EHLO " + options.helo_name, options, result.exchanges);
-  if (ehlo.ok() && ehlo->code >= 500) {
-    ehlo = Exchange(client, "HELO " + options.helo_name, options, result.exchanges);
+  if (hello.ok() && hello->code >= 500) {
+    hello = Exchange(client, "HELO " + options.helo_name, options, result.exchanges);
   }
-  if (!ehlo.ok()) {
-    result.detail = absl::StrCat("EHLO: ", ehlo.status().message());
+  if (!hello.ok()) {
+    result.detail = absl::StrCat("EHLO/HELO: ", hello.status().message());
     return false;
   }
-  if (ehlo->code != 250) {
-    Judge(*ehlo, "EHLO/HELO", result);
+  if (!IsPositive(hello->code)) {
+    result.detail =
+        absl::StrCat("EHLO/HELO answered ", FirstLine(hello->text), "; relaying was not tested");
     client.Close();
     return false;
   }
   return true;
 }
 
+// Connects, reads the greeting and says hello. False with the detail set (the verdict stays
+// inconclusive) when the session could not be opened.
+bool OpenSession(SmtpClient& client, const SmtpEndpoint& endpoint, const ProbeOptions& options,
+                 RelayTestResult& result) {
+  if (absl::Status s = client.Connect(endpoint, options.source, options.timeout); !s.ok()) {
+    result.exchanges.push_back({kConnect, absl::StrCat("(", s.message(), ")"), 0});
+    result.detail = std::string(s.message());
+    return false;
+  }
+  absl::StatusOr<SmtpReply> greeting = Exchange(client, kConnect, options, result.exchanges);
+  if (!greeting.ok()) {
+    result.detail =
+        absl::StrCat("no greeting from ", endpoint.ToString(), ": ", greeting.status().message());
+    return false;
+  }
+  if (greeting->code != 220) {
+    result.detail = absl::StrCat(endpoint.ToString(), " greeted with ", FirstLine(greeting->text),
+                                 " instead of 220; relaying was not tested");
+    client.Close();
+    return false;
+  }
+  return SayHello(client, options, result);
+}
+
+// One test: MAIL, RCPT (only after MAIL was accepted), then RSET. Never DATA.
 void RunOne(SmtpClient& client, const SmtpEndpoint& endpoint, const ProbeOptions& options,
             RelayTestResult& result) {
   result.verdict = ProbeVerdict::kInconclusive;
-  if (!client.connected() && !OpenSession(client, endpoint, options, result)) return;
-  absl::StatusOr<SmtpReply> mail =
-      Exchange(client, "MAIL FROM:<" + result.test.mail_from + ">", options, result.exchanges);
+  const bool fresh = !client.connected();
+  if (fresh && !OpenSession(client, endpoint, options, result)) return;
+  const std::string mail_command = "MAIL FROM:<" + result.test.mail_from + ">";
+  absl::StatusOr<SmtpReply> mail = Exchange(client, mail_command, options, result.exchanges);
+  if (!mail.ok() && !fresh && absl::IsUnavailable(mail.status())) {
+    // The server dropped the connection kept from the previous test: once more on a new one.
+    if (!OpenSession(client, endpoint, options, result)) return;
+    mail = Exchange(client, mail_command, options, result.exchanges);
+  }
   if (!mail.ok()) {
-    result.detail = absl::StrCat("MAIL FROM: ", mail.status().message());
+    result.detail = absl::StrCat("MAIL: ", mail.status().message());
     return;
   }
-  if (mail->code != 250) {
-    Judge(*mail, "MAIL FROM", result);
+  if (!IsPositive(mail->code)) {
+    Judge(*mail, "MAIL", result);
   } else {
     absl::StatusOr<SmtpReply> rcpt =
         Exchange(client, "RCPT TO:<" + result.test.rcpt_to + ">", options, result.exchanges);
     if (!rcpt.ok()) {
-      result.detail = absl::StrCat("RCPT TO: ", rcpt.status().message());
+      result.detail = absl::StrCat("RCPT: ", rcpt.status().message());
       return;
     }
-    if (rcpt->code == 250 || rcpt->code == 251) {
-      result.verdict = ProbeVerdict::kRelayAccepted;
-      result.detail = absl::StrCat("RCPT TO:<", result.test.rcpt_to, "> accepted with ",
-                                   rcpt->text.substr(0, rcpt->text.find('\n')));
-    } else {
-      Judge(*rcpt, "RCPT TO", result);
-    }
+    Judge(*rcpt, "RCPT", result);
   }
   if (client.connected()) (void)Exchange(client, "RSET", options, result.exchanges);
+}
+
+// Splits "HOST:PORT" / "[V6]:PORT" into host and port text.
+absl::Status SplitHostPort(const std::string& text, std::string& host, std::string& port) {
+  if (!text.empty() && text[0] == '[') {
+    size_t close = text.find("]:");
+    if (close == std::string::npos) {
+      return absl::InvalidArgumentError(absl::StrCat("\"", text, "\" is not [IPV6]:PORT"));
+    }
+    host = text.substr(1, close - 1);
+    port = text.substr(close + 2);
+    return absl::OkStatus();
+  }
+  size_t colon = text.rfind(':');
+  if (colon == std::string::npos || text.find(':') != colon) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("\"", text, "\" is not HOST:PORT (IPv6 needs brackets: [::1]:25)"));
+  }
+  host = text.substr(0, colon);
+  port = text.substr(colon + 1);
+  return absl::OkStatus();
 }
 
 }  // namespace
@@ -122,44 +167,29 @@ std::string SmtpEndpoint::ToString() const {
 
 absl::StatusOr<SmtpEndpoint> ParseSmtpEndpoint(const std::string& text) {
   std::string host, port;
-  if (!text.empty() && text[0] == '[') {
-    size_t close = text.find("]:");
-    if (close == std::string::npos) {
-      return absl::InvalidArgumentError(absl::StrCat("\"", text, "\" is not [IPV6]:PORT"));
-    }
-    host = text.substr(1, close - 1);
-    port = text.substr(close + 2);
-  } else {
-    size_t colon = text.rfind(':');
-    if (colon == std::string::npos || text.find(':') != colon) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("\"", text, "\" is not HOST:PORT (IPv6 needs brackets: [::1]:25)"));
-    }
-    host = text.substr(0, colon);
-    port = text.substr(colon + 1);
-  }
-  SmtpEndpoint endpoint;
+  if (absl::Status s = SplitHostPort(text, host, port); !s.ok()) return s;
   absl::StatusOr<IpAddress> ip = ParseIpAddress(host);
   if (!ip.ok()) {
     return absl::InvalidArgumentError(
         absl::StrCat("\"", text, "\": the host must be an IP address: ", ip.status().message()));
   }
-  endpoint.host = *ip;
   int number = 0;
-  if (!absl::SimpleAtoi(port, &number) || number < 1 || number > 65535 ||
-      port.find_first_not_of("0123456789") != std::string::npos) {
+  if (port.empty() || port.find_first_not_of("0123456789") != std::string::npos ||
+      !absl::SimpleAtoi(port, &number) || number < 1 || number > 65535) {
     return absl::InvalidArgumentError(
-        absl::StrCat("\"", text, "\": port must be a number 1..65535"));
+        absl::StrCat("\"", text, "\": the port must be a number 1..65535"));
   }
-  endpoint.port = static_cast<uint16_t>(number);
-  return endpoint;
+  return SmtpEndpoint{*ip, static_cast<uint16_t>(number)};
 }
 
 const char* ProbeVerdictName(ProbeVerdict v) {
   switch (v) {
-    case ProbeVerdict::kRelayAccepted: return "relay-accepted";
-    case ProbeVerdict::kRefused: return "refused";
-    case ProbeVerdict::kInconclusive: return "inconclusive";
+    case ProbeVerdict::kRelayAccepted:
+      return "relay-accepted";
+    case ProbeVerdict::kRefused:
+      return "refused";
+    case ProbeVerdict::kInconclusive:
+      return "inconclusive";
   }
   return "inconclusive";
 }
@@ -174,18 +204,16 @@ ProbeReport RunRelayProbe(const SmtpEndpoint& endpoint, const std::vector<RelayT
   report.endpoint = endpoint;
   report.source = options.source;
   SmtpClient client;
-  bool any_accepted = false, all_refused = !tests.empty();
+  bool any_accepted = false;
+  bool all_refused = !tests.empty();
   for (const RelayTest& test : tests) {
-    RelayTestResult result;
+    RelayTestResult& result = report.tests.emplace_back();
     result.test = test;
     RunOne(client, endpoint, options, result);
     any_accepted |= result.verdict == ProbeVerdict::kRelayAccepted;
     all_refused &= result.verdict == ProbeVerdict::kRefused;
-    report.tests.push_back(std::move(result));
   }
-  if (client.connected() && !report.tests.empty()) {
-    (void)Exchange(client, "QUIT", options, report.tests.back().exchanges);
-  }
+  if (client.connected()) (void)Exchange(client, "QUIT", options, report.tests.back().exchanges);
   report.verdict = any_accepted  ? ProbeVerdict::kRelayAccepted
                    : all_refused ? ProbeVerdict::kRefused
                                  : ProbeVerdict::kInconclusive;
@@ -204,9 +232,10 @@ absl::Status CheckSmtpGreeting(const SmtpEndpoint& endpoint, const ProbeOptions&
   }
   if (greeting->code != 220) {
     return absl::UnavailableError(absl::StrCat(endpoint.ToString(), " greeted with ",
-                                               greeting->text.substr(0, greeting->text.find('\n'))));
+                                               FirstLine(greeting->text), " instead of 220"));
   }
-  (void)client.Send("QUIT");
+  // Say goodbye politely; the greeting is all that was asked for.
+  if (client.SendCommand("QUIT").ok()) (void)client.ReadReply(options.timeout);
   return absl::OkStatus();
 }
 

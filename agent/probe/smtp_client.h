@@ -6,8 +6,10 @@
 #include <chrono>
 #include <string>
 
+#include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "agent/probe/relay_probe.h"
+#include "common/cidr.h"
 
 namespace relayguard::agent {
 
@@ -23,19 +25,25 @@ class SmtpClient {
   SmtpClient(const SmtpClient&) = delete;
   SmtpClient& operator=(const SmtpClient&) = delete;
 
-  // Binds `source` (port 0) and connects to `endpoint` within `timeout`. Unavailable with the
-  // reason (refused, timeout, cannot bind) otherwise.
+  // Closes any previous connection, binds `source` (port 0) and connects to `endpoint` within
+  // `timeout` (also the limit for each later send). Unavailable with the reason (refused, timed
+  // out, cannot bind); InvalidArgument when source and endpoint are of different families.
+  // May be retried.
   absl::Status Connect(const SmtpEndpoint& endpoint, const IpAddress& source,
                        std::chrono::milliseconds timeout);
-  // Sends `line` + CRLF. InvalidArgument if `line` contains CR or LF (no command smuggling).
-  absl::Status Send(const std::string& line);
-  // Reads one reply. DeadlineExceeded on timeout, Unavailable when the server closed.
+  // Sends `line` + CRLF. InvalidArgument if `line` contains CR or LF (no command smuggling);
+  // Unavailable when not connected or the write fails.
+  absl::Status SendCommand(const std::string& line);
+  // Reads one complete reply ("250-a", "250 b" -> code 250, text "250-a\n250 b").
+  // DeadlineExceeded when it does not arrive within `timeout`, Unavailable when the server
+  // closed the connection, DataLoss for a line that is not an SMTP reply.
   absl::StatusOr<SmtpReply> ReadReply(std::chrono::milliseconds timeout);
   void Close();
   bool connected() const { return fd_ >= 0; }
 
  private:
   int fd_ = -1;
+  std::chrono::milliseconds send_timeout_{10000};
   std::string buffer_;  // bytes read but not yet consumed
 };
 

@@ -148,6 +148,16 @@ absl::Status ControllerSession::ServeOnce(const std::atomic<bool>& stop, bool* h
       PushReply reply = handler_.Apply(
           {p.nonce(), p.policy_name(), p.policy_version(), p.policy_yaml()});
       stream->Write(Answer(p.nonce(), reply));
+    } else if (msg.has_plan()) {
+      const pb::AgentPlanRequest& p = msg.plan();
+      PushReply reply =
+          handler_.Plan({p.nonce(), p.policy_name(), p.policy_version(), p.policy_yaml()});
+      pb::AgentMessage answer;
+      pb::AgentPlanResult* result = answer.mutable_plan_result();
+      result->set_nonce(p.nonce());
+      result->set_would_change(reply.report.outcome == Outcome::kDryRun);
+      *result->mutable_result() = ToProto(reply.report);
+      stream->Write(answer);
     } else if (msg.has_rollback()) {
       const pb::RollbackRequest& r = msg.rollback();
       log->info("rollback request (nonce {})", r.nonce());

@@ -15,6 +15,37 @@ std::optional<Policy> PushHandler::CachedPolicy() {
   return *policy;
 }
 
+namespace {
+
+absl::StatusOr<Policy> PushedPolicy(const PushRequest& push) {
+  absl::StatusOr<Policy> policy =
+      ParsePolicy(push.policy_yaml, absl::StrCat("push ", push.policy_name, " v",
+                                                 push.policy_version));
+  if (policy.ok() && (policy->name != push.policy_name || policy->version != push.policy_version)) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "pushed playbook is ", policy->name, " v", policy->version, " but the push says ",
+        push.policy_name, " v", push.policy_version));
+  }
+  return policy;
+}
+
+}  // namespace
+
+PushReply PushHandler::Plan(const PushRequest& push) {
+  PushReply reply;
+  absl::StatusOr<Policy> policy = PushedPolicy(push);
+  if (!policy.ok()) {
+    reply.report.outcome = Outcome::kRefused;
+    reply.report.failed_phase = "validate-policy";
+    reply.report.error = std::string(policy.status().message());
+    return reply;
+  }
+  reply.report = transaction_.Apply(*policy, /*dry_run=*/true);
+  reply.ack = reply.report.outcome == Outcome::kDryRun ||
+              reply.report.outcome == Outcome::kUnchanged;
+  return reply;
+}
+
 PushReply PushHandler::Apply(const PushRequest& push) {
   PushReply reply;
   std::optional<Policy> cached = CachedPolicy();

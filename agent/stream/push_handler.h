@@ -33,6 +33,9 @@ class PushHandler {
 
   // Applies a pushed policy. Never throws; every failure becomes a NACK with the reason.
   PushReply Apply(const PushRequest& push);
+  // A dry run of the pushed policy: the diff it would make, nothing touched. `ack` is true when
+  // the plan could be computed; the report's outcome says dry-run (would change) or unchanged.
+  PushReply Plan(const PushRequest& push);
   // Rolls back (to `to_commit`, or before the last apply). ACK when restored or unchanged.
   PushReply Rollback(const std::optional<std::string>& to_commit);
 

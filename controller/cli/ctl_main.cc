@@ -21,6 +21,7 @@ namespace pb = ::relayguard::v1;
 constexpr char kUsage[] = R"(usage: relayguardctl [FLAGS] COMMAND
 commands:
   hosts
+  plan POLICY (--hosts a,b | --label k=v ...)   every target computes its diff; nothing changes
   rollout start POLICY (--hosts a,b | --label k=v ...) [--waves 1,10%,100%] [--budget N]
                 [--pause-between-waves] [--rollback-on-halt] [--offline-deadline S] [--wait]
   rollout status ID [--wait]      rollout list
@@ -207,6 +208,46 @@ int main(int argc, char** argv) {
       std::printf("%-24s %-8s %-16s %s\n", h.name().c_str(), h.online() ? "online" : "offline",
                   absl::StrCat(h.mta(), " ", h.mta_version()).c_str(), policy.c_str());
     }
+    return 0;
+  }
+  if (w[0] == "plan" && w.size() == 2) {
+    pb::PlanRequest req;
+    req.set_policy(w[1]);
+    for (absl::string_view h : absl::StrSplit(f.hosts, ',', absl::SkipEmpty())) {
+      req.add_hosts(std::string(h));
+    }
+    for (const auto& [k, v] : f.labels) (*req.mutable_labels())[k] = v;
+    auto c = ctx();
+    c->set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(90));
+    pb::PlanResponse r;
+    if (grpc::Status s = stub->Plan(c.get(), req, &r); !s.ok()) return fail(s);
+    std::map<std::string, int> counts;
+    if (f.json) {
+      relayguard::JsonWriter j;
+      j.BeginObject().Key("policy").String(r.policy()).Key("version").Int(
+          static_cast<int64_t>(r.version()));
+      j.Key("hosts").BeginArray();
+      for (const auto& h : r.hosts()) {
+        j.BeginObject().Key("host").String(h.host()).Key("status").String(h.status());
+        j.Key("diff").String(h.diff()).Key("error").String(h.error()).EndObject();
+      }
+      j.EndArray().EndObject();
+      std::cout << j.str() << "\n";
+    } else {
+      std::cout << "plan for " << r.policy() << " v" << r.version() << " (nothing was changed)\n";
+      for (const auto& h : r.hosts()) {
+        std::printf("== %-24s %s %s\n", h.host().c_str(), h.status().c_str(), h.error().c_str());
+        if (!h.diff().empty()) {
+          for (absl::string_view line : absl::StrSplit(h.diff(), '\n', absl::SkipEmpty())) {
+            std::cout << "   | " << line << "\n";
+          }
+        }
+      }
+    }
+    for (const auto& h : r.hosts()) ++counts[h.status()];
+    std::string summary;
+    for (const auto& [status, n] : counts) absl::StrAppend(&summary, summary.empty() ? "" : ", ", n, " ", status);
+    std::cerr << "fleet: " << r.hosts_size() << " hosts: " << summary << "\n";
     return 0;
   }
   if (w[0] == "rollout" && w.size() >= 2) {

@@ -14,7 +14,7 @@ namespace relayguard::controller {
 
 // A command for one agent, independent of the wire format.
 struct AgentCommand {
-  enum class Kind { kPush, kRollback };
+  enum class Kind { kPush, kRollback, kPlan };
   Kind kind = Kind::kPush;
   std::string nonce;
   std::string rollout_id;

@@ -123,6 +123,92 @@ void RolloutManager::Execute(const std::string& id, const std::vector<Action>& a
   }
 }
 
+absl::StatusOr<std::vector<std::string>> RolloutManager::ResolveTargets(
+    const StartRequest& request) {
+  ASSIGN_OR_RETURN(std::vector<HostRecord> known, store_.Hosts());
+  std::vector<std::string> targets;
+  for (const HostRecord& h : known) {
+    bool by_name = std::find(request.hosts.begin(), request.hosts.end(), h.name) !=
+                   request.hosts.end();
+    bool by_labels = !request.labels.empty();
+    for (const auto& [k, v] : request.labels) {
+      auto it = h.labels.find(k);
+      if (it == h.labels.end() || it->second != v) by_labels = false;
+    }
+    if (by_name || by_labels) targets.push_back(h.name);
+  }
+  for (const std::string& name : request.hosts) {
+    if (std::find(targets.begin(), targets.end(), name) == targets.end()) {
+      return absl::NotFoundError(absl::StrCat("unknown host \"", name,
+                                              "\" (it has never connected)"));
+    }
+  }
+  return targets;
+}
+
+absl::StatusOr<std::pair<PolicyVersionRecord, std::vector<PlanAnswer>>> RolloutManager::Plan(
+    const StartRequest& request, std::chrono::seconds timeout, const std::string& who) {
+  std::vector<std::string> targets;
+  PolicyVersionRecord policy;
+  std::map<std::string, std::string> nonce_of;  // host -> nonce
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    ASSIGN_OR_RETURN(std::vector<PolicyVersionRecord> latest, store_.LatestPolicies());
+    auto it = std::find_if(latest.begin(), latest.end(), [&](const PolicyVersionRecord& p) {
+      return p.name == request.policy;
+    });
+    if (it == latest.end()) {
+      return absl::NotFoundError(absl::StrCat("no playbook named \"", request.policy,
+                                              "\" is loaded (see the controller's playbook dir)"));
+    }
+    policy = *it;
+    ASSIGN_OR_RETURN(targets, ResolveTargets(request));
+    if (targets.empty()) return absl::InvalidArgumentError("the plan targets no host");
+    AuditResult(who, "plan", absl::StrCat(policy.name, " v", policy.version), absl::OkStatus());
+  }
+  std::vector<PlanAnswer> answers;
+  for (const std::string& host : targets) {
+    std::string nonce;
+    {
+      std::lock_guard<std::mutex> lock(plan_mu_);
+      nonce = absl::StrCat("plan-", next_plan_++);
+    }
+    AgentCommand c{AgentCommand::Kind::kPlan, nonce, "", policy.name, policy.version, policy.yaml,
+                   ""};
+    if (registry_.Send(host, c)) nonce_of[host] = nonce;
+  }
+  std::unique_lock<std::mutex> lock(plan_mu_);
+  plan_cv_.wait_for(lock, timeout, [&] {
+    for (const auto& [host, nonce] : nonce_of) {
+      if (!plan_answers_.count(nonce)) return false;
+    }
+    return true;
+  });
+  for (const std::string& host : targets) {
+    auto n = nonce_of.find(host);
+    if (n == nonce_of.end()) {
+      answers.push_back({host, "offline", "", "not connected"});
+      continue;
+    }
+    auto a = plan_answers_.find(n->second);
+    if (a == plan_answers_.end()) {
+      answers.push_back({host, "no-answer", "", absl::StrCat("no answer within ", timeout.count(), " s")});
+      continue;
+    }
+    answers.push_back(a->second);
+    plan_answers_.erase(a);
+  }
+  return std::make_pair(policy, answers);
+}
+
+void RolloutManager::OnPlanAnswer(const std::string& nonce, const PlanAnswer& answer) {
+  {
+    std::lock_guard<std::mutex> lock(plan_mu_);
+    plan_answers_[nonce] = answer;
+  }
+  plan_cv_.notify_all();
+}
+
 absl::StatusOr<RolloutRecord> RolloutManager::Start(const StartRequest& request,
                                                     const std::string& who) {
   std::lock_guard<std::mutex> lock(mu_);
@@ -139,24 +225,9 @@ absl::StatusOr<RolloutRecord> RolloutManager::Start(const StartRequest& request,
     return fail(absl::NotFoundError(absl::StrCat("no playbook named \"", request.policy,
                                                  "\" is loaded (see the controller's playbook dir)")));
   }
-  ASSIGN_OR_RETURN(std::vector<HostRecord> known, store_.Hosts());
-  std::vector<std::string> targets;
-  for (const HostRecord& h : known) {
-    bool by_name = std::find(request.hosts.begin(), request.hosts.end(), h.name) !=
-                   request.hosts.end();
-    bool by_labels = !request.labels.empty();
-    for (const auto& [k, v] : request.labels) {
-      auto it = h.labels.find(k);
-      if (it == h.labels.end() || it->second != v) by_labels = false;
-    }
-    if (by_name || by_labels) targets.push_back(h.name);
-  }
-  for (const std::string& name : request.hosts) {
-    if (std::find(targets.begin(), targets.end(), name) == targets.end()) {
-      return fail(absl::NotFoundError(absl::StrCat("unknown host \"", name,
-                                                   "\" (it has never connected)")));
-    }
-  }
+  absl::StatusOr<std::vector<std::string>> resolved = ResolveTargets(request);
+  if (!resolved.ok()) return fail(resolved.status());
+  std::vector<std::string> targets = *resolved;
   if (targets.empty()) return fail(absl::InvalidArgumentError("the rollout targets no host"));
   RolloutSpec spec;
   ASSIGN_OR_RETURN(spec.id, store_.NextRolloutId());

@@ -5,6 +5,8 @@
 #ifndef RELAYGUARD_CONTROLLER_ROLLOUT_ROLLOUT_MANAGER_H_
 #define RELAYGUARD_CONTROLLER_ROLLOUT_ROLLOUT_MANAGER_H_
 
+#include <chrono>
+#include <condition_variable>
 #include <map>
 #include <mutex>
 #include <string>
@@ -26,6 +28,14 @@ struct StartRequest {
   bool pause_between_waves = false;
   bool rollback_on_halt = false;
   int64_t offline_deadline_s = 600;
+};
+
+// One host's answer to a plan (dry run).
+struct PlanAnswer {
+  std::string host;
+  std::string status;  // would-change, unchanged, refused, offline, no-answer
+  std::string diff;
+  std::string error;
 };
 
 class RolloutManager {
@@ -59,6 +69,12 @@ class RolloutManager {
       const std::string& who);
   absl::StatusOr<std::vector<HostResult>> HostHistory(const std::string& host, size_t limit);
 
+  // Asks every target for its diff under the latest version of `policy` and waits up to
+  // `timeout` for the answers. Changes nothing anywhere.
+  absl::StatusOr<std::pair<PolicyVersionRecord, std::vector<PlanAnswer>>> Plan(
+      const StartRequest& targets, std::chrono::seconds timeout, const std::string& who);
+  void OnPlanAnswer(const std::string& nonce, const PlanAnswer& answer);
+
   void OnHostOnline(const std::string& host);
   void OnHostOffline(const std::string& host);
   void OnAnswer(const std::string& host, const HostResult& result, bool ack);
@@ -70,6 +86,8 @@ class RolloutManager {
   absl::Status Save(const std::string& id);
   absl::StatusOr<RolloutRecord> Command(const std::string& id, const std::string& who,
                                         const std::string& what);
+  // Targets of a request among the known hosts. Requires mu_.
+  absl::StatusOr<std::vector<std::string>> ResolveTargets(const StartRequest& request);
   void AuditResult(const std::string& who, const std::string& action, const std::string& target,
                    const absl::Status& result);
 
@@ -79,6 +97,10 @@ class RolloutManager {
   std::mutex mu_;
   std::map<std::string, RolloutEngine> engines_;
   std::map<std::string, RolloutRecord> records_;  // created_by/at of each engine
+  std::mutex plan_mu_;
+  std::condition_variable plan_cv_;
+  std::map<std::string, PlanAnswer> plan_answers_;  // by nonce, filled by OnPlanAnswer
+  uint64_t next_plan_ = 1;
 };
 
 }  // namespace relayguard::controller

@@ -112,6 +112,12 @@ grpc::Status AgentStreamService::Connect(
       p->set_policy_version(c.policy_version);
       p->set_policy_yaml(c.policy_yaml);
       p->set_rollout_id(c.rollout_id);
+    } else if (c.kind == AgentCommand::Kind::kPlan) {
+      pb::AgentPlanRequest* p = m.mutable_plan();
+      p->set_nonce(c.nonce);
+      p->set_policy_name(c.policy_name);
+      p->set_policy_version(c.policy_version);
+      p->set_policy_yaml(c.policy_yaml);
     } else {
       pb::RollbackRequest* r = m.mutable_rollback();
       r->set_nonce(c.nonce);
@@ -136,6 +142,16 @@ grpc::Status AgentStreamService::Connect(
         log->error("cannot record {}: {}", host, s.message());
       }
       manager_.OnAnswer(host, ToResult(host, msg.ack().nonce(), msg.ack().result()), true);
+    } else if (msg.has_plan_result()) {
+      const pb::AgentPlanResult& p = msg.plan_result();
+      PlanAnswer answer;
+      answer.host = host;
+      answer.status = p.would_change() ? "would-change"
+                      : p.result().outcome() == pb::ApplyResult::OUTCOME_UNCHANGED ? "unchanged"
+                                                                                     : "refused";
+      answer.diff = p.result().diff();
+      answer.error = p.result().error();
+      manager_.OnPlanAnswer(p.nonce(), answer);
     } else if (msg.has_nack()) {
       manager_.OnAnswer(host, ToResult(host, msg.nack().nonce(), msg.nack().result()), false);
     }

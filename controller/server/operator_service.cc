@@ -213,4 +213,31 @@ grpc::Status OperatorService::HostHistory(grpc::ServerContext* context,
   return grpc::Status::OK;
 }
 
+grpc::Status OperatorService::Plan(grpc::ServerContext* context, const pb::PlanRequest* request,
+                                   pb::PlanResponse* response) {
+  std::string who;
+  if (grpc::Status s = Who(context, &who); !s.ok()) return s;
+  if (request->policy().empty() || (request->hosts().empty() && request->labels().empty())) {
+    return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
+                        "plan needs a policy and targets (host names and/or labels)");
+  }
+  StartRequest targets;
+  targets.policy = request->policy();
+  targets.hosts = {request->hosts().begin(), request->hosts().end()};
+  targets.labels = {request->labels().begin(), request->labels().end()};
+  int timeout = request->timeout_s() > 0 ? request->timeout_s() : 60;
+  auto plan = manager_.Plan(targets, std::chrono::seconds(timeout), who);
+  if (!plan.ok()) return ToGrpc(plan.status());
+  response->set_policy(plan->first.name);
+  response->set_version(plan->first.version);
+  for (const PlanAnswer& a : plan->second) {
+    pb::HostPlan* h = response->add_hosts();
+    h->set_host(a.host);
+    h->set_status(a.status);
+    h->set_diff(a.diff);
+    h->set_error(a.error);
+  }
+  return grpc::Status::OK;
+}
+
 }  // namespace relayguard::controller

@@ -45,6 +45,8 @@ class OperatorService final : public relayguard::v1::Operator::Service {
                              relayguard::v1::RollbackHostsResponse*) override;
   grpc::Status HostHistory(grpc::ServerContext*, const relayguard::v1::HostHistoryRequest*,
                            relayguard::v1::HostHistoryResponse*) override;
+  grpc::Status Plan(grpc::ServerContext*, const relayguard::v1::PlanRequest*,
+                    relayguard::v1::PlanResponse*) override;
 
  private:
   // The operator's name, or PERMISSION_DENIED.

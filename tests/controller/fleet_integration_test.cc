@@ -87,9 +87,7 @@ class FleetTest : public ::testing::Test {
     port_ = FreeLoopbackPort();
     StartController();
     for (int i = 0; i < 3; ++i) StartAgent(i, "/usr/sbin");
-    ASSERT_TRUE(WaitFor([&] { return Ctl({"hosts"}).find("offline") == std::string::npos &&
-                                      Ctl({"hosts"}).find("mx3") != std::string::npos; },
-                        std::chrono::seconds(20)))
+    ASSERT_TRUE(WaitFor([&] { return AllOnline(); }, std::chrono::seconds(30)))
         << Ctl({"hosts"}) << controller_->Log();
   }
   void StartController() {
@@ -107,6 +105,15 @@ class FleetTest : public ::testing::Test {
                              "127.0.0.1:" + std::to_string(port_), "--host",
                              "mx" + std::to_string(i + 1), "--label", "site=lab", "--insecure"}),
         labs_[i]->dir() + "/agent.log");
+  }
+  bool AllOnline() {
+    std::string hosts = Ctl({"hosts"});
+    size_t online = 0;
+    for (size_t at = hosts.find(" online "); at != std::string::npos;
+         at = hosts.find(" online ", at + 1)) {
+      ++online;
+    }
+    return online == 3;
   }
   std::string Ctl(const std::vector<std::string>& args, int* rc = nullptr) {
     std::vector<std::string> argv = {kBin + "/controller/relayguardctl", "--controller",
@@ -160,10 +167,7 @@ TEST_F(FleetTest, ControllerKilledMidRolloutContinuesFromTheStore) {
 
   controller_->Kill();  // SIGKILL between waves
   StartController();
-  ASSERT_TRUE(WaitFor([&] { return Ctl({"hosts"}).find("offline") == std::string::npos &&
-                                   Ctl({"hosts"}).find("mx3") != std::string::npos; },
-                      std::chrono::seconds(40)))
-      << Ctl({"hosts"});
+  ASSERT_TRUE(WaitFor([&] { return AllOnline(); }, std::chrono::seconds(40))) << Ctl({"hosts"});
   out = Ctl({"rollout", "resume", "r-000001", "--wait"}, &rc);
   ASSERT_EQ(rc, 0) << out << controller_->Log();
   EXPECT_THAT(out, HasSubstr("no-open-relay v1  succeeded"));
@@ -233,6 +237,19 @@ TEST_F(FleetTest, RollbackOneHostByNameAndReadItsHistory) {
   out = Ctl({"rollback", "--host", "mx9"}, &rc);
   EXPECT_EQ(rc, 2);
   EXPECT_THAT(out, HasSubstr("unknown host \"mx9\""));
+}
+
+TEST_F(FleetTest, PlanShowsEveryHostsDiffAndChangesNothing) {
+  std::string before = ReadFileOrDie(labs_[0]->main_cf());
+  int rc = -1;
+  std::string out = Ctl({"plan", "no-open-relay", "--label", "site=lab"}, &rc);
+  ASSERT_EQ(rc, 0) << out << controller_->Log();
+  EXPECT_THAT(out, HasSubstr("mx1"));
+  EXPECT_THAT(out, HasSubstr("would-change"));
+  EXPECT_THAT(out, HasSubstr("+mynetworks = 127.0.0.1/32, [::1]/128"));
+  EXPECT_THAT(out, HasSubstr("fleet: 3 hosts: 3 would-change"));
+  EXPECT_EQ(ReadFileOrDie(labs_[0]->main_cf()), before);
+  for (auto& lab : labs_) EXPECT_EQ(Verdict(*lab), agent::ProbeVerdict::kRelayAccepted);
 }
 
 TEST_F(FleetTest, MalformedOperatorRequestsGetClearErrors) {
