@@ -15,7 +15,7 @@
 #include "controller/fleet/agent_registry.h"
 #include "controller/playbooks/playbook_dir.h"
 #include "controller/rollout/rollout_manager.h"
-#include "controller/server/agent_stream_service.h"
+#include "controller/server/agent_stream_reactor.h"
 #include "controller/server/operator_service.h"
 #include "controller/store/sqlite_store.h"
 
@@ -114,7 +114,7 @@ int main(int argc, char** argv) {
     ssl.pem_key_cert_pairs.push_back(pair);
     credentials = grpc::SslServerCredentials(ssl);
   }
-  AgentStreamService agents(registry, manager, clock, /*require_cn=*/!insecure);
+  AgentStreamCallbackService agents(registry, manager, clock, /*require_cn=*/!insecure);
   OperatorService operators(manager, registry, reload, /*require_operator_cert=*/!insecure);
   grpc::ServerBuilder builder;
   int port = 0;

@@ -1,7 +1,7 @@
 #include "controller/server/operator_service.h"
 
 #include "absl/strings/str_cat.h"
-#include "controller/server/agent_stream_service.h"
+#include "controller/server/peer_identity.h"
 
 namespace relayguard::controller {
 namespace {
@@ -44,7 +44,7 @@ grpc::Status OperatorService::Who(grpc::ServerContext* context, std::string* who
     *who = "insecure-operator";
     return grpc::Status::OK;
   }
-  std::string cn = PeerCommonName(*context);
+  std::string cn = PeerCommonName(context->auth_context());
   if (cn.rfind("operator-", 0) != 0) {
     return grpc::Status(grpc::StatusCode::PERMISSION_DENIED,
                         absl::StrCat("operator calls need an operator certificate (CN "

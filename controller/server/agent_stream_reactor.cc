@@ -1,0 +1,315 @@
+#include "controller/server/agent_stream_reactor.h"
+
+#include "controller/server/peer_identity.h"
+
+#include <cctype>
+#include <deque>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "common/logging.h"
+
+namespace relayguard::controller {
+namespace {
+
+namespace pb = ::relayguard::v1;
+
+bool ValidHostName(const std::string& name) {
+  if (name.empty() || name.size() > 253) return false;
+  for (char c : name) {
+    if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '.' || c == '_')) {
+      return false;
+    }
+  }
+  return name.rfind("operator-", 0) != 0;  // operator certificates are not agents
+}
+
+const char* OutcomeText(pb::ApplyResult::Outcome o) {
+  switch (o) {
+    case pb::ApplyResult::OUTCOME_APPLIED: return "applied";
+    case pb::ApplyResult::OUTCOME_UNCHANGED: return "unchanged";
+    case pb::ApplyResult::OUTCOME_ROLLED_BACK: return "rolled-back";
+    case pb::ApplyResult::OUTCOME_REJECTED: return "refused";
+    case pb::ApplyResult::OUTCOME_ROLLBACK_FAILED: return "rollback-failed";
+    default: return "unknown";
+  }
+}
+
+HostResult ToResult(const std::string& host, const std::string& nonce,
+                    const pb::ApplyResult& r) {
+  HostResult out;
+  out.host = host;
+  out.nonce = nonce;
+  out.outcome = OutcomeText(r.outcome());
+  out.phase = r.phase();
+  out.error = r.error();
+  out.diff = r.diff();
+  out.backup_commit = r.backup_commit();
+  out.result_commit = r.result_commit();
+  return out;
+}
+
+pb::ControllerMessage ToMessage(const AgentCommand& c) {
+  pb::ControllerMessage m;
+  if (c.kind == AgentCommand::Kind::kPush) {
+    pb::Push* p = m.mutable_push();
+    p->set_nonce(c.nonce);
+    p->set_policy_name(c.policy_name);
+    p->set_policy_version(c.policy_version);
+    p->set_policy_yaml(c.policy_yaml);
+    p->set_rollout_id(c.rollout_id);
+  } else if (c.kind == AgentCommand::Kind::kPlan) {
+    pb::AgentPlanRequest* p = m.mutable_plan();
+    p->set_nonce(c.nonce);
+    p->set_policy_name(c.policy_name);
+    p->set_policy_version(c.policy_version);
+    p->set_policy_yaml(c.policy_yaml);
+  } else {
+    pb::RollbackRequest* r = m.mutable_rollback();
+    r->set_nonce(c.nonce);
+    r->set_to_commit(c.to_commit);
+    r->set_rollout_id(c.rollout_id);
+  }
+  return m;
+}
+
+using Reactor = grpc::ServerBidiReactor<pb::AgentMessage, pb::ControllerMessage>;
+
+// The write side of one stream, shared between its reactor and the sender the registry holds
+// (which may outlive the reactor). gRPC allows one outstanding write per stream: messages wait
+// in `queue`, whose front is the one in flight. No gRPC call is made while `mu` is held, so a
+// completion that gRPC runs inline cannot deadlock on it.
+class StreamWriter {
+ public:
+  explicit StreamWriter(Reactor* reactor) : reactor_(reactor) {}
+
+  // Opens the writer for sends (once the agent is registered).
+  void Open() {
+    std::lock_guard<std::mutex> lock(mu_);
+    open_ = true;
+  }
+
+  // Queues `m` and starts a write if none is in flight. False once the stream is ending or
+  // broken: the message is dropped. Any thread; may be called from within a reactor callback.
+  bool Send(pb::ControllerMessage m) {
+    pb::ControllerMessage* next = nullptr;
+    Reactor* reactor = nullptr;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      if (!open_) return false;
+      queue_.push_back(std::move(m));
+      if (write_in_flight_) return true;
+      write_in_flight_ = true;
+      next = &queue_.front();
+      reactor = reactor_;
+    }
+    // Safe unlocked: the reactor cannot finish (and be deleted) while a write is in flight.
+    reactor->StartWrite(next);
+    return true;
+  }
+
+  // From OnWriteDone: starts the next queued write, or the deferred Finish.
+  void OnWriteDone(bool ok) {
+    pb::ControllerMessage* next = nullptr;
+    bool finish = false;
+    grpc::Status status;
+    Reactor* reactor = nullptr;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      queue_.pop_front();
+      if (!ok) {  // the stream is broken: nothing more will go out
+        open_ = false;
+        queue_.clear();
+      }
+      reactor = reactor_;
+      if (open_ && !queue_.empty()) {
+        next = &queue_.front();
+      } else {
+        write_in_flight_ = false;
+        finish = finish_pending_;
+        finish_pending_ = false;
+        status = finish_status_;
+      }
+    }
+    if (next != nullptr) reactor->StartWrite(next);
+    if (finish) reactor->Finish(status);
+  }
+
+  // Refuses further sends and finishes the stream with `status`: now, or once the write in
+  // flight completes (gRPC wants no write outstanding at Finish). Messages still queued are
+  // dropped, as the blocking service dropped sends once its stream ended. Call once.
+  void Close(const grpc::Status& status) {
+    Reactor* reactor = nullptr;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      open_ = false;
+      if (write_in_flight_) {
+        queue_.erase(queue_.begin() + 1, queue_.end());
+        finish_pending_ = true;
+        finish_status_ = status;
+        return;
+      }
+      queue_.clear();
+      reactor = reactor_;
+    }
+    reactor->Finish(status);
+  }
+
+  // From OnDone: the reactor is about to be deleted; later sends are no-ops.
+  void Detach() {
+    std::lock_guard<std::mutex> lock(mu_);
+    open_ = false;
+    reactor_ = nullptr;
+  }
+
+ private:
+  std::mutex mu_;
+  Reactor* reactor_;  // null once detached
+  bool open_ = false;
+  bool write_in_flight_ = false;
+  bool finish_pending_ = false;
+  grpc::Status finish_status_;
+  std::deque<pb::ControllerMessage> queue_;
+};
+
+// One agent stream. Reads are serial (one StartRead at a time), so the read-side members need
+// no lock; writes go through `writer_`. Deletes itself in OnDone.
+class AgentStreamReactor final : public Reactor {
+ public:
+  AgentStreamReactor(grpc::CallbackServerContext* context, AgentRegistry& registry,
+                     RolloutManager& manager, Clock& clock, bool require_cn)
+      : context_(context),
+        registry_(registry),
+        manager_(manager),
+        clock_(clock),
+        require_cn_(require_cn),
+        writer_(std::make_shared<StreamWriter>(this)),
+        log_(Logger("controller.fleet")) {
+    StartRead(&in_);
+  }
+
+  void OnReadDone(bool ok) override {
+    if (!registered_) {
+      if (grpc::Status s = OnHello(ok); !s.ok()) writer_->Close(s);
+      return;
+    }
+    if (!ok) {  // the agent closed its side or the stream broke
+      writer_->Close(grpc::Status::OK);
+      return;
+    }
+    OnAgentMessage(in_);
+    StartRead(&in_);
+  }
+
+  void OnWriteDone(bool ok) override { writer_->OnWriteDone(ok); }
+
+  void OnDone() override {
+    writer_->Detach();
+    if (registered_) {
+      registry_.Unregister(record_.name, generation_);
+      manager_.OnHostOffline(record_.name);
+      log_->info("agent {} disconnected", record_.name);
+    }
+    delete this;
+  }
+
+ private:
+  // Checks the first message, records and registers the host, and starts reading answers.
+  grpc::Status OnHello(bool ok) {
+    if (!ok || !in_.has_hello()) {
+      return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
+                          "the first message on an agent stream must be a hello");
+    }
+    const pb::Hello& hello = in_.hello();
+    const std::string& host = hello.host();
+    if (!ValidHostName(host)) {
+      log_->warn("refused agent from {}: invalid host name \"{}\"", context_->peer(), host);
+      return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
+                          absl::StrCat("invalid host name \"", host, "\""));
+    }
+    if (require_cn_) {
+      std::string cn = PeerCommonName(context_->auth_context());
+      if (cn != host) {
+        log_->warn("refused agent from {}: hello says \"{}\" but its certificate says \"{}\"",
+                   context_->peer(), host, cn);
+        return grpc::Status(grpc::StatusCode::PERMISSION_DENIED,
+                            absl::StrCat("certificate CN \"", cn, "\" does not match host \"",
+                                         host, "\""));
+      }
+    }
+    record_.name = host;
+    record_.labels = {hello.labels().begin(), hello.labels().end()};
+    record_.mta = hello.mta();
+    record_.mta_version = hello.mta_version();
+    record_.applied_policy = hello.applied_policy();
+    record_.applied_version = hello.applied_version();
+    record_.backup_head = hello.backup_head();
+    record_.last_seen = clock_.WallSeconds();
+    if (absl::Status s = manager_.RecordHost(record_); !s.ok()) {
+      return grpc::Status(grpc::StatusCode::INTERNAL, std::string(s.message()));
+    }
+    // Open before registering: OnHostOnline may push to this host at once.
+    writer_->Open();
+    generation_ = registry_.Register(
+        host, [writer = writer_](const AgentCommand& c) { return writer->Send(ToMessage(c)); });
+    registered_ = true;
+    log_->info("agent {} connected from {} ({} {}, policy {} v{})", host, context_->peer(),
+               hello.mta(), hello.mta_version(), hello.applied_policy(),
+               hello.applied_version());
+    manager_.OnHostOnline(host);
+    StartRead(&in_);
+    return grpc::Status::OK;
+  }
+
+  // ACK / NACK / plan answer -> RolloutManager. Holds no lock: the manager may call back into
+  // this stream's sender on this thread.
+  void OnAgentMessage(const pb::AgentMessage& msg) {
+    const std::string& host = record_.name;
+    if (msg.has_ack()) {
+      // What the host now enforces: the pushed policy, or nothing after a rollback.
+      record_.applied_version = msg.ack().version();
+      record_.applied_policy = msg.ack().version() == 0 ? "" : msg.ack().result().policy_name();
+      record_.last_seen = clock_.WallSeconds();
+      if (absl::Status s = manager_.RecordHost(record_); !s.ok()) {
+        log_->error("cannot record {}: {}", host, s.message());
+      }
+      manager_.OnAnswer(host, ToResult(host, msg.ack().nonce(), msg.ack().result()), true);
+    } else if (msg.has_plan_result()) {
+      const pb::AgentPlanResult& p = msg.plan_result();
+      PlanAnswer answer;
+      answer.host = host;
+      answer.status = p.would_change() ? "would-change"
+                      : p.result().outcome() == pb::ApplyResult::OUTCOME_UNCHANGED ? "unchanged"
+                                                                                     : "refused";
+      answer.diff = p.result().diff();
+      answer.error = p.result().error();
+      manager_.OnPlanAnswer(p.nonce(), answer);
+    } else if (msg.has_nack()) {
+      manager_.OnAnswer(host, ToResult(host, msg.nack().nonce(), msg.nack().result()), false);
+    }
+  }
+
+  grpc::CallbackServerContext* context_;
+  AgentRegistry& registry_;
+  RolloutManager& manager_;
+  Clock& clock_;
+  const bool require_cn_;
+  std::shared_ptr<StreamWriter> writer_;
+  std::shared_ptr<spdlog::logger> log_;
+  pb::AgentMessage in_;
+  HostRecord record_;
+  bool registered_ = false;
+  uint64_t generation_ = 0;
+};
+
+}  // namespace
+
+grpc::ServerBidiReactor<pb::AgentMessage, pb::ControllerMessage>*
+AgentStreamCallbackService::Connect(grpc::CallbackServerContext* context) {
+  return new AgentStreamReactor(context, registry_, manager_, clock_, require_cn_);
+}
+
+}  // namespace relayguard::controller

@@ -1,0 +1,40 @@
+// The AgentStream gRPC service on gRPC's callback API: one reactor object per agent stream and
+// no thread blocked per stream, so one controller holds tens of thousands of agents. The first
+// message must be a hello
+// whose host is valid (and equals the certificate's CN in mTLS mode); the host is recorded and
+// registered for sends; ACK/NACK/plan answers become RolloutManager events; when the stream ends
+// the host is unregistered and reported offline.
+#ifndef RELAYGUARD_CONTROLLER_SERVER_AGENT_STREAM_REACTOR_H_
+#define RELAYGUARD_CONTROLLER_SERVER_AGENT_STREAM_REACTOR_H_
+
+#include <grpcpp/grpcpp.h>
+
+#include "common/clock.h"
+#include "controller/fleet/agent_registry.h"
+#include "controller/rollout/rollout_manager.h"
+#include "relayguard/v1/agent_stream.grpc.pb.h"
+
+namespace relayguard::controller {
+
+class AgentStreamCallbackService final : public relayguard::v1::AgentStream::CallbackService {
+ public:
+  // `require_cn`: refuse agents whose certificate CN differs from their hello (mTLS mode).
+  // The references must outlive the server this service is registered with.
+  AgentStreamCallbackService(AgentRegistry& registry, RolloutManager& manager, Clock& clock,
+                             bool require_cn)
+      : registry_(registry), manager_(manager), clock_(clock), require_cn_(require_cn) {}
+
+  // Returns a reactor that owns itself: it deletes itself when gRPC reports the stream done.
+  grpc::ServerBidiReactor<relayguard::v1::AgentMessage, relayguard::v1::ControllerMessage>*
+  Connect(grpc::CallbackServerContext* context) override;
+
+ private:
+  AgentRegistry& registry_;
+  RolloutManager& manager_;
+  Clock& clock_;
+  bool require_cn_;
+};
+
+}  // namespace relayguard::controller
+
+#endif  // RELAYGUARD_CONTROLLER_SERVER_AGENT_STREAM_REACTOR_H_
