@@ -199,7 +199,8 @@ class SimAgent final : public grpc::ClientBidiReactor<pb::AgentMessage, pb::Cont
   void OnDone(const grpc::Status& s) override {
     if (!s.ok() && !counters_.tearing_down.load()) {
       if (counters_.failed.fetch_add(1) < 5) {
-        std::cerr << "fleet_load: agent stream ended: " << s.error_message() << "\n";
+        std::cerr << "fleet_load: agent stream ended: code " << s.error_code() << ": "
+                  << s.error_message() << "\n";
       }
     }
     counters_.finished.fetch_add(1);
@@ -335,18 +336,25 @@ int main(int argc, char** argv) {
   start.set_waves("100%");
   pb::RolloutInfo info;
   const auto t_rollout = Clock::now();
-  {
+  // The RPC runs on its own thread: its reply can come after the pushes and ACKs, and the ACKs
+  // are timed from here, not from the reply.
+  std::atomic<double> start_rpc_s{-1};
+  std::thread start_thread([&] {
     grpc::ClientContext ctx;
     grpc::Status s = op->StartRollout(&ctx, start, &info);
     if (!s.ok()) Die("StartRollout failed: " + s.error_message());
-  }
-  const double start_rpc_s = SecondsSince(t_rollout);
+    start_rpc_s = SecondsSince(t_rollout);
+  });
   double ack_s = -1;
   double done_s = -1;
-  std::string status = info.status();
+  std::string status = "starting";
   int next_report_s = 5;
   while (SecondsSince(t_rollout) < opt.timeout_s) {
     if (ack_s < 0 && counters.acked.load() >= opt.agents) ack_s = SecondsSince(t_rollout);
+    if (ack_s >= 0 && start_rpc_s.load() < 0) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+      continue;
+    }
     if (SecondsSince(t_rollout) >= next_report_s) {
       std::printf("  %3d s: %d pushes received, %d agents ACKed, rollout %s\n", next_report_s,
                   counters.pushes.load(), counters.acked.load(), status.c_str());
@@ -372,7 +380,7 @@ int main(int argc, char** argv) {
   const double mib_before = rss_before / 1024.0, mib_after = rss_after / 1024.0;
   const double kib_per_agent = double(rss_after - rss_before) / opt.agents;
   std::printf("(%d agents per channel = %zu connections; StartRollout RPC returned after %.2f s)\n",
-              opt.per_channel, stubs.size(), start_rpc_s);
+              opt.per_channel, stubs.size(), start_rpc_s.load());
   std::printf("agents %d connected in %.2f s; controller RSS %.1f MiB -> %.1f MiB = %.1f "
               "KiB/agent; ",
               opt.agents, connect_s, mib_before, mib_after, kib_per_agent);
@@ -387,6 +395,13 @@ int main(int argc, char** argv) {
                 ack_s, status.c_str(), done_s);
   }
   std::fflush(stdout);
+  if (start_rpc_s.load() < 0) {  // the reply is stuck behind the controller's work: give up
+    std::printf("StartRollout RPC had not returned after %d s\n", opt.timeout_s);
+    counters.tearing_down = true;
+    StopController(controller);
+    std::_Exit(1);
+  }
+  start_thread.join();
 
   // Tear down: stop the controller, cancel every stream, wait for gRPC to finish with them.
   counters.tearing_down = true;
