@@ -62,6 +62,7 @@ absl::Status RolloutManager::Recover() {
     std::string id = r.spec.id;
     engines_.emplace(id, RolloutEngine::Restore(r.spec, r.state));
     records_[id] = r;
+    saved_once_[id] = true;
     Logger("controller.rollout")->info("continuing rollout {} ({} v{})", id, r.spec.policy,
                                        r.spec.version);
     for (const std::string& host : registry_.OnlineHosts()) {
@@ -74,10 +75,27 @@ absl::Status RolloutManager::Recover() {
 absl::Status RolloutManager::Save(const std::string& id) {
   RolloutRecord& r = records_[id];
   const RolloutEngine& engine = engines_.at(id);
-  r.spec = engine.spec();
-  r.state = engine.state();
   r.updated_at = clock_.WallSeconds();
-  return store_.SaveRollout(r);
+  if (!saved_once_[id]) {
+    r.spec = engine.spec();
+    r.state = engine.state();
+    RETURN_IF_ERROR(store_.SaveRollout(r));
+    saved_once_[id] = true;
+    return absl::OkStatus();
+  }
+  // Only what changed since the last save: an event touches one host, or a wave's worth.
+  std::vector<std::string> changed;
+  for (const auto& [host, progress] : engine.state().hosts) {
+    auto old = r.state.hosts.find(host);
+    if (old == r.state.hosts.end() || !(old->second == progress)) changed.push_back(host);
+  }
+  bool status_changed = r.state.status != engine.state().status ||
+                        r.state.current_wave != engine.state().current_wave ||
+                        r.state.halt_reason != engine.state().halt_reason ||
+                        r.state.next_nonce != engine.state().next_nonce;
+  if (changed.empty() && !status_changed) return absl::OkStatus();
+  r.state = engine.state();
+  return store_.SaveRolloutProgress(r, changed);
 }
 
 void RolloutManager::Execute(const std::string& id, const std::vector<Action>& actions) {

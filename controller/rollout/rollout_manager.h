@@ -96,7 +96,8 @@ class RolloutManager {
   Clock& clock_;
   std::mutex mu_;
   std::map<std::string, RolloutEngine> engines_;
-  std::map<std::string, RolloutRecord> records_;  // created_by/at of each engine
+  std::map<std::string, RolloutRecord> records_;  // as last saved, per engine
+  std::map<std::string, bool> saved_once_;        // whether the full rollout is in the store
   std::mutex plan_mu_;
   std::condition_variable plan_cv_;
   std::map<std::string, PlanAnswer> plan_answers_;  // by nonce, filled by OnPlanAnswer

@@ -648,6 +648,41 @@ absl::Status SqliteStore::SaveRollout(const RolloutRecord& rollout) {
   return tx.Commit(what);
 }
 
+absl::Status SqliteStore::SaveRolloutProgress(const RolloutRecord& rollout,
+                                              const std::vector<std::string>& changed_hosts) {
+  const RolloutSpec& spec = rollout.spec;
+  const RolloutState& state = rollout.state;
+  std::string what = absl::StrCat("saving progress of rollout ", spec.id);
+  Transaction tx(db_, path_);
+  RETURN_IF_ERROR(tx.Begin(what));
+  Statement update(db_, path_, what);
+  RETURN_IF_ERROR(update.Prepare(
+      "UPDATE rollouts SET status = ?, current_wave = ?, halt_reason = ?, next_nonce = ?, "
+      "updated_at = ? WHERE id = ?"));
+  RETURN_IF_ERROR(update
+                      .Bind(static_cast<int>(state.status), state.current_wave, state.halt_reason,
+                            ToSql(state.next_nonce), rollout.updated_at, spec.id)
+                      .Run());
+  if (sqlite3_changes(db_) != 1) {
+    return absl::FailedPreconditionError(
+        absl::StrCat(what, ": the rollout was never saved in ", path_));
+  }
+  Statement host(db_, path_, what);
+  RETURN_IF_ERROR(host.Prepare(
+      "INSERT OR REPLACE INTO rollout_hosts (rollout_id, host, phase, wave, nonce, pushed_at, "
+      "error) VALUES (?, ?, ?, ?, ?, ?, ?)"));
+  for (const std::string& name : changed_hosts) {
+    auto it = state.hosts.find(name);
+    if (it == state.hosts.end()) continue;
+    const HostProgress& p = it->second;
+    host.Reset();
+    RETURN_IF_ERROR(
+        host.Bind(spec.id, name, static_cast<int>(p.phase), p.wave, p.nonce, p.pushed_at, p.error)
+            .Run());
+  }
+  return tx.Commit(what);
+}
+
 absl::StatusOr<std::optional<RolloutRecord>> SqliteStore::Rollout(const std::string& id) {
   Statement q(db_, path_, absl::StrCat("reading rollout ", id));
   RETURN_IF_ERROR(

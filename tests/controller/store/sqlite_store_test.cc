@@ -482,5 +482,31 @@ TEST_F(SqliteStoreTest, MissingDirectoryGivesAnErrorNamingThePath) {
   EXPECT_FALSE(std::filesystem::exists(dir_ + "/no-such-dir"));
 }
 
+TEST(SqliteStoreProgressTest, SavesOnlyTheChangedHostsAndTheStatus) {
+  char tmpl[] = "/tmp/rg-store-progress.XXXXXX";
+  std::string dir = mkdtemp(tmpl);
+  auto store = SqliteStore::Open(dir + "/c.db");
+  ASSERT_TRUE(store.ok()) << store.status();
+  RolloutRecord r;
+  r.spec.id = "r-000001";
+  r.spec.policy = "p";
+  r.spec.version = 1;
+  r.spec.hosts = {"a", "b"};
+  r.spec.waves = {WaveSize{true, 100}};
+  r.state.hosts["a"] = HostProgress{HostPhase::kPushed, 0, "r-000001-1", 5, ""};
+  r.state.hosts["b"] = HostProgress{HostPhase::kPushed, 0, "r-000001-2", 5, ""};
+  ASSERT_TRUE((*store)->SaveRollout(r).ok());
+  r.state.hosts["a"].phase = HostPhase::kSucceeded;
+  r.state.status = RolloutStatus::kSucceeded;
+  ASSERT_TRUE((*store)->SaveRolloutProgress(r, {"a"}).ok());
+  auto back = (*store)->Rollout("r-000001");
+  ASSERT_TRUE(back.ok() && back->has_value());
+  EXPECT_EQ((*back)->state, r.state);
+  RolloutRecord never;
+  never.spec.id = "r-000009";
+  EXPECT_FALSE((*store)->SaveRolloutProgress(never, {}).ok());
+  std::filesystem::remove_all(dir);
+}
+
 }  // namespace
 }  // namespace relayguard::controller
