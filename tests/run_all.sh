@@ -9,3 +9,5 @@ cd "${BUILD_DIR:-$root/build}"
 ctest --output-on-failure --timeout 600 -j2 "$@"
 echo "== benchmark (apply transaction, agent peak RSS) =="
 "./bench/apply_bench" --iterations 11
+echo "== benchmark (controller with simulated agents on the real protocol) =="
+"./bench/fleet_load" --agents 1000
