@@ -362,10 +362,13 @@ int main(int argc, char** argv) {
     }
     if (ack_s >= 0) {
       grpc::ClientContext ctx;
+      // The reply waits for the controller's rollout lock: never wait past the timeout.
+      ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(2));
       pb::GetRolloutRequest get;
       get.set_id(info.id());
       pb::RolloutInfo now;
       if (grpc::Status s = op->GetRollout(&ctx, get, &now); !s.ok()) {
+        if (s.error_code() == grpc::StatusCode::DEADLINE_EXCEEDED) continue;
         Die("GetRollout failed: " + s.error_message());
       }
       status = now.status();
