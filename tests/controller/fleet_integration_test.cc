@@ -14,11 +14,13 @@
 #include <gtest/gtest.h>
 
 #include "agent/probe/relay_probe.h"
+#include "tests/support/daemon.h"
 #include "tests/support/postfix_lab.h"
 
 namespace relayguard::controller {
 namespace {
 
+using ::relayguard::testing::Daemon;
 using ::relayguard::testing::FreeLoopbackPort;
 using ::relayguard::testing::PostfixLab;
 using ::relayguard::testing::ReadFileOrDie;
@@ -28,36 +30,6 @@ using ::testing::HasSubstr;
 namespace agent = ::relayguard::agent;
 
 const std::string kBin = RG_BINARY_DIR;
-
-// A background process with its output in a log file; SIGKILLed on destruction.
-class Daemon {
- public:
-  Daemon(std::vector<std::string> argv, std::string log) : log_(std::move(log)) {
-    pid_ = fork();
-    if (pid_ == 0) {
-      int fd = open(log_.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0600);
-      dup2(fd, 1);
-      dup2(fd, 2);
-      std::vector<char*> args;
-      for (std::string& a : argv) args.push_back(a.data());
-      args.push_back(nullptr);
-      execv(args[0], args.data());
-      _exit(127);
-    }
-  }
-  ~Daemon() { Kill(); }
-  void Kill() {
-    if (pid_ <= 0) return;
-    kill(pid_, SIGKILL);
-    waitpid(pid_, nullptr, 0);
-    pid_ = -1;
-  }
-  std::string Log() const { return ReadFileOrDie(log_); }
-
- private:
-  pid_t pid_ = -1;
-  std::string log_;
-};
 
 agent::ProbeVerdict Verdict(const PostfixLab& lab) {
   agent::ProbeOptions options;

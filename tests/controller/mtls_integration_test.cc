@@ -2,6 +2,8 @@
 // the right certificate connects; another host's certificate, a foreign CA or no certificate
 // is refused and logged; operator calls need an operator certificate.
 #include <fcntl.h>
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -9,14 +11,13 @@
 #include <chrono>
 #include <thread>
 
-#include <gmock/gmock.h>
-#include <gtest/gtest.h>
-
+#include "tests/support/daemon.h"
 #include "tests/support/postfix_lab.h"
 
 namespace relayguard::controller {
 namespace {
 
+using ::relayguard::testing::Daemon;
 using ::relayguard::testing::FreeLoopbackPort;
 using ::relayguard::testing::PostfixLab;
 using ::relayguard::testing::ReadFileOrDie;
@@ -27,71 +28,46 @@ using ::testing::Not;
 
 const std::string kBin = RG_BINARY_DIR;
 
-pid_t Spawn(std::vector<std::string> argv, const std::string& log) {
-  pid_t pid = fork();
-  if (pid == 0) {
-    int fd = open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0600);
-    dup2(fd, 1);
-    dup2(fd, 2);
-    std::vector<char*> args;
-    for (std::string& a : argv) args.push_back(a.data());
-    args.push_back(nullptr);
-    execv(args[0], args.data());
-    _exit(127);
-  }
-  return pid;
-}
-
-void Stop(pid_t pid) {
-  kill(pid, SIGKILL);
-  waitpid(pid, nullptr, 0);
-}
-
 class MtlsTest : public ::testing::Test {
  protected:
   void SetUp() override {
     certs_ = lab_.dir() + "/certs";
     other_ = lab_.dir() + "/other-ca";
     std::string out;
-    ASSERT_EQ(RunCommand({"/bin/bash", SourcePath("deploy/make-certs.sh"), certs_, "--agent",
-                          "mx1", "--agent", "mx2", "--operator", "alice"},
+    ASSERT_EQ(RunCommand({"/bin/bash", SourcePath("deploy/make-certs.sh"), certs_, "--agent", "mx1",
+                          "--agent", "mx2", "--operator", "alice"},
                          &out),
               0)
         << out;
-    ASSERT_EQ(RunCommand({"/bin/bash", SourcePath("deploy/make-certs.sh"), other_, "--agent",
-                          "mx1"},
-                         &out),
-              0)
+    ASSERT_EQ(
+        RunCommand({"/bin/bash", SourcePath("deploy/make-certs.sh"), other_, "--agent", "mx1"},
+                   &out),
+        0)
         << out;
     port_ = FreeLoopbackPort();
     controller_log_ = lab_.dir() + "/controller.log";
-    controller_ = Spawn({kBin + "/controller/relayguard-controller", "--listen",
-                         "127.0.0.1:" + std::to_string(port_), "--playbooks",
-                         SourcePath("playbooks"), "--state-dir", lab_.dir() + "/controller",
-                         "--ca", certs_ + "/ca.crt", "--cert", certs_ + "/controller.crt", "--key",
-                         certs_ + "/controller.key"},
-                        controller_log_);
+    controller_ = std::make_unique<Daemon>(
+        std::vector<std::string>{kBin + "/controller/relayguard-controller", "--listen",
+                                 "127.0.0.1:" + std::to_string(port_), "--playbooks",
+                                 SourcePath("playbooks"), "--state-dir", lab_.dir() + "/controller",
+                                 "--ca", certs_ + "/ca.crt", "--cert", certs_ + "/controller.crt",
+                                 "--key", certs_ + "/controller.key"},
+        controller_log_);
     ASSERT_TRUE(WaitForLog("listening on port")) << Log();
   }
-  void TearDown() override {
-    for (pid_t p : agents_) Stop(p);
-    Stop(controller_);
-  }
   void StartAgent(const std::string& host, const std::string& ca_dir, const std::string& cert) {
-    std::vector<std::string> argv = lab_.AgentArgv({"run", "--controller",
-                                                    "127.0.0.1:" + std::to_string(port_), "--host",
-                                                    host});
+    std::vector<std::string> argv = lab_.AgentArgv(
+        {"run", "--controller", "127.0.0.1:" + std::to_string(port_), "--host", host});
     argv[6] = lab_.state_dir() + "-" + host + "-" + cert;  // its own state dir (and lock)
     argv.insert(argv.end(), {"--ca", certs_ + "/ca.crt", "--cert", ca_dir + "/" + cert + ".crt",
                              "--key", ca_dir + "/" + cert + ".key"});
-    agents_.push_back(Spawn(argv, lab_.dir() + "/agent-" + host + ".log"));
+    agents_.push_back(std::make_unique<Daemon>(argv, lab_.dir() + "/agent-" + host + ".log"));
   }
   std::string Ctl(const std::string& cert, int* rc) {
     std::string out;
     *rc = RunCommand({kBin + "/controller/relayguardctl", "--controller",
                       "127.0.0.1:" + std::to_string(port_), "--ca", certs_ + "/ca.crt", "--cert",
-                      certs_ + "/" + cert + ".crt", "--key", certs_ + "/" + cert + ".key",
-                      "hosts"},
+                      certs_ + "/" + cert + ".crt", "--key", certs_ + "/" + cert + ".key", "hosts"},
                      &out);
     return out;
   }
@@ -113,8 +89,9 @@ class MtlsTest : public ::testing::Test {
   PostfixLab lab_{"0.0.0.0/0"};  // its config is all the agents need (not started)
   std::string certs_, other_, controller_log_;
   int port_ = 0;
-  pid_t controller_ = -1;
-  std::vector<pid_t> agents_;
+  // Declared after lab_, so they are killed before the lab instance is removed.
+  std::unique_ptr<Daemon> controller_;
+  std::vector<std::unique_ptr<Daemon>> agents_;
 };
 
 TEST_F(MtlsTest, AgentWithItsOwnCertificateConnects) {
@@ -162,8 +139,8 @@ TEST_F(MtlsTest, OperatorCallsNeedAnOperatorCertificate) {
 
 TEST(ControllerFlagsTest, RefusesToStartWithoutCertificatesOrInsecure) {
   std::string out;
-  int rc = RunCommand({kBin + "/controller/relayguard-controller", "--listen", "127.0.0.1:0"},
-                      &out);
+  int rc =
+      RunCommand({kBin + "/controller/relayguard-controller", "--listen", "127.0.0.1:0"}, &out);
   EXPECT_EQ(rc, 1);
   EXPECT_THAT(out, HasSubstr("--ca, --cert and --key"));
 }
