@@ -140,10 +140,12 @@ absl::Status ValidateSpec(const RolloutSpec& spec) {
 class Step {
  public:
   Step(const RolloutSpec& spec, RolloutState& state, const std::map<std::string, bool>& online,
-       int64_t now)
+       RolloutEngine::WaveCounts& counts, std::set<std::string>& changed, int64_t now)
       : spec_(spec),
         state_(state),
         online_(online),
+        counts_(counts),
+        changed_(changed),
         now_(now),
         ends_(ResolveWaveEnds(spec.waves, spec.hosts.size())) {}
 
@@ -153,6 +155,20 @@ class Step {
     auto it = state_.hosts.find(host);
     return it == state_.hosts.end() ? nullptr : &it->second;
   }
+
+  // Every change of a host's phase goes through here, so that the wave counts stay exact.
+  void SetPhase(const std::string& host, HostProgress& progress, HostPhase phase) {
+    if (progress.wave >= 0 && progress.wave < static_cast<int>(counts_.settled.size())) {
+      const int w = progress.wave;
+      counts_.settled[w] += Settled(phase) - Settled(progress.phase);
+      counts_.failed[w] += (phase == HostPhase::kFailed) - (progress.phase == HostPhase::kFailed);
+    }
+    progress.phase = phase;
+    Touch(host);
+  }
+
+  // Records that `host`'s progress changed (it is saved with the next save).
+  void Touch(const std::string& host) { changed_.insert(host); }
 
   bool IsOnline(const std::string& host) const {
     auto it = online_.find(host);
@@ -175,7 +191,7 @@ class Step {
   // Sends the policy with a fresh nonce. The caller checked that the host is online.
   void Push(const std::string& host, HostProgress& progress) {
     progress.nonce = NewNonce();
-    progress.phase = HostPhase::kPushed;
+    SetPhase(host, progress, HostPhase::kPushed);
     progress.pushed_at = now_;
     progress.error.clear();
     Emit(Action::Kind::kPush, host, progress.nonce);
@@ -184,6 +200,7 @@ class Step {
   // Sends the same push again (its answer may have been lost with the stream).
   void Repush(const std::string& host, HostProgress& progress) {
     progress.pushed_at = now_;
+    Touch(host);
     Emit(Action::Kind::kPush, host, progress.nonce);
   }
 
@@ -191,13 +208,14 @@ class Step {
   // stream comes up (OnHostOnline), like a push.
   void RollBack(const std::string& host, HostProgress& progress) {
     progress.nonce = NewNonce();
-    progress.phase = HostPhase::kRollingBack;
+    SetPhase(host, progress, HostPhase::kRollingBack);
     progress.pushed_at = now_;
     if (IsOnline(host)) Emit(Action::Kind::kRollBack, host, progress.nonce);
   }
 
   void ResendRollBack(const std::string& host, HostProgress& progress) {
     progress.pushed_at = now_;
+    Touch(host);
     Emit(Action::Kind::kRollBack, host, progress.nonce);
   }
 
@@ -210,19 +228,16 @@ class Step {
     for (size_t i = WaveBegin(wave); i < WaveEnd(wave); ++i) {
       const std::string& host = spec_.hosts[i];
       HostProgress& progress = MustFind(host);
-      progress.phase = HostPhase::kPending;
       progress.wave = wave;
+      SetPhase(host, progress, HostPhase::kPending);
       progress.pushed_at = now_;
       if (IsOnline(host)) Push(host, progress);
     }
   }
 
-  bool WaveComplete(int wave) {
-    for (size_t i = WaveBegin(wave); i < WaveEnd(wave); ++i) {
-      const HostPhase phase = MustFind(spec_.hosts[i]).phase;
-      if (phase != HostPhase::kSucceeded && phase != HostPhase::kFailed) return false;
-    }
-    return true;
+  bool WaveComplete(int wave) const {
+    return wave >= 0 &&
+           static_cast<size_t>(counts_.settled.at(wave)) == WaveEnd(wave) - WaveBegin(wave);
   }
 
   // When the current wave is done: finish, pause, or start the next wave. `resuming` is set when
@@ -247,10 +262,7 @@ class Step {
       return;
     }
     const int wave = state_.current_wave;
-    int failed = 0;
-    for (size_t i = WaveBegin(wave); i < WaveEnd(wave); ++i) {
-      if (MustFind(spec_.hosts[i]).phase == HostPhase::kFailed) ++failed;
-    }
+    const int failed = counts_.failed.at(wave);
     if (failed > spec_.wave_failure_budget) {
       Halt(RolloutStatus::kHalted,
            absl::StrCat("wave ", wave + 1, ": ", failed, failed == 1 ? " host" : " hosts",
@@ -286,7 +298,7 @@ class Step {
       if (!waiting || IsOnline(host) || now_ - progress.pushed_at < spec_.offline_deadline_s) {
         continue;
       }
-      progress.phase = HostPhase::kFailed;
+      SetPhase(host, progress, HostPhase::kFailed);
       progress.error = absl::StrCat("offline past the deadline (", spec_.offline_deadline_s, " s)");
       any = true;
     }
@@ -301,6 +313,7 @@ class Step {
       HostProgress& progress = MustFind(host);
       if (progress.phase != HostPhase::kPending) continue;
       progress.pushed_at = now_;
+      Touch(host);
       if (IsOnline(host)) Push(host, progress);
     }
   }
@@ -323,9 +336,15 @@ class Step {
     actions_.push_back(HostAction(kind, host, nonce));
   }
 
+  static int Settled(HostPhase phase) {
+    return phase == HostPhase::kSucceeded || phase == HostPhase::kFailed;
+  }
+
   const RolloutSpec& spec_;
   RolloutState& state_;
   const std::map<std::string, bool>& online_;
+  RolloutEngine::WaveCounts& counts_;
+  std::set<std::string>& changed_;
   const int64_t now_;
   const std::vector<size_t> ends_;
   std::vector<Action> actions_;
@@ -411,7 +430,25 @@ RolloutEngine::RolloutEngine(RolloutSpec spec) : spec_(std::move(spec)) {}
 RolloutEngine RolloutEngine::Restore(RolloutSpec spec, RolloutState state) {
   RolloutEngine engine(std::move(spec));
   engine.state_ = std::move(state);
+  engine.Recount();
   return engine;
+}
+
+void RolloutEngine::Recount() {
+  counts_.settled.assign(spec_.waves.size(), 0);
+  counts_.failed.assign(spec_.waves.size(), 0);
+  for (const auto& [host, progress] : state_.hosts) {
+    if (progress.wave < 0 || progress.wave >= static_cast<int>(spec_.waves.size())) continue;
+    counts_.settled[progress.wave] +=
+        progress.phase == HostPhase::kSucceeded || progress.phase == HostPhase::kFailed;
+    counts_.failed[progress.wave] += progress.phase == HostPhase::kFailed;
+  }
+}
+
+std::vector<std::string> RolloutEngine::TakeChangedHosts() {
+  std::vector<std::string> out(changed_.begin(), changed_.end());
+  changed_.clear();
+  return out;
 }
 
 absl::StatusOr<std::vector<Action>> RolloutEngine::Start(const std::vector<std::string>& online,
@@ -424,22 +461,26 @@ absl::StatusOr<std::vector<Action>> RolloutEngine::Start(const std::vector<std::
     return WrongStatus(spec_, state_.status, "it cannot be started");
   }
   if (absl::Status valid = ValidateSpec(spec_); !valid.ok()) return valid;
-  for (const std::string& host : spec_.hosts) state_.hosts[host] = HostProgress{};
+  for (const std::string& host : spec_.hosts) {
+    state_.hosts[host] = HostProgress{};
+    changed_.insert(host);
+  }
+  Recount();
   for (const std::string& host : online) {
     if (state_.hosts.contains(host)) online_[host] = true;
   }
-  Step step(spec_, state_, online_, now);
+  Step step(spec_, state_, online_, counts_, changed_, now);
   step.StartWave(0);
   return step.TakeActions();
 }
 
 std::vector<Action> RolloutEngine::OnAck(const std::string& host, const std::string& nonce,
                                          int64_t now) {
-  Step step(spec_, state_, online_, now);
+  Step step(spec_, state_, online_, counts_, changed_, now);
   HostProgress* progress = step.Find(host);
   if (progress == nullptr || nonce.empty() || progress->nonce != nonce) return {};
   if (progress->phase == HostPhase::kPushed) {
-    progress->phase = HostPhase::kSucceeded;
+    step.SetPhase(host, *progress, HostPhase::kSucceeded);
     progress->error.clear();
     if (state_.status == RolloutStatus::kHalted && spec_.rollback_on_halt) {
       // It applied the policy after the halt: it is one of the changed hosts to roll back.
@@ -448,30 +489,30 @@ std::vector<Action> RolloutEngine::OnAck(const std::string& host, const std::str
       step.AdvanceIfWaveComplete(/*resuming=*/false);
     }
   } else if (progress->phase == HostPhase::kRollingBack) {
-    progress->phase = HostPhase::kRolledBack;
+    step.SetPhase(host, *progress, HostPhase::kRolledBack);
   }
   return step.TakeActions();
 }
 
 std::vector<Action> RolloutEngine::OnNack(const std::string& host, const std::string& nonce,
                                           const std::string& error, int64_t now) {
-  Step step(spec_, state_, online_, now);
+  Step step(spec_, state_, online_, counts_, changed_, now);
   HostProgress* progress = step.Find(host);
   if (progress == nullptr || nonce.empty() || progress->nonce != nonce) return {};
   if (progress->phase == HostPhase::kPushed) {
-    progress->phase = HostPhase::kFailed;
+    step.SetPhase(host, *progress, HostPhase::kFailed);
     progress->error = error;
     step.AfterFailure();
   } else if (progress->phase == HostPhase::kRollingBack) {
     // The host kept the new policy; the operator has to look at it.
-    progress->phase = HostPhase::kFailed;
+    step.SetPhase(host, *progress, HostPhase::kFailed);
     progress->error = absl::StrCat("rollback failed: ", error);
   }
   return step.TakeActions();
 }
 
 std::vector<Action> RolloutEngine::OnHostOnline(const std::string& host, int64_t now) {
-  Step step(spec_, state_, online_, now);
+  Step step(spec_, state_, online_, counts_, changed_, now);
   HostProgress* progress = step.Find(host);
   if (progress == nullptr) return {};
   online_[host] = true;
@@ -504,7 +545,7 @@ std::vector<Action> RolloutEngine::OnHostOffline(const std::string& host, int64_
 
 std::vector<Action> RolloutEngine::OnTick(int64_t now) {
   if (state_.current_wave < 0) return {};
-  Step step(spec_, state_, online_, now);
+  Step step(spec_, state_, online_, counts_, changed_, now);
   if (step.FailHostsPastDeadline()) step.AfterFailure();
   return step.TakeActions();
 }
@@ -526,7 +567,7 @@ absl::StatusOr<std::vector<Action>> RolloutEngine::Resume(int64_t now) {
     return WrongStatus(spec_, state_.status, "only paused rollouts can be resumed");
   }
   state_.status = RolloutStatus::kRunning;
-  Step step(spec_, state_, online_, now);
+  Step step(spec_, state_, online_, counts_, changed_, now);
   if (step.WaveComplete(state_.current_wave)) {
     step.AdvanceIfWaveComplete(/*resuming=*/true);
   } else {
@@ -539,7 +580,7 @@ absl::StatusOr<std::vector<Action>> RolloutEngine::Abort() {
   if (state_.status != RolloutStatus::kRunning && state_.status != RolloutStatus::kPaused) {
     return WrongStatus(spec_, state_.status, "only running or paused rollouts can be aborted");
   }
-  Step step(spec_, state_, online_, /*now=*/0);
+  Step step(spec_, state_, online_, counts_, changed_, /*now=*/0);
   step.Halt(RolloutStatus::kAborted, "aborted by operator");
   return step.TakeActions();
 }

@@ -9,6 +9,7 @@
 
 #include <cstdint>
 #include <map>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -119,10 +120,26 @@ class RolloutEngine {
   const RolloutSpec& spec() const { return spec_; }
   const RolloutState& state() const { return state_; }
 
+  // The hosts whose progress changed since the last call (so that a save writes only those:
+  // one ACK touches one host, and rewriting every host per event is O(N^2) at fleet scale).
+  std::vector<std::string> TakeChangedHosts();
+
+  // Per wave: how many of its hosts have settled (succeeded or failed) and how many failed.
+  // Kept up to date by every step, so that "is the wave done?" is O(1) per event.
+  struct WaveCounts {
+    std::vector<int> settled;
+    std::vector<int> failed;
+  };
+
  private:
+  // Rebuilds counts_ from state_ (after Start and Restore).
+  void Recount();
+
   RolloutSpec spec_;
   RolloutState state_;
   std::map<std::string, bool> online_;
+  WaveCounts counts_;
+  std::set<std::string> changed_;
 };
 
 }  // namespace relayguard::controller

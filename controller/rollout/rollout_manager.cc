@@ -61,8 +61,13 @@ absl::Status RolloutManager::Recover() {
     }
     std::string id = r.spec.id;
     engines_.emplace(id, RolloutEngine::Restore(r.spec, r.state));
-    records_[id] = r;
-    saved_once_[id] = true;
+    Bookkeeping& book = books_[id];
+    book.created_by = r.created_by;
+    book.created_at = r.created_at;
+    book.updated_at = r.updated_at;
+    book.saved_once = true;
+    book.saved_status = r.state;
+    book.saved_status.hosts.clear();
     Logger("controller.rollout")->info("continuing rollout {} ({} v{})", id, r.spec.policy,
                                        r.spec.version);
     for (const std::string& host : registry_.OnlineHosts()) {
@@ -72,40 +77,59 @@ absl::Status RolloutManager::Recover() {
   return absl::OkStatus();
 }
 
-absl::Status RolloutManager::Save(const std::string& id) {
-  RolloutRecord& r = records_[id];
+RolloutRecord RolloutManager::Snapshot(const std::string& id) {
   const RolloutEngine& engine = engines_.at(id);
-  r.updated_at = clock_.WallSeconds();
-  if (!saved_once_[id]) {
-    r.spec = engine.spec();
-    r.state = engine.state();
-    RETURN_IF_ERROR(store_.SaveRollout(r));
-    saved_once_[id] = true;
-    return absl::OkStatus();
-  }
-  // Only what changed since the last save: an event touches one host, or a wave's worth.
-  std::vector<std::string> changed;
-  for (const auto& [host, progress] : engine.state().hosts) {
-    auto old = r.state.hosts.find(host);
-    if (old == r.state.hosts.end() || !(old->second == progress)) changed.push_back(host);
-  }
-  bool status_changed = r.state.status != engine.state().status ||
-                        r.state.current_wave != engine.state().current_wave ||
-                        r.state.halt_reason != engine.state().halt_reason ||
-                        r.state.next_nonce != engine.state().next_nonce;
-  if (changed.empty() && !status_changed) return absl::OkStatus();
+  const Bookkeeping& book = books_[id];
+  RolloutRecord r;
+  r.spec = engine.spec();
   r.state = engine.state();
-  return store_.SaveRolloutProgress(r, changed);
+  r.created_by = book.created_by;
+  r.created_at = book.created_at;
+  r.updated_at = book.updated_at;
+  return r;
+}
+
+absl::Status RolloutManager::Save(const std::string& id) {
+  RolloutEngine& engine = engines_.at(id);
+  Bookkeeping& book = books_[id];
+  for (std::string& host : engine.TakeChangedHosts()) book.unsaved_hosts.insert(std::move(host));
+  const RolloutState& state = engine.state();
+  const RolloutState& saved = book.saved_status;
+  const bool status_changed = saved.status != state.status ||
+                              saved.current_wave != state.current_wave ||
+                              saved.halt_reason != state.halt_reason ||
+                              saved.next_nonce != state.next_nonce;
+  if (book.saved_once && book.unsaved_hosts.empty() && !status_changed) return absl::OkStatus();
+  book.updated_at = clock_.WallSeconds();
+  if (!book.saved_once) {
+    RETURN_IF_ERROR(store_.SaveRollout(Snapshot(id)));
+    book.saved_once = true;
+  } else {
+    // Only what changed since the last save: an event touches one host, or a wave's worth.
+    RETURN_IF_ERROR(store_.SaveRolloutProgress(
+        id, state, book.updated_at,
+        std::vector<std::string>(book.unsaved_hosts.begin(), book.unsaved_hosts.end())));
+  }
+  book.unsaved_hosts.clear();
+  book.saved_status.status = state.status;
+  book.saved_status.current_wave = state.current_wave;
+  book.saved_status.halt_reason = state.halt_reason;
+  book.saved_status.next_nonce = state.next_nonce;
+  return absl::OkStatus();
 }
 
 void RolloutManager::Execute(const std::string& id, const std::vector<Action>& actions) {
   auto log = Logger("controller.rollout");
   const RolloutSpec& spec = engines_.at(id).spec();
-  absl::StatusOr<std::optional<PolicyVersionRecord>> policy =
-      store_.PolicyVersion(spec.policy, spec.version);
   // Save before sending: if we die after a push went out, the restarted engine re-sends it
   // with the same nonce and the agent's transaction is idempotent.
   if (absl::Status s = Save(id); !s.ok()) log->error("cannot save rollout {}: {}", id, s.message());
+  const bool pushes = std::any_of(actions.begin(), actions.end(), [](const Action& a) {
+    return a.kind == Action::Kind::kPush;
+  });
+  absl::StatusOr<std::optional<PolicyVersionRecord>> policy =
+      pushes ? store_.PolicyVersion(spec.policy, spec.version)
+             : absl::StatusOr<std::optional<PolicyVersionRecord>>(std::nullopt);
   for (const Action& a : actions) {
     switch (a.kind) {
       case Action::Kind::kPush: {
@@ -263,19 +287,18 @@ absl::StatusOr<RolloutRecord> RolloutManager::Start(const StartRequest& request,
   if (!actions.ok()) return fail(actions.status());
   std::string id = spec.id;
   engines_.emplace(id, std::move(engine));
-  RolloutRecord record;
-  record.created_by = who;
-  record.created_at = clock_.WallSeconds();
-  records_[id] = record;
+  Bookkeeping& book = books_[id];
+  book.created_by = who;
+  book.created_at = clock_.WallSeconds();
   Execute(id, *actions);
   AuditResult(who, "rollout start", absl::StrCat(id, " ", spec.policy, " v", spec.version),
               absl::OkStatus());
-  return records_[id];
+  return Snapshot(id);
 }
 
 absl::StatusOr<RolloutRecord> RolloutManager::Get(const std::string& id) {
   std::lock_guard<std::mutex> lock(mu_);
-  if (records_.count(id)) return records_[id];
+  if (engines_.count(id)) return Snapshot(id);
   ASSIGN_OR_RETURN(std::optional<RolloutRecord> r, store_.Rollout(id));
   if (!r) return absl::NotFoundError(absl::StrCat("no rollout \"", id, "\""));
   return *r;
@@ -296,7 +319,7 @@ absl::StatusOr<RolloutRecord> RolloutManager::Command(const std::string& id,
   AuditResult(who, absl::StrCat("rollout ", what), id, actions.status());
   if (!actions.ok()) return actions.status();
   Execute(id, *actions);
-  return records_[id];
+  return Snapshot(id);
 }
 
 absl::StatusOr<RolloutRecord> RolloutManager::Pause(const std::string& id, const std::string& who) {

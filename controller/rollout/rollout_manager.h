@@ -9,6 +9,7 @@
 #include <condition_variable>
 #include <map>
 #include <mutex>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -91,13 +92,24 @@ class RolloutManager {
   void AuditResult(const std::string& who, const std::string& action, const std::string& target,
                    const absl::Status& result);
 
+  // What the manager keeps beside an engine: who started it and what the store holds of it.
+  struct Bookkeeping {
+    std::string created_by;
+    int64_t created_at = 0;
+    int64_t updated_at = 0;
+    bool saved_once = false;                  // the full rollout is in the store
+    RolloutState saved_status;                // status fields as last saved (hosts left empty)
+    std::set<std::string> unsaved_hosts;      // changed hosts a failed save still owes the store
+  };
+  // The rollout as a record (spec, state and bookkeeping). Requires mu_.
+  RolloutRecord Snapshot(const std::string& id);
+
   SqliteStore& store_;
   AgentRegistry& registry_;
   Clock& clock_;
   std::mutex mu_;
   std::map<std::string, RolloutEngine> engines_;
-  std::map<std::string, RolloutRecord> records_;  // as last saved, per engine
-  std::map<std::string, bool> saved_once_;        // whether the full rollout is in the store
+  std::map<std::string, Bookkeeping> books_;
   std::mutex plan_mu_;
   std::condition_variable plan_cv_;
   std::map<std::string, PlanAnswer> plan_answers_;  // by nonce, filled by OnPlanAnswer

@@ -648,11 +648,10 @@ absl::Status SqliteStore::SaveRollout(const RolloutRecord& rollout) {
   return tx.Commit(what);
 }
 
-absl::Status SqliteStore::SaveRolloutProgress(const RolloutRecord& rollout,
+absl::Status SqliteStore::SaveRolloutProgress(const std::string& id, const RolloutState& state,
+                                              int64_t updated_at,
                                               const std::vector<std::string>& changed_hosts) {
-  const RolloutSpec& spec = rollout.spec;
-  const RolloutState& state = rollout.state;
-  std::string what = absl::StrCat("saving progress of rollout ", spec.id);
+  std::string what = absl::StrCat("saving progress of rollout ", id);
   Transaction tx(db_, path_);
   RETURN_IF_ERROR(tx.Begin(what));
   Statement update(db_, path_, what);
@@ -661,7 +660,7 @@ absl::Status SqliteStore::SaveRolloutProgress(const RolloutRecord& rollout,
       "updated_at = ? WHERE id = ?"));
   RETURN_IF_ERROR(update
                       .Bind(static_cast<int>(state.status), state.current_wave, state.halt_reason,
-                            ToSql(state.next_nonce), rollout.updated_at, spec.id)
+                            ToSql(state.next_nonce), updated_at, id)
                       .Run());
   if (sqlite3_changes(db_) != 1) {
     return absl::FailedPreconditionError(
@@ -677,7 +676,7 @@ absl::Status SqliteStore::SaveRolloutProgress(const RolloutRecord& rollout,
     const HostProgress& p = it->second;
     host.Reset();
     RETURN_IF_ERROR(
-        host.Bind(spec.id, name, static_cast<int>(p.phase), p.wave, p.nonce, p.pushed_at, p.error)
+        host.Bind(id, name, static_cast<int>(p.phase), p.wave, p.nonce, p.pushed_at, p.error)
             .Run());
   }
   return tx.Commit(what);

@@ -96,7 +96,8 @@ class SqliteStore {
   absl::Status SaveRollout(const RolloutRecord& rollout);
   // Saves a rollout already saved once: its status row and only the progress rows of
   // `changed_hosts` (one ACK touches one host; rewriting every host each time is O(N^2)).
-  absl::Status SaveRolloutProgress(const RolloutRecord& rollout,
+  absl::Status SaveRolloutProgress(const std::string& id, const RolloutState& state,
+                                   int64_t updated_at,
                                    const std::vector<std::string>& changed_hosts);
   absl::StatusOr<std::optional<RolloutRecord>> Rollout(const std::string& id);
   absl::StatusOr<std::vector<RolloutRecord>> Rollouts();  // newest first

@@ -3,6 +3,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <map>
 #include <ostream>
 #include <string>
@@ -649,6 +650,50 @@ TEST(RolloutEngineTest, RestoreResendsAPendingRollback) {
   EXPECT_THAT(engine.OnHostOnline("h1", kT0 + 50), ElementsAre(RollBack("h1", "r-1-3")));
   EXPECT_THAT(engine.OnAck("h1", "r-1-3", kT0 + 51), IsEmpty());
   EXPECT_EQ(Host(engine, "h1").phase, HostPhase::kRolledBack);
+}
+
+// The manager saves only the hosts the engine reports as changed: under a long run of mixed
+// events (answers, stale nonces, hosts coming and going, ticks, pause/resume, halts with
+// rollback, restores), every host whose progress differs must be among them.
+TEST(RolloutEngineTest, ReportsEveryChangedHostAfterEachEvent) {
+  for (uint32_t seed = 1; seed <= 20; ++seed) {
+    RolloutSpec spec = MakeSpec(12, "1,25%,100%", {.budget = 1, .pause = seed % 2 == 0,
+                                                  .rollback = seed % 3 == 0});
+    spec.offline_deadline_s = 5;
+    RolloutEngine engine(spec);
+    std::vector<std::string> online = {"h1", "h2", "h3", "h5", "h8", "h9", "h10", "h12"};
+    ASSERT_TRUE(engine.Start(online, kT0).ok());
+    std::vector<std::string> first = engine.TakeChangedHosts();
+    EXPECT_EQ(first.size(), spec.hosts.size()) << "Start changes every host";
+    uint32_t r = seed;
+    auto next = [&r](uint32_t n) {
+      r = r * 1103515245u + 12345u;
+      return (r >> 16) % n;
+    };
+    int64_t now = kT0;
+    for (int i = 0; i < 400; ++i) {
+      const RolloutState before = engine.state();
+      const std::string host = spec.hosts[next(spec.hosts.size())];
+      const std::string nonce = before.hosts.at(host).nonce;
+      switch (next(8)) {
+        case 0: engine.OnAck(host, nonce, now); break;
+        case 1: engine.OnNack(host, nonce, "reload: failed", now); break;
+        case 2: engine.OnAck(host, "stale", now); break;
+        case 3: engine.OnHostOnline(host, now); break;
+        case 4: engine.OnHostOffline(host, now); break;
+        case 5: engine.OnTick(now += 3); break;
+        case 6: (void)engine.Resume(now); break;
+        case 7: if (next(10) == 0) (void)engine.Pause(); break;
+      }
+      std::vector<std::string> changed = engine.TakeChangedHosts();
+      for (const auto& [name, progress] : engine.state().hosts) {
+        if (progress == before.hosts.at(name)) continue;
+        EXPECT_TRUE(std::find(changed.begin(), changed.end(), name) != changed.end())
+            << "seed " << seed << " event " << i << ": " << name << " changed, not reported";
+      }
+      if (i == 200) engine = RolloutEngine::Restore(spec, engine.state());
+    }
+  }
 }
 
 TEST(RolloutEngineTest, NamesAreReadable) {

@@ -498,13 +498,11 @@ TEST(SqliteStoreProgressTest, SavesOnlyTheChangedHostsAndTheStatus) {
   ASSERT_TRUE((*store)->SaveRollout(r).ok());
   r.state.hosts["a"].phase = HostPhase::kSucceeded;
   r.state.status = RolloutStatus::kSucceeded;
-  ASSERT_TRUE((*store)->SaveRolloutProgress(r, {"a"}).ok());
+  ASSERT_TRUE((*store)->SaveRolloutProgress(r.spec.id, r.state, 7, {"a"}).ok());
   auto back = (*store)->Rollout("r-000001");
   ASSERT_TRUE(back.ok() && back->has_value());
   EXPECT_EQ((*back)->state, r.state);
-  RolloutRecord never;
-  never.spec.id = "r-000009";
-  EXPECT_FALSE((*store)->SaveRolloutProgress(never, {}).ok());
+  EXPECT_FALSE((*store)->SaveRolloutProgress("r-000009", RolloutState{}, 7, {}).ok());
   std::filesystem::remove_all(dir);
 }
 
