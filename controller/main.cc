@@ -10,6 +10,7 @@
 #include <sstream>
 #include <thread>
 
+#include "absl/strings/numbers.h"
 #include "common/clock.h"
 #include "common/logging.h"
 #include "controller/fleet/agent_registry.h"
@@ -30,6 +31,8 @@ constexpr char kUsage[] = R"(usage: relayguard-controller [FLAGS]
   --state-dir DIR        SQLite store (default /var/lib/relayguard-controller)
   --ca F --cert F --key F  mTLS (agents: CN = host name; operators: CN = operator-NAME)
   --insecure             plaintext, no authentication: local experiments only
+  --agent-timeout-s N    close an agent stream silent this long (default 90; agents send a
+                         heartbeat every 30 s by default)
   --log-level LEVEL      debug, info (default), warn, error
 )";
 
@@ -49,6 +52,7 @@ int main(int argc, char** argv) {
   using namespace relayguard::controller;
   std::string listen = "127.0.0.1:7443", playbooks = "playbooks",
               state_dir = "/var/lib/relayguard-controller", ca, cert, key, level = "info";
+  std::string agent_timeout_text = "90";
   bool insecure = false;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
@@ -66,11 +70,18 @@ int main(int argc, char** argv) {
     else if (a == "--cert") value(&cert);
     else if (a == "--key") value(&key);
     else if (a == "--log-level") value(&level);
+    else if (a == "--agent-timeout-s") value(&agent_timeout_text);
     else if (a == "--insecure") insecure = true;
     else {
       std::cerr << "relayguard-controller: unknown argument " << a << "\n" << kUsage;
       return 1;
     }
+  }
+  int agent_timeout_s = 0;
+  if (!absl::SimpleAtoi(agent_timeout_text, &agent_timeout_s) || agent_timeout_s < 1) {
+    std::cerr << "relayguard-controller: --agent-timeout-s needs a positive number of seconds, "
+                 "got \"" << agent_timeout_text << "\"\n";
+    return 1;
   }
   SetLogLevel(level);
   auto log = Logger("controller");
@@ -137,6 +148,11 @@ int main(int argc, char** argv) {
   while (!g_stop) {
     std::this_thread::sleep_for(std::chrono::milliseconds(250));
     manager.OnTick();
+    for (const auto& [host, quiet] :
+         registry.CloseSilent(clock.Now(), std::chrono::seconds(agent_timeout_s))) {
+      log->warn("agent {}: no message for {} s; closing its stream (it reconnects when it can)",
+                host, quiet.count() / 1000);
+    }
     if (g_reload.exchange(false)) {
       auto [l, e] = reload();
       log->info("SIGHUP: {} playbooks loaded, {} errors", l.size(), e.size());

@@ -40,6 +40,8 @@ commands:
                                     one relay probe, no state needed (exit 4 if it relays)
   run --controller HOST:PORT --host NAME [--label K=V]... (--ca F --cert F --key F | --insecure)
                                     keep a stream to the controller and apply what it pushes
+                                    (--heartbeat-s N: heartbeat interval, default 30; three
+                                    unanswered -> reconnect)
 
 flags:
   --mta postfix                     MTA kind (default postfix)
@@ -66,6 +68,7 @@ struct Flags {
   bool dry_run = false;
   bool json = false;
   size_t limit = 50;
+  int heartbeat_s = 30;
   std::string log_level = "warn";
   std::string controller;
   std::string from;
@@ -100,6 +103,11 @@ absl::StatusOr<Flags> ParseFlags(const std::vector<std::string>& args) {
       ASSIGN_OR_RETURN(std::string v, need_value());
       if (!absl::SimpleAtoi(v, &f.limit) || f.limit == 0) {
         return absl::InvalidArgumentError("--limit needs a positive number, got \"" + v + "\"");
+      }
+    } else if (a == "--heartbeat-s") {
+      ASSIGN_OR_RETURN(std::string v, need_value());
+      if (!absl::SimpleAtoi(v, &f.heartbeat_s) || f.heartbeat_s < 1 || f.heartbeat_s > 3600) {
+        return absl::InvalidArgumentError("--heartbeat-s needs 1..3600 seconds, got \"" + v + "\"");
       }
     } else if (a == "--label") {
       ASSIGN_OR_RETURN(std::string v, need_value());
@@ -324,6 +332,7 @@ int RunSession(Agent& a, std::ostream& err) {
   options.ca_file = a.flags.ca_file;
   options.cert_file = a.flags.cert_file;
   options.key_file = a.flags.key_file;
+  options.heartbeat_interval = std::chrono::seconds(a.flags.heartbeat_s);
   ControllerSession session(options, handler, *a.driver, *a.store, a.clock);
   if (absl::Status s = session.Run(g_stop); !s.ok()) {
     err << "relayguard-agent: " << s.message() << "\n";

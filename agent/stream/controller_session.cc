@@ -3,9 +3,12 @@
 #include <grpcpp/grpcpp.h>
 
 #include <fstream>
+#include <mutex>
 #include <sstream>
+#include <thread>
 
 #include "absl/strings/str_cat.h"
+#include "common/liveness.h"
 #include "common/logging.h"
 #include "relayguard/v1/agent_stream.grpc.pb.h"
 
@@ -13,6 +16,9 @@ namespace relayguard::agent {
 namespace {
 
 namespace pb = ::relayguard::v1;
+
+// Heartbeats the controller may miss before the agent gives up on the stream and reconnects.
+constexpr int kMissedHeartbeats = 3;
 
 absl::StatusOr<std::string> ReadPem(const std::string& path, const char* what) {
   std::ifstream in(path);
@@ -133,21 +139,63 @@ absl::Status ControllerSession::ServeOnce(const std::atomic<bool>& stop, bool* h
     hello->set_backup_head(history->front().id);
   }
   hello->set_agent_version("0.1.0");
-  if (!stream->Write(hello_msg)) {
+  // One writer at a time: the loop below answers pushes while the heartbeat thread writes.
+  std::mutex write_mu;
+  auto write = [&](const pb::AgentMessage& m) {
+    std::lock_guard<std::mutex> lock(write_mu);
+    return stream->Write(m);
+  };
+  if (!write(hello_msg)) {
     grpc::Status s = stream->Finish();
     return absl::UnavailableError(absl::StrCat("cannot reach controller ", options_.controller,
                                                ": ", s.error_message()));
   }
   *had_hello = true;
   log->info("connected to controller {} as {}", options_.controller, options_.host);
+  std::mutex live_mu;
+  Liveness liveness(options_.heartbeat_interval, kMissedHeartbeats, clock_.Now());
+  std::atomic<bool> done{false};
+  std::atomic<bool> controller_silent{false};
+  std::atomic<bool> busy{false};  // applying a push: answers from the controller wait unread
+  // Heartbeats go out while a push is being applied too (that can take a while), and a
+  // controller that stops answering is noticed and the stream closed, so reconnecting starts.
+  std::thread heartbeats([&] {
+    while (!done && !stop) {
+      clock_.SleepFor(std::chrono::milliseconds(100));
+      bool due = false;
+      {
+        std::lock_guard<std::mutex> lock(live_mu);
+        if (!busy && liveness.PeerSilent(clock_.Now())) {
+          log->warn("controller {} silent for {} ms; closing the stream", options_.controller,
+                    liveness.SilentFor(clock_.Now()).count());
+          controller_silent = true;
+          context.TryCancel();
+          return;
+        }
+        due = liveness.TakeSendDue(clock_.Now());
+      }
+      if (due) {
+        pb::AgentMessage beat;
+        beat.mutable_heartbeat()->set_sent_at_ms(clock_.WallSeconds() * 1000);
+        write(beat);
+      }
+    }
+    if (stop) context.TryCancel();
+  });
   pb::ControllerMessage msg;
   while (!stop && stream->Read(&msg)) {
+    {
+      std::lock_guard<std::mutex> lock(live_mu);
+      liveness.Heard(clock_.Now());
+    }
+    if (msg.has_heartbeat()) continue;
+    busy = true;
     if (msg.has_push()) {
       const pb::Push& p = msg.push();
       log->info("push {} v{} (nonce {})", p.policy_name(), p.policy_version(), p.nonce());
       PushReply reply = handler_.Apply(
           {p.nonce(), p.policy_name(), p.policy_version(), p.policy_yaml()});
-      stream->Write(Answer(p.nonce(), reply));
+      write(Answer(p.nonce(), reply));
     } else if (msg.has_plan()) {
       const pb::AgentPlanRequest& p = msg.plan();
       PushReply reply =
@@ -157,19 +205,30 @@ absl::Status ControllerSession::ServeOnce(const std::atomic<bool>& stop, bool* h
       result->set_nonce(p.nonce());
       result->set_would_change(reply.report.outcome == Outcome::kDryRun);
       *result->mutable_result() = ToProto(reply.report);
-      stream->Write(answer);
+      write(answer);
     } else if (msg.has_rollback()) {
       const pb::RollbackRequest& r = msg.rollback();
       log->info("rollback request (nonce {})", r.nonce());
       std::optional<std::string> to;
       if (!r.to_commit().empty()) to = r.to_commit();
-      stream->Write(Answer(r.nonce(), handler_.Rollback(to)));
+      write(Answer(r.nonce(), handler_.Rollback(to)));
     }
+    {
+      std::lock_guard<std::mutex> lock(live_mu);
+      liveness.Heard(clock_.Now());  // the controller's messages waited while we worked
+    }
+    busy = false;
   }
+  done = true;
+  heartbeats.join();
   if (stop) context.TryCancel();
   stream->WritesDone();
   grpc::Status s = stream->Finish();
   if (stop) return absl::OkStatus();
+  if (controller_silent) {
+    return absl::UnavailableError(absl::StrCat("controller ", options_.controller,
+                                               " stopped answering heartbeats"));
+  }
   return absl::UnavailableError(absl::StrCat("stream to ", options_.controller, " ended: ",
                                              s.error_message().empty() ? "closed by the controller"
                                                                        : s.error_message()));

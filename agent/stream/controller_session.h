@@ -5,6 +5,7 @@
 #define RELAYGUARD_AGENT_STREAM_CONTROLLER_SESSION_H_
 
 #include <atomic>
+#include <chrono>
 #include <map>
 #include <random>
 #include <string>
@@ -25,6 +26,8 @@ struct SessionOptions {
   bool insecure = false;   // plaintext, for local experiments only
   std::string ca_file, cert_file, key_file;
   BackoffPolicy backoff;
+  // A heartbeat goes out this often; the controller echoes it. Three missed -> reconnect.
+  std::chrono::milliseconds heartbeat_interval{30000};
 };
 
 class ControllerSession {

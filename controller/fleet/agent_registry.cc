@@ -2,10 +2,11 @@
 
 namespace relayguard::controller {
 
-uint64_t AgentRegistry::Register(const std::string& host, Sender sender) {
+uint64_t AgentRegistry::Register(const std::string& host, Link link, TimePoint now,
+                                 int64_t wall_now) {
   std::lock_guard<std::mutex> lock(mu_);
   uint64_t generation = next_generation_++;
-  agents_[host] = Entry{generation, std::move(sender)};
+  agents_[host] = Entry{generation, std::move(link), now, wall_now};
   return generation;
 }
 
@@ -15,13 +16,45 @@ void AgentRegistry::Unregister(const std::string& host, uint64_t generation) {
   if (it != agents_.end() && it->second.generation == generation) agents_.erase(it);
 }
 
+void AgentRegistry::Heard(const std::string& host, uint64_t generation, TimePoint now,
+                          int64_t wall_now) {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = agents_.find(host);
+  if (it == agents_.end() || it->second.generation != generation) return;
+  it->second.last_heard = now;
+  it->second.last_heard_wall = wall_now;
+}
+
+std::vector<std::pair<std::string, std::chrono::milliseconds>> AgentRegistry::CloseSilent(
+    TimePoint now, std::chrono::milliseconds timeout) {
+  std::vector<std::pair<std::string, std::chrono::milliseconds>> silent;
+  std::vector<std::function<void(const std::string&)>> closers;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    for (const auto& [host, entry] : agents_) {
+      auto quiet = std::chrono::duration_cast<std::chrono::milliseconds>(now - entry.last_heard);
+      if (quiet <= timeout) continue;
+      silent.emplace_back(host, quiet);
+      closers.push_back(entry.link.close);
+    }
+  }
+  // Outside the lock: closing a stream may run its completion (and Unregister) inline.
+  for (size_t i = 0; i < closers.size(); ++i) {
+    if (closers[i]) {
+      closers[i](std::string("no message for ") + std::to_string(silent[i].second.count() / 1000) +
+                 " s (heartbeat timeout)");
+    }
+  }
+  return silent;
+}
+
 bool AgentRegistry::Send(const std::string& host, const AgentCommand& command) {
   Sender sender;
   {
     std::lock_guard<std::mutex> lock(mu_);
     auto it = agents_.find(host);
     if (it == agents_.end()) return false;
-    sender = it->second.sender;
+    sender = it->second.link.send;
   }
   return sender(command);
 }
@@ -29,6 +62,12 @@ bool AgentRegistry::Send(const std::string& host, const AgentCommand& command) {
 bool AgentRegistry::Online(const std::string& host) const {
   std::lock_guard<std::mutex> lock(mu_);
   return agents_.count(host) > 0;
+}
+
+int64_t AgentRegistry::LastHeard(const std::string& host) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = agents_.find(host);
+  return it == agents_.end() ? 0 : it->second.last_heard_wall;
 }
 
 std::vector<std::string> AgentRegistry::OnlineHosts() const {

@@ -140,11 +140,14 @@ class StreamWriter {
 
   // Refuses further sends and finishes the stream with `status`: now, or once the write in
   // flight completes (gRPC wants no write outstanding at Finish). Messages still queued are
-  // dropped, as the blocking service dropped sends once its stream ended. Call once.
+  // dropped, as the blocking service dropped sends once its stream ended. Only the first call
+  // counts (the heartbeat monitor and the reactor may both close a stream).
   void Close(const grpc::Status& status) {
     Reactor* reactor = nullptr;
     {
       std::lock_guard<std::mutex> lock(mu_);
+      if (closed_ || reactor_ == nullptr) return;
+      closed_ = true;
       open_ = false;
       if (write_in_flight_) {
         queue_.erase(queue_.begin() + 1, queue_.end());
@@ -169,6 +172,7 @@ class StreamWriter {
   std::mutex mu_;
   Reactor* reactor_;  // null once detached
   bool open_ = false;
+  bool closed_ = false;
   bool write_in_flight_ = false;
   bool finish_pending_ = false;
   grpc::Status finish_status_;
@@ -253,8 +257,12 @@ class AgentStreamReactor final : public Reactor {
     }
     // Open before registering: OnHostOnline may push to this host at once.
     writer_->Open();
-    generation_ = registry_.Register(
-        host, [writer = writer_](const AgentCommand& c) { return writer->Send(ToMessage(c)); });
+    AgentRegistry::Link link;
+    link.send = [writer = writer_](const AgentCommand& c) { return writer->Send(ToMessage(c)); };
+    link.close = [writer = writer_](const std::string& reason) {
+      writer->Close(grpc::Status(grpc::StatusCode::UNAVAILABLE, reason));
+    };
+    generation_ = registry_.Register(host, std::move(link), clock_.Now(), clock_.WallSeconds());
     registered_ = true;
     log_->info("agent {} connected from {} ({} {}, policy {} v{})", host, context_->peer(),
                hello.mta(), hello.mta_version(), hello.applied_policy(),
@@ -268,7 +276,13 @@ class AgentStreamReactor final : public Reactor {
   // this stream's sender on this thread.
   void OnAgentMessage(const pb::AgentMessage& msg) {
     const std::string& host = record_.name;
-    if (msg.has_ack()) {
+    registry_.Heard(host, generation_, clock_.Now(), clock_.WallSeconds());
+    if (msg.has_heartbeat()) {
+      // Echoed, so that the agent knows the controller is alive too.
+      pb::ControllerMessage echo;
+      echo.mutable_heartbeat()->set_sent_at_ms(msg.heartbeat().sent_at_ms());
+      writer_->Send(std::move(echo));
+    } else if (msg.has_ack()) {
       // What the host now enforces: the pushed policy, or nothing after a rollback.
       record_.applied_version = msg.ack().version();
       record_.applied_policy = msg.ack().version() == 0 ? "" : msg.ack().result().policy_name();

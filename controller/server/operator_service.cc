@@ -1,5 +1,7 @@
 #include "controller/server/operator_service.h"
 
+#include <algorithm>
+
 #include "absl/strings/str_cat.h"
 #include "controller/server/peer_identity.h"
 
@@ -68,8 +70,9 @@ grpc::Status OperatorService::ListHosts(grpc::ServerContext* context, const pb::
     info->set_mta_version(h.mta_version);
     info->set_applied_policy(h.applied_policy);
     info->set_applied_version(h.applied_version);
-    info->set_online(registry_.Online(h.name));
-    info->set_last_seen(h.last_seen);
+    const int64_t heard = registry_.LastHeard(h.name);
+    info->set_online(heard != 0);
+    info->set_last_seen(std::max(heard, h.last_seen));
   }
   return grpc::Status::OK;
 }

@@ -18,6 +18,7 @@ class Daemon {
   Daemon& operator=(const Daemon&) = delete;
 
   void Kill();
+  pid_t pid() const { return pid_; }
   std::string Log() const;  // "" until the process has written something
 
  private:
