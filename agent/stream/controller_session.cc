@@ -44,7 +44,7 @@ pb::ApplyResult::Outcome ToProto(Outcome o) {
     case Outcome::kDryRun: return pb::ApplyResult::OUTCOME_UNCHANGED;
     case Outcome::kRefused: return pb::ApplyResult::OUTCOME_REJECTED;
     case Outcome::kRolledBack: return pb::ApplyResult::OUTCOME_ROLLED_BACK;
-    case Outcome::kRestored: return pb::ApplyResult::OUTCOME_APPLIED;
+    case Outcome::kRestored: return pb::ApplyResult::OUTCOME_RESTORED;
     case Outcome::kRollbackFailed: return pb::ApplyResult::OUTCOME_ROLLBACK_FAILED;
   }
   return pb::ApplyResult::OUTCOME_UNSPECIFIED;

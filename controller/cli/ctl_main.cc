@@ -26,10 +26,13 @@ commands:
                 [--pause-between-waves] [--rollback-on-halt] [--offline-deadline S] [--wait]
   rollout status ID [--wait]      rollout list
   rollout pause|resume|abort ID
-  rollback --rollout ID | --host H | --label K=V
-                                  restore hosts to their commit from before (the rollout's apply)
+  rollback (--rollout ID [--host H,.. | --label K=V] | --host H,.. | --label K=V) [--no-wait]
+                                  restore hosts, verified by each agent: with --rollout to their
+                                  commit from before that rollout, else to the one before their
+                                  newest apply; waits for every answer (up to 120 s)
   history HOST [--limit N]        what the controller saw of one host
-  audit [--limit N]               playbooks reload
+  audit [--limit N]               every operator action: who, what, when, result
+  playbooks reload                re-read the controller's playbook directory
 flags: --controller HOST:PORT (default 127.0.0.1:7443) (--ca F --cert F --key F | --insecure) --json
 exit codes: 0 ok, 1 usage, 2 the controller refused or failed, 3 the rollout halted or was aborted
 )";
@@ -42,6 +45,7 @@ struct Flags {
   int budget = 0, limit = 50;
   int64_t offline_deadline = 0;
   bool insecure = false, json = false, wait = false, pause = false, rollback_on_halt = false;
+  bool no_wait = false;
   std::string rollout;
 };
 
@@ -78,6 +82,17 @@ void PrintRollout(const pb::RolloutInfo& r, bool json) {
     std::printf("  %-24s %-13s wave %-3d %s\n", h.host().c_str(), h.phase().c_str(), h.wave() + 1,
                 h.error().c_str());
   }
+}
+
+// "2026-12-02 01:20:12" in local time; "-" for 0.
+std::string When(int64_t seconds) {
+  if (seconds == 0) return "-";
+  std::time_t t = static_cast<std::time_t>(seconds);
+  std::tm tm{};
+  localtime_r(&t, &tm);
+  char when[32];
+  std::strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S", &tm);
+  return when;
 }
 
 int ExitForRollout(const pb::RolloutInfo& r) {
@@ -127,6 +142,7 @@ int main(int argc, char** argv) {
     } else if (a == "--insecure") f.insecure = true;
     else if (a == "--json") f.json = true;
     else if (a == "--wait") f.wait = true;
+    else if (a == "--no-wait") f.no_wait = true;
     else if (a == "--pause-between-waves") f.pause = true;
     else if (a == "--rollback-on-halt") f.rollback_on_halt = true;
     else if (a == "-h" || a == "--help") {
@@ -194,7 +210,10 @@ int main(int argc, char** argv) {
         j.BeginObject().Key("name").String(h.name()).Key("online").Bool(h.online());
         j.Key("mta").String(h.mta()).Key("mta_version").String(h.mta_version());
         j.Key("applied_policy").String(h.applied_policy());
-        j.Key("applied_version").Int(static_cast<int64_t>(h.applied_version())).EndObject();
+        j.Key("applied_version").Int(static_cast<int64_t>(h.applied_version()));
+        j.Key("last_seen").Int(h.last_seen()).Key("labels").BeginObject();
+        for (const auto& [k, v] : h.labels()) j.Key(k).String(v);
+        j.EndObject().EndObject();
       }
       j.EndArray();
       std::cout << j.str() << "\n";
@@ -271,6 +290,20 @@ int main(int argc, char** argv) {
     if (w[1] == "list") {
       pb::ListRolloutsResponse r;
       if (grpc::Status s = stub->ListRollouts(ctx().get(), {}, &r); !s.ok()) return fail(s);
+      if (f.json) {
+        relayguard::JsonWriter j;
+        j.BeginArray();
+        for (const auto& info : r.rollouts()) {
+          j.BeginObject().Key("id").String(info.id()).Key("policy").String(info.policy());
+          j.Key("version").Int(static_cast<int64_t>(info.version()));
+          j.Key("status").String(info.status()).Key("current_wave").Int(info.current_wave());
+          j.Key("waves").Int(info.waves()).Key("halt_reason").String(info.halt_reason());
+          j.EndObject();
+        }
+        j.EndArray();
+        std::cout << j.str() << "\n";
+        return 0;
+      }
       for (const auto& info : r.rollouts()) {
         std::printf("%-10s %-24s %-10s wave %d/%d\n", info.id().c_str(),
                     absl::StrCat(info.policy(), " v", info.version()).c_str(),
@@ -295,25 +328,51 @@ int main(int argc, char** argv) {
       return follow(info);
     }
   }
-  if (w[0] == "rollback" && !f.rollout.empty()) {
-    pb::GetRolloutRequest req;
-    req.set_id(f.rollout);
-    pb::RolloutInfo info;
-    if (grpc::Status s = stub->RollbackRollout(ctx().get(), req, &info); !s.ok()) return fail(s);
-    if (!f.json) std::cerr << "rollback requested for every host of " << info.id() << "\n";
-    return 0;
-  }
-  if (w[0] == "rollback" && f.rollout.empty()) {
+  if (w[0] == "rollback" && w.size() == 1) {
     pb::RollbackHostsRequest req;
+    req.set_rollout_id(f.rollout);
     for (absl::string_view h : absl::StrSplit(f.hosts, ',', absl::SkipEmpty())) {
       req.add_hosts(std::string(h));
     }
     for (const auto& [k, v] : f.labels) (*req.mutable_labels())[k] = v;
+    constexpr int kWaitS = 120;
+    req.set_wait_s(f.no_wait ? 0 : kWaitS);
+    auto c = ctx();
+    c->set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(kWaitS + 30));
+    if (!f.no_wait && !f.json) {
+      std::cerr << "rolling back"
+                << (f.rollout.empty() ? std::string() : " the hosts of rollout " + f.rollout)
+                << "; every agent restores, reloads and verifies (up to " << kWaitS << " s)\n";
+    }
     pb::RollbackHostsResponse r;
-    if (grpc::Status s = stub->RollbackHosts(ctx().get(), req, &r); !s.ok()) return fail(s);
-    for (const auto& h : r.sent()) std::cout << "rollback requested: " << h << "\n";
-    for (const auto& h : r.offline()) std::cout << "offline (not sent): " << h << "\n";
-    return r.offline().empty() ? 0 : 2;
+    if (grpc::Status s = stub->RollbackHosts(c.get(), req, &r); !s.ok()) return fail(s);
+    std::map<std::string, int> counts;
+    for (const auto& h : r.hosts()) ++counts[h.status()];
+    if (f.json) {
+      relayguard::JsonWriter j;
+      j.BeginArray();
+      for (const auto& h : r.hosts()) {
+        j.BeginObject().Key("host").String(h.host()).Key("status").String(h.status());
+        j.Key("error").String(h.error()).Key("to_commit").String(h.to_commit());
+        j.Key("result_commit").String(h.result_commit()).EndObject();
+      }
+      j.EndArray();
+      std::cout << j.str() << "\n";
+    } else {
+      std::printf("%-24s %-10s %-10s %s\n", "HOST", "ROLLBACK", "TO", "DETAIL");
+      for (const auto& h : r.hosts()) {
+        std::string to = h.to_commit().empty() ? "previous" : h.to_commit().substr(0, 10);
+        std::printf("%-24s %-10s %-10s %s\n", h.host().c_str(), h.status().c_str(), to.c_str(),
+                    h.error().c_str());
+      }
+      std::string summary;
+      for (const auto& [status, n] : counts) {
+        absl::StrAppend(&summary, summary.empty() ? "" : ", ", n, " ", status);
+      }
+      std::cerr << "rollback: " << r.hosts_size() << " hosts: " << summary << "\n";
+    }
+    if (counts.count("failed")) return 3;
+    return counts.count("offline") || counts.count("no-answer") ? 2 : 0;
   }
   if (w[0] == "history" && w.size() == 2) {
     pb::HostHistoryRequest req;
@@ -321,14 +380,25 @@ int main(int argc, char** argv) {
     req.set_limit(f.limit);
     pb::HostHistoryResponse r;
     if (grpc::Status s = stub->HostHistory(ctx().get(), req, &r); !s.ok()) return fail(s);
+    if (f.json) {
+      relayguard::JsonWriter j;
+      j.BeginArray();
+      for (const auto& e : r.results()) {
+        j.BeginObject().Key("at").Int(e.at()).Key("rollout").String(e.rollout_id());
+        j.Key("outcome").String(e.outcome()).Key("phase").String(e.phase());
+        j.Key("error").String(e.error()).Key("result_commit").String(e.result_commit());
+        j.EndObject();
+      }
+      j.EndArray();
+      std::cout << j.str() << "\n";
+      return 0;
+    }
+    std::printf("%-19s  %-10s %-16s %-10s %s\n", "WHEN", "ROLLOUT", "OUTCOME", "COMMIT", "DETAIL");
     for (const auto& e : r.results()) {
-      std::time_t t = static_cast<std::time_t>(e.at());
-      std::tm tm{};
-      localtime_r(&t, &tm);
-      char when[32];
-      std::strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S", &tm);
-      std::printf("%s  %-16s %-10s %s %s\n", when, e.outcome().c_str(),
-                  e.result_commit().substr(0, 10).c_str(), e.phase().c_str(), e.error().c_str());
+      std::string detail = e.phase().empty() ? e.error() : absl::StrCat(e.phase(), ": ", e.error());
+      std::printf("%-19s  %-10s %-16s %-10s %s\n", When(e.at()).c_str(),
+                  e.rollout_id().empty() ? "-" : e.rollout_id().c_str(), e.outcome().c_str(),
+                  e.result_commit().substr(0, 10).c_str(), detail.c_str());
     }
     return 0;
   }
@@ -337,14 +407,22 @@ int main(int argc, char** argv) {
     req.set_limit(f.limit);
     pb::ListAuditResponse r;
     if (grpc::Status s = stub->ListAudit(ctx().get(), req, &r); !s.ok()) return fail(s);
+    if (f.json) {
+      relayguard::JsonWriter j;
+      j.BeginArray();
+      for (const auto& e : r.entries()) {
+        j.BeginObject().Key("at").Int(e.at()).Key("who").String(e.who());
+        j.Key("action").String(e.action()).Key("target").String(e.target());
+        j.Key("result").String(e.result()).EndObject();
+      }
+      j.EndArray();
+      std::cout << j.str() << "\n";
+      return 0;
+    }
+    std::printf("%-19s  %-20s %-18s %-30s %s\n", "WHEN", "WHO", "ACTION", "TARGET", "RESULT");
     for (const auto& e : r.entries()) {
-      std::time_t t = static_cast<std::time_t>(e.at());
-      std::tm tm{};
-      localtime_r(&t, &tm);
-      char when[32];
-      std::strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S", &tm);
-      std::printf("%s  %-20s %-18s %-30s %s\n", when, e.who().c_str(), e.action().c_str(),
-                  e.target().c_str(), e.result().c_str());
+      std::printf("%-19s  %-20s %-18s %-30s %s\n", When(e.at()).c_str(), e.who().c_str(),
+                  e.action().c_str(), e.target().c_str(), e.result().c_str());
     }
     return 0;
   }

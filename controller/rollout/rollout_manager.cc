@@ -144,8 +144,9 @@ void RolloutManager::Execute(const std::string& id, const std::vector<Action>& a
         break;
       }
       case Action::Kind::kRollBack: {
+        // Back to the commit from before this rollout (not merely before the newest apply).
         AgentCommand c{AgentCommand::Kind::kRollback, a.nonce, id, spec.policy, spec.version, "",
-                       ""};
+                       CommitBeforeRollout(id, a.host)};
         registry_.Send(a.host, c);
         break;
       }
@@ -170,14 +171,7 @@ absl::StatusOr<std::vector<std::string>> RolloutManager::ResolveTargets(
   ASSIGN_OR_RETURN(std::vector<HostRecord> known, store_.Hosts());
   std::vector<std::string> targets;
   for (const HostRecord& h : known) {
-    bool by_name = std::find(request.hosts.begin(), request.hosts.end(), h.name) !=
-                   request.hosts.end();
-    bool by_labels = !request.labels.empty();
-    for (const auto& [k, v] : request.labels) {
-      auto it = h.labels.find(k);
-      if (it == h.labels.end() || it->second != v) by_labels = false;
-    }
-    if (by_name || by_labels) targets.push_back(h.name);
+    if (Matches(h, request.hosts, request.labels)) targets.push_back(h.name);
   }
   for (const std::string& name : request.hosts) {
     if (std::find(targets.begin(), targets.end(), name) == targets.end()) {
@@ -333,60 +327,134 @@ absl::StatusOr<RolloutRecord> RolloutManager::Abort(const std::string& id, const
   return Command(id, who, "abort");
 }
 
-absl::StatusOr<RolloutRecord> RolloutManager::Rollback(const std::string& id,
-                                                       const std::string& who) {
-  ASSIGN_OR_RETURN(RolloutRecord record, Get(id));
-  std::lock_guard<std::mutex> lock(mu_);
-  int sent = 0;
-  for (const auto& [host, progress] : record.state.hosts) {
-    if (progress.phase != HostPhase::kSucceeded) continue;
-    AgentCommand c{AgentCommand::Kind::kRollback, absl::StrCat(id, "-rollback-", host), id,
-                   record.spec.policy, record.spec.version, "", ""};
-    if (registry_.Send(host, c)) ++sent;
+bool RolloutManager::Matches(const HostRecord& h, const std::vector<std::string>& hosts,
+                             const std::map<std::string, std::string>& labels) {
+  if (std::find(hosts.begin(), hosts.end(), h.name) != hosts.end()) return true;
+  if (labels.empty()) return false;
+  for (const auto& [k, v] : labels) {
+    auto it = h.labels.find(k);
+    if (it == h.labels.end() || it->second != v) return false;
   }
-  absl::Status result = sent > 0 ? absl::OkStatus()
-                                 : absl::FailedPreconditionError(
-                                       "no connected host of this rollout had applied it");
-  AuditResult(who, "rollback", id, result);
-  if (!result.ok()) return result;
-  return record;
+  return true;
 }
 
-absl::StatusOr<std::pair<std::vector<std::string>, std::vector<std::string>>>
-RolloutManager::RollbackHosts(const std::vector<std::string>& hosts,
-                              const std::map<std::string, std::string>& labels,
-                              const std::string& who) {
-  std::lock_guard<std::mutex> lock(mu_);
-  ASSIGN_OR_RETURN(std::vector<HostRecord> known, store_.Hosts());
-  std::vector<std::string> sent, offline;
-  for (const std::string& name : hosts) {
-    bool found = std::any_of(known.begin(), known.end(),
-                             [&](const HostRecord& h) { return h.name == name; });
-    if (!found) {
-      absl::Status s = absl::NotFoundError(absl::StrCat("unknown host \"", name, "\""));
-      AuditResult(who, "rollback hosts", name, s);
+std::string RolloutManager::CommitBeforeRollout(const std::string& id, const std::string& host) {
+  absl::StatusOr<std::optional<HostResult>> change = store_.FirstChangeInRollout(id, host);
+  if (!change.ok()) {
+    Logger("controller.rollout")->error("rollout {}: {}", id, change.status().message());
+    return "";
+  }
+  return change->has_value() ? (*change)->backup_commit : "";
+}
+
+absl::StatusOr<std::vector<HostRollback>> RolloutManager::Rollback(const RollbackTargets& targets,
+                                                                   std::chrono::seconds wait,
+                                                                   const std::string& who) {
+  const std::string audit_target =
+      targets.rollout_id.empty() ? "hosts" : absl::StrCat("rollout ", targets.rollout_id);
+  std::vector<HostRollback> out;
+  std::map<std::string, size_t> index_of_nonce;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto fail = [&](absl::Status s) {
+      AuditResult(who, "rollback", audit_target, s);
       return s;
+    };
+    absl::StatusOr<std::vector<HostRecord>> known = store_.Hosts();
+    if (!known.ok()) return fail(known.status());
+    for (const std::string& name : targets.hosts) {
+      if (std::none_of(known->begin(), known->end(),
+                       [&](const HostRecord& h) { return h.name == name; })) {
+        return fail(absl::NotFoundError(absl::StrCat("unknown host \"", name, "\"")));
+      }
     }
-  }
-  for (const HostRecord& h : known) {
-    bool by_name = std::find(hosts.begin(), hosts.end(), h.name) != hosts.end();
-    bool by_labels = !labels.empty();
-    for (const auto& [k, v] : labels) {
-      auto it = h.labels.find(k);
-      if (it == h.labels.end() || it->second != v) by_labels = false;
+    const bool narrowed = !targets.hosts.empty() || !targets.labels.empty();
+    std::vector<std::string> chosen;
+    if (!targets.rollout_id.empty()) {
+      absl::StatusOr<std::optional<RolloutRecord>> rollout = store_.Rollout(targets.rollout_id);
+      if (!rollout.ok()) return fail(rollout.status());
+      if (!rollout->has_value()) {
+        return fail(absl::NotFoundError(absl::StrCat("no rollout \"", targets.rollout_id, "\"")));
+      }
+      const std::vector<std::string>& in_rollout = (*rollout)->spec.hosts;
+      for (const std::string& name : targets.hosts) {
+        if (std::find(in_rollout.begin(), in_rollout.end(), name) == in_rollout.end()) {
+          return fail(absl::NotFoundError(absl::StrCat("host \"", name,
+                                                       "\" is not a target of rollout ",
+                                                       targets.rollout_id)));
+        }
+      }
+      for (const HostRecord& h : *known) {
+        bool in = std::find(in_rollout.begin(), in_rollout.end(), h.name) != in_rollout.end();
+        if (in && (!narrowed || Matches(h, targets.hosts, targets.labels))) {
+          chosen.push_back(h.name);
+        }
+      }
+    } else {
+      if (!narrowed) {
+        return fail(absl::InvalidArgumentError("rollback needs --host, --label or --rollout"));
+      }
+      for (const HostRecord& h : *known) {
+        if (Matches(h, targets.hosts, targets.labels)) chosen.push_back(h.name);
+      }
     }
-    if (!by_name && !by_labels) continue;
-    AgentCommand c{AgentCommand::Kind::kRollback,
-                   absl::StrCat("rollback-", h.name, "-", clock_.WallSeconds()), "", "", 0, "", ""};
-    (registry_.Send(h.name, c) ? sent : offline).push_back(h.name);
+    if (chosen.empty()) return fail(absl::InvalidArgumentError("no host matches"));
+    for (const std::string& host : chosen) {
+      HostRollback r;
+      r.host = host;
+      if (!targets.rollout_id.empty()) {
+        r.to_commit = CommitBeforeRollout(targets.rollout_id, host);
+        if (r.to_commit.empty()) {
+          r.status = "skipped";
+          r.error = "the rollout did not change this host";
+          out.push_back(r);
+          continue;
+        }
+      }
+      std::string nonce;
+      {
+        std::lock_guard<std::mutex> answers(plan_mu_);
+        nonce = absl::StrCat(targets.rollout_id.empty() ? "rollback" : targets.rollout_id,
+                             "-rollback-", next_rollback_++, "-", clock_.WallSeconds());
+        awaited_[nonce].rollout_id = targets.rollout_id;
+      }
+      AgentCommand c{AgentCommand::Kind::kRollback, nonce, targets.rollout_id, "", 0, "",
+                     r.to_commit};
+      r.status = registry_.Send(host, c) ? "sent" : "offline";
+      if (r.status == "sent") index_of_nonce[nonce] = out.size();
+      out.push_back(r);
+    }
+    size_t sent = index_of_nonce.size(), offline = 0, skipped = 0;
+    for (const HostRollback& r : out) {
+      offline += r.status == "offline";
+      skipped += r.status == "skipped";
+    }
+    AuditResult(who, "rollback", audit_target,
+                sent > 0 ? absl::OkStatus()
+                         : absl::FailedPreconditionError(absl::StrCat(
+                               "nothing sent: ", offline, " offline, ", skipped, " skipped")));
   }
-  absl::Status result = sent.empty() && offline.empty()
-                            ? absl::InvalidArgumentError("no host matches")
-                            : absl::OkStatus();
-  AuditResult(who, "rollback hosts", absl::StrCat(sent.size(), " sent, ", offline.size(),
-                                                  " offline"), result);
-  if (!result.ok()) return result;
-  return std::make_pair(sent, offline);
+  std::unique_lock<std::mutex> lock(plan_mu_);
+  plan_cv_.wait_for(lock, wait, [&] {
+    for (const auto& [nonce, i] : index_of_nonce) {
+      if (!awaited_[nonce].answered) return false;
+    }
+    return true;
+  });
+  for (const auto& [nonce, i] : index_of_nonce) {
+    AwaitedRollback& a = awaited_[nonce];
+    HostRollback& r = out[i];
+    if (a.answered) {
+      r.status = !a.ack ? "failed" : a.result.outcome == "restored" ? "restored" : "unchanged";
+      r.error = a.result.error.empty() ? "" : absl::StrCat(a.result.phase, ": ", a.result.error);
+      r.result_commit = a.result.result_commit;
+    } else if (wait.count() > 0) {
+      r.status = "no-answer";
+      r.error = absl::StrCat("no answer within ", wait.count(), " s");
+    }
+    awaited_.erase(nonce);
+  }
+  return out;
 }
 
 absl::StatusOr<std::vector<HostResult>> RolloutManager::HostHistory(const std::string& host,
@@ -409,6 +477,18 @@ void RolloutManager::OnAnswer(const std::string& host, const HostResult& result,
   std::lock_guard<std::mutex> lock(mu_);
   HostResult stored = result;
   stored.at = clock_.WallSeconds();
+  bool awaited = false;
+  {
+    std::lock_guard<std::mutex> answers(plan_mu_);
+    if (auto it = awaited_.find(result.nonce); it != awaited_.end()) {
+      stored.rollout_id = it->second.rollout_id;
+      it->second.answered = true;
+      it->second.ack = ack;
+      it->second.result = stored;
+      awaited = true;
+    }
+  }
+  if (awaited) plan_cv_.notify_all();
   for (const auto& [id, engine] : engines_) {
     auto it = engine.state().hosts.find(host);
     if (it != engine.state().hosts.end() && it->second.nonce == result.nonce) stored.rollout_id = id;

@@ -31,6 +31,24 @@ struct StartRequest {
   int64_t offline_deadline_s = 600;
 };
 
+// Which hosts to roll back: with `rollout_id`, the hosts that rollout changed (narrowed by
+// `hosts`/`labels` when given) return to their commit from before it; without, the hosts named
+// by `hosts`/`labels` return to the commit before their newest apply.
+struct RollbackTargets {
+  std::string rollout_id;
+  std::vector<std::string> hosts;
+  std::map<std::string, std::string> labels;
+};
+
+// What became of one host's rollback.
+struct HostRollback {
+  std::string host;
+  std::string status;  // sent, restored, unchanged, failed, offline, no-answer, skipped
+  std::string error;
+  std::string to_commit;
+  std::string result_commit;
+};
+
 // One host's answer to a plan (dry run).
 struct PlanAnswer {
   std::string host;
@@ -52,8 +70,6 @@ class RolloutManager {
   absl::StatusOr<RolloutRecord> Pause(const std::string& id, const std::string& who);
   absl::StatusOr<RolloutRecord> Resume(const std::string& id, const std::string& who);
   absl::StatusOr<RolloutRecord> Abort(const std::string& id, const std::string& who);
-  // Sends every host the rollout changed a rollback request (restore the commit from before).
-  absl::StatusOr<RolloutRecord> Rollback(const std::string& id, const std::string& who);
 
   // The store, under the same lock as the rollouts (one SQLite connection).
   absl::Status RecordHost(const HostRecord& host);
@@ -64,10 +80,12 @@ class RolloutManager {
   void RecordAudit(const std::string& who, const std::string& action, const std::string& target,
                    const absl::Status& result);
 
-  // Rollback of hosts outside a rollout (by name and/or labels): returns (sent, offline).
-  absl::StatusOr<std::pair<std::vector<std::string>, std::vector<std::string>>> RollbackHosts(
-      const std::vector<std::string>& hosts, const std::map<std::string, std::string>& labels,
-      const std::string& who);
+  // Sends each target its rollback request and waits up to `wait` for the answers (each agent
+  // restores, reloads and verifies as its own rollback does). NotFound for an unknown host or
+  // rollout, InvalidArgument when nothing matches. Offline hosts are reported, not queued.
+  absl::StatusOr<std::vector<HostRollback>> Rollback(const RollbackTargets& targets,
+                                                     std::chrono::seconds wait,
+                                                     const std::string& who);
   absl::StatusOr<std::vector<HostResult>> HostHistory(const std::string& host, size_t limit);
 
   // Asks every target for its diff under the latest version of `policy` and waits up to
@@ -114,6 +132,21 @@ class RolloutManager {
   std::condition_variable plan_cv_;
   std::map<std::string, PlanAnswer> plan_answers_;  // by nonce, filled by OnPlanAnswer
   uint64_t next_plan_ = 1;
+  // Rollbacks an operator waits for, by nonce: the rollout they undo and, once it came, the
+  // agent's answer. Guarded by plan_mu_, signalled on plan_cv_.
+  struct AwaitedRollback {
+    std::string rollout_id;
+    bool answered = false;
+    bool ack = false;
+    HostResult result;
+  };
+  std::map<std::string, AwaitedRollback> awaited_;
+  uint64_t next_rollback_ = 1;
+  // The commit `host` had before rollout `id` changed it; "" when unknown. Requires mu_.
+  std::string CommitBeforeRollout(const std::string& id, const std::string& host);
+  // Hosts named by `hosts` or matching every one of `labels`. Requires mu_.
+  static bool Matches(const HostRecord& h, const std::vector<std::string>& hosts,
+                      const std::map<std::string, std::string>& labels);
 };
 
 }  // namespace relayguard::controller

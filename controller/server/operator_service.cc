@@ -144,7 +144,6 @@ grpc::Status OperatorService::ListRollouts(grpc::ServerContext* context,
 RG_ROLLOUT_COMMAND(PauseRollout, Pause)
 RG_ROLLOUT_COMMAND(ResumeRollout, Resume)
 RG_ROLLOUT_COMMAND(AbortRollout, Abort)
-RG_ROLLOUT_COMMAND(RollbackRollout, Rollback)
 #undef RG_ROLLOUT_COMMAND
 
 grpc::Status OperatorService::ReloadPlaybooks(grpc::ServerContext* context,
@@ -185,15 +184,25 @@ grpc::Status OperatorService::RollbackHosts(grpc::ServerContext* context,
                                             pb::RollbackHostsResponse* response) {
   std::string who;
   if (grpc::Status s = Who(context, &who); !s.ok()) return s;
-  if (request->hosts().empty() && request->labels().empty()) {
+  constexpr int kMaxWaitS = 600;
+  if (request->wait_s() < 0 || request->wait_s() > kMaxWaitS) {
     return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
-                        "rollback needs --host, --label or --rollout");
+                        absl::StrCat("wait_s ", request->wait_s(), " is outside 0..", kMaxWaitS));
   }
-  auto result = manager_.RollbackHosts({request->hosts().begin(), request->hosts().end()},
-                                       {request->labels().begin(), request->labels().end()}, who);
+  RollbackTargets targets;
+  targets.rollout_id = request->rollout_id();
+  targets.hosts = {request->hosts().begin(), request->hosts().end()};
+  targets.labels = {request->labels().begin(), request->labels().end()};
+  auto result = manager_.Rollback(targets, std::chrono::seconds(request->wait_s()), who);
   if (!result.ok()) return ToGrpc(result.status());
-  for (const std::string& h : result->first) response->add_sent(h);
-  for (const std::string& h : result->second) response->add_offline(h);
+  for (const HostRollback& r : *result) {
+    pb::HostRollback* out = response->add_hosts();
+    out->set_host(r.host);
+    out->set_status(r.status);
+    out->set_error(r.error);
+    out->set_to_commit(r.to_commit);
+    out->set_result_commit(r.result_commit);
+  }
   return grpc::Status::OK;
 }
 

@@ -35,8 +35,6 @@ class OperatorService final : public relayguard::v1::Operator::Service {
                              relayguard::v1::RolloutInfo*) override;
   grpc::Status AbortRollout(grpc::ServerContext*, const relayguard::v1::GetRolloutRequest*,
                             relayguard::v1::RolloutInfo*) override;
-  grpc::Status RollbackRollout(grpc::ServerContext*, const relayguard::v1::GetRolloutRequest*,
-                               relayguard::v1::RolloutInfo*) override;
   grpc::Status ReloadPlaybooks(grpc::ServerContext*, const relayguard::v1::ReloadPlaybooksRequest*,
                                relayguard::v1::ReloadPlaybooksResponse*) override;
   grpc::Status ListAudit(grpc::ServerContext*, const relayguard::v1::ListAuditRequest*,

@@ -23,7 +23,7 @@ namespace {
 
 // Schema migrations, applied in order, one transaction each. Append only: a released entry never
 // changes, a schema change is a new entry. Migration N is recorded as version N.
-constexpr std::array<const char*, 2> kMigrations = {
+constexpr std::array<const char*, 3> kMigrations = {
     // 1: every table.
     R"sql(
 CREATE TABLE hosts (
@@ -117,6 +117,10 @@ CREATE TABLE counters (
     // 2: a host's recent results are read on every host page.
     R"sql(
 CREATE INDEX results_host_at ON results (host, at);
+)sql",
+    // 3: a rollback of a rollout looks up each host's result in it.
+    R"sql(
+CREATE INDEX results_rollout_host_at ON results (rollout_id, host, at);
 )sql",
 };
 
@@ -749,6 +753,19 @@ absl::StatusOr<std::vector<HostResult>> SqliteStore::ResultsForHost(const std::s
     out.push_back(ReadResult(q));
   }
   return out;
+}
+
+absl::StatusOr<std::optional<HostResult>> SqliteStore::FirstChangeInRollout(
+    const std::string& rollout_id, const std::string& host) {
+  Statement q(db_, path_, absl::StrCat("reading the result of host ", host, " in ", rollout_id));
+  RETURN_IF_ERROR(q.Prepare(absl::StrCat("SELECT ", kResultColumns,
+                                         " FROM results WHERE rollout_id = ? AND host = ? AND "
+                                         "outcome = 'applied' ORDER BY at, id LIMIT 1")
+                                .c_str()));
+  q.Bind(rollout_id, host);
+  ASSIGN_OR_RETURN(bool row, q.Step());
+  if (!row) return std::nullopt;
+  return ReadResult(q);
 }
 
 absl::StatusOr<int64_t> SqliteStore::Audit(const AuditEntry& e) {

@@ -105,6 +105,11 @@ class SqliteStore {
   absl::Status AddResult(const HostResult& result);
   absl::StatusOr<std::vector<HostResult>> ResultsForRollout(const std::string& rollout_id);
   absl::StatusOr<std::vector<HostResult>> ResultsForHost(const std::string& host, size_t limit);
+  // The first result of `host` in `rollout_id` that changed its files (outcome "applied"): its
+  // backup_commit holds the host's configuration from before the rollout. nullopt when the
+  // rollout never changed the host (unchanged, refused, failed and restored, or not reached).
+  absl::StatusOr<std::optional<HostResult>> FirstChangeInRollout(const std::string& rollout_id,
+                                                                 const std::string& host);
 
   absl::StatusOr<int64_t> Audit(const AuditEntry& entry);  // returns the new id
   absl::StatusOr<std::vector<AuditEntry>> AuditLog(size_t limit);  // newest first

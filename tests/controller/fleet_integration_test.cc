@@ -27,6 +27,7 @@ using ::relayguard::testing::ReadFileOrDie;
 using ::relayguard::testing::RunCommand;
 using ::relayguard::testing::SourcePath;
 using ::testing::HasSubstr;
+using ::testing::Not;
 namespace agent = ::relayguard::agent;
 
 const std::string kBin = RG_BINARY_DIR;
@@ -38,6 +39,12 @@ agent::ProbeVerdict Verdict(const PostfixLab& lab) {
   return agent::RunRelayProbe({*ParseIpAddress("127.0.0.1"), static_cast<uint16_t>(lab.port())},
                               agent::BasicRelayTests("a@example.org", "b@example.net"), options)
       .verdict;
+}
+
+size_t Count(const std::string& text, const std::string& what) {
+  size_t n = 0;
+  for (size_t at = text.find(what); at != std::string::npos; at = text.find(what, at + 1)) ++n;
+  return n;
 }
 
 bool WaitFor(const std::function<bool()>& done, std::chrono::seconds limit) {
@@ -115,13 +122,11 @@ TEST_F(FleetTest, RolloutInWavesClosesEveryRelayAndOneCommandRollsItBack) {
   EXPECT_THAT(Ctl({"hosts"}), HasSubstr("no-open-relay v1"));
 
   std::string id = out.substr(out.find("\"id\":\"") + 6, 8);
-  out = Ctl({"rollback", "--rollout", id}, &rc);
-  ASSERT_EQ(rc, 0) << out;
-  for (auto& lab : labs_) {
-    EXPECT_TRUE(WaitFor([&] { return Verdict(*lab) == agent::ProbeVerdict::kRelayAccepted; },
-                        std::chrono::seconds(30)))
-        << lab->dir();
-  }
+  // One command; it returns when every agent has restored, reloaded and verified.
+  out = Ctl({"rollback", "--rollout", id, "--json"}, &rc);
+  ASSERT_EQ(rc, 0) << out << controller_->Log();
+  EXPECT_EQ(Count(out, "\"status\":\"restored\""), 3u) << out;
+  for (auto& lab : labs_) EXPECT_EQ(Verdict(*lab), agent::ProbeVerdict::kRelayAccepted);
   std::string audit = Ctl({"audit"});
   EXPECT_THAT(audit, HasSubstr("rollout start"));
   EXPECT_THAT(audit, HasSubstr("rollback"));
@@ -197,10 +202,13 @@ TEST_F(FleetTest, RollbackOneHostByNameAndReadItsHistory) {
   ASSERT_EQ(rc, 0) << out;
   out = Ctl({"rollback", "--host", "mx2"}, &rc);
   ASSERT_EQ(rc, 0) << out;
-  EXPECT_THAT(out, HasSubstr("rollback requested: mx2"));
-  EXPECT_TRUE(WaitFor([&] { return Verdict(*labs_[1]) == agent::ProbeVerdict::kRelayAccepted; },
-                      std::chrono::seconds(30)));
+  EXPECT_THAT(out, HasSubstr("mx2                      restored   previous"));
+  EXPECT_THAT(out, HasSubstr("rollback: 1 hosts: 1 restored"));
+  EXPECT_EQ(Verdict(*labs_[1]), agent::ProbeVerdict::kRelayAccepted);
   EXPECT_EQ(Verdict(*labs_[0]), agent::ProbeVerdict::kRefused);
+  std::string history = Ctl({"history", "mx2", "--json"});
+  EXPECT_THAT(history, HasSubstr("\"outcome\":\"restored\""));
+  EXPECT_THAT(history, HasSubstr("\"rollout\":\"r-000001\",\"outcome\":\"applied\""));
   EXPECT_TRUE(WaitFor([&] { return Ctl({"history", "mx2"}).find("applied") != std::string::npos &&
                                    Ctl({"hosts"}).find("mx2                      online   "
                                                        "postfix 3.7.11   -") != std::string::npos; },
@@ -209,6 +217,37 @@ TEST_F(FleetTest, RollbackOneHostByNameAndReadItsHistory) {
   out = Ctl({"rollback", "--host", "mx9"}, &rc);
   EXPECT_EQ(rc, 2);
   EXPECT_THAT(out, HasSubstr("unknown host \"mx9\""));
+}
+
+// Rolling back an older rollout restores the commit from before it, not merely the one before
+// the host's newest apply; hosts the rollout did not change are skipped.
+TEST_F(FleetTest, RollbackOfAnOlderRolloutRestoresTheCommitFromBeforeIt) {
+  std::string before = ReadFileOrDie(labs_[0]->main_cf());
+  int rc = -1;
+  std::string out = Ctl({"rollout", "start", "no-open-relay", "--hosts", "mx1,mx2", "--wait"}, &rc);
+  ASSERT_EQ(rc, 0) << out;
+  out = Ctl({"rollout", "start", "require-auth", "--hosts", "mx1", "--wait"}, &rc);
+  ASSERT_EQ(rc, 0) << out << controller_->Log();
+  ASSERT_NE(ReadFileOrDie(labs_[0]->main_cf()), before);
+  out = Ctl({"rollback", "--rollout", "r-000001", "--host", "mx1"}, &rc);
+  ASSERT_EQ(rc, 0) << out << controller_->Log();
+  EXPECT_THAT(out, HasSubstr("mx1                      restored"));
+  EXPECT_THAT(out, Not(HasSubstr("mx2 ")));
+  EXPECT_EQ(ReadFileOrDie(labs_[0]->main_cf()), before) << "not back to before r-000001";
+  EXPECT_EQ(Verdict(*labs_[0]), agent::ProbeVerdict::kRelayAccepted);
+  EXPECT_EQ(Verdict(*labs_[1]), agent::ProbeVerdict::kRefused) << "mx2 was not asked";
+  // r-000002's own rollback still works afterwards: back to what r-000002 found on mx1.
+  out = Ctl({"rollback", "--rollout", "r-000002"}, &rc);
+  EXPECT_EQ(rc, 0) << out;
+  EXPECT_EQ(Verdict(*labs_[0]), agent::ProbeVerdict::kRefused);
+  // mx3 was never a target of r-000001.
+  out = Ctl({"rollback", "--rollout", "r-000001", "--host", "mx3"}, &rc);
+  EXPECT_EQ(rc, 2) << out;
+  EXPECT_THAT(out, HasSubstr("host \"mx3\" is not a target of rollout r-000001"));
+  out = Ctl({"rollback", "--rollout", "r-000009"}, &rc);
+  EXPECT_EQ(rc, 2) << out;
+  EXPECT_THAT(out, HasSubstr("no rollout \"r-000009\""));
+  EXPECT_THAT(Ctl({"audit", "--json"}), HasSubstr("\"action\":\"rollback\",\"target\":\"rollout r-000001\""));
 }
 
 TEST_F(FleetTest, PlanShowsEveryHostsDiffAndChangesNothing) {

@@ -127,9 +127,9 @@ class SqliteStoreTest : public ::testing::Test {
 };
 
 TEST_F(SqliteStoreTest, NewDatabaseHasAllMigrations) {
-  EXPECT_EQ(store_->SchemaVersion(), 2);
+  EXPECT_EQ(store_->SchemaVersion(), 3);
   RawDb raw(path_);
-  EXPECT_EQ(raw.Query("SELECT COUNT(*) FROM schema_migrations"), "2");
+  EXPECT_EQ(raw.Query("SELECT COUNT(*) FROM schema_migrations"), "3");
 }
 
 TEST_F(SqliteStoreTest, WalModeIsOn) {
@@ -411,7 +411,7 @@ TEST_F(SqliteStoreTest, ReopenKeepsDataAndIds) {
   entry.id = *store_->Audit(entry);
 
   Reopen();
-  EXPECT_EQ(store_->SchemaVersion(), 2);
+  EXPECT_EQ(store_->SchemaVersion(), 3);
   EXPECT_THAT(*store_->Hosts(), ElementsAre(host));
   EXPECT_THAT(*store_->LatestPolicies(), ElementsAre(policy));
   absl::StatusOr<std::optional<RolloutRecord>> got = store_->Rollout(rollout.spec.id);
@@ -433,31 +433,52 @@ TEST_F(SqliteStoreTest, ReopenAppliesNoMigrationAgain) {
     raw.Exec("UPDATE schema_migrations SET applied_at = 42");
   }
   Reopen();
-  EXPECT_EQ(store_->SchemaVersion(), 2);
+  EXPECT_EQ(store_->SchemaVersion(), 3);
   RawDb raw(path_);
-  EXPECT_EQ(raw.Query("SELECT COUNT(*) FROM schema_migrations"), "2");
-  EXPECT_EQ(raw.Query("SELECT COUNT(*) FROM schema_migrations WHERE applied_at = 42"), "2");
+  EXPECT_EQ(raw.Query("SELECT COUNT(*) FROM schema_migrations"), "3");
+  EXPECT_EQ(raw.Query("SELECT COUNT(*) FROM schema_migrations WHERE applied_at = 42"), "3");
 }
 
-TEST_F(SqliteStoreTest, DatabaseAtVersionOneIsMigratedToTwo) {
+TEST_F(SqliteStoreTest, DatabaseAtVersionOneIsMigratedToTheNewest) {
   ASSERT_TRUE(store_->AddResult({"", "mx1", "n", "applied", "apply", "", "", "", "", 1}).ok());
   store_.reset();
   {
     // What a controller that knew only migration 1 would have left behind.
     RawDb raw(path_);
-    raw.Exec("DROP INDEX results_host_at; DELETE FROM schema_migrations WHERE version = 2");
+    raw.Exec("DROP INDEX results_host_at; DROP INDEX results_rollout_host_at; "
+             "DELETE FROM schema_migrations WHERE version >= 2");
     EXPECT_EQ(raw.Query("SELECT MAX(version) FROM schema_migrations"), "1");
     EXPECT_EQ(raw.Query("SELECT name FROM sqlite_master WHERE name = 'results_host_at'"), "");
   }
   Reopen();
-  EXPECT_EQ(store_->SchemaVersion(), 2);
+  EXPECT_EQ(store_->SchemaVersion(), 3);
   RawDb raw(path_);
-  EXPECT_EQ(raw.Query("SELECT MAX(version) FROM schema_migrations"), "2");
+  EXPECT_EQ(raw.Query("SELECT MAX(version) FROM schema_migrations"), "3");
   EXPECT_EQ(raw.Query("SELECT name FROM sqlite_master WHERE name = 'results_host_at'"),
             "results_host_at");
+  EXPECT_EQ(raw.Query("SELECT name FROM sqlite_master WHERE name = 'results_rollout_host_at'"),
+            "results_rollout_host_at");
   absl::StatusOr<std::vector<HostResult>> results = store_->ResultsForHost("mx1", 10);
   ASSERT_TRUE(results.ok());
   EXPECT_EQ(results->size(), 1u);
+}
+
+TEST_F(SqliteStoreTest, FirstChangeInRolloutIsTheEarliestAppliedResultOfThatHost) {
+  ASSERT_TRUE(store_->AddResult({"r-000001", "mx1", "n1", "unchanged", "", "", "", "", "", 5}).ok());
+  ASSERT_TRUE(
+      store_->AddResult({"r-000001", "mx1", "n2", "applied", "", "", "", "before1", "c1", 6}).ok());
+  ASSERT_TRUE(
+      store_->AddResult({"r-000001", "mx1", "n3", "restored", "", "", "", "", "c2", 7}).ok());
+  ASSERT_TRUE(
+      store_->AddResult({"r-000001", "mx1", "n4", "applied", "", "", "", "before2", "c3", 8}).ok());
+  ASSERT_TRUE(
+      store_->AddResult({"r-000002", "mx2", "n5", "applied", "", "", "", "other", "c4", 9}).ok());
+  auto first = store_->FirstChangeInRollout("r-000001", "mx1");
+  ASSERT_TRUE(first.ok() && first->has_value()) << first.status();
+  EXPECT_EQ((*first)->backup_commit, "before1");
+  auto none = store_->FirstChangeInRollout("r-000001", "mx2");
+  ASSERT_TRUE(none.ok());
+  EXPECT_FALSE(none->has_value());
 }
 
 TEST_F(SqliteStoreTest, DatabaseFromANewerControllerIsRefused) {
