@@ -8,8 +8,9 @@
 // GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL=1 so it is its own TCP connection instead of all channels
 // collapsing onto one. K=1 is the real-world shape (one connection per agent) and costs the
 // controller more per agent (HTTP/2 transport per connection); K=100 measures per-stream cost.
-// Each agent says Hello{host="sim-000123", labels{fleet=sim}, mta="noop"} and answers every Push
-// at once with Ack{nonce, version, result{OUTCOME_APPLIED, policy_name}}: a no-op MTA.
+// Each agent says Hello{host="sim-000123", labels{fleet=sim}, mta="noop"}, answers every Push
+// at once with Ack{nonce, version, result{OUTCOME_APPLIED, policy_name}} (a no-op MTA), and sends
+// a Heartbeat every 10 s (real agents: every 30 s by default).
 //
 // usage: fleet_load [--agents N] [--agents-per-channel K] [--timeout-s S]
 // Targets: 10,000 agents, push + ACK to all under 10 s, under 100 KiB of controller RSS per agent.
@@ -159,6 +160,16 @@ class SimAgent final : public grpc::ClientBidiReactor<pb::AgentMessage, pb::Cont
   }
 
   void Cancel() { context_.TryCancel(); }
+
+  // As a real agent does every --heartbeat-s; the controller echoes it.
+  void Heartbeat() {
+    pb::AgentMessage beat;
+    beat.mutable_heartbeat()->set_sent_at_ms(
+        std::chrono::duration_cast<std::chrono::milliseconds>(
+            std::chrono::system_clock::now().time_since_epoch())
+            .count());
+    Send(std::move(beat));
+  }
 
   void OnReadDone(bool ok) override {
     if (!ok) return;  // the stream is ending; OnDone follows
@@ -325,6 +336,16 @@ int main(int argc, char** argv) {
     std::this_thread::sleep_for(std::chrono::milliseconds(200));
   }
   const double connect_s = SecondsSince(t_connect);
+  std::atomic<bool> stop_heartbeats{false};
+  std::thread heartbeats([&] {
+    auto next = Clock::now() + std::chrono::seconds(10);
+    while (!stop_heartbeats) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+      if (Clock::now() < next) continue;
+      next += std::chrono::seconds(10);
+      for (auto& a : agents) a->Heartbeat();
+    }
+  });
   std::printf("%d agents online after %.2f s\n", opt.agents, connect_s);
   std::this_thread::sleep_for(std::chrono::seconds(1));  // let the controller settle
   const long rss_after = RssKiB(controller.pid);
@@ -405,6 +426,8 @@ int main(int argc, char** argv) {
     std::_Exit(1);
   }
   start_thread.join();
+  stop_heartbeats = true;
+  heartbeats.join();
 
   // Tear down: stop the controller, cancel every stream, wait for gRPC to finish with them.
   counters.tearing_down = true;

@@ -141,12 +141,13 @@ class Pump {
     // so the child's own exit, not EOF, ends the run.
     for (;;) {
       if (waitpid(pid, &status, WNOHANG) == pid) return true;
-      auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-          deadline - std::chrono::steady_clock::now());
-      if (left.count() <= 0) {
+      const auto now = std::chrono::steady_clock::now();
+      if (now >= deadline) {
         result_.timed_out = true;
         return false;
       }
+      // Rounded up: truncating would end the run up to a millisecond before the deadline.
+      auto left = std::chrono::ceil<std::chrono::milliseconds>(deadline - now);
       pollfd fds[3];
       int n = 0;
       if (out_.get() >= 0) fds[n++] = {out_.get(), POLLIN, 0};
