@@ -10,9 +10,9 @@
 // controller more per agent (HTTP/2 transport per connection); K=100 measures per-stream cost.
 // Each agent says Hello{host="sim-000123", labels{fleet=sim}, mta="noop"}, answers every Push
 // at once with Ack{nonce, version, result{OUTCOME_APPLIED, policy_name}} (a no-op MTA), and sends
-// a Heartbeat every 10 s (real agents: every 30 s by default).
+// a Heartbeat every --heartbeat-s (default 10; real agents: every 30 s by default).
 //
-// usage: fleet_load [--agents N] [--agents-per-channel K] [--timeout-s S]
+// usage: fleet_load [--agents N] [--agents-per-channel K] [--timeout-s S] [--heartbeat-s S]
 // Targets: 10,000 agents, push + ACK to all under 10 s, under 100 KiB of controller RSS per agent.
 #include <grpcpp/grpcpp.h>
 #include <signal.h>
@@ -260,6 +260,7 @@ struct Options {
   int agents = 1000;
   int per_channel = 100;
   int timeout_s = 120;
+  int heartbeat_s = 10;
 };
 
 Options ParseArgs(int argc, char** argv) {
@@ -273,9 +274,13 @@ Options ParseArgs(int argc, char** argv) {
     if (a == "--agents") o.agents = value();
     else if (a == "--agents-per-channel") o.per_channel = value();
     else if (a == "--timeout-s") o.timeout_s = value();
-    else Die("usage: fleet_load [--agents N] [--agents-per-channel K] [--timeout-s S]");
+    else if (a == "--heartbeat-s") o.heartbeat_s = value();
+    else Die("usage: fleet_load [--agents N] [--agents-per-channel K] [--timeout-s S] "
+             "[--heartbeat-s S]");
   }
-  if (o.agents <= 0 || o.per_channel <= 0 || o.timeout_s <= 0) Die("values must be positive");
+  if (o.agents <= 0 || o.per_channel <= 0 || o.timeout_s <= 0 || o.heartbeat_s <= 0) {
+    Die("values must be positive");
+  }
   return o;
 }
 
@@ -338,11 +343,11 @@ int main(int argc, char** argv) {
   const double connect_s = SecondsSince(t_connect);
   std::atomic<bool> stop_heartbeats{false};
   std::thread heartbeats([&] {
-    auto next = Clock::now() + std::chrono::seconds(10);
+    auto next = Clock::now() + std::chrono::seconds(opt.heartbeat_s);
     while (!stop_heartbeats) {
       std::this_thread::sleep_for(std::chrono::milliseconds(100));
       if (Clock::now() < next) continue;
-      next += std::chrono::seconds(10);
+      next += std::chrono::seconds(opt.heartbeat_s);
       for (auto& a : agents) a->Heartbeat();
     }
   });

@@ -195,6 +195,21 @@ TEST_F(FleetTest, AgentOfflineDuringTheRolloutGetsItOnReconnect) {
       << Ctl({"rollout", "status", "r-000001"}) << agents_[2]->Log() << controller_->Log();
 }
 
+TEST_F(FleetTest, AHostOfflinePastTheDeadlineCountsAsFailed) {
+  agents_[2]->Kill();
+  ASSERT_TRUE(WaitFor([&] { return Ctl({"hosts"}).find("offline") != std::string::npos; },
+                      std::chrono::seconds(20)));
+  int rc = -1;
+  std::string out = Ctl({"rollout", "start", "no-open-relay", "--hosts", "mx1,mx2,mx3",
+                         "--waves", "100%", "--budget", "0", "--offline-deadline", "3", "--wait"},
+                        &rc);
+  EXPECT_EQ(rc, 3) << out << controller_->Log();
+  EXPECT_THAT(out, HasSubstr("halted: wave 1: 1 host failed, budget 0"));
+  EXPECT_THAT(out, HasSubstr("offline past the deadline (3 s)"));
+  EXPECT_EQ(Verdict(*labs_[0]), agent::ProbeVerdict::kRefused) << "online hosts still applied";
+  EXPECT_EQ(Verdict(*labs_[2]), agent::ProbeVerdict::kRelayAccepted);
+}
+
 TEST_F(FleetTest, RollbackOneHostByNameAndReadItsHistory) {
   int rc = -1;
   std::string out = Ctl({"rollout", "start", "no-open-relay", "--label", "site=lab", "--wait"},
