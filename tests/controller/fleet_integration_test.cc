@@ -156,6 +156,40 @@ TEST_F(FleetTest, ControllerKilledMidRolloutContinuesFromTheStore) {
   EXPECT_EQ(std::count(history.begin(), history.end(), '\n'), 2) << history;
 }
 
+// Killed while a push is in flight (mx2's reload takes 4 s): the restarted controller re-sends
+// that push with the same nonce, the agent finds the policy already holds, and nothing is
+// applied twice.
+TEST_F(FleetTest, ControllerKilledWhileAPushIsInFlightRepeatsNothing) {
+  agents_[1]->Kill();
+  StartAgent(1, SourcePath("tests/data/apply/slow-reload"));
+  ASSERT_TRUE(WaitFor([&] { return AllOnline(); }, std::chrono::seconds(30))) << Ctl({"hosts"});
+  int rc = -1;
+  std::string out = Ctl({"rollout", "start", "no-open-relay", "--hosts", "mx1,mx2,mx3",
+                         "--waves", "100%"},
+                        &rc);
+  ASSERT_EQ(rc, 0) << out;
+  ASSERT_TRUE(WaitFor([&] {
+    std::string status = Ctl({"rollout", "status", "r-000001"});
+    return Count(status, " succeeded ") == 2 && status.find("mx2                      pushed") !=
+                                                    std::string::npos;
+  }, std::chrono::seconds(30))) << Ctl({"rollout", "status", "r-000001"});
+  controller_->Kill();  // mx2 is still reloading
+  StartController();
+  EXPECT_TRUE(WaitFor([&] { return Ctl({"rollout", "status", "r-000001"})
+                                       .find("no-open-relay v1  succeeded") != std::string::npos; },
+                      std::chrono::seconds(60)))
+      << Ctl({"rollout", "status", "r-000001"}) << controller_->Log() << agents_[1]->Log();
+  for (auto& lab : labs_) EXPECT_EQ(Verdict(*lab), agent::ProbeVerdict::kRefused);
+  for (auto& lab : labs_) {
+    std::string history;
+    RunCommand({"/usr/bin/git", "-C", lab->state_dir() + "/backup", "log", "--oneline"},
+               &history);
+    EXPECT_EQ(std::count(history.begin(), history.end(), '\n'), 2)
+        << lab->dir() << ": one apply (backup + result), nothing repeated\n" << history;
+  }
+  EXPECT_EQ(labs_[1]->ReloadCount(), 1);
+}
+
 TEST_F(FleetTest, FailingHostHaltsTheRolloutAndTheOthersRollBack) {
   agents_[1]->Kill();
   StartAgent(1, SourcePath("tests/data/apply/failing-reload"));  // mx2's reload fails
