@@ -429,6 +429,16 @@ int main(int argc, char** argv) {
   if (w[0] == "playbooks" && w.size() == 2 && w[1] == "reload") {
     pb::ReloadPlaybooksResponse r;
     if (grpc::Status s = stub->ReloadPlaybooks(ctx().get(), {}, &r); !s.ok()) return fail(s);
+    if (f.json) {
+      relayguard::JsonWriter j;
+      j.BeginObject().Key("loaded").BeginArray();
+      for (const auto& l : r.loaded()) j.String(l);
+      j.EndArray().Key("errors").BeginArray();
+      for (const auto& e : r.errors()) j.String(e);
+      j.EndArray().EndObject();
+      std::cout << j.str() << "\n";
+      return r.errors().empty() ? 0 : 2;
+    }
     for (const auto& l : r.loaded()) std::cout << "loaded " << l << "\n";
     for (const auto& e : r.errors()) std::cout << "error  " << e << "\n";
     return r.errors().empty() ? 0 : 2;
