@@ -190,6 +190,37 @@ TEST_F(FleetTest, ControllerKilledWhileAPushIsInFlightRepeatsNothing) {
   EXPECT_EQ(labs_[1]->ReloadCount(), 1);
 }
 
+// The agent is SIGKILLed mid-apply (files activated, not yet reloaded or verified): at its next
+// start it restores the backup from its journal, reconnects, gets the push again and applies it.
+TEST_F(FleetTest, AgentKilledMidApplyRecoversAndFinishesTheRollout) {
+  std::string before = ReadFileOrDie(labs_[0]->main_cf());
+  agents_[0]->Kill();
+  setenv("RELAYGUARD_TEST_PAUSE_AT", "after-activate", 1);
+  StartAgent(0, "/usr/sbin");
+  unsetenv("RELAYGUARD_TEST_PAUSE_AT");
+  ASSERT_TRUE(WaitFor([&] { return AllOnline(); }, std::chrono::seconds(30))) << Ctl({"hosts"});
+  int rc = -1;
+  std::string out = Ctl({"rollout", "start", "no-open-relay", "--hosts", "mx1", "--waves", "100%"},
+                        &rc);
+  ASSERT_EQ(rc, 0) << out;
+  ASSERT_TRUE(WaitFor([&] { return agents_[0]->Log().find("paused at after-activate") !=
+                                   std::string::npos; },
+                      std::chrono::seconds(30)))
+      << agents_[0]->Log();
+  agents_[0]->Kill();
+  ASSERT_NE(ReadFileOrDie(labs_[0]->main_cf()), before) << "killed after the files changed";
+  StartAgent(0, "/usr/sbin");
+  EXPECT_TRUE(WaitFor([&] { return Ctl({"rollout", "status", "r-000001"})
+                                       .find("no-open-relay v1  succeeded") != std::string::npos; },
+                      std::chrono::seconds(60)))
+      << Ctl({"rollout", "status", "r-000001"}) << agents_[0]->Log() << controller_->Log();
+  EXPECT_EQ(Verdict(*labs_[0]), agent::ProbeVerdict::kRefused);
+  std::string history;
+  RunCommand({"/usr/bin/git", "-C", labs_[0]->state_dir() + "/backup", "log", "--format=%s"},
+             &history);
+  EXPECT_THAT(history, HasSubstr("Recover")) << history;
+}
+
 TEST_F(FleetTest, FailingHostHaltsTheRolloutAndTheOthersRollBack) {
   agents_[1]->Kill();
   StartAgent(1, SourcePath("tests/data/apply/failing-reload"));  // mx2's reload fails
