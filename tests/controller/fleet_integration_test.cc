@@ -16,6 +16,7 @@
 #include "agent/probe/relay_probe.h"
 #include "tests/support/daemon.h"
 #include "tests/support/postfix_lab.h"
+#include "tests/support/wait.h"
 
 namespace relayguard::controller {
 namespace {
@@ -26,6 +27,8 @@ using ::relayguard::testing::PostfixLab;
 using ::relayguard::testing::ReadFileOrDie;
 using ::relayguard::testing::RunCommand;
 using ::relayguard::testing::SourcePath;
+using ::relayguard::testing::WaitFor;
+using ::relayguard::testing::CountOf;
 using ::testing::HasSubstr;
 using ::testing::Not;
 namespace agent = ::relayguard::agent;
@@ -39,21 +42,6 @@ agent::ProbeVerdict Verdict(const PostfixLab& lab) {
   return agent::RunRelayProbe({*ParseIpAddress("127.0.0.1"), static_cast<uint16_t>(lab.port())},
                               agent::BasicRelayTests("a@example.org", "b@example.net"), options)
       .verdict;
-}
-
-size_t Count(const std::string& text, const std::string& what) {
-  size_t n = 0;
-  for (size_t at = text.find(what); at != std::string::npos; at = text.find(what, at + 1)) ++n;
-  return n;
-}
-
-bool WaitFor(const std::function<bool()>& done, std::chrono::seconds limit) {
-  auto deadline = std::chrono::steady_clock::now() + limit;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (done()) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(200));
-  }
-  return done();
 }
 
 class FleetTest : public ::testing::Test {
@@ -125,7 +113,7 @@ TEST_F(FleetTest, RolloutInWavesClosesEveryRelayAndOneCommandRollsItBack) {
   // One command; it returns when every agent has restored, reloaded and verified.
   out = Ctl({"rollback", "--rollout", id, "--json"}, &rc);
   ASSERT_EQ(rc, 0) << out << controller_->Log();
-  EXPECT_EQ(Count(out, "\"status\":\"restored\""), 3u) << out;
+  EXPECT_EQ(CountOf(out, "\"status\":\"restored\""), 3u) << out;
   for (auto& lab : labs_) EXPECT_EQ(Verdict(*lab), agent::ProbeVerdict::kRelayAccepted);
   std::string audit = Ctl({"audit"});
   EXPECT_THAT(audit, HasSubstr("rollout start"));
@@ -170,7 +158,7 @@ TEST_F(FleetTest, ControllerKilledWhileAPushIsInFlightRepeatsNothing) {
   ASSERT_EQ(rc, 0) << out;
   ASSERT_TRUE(WaitFor([&] {
     std::string status = Ctl({"rollout", "status", "r-000001"});
-    return Count(status, " succeeded ") == 2 && status.find("mx2                      pushed") !=
+    return CountOf(status, " succeeded ") == 2 && status.find("mx2                      pushed") !=
                                                     std::string::npos;
   }, std::chrono::seconds(30))) << Ctl({"rollout", "status", "r-000001"});
   controller_->Kill();  // mx2 is still reloading

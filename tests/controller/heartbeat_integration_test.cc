@@ -14,6 +14,7 @@
 #include "relayguard/v1/agent_stream.grpc.pb.h"
 #include "tests/support/daemon.h"
 #include "tests/support/postfix_lab.h"
+#include "tests/support/wait.h"
 
 namespace relayguard::controller {
 namespace {
@@ -23,26 +24,13 @@ using ::relayguard::testing::FreeLoopbackPort;
 using ::relayguard::testing::PostfixLab;
 using ::relayguard::testing::RunCommand;
 using ::relayguard::testing::SourcePath;
+using ::relayguard::testing::WaitFor;
+using ::relayguard::testing::CountOf;
 using ::testing::HasSubstr;
 using ::testing::Not;
 namespace pb = ::relayguard::v1;
 
 const std::string kBin = RG_BINARY_DIR;
-
-bool WaitFor(const std::function<bool()>& done, std::chrono::seconds limit) {
-  auto deadline = std::chrono::steady_clock::now() + limit;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (done()) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
-  }
-  return done();
-}
-
-size_t Count(const std::string& text, const std::string& what) {
-  size_t n = 0;
-  for (size_t at = text.find(what); at != std::string::npos; at = text.find(what, at + 1)) ++n;
-  return n;
-}
 
 class HeartbeatTest : public ::testing::Test {
  protected:
@@ -86,7 +74,7 @@ TEST_F(HeartbeatTest, AnAgentThatSendsHeartbeatsStaysConnectedPastTheTimeout) {
   std::this_thread::sleep_for(std::chrono::seconds(5));  // 2.5 timeouts, 5 heartbeats
   EXPECT_THAT(Hosts(), HasSubstr(" online "));
   EXPECT_THAT(controller_->Log(), Not(HasSubstr("closing its stream")));
-  EXPECT_EQ(Count(agent_->Log(), "connected to controller"), 1u) << agent_->Log();
+  EXPECT_EQ(CountOf(agent_->Log(), "connected to controller"), 1u) << agent_->Log();
 }
 
 TEST_F(HeartbeatTest, TheControllerClosesAStreamThatFallsSilent) {
@@ -131,7 +119,7 @@ TEST_F(HeartbeatTest, TheAgentReconnectsWhenTheControllerStopsAnswering) {
       std::chrono::seconds(10));
   ASSERT_EQ(kill(controller_->pid(), SIGCONT), 0);
   ASSERT_TRUE(noticed) << agent_->Log();
-  EXPECT_TRUE(WaitFor([&] { return Count(agent_->Log(), "connected to controller") >= 2; },
+  EXPECT_TRUE(WaitFor([&] { return CountOf(agent_->Log(), "connected to controller") >= 2; },
                       std::chrono::seconds(30)))
       << agent_->Log();
   EXPECT_TRUE(WaitFor([&] { return Hosts().find(" online ") != std::string::npos; },
