@@ -1,22 +1,44 @@
 #!/bin/bash
-# The main command: the fleet demo. A controller and three agents, each with its own real,
-# sandboxed Postfix on loopback, all open relays; mTLS certificates made on the spot. A rollout
-# in waves closes every relay and verifies each host; one command rolls the whole rollout back;
-# the relays are open again. Only 127.0.0.0/8 is used; everything lives in /tmp/relayguard-fleet.*
-# and is removed on exit. (deploy/agent-demo.sh shows one host without a controller.)
+# The main command: the fleet demo. A controller and five agents, each with its own real,
+# sandboxed MTA on loopback (three Postfix, one Exim, one Sendmail), all open relays; mTLS
+# certificates made on the spot. A rollout in waves closes every relay and verifies each host;
+# one command rolls the whole rollout back; the relays are open again. Only 127.0.0.0/8 is used;
+# everything lives in /tmp/relayguard-fleet.* and is removed on exit. Exim and Sendmail run from
+# the unpacked packages inside tests/support/mta_sandbox.sh (a private /etc; the real one is
+# never changed). (deploy/agent-demo.sh shows one host without a controller.)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
-bash "$root/deploy/install_deps.sh"
-echo "== building relayguard"
-bash "$root/deploy/build.sh" --target relayguard-agent relayguard-controller relayguardctl
+if [ "${RELAYGUARD_IN_MTA_SANDBOX:-}" != 1 ]; then
+  bash "$root/deploy/install_deps.sh"
+  echo "== building relayguard"
+  bash "$root/deploy/build.sh" --target relayguard-agent relayguard-controller relayguardctl
+  exec bash "$root/tests/support/mta_sandbox.sh" bash "$0" "$@"
+fi
+mta_root=${RELAYGUARD_MTA_ROOT:-/var/cache/relayguard/mta-root}
+hosts=(mx1 mx2 mx3 mx4 mx5)
+declare -A kind=([mx1]=postfix [mx2]=postfix [mx3]=postfix [mx4]=exim [mx5]=sendmail)
+lab_script() { echo "$root/deploy/lab/${kind[$1]}-instance.sh"; }
+managed() {  # the files relayguard manages on host $1
+  case ${kind[$1]} in
+    postfix) echo "$demo/$1/etc/main.cf $demo/$1/etc/master.cf" ;;
+    exim) echo "$demo/$1/etc/exim4.conf" ;;
+    sendmail) echo "$demo/$1/etc/sendmail.mc $demo/$1/etc/sendmail.cf $demo/$1/etc/access" ;;
+  esac
+}
+mta_flags() {  # relayguard-agent flags for host $1
+  case ${kind[$1]} in
+    postfix) echo "--mta postfix" ;;
+    exim) echo "--mta exim --mta-bin-dir $mta_root/usr/sbin" ;;
+    sendmail) echo "--mta sendmail --mta-bin-dir $mta_root/usr/libexec/sendmail --sendmail-cf-dir $mta_root/usr/share/sendmail/cf" ;;
+  esac
+}
 bin=${BUILD_DIR:-$root/build}
-lab=$root/deploy/lab/postfix-instance.sh
 demo=$(mktemp -d /tmp/relayguard-fleet.XXXXXX)
 chmod 755 "$demo"
 pids=()
 cleanup() {
   for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-  for h in mx1 mx2 mx3; do bash "$lab" destroy "$demo/$h" >/dev/null 2>&1 || true; done
+  for h in "${hosts[@]}"; do bash "$(lab_script "$h")" destroy "$demo/$h" >/dev/null 2>&1 || true; done
   rm -rf "$demo"
 }
 trap cleanup EXIT
@@ -33,23 +55,29 @@ ctl() { "$bin/controller/relayguardctl" --controller "127.0.0.1:$cport" --ca "$c
           --cert "$certs/operator-demo.crt" --key "$certs/operator-demo.key" "$@"; }
 probe_all() {
   local h
-  for h in mx1 mx2 mx3; do
-    printf '  %s: ' "$h"
+  for h in "${hosts[@]}"; do
+    printf '  %s (%s): ' "$h" "${kind[$h]}"
     "$bin/agent/relayguard-agent" probe --smtp "127.0.0.1:${port[$h]}" --from 127.0.0.9 | head -1 || true
   done
 }
 
-step "1. Certificates for mTLS: a CA, the controller, three agents (CN = host), one operator"
-bash "$root/deploy/make-certs.sh" "$certs" --agent mx1 --agent mx2 --agent mx3 --operator demo
+step "1. Certificates for mTLS: a CA, the controller, five agents (CN = host), one operator"
+bash "$root/deploy/make-certs.sh" "$certs" --agent mx1 --agent mx2 --agent mx3 --agent mx4 \
+  --agent mx5 --operator demo
 
-step "2. Three sandboxed Postfix instances on 127.0.0.1, all OPEN RELAYS (mynetworks = 0.0.0.0/0)"
+step "2. Five sandboxed MTAs on 127.0.0.1, all OPEN RELAYS: Postfix (mynetworks = 0.0.0.0/0), Exim (relay_from_hosts = 0.0.0.0/0), Sendmail (FEATURE(promiscuous_relay))"
 declare -A port
-for h in mx1 mx2 mx3; do
+for h in "${hosts[@]}"; do
   port[$h]=$(free_port)
-  bash "$lab" create "$demo/$h" "${port[$h]}" 0.0.0.0/0
-  bash "$lab" start "$demo/$h"
-  cp -p "$demo/$h/etc/main.cf" "$demo/$h.main.cf.before"
-  echo "  $h: postfix on 127.0.0.1:${port[$h]}"
+  case ${kind[$h]} in
+    postfix) bash "$(lab_script "$h")" create "$demo/$h" "${port[$h]}" 0.0.0.0/0 ;;
+    exim) bash "$(lab_script "$h")" create "$demo/$h" "${port[$h]}" 0.0.0.0/0 ;;
+    sendmail) bash "$(lab_script "$h")" create "$demo/$h" "${port[$h]}" open 2>/dev/null ;;
+  esac
+  bash "$(lab_script "$h")" start "$demo/$h"
+  mkdir -p "$demo/$h.before"
+  for f in $(managed "$h"); do cp -p "$f" "$demo/$h.before/"; done
+  echo "  $h: ${kind[$h]} on 127.0.0.1:${port[$h]}"
 done
 
 step "3. The controller (mTLS) and one agent per host, each dialing the controller"
@@ -58,14 +86,15 @@ cport=$(free_port)
   --state-dir "$demo/controller" --ca "$certs/ca.crt" --cert "$certs/controller.crt" \
   --key "$certs/controller.key" --log-level warn > "$demo/controller.log" 2>&1 &
 pids+=($!)
-for h in mx1 mx2 mx3; do
-  "$bin/agent/relayguard-agent" --mta-config-dir "$demo/$h/etc" --state-dir "$demo/$h/state" \
+for h in "${hosts[@]}"; do
+  # shellcheck disable=SC2046
+  "$bin/agent/relayguard-agent" $(mta_flags "$h") --mta-config-dir "$demo/$h/etc" --state-dir "$demo/$h/state" \
     run --controller "127.0.0.1:$cport" --host "$h" --label site=demo --ca "$certs/ca.crt" \
     --cert "$certs/agent-$h.crt" --key "$certs/agent-$h.key" > "$demo/$h/agent.log" 2>&1 &
   pids+=($!)
 done
 for i in $(seq 1 50); do
-  [ "$(ctl hosts 2>/dev/null | grep -c ' online ')" = 3 ] && break
+  [ "$(ctl hosts 2>/dev/null | grep -c ' online ')" = ${#hosts[@]} ] && break
   sleep 0.2
 done
 echo '$ relayguardctl hosts'; ctl hosts
@@ -87,12 +116,13 @@ ctl rollback --rollout r-000001
 
 step "8. The relays are open again, byte for byte the configuration from before"
 probe_all
-for h in mx1 mx2 mx3; do
-  if cmp -s "$demo/$h.main.cf.before" "$demo/$h/etc/main.cf"; then
-    echo "  $h: main.cf is byte-identical to the one before the rollout"
-  else
-    echo "  $h: main.cf DIFFERS from the one before the rollout" >&2; exit 1
-  fi
+for h in "${hosts[@]}"; do
+  for f in $(managed "$h"); do
+    if ! cmp -s "$demo/$h.before/$(basename "$f")" "$f"; then
+      echo "  $h: $f DIFFERS from the one before the rollout" >&2; exit 1
+    fi
+  done
+  echo "  $h: $(for f in $(managed "$h"); do printf '%s ' "$(basename "$f")"; done)byte-identical to before the rollout"
 done
 ctl hosts
 echo '$ relayguardctl audit'; ctl audit

@@ -1,5 +1,6 @@
 #include "agent/cli/agent_cli.h"
 
+#include <algorithm>
 #include <unistd.h>
 
 #include <atomic>
@@ -16,7 +17,11 @@
 #include "agent/apply/apply_transaction.h"
 #include "agent/apply/state_lock.h"
 #include "agent/cli/report_output.h"
+#include "absl/strings/str_join.h"
+#include "agent/mta/detect.h"
+#include "agent/mta/exim/exim_driver.h"
 #include "agent/mta/postfix/postfix_driver.h"
+#include "agent/mta/sendmail/sendmail_driver.h"
 #include "agent/os/process_runner.h"
 #include "agent/policy/policy_loader.h"
 #include "agent/stream/controller_session.h"
@@ -44,9 +49,14 @@ commands:
                                     unanswered -> reconnect)
 
 flags:
-  --mta postfix                     MTA kind (default postfix)
-  --mta-config-dir DIR              MTA configuration directory (default /etc/postfix)
-  --mta-bin-dir DIR                 where postconf and postfix live (default /usr/sbin)
+  --mta auto|postfix|exim|sendmail  MTA kind (default auto: the one installed, or the one
+                                    running when several are)
+  --mta-config-dir DIR              configuration directory (default /etc/postfix, /etc/exim4,
+                                    /etc/mail); Exim: DIR/exim4.conf unless --exim-config FILE
+  --mta-bin-dir DIR                 where the MTA's programs live (default /usr/sbin):
+                                    postconf + postfix, exim4, sendmail + makemap
+  --sendmail-cf-dir DIR             sendmail-cf's m4 macros (default /usr/share/sendmail/cf)
+  --m4 PATH                         m4 for building sendmail.cf (default /usr/bin/m4)
   --state-dir DIR                   backups, journal, lock (default /var/lib/relayguard)
   --smtp HOST:PORT                  SMTP endpoint to probe (default: from master.cf)
   --json                            machine-readable output
@@ -58,9 +68,12 @@ exit codes: 0 ok, 1 usage, 2 refused (nothing changed), 3 failed and rolled back
 struct Flags {
   std::string command;
   std::vector<std::string> positional;
-  std::string mta = "postfix";
-  std::string config_dir = "/etc/postfix";
+  std::string mta = "auto";
+  std::string config_dir;  // default per MTA kind
   std::string bin_dir = "/usr/sbin";
+  std::string exim_config;  // default config_dir + "/exim4.conf"
+  std::string sendmail_cf_dir = "/usr/share/sendmail/cf";
+  std::string m4 = "/usr/bin/m4";
   std::string state_dir = "/var/lib/relayguard";
   std::optional<std::string> smtp;
   std::optional<std::string> policy;
@@ -82,6 +95,8 @@ absl::StatusOr<Flags> ParseFlags(const std::vector<std::string>& args) {
   Flags f;
   std::map<std::string, std::string*> with_value = {
       {"--mta", &f.mta}, {"--mta-config-dir", &f.config_dir}, {"--mta-bin-dir", &f.bin_dir},
+      {"--exim-config", &f.exim_config}, {"--sendmail-cf-dir", &f.sendmail_cf_dir},
+      {"--m4", &f.m4},
       {"--state-dir", &f.state_dir}, {"--log-level", &f.log_level},
       {"--controller", &f.controller}, {"--host", &f.host}, {"--from", &f.from}, {"--ca", &f.ca_file},
       {"--cert", &f.cert_file}, {"--key", &f.key_file}};
@@ -138,8 +153,9 @@ absl::StatusOr<Flags> ParseFlags(const std::vector<std::string>& args) {
   if (std::find(std::begin(kCommands), std::end(kCommands), f.command) == std::end(kCommands)) {
     return absl::InvalidArgumentError("unknown command \"" + f.command + "\"");
   }
-  if (f.mta != "postfix") {
-    return absl::InvalidArgumentError("--mta " + f.mta + " is not supported yet (postfix)");
+  if (f.mta != "auto" && f.mta != "postfix" && f.mta != "exim" && f.mta != "sendmail") {
+    return absl::InvalidArgumentError("--mta " + f.mta +
+                                      " is not one of auto, postfix, exim, sendmail");
   }
   if (f.command == "apply" && !f.policy) return absl::InvalidArgumentError("apply needs --policy FILE");
   if (f.command == "run") {
@@ -158,7 +174,9 @@ absl::StatusOr<Flags> ParseFlags(const std::vector<std::string>& args) {
   if (f.command != "diff" && !f.positional.empty()) {
     return absl::InvalidArgumentError("unexpected argument \"" + f.positional[0] + "\"");
   }
-  for (std::string* dir : {&f.config_dir, &f.bin_dir, &f.state_dir}) {
+  for (std::string* dir : {&f.config_dir, &f.bin_dir, &f.state_dir, &f.exim_config,
+                           &f.sendmail_cf_dir, &f.m4}) {
+    if (dir->empty() && (dir == &f.config_dir || dir == &f.exim_config)) continue;  // per kind
     if (dir->empty() || (*dir)[0] != '/') {
       return absl::InvalidArgumentError("directories must be absolute paths, got \"" + *dir + "\"");
     }
@@ -184,27 +202,96 @@ struct Agent {
   RealProcessRunner runner;
   RealRelayChecker checker;
   RealClock clock;
-  std::unique_ptr<postfix::PostfixDriver> driver;
+  std::unique_ptr<MtaDriver> driver;
   std::unique_ptr<GitBackupStore> store;
   std::unique_ptr<Journal> journal;
   std::unique_ptr<StateLock> lock;
   std::unique_ptr<ApplyTransaction> transaction;
 };
 
-absl::Status Wire(Agent& a) {
+// The configuration directory for `kind`: the one given, else its usual place.
+std::string ConfigDir(const Flags& f, const std::string& kind) {
+  if (!f.config_dir.empty()) return f.config_dir;
+  if (kind == "exim") return "/etc/exim4";
+  if (kind == "sendmail") return "/etc/mail";
+  return "/etc/postfix";
+}
+
+// The driver for `kind`, with the paths the flags give.
+std::unique_ptr<MtaDriver> MakeDriver(Agent& a, const std::string& kind,
+                                      const std::optional<SmtpEndpoint>& smtp) {
   const Flags& f = a.flags;
+  const std::string dir = ConfigDir(f, kind);
+  if (kind == "exim") {
+    exim::EximOptions options;
+    options.config_file = f.exim_config.empty() ? dir + "/exim4.conf" : f.exim_config;
+    options.exim_path = f.bin_dir + "/exim4";
+    options.smtp_override = smtp;
+    return std::make_unique<exim::EximDriver>(options, a.fs, a.runner, a.clock);
+  }
+  if (kind == "sendmail") {
+    sendmail::SendmailOptions options;
+    options.config_dir = dir;
+    options.sendmail_path = f.bin_dir + "/sendmail";
+    options.makemap_path = f.bin_dir + "/makemap";
+    options.m4_path = f.m4;
+    options.cf_dir = f.sendmail_cf_dir;
+    options.smtp_override = smtp;
+    return std::make_unique<sendmail::SendmailDriver>(options, a.fs, a.runner, a.clock);
+  }
   postfix::PostfixOptions options;
-  options.config_dir = f.config_dir;
+  options.config_dir = dir;
   options.postconf_path = f.bin_dir + "/postconf";
   options.postfix_path = f.bin_dir + "/postfix";
+  options.smtp_override = smtp;
+  return std::make_unique<postfix::PostfixDriver>(options, a.fs, a.runner);
+}
+
+// --mta auto: what is installed here (binary and configuration), and what runs.
+absl::StatusOr<std::string> DetectKind(Agent& a, const std::optional<SmtpEndpoint>& smtp) {
+  const Flags& f = a.flags;
+  auto exists = [&](const std::string& path) { return a.fs.Stat(path).ok(); };
+  std::vector<MtaCandidate> candidates;
+  for (const std::string kind : {"postfix", "exim", "sendmail"}) {
+    const std::string dir = ConfigDir(f, kind);
+    std::vector<std::string> needed;
+    if (kind == "postfix") needed = {f.bin_dir + "/postconf", dir + "/main.cf"};
+    if (kind == "exim") {
+      needed = {f.bin_dir + "/exim4", f.exim_config.empty() ? dir + "/exim4.conf" : f.exim_config};
+    }
+    if (kind == "sendmail") needed = {f.bin_dir + "/sendmail", dir + "/sendmail.mc"};
+    MtaCandidate c;
+    c.kind = kind;
+    c.where = absl::StrJoin(needed, ", ");
+    c.installed = std::all_of(needed.begin(), needed.end(), exists);
+    if (c.installed) {
+      absl::StatusOr<bool> running = MakeDriver(a, kind, smtp)->IsRunning();
+      c.running = running.ok() && *running;
+    }
+    candidates.push_back(c);
+  }
+  return DetectMta(candidates);
+}
+
+absl::Status Wire(Agent& a) {
+  const Flags& f = a.flags;
+  std::optional<SmtpEndpoint> smtp;
   if (f.smtp) {
     absl::StatusOr<SmtpEndpoint> endpoint = ParseSmtpEndpoint(*f.smtp);
     if (!endpoint.ok()) {
       return absl::InvalidArgumentError(absl::StrCat("--smtp: ", endpoint.status().message()));
     }
-    options.smtp_override = *endpoint;
+    smtp = *endpoint;
   }
-  a.driver = std::make_unique<postfix::PostfixDriver>(options, a.fs, a.runner);
+  std::string kind = f.mta;
+  if (kind == "auto") {
+    absl::StatusOr<std::string> detected = DetectKind(a, smtp);
+    if (!detected.ok()) {
+      return absl::InvalidArgumentError(std::string(detected.status().message()));
+    }
+    kind = *detected;
+  }
+  a.driver = MakeDriver(a, kind, smtp);
   if (absl::Status s = a.fs.MakeDirs(f.state_dir); !s.ok()) {
     return absl::FailedPreconditionError(
         absl::StrCat("cannot create state dir ", f.state_dir, ": ", s.message()));
@@ -244,7 +331,7 @@ int Print(const Agent& a, const TransactionReport& r, std::ostream& out) {
 int Status(Agent& a, const std::optional<Policy>& policy, std::ostream& out) {
   StatusReport s;
   s.mta = a.driver->Kind();
-  s.config_dir = a.flags.config_dir;
+  s.config_dir = ConfigDir(a.flags, a.driver->Kind());
   ProbeSettings probe = policy ? policy->probe : DefaultProbeSettings();
   if (policy) {
     s.policy = policy->name;

@@ -6,11 +6,14 @@
 #
 #   exim-instance.sh create DIR PORT [RELAY_FROM]   config DIR/etc/exim4.conf, 127.0.0.1:PORT
 #                                                   (RELAY_FROM default 0.0.0.0/0: an open relay)
-#   exim-instance.sh start DIR | stop DIR | status DIR
+#   exim-instance.sh start DIR [CONFIG]             (CONFIG: run the daemon from another file,
+#                                                   e.g. a copy, to test a reload that does not
+#                                                   take: default DIR/etc/exim4.conf)
+#   exim-instance.sh stop DIR | status DIR
 #   exim-instance.sh destroy DIR                    stop and remove DIR
 set -euo pipefail
 
-usage() { sed -n '2,11p' "$0" >&2; exit 2; }
+usage() { sed -n '2,14p' "$0" >&2; exit 2; }
 [ $# -ge 2 ] || usage
 cmd=$1 dir=$2
 root=${RELAYGUARD_MTA_ROOT:-/var/cache/relayguard/mta-root}
@@ -105,8 +108,12 @@ CONF
 }
 
 start() {
+  local conf=${1:-$dir/etc/exim4.conf}
   alive && return 0
-  "$exim" -C "$dir/etc/exim4.conf" -bd -q30m
+  if [ "$conf" != "$dir/etc/exim4.conf" ]; then
+    grep -qxF "$conf" /etc/exim4/trusted_configs 2>/dev/null || echo "$conf" >> /etc/exim4/trusted_configs
+  fi
+  "$exim" -C "$conf" -bd -q30m
   wait_port "$(conf_port)" || { echo "exim-instance: $dir did not start; see $dir/log" >&2; exit 1; }
 }
 
@@ -120,7 +127,7 @@ stop() {
 
 case $cmd in
   create) [ $# -ge 3 ] || usage; create "$3" "${4:-}" ;;
-  start) start ;;
+  start) start "${3:-}" ;;
   stop) stop ;;
   status) alive && echo "running (pid $(pid_of))" || { echo "stopped"; exit 3; } ;;
   destroy) stop; rm -rf "$dir" ;;

@@ -15,12 +15,17 @@ for p in libidn12 libwrap0 m4; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || need+=("$p")
 done
 if [ ${#need[@]} -gt 0 ]; then
-  apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+  apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null 2>&1 ||
+    { apt-get update -qq >/dev/null && apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null; }
 fi
 debs=$(mktemp -d)
 trap 'rm -rf "$debs"' EXIT
-(cd "$debs" && apt-get download -qq exim4-base exim4-config exim4-daemon-light \
-   sendmail-bin sendmail-base sendmail-cf >/dev/null)
+download() {
+  (cd "$debs" && apt-get download -qq exim4-base exim4-config exim4-daemon-light \
+     sendmail-bin sendmail-base sendmail-cf >/dev/null 2>&1)
+}
+# A fresh machine may have no package lists yet.
+download || { apt-get update -qq >/dev/null && download; }
 mkdir -p "$root"
 for f in "$debs"/*.deb; do dpkg-deb -x "$f" "$root"; done
 touch "$stamp"

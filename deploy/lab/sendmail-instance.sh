@@ -7,11 +7,14 @@
 #   sendmail-instance.sh create DIR PORT [open|closed]  DIR/etc/{sendmail.mc,sendmail.cf,access}
 #                                                      on 127.0.0.1:PORT (default open: the .mc
 #                                                      has FEATURE(`promiscuous_relay'))
-#   sendmail-instance.sh start DIR | stop DIR | status DIR
+#   sendmail-instance.sh start DIR [CF]                (CF: run the daemon from another file,
+#                                                      e.g. a copy, to test a reload that does
+#                                                      not take; default DIR/etc/sendmail.cf)
+#   sendmail-instance.sh stop DIR | status DIR
 #   sendmail-instance.sh destroy DIR                   stop and remove DIR
 set -euo pipefail
 
-usage() { sed -n '2,12p' "$0" >&2; exit 2; }
+usage() { sed -n '2,15p' "$0" >&2; exit 2; }
 [ $# -ge 2 ] || usage
 cmd=$1 dir=$2
 root=${RELAYGUARD_MTA_ROOT:-/var/cache/relayguard/mta-root}
@@ -83,8 +86,9 @@ MC
 }
 
 start() {
+  local cf=${1:-$dir/etc/sendmail.cf}
   alive && return 0
-  "$sendmail" -C "$dir/etc/sendmail.cf" -bd
+  "$sendmail" -C "$cf" -bd
   wait_port "$(conf_port)" || { echo "sendmail-instance: $dir did not start" >&2; exit 1; }
 }
 
@@ -98,7 +102,7 @@ stop() {
 
 case $cmd in
   create) [ $# -ge 3 ] || usage; create "$3" "${4:-open}" ;;
-  start) start ;;
+  start) start "${3:-}" ;;
   stop) stop ;;
   status) alive && echo "running (pid $(pid_of))" || { echo "stopped"; exit 3; } ;;
   destroy) stop; rm -rf "$dir" ;;

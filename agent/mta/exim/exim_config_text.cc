@@ -1,0 +1,238 @@
+#include "agent/mta/exim/exim_config_text.h"
+
+#include <cctype>
+#include <optional>
+#include <utility>
+
+#include "absl/status/status.h"
+#include "absl/strings/ascii.h"  // AsciiStrToLower
+#include "absl/strings/match.h"  // EqualsIgnoreCase
+#include "agent/mta/exim/exim_strings.h"
+
+namespace relayguard::agent::exim {
+namespace {
+
+bool IsSpace(char c) {
+  return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\f' || c == '\v';
+}
+
+// Whether `rest` (what follows the '.') is directive `name` followed by white space or nothing.
+bool IsDirective(std::string_view rest, std::string_view name) {
+  if (!StartsWith(rest, name)) return false;
+  return rest.size() == name.size() || IsSpace(rest[name.size()]);
+}
+
+LineKind Classify(std::string_view content) {
+  std::string_view t = StripSpace(content);
+  if (t.empty()) return LineKind::kBlank;
+  if (t.front() == '#') return LineKind::kComment;
+  if (t.front() != '.') return LineKind::kText;
+  t.remove_prefix(1);
+  if (IsDirective(t, "ifdef") || IsDirective(t, "ifndef")) return LineKind::kIf;
+  if (IsDirective(t, "elifdef") || IsDirective(t, "elifndef") || IsDirective(t, "else")) {
+    return LineKind::kElse;
+  }
+  if (IsDirective(t, "endif")) return LineKind::kEndif;
+  if (IsDirective(t, "include") || IsDirective(t, "include_if_exists")) return LineKind::kInclude;
+  return LineKind::kText;
+}
+
+bool IsDirectiveKind(LineKind kind) {
+  return kind == LineKind::kIf || kind == LineKind::kElse || kind == LineKind::kEndif ||
+         kind == LineKind::kInclude;
+}
+
+// Splits into physical lines; a lone '\r' not followed by '\n' stays content.
+std::vector<PhysicalLine> SplitLines(std::string_view text) {
+  std::vector<PhysicalLine> lines;
+  size_t start = 0;
+  while (start < text.size()) {
+    size_t nl = text.find('\n', start);
+    size_t end = nl == std::string_view::npos ? text.size() : nl;
+    size_t content_end = end;
+    if (nl != std::string_view::npos && end > start && text[end - 1] == '\r') --content_end;
+    PhysicalLine line;
+    line.content = std::string(text.substr(start, content_end - start));
+    line.ending = nl == std::string_view::npos
+                      ? ""
+                      : std::string(text.substr(content_end, nl + 1 - content_end));
+    line.kind = Classify(line.content);
+    lines.push_back(std::move(line));
+    start = nl == std::string_view::npos ? text.size() : nl + 1;
+  }
+  return lines;
+}
+
+}  // namespace
+
+std::string_view ReadName(std::string_view text) {
+  if (text.empty() || !std::isalpha(static_cast<unsigned char>(text.front()))) return {};
+  size_t n = 1;
+  while (n < text.size() && (std::isalnum(static_cast<unsigned char>(text[n])) || text[n] == '_')) {
+    ++n;
+  }
+  return text.substr(0, n);
+}
+
+std::optional<MacroDefinition> ParseMacroDefinition(std::string_view logical_text) {
+  std::string_view name = ReadName(logical_text);
+  if (name.empty() || !std::isupper(static_cast<unsigned char>(name.front()))) return std::nullopt;
+  std::string_view rest = StripSpace(logical_text.substr(name.size()));
+  if (rest.empty() || rest.front() != '=') return std::nullopt;
+  rest.remove_prefix(StartsWith(rest, "==") ? 2 : 1);
+  return MacroDefinition{std::string(name), std::string(StripSpace(rest)), 0};
+}
+
+absl::StatusOr<ConfigText> ConfigText::Parse(std::string_view text, std::string_view path) {
+  ConfigText cfg;
+  cfg.path_ = std::string(path);
+  cfg.final_newline_ = text.empty() || text.back() == '\n';
+  cfg.lines_ = SplitLines(text);
+  for (const PhysicalLine& line : cfg.lines_) {
+    if (!line.ending.empty()) {
+      cfg.ending_ = line.ending;
+      break;
+    }
+  }
+  absl::Status branches = cfg.AssignBranches();
+  if (!branches.ok()) return branches;
+  cfg.JoinLogicalLines();
+  return cfg;
+}
+
+absl::Status ConfigText::AssignBranches() {
+  std::vector<size_t> open_blocks;  // .ifdef lines of the blocks we are in
+  size_t branch = kTopLevel;
+  for (size_t i = 0; i < lines_.size(); ++i) {
+    PhysicalLine& line = lines_[i];
+    line.branch = branch;
+    if (line.kind == LineKind::kIf) {
+      open_blocks.push_back(i);
+      branch = i;
+    } else if (line.kind == LineKind::kElse || line.kind == LineKind::kEndif) {
+      if (open_blocks.empty()) {
+        return absl::InvalidArgumentError(
+            Cat(Where(i), ": \"", StripSpace(line.content), "\" without a matching .ifdef"));
+      }
+      line.block = open_blocks.back();
+      line.branch = lines_[line.block].branch;
+      branch = line.kind == LineKind::kElse ? i : line.branch;
+      if (line.kind == LineKind::kEndif) open_blocks.pop_back();
+    }
+  }
+  if (!open_blocks.empty()) {
+    return absl::InvalidArgumentError(Cat(Where(open_blocks.back()), ": \"",
+                                          StripSpace(lines_[open_blocks.back()].content),
+                                          "\" has no matching .endif"));
+  }
+  return absl::OkStatus();
+}
+
+// As Exim's get_config_line: comments are skipped even inside a continued line, a blank line
+// ends one, directives act on physical lines, and "begin NAME" starts part NAME.
+void ConfigText::JoinLogicalLines() {
+  std::string section;
+  std::optional<LogicalLine> current;
+  auto finish = [&]() {
+    if (!current) return;
+    current->text = std::string(StripSpace(current->text));
+    std::string_view t = current->text;
+    if (t.size() > 6 && absl::EqualsIgnoreCase(ToAbsl(t.substr(0, 6)), "begin ")) {
+      section = absl::AsciiStrToLower(std::string(StripSpace(t.substr(6))));
+      current->is_begin = true;
+      has_sections_ = true;
+    }
+    current->section = section;
+    logical_.push_back(std::move(*current));
+    current.reset();
+  };
+  for (size_t i = 0; i < lines_.size(); ++i) {
+    const PhysicalLine& line = lines_[i];
+    if (line.kind == LineKind::kComment) continue;
+    if (line.kind == LineKind::kBlank) {
+      finish();
+      continue;
+    }
+    if (IsDirectiveKind(line.kind)) {
+      if (current) current->split_by_directive = true;
+      continue;
+    }
+    std::string_view piece = StripTrailingSpace(line.content);
+    if (current) piece = StripLeadingSpace(piece);
+    if (!current) current = LogicalLine{i, i, "", "", false, false};
+    current->last = i;
+    bool continued = ConsumeSuffix(&piece, "\\");
+    current->text += piece;
+    if (!continued) finish();
+  }
+  finish();
+}
+
+std::string ConfigText::Where(size_t line) const { return Cat(path_, ":", line + 1); }
+
+bool ConfigText::InBranch(size_t line, size_t branch) const {
+  if (branch == kTopLevel) return true;
+  for (size_t b = lines_[line].branch; b != kTopLevel; b = lines_[b].branch) {
+    if (b == branch) return true;
+  }
+  return false;
+}
+
+size_t ConfigText::BranchAfter(size_t line) const {
+  const PhysicalLine& l = lines_[line];
+  if (l.kind == LineKind::kIf || l.kind == LineKind::kElse) return line;
+  return l.branch;
+}
+
+std::vector<MacroDefinition> ConfigText::Macros() const {
+  std::vector<MacroDefinition> macros;
+  for (size_t i = 0; i < logical_.size(); ++i) {
+    std::optional<MacroDefinition> m = ParseMacroDefinition(logical_[i].text);
+    if (!m) continue;
+    m->logical = i;
+    macros.push_back(std::move(*m));
+  }
+  return macros;
+}
+
+TextEditor::TextEditor(const ConfigText& text) : text_(text), slots_(text.lines().size() + 1) {}
+
+void TextEditor::InsertBefore(size_t line, std::string content) {
+  slots_.at(line).before.push_back(std::move(content));
+  changed_ = true;
+}
+
+void TextEditor::Replace(size_t line, std::string content) {
+  if (line >= text_.lines().size()) return;
+  if (content == text_.lines()[line].content) return;
+  slots_[line].replacement = std::move(content);
+  changed_ = true;
+}
+
+void TextEditor::Remove(size_t line) {
+  if (line >= text_.lines().size()) return;
+  slots_[line].removed = true;
+  changed_ = true;
+}
+
+std::string TextEditor::Render() const {
+  const std::vector<PhysicalLine>& lines = text_.lines();
+  std::vector<std::pair<std::string, std::string>> out;  // content, ending
+  for (size_t i = 0; i < slots_.size(); ++i) {
+    for (const std::string& added : slots_[i].before) out.emplace_back(added, text_.ending());
+    if (i == lines.size() || slots_[i].removed) continue;
+    out.emplace_back(slots_[i].replacement.value_or(lines[i].content), lines[i].ending);
+  }
+  std::string text;
+  for (size_t i = 0; i < out.size(); ++i) {
+    std::string ending = out[i].second;
+    bool last = i + 1 == out.size();
+    if (ending.empty() && (!last || text_.final_newline())) ending = text_.ending();
+    if (last && !text_.final_newline()) ending.clear();
+    text += out[i].first;
+    text += ending;
+  }
+  return text;
+}
+
+}  // namespace relayguard::agent::exim

@@ -1,0 +1,290 @@
+#include "agent/mta/exim/exim_driver.h"
+
+#include <signal.h>
+
+#include <algorithm>
+#include <set>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_replace.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
+#include "agent/mta/daemon_process.h"
+#include "agent/mta/exim/exim_conf.h"
+#include "common/status_macros.h"
+
+namespace relayguard::agent::exim {
+namespace {
+
+// Where Debian's exim keeps its pid when the configuration does not say.
+constexpr char kDefaultPidFile[] = "/run/exim4/exim.pid";
+
+// The first few lines of what exim printed, for error messages.
+std::string Diagnostics(const ProcessResult& r) {
+  std::string text = r.stderr_text.empty() ? r.stdout_text : r.stderr_text;
+  std::vector<absl::string_view> lines = absl::StrSplit(text, '\n', absl::SkipWhitespace());
+  if (lines.empty()) return "no output (see exim's paniclog)";
+  if (lines.size() > 5) lines.resize(5);
+  return absl::StrJoin(lines, "; ");
+}
+
+std::string Outcome(const ProcessResult& r) {
+  return r.timed_out ? "timed out" : absl::StrCat("exit ", r.exit_code);
+}
+
+EximRelaySettings SettingsFor(const Policy& policy) {
+  EximRelaySettings want;
+  // Like Postfix's permit_mynetworks: with require_auth the trusted networks lose relaying.
+  if (!policy.require_auth) want.relay_from_hosts = policy.trusted_networks;
+  want.relay_to_domains = policy.relay_domains;
+  return want;
+}
+
+// Items of an Exim list as written by an operator or by us, normalized for comparison
+// ("127.0.0.1" and "127.0.0.1/32" are the same network).
+std::set<std::string> Normalized(const std::vector<std::string>& items) {
+  std::set<std::string> out;
+  for (const std::string& item : items) {
+    std::string text(absl::StripAsciiWhitespace(item));
+    if (absl::StatusOr<Cidr> cidr = ParseCidr(text); cidr.ok()) {
+      out.insert(cidr->ToString());
+    } else if (absl::StatusOr<IpAddress> ip = ParseIpAddress(text); ip.ok()) {
+      out.insert(Cidr{*ip, ip->family == IpFamily::kV4 ? 32 : 128}.ToString());
+    } else {
+      out.insert(absl::AsciiStrToLower(text));
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+std::optional<int> RcptReplyCode(absl::string_view bh_output) {
+  // Final reply lines ("NNN text", not "NNN-text") in order: greeting, EHLO, MAIL, RCPT, QUIT.
+  int finals = 0;
+  for (absl::string_view line : absl::StrSplit(bh_output, '\n')) {
+    line = absl::StripSuffix(line, "\r");
+    if (line.size() < 4 || line[3] != ' ') continue;
+    int code = 0;
+    if (!absl::SimpleAtoi(line.substr(0, 3), &code) || code < 200 || code > 599) continue;
+    if (++finals == 4) return code;
+  }
+  return std::nullopt;
+}
+
+std::optional<std::string> MainOption(absl::string_view text, absl::string_view name) {
+  for (absl::string_view line : absl::StrSplit(text, '\n')) {
+    line = absl::StripSuffix(line, "\r");
+    absl::string_view stripped = absl::StripLeadingAsciiWhitespace(line);
+    if (absl::StartsWith(stripped, "begin ") || stripped == "begin") break;
+    if (!absl::ConsumePrefix(&stripped, name)) continue;
+    stripped = absl::StripLeadingAsciiWhitespace(stripped);
+    if (!absl::ConsumePrefix(&stripped, "=")) continue;
+    return std::string(absl::StripAsciiWhitespace(stripped));
+  }
+  return std::nullopt;
+}
+
+EximDriver::EximDriver(EximOptions options, FileSystem& fs, ProcessRunner& runner, Clock& clock)
+    : options_(std::move(options)), fs_(fs), runner_(runner), clock_(clock) {}
+
+absl::StatusOr<ProcessResult> EximDriver::Exim(const std::string& config,
+                                               std::vector<std::string> args,
+                                               const std::string& stdin_text) {
+  Command cmd;
+  cmd.argv = {options_.exim_path, "-C", config};
+  cmd.argv.insert(cmd.argv.end(), args.begin(), args.end());
+  cmd.stdin_text = stdin_text;
+  cmd.timeout = std::chrono::seconds(30);
+  return runner_.Run(cmd);
+}
+
+absl::StatusOr<std::string> EximDriver::Version() {
+  if (version_) return *version_;
+  ASSIGN_OR_RETURN(ProcessResult r, Exim(options_.config_file, {"-bV"}));
+  // "Exim version 4.96 #2 built 26-Nov-2026 14:26:47"
+  absl::string_view out = r.stdout_text;
+  size_t at = out.find("Exim version ");
+  if (r.exit_code != 0 || at == absl::string_view::npos) {
+    return absl::FailedPreconditionError(absl::StrCat(options_.exim_path, " -C ",
+                                                      options_.config_file, " -bV failed (",
+                                                      Outcome(r), "): ", Diagnostics(r)));
+  }
+  out.remove_prefix(at + 13);
+  version_ = std::string(out.substr(0, out.find_first_of(" \n")));
+  return *version_;
+}
+
+absl::StatusOr<RenderedChange> EximDriver::Render(const Policy& policy,
+                                                  const FileContents& current) {
+  auto it = current.find(options_.config_file);
+  if (it == current.end()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("Render needs the contents of ", options_.config_file));
+  }
+  ASSIGN_OR_RETURN(EximEdit edit,
+                   EditEximConf(it->second, SettingsFor(policy), options_.config_file));
+  rendered_for_ = policy;
+  RenderedChange change;
+  change.new_contents = current;
+  change.new_contents[options_.config_file] = edit.text;
+  change.changed_settings = edit.changed;
+  change.warnings = edit.warnings;
+  if (policy.tls) {
+    change.warnings.push_back(absl::StrCat("tls: ", TlsLevelName(*policy.tls),
+                                           " is not managed for Exim; ", "tls_advertise_hosts in ",
+                                           options_.config_file, " is left as it is"));
+  }
+  return change;
+}
+
+absl::StatusOr<int> EximDriver::FakeSession(const std::string& config, const IpAddress& client,
+                                            const ProbeSettings& probe) {
+  const std::string session =
+      absl::StrCat("EHLO ", probe.helo_name, "\r\nMAIL FROM:<", probe.sender, ">\r\nRCPT TO:<",
+                   probe.foreign_recipient, ">\r\nQUIT\r\n");
+  ASSIGN_OR_RETURN(ProcessResult r, Exim(config, {"-bh", client.ToString()}, session));
+  std::optional<int> code = RcptReplyCode(r.stdout_text);
+  if (!code) {
+    return absl::FailedPreconditionError(absl::StrCat("exim -bh ", client.ToString(),
+                                                      " gave no reply to RCPT (", Outcome(r),
+                                                      "): ", Diagnostics(r)));
+  }
+  return *code;
+}
+
+absl::Status EximDriver::ValidateStaged(const FileContents& contents,
+                                        const std::string& stage_dir) {
+  auto it = contents.find(options_.config_file);
+  if (it == contents.end()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("no staged contents for ", options_.config_file));
+  }
+  RETURN_IF_ERROR(fs_.MakeDirs(stage_dir));
+  const std::string staged = stage_dir + "/exim4.conf";
+  RETURN_IF_ERROR(fs_.WriteScratchFile(staged, it->second));
+  auto live_names = [&](absl::string_view text) {
+    return absl::StrReplaceAll(text, {{staged, options_.config_file}});
+  };
+  ASSIGN_OR_RETURN(ProcessResult check, Exim(staged, {"-bV"}));
+  if (check.exit_code != 0) {
+    return absl::FailedPreconditionError(absl::StrCat("exim config check failed for ",
+                                                      options_.config_file, " (", Outcome(check),
+                                                      "): ", live_names(Diagnostics(check))));
+  }
+  // Exim's own verdict on the staged rules, before any live file changes.
+  const ProbeSettings probe = rendered_for_ ? rendered_for_->probe : DefaultProbeSettings();
+  ASSIGN_OR_RETURN(int untrusted, FakeSession(staged, probe.untrusted_source, probe));
+  if (untrusted < 500) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("exim -bh ", probe.untrusted_source.ToString(), " against the staged ",
+                     options_.config_file, ": RCPT TO:<", probe.foreign_recipient, "> got ",
+                     untrusted, ", not a refusal (5xx): the new configuration would still relay"));
+  }
+  if (!rendered_for_ || !rendered_for_->require_auth) {
+    ASSIGN_OR_RETURN(int trusted, FakeSession(staged, probe.trusted_source, probe));
+    if (trusted != 250) {
+      return absl::FailedPreconditionError(
+          absl::StrCat("exim -bh ", probe.trusted_source.ToString(), " against the staged ",
+                       options_.config_file, ": RCPT TO:<", probe.foreign_recipient, "> got ",
+                       trusted, ", not 250: the trusted network could no longer relay"));
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::string> EximDriver::PidFile() {
+  ASSIGN_OR_RETURN(std::string text, fs_.ReadFile(options_.config_file));
+  std::optional<std::string> pid_file = MainOption(text, "pid_file_path");
+  return pid_file && !pid_file->empty() ? *pid_file : std::string(kDefaultPidFile);
+}
+
+absl::StatusOr<bool> EximDriver::IsRunning() {
+  ASSIGN_OR_RETURN(std::string pid_file, PidFile());
+  ASSIGN_OR_RETURN(std::optional<int> pid, RunningDaemon(fs_, pid_file, "exim"));
+  return pid.has_value();
+}
+
+absl::Status EximDriver::StartDaemon() {
+  ASSIGN_OR_RETURN(ProcessResult r, Exim(options_.config_file, {"-bd", "-q30m"}));
+  if (r.exit_code != 0) {
+    return absl::FailedPreconditionError(absl::StrCat(options_.exim_path, " -C ",
+                                                      options_.config_file, " -bd -q30m failed (",
+                                                      Outcome(r), "): ", Diagnostics(r)));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status EximDriver::Reload(bool restart) {
+  ASSIGN_OR_RETURN(std::string pid_file, PidFile());
+  ASSIGN_OR_RETURN(std::optional<int> pid, RunningDaemon(fs_, pid_file, "exim"));
+  if (!restart && pid) {
+    // The daemon re-executes itself with the same arguments and reads the file again.
+    return SignalProcess(*pid, SIGHUP, "the exim daemon");
+  }
+  if (pid) {
+    RETURN_IF_ERROR(SignalProcess(*pid, SIGTERM, "the exim daemon"));
+    if (!WaitGone(fs_, clock_, *pid, std::chrono::seconds(10))) {
+      return absl::FailedPreconditionError(
+          absl::StrCat("the exim daemon (pid ", *pid, ") did not stop within 10 s of SIGTERM"));
+    }
+  }
+  return StartDaemon();
+}
+
+absl::StatusOr<SmtpEndpoint> EximDriver::Endpoint() {
+  if (options_.smtp_override) return *options_.smtp_override;
+  ASSIGN_OR_RETURN(std::string text, fs_.ReadFile(options_.config_file));
+  SmtpEndpoint endpoint;
+  endpoint.host = IpAddress{IpFamily::kV4, {127, 0, 0, 1}};
+  std::optional<std::string> ports = MainOption(text, "daemon_smtp_ports");
+  if (!ports) ports = MainOption(text, "daemon_smtp_port");
+  if (ports && !ports->empty()) {
+    std::string first(absl::StripAsciiWhitespace(ports->substr(0, ports->find(':'))));
+    int port = 0;
+    if (first == "smtp") {
+      port = 25;
+    } else if (!absl::SimpleAtoi(first, &port) || port <= 0 || port > 65535) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(options_.config_file, ": daemon_smtp_ports \"", *ports,
+                       "\" does not start with a port number: give --smtp HOST:PORT"));
+    }
+    endpoint.port = static_cast<uint16_t>(port);
+  }
+  std::optional<std::string> interfaces = MainOption(text, "local_interfaces");
+  if (interfaces && !interfaces->empty() && !absl::StartsWith(*interfaces, "<")) {
+    std::string first(absl::StripAsciiWhitespace(interfaces->substr(0, interfaces->find(':'))));
+    absl::StatusOr<IpAddress> address = ParseIpAddress(first);
+    if (address.ok() && !(address->family == IpFamily::kV4 && address->bytes[0] == 0)) {
+      endpoint.host = *address;
+    }
+  }
+  return endpoint;
+}
+
+absl::StatusOr<std::vector<SettingDrift>> EximDriver::CheckDrift(const Policy& policy) {
+  ASSIGN_OR_RETURN(std::string text, fs_.ReadFile(options_.config_file));
+  const EximRelaySettings want = SettingsFor(policy);
+  std::vector<SettingDrift> drift;
+  auto compare = [&](const char* kind, const char* name,
+                     const std::vector<std::string>& desired) -> absl::Status {
+    ASSIGN_OR_RETURN(std::optional<std::vector<std::string>> items,
+                     ReadNamedList(text, kind, name, options_.config_file));
+    std::vector<std::string> effective = items.value_or(std::vector<std::string>{});
+    if (Normalized(effective) != Normalized(desired)) {
+      drift.push_back(
+          {absl::StrCat(kind, " ", name), FormatEximList(effective), FormatEximList(desired)});
+    }
+    return absl::OkStatus();
+  };
+  std::vector<std::string> networks;
+  for (const Cidr& c : want.relay_from_hosts) networks.push_back(c.ToString());
+  RETURN_IF_ERROR(compare("hostlist", "relay_from_hosts", networks));
+  RETURN_IF_ERROR(compare("domainlist", "relay_to_domains", want.relay_to_domains));
+  return drift;
+}
+
+}  // namespace relayguard::agent::exim

@@ -1,0 +1,288 @@
+#include "agent/mta/exim/exim_rcpt_acl.h"
+
+#include <algorithm>
+#include <string>
+#include <vector>
+
+#include "agent/mta/exim/exim_acl.h"
+#include "agent/mta/exim/exim_list.h"
+#include "agent/mta/exim/exim_strings.h"
+#include "common/cidr.h"
+#include "common/status_macros.h"
+
+namespace relayguard::agent::exim {
+namespace {
+
+// One item of an Exim list in an ACL condition: "! +local_domains" -> {true, "+local_domains"}.
+struct ListItem {
+  bool negated = false;
+  std::string body;
+  bool operator==(const ListItem&) const = default;
+};
+
+std::vector<ListItem> Items(std::string_view value) {
+  std::vector<ListItem> items;
+  for (const std::string& raw : ParseEximList(value)) {
+    std::string_view v = raw;
+    ListItem item;
+    if (ConsumePrefix(&v, "!")) item.negated = true;
+    item.body = std::string(StripSpace(v));
+    items.push_back(std::move(item));
+  }
+  return items;
+}
+
+// +local_domains and/or +relay_to_domains, every item negated as `negated` says.
+bool IsRelayDomains(std::string_view value, bool negated) {
+  std::vector<ListItem> items = Items(value);
+  if (items.empty()) return false;
+  for (const ListItem& item : items) {
+    if (item.negated != negated) return false;
+    if (item.body != "+local_domains" && item.body != "+relay_to_domains") return false;
+  }
+  return true;
+}
+
+bool IsOnlyRelayFromHosts(std::string_view value, bool negated) {
+  return Items(value) == std::vector<ListItem>{{negated, "+relay_from_hosts"}};
+}
+
+bool IsRequireCheck(const AclStatement& s) {
+  for (const AclItem& item : s.items) {
+    if (!item.conditional && !item.negated && item.name == "domains" &&
+        IsRelayDomains(item.value, false)) {
+      return true;
+    }
+  }
+  return false;
+}
+
+// deny !domains = +local_domains : +relay_to_domains, with only the exceptions for trusted
+// clients beside it (any other condition would narrow the denial).
+bool IsDenyCheck(const AclStatement& s) {
+  bool domains = false;
+  for (const AclItem& item : s.items) {
+    if (item.conditional) return false;
+    if (IsAclModifier(item.name)) continue;
+    if (item.name == "domains" && IsRelayDomains(item.value, !item.negated)) {
+      domains = true;
+    } else if (item.name == "hosts" && IsOnlyRelayFromHosts(item.value, !item.negated)) {
+      continue;
+    } else if (item.name == "authenticated" && item.negated && StripSpace(item.value) == "*") {
+      continue;
+    } else {
+      return false;
+    }
+  }
+  return domains;
+}
+
+bool IsRelayCheck(const AclStatement& s) {
+  if (s.verb == "require") return IsRequireCheck(s);
+  if (s.verb == "deny" || s.verb == "drop") return IsDenyCheck(s);
+  return false;
+}
+
+bool IsRestriction(const AclItem& item) {
+  if (item.conditional || item.negated) return false;
+  if (item.name == "hosts") {
+    return IsOnlyRelayFromHosts(item.value, false) ||
+           Items(item.value) == std::vector<ListItem>{{false, ""}};
+  }
+  if (item.name == "authenticated") return StripSpace(item.value) == "*";
+  if (item.name == "domains") return IsRelayDomains(item.value, false);
+  return false;
+}
+
+// Whether `s` may accept a recipient in a domain that is neither local nor a relay domain.
+bool CouldAcceptForeign(const AclStatement& s) {
+  if (s.verb.empty()) return true;
+  if (s.verb != "accept") return false;
+  return std::none_of(s.items.begin(), s.items.end(), IsRestriction);
+}
+
+bool MatchesEveryHost(std::string_view value) {
+  std::vector<ListItem> items = Items(value);
+  if (items.empty()) return false;
+  for (const ListItem& item : items) {
+    if (item.negated) return false;
+    if (item.body == "*") continue;
+    auto cidr = ParseCidr(item.body);
+    if (!cidr.ok() || cidr->prefix_length != 0) return false;
+  }
+  return true;
+}
+
+// An `accept` that accepts anything from anyone: no conditions, or only `hosts = *`.
+bool IsOpenAccept(const AclStatement& s) {
+  if (s.verb != "accept" || s.split_by_directive) return false;
+  for (const AclItem& item : s.items) {
+    if (item.conditional) return false;
+    if (IsAclModifier(item.name)) continue;
+    if (item.name == "hosts" && !item.negated && MatchesEveryHost(item.value)) continue;
+    return false;
+  }
+  return true;
+}
+
+std::string Indent(std::string_view content) {
+  size_t n = content.find_first_not_of(" \t");
+  return std::string(content.substr(0, n == std::string_view::npos ? 0 : n));
+}
+
+// A relay check met while walking the ACL: the branch it is in, and whether trusted clients
+// pass it (the deny form with `!hosts = +relay_from_hosts`).
+struct Check {
+  size_t branch = kTopLevel;
+  bool lets_trusted_through = false;
+};
+
+bool LetsTrustedThrough(const AclStatement& s) {
+  if (s.verb == "require") return false;
+  return std::any_of(s.items.begin(), s.items.end(), [](const AclItem& item) {
+    return item.name == "hosts" && IsOnlyRelayFromHosts(item.value, !item.negated);
+  });
+}
+
+// Whether `s` could accept a foreign recipient from a client in +relay_from_hosts: an accept
+// restricted, if at all, only to those hosts (or an opaque line, which might be one).
+bool MayRelayForTrusted(const AclStatement& s) {
+  if (s.verb.empty()) return true;
+  if (s.verb != "accept") return false;
+  return std::none_of(s.items.begin(), s.items.end(), [](const AclItem& i) {
+    return IsRestriction(i) && !(i.name == "hosts" && IsOnlyRelayFromHosts(i.value, false));
+  });
+}
+
+// Whether `s` is an accept that lets trusted clients relay (hosts = +relay_from_hosts,
+// authenticated = *).
+bool GrantsRelaying(const AclStatement& s) {
+  if (s.verb != "accept") return false;
+  for (const AclItem& item : s.items) {
+    if (item.conditional || item.negated) continue;
+    if (item.name == "hosts" && IsOnlyRelayFromHosts(item.value, false)) return true;
+    if (item.name == "authenticated" && StripSpace(item.value) == "*") return true;
+  }
+  return false;
+}
+
+// The canonical relay check; when an accept for trusted clients comes after it, the deny form
+// that lets them through instead, so that they keep relaying.
+// Returns whether it inserted the deny form.
+bool InsertCheck(const Acl& acl, size_t at, const std::string& indent, TextEditor& editor) {
+  bool trusted_later =
+      std::any_of(acl.statements.begin(), acl.statements.end(),
+                  [&](const AclStatement& s) { return s.first >= at && GrantsRelaying(s); });
+  if (!trusted_later) {
+    editor.InsertBefore(at, Cat(indent, "require message = relay not permitted"));
+    editor.InsertBefore(at, Cat(indent, "        domains = +local_domains : +relay_to_domains"));
+    return false;
+  }
+  editor.InsertBefore(at, Cat(indent, "deny    message = relay not permitted"));
+  editor.InsertBefore(at, Cat(indent, "       !domains = +local_domains : +relay_to_domains"));
+  editor.InsertBefore(at, Cat(indent, "       !hosts = +relay_from_hosts"));
+  editor.InsertBefore(at, Cat(indent, "       !authenticated = *"));
+  return true;
+}
+
+// Where a check protecting statement `i` goes: right before it, or above the .ifdef blocks
+// around it as long as no accepting statement is passed on the way.
+size_t InsertionPoint(const ConfigText& text, const Acl& acl, size_t i) {
+  size_t at = acl.statements[i].first;
+  for (size_t b = text.lines()[at].branch; b != acl.header_branch && b != kTopLevel;) {
+    const PhysicalLine& opener = text.lines()[b];
+    size_t block = opener.kind == LineKind::kIf ? b : opener.block;
+    for (const AclStatement& s : acl.statements) {
+      if (s.first >= block && s.first < at && (s.verb == "accept" || s.verb.empty())) return at;
+    }
+    at = block;
+    b = text.lines()[block].branch;
+  }
+  return at;
+}
+
+// Just past the ACL's last statement, and past the .endif lines that close blocks around it.
+absl::StatusOr<size_t> EndOfAcl(const ConfigText& text, const Acl& acl) {
+  size_t last = acl.statements.empty() ? acl.header : acl.statements.back().last;
+  size_t branch = text.BranchAfter(last);
+  for (size_t p = last + 1; branch != acl.header_branch && p < acl.stop; ++p) {
+    LineKind kind = text.lines()[p].kind;
+    if (kind == LineKind::kBlank || kind == LineKind::kComment) continue;
+    if (kind != LineKind::kElse && kind != LineKind::kEndif) break;
+    last = p;
+    branch = text.BranchAfter(p);
+  }
+  if (branch != acl.header_branch) {
+    return AclError(text, last, acl.name,
+                    "ends inside an .ifdef block; cannot find a safe place for the relay check");
+  }
+  return last + 1;
+}
+
+void Disable(const ConfigText& text, const Acl& acl, const AclStatement& s, TextEditor& editor,
+             EximEdit& notes) {
+  for (size_t p = s.first; p <= s.last; ++p) {
+    if (text.lines()[p].kind != LineKind::kText) continue;
+    editor.Replace(p, Cat(kDisabledPrefix, text.lines()[p].content));
+  }
+  notes.changed.push_back(Cat(acl.name, " open accept (line ", s.first + 1, ")"));
+  notes.warnings.push_back(
+      Cat(text.Where(s.first), ": ACL ", acl.name,
+          ": this unconditional \"accept\" came before the relay check, so every recipient was "
+          "accepted from every host (an open relay); it is now commented out"));
+}
+
+void WarnTrustedCannotRelay(const ConfigText& text, const Acl& acl, EximEdit& notes) {
+  notes.warnings.push_back(Cat(text.Where(acl.header), ": ACL ", acl.name,
+                               " accepts no foreign recipient from +relay_from_hosts before a "
+                               "relay check stops it, so the policy's trusted networks cannot "
+                               "relay"));
+}
+
+}  // namespace
+
+absl::Status PlanRcptAclEdits(const ConfigText& text, std::string_view section,
+                              std::string_view acl_name, bool trusted_hosts_relay,
+                              TextEditor& editor, EximEdit& notes) {
+  ASSIGN_OR_RETURN(Acl acl, ReadAcl(text, section, acl_name));
+  const std::vector<AclStatement>& statements = acl.statements;
+  std::vector<Check> checks;  // the relay checks met so far, existing or planned
+  auto covered = [&](size_t line, bool only_if_blocks_trusted) {
+    return std::any_of(checks.begin(), checks.end(), [&](const Check& c) {
+      return text.InBranch(line, c.branch) && !(only_if_blocks_trusted && c.lets_trusted_through);
+    });
+  };
+  bool inserted = false;
+  bool trusted_can_relay = false;
+  for (size_t i = 0; i < statements.size(); ++i) {
+    const AclStatement& s = statements[i];
+    if (IsRelayCheck(s)) {
+      checks.push_back({s.branch, LetsTrustedThrough(s)});
+      continue;
+    }
+    if (CouldAcceptForeign(s) && !covered(s.first, false)) {
+      if (IsOpenAccept(s) && std::any_of(statements.begin() + static_cast<std::ptrdiff_t>(i) + 1,
+                                         statements.end(), IsRelayCheck)) {
+        Disable(text, acl, s, editor, notes);
+        continue;
+      }
+      size_t at = InsertionPoint(text, acl, i);
+      bool deny_form = InsertCheck(acl, at, Indent(text.lines()[s.first].content), editor);
+      checks.push_back({text.lines()[at].branch, deny_form});
+      inserted = true;
+    }
+    if (MayRelayForTrusted(s) && !covered(s.first, true)) trusted_can_relay = true;
+  }
+  if (checks.empty()) {
+    ASSIGN_OR_RETURN(size_t at, EndOfAcl(text, acl));
+    std::string indent =
+        statements.empty() ? "  " : Indent(text.lines()[statements.back().first].content);
+    InsertCheck(acl, at, indent, editor);
+    inserted = true;
+  }
+  if (inserted) notes.changed.push_back(Cat(acl.name, " relay rule"));
+  if (trusted_hosts_relay && !trusted_can_relay) WarnTrustedCannotRelay(text, acl, notes);
+  return absl::OkStatus();
+}
+
+}  // namespace relayguard::agent::exim

@@ -1,0 +1,329 @@
+#include "agent/mta/sendmail/sendmail_driver.h"
+
+#include <signal.h>
+
+#include <algorithm>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_replace.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
+#include "agent/mta/daemon_process.h"
+#include "agent/mta/sendmail/access_file.h"
+#include "agent/mta/sendmail/sendmail_mc.h"
+#include "common/status_macros.h"
+
+namespace relayguard::agent::sendmail {
+namespace {
+
+// Where a sendmail.cf keeps its pid when it does not say (Debian's build).
+constexpr char kDefaultPidFile[] = "/run/sendmail/mta/sendmail.pid";
+
+std::string Diagnostics(const ProcessResult& r) {
+  // sendmail -bt reports cf errors on stdout ("line 12: unknown configuration line").
+  std::string text = absl::StrCat(r.stderr_text, r.stdout_text);
+  std::vector<absl::string_view> lines = absl::StrSplit(text, '\n', absl::SkipWhitespace());
+  std::vector<absl::string_view> useful;
+  for (absl::string_view l : lines) {
+    if (absl::StrContains(l, "ADDRESS TEST MODE") || absl::StartsWith(l, "Enter <ruleset>") ||
+        l == ">") {
+      continue;
+    }
+    useful.push_back(l);
+    if (useful.size() == 5) break;
+  }
+  return useful.empty() ? "no output" : absl::StrJoin(useful, "; ");
+}
+
+std::string Outcome(const ProcessResult& r) {
+  return r.timed_out ? "timed out" : absl::StrCat("exit ", r.exit_code);
+}
+
+AccessPolicy AccessFor(const Policy& policy) {
+  AccessPolicy want;
+  if (!policy.require_auth) want.relay_networks = policy.trusted_networks;
+  want.relay_domains = policy.relay_domains;
+  return want;
+}
+
+// `cf` with its access map declaration pointed at `map` (for checking a staged access file).
+absl::StatusOr<std::string> WithAccessMap(const std::string& cf, const std::string& map,
+                                          const std::string& path) {
+  std::vector<std::string> lines = absl::StrSplit(cf, '\n');
+  bool found = false;
+  for (std::string& line : lines) {
+    if (!absl::StartsWith(line, "Kaccess ")) continue;
+    size_t last = line.find_last_of(" \t");
+    line = absl::StrCat(line.substr(0, last + 1), map);
+    found = true;
+  }
+  if (!found) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        path, " declares no access map (Kaccess): FEATURE(`access_db') did not take effect"));
+  }
+  return absl::StrJoin(lines, "\n");
+}
+
+}  // namespace
+
+std::optional<bool> CheckRcptRefused(absl::string_view bt_output) {
+  for (absl::string_view line : absl::StrSplit(bt_output, '\n')) {
+    absl::string_view rest = absl::StripLeadingAsciiWhitespace(absl::StripPrefix(line, "> "));
+    if (!absl::ConsumePrefix(&rest, "check_rcpt")) continue;
+    rest = absl::StripLeadingAsciiWhitespace(rest);
+    if (!absl::ConsumePrefix(&rest, "returns:")) continue;
+    return absl::StrContains(rest, "$# error");
+  }
+  return std::nullopt;
+}
+
+std::optional<std::string> CfOption(absl::string_view cf, absl::string_view name) {
+  const std::string prefix = absl::StrCat("O ", name, "=");
+  for (absl::string_view line : absl::StrSplit(cf, '\n')) {
+    line = absl::StripSuffix(line, "\r");
+    if (absl::ConsumePrefix(&line, prefix)) return std::string(line);
+  }
+  return std::nullopt;
+}
+
+SendmailDriver::SendmailDriver(SendmailOptions options, FileSystem& fs, ProcessRunner& runner,
+                               Clock& clock)
+    : options_(std::move(options)), fs_(fs), runner_(runner), clock_(clock) {}
+
+std::vector<std::string> SendmailDriver::ManagedFiles() const {
+  return {McPath(), CfPath(), AccessPath()};
+}
+
+absl::StatusOr<ProcessResult> SendmailDriver::Run(std::vector<std::string> argv,
+                                                  const std::string& stdin_text,
+                                                  std::chrono::seconds timeout) {
+  Command cmd;
+  cmd.argv = std::move(argv);
+  cmd.stdin_text = stdin_text;
+  cmd.timeout = timeout;
+  return runner_.Run(cmd);
+}
+
+absl::StatusOr<std::string> SendmailDriver::Version() {
+  if (version_) return *version_;
+  ASSIGN_OR_RETURN(ProcessResult r,
+                   Run({options_.sendmail_path, "-C", CfPath(), "-d0.1", "-bt"}, ""));
+  // "Version 8.17.1.9"
+  for (absl::string_view line : absl::StrSplit(r.stdout_text, '\n')) {
+    if (absl::ConsumePrefix(&line, "Version ")) {
+      version_ = std::string(absl::StripAsciiWhitespace(line));
+      return *version_;
+    }
+  }
+  return absl::FailedPreconditionError(absl::StrCat(
+      options_.sendmail_path, " -C ", CfPath(), " -d0.1 -bt printed no version (", Outcome(r),
+      "): ", Diagnostics(r)));
+}
+
+absl::StatusOr<std::string> SendmailDriver::BuildCf(const std::string& mc) {
+  // m4 reads the .mc from stdin ("-"), after the cf macros.
+  ASSIGN_OR_RETURN(ProcessResult r,
+                   Run({options_.m4_path, absl::StrCat("-D_CF_DIR_=", options_.cf_dir, "/"),
+                        options_.cf_dir + "/m4/cf.m4", "-"},
+                       mc));
+  if (r.exit_code != 0 || r.stdout_text.empty()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "m4 could not build sendmail.cf from ", McPath(), " (", Outcome(r), "): ",
+        Diagnostics(r)));
+  }
+  return r.stdout_text;
+}
+
+absl::StatusOr<RenderedChange> SendmailDriver::Render(const Policy& policy,
+                                                      const FileContents& current) {
+  for (const std::string& path : ManagedFiles()) {
+    if (!current.count(path)) {
+      return absl::InvalidArgumentError(absl::StrCat("Render needs the contents of ", path));
+    }
+  }
+  ASSIGN_OR_RETURN(SendmailEdit mc, EditSendmailMc(current.at(McPath()), McPath()));
+  ASSIGN_OR_RETURN(SendmailEdit access,
+                   EditAccessFile(current.at(AccessPath()), AccessFor(policy), AccessPath()));
+  rendered_for_ = policy;
+  RenderedChange change;
+  change.new_contents = current;
+  change.new_contents[McPath()] = mc.text;
+  change.new_contents[AccessPath()] = access.text;
+  // sendmail.cf is built from the .mc; rebuilt only when the .mc changes (m4 stamps the date).
+  if (!mc.changed.empty()) {
+    ASSIGN_OR_RETURN(change.new_contents[CfPath()], BuildCf(mc.text));
+    change.needs_restart = true;
+  }
+  change.changed_settings = mc.changed;
+  change.changed_settings.insert(change.changed_settings.end(), access.changed.begin(),
+                                 access.changed.end());
+  change.warnings = mc.warnings;
+  change.warnings.insert(change.warnings.end(), access.warnings.begin(), access.warnings.end());
+  if (policy.tls) {
+    change.warnings.push_back(absl::StrCat("tls: ", TlsLevelName(*policy.tls),
+                                           " is not managed for Sendmail; left as it is"));
+  }
+  return change;
+}
+
+absl::Status SendmailDriver::MakeMap(const std::string& cf, const std::string& access) {
+  ASSIGN_OR_RETURN(std::string source, fs_.ReadFile(access));
+  ASSIGN_OR_RETURN(ProcessResult r,
+                   Run({options_.makemap_path, "-C", cf, "hash", access}, source));
+  if (r.exit_code != 0) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        options_.makemap_path, " hash ", access, " failed (", Outcome(r), "): ", Diagnostics(r)));
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<bool> SendmailDriver::RelayRefused(const std::string& cf, const IpAddress& client,
+                                                  const ProbeSettings& probe) {
+  const std::string input = absl::StrCat(".D{client_addr}", client.ToString(), "\ncheck_rcpt <",
+                                         probe.foreign_recipient, ">\n");
+  ASSIGN_OR_RETURN(ProcessResult r, Run({options_.sendmail_path, "-C", cf, "-bt"}, input));
+  std::optional<bool> refused = CheckRcptRefused(r.stdout_text);
+  if (!refused) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "sendmail -bt gave no check_rcpt result for client ", client.ToString(), " (",
+        Outcome(r), "): ", Diagnostics(r)));
+  }
+  return *refused;
+}
+
+absl::Status SendmailDriver::ValidateStaged(const FileContents& contents,
+                                            const std::string& stage_dir) {
+  for (const std::string& path : ManagedFiles()) {
+    if (!contents.count(path)) {
+      return absl::InvalidArgumentError(absl::StrCat("no staged contents for ", path));
+    }
+  }
+  RETURN_IF_ERROR(fs_.MakeDirs(stage_dir));
+  const std::string access = stage_dir + "/access";
+  const std::string cf = stage_dir + "/sendmail.cf";
+  RETURN_IF_ERROR(fs_.WriteScratchFile(access, contents.at(AccessPath())));
+  ASSIGN_OR_RETURN(std::string checking,
+                   WithAccessMap(contents.at(CfPath()), access, CfPath()));
+  RETURN_IF_ERROR(fs_.WriteScratchFile(cf, checking));
+  auto live_names = [&](absl::string_view text) {
+    return absl::StrReplaceAll(text, {{cf, CfPath()}, {access, AccessPath()}});
+  };
+  ASSIGN_OR_RETURN(ProcessResult parse, Run({options_.sendmail_path, "-C", cf, "-bt"}, ""));
+  if (parse.exit_code != 0) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "sendmail config check failed for ", CfPath(), " (", Outcome(parse), "): ",
+        live_names(Diagnostics(parse))));
+  }
+  if (absl::Status s = MakeMap(cf, access); !s.ok()) {
+    return absl::FailedPreconditionError(live_names(s.message()));
+  }
+  const ProbeSettings probe = rendered_for_ ? rendered_for_->probe : DefaultProbeSettings();
+  ASSIGN_OR_RETURN(bool untrusted_refused, RelayRefused(cf, probe.untrusted_source, probe));
+  if (!untrusted_refused) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "sendmail -bt check_rcpt <", probe.foreign_recipient, "> from ",
+        probe.untrusted_source.ToString(), " with the staged ", CfPath(), " and ", AccessPath(),
+        " is not refused: the new configuration would still relay"));
+  }
+  if (!rendered_for_ || !rendered_for_->require_auth) {
+    ASSIGN_OR_RETURN(bool trusted_refused, RelayRefused(cf, probe.trusted_source, probe));
+    if (trusted_refused) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "sendmail -bt check_rcpt <", probe.foreign_recipient, "> from ",
+          probe.trusted_source.ToString(), " with the staged ", CfPath(),
+          " is refused: the trusted network could no longer relay"));
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::string> SendmailDriver::PidFile() {
+  ASSIGN_OR_RETURN(std::string cf, fs_.ReadFile(CfPath()));
+  std::optional<std::string> pid_file = CfOption(cf, "PidFile");
+  return pid_file && !pid_file->empty() ? *pid_file : std::string(kDefaultPidFile);
+}
+
+absl::StatusOr<bool> SendmailDriver::IsRunning() {
+  ASSIGN_OR_RETURN(std::string pid_file, PidFile());
+  ASSIGN_OR_RETURN(std::optional<int> pid, RunningDaemon(fs_, pid_file, "sendmail"));
+  return pid.has_value();
+}
+
+absl::Status SendmailDriver::Reload(bool restart) {
+  RETURN_IF_ERROR(MakeMap(CfPath(), AccessPath()));
+  ASSIGN_OR_RETURN(std::string pid_file, PidFile());
+  ASSIGN_OR_RETURN(std::optional<int> pid, RunningDaemon(fs_, pid_file, "sendmail"));
+  if (pid && !restart) {
+    // The daemon re-executes itself with its command line and reads sendmail.cf again.
+    return SignalProcess(*pid, SIGHUP, "the sendmail daemon");
+  }
+  // The pid file's second line is the command line the daemon was started with.
+  std::vector<std::string> argv = {options_.sendmail_path, "-C", CfPath(), "-bd"};
+  if (absl::StatusOr<std::string> text = fs_.ReadFile(pid_file); text.ok()) {
+    std::vector<std::string> lines = absl::StrSplit(*text, '\n');
+    if (lines.size() > 1 && absl::StartsWith(lines[1], "/")) {
+      argv = absl::StrSplit(lines[1], ' ', absl::SkipEmpty());
+    }
+  }
+  if (pid) {
+    RETURN_IF_ERROR(SignalProcess(*pid, SIGTERM, "the sendmail daemon"));
+    if (!WaitGone(fs_, clock_, *pid, std::chrono::seconds(10))) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "the sendmail daemon (pid ", *pid, ") did not stop within 10 s of SIGTERM"));
+    }
+  }
+  ASSIGN_OR_RETURN(ProcessResult r, Run(argv, ""));
+  if (r.exit_code != 0) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        absl::StrJoin(argv, " "), " failed (", Outcome(r), "): ", Diagnostics(r)));
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<SmtpEndpoint> SendmailDriver::Endpoint() {
+  if (options_.smtp_override) return *options_.smtp_override;
+  ASSIGN_OR_RETURN(std::string cf, fs_.ReadFile(CfPath()));
+  SmtpEndpoint endpoint;
+  endpoint.host = IpAddress{IpFamily::kV4, {127, 0, 0, 1}};
+  // "O DaemonPortOptions=Port=2527, Addr=127.0.0.1, Name=MTA"
+  std::optional<std::string> options = CfOption(cf, "DaemonPortOptions");
+  if (!options) return endpoint;
+  for (absl::string_view part : absl::StrSplit(*options, ',')) {
+    part = absl::StripAsciiWhitespace(part);
+    if (absl::ConsumePrefix(&part, "Port=")) {
+      int port = 0;
+      if (part == "smtp") {
+        port = 25;
+      } else if (!absl::SimpleAtoi(part, &port) || port <= 0 || port > 65535) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            CfPath(), ": DaemonPortOptions Port=", part, " is not a port: give --smtp HOST:PORT"));
+      }
+      endpoint.port = static_cast<uint16_t>(port);
+    } else if (absl::ConsumePrefix(&part, "Addr=")) {
+      if (absl::StatusOr<IpAddress> a = ParseIpAddress(std::string(part)); a.ok()) {
+        if (!(a->family == IpFamily::kV4 && a->bytes[0] == 0)) endpoint.host = *a;
+      }
+    }
+  }
+  return endpoint;
+}
+
+absl::StatusOr<std::vector<SettingDrift>> SendmailDriver::CheckDrift(const Policy& policy) {
+  ASSIGN_OR_RETURN(std::string mc, fs_.ReadFile(McPath()));
+  ASSIGN_OR_RETURN(std::string access, fs_.ReadFile(AccessPath()));
+  std::vector<SettingDrift> drift;
+  for (const std::string& feature : OpenRelayFeatures(mc)) {
+    drift.push_back({absl::StrCat("FEATURE(", feature, ")"), "present", "absent"});
+  }
+  ASSIGN_OR_RETURN(SendmailEdit wanted, EditAccessFile(access, AccessFor(policy), AccessPath()));
+  if (!wanted.changed.empty()) {
+    drift.push_back({"access RELAY entries", "differ",
+                     absl::StrJoin(wanted.changed, ", ")});
+  }
+  return drift;
+}
+
+}  // namespace relayguard::agent::sendmail

@@ -1,0 +1,79 @@
+// MtaDriver for Sendmail 8: sendmail.mc (m4 source), sendmail.cf (built from it with m4) and the
+// access map source in one config directory (/etc/mail). Runs m4, makemap and sendmail by
+// absolute path, never through a shell. Before activation the staged sendmail.cf must parse
+// (`sendmail -C STAGED.cf -bt`) and its check_rcpt ruleset, with the staged access map, must
+// refuse relaying from the policy's untrusted address and allow it from the trusted one.
+// Activation rebuilds access.db with makemap and restarts the daemon.
+#ifndef RELAYGUARD_AGENT_MTA_SENDMAIL_SENDMAIL_DRIVER_H_
+#define RELAYGUARD_AGENT_MTA_SENDMAIL_SENDMAIL_DRIVER_H_
+
+#include <optional>
+#include <string>
+#include "absl/strings/string_view.h"
+#include <vector>
+
+#include "agent/mta/mta_driver.h"
+#include "agent/os/file_system.h"
+#include "agent/os/process_runner.h"
+#include "common/clock.h"
+
+namespace relayguard::agent::sendmail {
+
+struct SendmailOptions {
+  std::string config_dir = "/etc/mail";  // sendmail.mc, sendmail.cf, access
+  std::string sendmail_path = "/usr/sbin/sendmail";
+  std::string makemap_path = "/usr/sbin/makemap";
+  std::string m4_path = "/usr/bin/m4";
+  std::string cf_dir = "/usr/share/sendmail/cf";  // sendmail-cf's m4 macros (_CF_DIR_)
+  std::optional<SmtpEndpoint> smtp_override;  // --smtp HOST:PORT
+};
+
+// What `sendmail -bt` said check_rcpt does with a recipient: true when it refused
+// ("$# error ... 5.7.1 ... Relaying denied"), false when it let it through; nullopt when the
+// output has no check_rcpt result.
+std::optional<bool> CheckRcptRefused(absl::string_view bt_output);
+
+// "O Name=value" options of a sendmail.cf ("PidFile" -> "/run/sendmail/mta/sendmail.pid").
+std::optional<std::string> CfOption(absl::string_view cf, absl::string_view name);
+
+class SendmailDriver : public MtaDriver {
+ public:
+  SendmailDriver(SendmailOptions options, FileSystem& fs, ProcessRunner& runner, Clock& clock);
+
+  std::string Kind() const override { return "sendmail"; }
+  absl::StatusOr<std::string> Version() override;
+  std::vector<std::string> ManagedFiles() const override;
+  absl::StatusOr<RenderedChange> Render(const Policy& policy, const FileContents& current) override;
+  // Uses the probe addresses of the policy last given to Render.
+  absl::Status ValidateStaged(const FileContents& contents, const std::string& stage_dir) override;
+  absl::StatusOr<bool> IsRunning() override;
+  // Rebuilds access.db from the live access file, then restarts the daemon (SIGHUP makes it
+  // re-execute itself; `restart` stops it and starts it again with its recorded command line).
+  absl::Status Reload(bool restart) override;
+  absl::StatusOr<SmtpEndpoint> Endpoint() override;
+  absl::StatusOr<std::vector<SettingDrift>> CheckDrift(const Policy& policy) override;
+
+ private:
+  std::string McPath() const { return options_.config_dir + "/sendmail.mc"; }
+  std::string CfPath() const { return options_.config_dir + "/sendmail.cf"; }
+  std::string AccessPath() const { return options_.config_dir + "/access"; }
+  absl::StatusOr<ProcessResult> Run(std::vector<std::string> argv, const std::string& stdin_text,
+                                    std::chrono::seconds timeout = std::chrono::seconds(30));
+  absl::StatusOr<std::string> BuildCf(const std::string& mc);
+  absl::Status MakeMap(const std::string& cf, const std::string& access);
+  // check_rcpt against `cf` for a client at `client`: whether it refused.
+  absl::StatusOr<bool> RelayRefused(const std::string& cf, const IpAddress& client,
+                                    const ProbeSettings& probe);
+  absl::StatusOr<std::string> PidFile();
+
+  SendmailOptions options_;
+  FileSystem& fs_;
+  ProcessRunner& runner_;
+  Clock& clock_;
+  std::optional<std::string> version_;
+  std::optional<Policy> rendered_for_;  // the policy of the last Render
+};
+
+}  // namespace relayguard::agent::sendmail
+
+#endif  // RELAYGUARD_AGENT_MTA_SENDMAIL_SENDMAIL_DRIVER_H_

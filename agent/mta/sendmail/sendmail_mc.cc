@@ -1,0 +1,484 @@
+#include "agent/mta/sendmail/sendmail_mc.h"
+
+#include <algorithm>
+#include <cstddef>
+#include <optional>
+#include <utility>
+
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/string_view.h"
+#include "common/status_macros.h"
+
+namespace relayguard::agent::sendmail {
+namespace {
+
+constexpr absl::string_view kAccessDbLine = "FEATURE(`access_db')dnl";
+
+// FEATUREs that test for access_db when m4 includes them (or define mailers, after which no
+// FEATURE may follow): access_db has to come before them (cf/feature/*.m4).
+constexpr std::array<absl::string_view, 12> kFeaturesAfterAccessDb = {
+    "bcc",         "blacklist_recipients", "blocklist_recipients", "compat_check",
+    "conncontrol", "greet_pause",          "lookupdotdomain",      "queuegroup",
+    "ratecontrol", "relay_mail_from",      "nullclient",           "msp"};
+constexpr std::array<absl::string_view, 2> kHacksAfterAccessDb = {"dnsblaccess", "xconnect"};
+
+// What the relay FEATUREs define; a define of one of them opens relaying just the same.
+constexpr std::array<absl::string_view, 6> kOpenRelayMacros = {
+    "_PROMISCUOUS_RELAY_", "_RELAY_ENTIRE_DOMAIN_", "_LOOSE_RELAY_CHECK_",
+    "_RELAY_MX_SERVED_",   "_RELAY_LOCAL_FROM_",    "_RELAY_DB_FROM_"};
+
+// The macros the scanner records calls of.
+constexpr std::array<absl::string_view, 7> kRecordedMacros = {
+    "FEATURE", "HACK",         "MAILER",           "MAILER_DEFINITIONS",
+    "define",  "RELAY_DOMAIN", "RELAY_DOMAIN_FILE"};
+
+template <typename View, size_t N>
+bool IsOneOf(const std::array<View, N>& list, absl::string_view word) {
+  return std::any_of(list.begin(), list.end(),
+                     [&](View v) { return absl::string_view(v.data(), v.size()) == word; });
+}
+
+bool IsNameStart(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_'; }
+bool IsNameChar(char c) { return IsNameStart(c) || (c >= '0' && c <= '9'); }
+bool IsBlank(char c) { return c == ' ' || c == '\t'; }
+
+size_t NameEnd(absl::string_view text, size_t begin) {
+  size_t end = begin;
+  while (end < text.size() && IsNameChar(text[end])) ++end;
+  return end;
+}
+
+// The offset just after the next newline at or after `from` (text.size() without one).
+size_t AfterNewline(absl::string_view text, size_t from) {
+  size_t nl = text.find('\n', from);
+  return nl == absl::string_view::npos ? text.size() : nl + 1;
+}
+
+// A physical line: text[begin, content_end) is its text, text[content_end, end) its ending
+// ("\n", "\r\n", or nothing for a last line without one).
+struct Line {
+  size_t begin = 0;
+  size_t content_end = 0;
+  size_t end = 0;
+};
+
+std::vector<Line> SplitLines(absl::string_view text) {
+  std::vector<Line> lines;
+  size_t begin = 0;
+  while (begin < text.size()) {
+    size_t end = AfterNewline(text, begin);
+    size_t content_end = end;
+    if (content_end > begin && text[content_end - 1] == '\n') {
+      --content_end;
+      if (content_end > begin && text[content_end - 1] == '\r') --content_end;
+    }
+    lines.push_back({begin, content_end, end});
+    begin = end;
+  }
+  return lines;
+}
+
+// m4's reading state between two characters.
+struct M4State {
+  int quote = 0;  // nesting depth of `...'
+  int paren = 0;  // depth of argument-list parentheses (only counted outside quotes)
+  bool operator==(const M4State&) const = default;
+};
+
+// A call of one of kRecordedMacros that m4 would evaluate (not in a comment, not after dnl).
+struct Call {
+  absl::string_view macro;
+  std::string name;            // first argument, quotes stripped and trimmed; "" without arguments
+  bool has_arguments = false;  // the macro name is directly followed by '('
+  size_t line = 0;             // index of the line holding the macro name
+  size_t begin = 0;            // offset of the macro name
+  std::optional<size_t> end;   // offset after the closing ')' (or after the name); nullopt
+                               // when the argument list never closes
+  bool quoted = false;         // inside quotes: evaluated only if the enclosing text is
+  bool in_arguments = false;   // evaluated while m4 collects another macro's arguments
+};
+
+struct M4Scan {
+  std::vector<M4State> line_start;  // state at the start of each line, and at the end of file
+  std::vector<Call> calls;
+  std::string problem;  // set when the file cannot be read by these rules
+  size_t problem_line = 0;
+};
+
+absl::string_view TrimBlanks(absl::string_view v) {
+  while (!v.empty() && (IsBlank(v.front()) || v.front() == '\r' || v.front() == '\n')) {
+    v.remove_prefix(1);
+  }
+  while (!v.empty() && (IsBlank(v.back()) || v.back() == '\r' || v.back() == '\n')) {
+    v.remove_suffix(1);
+  }
+  return v;
+}
+
+// `access_db' and ``access_db'' both name access_db once m4 has expanded them.
+std::string Unquote(absl::string_view arg) {
+  arg = TrimBlanks(arg);
+  while (arg.size() >= 2 && arg.front() == '`' && arg.back() == '\'') {
+    arg = TrimBlanks(arg.substr(1, arg.size() - 2));
+  }
+  return std::string(arg);
+}
+
+// Reads the argument list that starts after the '(' at `open`, as m4 reads it when it
+// evaluates text at quote depth `base` (for a call inside quotes, when the enclosing text is
+// rescanned). Fills call.name and call.end.
+void ReadArguments(absl::string_view text, size_t open, int base, Call& call) {
+  int quote = base;
+  int depth = 1;
+  bool first = true;
+  std::string first_arg;
+  size_t i = open + 1;
+  while (i < text.size()) {
+    const char c = text[i];
+    if (quote > base) {
+      if (c == '`') ++quote;
+      if (c == '\'') --quote;
+    } else if (c == '`') {
+      ++quote;
+    } else if (c == '\'' && base > 0) {
+      break;  // closes the quotes around the call before the call closes: never closed
+    } else if (c == '#') {
+      i = text.find('\n', i);
+      if (i == absl::string_view::npos) break;
+      continue;
+    } else if (IsNameStart(c)) {
+      size_t end = NameEnd(text, i);
+      if (text.substr(i, end - i) == "dnl") {
+        i = AfterNewline(text, end);
+        continue;
+      }
+      if (first) absl::StrAppend(&first_arg, text.substr(i, end - i));
+      i = end;
+      continue;
+    } else if (c == '(') {
+      ++depth;
+    } else if (c == ')' && --depth == 0) {
+      call.end = i + 1;
+      break;
+    } else if (c == ',' && depth == 1) {
+      first = false;
+    }
+    if (first) first_arg += c;
+    ++i;
+  }
+  call.name = Unquote(first_arg);
+}
+
+// Reads a file the way m4 does, one character or name at a time (see the header).
+class M4Scanner {
+ public:
+  explicit M4Scanner(absl::string_view text) : text_(text) { scan_.line_start.push_back(state_); }
+
+  M4Scan Run() && {
+    while (i_ < text_.size()) {
+      const char c = text_[i_];
+      if (c == '\n') {
+        ++i_;
+        StartLine();
+      } else if (IsNameStart(c)) {
+        Name();
+      } else if (state_.quote > 0) {
+        if (c == '`') ++state_.quote;
+        if (c == '\'') --state_.quote;
+        if (c == '#') skipped_when_rescanned_ = true;
+        ++i_;
+      } else {
+        Outside(c);
+      }
+    }
+    if (!text_.empty() && text_.back() != '\n') scan_.line_start.push_back(state_);
+    if (state_.quote > 0) {
+      Problem("this quote (`) is never closed (m4 would stop with \"EOF in string\")", quote_line_);
+    } else if (state_.paren > 0) {
+      Problem("this argument list is never closed (m4 would stop with \"EOF in argument list\")",
+              paren_line_);
+    }
+    return std::move(scan_);
+  }
+
+ private:
+  void StartLine() {
+    ++line_;
+    scan_.line_start.push_back(state_);
+    skipped_when_rescanned_ = false;
+  }
+
+  void Problem(std::string what, size_t line) {
+    if (!scan_.problem.empty()) return;  // the first one is reported
+    scan_.problem = std::move(what);
+    scan_.problem_line = line;
+  }
+
+  // A name: dnl, a recorded macro call, or any other word.
+  void Name() {
+    const size_t end = NameEnd(text_, i_);
+    const absl::string_view word = text_.substr(i_, end - i_);
+    if (word == "dnl" && state_.quote == 0) {  // discards the rest of the line and its newline
+      i_ = AfterNewline(text_, end);
+      if (i_ > 0 && text_[i_ - 1] == '\n') StartLine();
+      return;
+    }
+    if (word == "dnl") skipped_when_rescanned_ = true;
+    if (state_.quote == 0 && (word == "changequote" || word == "changecom")) {
+      Problem(absl::StrCat(word,
+                           " changes how m4 reads the rest of the file; relayguard cannot edit "
+                           "it safely, edit it by hand"),
+              line_);
+    }
+    const bool opens = end < text_.size() && text_[end] == '(';
+    if (IsOneOf(kRecordedMacros, word) && !(state_.quote > 0 && skipped_when_rescanned_)) {
+      Call call;
+      call.macro = word;
+      call.has_arguments = opens;
+      call.line = line_;
+      call.begin = i_;
+      call.quoted = state_.quote > 0;
+      call.in_arguments = state_.quote == 0 && state_.paren > 0;
+      if (opens) {
+        ReadArguments(text_, end, state_.quote, call);
+      } else {
+        call.end = end;
+      }
+      scan_.calls.push_back(std::move(call));
+    }
+    i_ = end;
+    if (opens && state_.quote == 0) {
+      if (state_.paren++ == 0) paren_line_ = line_;
+      ++i_;
+    }
+  }
+
+  // A character outside quotes that does not start a name.
+  void Outside(char c) {
+    if (c == '#') {  // a comment, up to the newline
+      i_ = text_.find('\n', i_);
+      if (i_ == absl::string_view::npos) i_ = text_.size();
+      return;
+    }
+    if (c == '`') {
+      state_.quote = 1;
+      quote_line_ = line_;
+    } else if (c == '(' && state_.paren > 0) {
+      ++state_.paren;
+    } else if (c == ')' && state_.paren > 0) {
+      --state_.paren;
+    }
+    ++i_;
+  }
+
+  const absl::string_view text_;
+  M4Scan scan_;
+  M4State state_;
+  size_t i_ = 0;
+  size_t line_ = 0;
+  size_t quote_line_ = 0;  // where the outermost open quote began
+  size_t paren_line_ = 0;  // where the outermost open argument list began
+  // Inside quotes, after '#' or dnl on the current line: m4 skips the rest of the line when it
+  // rescans the quoted text, so calls there are not recorded.
+  bool skipped_when_rescanned_ = false;
+};
+
+M4Scan ScanM4(absl::string_view text) { return M4Scanner(text).Run(); }
+
+absl::Status Refuse(absl::string_view path, size_t line_index, absl::string_view what) {
+  return absl::InvalidArgumentError(
+      absl::StrCat(path, ":", line_index + 1, ": ", what, " — nothing was changed"));
+}
+
+std::string Spelled(const Call& call) { return absl::StrCat(call.macro, "(`", call.name, "')"); }
+
+// Whether the call fills its line: optional blanks, the call, optional blanks and `dnl ...` or
+// `# ...`, with m4's quoting state the same after the line as before it (so deleting the line
+// cannot change how m4 reads the rest of the file).
+bool FillsItsLine(absl::string_view text, const Line& line, const Call& call, const M4Scan& scan) {
+  if (!call.end || *call.end > line.content_end) return false;
+  for (size_t p = line.begin; p < call.begin; ++p) {
+    if (!IsBlank(text[p])) return false;
+  }
+  absl::string_view rest = text.substr(*call.end, line.content_end - *call.end);
+  while (!rest.empty() && IsBlank(rest.front())) rest.remove_prefix(1);
+  const bool tail_ok = rest.empty() || rest.front() == '#' ||
+                       (rest.substr(0, 3) == "dnl" && (rest.size() == 3 || !IsNameChar(rest[3])));
+  return tail_ok && scan.line_start[call.line] == scan.line_start[call.line + 1];
+}
+
+// The first line of the top-level statement that contains `line`.
+size_t StatementStart(const M4Scan& scan, size_t line) {
+  while (line > 0 && !(scan.line_start[line] == M4State{})) --line;
+  return line;
+}
+
+// Whether m4 has to see FEATURE(`access_db') before this call.
+bool NeedsAccessDbBefore(const Call& call) {
+  if (call.macro == "MAILER") return call.has_arguments;
+  if (call.macro == "MAILER_DEFINITIONS") return true;
+  if (call.macro == "FEATURE") return IsOneOf(kFeaturesAfterAccessDb, call.name);
+  if (call.macro == "HACK") return IsOneOf(kHacksAfterAccessDb, call.name);
+  return false;
+}
+
+// Warnings about relay grants this editor leaves alone.
+std::optional<std::string> WarningFor(const Call& call, absl::string_view path) {
+  const std::string where = absl::StrCat(path, ":", call.line + 1, ": ");
+  if (call.macro == "define" && IsOneOf(kOpenRelayMacros, call.name)) {
+    return absl::StrCat(where, "define(`", call.name,
+                        "') opens relaying like the FEATURE that defines it; remove it by hand");
+  }
+  if (call.macro == "define" && call.name == "confUSE_COMPRESSED_IPV6_ADDRESSES") {
+    return absl::StrCat(where,
+                        "confUSE_COMPRESSED_IPV6_ADDRESSES makes Sendmail write IPv6 client "
+                        "addresses compressed; the IPv6 access keys relayguard writes assume the "
+                        "uncompressed default");
+  }
+  if (call.macro == "RELAY_DOMAIN" || call.macro == "RELAY_DOMAIN_FILE") {
+    return absl::StrCat(where, call.macro,
+                        "(...) adds names to class {R}, which may relay to and from them; "
+                        "relayguard does not manage it");
+  }
+  return std::nullopt;
+}
+
+// The file's line ending, judged by its first line that has one.
+absl::string_view FileEnding(absl::string_view text, const std::vector<Line>& lines) {
+  for (const Line& line : lines) {
+    if (line.end > line.content_end)
+      return text.substr(line.content_end, line.end - line.content_end);
+  }
+  return "\n";
+}
+
+// Joins pieces of (content, ending): every piece but the last ends a line; the last one ends
+// with a newline exactly when the original file did.
+std::string Render(const std::vector<std::pair<absl::string_view, absl::string_view>>& pieces,
+                   absl::string_view ending, bool final_newline) {
+  std::string out;
+  for (size_t k = 0; k < pieces.size(); ++k) {
+    absl::string_view e = pieces[k].second.empty() ? ending : pieces[k].second;
+    if (k + 1 == pieces.size() && !final_newline) e = "";
+    absl::StrAppend(&out, pieces[k].first, e);
+  }
+  return out;
+}
+
+// What EditSendmailMc does to the file.
+struct McPlan {
+  std::vector<bool> drop;                               // lines to delete
+  std::optional<size_t> access_db_before;               // line FEATURE(`access_db') goes before
+  std::vector<std::pair<size_t, std::string>> changes;  // (line, change)
+  std::vector<std::string> warnings;
+};
+
+// Plans deleting the line of a relay-opening FEATURE call, or says why it cannot be deleted.
+absl::Status PlanRemoval(absl::string_view text, const std::vector<Line>& lines, const M4Scan& scan,
+                         const Call& call, absl::string_view path, McPlan& plan) {
+  if (!call.end) return Refuse(path, call.line, absl::StrCat(Spelled(call), " is never closed"));
+  if (!FillsItsLine(text, lines[call.line], call, scan)) {
+    return Refuse(path, call.line,
+                  absl::StrCat(Spelled(call),
+                               " does not stand on a line of its own (it shares the line with "
+                               "other m4 text or spans lines); put it on its own line or remove "
+                               "it by hand"));
+  }
+  plan.drop[call.line] = true;
+  plan.changes.emplace_back(call.line, absl::StrCat("-FEATURE(", call.name, ")"));
+  if (call.quoted || call.in_arguments) {
+    plan.warnings.push_back(absl::StrCat(path, ":", call.line + 1, ": deleted ", Spelled(call),
+                                         " inside a conditional or macro body; relayguard cannot "
+                                         "tell whether it was in effect"));
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<McPlan> PlanEdit(absl::string_view text, const std::vector<Line>& lines,
+                                const M4Scan& scan, absl::string_view path) {
+  McPlan plan;
+  plan.drop.assign(lines.size(), false);
+  bool access_db = false;
+  bool access_db_in_effect = false;  // outside quotes and other macros' arguments
+  std::optional<size_t> first_needing_access_db;
+  for (const Call& call : scan.calls) {
+    if (call.macro == "FEATURE" && call.name == "msp") {
+      return Refuse(path, call.line,
+                    "FEATURE(`msp') makes this a mail submission (submit.mc) configuration, not "
+                    "the MTA's; relayguard edits the MTA's sendmail.mc");
+    }
+    if (call.macro == "FEATURE" && call.name == "access_db") {
+      access_db = true;
+      access_db_in_effect = access_db_in_effect || !(call.quoted || call.in_arguments);
+    } else if (call.macro == "FEATURE" && IsOneOf(kOpenRelayFeatures, call.name)) {
+      RETURN_IF_ERROR(PlanRemoval(text, lines, scan, call, path, plan));
+    } else {
+      if (!first_needing_access_db && NeedsAccessDbBefore(call)) {
+        first_needing_access_db = StatementStart(scan, call.line);
+      }
+      if (std::optional<std::string> warning = WarningFor(call, path)) {
+        plan.warnings.push_back(*std::move(warning));
+      }
+    }
+  }
+  if (access_db && !access_db_in_effect) {
+    plan.warnings.push_back(absl::StrCat(path,
+                                         ": FEATURE(`access_db') appears only inside quotes or "
+                                         "another macro's arguments; make sure it is in effect"));
+  }
+  if (!access_db) {
+    plan.access_db_before = first_needing_access_db.value_or(lines.size());
+    plan.changes.emplace_back(*plan.access_db_before, "FEATURE(access_db)");
+  }
+  std::stable_sort(plan.changes.begin(), plan.changes.end(),
+                   [](const auto& a, const auto& b) { return a.first < b.first; });
+  return plan;
+}
+
+// The file with the plan carried out.
+std::string Apply(absl::string_view text, const std::vector<Line>& lines, const McPlan& plan) {
+  std::vector<std::pair<absl::string_view, absl::string_view>> pieces;
+  const absl::string_view ending = FileEnding(text, lines);
+  for (size_t k = 0; k <= lines.size(); ++k) {
+    if (plan.access_db_before == k) pieces.emplace_back(kAccessDbLine, ending);
+    if (k == lines.size() || plan.drop[k]) continue;
+    const Line& l = lines[k];
+    pieces.emplace_back(text.substr(l.begin, l.content_end - l.begin),
+                        text.substr(l.content_end, l.end - l.content_end));
+  }
+  return Render(pieces, ending, text.empty() || text.back() == '\n');
+}
+
+}  // namespace
+
+absl::StatusOr<SendmailEdit> EditSendmailMc(std::string_view std_text, std::string_view std_path) {
+  const absl::string_view text(std_text.data(), std_text.size());
+  const absl::string_view path(std_path.data(), std_path.size());
+  const std::vector<Line> lines = SplitLines(text);
+  const M4Scan scan = ScanM4(text);
+  if (!scan.problem.empty()) return Refuse(path, scan.problem_line, scan.problem);
+  ASSIGN_OR_RETURN(McPlan plan, PlanEdit(text, lines, scan, path));
+
+  SendmailEdit edit;
+  edit.warnings = std::move(plan.warnings);
+  if (plan.changes.empty()) {
+    edit.text = std::string(text);
+    return edit;
+  }
+  for (auto& [line, change] : plan.changes) edit.changed.push_back(std::move(change));
+  edit.text = Apply(text, lines, plan);
+  return edit;
+}
+
+std::vector<std::string> OpenRelayFeatures(std::string_view text) {
+  std::vector<std::string> features;
+  for (const Call& call : ScanM4(absl::string_view(text.data(), text.size())).calls) {
+    if (call.macro == "FEATURE" && IsOneOf(kOpenRelayFeatures, call.name)) {
+      features.push_back(call.name);
+    }
+  }
+  return features;
+}
+
+}  // namespace relayguard::agent::sendmail

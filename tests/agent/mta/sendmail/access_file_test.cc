@@ -1,0 +1,539 @@
+#include "agent/mta/sendmail/access_file.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cctype>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+
+namespace relayguard::agent::sendmail {
+namespace {
+
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+using ::testing::IsEmpty;
+using Strings = std::vector<std::string>;
+
+const std::string kDataDir = std::string(RG_SOURCE_DIR) + "/tests/data/sendmail";
+
+std::string ReadFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  EXPECT_TRUE(in) << "cannot open " << path;
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+Cidr C(const std::string& text) {
+  absl::StatusOr<Cidr> cidr = ParseCidr(text);
+  EXPECT_TRUE(cidr.ok()) << cidr.status();
+  return cidr.ok() ? *cidr : Cidr{};
+}
+
+AccessPolicy Policy(const Strings& networks, const Strings& domains) {
+  AccessPolicy policy;
+  for (const std::string& n : networks) policy.relay_networks.push_back(C(n));
+  policy.relay_domains = domains;
+  return policy;
+}
+
+// "Connect:" + prefix + each number from..to (decimal, or hex for IPv6 groups).
+Strings Range(const std::string& prefix, int from, int to, bool hex = false) {
+  Strings keys;
+  for (int i = from; i <= to; ++i) {
+    keys.push_back(
+        absl::StrCat("Connect:", prefix, hex ? absl::StrCat(absl::Hex(i)) : absl::StrCat(i)));
+  }
+  return keys;
+}
+
+// --- AccessKeysFor ---
+
+struct KeysCase {
+  std::string name;
+  std::string cidr;
+  Strings keys;
+};
+
+class AccessKeysForTest : public ::testing::TestWithParam<KeysCase> {};
+
+TEST_P(AccessKeysForTest, CoversExactlyTheNetwork) {
+  absl::StatusOr<Strings> keys = AccessKeysFor(C(GetParam().cidr));
+  ASSERT_TRUE(keys.ok()) << keys.status();
+  EXPECT_EQ(*keys, GetParam().keys);
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Networks, AccessKeysForTest,
+    ::testing::Values(
+        KeysCase{"V4Slash8", "10.0.0.0/8", {"Connect:10"}},
+        KeysCase{"V4Slash16", "10.1.0.0/16", {"Connect:10.1"}},
+        KeysCase{"V4Slash24", "10.1.2.0/24", {"Connect:10.1.2"}},
+        KeysCase{"V4Slash32", "10.1.2.3/32", {"Connect:10.1.2.3"}},
+        KeysCase{"V4BareAddress", "192.0.2.1", {"Connect:192.0.2.1"}},
+        KeysCase{"V4Loopback", "127.0.0.1/32", {"Connect:127.0.0.1"}},
+        KeysCase{"V4HostBitsIgnored", "192.168.1.7/24", {"Connect:192.168.1"}},
+        KeysCase{"V4Slash23", "10.1.2.0/23", {"Connect:10.1.2", "Connect:10.1.3"}},
+        KeysCase{"V4Slash23FromOddAddress", "10.1.3.0/23", {"Connect:10.1.2", "Connect:10.1.3"}},
+        KeysCase{"V4Slash20", "192.168.16.0/20", Range("192.168.", 16, 31)},
+        KeysCase{"V4Slash12", "172.16.0.0/12", Range("172.", 16, 31)},
+        KeysCase{"V4Slash7", "10.0.0.0/7", {"Connect:10", "Connect:11"}},
+        KeysCase{"V4Slash25", "192.0.2.128/25", Range("192.0.2.", 128, 255)},
+        KeysCase{"V4Slash0IsAllOctets", "0.0.0.0/0", Range("", 0, 255)},
+        KeysCase{"V6Loopback", "::1/128", {"Connect:IPv6:0:0:0:0:0:0:0:1"}},
+        KeysCase{"V6Slash128", "2001:db8::abcd/128", {"Connect:IPv6:2001:db8:0:0:0:0:0:abcd"}},
+        KeysCase{"V6Slash32", "2001:db8::/32", {"Connect:IPv6:2001:db8"}},
+        KeysCase{"V6Slash48", "2001:db8:10::/48", {"Connect:IPv6:2001:db8:10"}},
+        KeysCase{"V6Slash64", "2001:db8:abcd:12::/64", {"Connect:IPv6:2001:db8:abcd:12"}},
+        KeysCase{"V6Slash64ZeroGroups", "2001:db8::/64", {"Connect:IPv6:2001:db8:0:0"}},
+        KeysCase{"V6ZeroSubnet", "::/64", {"Connect:IPv6:0:0:0:0"}},
+        KeysCase{"V6Slash112", "2001:db8::/112", {"Connect:IPv6:2001:db8:0:0:0:0:0"}},
+        KeysCase{
+            "V6Slash47", "2001:db8::/47", {"Connect:IPv6:2001:db8:0", "Connect:IPv6:2001:db8:1"}},
+        KeysCase{"V6Slash40", "2001:db8::/40", Range("IPv6:2001:db8:", 0, 0xff, true)},
+        KeysCase{"V6Slash10", "fe80::/10", Range("IPv6:", 0xfe80, 0xfebf, true)},
+        KeysCase{"V6Slash120", "2001:db8::1/120", Range("IPv6:2001:db8:0:0:0:0:0:", 0, 0xff, true)},
+        KeysCase{"V6Slash0", "::/0", {"Connect:IPv6"}},
+        KeysCase{"V4MappedNetwork", "::ffff:192.0.2.0/120", {"Connect:192.0.2"}},
+        KeysCase{"V4MappedAddress", "::ffff:192.0.2.1/128", {"Connect:192.0.2.1"}}),
+    [](const auto& info) { return info.param.name; });
+
+struct TooManyCase {
+  std::string cidr;
+  std::string message;
+};
+
+class AccessKeysForTooManyTest : public ::testing::TestWithParam<TooManyCase> {};
+
+TEST_P(AccessKeysForTooManyTest, RefusesNamingTheNetwork) {
+  absl::StatusOr<Strings> keys = AccessKeysFor(C(GetParam().cidr));
+  ASSERT_FALSE(keys.ok());
+  EXPECT_EQ(keys.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(keys.status().message(), GetParam().message);
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Networks, AccessKeysForTooManyTest,
+    ::testing::Values(
+        TooManyCase{"2001:db8::/33",
+                    "network 2001:db8::/33 needs 32768 access keys (more than 256): Sendmail "
+                    "matches IPv6 networks by whole 16-bit groups; use a prefix length closer to "
+                    "a multiple of 16"},
+        TooManyCase{"2001:db8::/119",
+                    "network 2001:db8::/119 needs 512 access keys (more than 256): Sendmail "
+                    "matches IPv6 networks by whole 16-bit groups; use a prefix length closer to "
+                    "a multiple of 16"},
+        TooManyCase{"::/1",
+                    "network ::/1 needs 32768 access keys (more than 256): Sendmail matches IPv6 "
+                    "networks by whole 16-bit groups; use a prefix length closer to a multiple "
+                    "of 16"}));
+
+// --- EditAccessFile ---
+
+const AccessPolicy& Lan() {
+  static const auto* policy =
+      new AccessPolicy(Policy({"192.0.2.0/24", "2001:db8::/32"}, {"example.com"}));
+  return *policy;
+}
+const AccessPolicy& LoopbackOnly() {
+  static const auto* policy = new AccessPolicy(Policy({"127.0.0.1/32", "::1/128"}, {}));
+  return *policy;
+}
+const AccessPolicy& Net192() {
+  static const auto* policy = new AccessPolicy(Policy({"192.0.2.0/24"}, {}));
+  return *policy;
+}
+
+void ExpectIdempotent(const std::string& text, const AccessPolicy& policy,
+                      const std::string& what) {
+  absl::StatusOr<SendmailEdit> again = EditAccessFile(text, policy, "again");
+  ASSERT_TRUE(again.ok()) << what << ": " << again.status();
+  EXPECT_EQ(again->text, text) << what;
+  EXPECT_THAT(again->changed, IsEmpty()) << what;
+}
+
+struct AccessCase {
+  std::string name;
+  std::string before;
+  AccessPolicy policy;
+  std::string after;
+  Strings changed;
+};
+
+class EditAccessFileTest : public ::testing::TestWithParam<AccessCase> {};
+
+TEST_P(EditAccessFileTest, RelayHoldsExactlyForThePolicy) {
+  absl::StatusOr<SendmailEdit> edit =
+      EditAccessFile(GetParam().before, GetParam().policy, "/etc/mail/access");
+  ASSERT_TRUE(edit.ok()) << edit.status();
+  EXPECT_EQ(edit->text, GetParam().after);
+  EXPECT_EQ(edit->changed, GetParam().changed);
+  ExpectIdempotent(edit->text, GetParam().policy, GetParam().name);
+}
+
+const char kKeepAll[] =
+    "# comment with Connect:10 RELAY\n"
+    "\n"
+    "From:spammer@example.net\tREJECT\n"
+    "Connect:192.0.2.66 REJECT\n"
+    "Connect:198.51.100 OK\n"
+    "To:example.net ERROR:\"550 no relaying for you\"\n"
+    "To:example.org DISCARD\n"
+    "From:friend@example.org RELAY\n"
+    "Spam:postmaster@ FRIEND\n"
+    "GreetPause:10 0\n"
+    "ClientRate:127 0\n"
+    "Connect:10.1 SKIP\n"
+    "Connect:10.2 QUARANTINE:held\n"
+    "reject@ REJECT\n"
+    "  Connect:10 RELAY\n"
+    "   \n"
+    "Connect:10.3\n"
+    "Connect:10.4 RELAY # value is not just RELAY\n"
+    "SRV_Features:192.0.2 A\n";
+
+INSTANTIATE_TEST_SUITE_P(
+    Texts, EditAccessFileTest,
+    ::testing::Values(
+        AccessCase{"EmptyFileGetsEveryKey",
+                   "",
+                   Lan(),
+                   "Connect:192.0.2\tRELAY\nConnect:IPv6:2001:db8\tRELAY\nTo:example.com\tRELAY\n",
+                   {"access Connect:192.0.2 RELAY", "access Connect:IPv6:2001:db8 RELAY",
+                    "access To:example.com RELAY"}},
+        AccessCase{"AlreadyExact",
+                   "Connect:192.0.2 RELAY\nConnect:IPv6:2001:db8\tRELAY\nTo:example.com RELAY\n",
+                   Lan(),
+                   "Connect:192.0.2 RELAY\nConnect:IPv6:2001:db8\tRELAY\nTo:example.com RELAY\n",
+                   {}},
+        AccessCase{"KeysAndValuesIgnoreCase",
+                   "connect:192.0.2 relay\nCONNECT:IPV6:2001:DB8 Relay\nto:EXAMPLE.COM  RELAY  \n",
+                   Lan(),
+                   "connect:192.0.2 relay\nCONNECT:IPV6:2001:DB8 Relay\nto:EXAMPLE.COM  RELAY  \n",
+                   {}},
+        AccessCase{"RemovesOtherNetworks",
+                   "Connect:10.0.0 RELAY\n10.1 RELAY\nConnect:0 RELAY\n0.0.0.0\tRELAY\n"
+                   "IPv6:2001:db9 RELAY\nConnect:IPv6:2001:db8:: RELAY\nConnect:IPv6 RELAY\n"
+                   "Connect:192.0.2 RELAY\n",
+                   Net192(),
+                   "Connect:192.0.2 RELAY\n",
+                   {"-access Connect:10.0.0 RELAY", "-access 10.1 RELAY", "-access Connect:0 RELAY",
+                    "-access 0.0.0.0 RELAY", "-access IPv6:2001:db9 RELAY",
+                    "-access Connect:IPv6:2001:db8:: RELAY", "-access Connect:IPv6 RELAY"}},
+        AccessCase{"UntaggedWantedNetworkIsRetagged",
+                   "192.0.2 RELAY\n",
+                   Net192(),
+                   "Connect:192.0.2\tRELAY\n",
+                   {"-access 192.0.2 RELAY", "access Connect:192.0.2 RELAY"}},
+        AccessCase{"RemovesNamesThatAreNotRelayDomains",
+                   "example.net RELAY\nTo:example.net RELAY\nConnect:host.example.net RELAY\n"
+                   "To:user@example.org RELAY\nConnect:[192.0.2.7] RELAY\n.example.com RELAY\n"
+                   "To:example.com RELAY\n",
+                   Policy({"192.0.2.0/24"}, {"example.com"}),
+                   "To:example.com RELAY\nConnect:192.0.2\tRELAY\n",
+                   {"-access example.net RELAY", "-access To:example.net RELAY",
+                    "-access Connect:host.example.net RELAY", "-access To:user@example.org RELAY",
+                    "-access Connect:[192.0.2.7] RELAY", "-access .example.com RELAY",
+                    "access Connect:192.0.2 RELAY"}},
+        AccessCase{"KeepsRelayDomainInOtherForms",
+                   "example.com RELAY\nConnect:example.com RELAY\n",
+                   Policy({"192.0.2.0/24"}, {"example.com"}),
+                   "example.com RELAY\nConnect:example.com RELAY\nConnect:192.0.2\tRELAY\n"
+                   "To:example.com\tRELAY\n",
+                   {"access Connect:192.0.2 RELAY", "access To:example.com RELAY"}},
+        AccessCase{"KeepsLoopbackEntries",
+                   "Connect:127.0.0.1 RELAY\nConnect:localhost RELAY\n"
+                   "Connect:localhost.localdomain RELAY\nConnect:IPv6:::1 RELAY\n"
+                   "IPv6:0:0:0:0:0:0:0:1 RELAY\nConnect:[127.0.0.1] RELAY\n"
+                   "Connect:[IPv6:::1] RELAY\nlocalhost RELAY\n127.0.0.1 RELAY\n",
+                   Net192(),
+                   "Connect:127.0.0.1 RELAY\nConnect:localhost RELAY\n"
+                   "Connect:localhost.localdomain RELAY\nConnect:IPv6:::1 RELAY\n"
+                   "IPv6:0:0:0:0:0:0:0:1 RELAY\nConnect:[127.0.0.1] RELAY\n"
+                   "Connect:[IPv6:::1] RELAY\nlocalhost RELAY\n127.0.0.1 RELAY\n"
+                   "Connect:192.0.2\tRELAY\n",
+                   {"access Connect:192.0.2 RELAY"}},
+        AccessCase{"LoopbackNetworksAreNotLoopback",
+                   "Connect:127 RELAY\nConnect:127.0.0 RELAY\nConnect:IPv6:0:0:0:0:0:0:0 RELAY\n",
+                   LoopbackOnly(),
+                   "Connect:127.0.0.1\tRELAY\nConnect:IPv6:0:0:0:0:0:0:0:1\tRELAY\n",
+                   {"-access Connect:127 RELAY", "-access Connect:127.0.0 RELAY",
+                    "-access Connect:IPv6:0:0:0:0:0:0:0 RELAY", "access Connect:127.0.0.1 RELAY",
+                    "access Connect:IPv6:0:0:0:0:0:0:0:1 RELAY"}},
+        AccessCase{"KeepsEveryOtherEntryByteForByte",
+                   kKeepAll,
+                   Net192(),
+                   std::string(kKeepAll) + "Connect:192.0.2\tRELAY\n",
+                   {"access Connect:192.0.2 RELAY"}},
+        AccessCase{"Crlf",
+                   "# access\r\nConnect:10 RELAY\r\nFrom:x@example.org REJECT\r\n",
+                   Net192(),
+                   "# access\r\nFrom:x@example.org REJECT\r\nConnect:192.0.2\tRELAY\r\n",
+                   {"-access Connect:10 RELAY", "access Connect:192.0.2 RELAY"}},
+        AccessCase{"AppendKeepsMissingFinalNewline",
+                   "From:x@example.org REJECT",
+                   Net192(),
+                   "From:x@example.org REJECT\nConnect:192.0.2\tRELAY",
+                   {"access Connect:192.0.2 RELAY"}},
+        AccessCase{"CrlfAppendKeepsMissingFinalNewline",
+                   "A REJECT\r\nB REJECT",
+                   Net192(),
+                   "A REJECT\r\nB REJECT\r\nConnect:192.0.2\tRELAY",
+                   {"access Connect:192.0.2 RELAY"}},
+        AccessCase{"RemovingTheUnterminatedLastLine",
+                   "From:x@example.org REJECT\nConnect:192.0.2 RELAY\nConnect:10 RELAY",
+                   Net192(),
+                   "From:x@example.org REJECT\nConnect:192.0.2 RELAY",
+                   {"-access Connect:10 RELAY"}},
+        AccessCase{"OverlappingNetworksAndDuplicateKeys",
+                   "",
+                   Policy({"10.0.0.0/8", "10.1.0.0/16", "192.0.2.0/24", "192.0.2.7/24"},
+                          {"Example.com", "example.com"}),
+                   "Connect:10\tRELAY\nConnect:10.1\tRELAY\nConnect:192.0.2\tRELAY\n"
+                   "To:Example.com\tRELAY\n",
+                   {"access Connect:10 RELAY", "access Connect:10.1 RELAY",
+                    "access Connect:192.0.2 RELAY", "access To:Example.com RELAY"}},
+        AccessCase{"SplitNetwork",
+                   "Connect:10.1.2 RELAY\n",
+                   Policy({"10.1.2.0/23"}, {}),
+                   "Connect:10.1.2 RELAY\nConnect:10.1.3\tRELAY\n",
+                   {"access Connect:10.1.3 RELAY"}},
+        AccessCase{"V4MappedNetworkUsesDottedKeys",
+                   "Connect:192.0.2 RELAY\n",
+                   Policy({"::ffff:192.0.2.0/120"}, {}),
+                   "Connect:192.0.2 RELAY\n",
+                   {}},
+        AccessCase{"NoNetworksNoDomainsRemovesAllRelays",
+                   "Connect:10 RELAY\nTo:example.com RELAY\nConnect:127.0.0.1 RELAY\n",
+                   Policy({}, {}),
+                   "Connect:127.0.0.1 RELAY\n",
+                   {"-access Connect:10 RELAY", "-access To:example.com RELAY"}}),
+    [](const auto& info) { return info.param.name; });
+
+struct AccessErrorCase {
+  std::string name;
+  std::string text;
+  AccessPolicy policy;
+  std::string message;
+};
+
+class EditAccessFileErrorTest : public ::testing::TestWithParam<AccessErrorCase> {};
+
+TEST_P(EditAccessFileErrorTest, RefusesWithPathLineAndReason) {
+  absl::StatusOr<SendmailEdit> edit = EditAccessFile(GetParam().text, GetParam().policy, "a");
+  ASSERT_FALSE(edit.ok());
+  EXPECT_EQ(edit.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(edit.status().message(), GetParam().message);
+  EXPECT_EQ(std::string(edit.status().message()).find('\n'), std::string::npos);
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Texts, EditAccessFileErrorTest,
+    ::testing::Values(
+        AccessErrorCase{"WantedNetworkIsRejected", "Connect:192.0.2 REJECT\n", Net192(),
+                        "a:1: Connect:192.0.2 already has the value \"REJECT\"; the policy needs "
+                        "Connect:192.0.2 RELAY and makemap refuses a key twice; change or remove "
+                        "that line by hand — nothing was changed"},
+        AccessErrorCase{"WantedNetworkHasAnError",
+                        "# x\nconnect:192.0.2 ERROR:\"550 go away\"\nConnect:10 RELAY\n", Net192(),
+                        "a:2: connect:192.0.2 already has the value \"ERROR:\\\"550 go away\\\"\"; "
+                        "the policy needs connect:192.0.2 RELAY and makemap refuses a key twice; "
+                        "change or remove that line by hand — nothing was changed"},
+        AccessErrorCase{"WantedDomainIsOk", "To:example.com OK\n", Policy({}, {"example.com"}),
+                        "a:1: To:example.com already has the value \"OK\"; the policy needs "
+                        "To:example.com RELAY and makemap refuses a key twice; change or remove "
+                        "that line by hand — nothing was changed"},
+        AccessErrorCase{
+            "TooManyKeys", "", Policy({"192.0.2.0/24", "2001:db8::/33"}, {}),
+            "a: network 2001:db8::/33 needs 32768 access keys (more than 256): "
+            "Sendmail matches IPv6 networks by whole 16-bit groups; use a prefix length "
+            "closer to a multiple of 16 — nothing was changed"},
+        AccessErrorCase{"DomainWithSpace", "", Policy({}, {"exa mple.com"}),
+                        "a: relay domain \"exa mple.com\" cannot be written as an access key — "
+                        "nothing was changed"},
+        AccessErrorCase{"DomainWithNewline", "", Policy({}, {"example.com\nConnect:0"}),
+                        "a: relay domain \"example.com\\nConnect:0\" cannot be written as an "
+                        "access key — nothing was changed"},
+        AccessErrorCase{"DomainWithTag", "", Policy({}, {"Connect:example.com"}),
+                        "a: relay domain \"Connect:example.com\" cannot be written as an access "
+                        "key — nothing was changed"},
+        AccessErrorCase{"EmptyDomain", "", Policy({}, {""}),
+                        "a: relay domain \"\" cannot be written as an access key — nothing was "
+                        "changed"}),
+    [](const auto& info) { return info.param.name; });
+
+TEST(EditAccessFileTest, WarnsAboutRelayEntriesItKeepsButDoesNotManage) {
+  absl::StatusOr<SendmailEdit> edit = EditAccessFile(
+      "From:friend@example.org RELAY\nConnect:example.com RELAY\nexample.com RELAY\n",
+      Policy({"192.0.2.0/24"}, {"example.com"}), "a");
+  ASSERT_TRUE(edit.ok()) << edit.status();
+  EXPECT_THAT(edit->warnings,
+              ElementsAre("a:1: From:friend@example.org RELAY takes effect only with "
+                          "FEATURE(`relay_mail_from'), which relayguard removes; kept",
+                          "a:2: Connect:example.com RELAY also lets clients named under "
+                          "example.com relay to anywhere (the policy only asks for relaying to "
+                          "it); kept",
+                          "a:3: example.com RELAY also lets clients named under example.com relay "
+                          "to anywhere (the policy only asks for relaying to it); kept"));
+}
+
+TEST(EditAccessFileTest, WarnsAboutLinesMakemapRefuses) {
+  const std::string text = "Connect:10 REJECT\r\n\r\n  Connect:11 RELAY\r\nConnect:12\r\n# ok\r\n";
+  absl::StatusOr<SendmailEdit> edit = EditAccessFile(text, Net192(), "a");
+  ASSERT_TRUE(edit.ok()) << edit.status();
+  EXPECT_EQ(edit->text, text + "Connect:192.0.2\tRELAY\r\n");
+  EXPECT_THAT(edit->warnings,
+              ElementsAre("a:2: makemap refuses this line (the line starts with whitespace); kept",
+                          "a:3: makemap refuses this line (the line starts with whitespace); kept",
+                          "a:4: makemap refuses this line (the key has no value); kept"));
+  // An LF file's empty line is fine for makemap.
+  edit = EditAccessFile("A REJECT\n\nB REJECT\n", Net192(), "a");
+  ASSERT_TRUE(edit.ok()) << edit.status();
+  EXPECT_THAT(edit->warnings, IsEmpty());
+}
+
+TEST(EditAccessFileTest, AppendedLinesHoldOneKeyAndValueEach) {
+  absl::StatusOr<SendmailEdit> edit = EditAccessFile(
+      "", Policy({"10.1.2.0/23", "2001:db8::/47", "::1/128"}, {"example.com", "a.example.org"}),
+      "a");
+  ASSERT_TRUE(edit.ok()) << edit.status();
+  std::istringstream lines(edit->text);
+  std::string line;
+  int count = 0;
+  while (std::getline(lines, line)) {
+    ++count;
+    ASSERT_EQ(line.find_first_of(" \r\f\v"), std::string::npos) << line;
+    EXPECT_EQ(line.find('\t'), line.rfind('\t')) << line;
+    EXPECT_TRUE(line.size() > 6 && line.substr(line.size() - 6) == "\tRELAY") << line;
+  }
+  EXPECT_EQ(count, 7);
+}
+
+TEST(AccessRelayKeysTest, ListsRelayKeysInFileOrder) {
+  EXPECT_THAT(AccessRelayKeys(kKeepAll), ElementsAre("From:friend@example.org"));
+  EXPECT_THAT(AccessRelayKeys("Connect:10 relay\n# x RELAY\nTo:example.com RELAY\r\nA REJECT"),
+              ElementsAre("Connect:10", "To:example.com"));
+  EXPECT_THAT(AccessRelayKeys(""), IsEmpty());
+}
+
+// --- Debian's shipped access file and relayguard's own fixtures. ---
+
+std::string MtaRoot() {
+  const char* env = std::getenv("RELAYGUARD_MTA_ROOT");
+  std::string root = env != nullptr && *env != '\0' ? env : "/var/cache/relayguard/mta-root";
+  if (!std::filesystem::is_regular_file(root + "/usr/share/sendmail/examples/db/access")) {
+    ADD_FAILURE() << "no Sendmail example access file under " << root
+                  << "/usr/share/sendmail/examples/db; run `bash deploy/lab/mta-root.sh " << root
+                  << "` (or set RELAYGUARD_MTA_ROOT)";
+    return "";
+  }
+  return root;
+}
+
+// The file Debian's update_db copies to /etc/mail/access on installation.
+TEST(AccessDebianTest, DebianDefaultLosesOnlyTheLoopbackNetwork) {
+  const std::string root = MtaRoot();
+  if (root.empty()) return;
+  const std::string path = root + "/usr/share/sendmail/examples/db/access";
+  const std::string text = ReadFile(path);
+  const std::string relay127 = "Connect:127\t\t\t\tRELAY\n";
+  const size_t at = text.find(relay127);
+  ASSERT_NE(at, std::string::npos) << "Debian's access file changed";
+  ASSERT_NE(text.find("\nConnect:IPv6:::1\t\tRELAY\n"), std::string::npos);
+
+  // The default policy: Connect:127 (all of 127/8, so also the untrusted probe source
+  // 127.0.0.9) goes, Connect:IPv6:::1 is ::1 and stays.
+  absl::StatusOr<SendmailEdit> edit = EditAccessFile(text, LoopbackOnly(), path);
+  ASSERT_TRUE(edit.ok()) << edit.status();
+  std::string expected = text;
+  expected.erase(at, relay127.size());
+  expected += "Connect:127.0.0.1\tRELAY\nConnect:IPv6:0:0:0:0:0:0:0:1\tRELAY\n";
+  EXPECT_EQ(edit->text, expected);
+  EXPECT_EQ(edit->changed, (Strings{"-access Connect:127 RELAY", "access Connect:127.0.0.1 RELAY",
+                                    "access Connect:IPv6:0:0:0:0:0:0:0:1 RELAY"}));
+  EXPECT_THAT(edit->warnings, IsEmpty());
+  ExpectIdempotent(edit->text, LoopbackOnly(), path);
+
+  // Debian rejects the documentation network 192.0.2.0/24; a policy trusting it conflicts.
+  absl::StatusOr<SendmailEdit> conflict = EditAccessFile(text, Lan(), path);
+  ASSERT_FALSE(conflict.ok());
+  EXPECT_THAT(conflict.status().message(),
+              HasSubstr(": Connect:192.0.2 already has the value \"REJECT\"; the policy needs "
+                        "Connect:192.0.2 RELAY"));
+  EXPECT_THAT(conflict.status().message(), HasSubstr(path + ":"));
+
+  const AccessPolicy lan = Policy({"198.51.100.0/24", "2001:db8::/32"}, {"example.com"});
+  absl::StatusOr<SendmailEdit> edited = EditAccessFile(text, lan, path);
+  ASSERT_TRUE(edited.ok()) << edited.status();
+  expected = text;
+  expected.erase(at, relay127.size());
+  expected += "Connect:198.51.100\tRELAY\nConnect:IPv6:2001:db8\tRELAY\nTo:example.com\tRELAY\n";
+  EXPECT_EQ(edited->text, expected);
+  ExpectIdempotent(edited->text, lan, path);
+}
+
+TEST(AccessDebianTest, RelayDomainsExampleHasNoEntries) {
+  const std::string root = MtaRoot();
+  if (root.empty()) return;
+  // /etc/mail/relay-domains (class {R}) ships with comments only.
+  EXPECT_THAT(AccessRelayKeys(ReadFile(root + "/usr/share/sendmail/examples/db/relay-domains")),
+              IsEmpty());
+}
+
+struct AccessGoldenCase {
+  std::string input;
+  std::string expected;
+  AccessPolicy policy;
+  Strings changed;
+  size_t warnings = 0;
+};
+
+class AccessGoldenTest : public ::testing::TestWithParam<AccessGoldenCase> {};
+
+TEST_P(AccessGoldenTest, EditsToTheGoldenFile) {
+  const std::string input = ReadFile(kDataDir + "/" + GetParam().input);
+  ASSERT_FALSE(input.empty());
+  absl::StatusOr<SendmailEdit> edit = EditAccessFile(input, GetParam().policy, GetParam().input);
+  ASSERT_TRUE(edit.ok()) << edit.status();
+  EXPECT_EQ(edit->text, ReadFile(kDataDir + "/" + GetParam().expected));
+  EXPECT_EQ(edit->changed, GetParam().changed);
+  EXPECT_EQ(edit->warnings.size(), GetParam().warnings) << ::testing::PrintToString(edit->warnings);
+  ExpectIdempotent(edit->text, GetParam().policy, GetParam().input);
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Files, AccessGoldenTest,
+    ::testing::Values(
+        AccessGoldenCase{
+            "open-relay.access",
+            "open-relay.access.golden",
+            Policy({"127.0.0.1/32", "::1/128", "192.0.2.0/24", "2001:db8::/32"},
+                   {"example.com", "example.org"}),
+            {"-access Connect:0 RELAY", "-access 0.0.0.0 RELAY", "-access Connect:IPv6:0 RELAY",
+             "-access 10.20 RELAY", "-access Connect:partner.example.net RELAY",
+             "-access partner.example.net RELAY", "-access To:partner.example.net RELAY",
+             "-access Connect:127 RELAY", "-access Connect:[192.0.2.200] RELAY",
+             "access Connect:IPv6:0:0:0:0:0:0:0:1 RELAY", "access To:example.org RELAY"},
+            1},
+        AccessGoldenCase{"crlf.access",
+                         "crlf.access.golden",
+                         Policy({"192.0.2.0/24", "198.51.100.0/24"}, {}),
+                         {"-access Connect:10 RELAY", "access Connect:198.51.100 RELAY"},
+                         0}),
+    [](const auto& info) {
+      std::string name = info.param.input;
+      name.erase(std::remove_if(name.begin(), name.end(), [](char c) { return !std::isalnum(c); }),
+                 name.end());
+      return name;
+    });
+
+}  // namespace
+}  // namespace relayguard::agent::sendmail

@@ -1,0 +1,72 @@
+// Test support: sandboxed real Exim and Sendmail instances on a loopback port chosen at run time
+// (deploy/lab/exim-instance.sh, sendmail-instance.sh), and relayguard-agent run against them.
+// They need the private /etc of tests/support/mta_sandbox.sh: tests using them run under it
+// (tests/CMakeLists.txt sets it as the test launcher).
+#ifndef RELAYGUARD_TESTS_SUPPORT_MTA_LAB_H_
+#define RELAYGUARD_TESTS_SUPPORT_MTA_LAB_H_
+
+#include <string>
+#include <vector>
+
+namespace relayguard::testing {
+
+// Where the unpacked Exim and Sendmail packages are (RELAYGUARD_MTA_ROOT).
+std::string MtaRoot();
+
+class MtaLab {
+ public:
+  virtual ~MtaLab();
+  MtaLab(const MtaLab&) = delete;
+  MtaLab& operator=(const MtaLab&) = delete;
+
+  // Starts the daemon, from `config` instead of the instance's own file when given.
+  void Start(const std::string& config = "");
+  void Stop();
+  bool Running() const;
+  std::string dir() const { return dir_; }
+  std::string config_dir() const { return dir_ + "/etc"; }
+  std::string state_dir() const { return dir_ + "/state"; }
+  int port() const { return port_; }
+  virtual std::string kind() const = 0;
+  // The files relayguard manages (what must come back byte for byte after a rollback).
+  virtual std::vector<std::string> managed_files() const = 0;
+
+  // relayguard-agent with this instance's MTA flags and --state-dir, then `args`.
+  virtual std::vector<std::string> AgentArgv(const std::vector<std::string>& args) const = 0;
+  int Agent(const std::vector<std::string>& args, std::string* output,
+            const std::vector<std::string>& extra_env = {}) const;
+
+ protected:
+  // Creates the instance with `script create DIR PORT extra...`.
+  MtaLab(std::string script, const std::vector<std::string>& extra);
+  std::string script_;
+  std::string root_;
+  std::string dir_;
+  int port_ = 0;
+};
+
+// `relay_from` is the hostlist relay_from_hosts the instance starts with (0.0.0.0/0: open).
+class EximLab : public MtaLab {
+ public:
+  explicit EximLab(const std::string& relay_from = "0.0.0.0/0");
+  std::string kind() const override { return "exim"; }
+  std::string config_file() const { return config_dir() + "/exim4.conf"; }
+  std::vector<std::string> managed_files() const override { return {config_file()}; }
+  std::vector<std::string> AgentArgv(const std::vector<std::string>& args) const override;
+};
+
+// `open`: the .mc starts with FEATURE(`promiscuous_relay').
+class SendmailLab : public MtaLab {
+ public:
+  explicit SendmailLab(bool open = true);
+  std::string kind() const override { return "sendmail"; }
+  std::string mc() const { return config_dir() + "/sendmail.mc"; }
+  std::string cf() const { return config_dir() + "/sendmail.cf"; }
+  std::string access() const { return config_dir() + "/access"; }
+  std::vector<std::string> managed_files() const override { return {mc(), cf(), access()}; }
+  std::vector<std::string> AgentArgv(const std::vector<std::string>& args) const override;
+};
+
+}  // namespace relayguard::testing
+
+#endif  // RELAYGUARD_TESTS_SUPPORT_MTA_LAB_H_
