@@ -219,12 +219,12 @@ int main(int argc, char** argv) {
       std::cout << j.str() << "\n";
       return 0;
     }
-    std::printf("%-24s %-8s %-16s %s\n", "HOST", "STATE", "MTA", "POLICY");
+    std::printf("%-24s %-8s %-18s %s\n", "HOST", "STATE", "MTA", "POLICY");
     for (const auto& h : r.hosts()) {
       std::string policy = h.applied_policy().empty()
                                ? "-"
                                : absl::StrCat(h.applied_policy(), " v", h.applied_version());
-      std::printf("%-24s %-8s %-16s %s\n", h.name().c_str(), h.online() ? "online" : "offline",
+      std::printf("%-24s %-8s %-18s %s\n", h.name().c_str(), h.online() ? "online" : "offline",
                   absl::StrCat(h.mta(), " ", h.mta_version()).c_str(), policy.c_str());
     }
     return 0;

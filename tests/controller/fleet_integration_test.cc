@@ -279,7 +279,7 @@ TEST_F(FleetTest, RollbackOneHostByNameAndReadItsHistory) {
   EXPECT_THAT(history, HasSubstr("\"rollout\":\"r-000001\",\"outcome\":\"applied\""));
   EXPECT_TRUE(WaitFor([&] { return Ctl({"history", "mx2"}).find("applied") != std::string::npos &&
                                    Ctl({"hosts"}).find("mx2                      online   "
-                                                       "postfix 3.7.11   -") != std::string::npos; },
+                                                       "postfix 3.7.11     -") != std::string::npos; },
                       std::chrono::seconds(10)))
       << Ctl({"history", "mx2"}) << Ctl({"hosts"});
   out = Ctl({"rollback", "--host", "mx9"}, &rc);

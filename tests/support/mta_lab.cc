@@ -15,7 +15,8 @@ std::string MtaRoot() {
   return root != nullptr && *root != '\0' ? root : "/var/cache/relayguard/mta-root";
 }
 
-MtaLab::MtaLab(std::string script, const std::vector<std::string>& extra)
+MtaLab::MtaLab(std::string script, const std::string& verb,
+               const std::vector<std::string>& extra)
     : script_(SourcePath(std::move(script))) {
   if (std::getenv("RELAYGUARD_IN_MTA_SANDBOX") == nullptr) {
     throw std::runtime_error(
@@ -27,7 +28,7 @@ MtaLab::MtaLab(std::string script, const std::vector<std::string>& extra)
   chmod(root_.c_str(), 0755);  // the daemons drop privileges and must reach their dirs
   dir_ = root_ + "/mx";
   port_ = FreeLoopbackPort();
-  std::vector<std::string> argv = {"/bin/bash", script_, "create", dir_, std::to_string(port_)};
+  std::vector<std::string> argv = {"/bin/bash", script_, verb, dir_, std::to_string(port_)};
   argv.insert(argv.end(), extra.begin(), extra.end());
   std::string out;
   if (RunCommand(argv, &out) != 0) throw std::runtime_error(script_ + " create failed: " + out);
@@ -64,7 +65,26 @@ int MtaLab::Agent(const std::vector<std::string>& args, std::string* output,
 }
 
 EximLab::EximLab(const std::string& relay_from)
-    : MtaLab("deploy/lab/exim-instance.sh", {relay_from}) {}
+    : MtaLab("deploy/lab/exim-instance.sh", "create", {relay_from}) {}
+
+EximDebianLab::EximDebianLab(const std::string& relay_nets)
+    : MtaLab("deploy/lab/exim-instance.sh", "create-debian", {relay_nets}) {}
+
+std::vector<std::string> EximDebianLab::AgentArgv(const std::vector<std::string>& args) const {
+  std::vector<std::string> argv = {AgentBinary(),
+                                   "--mta",
+                                   "exim",
+                                   "--mta-config-dir",
+                                   "/etc/exim4",
+                                   "--exim-generated",
+                                   daemon_config(),
+                                   "--mta-bin-dir",
+                                   MtaRoot() + "/usr/sbin",
+                                   "--state-dir",
+                                   state_dir()};
+  argv.insert(argv.end(), args.begin(), args.end());
+  return argv;
+}
 
 std::vector<std::string> EximLab::AgentArgv(const std::vector<std::string>& args) const {
   std::vector<std::string> argv = {AgentBinary(),  "--mta",         "exim",
@@ -75,7 +95,7 @@ std::vector<std::string> EximLab::AgentArgv(const std::vector<std::string>& args
 }
 
 SendmailLab::SendmailLab(bool open)
-    : MtaLab("deploy/lab/sendmail-instance.sh", {open ? "open" : "closed"}) {}
+    : MtaLab("deploy/lab/sendmail-instance.sh", "create", {open ? "open" : "closed"}) {}
 
 std::vector<std::string> SendmailLab::AgentArgv(const std::vector<std::string>& args) const {
   std::vector<std::string> argv = {AgentBinary(),

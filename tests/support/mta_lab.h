@@ -30,6 +30,8 @@ class MtaLab {
   virtual std::string kind() const = 0;
   // The files relayguard manages (what must come back byte for byte after a rollback).
   virtual std::vector<std::string> managed_files() const = 0;
+  // The file the daemon runs from.
+  virtual std::string daemon_config() const = 0;
 
   // relayguard-agent with this instance's MTA flags and --state-dir, then `args`.
   virtual std::vector<std::string> AgentArgv(const std::vector<std::string>& args) const = 0;
@@ -37,8 +39,8 @@ class MtaLab {
             const std::vector<std::string>& extra_env = {}) const;
 
  protected:
-  // Creates the instance with `script create DIR PORT extra...`.
-  MtaLab(std::string script, const std::vector<std::string>& extra);
+  // Creates the instance with `script VERB DIR PORT extra...`.
+  MtaLab(std::string script, const std::string& verb, const std::vector<std::string>& extra);
   std::string script_;
   std::string root_;
   std::string dir_;
@@ -52,6 +54,21 @@ class EximLab : public MtaLab {
   std::string kind() const override { return "exim"; }
   std::string config_file() const { return config_dir() + "/exim4.conf"; }
   std::vector<std::string> managed_files() const override { return {config_file()}; }
+  std::string daemon_config() const override { return config_file(); }
+  std::vector<std::string> AgentArgv(const std::vector<std::string>& args) const override;
+};
+
+// Debian's split configuration: /etc/exim4/update-exim4.conf.conf (of the private /etc) with
+// dc_relay_nets = `relay_nets`; the daemon runs the file update-exim4.conf generates from it.
+// One per sandbox (there is one /etc/exim4).
+class EximDebianLab : public MtaLab {
+ public:
+  explicit EximDebianLab(const std::string& relay_nets = "0.0.0.0/0");
+  std::string kind() const override { return "exim"; }
+  std::vector<std::string> managed_files() const override {
+    return {"/etc/exim4/update-exim4.conf.conf"};
+  }
+  std::string daemon_config() const override { return config_dir() + "/exim4.generated"; }
   std::vector<std::string> AgentArgv(const std::vector<std::string>& args) const override;
 };
 
@@ -64,6 +81,7 @@ class SendmailLab : public MtaLab {
   std::string cf() const { return config_dir() + "/sendmail.cf"; }
   std::string access() const { return config_dir() + "/access"; }
   std::vector<std::string> managed_files() const override { return {mc(), cf(), access()}; }
+  std::string daemon_config() const override { return cf(); }
   std::vector<std::string> AgentArgv(const std::vector<std::string>& args) const override;
 };
 

@@ -24,6 +24,7 @@
 namespace relayguard::agent {
 namespace {
 
+using ::relayguard::testing::EximDebianLab;
 using ::relayguard::testing::EximLab;
 using ::relayguard::testing::AgentBinary;
 using ::relayguard::testing::MtaLab;
@@ -95,12 +96,14 @@ class MtaApplyTest : public ::testing::Test {
   std::map<std::string, std::string> original_;
 };
 
-using Labs = ::testing::Types<EximLab, SendmailLab>;
+using Labs = ::testing::Types<EximLab, EximDebianLab, SendmailLab>;
 class LabNames {
  public:
   template <typename T>
   static std::string GetName(int) {
-    return std::is_same_v<T, EximLab> ? "Exim" : "Sendmail";
+    if (std::is_same_v<T, EximLab>) return "Exim";
+    if (std::is_same_v<T, EximDebianLab>) return "EximDebianSplit";
+    return "Sendmail";
   }
 };
 TYPED_TEST_SUITE(MtaApplyTest, Labs, LabNames);
@@ -156,7 +159,7 @@ TYPED_TEST(MtaApplyTest, StatusReportsTheOpenRelayAndDriftThenCompliance) {
 TYPED_TEST(MtaApplyTest, AReloadThatDoesNotTakeFailsVerificationAndRestoresEveryByte) {
   this->lab_.Stop();
   const std::string copy = this->lab_.dir() + "/running-copy.conf";
-  const std::string live = this->lab_.managed_files()[this->lab_.kind() == "exim" ? 0 : 1];
+  const std::string live = this->lab_.daemon_config();
   WriteFileOrDie(copy, ReadFileOrDie(live));
   chmod(copy.c_str(), 0644);
   this->lab_.Start(copy);
