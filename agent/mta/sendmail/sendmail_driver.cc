@@ -71,7 +71,11 @@ absl::StatusOr<std::string> WithAccessMap(const std::string& cf, const std::stri
 
 std::optional<bool> CheckRcptRefused(absl::string_view bt_output) {
   for (absl::string_view line : absl::StrSplit(bt_output, '\n')) {
-    absl::string_view rest = absl::StripLeadingAsciiWhitespace(absl::StripPrefix(line, "> "));
+    absl::string_view rest = line;
+    // Each "> " is a prompt of -bt that got no line of its own.
+    while (absl::ConsumePrefix(&rest, "> ")) {
+    }
+    rest = absl::StripLeadingAsciiWhitespace(rest);
     if (!absl::ConsumePrefix(&rest, "check_rcpt")) continue;
     rest = absl::StripLeadingAsciiWhitespace(rest);
     if (!absl::ConsumePrefix(&rest, "returns:")) continue;
