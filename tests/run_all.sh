@@ -1,6 +1,7 @@
 #!/bin/bash
 # The test command: installs what the tests need, builds everything, runs every test (unit and
-# integration, real Postfix on loopback) with CTest, then the benchmark. Fails on any failure.
+# integration: real Postfix, Exim and Sendmail on loopback) with CTest, then the benchmarks.
+# Fails on any failure.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 bash "$root/deploy/install_deps.sh"
