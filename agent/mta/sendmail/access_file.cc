@@ -8,6 +8,7 @@
 #include <set>
 #include <utility>
 
+#include "agent/mta/sendmail/physical_lines.h"
 #include "absl/status/status.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/escaping.h"
@@ -19,30 +20,6 @@
 
 namespace relayguard::agent::sendmail {
 namespace {
-
-// A physical line: text[begin, content_end) is its text, text[content_end, end) its ending.
-struct Line {
-  size_t begin = 0;
-  size_t content_end = 0;
-  size_t end = 0;
-};
-
-std::vector<Line> SplitLines(absl::string_view text) {
-  std::vector<Line> lines;
-  size_t begin = 0;
-  while (begin < text.size()) {
-    size_t nl = text.find('\n', begin);
-    size_t end = nl == absl::string_view::npos ? text.size() : nl + 1;
-    size_t content_end = end;
-    if (nl != absl::string_view::npos) {
-      content_end = nl;
-      if (content_end > begin && text[content_end - 1] == '\r') --content_end;
-    }
-    lines.push_back({begin, content_end, end});
-    begin = end;
-  }
-  return lines;
-}
 
 // makemap separates key and value by isspace().
 bool IsSpace(char c) {

@@ -5,6 +5,7 @@
 #include <optional>
 #include <utility>
 
+#include "agent/mta/sendmail/physical_lines.h"
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
@@ -47,36 +48,6 @@ size_t NameEnd(absl::string_view text, size_t begin) {
   size_t end = begin;
   while (end < text.size() && IsNameChar(text[end])) ++end;
   return end;
-}
-
-// The offset just after the next newline at or after `from` (text.size() without one).
-size_t AfterNewline(absl::string_view text, size_t from) {
-  size_t nl = text.find('\n', from);
-  return nl == absl::string_view::npos ? text.size() : nl + 1;
-}
-
-// A physical line: text[begin, content_end) is its text, text[content_end, end) its ending
-// ("\n", "\r\n", or nothing for a last line without one).
-struct Line {
-  size_t begin = 0;
-  size_t content_end = 0;
-  size_t end = 0;
-};
-
-std::vector<Line> SplitLines(absl::string_view text) {
-  std::vector<Line> lines;
-  size_t begin = 0;
-  while (begin < text.size()) {
-    size_t end = AfterNewline(text, begin);
-    size_t content_end = end;
-    if (content_end > begin && text[content_end - 1] == '\n') {
-      --content_end;
-      if (content_end > begin && text[content_end - 1] == '\r') --content_end;
-    }
-    lines.push_back({begin, content_end, end});
-    begin = end;
-  }
-  return lines;
 }
 
 // m4's reading state between two characters.
