@@ -15,11 +15,13 @@
 #include "agent/backup/git_backup_store.h"
 #include "agent/probe/relay_probe.h"
 #include "tests/support/postfix_lab.h"
+#include "tests/support/relay_checks.h"
 
 namespace relayguard::agent {
 namespace {
 
 using ::relayguard::testing::PostfixLab;
+using ::relayguard::testing::RcptReply;
 using ::relayguard::testing::ReadFileOrDie;
 using ::relayguard::testing::RunCommand;
 using ::relayguard::testing::SourcePath;
@@ -30,28 +32,11 @@ using ::testing::Not;
 const std::string kPolicy = SourcePath("tests/data/apply/close.yaml");
 
 ProbeReport ProbeFrom(const PostfixLab& lab, const std::string& source) {
-  SmtpEndpoint endpoint{*ParseIpAddress("127.0.0.1"), static_cast<uint16_t>(lab.port())};
-  ProbeOptions options;
-  options.source = *ParseIpAddress(source);
-  options.timeout = std::chrono::milliseconds(3000);
-  return RunRelayProbe(endpoint,
-                       BasicRelayTests("sender@example.org", "relay-test@example.net"), options);
-}
-
-// The reply to the first test's RCPT, e.g. "554 5.7.1 <...>: Relay access denied".
-std::string RcptReply(const ProbeReport& report) {
-  for (const SmtpExchange& e : report.tests.at(0).exchanges) {
-    if (e.command.rfind("RCPT", 0) == 0) return e.reply;
-  }
-  return "(no RCPT)";
+  return ::relayguard::testing::ProbeFrom(lab.port(), source, std::chrono::milliseconds(3000));
 }
 
 std::vector<CommitInfo> History(const PostfixLab& lab) {
-  auto store = GitBackupStore::Open(lab.state_dir() + "/backup");
-  EXPECT_TRUE(store.ok()) << store.status();
-  auto history = (*store)->History(100);
-  EXPECT_TRUE(history.ok()) << history.status();
-  return *history;
+  return ::relayguard::testing::BackupHistory(lab.state_dir());
 }
 
 class ApplyIntegrationTest : public ::testing::Test {

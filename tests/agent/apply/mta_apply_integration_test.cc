@@ -20,6 +20,7 @@
 #include "agent/probe/relay_probe.h"
 #include "tests/support/mta_lab.h"
 #include "tests/support/postfix_lab.h"
+#include "tests/support/relay_checks.h"
 
 namespace relayguard::agent {
 namespace {
@@ -30,6 +31,7 @@ using ::relayguard::testing::AgentBinary;
 using ::relayguard::testing::MtaLab;
 using ::relayguard::testing::MtaRoot;
 using ::relayguard::testing::RunCommand;
+using ::relayguard::testing::RcptReply;
 using ::relayguard::testing::ReadFileOrDie;
 using ::relayguard::testing::SendmailLab;
 using ::relayguard::testing::SourcePath;
@@ -40,19 +42,7 @@ using ::testing::Not;
 const std::string kPolicy = SourcePath("tests/data/apply/close.yaml");
 
 ProbeReport ProbeFrom(const MtaLab& lab, const std::string& source) {
-  SmtpEndpoint endpoint{*ParseIpAddress("127.0.0.1"), static_cast<uint16_t>(lab.port())};
-  ProbeOptions options;
-  options.source = *ParseIpAddress(source);
-  options.timeout = std::chrono::milliseconds(5000);
-  return RunRelayProbe(endpoint,
-                       BasicRelayTests("sender@example.org", "relay-test@example.net"), options);
-}
-
-std::string RcptReply(const ProbeReport& report) {
-  for (const SmtpExchange& e : report.tests.at(0).exchanges) {
-    if (e.command.rfind("RCPT", 0) == 0) return e.reply;
-  }
-  return "(no RCPT)";
+  return ::relayguard::testing::ProbeFrom(lab.port(), source);
 }
 
 // The relay verdict, polled a little: a daemon that just re-executed itself answers late.
@@ -67,11 +57,7 @@ ProbeVerdict VerdictFrom(const MtaLab& lab, const std::string& source, ProbeVerd
 }
 
 std::vector<CommitInfo> History(const MtaLab& lab) {
-  auto store = GitBackupStore::Open(lab.state_dir() + "/backup");
-  EXPECT_TRUE(store.ok()) << store.status();
-  auto history = (*store)->History(100);
-  EXPECT_TRUE(history.ok()) << history.status();
-  return *history;
+  return ::relayguard::testing::BackupHistory(lab.state_dir());
 }
 
 std::map<std::string, std::string> Snapshot(const MtaLab& lab) {
