@@ -255,6 +255,37 @@ TYPED_TEST(MtaApplyTest, TheStagedCheckRefusesAPolicyThatWouldBlockTheTrustedSen
   EXPECT_EQ(ProbeFrom(this->lab_, "127.0.0.9").verdict, ProbeVerdict::kRelayAccepted);
 }
 
+// --mta auto (the default) on the real binaries: the installed MTA is found by its binary and
+// configuration; none found is a clear error naming what was looked at.
+TEST(MtaApplyConfigTest, AutoDetectionFindsTheInstalledMtaOrSaysWhatItLookedFor) {
+  EximLab exim;
+  exim.Start();
+  std::string out;
+  int rc = RunCommand({AgentBinary(), "--mta-config-dir", exim.config_dir(), "--mta-bin-dir",
+                       MtaRoot() + "/usr/sbin", "--state-dir", exim.state_dir(), "status"},
+                      &out);
+  EXPECT_EQ(rc, 4) << out;  // an open relay: not compliant
+  EXPECT_THAT(out, HasSubstr("exim 4.96 (" + exim.config_dir() + ")"));
+  SendmailLab sendmail;
+  sendmail.Start();
+  rc = RunCommand({AgentBinary(), "--mta-config-dir", sendmail.config_dir(), "--mta-bin-dir",
+                   MtaRoot() + "/usr/libexec/sendmail", "--sendmail-cf-dir",
+                   MtaRoot() + "/usr/share/sendmail/cf", "--state-dir", sendmail.state_dir(),
+                   "status"},
+                  &out);
+  EXPECT_EQ(rc, 4) << out;
+  EXPECT_THAT(out, HasSubstr("sendmail 8."));
+  char tmpl[] = "/tmp/rg-nomta.XXXXXX";
+  const std::string empty = mkdtemp(tmpl);
+  rc = RunCommand({AgentBinary(), "--mta-config-dir", empty, "--mta-bin-dir", empty,
+                   "--state-dir", empty + "/state", "status"},
+                  &out);
+  EXPECT_EQ(rc, 2) << out;
+  EXPECT_THAT(out, HasSubstr("no MTA found; looked for postfix (" + empty + "/postconf"));
+  EXPECT_THAT(out, HasSubstr("give --mta"));
+  std::filesystem::remove_all(empty);
+}
+
 TEST(MtaApplyConfigTest, AMissingConfigurationFileIsAClearError) {
   char tmpl[] = "/tmp/rg-missing.XXXXXX";
   const std::string state = mkdtemp(tmpl);
