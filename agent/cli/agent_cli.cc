@@ -1,8 +1,8 @@
 #include "agent/cli/agent_cli.h"
 
-#include <algorithm>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <csignal>
 #include <cstdlib>
@@ -14,10 +14,10 @@
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "agent/apply/apply_transaction.h"
 #include "agent/apply/state_lock.h"
 #include "agent/cli/report_output.h"
-#include "absl/strings/str_join.h"
 #include "agent/mta/detect.h"
 #include "agent/mta/exim/exim_driver.h"
 #include "agent/mta/postfix/postfix_driver.h"
