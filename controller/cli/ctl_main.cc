@@ -12,6 +12,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "common/json_writer.h"
+#include "controller/cli/scan_command.h"
 #include "relayguard/v1/operator.grpc.pb.h"
 
 namespace {
@@ -33,6 +34,8 @@ commands:
   history HOST [--limit N]        what the controller saw of one host
   audit [--limit N]               every operator action: who, what, when, result
   playbooks reload                re-read the controller's playbook directory
+  scan TARGET... [--from A] [--json|--csv]   relay scan of many servers (no controller needed;
+                                  relayguardctl scan --help)
 flags: --controller HOST:PORT (default 127.0.0.1:7443) (--ca F --cert F --key F | --insecure) --json
 exit codes: 0 ok, 1 usage, 2 the controller refused or failed, 3 the rollout halted or was aborted
 )";
@@ -102,6 +105,9 @@ int ExitForRollout(const pb::RolloutInfo& r) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  if (argc > 1 && std::string(argv[1]) == "scan") {
+    return relayguard::controller::RunScanCommand(std::vector<std::string>(argv + 2, argv + argc));
+  }
   Flags f;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];

@@ -1,0 +1,167 @@
+#include "agent/probe/relay_scan.h"
+
+#include <algorithm>
+#include <atomic>
+#include <cstdio>
+#include <mutex>
+#include <thread>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_replace.h"
+#include "common/json_writer.h"
+
+namespace relayguard::agent {
+namespace {
+
+// One connection's worth of work: tricks [begin, end) of target `target`.
+struct Task {
+  size_t target = 0;
+  size_t begin = 0;
+  size_t end = 0;
+};
+
+RelayTrickDomains DomainsFor(const SmtpEndpoint& endpoint, const RelayTrickDomains& given) {
+  RelayTrickDomains d = given;
+  if (d.target_ip.empty()) d.target_ip = endpoint.host.ToString();
+  if (d.target_host.empty()) d.target_host = "[" + endpoint.host.ToString() + "]";
+  return d;
+}
+
+std::string CsvField(const std::string& text) {
+  if (text.find_first_of(",\"\n\r") == std::string::npos) return text;
+  return absl::StrCat("\"", absl::StrReplaceAll(text, {{"\"", "\"\""}, {"\r", ""}, {"\n", " "}}),
+                      "\"");
+}
+
+std::string FirstRcptReply(const RelayTestResult& t) {
+  for (const SmtpExchange& e : t.exchanges) {
+    if (e.command.rfind("RCPT", 0) == 0) return e.reply;
+  }
+  return t.detail;
+}
+
+}  // namespace
+
+std::vector<ScanResult> RunRelayScan(const std::vector<SmtpEndpoint>& targets,
+                                     const ScanOptions& options,
+                                     const std::function<void(size_t, size_t)>& progress) {
+  std::vector<ScanResult> results(targets.size());
+  std::vector<std::vector<RelayTest>> tricks(targets.size());
+  std::vector<Task> tasks;
+  const size_t per = static_cast<size_t>(std::max(1, options.tricks_per_connection));
+  for (size_t t = 0; t < targets.size(); ++t) {
+    results[t].endpoint = targets[t];
+    tricks[t] = AllRelayTricks(DomainsFor(targets[t], options.domains));
+    results[t].tests.resize(tricks[t].size());
+    for (size_t b = 0; b < tricks[t].size(); b += per) {
+      tasks.push_back({t, b, std::min(b + per, tricks[t].size())});
+    }
+  }
+  std::vector<size_t> tasks_left(targets.size(), 0);
+  for (const Task& task : tasks) ++tasks_left[task.target];
+  std::vector<std::chrono::steady_clock::time_point> started(
+      targets.size(), std::chrono::steady_clock::time_point::max());
+  std::atomic<size_t> next{0};
+  std::mutex mu;  // guards results' tests, tasks_left, started, done
+  size_t done = 0;
+  auto worker = [&] {
+    for (size_t i = next++; i < tasks.size(); i = next++) {
+      const Task& task = tasks[i];
+      const auto t0 = std::chrono::steady_clock::now();
+      {
+        std::lock_guard<std::mutex> lock(mu);
+        started[task.target] = std::min(started[task.target], t0);
+      }
+      std::vector<RelayTest> slice(tricks[task.target].begin() + task.begin,
+                                   tricks[task.target].begin() + task.end);
+      ProbeReport report = RunRelayProbe(targets[task.target], slice, options.probe);
+      std::lock_guard<std::mutex> lock(mu);
+      ScanResult& r = results[task.target];
+      for (size_t k = 0; k < report.tests.size(); ++k) r.tests[task.begin + k] = report.tests[k];
+      if (--tasks_left[task.target] > 0) continue;
+      r.elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(
+          std::chrono::steady_clock::now() - started[task.target]);
+      bool any = false, all_refused = !r.tests.empty();
+      for (const RelayTestResult& test : r.tests) {
+        any |= test.verdict == ProbeVerdict::kRelayAccepted;
+        all_refused &= test.verdict == ProbeVerdict::kRefused;
+      }
+      r.verdict = any           ? ProbeVerdict::kRelayAccepted
+                  : all_refused ? ProbeVerdict::kRefused
+                                : ProbeVerdict::kInconclusive;
+      ++done;
+      if (progress) progress(done, targets.size());
+    }
+  };
+  const size_t threads =
+      std::min(tasks.size(), static_cast<size_t>(std::max(1, options.concurrency)));
+  std::vector<std::thread> pool;
+  for (size_t i = 0; i < threads; ++i) pool.emplace_back(worker);
+  for (std::thread& t : pool) t.join();
+  return results;
+}
+
+std::string ScanTable(const std::vector<ScanResult>& results) {
+  std::string out;
+  char line[512];
+  std::snprintf(line, sizeof line, "%-26s %-14s %8s %7s %12s  %s\n", "TARGET", "VERDICT",
+                "ACCEPTED", "REFUSED", "INCONCLUSIVE", "FIRST ACCEPTED TRICK / REASON");
+  out += line;
+  for (const ScanResult& r : results) {
+    int accepted = 0, refused = 0, inconclusive = 0;
+    std::string first;
+    for (const RelayTestResult& t : r.tests) {
+      if (t.verdict == ProbeVerdict::kRelayAccepted) {
+        ++accepted;
+        if (first.empty()) first = t.test.name;
+      } else if (t.verdict == ProbeVerdict::kRefused) {
+        ++refused;
+      } else {
+        ++inconclusive;
+        if (first.empty() && r.verdict == ProbeVerdict::kInconclusive) first = t.detail;
+      }
+    }
+    std::snprintf(line, sizeof line, "%-26s %-14s %8d %7d %12d  %s\n",
+                  r.endpoint.ToString().c_str(), ProbeVerdictName(r.verdict), accepted, refused,
+                  inconclusive, first.substr(0, 80).c_str());
+    out += line;
+  }
+  return out;
+}
+
+std::string ScanJson(const std::vector<ScanResult>& results) {
+  JsonWriter w;
+  w.BeginArray();
+  for (const ScanResult& r : results) {
+    w.BeginObject().Key("target").String(r.endpoint.ToString());
+    w.Key("verdict").String(ProbeVerdictName(r.verdict));
+    w.Key("elapsed_ms").Int(r.elapsed.count()).Key("tricks").BeginArray();
+    for (const RelayTestResult& t : r.tests) {
+      w.BeginObject().Key("name").String(t.test.name).Key("mail_from").String(t.test.mail_from);
+      w.Key("rcpt_to").String(t.test.rcpt_to).Key("verdict").String(ProbeVerdictName(t.verdict));
+      w.Key("detail").String(t.detail).Key("exchanges").BeginArray();
+      for (const SmtpExchange& e : t.exchanges) {
+        w.BeginObject().Key("command").String(e.command).Key("reply").String(e.reply).EndObject();
+      }
+      w.EndArray().EndObject();
+    }
+    w.EndArray().EndObject();
+  }
+  w.EndArray();
+  return w.str() + "\n";
+}
+
+std::string ScanCsv(const std::vector<ScanResult>& results) {
+  std::string out = "target,verdict,trick,mail_from,rcpt_to,trick_verdict,rcpt_reply\n";
+  for (const ScanResult& r : results) {
+    for (const RelayTestResult& t : r.tests) {
+      absl::StrAppend(&out, CsvField(r.endpoint.ToString()), ",", ProbeVerdictName(r.verdict),
+                      ",", CsvField(t.test.name), ",", CsvField(t.test.mail_from), ",",
+                      CsvField(t.test.rcpt_to), ",", ProbeVerdictName(t.verdict), ",",
+                      CsvField(FirstRcptReply(t)), "\n");
+    }
+  }
+  return out;
+}
+
+}  // namespace relayguard::agent

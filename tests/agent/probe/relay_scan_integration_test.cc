@@ -1,0 +1,77 @@
+// `relayguardctl scan` end to end: the real binary against real, sandboxed Postfix instances on
+// loopback (one open relay, one closed), from the untrusted source 127.0.0.9.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "tests/support/postfix_lab.h"
+#include "tests/support/wait.h"
+
+namespace relayguard {
+namespace {
+
+using ::relayguard::testing::CountOf;
+using ::relayguard::testing::PostfixLab;
+using ::relayguard::testing::RunCommand;
+using ::relayguard::testing::WriteFileOrDie;
+using ::testing::HasSubstr;
+
+const std::string kCtl = std::string(RG_BINARY_DIR) + "/controller/relayguardctl";
+
+TEST(RelayScanTest, FindsTheOpenRelayAndRefusesNothingElse) {
+  PostfixLab open("0.0.0.0/0");
+  PostfixLab closed("127.0.0.1/32");
+  open.Start();
+  closed.Start();
+  // Refuse outright (5xx) instead of the lab's default defer (4xx, inconclusive).
+  std::string out;
+  ASSERT_EQ(RunCommand({"/usr/sbin/postconf", "-c", closed.config_dir(), "-e",
+                        "smtpd_relay_restrictions = permit_mynetworks, reject_unauth_destination"},
+                       &out),
+            0)
+      << out;
+  ASSERT_EQ(RunCommand({"/usr/sbin/postfix", "-c", closed.config_dir(), "reload"}, &out), 0);
+  const std::string open_target = "127.0.0.1:" + std::to_string(open.port());
+  const std::string closed_target = "127.0.0.1:" + std::to_string(closed.port());
+  const std::string list = closed.dir() + "/targets";
+  WriteFileOrDie(list, "# the closed one\n" + closed_target + "\n");
+  std::string table;
+  bool settled = ::relayguard::testing::WaitFor(
+      [&] {
+        int rc = RunCommand({kCtl, "scan", "--from", "127.0.0.9", open_target, "@" + list},
+                            &table);
+        return rc == 4 && table.find(closed_target + "            refused") != std::string::npos;
+      },
+      std::chrono::seconds(20));
+  ASSERT_TRUE(settled) << table;
+  EXPECT_THAT(table, HasSubstr(open_target + "            relay-accepted"));
+  EXPECT_THAT(table, HasSubstr("scan: 2 targets, 1 open relays"));
+
+  std::string json;
+  int rc = RunCommand({kCtl, "scan", "--from", "127.0.0.9", "--json", closed_target}, &json);
+  EXPECT_EQ(rc, 0) << json;
+  EXPECT_THAT(json, HasSubstr("\"verdict\":\"refused\""));
+  EXPECT_THAT(json, HasSubstr("\"name\":\"nmap-12-source-route-ip-literal\""));
+  EXPECT_THAT(json, HasSubstr("Relay access denied"));
+  EXPECT_EQ(json.find("\"command\":\"DATA\""), std::string::npos) << "DATA is never sent";
+
+  std::string csv;
+  rc = RunCommand({kCtl, "scan", "--from", "127.0.0.9", "--csv", open_target}, &csv);
+  EXPECT_EQ(rc, 4) << csv;
+  EXPECT_THAT(csv, HasSubstr("target,verdict,trick,mail_from,rcpt_to,trick_verdict,rcpt_reply"));
+  EXPECT_GE(CountOf(csv, ",relay-accepted,"), 10u) << csv;
+}
+
+TEST(RelayScanTest, BadTargetsAndFlagsGetClearErrors) {
+  std::string out;
+  EXPECT_EQ(RunCommand({kCtl, "scan", "mail.example.org:25"}, &out), 2);
+  EXPECT_THAT(out, HasSubstr("is not an IP address or network (host names are not resolved)"));
+  EXPECT_EQ(RunCommand({kCtl, "scan", "--concurrency", "0", "127.0.0.1:25"}, &out), 1);
+  EXPECT_THAT(out, HasSubstr("--concurrency needs 1..1024"));
+  EXPECT_EQ(RunCommand({kCtl, "scan", "--from", "::1", "127.0.0.1:25"}, &out), 2);
+  EXPECT_THAT(out, HasSubstr("other address family"));
+  EXPECT_EQ(RunCommand({kCtl, "scan", "--victim-domain", "a b", "127.0.0.1:25"}, &out), 1);
+  EXPECT_THAT(out, HasSubstr("victim_domain"));
+}
+
+}  // namespace
+}  // namespace relayguard
