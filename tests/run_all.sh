@@ -12,3 +12,5 @@ echo "== benchmark (apply transaction, agent peak RSS) =="
 "./bench/apply_bench" --iterations 11
 echo "== benchmark (controller with simulated agents on the real protocol) =="
 "./bench/fleet_load" --agents 1000
+echo "== benchmark (relayguardctl scan against nmap smtp-open-relay, real Postfix listeners) =="
+"./bench/scan_bench" --listeners 40
