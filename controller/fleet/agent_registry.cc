@@ -6,7 +6,7 @@ uint64_t AgentRegistry::Register(const std::string& host, Link link, TimePoint n
                                  int64_t wall_now) {
   std::lock_guard<std::mutex> lock(mu_);
   uint64_t generation = next_generation_++;
-  agents_[host] = Entry{generation, std::move(link), now, wall_now};
+  agents_[host] = Entry{generation, std::move(link), now, wall_now, false};
   return generation;
 }
 
@@ -31,9 +31,10 @@ std::vector<std::pair<std::string, std::chrono::milliseconds>> AgentRegistry::Cl
   std::vector<std::function<void(const std::string&)>> closers;
   {
     std::lock_guard<std::mutex> lock(mu_);
-    for (const auto& [host, entry] : agents_) {
+    for (auto& [host, entry] : agents_) {
       auto quiet = std::chrono::duration_cast<std::chrono::milliseconds>(now - entry.last_heard);
-      if (quiet <= timeout) continue;
+      if (quiet <= timeout || entry.closing) continue;
+      entry.closing = true;
       silent.emplace_back(host, quiet);
       closers.push_back(entry.link.close);
     }

@@ -61,6 +61,7 @@ class AgentRegistry {
     Link link;
     TimePoint last_heard;
     int64_t last_heard_wall;
+    bool closing = false;  // CloseSilent ended it; it unregisters when gRPC is done with it
   };
   mutable std::mutex mu_;
   std::map<std::string, Entry> agents_;

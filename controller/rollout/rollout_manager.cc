@@ -421,7 +421,12 @@ absl::StatusOr<std::vector<HostRollback>> RolloutManager::Rollback(const Rollbac
       AgentCommand c{AgentCommand::Kind::kRollback, nonce, targets.rollout_id, "", 0, "",
                      r.to_commit};
       r.status = registry_.Send(host, c) ? "sent" : "offline";
-      if (r.status == "sent") index_of_nonce[nonce] = out.size();
+      if (r.status == "sent") {
+        index_of_nonce[nonce] = out.size();
+      } else {
+        std::lock_guard<std::mutex> answers(plan_mu_);
+        awaited_.erase(nonce);
+      }
       out.push_back(r);
     }
     size_t sent = index_of_nonce.size(), offline = 0, skipped = 0;
@@ -509,7 +514,12 @@ void RolloutManager::OnTick() {
   std::lock_guard<std::mutex> lock(mu_);
   for (auto& [id, engine] : engines_) {
     std::vector<Action> actions = engine.OnTick(clock_.WallSeconds());
-    if (!actions.empty()) Execute(id, actions);
+    if (!actions.empty()) {
+      Execute(id, actions);
+    } else if (absl::Status s = Save(id); !s.ok()) {
+      // A save that failed earlier is retried every tick (a no-op when nothing is owed).
+      Logger("controller.rollout")->error("cannot save rollout {}: {}", id, s.message());
+    }
   }
 }
 

@@ -290,7 +290,14 @@ absl::Status EximDriver::Reload(bool restart) {
   if (options_.debian) RETURN_IF_ERROR(Generate(options_.debian_dir, options_.generated_config));
   ASSIGN_OR_RETURN(std::string pid_file, PidFile());
   ASSIGN_OR_RETURN(std::optional<int> pid, RunningDaemon(fs_, pid_file, "exim"));
-  if (!restart && pid) {
+  if (!restart) {
+    // No daemon where the pid file says: starting one could run a second daemon beside one the
+    // pid file does not know; the caller restarts when it means to.
+    if (!pid) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "no running exim daemon found through ", pid_file, " (set pid_file_path in ",
+          DaemonConfig(), " if it keeps its pid elsewhere)"));
+    }
     // The daemon re-executes itself with the same arguments and reads the file again.
     return SignalProcess(*pid, SIGHUP, "the exim daemon");
   }

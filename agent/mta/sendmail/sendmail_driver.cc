@@ -260,7 +260,12 @@ absl::Status SendmailDriver::Reload(bool restart) {
   RETURN_IF_ERROR(MakeMap(CfPath(), AccessPath()));
   ASSIGN_OR_RETURN(std::string pid_file, PidFile());
   ASSIGN_OR_RETURN(std::optional<int> pid, RunningDaemon(fs_, pid_file, "sendmail"));
-  if (pid && !restart) {
+  if (!restart) {
+    if (!pid) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "no running sendmail daemon found through ", pid_file, " (O PidFile in ", CfPath(),
+          ")"));
+    }
     // The daemon re-executes itself with its command line and reads sendmail.cf again.
     return SignalProcess(*pid, SIGHUP, "the sendmail daemon");
   }
