@@ -51,6 +51,11 @@ void Judge(const SmtpReply& reply, const std::string& verb, RelayTestResult& res
   if (IsPositive(reply.code)) {
     result.verdict = ProbeVerdict::kRelayAccepted;
     result.detail = absl::StrCat(verb, " accepted with ", line);
+  } else if (reply.code == 530) {
+    // Not relaying for strangers: it wants SMTP AUTH first (RFC 4954).
+    result.verdict = ProbeVerdict::kRefused;
+    result.detail = absl::StrCat(verb, " refused with ", line,
+                                 " (the server requires SMTP AUTH before relaying)");
   } else if (reply.code >= 500) {
     result.verdict = ProbeVerdict::kRefused;
     result.detail = absl::StrCat(verb, " refused with ", line);
@@ -114,8 +119,11 @@ void RunOne(SmtpClient& client, const SmtpEndpoint& endpoint, const ProbeOptions
   if (fresh && !OpenSession(client, endpoint, options, result)) return;
   const std::string mail_command = "MAIL FROM:<" + result.test.mail_from + ">";
   absl::StatusOr<SmtpReply> mail = Exchange(client, mail_command, options, result.exchanges);
-  if (!mail.ok() && !fresh && absl::IsUnavailable(mail.status())) {
-    // The server dropped the connection kept from the previous test: once more on a new one.
+  const bool dropped = !mail.ok() && absl::IsUnavailable(mail.status());
+  const bool closing = mail.ok() && mail->code == 421;  // "too many errors", and then it closes
+  if (!fresh && (dropped || closing)) {
+    // The server gave up on the connection kept from the previous test: once more on a new one.
+    client.Close();
     if (!OpenSession(client, endpoint, options, result)) return;
     mail = Exchange(client, mail_command, options, result.exchanges);
   }
@@ -133,6 +141,14 @@ void RunOne(SmtpClient& client, const SmtpEndpoint& endpoint, const ProbeOptions
       return;
     }
     Judge(*rcpt, "RCPT", result);
+    if (rcpt->code == 421) {
+      client.Close();  // the server is closing this session; the next test starts a new one
+      return;
+    }
+  }
+  if (mail->code == 421) {
+    client.Close();
+    return;
   }
   if (client.connected()) (void)Exchange(client, "RSET", options, result.exchanges);
 }

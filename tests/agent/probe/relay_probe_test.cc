@@ -279,6 +279,29 @@ TEST(RelayProbeTest, ReconnectsWhenTheServerDropsAfterAnError) {
   EXPECT_EQ(server.connections(), 2);
 }
 
+TEST(RelayProbeTest, AuthenticationRequiredIsRefusedAndSaysSo) {
+  ScriptedSmtpServer server(Script{{"RCPT", "530 5.7.0 Authentication required\r\n"}});
+  ProbeReport r = RunRelayProbe(server.endpoint(), Tests(), Options());
+  EXPECT_EQ(r.verdict, ProbeVerdict::kRefused);
+  EXPECT_THAT(r.tests[0].detail, HasSubstr("530 5.7.0 Authentication required"));
+  EXPECT_THAT(r.tests[0].detail, HasSubstr("requires SMTP AUTH"));
+}
+
+// Postfix answers 421 once a client made too many errors and closes soon after: the next test
+// goes on a new connection instead of counting as inconclusive.
+TEST(RelayProbeTest, ReconnectsAfterA421TooManyErrors) {
+  ScriptedSmtpServer server(Script{{"RCPT TO:<b@example.net>", "554 5.7.1 denied\r\n"},
+                                   {"MAIL FROM:<>", "421 4.7.0 Error: too many errors\r\n"}});
+  // Test 1 is refused; test 2's MAIL gets 421 on the old connection, then (on a new one) 421
+  // again because the scripted server always says so: inconclusive, on 2 connections.
+  ProbeReport r = RunRelayProbe(server.endpoint(), Tests(), Options());
+  ASSERT_EQ(r.tests.size(), 2u);
+  EXPECT_EQ(r.tests[0].verdict, ProbeVerdict::kRefused);
+  EXPECT_EQ(r.tests[1].verdict, ProbeVerdict::kInconclusive);
+  EXPECT_THAT(Commands(r.tests[1]), ::testing::Contains("(connect)"));
+  EXPECT_EQ(server.connections(), 2);
+}
+
 TEST(RelayProbeTest, ConnectionClosedBeforeRcptIsInconclusive) {
   ScriptedSmtpServer server(Script{{"MAIL", "!421 4.3.2 shutting down\r\n"}});
   ProbeReport r = RunRelayProbe(server.endpoint(), {Tests()[0]}, Options());
