@@ -141,6 +141,22 @@ void RunOne(SmtpClient& client, const SmtpEndpoint& endpoint, const ProbeOptions
       return;
     }
     Judge(*rcpt, "RCPT", result);
+    if (options.data_mode && IsPositive(rcpt->code)) {
+      absl::StatusOr<SmtpReply> data = Exchange(client, "DATA", options, result.exchanges);
+      if (!data.ok()) {
+        result.verdict = ProbeVerdict::kInconclusive;
+        result.detail = absl::StrCat("DATA: ", data.status().message());
+        return;
+      }
+      if (data->code == 354) {
+        result.verdict = ProbeVerdict::kRelayAccepted;
+        result.detail = absl::StrCat("RCPT and DATA accepted with ", FirstLine(data->text),
+                                     "; the connection was dropped before any body");
+        client.Close();  // aborts the transaction: nothing is ever delivered
+        return;
+      }
+      Judge(*data, "DATA", result);
+    }
     if (rcpt->code == 421) {
       client.Close();  // the server is closing this session; the next test starts a new one
       return;

@@ -1,5 +1,6 @@
 // The relay probe: a real SMTP client (connect from a chosen source address, banner, EHLO, MAIL,
-// RCPT, RSET, QUIT; never DATA) that runs relay tests and reports a verdict with every reply.
+// RCPT, RSET, QUIT; DATA only in the opt-in DATA mode, and never a message body) that runs relay
+// tests and reports a verdict with every reply.
 #ifndef RELAYGUARD_AGENT_PROBE_RELAY_PROBE_H_
 #define RELAYGUARD_AGENT_PROBE_RELAY_PROBE_H_
 
@@ -48,6 +49,10 @@ struct ProbeOptions {
   IpAddress source;  // bound before connecting
   std::string helo_name = "relayguard-probe.invalid";
   std::chrono::milliseconds timeout{10000};  // connect and each reply
+  // For MTAs that accept RCPT and refuse only at DATA: after an accepted RCPT, send DATA. 354
+  // means relaying (the connection is then dropped, which aborts the transaction before any
+  // body); 5xx means refused. Off by default: RCPT decides.
+  bool data_mode = false;
 };
 
 struct ProbeReport {

@@ -22,9 +22,11 @@ constexpr char kUsage[] = R"(usage: relayguardctl scan [FLAGS] TARGET...
   --timeout-s N          per SMTP command (default 10)
   --sender-domain D      foreign sender domain of the tricks (default example.org)
   --victim-domain D      foreign recipient domain of the tricks (default example.net)
+  --data                 for MTAs that refuse only at DATA: after an accepted RCPT send DATA;
+                         354 = relays (the connection is dropped before any body), 5xx = refused
   --json | --csv         machine-readable output (default: a table)
 Every known relay trick (nmap smtp-open-relay's 16, Nessus 11852's extra senders) is tried with
-MAIL FROM and RCPT TO only; DATA is never sent, nothing is delivered.
+MAIL FROM and RCPT TO only (and DATA with --data); no message body is ever sent.
 exit codes: 0 no target relays, 4 at least one relays, 1 usage, 2 bad targets
 )";
 
@@ -54,6 +56,8 @@ int RunScanCommand(const std::vector<std::string>& args) {
     int n = 0;
     if (a == "--json") {
       json = true;
+    } else if (a == "--data") {
+      options.probe.data_mode = true;
     } else if (a == "--csv") {
       csv = true;
     } else if (a == "--from" && value(&v)) {

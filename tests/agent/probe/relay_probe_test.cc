@@ -279,6 +279,32 @@ TEST(RelayProbeTest, ReconnectsWhenTheServerDropsAfterAnError) {
   EXPECT_EQ(server.connections(), 2);
 }
 
+TEST(RelayProbeTest, DataModeCountsARejectionAtDataAsRefused) {
+  ScriptedSmtpServer server(Script{{"DATA", "554 5.7.1 relaying denied at DATA\r\n"}});
+  ProbeOptions options = Options();
+  options.data_mode = true;
+  ProbeReport r = RunRelayProbe(server.endpoint(), {Tests()[0]}, options);
+  EXPECT_EQ(r.verdict, ProbeVerdict::kRefused);
+  EXPECT_EQ(r.tests[0].detail, "DATA refused with 554 5.7.1 relaying denied at DATA");
+  // Without DATA mode the same server looks like an open relay (RCPT was accepted).
+  EXPECT_EQ(RunRelayProbe(server.endpoint(), {Tests()[0]}, Options()).verdict,
+            ProbeVerdict::kRelayAccepted);
+}
+
+TEST(RelayProbeTest, DataModeDropsTheConnectionAt354WithoutABody) {
+  ScriptedSmtpServer server(Script{{"DATA", "354 End data with <CR><LF>.<CR><LF>\r\n"}});
+  ProbeOptions options = Options();
+  options.data_mode = true;
+  ProbeReport r = RunRelayProbe(server.endpoint(), Tests(), options);
+  EXPECT_EQ(r.verdict, ProbeVerdict::kRelayAccepted);
+  EXPECT_THAT(r.tests[0].detail, HasSubstr("dropped before any body"));
+  EXPECT_EQ(r.tests[0].exchanges.back().command, "DATA");
+  EXPECT_EQ(r.tests[1].exchanges[0].command, "(connect)") << "the next test starts afresh";
+  // The server saw DATA twice and nothing after either: no body, no ".".
+  EXPECT_THAT(server.commands(), Not(::testing::Contains(".")));
+  EXPECT_EQ(server.connections(), 2);
+}
+
 TEST(RelayProbeTest, AuthenticationRequiredIsRefusedAndSaysSo) {
   ScriptedSmtpServer server(Script{{"RCPT", "530 5.7.0 Authentication required\r\n"}});
   ProbeReport r = RunRelayProbe(server.endpoint(), Tests(), Options());

@@ -61,6 +61,30 @@ TEST(RelayScanTest, FindsTheOpenRelayAndRefusesNothingElse) {
   EXPECT_GE(CountOf(csv, ",relay-accepted,"), 10u) << csv;
 }
 
+// A server that accepts RCPT and refuses only at DATA: an open relay by RCPT, closed with --data
+// (which sends DATA, never a body).
+TEST(RelayScanTest, DataModeCatchesARefusalAtData) {
+  PostfixLab lab("0.0.0.0/0");
+  std::string out;
+  WriteFileOrDie(lab.config_dir() + "/data_clients.cidr", "127.0.0.9 REJECT relaying denied at DATA\n");
+  ASSERT_EQ(RunCommand({"/usr/sbin/postconf", "-c", lab.config_dir(), "-e",
+                        "smtpd_data_restrictions = check_client_access cidr:" + lab.config_dir() +
+                            "/data_clients.cidr"},
+                       &out),
+            0)
+      << out;
+  lab.Start();
+  const std::string target = "127.0.0.1:" + std::to_string(lab.port());
+  std::string csv;
+  EXPECT_EQ(RunCommand({kCtl, "scan", "--from", "127.0.0.9", "--csv", target}, &csv), 4) << csv;
+  std::string with_data;
+  int rc = RunCommand({kCtl, "scan", "--from", "127.0.0.9", "--data", "--json", target}, &with_data);
+  EXPECT_EQ(rc, 0) << with_data;
+  EXPECT_THAT(with_data, HasSubstr("\"verdict\":\"refused\""));
+  EXPECT_THAT(with_data, HasSubstr("DATA refused with 554 5.7.1"));
+  EXPECT_THAT(with_data, HasSubstr("relaying denied at DATA"));
+}
+
 TEST(RelayScanTest, BadTargetsAndFlagsGetClearErrors) {
   std::string out;
   EXPECT_EQ(RunCommand({kCtl, "scan", "mail.example.org:25"}, &out), 2);
