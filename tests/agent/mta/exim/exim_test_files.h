@@ -14,9 +14,14 @@
 #include <string>
 #include <vector>
 
+#include "tests/support/line_diff.h"
+
 namespace relayguard::agent::exim::testing {
 
 using Strings = std::vector<std::string>;
+using ::relayguard::testing::Diff;
+using ::relayguard::testing::LineDiff;
+using ::relayguard::testing::Lines;
 
 inline const std::string kDataDir = std::string(RG_SOURCE_DIR) + "/tests/data/exim";
 
@@ -72,47 +77,6 @@ inline std::string DebianSplitConfig() {
     }
   }
   return out;
-}
-
-// Physical lines with their endings, so that a changed ending shows up as a change.
-inline Strings Lines(const std::string& text) {
-  Strings lines;
-  size_t start = 0;
-  while (start < text.size()) {
-    size_t nl = text.find('\n', start);
-    size_t end = nl == std::string::npos ? text.size() : nl + 1;
-    lines.push_back(text.substr(start, end - start));
-    start = end;
-  }
-  return lines;
-}
-
-struct LineDiff {
-  Strings removed;  // lines of `before` not kept, in order
-  Strings added;    // lines of `after` that are new, in order
-};
-
-// A line diff (longest common subsequence), like `diff` shows it.
-inline LineDiff Diff(const std::string& before, const std::string& after) {
-  Strings a = Lines(before), b = Lines(after);
-  std::vector<std::vector<int>> lcs(a.size() + 1, std::vector<int>(b.size() + 1, 0));
-  for (size_t i = a.size(); i-- > 0;) {
-    for (size_t j = b.size(); j-- > 0;) {
-      lcs[i][j] = a[i] == b[j] ? lcs[i + 1][j + 1] + 1 : std::max(lcs[i + 1][j], lcs[i][j + 1]);
-    }
-  }
-  LineDiff d;
-  size_t i = 0, j = 0;
-  while (i < a.size() || j < b.size()) {
-    if (i < a.size() && j < b.size() && a[i] == b[j]) {
-      ++i, ++j;
-    } else if (j < b.size() && (i == a.size() || lcs[i][j + 1] >= lcs[i + 1][j])) {
-      d.added.push_back(b[j++]);
-    } else {
-      d.removed.push_back(a[i++]);
-    }
-  }
-  return d;
 }
 
 }  // namespace relayguard::agent::exim::testing
