@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "tests/agent/mta/sendmail/sendmail_test_files.h"
 
 namespace relayguard::agent::sendmail {
 namespace {
@@ -22,15 +23,8 @@ using ::testing::HasSubstr;
 using ::testing::IsEmpty;
 using Strings = std::vector<std::string>;
 
-const std::string kDataDir = std::string(RG_SOURCE_DIR) + "/tests/data/sendmail";
-
-std::string ReadFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  EXPECT_TRUE(in) << "cannot open " << path;
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
+using testing::kDataDir;
+using testing::ReadFile;
 
 Cidr C(const std::string& text) {
   absl::StatusOr<Cidr> cidr = ParseCidr(text);

@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 #include "tests/support/line_diff.h"
+#include "tests/agent/mta/sendmail/sendmail_test_files.h"
 
 namespace relayguard::agent::sendmail {
 namespace {
@@ -26,15 +27,8 @@ using ::testing::HasSubstr;
 using ::testing::IsEmpty;
 using Strings = std::vector<std::string>;
 
-const std::string kDataDir = std::string(RG_SOURCE_DIR) + "/tests/data/sendmail";
-
-std::string ReadFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  EXPECT_TRUE(in) << "cannot open " << path;
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
+using testing::kDataDir;
+using testing::ReadFile;
 
 // Debian's packages unpacked by deploy/lab/mta-root.sh; empty (and the test failed) if missing.
 std::string MtaRoot() {
