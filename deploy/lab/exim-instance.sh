@@ -25,18 +25,13 @@ cmd=$1 dir=$2
 root=${RELAYGUARD_MTA_ROOT:-/var/cache/relayguard/mta-root}
 exim=$root/usr/sbin/exim4
 
-port_up() { ss -Hltn "sport = :$1" 2>/dev/null | grep -q "127.0.0.1:$1"; }
-wait_port() { local i; for i in $(seq 1 200); do port_up "$1" && return 0; sleep 0.05; done; return 1; }
+pid_file=$dir/run/exim.pid
+# shellcheck source=daemon.sh
+. "$(dirname "$0")/daemon.sh"
 daemon_conf() {
   if [ -e "$dir/etc/exim4.generated" ]; then echo "$dir/etc/exim4.generated"; else echo "$dir/etc/exim4.conf"; fi
 }
 conf_port() { sed -n 's/^daemon_smtp_ports *= *\([0-9]*\).*/\1/p' "$(daemon_conf)" | head -1; }
-pid_of() { [ -s "$dir/run/exim.pid" ] && cat "$dir/run/exim.pid"; }
-alive() {
-  local pid st; pid=$(pid_of) || return 1
-  st=$(ps -o stat= -p "$pid" 2>/dev/null) || return 1
-  [[ $st != Z* ]]
-}
 
 create() {
   local port=$1 relay_from=${2:-0.0.0.0/0}
@@ -169,7 +164,7 @@ CONF
 
 start() {
   local conf=${1:-$(daemon_conf)}
-  alive && return 0
+  alive "$pid_file" && return 0
   if [ "$conf" != "$dir/etc/exim4.conf" ]; then
     grep -qxF "$conf" /etc/exim4/trusted_configs 2>/dev/null || echo "$conf" >> /etc/exim4/trusted_configs
   fi
@@ -177,20 +172,14 @@ start() {
   wait_port "$(conf_port)" || { echo "exim-instance: $dir did not start; see $dir/log" >&2; exit 1; }
 }
 
-stop() {
-  local pid i
-  pid=$(pid_of) || return 0
-  kill -TERM "$pid" 2>/dev/null || true
-  for i in $(seq 1 100); do alive || break; sleep 0.05; done
-  rm -f "$dir/run/exim.pid"
-}
+stop() { stop_daemon "$pid_file"; }
 
 case $cmd in
   create) [ $# -ge 3 ] || usage; create "$3" "${4:-}" ;;
   create-debian) [ $# -ge 3 ] || usage; create_debian "$3" "${4:-}" ;;
   start) start "${3:-}" ;;
   stop) stop ;;
-  status) alive && echo "running (pid $(pid_of))" || { echo "stopped"; exit 3; } ;;
+  status) alive "$pid_file" && echo "running (pid $(pid_of "$pid_file"))" || { echo "stopped"; exit 3; } ;;
   destroy)
     stop
     # A Debian instance also owns the (private) /etc/exim4 it was given.

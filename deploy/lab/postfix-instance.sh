@@ -13,8 +13,8 @@ usage() { sed -n '2,10p' "$0" >&2; exit 2; }
 [ $# -ge 2 ] || usage
 cmd=$1 dir=$2
 
-port_up() { ss -Hltn "sport = :$1" 2>/dev/null | grep -q "127.0.0.1:$1"; }
-wait_port() { local i; for i in $(seq 1 200); do port_up "$1" && return 0; sleep 0.05; done; return 1; }
+# shellcheck source=daemon.sh
+. "$(dirname "$0")/daemon.sh"
 listen_port() { sed -n 's/^127\.0\.0\.1:\([0-9]*\) .*/\1/p' "$dir/etc/master.cf" | head -1; }
 
 create() {

@@ -22,15 +22,10 @@ sendmail=$root/usr/libexec/sendmail/sendmail
 makemap=$root/usr/libexec/sendmail/makemap
 cfdir=$root/usr/share/sendmail/cf
 
-port_up() { ss -Hltn "sport = :$1" 2>/dev/null | grep -q "127.0.0.1:$1"; }
-wait_port() { local i; for i in $(seq 1 300); do port_up "$1" && return 0; sleep 0.05; done; return 1; }
+pid_file=$dir/run/sendmail.pid
+# shellcheck source=daemon.sh
+. "$(dirname "$0")/daemon.sh"
 conf_port() { sed -n 's/^O DaemonPortOptions=Port=\([0-9]*\),.*/\1/p' "$dir/etc/sendmail.cf" | head -1; }
-pid_of() { [ -s "$dir/run/sendmail.pid" ] && head -1 "$dir/run/sendmail.pid"; }
-alive() {
-  local pid st; pid=$(pid_of) || return 1
-  st=$(ps -o stat= -p "$pid" 2>/dev/null) || return 1
-  [[ $st != Z* ]]
-}
 
 create() {
   local port=$1 mode=${2:-open}
@@ -87,24 +82,18 @@ MC
 
 start() {
   local cf=${1:-$dir/etc/sendmail.cf}
-  alive && return 0
+  alive "$pid_file" && return 0
   "$sendmail" -C "$cf" -bd
   wait_port "$(conf_port)" || { echo "sendmail-instance: $dir did not start" >&2; exit 1; }
 }
 
-stop() {
-  local pid i
-  pid=$(pid_of) || return 0
-  kill -TERM "$pid" 2>/dev/null || true
-  for i in $(seq 1 100); do alive || break; sleep 0.05; done
-  rm -f "$dir/run/sendmail.pid"
-}
+stop() { stop_daemon "$pid_file"; }
 
 case $cmd in
   create) [ $# -ge 3 ] || usage; create "$3" "${4:-open}" ;;
   start) start "${3:-}" ;;
   stop) stop ;;
-  status) alive && echo "running (pid $(pid_of))" || { echo "stopped"; exit 3; } ;;
+  status) alive "$pid_file" && echo "running (pid $(pid_of "$pid_file"))" || { echo "stopped"; exit 3; } ;;
   destroy) stop; rm -rf "$dir" ;;
   *) usage ;;
 esac
