@@ -28,6 +28,22 @@ struct ProbeSettings {
 // ProbeSettings with the documented default addresses (127.0.0.9 untrusted, 127.0.0.1 trusted).
 ProbeSettings DefaultProbeSettings();
 
+enum class ComplianceMode { kAudit, kEnforce };
+const char* ComplianceModeName(ComplianceMode mode);  // "audit", "enforce"
+
+// The playbook's `compliance:` section: when the agent checks the host for drift from the
+// cached policy, and whether it re-applies the policy when it finds some.
+struct ComplianceSettings {
+  std::string schedule;   // a Schedule expression (common/schedule.h), validated at load
+  std::string time_zone = "UTC";
+  ComplianceMode mode = ComplianceMode::kAudit;
+  int64_t splay_s = 0;    // each host checks up to this much after the scheduled time
+  std::vector<std::string> maintenance_windows;  // MaintenanceWindow texts; empty: any time
+  // Enforcement of this policy version halts fleet-wide (audit only) once more than this many
+  // hosts failed to enforce it (the transaction rolled back), as a rollout wave halts.
+  int failure_budget = 0;
+};
+
 struct Policy {
   std::string name;       // [a-z0-9][a-z0-9._-]*
   uint64_t version = 0;   // >= 1
@@ -37,6 +53,7 @@ struct Policy {
   bool require_auth = false;  // relaying only for SMTP AUTH users (trusted networks lose it)
   std::optional<TlsLevel> tls;  // unset: relayguard does not touch TLS settings
   ProbeSettings probe;
+  std::optional<ComplianceSettings> compliance;  // unset: no scheduled checks
   std::string source;  // file the policy came from, for messages
 };
 
