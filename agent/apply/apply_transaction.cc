@@ -77,21 +77,25 @@ void ApplyTransaction::Fail(TransactionReport& report, absl::string_view phase,
 }
 
 absl::StatusOr<std::vector<FileSnapshot>> ApplyTransaction::ReadManagedFiles() {
+  return ReadLiveFiles(d_.driver, d_.fs);
+}
+
+absl::StatusOr<std::vector<FileSnapshot>> ReadLiveFiles(MtaDriver& driver, FileSystem& fs) {
   std::vector<FileSnapshot> files;
-  for (const std::string& path : d_.driver.ManagedFiles()) {
+  for (const std::string& path : driver.ManagedFiles()) {
     FileSnapshot snap;
     snap.path = path;
-    absl::StatusOr<FileInfo> info = d_.fs.Stat(path);
+    absl::StatusOr<FileInfo> info = fs.Stat(path);
     if (absl::IsNotFound(info.status())) {
       return absl::NotFoundError(
-          absl::StrCat(d_.driver.Kind(), " config file ", path, " does not exist"));
+          absl::StrCat(driver.Kind(), " config file ", path, " does not exist"));
     }
     if (!info.ok()) return info.status();
     if (!info->is_regular) {
       return absl::FailedPreconditionError(absl::StrCat(path, " is not a regular file"));
     }
     snap.info = *info;
-    ASSIGN_OR_RETURN(snap.contents, d_.fs.ReadFile(path));
+    ASSIGN_OR_RETURN(snap.contents, fs.ReadFile(path));
     files.push_back(std::move(snap));
   }
   return files;

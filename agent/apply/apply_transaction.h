@@ -68,6 +68,10 @@ class ApplyTransaction {
   TransactionDeps d_;
 };
 
+// The managed files of `driver` as they are now. NotFound naming a missing file;
+// FailedPrecondition for one that is not a regular file.
+absl::StatusOr<std::vector<FileSnapshot>> ReadLiveFiles(MtaDriver& driver, FileSystem& fs);
+
 // The diff between two sets of files (each file's UnifiedDiff, in path order).
 std::string DiffFiles(const std::vector<FileSnapshot>& before, const FileContents& after);
 

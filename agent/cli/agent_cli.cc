@@ -8,6 +8,7 @@
 #include <cstdlib>
 #include <iostream>
 #include <map>
+#include <mutex>
 #include <memory>
 #include <optional>
 #include <thread>
@@ -18,6 +19,9 @@
 #include "agent/apply/apply_transaction.h"
 #include "agent/apply/state_lock.h"
 #include "agent/cli/report_output.h"
+#include "agent/compliance/compliance_check.h"
+#include "agent/compliance/compliance_queue.h"
+#include "agent/compliance/compliance_scheduler.h"
 #include "agent/mta/detect.h"
 #include "agent/mta/exim/exim_driver.h"
 #include "agent/mta/postfix/postfix_driver.h"
@@ -25,6 +29,7 @@
 #include "agent/os/process_runner.h"
 #include "agent/policy/policy_loader.h"
 #include "agent/stream/controller_session.h"
+#include "agent/stream/proto_convert.h"
 #include "agent/stream/push_handler.h"
 #include "common/logging.h"
 #include "common/status_macros.h"
@@ -41,6 +46,9 @@ commands:
   history [--limit N]               backup commits, newest first
   diff COMMIT                       what COMMIT changed
   status [--policy FILE]            relay verdict from the untrusted address, compliance
+  check [--policy FILE]             one compliance check now against FILE (default: the
+                                    policy this host last applied); enforces when its
+                                    compliance.mode says enforce and a window is open
   probe --smtp HOST:PORT [--from ADDR] [--policy FILE]
                                     one relay probe, no state needed (exit 4 if it relays)
   run --controller HOST:PORT --host NAME [--label K=V]... (--ca F --cert F --key F | --insecure)
@@ -152,8 +160,8 @@ absl::StatusOr<Flags> ParseFlags(const std::vector<std::string>& args) {
       f.positional.push_back(a);
     }
   }
-  static const char* kCommands[] = {"apply", "rollback", "history", "diff", "status", "run", "probe",
-                                    "help"};
+  static const char* kCommands[] = {"apply",  "rollback", "history", "diff", "status",
+                                    "run",    "probe",    "check",   "help"};
   if (f.command.empty()) return absl::InvalidArgumentError("no command given");
   if (std::find(std::begin(kCommands), std::end(kCommands), f.command) == std::end(kCommands)) {
     return absl::InvalidArgumentError("unknown command \"" + f.command + "\"");
@@ -386,6 +394,28 @@ int Status(Agent& a, const std::optional<Policy>& policy, std::ostream& out) {
   return s.compliant ? kExitOk : kExitNotCompliant;
 }
 
+// One compliance check now, as the scheduler would run it (nothing is queued).
+int Check(Agent& a, std::optional<Policy> policy, std::ostream& out, std::ostream& err) {
+  const std::string cache = a.flags.state_dir + "/policy.yaml";
+  if (!policy) {
+    absl::StatusOr<Policy> cached = LoadPolicyFile(cache);
+    if (!cached.ok()) {
+      err << "relayguard-agent: check needs --policy FILE or a policy applied on this host ("
+          << cached.status().message() << ")\n";
+      return kExitRefused;
+    }
+    policy = *cached;
+  }
+  EnforceState state(a.fs, a.flags.state_dir + "/enforce-state");
+  EnforceGate gate{state.Suspended(policy->name, policy->version),
+                   state.Held(policy->name, policy->version)};
+  ComplianceChecker checker(*a.driver, a.fs, *a.store, a.checker, *a.transaction);
+  ComplianceResult r = checker.Check(*policy, a.clock.WallSeconds(), gate);
+  out << (a.flags.json ? JsonCompliance(r) : HumanCompliance(r));
+  if (r.status == "compliant") return kExitOk;
+  return r.status == "error" ? kExitRefused : kExitNotCompliant;
+}
+
 // A one-off probe: no MTA driver, no state dir, no lock (works beside a running agent).
 int Probe(const Flags& f, const std::optional<Policy>& policy, std::ostream& out,
           std::ostream& err) {
@@ -427,7 +457,25 @@ void OnStopSignal(int) { g_stop = true; }
 int RunSession(Agent& a, std::ostream& err) {
   std::signal(SIGTERM, OnStopSignal);
   std::signal(SIGINT, OnStopSignal);
-  PushHandler handler(*a.transaction, a.fs, a.flags.state_dir + "/policy.yaml");
+  const std::string policy_path = a.flags.state_dir + "/policy.yaml";
+  PushHandler handler(*a.transaction, a.fs, policy_path);
+  absl::StatusOr<std::unique_ptr<ComplianceQueue>> queue =
+      ComplianceQueue::Open(a.fs, a.flags.state_dir + "/compliance-queue");
+  if (!queue.ok()) {
+    err << "relayguard-agent: " << queue.status().message() << "\n";
+    return kExitRefused;
+  }
+  EnforceState enforce_state(a.fs, a.flags.state_dir + "/enforce-state");
+  std::mutex host_mu;
+  ComplianceChecker checker(*a.driver, a.fs, *a.store, a.checker, *a.transaction);
+  ComplianceScheduler scheduler(
+      SchedulerDeps{checker, **queue, enforce_state, a.fs, a.clock, host_mu,
+                    [](const ComplianceResult& r, uint64_t seq) {
+                      return ToProto(r, seq).SerializeAsString();
+                    }},
+      a.flags.host, policy_path);
+  // Checks go on whether or not the controller is reachable; their reports wait in the queue.
+  std::thread compliance([&] { scheduler.Run(g_stop); });
   SessionOptions options;
   options.controller = a.flags.controller;
   options.host = a.flags.host;
@@ -437,8 +485,14 @@ int RunSession(Agent& a, std::ostream& err) {
   options.cert_file = a.flags.cert_file;
   options.key_file = a.flags.key_file;
   options.heartbeat_interval = std::chrono::seconds(a.flags.heartbeat_s);
+  options.compliance_queue = queue->get();
+  options.enforce_state = &enforce_state;
+  options.host_mu = &host_mu;
   ControllerSession session(options, handler, *a.driver, *a.store, a.clock);
-  if (absl::Status s = session.Run(g_stop); !s.ok()) {
+  absl::Status s = session.Run(g_stop);
+  g_stop = true;
+  compliance.join();
+  if (!s.ok()) {
     err << "relayguard-agent: " << s.message() << "\n";
     return kExitRefused;
   }
@@ -491,6 +545,7 @@ int RunAgentCli(const std::vector<std::string>& args, std::ostream& out, std::os
   if (cmd == "apply") return Print(a, a.transaction->Apply(*policy, a.flags.dry_run), out);
   if (cmd == "rollback") return Print(a, a.transaction->Rollback(a.flags.to, probe), out);
   if (cmd == "status") return Status(a, policy, out);
+  if (cmd == "check") return Check(a, policy, out, err);
   if (cmd == "run") return RunSession(a, err);
   if (cmd == "history") {
     absl::StatusOr<std::vector<CommitInfo>> history = a.store->History(a.flags.limit);

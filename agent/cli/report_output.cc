@@ -214,3 +214,50 @@ std::string JsonHistory(const std::vector<CommitInfo>& commits) {
 }
 
 }  // namespace relayguard::agent
+
+namespace relayguard::agent {
+
+std::string HumanCompliance(const ComplianceResult& r) {
+  std::string out = absl::StrCat("compliance of policy ", r.policy, " v", r.version, " (",
+                                 ComplianceModeName(r.mode), ") at ", LocalTime(r.checked_at),
+                                 ": ", Upper(r.status), "\n  ", r.summary, "\n");
+  if (r.probe) absl::StrAppend(&out, HumanProbe("relay from untrusted", *r.probe));
+  for (const SettingDrift& d : r.settings) {
+    absl::StrAppend(&out, "  setting ", d.setting, " is \"", d.effective, "\", policy wants \"",
+                    d.desired, "\"\n");
+  }
+  for (const ChangedFile& f : r.changed_files) {
+    absl::StrAppend(&out, "  changed since the last backup: ", f.path, " (modified ",
+                    f.modified_at ? LocalTime(f.modified_at) : "-", ")\n", Indent(f.diff, "    "));
+  }
+  if (!r.enforcement.empty()) absl::StrAppend(&out, "  enforcement: ", r.enforcement, "\n");
+  if (r.enforce_report) absl::StrAppend(&out, Indent(HumanTransaction(*r.enforce_report), "    "));
+  if (!r.error.empty()) absl::StrAppend(&out, "  error: ", r.error, "\n");
+  return out;
+}
+
+std::string JsonCompliance(const ComplianceResult& r) {
+  JsonWriter json;
+  json.BeginObject().Key("policy").String(r.policy).Key("version").Int(static_cast<int64_t>(r.version));
+  json.Key("mode").String(ComplianceModeName(r.mode)).Key("status").String(r.status);
+  json.Key("checked_at").Int(r.checked_at).Key("summary").String(r.summary);
+  json.Key("settings").BeginArray();
+  for (const SettingDrift& d : r.settings) {
+    json.BeginObject().Key("setting").String(d.setting).Key("effective").String(d.effective);
+    json.Key("desired").String(d.desired).EndObject();
+  }
+  json.EndArray().Key("probe");
+  if (r.probe) WriteProbeJson(json, *r.probe); else json.Null();
+  json.Key("changed_files").BeginArray();
+  for (const ChangedFile& f : r.changed_files) {
+    json.BeginObject().Key("path").String(f.path).Key("modified_at").Int(f.modified_at);
+    json.Key("diff").String(f.diff).EndObject();
+  }
+  json.EndArray().Key("enforcement").String(r.enforcement).Key("next_window_at").Int(r.next_window_at);
+  json.Key("backup_commit").String(r.enforce_report ? r.enforce_report->backup_commit : "");
+  json.Key("result_commit").String(r.enforce_report ? r.enforce_report->result_commit : "");
+  json.Key("error").String(r.error).EndObject();
+  return json.str() + "\n";
+}
+
+}  // namespace relayguard::agent

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "agent/apply/transaction_report.h"
+#include "agent/compliance/compliance_check.h"
 #include "agent/backup/git_backup_store.h"
 #include "agent/mta/mta_driver.h"
 #include "common/json_writer.h"
@@ -36,6 +37,8 @@ std::string HumanProbe(const std::string& title, const ProbeReport& report);
 void WriteProbeJson(JsonWriter& json, const ProbeReport& report);
 std::string HumanStatus(const StatusReport& status);
 std::string JsonStatus(const StatusReport& status);
+std::string HumanCompliance(const ComplianceResult& result);
+std::string JsonCompliance(const ComplianceResult& result);
 std::string HumanHistory(const std::vector<CommitInfo>& commits);
 std::string JsonHistory(const std::vector<CommitInfo>& commits);
 

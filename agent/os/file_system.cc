@@ -134,7 +134,7 @@ absl::StatusOr<FileInfo> RealFileSystem::Stat(const std::string& path) {
     return ErrnoError(errno, "cannot stat " + path);
   }
   return FileInfo{static_cast<mode_t>(st.st_mode & 07777), st.st_uid, st.st_gid,
-                  S_ISREG(st.st_mode)};
+                  S_ISREG(st.st_mode), static_cast<int64_t>(st.st_mtime)};
 }
 
 absl::Status RealFileSystem::MakeDirs(const std::string& path) {

@@ -17,6 +17,7 @@ struct FileInfo {
   uid_t uid = 0;
   gid_t gid = 0;
   bool is_regular = false;
+  int64_t modified_at = 0;  // mtime, seconds since the epoch (Stat only; not restored)
 };
 
 class FileSystem {

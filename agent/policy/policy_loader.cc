@@ -22,6 +22,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/string_view.h"
+#include "common/schedule.h"
 #include "common/status_macros.h"
 
 namespace relayguard::agent {
@@ -142,6 +143,7 @@ class PolicyParser {
   absl::Status ParseRelayDomains(const YAML::Node& list, Policy& policy);
   absl::Status ParseTls(const YAML::Node& node, Policy& policy);
   absl::Status ParseProbe(const YAML::Node& probe, ProbeSettings& settings);
+  absl::Status ParseCompliance(const YAML::Node& node, Policy& policy);
   absl::StatusOr<IpAddress> Address(const YAML::Node& node, const std::string& field);
   absl::StatusOr<std::string> MailAddress(const YAML::Node& node, const std::string& field);
 
@@ -260,7 +262,8 @@ absl::StatusOr<Policy> PolicyParser::Parse(const YAML::Node& root) {
 }
 
 absl::Status PolicyParser::ParseTop(const YAML::Node& root, Policy& policy) {
-  RETURN_IF_ERROR(CheckMapping(root, "", {"name", "version", "description", "relay", "probe"}));
+  RETURN_IF_ERROR(CheckMapping(root, "", {"name", "version", "description", "relay", "probe",
+                                          "compliance"}));
   RETURN_IF_ERROR(Require(root, "", "name"));
   RETURN_IF_ERROR(Require(root, "", "version"));
   RETURN_IF_ERROR(Require(root, "", "relay"));
@@ -280,6 +283,9 @@ absl::Status PolicyParser::ParseTop(const YAML::Node& root, Policy& policy) {
   }
   RETURN_IF_ERROR(ParseRelay(root["relay"], policy));
   if (const YAML::Node probe = root["probe"]) RETURN_IF_ERROR(ParseProbe(probe, policy.probe));
+  if (const YAML::Node compliance = root["compliance"]) {
+    RETURN_IF_ERROR(ParseCompliance(compliance, policy));
+  }
   // The untrusted probe must come from outside every trusted network, or relaying from it is
   // allowed by design and verification could never pass.
   for (const Cidr& network : policy.trusted_networks) {
@@ -442,6 +448,61 @@ absl::Status PolicyParser::ParseProbe(const YAML::Node& probe, ProbeSettings& se
 }
 
 }  // namespace
+
+// `compliance:` - the schedule and time zone are checked by parsing them (common/schedule.h),
+// so a bad expression is refused when the playbook is loaded, not at the first check.
+absl::Status PolicyParser::ParseCompliance(const YAML::Node& node, Policy& policy) {
+  RETURN_IF_ERROR(CheckMapping(node, "compliance",
+                               {"schedule", "time_zone", "mode", "splay_s",
+                                "maintenance_windows", "failure_budget"}));
+  RETURN_IF_ERROR(Require(node, "compliance", "schedule"));
+  ComplianceSettings c;
+  if (const YAML::Node n = node["time_zone"]) {
+    ASSIGN_OR_RETURN(c.time_zone, String(n, "compliance.time_zone"));
+  }
+  const YAML::Node schedule = node["schedule"];
+  ASSIGN_OR_RETURN(c.schedule, String(schedule, "compliance.schedule"));
+  if (absl::StatusOr<Schedule> parsed = Schedule::Parse(c.schedule, c.time_zone); !parsed.ok()) {
+    // An unknown zone is the time zone's fault, not the expression's.
+    const bool zone = absl::StrContains(parsed.status().message(), "time zone");
+    const YAML::Node at = zone && node["time_zone"] ? node["time_zone"] : schedule;
+    return Fail(at, zone ? "compliance.time_zone" : "compliance.schedule",
+                std::string(parsed.status().message()));
+  }
+  if (const YAML::Node n = node["mode"]) {
+    const bool plain = n.IsScalar() && IsPlain(n);
+    if (plain && n.Scalar() == "audit") {
+      c.mode = ComplianceMode::kAudit;
+    } else if (plain && n.Scalar() == "enforce") {
+      c.mode = ComplianceMode::kEnforce;
+    } else {
+      return Fail(n, "compliance.mode",
+                  absl::StrCat("expected audit (report only) or enforce (re-apply on drift), "
+                               "unquoted, got ",
+                               n.IsScalar() ? Quoted(n.Scalar()) : KindName(n)));
+    }
+  }
+  if (const YAML::Node n = node["splay_s"]) {
+    ASSIGN_OR_RETURN(uint64_t splay, Integer(n, "compliance.splay_s", 0, 86400));
+    c.splay_s = static_cast<int64_t>(splay);
+  }
+  if (const YAML::Node n = node["failure_budget"]) {
+    ASSIGN_OR_RETURN(uint64_t budget, Integer(n, "compliance.failure_budget", 0, 1000000));
+    c.failure_budget = static_cast<int>(budget);
+  }
+  if (const YAML::Node list = node["maintenance_windows"]) {
+    RETURN_IF_ERROR(CheckList(list, "compliance.maintenance_windows"));
+    for (size_t i = 0; i < list.size(); ++i) {
+      const std::string field = absl::StrCat("compliance.maintenance_windows[", i, "]");
+      ASSIGN_OR_RETURN(std::string text, String(list[i], field));
+      absl::StatusOr<MaintenanceWindow> window = MaintenanceWindow::Parse(text, c.time_zone);
+      if (!window.ok()) return Fail(list[i], field, std::string(window.status().message()));
+      c.maintenance_windows.push_back(text);
+    }
+  }
+  policy.compliance = c;
+  return absl::OkStatus();
+}
 
 bool IsValidHostname(const std::string& name) {
   if (name.empty() || name.size() > 253) return false;

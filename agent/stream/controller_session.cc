@@ -10,6 +10,7 @@
 #include "absl/strings/str_cat.h"
 #include "common/liveness.h"
 #include "common/logging.h"
+#include "agent/stream/proto_convert.h"
 #include "relayguard/v1/agent_stream.grpc.pb.h"
 
 namespace relayguard::agent {
@@ -26,58 +27,6 @@ absl::StatusOr<std::string> ReadPem(const std::string& path, const char* what) {
   std::stringstream ss;
   ss << in.rdbuf();
   return ss.str();
-}
-
-pb::ProbeVerdict ToProto(ProbeVerdict v) {
-  switch (v) {
-    case ProbeVerdict::kRelayAccepted: return pb::PROBE_VERDICT_RELAY_ACCEPTED;
-    case ProbeVerdict::kRefused: return pb::PROBE_VERDICT_REFUSED;
-    case ProbeVerdict::kInconclusive: return pb::PROBE_VERDICT_INCONCLUSIVE;
-  }
-  return pb::PROBE_VERDICT_UNSPECIFIED;
-}
-
-pb::ApplyResult::Outcome ToProto(Outcome o) {
-  switch (o) {
-    case Outcome::kApplied: return pb::ApplyResult::OUTCOME_APPLIED;
-    case Outcome::kUnchanged: return pb::ApplyResult::OUTCOME_UNCHANGED;
-    case Outcome::kDryRun: return pb::ApplyResult::OUTCOME_UNCHANGED;
-    case Outcome::kRefused: return pb::ApplyResult::OUTCOME_REJECTED;
-    case Outcome::kRolledBack: return pb::ApplyResult::OUTCOME_ROLLED_BACK;
-    case Outcome::kRestored: return pb::ApplyResult::OUTCOME_RESTORED;
-    case Outcome::kRollbackFailed: return pb::ApplyResult::OUTCOME_ROLLBACK_FAILED;
-  }
-  return pb::ApplyResult::OUTCOME_UNSPECIFIED;
-}
-
-void AddProbe(const std::optional<ProbeReport>& report, pb::ApplyResult& out) {
-  if (!report) return;
-  pb::ProbeResult* p = out.add_probes();
-  p->set_source_address(report->source.ToString());
-  p->set_verdict(ToProto(report->verdict));
-  for (const RelayTestResult& t : report->tests) {
-    for (const SmtpExchange& e : t.exchanges) {
-      pb::ProbeExchange* x = p->add_exchanges();
-      x->set_command(e.command);
-      x->set_reply(e.reply);
-    }
-    if (!t.detail.empty()) p->set_detail(absl::StrCat(p->detail(), t.test.name, ": ", t.detail, "; "));
-  }
-}
-
-pb::ApplyResult ToProto(const TransactionReport& r) {
-  pb::ApplyResult out;
-  out.set_outcome(ToProto(r.outcome));
-  out.set_policy_name(r.policy);
-  out.set_policy_version(r.version);
-  out.set_phase(r.failed_phase);
-  out.set_error(r.error);
-  out.set_diff(r.diff);
-  out.set_backup_commit(r.backup_commit);
-  out.set_result_commit(r.result_commit);
-  AddProbe(r.untrusted_probe, out);
-  AddProbe(r.trusted_probe, out);
-  return out;
 }
 
 pb::AgentMessage Answer(const std::string& nonce, const PushReply& reply) {
@@ -157,6 +106,7 @@ absl::Status ControllerSession::ServeOnce(const std::atomic<bool>& stop, bool* h
   std::atomic<bool> done{false};
   std::atomic<bool> controller_silent{false};
   std::atomic<bool> busy{false};  // applying a push: answers from the controller wait unread
+  uint64_t sent_up_to = 0;        // compliance reports sent on this stream (heartbeat thread)
   // Heartbeats go out while a push is being applied too (that can take a while), and a
   // controller that stops answering is noticed and the stream closed, so reconnecting starts.
   std::thread heartbeats([&] {
@@ -179,6 +129,7 @@ absl::Status ControllerSession::ServeOnce(const std::atomic<bool>& stop, bool* h
         beat.mutable_heartbeat()->set_sent_at_ms(clock_.WallSeconds() * 1000);
         write(beat);
       }
+      SendQueuedReports(write, sent_up_to);
     }
     if (stop) context.TryCancel();
   });
@@ -189,7 +140,29 @@ absl::Status ControllerSession::ServeOnce(const std::atomic<bool>& stop, bool* h
       liveness.Heard(clock_.Now());
     }
     if (msg.has_heartbeat()) continue;
+    if (msg.has_compliance_ack()) {
+      if (options_.compliance_queue != nullptr) {
+        options_.compliance_queue->Ack(msg.compliance_ack().seq());
+      }
+      continue;
+    }
+    if (msg.has_enforce_hold()) {
+      const pb::EnforceHold& h = msg.enforce_hold();
+      log->warn("controller halted enforcement of {} v{}: {}", h.policy_name(),
+                h.policy_version(), h.reason());
+      if (options_.enforce_state != nullptr) {
+        if (absl::Status s = options_.enforce_state->Hold(h.policy_name(), h.policy_version(),
+                                                          h.reason());
+            !s.ok()) {
+          log->error("cannot record the enforcement hold: {}", s.message());
+        }
+      }
+      continue;
+    }
     busy = true;
+    // One change at a time on this host: a scheduled compliance check may be running.
+    std::unique_lock<std::mutex> host_lock;
+    if (options_.host_mu != nullptr) host_lock = std::unique_lock<std::mutex>(*options_.host_mu);
     if (msg.has_push()) {
       const pb::Push& p = msg.push();
       log->info("push {} v{} (nonce {})", p.policy_name(), p.policy_version(), p.nonce());
@@ -213,6 +186,7 @@ absl::Status ControllerSession::ServeOnce(const std::atomic<bool>& stop, bool* h
       if (!r.to_commit().empty()) to = r.to_commit();
       write(Answer(r.nonce(), handler_.Rollback(to)));
     }
+    if (host_lock.owns_lock()) host_lock.unlock();
     {
       std::lock_guard<std::mutex> lock(live_mu);
       liveness.Heard(clock_.Now());  // the controller's messages waited while we worked
@@ -232,6 +206,23 @@ absl::Status ControllerSession::ServeOnce(const std::atomic<bool>& stop, bool* h
   return absl::UnavailableError(absl::StrCat("stream to ", options_.controller, " ended: ",
                                              s.error_message().empty() ? "closed by the controller"
                                                                        : s.error_message()));
+}
+
+void ControllerSession::SendQueuedReports(
+    const std::function<bool(const pb::AgentMessage&)>& write, uint64_t& sent_up_to) {
+  if (options_.compliance_queue == nullptr) return;
+  // A few per pass: heartbeats keep their pace while a long backlog drains.
+  for (auto& [seq, bytes] : options_.compliance_queue->PendingAfter(sent_up_to, 20)) {
+    pb::AgentMessage m;
+    if (!m.mutable_compliance()->ParseFromString(bytes)) {
+      Logger("agent.stream")->error("queued compliance report {} is corrupt; dropping it", seq);
+      options_.compliance_queue->Ack(seq);
+      continue;
+    }
+    m.mutable_compliance()->set_seq(seq);
+    if (!write(m)) return;  // the stream is gone: the next one sends it again
+    sent_up_to = seq;
+  }
 }
 
 absl::Status ControllerSession::Run(const std::atomic<bool>& stop) {

@@ -6,16 +6,23 @@
 
 #include <atomic>
 #include <chrono>
+#include <functional>
 #include <map>
+#include <mutex>
 #include <random>
 #include <string>
 
 #include "absl/status/status.h"
 #include "agent/backup/git_backup_store.h"
+#include "agent/compliance/compliance_queue.h"
 #include "agent/mta/mta_driver.h"
 #include "agent/stream/backoff.h"
 #include "agent/stream/push_handler.h"
 #include "common/clock.h"
+
+namespace relayguard::v1 {
+class AgentMessage;
+}
 
 namespace relayguard::agent {
 
@@ -28,6 +35,11 @@ struct SessionOptions {
   BackoffPolicy backoff;
   // A heartbeat goes out this often; the controller echoes it. Three missed -> reconnect.
   std::chrono::milliseconds heartbeat_interval{30000};
+  // Scheduled compliance (may be null): reports to deliver, holds to record, and the lock that
+  // keeps a push from running while a check changes the host.
+  ComplianceQueue* compliance_queue = nullptr;
+  EnforceState* enforce_state = nullptr;
+  std::mutex* host_mu = nullptr;
 };
 
 class ControllerSession {
@@ -44,6 +56,9 @@ class ControllerSession {
  private:
   // One connection: hello, then pushes until the stream ends. OK when the controller closed it.
   absl::Status ServeOnce(const std::atomic<bool>& stop, bool* had_hello);
+  // Sends the queued compliance reports numbered above `sent_up_to`, advancing it.
+  void SendQueuedReports(const std::function<bool(const relayguard::v1::AgentMessage&)>& write,
+                         uint64_t& sent_up_to);
 
   SessionOptions options_;
   PushHandler& handler_;

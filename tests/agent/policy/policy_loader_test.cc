@@ -75,7 +75,45 @@ std::string WithProbeLine(const std::string& line) {
   return std::string(kHead) + "relay:\n  trusted_networks: [10.9.0.0/16]\nprobe:\n  " + line + "\n";
 }
 
+std::string WithCompliance(const std::string& lines) {
+  return std::string(kHead) + "relay:\n  trusted_networks: [10.9.0.0/16]\ncompliance:\n" + lines;
+}
+
 const BadCase kBadCases[] = {
+    // compliance (line 6 is the section's first line)
+    {"ComplianceWithoutSchedule", WithCompliance("  mode: audit\n"), "6:3",
+     "compliance.schedule", "required field is missing"},
+    {"ScheduleHourOutOfRange", WithCompliance("  schedule: \"0 25 * * *\"\n"), "6:13",
+     "compliance.schedule", "field 2 (hour)"},
+    {"ScheduleFieldCount", WithCompliance("  schedule: \"* * *\"\n"), "6:13",
+     "compliance.schedule", "expected 5 fields"},
+    {"ScheduleWithNewline", WithCompliance("  schedule: \"* * * * *\\n0 0 * * *\"\n"), "6:13",
+     "compliance.schedule", "contains a line break"},
+    {"ScheduleEveryWithoutUnit", WithCompliance("  schedule: \"@every 5\"\n"), "6:13",
+     "compliance.schedule", "@every"},
+    {"ScheduleNeverFires", WithCompliance("  schedule: \"0 0 30 2 *\"\n"), "6:13",
+     "compliance.schedule", "never fires"},
+    {"UnknownTimeZone", WithCompliance("  schedule: \"@daily\"\n  time_zone: Mars/Base\n"),
+     "7:14", "compliance.time_zone", "unknown time zone \"Mars/Base\""},
+    {"UnknownMode", WithCompliance("  schedule: \"@daily\"\n  mode: fix\n"), "7:9",
+     "compliance.mode", "expected audit (report only) or enforce (re-apply on drift)"},
+    {"QuotedMode", WithCompliance("  schedule: \"@daily\"\n  mode: \"enforce\"\n"), "7:9",
+     "compliance.mode", "expected audit"},
+    {"SplayTooLarge", WithCompliance("  schedule: \"@daily\"\n  splay_s: 90000\n"), "7:12",
+     "compliance.splay_s", "must be between 0 and 86400, got 90000"},
+    {"NegativeFailureBudget", WithCompliance("  schedule: \"@daily\"\n  failure_budget: -1\n"),
+     "7:19", "compliance.failure_budget", "must not be negative"},
+    {"WindowBadHour",
+     WithCompliance("  schedule: \"@daily\"\n  maintenance_windows: [\"sat 25:00-26:00\"]\n"),
+     "7:25", "compliance.maintenance_windows[0]", "25"},
+    {"WindowsNotAList",
+     WithCompliance("  schedule: \"@daily\"\n  maintenance_windows: \"sat 02:00-04:00\"\n"),
+     "7:24", "compliance.maintenance_windows", "expected a list"},
+    {"UnknownComplianceField", WithCompliance("  schedule: \"@daily\"\n  timezone: UTC\n"),
+     "7:3", "compliance.timezone",
+     "unknown field; expected one of: schedule, time_zone, mode, splay_s, maintenance_windows, "
+     "failure_budget"},
+
     // The document itself.
     {"Empty", "", "1:1", "playbook", "the file is empty"},
     {"OnlyComment", "# nothing\n", "1:1", "playbook", "the file is empty"},
@@ -553,6 +591,50 @@ TEST(ParsePolicyTest, UntrustedProbeInsideTrustedNetworkIsRefused) {
             "t.yaml:6:21: probe.untrusted_source: 127.0.0.9 lies inside trusted network "
             "127.0.0.0/8: the untrusted probe would be allowed to relay; pick an address outside "
             "relay.trusted_networks");
+}
+
+}  // namespace
+}  // namespace relayguard::agent
+
+namespace relayguard::agent {
+namespace {
+
+TEST(ParsePolicyComplianceTest, TheWholeSectionIsRead) {
+  absl::StatusOr<Policy> policy = ParsePolicy(
+      "name: t\nversion: 2\nrelay:\n  trusted_networks: [10.9.0.0/16]\ncompliance:\n"
+      "  schedule: \"*/15 * * * *\"\n  time_zone: Europe/Berlin\n  mode: enforce\n"
+      "  splay_s: 300\n  maintenance_windows: [\"sat,sun 02:00-05:00\", \"mon-fri 22:00-23:30\"]\n"
+      "  failure_budget: 2\n",
+      "t.yaml");
+  ASSERT_TRUE(policy.ok()) << policy.status();
+  ASSERT_TRUE(policy->compliance.has_value());
+  EXPECT_EQ(policy->compliance->schedule, "*/15 * * * *");
+  EXPECT_EQ(policy->compliance->time_zone, "Europe/Berlin");
+  EXPECT_EQ(policy->compliance->mode, ComplianceMode::kEnforce);
+  EXPECT_EQ(policy->compliance->splay_s, 300);
+  EXPECT_EQ(policy->compliance->maintenance_windows,
+            (std::vector<std::string>{"sat,sun 02:00-05:00", "mon-fri 22:00-23:30"}));
+  EXPECT_EQ(policy->compliance->failure_budget, 2);
+}
+
+TEST(ParsePolicyComplianceTest, DefaultsAreAuditInUtcWithoutSplayOrWindows) {
+  absl::StatusOr<Policy> policy = ParsePolicy(
+      "name: t\nversion: 2\nrelay:\n  trusted_networks: [10.9.0.0/16]\ncompliance:\n"
+      "  schedule: \"@hourly\"\n",
+      "t.yaml");
+  ASSERT_TRUE(policy.ok()) << policy.status();
+  EXPECT_EQ(policy->compliance->mode, ComplianceMode::kAudit);
+  EXPECT_EQ(policy->compliance->time_zone, "UTC");
+  EXPECT_EQ(policy->compliance->splay_s, 0);
+  EXPECT_TRUE(policy->compliance->maintenance_windows.empty());
+  EXPECT_EQ(policy->compliance->failure_budget, 0);
+}
+
+TEST(ParsePolicyComplianceTest, APlaybookWithoutTheSectionHasNoSchedule) {
+  absl::StatusOr<Policy> policy =
+      ParsePolicy("name: t\nversion: 2\nrelay:\n  trusted_networks: [10.9.0.0/16]\n", "t.yaml");
+  ASSERT_TRUE(policy.ok()) << policy.status();
+  EXPECT_FALSE(policy->compliance.has_value());
 }
 
 }  // namespace

@@ -1,0 +1,272 @@
+#include "agent/compliance/compliance_check.h"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <map>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "agent/policy/policy_loader.h"
+#include "agent/probe/relay_tricks.h"
+#include "common/logging.h"
+#include "common/schedule.h"
+
+namespace relayguard::agent {
+namespace {
+
+// Below Postfix's soft error limit (10 refused commands slow a client down).
+constexpr size_t kTricksPerConnection = 5;
+
+std::string DomainOf(const std::string& address) {
+  size_t at = address.rfind('@');
+  return at == std::string::npos ? address : address.substr(at + 1);
+}
+
+std::string LocalOf(const std::string& address) {
+  size_t at = address.rfind('@');
+  return at == std::string::npos ? address : address.substr(0, at);
+}
+
+// Every trick, a few per connection, merged into one report.
+ProbeReport ProbeAllTricks(RelayChecker& checker, const SmtpEndpoint& endpoint,
+                           const ProbeSettings& settings, const std::string& server_name) {
+  std::vector<RelayTest> tricks =
+      AllRelayTricks(TrickDomainsFor(settings, endpoint, server_name));
+  ProbeOptions options;
+  options.source = settings.untrusted_source;
+  options.helo_name = settings.helo_name;
+  options.timeout = settings.timeout;
+  ProbeReport merged;
+  merged.endpoint = endpoint;
+  merged.source = settings.untrusted_source;
+  bool any_accepted = false, all_refused = true;
+  for (size_t i = 0; i < tricks.size(); i += kTricksPerConnection) {
+    std::vector<RelayTest> batch(tricks.begin() + i,
+                                 tricks.begin() + std::min(tricks.size(), i + kTricksPerConnection));
+    ProbeReport part = checker.Probe(endpoint, batch, options);
+    for (RelayTestResult& t : part.tests) {
+      any_accepted = any_accepted || t.verdict == ProbeVerdict::kRelayAccepted;
+      all_refused = all_refused && t.verdict == ProbeVerdict::kRefused;
+      merged.tests.push_back(std::move(t));
+    }
+    if (part.tests.empty()) all_refused = false;
+  }
+  merged.verdict = any_accepted  ? ProbeVerdict::kRelayAccepted
+                   : all_refused ? ProbeVerdict::kRefused
+                                 : ProbeVerdict::kInconclusive;
+  return merged;
+}
+
+std::string AcceptedTricks(const ProbeReport& report) {
+  std::vector<std::string> names;
+  for (const RelayTestResult& t : report.tests) {
+    if (t.verdict == ProbeVerdict::kRelayAccepted) names.push_back(t.test.name);
+  }
+  return absl::StrCat(names.size(), "/", report.tests.size(), " tricks relayed (",
+                      absl::StrJoin(names, ", "), ")");
+}
+
+std::string FirstInconclusive(const ProbeReport& report) {
+  for (const RelayTestResult& t : report.tests) {
+    if (t.verdict == ProbeVerdict::kInconclusive) return absl::StrCat(t.test.name, ": ", t.detail);
+  }
+  return "no relay test could run";
+}
+
+std::string SettingsText(const std::vector<SettingDrift>& drift) {
+  std::vector<std::string> parts;
+  for (const SettingDrift& d : drift) {
+    parts.push_back(absl::StrCat(d.setting, " is \"", d.effective, "\", want \"", d.desired, "\""));
+  }
+  return absl::StrJoin(parts, "; ");
+}
+
+}  // namespace
+
+ComplianceChecker::ComplianceChecker(MtaDriver& driver, FileSystem& fs, GitBackupStore& store,
+                                     RelayChecker& checker, ApplyTransaction& transaction)
+    : driver_(driver), fs_(fs), store_(store), checker_(checker), transaction_(transaction) {
+  char name[256] = {};
+  if (gethostname(name, sizeof name - 1) == 0 && IsValidHostname(name)) server_name_ = name;
+}
+
+RelayTrickDomains TrickDomainsFor(const ProbeSettings& probe, const SmtpEndpoint& endpoint,
+                                  const std::string& server_name) {
+  RelayTrickDomains d;
+  d.target_ip = endpoint.host.ToString();
+  d.target_host = server_name.empty() ? "[" + endpoint.host.ToString() + "]" : server_name;
+  d.local_user = "relaytest";
+  d.sender_domain = DomainOf(probe.sender);
+  d.victim_user = LocalOf(probe.foreign_recipient);
+  d.victim_domain = DomainOf(probe.foreign_recipient);
+  return d;
+}
+
+absl::StatusOr<std::vector<ChangedFile>> ComplianceChecker::ChangedSinceLastCommit(
+    const std::vector<FileSnapshot>& live) {
+  absl::StatusOr<std::vector<CommitInfo>> head = store_.History(1);
+  if (!head.ok()) return head.status();
+  std::vector<ChangedFile> changed;
+  if (head->empty()) return changed;  // never backed up: no baseline to compare with
+  absl::StatusOr<std::vector<FileSnapshot>> committed = store_.ReadCommit(head->front().id);
+  if (!committed.ok()) return committed.status();
+  std::map<std::string, const FileSnapshot*> old_files;
+  for (const FileSnapshot& f : *committed) old_files[f.path] = &f;
+  for (const FileSnapshot& f : live) {
+    auto it = old_files.find(f.path);
+    const std::string old_text = it != old_files.end() && it->second->present
+                                     ? it->second->contents
+                                     : "";
+    std::string diff = UnifiedDiff(f.path, old_text, f.contents);
+    if (diff.empty()) continue;
+    changed.push_back(ChangedFile{f.path, std::move(diff), f.info.modified_at});
+  }
+  return changed;
+}
+
+ComplianceResult ComplianceChecker::Check(const Policy& policy, int64_t now,
+                                          const EnforceGate& gate) {
+  auto log = Logger("agent.compliance");
+  ComplianceResult r;
+  r.policy = policy.name;
+  r.version = policy.version;
+  r.mode = policy.compliance ? policy.compliance->mode : ComplianceMode::kAudit;
+  r.checked_at = now;
+  auto error = [&](const std::string& what) {
+    r.status = "error";
+    r.error = what;
+    r.summary = what;
+    log->warn("compliance check of {} v{}: {}", policy.name, policy.version, what);
+    return r;
+  };
+
+  absl::StatusOr<std::vector<FileSnapshot>> live = ReadLiveFiles(driver_, fs_);
+  if (!live.ok()) return error(std::string(live.status().message()));
+  absl::StatusOr<std::vector<ChangedFile>> changed = ChangedSinceLastCommit(*live);
+  if (!changed.ok()) {
+    return error(absl::StrCat("cannot compare with the backup: ", changed.status().message()));
+  }
+  r.changed_files = std::move(*changed);
+  absl::StatusOr<std::vector<SettingDrift>> drift = driver_.CheckDrift(policy);
+  if (!drift.ok()) {
+    return error(absl::StrCat("cannot read the effective settings: ", drift.status().message()));
+  }
+  r.settings = std::move(*drift);
+  absl::StatusOr<SmtpEndpoint> endpoint = driver_.Endpoint();
+  if (!endpoint.ok()) return error(std::string(endpoint.status().message()));
+  r.probe = ProbeAllTricks(checker_, *endpoint, policy.probe, server_name_);
+
+  std::vector<std::string> found;
+  if (r.probe->verdict == ProbeVerdict::kRelayAccepted) {
+    found.push_back(absl::StrCat("relay open from ", policy.probe.untrusted_source.ToString(),
+                                 ": ", AcceptedTricks(*r.probe)));
+  }
+  if (!r.settings.empty()) found.push_back(SettingsText(r.settings));
+  if (!r.changed_files.empty()) {
+    std::vector<std::string> paths;
+    for (const ChangedFile& f : r.changed_files) paths.push_back(f.path);
+    found.push_back(absl::StrCat("changed since the last backup: ", absl::StrJoin(paths, ", ")));
+  }
+  if (r.probe->verdict == ProbeVerdict::kRelayAccepted) {
+    r.status = "relay-open";
+  } else if (!r.settings.empty() || !r.changed_files.empty()) {
+    r.status = "drifted";
+  } else if (r.probe->verdict == ProbeVerdict::kInconclusive) {
+    return error(absl::StrCat("relay probe inconclusive: ", FirstInconclusive(*r.probe)));
+  } else {
+    r.status = "compliant";
+  }
+  r.summary = found.empty() ? "policy holds; relay refused" : absl::StrJoin(found, "; ");
+  if (r.status != "compliant" && r.mode == ComplianceMode::kEnforce) {
+    Enforce(policy, *live, now, gate, r);
+  }
+  if (r.status != "compliant" || !r.enforcement.empty()) {
+    log->warn("compliance check of {} v{}: {}{}", policy.name, policy.version, r.status,
+              r.enforcement.empty() ? "" : absl::StrCat(" (enforcement: ", r.enforcement, ")"));
+  }
+  return r;
+}
+
+void ComplianceChecker::Enforce(const Policy& policy, const std::vector<FileSnapshot>& live,
+                                int64_t now, const EnforceGate& gate, ComplianceResult& r) {
+  const ComplianceSettings& c = *policy.compliance;
+  if (!gate.held.empty()) {
+    r.enforcement = "held";
+    absl::StrAppend(&r.summary, "; not enforced: the controller halted enforcement (",
+                    gate.held, ")");
+    return;
+  }
+  if (gate.suspended) {
+    r.enforcement = "suspended";
+    absl::StrAppend(&r.summary, "; not enforced: enforcing v", policy.version,
+                    " failed here before (push a new version to retry)");
+    return;
+  }
+  std::vector<MaintenanceWindow> windows;
+  for (const std::string& text : c.maintenance_windows) {
+    absl::StatusOr<MaintenanceWindow> w = MaintenanceWindow::Parse(text, c.time_zone);
+    if (!w.ok()) {  // validated at load; only a changed tzdata could get here
+      r.enforcement = "refused";
+      r.error = std::string(w.status().message());
+      return;
+    }
+    windows.push_back(*w);
+  }
+  if (!InAnyWindow(windows, now)) {
+    r.enforcement = "outside-window";
+    r.next_window_at = NextWindowOpening(windows, now);
+    absl::StrAppend(&r.summary, "; not enforced: outside the maintenance windows (",
+                    absl::StrJoin(c.maintenance_windows, ", "), ")");
+    return;
+  }
+  TransactionReport report = transaction_.Apply(policy, /*dry_run=*/false);
+  switch (report.outcome) {
+    case Outcome::kApplied:
+      r.enforcement = "applied";
+      r.status = "compliant";
+      absl::StrAppend(&r.summary, "; enforced: backup ", report.backup_commit.substr(0, 12),
+                      " -> ", report.result_commit.substr(0, 12), ", relay refused again");
+      break;
+    case Outcome::kUnchanged:
+      r.enforcement = "unchanged";
+      if (!report.error.empty()) {
+        absl::StrAppend(&r.summary, "; re-applying changes nothing: ", report.error);
+        break;
+      }
+      // The relay settings hold and the relay is refused: only unrelated lines changed. Take
+      // the files as the new baseline, so later checks compare with them.
+      if (absl::StatusOr<std::string> id = store_.Commit(
+              live, "Baseline: files changed outside relayguard, the policy still holds",
+              {{"Action", "baseline"}, {"Policy", policy.name},
+               {"Version", absl::StrCat(policy.version)}});
+          id.ok()) {
+        report.result_commit = *id;
+        r.status = "compliant";
+        absl::StrAppend(&r.summary, "; the policy still holds, new baseline ",
+                        id->substr(0, 12));
+      } else {
+        r.error = absl::StrCat("cannot commit the new baseline: ", id.status().message());
+      }
+      break;
+    case Outcome::kRolledBack:
+      r.enforcement = "rolled-back";
+      absl::StrAppend(&r.summary, "; enforcing failed in ", report.failed_phase,
+                      " and was rolled back: ", report.error);
+      break;
+    case Outcome::kRollbackFailed:
+      r.enforcement = "rollback-failed";
+      r.status = "error";
+      absl::StrAppend(&r.summary, "; enforcing failed and restoring failed too (the host needs "
+                      "attention): ", report.error);
+      break;
+    default:
+      r.enforcement = "refused";
+      absl::StrAppend(&r.summary, "; enforcing was refused in ", report.failed_phase, ": ",
+                      report.error);
+      break;
+  }
+  r.enforce_report = std::move(report);
+}
+
+}  // namespace relayguard::agent

@@ -1,0 +1,93 @@
+#include "agent/stream/proto_convert.h"
+
+#include "absl/strings/str_cat.h"
+
+namespace relayguard::agent {
+namespace {
+
+namespace pb = ::relayguard::v1;
+
+pb::ProbeVerdict ToProto(ProbeVerdict v) {
+  switch (v) {
+    case ProbeVerdict::kRelayAccepted: return pb::PROBE_VERDICT_RELAY_ACCEPTED;
+    case ProbeVerdict::kRefused: return pb::PROBE_VERDICT_REFUSED;
+    case ProbeVerdict::kInconclusive: return pb::PROBE_VERDICT_INCONCLUSIVE;
+  }
+  return pb::PROBE_VERDICT_UNSPECIFIED;
+}
+
+pb::ApplyResult::Outcome ToProto(Outcome o) {
+  switch (o) {
+    case Outcome::kApplied: return pb::ApplyResult::OUTCOME_APPLIED;
+    case Outcome::kUnchanged: return pb::ApplyResult::OUTCOME_UNCHANGED;
+    case Outcome::kDryRun: return pb::ApplyResult::OUTCOME_UNCHANGED;
+    case Outcome::kRefused: return pb::ApplyResult::OUTCOME_REJECTED;
+    case Outcome::kRolledBack: return pb::ApplyResult::OUTCOME_ROLLED_BACK;
+    case Outcome::kRestored: return pb::ApplyResult::OUTCOME_RESTORED;
+    case Outcome::kRollbackFailed: return pb::ApplyResult::OUTCOME_ROLLBACK_FAILED;
+  }
+  return pb::ApplyResult::OUTCOME_UNSPECIFIED;
+}
+
+}  // namespace
+
+void ToProto(const ProbeReport& report, pb::ProbeResult* p) {
+  p->set_source_address(report.source.ToString());
+  p->set_verdict(ToProto(report.verdict));
+  for (const RelayTestResult& t : report.tests) {
+    for (const SmtpExchange& e : t.exchanges) {
+      pb::ProbeExchange* x = p->add_exchanges();
+      x->set_command(e.command);
+      x->set_reply(e.reply);
+    }
+    if (!t.detail.empty()) {
+      p->set_detail(absl::StrCat(p->detail(), t.test.name, ": ", t.detail, "; "));
+    }
+  }
+}
+
+pb::ApplyResult ToProto(const TransactionReport& r) {
+  pb::ApplyResult out;
+  out.set_outcome(ToProto(r.outcome));
+  out.set_policy_name(r.policy);
+  out.set_policy_version(r.version);
+  out.set_phase(r.failed_phase);
+  out.set_error(r.error);
+  out.set_diff(r.diff);
+  out.set_backup_commit(r.backup_commit);
+  out.set_result_commit(r.result_commit);
+  if (r.untrusted_probe) ToProto(*r.untrusted_probe, out.add_probes());
+  if (r.trusted_probe) ToProto(*r.trusted_probe, out.add_probes());
+  return out;
+}
+
+pb::ComplianceReport ToProto(const ComplianceResult& r, uint64_t seq) {
+  pb::ComplianceReport out;
+  out.set_seq(seq);
+  out.set_policy_name(r.policy);
+  out.set_policy_version(r.version);
+  out.set_mode(ComplianceModeName(r.mode));
+  out.set_status(r.status);
+  out.set_checked_at(r.checked_at);
+  for (const SettingDrift& d : r.settings) {
+    pb::SettingDrift* s = out.add_settings();
+    s->set_setting(d.setting);
+    s->set_effective(d.effective);
+    s->set_desired(d.desired);
+  }
+  if (r.probe) ToProto(*r.probe, out.mutable_probe());
+  for (const ChangedFile& f : r.changed_files) {
+    pb::ChangedFile* c = out.add_changed_files();
+    c->set_path(f.path);
+    c->set_diff(f.diff);
+    c->set_modified_at(f.modified_at);
+  }
+  out.set_enforcement(r.enforcement);
+  if (r.enforce_report) *out.mutable_enforce_result() = ToProto(*r.enforce_report);
+  out.set_error(r.error);
+  out.set_summary(r.summary);
+  out.set_next_window_at(r.next_window_at);
+  return out;
+}
+
+}  // namespace relayguard::agent
