@@ -1,6 +1,7 @@
 // The controller's store: an embedded SQLite database (WAL, schema migrations) holding hosts,
-// policy versions, rollouts (spec + engine state, saved after every step), per-host results and
-// the audit log of operator actions. One connection, used from one thread at a time.
+// policy versions, rollouts (spec + engine state, saved after every step), per-host results,
+// scheduled compliance checks and enforcement holds, and the audit log of operator actions. One
+// connection, used from one thread at a time.
 #ifndef RELAYGUARD_CONTROLLER_STORE_SQLITE_STORE_H_
 #define RELAYGUARD_CONTROLLER_STORE_SQLITE_STORE_H_
 
@@ -70,6 +71,34 @@ struct AuditEntry {
   bool operator==(const AuditEntry&) const = default;
 };
 
+// One scheduled compliance check as a host reported it. `report` is the agent's message exactly as
+// it arrived (serialized bytes, opaque to the store, so nothing is lost); the other fields are
+// copies of some of its fields, for queries.
+struct ComplianceCheckRecord {
+  std::string host;
+  uint64_t seq = 0;          // per host, increasing; (host, seq) is stored once
+  std::string policy;
+  uint64_t version = 0;
+  std::string mode;          // "audit", "enforce"
+  std::string status;        // "compliant", "drifted", "relay-open", "error"
+  int64_t checked_at = 0;    // when the agent checked (seconds since the epoch)
+  int64_t received_at = 0;   // when the controller got it
+  std::string summary;
+  std::string enforcement;   // "", "applied", "rolled-back", "rollback-failed", ...
+  std::string error;
+  std::string report;
+  bool operator==(const ComplianceCheckRecord&) const = default;
+};
+
+// Enforcement of `policy` v`version` halted fleet-wide: too many hosts failed to enforce it.
+struct EnforceHoldRecord {
+  std::string policy;
+  uint64_t version = 0;
+  std::string reason;
+  int64_t at = 0;
+  bool operator==(const EnforceHoldRecord&) const = default;
+};
+
 class SqliteStore {
  public:
   // Opens (creating when missing) the database at `path`, turns on WAL and foreign keys, and
@@ -110,6 +139,26 @@ class SqliteStore {
   // rollout never changed the host (unchanged, refused, failed and restored, or not reached).
   absl::StatusOr<std::optional<HostResult>> FirstChangeInRollout(const std::string& rollout_id,
                                                                  const std::string& host);
+
+  // Compliance checks (sqlite_store_compliance.cc). Adding is idempotent: true when the check
+  // is new, false when (host, seq) was already stored (an agent re-sends what was not acked);
+  // the stored copy is kept as it was.
+  absl::StatusOr<bool> AddComplianceCheck(const ComplianceCheckRecord& check);
+  // The newest check of every host that has one (by checked_at, then seq), by host name.
+  absl::StatusOr<std::vector<ComplianceCheckRecord>> LatestCompliance();
+  // Checks of `host` (every host when empty), newest first by checked_at (then host, then seq).
+  absl::StatusOr<std::vector<ComplianceCheckRecord>> ComplianceHistory(const std::string& host,
+                                                                       size_t limit);
+  // Distinct hosts (by name) with a check of `policy` v`version` whose enforcement failed
+  // ("rolled-back" or "rollback-failed").
+  absl::StatusOr<std::vector<std::string>> EnforceFailedHosts(const std::string& policy,
+                                                              uint64_t version);
+  // True when the hold is new; false (and the stored hold unchanged) when that policy version
+  // is already held.
+  absl::StatusOr<bool> PutEnforceHold(const EnforceHoldRecord& hold);
+  absl::StatusOr<std::optional<EnforceHoldRecord>> EnforceHold(const std::string& policy,
+                                                               uint64_t version);
+  absl::StatusOr<std::vector<EnforceHoldRecord>> EnforceHolds();  // by policy, then version
 
   absl::StatusOr<int64_t> Audit(const AuditEntry& entry);  // returns the new id
   absl::StatusOr<std::vector<AuditEntry>> AuditLog(size_t limit);  // newest first

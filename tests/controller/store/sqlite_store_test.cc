@@ -16,6 +16,7 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
+#include "tests/controller/store/store_test_fixture.h"
 
 namespace relayguard::controller {
 namespace {
@@ -71,65 +72,10 @@ RolloutRecord SampleRollout(const std::string& id, int64_t created_at) {
   return r;
 }
 
-// Runs SQL on a second, raw connection to inspect or tamper with the file behind the store.
-class RawDb {
- public:
-  explicit RawDb(const std::string& path) {
-    EXPECT_EQ(sqlite3_open_v2(path.c_str(), &db_, SQLITE_OPEN_READWRITE, nullptr), SQLITE_OK);
-  }
-  ~RawDb() { sqlite3_close_v2(db_); }
-  void Exec(const std::string& sql) {
-    char* err = nullptr;
-    EXPECT_EQ(sqlite3_exec(db_, sql.c_str(), nullptr, nullptr, &err), SQLITE_OK)
-        << sql << ": " << (err ? err : "");
-    sqlite3_free(err);
-  }
-  // The first column of the first row, as text; "" when there is no row.
-  std::string Query(const std::string& sql) {
-    sqlite3_stmt* stmt = nullptr;
-    EXPECT_EQ(sqlite3_prepare_v2(db_, sql.c_str(), -1, &stmt, nullptr), SQLITE_OK) << sql;
-    std::string out;
-    if (sqlite3_step(stmt) == SQLITE_ROW) {
-      const unsigned char* text = sqlite3_column_text(stmt, 0);
-      if (text != nullptr) out = reinterpret_cast<const char*>(text);
-    }
-    sqlite3_finalize(stmt);
-    return out;
-  }
-
- private:
-  sqlite3* db_ = nullptr;
-};
-
-class SqliteStoreTest : public ::testing::Test {
- protected:
-  void SetUp() override {
-    char tmpl[] = "/tmp/rg-store-test.XXXXXX";
-    ASSERT_NE(mkdtemp(tmpl), nullptr);
-    dir_ = tmpl;
-    path_ = dir_ + "/controller.db";
-    Reopen();
-  }
-  void TearDown() override {
-    store_.reset();
-    std::filesystem::remove_all(dir_);
-  }
-  void Reopen() {
-    store_.reset();  // close first: one connection per file in these tests
-    absl::StatusOr<std::unique_ptr<SqliteStore>> store = SqliteStore::Open(path_);
-    ASSERT_TRUE(store.ok()) << store.status();
-    store_ = std::move(*store);
-  }
-
-  std::string dir_;
-  std::string path_;
-  std::unique_ptr<SqliteStore> store_;
-};
-
 TEST_F(SqliteStoreTest, NewDatabaseHasAllMigrations) {
-  EXPECT_EQ(store_->SchemaVersion(), 3);
+  EXPECT_EQ(store_->SchemaVersion(), 4);
   RawDb raw(path_);
-  EXPECT_EQ(raw.Query("SELECT COUNT(*) FROM schema_migrations"), "3");
+  EXPECT_EQ(raw.Query("SELECT COUNT(*) FROM schema_migrations"), "4");
 }
 
 TEST_F(SqliteStoreTest, WalModeIsOn) {
@@ -411,7 +357,7 @@ TEST_F(SqliteStoreTest, ReopenKeepsDataAndIds) {
   entry.id = *store_->Audit(entry);
 
   Reopen();
-  EXPECT_EQ(store_->SchemaVersion(), 3);
+  EXPECT_EQ(store_->SchemaVersion(), 4);
   EXPECT_THAT(*store_->Hosts(), ElementsAre(host));
   EXPECT_THAT(*store_->LatestPolicies(), ElementsAre(policy));
   absl::StatusOr<std::optional<RolloutRecord>> got = store_->Rollout(rollout.spec.id);
@@ -433,10 +379,10 @@ TEST_F(SqliteStoreTest, ReopenAppliesNoMigrationAgain) {
     raw.Exec("UPDATE schema_migrations SET applied_at = 42");
   }
   Reopen();
-  EXPECT_EQ(store_->SchemaVersion(), 3);
+  EXPECT_EQ(store_->SchemaVersion(), 4);
   RawDb raw(path_);
-  EXPECT_EQ(raw.Query("SELECT COUNT(*) FROM schema_migrations"), "3");
-  EXPECT_EQ(raw.Query("SELECT COUNT(*) FROM schema_migrations WHERE applied_at = 42"), "3");
+  EXPECT_EQ(raw.Query("SELECT COUNT(*) FROM schema_migrations"), "4");
+  EXPECT_EQ(raw.Query("SELECT COUNT(*) FROM schema_migrations WHERE applied_at = 42"), "4");
 }
 
 TEST_F(SqliteStoreTest, DatabaseAtVersionOneIsMigratedToTheNewest) {
@@ -446,14 +392,15 @@ TEST_F(SqliteStoreTest, DatabaseAtVersionOneIsMigratedToTheNewest) {
     // What a controller that knew only migration 1 would have left behind.
     RawDb raw(path_);
     raw.Exec("DROP INDEX results_host_at; DROP INDEX results_rollout_host_at; "
+             "DROP TABLE compliance_checks; DROP TABLE enforce_holds; "
              "DELETE FROM schema_migrations WHERE version >= 2");
     EXPECT_EQ(raw.Query("SELECT MAX(version) FROM schema_migrations"), "1");
     EXPECT_EQ(raw.Query("SELECT name FROM sqlite_master WHERE name = 'results_host_at'"), "");
   }
   Reopen();
-  EXPECT_EQ(store_->SchemaVersion(), 3);
+  EXPECT_EQ(store_->SchemaVersion(), 4);
   RawDb raw(path_);
-  EXPECT_EQ(raw.Query("SELECT MAX(version) FROM schema_migrations"), "3");
+  EXPECT_EQ(raw.Query("SELECT MAX(version) FROM schema_migrations"), "4");
   EXPECT_EQ(raw.Query("SELECT name FROM sqlite_master WHERE name = 'results_host_at'"),
             "results_host_at");
   EXPECT_EQ(raw.Query("SELECT name FROM sqlite_master WHERE name = 'results_rollout_host_at'"),
