@@ -2,7 +2,8 @@
 # The main command: the fleet demo. A controller and five agents, each with its own real,
 # sandboxed MTA on loopback (three Postfix, one Exim, one Sendmail), all open relays; mTLS
 # certificates made on the spot. A rollout in waves closes every relay and verifies each host;
-# one command rolls the whole rollout back; the relays are open again. Only 127.0.0.0/8 is used;
+# scheduled compliance catches a relay re-opened by hand and closes it again; one command rolls
+# the whole rollout back; the relays are open again. Only 127.0.0.0/8 is used;
 # everything lives in /tmp/relayguard-fleet.* and is removed on exit. Exim and Sendmail run from
 # the unpacked packages inside tests/support/mta_sandbox.sh (a private /etc; the real one is
 # never changed). (deploy/agent-demo.sh shows one host without a controller.)
@@ -82,7 +83,14 @@ done
 
 step "3. The controller (mTLS) and one agent per host, each dialing the controller"
 cport=$(free_port)
-"$bin/controller/relayguard-controller" --listen "127.0.0.1:$cport" --playbooks "$root/playbooks" \
+# The shipped playbooks, and one for the demo that checks every 3 s (a real fleet: minutes).
+mkdir -p "$demo/playbooks"
+cp "$root"/playbooks/*.yaml "$demo/playbooks/"
+sed -e 's/^name: no-open-relay$/name: no-open-relay-checked/' \
+    -e 's/^description: .*/description: "no-open-relay, checked every 3 s and enforced (demo)"/' \
+    "$root/playbooks/no-open-relay.yaml" > "$demo/playbooks/no-open-relay-checked.yaml"
+printf 'compliance:\n  schedule: "@every 3s"\n  mode: enforce\n' >> "$demo/playbooks/no-open-relay-checked.yaml"
+"$bin/controller/relayguard-controller" --listen "127.0.0.1:$cport" --playbooks "$demo/playbooks" \
   --state-dir "$demo/controller" --ca "$certs/ca.crt" --cert "$certs/controller.crt" \
   --key "$certs/controller.key" --log-level warn > "$demo/controller.log" 2>&1 &
 pids+=($!)
@@ -110,11 +118,36 @@ step "6. Every host verified closed: relaying from 127.0.0.9 is REFUSED"
 probe_all
 ctl hosts
 
-step "7. One command rolls the whole rollout back (each agent restores its git backup from before the rollout, reloads, verifies)"
+step "7. Scheduled compliance: roll out no-open-relay-checked (the same relay policy, checked every 3 s, mode enforce)"
+echo '$ relayguardctl rollout start no-open-relay-checked --label site=demo --wait'
+ctl rollout start no-open-relay-checked --label site=demo --wait
+for i in $(seq 1 60); do
+  [ "$(ctl compliance --csv 2>/dev/null | grep -c ',compliant,')" = ${#hosts[@]} ] && break
+  sleep 0.5
+done
+echo '$ relayguardctl compliance'; ctl compliance || true
+
+step "8. An admin re-opens mx1's relay by hand (postconf -e 'mynetworks = 0.0.0.0/0'; postfix reload)"
+bash "$(lab_script mx1)" open "$demo/mx1"
+"$bin/agent/relayguard-agent" probe --smtp "127.0.0.1:${port[mx1]}" --from 127.0.0.9 | head -1 || true
+
+step "9. mx1's next scheduled check finds the open relay and the changed main.cf, and enforces the policy again"
+for i in $(seq 1 60); do
+  ctl compliance --history --host mx1 --json 2>/dev/null | grep -q '"enforcement":"applied"' && break
+  sleep 0.5
+done
+if ! ctl compliance --history --host mx1 --json | grep -q '"enforcement":"applied"'; then
+  echo "demo: mx1 was not enforced; its agent log:" >&2; tail -20 "$demo/mx1/agent.log" >&2; exit 1
+fi
+echo '$ relayguardctl compliance --history --host mx1'; ctl compliance --history --host mx1 || true
+echo '$ relayguardctl compliance --host mx1 --diff'; ctl compliance --host mx1 --diff || true
+"$bin/agent/relayguard-agent" probe --smtp "127.0.0.1:${port[mx1]}" --from 127.0.0.9 | head -1 || true
+
+step "10. One command rolls the whole first rollout back (each agent restores its git backup from before it, reloads, verifies)"
 echo '$ relayguardctl rollback --rollout r-000001'
 ctl rollback --rollout r-000001
 
-step "8. The relays are open again, byte for byte the configuration from before"
+step "11. The relays are open again, byte for byte the configuration from before"
 probe_all
 for h in "${hosts[@]}"; do
   for f in $(managed "$h"); do

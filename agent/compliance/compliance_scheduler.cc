@@ -53,18 +53,21 @@ void ComplianceScheduler::Reload() {
 }
 
 std::optional<ComplianceResult> ComplianceScheduler::Tick() {
-  Reload();
-  if (!policy_ || next_at_ == 0) return std::nullopt;
-  const int64_t now = d_.clock.WallSeconds();
-  if (now < next_at_) return std::nullopt;
   ComplianceResult result;
   {
+    // The policy is re-read under the lock: a rollback that just removed it (or a push that
+    // replaced it) must not be followed by a check, let alone an enforcement, of the old one.
     std::lock_guard<std::mutex> lock(d_.host_mu);
+    Reload();
+    if (!policy_ || next_at_ == 0) return std::nullopt;
+    const int64_t now = d_.clock.WallSeconds();
+    if (now < next_at_) return std::nullopt;
     EnforceGate gate;
     gate.suspended = d_.state.Suspended(policy_->name, policy_->version);
     gate.held = d_.state.Held(policy_->name, policy_->version);
     result = d_.checker.Check(*policy_, now, gate);
   }
+  const int64_t now = result.checked_at;
   if (result.enforcement == "rolled-back" || result.enforcement == "rollback-failed" ||
       result.enforcement == "refused") {
     if (absl::Status s = d_.state.Suspend(policy_->name, policy_->version); !s.ok()) {

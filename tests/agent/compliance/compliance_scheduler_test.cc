@@ -108,6 +108,21 @@ TEST_F(ComplianceSchedulerTest, ChecksRunAtTheScheduledTimesAndAreQueued) {
   EXPECT_EQ(Queued(), (std::vector<std::string>{"1 compliant ", "2 relay-open "}));
 }
 
+TEST_F(ComplianceSchedulerTest, AfterARollbackRemovedTheCachedPolicyNothingIsEnforced) {
+  CachePolicy(PolicyYaml(1, "compliance:\n  schedule: \"@every 60s\"\n  mode: enforce\n"));
+  ComplianceScheduler s = Scheduler();
+  s.Tick();
+  ASSERT_GT(s.next_check_at(), 0);
+  // A rollback restores the open files and forgets the policy (PushHandler::Rollback).
+  Write(root_ + "/etc/a.cf", "open again, restored by a rollback\n");
+  std::filesystem::remove(root_ + "/state/policy.yaml");
+  clock_.wall = s.next_check_at();
+  EXPECT_FALSE(s.Tick().has_value());
+  EXPECT_EQ(s.next_check_at(), 0);
+  EXPECT_EQ(*fs_.ReadFile(root_ + "/etc/a.cf"), "open again, restored by a rollback\n");
+  EXPECT_EQ(queue_->size(), 0u);
+}
+
 TEST_F(ComplianceSchedulerTest, SplaySpreadsHostsOverTheIntervalAndIsStable) {
   CachePolicy(PolicyYaml(1, "compliance:\n  schedule: \"@every 1h\"\n  splay_s: 600\n"));
   std::set<int64_t> offsets;
