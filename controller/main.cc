@@ -13,6 +13,7 @@
 #include "absl/strings/numbers.h"
 #include "common/clock.h"
 #include "common/logging.h"
+#include "controller/compliance/compliance_tracker.h"
 #include "controller/fleet/agent_registry.h"
 #include "controller/playbooks/playbook_dir.h"
 #include "controller/rollout/rollout_manager.h"
@@ -125,8 +126,11 @@ int main(int argc, char** argv) {
     ssl.pem_key_cert_pairs.push_back(pair);
     credentials = grpc::SslServerCredentials(ssl);
   }
-  AgentStreamCallbackService agents(registry, manager, clock, /*require_cn=*/!insecure);
-  OperatorService operators(manager, registry, reload, /*require_operator_cert=*/!insecure);
+  ComplianceTracker compliance(manager, registry, clock);
+  AgentStreamCallbackService agents(registry, manager, compliance, clock,
+                                    /*require_cn=*/!insecure);
+  OperatorService operators(manager, registry, compliance, reload,
+                            /*require_operator_cert=*/!insecure);
   grpc::ServerBuilder builder;
   int port = 0;
   builder.AddListeningPort(listen, credentials, &port);

@@ -16,7 +16,8 @@ namespace relayguard::controller {
 
 // A command for one agent, independent of the wire format.
 struct AgentCommand {
-  enum class Kind { kPush, kRollback, kPlan };
+  // kEnforceHold: stop enforcing policy_name v policy_version (audit only), for `reason`.
+  enum class Kind { kPush, kRollback, kPlan, kEnforceHold };
   Kind kind = Kind::kPush;
   std::string nonce;
   std::string rollout_id;
@@ -24,6 +25,7 @@ struct AgentCommand {
   uint64_t policy_version = 0;
   std::string policy_yaml;
   std::string to_commit;  // rollback target; empty: before the newest apply
+  std::string reason;     // enforce hold: why (budget spent, which hosts)
 };
 
 class AgentRegistry {

@@ -79,6 +79,13 @@ class RolloutManager {
   absl::Status AddPolicy(const PolicyVersionRecord& policy);
   void RecordAudit(const std::string& who, const std::string& action, const std::string& target,
                    const absl::Status& result);
+  // Runs `f(store)` under the same lock, for other components that keep state in the store
+  // (the compliance tracker). `f` must not call back into this manager.
+  template <typename F>
+  auto WithStore(F&& f) {
+    std::lock_guard<std::mutex> lock(mu_);
+    return f(store_);
+  }
 
   // Sends each target its rollback request and waits up to `wait` for the answers (each agent
   // restores, reloads and verifies as its own rollback does). NotFound for an unknown host or

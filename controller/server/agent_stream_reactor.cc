@@ -6,6 +6,7 @@
 #include <deque>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -68,12 +69,43 @@ pb::ControllerMessage ToMessage(const AgentCommand& c) {
     p->set_policy_name(c.policy_name);
     p->set_policy_version(c.policy_version);
     p->set_policy_yaml(c.policy_yaml);
+  } else if (c.kind == AgentCommand::Kind::kEnforceHold) {
+    pb::EnforceHold* h = m.mutable_enforce_hold();
+    h->set_policy_name(c.policy_name);
+    h->set_policy_version(c.policy_version);
+    h->set_reason(c.reason);
   } else {
     pb::RollbackRequest* r = m.mutable_rollback();
     r->set_nonce(c.nonce);
     r->set_to_commit(c.to_commit);
     r->set_rollout_id(c.rollout_id);
   }
+  return m;
+}
+
+// The report kept whole (serialized) plus the fields the store queries.
+ComplianceCheckRecord ToCheck(const std::string& host, const pb::ComplianceReport& r) {
+  ComplianceCheckRecord c;
+  c.host = host;
+  c.seq = r.seq();
+  c.policy = r.policy_name();
+  c.version = r.policy_version();
+  c.mode = r.mode();
+  c.status = r.status();
+  c.checked_at = r.checked_at();
+  c.summary = r.summary();
+  c.enforcement = r.enforcement();
+  c.error = r.error();
+  r.SerializeToString(&c.report);
+  return c;
+}
+
+pb::ControllerMessage HoldMessage(const EnforceHoldRecord& hold) {
+  pb::ControllerMessage m;
+  pb::EnforceHold* h = m.mutable_enforce_hold();
+  h->set_policy_name(hold.policy);
+  h->set_policy_version(hold.version);
+  h->set_reason(hold.reason);
   return m;
 }
 
@@ -185,10 +217,12 @@ class StreamWriter {
 class AgentStreamReactor final : public Reactor {
  public:
   AgentStreamReactor(grpc::CallbackServerContext* context, AgentRegistry& registry,
-                     RolloutManager& manager, Clock& clock, bool require_cn)
+                     RolloutManager& manager, ComplianceTracker& compliance, Clock& clock,
+                     bool require_cn)
       : context_(context),
         registry_(registry),
         manager_(manager),
+        compliance_(compliance),
         clock_(clock),
         require_cn_(require_cn),
         writer_(std::make_shared<StreamWriter>(this)),
@@ -269,6 +303,11 @@ class AgentStreamReactor final : public Reactor {
                hello.mta(), hello.mta_version(), hello.applied_policy(),
                hello.applied_version());
     manager_.OnHostOnline(host);
+    // A hold put while this agent was away still applies to the version it runs.
+    if (std::optional<EnforceHoldRecord> hold =
+            compliance_.HoldOn(record_.applied_policy, record_.applied_version)) {
+      writer_->Send(HoldMessage(*hold));
+    }
     StartRead(&in_);
     return grpc::Status::OK;
   }
@@ -304,12 +343,31 @@ class AgentStreamReactor final : public Reactor {
       manager_.OnPlanAnswer(p.nonce(), answer);
     } else if (msg.has_nack()) {
       manager_.OnAnswer(host, ToResult(host, msg.nack().nonce(), msg.nack().result()), false);
+    } else if (msg.has_compliance()) {
+      OnCompliance(msg.compliance());
     }
+  }
+
+  // Stored (once per seq), then acked; a re-send is acked too so that the agent drops it. Not
+  // acked when it could not be stored: the agent keeps it queued and sends it again.
+  void OnCompliance(const pb::ComplianceReport& report) {
+    EnforcementCommits commits{report.enforce_result().backup_commit(),
+                               report.enforce_result().result_commit()};
+    absl::StatusOr<bool> added = compliance_.Record(ToCheck(record_.name, report), commits);
+    if (!added.ok()) {
+      log_->error("cannot store compliance check {} of {}: {} (not acked; the agent re-sends it)",
+                  report.seq(), record_.name, added.status().message());
+      return;
+    }
+    pb::ControllerMessage ack;
+    ack.mutable_compliance_ack()->set_seq(report.seq());
+    writer_->Send(std::move(ack));
   }
 
   grpc::CallbackServerContext* context_;
   AgentRegistry& registry_;
   RolloutManager& manager_;
+  ComplianceTracker& compliance_;
   Clock& clock_;
   const bool require_cn_;
   std::shared_ptr<StreamWriter> writer_;
@@ -324,7 +382,7 @@ class AgentStreamReactor final : public Reactor {
 
 grpc::ServerBidiReactor<pb::AgentMessage, pb::ControllerMessage>*
 AgentStreamCallbackService::Connect(grpc::CallbackServerContext* context) {
-  return new AgentStreamReactor(context, registry_, manager_, clock_, require_cn_);
+  return new AgentStreamReactor(context, registry_, manager_, compliance_, clock_, require_cn_);
 }
 
 }  // namespace relayguard::controller

@@ -2,14 +2,16 @@
 // no thread blocked per stream, so one controller holds tens of thousands of agents. The first
 // message must be a hello
 // whose host is valid (and equals the certificate's CN in mTLS mode); the host is recorded and
-// registered for sends; ACK/NACK/plan answers become RolloutManager events; when the stream ends
-// the host is unregistered and reported offline.
+// registered for sends; ACK/NACK/plan answers become RolloutManager events; compliance reports
+// go to the ComplianceTracker and are acked; when the stream ends the host is unregistered and
+// reported offline.
 #ifndef RELAYGUARD_CONTROLLER_SERVER_AGENT_STREAM_REACTOR_H_
 #define RELAYGUARD_CONTROLLER_SERVER_AGENT_STREAM_REACTOR_H_
 
 #include <grpcpp/grpcpp.h>
 
 #include "common/clock.h"
+#include "controller/compliance/compliance_tracker.h"
 #include "controller/fleet/agent_registry.h"
 #include "controller/rollout/rollout_manager.h"
 #include "relayguard/v1/agent_stream.grpc.pb.h"
@@ -20,9 +22,13 @@ class AgentStreamCallbackService final : public relayguard::v1::AgentStream::Cal
  public:
   // `require_cn`: refuse agents whose certificate CN differs from their hello (mTLS mode).
   // The references must outlive the server this service is registered with.
-  AgentStreamCallbackService(AgentRegistry& registry, RolloutManager& manager, Clock& clock,
-                             bool require_cn)
-      : registry_(registry), manager_(manager), clock_(clock), require_cn_(require_cn) {}
+  AgentStreamCallbackService(AgentRegistry& registry, RolloutManager& manager,
+                             ComplianceTracker& compliance, Clock& clock, bool require_cn)
+      : registry_(registry),
+        manager_(manager),
+        compliance_(compliance),
+        clock_(clock),
+        require_cn_(require_cn) {}
 
   // Returns a reactor that owns itself: it deletes itself when gRPC reports the stream done.
   grpc::ServerBidiReactor<relayguard::v1::AgentMessage, relayguard::v1::ControllerMessage>*
@@ -31,6 +37,7 @@ class AgentStreamCallbackService final : public relayguard::v1::AgentStream::Cal
  private:
   AgentRegistry& registry_;
   RolloutManager& manager_;
+  ComplianceTracker& compliance_;
   Clock& clock_;
   bool require_cn_;
 };

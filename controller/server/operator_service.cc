@@ -39,6 +39,27 @@ void ToInfo(const RolloutRecord& r, pb::RolloutInfo* info) {
   }
 }
 
+// The agent's report as it came (the store keeps its bytes) and when the controller got it.
+void ToCheck(const ComplianceCheckRecord& c, pb::ComplianceCheck* out) {
+  out->set_host(c.host);
+  out->set_received_at(c.received_at);
+  if (!out->mutable_report()->ParseFromString(c.report)) {
+    // Written by this controller from a parsed message, so only a damaged file gets here: show
+    // what the columns still say.
+    pb::ComplianceReport* r = out->mutable_report();
+    r->Clear();
+    r->set_seq(c.seq);
+    r->set_policy_name(c.policy);
+    r->set_policy_version(c.version);
+    r->set_mode(c.mode);
+    r->set_status(c.status);
+    r->set_checked_at(c.checked_at);
+    r->set_summary(c.summary);
+    r->set_enforcement(c.enforcement);
+    r->set_error(c.error.empty() ? "the stored report does not parse" : c.error);
+  }
+}
+
 }  // namespace
 
 grpc::Status OperatorService::Who(grpc::ServerContext* context, std::string* who) {
@@ -249,6 +270,37 @@ grpc::Status OperatorService::Plan(grpc::ServerContext* context, const pb::PlanR
     h->set_diff(a.diff);
     h->set_error(a.error);
   }
+  return grpc::Status::OK;
+}
+
+grpc::Status OperatorService::Compliance(grpc::ServerContext* context,
+                                         const pb::ComplianceRequest* request,
+                                         pb::ComplianceResponse* response) {
+  std::string who;
+  if (grpc::Status s = Who(context, &who); !s.ok()) return s;
+  if (request->limit() < 0) {
+    return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "limit must not be negative");
+  }
+  ComplianceQuery query;
+  query.host = request->host();
+  query.history = request->history();
+  query.limit = request->limit() > 0 ? static_cast<size_t>(request->limit()) : 100;
+  absl::StatusOr<ComplianceView> view = compliance_.View(query);
+  if (!view.ok()) return ToGrpc(view.status());
+  for (const HostComplianceState& h : view->fleet.hosts) {
+    pb::HostCompliance* out = response->add_hosts();
+    out->set_host(h.host);
+    out->set_status(h.status);
+    out->set_online(h.online);
+    out->set_last_seen(h.last_seen);
+    // Presence of `last` says has_last: protoc generates no C++ accessors for the bool field
+    // has_last = 5, whose name collides with the presence accessor of `last`.
+    if (h.last) ToCheck(*h.last, out->mutable_last());
+  }
+  response->set_compliant(view->fleet.compliant);
+  response->set_total(view->fleet.total);
+  for (const ComplianceCheckRecord& c : view->history) ToCheck(c, response->add_history());
+  for (const EnforceHoldRecord& hold : view->holds) response->add_holds(HoldText(hold));
   return grpc::Status::OK;
 }
 

@@ -6,6 +6,7 @@
 
 #include <functional>
 
+#include "controller/compliance/compliance_tracker.h"
 #include "controller/fleet/agent_registry.h"
 #include "controller/rollout/rollout_manager.h"
 #include "relayguard/v1/operator.grpc.pb.h"
@@ -16,10 +17,11 @@ class OperatorService final : public relayguard::v1::Operator::Service {
  public:
   // `reload_playbooks` re-reads the playbook dir and returns (loaded, errors).
   using Reloader = std::function<std::pair<std::vector<std::string>, std::vector<std::string>>()>;
-  OperatorService(RolloutManager& manager, AgentRegistry& registry, Reloader reload_playbooks,
+  OperatorService(RolloutManager& manager, AgentRegistry& registry,
+                  ComplianceTracker& compliance, Reloader reload_playbooks,
                   bool require_operator_cert)
-      : manager_(manager), registry_(registry), reload_(std::move(reload_playbooks)),
-        require_cert_(require_operator_cert) {}
+      : manager_(manager), registry_(registry), compliance_(compliance),
+        reload_(std::move(reload_playbooks)), require_cert_(require_operator_cert) {}
 
   grpc::Status ListHosts(grpc::ServerContext*, const relayguard::v1::ListHostsRequest*,
                          relayguard::v1::ListHostsResponse*) override;
@@ -45,6 +47,8 @@ class OperatorService final : public relayguard::v1::Operator::Service {
                            relayguard::v1::HostHistoryResponse*) override;
   grpc::Status Plan(grpc::ServerContext*, const relayguard::v1::PlanRequest*,
                     relayguard::v1::PlanResponse*) override;
+  grpc::Status Compliance(grpc::ServerContext*, const relayguard::v1::ComplianceRequest*,
+                          relayguard::v1::ComplianceResponse*) override;
 
  private:
   // The operator's name, or PERMISSION_DENIED.
@@ -52,6 +56,7 @@ class OperatorService final : public relayguard::v1::Operator::Service {
 
   RolloutManager& manager_;
   AgentRegistry& registry_;
+  ComplianceTracker& compliance_;
   Reloader reload_;
   bool require_cert_;
 };
