@@ -12,6 +12,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "common/json_writer.h"
+#include "controller/cli/compliance_output.h"
 #include "controller/cli/scan_command.h"
 #include "relayguard/v1/operator.grpc.pb.h"
 
@@ -34,10 +35,19 @@ commands:
   history HOST [--limit N]        what the controller saw of one host
   audit [--limit N]               every operator action: who, what, when, result
   playbooks reload                re-read the controller's playbook directory
+  compliance [--host H] [--history] [--limit N] [--diff] [--json | --csv]
+                                  every host's newest scheduled check (status, policy, mode,
+                                  when, enforcement), the fleet's share compliant and the
+                                  enforcement holds; --diff: each drifted host's settings,
+                                  changed files with their diffs, enforcement commits;
+                                  --history: the checks newest first (--limit, default 50);
+                                  an offline host is "unreachable" (its last check kept)
   scan TARGET... [--from A] [--json|--csv]   relay scan of many servers (no controller needed;
                                   relayguardctl scan --help)
 flags: --controller HOST:PORT (default 127.0.0.1:7443) (--ca F --cert F --key F | --insecure) --json
-exit codes: 0 ok, 1 usage, 2 the controller refused or failed, 3 the rollout halted or was aborted
+exit codes: 0 ok, 1 usage, 2 the controller refused or failed, 3 the rollout halted or was aborted,
+  4 (compliance) some host's newest check found drift, an open relay or an error (also when it
+  is offline now), 5 (compliance) otherwise some host is unreachable or was never checked
 )";
 
 struct Flags {
@@ -48,7 +58,7 @@ struct Flags {
   int budget = 0, limit = 50;
   int64_t offline_deadline = 0;
   bool insecure = false, json = false, wait = false, pause = false, rollback_on_halt = false;
-  bool no_wait = false;
+  bool no_wait = false, csv = false, history = false, diff = false;
   std::string rollout;
 };
 
@@ -147,6 +157,9 @@ int main(int argc, char** argv) {
       f.labels[v.substr(0, eq)] = v.substr(eq + 1);
     } else if (a == "--insecure") f.insecure = true;
     else if (a == "--json") f.json = true;
+    else if (a == "--csv") f.csv = true;
+    else if (a == "--history") f.history = true;
+    else if (a == "--diff") f.diff = true;
     else if (a == "--wait") f.wait = true;
     else if (a == "--no-wait") f.no_wait = true;
     else if (a == "--pause-between-waves") f.pause = true;
@@ -431,6 +444,35 @@ int main(int argc, char** argv) {
                   e.action().c_str(), e.target().c_str(), e.result().c_str());
     }
     return 0;
+  }
+  if (w[0] == "compliance" && w.size() == 1) {
+    if (f.json && f.csv) {
+      std::cerr << "relayguardctl: compliance takes --json or --csv, not both\n" << kUsage;
+      return 1;
+    }
+    if (f.hosts.find(',') != std::string::npos) {
+      std::cerr << "relayguardctl: compliance --host takes one host, got \"" << f.hosts << "\"\n";
+      return 1;
+    }
+    pb::ComplianceRequest req;
+    req.set_host(f.hosts);
+    req.set_history(f.history);
+    req.set_limit(f.limit);
+    pb::ComplianceResponse r;
+    if (grpc::Status s = stub->Compliance(ctx().get(), req, &r); !s.ok()) return fail(s);
+    namespace rc = relayguard::controller;
+    const int64_t now = static_cast<int64_t>(std::time(nullptr));
+    if (f.json) {
+      std::cout << rc::ComplianceJson(r);
+    } else if (f.csv) {
+      std::cout << (f.history ? rc::ComplianceHistoryCsv(r) : rc::ComplianceCsv(r));
+    } else if (f.history) {
+      std::cout << rc::ComplianceHistoryTable(r);
+    } else {
+      std::cout << rc::ComplianceTable(r, now);
+      if (f.diff) std::cout << rc::ComplianceDiff(r);
+    }
+    return rc::ComplianceExitCode(r);
   }
   if (w[0] == "playbooks" && w.size() == 2 && w[1] == "reload") {
     pb::ReloadPlaybooksResponse r;
