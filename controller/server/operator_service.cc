@@ -293,8 +293,7 @@ grpc::Status OperatorService::Compliance(grpc::ServerContext* context,
     out->set_status(h.status);
     out->set_online(h.online);
     out->set_last_seen(h.last_seen);
-    // Presence of `last` says has_last: protoc generates no C++ accessors for the bool field
-    // has_last = 5, whose name collides with the presence accessor of `last`.
+    // Absent (has_last() false) when the host was never checked.
     if (h.last) ToCheck(*h.last, out->mutable_last());
   }
   response->set_compliant(view->fleet.compliant);
