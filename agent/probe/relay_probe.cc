@@ -3,14 +3,30 @@
 #include <utility>
 
 #include "absl/status/status.h"
+#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "agent/probe/smtp_client.h"
 
 namespace relayguard::agent {
 namespace {
 
 constexpr char kConnect[] = "(connect)";
+constexpr char kTlsHandshake[] = "(tls-handshake)";
+
+// How one pass over the tests uses STARTTLS, and what it learnt on the way.
+struct Pass {
+  enum class Tls {
+    kNever,      // plaintext only
+    kIfOffered,  // STARTTLS when offered, plaintext when not or when it fails
+    kRequired,   // only over TLS: a test that cannot get a TLS session does not run
+  };
+  Tls tls = Tls::kNever;
+  bool offered = false;     // some EHLO reply listed STARTTLS
+  std::string tls_failure;  // set once STARTTLS failed; later sessions do not try again
+  TlsSessionInfo session;   // of the connection's current TLS session
+};
 
 std::string FirstLine(const std::string& text) { return text.substr(0, text.find('\n')); }
 
@@ -67,11 +83,25 @@ void Judge(const SmtpReply& reply, const std::string& verb, RelayTestResult& res
   }
 }
 
+// Whether an EHLO reply lists the STARTTLS extension (a line after the first).
+bool OffersStartTls(const SmtpReply& ehlo) {
+  std::vector<std::string> lines = absl::StrSplit(ehlo.text, '\n');
+  for (size_t i = 1; i < lines.size(); ++i) {
+    const std::string keyword = lines[i].size() > 4 ? lines[i].substr(4) : "";
+    if (absl::EqualsIgnoreCase(keyword.substr(0, keyword.find(' ')), "STARTTLS")) return true;
+  }
+  return false;
+}
+
 // EHLO, or HELO when EHLO is refused. False with the detail set when neither is accepted.
-bool SayHello(SmtpClient& client, const ProbeOptions& options, RelayTestResult& result) {
+// `offers_starttls` (if given) says whether the accepted EHLO listed STARTTLS.
+bool SayHello(SmtpClient& client, const ProbeOptions& options, RelayTestResult& result,
+              bool* offers_starttls = nullptr) {
   absl::StatusOr<SmtpReply> hello =
       Exchange(client, "EHLO " + options.helo_name, options, result.exchanges);
+  if (offers_starttls != nullptr) *offers_starttls = hello.ok() && OffersStartTls(*hello);
   if (hello.ok() && hello->code >= 500) {
+    if (offers_starttls != nullptr) *offers_starttls = false;
     hello = Exchange(client, "HELO " + options.helo_name, options, result.exchanges);
   }
   if (!hello.ok()) {
@@ -87,10 +117,42 @@ bool SayHello(SmtpClient& client, const ProbeOptions& options, RelayTestResult& 
   return true;
 }
 
-// Connects, reads the greeting and says hello. False with the detail set (the verdict stays
-// inconclusive) when the session could not be opened.
+std::string NotOverTls(const Pass& pass) {
+  return absl::StrCat(pass.tls_failure, "; relaying over TLS was not tested");
+}
+
+// STARTTLS, the handshake, and EHLO again (RFC 3207: the server forgets everything it was told
+// before TLS). False with the detail set when the session is not usable; when TLS itself failed
+// also with pass.tls_failure set and the connection closed.
+bool Upgrade(SmtpClient& client, const ProbeOptions& options, Pass& pass,
+             RelayTestResult& result) {
+  absl::StatusOr<SmtpReply> reply = Exchange(client, "STARTTLS", options, result.exchanges);
+  if (!reply.ok()) {
+    pass.tls_failure = absl::StrCat("STARTTLS: ", reply.status().message());
+  } else if (reply->code != 220) {
+    pass.tls_failure = absl::StrCat("STARTTLS was offered but answered ", FirstLine(reply->text));
+  } else if (absl::StatusOr<TlsSessionInfo> session = client.StartTls(options.timeout);
+             !session.ok()) {
+    result.exchanges.push_back(
+        {kTlsHandshake, absl::StrCat("(", session.status().message(), ")"), 0});
+    pass.tls_failure = absl::StrCat("STARTTLS was offered and accepted, but the ",
+                                    session.status().message());
+  } else {
+    result.exchanges.push_back({kTlsHandshake, session->ToString(), 0});
+    pass.session = *session;
+  }
+  if (!pass.tls_failure.empty()) {
+    client.Close();
+    result.detail = NotOverTls(pass);
+    return false;
+  }
+  return SayHello(client, options, result);
+}
+
+// Connects, reads the greeting, says hello and (as `pass` asks) upgrades with STARTTLS. False
+// with the detail set (the verdict stays inconclusive) when the session could not be opened.
 bool OpenSession(SmtpClient& client, const SmtpEndpoint& endpoint, const ProbeOptions& options,
-                 RelayTestResult& result) {
+                 Pass& pass, RelayTestResult& result) {
   if (absl::Status s = client.Connect(endpoint, options.source, options.timeout); !s.ok()) {
     result.exchanges.push_back({kConnect, absl::StrCat("(", s.message(), ")"), 0});
     result.detail = std::string(s.message());
@@ -108,15 +170,42 @@ bool OpenSession(SmtpClient& client, const SmtpEndpoint& endpoint, const ProbeOp
     client.Close();
     return false;
   }
-  return SayHello(client, options, result);
+  bool offered = false;
+  if (!SayHello(client, options, result, &offered)) return false;
+  pass.offered |= offered;
+  if (pass.tls == Pass::Tls::kNever || !pass.tls_failure.empty()) return true;
+  if (!offered) {
+    if (pass.tls == Pass::Tls::kIfOffered) return true;
+    pass.tls_failure = "STARTTLS was not offered on this connection (it was before)";
+    client.Close();
+    result.detail = NotOverTls(pass);
+    return false;
+  }
+  if (Upgrade(client, options, pass, result)) return true;
+  if (pass.tls == Pass::Tls::kRequired || pass.tls_failure.empty()) return false;
+  // Opportunistic TLS failed: plaintext on a new connection, as a sending MTA would go on.
+  return OpenSession(client, endpoint, options, pass, result);
+}
+
+// Marks `result` as run over the connection's current TLS session, if it has one.
+void NoteTransport(const SmtpClient& client, const Pass& pass, RelayTestResult& result) {
+  if (!client.tls()) return;
+  result.tls = true;
+  result.tls_session = pass.session;
 }
 
 // One test: MAIL, RCPT (only after MAIL was accepted), then RSET. Never DATA.
 void RunOne(SmtpClient& client, const SmtpEndpoint& endpoint, const ProbeOptions& options,
-            RelayTestResult& result) {
+            Pass& pass, RelayTestResult& result) {
   result.verdict = ProbeVerdict::kInconclusive;
+  result.tls = pass.tls == Pass::Tls::kRequired;
+  if (result.tls && !pass.tls_failure.empty()) {
+    result.detail = NotOverTls(pass);  // tried once for the pass; it will not work now
+    return;
+  }
   const bool fresh = !client.connected();
-  if (fresh && !OpenSession(client, endpoint, options, result)) return;
+  if (fresh && !OpenSession(client, endpoint, options, pass, result)) return;
+  NoteTransport(client, pass, result);
   const std::string mail_command = "MAIL FROM:<" + result.test.mail_from + ">";
   absl::StatusOr<SmtpReply> mail = Exchange(client, mail_command, options, result.exchanges);
   const bool dropped = !mail.ok() && absl::IsUnavailable(mail.status());
@@ -124,7 +213,8 @@ void RunOne(SmtpClient& client, const SmtpEndpoint& endpoint, const ProbeOptions
   if (!fresh && (dropped || closing)) {
     // The server gave up on the connection kept from the previous test: once more on a new one.
     client.Close();
-    if (!OpenSession(client, endpoint, options, result)) return;
+    if (!OpenSession(client, endpoint, options, pass, result)) return;
+    NoteTransport(client, pass, result);
     mail = Exchange(client, mail_command, options, result.exchanges);
   }
   if (!mail.ok()) {
@@ -226,6 +316,31 @@ const char* ProbeVerdictName(ProbeVerdict v) {
   return "inconclusive";
 }
 
+std::string TlsSessionInfo::ToString() const {
+  return absl::StrCat(protocol, " ", cipher, ", ",
+                      peer_subject.empty() ? "no peer certificate" : "peer " + peer_subject);
+}
+
+const char* StartTlsName(StartTls mode) {
+  switch (mode) {
+    case StartTls::kOff:
+      return "off";
+    case StartTls::kWhenOffered:
+      return "when-offered";
+    case StartTls::kBoth:
+      return "both";
+  }
+  return "both";
+}
+
+absl::StatusOr<StartTls> ParseStartTls(const std::string& text) {
+  for (StartTls mode : {StartTls::kOff, StartTls::kWhenOffered, StartTls::kBoth}) {
+    if (text == StartTlsName(mode)) return mode;
+  }
+  return absl::InvalidArgumentError(
+      absl::StrCat("STARTTLS mode \"", text, "\" is not one of off, when-offered, both"));
+}
+
 std::vector<RelayTest> BasicRelayTests(const std::string& sender, const std::string& recipient) {
   return {{"plain-third-party", sender, recipient}, {"null-sender", "", recipient}};
 }
@@ -235,17 +350,37 @@ ProbeReport RunRelayProbe(const SmtpEndpoint& endpoint, const std::vector<RelayT
   ProbeReport report;
   report.endpoint = endpoint;
   report.source = options.source;
-  SmtpClient client;
+  // Tests over TLS that could not run because STARTTLS failed: no client gets a TLS session to
+  // relay over, so they do not stand in the way of a refused verdict.
+  std::vector<bool> tls_unavailable;
+  auto run_pass = [&](Pass& pass) {
+    SmtpClient client;
+    for (const RelayTest& test : tests) {
+      RelayTestResult& result = report.tests.emplace_back();
+      result.test = test;
+      RunOne(client, endpoint, options, pass, result);
+      tls_unavailable.push_back(pass.tls == Pass::Tls::kRequired && !pass.tls_failure.empty());
+    }
+    if (client.connected()) (void)Exchange(client, "QUIT", options, report.tests.back().exchanges);
+  };
+  Pass plain;
+  if (options.starttls == StartTls::kWhenOffered) plain.tls = Pass::Tls::kIfOffered;
+  run_pass(plain);
+  report.starttls_offered = plain.offered;
+  report.tls_failure = plain.tls_failure;
+  if (options.starttls == StartTls::kBoth && plain.offered && !tests.empty()) {
+    Pass over_tls;
+    over_tls.tls = Pass::Tls::kRequired;
+    run_pass(over_tls);
+    report.tls_failure = over_tls.tls_failure;
+  }
   bool any_accepted = false;
   bool all_refused = !tests.empty();
-  for (const RelayTest& test : tests) {
-    RelayTestResult& result = report.tests.emplace_back();
-    result.test = test;
-    RunOne(client, endpoint, options, result);
-    any_accepted |= result.verdict == ProbeVerdict::kRelayAccepted;
-    all_refused &= result.verdict == ProbeVerdict::kRefused;
+  for (size_t i = 0; i < report.tests.size(); ++i) {
+    const ProbeVerdict v = report.tests[i].verdict;
+    any_accepted |= v == ProbeVerdict::kRelayAccepted;
+    all_refused &= v == ProbeVerdict::kRefused || tls_unavailable[i];
   }
-  if (client.connected()) (void)Exchange(client, "QUIT", options, report.tests.back().exchanges);
   report.verdict = any_accepted  ? ProbeVerdict::kRelayAccepted
                    : all_refused ? ProbeVerdict::kRefused
                                  : ProbeVerdict::kInconclusive;

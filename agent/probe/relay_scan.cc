@@ -4,7 +4,9 @@
 #include <atomic>
 #include <cstdio>
 #include <mutex>
+#include <optional>
 #include <thread>
+#include <utility>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
@@ -40,6 +42,17 @@ std::string FirstRcptReply(const RelayTestResult& t) {
   return t.detail;
 }
 
+// The table's TLS column: the first negotiated protocol, "failed" when STARTTLS was offered but
+// never negotiated, "-" when it was not tried.
+std::string TlsColumn(const ScanResult& r) {
+  bool tried = false;
+  for (const RelayTestResult& t : r.tests) {
+    if (!t.tls_session.protocol.empty()) return t.tls_session.protocol;
+    tried |= t.tls;
+  }
+  return tried ? "failed" : "-";
+}
+
 }  // namespace
 
 std::vector<ScanResult> RunRelayScan(const std::vector<SmtpEndpoint>& targets,
@@ -47,12 +60,15 @@ std::vector<ScanResult> RunRelayScan(const std::vector<SmtpEndpoint>& targets,
                                      const std::function<void(size_t, size_t)>& progress) {
   std::vector<ScanResult> results(targets.size());
   std::vector<std::vector<RelayTest>> tricks(targets.size());
+  // Per target and trick, the run after STARTTLS when there was one.
+  std::vector<std::vector<std::optional<RelayTestResult>>> over_tls(targets.size());
   std::vector<Task> tasks;
   const size_t per = static_cast<size_t>(std::max(1, options.tricks_per_connection));
   for (size_t t = 0; t < targets.size(); ++t) {
     results[t].endpoint = targets[t];
     tricks[t] = AllRelayTricks(DomainsFor(targets[t], options.domains));
     results[t].tests.resize(tricks[t].size());
+    over_tls[t].resize(tricks[t].size());
     for (size_t b = 0; b < tricks[t].size(); b += per) {
       tasks.push_back({t, b, std::min(b + per, tricks[t].size())});
     }
@@ -61,8 +77,10 @@ std::vector<ScanResult> RunRelayScan(const std::vector<SmtpEndpoint>& targets,
   for (const Task& task : tasks) ++tasks_left[task.target];
   std::vector<std::chrono::steady_clock::time_point> started(
       targets.size(), std::chrono::steady_clock::time_point::max());
+  // Per target: whether any probe relayed, and whether every probe was refused.
+  std::vector<char> any_accepted(targets.size(), 0), all_refused(targets.size(), 1);
   std::atomic<size_t> next{0};
-  std::mutex mu;  // guards results' tests, tasks_left, started, done
+  std::mutex mu;  // guards results, over_tls, tasks_left, started, the verdicts and done
   size_t done = 0;
   auto worker = [&] {
     for (size_t i = next++; i < tasks.size(); i = next++) {
@@ -77,18 +95,26 @@ std::vector<ScanResult> RunRelayScan(const std::vector<SmtpEndpoint>& targets,
       ProbeReport report = RunRelayProbe(targets[task.target], slice, options.probe);
       std::lock_guard<std::mutex> lock(mu);
       ScanResult& r = results[task.target];
-      for (size_t k = 0; k < report.tests.size(); ++k) r.tests[task.begin + k] = report.tests[k];
+      // The report holds the slice in plaintext (or, when-offered, over TLS if it could), then
+      // with kBoth the slice again after STARTTLS.
+      for (size_t k = 0; k < report.tests.size(); ++k) {
+        if (k < slice.size()) {
+          r.tests[task.begin + k] = std::move(report.tests[k]);
+        } else {
+          over_tls[task.target][task.begin + k - slice.size()] = std::move(report.tests[k]);
+        }
+      }
+      any_accepted[task.target] |= report.verdict == ProbeVerdict::kRelayAccepted;
+      all_refused[task.target] &= report.verdict == ProbeVerdict::kRefused;
       if (--tasks_left[task.target] > 0) continue;
       r.elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(
           std::chrono::steady_clock::now() - started[task.target]);
-      bool any = false, all_refused = !r.tests.empty();
-      for (const RelayTestResult& test : r.tests) {
-        any |= test.verdict == ProbeVerdict::kRelayAccepted;
-        all_refused &= test.verdict == ProbeVerdict::kRefused;
+      for (std::optional<RelayTestResult>& t : over_tls[task.target]) {
+        if (t.has_value()) r.tests.push_back(std::move(*t));
       }
-      r.verdict = any           ? ProbeVerdict::kRelayAccepted
-                  : all_refused ? ProbeVerdict::kRefused
-                                : ProbeVerdict::kInconclusive;
+      r.verdict = any_accepted[task.target]                     ? ProbeVerdict::kRelayAccepted
+                  : all_refused[task.target] && !r.tests.empty() ? ProbeVerdict::kRefused
+                                                                 : ProbeVerdict::kInconclusive;
       ++done;
       if (progress) progress(done, targets.size());
     }
@@ -104,8 +130,8 @@ std::vector<ScanResult> RunRelayScan(const std::vector<SmtpEndpoint>& targets,
 std::string ScanTable(const std::vector<ScanResult>& results) {
   std::string out;
   char line[512];
-  std::snprintf(line, sizeof line, "%-26s %-14s %8s %7s %12s  %s\n", "TARGET", "VERDICT",
-                "ACCEPTED", "REFUSED", "INCONCLUSIVE", "FIRST ACCEPTED TRICK / REASON");
+  std::snprintf(line, sizeof line, "%-26s %-14s %8s %7s %12s  %-80s  %s\n", "TARGET", "VERDICT",
+                "ACCEPTED", "REFUSED", "INCONCLUSIVE", "FIRST ACCEPTED TRICK / REASON", "TLS");
   out += line;
   for (const ScanResult& r : results) {
     int accepted = 0, refused = 0, inconclusive = 0;
@@ -113,7 +139,7 @@ std::string ScanTable(const std::vector<ScanResult>& results) {
     for (const RelayTestResult& t : r.tests) {
       if (t.verdict == ProbeVerdict::kRelayAccepted) {
         ++accepted;
-        if (first.empty()) first = t.test.name;
+        if (first.empty()) first = t.tls ? t.test.name + " (TLS)" : t.test.name;
       } else if (t.verdict == ProbeVerdict::kRefused) {
         ++refused;
       } else {
@@ -121,9 +147,9 @@ std::string ScanTable(const std::vector<ScanResult>& results) {
         if (first.empty() && r.verdict == ProbeVerdict::kInconclusive) first = t.detail;
       }
     }
-    std::snprintf(line, sizeof line, "%-26s %-14s %8d %7d %12d  %s\n",
+    std::snprintf(line, sizeof line, "%-26s %-14s %8d %7d %12d  %-80s  %s\n",
                   r.endpoint.ToString().c_str(), ProbeVerdictName(r.verdict), accepted, refused,
-                  inconclusive, first.substr(0, 80).c_str());
+                  inconclusive, first.substr(0, 80).c_str(), TlsColumn(r).c_str());
     out += line;
   }
   return out;
@@ -143,7 +169,13 @@ std::string ScanJson(const std::vector<ScanResult>& results) {
       for (const SmtpExchange& e : t.exchanges) {
         w.BeginObject().Key("command").String(e.command).Key("reply").String(e.reply).EndObject();
       }
-      w.EndArray().EndObject();
+      w.EndArray().Key("tls").Bool(t.tls);
+      if (!t.tls_session.protocol.empty()) {
+        w.Key("tls_protocol").String(t.tls_session.protocol);
+        w.Key("tls_cipher").String(t.tls_session.cipher);
+        w.Key("tls_peer_subject").String(t.tls_session.peer_subject);
+      }
+      w.EndObject();
     }
     w.EndArray().EndObject();
   }
@@ -152,13 +184,15 @@ std::string ScanJson(const std::vector<ScanResult>& results) {
 }
 
 std::string ScanCsv(const std::vector<ScanResult>& results) {
-  std::string out = "target,verdict,trick,mail_from,rcpt_to,trick_verdict,rcpt_reply\n";
+  std::string out = "target,verdict,trick,mail_from,rcpt_to,trick_verdict,rcpt_reply,tls,"
+                    "tls_protocol\n";
   for (const ScanResult& r : results) {
     for (const RelayTestResult& t : r.tests) {
       absl::StrAppend(&out, CsvField(r.endpoint.ToString()), ",", ProbeVerdictName(r.verdict),
                       ",", CsvField(t.test.name), ",", CsvField(t.test.mail_from), ",",
                       CsvField(t.test.rcpt_to), ",", ProbeVerdictName(t.verdict), ",",
-                      CsvField(FirstRcptReply(t)), "\n");
+                      CsvField(FirstRcptReply(t)), ",", t.tls ? "yes" : "no", ",",
+                      CsvField(t.tls_session.protocol), "\n");
     }
   }
   return out;

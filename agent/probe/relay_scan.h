@@ -15,7 +15,10 @@
 namespace relayguard::agent {
 
 struct ScanOptions {
-  ProbeOptions probe;                // source address, HELO name, per-command timeout
+  // Source address, HELO name, per-command timeout, DATA mode, and STARTTLS: by default
+  // (StartTls::kBoth) every trick in plaintext and, where EHLO offers STARTTLS, again over TLS,
+  // so that a relay that only opens after STARTTLS is found.
+  ProbeOptions probe;
   RelayTrickDomains domains;         // target_host/target_ip are filled in per target when empty
   int concurrency = 32;              // connections open at once
   int tricks_per_connection = 5;     // below Postfix's soft error limit (10)
@@ -23,8 +26,12 @@ struct ScanOptions {
 
 struct ScanResult {
   SmtpEndpoint endpoint;
-  ProbeVerdict verdict = ProbeVerdict::kInconclusive;  // relay-accepted if any trick relayed
-  std::vector<RelayTestResult> tests;                   // in trick order
+  // Relay-accepted if any trick relayed (either way); refused if every probe was (see
+  // ProbeReport::verdict: tricks that could not run because STARTTLS failed do not count).
+  ProbeVerdict verdict = ProbeVerdict::kInconclusive;
+  // Every trick in plaintext in trick order, then those that ran (or were to run) after
+  // STARTTLS (tls = true) in trick order.
+  std::vector<RelayTestResult> tests;
   std::chrono::milliseconds elapsed{0};
 };
 
@@ -34,10 +41,17 @@ std::vector<ScanResult> RunRelayScan(const std::vector<SmtpEndpoint>& targets,
                                      const ScanOptions& options,
                                      const std::function<void(size_t, size_t)>& progress = {});
 
-// Output for people and scripts.
+// Output for people and scripts. New columns and fields are only ever appended.
+// Table: one row per target; the last column TLS is the protocol negotiated after STARTTLS,
+// "failed" when it was offered but could not be negotiated, "-" when not tried; a trick that
+// relayed only over TLS is named with " (TLS)".
 std::string ScanTable(const std::vector<ScanResult>& results);
+// Each trick has "tls" (bool), and "tls_protocol", "tls_cipher", "tls_peer_subject" when it ran
+// over TLS.
 std::string ScanJson(const std::vector<ScanResult>& results);
-// One row per target and trick: target,verdict,trick,mail_from,rcpt_to,trick_verdict,rcpt_reply.
+// One row per target and trick: target,verdict,trick,mail_from,rcpt_to,trick_verdict,rcpt_reply,
+// tls,tls_protocol (tls: "yes" for the pass after STARTTLS, "no" in plaintext; tls_protocol
+// empty when STARTTLS failed).
 std::string ScanCsv(const std::vector<ScanResult>& results);
 
 }  // namespace relayguard::agent

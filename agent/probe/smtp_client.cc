@@ -2,20 +2,24 @@
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
+#include <utility>
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "agent/probe/socket_wait.h"
+#include "agent/probe/tls_channel.h"
 
 namespace relayguard::agent {
 namespace {
 
-using Clock = std::chrono::steady_clock;
+using Clock = ProbeClock;
 
 constexpr size_t kMaxReplyBytes = 1 << 20;
 
@@ -35,21 +39,6 @@ socklen_t ToSockaddr(const IpAddress& ip, uint16_t port, sockaddr_storage& stora
   return sizeof(sockaddr_in6);
 }
 
-int MillisLeft(Clock::time_point deadline) {
-  auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
-  return left.count() < 0 ? 0 : static_cast<int>(left.count());
-}
-
-// Waits until `fd` is ready for `events` or `deadline` passes (signals do not cut the wait
-// short). Returns poll's result: >0 ready, 0 timed out, <0 error (errno set).
-int WaitFor(int fd, short events, Clock::time_point deadline) {
-  for (;;) {
-    pollfd p{fd, events, 0};
-    int rc = poll(&p, 1, MillisLeft(deadline));
-    if (rc >= 0 || errno != EINTR) return rc;
-  }
-}
-
 // One reply line: its code, and whether more lines of the same reply follow ("250-...").
 absl::Status ParseReplyLine(const std::string& line, int& code, bool& more) {
   if (line.size() < 3 || !absl::SimpleAtoi(line.substr(0, 3), &code) || code < 100 || code > 599 ||
@@ -62,9 +51,11 @@ absl::Status ParseReplyLine(const std::string& line, int& code, bool& more) {
 
 }  // namespace
 
+SmtpClient::SmtpClient() = default;
 SmtpClient::~SmtpClient() { Close(); }
 
 void SmtpClient::Close() {
+  tls_.reset();  // before the socket it uses
   if (fd_ >= 0) close(fd_);
   fd_ = -1;
   buffer_.clear();
@@ -96,7 +87,7 @@ absl::Status SmtpClient::Connect(const SmtpEndpoint& endpoint, const IpAddress& 
   if (connect(fd, reinterpret_cast<sockaddr*>(&addr), len) != 0 && errno != EINPROGRESS) {
     return fail(errno, cannot_connect);
   }
-  int rc = WaitFor(fd, POLLOUT, deadline);
+  int rc = WaitForSocket(fd, POLLOUT, deadline);
   if (rc < 0) return fail(errno, cannot_connect);
   if (rc == 0) {
     close(fd);
@@ -121,6 +112,11 @@ absl::Status SmtpClient::SendCommand(const std::string& line) {
   if (fd_ < 0) return absl::UnavailableError("not connected");
   const std::string data = line + "\r\n";
   const auto deadline = Clock::now() + send_timeout_;
+  if (tls_ != nullptr) {
+    absl::Status sent = tls_->Write(data, deadline);
+    if (!sent.ok()) return absl::UnavailableError(absl::StrCat("send failed: ", sent.message()));
+    return absl::OkStatus();
+  }
   size_t done = 0;
   while (done < data.size()) {
     ssize_t n = send(fd_, data.data() + done, data.size() - done, MSG_NOSIGNAL);
@@ -132,7 +128,7 @@ absl::Status SmtpClient::SendCommand(const std::string& line) {
     if (errno != EAGAIN && errno != EWOULDBLOCK) {
       return absl::UnavailableError(absl::StrCat("send failed: ", std::strerror(errno)));
     }
-    if (WaitFor(fd_, POLLOUT, deadline) <= 0) {
+    if (WaitForSocket(fd_, POLLOUT, deadline) <= 0) {
       return absl::UnavailableError(
           absl::StrCat("send did not complete within ", send_timeout_.count(), " ms"));
     }
@@ -162,21 +158,58 @@ absl::StatusOr<SmtpReply> SmtpClient::ReadReply(std::chrono::milliseconds timeou
       reply.code = code;
       if (!more) return reply;
     }
-    int rc = WaitFor(fd_, POLLIN, deadline);
-    if (rc == 0) {
+    char buf[4096];
+    absl::StatusOr<size_t> n = ReadSome(buf, sizeof(buf), deadline);
+    if (absl::IsDeadlineExceeded(n.status())) {
       return absl::DeadlineExceededError(absl::StrCat("no reply within ", timeout.count(), " ms"));
     }
+    if (!n.ok()) return n.status();
+    buffer_.append(buf, *n);
+    if (buffer_.size() > kMaxReplyBytes) return absl::DataLossError("SMTP reply longer than 1 MiB");
+  }
+}
+
+absl::StatusOr<size_t> SmtpClient::ReadSome(char* buf, size_t size, Clock::time_point deadline) {
+  if (tls_ != nullptr) return tls_->Read(buf, size, deadline);
+  for (;;) {
+    int rc = WaitForSocket(fd_, POLLIN, deadline);
+    if (rc == 0) return absl::DeadlineExceededError("no data in time");
     if (rc < 0) return absl::UnavailableError(absl::StrCat("poll: ", std::strerror(errno)));
-    char buf[4096];
-    ssize_t n = recv(fd_, buf, sizeof(buf), 0);
+    ssize_t n = recv(fd_, buf, size, 0);
     if (n == 0) return absl::UnavailableError("the server closed the connection");
     if (n < 0) {
       if (errno == EINTR || errno == EAGAIN || errno == EWOULDBLOCK) continue;
       return absl::UnavailableError(absl::StrCat("recv failed: ", std::strerror(errno)));
     }
-    buffer_.append(buf, static_cast<size_t>(n));
-    if (buffer_.size() > kMaxReplyBytes) return absl::DataLossError("SMTP reply longer than 1 MiB");
+    return static_cast<size_t>(n);
   }
+}
+
+absl::StatusOr<TlsSessionInfo> SmtpClient::StartTls(std::chrono::milliseconds timeout) {
+  if (fd_ < 0) return absl::FailedPreconditionError("not connected");
+  if (tls_ != nullptr) return absl::FailedPreconditionError("the connection is already on TLS");
+  if (!buffer_.empty()) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "the server sent ", buffer_.size(),
+        " bytes after its 220 to STARTTLS, before the TLS handshake (plaintext that would pass "
+        "for TLS-protected); TLS was not started"));
+  }
+  // TLS sends its Finished record and the first command back to back, without a reply in
+  // between: with Nagle's algorithm the command waits for the server's delayed ACK (40 ms).
+  const int one = 1;
+  (void)setsockopt(fd_, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+  absl::StatusOr<std::unique_ptr<TlsChannel>> channel =
+      TlsChannel::Connect(fd_, Clock::now() + timeout);
+  if (absl::IsDeadlineExceeded(channel.status())) {
+    return absl::DeadlineExceededError(
+        absl::StrCat("TLS handshake did not complete within ", timeout.count(), " ms"));
+  }
+  if (!channel.ok()) {
+    return absl::Status(channel.status().code(),
+                        absl::StrCat("TLS handshake failed: ", channel.status().message()));
+  }
+  tls_ = std::move(*channel);
+  return tls_->session();
 }
 
 }  // namespace relayguard::agent

@@ -1,9 +1,11 @@
 // A small blocking SMTP client over POSIX sockets: bind a chosen source address, connect with a
-// timeout, send one command line, read one (possibly multi-line) reply with a timeout.
+// timeout, send one command line, read one (possibly multi-line) reply with a timeout, and
+// upgrade the connection to TLS after STARTTLS (RFC 3207).
 #ifndef RELAYGUARD_AGENT_PROBE_SMTP_CLIENT_H_
 #define RELAYGUARD_AGENT_PROBE_SMTP_CLIENT_H_
 
 #include <chrono>
+#include <memory>
 #include <string>
 
 #include "absl/status/status.h"
@@ -13,6 +15,8 @@
 
 namespace relayguard::agent {
 
+class TlsChannel;
+
 struct SmtpReply {
   int code = 0;
   std::string text;  // all lines joined by '\n', without CRLF
@@ -20,7 +24,7 @@ struct SmtpReply {
 
 class SmtpClient {
  public:
-  SmtpClient() = default;
+  SmtpClient();
   ~SmtpClient();
   SmtpClient(const SmtpClient&) = delete;
   SmtpClient& operator=(const SmtpClient&) = delete;
@@ -38,11 +42,23 @@ class SmtpClient {
   // DeadlineExceeded when it does not arrive within `timeout`, Unavailable when the server
   // closed the connection, DataLoss for a line that is not an SMTP reply.
   absl::StatusOr<SmtpReply> ReadReply(std::chrono::milliseconds timeout);
+  // After the server answered 220 to STARTTLS: the TLS client handshake within `timeout`; later
+  // commands and replies go over TLS. The certificate is recorded, not verified (see
+  // tls_channel.h). FailedPrecondition when not connected, already on TLS, or when the server
+  // sent bytes after its 220 (they would pass for TLS-protected: RFC 3207 section 6);
+  // DeadlineExceeded when the handshake does not complete in time; Unavailable with OpenSSL's
+  // reason when it fails. On any error the connection is unusable: Close() it.
+  absl::StatusOr<TlsSessionInfo> StartTls(std::chrono::milliseconds timeout);
   void Close();
   bool connected() const { return fd_ >= 0; }
+  bool tls() const { return tls_ != nullptr; }
 
  private:
+  // Reads 1..`size` bytes (decrypted on TLS). DeadlineExceeded, or Unavailable when closed.
+  absl::StatusOr<size_t> ReadSome(char* buf, size_t size, std::chrono::steady_clock::time_point deadline);
+
   int fd_ = -1;
+  std::unique_ptr<TlsChannel> tls_;
   std::chrono::milliseconds send_timeout_{10000};
   std::string buffer_;  // bytes read but not yet consumed
 };
