@@ -3,6 +3,8 @@
 #include <openssl/bio.h>
 #include <openssl/err.h>
 #include <openssl/ssl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <openssl/x509.h>
 #include <sys/socket.h>
 
@@ -170,6 +172,11 @@ absl::Status TlsChannel::Flush(ProbeClock::time_point deadline) {
 absl::Status TlsChannel::Fill(ProbeClock::time_point deadline) {
   char buf[kChunk];
   for (;;) {
+    // ACK at once what arrives: a server that sent session tickets after the handshake and
+    // then its reply would otherwise hold the reply (Nagle) until our delayed ACK, 40 ms later.
+    // Linux clears the option again by itself, hence before every wait.
+    const int one = 1;
+    (void)setsockopt(fd_, IPPROTO_TCP, TCP_QUICKACK, &one, sizeof(one));
     const int rc = WaitForSocket(fd_, POLLIN, deadline);
     if (rc == 0) return absl::DeadlineExceededError("no data from the server in time");
     if (rc < 0) return absl::UnavailableError(absl::StrCat("poll: ", std::strerror(errno)));
