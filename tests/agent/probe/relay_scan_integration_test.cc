@@ -3,7 +3,10 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <sstream>
+
 #include "tests/support/postfix_lab.h"
+#include "tests/support/postfix_tls.h"
 #include "tests/support/wait.h"
 
 namespace relayguard {
@@ -90,6 +93,49 @@ TEST(RelayScanTest, DataModeCatchesARefusalAtData) {
   EXPECT_THAT(with_data, HasSubstr("\"verdict\":\"refused\""));
   EXPECT_THAT(with_data, HasSubstr("DATA refused with 554 5.7.1"));
   EXPECT_THAT(with_data, HasSubstr("relaying denied at DATA"));
+}
+
+// By default the scan tries every trick in plaintext and again after STARTTLS: a Postfix that
+// relays only inside TLS is found, and the CSV says which tricks ran over TLS.
+TEST(RelayScanTest, FindsARelayThatOpensOnlyAfterStartTls) {
+  PostfixLab lab("127.0.0.1/32");
+  lab.Start();
+  ASSERT_EQ(::relayguard::testing::EnablePostfixStartTls(
+                lab, {"smtpd_relay_restrictions = reject_plaintext_session, "
+                      "check_client_access static:OK, reject_unauth_destination",
+                      "plaintext_reject_code = 554"}),
+            "");
+  const std::string target = "127.0.0.1:" + std::to_string(lab.port());
+  std::string csv;
+  bool found = ::relayguard::testing::WaitFor(
+      [&] {
+        return RunCommand({kCtl, "scan", "--from", "127.0.0.9", "--csv", target}, &csv) == 4;
+      },
+      std::chrono::seconds(20));
+  ASSERT_TRUE(found) << csv;
+  EXPECT_THAT(csv, HasSubstr(",rcpt_reply,tls,tls_protocol\n"));
+  // No trick relays in plaintext; most do after STARTTLS, each on a negotiated session.
+  size_t plain = 0, tls = 0, tls_relayed = 0;
+  std::istringstream rows(csv.substr(csv.find('\n') + 1));
+  for (std::string row; std::getline(rows, row);) {
+    const size_t accepted = CountOf(row, ",relay-accepted,");  // the target's verdict is one
+    if (row.size() >= 4 && row.substr(row.size() - 4) == ",no,") {
+      ++plain;
+      EXPECT_EQ(accepted, 1u) << row;
+    } else {
+      ++tls;
+      EXPECT_EQ(row.substr(row.size() - 12), ",yes,TLSv1.3") << row;
+      tls_relayed += accepted == 2;
+    }
+  }
+  EXPECT_GE(plain, 10u) << csv;
+  EXPECT_EQ(tls, plain) << csv;
+  EXPECT_GE(tls_relayed, 10u) << csv;
+  std::string table;
+  EXPECT_EQ(RunCommand({kCtl, "scan", "--from", "127.0.0.9", target}, &table), 4) << table;
+  EXPECT_THAT(Row(table, target), HasSubstr(" relay-accepted "));
+  EXPECT_THAT(Row(table, target), HasSubstr("(TLS)"));
+  EXPECT_THAT(Row(table, target), HasSubstr("TLSv1.3"));
 }
 
 TEST(RelayScanTest, BadTargetsAndFlagsGetClearErrors) {

@@ -1,7 +1,7 @@
 // STARTTLS in the relay probe against real Postfix 3.7 instances (tests/support/postfix_lab.h)
-// with TLS turned on at run time (smtpd_tls_security_level = may, a self-signed certificate
-// made by the openssl command for the test, the tlsmgr service), on loopback ports chosen at
-// run time.
+// with TLS turned on at run time (tests/support/postfix_tls.h: smtpd_tls_security_level = may,
+// a self-signed certificate made by the openssl command for the test), on loopback ports chosen
+// at run time.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <unistd.h>
@@ -15,6 +15,7 @@
 
 #include "agent/probe/relay_probe.h"
 #include "tests/support/postfix_lab.h"
+#include "tests/support/postfix_tls.h"
 #include "tests/support/wait.h"
 
 namespace relayguard::agent {
@@ -35,38 +36,14 @@ class StartTlsIntegrationTest : public ::testing::Test {
   }
   void TearDown() override { labs_.clear(); }
 
-  // A started instance with `settings` (postconf -e lines) and TLS on: a self-signed
-  // certificate for CN=mx.lab.test made now, then `postfix reload`.
+  // A started instance with `settings` (postconf -e lines) and TLS on
+  // (tests/support/postfix_tls.h).
   PostfixLab& StartWithTls(const std::string& mynetworks,
                            const std::vector<std::string>& settings) {
     labs_.push_back(std::make_unique<PostfixLab>(mynetworks));
     PostfixLab& lab = *labs_.back();
     lab.Start();
-    const std::string key = lab.config_dir() + "/tls-key.pem";
-    const std::string cert = lab.config_dir() + "/tls-cert.pem";
-    std::string out;
-    EXPECT_EQ(RunCommand({"/usr/bin/openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
-                          "ec_paramgen_curve:P-256", "-nodes", "-keyout", key, "-out", cert,
-                          "-days", "1", "-subj", "/CN=mx.lab.test"},
-                         &out),
-              0)
-        << out;
-    std::vector<std::string> postconf = {"/usr/sbin/postconf", "-c", lab.config_dir(), "-e",
-                                         "smtpd_tls_security_level = may",
-                                         "smtpd_tls_cert_file = " + cert,
-                                         "smtpd_tls_key_file = " + key,
-                                         "smtpd_tls_loglevel = 1"};
-    postconf.insert(postconf.end(), settings.begin(), settings.end());
-    EXPECT_EQ(RunCommand(postconf, &out), 0) << out;
-    // smtpd gets its TLS entropy from tlsmgr (without it: "no entropy for TLS key generation:
-    // disabling TLS support", and 454 to STARTTLS); Debian's master.cf has the same line.
-    EXPECT_EQ(RunCommand({"/usr/sbin/postconf", "-c", lab.config_dir(), "-M",
-                          "tlsmgr/unix=tlsmgr unix - - n 1000? 1 tlsmgr"},
-                         &out),
-              0)
-        << out;
-    EXPECT_EQ(RunCommand({"/usr/sbin/postfix", "-c", lab.config_dir(), "reload"}, &out), 0)
-        << out;
+    EXPECT_EQ(::relayguard::testing::EnablePostfixStartTls(lab, settings), "");
     // The reload is asynchronous: wait until new sessions offer STARTTLS.
     EXPECT_TRUE(::relayguard::testing::WaitFor(
         [&] { return Probe(lab, StartTls::kOff).starttls_offered; }, std::chrono::seconds(20)))
