@@ -40,17 +40,16 @@ ProbeReport ProbeAllTricks(RelayChecker& checker, const SmtpEndpoint& endpoint,
   ProbeReport merged;
   merged.endpoint = endpoint;
   merged.source = settings.untrusted_source;
+  // Each part's own verdict counts (it knows, e.g., that a failed STARTTLS left the TLS half
+  // untested without making a refused server inconclusive).
   bool any_accepted = false, all_refused = true;
   for (size_t i = 0; i < tricks.size(); i += kTricksPerConnection) {
     std::vector<RelayTest> batch(tricks.begin() + i,
                                  tricks.begin() + std::min(tricks.size(), i + kTricksPerConnection));
     ProbeReport part = checker.Probe(endpoint, batch, options);
-    for (RelayTestResult& t : part.tests) {
-      any_accepted = any_accepted || t.verdict == ProbeVerdict::kRelayAccepted;
-      all_refused = all_refused && t.verdict == ProbeVerdict::kRefused;
-      merged.tests.push_back(std::move(t));
-    }
-    if (part.tests.empty()) all_refused = false;
+    any_accepted = any_accepted || part.verdict == ProbeVerdict::kRelayAccepted;
+    all_refused = all_refused && part.verdict == ProbeVerdict::kRefused;
+    for (RelayTestResult& t : part.tests) merged.tests.push_back(std::move(t));
   }
   merged.verdict = any_accepted  ? ProbeVerdict::kRelayAccepted
                    : all_refused ? ProbeVerdict::kRefused

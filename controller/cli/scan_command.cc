@@ -24,6 +24,8 @@ constexpr char kUsage[] = R"(usage: relayguardctl scan [FLAGS] TARGET...
   --victim-domain D      foreign recipient domain of the tricks (default example.net)
   --data                 for MTAs that refuse only at DATA: after an accepted RCPT send DATA;
                          354 = relays (the connection is dropped before any body), 5xx = refused
+  --starttls MODE        off | when-offered | both (default both: every trick in plaintext and,
+                         when EHLO offers STARTTLS, again after STARTTLS; relays if either does)
   --json | --csv         machine-readable output (default: a table)
 Every known relay trick (nmap smtp-open-relay's 16, Nessus 11852's extra senders) is tried with
 MAIL FROM and RCPT TO only (and DATA with --data); no message body is ever sent.
@@ -75,6 +77,13 @@ int RunScanCommand(const std::vector<std::string>& args) {
       }
       if (a == "--concurrency") options.concurrency = n;
       if (a == "--timeout-s") options.probe.timeout = std::chrono::seconds(n);
+    } else if (a == "--starttls" && value(&v)) {
+      absl::StatusOr<agent::StartTls> mode = agent::ParseStartTls(v);
+      if (!mode.ok()) {
+        std::cerr << "relayguardctl scan: --starttls: " << mode.status().message() << "\n";
+        return 1;
+      }
+      options.probe.starttls = *mode;
     } else if (a == "--sender-domain" && value(&v)) {
       options.domains.sender_domain = v;
     } else if (a == "--victim-domain" && value(&v)) {

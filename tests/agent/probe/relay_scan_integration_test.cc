@@ -136,6 +136,13 @@ TEST(RelayScanTest, FindsARelayThatOpensOnlyAfterStartTls) {
   EXPECT_THAT(Row(table, target), HasSubstr(" relay-accepted "));
   EXPECT_THAT(Row(table, target), HasSubstr("(TLS)"));
   EXPECT_THAT(Row(table, target), HasSubstr("TLSv1.3"));
+  // Plaintext only (as nmap's script tests) misses it.
+  std::string plain_only;
+  EXPECT_EQ(RunCommand({kCtl, "scan", "--from", "127.0.0.9", "--starttls", "off", "--csv", target},
+                       &plain_only),
+            0)
+      << plain_only;
+  EXPECT_THAT(plain_only, Not(HasSubstr(",yes,")));
 }
 
 TEST(RelayScanTest, BadTargetsAndFlagsGetClearErrors) {
@@ -148,6 +155,9 @@ TEST(RelayScanTest, BadTargetsAndFlagsGetClearErrors) {
   EXPECT_THAT(out, HasSubstr("other address family"));
   EXPECT_EQ(RunCommand({kCtl, "scan", "--victim-domain", "a b", "127.0.0.1:25"}, &out), 1);
   EXPECT_THAT(out, HasSubstr("victim_domain"));
+  EXPECT_EQ(RunCommand({kCtl, "scan", "--starttls", "sometimes", "127.0.0.1:25"}, &out), 1);
+  EXPECT_THAT(out, HasSubstr("--starttls: "));
+  EXPECT_THAT(out, HasSubstr("is not one of off, when-offered, both"));
 }
 
 }  // namespace
