@@ -10,6 +10,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
+#include "common/csv.h"
 #include "common/json_writer.h"
 
 namespace relayguard::agent {
@@ -29,10 +30,10 @@ RelayTrickDomains DomainsFor(const SmtpEndpoint& endpoint, const RelayTrickDomai
   return d;
 }
 
+// One CSV field on one line: a multi-line SMTP reply is joined with spaces, so every row of
+// the scan stays one line of text.
 std::string CsvField(const std::string& text) {
-  if (text.find_first_of(",\"\n\r") == std::string::npos) return text;
-  return absl::StrCat("\"", absl::StrReplaceAll(text, {{"\"", "\"\""}, {"\r", ""}, {"\n", " "}}),
-                      "\"");
+  return ::relayguard::CsvField(absl::StrReplaceAll(text, {{"\r", ""}, {"\n", " "}}));
 }
 
 std::string FirstRcptReply(const RelayTestResult& t) {

@@ -7,7 +7,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_split.h"
 #include "common/json_writer.h"
-#include "controller/cli/csv.h"
+#include "common/csv.h"
 
 namespace relayguard::controller {
 namespace {

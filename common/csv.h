@@ -1,18 +1,18 @@
-// CSV output for relayguardctl (RFC 4180 quoting): a field with a comma, a double quote, CR or
+// CSV output (RFC 4180 quoting): a field with a comma, a double quote, CR or
 // LF is quoted, its quotes doubled, its line breaks kept. Records end with "\n", as `scan --csv`.
-#ifndef RELAYGUARD_CONTROLLER_CLI_CSV_H_
-#define RELAYGUARD_CONTROLLER_CLI_CSV_H_
+#ifndef RELAYGUARD_COMMON_CSV_H_
+#define RELAYGUARD_COMMON_CSV_H_
 
 #include <string>
 #include <string_view>
 #include <vector>
 
-namespace relayguard::controller {
+namespace relayguard {
 
 std::string CsvField(std::string_view text);
 // The fields quoted as needed, joined by commas, with the trailing "\n".
 std::string CsvRecord(const std::vector<std::string>& fields);
 
-}  // namespace relayguard::controller
+}  // namespace relayguard
 
-#endif  // RELAYGUARD_CONTROLLER_CLI_CSV_H_
+#endif  // RELAYGUARD_COMMON_CSV_H_

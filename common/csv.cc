@@ -1,6 +1,6 @@
-#include "controller/cli/csv.h"
+#include "common/csv.h"
 
-namespace relayguard::controller {
+namespace relayguard {
 
 std::string CsvField(std::string_view text) {
   if (text.find_first_of(",\"\r\n") == std::string_view::npos) return std::string(text);
@@ -23,4 +23,4 @@ std::string CsvRecord(const std::vector<std::string>& fields) {
   return out;
 }
 
-}  // namespace relayguard::controller
+}  // namespace relayguard

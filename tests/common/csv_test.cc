@@ -1,9 +1,9 @@
-// RFC 4180 quoting for relayguardctl's CSV output (controller/cli/csv.cc).
-#include "controller/cli/csv.h"
+// RFC 4180 quoting for CSV output (common/csv.cc).
+#include "common/csv.h"
 
 #include <gtest/gtest.h>
 
-namespace relayguard::controller {
+namespace relayguard {
 namespace {
 
 TEST(CsvTest, QuotesOnlyWhatNeedsItAndKeepsLineBreaks) {
@@ -29,4 +29,4 @@ TEST(CsvTest, ARecordJoinsFieldsAndEndsTheLine) {
 }
 
 }  // namespace
-}  // namespace relayguard::controller
+}  // namespace relayguard
