@@ -113,4 +113,10 @@ std::vector<std::string> SendmailLab::AgentArgv(const std::vector<std::string>& 
   return argv;
 }
 
+std::map<std::string, std::string> ManagedFiles(const MtaLab& lab) {
+  std::map<std::string, std::string> files;
+  for (const std::string& path : lab.managed_files()) files[path] = ReadFileOrDie(path);
+  return files;
+}
+
 }  // namespace relayguard::testing

@@ -5,6 +5,7 @@
 #ifndef RELAYGUARD_TESTS_SUPPORT_MTA_LAB_H_
 #define RELAYGUARD_TESTS_SUPPORT_MTA_LAB_H_
 
+#include <map>
 #include <string>
 #include <vector>
 
@@ -46,6 +47,9 @@ class MtaLab {
   std::string dir_;
   int port_ = 0;
 };
+
+// The contents of `lab`'s managed files by path (to compare before and after).
+std::map<std::string, std::string> ManagedFiles(const MtaLab& lab);
 
 // `relay_from` is the hostlist relay_from_hosts the instance starts with (0.0.0.0/0: open).
 class EximLab : public MtaLab {

@@ -7,6 +7,7 @@
 
 #include <chrono>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "agent/backup/git_backup_store.h"
@@ -23,6 +24,19 @@ inline agent::ProbeReport ProbeFrom(int port, const std::string& source,
   options.timeout = timeout;
   return agent::RunRelayProbe(
       endpoint, agent::BasicRelayTests("sender@example.org", "relay-test@example.net"), options);
+}
+
+// ProbeFrom's verdict, polled for up to 6 s until it is `want` (a daemon that just reloaded or
+// re-executed itself answers late); the last verdict seen.
+inline agent::ProbeVerdict VerdictFrom(int port, const std::string& source,
+                                       agent::ProbeVerdict want) {
+  agent::ProbeVerdict got = agent::ProbeVerdict::kInconclusive;
+  for (int i = 0; i < 30; ++i) {
+    got = ProbeFrom(port, source).verdict;
+    if (got == want) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  }
+  return got;
 }
 
 // The reply to the first test's RCPT, e.g. "554 5.7.1 <...>: Relay access denied".

@@ -45,15 +45,8 @@ ProbeReport ProbeFrom(const MtaLab& lab, const std::string& source) {
   return ::relayguard::testing::ProbeFrom(lab.port(), source);
 }
 
-// The relay verdict, polled a little: a daemon that just re-executed itself answers late.
 ProbeVerdict VerdictFrom(const MtaLab& lab, const std::string& source, ProbeVerdict want) {
-  ProbeVerdict got = ProbeVerdict::kInconclusive;
-  for (int i = 0; i < 30; ++i) {
-    got = ProbeFrom(lab, source).verdict;
-    if (got == want) break;
-    std::this_thread::sleep_for(std::chrono::milliseconds(200));
-  }
-  return got;
+  return ::relayguard::testing::VerdictFrom(lab.port(), source, want);
 }
 
 std::vector<CommitInfo> History(const MtaLab& lab) {
@@ -61,9 +54,7 @@ std::vector<CommitInfo> History(const MtaLab& lab) {
 }
 
 std::map<std::string, std::string> Snapshot(const MtaLab& lab) {
-  std::map<std::string, std::string> files;
-  for (const std::string& path : lab.managed_files()) files[path] = ReadFileOrDie(path);
-  return files;
+  return ::relayguard::testing::ManagedFiles(lab);
 }
 
 template <typename Lab>

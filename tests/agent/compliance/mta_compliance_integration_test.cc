@@ -31,19 +31,11 @@ using ::testing::HasSubstr;
 using ::testing::Not;
 
 ProbeVerdict VerdictFrom(const MtaLab& lab, ProbeVerdict want) {
-  ProbeVerdict got = ProbeVerdict::kInconclusive;
-  for (int i = 0; i < 30; ++i) {
-    got = ::relayguard::testing::ProbeFrom(lab.port(), "127.0.0.9").verdict;
-    if (got == want) break;
-    std::this_thread::sleep_for(std::chrono::milliseconds(200));
-  }
-  return got;
+  return ::relayguard::testing::VerdictFrom(lab.port(), "127.0.0.9", want);
 }
 
 std::map<std::string, std::string> Snapshot(const MtaLab& lab) {
-  std::map<std::string, std::string> files;
-  for (const std::string& path : lab.managed_files()) files[path] = ReadFileOrDie(path);
-  return files;
+  return ::relayguard::testing::ManagedFiles(lab);
 }
 
 template <typename Lab>
