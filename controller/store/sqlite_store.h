@@ -144,6 +144,9 @@ class SqliteStore {
   // is new, false when (host, seq) was already stored (an agent re-sends what was not acked);
   // the stored copy is kept as it was.
   absl::StatusOr<bool> AddComplianceCheck(const ComplianceCheckRecord& check);
+  // Checks kept per host: beyond it the oldest go (pruned every 100th sequence number), so a
+  // host checked every minute for years does not grow the database without bound.
+  void set_compliance_checks_per_host(size_t keep) { compliance_keep_per_host_ = keep; }
   // The newest check of every host that has one (by checked_at, then seq), by host name.
   absl::StatusOr<std::vector<ComplianceCheckRecord>> LatestCompliance();
   // Checks of `host` (every host when empty), newest first by checked_at (then host, then seq).
@@ -167,6 +170,7 @@ class SqliteStore {
   explicit SqliteStore(sqlite3* db, std::string path);
   sqlite3* db_;
   std::string path_;
+  size_t compliance_keep_per_host_ = 10000;
   int schema_version_ = 0;
 };
 

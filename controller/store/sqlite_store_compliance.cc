@@ -65,7 +65,16 @@ absl::StatusOr<bool> SqliteStore::AddComplianceCheck(const ComplianceCheckRecord
                             c.checked_at, c.received_at, c.summary, c.enforcement, c.error,
                             Blob{c.report})
                       .Run());
-  return sqlite3_changes(db_) == 1;
+  const bool added = sqlite3_changes(db_) == 1;
+  if (added && c.seq % 100 == 0) {
+    Statement prune(db_, path_, absl::StrCat("pruning old compliance checks of host ", c.host));
+    RETURN_IF_ERROR(prune.Prepare(
+        "DELETE FROM compliance_checks WHERE host = ? AND id NOT IN (SELECT id FROM "
+        "compliance_checks WHERE host = ? ORDER BY checked_at DESC, seq DESC LIMIT ?)"));
+    RETURN_IF_ERROR(
+        prune.Bind(c.host, c.host, static_cast<int64_t>(compliance_keep_per_host_)).Run());
+  }
+  return added;
 }
 
 absl::StatusOr<std::vector<ComplianceCheckRecord>> SqliteStore::LatestCompliance() {

@@ -120,6 +120,20 @@ TEST_F(ComplianceStoreTest, HistoryIsNewestFirstPerHostOrForAllAndHonoursTheLimi
   EXPECT_THAT(*store_->ComplianceHistory("nobody", 10), IsEmpty());
 }
 
+TEST_F(ComplianceStoreTest, OnlyTheNewestChecksPerHostAreKept) {
+  store_->set_compliance_checks_per_host(30);
+  for (uint64_t seq = 1; seq <= 250; ++seq) {
+    ASSERT_TRUE(*store_->AddComplianceCheck(Check("mx1", seq, 1000 + seq)));
+  }
+  ASSERT_TRUE(*store_->AddComplianceCheck(Check("mx2", 1, 5000)));
+  // Pruned at seq 100 and 200: mx1 keeps its 30 newest then, plus what came after.
+  std::vector<ComplianceCheckRecord> mx1 = *store_->ComplianceHistory("mx1", 1000);
+  ASSERT_EQ(mx1.size(), 30u + 50u);
+  EXPECT_EQ(mx1.front().seq, 250u);
+  EXPECT_EQ(mx1.back().seq, 171u);
+  EXPECT_EQ(store_->ComplianceHistory("mx2", 1000)->size(), 1u);  // other hosts untouched
+}
+
 TEST_F(ComplianceStoreTest, EnforceFailedHostsCountsDistinctHostsOfThatVersionOnly) {
   ASSERT_TRUE(*store_->AddComplianceCheck(Check("mx2", 1, 10, "drifted", "rolled-back")));
   ASSERT_TRUE(*store_->AddComplianceCheck(Check("mx2", 2, 20, "drifted", "rolled-back")));
