@@ -68,7 +68,8 @@ std::string HumanProbe(const std::string& title, const ProbeReport& report) {
                                  report.endpoint.ToString(), ": ",
                                  Upper(ProbeVerdictName(report.verdict)), "\n");
   for (const RelayTestResult& t : report.tests) {
-    absl::StrAppend(&out, "    ", t.test.name, ": ", ProbeVerdictName(t.verdict));
+    absl::StrAppend(&out, "    ", t.test.name, t.tls ? " (after STARTTLS)" : "", ": ",
+                    ProbeVerdictName(t.verdict));
     // The exchange that decided the verdict: RCPT if it got that far, else the last one before
     // RSET/QUIT.
     const SmtpExchange* deciding = nullptr;
@@ -94,7 +95,9 @@ void WriteProbeJson(JsonWriter& json, const ProbeReport& report) {
   for (const RelayTestResult& t : report.tests) {
     json.BeginObject().Key("name").String(t.test.name).Key("mail_from").String(t.test.mail_from);
     json.Key("rcpt_to").String(t.test.rcpt_to).Key("verdict").String(ProbeVerdictName(t.verdict));
-    json.Key("detail").String(t.detail).Key("exchanges").BeginArray();
+    json.Key("detail").String(t.detail).Key("tls").Bool(t.tls);
+    if (t.tls) json.Key("tls_session").String(t.tls_session.ToString());
+    json.Key("exchanges").BeginArray();
     for (const SmtpExchange& e : t.exchanges) {
       json.BeginObject().Key("command").String(e.command).Key("code").Int(e.code);
       json.Key("reply").String(e.reply).EndObject();
