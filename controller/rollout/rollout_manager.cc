@@ -139,14 +139,14 @@ void RolloutManager::Execute(const std::string& id, const std::vector<Action>& a
           break;
         }
         AgentCommand c{AgentCommand::Kind::kPush, a.nonce, id, spec.policy, spec.version,
-                       (*policy)->yaml, ""};
+                       (*policy)->yaml, "", ""};
         if (!registry_.Send(a.host, c)) log->warn("rollout {}: {} went away before the push", id, a.host);
         break;
       }
       case Action::Kind::kRollBack: {
         // Back to the commit from before this rollout (not merely before the newest apply).
         AgentCommand c{AgentCommand::Kind::kRollback, a.nonce, id, spec.policy, spec.version, "",
-                       CommitBeforeRollout(id, a.host)};
+                       CommitBeforeRollout(id, a.host), ""};
         registry_.Send(a.host, c);
         break;
       }
@@ -210,7 +210,7 @@ absl::StatusOr<std::pair<PolicyVersionRecord, std::vector<PlanAnswer>>> RolloutM
       nonce = absl::StrCat("plan-", next_plan_++);
     }
     AgentCommand c{AgentCommand::Kind::kPlan, nonce, "", policy.name, policy.version, policy.yaml,
-                   ""};
+                   "", ""};
     if (registry_.Send(host, c)) nonce_of[host] = nonce;
   }
   std::unique_lock<std::mutex> lock(plan_mu_);
@@ -419,7 +419,7 @@ absl::StatusOr<std::vector<HostRollback>> RolloutManager::Rollback(const Rollbac
         awaited_[nonce].rollout_id = targets.rollout_id;
       }
       AgentCommand c{AgentCommand::Kind::kRollback, nonce, targets.rollout_id, "", 0, "",
-                     r.to_commit};
+                     r.to_commit, ""};
       r.status = registry_.Send(host, c) ? "sent" : "offline";
       if (r.status == "sent") {
         index_of_nonce[nonce] = out.size();
