@@ -116,7 +116,9 @@ TYPED_TEST(MtaComplianceTest, EnforceClosesItAgainAndRecordsBothCommits) {
       std::move(GitBackupStore::Open(this->lab_.state_dir() + "/backup")).value();
   std::vector<FileSnapshot> backup = *store->ReadCommit(history[1].id);
   for (const FileSnapshot& f : backup) {
-    if (this->open_.count(f.path)) EXPECT_EQ(f.contents, this->open_[f.path]) << f.path;
+    if (this->open_.count(f.path)) {
+      EXPECT_EQ(f.contents, this->open_[f.path]) << f.path;
+    }
   }
   // Checked again: compliant, nothing changed since the enforcement's commit.
   rc = this->lab_.Agent({"--json", "check", "--policy", this->enforce_}, &out);

@@ -6,6 +6,14 @@
 namespace relayguard::controller {
 namespace {
 
+// A push with nonce `nonce` and nothing else.
+AgentCommand Push(const std::string& nonce) {
+  AgentCommand c;
+  c.kind = AgentCommand::Kind::kPush;
+  c.nonce = nonce;
+  return c;
+}
+
 using std::chrono::milliseconds;
 using std::chrono::seconds;
 using ::testing::ElementsAre;
@@ -36,7 +44,7 @@ TEST(AgentRegistryTest, SendsToTheNewestStreamOfAHost) {
   uint64_t old_gen = registry.Register("mx1", old_stream.Link(), kT0, 100);
   registry.Register("mx1", new_stream.Link(), kT0, 101);
   registry.Unregister("mx1", old_gen);  // the old stream finishing must not remove the new one
-  EXPECT_TRUE(registry.Send("mx1", AgentCommand{AgentCommand::Kind::kPush, "n1"}));
+  EXPECT_TRUE(registry.Send("mx1", Push("n1")));
   EXPECT_THAT(new_stream.sent, ElementsAre("n1"));
   EXPECT_THAT(old_stream.sent, IsEmpty());
   EXPECT_FALSE(registry.Send("mx2", AgentCommand{}));
