@@ -54,7 +54,8 @@ commands:
   run --controller HOST:PORT --host NAME [--label K=V]... (--ca F --cert F --key F | --insecure)
                                     keep a stream to the controller and apply what it pushes
                                     (--heartbeat-s N: heartbeat interval, default 30; three
-                                    unanswered -> reconnect)
+                                    unanswered -> reconnect); runs the compliance checks of
+                                    the applied policy's schedule, also while disconnected
 
 flags:
   --mta auto|postfix|exim|sendmail  MTA kind (default auto: the one installed, or the one
