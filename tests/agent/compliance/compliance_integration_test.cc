@@ -78,14 +78,17 @@ class ComplianceTest : public ::testing::Test {
                    Playbook("closed-window", "enforce", WindowNotToday()));
     port_ = FreeLoopbackPort();
     StartController();
-    agent_ = std::make_unique<Daemon>(
-        lab_->AgentArgv({"--log-level", "info", "run", "--controller",
-                         "127.0.0.1:" + std::to_string(port_), "--host", "mx1", "--insecure",
-                         "--heartbeat-s", "1"}),
-        lab_->dir() + "/agent.log");
+    StartAgent("/usr/sbin");
     ASSERT_TRUE(WaitFor([&] { return Ctl({"hosts"}).find(" online ") != std::string::npos; },
                         std::chrono::seconds(30)))
         << Ctl({"hosts"}) << controller_->Log();
+  }
+  void StartAgent(const std::string& bin_dir) {
+    agent_ = std::make_unique<Daemon>(
+        lab_->AgentArgv({"--mta-bin-dir", bin_dir, "--log-level", "info", "run", "--controller",
+                         "127.0.0.1:" + std::to_string(port_), "--host", "mx1", "--insecure",
+                         "--heartbeat-s", "1"}),
+        lab_->dir() + "/agent.log");
   }
   void StartController() {
     controller_ = std::make_unique<Daemon>(
@@ -254,6 +257,39 @@ TEST_F(ComplianceTest, WithTheControllerDownTheAgentStillEnforcesAndReportsWhenI
   EXPECT_GE(checked_at, stopped_at);
   EXPECT_LT(checked_at, std::time(nullptr) - 1) << history;
   EXPECT_THAT(HostJson(), HasSubstr("\"status\":\"compliant\""));
+}
+
+// failure_budget 0: one host whose enforcement fails is one too many. Its transaction rolls
+// back (the hand edit stays), the controller halts enforcement of that version and tells the
+// agent, whose next checks only report ("held").
+TEST_F(ComplianceTest, AFailedEnforcementOverTheBudgetHoldsEnforcement) {
+  RollOut("closed-enforce");
+  agent_->Kill();
+  StartAgent(SourcePath("tests/data/apply/failing-reload"));  // `postfix reload` fails now
+  ASSERT_TRUE(WaitFor([&] { return Ctl({"hosts"}).find(" online ") != std::string::npos; },
+                      std::chrono::seconds(30)))
+      << Logs();
+  HandEditReopensTheRelay();  // (through the real postfix; the agent's reload is the one failing)
+  ASSERT_TRUE(WaitFor([&] {
+                return Ctl({"compliance", "--history", "--host", "mx1", "--json"})
+                           .find("\"enforcement\":\"rolled-back\"") != std::string::npos;
+              },
+              std::chrono::seconds(40)))
+      << Ctl({"compliance", "--history", "--host", "mx1"}) << Logs();
+  ASSERT_TRUE(WaitFor([&] { return HostJson().find("\"enforcement\":\"held\"") !=
+                                   std::string::npos; },
+                      std::chrono::seconds(20)))
+      << HostJson() << Logs();
+  EXPECT_THAT(ReadFileOrDie(lab_->dir() + "/agent.log"),
+              HasSubstr("controller halted enforcement of closed-enforce v1"));
+  std::string table = Ctl({"compliance"});
+  EXPECT_THAT(table, HasSubstr("closed-enforce v1")) << table;
+  EXPECT_THAT(table, HasSubstr("budget 0")) << table;
+  EXPECT_THAT(HostJson(), HasSubstr("\"status\":\"relay-open\""));
+  // Rolled back to what it was before the attempt: the hand edit, relay open.
+  EXPECT_EQ(Verdict(*lab_), agent::ProbeVerdict::kRelayAccepted);
+  EXPECT_THAT(ReadFileOrDie(lab_->main_cf()), HasSubstr("mynetworks = 0.0.0.0/0"));
+  EXPECT_THAT(Ctl({"audit"}), HasSubstr("enforce hold"));
 }
 
 TEST_F(ComplianceTest, ABadScheduleIsRefusedAtLoadWithFileLineAndField) {
