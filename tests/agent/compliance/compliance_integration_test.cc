@@ -18,6 +18,7 @@
 #include "agent/probe/relay_probe.h"
 #include "tests/support/daemon.h"
 #include "tests/support/postfix_lab.h"
+#include "tests/support/relay_checks.h"
 #include "tests/support/wait.h"
 
 namespace relayguard {
@@ -37,13 +38,9 @@ using ::testing::Not;
 
 const std::string kBin = RG_BINARY_DIR;
 
+// The relay verdict from the untrusted address 127.0.0.9.
 agent::ProbeVerdict Verdict(const PostfixLab& lab) {
-  agent::ProbeOptions options;
-  options.source = *ParseIpAddress("127.0.0.9");
-  options.timeout = std::chrono::seconds(3);
-  return agent::RunRelayProbe({*ParseIpAddress("127.0.0.1"), static_cast<uint16_t>(lab.port())},
-                              agent::BasicRelayTests("a@example.org", "b@example.net"), options)
-      .verdict;
+  return ::relayguard::testing::ProbeFrom(lab.port(), "127.0.0.9").verdict;
 }
 
 // A playbook that closes the relay, checked every 2 s in `mode`, with `extra` compliance lines.
