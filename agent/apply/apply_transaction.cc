@@ -4,6 +4,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <set>
 
 #include "absl/strings/str_cat.h"
@@ -34,6 +35,13 @@ std::string ProbeDetail(const ProbeReport& report, ProbeVerdict wanted) {
 
 }  // namespace
 
+void AddWarning(TransactionReport& report, std::string warning) {
+  if (std::find(report.warnings.begin(), report.warnings.end(), warning) ==
+      report.warnings.end()) {
+    report.warnings.push_back(std::move(warning));
+  }
+}
+
 std::string OneLine(const std::string& text) {
   return absl::StrReplaceAll(text, {{"\r", " "}, {"\n", "; "}});
 }
@@ -59,14 +67,6 @@ std::string DiffFiles(const std::vector<FileSnapshot>& before, const FileContent
     absl::StrAppend(&diff, UnifiedDiff(path, old_text[path], text));
   }
   return diff;
-}
-
-ProbeOptions ApplyTransaction::Options(const ProbeSettings& probe, const IpAddress& source) const {
-  ProbeOptions options;
-  options.source = source;
-  options.helo_name = probe.helo_name;
-  options.timeout = probe.timeout;
-  return options;
 }
 
 void ApplyTransaction::Fail(TransactionReport& report, absl::string_view phase,
@@ -109,8 +109,30 @@ absl::Status ApplyTransaction::Preflight(TransactionReport& report) {
     dirs.insert(path.substr(0, path.rfind('/')));
   }
   for (const std::string& dir : dirs) RETURN_IF_ERROR(d_.fs.CheckWritableDir(dir));
-  ASSIGN_OR_RETURN(SmtpEndpoint endpoint, d_.driver.Endpoint());
-  report.endpoint = endpoint.ToString();
+  ASSIGN_OR_RETURN(std::vector<Listener> listeners, d_.driver.Listeners());
+  report.listeners.clear();
+  for (Listener& l : listeners) report.listeners.push_back(ListenerResult{std::move(l)});
+  return absl::OkStatus();
+}
+
+absl::Status ApplyTransaction::CheckListenersAnswer(const ProbeSettings& probe,
+                                                    TransactionReport& report) {
+  std::vector<Listener> listeners;
+  for (const ListenerResult& r : report.listeners) listeners.push_back(r.listener);
+  for (std::string& w : MarkInternalListeners(probe, listeners)) AddWarning(report, std::move(w));
+  for (size_t i = 0; i < listeners.size(); ++i) {
+    report.listeners[i].listener = listeners[i];
+    if (listeners[i].internal) continue;
+    absl::Status s = d_.checker.Greeting(
+        listeners[i].endpoint,
+        ListenerProbeOptions(probe, probe.untrusted_source, listeners[i]));
+    if (!s.ok()) {
+      return absl::UnavailableError(absl::StrCat(
+          "listener ", listeners[i].Name(), " does not answer the probe from ",
+          probe.untrusted_source.ToString(), " (", s.message(),
+          "): relayguard could not prove it closed after the change"));
+    }
+  }
   return absl::OkStatus();
 }
 
@@ -126,57 +148,93 @@ absl::Status ApplyTransaction::WriteFiles(const std::vector<FileSnapshot>& files
         info->uid == f.info.uid && info->gid == f.info.gid) {
       continue;
     }
-    RETURN_IF_ERROR(d_.fs.WriteFileAtomic(f.path, f.contents, f.info));
+    FileInfo wanted = f.info;
+    wanted.write_age_s = d_.driver.WriteAgeSeconds(f.path);
+    RETURN_IF_ERROR(d_.fs.WriteFileAtomic(f.path, f.contents, wanted));
   }
   return absl::OkStatus();
 }
 
-absl::Status ApplyTransaction::VerifyClosed(const Policy& policy, TransactionReport& report) {
-  ASSIGN_OR_RETURN(SmtpEndpoint endpoint, d_.driver.Endpoint());
-  const ProbeSettings& probe = policy.probe;
-  std::vector<RelayTest> tests = BasicRelayTests(probe.sender, probe.foreign_recipient);
-  auto deadline = d_.clock.Now() + probe.settle_timeout;
+absl::Status ApplyTransaction::PollUntilRefused(const ProbeSettings& probe,
+                                                std::chrono::steady_clock::time_point deadline,
+                                                ListenerResult& r) {
+  const std::vector<RelayTest> tests = BasicRelayTests(probe.sender, probe.foreign_recipient);
+  const ProbeOptions options = ListenerProbeOptions(probe, probe.untrusted_source, r.listener);
   // Right after a reload, smtpd processes of the old configuration may still take a
   // connection or two, so poll until the refusal is stable (several probes in a row, each on a
   // new connection) or the settle time is over.
   int refused_in_a_row = 0;
   for (;;) {
-    report.untrusted_probe =
-        d_.checker.Probe(endpoint, tests, Options(probe, probe.untrusted_source));
-    if (report.untrusted_probe->verdict == ProbeVerdict::kRefused) {
-      if (++refused_in_a_row >= kStableRefusals) break;
+    r.untrusted = d_.checker.Probe(r.listener.endpoint, tests, options);
+    r.verdict = r.untrusted->verdict;
+    if (r.verdict == ProbeVerdict::kRefused) {
+      if (++refused_in_a_row >= kStableRefusals) return absl::OkStatus();
       continue;
     }
     refused_in_a_row = 0;
     if (d_.clock.Now() >= deadline) {
       return absl::FailedPreconditionError(absl::StrCat(
-          "relaying from untrusted ", probe.untrusted_source.ToString(), " to ",
-          endpoint.ToString(), " is still not refused after ", probe.settle_timeout.count(),
-          " ms: ", ProbeDetail(*report.untrusted_probe, ProbeVerdict::kRefused)));
+          "relaying from untrusted ", probe.untrusted_source.ToString(), " to listener ",
+          r.listener.Name(), " is still not refused after ", probe.settle_timeout.count(),
+          " ms: ", ProbeDetail(*r.untrusted, ProbeVerdict::kRefused)));
     }
     d_.clock.SleepFor(kPollInterval);
   }
+}
+
+absl::Status ApplyTransaction::PollUntilTrustedRelays(const ProbeSettings& probe,
+                                                      std::chrono::steady_clock::time_point deadline,
+                                                      ListenerResult& r) {
+  const std::vector<RelayTest> tests = BasicRelayTests(probe.sender, probe.foreign_recipient);
+  const ProbeOptions options = ListenerProbeOptions(probe, probe.trusted_source, r.listener);
+  for (;;) {
+    r.trusted = d_.checker.Probe(r.listener.endpoint, tests, options);
+    if (r.trusted->verdict == ProbeVerdict::kRelayAccepted) return absl::OkStatus();
+    if (r.trusted->verdict == ProbeVerdict::kRefused || d_.clock.Now() >= deadline) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "smoke test: trusted ", probe.trusted_source.ToString(),
+          " can no longer relay through listener ", r.listener.Name(),
+          ", the policy would block legitimate mail: ",
+          ProbeDetail(*r.trusted, ProbeVerdict::kRelayAccepted)));
+    }
+    d_.clock.SleepFor(kPollInterval);
+  }
+}
+
+absl::Status ApplyTransaction::VerifyClosed(const Policy& policy, TransactionReport& report) {
+  ASSIGN_OR_RETURN(std::vector<Listener> listeners, d_.driver.Listeners());
+  for (std::string& w : MarkInternalListeners(policy.probe, listeners)) {
+    AddWarning(report, std::move(w));
+  }
+  report.listeners.clear();
+  for (Listener& l : listeners) report.listeners.push_back(ListenerResult{std::move(l)});
+  const auto deadline = d_.clock.Now() + policy.probe.settle_timeout;
+  // Every door must be shut: a host relays if any listener other hosts can reach relays.
+  for (ListenerResult& r : report.listeners) {
+    if (r.listener.internal) {
+      r.note = "internal (listeners.internal): not probed";
+      continue;
+    }
+    RETURN_IF_ERROR(PollUntilRefused(policy.probe, deadline, r));
+  }
   if (!policy.require_auth) {
-    for (;;) {
-      report.trusted_probe =
-          d_.checker.Probe(endpoint, tests, Options(probe, probe.trusted_source));
-      if (report.trusted_probe->verdict == ProbeVerdict::kRelayAccepted) break;
-      if (report.trusted_probe->verdict == ProbeVerdict::kRefused ||
-          d_.clock.Now() >= deadline) {
-        return absl::FailedPreconditionError(absl::StrCat(
-            "smoke test: trusted ", probe.trusted_source.ToString(),
-            " can no longer relay, the policy would block legitimate mail: ",
-            ProbeDetail(*report.trusted_probe, ProbeVerdict::kRelayAccepted)));
-      }
-      d_.clock.SleepFor(kPollInterval);
+    // The listeners trusted clients relay through must still take their mail.
+    bool smoke_tested = false;
+    for (ListenerResult& r : report.listeners) {
+      if (r.listener.internal || r.listener.role != ListenerRole::kRelay) continue;
+      RETURN_IF_ERROR(PollUntilTrustedRelays(policy.probe, deadline, r));
+      smoke_tested = true;
+    }
+    if (!smoke_tested) {
+      AddWarning(report, "no listener is a relay listener for the trusted networks (all are "
+                         "submission or internal): the smoke test from the trusted source did "
+                         "not run");
     }
   }
   ASSIGN_OR_RETURN(std::vector<SettingDrift> drift, d_.driver.CheckDrift(policy));
   if (!drift.empty()) {
     std::vector<std::string> parts;
-    for (const SettingDrift& s : drift) {
-      parts.push_back(absl::StrCat(s.setting, " is \"", s.effective, "\", want \"", s.desired, "\""));
-    }
+    for (const SettingDrift& s : drift) parts.push_back(DriftText(s));
     return absl::FailedPreconditionError(absl::StrCat(
         "effective settings differ from the policy after reload: ", absl::StrJoin(parts, "; ")));
   }
@@ -210,6 +268,11 @@ TransactionReport ApplyTransaction::Apply(const Policy& policy, bool dry_run) {
             : running.status());
         return report;
       }
+      if (absl::Status s = CheckListenersAnswer(policy.probe, report); !s.ok()) {
+        Fail(report, "preflight", absl::Status(s.code(), absl::StrCat(s.message(),
+                                                                     " — nothing was changed")));
+        return report;
+      }
     }
   }
 
@@ -226,7 +289,8 @@ TransactionReport ApplyTransaction::Apply(const Policy& policy, bool dry_run) {
     change = std::move(*rendered);
   }
   report.changed_settings = change.changed_settings;
-  report.warnings = change.warnings;
+  for (std::string& w : change.warnings) AddWarning(report, std::move(w));
+  report.kept = change.kept;
   report.diff = DiffFiles(before, change.new_contents);
 
   if (report.diff.empty()) {
@@ -338,8 +402,8 @@ TransactionReport ApplyTransaction::Apply(const Policy& policy, bool dry_run) {
     }
   }
   report.outcome = Outcome::kApplied;
-  log->info("policy {} v{} applied and verified on {}", policy.name, policy.version,
-            report.endpoint);
+  log->info("policy {} v{} applied and verified on {} listener(s)", policy.name, policy.version,
+            report.listeners.size());
   return report;
 }
 

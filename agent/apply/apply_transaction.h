@@ -55,15 +55,26 @@ class ApplyTransaction {
   absl::Status Preflight(TransactionReport& report);
   // Writes `files` to their live paths (removing absent ones), skipping identical ones.
   absl::Status WriteFiles(const std::vector<FileSnapshot>& files);
-  // Polls until the untrusted probe is refused (and the trusted one accepted).
+  // Marks the internal listeners of report.listeners and checks that every other one greets
+  // the untrusted source before anything changes: one that cannot be reached could not be
+  // proven closed afterwards.
+  absl::Status CheckListenersAnswer(const ProbeSettings& probe, TransactionReport& report);
+  // Probes every non-internal listener until the untrusted probe is refused (stable), then the
+  // trusted smoke test on every relay listener (unless the policy requires AUTH), then the
+  // settings; fills report.listeners.
   absl::Status VerifyClosed(const Policy& policy, TransactionReport& report);
+  absl::Status PollUntilRefused(const ProbeSettings& probe, std::chrono::steady_clock::time_point deadline,
+                                ListenerResult& r);
+  absl::Status PollUntilTrustedRelays(const ProbeSettings& probe, std::chrono::steady_clock::time_point deadline,
+                                      ListenerResult& r);
+  // After a restore: every listener of the restored configuration greets; for the record, what
+  // an untrusted client sees on each non-internal one.
   absl::Status VerifyAnswers(const ProbeSettings& probe, TransactionReport& report);
   // Restores `backup` after a failed change and records it; sets outcome accordingly.
   void RestoreAfterFailure(const std::vector<FileSnapshot>& backup, bool restart,
                            const ProbeSettings& probe, TransactionReport& report,
                            std::map<std::string, std::string> trailers);
   void Fail(TransactionReport& report, absl::string_view phase, const absl::Status& status);
-  ProbeOptions Options(const ProbeSettings& probe, const IpAddress& source) const;
 
   TransactionDeps d_;
 };

@@ -24,23 +24,34 @@ absl::Status ReloadOrStart(MtaDriver& driver, bool restart) {
 
 absl::Status ApplyTransaction::VerifyAnswers(const ProbeSettings& probe,
                                              TransactionReport& report) {
-  ASSIGN_OR_RETURN(SmtpEndpoint endpoint, d_.driver.Endpoint());
-  report.endpoint = endpoint.ToString();
+  ASSIGN_OR_RETURN(std::vector<Listener> listeners, d_.driver.Listeners());
+  for (std::string& w : MarkInternalListeners(probe, listeners)) AddWarning(report, std::move(w));
+  report.listeners.clear();
+  for (Listener& l : listeners) report.listeners.push_back(ListenerResult{std::move(l)});
   auto deadline = d_.clock.Now() + probe.settle_timeout;
-  ProbeOptions trusted = Options(probe, probe.trusted_source);
-  for (;;) {
-    absl::Status s = d_.checker.Greeting(endpoint, trusted);
-    if (s.ok()) break;
-    if (d_.clock.Now() >= deadline) {
-      return absl::UnavailableError(absl::StrCat(report.mta, " does not answer on ",
-                                                 endpoint.ToString(), ": ", s.message()));
+  for (ListenerResult& r : report.listeners) {
+    ProbeOptions trusted = ListenerProbeOptions(probe, probe.trusted_source, r.listener);
+    for (;;) {
+      absl::Status s = d_.checker.Greeting(r.listener.endpoint, trusted);
+      if (s.ok()) break;
+      if (d_.clock.Now() >= deadline) {
+        return absl::UnavailableError(absl::StrCat(report.mta, " does not answer on listener ",
+                                                   r.listener.Name(), ": ", s.message()));
+      }
+      d_.clock.SleepFor(std::chrono::milliseconds(200));
     }
-    d_.clock.SleepFor(std::chrono::milliseconds(200));
   }
   // For the record: what an untrusted client sees now.
-  report.untrusted_probe = d_.checker.Probe(
-      endpoint, BasicRelayTests(probe.sender, probe.foreign_recipient),
-      Options(probe, probe.untrusted_source));
+  for (ListenerResult& r : report.listeners) {
+    if (r.listener.internal) {
+      r.note = "internal (listeners.internal): not probed";
+      continue;
+    }
+    r.untrusted = d_.checker.Probe(
+        r.listener.endpoint, BasicRelayTests(probe.sender, probe.foreign_recipient),
+        ListenerProbeOptions(probe, probe.untrusted_source, r.listener));
+    r.verdict = r.untrusted->verdict;
+  }
   return absl::OkStatus();
 }
 

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "agent/mta/listener.h"
 #include "agent/probe/relay_probe.h"
 
 namespace relayguard::agent {
@@ -26,6 +27,10 @@ const char* OutcomeName(Outcome outcome);  // "applied", "unchanged", ...
 // `text` on one line (line breaks become "; "), for commit trailers and one-line details.
 std::string OneLine(const std::string& text);
 
+// Adds `warning` to report.warnings unless it is there already.
+struct TransactionReport;
+void AddWarning(TransactionReport& report, std::string warning);
+
 struct PhaseTiming {
   std::string phase;
   double milliseconds = 0;
@@ -40,16 +45,17 @@ struct TransactionReport {
   uint64_t version = 0;
   std::string mta;
   std::string mta_version;
-  std::string endpoint;
   std::string diff;  // unified diff of the files changed (or that would change)
   std::vector<std::string> changed_settings;
   std::vector<std::string> warnings;
+  std::vector<std::string> kept;  // the admin's relay grants kept (RenderedChange::kept)
   std::string backup_commit;  // files as they were before
   std::string result_commit;  // commit recording the outcome
   bool reloaded = false;
   bool restarted = false;
-  std::optional<ProbeReport> untrusted_probe;  // must be refused after an apply
-  std::optional<ProbeReport> trusted_probe;    // must still relay (smoke test)
+  // Every listener and what its probes found: after an apply each non-internal one must refuse
+  // the untrusted probe, and each relay listener must pass the trusted smoke test.
+  std::vector<ListenerResult> listeners;
   std::vector<PhaseTiming> timings;
 };
 

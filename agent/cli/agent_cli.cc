@@ -49,8 +49,9 @@ commands:
   check [--policy FILE]             one compliance check now against FILE (default: the
                                     policy this host last applied); enforces when its
                                     compliance.mode says enforce and a window is open
-  probe --smtp HOST:PORT [--from ADDR] [--policy FILE]
-                                    one relay probe, no state needed (exit 4 if it relays)
+  probe --smtp HOST:PORT [--from ADDR] [--policy FILE] [--tls-on-connect]
+                                    one relay probe, no state needed (exit 4 if it relays);
+                                    --tls-on-connect for an implicit-TLS port (465)
   run --controller HOST:PORT --host NAME [--label K=V]... (--ca F --cert F --key F | --insecure)
                                     keep a stream to the controller and apply what it pushes
                                     (--heartbeat-s N: heartbeat interval, default 30; three
@@ -70,7 +71,9 @@ flags:
   --sendmail-cf-dir DIR             sendmail-cf's m4 macros (default /usr/share/sendmail/cf)
   --m4 PATH                         m4 for building sendmail.cf (default /usr/bin/m4)
   --state-dir DIR                   backups, journal, lock (default /var/lib/relayguard)
-  --smtp HOST:PORT                  SMTP endpoint to probe (default: from master.cf)
+  --smtp HOST:PORT                  also probe this endpoint (one the configuration does not
+                                    declare, e.g. a port forward); every listener the
+                                    configuration declares is probed anyway
   --json                            machine-readable output
   --log-level LEVEL                 debug, info, warn (default), error, off
 exit codes: 0 ok, 1 usage, 2 refused (nothing changed), 3 failed and rolled back,
@@ -101,6 +104,7 @@ struct Flags {
   std::string host;
   std::map<std::string, std::string> labels;
   bool insecure = false;
+  bool tls_on_connect = false;
   std::string ca_file, cert_file, key_file;
 };
 
@@ -147,6 +151,8 @@ absl::StatusOr<Flags> ParseFlags(const std::vector<std::string>& args) {
       f.labels[v.substr(0, eq)] = v.substr(eq + 1);
     } else if (a == "--insecure") {
       f.insecure = true;
+    } else if (a == "--tls-on-connect") {
+      f.tls_on_connect = true;
     } else if (a == "--dry-run") {
       f.dry_run = true;
     } else if (a == "--json") {
@@ -371,17 +377,27 @@ int Status(Agent& a, const std::optional<Policy>& policy, std::ostream& out) {
   absl::StatusOr<std::string> version = a.driver->Version();
   if (!version.ok()) return fail(version.status());
   s.mta_version = *version;
-  absl::StatusOr<SmtpEndpoint> endpoint = a.driver->Endpoint();
-  if (!endpoint.ok()) return fail(endpoint.status());
-  s.endpoint = endpoint->ToString();
+  absl::StatusOr<std::vector<Listener>> listeners = a.driver->Listeners();
+  if (!listeners.ok()) return fail(listeners.status());
+  s.warnings = MarkInternalListeners(probe, *listeners);
   absl::StatusOr<bool> running = a.driver->IsRunning();
   s.running = running.ok() && *running;
   auto tests = BasicRelayTests(probe.sender, probe.foreign_recipient);
-  ProbeOptions options{probe.untrusted_source, probe.helo_name, probe.timeout};
-  s.untrusted_probe = a.checker.Probe(*endpoint, tests, options);
-  options.source = probe.trusted_source;
-  s.trusted_probe = a.checker.Probe(*endpoint, tests, options);
-  s.compliant = s.untrusted_probe->verdict == ProbeVerdict::kRefused;
+  for (Listener& l : *listeners) {
+    ListenerResult& r = s.listeners.emplace_back();
+    r.listener = std::move(l);
+    if (r.listener.internal) {
+      r.note = "internal (listeners.internal): not probed";
+      continue;
+    }
+    r.untrusted = a.checker.Probe(
+        r.listener.endpoint, tests,
+        ListenerProbeOptions(probe, probe.untrusted_source, r.listener));
+    r.verdict = r.untrusted->verdict;
+    r.trusted = a.checker.Probe(r.listener.endpoint, tests,
+                                ListenerProbeOptions(probe, probe.trusted_source, r.listener));
+  }
+  s.compliant = HostVerdict(s.listeners) == ProbeVerdict::kRefused;
   if (policy) {
     absl::StatusOr<std::vector<SettingDrift>> drift = a.driver->CheckDrift(*policy);
     if (!drift.ok()) return fail(drift.status());
@@ -434,9 +450,10 @@ int Probe(const Flags& f, const std::optional<Policy>& policy, std::ostream& out
     }
     settings.untrusted_source = *from;
   }
+  ProbeOptions options{settings.untrusted_source, settings.helo_name, settings.timeout};
+  options.tls_on_connect = f.tls_on_connect;
   ProbeReport report = RunRelayProbe(
-      *endpoint, BasicRelayTests(settings.sender, settings.foreign_recipient),
-      ProbeOptions{settings.untrusted_source, settings.helo_name, settings.timeout});
+      *endpoint, BasicRelayTests(settings.sender, settings.foreign_recipient), options);
   if (f.json) {
     JsonWriter json;
     WriteProbeJson(json, report);

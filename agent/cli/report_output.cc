@@ -32,13 +32,39 @@ std::string Indent(absl::string_view text, absl::string_view prefix) {
   return out;
 }
 
+// "every listener (3: 127.0.0.1:2525, 127.0.0.1:2526, 127.0.0.1:4465)"; internal ones apart.
+std::string Probed(const std::vector<ListenerResult>& listeners) {
+  std::vector<std::string> probed;
+  size_t internal = 0;
+  for (const ListenerResult& l : listeners) {
+    if (l.listener.internal) {
+      ++internal;
+    } else {
+      probed.push_back(l.listener.endpoint.ToString());
+    }
+  }
+  std::string out = absl::StrCat(probed.size() == 1 ? "its only listener" : "every listener",
+                                 " (", probed.size(), ": ", absl::StrJoin(probed, ", "), ")");
+  if (internal > 0) absl::StrAppend(&out, "; ", internal, " internal not probed");
+  return out;
+}
+
+const char* WhatVerdictMeans(ProbeVerdict v) {
+  switch (v) {
+    case ProbeVerdict::kRelayAccepted: return "RELAYS for";
+    case ProbeVerdict::kRefused: return "refused";
+    case ProbeVerdict::kInconclusive: return "INCONCLUSIVE from";
+  }
+  return "?";
+}
+
 std::string Headline(const TransactionReport& r) {
   std::string what = r.action == "apply"
                          ? absl::StrCat("policy ", r.policy, " v", r.version)
                          : r.policy.empty() ? "(no target)" : r.policy;
   switch (r.outcome) {
     case Outcome::kApplied:
-      return absl::StrCat("APPLIED ", what, ": relay closed and verified on ", r.endpoint);
+      return absl::StrCat("APPLIED ", what, ": relay closed and verified on ", Probed(r.listeners));
     case Outcome::kUnchanged:
       return absl::StrCat("UNCHANGED ", what, ": nothing to change, nothing reloaded");
     case Outcome::kDryRun:
@@ -87,6 +113,47 @@ std::string HumanProbe(const std::string& title, const ProbeReport& report) {
   return out;
 }
 
+std::string HumanListeners(const std::vector<ListenerResult>& listeners,
+                           const std::string& indent) {
+  std::string out;
+  for (const ListenerResult& r : listeners) {
+    absl::StrAppend(&out, indent, "listener ", r.listener.Name(), ": ");
+    if (r.listener.internal || !r.untrusted) {
+      absl::StrAppend(&out, r.note.empty() ? "not probed" : r.note, "\n");
+      continue;
+    }
+    absl::StrAppend(&out, WhatVerdictMeans(r.verdict), " ", r.untrusted->source.ToString(),
+                    r.listener.role == ListenerRole::kSubmission ? " (submission)" : "");
+    if (r.trusted) {
+      absl::StrAppend(&out, "; trusted ", r.trusted->source.ToString(), ": ",
+                      ProbeVerdictName(r.trusted->verdict));
+    }
+    if (!r.note.empty()) absl::StrAppend(&out, "; ", r.note);
+    absl::StrAppend(&out, "\n");
+    absl::StrAppend(&out, indent, "  ", HumanProbe("probe from untrusted", *r.untrusted));
+    if (r.trusted) absl::StrAppend(&out, indent, "  ", HumanProbe("smoke test from trusted", *r.trusted));
+  }
+  return out;
+}
+
+void WriteListenersJson(JsonWriter& json, const std::vector<ListenerResult>& listeners) {
+  json.BeginArray();
+  for (const ListenerResult& r : listeners) {
+    const Listener& l = r.listener;
+    json.BeginObject().Key("address").String(l.endpoint.ToString()).Key("bind").String(l.bind);
+    json.Key("tls").String(ListenerTlsName(l.tls)).Key("role").String(ListenerRoleName(l.role));
+    json.Key("service").String(l.service).Key("declared_at").String(l.declared_at);
+    json.Key("internal").Bool(l.internal).Key("verdict");
+    if (r.untrusted) json.String(ProbeVerdictName(r.verdict)); else json.Null();
+    json.Key("note").String(r.note).Key("untrusted_probe");
+    if (r.untrusted) WriteProbeJson(json, *r.untrusted); else json.Null();
+    json.Key("trusted_probe");
+    if (r.trusted) WriteProbeJson(json, *r.trusted); else json.Null();
+    json.EndObject();
+  }
+  json.EndArray();
+}
+
 void WriteProbeJson(JsonWriter& json, const ProbeReport& report) {
   json.BeginObject().Key("endpoint").String(report.endpoint.ToString());
   json.Key("source").String(report.source.ToString());
@@ -111,6 +178,7 @@ std::string HumanTransaction(const TransactionReport& r) {
   std::string out = absl::StrCat(Headline(r), "\n");
   if (!r.error.empty()) absl::StrAppend(&out, "  reason: ", r.error, "\n");
   for (const std::string& w : r.warnings) absl::StrAppend(&out, "  warning: ", w, "\n");
+  for (const std::string& k : r.kept) absl::StrAppend(&out, "  kept: ", k, "\n");
   if (!r.changed_settings.empty()) {
     absl::StrAppend(&out, "  settings: ", absl::StrJoin(r.changed_settings, ", "), "\n");
   }
@@ -118,8 +186,7 @@ std::string HumanTransaction(const TransactionReport& r) {
     absl::StrAppend(&out, Indent(r.diff, "  | "));
   }
   if (r.reloaded) absl::StrAppend(&out, "  ", r.mta, r.restarted ? " restarted\n" : " reloaded\n");
-  if (r.untrusted_probe) absl::StrAppend(&out, "  ", HumanProbe("probe from untrusted", *r.untrusted_probe));
-  if (r.trusted_probe) absl::StrAppend(&out, "  ", HumanProbe("smoke test from trusted", *r.trusted_probe));
+  absl::StrAppend(&out, HumanListeners(r.listeners, "  "));
   if (!r.backup_commit.empty()) absl::StrAppend(&out, "  backup commit: ", r.backup_commit, "\n");
   if (!r.result_commit.empty()) absl::StrAppend(&out, "  result commit: ", r.result_commit, "\n");
   return out;
@@ -131,36 +198,40 @@ std::string JsonTransaction(const TransactionReport& r) {
   json.Key("failed_phase").String(r.failed_phase).Key("error").String(r.error);
   json.Key("policy").String(r.policy).Key("version").Int(static_cast<int64_t>(r.version));
   json.Key("mta").String(r.mta).Key("mta_version").String(r.mta_version);
-  json.Key("endpoint").String(r.endpoint).Key("diff").String(r.diff);
+  json.Key("diff").String(r.diff);
   json.Key("changed_settings").BeginArray();
   for (const std::string& s : r.changed_settings) json.String(s);
   json.EndArray().Key("warnings").BeginArray();
   for (const std::string& s : r.warnings) json.String(s);
+  json.EndArray().Key("kept").BeginArray();
+  for (const std::string& s : r.kept) json.String(s);
   json.EndArray();
   json.Key("backup_commit").String(r.backup_commit).Key("result_commit").String(r.result_commit);
   json.Key("reloaded").Bool(r.reloaded).Key("restarted").Bool(r.restarted);
-  json.Key("untrusted_probe");
-  if (r.untrusted_probe) WriteProbeJson(json, *r.untrusted_probe); else json.Null();
-  json.Key("trusted_probe");
-  if (r.trusted_probe) WriteProbeJson(json, *r.trusted_probe); else json.Null();
+  json.Key("listeners");
+  WriteListenersJson(json, r.listeners);
   json.Key("timings_ms").BeginObject();
   for (const PhaseTiming& t : r.timings) json.Key(t.phase).Double(t.milliseconds);
   json.EndObject().EndObject();
   return json.str() + "\n";
 }
 
+void WriteDriftJson(JsonWriter& json, const SettingDrift& d) {
+  json.BeginObject().Key("setting").String(d.setting).Key("effective").String(d.effective);
+  json.Key("desired").String(d.desired).Key("listener").String(d.listener);
+  json.Key("where").String(d.where).Key("unproven").Bool(d.unproven).EndObject();
+}
+
 std::string HumanStatus(const StatusReport& s) {
-  std::string out = absl::StrCat(s.mta, " ", s.mta_version, " (", s.config_dir, ") on ",
-                                 s.endpoint, ": ", s.running ? "running" : "NOT RUNNING", "\n");
-  if (s.untrusted_probe) absl::StrAppend(&out, HumanProbe("relay from untrusted", *s.untrusted_probe));
-  if (s.trusted_probe) absl::StrAppend(&out, HumanProbe("relay from trusted", *s.trusted_probe));
+  std::string out = absl::StrCat(s.mta, " ", s.mta_version, " (", s.config_dir, "), ",
+                                 s.listeners.size(), " listener(s): ",
+                                 s.running ? "running" : "NOT RUNNING", "\n");
+  for (const std::string& w : s.warnings) absl::StrAppend(&out, "warning: ", w, "\n");
+  absl::StrAppend(&out, HumanListeners(s.listeners, ""));
   if (!s.policy.empty()) {
     absl::StrAppend(&out, "policy ", s.policy, " v", s.version, ": ",
                     s.compliant ? "COMPLIANT" : "NOT COMPLIANT", "\n");
-    for (const SettingDrift& d : s.drift) {
-      absl::StrAppend(&out, "    ", d.setting, " is \"", d.effective, "\", policy wants \"",
-                      d.desired, "\"\n");
-    }
+    for (const SettingDrift& d : s.drift) absl::StrAppend(&out, "    ", DriftText(d), "\n");
   }
   if (!s.error.empty()) absl::StrAppend(&out, "error: ", s.error, "\n");
   if (s.last_commit) {
@@ -173,17 +244,15 @@ std::string HumanStatus(const StatusReport& s) {
 std::string JsonStatus(const StatusReport& s) {
   JsonWriter json;
   json.BeginObject().Key("mta").String(s.mta).Key("mta_version").String(s.mta_version);
-  json.Key("config_dir").String(s.config_dir).Key("endpoint").String(s.endpoint);
-  json.Key("running").Bool(s.running).Key("untrusted_probe");
-  if (s.untrusted_probe) WriteProbeJson(json, *s.untrusted_probe); else json.Null();
-  json.Key("trusted_probe");
-  if (s.trusted_probe) WriteProbeJson(json, *s.trusted_probe); else json.Null();
+  json.Key("config_dir").String(s.config_dir);
+  json.Key("running").Bool(s.running).Key("listeners");
+  WriteListenersJson(json, s.listeners);
+  json.Key("warnings").BeginArray();
+  for (const std::string& w : s.warnings) json.String(w);
+  json.EndArray();
   json.Key("policy").String(s.policy).Key("version").Int(static_cast<int64_t>(s.version));
   json.Key("compliant").Bool(s.compliant).Key("drift").BeginArray();
-  for (const SettingDrift& d : s.drift) {
-    json.BeginObject().Key("setting").String(d.setting).Key("effective").String(d.effective);
-    json.Key("desired").String(d.desired).EndObject();
-  }
+  for (const SettingDrift& d : s.drift) WriteDriftJson(json, d);
   json.EndArray().Key("error").String(s.error);
   json.Key("last_commit");
   if (s.last_commit) json.String(s.last_commit->id); else json.Null();
@@ -224,11 +293,9 @@ std::string HumanCompliance(const ComplianceResult& r) {
   std::string out = absl::StrCat("compliance of policy ", r.policy, " v", r.version, " (",
                                  ComplianceModeName(r.mode), ") at ", LocalTime(r.checked_at),
                                  ": ", Upper(r.status), "\n  ", r.summary, "\n");
-  if (r.probe) absl::StrAppend(&out, HumanProbe("relay from untrusted", *r.probe));
-  for (const SettingDrift& d : r.settings) {
-    absl::StrAppend(&out, "  setting ", d.setting, " is \"", d.effective, "\", policy wants \"",
-                    d.desired, "\"\n");
-  }
+  for (const std::string& w : r.warnings) absl::StrAppend(&out, "  warning: ", w, "\n");
+  absl::StrAppend(&out, HumanListeners(r.listeners, "  "));
+  for (const SettingDrift& d : r.settings) absl::StrAppend(&out, "  setting ", DriftText(d), "\n");
   for (const ChangedFile& f : r.changed_files) {
     absl::StrAppend(&out, "  changed since the last backup: ", f.path, " (modified ",
                     f.modified_at ? LocalTime(f.modified_at) : "-", ")\n", Indent(f.diff, "    "));
@@ -244,13 +311,14 @@ std::string JsonCompliance(const ComplianceResult& r) {
   json.BeginObject().Key("policy").String(r.policy).Key("version").Int(static_cast<int64_t>(r.version));
   json.Key("mode").String(ComplianceModeName(r.mode)).Key("status").String(r.status);
   json.Key("checked_at").Int(r.checked_at).Key("summary").String(r.summary);
+  json.Key("verdict").String(ProbeVerdictName(r.verdict));
   json.Key("settings").BeginArray();
-  for (const SettingDrift& d : r.settings) {
-    json.BeginObject().Key("setting").String(d.setting).Key("effective").String(d.effective);
-    json.Key("desired").String(d.desired).EndObject();
-  }
-  json.EndArray().Key("probe");
-  if (r.probe) WriteProbeJson(json, *r.probe); else json.Null();
+  for (const SettingDrift& d : r.settings) WriteDriftJson(json, d);
+  json.EndArray().Key("listeners");
+  WriteListenersJson(json, r.listeners);
+  json.Key("warnings").BeginArray();
+  for (const std::string& w : r.warnings) json.String(w);
+  json.EndArray();
   json.Key("changed_files").BeginArray();
   for (const ChangedFile& f : r.changed_files) {
     json.BeginObject().Key("path").String(f.path).Key("modified_at").Int(f.modified_at);

@@ -19,10 +19,9 @@ struct StatusReport {
   std::string mta;
   std::string mta_version;
   std::string config_dir;
-  std::string endpoint;
   bool running = false;
-  std::optional<ProbeReport> untrusted_probe;
-  std::optional<ProbeReport> trusted_probe;
+  std::vector<ListenerResult> listeners;  // untrusted and trusted probe on each
+  std::vector<std::string> warnings;
   std::string policy;  // empty when no --policy was given
   uint64_t version = 0;
   std::vector<SettingDrift> drift;
@@ -35,6 +34,11 @@ std::string HumanTransaction(const TransactionReport& report);
 std::string JsonTransaction(const TransactionReport& report);
 std::string HumanProbe(const std::string& title, const ProbeReport& report);
 void WriteProbeJson(JsonWriter& json, const ProbeReport& report);
+// One line per listener: "127.0.0.1:2525 (smtp, PATH:LINE): refused; trusted relays".
+std::string HumanListeners(const std::vector<ListenerResult>& listeners,
+                           const std::string& indent);
+void WriteListenersJson(JsonWriter& json, const std::vector<ListenerResult>& listeners);
+void WriteDriftJson(JsonWriter& json, const SettingDrift& drift);
 std::string HumanStatus(const StatusReport& status);
 std::string JsonStatus(const StatusReport& status);
 std::string HumanCompliance(const ComplianceResult& result);

@@ -28,16 +28,16 @@ std::string LocalOf(const std::string& address) {
   return at == std::string::npos ? address : address.substr(0, at);
 }
 
-// Every trick, a few per connection, merged into one report.
-ProbeReport ProbeAllTricks(RelayChecker& checker, const SmtpEndpoint& endpoint,
+// Every trick against one listener, a few per connection, merged into one report.
+ProbeReport ProbeAllTricks(RelayChecker& checker, const Listener& listener,
                            const ProbeSettings& settings, const std::string& server_name) {
+  const SmtpEndpoint& endpoint = listener.endpoint;
   std::vector<RelayTest> tricks =
       AllRelayTricks(TrickDomainsFor(settings, endpoint, server_name));
-  ProbeOptions options;
-  options.source = settings.untrusted_source;
-  options.helo_name = settings.helo_name;
-  options.timeout = settings.timeout;
+  const ProbeOptions options =
+      ListenerProbeOptions(settings, settings.untrusted_source, listener);
   ProbeReport merged;
+  merged.tls_on_connect = options.tls_on_connect;
   merged.endpoint = endpoint;
   merged.source = settings.untrusted_source;
   // Each part's own verdict counts (it knows, e.g., that a failed STARTTLS left the TLS half
@@ -73,12 +73,30 @@ std::string FirstInconclusive(const ProbeReport& report) {
   return "no relay test could run";
 }
 
-std::string SettingsText(const std::vector<SettingDrift>& drift) {
+std::string SettingsText(const std::vector<SettingDrift>& drift, bool unproven) {
   std::vector<std::string> parts;
   for (const SettingDrift& d : drift) {
-    parts.push_back(absl::StrCat(d.setting, " is \"", d.effective, "\", want \"", d.desired, "\""));
+    if (d.unproven == unproven) parts.push_back(DriftText(d));
   }
   return absl::StrJoin(parts, "; ");
+}
+
+// What the probes found, one part per listener that relayed (or, with `inconclusive`, that
+// could not be judged).
+std::vector<std::string> ListenerFindings(const std::vector<ListenerResult>& results,
+                                          const IpAddress& source, ProbeVerdict which) {
+  std::vector<std::string> parts;
+  for (const ListenerResult& r : results) {
+    if (r.listener.internal || !r.untrusted || r.verdict != which) continue;
+    if (which == ProbeVerdict::kRelayAccepted) {
+      parts.push_back(absl::StrCat("relay open on ", r.listener.Name(), " from ",
+                                   source.ToString(), ": ", AcceptedTricks(*r.untrusted)));
+    } else {
+      parts.push_back(absl::StrCat("listener ", r.listener.Name(), " not proven closed: ",
+                                   FirstInconclusive(*r.untrusted)));
+    }
+  }
+  return parts;
 }
 
 }  // namespace
@@ -152,32 +170,63 @@ ComplianceResult ComplianceChecker::Check(const Policy& policy, int64_t now,
     return error(absl::StrCat("cannot read the effective settings: ", drift.status().message()));
   }
   r.settings = std::move(*drift);
-  absl::StatusOr<SmtpEndpoint> endpoint = driver_.Endpoint();
-  if (!endpoint.ok()) return error(std::string(endpoint.status().message()));
-  r.probe = ProbeAllTricks(checker_, *endpoint, policy.probe, server_name_);
-
-  std::vector<std::string> found;
-  if (r.probe->verdict == ProbeVerdict::kRelayAccepted) {
-    found.push_back(absl::StrCat("relay open from ", policy.probe.untrusted_source.ToString(),
-                                 ": ", AcceptedTricks(*r.probe)));
+  absl::StatusOr<std::vector<Listener>> listeners = driver_.Listeners();
+  if (!listeners.ok()) {
+    // A configuration whose listeners cannot be read cannot be proven closed.
+    r.status = "inconclusive";
+    r.summary = absl::StrCat("cannot tell where the MTA listens: ", listeners.status().message());
+    r.error = r.summary;
+    log->warn("compliance check of {} v{}: {}", policy.name, policy.version, r.summary);
+    return r;
   }
-  if (!r.settings.empty()) found.push_back(SettingsText(r.settings));
+  r.warnings = MarkInternalListeners(policy.probe, *listeners);
+  r.untrusted_source = policy.probe.untrusted_source;
+  for (Listener& l : *listeners) {
+    ListenerResult& lr = r.listeners.emplace_back();
+    lr.listener = std::move(l);
+    if (lr.listener.internal) {
+      lr.note = "internal (listeners.internal): not probed";
+      continue;
+    }
+    lr.untrusted = ProbeAllTricks(checker_, lr.listener, policy.probe, server_name_);
+    lr.verdict = lr.untrusted->verdict;
+  }
+  r.verdict = HostVerdict(r.listeners);
+
+  const IpAddress& source = policy.probe.untrusted_source;
+  std::vector<std::string> found = ListenerFindings(r.listeners, source,
+                                                    ProbeVerdict::kRelayAccepted);
+  bool drifted = false, unproven = false;
+  for (const SettingDrift& d : r.settings) (d.unproven ? unproven : drifted) = true;
+  if (drifted) found.push_back(SettingsText(r.settings, /*unproven=*/false));
   if (!r.changed_files.empty()) {
     std::vector<std::string> paths;
     for (const ChangedFile& f : r.changed_files) paths.push_back(f.path);
     found.push_back(absl::StrCat("changed since the last backup: ", absl::StrJoin(paths, ", ")));
   }
-  if (r.probe->verdict == ProbeVerdict::kRelayAccepted) {
+  std::vector<std::string> unknown =
+      ListenerFindings(r.listeners, source, ProbeVerdict::kInconclusive);
+  if (unproven) unknown.push_back(SettingsText(r.settings, /*unproven=*/true));
+  if (r.verdict == ProbeVerdict::kInconclusive && unknown.empty()) {
+    unknown.push_back("no listener other hosts can reach was probed");
+  }
+  found.insert(found.end(), unknown.begin(), unknown.end());
+  if (r.verdict == ProbeVerdict::kRelayAccepted) {
     r.status = "relay-open";
-  } else if (!r.settings.empty() || !r.changed_files.empty()) {
+  } else if (drifted || !r.changed_files.empty()) {
     r.status = "drifted";
-  } else if (r.probe->verdict == ProbeVerdict::kInconclusive) {
-    return error(absl::StrCat("relay probe inconclusive: ", FirstInconclusive(*r.probe)));
+  } else if (!unknown.empty()) {
+    // Never "compliant" for what could not be proven.
+    r.status = "inconclusive";
   } else {
     r.status = "compliant";
   }
-  r.summary = found.empty() ? "policy holds; relay refused" : absl::StrJoin(found, "; ");
-  if (r.status != "compliant" && r.mode == ComplianceMode::kEnforce) {
+  r.summary = found.empty()
+                  ? absl::StrCat("policy holds; relay refused on every listener (",
+                                 r.listeners.size(), ")")
+                  : absl::StrJoin(found, "; ");
+  if ((r.status == "relay-open" || r.status == "drifted") &&
+      r.mode == ComplianceMode::kEnforce) {
     Enforce(policy, *live, now, gate, r);
   }
   if (r.status != "compliant" || !r.enforcement.empty()) {

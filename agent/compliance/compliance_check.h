@@ -1,7 +1,8 @@
 // One compliance check of a host against the policy it should hold (issue 5): the MTA's
-// effective settings (MtaDriver::CheckDrift: postconf -n, exim -bP, sendmail's access map), the
-// relay probe from the policy's untrusted source with every known trick, and the managed files
-// changed since the agent's newest backup commit (unified diff and mtime). In enforce mode, and
+// effective settings per listener (MtaDriver::CheckDrift: postconf, master.cf overrides, Exim's
+// ACL, Sendmail's access map), the relay probe on every listener other hosts can reach from the
+// policy's untrusted source with every known trick, and the managed files changed since the
+// agent's newest backup commit (unified diff and mtime). In enforce mode, and
 // inside a maintenance window, drift is fixed through the same apply transaction as a push.
 #ifndef RELAYGUARD_AGENT_COMPLIANCE_COMPLIANCE_CHECK_H_
 #define RELAYGUARD_AGENT_COMPLIANCE_COMPLIANCE_CHECK_H_
@@ -37,13 +38,19 @@ struct ComplianceResult {
   std::string policy;
   uint64_t version = 0;
   ComplianceMode mode = ComplianceMode::kAudit;
-  // The host's state when the check ends: "compliant", "drifted", "relay-open" or "error".
-  // After a successful enforcement it is "compliant"; `settings`, `probe` and `changed_files`
-  // still show what was found before.
+  // The host's state when the check ends: "compliant", "drifted", "relay-open",
+  // "inconclusive" (some listener or rule could not be proven closed: the reason is in
+  // `summary`) or "error" (the check could not run). After a successful enforcement it is
+  // "compliant"; `settings`, `listeners` and `changed_files` still show what was found before.
   std::string status;
   int64_t checked_at = 0;
   std::vector<SettingDrift> settings;
-  std::optional<ProbeReport> probe;  // from the policy's untrusted source
+  // Every listener and the untrusted probe's verdict on it (every known trick); internal
+  // listeners are listed, not probed.
+  std::vector<ListenerResult> listeners;
+  ProbeVerdict verdict = ProbeVerdict::kInconclusive;  // HostVerdict(listeners)
+  IpAddress untrusted_source;  // where the probes came from
+  std::vector<std::string> warnings;  // e.g. a listeners.internal entry that matches nothing
   std::vector<ChangedFile> changed_files;
   // "" (nothing to do, or audit), "applied", "unchanged", "outside-window", "rolled-back",
   // "rollback-failed", "refused", "suspended", "held" (see agent_stream.proto).

@@ -9,6 +9,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "agent/mta/listener.h"
 #include "agent/policy/policy.h"
 #include "agent/probe/relay_probe.h"
 
@@ -21,15 +22,27 @@ struct RenderedChange {
   FileContents new_contents;                // every managed file, changed or not
   std::vector<std::string> changed_settings;  // e.g. "mynetworks", in file order
   bool needs_restart = false;  // a changed setting is only read at start (inet_interfaces)
-  std::vector<std::string> warnings;  // things the operator should know, e.g. master.cf overrides
+  std::vector<std::string> warnings;  // things the operator should know, each "PATH:LINE: ..."
+  // The admin's own rules that let some clients relay and were kept because they grant no
+  // stranger (a partner's table entry, a narrow host list), each "PATH:LINE: what it grants".
+  std::vector<std::string> kept;
 };
 
-// One finding of a compliance check: a setting whose effective value differs from the policy.
+// One finding of a compliance check: a setting whose effective value differs from the policy,
+// or an admin rule that lets strangers relay (a table entry, a master.cf override, an ACL).
 struct SettingDrift {
   std::string setting;
   std::string effective;
   std::string desired;
+  std::string listener;  // Listener::Name() of the listener it opens; "" for the whole host
+  std::string where;     // "PATH:LINE" of what decides it (the override, the table entry)
+  // relayguard cannot tell what this rule does (a table it cannot read, an override it cannot
+  // parse): the host is not proven closed, its verdict is inconclusive.
+  bool unproven = false;
 };
+
+// One line for reports: `listener L: SETTING is "effective", want "desired" (where)`.
+std::string DriftText(const SettingDrift& drift);
 
 class MtaDriver {
  public:
@@ -61,11 +74,20 @@ class MtaDriver {
   // `restart`. Safe to retry. Errors carry the command and its output.
   virtual absl::Status Reload(bool restart) = 0;
 
-  // Where the MTA accepts SMTP, from its configuration unless overridden by the operator.
-  virtual absl::StatusOr<SmtpEndpoint> Endpoint() = 0;
+  // Every SMTP listener of the live configuration, in declaration order (agent/mta/listener.h;
+  // `internal` is never set here). Reads files and may run the MTA's tools; no side effects.
+  // NotFound when the configuration declares none; InvalidArgument naming the file and line of
+  // a declaration it cannot read (never a silently shorter list: a listener left out would go
+  // unprobed).
+  virtual absl::StatusOr<std::vector<Listener>> Listeners() = 0;
 
-  // Effective settings of the live configuration that differ from `policy` (empty: compliant).
+  // Effective settings of the live configuration that differ from `policy`, host-wide and per
+  // listener (empty: compliant). Entries with `unproven` make the verdict inconclusive.
   virtual absl::StatusOr<std::vector<SettingDrift>> CheckDrift(const Policy& policy) = 0;
+
+  // How many seconds before now the transaction dates a managed file it writes (0: now). See
+  // FileInfo::write_age_s; Postfix's main.cf gets 2.
+  virtual int64_t WriteAgeSeconds(const std::string& /*path*/) const { return 0; }
 };
 
 }  // namespace relayguard::agent

@@ -6,6 +6,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <ctime>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
@@ -108,6 +109,15 @@ absl::Status RealFileSystem::WriteFileAtomic(const std::string& path, const std:
     if (!(errno == EPERM && info.uid == geteuid() && info.gid == getegid())) {
       return fail(ErrnoError(errno, absl::StrCat("cannot write ", path, ": chown ", info.uid, ":",
                                                  info.gid, " of ", tmp)));
+    }
+  }
+  if (info.write_age_s > 0) {
+    timespec times[2];
+    clock_gettime(CLOCK_REALTIME, &times[0]);
+    times[0].tv_sec -= info.write_age_s;
+    times[1] = times[0];
+    if (futimens(fd, times) != 0) {
+      return fail(ErrnoError(errno, absl::StrCat("cannot write ", path, ": futimens of ", tmp)));
     }
   }
   if (fsync(fd) != 0) {

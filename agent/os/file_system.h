@@ -18,6 +18,10 @@ struct FileInfo {
   gid_t gid = 0;
   bool is_regular = false;
   int64_t modified_at = 0;  // mtime, seconds since the epoch (Stat only; not restored)
+  // WriteFileAtomic only: date the new file this many seconds before now (0: now). Postfix
+  // re-reads a main.cf whose mtime is within a second of now, 300 ms at a time, in case it is
+  // in the middle of being written; a file put in place by rename is never half-written.
+  int64_t write_age_s = 0;
 };
 
 class FileSystem {
@@ -27,9 +31,9 @@ class FileSystem {
   // Reads the whole file. NotFound when it does not exist; other errors name the path.
   virtual absl::StatusOr<std::string> ReadFile(const std::string& path) = 0;
 
-  // Replaces `path` atomically: writes a temp file in the same directory, sets `info`'s mode and
-  // owner, fsyncs, renames over `path`, fsyncs the directory. On error the old file is intact.
-  // Safe to retry.
+  // Replaces `path` atomically: writes a temp file in the same directory, sets `info`'s mode,
+  // owner (and mtime, when `info.write_age_s` asks), fsyncs, renames over `path`, fsyncs the
+  // directory. On error the old file is intact. Safe to retry.
   virtual absl::Status WriteFileAtomic(const std::string& path, const std::string& contents,
                                        const FileInfo& info) = 0;
 

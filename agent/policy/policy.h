@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "common/cidr.h"
+#include "common/endpoint.h"
 
 namespace relayguard::agent {
 
@@ -23,6 +24,10 @@ struct ProbeSettings {
   std::string helo_name = "relayguard-probe.invalid";
   std::chrono::milliseconds timeout{10000};       // per SMTP command
   std::chrono::milliseconds settle_timeout{10000};  // how long to wait for a reload to take
+  // The playbook's `listeners.internal`: listeners only this host uses (a content filter's
+  // re-injection port), by address and port, each on loopback; never probed, their rules left
+  // alone (agent/mta/listener.h).
+  std::vector<SmtpEndpoint> internal_listeners;
 };
 
 // ProbeSettings with the documented default addresses (127.0.0.9 untrusted, 127.0.0.1 trusted).
@@ -49,6 +54,12 @@ struct Policy {
   uint64_t version = 0;   // >= 1
   std::string description;
   std::vector<Cidr> trusted_networks;      // at least one
+  // Other organisations' relays (a partner's outbound MX) that may relay through this host on
+  // purpose: listed in the MTA's relay clients beside the trusted networks, and an admin rule
+  // that grants one of them is kept even where it is wider than a single partner would need.
+  // Not smoke-tested (the agent cannot send from their addresses). Like the trusted networks,
+  // they lose relaying under require_auth.
+  std::vector<Cidr> partners;
   std::vector<std::string> relay_domains;  // hostnames, may be empty
   bool require_auth = false;  // relaying only for SMTP AUTH users (trusted networks lose it)
   std::optional<TlsLevel> tls;  // unset: relayguard does not touch TLS settings
@@ -56,6 +67,19 @@ struct Policy {
   std::optional<ComplianceSettings> compliance;  // unset: no scheduled checks
   std::string source;  // file the policy came from, for messages
 };
+
+// The clients the MTA's own relay list should name (Postfix mynetworks, Exim relay_from_hosts,
+// Sendmail Connect: RELAY): the trusted networks, then the partners.
+std::vector<Cidr> RelayClients(const Policy& policy);
+
+// Whether an admin's rule that lets `network` relay (a table entry, an override, a host list
+// item) lets strangers relay, i.e. must go: the network contains the probe's untrusted source,
+// or it is wider than kWidestPartnerV4 / kWidestPartnerV6 (a whole provider, not one partner) —
+// unless it lies inside a trusted network or a named partner, which the policy allows on
+// purpose. A narrower grant is an admin's partner rule and is kept.
+inline constexpr int kWidestPartnerV4 = 16;
+inline constexpr int kWidestPartnerV6 = 32;
+bool GrantsStrangers(const Policy& policy, const Cidr& network);
 
 }  // namespace relayguard::agent
 

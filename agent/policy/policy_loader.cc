@@ -139,7 +139,10 @@ class PolicyParser {
 
   absl::Status ParseTop(const YAML::Node& root, Policy& policy);
   absl::Status ParseRelay(const YAML::Node& relay, Policy& policy);
-  absl::Status ParseTrustedNetworks(const YAML::Node& list, Policy& policy);
+  absl::Status ParseNetworks(const YAML::Node& list, const std::string& field, bool allow_empty,
+                             std::vector<Cidr>& out);
+  absl::Status ParseListeners(const YAML::Node& node, Policy& policy);
+  absl::Status CheckUntrustedSourceOutside(const YAML::Node& root, const Policy& policy);
   absl::Status ParseRelayDomains(const YAML::Node& list, Policy& policy);
   absl::Status ParseTls(const YAML::Node& node, Policy& policy);
   absl::Status ParseProbe(const YAML::Node& probe, ProbeSettings& settings);
@@ -263,7 +266,7 @@ absl::StatusOr<Policy> PolicyParser::Parse(const YAML::Node& root) {
 
 absl::Status PolicyParser::ParseTop(const YAML::Node& root, Policy& policy) {
   RETURN_IF_ERROR(CheckMapping(root, "", {"name", "version", "description", "relay", "probe",
-                                          "compliance"}));
+                                          "listeners", "compliance"}));
   RETURN_IF_ERROR(Require(root, "", "name"));
   RETURN_IF_ERROR(Require(root, "", "version"));
   RETURN_IF_ERROR(Require(root, "", "relay"));
@@ -283,33 +286,57 @@ absl::Status PolicyParser::ParseTop(const YAML::Node& root, Policy& policy) {
   }
   RETURN_IF_ERROR(ParseRelay(root["relay"], policy));
   if (const YAML::Node probe = root["probe"]) RETURN_IF_ERROR(ParseProbe(probe, policy.probe));
+  if (const YAML::Node listeners = root["listeners"]) {
+    RETURN_IF_ERROR(ParseListeners(listeners, policy));
+  }
   if (const YAML::Node compliance = root["compliance"]) {
     RETURN_IF_ERROR(ParseCompliance(compliance, policy));
   }
-  // The untrusted probe must come from outside every trusted network, or relaying from it is
-  // allowed by design and verification could never pass.
-  for (const Cidr& network : policy.trusted_networks) {
-    if (network.address.family == policy.probe.untrusted_source.family &&
-        network.Contains(policy.probe.untrusted_source)) {
+  return CheckUntrustedSourceOutside(root, policy);
+}
+
+// The untrusted probe must come from outside every trusted network and partner, or relaying
+// from it is allowed by design and verification could never pass.
+absl::Status PolicyParser::CheckUntrustedSourceOutside(const YAML::Node& root,
+                                                       const Policy& policy) {
+  const IpAddress& source = policy.probe.untrusted_source;
+  struct Kind {
+    const std::vector<Cidr>* networks;
+    const char* name;
+    const char* key;
+    const char* field;
+  };
+  for (const Kind& kind :
+       {Kind{&policy.trusted_networks, "trusted", "trusted_networks", "relay.trusted_networks"},
+        Kind{&policy.partners, "partner", "partners", "relay.partners"}}) {
+    const std::vector<Cidr>& networks = *kind.networks;
+    for (size_t i = 0; i < networks.size(); ++i) {
+      const Cidr& network = networks[i];
+      if (network.address.family != source.family || !network.Contains(source)) continue;
+      // At the probe's address when the playbook gives one, else at the network.
       const YAML::Node probe = root["probe"];
       const YAML::Node at = probe && probe["untrusted_source"] ? probe["untrusted_source"]
                             : probe                             ? probe
-                                                                : root;
+                                                                : root["relay"][kind.key][i];
       return Fail(at, "probe.untrusted_source",
-                  absl::StrCat(policy.probe.untrusted_source.ToString(),
-                               " lies inside trusted network ", network.ToString(),
-                               ": the untrusted probe would be allowed to relay; pick an "
-                               "address outside relay.trusted_networks"));
+                  absl::StrCat(source.ToString(), " lies inside ", kind.name, " network ",
+                               network.ToString(), ": the untrusted probe would be allowed to "
+                               "relay; pick an address outside ", kind.field));
     }
   }
   return absl::OkStatus();
 }
 
 absl::Status PolicyParser::ParseRelay(const YAML::Node& relay, Policy& policy) {
-  RETURN_IF_ERROR(
-      CheckMapping(relay, "relay", {"trusted_networks", "relay_domains", "require_auth", "tls"}));
+  RETURN_IF_ERROR(CheckMapping(relay, "relay", {"trusted_networks", "partners", "relay_domains",
+                                                "require_auth", "tls"}));
   RETURN_IF_ERROR(Require(relay, "relay", "trusted_networks"));
-  RETURN_IF_ERROR(ParseTrustedNetworks(relay["trusted_networks"], policy));
+  RETURN_IF_ERROR(ParseNetworks(relay["trusted_networks"], "relay.trusted_networks",
+                                /*allow_empty=*/false, policy.trusted_networks));
+  if (const YAML::Node partners = relay["partners"]) {
+    RETURN_IF_ERROR(ParseNetworks(partners, "relay.partners", /*allow_empty=*/true,
+                                  policy.partners));
+  }
   if (const YAML::Node domains = relay["relay_domains"]) {
     RETURN_IF_ERROR(ParseRelayDomains(domains, policy));
   }
@@ -320,10 +347,10 @@ absl::Status PolicyParser::ParseRelay(const YAML::Node& relay, Policy& policy) {
   return absl::OkStatus();
 }
 
-absl::Status PolicyParser::ParseTrustedNetworks(const YAML::Node& list, Policy& policy) {
-  const std::string field = "relay.trusted_networks";
+absl::Status PolicyParser::ParseNetworks(const YAML::Node& list, const std::string& field,
+                                         bool allow_empty, std::vector<Cidr>& out) {
   RETURN_IF_ERROR(CheckList(list, field));
-  if (list.size() == 0) {
+  if (list.size() == 0 && !allow_empty) {
     return Fail(list, field,
                 "must list at least one network (e.g. 127.0.0.0/8 for local clients only)");
   }
@@ -339,13 +366,50 @@ absl::Status PolicyParser::ParseTrustedNetworks(const YAML::Node& list, Policy& 
                                " would make every client trusted, i.e. an open relay; list only "
                                "the networks of your own clients"));
     }
-    for (size_t j = 0; j < policy.trusted_networks.size(); ++j) {
-      if (policy.trusted_networks[j] == *cidr) {
+    for (size_t j = 0; j < out.size(); ++j) {
+      if (out[j] == *cidr) {
         return Fail(item, item_field,
                     absl::StrCat(cidr->ToString(), " is listed twice (also ", field, "[", j, "])"));
       }
     }
-    policy.trusted_networks.push_back(*cidr);
+    out.push_back(*cidr);
+  }
+  return absl::OkStatus();
+}
+
+// `listeners:` - which listeners only this host uses (agent/mta/listener.h).
+absl::Status PolicyParser::ParseListeners(const YAML::Node& node, Policy& policy) {
+  RETURN_IF_ERROR(CheckMapping(node, "listeners", {"internal"}));
+  const YAML::Node list = node["internal"];
+  if (!list) return absl::OkStatus();
+  const std::string field = "listeners.internal";
+  RETURN_IF_ERROR(CheckList(list, field));
+  for (size_t i = 0; i < list.size(); ++i) {
+    const YAML::Node item = list[i];
+    const std::string item_field = absl::StrCat(field, "[", i, "]");
+    ASSIGN_OR_RETURN(std::string text, String(item, item_field));
+    absl::StatusOr<SmtpEndpoint> endpoint = ParseSmtpEndpoint(text);
+    if (!endpoint.ok()) {
+      return Fail(item, item_field,
+                  absl::StrCat(endpoint.status().message(),
+                               " (write the listener's loopback address and port, e.g. "
+                               "127.0.0.1:10025 or [::1]:10025)"));
+    }
+    if (!IsLoopback(endpoint->host)) {
+      return Fail(item, item_field,
+                  absl::StrCat(Quoted(text),
+                               " is not a loopback address: other hosts can reach a listener "
+                               "there, so relayguard probes it (only 127.0.0.0/8 and ::1 "
+                               "listeners can be internal)"));
+    }
+    for (size_t j = 0; j < policy.probe.internal_listeners.size(); ++j) {
+      if (policy.probe.internal_listeners[j] == *endpoint) {
+        return Fail(item, item_field,
+                    absl::StrCat(endpoint->ToString(), " is listed twice (also ", field, "[", j,
+                                 "])"));
+      }
+    }
+    policy.probe.internal_listeners.push_back(*endpoint);
   }
   return absl::OkStatus();
 }

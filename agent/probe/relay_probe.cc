@@ -158,6 +158,19 @@ bool OpenSession(SmtpClient& client, const SmtpEndpoint& endpoint, const ProbeOp
     result.detail = std::string(s.message());
     return false;
   }
+  if (options.tls_on_connect) {
+    absl::StatusOr<TlsSessionInfo> session = client.StartTls(options.timeout);
+    if (!session.ok()) {
+      result.exchanges.push_back(
+          {kTlsHandshake, absl::StrCat("(", session.status().message(), ")"), 0});
+      result.detail = absl::StrCat("TLS on connect to ", endpoint.ToString(), " failed (",
+                                   session.status().message(), "); relaying was not tested");
+      client.Close();
+      return false;
+    }
+    result.exchanges.push_back({kTlsHandshake, session->ToString(), 0});
+    pass.session = *session;
+  }
   absl::StatusOr<SmtpReply> greeting = Exchange(client, kConnect, options, result.exchanges);
   if (!greeting.ok()) {
     result.detail =
@@ -198,7 +211,7 @@ void NoteTransport(const SmtpClient& client, const Pass& pass, RelayTestResult& 
 void RunOne(SmtpClient& client, const SmtpEndpoint& endpoint, const ProbeOptions& options,
             Pass& pass, RelayTestResult& result) {
   result.verdict = ProbeVerdict::kInconclusive;
-  result.tls = pass.tls == Pass::Tls::kRequired;
+  result.tls = pass.tls == Pass::Tls::kRequired || options.tls_on_connect;
   if (result.tls && !pass.tls_failure.empty()) {
     result.detail = NotOverTls(pass);  // tried once for the pass; it will not work now
     return;
@@ -259,50 +272,7 @@ void RunOne(SmtpClient& client, const SmtpEndpoint& endpoint, const ProbeOptions
   if (client.connected()) (void)Exchange(client, "RSET", options, result.exchanges);
 }
 
-// Splits "HOST:PORT" / "[V6]:PORT" into host and port text.
-absl::Status SplitHostPort(const std::string& text, std::string& host, std::string& port) {
-  if (!text.empty() && text[0] == '[') {
-    size_t close = text.find("]:");
-    if (close == std::string::npos) {
-      return absl::InvalidArgumentError(absl::StrCat("\"", text, "\" is not [IPV6]:PORT"));
-    }
-    host = text.substr(1, close - 1);
-    port = text.substr(close + 2);
-    return absl::OkStatus();
-  }
-  size_t colon = text.rfind(':');
-  if (colon == std::string::npos || text.find(':') != colon) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("\"", text, "\" is not HOST:PORT (IPv6 needs brackets: [::1]:25)"));
-  }
-  host = text.substr(0, colon);
-  port = text.substr(colon + 1);
-  return absl::OkStatus();
-}
-
 }  // namespace
-
-std::string SmtpEndpoint::ToString() const {
-  return host.family == IpFamily::kV6 ? absl::StrCat("[", host.ToString(), "]:", port)
-                                      : absl::StrCat(host.ToString(), ":", port);
-}
-
-absl::StatusOr<SmtpEndpoint> ParseSmtpEndpoint(const std::string& text) {
-  std::string host, port;
-  if (absl::Status s = SplitHostPort(text, host, port); !s.ok()) return s;
-  absl::StatusOr<IpAddress> ip = ParseIpAddress(host);
-  if (!ip.ok()) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("\"", text, "\": the host must be an IP address: ", ip.status().message()));
-  }
-  int number = 0;
-  if (port.empty() || port.find_first_not_of("0123456789") != std::string::npos ||
-      !absl::SimpleAtoi(port, &number) || number < 1 || number > 65535) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("\"", text, "\": the port must be a number 1..65535"));
-  }
-  return SmtpEndpoint{*ip, static_cast<uint16_t>(number)};
-}
 
 const char* ProbeVerdictName(ProbeVerdict v) {
   switch (v) {
@@ -365,10 +335,15 @@ ProbeReport RunRelayProbe(const SmtpEndpoint& endpoint, const std::vector<RelayT
   };
   Pass plain;
   if (options.starttls == StartTls::kWhenOffered) plain.tls = Pass::Tls::kIfOffered;
+  // On an implicit-TLS port the one pass already runs over TLS; STARTTLS inside it means
+  // nothing (RFC 8314 section 3.3).
+  if (options.tls_on_connect) plain.tls = Pass::Tls::kNever;
+  report.tls_on_connect = options.tls_on_connect;
   run_pass(plain);
   report.starttls_offered = plain.offered;
   report.tls_failure = plain.tls_failure;
-  if (options.starttls == StartTls::kBoth && plain.offered && !tests.empty()) {
+  if (options.starttls == StartTls::kBoth && plain.offered && !tests.empty() &&
+      !options.tls_on_connect) {
     Pass over_tls;
     over_tls.tls = Pass::Tls::kRequired;
     run_pass(over_tls);
@@ -391,6 +366,12 @@ absl::Status CheckSmtpGreeting(const SmtpEndpoint& endpoint, const ProbeOptions&
   SmtpClient client;
   if (absl::Status s = client.Connect(endpoint, options.source, options.timeout); !s.ok()) {
     return s;
+  }
+  if (options.tls_on_connect) {
+    if (absl::StatusOr<TlsSessionInfo> tls = client.StartTls(options.timeout); !tls.ok()) {
+      return absl::UnavailableError(absl::StrCat("TLS on connect to ", endpoint.ToString(),
+                                                 " failed: ", tls.status().message()));
+    }
   }
   absl::StatusOr<SmtpReply> greeting = client.ReadReply(options.timeout);
   if (!greeting.ok()) {

@@ -11,17 +11,12 @@
 
 #include "absl/status/statusor.h"
 #include "common/cidr.h"
+#include "common/endpoint.h"
 
 namespace relayguard::agent {
 
-struct SmtpEndpoint {
-  IpAddress host;
-  uint16_t port = 25;
-  std::string ToString() const;  // "127.0.0.1:25", "[::1]:25"
-};
-
-// Parses "HOST:PORT" / "[V6]:PORT" where HOST is an IP literal.
-absl::StatusOr<SmtpEndpoint> ParseSmtpEndpoint(const std::string& text);
+using ::relayguard::ParseSmtpEndpoint;
+using ::relayguard::SmtpEndpoint;
 
 enum class ProbeVerdict { kRelayAccepted, kRefused, kInconclusive };
 const char* ProbeVerdictName(ProbeVerdict v);  // "relay-accepted", "refused", "inconclusive"
@@ -87,6 +82,10 @@ struct ProbeOptions {
   // instances, hence the apply bench) see exactly the plaintext probe as before; servers that
   // do get one more connection and TLS handshake per probe.
   StartTls starttls = StartTls::kBoth;
+  // The server speaks TLS from the first byte (port 465, "submissions"/"smtps"): every
+  // connection starts with the TLS handshake, before the greeting; `starttls` is then ignored.
+  // A handshake that fails leaves the tests inconclusive.
+  bool tls_on_connect = false;
 };
 
 struct ProbeReport {
@@ -99,6 +98,7 @@ struct ProbeReport {
   // The plaintext tests in order, then (kBoth, STARTTLS offered) the same tests over TLS.
   std::vector<RelayTestResult> tests;
   bool starttls_offered = false;  // an EHLO reply listed STARTTLS
+  bool tls_on_connect = false;    // the probe used TLS on connect (ProbeOptions)
   std::string tls_failure;        // why an offered STARTTLS could not be negotiated; "" if it was
                                   // (or was never tried)
 };

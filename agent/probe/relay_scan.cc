@@ -65,8 +65,11 @@ std::vector<ScanResult> RunRelayScan(const std::vector<SmtpEndpoint>& targets,
   std::vector<std::vector<std::optional<RelayTestResult>>> over_tls(targets.size());
   std::vector<Task> tasks;
   const size_t per = static_cast<size_t>(std::max(1, options.tricks_per_connection));
+  const auto& implicit = options.tls_on_connect_ports;
   for (size_t t = 0; t < targets.size(); ++t) {
     results[t].endpoint = targets[t];
+    results[t].tls_on_connect =
+        std::find(implicit.begin(), implicit.end(), targets[t].port) != implicit.end();
     tricks[t] = AllRelayTricks(DomainsFor(targets[t], options.domains));
     results[t].tests.resize(tricks[t].size());
     over_tls[t].resize(tricks[t].size());
@@ -93,7 +96,9 @@ std::vector<ScanResult> RunRelayScan(const std::vector<SmtpEndpoint>& targets,
       }
       std::vector<RelayTest> slice(tricks[task.target].begin() + task.begin,
                                    tricks[task.target].begin() + task.end);
-      ProbeReport report = RunRelayProbe(targets[task.target], slice, options.probe);
+      ProbeOptions probe = options.probe;
+      probe.tls_on_connect = results[task.target].tls_on_connect;
+      ProbeReport report = RunRelayProbe(targets[task.target], slice, probe);
       std::lock_guard<std::mutex> lock(mu);
       ScanResult& r = results[task.target];
       // The report holds the slice in plaintext (or, when-offered, over TLS if it could), then
@@ -178,7 +183,7 @@ std::string ScanJson(const std::vector<ScanResult>& results) {
       }
       w.EndObject();
     }
-    w.EndArray().EndObject();
+    w.EndArray().Key("tls_on_connect").Bool(r.tls_on_connect).EndObject();
   }
   w.EndArray();
   return w.str() + "\n";

@@ -22,10 +22,13 @@ struct ScanOptions {
   RelayTrickDomains domains;         // target_host/target_ip are filled in per target when empty
   int concurrency = 32;              // connections open at once
   int tricks_per_connection = 5;     // below Postfix's soft error limit (10)
+  // Targets on these ports speak TLS from the first byte (465): probed with TLS on connect.
+  std::vector<uint16_t> tls_on_connect_ports;
 };
 
 struct ScanResult {
   SmtpEndpoint endpoint;
+  bool tls_on_connect = false;  // probed with TLS on connect (ScanOptions::tls_on_connect_ports)
   // Relay-accepted if any trick relayed (either way); refused if every probe was (see
   // ProbeReport::verdict: tricks that could not run because STARTTLS failed do not count).
   ProbeVerdict verdict = ProbeVerdict::kInconclusive;
@@ -47,7 +50,7 @@ std::vector<ScanResult> RunRelayScan(const std::vector<SmtpEndpoint>& targets,
 // relayed only over TLS is named with " (TLS)".
 std::string ScanTable(const std::vector<ScanResult>& results);
 // Each trick has "tls" (bool), and "tls_protocol", "tls_cipher", "tls_peer_subject" when it ran
-// over TLS.
+// over TLS; each target "tls_on_connect" (bool).
 std::string ScanJson(const std::vector<ScanResult>& results);
 // One row per target and trick: target,verdict,trick,mail_from,rcpt_to,trick_verdict,rcpt_reply,
 // tls,tls_protocol (tls: "yes" for the pass after STARTTLS, "no" in plaintext; tls_protocol

@@ -46,6 +46,33 @@ void ToProto(const ProbeReport& report, pb::ProbeResult* p) {
   }
 }
 
+void ToProto(const ListenerResult& r, pb::ListenerResult* p) {
+  const Listener& l = r.listener;
+  p->set_address(l.endpoint.ToString());
+  p->set_bind(l.bind);
+  p->set_tls(l.tls == ListenerTls::kImplicit ? pb::LISTENER_TLS_IMPLICIT : pb::LISTENER_TLS_PLAIN);
+  p->set_role(l.role == ListenerRole::kSubmission ? pb::LISTENER_ROLE_SUBMISSION
+                                                  : pb::LISTENER_ROLE_RELAY);
+  p->set_service(l.service);
+  p->set_declared_at(l.declared_at);
+  p->set_internal(l.internal);
+  if (r.untrusted) {
+    p->set_verdict(ToProto(r.verdict));
+    ToProto(*r.untrusted, p->mutable_untrusted());
+  }
+  if (r.trusted) ToProto(*r.trusted, p->mutable_trusted());
+  p->set_note(r.note);
+}
+
+void ToProto(const SettingDrift& d, pb::SettingDrift* s) {
+  s->set_setting(d.setting);
+  s->set_effective(d.effective);
+  s->set_desired(d.desired);
+  s->set_listener(d.listener);
+  s->set_where(d.where);
+  s->set_unproven(d.unproven);
+}
+
 pb::ApplyResult ToProto(const TransactionReport& r) {
   pb::ApplyResult out;
   out.set_outcome(ToProto(r.outcome));
@@ -56,8 +83,13 @@ pb::ApplyResult ToProto(const TransactionReport& r) {
   out.set_diff(r.diff);
   out.set_backup_commit(r.backup_commit);
   out.set_result_commit(r.result_commit);
-  if (r.untrusted_probe) ToProto(*r.untrusted_probe, out.add_probes());
-  if (r.trusted_probe) ToProto(*r.trusted_probe, out.add_probes());
+  for (const ListenerResult& l : r.listeners) {
+    if (l.untrusted) ToProto(*l.untrusted, out.add_probes());
+    if (l.trusted) ToProto(*l.trusted, out.add_probes());
+    ToProto(l, out.add_listeners());
+  }
+  for (const std::string& w : r.warnings) out.add_warnings(w);
+  for (const std::string& k : r.kept) out.add_kept(k);
   return out;
 }
 
@@ -69,13 +101,18 @@ pb::ComplianceReport ToProto(const ComplianceResult& r, uint64_t seq) {
   out.set_mode(ComplianceModeName(r.mode));
   out.set_status(r.status);
   out.set_checked_at(r.checked_at);
-  for (const SettingDrift& d : r.settings) {
-    pb::SettingDrift* s = out.add_settings();
-    s->set_setting(d.setting);
-    s->set_effective(d.effective);
-    s->set_desired(d.desired);
+  for (const SettingDrift& d : r.settings) ToProto(d, out.add_settings());
+  pb::ProbeResult* host = out.mutable_probe();
+  host->set_source_address(r.untrusted_source.ToString());
+  host->set_verdict(ToProto(r.verdict));
+  for (const ListenerResult& l : r.listeners) {
+    ToProto(l, out.add_listeners());
+    if (!l.listener.internal) {
+      host->set_detail(absl::StrCat(host->detail(), l.listener.endpoint.ToString(), ": ",
+                                    ProbeVerdictName(l.verdict), "; "));
+    }
   }
-  if (r.probe) ToProto(*r.probe, out.mutable_probe());
+  for (const std::string& w : r.warnings) out.add_warnings(w);
   for (const ChangedFile& f : r.changed_files) {
     pb::ChangedFile* c = out.add_changed_files();
     c->set_path(f.path);

@@ -13,6 +13,8 @@ namespace relayguard::agent {
 
 relayguard::v1::ApplyResult ToProto(const TransactionReport& report);
 void ToProto(const ProbeReport& report, relayguard::v1::ProbeResult* out);
+void ToProto(const ListenerResult& result, relayguard::v1::ListenerResult* out);
+void ToProto(const SettingDrift& drift, relayguard::v1::SettingDrift* out);
 relayguard::v1::ComplianceReport ToProto(const ComplianceResult& result, uint64_t seq);
 
 }  // namespace relayguard::agent

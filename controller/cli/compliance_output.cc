@@ -36,7 +36,8 @@ const char* OutcomeName(pb::ApplyResult::Outcome o) {
 }
 
 bool Problem(const std::string& status) {
-  return status == "drifted" || status == "relay-open" || status == "error";
+  return status == "drifted" || status == "relay-open" || status == "inconclusive" ||
+         status == "error";
 }
 
 std::string Dash(const std::string& s) { return s.empty() ? "-" : s; }
@@ -61,6 +62,40 @@ void Indented(std::string* out, const std::string& text, const char* prefix) {
   }
 }
 
+const char* TlsName(pb::ListenerTls t) {
+  return t == pb::LISTENER_TLS_IMPLICIT ? "implicit-tls" : "plain";
+}
+
+const char* RoleName(pb::ListenerRole r) {
+  return r == pb::LISTENER_ROLE_SUBMISSION ? "submission" : "relay";
+}
+
+// "127.0.0.1:2525 (smtp, /etc/postfix/master.cf:12, implicit TLS, internal)"
+std::string ListenerName(const pb::ListenerResult& l) {
+  std::string name = absl::StrCat(l.address(), " (", l.service());
+  if (!l.declared_at().empty()) absl::StrAppend(&name, ", ", l.declared_at());
+  if (l.tls() == pb::LISTENER_TLS_IMPLICIT) absl::StrAppend(&name, ", implicit TLS");
+  if (l.internal()) absl::StrAppend(&name, ", internal");
+  return name + ")";
+}
+
+void ListenersJson(JsonWriter& w, const google::protobuf::RepeatedPtrField<pb::ListenerResult>& ls) {
+  w.BeginArray();
+  for (const pb::ListenerResult& l : ls) {
+    w.BeginObject().Key("address").String(l.address()).Key("bind").String(l.bind());
+    w.Key("tls").String(TlsName(l.tls())).Key("role").String(RoleName(l.role()));
+    w.Key("service").String(l.service()).Key("declared_at").String(l.declared_at());
+    w.Key("internal").Bool(l.internal()).Key("verdict");
+    if (l.verdict() == pb::PROBE_VERDICT_UNSPECIFIED) {
+      w.Null();
+    } else {
+      w.String(VerdictName(l.verdict()));
+    }
+    w.Key("note").String(l.note()).Key("detail").String(l.untrusted().detail()).EndObject();
+  }
+  w.EndArray();
+}
+
 void CheckJson(JsonWriter& w, const pb::ComplianceCheck& c) {
   const pb::ComplianceReport& r = c.report();
   w.BeginObject().Key("host").String(c.host()).Key("seq").Int(static_cast<int64_t>(r.seq()));
@@ -72,8 +107,13 @@ void CheckJson(JsonWriter& w, const pb::ComplianceCheck& c) {
   w.Key("settings").BeginArray();
   for (const pb::SettingDrift& s : r.settings()) {
     w.BeginObject().Key("setting").String(s.setting()).Key("effective").String(s.effective());
-    w.Key("desired").String(s.desired()).EndObject();
+    w.Key("desired").String(s.desired()).Key("listener").String(s.listener());
+    w.Key("where").String(s.where()).Key("unproven").Bool(s.unproven()).EndObject();
   }
+  w.EndArray().Key("listeners");
+  ListenersJson(w, r.listeners());
+  w.Key("warnings").BeginArray();
+  for (const std::string& warning : r.warnings()) w.String(warning);
   w.EndArray().Key("changed_files").BeginArray();
   for (const pb::ChangedFile& f : r.changed_files()) {
     w.BeginObject().Key("path").String(f.path()).Key("modified_at").Int(f.modified_at());
@@ -157,14 +197,37 @@ std::string ComplianceDiff(const pb::ComplianceResponse& r) {
     if (!c.summary().empty()) absl::StrAppend(&out, "   ", c.summary(), "\n");
     if (!c.error().empty()) absl::StrAppend(&out, "   error: ", c.error(), "\n");
     for (const pb::SettingDrift& s : c.settings()) {
-      absl::StrAppend(&out, "   setting ", s.setting(), ": ", Dash(s.effective()), " -> ",
-                      Dash(s.desired()), "\n");
+      absl::StrAppend(&out, "   setting ");
+      if (!s.listener().empty()) absl::StrAppend(&out, "on listener ", s.listener(), " ");
+      if (s.unproven()) {
+        absl::StrAppend(&out, s.setting(), ": cannot be checked: ", Dash(s.effective()));
+      } else {
+        absl::StrAppend(&out, s.setting(), ": ", Dash(s.effective()), " -> ", Dash(s.desired()));
+      }
+      if (!s.where().empty()) absl::StrAppend(&out, " (", s.where(), ")");
+      absl::StrAppend(&out, "\n");
     }
-    if (c.probe().verdict() != pb::PROBE_VERDICT_UNSPECIFIED) {
+    if (c.listeners().empty() && c.probe().verdict() != pb::PROBE_VERDICT_UNSPECIFIED) {
       absl::StrAppend(&out, "   probe from ", Dash(c.probe().source_address()), ": ",
                       VerdictName(c.probe().verdict()),
                       c.probe().detail().empty() ? "" : absl::StrCat(" (", c.probe().detail(), ")"),
                       "\n");
+    }
+    for (const pb::ListenerResult& l : c.listeners()) {
+      absl::StrAppend(&out, "   listener ", ListenerName(l), ": ");
+      if (l.verdict() == pb::PROBE_VERDICT_UNSPECIFIED) {
+        absl::StrAppend(&out, Dash(l.note()), "\n");
+        continue;
+      }
+      absl::StrAppend(&out, VerdictName(l.verdict()), " from ",
+                      Dash(l.untrusted().source_address()));
+      if (l.verdict() != pb::PROBE_VERDICT_REFUSED && !l.untrusted().detail().empty()) {
+        absl::StrAppend(&out, " (", l.untrusted().detail(), ")");
+      }
+      absl::StrAppend(&out, "\n");
+    }
+    for (const std::string& warning : c.warnings()) {
+      absl::StrAppend(&out, "   warning: ", warning, "\n");
     }
     for (const pb::ChangedFile& f : c.changed_files()) {
       absl::StrAppend(&out, "   file ", f.path(), " (modified ", IsoUtc(f.modified_at()), ")\n");

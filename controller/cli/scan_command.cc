@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "absl/strings/numbers.h"
+#include "absl/strings/str_split.h"
 #include "agent/probe/relay_scan.h"
 #include "agent/probe/scan_targets.h"
 
@@ -26,6 +27,9 @@ constexpr char kUsage[] = R"(usage: relayguardctl scan [FLAGS] TARGET...
                          354 = relays (the connection is dropped before any body), 5xx = refused
   --starttls MODE        off | when-offered | both (default both: every trick in plaintext and,
                          when EHLO offers STARTTLS, again after STARTTLS; relays if either does)
+  --tls-on-connect PORTS targets on these ports (comma-separated, e.g. 465) speak TLS from the
+                         first byte (SMTPS, "submissions"): every connection starts with the
+                         TLS handshake
   --json | --csv         machine-readable output (default: a table)
 Every known relay trick (nmap smtp-open-relay's 16, Nessus 11852's extra senders) is tried with
 MAIL FROM and RCPT TO only (and DATA with --data); no message body is ever sent.
@@ -84,6 +88,15 @@ int RunScanCommand(const std::vector<std::string>& args) {
         return 1;
       }
       options.probe.starttls = *mode;
+    } else if (a == "--tls-on-connect" && value(&v)) {
+      for (absl::string_view port : absl::StrSplit(v, ',')) {
+        if (!absl::SimpleAtoi(port, &n) || n < 1 || n > 65535) {
+          std::cerr << "relayguardctl scan: --tls-on-connect needs ports 1..65535 separated by "
+                       "commas, got \"" << v << "\"\n";
+          return 1;
+        }
+        options.tls_on_connect_ports.push_back(static_cast<uint16_t>(n));
+      }
     } else if (a == "--sender-domain" && value(&v)) {
       options.domains.sender_domain = v;
     } else if (a == "--victim-domain" && value(&v)) {

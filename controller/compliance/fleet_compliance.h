@@ -22,7 +22,8 @@ struct HostPresence {
 
 struct HostComplianceState {
   std::string host;
-  // "compliant", "drifted", "relay-open", "error", "unreachable", "never-checked"
+  // "compliant", "drifted", "relay-open", "inconclusive", "error", "unreachable",
+  // "never-checked"
   std::string status;
   bool online = false;
   int64_t last_seen = 0;

@@ -7,6 +7,7 @@
 #include <chrono>
 #include <deque>
 #include <functional>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -55,8 +56,20 @@ class FakeDriver : public MtaDriver {
     if (!reload_results.empty()) reload_results.pop_front();
     return s;
   }
-  absl::StatusOr<SmtpEndpoint> Endpoint() override {
-    return SmtpEndpoint{*ParseIpAddress("127.0.0.1"), 2525};
+  absl::StatusOr<std::vector<Listener>> Listeners() override {
+    if (!listeners_status.ok()) return listeners_status;
+    return listeners;
+  }
+  // One relay listener at 127.0.0.1:PORT declared in a.cf.
+  static Listener MakeListener(uint16_t port, ListenerRole role = ListenerRole::kRelay) {
+    Listener l;
+    l.endpoint = SmtpEndpoint{*ParseIpAddress("127.0.0.1"), port};
+    l.bind = "127.0.0.1";
+    l.loopback_only = true;
+    l.role = role;
+    l.service = std::to_string(port);
+    l.declared_at = "a.cf:1";
+    return l;
   }
   absl::StatusOr<std::vector<SettingDrift>> CheckDrift(const Policy&) override { return drift; }
 
@@ -65,6 +78,8 @@ class FakeDriver : public MtaDriver {
   std::deque<absl::Status> reload_results;
   std::vector<SettingDrift> drift;
   bool policy_holds_as_is = false;  // Render changes nothing, whatever the files say
+  std::vector<Listener> listeners = {MakeListener(2525)};
+  absl::Status listeners_status;  // when not OK, Listeners() fails with it
 
  private:
   std::string dir_;
@@ -79,6 +94,12 @@ class ScriptedChecker : public RelayChecker {
     report.source = options.source;
     bool trusted = options.source.ToString() == "127.0.0.1";
     report.verdict = trusted ? trusted_verdict : untrusted_fn ? untrusted_fn() : untrusted_verdict;
+    if (!trusted) {
+      auto it = untrusted_by_port.find(endpoint.port);
+      if (it != untrusted_by_port.end()) report.verdict = it->second;
+    }
+    endpoints_probed.push_back(endpoint.ToString() + (trusted ? " trusted" : " untrusted") +
+                               (options.tls_on_connect ? " tls" : ""));
     for (const RelayTest& t : tests) {
       RelayTestResult r;
       r.test = t;
@@ -89,13 +110,22 @@ class ScriptedChecker : public RelayChecker {
     ++probes;
     return report;
   }
-  absl::Status Greeting(const SmtpEndpoint&, const ProbeOptions&) override { return greeting; }
+  absl::Status Greeting(const SmtpEndpoint&, const ProbeOptions&) override {
+    if (greetings_before_failure > 0) {
+      --greetings_before_failure;
+      return absl::OkStatus();
+    }
+    return greeting;
+  }
 
   ProbeVerdict untrusted_verdict = ProbeVerdict::kRefused;
   std::function<ProbeVerdict()> untrusted_fn;  // when set, decides the untrusted verdict
   ProbeVerdict trusted_verdict = ProbeVerdict::kRelayAccepted;
+  std::map<uint16_t, ProbeVerdict> untrusted_by_port;  // overrides the untrusted verdict there
   absl::Status greeting;
+  int greetings_before_failure = 0;  // this many greetings succeed before `greeting` applies
   int probes = 0;
+  std::vector<std::string> endpoints_probed;  // "127.0.0.1:2525 untrusted[ tls]", in order
 };
 
 }  // namespace relayguard::agent

@@ -15,13 +15,16 @@
 
 namespace relayguard::testing {
 
-// The basic relay tests against 127.0.0.1:`port`, sent from `source`.
+// The basic relay tests against 127.0.0.1:`port`, sent from `source` (with TLS on connect for
+// an implicit-TLS listener such as a Postfix smtps/wrappermode service).
 inline agent::ProbeReport ProbeFrom(int port, const std::string& source,
-                                    std::chrono::milliseconds timeout = std::chrono::seconds(5)) {
+                                    std::chrono::milliseconds timeout = std::chrono::seconds(5),
+                                    bool tls_on_connect = false) {
   agent::SmtpEndpoint endpoint{*ParseIpAddress("127.0.0.1"), static_cast<uint16_t>(port)};
   agent::ProbeOptions options;
   options.source = *ParseIpAddress(source);
   options.timeout = timeout;
+  options.tls_on_connect = tls_on_connect;
   return agent::RunRelayProbe(
       endpoint, agent::BasicRelayTests("sender@example.org", "relay-test@example.net"), options);
 }
@@ -29,10 +32,10 @@ inline agent::ProbeReport ProbeFrom(int port, const std::string& source,
 // ProbeFrom's verdict, polled for up to 6 s until it is `want` (a daemon that just reloaded or
 // re-executed itself answers late); the last verdict seen.
 inline agent::ProbeVerdict VerdictFrom(int port, const std::string& source,
-                                       agent::ProbeVerdict want) {
+                                       agent::ProbeVerdict want, bool tls_on_connect = false) {
   agent::ProbeVerdict got = agent::ProbeVerdict::kInconclusive;
   for (int i = 0; i < 30; ++i) {
-    got = ProbeFrom(port, source).verdict;
+    got = ProbeFrom(port, source, std::chrono::seconds(5), tls_on_connect).verdict;
     if (got == want) break;
     std::this_thread::sleep_for(std::chrono::milliseconds(200));
   }

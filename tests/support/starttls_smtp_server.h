@@ -34,6 +34,9 @@ struct StartTlsScript {
   After after = After::kHandshake;
   std::string plain_rcpt = "554 5.7.1 <relay-test@example.net>: Relay access denied\r\n";
   std::string tls_rcpt = "250 2.1.5 Ok\r\n";
+  // Implicit TLS (port 465): the handshake comes first, then the greeting over TLS; STARTTLS is
+  // never offered.
+  bool tls_on_connect = false;
 };
 
 class StartTlsSmtpServer {
@@ -123,6 +126,13 @@ class StartTlsSmtpServer {
         (void)send(fd, s.data(), s.size(), MSG_NOSIGNAL);
       }
     };
+    if (script_.tls_on_connect) {
+      const int one = 1;
+      setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+      ssl = SSL_new(ctx_);
+      SSL_set_fd(ssl, fd);
+      if (SSL_accept(ssl) != 1) return;
+    }
     write("220 starttls.test ESMTP\r\n");
     std::string buffer;
     char buf[1024];
@@ -142,7 +152,9 @@ class StartTlsSmtpServer {
         const std::string verb = line.substr(0, line.find_first_of(" :"));
         if (verb == "EHLO") {
           write(std::string("250-starttls.test\r\n") +
-                (script_.offer_starttls && ssl == nullptr ? "250-STARTTLS\r\n" : "") +
+                (script_.offer_starttls && ssl == nullptr && !script_.tls_on_connect
+                     ? "250-STARTTLS\r\n"
+                     : "") +
                 "250 8BITMIME\r\n");
         } else if (verb == "STARTTLS" && ssl == nullptr) {
           write(script_.starttls_reply);

@@ -311,8 +311,7 @@ absl::Status EximDriver::Reload(bool restart) {
   return StartDaemon();
 }
 
-absl::StatusOr<SmtpEndpoint> EximDriver::Endpoint() {
-  if (options_.smtp_override) return *options_.smtp_override;
+absl::StatusOr<std::vector<Listener>> EximDriver::Listeners() {
   ASSIGN_OR_RETURN(std::string text, fs_.ReadFile(DaemonConfig()));
   SmtpEndpoint endpoint;
   endpoint.host = IpAddress{IpFamily::kV4, {127, 0, 0, 1}};
@@ -338,7 +337,15 @@ absl::StatusOr<SmtpEndpoint> EximDriver::Endpoint() {
       endpoint.host = *address;
     }
   }
-  return endpoint;
+  Listener l;
+  l.endpoint = endpoint;
+  l.bind = endpoint.host.ToString();
+  l.loopback_only = IsLoopback(endpoint.host);
+  l.service = "daemon_smtp_ports";
+  l.declared_at = DaemonConfig();
+  std::vector<Listener> listeners = {l};
+  AddExtraListener(options_.smtp_override, listeners);
+  return listeners;
 }
 
 absl::StatusOr<std::vector<SettingDrift>> EximDriver::CheckDrift(const Policy& policy) {

@@ -52,7 +52,7 @@ class EximDriver : public MtaDriver {
   absl::Status ValidateStaged(const FileContents& contents, const std::string& stage_dir) override;
   absl::StatusOr<bool> IsRunning() override;
   absl::Status Reload(bool restart) override;
-  absl::StatusOr<SmtpEndpoint> Endpoint() override;
+  absl::StatusOr<std::vector<Listener>> Listeners() override;
   absl::StatusOr<std::vector<SettingDrift>> CheckDrift(const Policy& policy) override;
 
  private:

@@ -219,30 +219,42 @@ absl::Status PostfixDriver::Reload(bool restart) {
   return RunPostfix("start");
 }
 
-absl::StatusOr<SmtpEndpoint> PostfixDriver::Endpoint() {
-  if (options_.smtp_override) return *options_.smtp_override;
+absl::StatusOr<std::vector<Listener>> PostfixDriver::Listeners() {
   ASSIGN_OR_RETURN(std::string master, fs_.ReadFile(MasterCfPath()));
+  std::vector<Listener> listeners;
   std::optional<SmtpdListener> listener = FindSmtpdListener(master);
-  if (!listener) {
+  if (listener) {
+    Listener l;
+    ASSIGN_OR_RETURN(l.endpoint.port, ServicePort(listener->port));
+    std::string host = listener->host;
+    if (host.empty()) {
+      ASSIGN_OR_RETURN(auto values, Effective(options_.config_dir, {"inet_interfaces"}));
+      std::vector<std::string> interfaces = SplitPostfixList(values["inet_interfaces"]);
+      host = interfaces.empty() ? "all" : interfaces.front();
+    }
+    l.bind = host;
+    if (host == "all" || host == "loopback-only" || host == "localhost") host = "127.0.0.1";
+    auto address = ParseIpAddress(host);
+    if (!address.ok()) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "Postfix listens on \"", host, "\", not an IP address: give --smtp HOST:PORT"));
+    }
+    l.endpoint.host = *address;
+    l.loopback_only = IsLoopback(*address) && l.bind != "all";
+    l.service = listener->port;
+    l.declared_at = MasterCfPath();
+    listeners.push_back(l);
+  }
+  AddExtraListener(options_.smtp_override, listeners);
+  if (listeners.empty()) {
     return absl::NotFoundError(absl::StrCat("no inet smtpd service in ", MasterCfPath(),
                                             ": give the SMTP endpoint with --smtp HOST:PORT"));
   }
-  SmtpEndpoint endpoint;
-  ASSIGN_OR_RETURN(endpoint.port, ServicePort(listener->port));
-  std::string host = listener->host;
-  if (host.empty()) {
-    ASSIGN_OR_RETURN(auto values, Effective(options_.config_dir, {"inet_interfaces"}));
-    std::vector<std::string> interfaces = SplitPostfixList(values["inet_interfaces"]);
-    host = interfaces.empty() ? "all" : interfaces.front();
-  }
-  if (host == "all" || host == "loopback-only" || host == "localhost") host = "127.0.0.1";
-  auto address = ParseIpAddress(host);
-  if (!address.ok()) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "Postfix listens on \"", host, "\", not an IP address: give --smtp HOST:PORT"));
-  }
-  endpoint.host = *address;
-  return endpoint;
+  return listeners;
+}
+
+int64_t PostfixDriver::WriteAgeSeconds(const std::string& path) const {
+  return path == MainCfPath() ? 2 : 0;
 }
 
 absl::StatusOr<std::vector<SettingDrift>> PostfixDriver::CheckDrift(const Policy& policy) {

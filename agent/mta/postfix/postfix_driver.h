@@ -18,7 +18,7 @@ struct PostfixOptions {
   std::string config_dir = "/etc/postfix";
   std::string postconf_path = "/usr/sbin/postconf";
   std::string postfix_path = "/usr/sbin/postfix";
-  std::optional<SmtpEndpoint> smtp_override;  // --smtp HOST:PORT
+  std::optional<SmtpEndpoint> smtp_override;  // --smtp HOST:PORT: also probe there
 };
 
 class PostfixDriver : public MtaDriver {
@@ -32,7 +32,8 @@ class PostfixDriver : public MtaDriver {
   absl::Status ValidateStaged(const FileContents& contents, const std::string& stage_dir) override;
   absl::StatusOr<bool> IsRunning() override;
   absl::Status Reload(bool restart) override;
-  absl::StatusOr<SmtpEndpoint> Endpoint() override;
+  absl::StatusOr<std::vector<Listener>> Listeners() override;
+  int64_t WriteAgeSeconds(const std::string& path) const override;
   absl::StatusOr<std::vector<SettingDrift>> CheckDrift(const Policy& policy) override;
 
  private:

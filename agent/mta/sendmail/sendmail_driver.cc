@@ -292,14 +292,13 @@ absl::Status SendmailDriver::Reload(bool restart) {
   return absl::OkStatus();
 }
 
-absl::StatusOr<SmtpEndpoint> SendmailDriver::Endpoint() {
-  if (options_.smtp_override) return *options_.smtp_override;
+absl::StatusOr<std::vector<Listener>> SendmailDriver::Listeners() {
   ASSIGN_OR_RETURN(std::string cf, fs_.ReadFile(CfPath()));
   SmtpEndpoint endpoint;
   endpoint.host = IpAddress{IpFamily::kV4, {127, 0, 0, 1}};
   // "O DaemonPortOptions=Port=2527, Addr=127.0.0.1, Name=MTA"
   std::optional<std::string> options = CfOption(cf, "DaemonPortOptions");
-  if (!options) return endpoint;
+  if (!options) return std::vector<Listener>{};
   for (absl::string_view part : absl::StrSplit(*options, ',')) {
     part = absl::StripAsciiWhitespace(part);
     if (absl::ConsumePrefix(&part, "Port=")) {
@@ -317,7 +316,15 @@ absl::StatusOr<SmtpEndpoint> SendmailDriver::Endpoint() {
       }
     }
   }
-  return endpoint;
+  Listener l;
+  l.endpoint = endpoint;
+  l.bind = endpoint.host.ToString();
+  l.loopback_only = IsLoopback(endpoint.host);
+  l.service = "DaemonPortOptions";
+  l.declared_at = CfPath();
+  std::vector<Listener> listeners = {l};
+  AddExtraListener(options_.smtp_override, listeners);
+  return listeners;
 }
 
 absl::StatusOr<std::vector<SettingDrift>> SendmailDriver::CheckDrift(const Policy& policy) {

@@ -50,7 +50,7 @@ class SendmailDriver : public MtaDriver {
   // Rebuilds access.db from the live access file, then restarts the daemon (SIGHUP makes it
   // re-execute itself; `restart` stops it and starts it again with its recorded command line).
   absl::Status Reload(bool restart) override;
-  absl::StatusOr<SmtpEndpoint> Endpoint() override;
+  absl::StatusOr<std::vector<Listener>> Listeners() override;
   absl::StatusOr<std::vector<SettingDrift>> CheckDrift(const Policy& policy) override;
 
  private:

@@ -92,6 +92,97 @@ TEST_F(ApplyTransactionTest, RollsBackWhenProbeStillRelays) {
   EXPECT_EQ(store_->History(1)->front().trailers["FailedPhase"], "verify");
 }
 
+TEST_F(ApplyTransactionTest, EveryListenerIsProbedAndASecondPortThatStillRelaysRollsBack) {
+  driver_->listeners = {FakeDriver::MakeListener(2525), FakeDriver::MakeListener(2626)};
+  checker_.untrusted_by_port[2626] = ProbeVerdict::kRelayAccepted;
+  TransactionReport r = Transaction().Apply(policy_, false);
+  EXPECT_EQ(r.outcome, Outcome::kRolledBack);
+  EXPECT_EQ(r.failed_phase, "verify");
+  EXPECT_THAT(r.error, HasSubstr("to listener 127.0.0.1:2626 (2626, a.cf:1) is still not refused"));
+  EXPECT_EQ(Read("a.cf"), "open a\n");
+  ASSERT_EQ(r.listeners.size(), 2u);
+  EXPECT_EQ(r.listeners[0].verdict, ProbeVerdict::kRefused);  // the record after the restore
+  EXPECT_EQ(r.listeners[1].verdict, ProbeVerdict::kRelayAccepted);
+}
+
+TEST_F(ApplyTransactionTest, AppliedOnlyWhenEveryListenerRefusesAndRelayListenersPassTheSmokeTest) {
+  Listener submission = FakeDriver::MakeListener(4465, ListenerRole::kSubmission);
+  submission.tls = ListenerTls::kImplicit;
+  driver_->listeners = {FakeDriver::MakeListener(2525), submission};
+  TransactionReport r = Transaction().Apply(policy_, false);
+  ASSERT_EQ(r.outcome, Outcome::kApplied) << r.error;
+  ASSERT_EQ(r.listeners.size(), 2u);
+  EXPECT_EQ(r.listeners[0].verdict, ProbeVerdict::kRefused);
+  EXPECT_TRUE(r.listeners[0].trusted.has_value());
+  EXPECT_EQ(r.listeners[1].verdict, ProbeVerdict::kRefused);
+  EXPECT_FALSE(r.listeners[1].trusted.has_value());  // submission: only authenticated users
+  // The implicit-TLS listener is probed with TLS on connect, and never smoke-tested.
+  EXPECT_THAT(checker_.endpoints_probed, ::testing::Contains("127.0.0.1:4465 untrusted tls"));
+  EXPECT_THAT(checker_.endpoints_probed, ::testing::Not(::testing::Contains(
+                                             "127.0.0.1:4465 trusted tls")));
+}
+
+TEST_F(ApplyTransactionTest, AnInternalListenerIsNeitherProbedNorCountedAndTheReportSaysSo) {
+  driver_->listeners = {FakeDriver::MakeListener(2525), FakeDriver::MakeListener(10025)};
+  checker_.untrusted_by_port[10025] = ProbeVerdict::kRelayAccepted;  // amavis re-injection
+  policy_.probe.internal_listeners = {*ParseSmtpEndpoint("127.0.0.1:10025")};
+  TransactionReport r = Transaction().Apply(policy_, false);
+  ASSERT_EQ(r.outcome, Outcome::kApplied) << r.error;
+  ASSERT_EQ(r.listeners.size(), 2u);
+  EXPECT_TRUE(r.listeners[1].listener.internal);
+  EXPECT_FALSE(r.listeners[1].untrusted.has_value());
+  EXPECT_THAT(r.listeners[1].note, HasSubstr("internal"));
+  for (const std::string& e : checker_.endpoints_probed) {
+    EXPECT_THAT(e, ::testing::Not(HasSubstr(":10025")));
+  }
+}
+
+TEST_F(ApplyTransactionTest, AListenerDeclaredInternalThatBindsMoreThanLoopbackIsProbed) {
+  Listener wildcard = FakeDriver::MakeListener(10025);
+  wildcard.bind = "0.0.0.0";
+  wildcard.loopback_only = false;
+  driver_->listeners = {FakeDriver::MakeListener(2525), wildcard};
+  checker_.untrusted_by_port[10025] = ProbeVerdict::kRelayAccepted;
+  policy_.probe.internal_listeners = {*ParseSmtpEndpoint("127.0.0.1:10025")};
+  TransactionReport r = Transaction().Apply(policy_, false);
+  EXPECT_EQ(r.outcome, Outcome::kRolledBack);
+  EXPECT_THAT(r.error, HasSubstr("127.0.0.1:10025"));
+  EXPECT_THAT(r.warnings, ::testing::Contains(HasSubstr("binds 0.0.0.0: other hosts can reach it")));
+}
+
+TEST_F(ApplyTransactionTest, AListenerThatDoesNotAnswerBeforeTheChangeIsRefusedAndNothingChanges) {
+  checker_.greeting = absl::UnavailableError("connection refused");
+  const size_t commits = Commits();
+  TransactionReport r = Transaction().Apply(policy_, false);
+  EXPECT_EQ(r.outcome, Outcome::kRefused);
+  EXPECT_EQ(r.failed_phase, "preflight");
+  EXPECT_THAT(r.error, HasSubstr("listener 127.0.0.1:2525 (2525, a.cf:1) does not answer"));
+  EXPECT_THAT(r.error, HasSubstr("nothing was changed"));
+  EXPECT_EQ(Read("a.cf"), "open a\n");
+  EXPECT_EQ(Commits(), commits);
+  EXPECT_TRUE(driver_->commands.empty());
+}
+
+TEST_F(ApplyTransactionTest, UnprovenDriftAfterTheReloadRollsBack) {
+  SettingDrift unreadable;
+  unreadable.setting = "smtpd_relay_restrictions";
+  unreadable.effective = "ldap:/etc/postfix/ldap-clients.cf cannot be read";
+  unreadable.where = "main.cf:40";
+  unreadable.unproven = true;
+  driver_->drift = {unreadable};
+  TransactionReport r = Transaction().Apply(policy_, false);
+  EXPECT_EQ(r.outcome, Outcome::kRolledBack);
+  EXPECT_THAT(r.error, HasSubstr("smtpd_relay_restrictions cannot be checked: ldap:"));
+}
+
+TEST_F(ApplyTransactionTest, NoListenersIsARefusalNotAnApply) {
+  driver_->listeners_status = absl::NotFoundError("no inet smtpd service in master.cf");
+  TransactionReport r = Transaction().Apply(policy_, false);
+  EXPECT_EQ(r.outcome, Outcome::kRefused);
+  EXPECT_THAT(r.error, HasSubstr("no inet smtpd service"));
+  EXPECT_EQ(Read("a.cf"), "open a\n");
+}
+
 TEST_F(ApplyTransactionTest, RollsBackWhenTrustedSmokeTestIsRefused) {
   checker_.trusted_verdict = ProbeVerdict::kRefused;
   TransactionReport r = Transaction().Apply(policy_, false);
@@ -134,6 +225,7 @@ TEST_F(ApplyTransactionTest, FailedSecondWriteRestoresTheFirstFile) {
 TEST_F(ApplyTransactionTest, RestoreFailureKeepsTheJournalAndSaysSo) {
   checker_.untrusted_verdict = ProbeVerdict::kRelayAccepted;
   checker_.greeting = absl::UnavailableError("connection refused");
+  checker_.greetings_before_failure = 1;  // the preflight's: the MTA answered before the change
   TransactionReport r = Transaction().Apply(policy_, false);
   EXPECT_EQ(r.outcome, Outcome::kRollbackFailed);
   EXPECT_THAT(r.error, HasSubstr("journal is kept"));

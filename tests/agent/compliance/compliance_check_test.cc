@@ -84,11 +84,13 @@ TEST_F(ComplianceCheckTest, AHostThatHoldsThePolicyIsCompliantAndEveryTrickWasTr
   EXPECT_EQ(r.enforcement, "");
   EXPECT_THAT(r.changed_files, IsEmpty());
   EXPECT_THAT(r.settings, IsEmpty());
-  ASSERT_TRUE(r.probe.has_value());
-  EXPECT_EQ(r.probe->verdict, ProbeVerdict::kRefused);
-  EXPECT_EQ(r.probe->tests.size(), 20u);  // AllRelayTricks
-  EXPECT_EQ(checker_.probes, 4);          // five per connection
-  EXPECT_EQ(r.probe->source.ToString(), "127.0.0.9");
+  ASSERT_THAT(r.listeners, SizeIs(1));
+  ASSERT_TRUE(r.listeners[0].untrusted.has_value());
+  EXPECT_EQ(r.verdict, ProbeVerdict::kRefused);
+  EXPECT_EQ(r.listeners[0].verdict, ProbeVerdict::kRefused);
+  EXPECT_EQ(r.listeners[0].untrusted->tests.size(), 20u);  // AllRelayTricks
+  EXPECT_EQ(checker_.probes, 4);                           // five per connection
+  EXPECT_EQ(r.listeners[0].untrusted->source.ToString(), "127.0.0.9");
   EXPECT_EQ(r.checked_at, now_);
   EXPECT_EQ(r.policy, "p");
   EXPECT_EQ(r.version, 3u);
@@ -107,7 +109,8 @@ TEST_F(ComplianceCheckTest, AuditReportsAHandEditThatReopensTheRelayAndChangesNo
   EXPECT_GT(r.changed_files[0].modified_at, 0);
   ASSERT_THAT(r.settings, SizeIs(1));
   EXPECT_EQ(r.settings[0].setting, "mynetworks");
-  EXPECT_THAT(r.summary, HasSubstr("relay open from 127.0.0.9: 20/20 tricks relayed"));
+  EXPECT_THAT(r.summary, HasSubstr("relay open on 127.0.0.1:2525 (2525, a.cf:1) from 127.0.0.9: "
+                                   "20/20 tricks relayed"));
   EXPECT_THAT(r.summary, HasSubstr("mynetworks is \"0.0.0.0/0\", want \"127.0.0.1/32\""));
   EXPECT_EQ(Read("a.cf"), "open by hand\n");
   EXPECT_EQ(Commits(), commits);
@@ -141,7 +144,7 @@ TEST_F(ComplianceCheckTest, EnforceClosesTheRelayAndRecordsBothCommits) {
   EXPECT_EQ(fixed[0].contents, "closed\n");
   EXPECT_THAT(r.summary, HasSubstr("enforced: backup " + r.enforce_report->backup_commit.substr(0, 12)));
   // What was found stays in the report as evidence.
-  EXPECT_EQ(r.probe->verdict, ProbeVerdict::kRelayAccepted);
+  EXPECT_EQ(r.verdict, ProbeVerdict::kRelayAccepted);
   ASSERT_THAT(r.changed_files, SizeIs(1));
   EXPECT_EQ(driver_->commands, (std::vector<std::string>{"validate", "reload"}));
 }
@@ -218,11 +221,13 @@ TEST_F(ComplianceCheckTest, AMissingConfigFileIsAnErrorThatNamesIt) {
   EXPECT_THAT(r.error, HasSubstr(root_ + "/etc/b.cf does not exist"));
 }
 
-TEST_F(ComplianceCheckTest, AnInconclusiveProbeIsAnError) {
+TEST_F(ComplianceCheckTest, AnInconclusiveProbeIsInconclusiveNeverCompliant) {
   checker_.untrusted_fn = [] { return ProbeVerdict::kInconclusive; };
   ComplianceResult r = Check();
-  EXPECT_EQ(r.status, "error");
-  EXPECT_THAT(r.error, HasSubstr("relay probe inconclusive: nmap-01"));
+  EXPECT_EQ(r.status, "inconclusive");
+  EXPECT_EQ(r.verdict, ProbeVerdict::kInconclusive);
+  EXPECT_THAT(r.summary, HasSubstr("listener 127.0.0.1:2525 (2525, a.cf:1) not proven closed: "
+                                   "nmap-01"));
 }
 
 TEST_F(ComplianceCheckTest, WithoutAnyBackupThereIsNoBaselineToCompare) {

@@ -200,7 +200,47 @@ const BadCase kBadCases[] = {
     {"MissingTrustedNetworks", std::string(kHead) + "relay:\n  require_auth: true\n", "4:3",
      "relay.trusted_networks", "required field is missing"},
     {"UnknownRelayKey", WithRelayLine("requre_auth: true"), "5:3", "relay.requre_auth",
-     "unknown field; expected one of: trusted_networks, relay_domains, require_auth, tls"},
+     "unknown field; expected one of: trusted_networks, partners, relay_domains, require_auth, "
+     "tls"},
+
+    // relay.partners
+    {"PartnersScalar", WithRelayLine("partners: 192.0.2.0/24"), "5:13", "relay.partners",
+     "expected a list"},
+    {"PartnersCatchAll", WithRelayLine("partners: [192.0.2.0/24, 0.0.0.0/0]"), "5:28",
+     "relay.partners[1]", "\"0.0.0.0/0\" would make every client trusted, i.e. an open relay"},
+    {"PartnersNotACidr", WithRelayLine("partners: [mx.partner.example]"), "5:14",
+     "relay.partners[0]", "is not an IP network"},
+    {"PartnersTwice", WithRelayLine("partners: [192.0.2.0/24, 192.0.2.0/24]"), "5:28",
+     "relay.partners[1]", "192.0.2.0/24 is listed twice (also relay.partners[0])"},
+    {"PartnerHoldsTheUntrustedSource", WithRelayLine("partners: [127.0.0.0/24]"), "5:14",
+     "probe.untrusted_source",
+     "127.0.0.9 lies inside partner network 127.0.0.0/24: the untrusted probe would be allowed "
+     "to relay; pick an address outside relay.partners"},
+
+    // listeners
+    {"ListenersNotMapping", std::string(kHead) +
+         "relay:\n  trusted_networks: [::1]\nlisteners: [127.0.0.1:10025]\n", "5:12", "listeners",
+     "expected a mapping"},
+    {"ListenersUnknownKey", std::string(kHead) +
+         "relay:\n  trusted_networks: [::1]\nlisteners:\n  intern: [127.0.0.1:10025]\n", "6:3",
+     "listeners.intern", "unknown field; expected one of: internal"},
+    {"InternalNotALoopback", std::string(kHead) +
+         "relay:\n  trusted_networks: [::1]\nlisteners:\n  internal: [192.0.2.1:10025]\n", "6:14",
+     "listeners.internal[0]",
+     "\"192.0.2.1:10025\" is not a loopback address: other hosts can reach a listener there"},
+    {"InternalWithoutPort", std::string(kHead) +
+         "relay:\n  trusted_networks: [::1]\nlisteners:\n  internal: [127.0.0.1]\n", "6:14",
+     "listeners.internal[0]", "is not HOST:PORT"},
+    {"InternalWildcard", std::string(kHead) +
+         "relay:\n  trusted_networks: [::1]\nlisteners:\n  internal: [\"0.0.0.0:10025\"]\n",
+     "6:14", "listeners.internal[0]", "is not a loopback address"},
+    {"InternalTwice", std::string(kHead) +
+         "relay:\n  trusted_networks: [::1]\nlisteners:\n"
+         "  internal: [127.0.0.1:10025, 127.0.0.1:10025]\n",
+     "6:31", "listeners.internal[1]", "127.0.0.1:10025 is listed twice"},
+    {"InternalNewline", std::string(kHead) +
+         "relay:\n  trusted_networks: [::1]\nlisteners:\n  internal: [\"127.0.0.1:10025\\n\"]\n",
+     "6:14", "listeners.internal[0]", "contains a line break or control character"},
 
     // relay.trusted_networks
     {"NetworksScalar", WithNetworks("10.9.0.0/16"), "4:21", "relay.trusted_networks",
@@ -422,6 +462,29 @@ TEST(ParsePolicyTest, AcceptsBothListStylesAndBareAddresses) {
   EXPECT_TRUE(policy->relay_domains.empty());
 }
 
+TEST(ParsePolicyTest, PartnersAndInternalListenersAreRead) {
+  const std::string yaml = std::string(kHead) +
+                           "relay:\n"
+                           "  trusted_networks: [127.0.0.1/32]\n"
+                           "  partners: [192.0.2.0/24, \"2001:db8:5::/48\"]\n"
+                           "listeners:\n"
+                           "  internal: [127.0.0.1:10025, \"[::1]:10025\"]\n";
+  absl::StatusOr<Policy> policy = ParsePolicy(yaml, "t.yaml");
+  ASSERT_TRUE(policy.ok()) << policy.status();
+  ASSERT_EQ(policy->partners.size(), 2u);
+  EXPECT_EQ(policy->partners[1].ToString(), "2001:db8:5::/48");
+  ASSERT_EQ(policy->probe.internal_listeners.size(), 2u);
+  EXPECT_EQ(policy->probe.internal_listeners[0].ToString(), "127.0.0.1:10025");
+  EXPECT_EQ(policy->probe.internal_listeners[1].ToString(), "[::1]:10025");
+}
+
+TEST(ParsePolicyTest, NoPartnersAndNoInternalListenersByDefault) {
+  absl::StatusOr<Policy> policy = ParsePolicy(WithNetworks("[127.0.0.1]"), "t.yaml");
+  ASSERT_TRUE(policy.ok()) << policy.status();
+  EXPECT_TRUE(policy->partners.empty());
+  EXPECT_TRUE(policy->probe.internal_listeners.empty());
+}
+
 TEST(ParsePolicyTest, ProbeDefaultsKeptForFieldsNotGiven) {
   absl::StatusOr<Policy> policy = ParsePolicy(WithProbeLine("timeout_ms: 2500"), "t.yaml");
   ASSERT_TRUE(policy.ok()) << policy.status();
@@ -481,7 +544,7 @@ INSTANTIATE_TEST_SUITE_P(
                     "\"10.0.0.0/33\""},
         BadFileCase{"unknown-key.yaml",
                     "5:3: relay.requre_auth: unknown field; expected one of: trusted_networks, "
-                    "relay_domains, require_auth, tls"},
+                    "partners, relay_domains, require_auth, tls"},
         BadFileCase{"missing-trusted-networks.yaml",
                     "4:3: relay.trusted_networks: required field is missing"},
         BadFileCase{"missing-relay.yaml", "1:1: relay: required field is missing"},

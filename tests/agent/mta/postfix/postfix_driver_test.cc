@@ -37,13 +37,14 @@ class PostfixDriverTest : public ::testing::Test {
   std::unique_ptr<PostfixDriver> driver_;
 };
 
-TEST_F(PostfixDriverTest, ReadsVersionAndEndpointFromTheInstance) {
+TEST_F(PostfixDriverTest, ReadsVersionAndListenerFromTheInstance) {
   absl::StatusOr<std::string> version = driver_->Version();
   ASSERT_TRUE(version.ok()) << version.status();
   EXPECT_TRUE(ParsePostfixVersion(*version).ok()) << *version;
-  absl::StatusOr<SmtpEndpoint> endpoint = driver_->Endpoint();
-  ASSERT_TRUE(endpoint.ok()) << endpoint.status();
-  EXPECT_EQ(endpoint->ToString(), "127.0.0.1:" + std::to_string(lab_.port()));
+  absl::StatusOr<std::vector<Listener>> listeners = driver_->Listeners();
+  ASSERT_TRUE(listeners.ok()) << listeners.status();
+  ASSERT_EQ(listeners->size(), 1u);
+  EXPECT_EQ(listeners->front().endpoint.ToString(), "127.0.0.1:" + std::to_string(lab_.port()));
 }
 
 TEST_F(PostfixDriverTest, RenderEditsOnlyRelaySettingsAndValidates) {
