@@ -214,6 +214,7 @@ void MainCf::SetRawValue(std::string_view key, std::string_view raw) {
     size_t start = ValueStart(c);
     std::string prefix(c.substr(0, start));
     if (start == c.size() && start == c.find('=') + 1 && !raw.empty()) prefix += " ";
+    if (raw.empty()) prefix.erase(c.find('=') + 1);  // "name =", no trailing blank
     replaced = prefix + std::string(raw) + std::string(Ending(lines_[end_line]));
     lines_.erase(lines_.begin() + static_cast<std::ptrdiff_t>(first),
                  lines_.begin() + static_cast<std::ptrdiff_t>(end_line) + 1);

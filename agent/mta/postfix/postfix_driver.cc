@@ -90,7 +90,7 @@ absl::StatusOr<RenderedChange> PostfixDriver::Render(const Policy& policy,
       change.needs_restart = true;
     }
   }
-  FixResult fix = FixListeners(config, listeners, policy, tables_);
+  FixResult fix = FixListeners(config, listeners, policy, TableAccess{tables_});
   if (!fix.unfixable.empty()) {
     return absl::InvalidArgumentError(absl::StrCat(
         absl::StrJoin(fix.unfixable, "; "),
@@ -183,12 +183,12 @@ absl::StatusOr<std::vector<SettingDrift>> PostfixDriver::CheckDrift(const Policy
     drift.push_back({d.name, effective[d.name], d.value, "",
                      line ? config.MainWhere(*line) : MainCfPath()});
   }
-  for (SettingDrift& d : ListenerFindings(config, listeners, policy, tables_)) {
+  for (SettingDrift& d : ListenerFindings(config, listeners, policy, TableAccess{tables_})) {
     drift.push_back(std::move(d));
   }
   // What Render would still change, listener by listener (nothing once the policy holds).
   PostfixConfig copy = config;
-  FixResult fix = FixListeners(copy, listeners, policy, tables_);
+  FixResult fix = FixListeners(copy, listeners, policy, TableAccess{tables_});
   for (SettingDrift& d : fix.drift) drift.push_back(std::move(d));
   for (const std::string& u : fix.unfixable) {
     drift.push_back({"relay rules", u, "", "", "", true});

@@ -94,11 +94,7 @@ absl::StatusOr<std::vector<Bind>> HostBinds(const std::string& host, const Proto
       binds.push_back({a.ToString(), a, IsLoopback(a)});
     }
   }
-  if (binds.empty()) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "host \"", host, "\" has no address of the enabled inet_protocols"));
-  }
-  return binds;
+  return binds;  // may be empty: an address of a disabled protocol is not bound
 }
 
 absl::StatusOr<uint16_t> ResolvePort(const std::string& port, const NameResolvers& resolvers) {
@@ -231,6 +227,10 @@ absl::StatusOr<std::vector<PostfixListener>> DeriveListeners(const PostfixConfig
                                 more.status().message()));
       }
       binds.insert(binds.end(), more->begin(), more->end());
+    }
+    if (binds.empty()) {
+      return bad(absl::StrCat(host.empty() ? "inet_interfaces" : "the host",
+                              " has no address of the enabled inet_protocols"));
     }
     absl::StatusOr<bool> trusted = TrustedRelays(config, pl.rules_line);
     if (!trusted.ok()) return bad(std::string(trusted.status().message()));

@@ -54,6 +54,8 @@ absl::StatusOr<Deciding> DecidingList(const PostfixConfig& config, int line, Rel
 }
 
 struct Edit {
+  explicit Edit(std::string w, std::string warn = "")
+      : what(std::move(w)), warning(std::move(warn)) {}
   std::string what;     // "removed permit"
   std::string warning;  // for a move: why, where
 };
@@ -209,7 +211,7 @@ std::vector<const PostfixListener*> Ordered(const std::vector<PostfixListener>& 
 }  // namespace
 
 FixResult FixListeners(PostfixConfig& config, const std::vector<PostfixListener>& listeners,
-                       const Policy& policy, LookupTableReader& tables) {
+                       const Policy& policy, const TableAccess& tables) {
   FixResult r;
   RelayJudge judge(config, policy, tables);
   std::set<int> done;
@@ -281,7 +283,7 @@ FixResult FixListeners(PostfixConfig& config, const std::vector<PostfixListener>
 
 std::vector<SettingDrift> ListenerFindings(const PostfixConfig& config,
                                            const std::vector<PostfixListener>& listeners,
-                                           const Policy& policy, LookupTableReader& tables,
+                                           const Policy& policy, const TableAccess& tables,
                                            std::vector<std::string>* kept) {
   std::vector<SettingDrift> out;
   RelayJudge judge(config, policy, tables);

@@ -25,6 +25,7 @@
 #include "agent/mta/postfix/lookup_table.h"
 #include "agent/mta/postfix/postfix_config.h"
 #include "agent/mta/postfix/postfix_listeners.h"
+#include "agent/mta/postfix/relay_judgement.h"
 #include "agent/policy/policy.h"
 
 namespace relayguard::agent::postfix {
@@ -47,14 +48,14 @@ struct FixResult {
 // clients (DesiredSettings). The expanded values in `config` are those of the configuration
 // before the edits (they are only used for $name inside words and for default values).
 FixResult FixListeners(PostfixConfig& config, const std::vector<PostfixListener>& listeners,
-                       const Policy& policy, LookupTableReader& tables);
+                       const Policy& policy, const TableAccess& tables);
 
 // What lets strangers relay through each non-internal listener right now (mynetworks as it is),
 // or cannot be judged (`unproven`), as drift entries naming the listener and the file:line of
 // the rule (a table entry's own line). Kept admin grants go to `kept` when not null.
 std::vector<SettingDrift> ListenerFindings(const PostfixConfig& config,
                                            const std::vector<PostfixListener>& listeners,
-                                           const Policy& policy, LookupTableReader& tables,
+                                           const Policy& policy, const TableAccess& tables,
                                            std::vector<std::string>* kept = nullptr);
 
 }  // namespace relayguard::agent::postfix

@@ -48,22 +48,21 @@ NetworksJudgement JudgeNetworks(const std::string& value, const Policy& policy) 
   return j;
 }
 
-RelayJudge::RelayJudge(const PostfixConfig& config, const Policy& policy,
-                       LookupTableReader& tables)
-    : config_(config), policy_(policy), tables_(tables) {}
+RelayJudge::RelayJudge(const PostfixConfig& config, const Policy& policy, TableAccess tables)
+    : config_(config), policy_(policy), tables_(std::move(tables)) {}
 
 const RelayJudge::TableResult& RelayJudge::Table(const Element& element) {
   const std::string key = element.Text();
   if (auto it = table_cache_.find(key); it != table_cache_.end()) return it->second;
   TableResult& r = table_cache_[key];
-  absl::StatusOr<LookupTable> table = tables_.Read(element.words[1]);
+  absl::StatusOr<LookupTable> table = tables_.reader.Read(element.words[1]);
   if (!table.ok()) {
     r.read = table.status();
     return r;
   }
   const LookupKind kind = LookupKindOf(element.words[0]);
   for (const TableEntry& entry : table->entries) {
-    EntryJudgement j = JudgeEntry(*table, entry, kind, policy_);
+    EntryJudgement j = tables_.judge(*table, entry, kind, policy_);
     const std::string where = table->path.empty() || entry.line == 0
                                   ? element.where
                                   : absl::StrCat(table->path, ":", entry.line);

@@ -8,6 +8,7 @@
 #ifndef RELAYGUARD_AGENT_MTA_POSTFIX_RELAY_JUDGEMENT_H_
 #define RELAYGUARD_AGENT_MTA_POSTFIX_RELAY_JUDGEMENT_H_
 
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -19,6 +20,15 @@
 #include "agent/policy/policy.h"
 
 namespace relayguard::agent::postfix {
+
+// How table entries are read and judged: the real reader and JudgeEntry in the agent; fakes in
+// tests, so the walk is tested apart from the table formats.
+using EntryJudge = std::function<EntryJudgement(const LookupTable&, const TableEntry&,
+                                                LookupKind, const Policy&)>;
+struct TableAccess {
+  LookupTableReader& reader;
+  EntryJudge judge = JudgeEntry;
+};
 
 // Something that lets strangers relay, or that relayguard cannot judge.
 struct Finding {
@@ -57,7 +67,7 @@ struct ListJudgement {
 // strangers through here (and why), and the service's restriction classes.
 class RelayJudge {
  public:
-  RelayJudge(const PostfixConfig& config, const Policy& policy, LookupTableReader& tables);
+  RelayJudge(const PostfixConfig& config, const Policy& policy, TableAccess tables);
 
   // Judges `list` of the service on `service_line` for strangers. `mynetworks` is that
   // service's mynetworks finding when it grants strangers, nullopt when it does not.
@@ -80,7 +90,7 @@ class RelayJudge {
 
   const PostfixConfig& config_;
   const Policy& policy_;
-  LookupTableReader& tables_;
+  TableAccess tables_;
   std::map<std::string, TableResult> table_cache_;  // by "restriction spec"
 };
 
