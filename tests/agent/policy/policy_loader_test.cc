@@ -616,6 +616,14 @@ TEST(LoadPolicyFileTest, RequireAuthExampleLoads) {
   EXPECT_EQ(policy->relay_domains, (std::vector<std::string>{"example.com", "mail.example.com"}));
 }
 
+TEST(LoadPolicyFileTest, MailHostExampleLoadsWithAPartnerAndAnInternalListener) {
+  absl::StatusOr<Policy> policy = LoadPolicyFile(kSourceDir + "/playbooks/mail-host.yaml");
+  ASSERT_TRUE(policy.ok()) << policy.status();
+  EXPECT_EQ(policy->partners, (std::vector<Cidr>{MustCidr("198.51.100.25/32")}));
+  ASSERT_EQ(policy->probe.internal_listeners.size(), 1u);
+  EXPECT_EQ(policy->probe.internal_listeners[0].ToString(), "127.0.0.1:10025");
+}
+
 TEST(LoadPolicyFileTest, MissingFileIsNotFound) {
   const std::string path = kDataDir + "/no-such-playbook.yaml";
   absl::StatusOr<Policy> policy = LoadPolicyFile(path);
