@@ -14,6 +14,7 @@
 #include <string_view>
 
 #include "absl/status/status.h"
+#include "agent/mta/exim/exim_acl_accept.h"
 #include "agent/mta/exim/exim_config_text.h"
 #include "agent/mta/exim/exim_edit.h"
 
@@ -43,7 +44,8 @@ inline constexpr std::string_view kDisabledPrefix = "# relayguard: disabled (ope
 // policy's trusted networks could not relay.
 absl::Status PlanRcptAclEdits(const ConfigText& text, std::string_view section,
                               std::string_view acl_name, bool trusted_hosts_relay,
-                              TextEditor& editor, EximEdit& notes);
+                              const RcptAclContext& context, TextEditor& editor,
+                              EximEdit& notes);
 
 }  // namespace relayguard::agent::exim
 
