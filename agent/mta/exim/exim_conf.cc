@@ -313,7 +313,7 @@ absl::StatusOr<EximEdit> Edit(std::string_view input, const EximRelaySettings& w
   RETURN_IF_ERROR(PlanAcls(text, !want.relay_from_hosts.empty(),
                            AclContext(text, want, context), editor, edit));
   for (const RelayOpening& o : edit.openings) {
-    if (!o.unproven) continue;
+    if (!o.unproven || context.analyse_only) continue;
     return absl::InvalidArgumentError(
         Cat(o.where, ": ", o.setting, ": ", o.what,
             "; relayguard cannot tell whether it lets strangers relay, so it cannot prove the "

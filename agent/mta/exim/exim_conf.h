@@ -46,6 +46,9 @@ struct EximEditContext {
   std::optional<std::vector<Listener>> listeners;
   Policy policy;
   std::function<absl::StatusOr<std::string>(const std::string& path)> read_file;
+  // A compliance check: an ACL statement relayguard cannot evaluate is an unproven opening,
+  // not an error.
+  bool analyse_only = false;
 };
 
 // With `context`, `edit.openings` lists what lets strangers relay in `text` (per listener),
