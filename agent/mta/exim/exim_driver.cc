@@ -195,6 +195,7 @@ absl::StatusOr<RenderedChange> EximDriver::Render(const Policy& policy,
     edited = EditEximConf(it->second, SettingsFor(policy), ManagedFile(),
                           EditContext(policy, std::move(*listeners)));
   }
+  if (!edited.ok()) return edited.status();
   const EximEdit& edit = *edited;
   rendered_for_ = policy;
   RenderedChange change;

@@ -255,6 +255,23 @@ TEST_F(EximShapesTest, AcceptForAnyoneWhoStartsTls) {
                             {accept}, {kDisabled + accept});
 }
 
+// A host list lookup relayguard cannot evaluate (cdb) before the relay check: never "closed".
+// check is inconclusive naming it, apply refuses with the reason and changes nothing.
+TEST_F(EximShapesTest, ALookupItCannotReadIsInconclusiveAndApplyRefuses) {
+  std::string text = ReadFileOrDie(lab_.config_file());
+  const std::string cdb = lab_.config_dir() + "/partners.cdb";
+  text = Replace(text, kTrustedAccept, "  accept  hosts       = cdb;" + cdb + "\n" + kTrustedAccept);
+  Configure(text);
+  const std::string where = lab_.config_file() + ":" + std::to_string(LineOf(before_, "cdb;"));
+  std::string out;
+  EXPECT_EQ(lab_.Agent({"check", "--policy", policy_}, &out), 4) << out;
+  EXPECT_THAT(out, HasSubstr("INCONCLUSIVE"));
+  EXPECT_THAT(out, HasSubstr(where));
+  EXPECT_EQ(lab_.Agent({"apply", "--policy", policy_}, &out), 2) << out;
+  EXPECT_THAT(out, HasSubstr("cannot tell whether it lets strangers relay"));
+  EXPECT_EQ(ReadFileOrDie(lab_.config_file()), before_);
+}
+
 // Debian's packaged split configuration with submission and smtps enabled as README.Debian
 // describes (daemon_smtp_ports and tls_on_connect_ports in conf.d/main/000_localmacros, TLS on),
 // wide open through dc_relay_nets.
