@@ -200,7 +200,9 @@ absl::Status SendmailDriver::MakeMap(const std::string& cf, const std::string& a
 absl::StatusOr<bool> SendmailDriver::RelayRefused(const std::string& cf, const IpAddress& client,
                                                   const ProbeSettings& probe,
                                                   const DaemonPortOptions* daemon) {
-  std::string input = absl::StrCat(".D{client_addr}", client.ToString(), "\n");
+  // The null sender: with FEATURE(`delay_checks') check_rcpt also runs the sender checks, and
+  // they always accept <>, so the result is about relaying alone.
+  std::string input = absl::StrCat(".D{client_addr}", client.ToString(), "\n.D{mail_from}<>\n");
   if (daemon != nullptr) {
     // What sendmail sets for a connection to this daemon; rulesets may test them.
     absl::StrAppend(&input, ".D{daemon_name}", daemon->name, "\n.D{daemon_flags}",
