@@ -33,7 +33,8 @@ cfdir=$root/usr/share/sendmail/cf
 pid_file=$dir/run/sendmail.pid
 # shellcheck source=daemon.sh
 . "$(dirname "$0")/daemon.sh"
-conf_port() { sed -n 's/^O DaemonPortOptions=Port=\([0-9]*\),.*/\1/p' "$dir/etc/sendmail.cf" | head -1; }
+# The port of the first daemon (Port= anywhere in the line: Debian's lines start with Family=).
+conf_port() { sed -n 's/^O DaemonPortOptions=.*Port=\([0-9]*\).*/\1/p' "$dir/etc/sendmail.cf" | head -1; }
 
 create() {
   local port=$1 mode=${2:-open}
