@@ -205,7 +205,7 @@ absl::StatusOr<Decision> Decide(const Entry& entry, absl::string_view where, siz
       if (!d.drop) edit.changed.push_back(absl::StrCat("access ", grant.retag_key, " RELAY"));
       return d;
     case RelayGrant::Action::kDelete:
-      edit.removed.push_back({line, std::string(entry.key), grant.grants, grant.reason});
+      edit.removed.push_back({line, std::string(entry.key), grant.grants, grant.reason, ""});
       edit.changed.push_back(absl::StrCat("-access ", spelled));
       d.drop = true;
       return d;

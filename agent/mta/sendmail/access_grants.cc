@@ -35,11 +35,12 @@ absl::string_view WithoutBrackets(absl::string_view body) {
 bool IsLoopback(const KeyParts& parts) {
   if (parts.kind == KeyKind::kAddress) {
     std::optional<Cidr> network = AccessKeyNetwork(parts.body);
-    return network && ((network->prefix_length == 32 &&
-                        network->address == IpAddress{IpFamily::kV4, {127, 0, 0, 1}}) ||
-                       (network->prefix_length == 128 &&
-                        network->address == IpAddress{IpFamily::kV6, {0, 0, 0, 0, 0, 0, 0, 0, 0,
-                                                                      0, 0, 0, 0, 0, 0, 1}}));
+    return network &&
+           ((network->prefix_length == 32 &&
+             network->address == IpAddress{IpFamily::kV4, {127, 0, 0, 1}}) ||
+            (network->prefix_length == 128 &&
+             network->address ==
+                 IpAddress{IpFamily::kV6, {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1}}));
   }
   if (parts.kind != KeyKind::kName) return false;
   const absl::string_view body = WithoutBrackets(parts.body);
@@ -71,8 +72,9 @@ RelayGrant JudgeAddress(const KeyParts& parts, const AccessPolicy& policy) {
   std::optional<Cidr> network = AccessKeyNetwork(parts.body);
   RelayGrant g;
   if (!network) {
-    g.warning = "matches no client address (Sendmail writes them without leading zeros, "
-                "IPv6 uncompressed); kept";
+    g.warning =
+        "matches no client address (Sendmail writes them without leading zeros, "
+        "IPv6 uncompressed); kept";
     return g;
   }
   g.grants = absl::StrCat("lets clients in ", network->ToString(), " relay");
@@ -100,8 +102,8 @@ RelayGrant JudgeName(absl::string_view key, const KeyParts& parts, const AccessP
                              " relay to anywhere (the policy only asks for relaying to it); kept");
     return g;
   }
-  std::string grants = absl::StrCat("lets clients whose reverse DNS name is ", name,
-                                    " or under it relay");
+  std::string grants =
+      absl::StrCat("lets clients whose reverse DNS name is ", name, " or under it relay");
   if (Labels(name) < 2) {
     return Delete(absl::StrCat("lets every client named under \"", name, "\" relay"),
                   "a name of fewer than two labels covers strangers");
@@ -132,10 +134,10 @@ AccessPolicy AccessPolicyFor(const Policy& policy) {
     if (stranger.family == network.address.family && network.Contains(stranger)) {
       return absl::StrCat("it contains the untrusted probe source ", stranger.ToString());
     }
-    return absl::StrCat("it is wider than /",
-                        network.address.family == IpFamily::kV4 ? kWidestPartnerV4
-                                                                : kWidestPartnerV6,
-                        " (more than one partner's network)");
+    return absl::StrCat(
+        "it is wider than /",
+        network.address.family == IpFamily::kV4 ? kWidestPartnerV4 : kWidestPartnerV6,
+        " (more than one partner's network)");
   };
   return want;
 }
@@ -157,7 +159,9 @@ KeyParts ClassifyAccessKey(std::string_view key) {
     return parts;
   }
   parts.body = std::string(body);
-  parts.kind = parts.tag != "to" && IsAddressKey(std::string_view(body.data(), body.size())) ? KeyKind::kAddress : KeyKind::kName;
+  parts.kind = parts.tag != "to" && IsAddressKey(std::string_view(body.data(), body.size()))
+                   ? KeyKind::kAddress
+                   : KeyKind::kName;
   return parts;
 }
 

@@ -58,9 +58,9 @@ KeyParts ClassifyAccessKey(std::string_view key);
 struct RelayGrant {
   enum class Action { kKeep, kDelete, kRetag };
   Action action = Action::kKeep;
-  std::string grants;     // "lets clients in 10.20.0.0/16 relay"; "" for nothing of note
-  std::string reason;     // kDelete, kRetag: why the (recipient part of the) grant goes
-  std::string retag_key;  // kRetag: "Connect:" + the key
+  std::string grants;        // "lets clients in 10.20.0.0/16 relay"; "" for nothing of note
+  std::string reason;        // kDelete, kRetag: why the (recipient part of the) grant goes
+  std::string retag_key;     // kRetag: "Connect:" + the key
   bool admin_grant = false;  // kKeep, kRetag: an admin's client grant kept on purpose
   std::string warning;       // kKeep: what the operator should know, without "PATH:LINE: "
 };

@@ -46,17 +46,41 @@ DaemonPortOptions ParseDaemonPortOptions(std::string_view std_value) {
     if (eq == absl::string_view::npos) continue;  // sendmail skips a field without '='
     const std::string v(Trim(field.substr(eq + 1)));
     switch (field.front()) {
-      case 'A': case 'a': d.addr = v; break;
-      case 'F': case 'f': d.family = absl::AsciiStrToLower(v); break;
-      case 'N': case 'n': d.name = v; break;
-      case 'P': case 'p': d.port = v; break;
-      case 'M': case 'm':  // bits accumulate over several M= fields
+      case 'A':
+      case 'a':
+        d.addr = v;
+        break;
+      case 'F':
+      case 'f':
+        d.family = absl::AsciiStrToLower(v);
+        break;
+      case 'N':
+      case 'n':
+        d.name = v;
+        break;
+      case 'P':
+      case 'p':
+        d.port = v;
+        break;
+      case 'M':
+      case 'm':  // bits accumulate over several M= fields
         for (char c : v) {
           if (!absl::ascii_isspace(static_cast<unsigned char>(c))) d.modifiers += c;
         }
         break;
-      case 'c': case 'D': case 'd': case 'I': case 'i': case 'L': case 'l': case 'q':
-      case 'R': case 'r': case 'S': case 's': case 'T':
+      case 'c':
+      case 'D':
+      case 'd':
+      case 'I':
+      case 'i':
+      case 'L':
+      case 'l':
+      case 'q':
+      case 'R':
+      case 'r':
+      case 'S':
+      case 's':
+      case 'T':
         break;  // children, delivery mode, load averages, filters, queue and buffer sizes
       default:
         d.unknown.emplace_back(Trim(field));

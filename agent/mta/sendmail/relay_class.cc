@@ -60,7 +60,8 @@ ClassRSources ClassRSourcesOf(std::string_view std_cf) {
     ++number;
     line = absl::StripSuffix(line, "\r");
     if (std::optional<absl::string_view> words = ClassRLine(line, 'C')) {
-      for (absl::string_view w : absl::StrSplit(*words, absl::ByAnyChar(" \t"), absl::SkipEmpty())) {
+      for (absl::string_view w :
+           absl::StrSplit(*words, absl::ByAnyChar(" \t"), absl::SkipEmpty())) {
         sources.words.push_back({std::string(w), number});
       }
     } else if (std::optional<absl::string_view> rest = ClassRLine(line, 'F')) {
@@ -82,8 +83,8 @@ std::optional<std::vector<ClassWord>> ClassFileWords(std::string_view std_text,
     ++number;
     if (absl::StartsWith(line, "#")) continue;
     line = line.substr(0, line.find('#'));
-    for (absl::string_view w : absl::StrSplit(line, absl::ByAnyChar(" \t\r\f\v"),
-                                              absl::SkipEmpty())) {
+    for (absl::string_view w :
+         absl::StrSplit(line, absl::ByAnyChar(" \t\r\f\v"), absl::SkipEmpty())) {
       words.push_back({std::string(w), number});
       if (first_word) break;
     }
@@ -114,8 +115,7 @@ std::optional<ClassMember> JudgeClassMember(std::string_view word, const AccessP
   }
   const absl::string_view name = absl::StripPrefix(lower, ".");
   if (name == "localhost" || absl::StartsWith(name, "localhost.")) return std::nullopt;
-  m.grants = absl::StrCat("lets clients named under ", name, " relay, and anyone relay to ",
-                          name);
+  m.grants = absl::StrCat("lets clients named under ", name, " relay, and anyone relay to ", name);
   std::vector<absl::string_view> labels = absl::StrSplit(name, '.', absl::SkipEmpty());
   if (labels.size() < 2) {
     m.reason = "a name of fewer than two labels covers strangers";

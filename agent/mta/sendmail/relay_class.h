@@ -22,11 +22,11 @@ namespace relayguard::agent::sendmail {
 
 // A file sendmail reads into class {R}.
 struct ClassFile {
-  std::string path;        // "" when it is not a file (a program "|cmd", a map "key@map:spec")
-  bool optional = false;   // "-o": a missing file is no error
-  std::string format;      // the scanf format ("" = "%s": each line's first word)
-  size_t cf_line = 0;      // 1-based line of the F line
-  std::string spec;        // the F line after the class name, for messages
+  std::string path;       // "" when it is not a file (a program "|cmd", a map "key@map:spec")
+  bool optional = false;  // "-o": a missing file is no error
+  std::string format;     // the scanf format ("" = "%s": each line's first word)
+  size_t cf_line = 0;     // 1-based line of the F line
+  std::string spec;       // the F line after the class name, for messages
 };
 
 // A member of the class and where it comes from.

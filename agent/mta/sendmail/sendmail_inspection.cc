@@ -130,7 +130,8 @@ absl::StatusOr<std::vector<Listener>> SendmailDriver::Listeners() {
   for (SendmailListener& d : daemons) listeners.push_back(std::move(d.listener));
   AddExtraListener(options_.smtp_override, listeners);
   if (listeners.empty()) {
-    return absl::NotFoundError(absl::StrCat(CfPath(), " declares no TCP daemon (every "
+    return absl::NotFoundError(absl::StrCat(CfPath(),
+                                            " declares no TCP daemon (every "
                                             "DaemonPortOptions has Family=unix)"));
   }
   return listeners;
@@ -150,16 +151,16 @@ SendmailDriver::RelayClassReport SendmailDriver::InspectRelayClass(const std::st
     }
     report.kept.push_back(absl::StrCat(where, ": ", w.word, " ", m->grants));
     if (!m->note.empty()) {
-      report.warnings.push_back(absl::StrCat(where, ": class {R} member ", w.word, ": ",
-                                             m->note, "; kept"));
+      report.warnings.push_back(
+          absl::StrCat(where, ": class {R} member ", w.word, ": ", m->note, "; kept"));
     }
   };
   for (const ClassWord& w : sources.words) judge(w, absl::StrCat(CfPath(), ":", w.line));
   for (const ClassFile& f : sources.files) {
     const std::string at = absl::StrCat(CfPath(), ":", f.cf_line);
     auto unproven = [&](const std::string& why) {
-      report.unproven.push_back(Drift(absl::StrCat("class {R} file ", f.spec), why,
-                                      "readable", at, /*unproven=*/true));
+      report.unproven.push_back(
+          Drift(absl::StrCat("class {R} file ", f.spec), why, "readable", at, /*unproven=*/true));
     };
     if (f.path.empty()) {
       unproven("relayguard reads only files into class {R}, not programs or maps");
@@ -168,7 +169,8 @@ SendmailDriver::RelayClassReport SendmailDriver::InspectRelayClass(const std::st
     absl::StatusOr<std::string> text = fs_.ReadFile(f.path);
     if (absl::IsNotFound(text.status())) {
       if (!f.optional) {
-        report.warnings.push_back(absl::StrCat(at, ": ", f.path, " (class {R}) does not exist; "
+        report.warnings.push_back(absl::StrCat(at, ": ", f.path,
+                                               " (class {R}) does not exist; "
                                                "sendmail reports an error and goes on"));
       }
       continue;
@@ -220,8 +222,8 @@ absl::StatusOr<std::vector<SettingDrift>> SendmailDriver::CheckDrift(const Polic
                 absl::StrCat(McPath(), ":", f.line)));
   }
   if (absl::StatusOr<SendmailEdit> edit = EditSendmailMc(mc, McPath()); !edit.ok()) {
-    drift.push_back(Drift("sendmail.mc", std::string(edit.status().message()), "readable",
-                          McPath(), /*unproven=*/true));
+    drift.push_back(Drift("sendmail.mc", std::string(edit.status().message()), "readable", McPath(),
+                          /*unproven=*/true));
   } else if (std::find(edit->changed.begin(), edit->changed.end(), "FEATURE(access_db)") !=
              edit->changed.end()) {
     drift.push_back(Drift("FEATURE(access_db)", "absent", "present", McPath()));

@@ -44,8 +44,10 @@ absl::StatusOr<uint16_t> PortOf(const Context& c, const DaemonPortOptions& d) {
     if (std::optional<uint16_t> port = c.lookups.service_port(service)) return *port;
   }
   if (d.port.empty()) return 25;  // no /etc/services entry for smtp: its well-known port
-  return Unreadable(c, d, absl::StrCat("Port=", d.port, " is neither a number nor a TCP service "
-                                       "of /etc/services"));
+  return Unreadable(c, d,
+                    absl::StrCat("Port=", d.port,
+                                 " is neither a number nor a TCP service "
+                                 "of /etc/services"));
 }
 
 absl::StatusOr<IpFamily> FamilyOf(const Context& c, const DaemonPortOptions& d) {
@@ -69,21 +71,21 @@ absl::StatusOr<std::optional<IpAddress>> AddressOf(const Context& c, const Daemo
     literal = absl::ascii_isdigit(static_cast<unsigned char>(addr.front()));
   }
   if (literal) {
-    if (absl::StatusOr<IpAddress> parsed = ParseIpAddress(std::string_view(addr.data(),
-                                                                            addr.size()));
+    if (absl::StatusOr<IpAddress> parsed =
+            ParseIpAddress(std::string_view(addr.data(), addr.size()));
         parsed.ok() && parsed->family == family) {
       ip = *parsed;
     }
   }
   if (!ip && c.lookups.resolve_host) ip = c.lookups.resolve_host(d.addr, family);
   if (!ip) {
-    return Unreadable(c, d, absl::StrCat("Addr=", d.addr, " is not an ",
-                                         family == IpFamily::kV4 ? "IPv4" : "IPv6",
-                                         " address of this host"));
+    return Unreadable(
+        c, d,
+        absl::StrCat("Addr=", d.addr, " is not an ", family == IpFamily::kV4 ? "IPv4" : "IPv6",
+                     " address of this host"));
   }
-  const bool any = std::all_of(ip->bytes.begin(), ip->bytes.end(), [](uint8_t b) {
-    return b == 0;
-  });
+  const bool any =
+      std::all_of(ip->bytes.begin(), ip->bytes.end(), [](uint8_t b) { return b == 0; });
   if (any) return std::optional<IpAddress>();
   return ip;
 }
@@ -94,8 +96,7 @@ bool IsSubmissionName(absl::string_view name) {
 
 // One listener; `v4_ports` are the ports of inet daemons (for an inet6 wildcard's probe).
 absl::StatusOr<std::optional<SendmailListener>> ListenerOf(const Context& c,
-                                                           const DaemonPortOptions& d,
-                                                           size_t index,
+                                                           const DaemonPortOptions& d, size_t index,
                                                            const std::vector<uint16_t>& v4_ports) {
   if (d.family == "unix" || d.family == "local") return std::optional<SendmailListener>();
   SendmailListener sl;
@@ -119,8 +120,9 @@ absl::StatusOr<std::optional<SendmailListener>> ListenerOf(const Context& c,
     l.endpoint.host = v4_taken ? v6_loopback : v4_loopback;
     l.bind = "::";
     if (!v4_taken) {
-      sl.notes.push_back("an IPv6 wildcard also takes IPv4 connections on Linux: probed on "
-                         "127.0.0.1");
+      sl.notes.push_back(
+          "an IPv6 wildcard also takes IPv4 connections on Linux: probed on "
+          "127.0.0.1");
     }
   }
   l.service = d.name.empty() ? absl::StrCat("Daemon", index) : d.name;
@@ -135,8 +137,9 @@ absl::StatusOr<std::optional<SendmailListener>> ListenerOf(const Context& c,
     if (c.lookups.sasl) {
       sl.auth_required = true;
       if (d.Has('A')) {
-        sl.notes.push_back("M=a requires authentication and M=A offers no AUTH: no client can "
-                           "send mail through it");
+        sl.notes.push_back(
+            "M=a requires authentication and M=A offers no AUTH: no client can "
+            "send mail through it");
       }
     } else {
       sl.notes.push_back("M=a has no effect: sendmail was built without SASL");

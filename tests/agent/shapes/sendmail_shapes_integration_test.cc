@@ -87,16 +87,15 @@ class SendmailShapesTest : public ::testing::Test {
   void StartOpen(SendmailLab& lab, const std::vector<Door>& doors) {
     lab.Start();
     for (const Door& d : doors) {
-      ASSERT_EQ(Verdict(d, "127.0.0.9", ProbeVerdict::kRelayAccepted),
-                ProbeVerdict::kRelayAccepted)
+      ASSERT_EQ(Verdict(d, "127.0.0.9", ProbeVerdict::kRelayAccepted), ProbeVerdict::kRelayAccepted)
           << d.name << " should relay before relayguard";
     }
     before_ = ::relayguard::testing::ManagedFiles(lab);
   }
 
   // `check` exits 4 and names every door and every `where` ("PATH:LINE").
-  void ExpectCheckFinds(SendmailLab& lab, const std::string& policy,
-                        const std::vector<Door>& doors, const std::vector<std::string>& wheres) {
+  void ExpectCheckFinds(SendmailLab& lab, const std::string& policy, const std::vector<Door>& doors,
+                        const std::vector<std::string>& wheres) {
     std::string out;
     EXPECT_EQ(lab.Agent({"check", "--policy", policy}, &out), 4) << out;
     for (const Door& d : doors) EXPECT_THAT(out, HasSubstr(ListenerName(d))) << out;
@@ -111,13 +110,13 @@ class SendmailShapesTest : public ::testing::Test {
     EXPECT_EQ(lab.Agent({"apply", "--policy", policy}, &out), 0) << out;
     for (const Door& d : doors) {
       EXPECT_EQ(Verdict(d, "127.0.0.9", ProbeVerdict::kRefused), ProbeVerdict::kRefused)
-          << d.name << "\n" << out;
+          << d.name << "\n"
+          << out;
     }
     const Door& mta = doors.front();
     EXPECT_EQ(Verdict(mta, "127.0.0.1", ProbeVerdict::kRelayAccepted),
               ProbeVerdict::kRelayAccepted);
-    EXPECT_EQ(Verdict(mta, "127.0.0.5", ProbeVerdict::kRelayAccepted),
-              ProbeVerdict::kRelayAccepted)
+    EXPECT_EQ(Verdict(mta, "127.0.0.5", ProbeVerdict::kRelayAccepted), ProbeVerdict::kRelayAccepted)
         << "the partner must still relay";
     std::string again;
     EXPECT_EQ(lab.Agent({"--json", "apply", "--policy", policy}, &again), 0) << again;
@@ -160,8 +159,8 @@ TEST_F(SendmailShapesTest, TwoDaemonsWithPromiscuousRelay) {
   EXPECT_THAT(mc.added, IsEmpty());
   LineDiff access = Changed(lab.access());
   EXPECT_THAT(access.removed, IsEmpty());
-  EXPECT_THAT(access.added, ElementsAre("Connect:IPv6:0:0:0:0:0:0:0:1\tRELAY\n",
-                                        "Connect:127.0.0.5\tRELAY\n"));
+  EXPECT_THAT(access.added,
+              ElementsAre("Connect:IPv6:0:0:0:0:0:0:0:1\tRELAY\n", "Connect:127.0.0.5\tRELAY\n"));
   EXPECT_EQ(DaemonLines(ReadFileOrDie(lab.cf())), DaemonLines(before_.at(lab.cf())));
   ExpectRollbackRestores(lab, kPolicy, doors.front());
 }
@@ -174,9 +173,9 @@ TEST_F(SendmailShapesTest, WideConnectBesideANarrowPartnerEntry) {
   lab.Rebuild();
   const std::vector<Door> doors = {{lab.port(), "MTA-lab"}};
   StartOpen(lab, doors);
-  ExpectCheckFinds(lab, kNoPartners, doors,
-                   {"access Connect:127 RELAY is \"lets clients in 127.0.0.0/8 relay\"",
-                    lab.access() + ":3)"});
+  ExpectCheckFinds(
+      lab, kNoPartners, doors,
+      {"access Connect:127 RELAY is \"lets clients in 127.0.0.0/8 relay\"", lab.access() + ":3)"});
   const std::string out = ExpectApplyCloses(lab, kNoPartners, doors);
   EXPECT_THAT(out, HasSubstr("kept: " + lab.access() +
                              ":4: Connect:127.0.0.5 RELAY lets clients in 127.0.0.5/32 relay"));
@@ -193,16 +192,16 @@ void AddTls(SendmailLab& lab) {
   const std::string tls = lab.config_dir() + "/tls";
   std::filesystem::create_directories(tls);
   std::string out;
-  ASSERT_EQ(::relayguard::testing::RunCommand(
-                {"/usr/bin/openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout",
-                 tls + "/key.pem", "-out", tls + "/cert.pem", "-days", "2", "-subj",
-                 "/CN=mx.lab.test"},
-                &out),
-            0)
+  ASSERT_EQ(
+      ::relayguard::testing::RunCommand(
+          {"/usr/bin/openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout",
+           tls + "/key.pem", "-out", tls + "/cert.pem", "-days", "2", "-subj", "/CN=mx.lab.test"},
+          &out),
+      0)
       << out;
   // sendmail refuses a key others can read.
-  std::filesystem::permissions(tls + "/key.pem", std::filesystem::perms::owner_read |
-                                                     std::filesystem::perms::owner_write);
+  std::filesystem::permissions(
+      tls + "/key.pem", std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
   lab.AddMcLines(absl::StrCat("define(`confCACERT_PATH', `", tls, "')dnl\n",
                               "define(`confCACERT', `", tls, "/cert.pem')dnl\n",
                               "define(`confSERVER_CERT', `", tls, "/cert.pem')dnl\n",
@@ -225,8 +224,8 @@ TEST_F(SendmailShapesTest, UntaggedWideKeyOpensTheMtaAndTheSmtpsDaemon) {
   ExpectApplyCloses(lab, kPolicy, doors);
   LineDiff access = Changed(lab.access());
   EXPECT_THAT(access.removed, ElementsAre("127.0.0\tRELAY\n"));
-  EXPECT_THAT(access.added, ElementsAre("Connect:IPv6:0:0:0:0:0:0:0:1\tRELAY\n",
-                                        "Connect:127.0.0.5\tRELAY\n"));
+  EXPECT_THAT(access.added,
+              ElementsAre("Connect:IPv6:0:0:0:0:0:0:0:1\tRELAY\n", "Connect:127.0.0.5\tRELAY\n"));
   EXPECT_EQ(ReadFileOrDie(lab.mc()), before_.at(lab.mc()));
   ExpectRollbackRestores(lab, kPolicy, doors.front());
 }
@@ -283,16 +282,18 @@ TEST_F(SendmailShapesTest, DebianPackagedDefault) {
   const std::vector<std::string> lines = ::relayguard::testing::Lines(before_.at(lab.access()));
   const size_t at = std::find(lines.begin(), lines.end(), debian_line) - lines.begin();
   ASSERT_LT(at, lines.size()) << "Debian's access file changed";
-  const std::string mta_at = Where(lab.mc(), LineOf(before_.at(lab.mc()), "DAEMON_OPTIONS(`"
-                                                                         "Family=inet,  Name=MTA"));
-  const std::string msp_at = Where(lab.mc(), LineOf(before_.at(lab.mc()), "DAEMON_OPTIONS(`"
-                                                                         "Family=inet,  Name=MSP"));
+  const std::string mta_at = Where(lab.mc(), LineOf(before_.at(lab.mc()),
+                                                    "DAEMON_OPTIONS(`"
+                                                    "Family=inet,  Name=MTA"));
+  const std::string msp_at = Where(lab.mc(), LineOf(before_.at(lab.mc()),
+                                                    "DAEMON_OPTIONS(`"
+                                                    "Family=inet,  Name=MSP"));
   ExpectCheckFinds(lab, kPolicy, {mta, msp}, {Where(lab.access(), at + 1), mta_at, msp_at});
   std::string check;
   lab.Agent({"check", "--policy", kPolicy}, &check);
   // The access map does not open the M=a daemon: no finding names it.
-  EXPECT_THAT(check, Not(HasSubstr(absl::StrCat(ListenerName(msp), msp_at.substr(0,
-                                                msp_at.size() - 1), "): access"))))
+  EXPECT_THAT(check, Not(HasSubstr(absl::StrCat(ListenerName(msp),
+                                                msp_at.substr(0, msp_at.size() - 1), "): access"))))
       << check;
   ExpectApplyCloses(lab, kPolicy, {mta, msp});
   LineDiff access = Changed(lab.access());

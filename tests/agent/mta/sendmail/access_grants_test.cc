@@ -72,8 +72,8 @@ INSTANTIATE_TEST_SUITE_P(
         GrantCase{"LoopbackV6", "IPv6:::1", Action::kKeep, "", ""},
         GrantCase{"Localhost", "Connect:localhost.localdomain", Action::kKeep, "", ""},
         GrantCase{"PartnerHostName", "Connect:mx.partner.example", Action::kKeep,
-                  "lets clients whose reverse DNS name is mx.partner.example or under it relay",
-                  "", true},
+                  "lets clients whose reverse DNS name is mx.partner.example or under it relay", "",
+                  true},
         GrantCase{"TopLevelName", "Connect:com", Action::kDelete,
                   "lets every client named under \"com\" relay", "fewer than two labels"},
         GrantCase{"EmptyConnectKey", "Connect:", Action::kDelete,
@@ -96,8 +96,8 @@ TEST(JudgeRelayEntryTest, RequireAuthRemovesEveryClientGrant) {
   policy.require_auth = true;
   const AccessPolicy want = AccessPolicyFor(policy);
   EXPECT_TRUE(want.relay_networks.empty());
-  for (const char* key : {"Connect:192.0.2.64", "Connect:10.20", "Connect:mx.partner.example",
-                          "partner.example"}) {
+  for (const char* key :
+       {"Connect:192.0.2.64", "Connect:10.20", "Connect:mx.partner.example", "partner.example"}) {
     const RelayGrant g = JudgeRelayEntry(key, want);
     EXPECT_EQ(g.action, Action::kDelete) << key;
     EXPECT_EQ(g.reason, "the policy lets only authenticated clients relay") << key;

@@ -134,8 +134,7 @@ INSTANTIATE_TEST_SUITE_P(
         NetworkCase{"OneOctet", "127", "127.0.0.0/8"},
         NetworkCase{"TwoOctets", "10.1", "10.1.0.0/16"},
         NetworkCase{"ThreeOctets", "127.0.0", "127.0.0.0/24"},
-        NetworkCase{"Address", "127.0.0.5", "127.0.0.5/32"},
-        NetworkCase{"Zero", "0", "0.0.0.0/8"},
+        NetworkCase{"Address", "127.0.0.5", "127.0.0.5/32"}, NetworkCase{"Zero", "0", "0.0.0.0/8"},
         NetworkCase{"AllZeroAddress", "0.0.0.0", "0.0.0.0/32"},
         NetworkCase{"BracketedNetwork", "[10.1]", "10.1.0.0/16"},
         NetworkCase{"V6Everything", "IPv6", "::/0"},
@@ -145,13 +144,10 @@ INSTANTIATE_TEST_SUITE_P(
         NetworkCase{"V6CompressedNetwork", "IPv6:2001:db8::", "2001:db8::/128"},
         NetworkCase{"V6Bracketed", "[IPv6:2001:db8:1]", "2001:db8:1::/48"},
         NetworkCase{"LeadingZeroNeverMatches", "10.01", ""},
-        NetworkCase{"OctetTooLarge", "256", ""},
-        NetworkCase{"FiveOctets", "1.2.3.4.5", ""},
-        NetworkCase{"EmptyOctet", "10..1", ""},
-        NetworkCase{"V6LeadingZero", "IPv6:2001:0db8", ""},
+        NetworkCase{"OctetTooLarge", "256", ""}, NetworkCase{"FiveOctets", "1.2.3.4.5", ""},
+        NetworkCase{"EmptyOctet", "10..1", ""}, NetworkCase{"V6LeadingZero", "IPv6:2001:0db8", ""},
         NetworkCase{"V6TooManyGroups", "IPv6:1:2:3:4:5:6:7:8:9", ""},
-        NetworkCase{"Name", "example.com", ""},
-        NetworkCase{"Empty", "", ""}),
+        NetworkCase{"Name", "example.com", ""}, NetworkCase{"Empty", "", ""}),
     [](const auto& info) { return info.param.name; });
 
 TEST(AccessKeyNetworkTest, IsTheInverseOfAccessKeysFor) {
@@ -162,19 +158,20 @@ TEST(AccessKeyNetworkTest, IsTheInverseOfAccessKeysFor) {
     absl::StatusOr<std::vector<std::string>> keys = AccessKeysFor(*network);
     ASSERT_TRUE(keys.ok()) << keys.status();
     ASSERT_EQ(keys->size(), 1u) << text;
-    std::optional<Cidr> back = AccessKeyNetwork(keys->front().substr(std::string("Connect:").size()));
+    std::optional<Cidr> back =
+        AccessKeyNetwork(keys->front().substr(std::string("Connect:").size()));
     ASSERT_TRUE(back.has_value()) << keys->front();
     EXPECT_EQ(back->ToString(), text);
   }
 }
 
 TEST(IsAddressKeyTest, TellsAddressKeysFromNames) {
-  for (const char* key : {"127", "10.1.2.3", "10.01", "IPv6", "ipv6:2001:db8", "[127.0.0.1]",
-                          "[IPv6:::1]", "0"}) {
+  for (const char* key :
+       {"127", "10.1.2.3", "10.01", "IPv6", "ipv6:2001:db8", "[127.0.0.1]", "[IPv6:::1]", "0"}) {
     EXPECT_TRUE(IsAddressKey(key)) << key;
   }
-  for (const char* key : {"example.com", "", "localhost", "ipv6:", "10.1.example", "[host]",
-                          "IPv6host"}) {
+  for (const char* key :
+       {"example.com", "", "localhost", "ipv6:", "10.1.example", "[host]", "IPv6host"}) {
     EXPECT_FALSE(IsAddressKey(key)) << key;
   }
 }

@@ -36,28 +36,28 @@ INSTANTIATE_TEST_SUITE_P(
     Values, ParseDaemonPortOptionsTest,
     ::testing::Values(
         ParseCase{"Lab", "Port=2525, Addr=127.0.0.1, Name=MTA-lab", "MTA-lab", "", "127.0.0.1",
-                  "2525", ""},
+                  "2525", "", {}},
         ParseCase{"DebianMta", "Family=inet,  Name=MTA-v4, Port=smtp, Addr=127.0.0.1", "MTA-v4",
-                  "inet", "127.0.0.1", "smtp", ""},
+                  "inet", "127.0.0.1", "smtp", "", {}},
         ParseCase{"DebianMsp", "Family=inet,  Name=MSP-v4, Port=submission, M=Ea, Addr=127.0.0.1",
-                  "MSP-v4", "inet", "127.0.0.1", "submission", "Ea"},
-        ParseCase{"DefaultMsa", "Port=587, Name=MSA, M=E", "MSA", "", "", "587", "E"},
-        ParseCase{"M4Default", "Name=MTA", "MTA", "", "", "", ""},
-        ParseCase{"Smtps", "Port=smtps, Name=TLSMTA, M=s", "TLSMTA", "", "", "smtps", "s"},
+                  "MSP-v4", "inet", "127.0.0.1", "submission", "Ea", {}},
+        ParseCase{"DefaultMsa", "Port=587, Name=MSA, M=E", "MSA", "", "", "587", "E", {}},
+        ParseCase{"M4Default", "Name=MTA", "MTA", "", "", "", "", {}},
+        ParseCase{"Smtps", "Port=smtps, Name=TLSMTA, M=s", "TLSMTA", "", "", "smtps", "s", {}},
         ParseCase{"V6", "Family=inet6, Name=MTA-v6, Port=smtp, Addr=::1", "MTA-v6", "inet6", "::1",
-                  "smtp", ""},
-        ParseCase{"FirstLetterDecides", "port=25, address=10.0.0.1, family=INET6, n=x, mod=a",
-                  "x", "inet6", "10.0.0.1", "25", "a"},
-        ParseCase{"BlanksAroundValues", " Port= 25 ,Addr=  10.0.0.1  , M= E a ", "", "",
-                  "10.0.0.1", "25", "Ea"},
-        ParseCase{"ModifiersAccumulate", "M=E, M=a", "", "", "", "", "Ea"},
+                  "smtp", "", {}},
+        ParseCase{"FirstLetterDecides", "port=25, address=10.0.0.1, family=INET6, n=x, mod=a", "x",
+                  "inet6", "10.0.0.1", "25", "a", {}},
+        ParseCase{"BlanksAroundValues", " Port= 25 ,Addr=  10.0.0.1  , M= E a ", "", "", "10.0.0.1",
+                  "25", "Ea", {}},
+        ParseCase{"ModifiersAccumulate", "M=E, M=a", "", "", "", "", "Ea", {}},
         ParseCase{"OtherSettingsIgnored",
                   "Listen=100, SndBufSize=1, RcvBufSize=2, children=5, DeliveryMode=b, "
                   "delayLA=3, refuseLA=4, queueLA=5, InputMailFilters=f, Port=26",
-                  "", "", "", "26", ""},
-        ParseCase{"FieldWithoutEqualsSkipped", "junk, Port=27", "", "", "", "27", ""},
+                  "", "", "", "26", "", {}},
+        ParseCase{"FieldWithoutEqualsSkipped", "junk, Port=27", "", "", "", "27", "", {}},
         ParseCase{"UnknownKept", "Xtra=1, Port=28", "", "", "", "28", "", {"Xtra=1"}},
-        ParseCase{"Empty", "", "", "", "", "", ""}),
+        ParseCase{"Empty", "", "", "", "", "", "", {}}),
     [](const auto& info) { return info.param.name; });
 
 TEST(CfDaemonPortOptionsTest, FindsEveryDaemonLineWithItsNumber) {
@@ -108,8 +108,8 @@ TEST(MatchMcDaemonOptionsTest, PairsEachCfDaemonWithItsCall) {
   const std::vector<DaemonPortOptions> daemons = {
       ParseDaemonPortOptions("Port=25, Name=A"), ParseDaemonPortOptions("Port=25, Name=A"),
       ParseDaemonPortOptions("Port=587, Name=MSA, M=E"), ParseDaemonPortOptions("Name=B")};
-  const std::vector<McDaemonOptions> calls = {{"Name=B", 3}, {"Port=25, Name=A", 7},
-                                              {"Port=25, Name=A", 9}};
+  const std::vector<McDaemonOptions> calls = {
+      {"Name=B", 3}, {"Port=25, Name=A", 7}, {"Port=25, Name=A", 9}};
   EXPECT_THAT(MatchMcDaemonOptions(daemons, calls), ElementsAre(7, 9, 0, 3));
 }
 

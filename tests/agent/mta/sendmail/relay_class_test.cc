@@ -46,12 +46,11 @@ TEST(ClassFileWordsTest, FollowsTheScanfFormat) {
   const std::string text = "# comment\npartner.example other.example # c\n  10.1\n\n127 # x\n";
   std::optional<std::vector<ClassWord>> first = ClassFileWords(text, "");
   ASSERT_TRUE(first.has_value());
-  EXPECT_EQ(Words(*first),
-            (std::vector<std::string>{"partner.example@2", "10.1@3", "127@5"}));
+  EXPECT_EQ(Words(*first), (std::vector<std::string>{"partner.example@2", "10.1@3", "127@5"}));
   std::optional<std::vector<ClassWord>> all = ClassFileWords(text, "%[^\\#]");
   ASSERT_TRUE(all.has_value());
-  EXPECT_EQ(Words(*all), (std::vector<std::string>{"partner.example@2", "other.example@2",
-                                                   "10.1@3", "127@5"}));
+  EXPECT_EQ(Words(*all),
+            (std::vector<std::string>{"partner.example@2", "other.example@2", "10.1@3", "127@5"}));
   EXPECT_TRUE(ClassFileWords(text, "%[^#]").has_value());
   EXPECT_TRUE(ClassFileWords(text, "%s").has_value());
   EXPECT_FALSE(ClassFileWords(text, "%*s %s").has_value());
@@ -62,9 +61,9 @@ struct MemberCase {
   std::string name;
   std::string word;
   bool reported;
-  std::string grants;
-  std::string reason;  // substring; "" when it may stay
-  std::string note;
+  std::string grants = "";
+  std::string reason = "";  // substring; "" when it may stay
+  std::string note = "";
 };
 
 class JudgeClassMemberTest : public ::testing::TestWithParam<MemberCase> {};
@@ -102,8 +101,7 @@ INSTANTIATE_TEST_SUITE_P(
                    "lets clients named under partner.example relay, and anyone relay to "
                    "partner.example",
                    "", "partner.example is not one of the policy's relay domains"},
-        MemberCase{"Loopback", "127.0.0.1", false},
-        MemberCase{"Localhost", "localhost", false},
+        MemberCase{"Loopback", "127.0.0.1", false}, MemberCase{"Localhost", "localhost", false},
         MemberCase{"NeverMatches", "10.01", false}),
     [](const auto& info) { return info.param.name; });
 

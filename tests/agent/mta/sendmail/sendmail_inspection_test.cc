@@ -30,10 +30,11 @@ class BuildInfoRunner : public ProcessRunner {
       r.exit_code = 70;
       return r;
     }
-    r.stdout_text = "Version 8.17.1.9\n Compiled with: DNSMAP IPV6_FULL LOG MILTER\n\t\tNETINET "
-                    "NETINET6 PIPELINING " +
-                    std::string(sasl ? "SASLv2 " : "") +
-                    "SCANF STARTTLS\n\t\tUSERDB XDEBUG\n\n====== SYSTEM IDENTITY\n";
+    r.stdout_text =
+        "Version 8.17.1.9\n Compiled with: DNSMAP IPV6_FULL LOG MILTER\n\t\tNETINET "
+        "NETINET6 PIPELINING " +
+        std::string(sasl ? "SASLv2 " : "") +
+        "SCANF STARTTLS\n\t\tUSERDB XDEBUG\n\n====== SYSTEM IDENTITY\n";
     return r;
   }
   bool sasl = true;
@@ -54,12 +55,14 @@ class SendmailInspectionTest : public ::testing::Test {
           "DAEMON_OPTIONS(`Port=submission, Addr=127.0.0.1, Name=MSA, M=Ea')dnl\n"
           "DAEMON_OPTIONS(`Port=10025, Addr=127.0.0.1, Name=Reinject')dnl\n"
           "MAILER(`smtp')dnl\n");
-    Write("sendmail.cf",
-          "Kaccess hash " + dir_ + "/access\n"
-          "FR-o " + dir_ + "/relay-domains\n"
-          "O DaemonPortOptions=Port=smtp, Addr=127.0.0.1, Name=MTA\n"
-          "O DaemonPortOptions=Port=submission, Addr=127.0.0.1, Name=MSA, M=Ea\n"
-          "O DaemonPortOptions=Port=10025, Addr=127.0.0.1, Name=Reinject\n");
+    Write("sendmail.cf", "Kaccess hash " + dir_ +
+                             "/access\n"
+                             "FR-o " +
+                             dir_ +
+                             "/relay-domains\n"
+                             "O DaemonPortOptions=Port=smtp, Addr=127.0.0.1, Name=MTA\n"
+                             "O DaemonPortOptions=Port=submission, Addr=127.0.0.1, Name=MSA, M=Ea\n"
+                             "O DaemonPortOptions=Port=10025, Addr=127.0.0.1, Name=Reinject\n");
     Write("access", "Connect:127.0.0.1\tRELAY\nConnect:127\tRELAY\nConnect:10.1\tRELAY\n");
     policy_.trusted_networks = {*ParseCidr("127.0.0.1/32")};
     policy_.probe.internal_listeners = {*ParseSmtpEndpoint("127.0.0.1:10025")};
@@ -92,11 +95,10 @@ TEST_F(SendmailInspectionTest, ListenersComeFromTheCfAndAreDeclaredInTheMc) {
   ASSERT_TRUE(listeners.ok()) << listeners.status();
   std::vector<std::string> names;
   for (const Listener& l : *listeners) names.push_back(l.Name());
-  EXPECT_THAT(names,
-              ElementsAre("127.0.0.1:25 (MTA, " + dir_ + "/sendmail.mc:2)",
-                          "127.0.0.1:587 (MSA, " + dir_ + "/sendmail.mc:3)",
-                          "127.0.0.1:10025 (Reinject, " + dir_ + "/sendmail.mc:4)",
-                          "192.0.2.1:2525 (--smtp, the command line)"));
+  EXPECT_THAT(names, ElementsAre("127.0.0.1:25 (MTA, " + dir_ + "/sendmail.mc:2)",
+                                 "127.0.0.1:587 (MSA, " + dir_ + "/sendmail.mc:3)",
+                                 "127.0.0.1:10025 (Reinject, " + dir_ + "/sendmail.mc:4)",
+                                 "192.0.2.1:2525 (--smtp, the command line)"));
 }
 
 TEST_F(SendmailInspectionTest, DriftNamesEveryListenerTheGrantOpens) {
@@ -108,7 +110,8 @@ TEST_F(SendmailInspectionTest, DriftNamesEveryListenerTheGrantOpens) {
   EXPECT_THAT(texts, ElementsAre("listener 127.0.0.1:25 (MTA, " + dir_ +
                                  "/sendmail.mc:2): access Connect:127 RELAY is \"lets clients in "
                                  "127.0.0.0/8 relay\", want \"absent: it contains the untrusted "
-                                 "probe source 127.0.0.9\" (" + dir_ + "/access:2)"));
+                                 "probe source 127.0.0.9\" (" +
+                                 dir_ + "/access:2)"));
 
   // Without SASL, M=a does nothing: the MSA is open as well.
   runner_.sasl = false;
@@ -123,8 +126,9 @@ TEST_F(SendmailInspectionTest, AfterRenderNothingDrifts) {
   absl::StatusOr<RenderedChange> change = driver.Render(policy_, Current());
   ASSERT_TRUE(change.ok()) << change.status();
   EXPECT_THAT(change->changed_settings, ElementsAre("-access Connect:127 RELAY"));
-  EXPECT_THAT(change->kept,
-              ElementsAre(dir_ + "/access:3: Connect:10.1 RELAY lets clients in 10.1.0.0/16 relay"));
+  EXPECT_THAT(
+      change->kept,
+      ElementsAre(dir_ + "/access:3: Connect:10.1 RELAY lets clients in 10.1.0.0/16 relay"));
   Write("access", change->new_contents.at(dir_ + "/access"));
   absl::StatusOr<std::vector<SettingDrift>> drift = driver.CheckDrift(policy_);
   ASSERT_TRUE(drift.ok()) << drift.status();

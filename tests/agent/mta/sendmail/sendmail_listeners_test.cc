@@ -78,22 +78,21 @@ INSTANTIATE_TEST_SUITE_P(
     ::testing::Values(
         // Debian's sendmail.mc: MTA on smtp, MSP on submission with M=Ea, both on loopback;
         // the commented inet6 examples are no daemons.
-        ListenersCase{
-            "DebianDefault",
-            "O DaemonPortOptions=Family=inet,  Name=MTA-v4, Port=smtp, Addr=127.0.0.1\n"
-            "O DaemonPortOptions=Family=inet,  Name=MSP-v4, Port=submission, M=Ea, "
-            "Addr=127.0.0.1\n",
-            "FEATURE(`no_default_msa')dnl\n"
-            "dnl DAEMON_OPTIONS(`Family=inet6, Name=MTA-v6, Port=smtp, Addr=::1')dnl\n"
-            "DAEMON_OPTIONS(`Family=inet,  Name=MTA-v4, Port=smtp, Addr=127.0.0.1')dnl\n"
-            "dnl DAEMON_OPTIONS(`Family=inet6, Name=MSP-v6, Port=submission, M=Ea, "
-            "Addr=::1')dnl\n"
-            "DAEMON_OPTIONS(`Family=inet,  Name=MSP-v4, Port=submission, M=Ea, "
-            "Addr=127.0.0.1')dnl\n",
-            {{"127.0.0.1:25 (MTA-v4, /etc/mail/sendmail.mc:3)", "127.0.0.1", true, kPlain, kRelay,
-              false},
-             {"127.0.0.1:587 (MSP-v4, /etc/mail/sendmail.mc:5)", "127.0.0.1", true, kPlain,
-              kSubmission, true}}},
+        ListenersCase{"DebianDefault",
+                      "O DaemonPortOptions=Family=inet,  Name=MTA-v4, Port=smtp, Addr=127.0.0.1\n"
+                      "O DaemonPortOptions=Family=inet,  Name=MSP-v4, Port=submission, M=Ea, "
+                      "Addr=127.0.0.1\n",
+                      "FEATURE(`no_default_msa')dnl\n"
+                      "dnl DAEMON_OPTIONS(`Family=inet6, Name=MTA-v6, Port=smtp, Addr=::1')dnl\n"
+                      "DAEMON_OPTIONS(`Family=inet,  Name=MTA-v4, Port=smtp, Addr=127.0.0.1')dnl\n"
+                      "dnl DAEMON_OPTIONS(`Family=inet6, Name=MSP-v6, Port=submission, M=Ea, "
+                      "Addr=::1')dnl\n"
+                      "DAEMON_OPTIONS(`Family=inet,  Name=MSP-v4, Port=submission, M=Ea, "
+                      "Addr=127.0.0.1')dnl\n",
+                      {{"127.0.0.1:25 (MTA-v4, /etc/mail/sendmail.mc:3)", "127.0.0.1", true, kPlain,
+                        kRelay, false},
+                       {"127.0.0.1:587 (MSP-v4, /etc/mail/sendmail.mc:5)", "127.0.0.1", true,
+                        kPlain, kSubmission, true}}},
         // m4's defaults without DAEMON_OPTIONS and without no_default_msa: declared in the cf.
         ListenersCase{"M4Defaults",
                       "# x\nO DaemonPortOptions=Name=MTA\nO DaemonPortOptions=Port=587, Name=MSA, "
@@ -120,21 +119,21 @@ INSTANTIATE_TEST_SUITE_P(
                         false, kTls, kSubmission, false},
                        {"192.0.2.25:2600 (Daemon2, /etc/mail/sendmail.cf:3)", "192.0.2.25", false,
                         kPlain, kRelay, false}}},
-        ListenersCase{"Ipv6",
-                      "O DaemonPortOptions=Family=inet6, Port=2525, Name=V6Any\n"
-                      "O DaemonPortOptions=Family=inet6, Port=2526, Addr=::1, Name=V6Lo\n"
-                      "O DaemonPortOptions=Family=inet, Port=2527, Name=V4\n"
-                      "O DaemonPortOptions=Family=inet6, Port=2527, Addr=::, Name=V6Beside\n"
-                      "O DaemonPortOptions=Family=unix, Addr=/run/sm.sock, Name=Local\n",
-                      "",
-                      {{"127.0.0.1:2525 (V6Any, /etc/mail/sendmail.cf:1)", "::", false, kPlain,
-                        kRelay, false},
-                       {"[::1]:2526 (V6Lo, /etc/mail/sendmail.cf:2)", "::1", true, kPlain, kRelay,
-                        false},
-                       {"127.0.0.1:2527 (V4, /etc/mail/sendmail.cf:3)", "0.0.0.0", false, kPlain,
-                        kRelay, false},
-                       {"[::1]:2527 (V6Beside, /etc/mail/sendmail.cf:4)", "::", false, kPlain,
-                        kRelay, false}}},
+        ListenersCase{
+            "Ipv6",
+            "O DaemonPortOptions=Family=inet6, Port=2525, Name=V6Any\n"
+            "O DaemonPortOptions=Family=inet6, Port=2526, Addr=::1, Name=V6Lo\n"
+            "O DaemonPortOptions=Family=inet, Port=2527, Name=V4\n"
+            "O DaemonPortOptions=Family=inet6, Port=2527, Addr=::, Name=V6Beside\n"
+            "O DaemonPortOptions=Family=unix, Addr=/run/sm.sock, Name=Local\n",
+            "",
+            {{"127.0.0.1:2525 (V6Any, /etc/mail/sendmail.cf:1)", "::", false, kPlain, kRelay,
+              false},
+             {"[::1]:2526 (V6Lo, /etc/mail/sendmail.cf:2)", "::1", true, kPlain, kRelay, false},
+             {"127.0.0.1:2527 (V4, /etc/mail/sendmail.cf:3)", "0.0.0.0", false, kPlain, kRelay,
+              false},
+             {"[::1]:2527 (V6Beside, /etc/mail/sendmail.cf:4)", "::", false, kPlain, kRelay,
+              false}}},
         ListenersCase{"RolesByModifierPortAndName",
                       "O DaemonPortOptions=Port=2525, Name=X, M=a\n"
                       "O DaemonPortOptions=Port=2526, Name=msa-extra\n"
