@@ -42,14 +42,30 @@ constexpr RestrictionKind kRestrictionKinds[] = {
 
 // Results smtpd's check_table_result() acts on by their first word; none of them grants.
 constexpr std::string_view kNonGrantingActions[] = {
-    "REJECT", "DEFER", "DEFER_IF_REJECT", "DEFER_IF_PERMIT", "DUNNO", "HANGUP",  "INFO",
-    "WARN",   "FILTER", "HOLD",           "DELAY",           "DISCARD", "REDIRECT", "BCC",
+    "REJECT",
+    "DEFER",
+    "DEFER_IF_REJECT",
+    "DEFER_IF_PERMIT",
+    "DUNNO",
+    "HANGUP",
+    "INFO",
+    "WARN",
+    "FILTER",
+    "HOLD",
+    "DELAY",
+    "DISCARD",
+    "REDIRECT",
+    "BCC",
     "PREPEND",
 };
 
 // Restrictions that end the list for a relay attempt without permitting it.
 constexpr std::string_view kFinalRefusals[] = {
-    "reject",  "defer", "defer_if_permit", "reject_unauth_destination", "defer_unauth_destination",
+    "reject",
+    "defer",
+    "defer_if_permit",
+    "reject_unauth_destination",
+    "defer_unauth_destination",
     "check_relay_domains",
 };
 
@@ -107,7 +123,8 @@ bool IsPermitAction(std::string_view action) {
   if (command.size() == 3 && (command[0] == '4' || command[0] == '5') && AllDigits(command)) {
     return false;  // "550 text"
   }
-  if (absl::EqualsIgnoreCase(Absl(command), "OK") || absl::EqualsIgnoreCase(Absl(command), "RELAY")) {
+  if (absl::EqualsIgnoreCase(Absl(command), "OK") ||
+      absl::EqualsIgnoreCase(Absl(command), "RELAY")) {
     return true;
   }
   // Postfix refuses a lookup table inside an access table result (server error).

@@ -54,12 +54,12 @@ enum class LookupKind {
 LookupKind LookupKindOf(std::string_view restriction);
 
 struct TableEntry {
-  int line = 0;          // 1-based first line of the entry in `path`; 0 for inline:/static: and
-                         // for indexed tables whose source file does not hold the key
-  std::string pattern;   // as written, negations folded: "0.0.0.0/0", "!192.0.2.0/24",
-                         // "/^127\\./", "!/^foo/i", "/a/!/b/" (regexp: second pattern),
-                         // "example.com"; "" for static: (every key)
-  std::string action;    // the result, trimmed: "OK", "REJECT", "permit_mynetworks, reject"
+  int line = 0;         // 1-based first line of the entry in `path`; 0 for inline:/static: and
+                        // for indexed tables whose source file does not hold the key
+  std::string pattern;  // as written, negations folded: "0.0.0.0/0", "!192.0.2.0/24",
+                        // "/^127\\./", "!/^foo/i", "/a/!/b/" (regexp: second pattern),
+                        // "example.com"; "" for static: (every key)
+  std::string action;   // the result, trimmed: "OK", "REJECT", "permit_mynetworks, reject"
   // cidr:, regexp:, pcre: only: the patterns of the "if" blocks around the entry, outermost
   // first, as written ("172.16.0.0/12", "!/^mail\\./"). The entry applies only to keys that
   // satisfy every one of them.

@@ -44,8 +44,8 @@ absl::Status WithSpec(const absl::Status& status, std::string_view spec) {
 }
 
 absl::Status NeedsAbsolutePath(std::string_view spec, std::string_view path) {
-  return absl::InvalidArgumentError(TableCat(
-      spec, ": table path \"", path, "\" is not absolute; name the file by its full path"));
+  return absl::InvalidArgumentError(TableCat(spec, ": table path \"", path,
+                                             "\" is not absolute; name the file by its full path"));
 }
 
 std::string_view LastLine(std::string_view text) {
@@ -58,7 +58,9 @@ std::string_view LastLine(std::string_view text) {
 
 RealLookupTableReader::RealLookupTableReader(FileSystem& fs, ProcessRunner& runner,
                                              std::string postmap_path, std::string config_dir)
-    : fs_(fs), runner_(runner), postmap_path_(std::move(postmap_path)),
+    : fs_(fs),
+      runner_(runner),
+      postmap_path_(std::move(postmap_path)),
       config_dir_(std::move(config_dir)) {}
 
 absl::StatusOr<LookupTable> RealLookupTableReader::Read(const std::string& spec) {
@@ -103,8 +105,7 @@ absl::StatusOr<LookupTable> RealLookupTableReader::Read(const std::string& spec)
     if (!absl::StartsWith(Absl(name), "/")) return NeedsAbsolutePath(spec, name);
     absl::StatusOr<std::string> contents = fs_.ReadFile(name);
     if (absl::IsNotFound(contents.status())) {
-      return absl::NotFoundError(
-          TableCat(spec, ": table file ", name, " does not exist"));
+      return absl::NotFoundError(TableCat(spec, ": table file ", name, " does not exist"));
     }
     if (!contents.ok()) return WithSpec(contents.status(), spec);
     text = *std::move(contents);
@@ -132,10 +133,9 @@ absl::StatusOr<LookupTable> RealLookupTableReader::ReadIndexed(LookupTable table
   if (absl::IsNotFound(info.status())) {
     const bool source_exists = fs_.Stat(name).ok();
     return absl::NotFoundError(
-        source_exists
-            ? TableCat(spec, ": ", database, " does not exist although ", name,
-                           " does; run `postmap ", table.type, ":", name, "`")
-            : TableCat(spec, ": neither ", name, " nor ", database, " exists"));
+        source_exists ? TableCat(spec, ": ", database, " does not exist although ", name,
+                                 " does; run `postmap ", table.type, ":", name, "`")
+                      : TableCat(spec, ": neither ", name, " nor ", database, " exists"));
   }
   if (!info.ok()) return WithSpec(info.status(), spec);
 
@@ -150,17 +150,17 @@ absl::StatusOr<LookupTable> RealLookupTableReader::ReadIndexed(LookupTable table
   command.timeout = kPostmapTimeout;
   absl::StatusOr<ProcessResult> result = runner_.Run(command);
   if (!result.ok()) {
-    return absl::FailedPreconditionError(TableCat(
-        spec, ": cannot run ", command.ToString(), ": ", result.status().message()));
+    return absl::FailedPreconditionError(
+        TableCat(spec, ": cannot run ", command.ToString(), ": ", result.status().message()));
   }
   if (result->timed_out) {
     return absl::FailedPreconditionError(TableCat(
         spec, ": ", command.ToString(), " timed out after ", kPostmapTimeout.count(), " s"));
   }
   if (result->exit_code != 0) {
-    return absl::FailedPreconditionError(TableCat(spec, ": ", command.ToString(),
-                                                      " failed (exit ", result->exit_code, "): ",
-                                                      LastLine(result->stderr_text)));
+    return absl::FailedPreconditionError(TableCat(spec, ": ", command.ToString(), " failed (exit ",
+                                                  result->exit_code,
+                                                  "): ", LastLine(result->stderr_text)));
   }
   table.entries = ParsePostmapDump(result->stdout_text);
   table.path = name;

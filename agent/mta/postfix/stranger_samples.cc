@@ -16,8 +16,8 @@ namespace {
 // IPv6 strangers, each in its own /32: documentation space (2001:db8::/32, 3fff::/20) and
 // made-up addresses shaped like the global unicast space providers hand out.
 constexpr std::string_view kIpv6Strangers[] = {
-    "2001:db8:5c7a:e10::2f", "3fff:0:1b2::9",       "3fff:a5c:3::44",    "2001:4c0:5e:3::11",
-    "2a0f:7c31:52::e4",      "2604:a8e0:1d::61",    "2c0f:e83a:9::2",    "2405:31b0:7::5a",
+    "2001:db8:5c7a:e10::2f", "3fff:0:1b2::9",     "3fff:a5c:3::44", "2001:4c0:5e:3::11",
+    "2a0f:7c31:52::e4",      "2604:a8e0:1d::61",  "2c0f:e83a:9::2", "2405:31b0:7::5a",
     "2803:f2c0:c1::3",       "2a01:5e8:ab:1::17",
 };
 
@@ -35,8 +35,8 @@ constexpr std::string_view kNameStrangers[] = {
 };
 
 constexpr std::string_view kRecipientStrangers[] = {
-    "postmaster@example.org", "postmaster@example.com",
-    "abuse@example.com",      "victim@[192.0.2.1]",
+    "postmaster@example.org",  "postmaster@example.com",
+    "abuse@example.com",       "victim@[192.0.2.1]",
     "info@mail.example.co.uk", "user%example.net@relayguard-probe.invalid",
     "someone@example.de",
 };

@@ -103,15 +103,15 @@ EntryJudgement JudgeClientCidr(const LookupTable& table, const TableEntry& entry
                                const Policy& policy) {
   absl::StatusOr<CidrPattern> own = ParseCidrPattern(entry.pattern);
   if (!own.ok()) {
-    return Unproven(TableCat("cannot read cidr pattern \"", entry.pattern, "\": ",
-                                 own.status().message()));
+    return Unproven(
+        TableCat("cannot read cidr pattern \"", entry.pattern, "\": ", own.status().message()));
   }
   std::vector<CidrPattern> clauses;
   for (const std::string& condition : entry.conditions) {
     absl::StatusOr<CidrPattern> parsed = ParseCidrPattern(condition);
     if (!parsed.ok()) {
-      return Unproven(TableCat("cannot read cidr condition \"", condition, "\": ",
-                                   parsed.status().message()));
+      return Unproven(
+          TableCat("cannot read cidr condition \"", condition, "\": ", parsed.status().message()));
     }
     clauses.push_back(*parsed);
   }
@@ -122,7 +122,7 @@ EntryJudgement JudgeClientCidr(const LookupTable& table, const TableEntry& entry
   for (const CidrPattern& clause : clauses) {
     if (clause.network.address.family != family) {
       return Narrow(TableCat("matches no address: ", Describe(table, entry),
-                                 " mixes IPv4 and IPv6 patterns"));
+                             " mixes IPv4 and IPv6 patterns"));
     }
     if (clause.negated) continue;
     if (Inside(clause.network, positive)) {
@@ -140,8 +140,8 @@ EntryJudgement JudgeClientCidr(const LookupTable& table, const TableEntry& entry
     }
     blocks = std::move(next);
     if (blocks.size() > kMaxCidrBlocks) {
-      return Unproven(TableCat(Describe(table, entry), " splits into more than ",
-                                   kMaxCidrBlocks, " networks"));
+      return Unproven(
+          TableCat(Describe(table, entry), " splits into more than ", kMaxCidrBlocks, " networks"));
     }
   }
   if (blocks.empty()) return Narrow(TableCat("matches no address: ", Describe(table, entry)));
@@ -150,11 +150,11 @@ EntryJudgement JudgeClientCidr(const LookupTable& table, const TableEntry& entry
     if (GrantsStrangers(policy, block)) {
       const bool has_source = block.Contains(policy.probe.untrusted_source) &&
                               block.address.family == policy.probe.untrusted_source.family;
-      return Grants(TableCat(
-          Describe(table, entry), " grants ",
-          block.prefix_length == 0 ? "every client" : TableCat("every client in ",
-                                                                  block.ToString()),
-          has_source ? " (the probe's untrusted source included)" : ""));
+      return Grants(TableCat(Describe(table, entry), " grants ",
+                             block.prefix_length == 0
+                                 ? "every client"
+                                 : TableCat("every client in ", block.ToString()),
+                             has_source ? " (the probe's untrusted source included)" : ""));
     }
     narrow.push_back(block.ToString());
   }
@@ -203,8 +203,8 @@ EntryJudgement JudgeClientKey(const LookupTable& table, const TableEntry& entry,
   const std::string key = absl::AsciiStrToLower(Absl(TrimTableSpace(entry.pattern)));
   if (std::optional<Cidr> network = ClientKeyNetwork(key)) {
     if (GrantsStrangers(policy, *network)) {
-      return Grants(TableCat(Describe(table, entry), " grants every client in ",
-                                 network->ToString()));
+      return Grants(
+          TableCat(Describe(table, entry), " grants every client in ", network->ToString()));
     }
     return Narrow(TableCat("narrow: ", network->ToString()));
   }
@@ -214,12 +214,12 @@ EntryJudgement JudgeClientKey(const LookupTable& table, const TableEntry& entry,
   std::string_view name = key;
   if (absl::StartsWith(Absl(name), ".")) name.remove_prefix(1);
   if (name == "unknown") {
-    return Grants(TableCat(Describe(table, entry),
-                               " grants every client without a verified host name"));
+    return Grants(
+        TableCat(Describe(table, entry), " grants every client without a verified host name"));
   }
   if (IsPublicSuffix(name)) {
-    return Grants(TableCat(Describe(table, entry), " grants every client named under \"",
-                               name, "\", which anyone can register"));
+    return Grants(TableCat(Describe(table, entry), " grants every client named under \"", name,
+                           "\", which anyone can register"));
   }
   return Narrow(TableCat("narrow: clients named ", name, " or under it"));
 }
@@ -228,12 +228,12 @@ EntryJudgement JudgeRecipientKey(const LookupTable& table, const TableEntry& ent
                                  const Policy& policy) {
   const std::string key = absl::AsciiStrToLower(Absl(TrimTableSpace(entry.pattern)));
   if (absl::EndsWith(Absl(key), "@")) {
-    return Grants(TableCat(Describe(table, entry),
-                               " lets that local part through in every domain"));
+    return Grants(
+        TableCat(Describe(table, entry), " lets that local part through in every domain"));
   }
   const size_t at = key.rfind('@');
-  std::string_view domain = at == std::string::npos ? std::string_view(key)
-                                                     : std::string_view(key).substr(at + 1);
+  std::string_view domain =
+      at == std::string::npos ? std::string_view(key) : std::string_view(key).substr(at + 1);
   if (absl::StartsWith(Absl(domain), ".")) domain.remove_prefix(1);
   if (domain.empty() || (at != std::string::npos && at == 0)) {
     return Narrow(TableCat("matches no recipient lookup: \"", key, "\""));
@@ -244,14 +244,14 @@ EntryJudgement JudgeRecipientKey(const LookupTable& table, const TableEntry& ent
     }
   }
   if (IsPublicSuffix(domain)) {
-    return Grants(TableCat(Describe(table, entry), " lets every domain under \"", domain,
-                               "\" through"));
+    return Grants(
+        TableCat(Describe(table, entry), " lets every domain under \"", domain, "\" through"));
   }
   const std::string& probe = policy.probe.foreign_recipient;
   const std::string probe_domain = absl::AsciiStrToLower(Absl(probe.substr(probe.rfind('@') + 1)));
   if (InDomain(probe_domain, domain)) {
-    return Grants(TableCat(Describe(table, entry), " lets the probe's foreign recipient ",
-                               probe, " through"));
+    return Grants(TableCat(Describe(table, entry), " lets the probe's foreign recipient ", probe,
+                           " through"));
   }
   return Narrow(TableCat("narrow: recipients in ", domain, " (like relay_domains)"));
 }
@@ -266,15 +266,15 @@ EntryJudgement JudgeRegexBySamples(const LookupTable& table, const TableEntry& e
   for (const std::string& pattern : entry.conditions) {
     absl::StatusOr<TableRegex> compiled = TableRegex::Compile(dialect, pattern);
     if (!compiled.ok()) {
-      return Unproven(TableCat("if pattern ", pattern, " does not compile: ",
-                                   compiled.status().message()));
+      return Unproven(
+          TableCat("if pattern ", pattern, " does not compile: ", compiled.status().message()));
     }
     clauses.push_back(*std::move(compiled));
   }
   absl::StatusOr<TableRegex> own = TableRegex::Compile(dialect, entry.pattern);
   if (!own.ok()) {
-    return Unproven(TableCat("pattern ", entry.pattern, " does not compile: ",
-                                 own.status().message()));
+    return Unproven(
+        TableCat("pattern ", entry.pattern, " does not compile: ", own.status().message()));
   }
   clauses.push_back(*std::move(own));
   std::vector<const StrangerSample*> matched;  // one per group
@@ -284,8 +284,8 @@ EntryJudgement JudgeRegexBySamples(const LookupTable& table, const TableEntry& e
     for (const TableRegex& clause : clauses) {
       absl::StatusOr<bool> match = clause.Matches(sample.text);
       if (!match.ok()) {
-        return Unproven(TableCat(Describe(table, entry), " cannot be evaluated on \"",
-                                     sample.text, "\": ", match.status().message()));
+        return Unproven(TableCat(Describe(table, entry), " cannot be evaluated on \"", sample.text,
+                                 "\": ", match.status().message()));
       }
       if (!*match) {
         applies = false;
@@ -294,18 +294,16 @@ EntryJudgement JudgeRegexBySamples(const LookupTable& table, const TableEntry& e
     }
     if (!applies) continue;
     if (sample.decisive) {
-      return Grants(TableCat(Describe(table, entry), " matches ", who, " \"", sample.text,
-                                 "\""));
+      return Grants(TableCat(Describe(table, entry), " matches ", who, " \"", sample.text, "\""));
     }
     if (groups.insert(sample.group).second) matched.push_back(&sample);
     if (matched.size() >= 2) {
       return Grants(TableCat(Describe(table, entry), " matches ", who, " such as \"",
-                                 matched[0]->text, "\" and \"", matched[1]->text, "\""));
+                             matched[0]->text, "\" and \"", matched[1]->text, "\""));
     }
   }
   if (matched.empty()) return Narrow(TableCat("narrow: matches none of the sample ", who));
-  return Narrow(TableCat("narrow: of the sample ", who, " it matches only ",
-                             matched[0]->group));
+  return Narrow(TableCat("narrow: of the sample ", who, " it matches only ", matched[0]->group));
 }
 
 }  // namespace
@@ -314,24 +312,23 @@ EntryJudgement JudgeEntry(const LookupTable& table, const TableEntry& entry, Loo
                           const Policy& policy) {
   if (!IsPermitAction(entry.action)) {
     if (IsRegexTable(table) && PermitsAfterSubstitution(entry.action)) {
-      return Unproven(TableCat(Describe(table, entry),
-                                   ": whether it permits depends on the matched text"));
+      return Unproven(
+          TableCat(Describe(table, entry), ": whether it permits depends on the matched text"));
     }
     return Narrow(TableCat("not a grant: ", Describe(table, entry)));
   }
   switch (kind) {
     case LookupKind::kOther:
       return Unproven(TableCat(Describe(table, entry),
-                                   " permits, and relayguard cannot tell who holds such a key"));
+                               " permits, and relayguard cannot tell who holds such a key"));
     case LookupKind::kSender:
     case LookupKind::kHelo:
     case LookupKind::kDnsDerived:
-      return Grants(TableCat(Describe(table, entry),
-                                 " permits any client that claims the key (",
-                                 kind == LookupKind::kSender ? "MAIL FROM"
-                                 : kind == LookupKind::kHelo ? "HELO name"
-                                                             : "DNS records",
-                                 " are chosen by the client)"));
+      return Grants(TableCat(Describe(table, entry), " permits any client that claims the key (",
+                             kind == LookupKind::kSender ? "MAIL FROM"
+                             : kind == LookupKind::kHelo ? "HELO name"
+                                                         : "DNS records",
+                             " are chosen by the client)"));
     case LookupKind::kClient:
       if (table.type == "static") return Grants(Describe(table, entry) + " grants every client");
       if (table.type == "cidr") return JudgeClientCidr(table, entry, policy);

@@ -18,14 +18,14 @@ namespace {
 absl::Status SkippedRule(const TableOrigin& origin, int line, absl::string_view problem) {
   return absl::InvalidArgumentError(
       TableCat(origin.At(line), ": ", problem,
-                   " (Postfix skips this rule); fix it so that relayguard can judge the table"));
+               " (Postfix skips this rule); fix it so that relayguard can judge the table"));
 }
 
 absl::Status OrphanError(const TableOrigin& origin, const TableLines& lines) {
   const LogicalLine& orphan = lines.orphans.front();
   return SkippedRule(origin, orphan.line,
                      TableCat("text \"", TrimTableSpace(orphan.text).substr(0, 30),
-                                  "\" starts with whitespace but continues no line"));
+                              "\" starts with whitespace but continues no line"));
 }
 
 bool IsAlnum(std::string_view text, size_t i) {
@@ -85,17 +85,15 @@ absl::StatusOr<int> HighestReplacementIndex(std::string_view result) {
       i = j;
     }
     if (name.empty()) {
-      return absl::InvalidArgumentError(TableCat("empty macro name in result \"", result,
-                                                     "\" (write $$ for a '$')"));
+      return absl::InvalidArgumentError(
+          TableCat("empty macro name in result \"", result, "\" (write $$ for a '$')"));
     }
     if (!AllDigits(name)) {
-      return absl::InvalidArgumentError(
-          TableCat("non-numeric replacement index \"", name, "\""));
+      return absl::InvalidArgumentError(TableCat("non-numeric replacement index \"", name, "\""));
     }
     const int index = name.size() > 4 ? 10000 : std::stoi(std::string(name));
     if (index < 1) {
-      return absl::InvalidArgumentError(
-          TableCat("out-of-range replacement index \"", name, "\""));
+      return absl::InvalidArgumentError(TableCat("out-of-range replacement index \"", name, "\""));
     }
     highest = std::max(highest, index);
   }
@@ -175,8 +173,7 @@ absl::StatusOr<std::vector<TableEntry>> ParseCidrTable(std::string_view text,
   return entries;
 }
 
-absl::StatusOr<std::vector<TableEntry>> ParseRegexTable(RegexDialect dialect,
-                                                        std::string_view text,
+absl::StatusOr<std::vector<TableEntry>> ParseRegexTable(RegexDialect dialect, std::string_view text,
                                                         const TableOrigin& origin) {
   const TableLines lines = SplitLogicalLines(text);
   if (!lines.orphans.empty()) return OrphanError(origin, lines);
@@ -228,8 +225,7 @@ absl::StatusOr<std::vector<TableEntry>> ParseRegexTable(RegexDialect dialect,
       conditions.pop_back();
       continue;
     }
-    return SkippedRule(origin, line,
-                       TableCat("unrecognized request \"", rule.substr(0, 40), "\""));
+    return SkippedRule(origin, line, TableCat("unrecognized request \"", rule.substr(0, 40), "\""));
   }
   return entries;
 }
@@ -290,8 +286,8 @@ absl::StatusOr<std::vector<TableEntry>> ParseInlineTable(std::string_view name) 
       return absl::InvalidArgumentError(
           TableCat("missing '=' after attribute name in \"", text, "\""));
     }
-    entries.push_back(TableEntry{0, std::string(text.substr(0, key_end)),
-                                 std::string(TrimTableSpace(rest.substr(1))), {}});
+    entries.push_back(TableEntry{
+        0, std::string(text.substr(0, key_end)), std::string(TrimTableSpace(rest.substr(1))), {}});
   }
   return entries;
 }

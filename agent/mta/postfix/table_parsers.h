@@ -31,8 +31,7 @@ absl::StatusOr<std::vector<TableEntry>> ParseCidrTable(std::string_view text,
 // regexp_table(5) / pcre_table(5): "[!]/re/flags result", "if [!]/re/flags" ... "endif";
 // every pattern is compiled (a rule that does not compile is skipped by Postfix) and $n in a
 // result is checked as Postfix checks it.
-absl::StatusOr<std::vector<TableEntry>> ParseRegexTable(RegexDialect dialect,
-                                                        std::string_view text,
+absl::StatusOr<std::vector<TableEntry>> ParseRegexTable(RegexDialect dialect, std::string_view text,
                                                         const TableOrigin& origin);
 
 // texthash: and postmap(1) input: "key whitespace value"; a key may be quoted ("a b") or use

@@ -5,6 +5,7 @@
 #include <regex.h>
 
 #include <cstdint>
+#include <span>
 #include <utility>
 
 #include "absl/status/status.h"
@@ -47,13 +48,26 @@ bool AllDigits(std::string_view text) {
   return true;
 }
 
+// The flags a pattern may carry; each toggles its option.
+struct RegexFlag {
+  char flag;
+  uint32_t option;
+};
+constexpr RegexFlag kPosixFlags[] = {{'i', REG_ICASE}, {'m', REG_NEWLINE}, {'x', REG_EXTENDED}};
+constexpr RegexFlag kPcreFlags[] = {
+    {'i', PCRE2_CASELESS}, {'m', PCRE2_MULTILINE},
+    {'s', PCRE2_DOTALL},   {'x', PCRE2_EXTENDED},
+    {'A', PCRE2_ANCHORED}, {'E', PCRE2_DOLLAR_ENDONLY},
+    {'U', PCRE2_UNGREEDY}, {'X', 0},  // PCRE_EXTRA has no PCRE2 equivalent; Postfix ignores it
+};
+
 // One delimited expression with its flags, as Postfix's dict_regexp_get_pat() and
 // dict_pcre_get_pattern() read it.
 struct RegexPiece {
   size_t end = 0;  // just after the flags
   bool match = true;
   std::string expression;
-  int options = 0;  // REG_* or PCRE2_* bits
+  uint32_t options = 0;  // REG_* or PCRE2_* bits
 };
 
 absl::StatusOr<RegexPiece> ParseRegexPiece(RegexDialect dialect, std::string_view text,
@@ -89,37 +103,22 @@ absl::StatusOr<RegexPiece> ParseRegexPiece(RegexDialect dialect, std::string_vie
   }
   piece.expression = std::string(text.substr(start, pos - start));
   ++pos;
-  piece.options = dialect == RegexDialect::kPosix ? (REG_EXTENDED | REG_ICASE)
-                                                  : (PCRE2_CASELESS | PCRE2_DOTALL);
+  piece.options = dialect == RegexDialect::kPosix ? uint32_t{REG_EXTENDED | REG_ICASE}
+                                                  : uint32_t{PCRE2_CASELESS | PCRE2_DOTALL};
   for (; pos < text.size() && !IsTableSpace(text[pos]); ++pos) {
     const char flag = text[pos];
-    if (dialect == RegexDialect::kPosix) {
-      if (flag == '!') break;  // a second pattern follows
-      if (flag == 'i') {
-        piece.options ^= REG_ICASE;
-      } else if (flag == 'm') {
-        piece.options ^= REG_NEWLINE;
-      } else if (flag == 'x') {
-        piece.options ^= REG_EXTENDED;
-      } else {
-        return absl::InvalidArgumentError(
-            TableCat("unknown regexp option \"", std::string(1, flag), "\""));
-      }
-      continue;
+    if (dialect == RegexDialect::kPosix && flag == '!') break;  // a second pattern follows
+    const RegexFlag* known = nullptr;
+    const std::span<const RegexFlag> flags =
+        dialect == RegexDialect::kPosix ? std::span<const RegexFlag>(kPosixFlags) : kPcreFlags;
+    for (const RegexFlag& candidate : flags) {
+      if (candidate.flag == flag) known = &candidate;
     }
-    switch (flag) {
-      case 'i': piece.options ^= PCRE2_CASELESS; break;
-      case 'm': piece.options ^= PCRE2_MULTILINE; break;
-      case 's': piece.options ^= PCRE2_DOTALL; break;
-      case 'x': piece.options ^= PCRE2_EXTENDED; break;
-      case 'A': piece.options ^= PCRE2_ANCHORED; break;
-      case 'E': piece.options ^= PCRE2_DOLLAR_ENDONLY; break;
-      case 'U': piece.options ^= PCRE2_UNGREEDY; break;
-      case 'X': break;  // PCRE_EXTRA has no PCRE2 equivalent; Postfix ignores it
-      default:
-        return absl::InvalidArgumentError(
-            TableCat("unknown regexp option \"", std::string(1, flag), "\""));
+    if (known == nullptr) {
+      return absl::InvalidArgumentError(
+          TableCat("unknown regexp option \"", std::string(1, flag), "\""));
     }
+    piece.options ^= known->option;
   }
   piece.end = pos;
   return piece;
@@ -180,9 +179,9 @@ absl::StatusOr<CidrPattern> ParseCidrPattern(std::string_view text) {
     zeroed.address.bytes[bit / 8] &= static_cast<uint8_t>(~(0x80u >> (bit % 8)));
   }
   if (!(zeroed == network)) {
-    return absl::InvalidArgumentError(TableCat(
-        "non-null host address bits in \"", written, "\", perhaps you should use \"",
-        zeroed.address.ToString(), "/", length, "\" instead"));
+    return absl::InvalidArgumentError(
+        TableCat("non-null host address bits in \"", written, "\", perhaps you should use \"",
+                 zeroed.address.ToString(), "/", length, "\" instead"));
   }
   out.network = network;
   return out;
@@ -199,8 +198,7 @@ absl::StatusOr<size_t> ScanRegexPattern(RegexDialect dialect, std::string_view t
   absl::StatusOr<RegexPiece> first = ParseRegexPiece(dialect, text, 0);
   if (!first.ok()) return first.status();
   size_t end = first->end;
-  if (allow_second && dialect == RegexDialect::kPosix && end < text.size() &&
-      text[end] == '!') {
+  if (allow_second && dialect == RegexDialect::kPosix && end < text.size() && text[end] == '!') {
     absl::StatusOr<RegexPiece> second = ParseRegexPiece(dialect, text, end);
     if (!second.ok()) return second.status();
     end = second->end;
@@ -234,12 +232,13 @@ struct TableRegex::Engine {
     auto engine = std::make_shared<Engine>();
     engine->dialect = dialect;
     if (piece.expression.size() > kMaxPatternBytes) {
-      return absl::InvalidArgumentError(TableCat(
-          "pattern of ", piece.expression.size(), " bytes is longer than relayguard evaluates (",
-          kMaxPatternBytes, ")"));
+      return absl::InvalidArgumentError(TableCat("pattern of ", piece.expression.size(),
+                                                 " bytes is longer than relayguard evaluates (",
+                                                 kMaxPatternBytes, ")"));
     }
     if (dialect == RegexDialect::kPosix) {
-      const int error = regcomp(&engine->posix, piece.expression.c_str(), piece.options);
+      const int error =
+          regcomp(&engine->posix, piece.expression.c_str(), static_cast<int>(piece.options));
       if (error != 0) {
         char message[256];
         regerror(error, &engine->posix, message, sizeof(message));
@@ -252,13 +251,12 @@ struct TableRegex::Engine {
     int error = 0;
     PCRE2_SIZE offset = 0;
     engine->pcre = pcre2_compile(reinterpret_cast<PCRE2_SPTR>(piece.expression.data()),
-                                 piece.expression.size(), static_cast<uint32_t>(piece.options),
-                                 &error, &offset, nullptr);
+                                 piece.expression.size(), piece.options, &error, &offset, nullptr);
     if (engine->pcre == nullptr) {
       PCRE2_UCHAR message[256];
       pcre2_get_error_message(error, message, sizeof(message));
       return absl::InvalidArgumentError(TableCat("error in regex at offset ", offset, ": ",
-                                                     reinterpret_cast<const char*>(message)));
+                                                 reinterpret_cast<const char*>(message)));
     }
     uint32_t captures = 0;
     pcre2_pattern_info(engine->pcre, PCRE2_INFO_CAPTURECOUNT, &captures);
@@ -308,8 +306,7 @@ absl::StatusOr<TableRegex> TableRegex::Compile(RegexDialect dialect, std::string
     absl::StatusOr<RegexPiece> second = ParseRegexPiece(dialect, written, end);
     if (!second.ok()) return second.status();
     out.second_match_ = second->match;
-    absl::StatusOr<std::shared_ptr<const Engine>> second_engine =
-        Engine::Build(dialect, *second);
+    absl::StatusOr<std::shared_ptr<const Engine>> second_engine = Engine::Build(dialect, *second);
     if (!second_engine.ok()) return second_engine.status();
     out.second_ = *std::move(second_engine);
     end = second->end;

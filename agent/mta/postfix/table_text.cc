@@ -125,8 +125,7 @@ absl::StatusOr<std::vector<std::string>> SplitBraceList(std::string_view text,
       if (!group.ok()) return group.status();
       items.emplace_back(TrimTableSpace(*group));
     } else if (require_braced_items) {
-      return absl::InvalidArgumentError(
-          TableCat("rule \"", item, "\" is not enclosed in { }"));
+      return absl::InvalidArgumentError(TableCat("rule \"", item, "\" is not enclosed in { }"));
     } else {
       items.emplace_back(item);
     }

@@ -118,7 +118,6 @@ const Strings kAccessEntries = {
     "6 [2001:db8] [permit_mynetworks,   reject]",
 };
 
-
 TEST_F(LookupTableIntegrationTest, ReadsHashAndLmdbTablesBuiltByTheRealPostmap) {
   // deploy/install_deps.sh installs postfix-lmdb; without it this test cannot prove lmdb:.
   ASSERT_TRUE(Supports("lmdb")) << "postconf -m lists no lmdb: install postfix-lmdb";
@@ -167,8 +166,7 @@ TEST_F(LookupTableIntegrationTest, CorruptDatabaseIsFailedPreconditionWithPostma
   WriteFileOrDie(Path("corrupt.db"), "this is no Berkeley DB file\n");
   absl::StatusOr<LookupTable> table = reader_->Read("hash:" + Path("corrupt"));
   ASSERT_EQ(table.status().code(), absl::StatusCode::kFailedPrecondition) << table.status();
-  EXPECT_NE(table.status().message().find("postmap: fatal"), std::string::npos)
-      << table.status();
+  EXPECT_NE(table.status().message().find("postmap: fatal"), std::string::npos) << table.status();
 }
 
 // Whether `pattern` (an entry's or an "if" condition's) matches `key`, as cidr_table(5) /
@@ -243,17 +241,20 @@ TEST_F(LookupTableIntegrationTest, GoldenPatternTablesMatchAsPostmapQ) {
     Strings keys;
   };
   const Case cases[] = {
-      {"clients.cidr", "cidr",
+      {"clients.cidr",
+       "cidr",
        {"192.0.2.9", "203.0.113.7", "198.51.100.17", "198.51.100.20", "198.51.100.21",
-        "198.51.100.40", "2001:db8:1::9", "2001:db8:2::5", "2001:db8:3::1", "10.1.1.1",
-        "11.1.1.1", "127.0.0.9"}},
-      {"clients.regexp", "regexp",
+        "198.51.100.40", "2001:db8:1::9", "2001:db8:2::5", "2001:db8:3::1", "10.1.1.1", "11.1.1.1",
+        "127.0.0.9"}},
+      {"clients.regexp",
+       "regexp",
        {"mail.partner.example", "MAIL.PARTNER.EXAMPLE", "192.0.2.55", "a b", "mx1.example.net",
         "mx1.example.com", "dynamic-1.isp", "dynamic-static.isp", "CASE", "case", "unknown",
         "other"}},
-      {"clients.pcre", "pcre",
-       {"10.1.2.3", "172.16.0.1", "mail.partner.example", "localhost", "foo", "192.0.2.1",
-        "lower", "LOWER", "mx.partner.example"}},
+      {"clients.pcre",
+       "pcre",
+       {"10.1.2.3", "172.16.0.1", "mail.partner.example", "localhost", "foo", "192.0.2.1", "lower",
+        "LOWER", "mx.partner.example"}},
   };
   for (const Case& c : cases) {
     SCOPED_TRACE(c.file);

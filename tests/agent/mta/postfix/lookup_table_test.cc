@@ -144,13 +144,15 @@ TEST(TableTextTest, SplitsBraceListsAsPostfix) {
   struct Case {
     std::string text;
     bool braced;
-    Strings items;   // empty with `error` set: an error
+    Strings items;  // empty with `error` set: an error
     std::string error;
   };
   const Case cases[] = {
       {"{ a=1 b=2, { c = d e }, {x=y,z} }", false, {"a=1", "b=2", "c = d e", "x=y,z"}, ""},
       {"{a={b}}", false, {"a={b}"}, ""},
-      {"{ {192.0.2.0/24 OK}, { 0.0.0.0/0 REJECT } }", true, {"192.0.2.0/24 OK", "0.0.0.0/0 REJECT"},
+      {"{ {192.0.2.0/24 OK}, { 0.0.0.0/0 REJECT } }",
+       true,
+       {"192.0.2.0/24 OK", "0.0.0.0/0 REJECT"},
        ""},
       {"{}", false, {}, ""},
       {"{ 192.0.2.0/24 OK }", true, {}, "is not enclosed in { }"},
@@ -263,10 +265,10 @@ TEST(TablePatternsTest, MatchesWithTheEnginesAndFlagsPostfixUses) {
     bool matches;
   };
   const Case cases[] = {
-      {RegexDialect::kPosix, "/^mail\\./", "MAIL.example.net", true},       // i is on
-      {RegexDialect::kPosix, "/^mail\\./i", "MAIL.example.net", false},     // i toggles it off
-      {RegexDialect::kPosix, "/^(a|b)+$/", "abba", true},                   // extended
-      {RegexDialect::kPosix, "/^(a|b)+$/x", "abba", false},                 // x: basic syntax
+      {RegexDialect::kPosix, "/^mail\\./", "MAIL.example.net", true},    // i is on
+      {RegexDialect::kPosix, "/^mail\\./i", "MAIL.example.net", false},  // i toggles it off
+      {RegexDialect::kPosix, "/^(a|b)+$/", "abba", true},                // extended
+      {RegexDialect::kPosix, "/^(a|b)+$/x", "abba", false},              // x: basic syntax
       {RegexDialect::kPosix, "/^a\\{2\\}$/x", "aa", true},
       {RegexDialect::kPosix, "!/^192\\.0\\.2\\./", "198.51.100.1", true},
       {RegexDialect::kPosix, "!/^192\\.0\\.2\\./", "192.0.2.1", false},
@@ -291,9 +293,8 @@ TEST(TablePatternsTest, MatchesWithTheEnginesAndFlagsPostfixUses) {
   }
   EXPECT_FALSE(TableRegex::Compile(RegexDialect::kPosix, "/^(?!x)/").ok());  // no lookahead
   EXPECT_FALSE(TableRegex::Compile(RegexDialect::kPcre, "/a(/").ok());
-  EXPECT_FALSE(TableRegex::Compile(
-                   RegexDialect::kPcre,
-                   "/" + std::string(TableRegex::kMaxPatternBytes + 1, 'a') + "/")
+  EXPECT_FALSE(TableRegex::Compile(RegexDialect::kPcre,
+                                   "/" + std::string(TableRegex::kMaxPatternBytes + 1, 'a') + "/")
                    .ok());
 }
 
@@ -308,8 +309,7 @@ TEST(TableParsersTest, ReadsTheGoldenTablesAsPostfixDoes) {
   const Case cases[] = {
       {"clients.cidr",
        "cidr",
-       {"3 [192.0.2.0/24] [OK]",
-        "4 [203.0.113.7] [permit_auth_destination,    reject]",
+       {"3 [192.0.2.0/24] [OK]", "4 [203.0.113.7] [permit_auth_destination,    reject]",
         "9 [198.51.100.16/28] [OK] if[198.51.100.0/24]",
         "11 [198.51.100.0/27] [RELAY] if[198.51.100.0/24] if[!198.51.100.20]",
         "14 [[2001:db8:1::]/48] [OK]", "15 [2001:db8:2::5] [REJECT no thanks]",
@@ -408,7 +408,8 @@ TEST(TableParsersTest, ReadsRulesPostfixKeepsWithAWarningAsPostfixUsesThem) {
       // No result: Postfix uses the empty string.
       {"regexp", "/^x$/\n", {"1 [/^x$/] []"}},
       // Text after the "if" pattern and after "endif" is ignored.
-      {"regexp", "if /a/ extra\n/b/ OK\nendif extra\n/c/ OK\n",
+      {"regexp",
+       "if /a/ extra\n/b/ OK\nendif extra\n/c/ OK\n",
        {"2 [/b/] [OK] if[/a/]", "4 [/c/] [OK]"}},
       // An "if" without "endif" runs to the end of the table.
       {"cidr", "if 192.0.2.0/24\n192.0.2.7 OK\n", {"2 [192.0.2.7] [OK] if[192.0.2.0/24]"}},
@@ -433,21 +434,28 @@ TEST(LookupTableReaderTest, ReadsSpecificationsAndRefusesWhatItCannotRead) {
   struct Case {
     std::string spec;
     absl::StatusCode code;
-    std::string type;      // when OK
-    Strings entries;       // when OK
-    std::string message;   // a part of the message when not OK
+    std::string type;     // when OK
+    Strings entries;      // when OK
+    std::string message;  // a part of the message when not OK
   };
   const absl::StatusCode kOk = absl::StatusCode::kOk;
   const absl::StatusCode kInvalid = absl::StatusCode::kInvalidArgument;
   const absl::StatusCode kUnimplemented = absl::StatusCode::kUnimplemented;
   const Case cases[] = {
       {"proxy:cidr:/etc/postfix/clients.cidr", kOk, "cidr", {"1 [192.0.2.0/24] [OK]"}, ""},
-      {"cidr:{ {192.0.2.0/24 OK}, { 0.0.0.0/0 REJECT } }", kOk, "cidr",
-       {"0 [192.0.2.0/24] [OK]", "0 [0.0.0.0/0] [REJECT]"}, ""},
-      {"regexp:{ {/^x/ OK}, {if !/^y/}, {/./ DUNNO}, {endif} }", kOk, "regexp",
-       {"0 [/^x/] [OK]", "0 [/./] [DUNNO] if[!/^y/]"}, ""},
+      {"cidr:{ {192.0.2.0/24 OK}, { 0.0.0.0/0 REJECT } }",
+       kOk,
+       "cidr",
+       {"0 [192.0.2.0/24] [OK]", "0 [0.0.0.0/0] [REJECT]"},
+       ""},
+      {"regexp:{ {/^x/ OK}, {if !/^y/}, {/./ DUNNO}, {endif} }",
+       kOk,
+       "regexp",
+       {"0 [/^x/] [OK]", "0 [/./] [DUNNO] if[!/^y/]"},
+       ""},
       {"pcre:{{/^(?!a)/ OK}}", kOk, "pcre", {"0 [/^(?!a)/] [OK]"}, ""},
-      {"inline:{ a=1 b=2, { c = value with spaces }, {d=x,y}, e=\"qr\", {\"k k\" = v} }", kOk,
+      {"inline:{ a=1 b=2, { c = value with spaces }, {d=x,y}, e=\"qr\", {\"k k\" = v} }",
+       kOk,
        "inline",
        {"0 [a] [1]", "0 [b] [2]", "0 [c] [value with spaces]", "0 [d] [x,y]", "0 [e] [\"qr\"]",
         "0 [\"k k\"] [v]"},
@@ -468,7 +476,10 @@ TEST(LookupTableReaderTest, ReadsSpecificationsAndRefusesWhatItCannotRead) {
       {"cidr:clients.cidr", kInvalid, "", {}, "is not absolute"},
       {"nocolon", kInvalid, "", {}, "expected TYPE:NAME"},
       {"cidr:", kInvalid, "", {}, "expected TYPE:NAME"},
-      {"cidr:/etc/postfix/missing.cidr", absl::StatusCode::kNotFound, "", {},
+      {"cidr:/etc/postfix/missing.cidr",
+       absl::StatusCode::kNotFound,
+       "",
+       {},
        "table file /etc/postfix/missing.cidr does not exist"},
       {"ldap:/etc/postfix/ldap-relay.cf", kUnimplemented, "", {}, "cannot read ldap: tables"},
       {"mysql:/etc/postfix/mysql.cf", kUnimplemented, "", {}, "cannot read mysql: tables"},
@@ -604,11 +615,9 @@ TEST_F(IndexedTableTest, PostmapFailuresAreFailedPreconditionWithItsMessage) {
 
 TEST(TableParsersTest, ParsesPostmapOutputAndSourceLines) {
   std::vector<TableEntry> entries = ParsePostmapDump("a\tOK\n\"q k\"\tREJECT  x\nnotab\n\n");
-  EXPECT_EQ(ShowAll(entries),
-            (Strings{"0 [a] [OK]", "0 [\"q k\"] [REJECT  x]", "0 [notab] []"}));
+  EXPECT_EQ(ShowAll(entries), (Strings{"0 [a] [OK]", "0 [\"q k\"] [REJECT  x]", "0 [notab] []"}));
   AssignSourceLines("# c\nA OK\n\"Q K\" REJECT  x\n  continued\nbad\n", entries);
-  EXPECT_EQ(ShowAll(entries),
-            (Strings{"2 [a] [OK]", "3 [\"q k\"] [REJECT  x]", "0 [notab] []"}));
+  EXPECT_EQ(ShowAll(entries), (Strings{"2 [a] [OK]", "3 [\"q k\"] [REJECT  x]", "0 [notab] []"}));
 }
 
 // --- actions and kinds ---------------------------------------------------------------------
@@ -774,22 +783,23 @@ void ExpectJudgements(const std::vector<JudgeCase>& cases) {
 }
 
 TEST(JudgeEntryTest, NonPermitsGrantNothingWhateverTheKey) {
-  const LookupKind kinds[] = {LookupKind::kClient, LookupKind::kSender, LookupKind::kHelo,
-                              LookupKind::kRecipient, LookupKind::kOther, LookupKind::kDnsDerived};
+  const LookupKind kinds[] = {LookupKind::kClient,    LookupKind::kSender, LookupKind::kHelo,
+                              LookupKind::kRecipient, LookupKind::kOther,  LookupKind::kDnsDerived};
   std::vector<JudgeCase> cases;
   for (LookupKind kind : kinds) {
-    cases.push_back({"cidr", "0.0.0.0/0", "REJECT", kind, kNarrow, "not a grant: 0.0.0.0/0 REJECT"});
+    cases.push_back(
+        {"cidr", "0.0.0.0/0", "REJECT", kind, kNarrow, "not a grant: 0.0.0.0/0 REJECT"});
     cases.push_back({"hash", "com", "permit_mynetworks, reject", kind, kNarrow, "not a grant"});
     cases.push_back({"regexp", "/./", "550 no", kind, kNarrow, "not a grant"});
     cases.push_back({"static", "", "DUNNO", kind, kNarrow, "not a grant: static:DUNNO"});
   }
   // A result built from the matched text might permit: relayguard cannot tell.
-  cases.push_back({"regexp", "/^(.*)$/", "$1", LookupKind::kClient, kUnproven,
-                   "depends on the matched text"});
-  cases.push_back({"pcre", "/^(.*)$/", "${1}", LookupKind::kSender, kUnproven,
-                   "depends on the matched text"});
-  cases.push_back({"regexp", "/^(.*)$/", "REJECT $1 is not welcome", LookupKind::kClient,
-                   kNarrow, "not a grant"});
+  cases.push_back(
+      {"regexp", "/^(.*)$/", "$1", LookupKind::kClient, kUnproven, "depends on the matched text"});
+  cases.push_back(
+      {"pcre", "/^(.*)$/", "${1}", LookupKind::kSender, kUnproven, "depends on the matched text"});
+  cases.push_back({"regexp", "/^(.*)$/", "REJECT $1 is not welcome", LookupKind::kClient, kNarrow,
+                   "not a grant"});
   ExpectJudgements(cases);
 }
 
@@ -810,9 +820,13 @@ TEST(JudgeEntryTest, ClientCidrNetworksAreJudgedByGrantsStrangers) {
       {"cidr", "!0.0.0.0/0", "OK", k, kNarrow, "matches no address"},
       {"cidr", "0.0.0.0/0", "", k, kGrants, "grants every client"},
       {"cidr", "0.0.0.0/0", "reject_rbl_client zen.example.org, permit", k, kGrants, ""},
-      {"cidr", "!198.51.100.20", "OK", k, kNarrow, "198.51.100.0/28",
-       {"198.51.100.0/24"}},
-      {"cidr", "198.51.100.16/28", "OK", k, kNarrow, "narrow: 198.51.100.16/28",
+      {"cidr", "!198.51.100.20", "OK", k, kNarrow, "198.51.100.0/28", {"198.51.100.0/24"}},
+      {"cidr",
+       "198.51.100.16/28",
+       "OK",
+       k,
+       kNarrow,
+       "narrow: 198.51.100.16/28",
        {"198.51.100.0/24"}},
       {"cidr", "0.0.0.0/0", "OK", k, kGrants, "grants every client in", {"!10.0.0.0/8"}},
       {"cidr", "0.0.0.0/0", "OK", k, kNarrow, "narrow: 10.0.0.0/8", {"10.0.0.0/8"}},
@@ -861,8 +875,8 @@ TEST(JudgeEntryTest, ClientPatternsAreRunAgainstSampleStrangers) {
       {"regexp", "/\\.example\\.net$/", "OK", k, kNarrow, "matches only example.net"},
       {"pcre", "/\\.net$/", "OK", k, kGrants, "such as \"mail.example.net\""},
       {"regexp", "/^unknown$/", "OK", k, kGrants, "\"unknown\""},
-      {"pcre", "/^UNKNOWN$/", "OK", k, kGrants, "\"unknown\""},     // case-insensitive
-      {"pcre", "/^UNKNOWN$/i", "OK", k, kNarrow, "matches none"},   // i toggles it off
+      {"pcre", "/^UNKNOWN$/", "OK", k, kGrants, "\"unknown\""},    // case-insensitive
+      {"pcre", "/^UNKNOWN$/i", "OK", k, kNarrow, "matches none"},  // i toggles it off
       {"regexp", "!/^192\\.0\\.2\\./", "OK", k, kGrants, "matches strangers"},
       {"regexp", "/./", "OK", k, kNarrow, "matches none", {"/^192\\.0\\.2\\./"}},
       {"regexp", "/./", "OK", k, kGrants, "matches strangers", {"!/^192\\.0\\.2\\./"}},
