@@ -88,6 +88,8 @@ AcceptAnalysis AnalyseAccept(const ConfigText& text, const AclStatement& s,
       }
       hosts->strangers.insert(hosts->strangers.end(), v.strangers.begin(), v.strangers.end());
       hosts->unproven.insert(hosts->unproven.end(), v.unproven.begin(), v.unproven.end());
+      // Narrow items beside a catch-all lose their grant with the statement: keep them to say so.
+      hosts->narrow.insert(hosts->narrow.end(), v.narrow.begin(), v.narrow.end());
     } else {
       other = true;
     }
@@ -123,6 +125,7 @@ AcceptAnalysis AnalyseAccept(const ConfigText& text, const AclStatement& s,
   }
   a.grant = AcceptGrant::kOpen;
   a.items = strangers;
+  if (hosts) a.lost = hosts->narrow;
   if (!strangers.empty()) a.where = strangers.front().where;
   return a;
 }

@@ -37,6 +37,8 @@ struct AcceptAnalysis {
   AcceptGrant grant = AcceptGrant::kOther;
   std::string what;                    // "every recipient from every host on port 2626"
   std::vector<HostItem> items;         // kOpen/kUnproven: the offending items; kPartner: kept
+  std::vector<HostItem> lost;          // kOpen: narrow items of the same list, which lose
+                                       // their grant when the accept is neutralised
   std::vector<std::string> listeners;  // Listener::Name() of the listeners it opens
   std::string where;                   // "PATH:LINE" of the first offending item
 };

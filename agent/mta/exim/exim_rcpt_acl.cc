@@ -206,6 +206,13 @@ void Disable(const ConfigText& text, const Acl& acl, const AclStatement& s,
   std::string because = a.where == text.Where(s.first) ? "" : Cat(" (because of ", a.where, ")");
   notes.warnings.push_back(Cat(text.Where(s.first), ": ACL ", acl.name, ": this \"accept\" ",
                                a.what, because, ": an open relay; it is now commented out"));
+  // The narrow entries of the same host list go with it: say so, so no partner loses relaying
+  // silently.
+  for (const HostItem& h : a.lost) {
+    notes.warnings.push_back(Cat(h.where, ": ACL ", acl.name, ": ", h.item,
+                                 " no longer relays through this accept (it shared it with a "
+                                 "catch-all); name it in relay.partners to keep it relaying"));
+  }
 }
 
 // The narrow grants of a partner accept, for RenderedChange::kept.

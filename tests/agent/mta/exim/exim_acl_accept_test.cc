@@ -240,6 +240,21 @@ INSTANTIATE_TEST_SUITE_P(
                    {"25@exim.conf:6", "2626@exim.conf:6"}, {}, true}),
     [](const ::testing::TestParamInfo<AcceptCase>& info) { return info.param.name; });
 
+TEST(AcceptBeforeCheckTest, ANarrowEntryThatSharedAnOpenAcceptIsNamedInAWarning) {
+  const std::string before = kHead + "  accept hosts = 192.0.2.7 : 0.0.0.0/0\n" + kTail;
+  EximEditContext context = Context({});
+  EximRelaySettings want{{*ParseCidr("127.0.0.1/32")}, {}};
+  absl::StatusOr<EximEdit> edit = EditEximConf(before, want, "exim.conf", context);
+  ASSERT_TRUE(edit.ok()) << edit.status();
+  EXPECT_THAT(edit->text, ::testing::HasSubstr(std::string(kDisabledPrefix) +
+                                               "  accept hosts = 192.0.2.7 : 0.0.0.0/0\n"));
+  EXPECT_THAT(edit->warnings,
+              ::testing::Contains(::testing::HasSubstr(
+                  "exim.conf:6: ACL rcpt: 192.0.2.7 no longer relays through this accept (it "
+                  "shared it with a catch-all); name it in relay.partners to keep it relaying")));
+  EXPECT_TRUE(edit->kept.empty());
+}
+
 // A real-world file with several doors, against its golden output.
 TEST(EximListenersGoldenTest, PortConditionsEncryptedAndHostFiles) {
   const std::string file = "listeners.conf";
