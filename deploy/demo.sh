@@ -59,6 +59,10 @@ probe_all() {
   for h in "${hosts[@]}"; do
     printf '  %s (%s): ' "$h" "${kind[$h]}"
     "$bin/agent/relayguard-agent" probe --smtp "127.0.0.1:${port[$h]}" --from 127.0.0.9 | head -1 || true
+    if [ "$h" = mx2 ]; then
+      printf '  %s second port: ' "$h"
+      "$bin/agent/relayguard-agent" probe --smtp "127.0.0.1:$mx2_second" --from 127.0.0.9 | head -1 || true
+    fi
   done
 }
 
@@ -66,7 +70,7 @@ step "1. Certificates for mTLS: a CA, the controller, five agents (CN = host), o
 bash "$root/deploy/make-certs.sh" "$certs" --agent mx1 --agent mx2 --agent mx3 --agent mx4 \
   --agent mx5 --operator demo
 
-step "2. Five sandboxed MTAs on 127.0.0.1, all OPEN RELAYS: Postfix (mynetworks = 0.0.0.0/0), Exim (relay_from_hosts = 0.0.0.0/0), Sendmail (FEATURE(promiscuous_relay))"
+step "2. Five sandboxed MTAs on 127.0.0.1, all OPEN RELAYS: Postfix (mynetworks = 0.0.0.0/0; mx2 also a second port with its own -o mynetworks=0.0.0.0/0), Exim (relay_from_hosts = 0.0.0.0/0), Sendmail (FEATURE(promiscuous_relay))"
 declare -A port
 for h in "${hosts[@]}"; do
   port[$h]=$(free_port)
@@ -75,11 +79,18 @@ for h in "${hosts[@]}"; do
     exim) bash "$(lab_script "$h")" create "$demo/$h" "${port[$h]}" 0.0.0.0/0 ;;
     sendmail) bash "$(lab_script "$h")" create "$demo/$h" "${port[$h]}" open 2>/dev/null ;;
   esac
+  if [ "$h" = mx2 ]; then
+    # A real host's second door: another smtpd listener whose own override trusts everyone.
+    mx2_second=$(free_port)
+    printf '%s\n%s\n' "127.0.0.1:$mx2_second inet n - n - - smtpd" \
+      "  -o syslog_name=postfix/second -o mynetworks=0.0.0.0/0" >> "$demo/mx2/etc/master.cf"
+  fi
   bash "$(lab_script "$h")" start "$demo/$h"
   mkdir -p "$demo/$h.before"
   for f in $(managed "$h"); do cp -p "$f" "$demo/$h.before/"; done
   echo "  $h: ${kind[$h]} on 127.0.0.1:${port[$h]}"
 done
+echo "  mx2 also listens on 127.0.0.1:$mx2_second (master.cf: smtpd -o mynetworks=0.0.0.0/0)"
 
 step "3. The controller (mTLS) and one agent per host, each dialing the controller"
 cport=$(free_port)
@@ -109,12 +120,15 @@ echo '$ relayguardctl hosts'; ctl hosts
 
 step "4. Probe each host from the untrusted address 127.0.0.9: relaying is ACCEPTED"
 probe_all
+echo '$ relayguard-agent check --policy playbooks/no-open-relay.yaml    # on mx2: every listener, every override'
+"$bin/agent/relayguard-agent" --mta postfix --mta-config-dir "$demo/mx2/etc" \
+  --state-dir "$demo/mx2/check-state" check --policy "$root/playbooks/no-open-relay.yaml" | head -12 || true
 
 step "5. Roll out playbooks/no-open-relay.yaml in waves (1 host, then the rest), budget 0"
 echo '$ relayguardctl rollout start no-open-relay --label site=demo --waves 1,100% --wait'
 ctl rollout start no-open-relay --label site=demo --waves 1,100% --budget 0 --wait
 
-step "6. Every host verified closed: relaying from 127.0.0.9 is REFUSED"
+step "6. Every host verified closed on every listener: relaying from 127.0.0.9 is REFUSED"
 probe_all
 ctl hosts
 

@@ -10,8 +10,8 @@ packages=(
   build-essential cmake ninja-build pkg-config ccache git
   protobuf-compiler protobuf-compiler-grpc libprotobuf-dev libgrpc++-dev
   libgit2-dev libyaml-cpp-dev libspdlog-dev libgtest-dev libgmock-dev
-  libsqlite3-dev libssl-dev openssl tzdata
-  postfix swaks iproute2 util-linux procps m4 libidn12 libwrap0 nmap
+  libsqlite3-dev libssl-dev openssl tzdata libpcre2-dev
+  postfix postfix-lmdb postfix-pcre swaks iproute2 util-linux procps m4 libidn12 libwrap0 nmap
 )
 mta_root=${RELAYGUARD_MTA_ROOT:-/var/cache/relayguard/mta-root}
 here=$(cd "$(dirname "$0")" && pwd)

@@ -110,8 +110,7 @@ absl::Status ApplyTransaction::Preflight(TransactionReport& report) {
   }
   for (const std::string& dir : dirs) RETURN_IF_ERROR(d_.fs.CheckWritableDir(dir));
   ASSIGN_OR_RETURN(std::vector<Listener> listeners, d_.driver.Listeners());
-  report.listeners.clear();
-  for (Listener& l : listeners) report.listeners.push_back(ListenerResult{std::move(l)});
+  report.listeners = Unprobed(std::move(listeners));
   return absl::OkStatus();
 }
 
@@ -123,9 +122,13 @@ absl::Status ApplyTransaction::CheckListenersAnswer(const ProbeSettings& probe,
   for (size_t i = 0; i < listeners.size(); ++i) {
     report.listeners[i].listener = listeners[i];
     if (listeners[i].internal) continue;
+    if (std::string missing = MissingProbeSource(probe, ProbeSource::kUntrusted, listeners[i]);
+        !missing.empty()) {
+      return absl::FailedPreconditionError(missing);
+    }
     absl::Status s = d_.checker.Greeting(
         listeners[i].endpoint,
-        ListenerProbeOptions(probe, probe.untrusted_source, listeners[i]));
+        ListenerProbeOptions(probe, ProbeSource::kUntrusted, listeners[i]));
     if (!s.ok()) {
       return absl::UnavailableError(absl::StrCat(
           "listener ", listeners[i].Name(), " does not answer the probe from ",
@@ -159,7 +162,12 @@ absl::Status ApplyTransaction::PollUntilRefused(const ProbeSettings& probe,
                                                 std::chrono::steady_clock::time_point deadline,
                                                 ListenerResult& r) {
   const std::vector<RelayTest> tests = BasicRelayTests(probe.sender, probe.foreign_recipient);
-  const ProbeOptions options = ListenerProbeOptions(probe, probe.untrusted_source, r.listener);
+  const ProbeOptions options = ListenerProbeOptions(probe, ProbeSource::kUntrusted, r.listener);
+  if (std::string missing = MissingProbeSource(probe, ProbeSource::kUntrusted, r.listener);
+      !missing.empty()) {
+    r.note = missing;
+    return absl::FailedPreconditionError(missing);
+  }
   // Right after a reload, smtpd processes of the old configuration may still take a
   // connection or two, so poll until the refusal is stable (several probes in a row, each on a
   // new connection) or the settle time is over.
@@ -186,7 +194,7 @@ absl::Status ApplyTransaction::PollUntilTrustedRelays(const ProbeSettings& probe
                                                       std::chrono::steady_clock::time_point deadline,
                                                       ListenerResult& r) {
   const std::vector<RelayTest> tests = BasicRelayTests(probe.sender, probe.foreign_recipient);
-  const ProbeOptions options = ListenerProbeOptions(probe, probe.trusted_source, r.listener);
+  const ProbeOptions options = ListenerProbeOptions(probe, ProbeSource::kTrusted, r.listener);
   for (;;) {
     r.trusted = d_.checker.Probe(r.listener.endpoint, tests, options);
     if (r.trusted->verdict == ProbeVerdict::kRelayAccepted) return absl::OkStatus();
@@ -206,8 +214,7 @@ absl::Status ApplyTransaction::VerifyClosed(const Policy& policy, TransactionRep
   for (std::string& w : MarkInternalListeners(policy.probe, listeners)) {
     AddWarning(report, std::move(w));
   }
-  report.listeners.clear();
-  for (Listener& l : listeners) report.listeners.push_back(ListenerResult{std::move(l)});
+  report.listeners = Unprobed(std::move(listeners));
   const auto deadline = d_.clock.Now() + policy.probe.settle_timeout;
   // Every door must be shut: a host relays if any listener other hosts can reach relays.
   for (ListenerResult& r : report.listeners) {

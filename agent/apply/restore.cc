@@ -26,11 +26,10 @@ absl::Status ApplyTransaction::VerifyAnswers(const ProbeSettings& probe,
                                              TransactionReport& report) {
   ASSIGN_OR_RETURN(std::vector<Listener> listeners, d_.driver.Listeners());
   for (std::string& w : MarkInternalListeners(probe, listeners)) AddWarning(report, std::move(w));
-  report.listeners.clear();
-  for (Listener& l : listeners) report.listeners.push_back(ListenerResult{std::move(l)});
+  report.listeners = Unprobed(std::move(listeners));
   auto deadline = d_.clock.Now() + probe.settle_timeout;
   for (ListenerResult& r : report.listeners) {
-    ProbeOptions trusted = ListenerProbeOptions(probe, probe.trusted_source, r.listener);
+    ProbeOptions trusted = ListenerProbeOptions(probe, ProbeSource::kTrusted, r.listener);
     for (;;) {
       absl::Status s = d_.checker.Greeting(r.listener.endpoint, trusted);
       if (s.ok()) break;
@@ -47,9 +46,11 @@ absl::Status ApplyTransaction::VerifyAnswers(const ProbeSettings& probe,
       r.note = "internal (listeners.internal): not probed";
       continue;
     }
+    r.note = MissingProbeSource(probe, ProbeSource::kUntrusted, r.listener);
+    if (!r.note.empty()) continue;
     r.untrusted = d_.checker.Probe(
         r.listener.endpoint, BasicRelayTests(probe.sender, probe.foreign_recipient),
-        ListenerProbeOptions(probe, probe.untrusted_source, r.listener));
+        ListenerProbeOptions(probe, ProbeSource::kUntrusted, r.listener));
     r.verdict = r.untrusted->verdict;
   }
   return absl::OkStatus();

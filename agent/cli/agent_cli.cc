@@ -390,12 +390,14 @@ int Status(Agent& a, const std::optional<Policy>& policy, std::ostream& out) {
       r.note = "internal (listeners.internal): not probed";
       continue;
     }
+    r.note = MissingProbeSource(probe, ProbeSource::kUntrusted, r.listener);
+    if (!r.note.empty()) continue;  // inconclusive
     r.untrusted = a.checker.Probe(
         r.listener.endpoint, tests,
-        ListenerProbeOptions(probe, probe.untrusted_source, r.listener));
+        ListenerProbeOptions(probe, ProbeSource::kUntrusted, r.listener));
     r.verdict = r.untrusted->verdict;
     r.trusted = a.checker.Probe(r.listener.endpoint, tests,
-                                ListenerProbeOptions(probe, probe.trusted_source, r.listener));
+                                ListenerProbeOptions(probe, ProbeSource::kTrusted, r.listener));
   }
   s.compliant = HostVerdict(s.listeners) == ProbeVerdict::kRefused;
   if (policy) {

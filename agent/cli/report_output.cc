@@ -119,7 +119,9 @@ std::string HumanListeners(const std::vector<ListenerResult>& listeners,
   for (const ListenerResult& r : listeners) {
     absl::StrAppend(&out, indent, "listener ", r.listener.Name(), ": ");
     if (r.listener.internal || !r.untrusted) {
-      absl::StrAppend(&out, r.note.empty() ? "not probed" : r.note, "\n");
+      const bool unproven = !r.listener.internal && !r.note.empty();
+      absl::StrAppend(&out, unproven ? "INCONCLUSIVE: " : "",
+                      r.note.empty() ? "not probed" : r.note, "\n");
       continue;
     }
     absl::StrAppend(&out, WhatVerdictMeans(r.verdict), " ", r.untrusted->source.ToString(),

@@ -35,7 +35,7 @@ ProbeReport ProbeAllTricks(RelayChecker& checker, const Listener& listener,
   std::vector<RelayTest> tricks =
       AllRelayTricks(TrickDomainsFor(settings, endpoint, server_name));
   const ProbeOptions options =
-      ListenerProbeOptions(settings, settings.untrusted_source, listener);
+      ListenerProbeOptions(settings, ProbeSource::kUntrusted, listener);
   ProbeReport merged;
   merged.tls_on_connect = options.tls_on_connect;
   merged.endpoint = endpoint;
@@ -87,7 +87,11 @@ std::vector<std::string> ListenerFindings(const std::vector<ListenerResult>& res
                                           const IpAddress& source, ProbeVerdict which) {
   std::vector<std::string> parts;
   for (const ListenerResult& r : results) {
-    if (r.listener.internal || !r.untrusted || r.verdict != which) continue;
+    if (r.listener.internal || r.verdict != which) continue;
+    if (!r.untrusted) {
+      if (which == ProbeVerdict::kInconclusive) parts.push_back(r.note);
+      continue;
+    }
     if (which == ProbeVerdict::kRelayAccepted) {
       parts.push_back(absl::StrCat("relay open on ", r.listener.Name(), " from ",
                                    source.ToString(), ": ", AcceptedTricks(*r.untrusted)));
@@ -188,6 +192,8 @@ ComplianceResult ComplianceChecker::Check(const Policy& policy, int64_t now,
       lr.note = "internal (listeners.internal): not probed";
       continue;
     }
+    lr.note = MissingProbeSource(policy.probe, ProbeSource::kUntrusted, lr.listener);
+    if (!lr.note.empty()) continue;  // inconclusive: it cannot be probed from a stranger
     lr.untrusted = ProbeAllTricks(checker_, lr.listener, policy.probe, server_name_);
     lr.verdict = lr.untrusted->verdict;
   }

@@ -63,14 +63,40 @@ const Listener* FindListener(const std::vector<Listener>& listeners,
   return nullptr;
 }
 
-ProbeOptions ListenerProbeOptions(const ProbeSettings& probe, const IpAddress& source,
+ProbeOptions ListenerProbeOptions(const ProbeSettings& probe, ProbeSource from,
                                   const Listener& listener) {
   ProbeOptions options;
-  options.source = source;
+  const bool v6 = listener.endpoint.host.family == IpFamily::kV6;
+  if (from == ProbeSource::kTrusted) {
+    options.source = v6 ? probe.trusted_source_v6 : probe.trusted_source;
+  } else {
+    options.source = v6 && probe.untrusted_source_v6 ? *probe.untrusted_source_v6
+                                                      : probe.untrusted_source;
+  }
   options.helo_name = probe.helo_name;
   options.timeout = probe.timeout;
   options.tls_on_connect = listener.tls == ListenerTls::kImplicit;
   return options;
+}
+
+std::string MissingProbeSource(const ProbeSettings& probe, ProbeSource from,
+                               const Listener& listener) {
+  const IpAddress source = ListenerProbeOptions(probe, from, listener).source;
+  if (source.family == listener.endpoint.host.family) return "";
+  return absl::StrCat(
+      "listener ", listener.Name(), " is on IPv6 and the policy has no IPv6 ",
+      from == ProbeSource::kUntrusted ? "untrusted" : "trusted",
+      " source to probe it from: set probe.",
+      from == ProbeSource::kUntrusted ? "untrusted_source_v6" : "trusted_source_v6",
+      " to an address of this host ",
+      from == ProbeSource::kUntrusted ? "outside the trusted networks" : "inside them",
+      ", or name it in listeners.internal if only this host uses it");
+}
+
+std::vector<ListenerResult> Unprobed(std::vector<Listener> listeners) {
+  std::vector<ListenerResult> out(listeners.size());
+  for (size_t i = 0; i < listeners.size(); ++i) out[i].listener = std::move(listeners[i]);
+  return out;
 }
 
 ProbeVerdict HostVerdict(const std::vector<ListenerResult>& results) {

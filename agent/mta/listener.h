@@ -64,10 +64,18 @@ void AddExtraListener(const std::optional<SmtpEndpoint>& extra, std::vector<List
 // The listener a client of `endpoint` reaches, or nullptr.
 const Listener* FindListener(const std::vector<Listener>& listeners, const SmtpEndpoint& endpoint);
 
-// Options for probing `listener` from `source` with `probe`'s settings: TLS on connect for an
-// implicit-TLS listener, STARTTLS both ways otherwise.
-ProbeOptions ListenerProbeOptions(const ProbeSettings& probe, const IpAddress& source,
+enum class ProbeSource { kUntrusted, kTrusted };
+
+// Options for probing `listener` from the untrusted or trusted source of `probe` (the IPv6 one
+// for an IPv6 listener): TLS on connect for an implicit-TLS listener, STARTTLS both ways
+// otherwise.
+ProbeOptions ListenerProbeOptions(const ProbeSettings& probe, ProbeSource from,
                                   const Listener& listener);
+
+// Why `listener` cannot be probed from `from` ("" when it can): an IPv6 listener without
+// probe.untrusted_source_v6. Says what to configure.
+std::string MissingProbeSource(const ProbeSettings& probe, ProbeSource from,
+                               const Listener& listener);
 
 // What relayguard found out about one listener: the untrusted probe (never for an internal
 // listener) and, for a relay listener after a change, the trusted smoke test.
@@ -80,6 +88,9 @@ struct ListenerResult {
   std::optional<ProbeReport> trusted;
   std::string note;  // "internal: not probed", why it is inconclusive, ...
 };
+
+// One result per listener, nothing probed yet.
+std::vector<ListenerResult> Unprobed(std::vector<Listener> listeners);
 
 // The verdict of a whole host from its listeners' results: relay-accepted if any non-internal
 // listener relays, refused if every non-internal listener refused (and there is at least one),

@@ -24,6 +24,12 @@ struct ProbeSettings {
   std::string helo_name = "relayguard-probe.invalid";
   std::chrono::milliseconds timeout{10000};       // per SMTP command
   std::chrono::milliseconds settle_timeout{10000};  // how long to wait for a reload to take
+  // Sources for listeners on IPv6 addresses (probe.untrusted_source_v6 / trusted_source_v6):
+  // the untrusted one has no default (::1 is the only IPv6 loopback address and usually
+  // trusted), so an IPv6 listener cannot be proven closed until one is given or the listener is
+  // declared internal.
+  std::optional<IpAddress> untrusted_source_v6;
+  IpAddress trusted_source_v6{IpFamily::kV6, {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1}};
   // The playbook's `listeners.internal`: listeners only this host uses (a content filter's
   // re-injection port), by address and port, each on loopback; never probed, their rules left
   // alone (agent/mta/listener.h).

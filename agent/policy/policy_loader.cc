@@ -143,6 +143,8 @@ class PolicyParser {
                              std::vector<Cidr>& out);
   absl::Status ParseListeners(const YAML::Node& node, Policy& policy);
   absl::Status CheckUntrustedSourceOutside(const YAML::Node& root, const Policy& policy);
+  absl::Status CheckSourceOutside(const YAML::Node& root, const Policy& policy,
+                                  const IpAddress& source, const char* key);
   absl::Status ParseRelayDomains(const YAML::Node& list, Policy& policy);
   absl::Status ParseTls(const YAML::Node& node, Policy& policy);
   absl::Status ParseProbe(const YAML::Node& probe, ProbeSettings& settings);
@@ -299,7 +301,17 @@ absl::Status PolicyParser::ParseTop(const YAML::Node& root, Policy& policy) {
 // from it is allowed by design and verification could never pass.
 absl::Status PolicyParser::CheckUntrustedSourceOutside(const YAML::Node& root,
                                                        const Policy& policy) {
-  const IpAddress& source = policy.probe.untrusted_source;
+  RETURN_IF_ERROR(CheckSourceOutside(root, policy, policy.probe.untrusted_source,
+                                     "untrusted_source"));
+  if (policy.probe.untrusted_source_v6) {
+    RETURN_IF_ERROR(CheckSourceOutside(root, policy, *policy.probe.untrusted_source_v6,
+                                       "untrusted_source_v6"));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status PolicyParser::CheckSourceOutside(const YAML::Node& root, const Policy& policy,
+                                              const IpAddress& source, const char* key) {
   struct Kind {
     const std::vector<Cidr>* networks;
     const char* name;
@@ -315,10 +327,10 @@ absl::Status PolicyParser::CheckUntrustedSourceOutside(const YAML::Node& root,
       if (network.address.family != source.family || !network.Contains(source)) continue;
       // At the probe's address when the playbook gives one, else at the network.
       const YAML::Node probe = root["probe"];
-      const YAML::Node at = probe && probe["untrusted_source"] ? probe["untrusted_source"]
-                            : probe                             ? probe
-                                                                : root["relay"][kind.key][i];
-      return Fail(at, "probe.untrusted_source",
+      const YAML::Node at = probe && probe[key] ? probe[key]
+                            : probe             ? probe
+                                                : root["relay"][kind.key][i];
+      return Fail(at, absl::StrCat("probe.", key),
                   absl::StrCat(source.ToString(), " lies inside ", kind.name, " network ",
                                network.ToString(), ": the untrusted probe would be allowed to "
                                "relay; pick an address outside ", kind.field));
@@ -473,8 +485,9 @@ absl::StatusOr<std::string> PolicyParser::MailAddress(const YAML::Node& node,
 
 absl::Status PolicyParser::ParseProbe(const YAML::Node& probe, ProbeSettings& settings) {
   RETURN_IF_ERROR(CheckMapping(probe, "probe",
-                               {"untrusted_source", "trusted_source", "sender", "foreign_recipient",
-                                "helo_name", "timeout_ms", "settle_timeout_ms"}));
+                               {"untrusted_source", "trusted_source", "untrusted_source_v6",
+                                "trusted_source_v6", "sender", "foreign_recipient", "helo_name",
+                                "timeout_ms", "settle_timeout_ms"}));
   if (const YAML::Node n = probe["untrusted_source"]) {
     ASSIGN_OR_RETURN(settings.untrusted_source, Address(n, "probe.untrusted_source"));
   }
@@ -486,6 +499,27 @@ absl::Status PolicyParser::ParseProbe(const YAML::Node& probe, ProbeSettings& se
     return Fail(n, "probe.untrusted_source",
                 absl::StrCat("must differ from probe.trusted_source (both are ",
                              settings.trusted_source.ToString(), ")"));
+  }
+  for (const char* key : {"untrusted_source_v6", "trusted_source_v6"}) {
+    const YAML::Node n = probe[key];
+    if (!n) continue;
+    const std::string field = absl::StrCat("probe.", key);
+    ASSIGN_OR_RETURN(IpAddress address, Address(n, field));
+    if (address.family != IpFamily::kV6) {
+      return Fail(n, field,
+                  absl::StrCat(address.ToString(), " is not an IPv6 address (it is the source for "
+                               "listeners on IPv6 addresses)"));
+    }
+    if (std::string(key) == "trusted_source_v6") {
+      settings.trusted_source_v6 = address;
+    } else {
+      settings.untrusted_source_v6 = address;
+    }
+  }
+  if (settings.untrusted_source_v6 && *settings.untrusted_source_v6 == settings.trusted_source_v6) {
+    return Fail(probe["untrusted_source_v6"], "probe.untrusted_source_v6",
+                absl::StrCat("must differ from probe.trusted_source_v6 (both are ",
+                             settings.trusted_source_v6.ToString(), ")"));
   }
   if (const YAML::Node n = probe["sender"]) {
     ASSIGN_OR_RETURN(settings.sender, MailAddress(n, "probe.sender"));

@@ -97,6 +97,50 @@ std::vector<std::string> EximLab::AgentArgv(const std::vector<std::string>& args
 SendmailLab::SendmailLab(bool open)
     : MtaLab("deploy/lab/sendmail-instance.sh", "create", {open ? "open" : "closed"}) {}
 
+SendmailLab::SendmailLab(const std::string& verb, const std::vector<std::string>& extra)
+    : MtaLab("deploy/lab/sendmail-instance.sh", verb, extra) {}
+
+int SendmailLab::AddDaemon(const std::string& options) {
+  const int port = FreeLoopbackPort();
+  std::string text = ReadFileOrDie(mc());
+  const size_t last = text.rfind("\nDAEMON_OPTIONS(");
+  if (last == std::string::npos) throw std::runtime_error(mc() + " has no DAEMON_OPTIONS line");
+  const size_t end = text.find('\n', last + 1);
+  text.insert(end + 1, "DAEMON_OPTIONS(`Port=" + std::to_string(port) + ", Addr=127.0.0.1, " +
+                           options + "')dnl\n");
+  WriteFileOrDie(mc(), text);
+  return port;
+}
+
+void SendmailLab::AddMcLines(const std::string& lines) {
+  std::string text = ReadFileOrDie(mc());
+  const size_t at = text.find("MAILER(`local')");
+  if (at == std::string::npos) throw std::runtime_error(mc() + " has no MAILER(`local')");
+  text.insert(at, lines);
+  WriteFileOrDie(mc(), text);
+}
+
+void SendmailLab::AddAccessLines(const std::string& lines) {
+  WriteFileOrDie(access(), ReadFileOrDie(access()) + lines);
+}
+
+void SendmailLab::AddHostsLines(const std::string& lines) {
+  WriteFileOrDie(hosts(), ReadFileOrDie(hosts()) + lines);
+}
+
+void SendmailLab::Rebuild() {
+  std::string out;
+  if (RunCommand({"/bin/bash", script_, "rebuild", dir_}, &out) != 0) {
+    throw std::runtime_error("sendmail-instance.sh rebuild failed: " + out);
+  }
+}
+
+int SendmailDebianLab::FreeSubmissionPort() { return FreeLoopbackPort(); }
+
+SendmailDebianLab::SendmailDebianLab(int submission_port)
+    : SendmailLab("create-debian", {std::to_string(submission_port)}),
+      submission_port_(submission_port) {}
+
 std::vector<std::string> SendmailLab::AgentArgv(const std::vector<std::string>& args) const {
   std::vector<std::string> argv = {AgentBinary(),
                                    "--mta",

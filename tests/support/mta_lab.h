@@ -84,9 +84,40 @@ class SendmailLab : public MtaLab {
   std::string mc() const { return config_dir() + "/sendmail.mc"; }
   std::string cf() const { return config_dir() + "/sendmail.cf"; }
   std::string access() const { return config_dir() + "/access"; }
+  std::string relay_domains() const { return config_dir() + "/relay-domains"; }
+  std::string hosts() const { return config_dir() + "/hosts"; }
   std::vector<std::string> managed_files() const override { return {mc(), cf(), access()}; }
   std::string daemon_config() const override { return cf(); }
   std::vector<std::string> AgentArgv(const std::vector<std::string>& args) const override;
+
+  // Shapes of real configurations, set up before Start(); Rebuild() makes them take effect
+  // (the instance is unchanged without them).
+  // Adds DAEMON_OPTIONS(`Port=P, Addr=127.0.0.1, OPTIONS') after the last DAEMON_OPTIONS line
+  // of sendmail.mc, P a free port; returns P.
+  int AddDaemon(const std::string& options);
+  // Inserts m4 lines (each ending in a newline) before MAILER(`local') in sendmail.mc.
+  void AddMcLines(const std::string& lines);
+  // Appends lines to the access map source, the hosts file the daemon resolves with.
+  void AddAccessLines(const std::string& lines);
+  void AddHostsLines(const std::string& lines);
+  // sendmail.cf from sendmail.mc again, and the access map (sendmail-instance.sh rebuild).
+  void Rebuild();
+
+ protected:
+  SendmailLab(const std::string& verb, const std::vector<std::string>& extra);
+};
+
+// Debian's packaged sendmail.mc and access file, adapted to the lab's paths
+// (sendmail-instance.sh create-debian): MTA-v4 on port(), MSP-v4 (M=Ea) on submission_port().
+class SendmailDebianLab : public SendmailLab {
+ public:
+  SendmailDebianLab() : SendmailDebianLab(FreeSubmissionPort()) {}
+  int submission_port() const { return submission_port_; }
+
+ private:
+  static int FreeSubmissionPort();
+  explicit SendmailDebianLab(int submission_port);
+  int submission_port_;
 };
 
 }  // namespace relayguard::testing

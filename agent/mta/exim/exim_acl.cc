@@ -56,6 +56,7 @@ absl::Status StartStatement(const ConfigText& text, const LogicalLine& l, std::s
   std::string_view rest = StripSpace(std::string_view(l.text).substr(verb.size()));
   if (!rest.empty()) {
     ASSIGN_OR_RETURN(AclItem item, ParseItem(text, l.first, acl.name, rest));
+    item.line = l.first;
     st.items.push_back(std::move(item));
   }
   acl.statements.push_back(std::move(st));
@@ -76,6 +77,7 @@ absl::Status AddItem(const ConfigText& text, const LogicalLine& l, bool directiv
   }
   ASSIGN_OR_RETURN(AclItem item, ParseItem(text, l.first, acl.name, l.text));
   item.conditional = text.lines()[l.first].branch != st.branch;
+  item.line = l.first;
   st.items.push_back(std::move(item));
   st.last = l.last;
   st.split_by_directive |= directive_before || l.split_by_directive;

@@ -23,6 +23,7 @@ struct AclItem {
   std::string name;
   std::string value;
   bool conditional = false;  // in a branch nested inside the statement's own
+  size_t line = 0;           // physical index of the line it is on
 };
 
 // A statement: its verb and items, or an opaque line (.include, a macro standing alone) that

@@ -251,15 +251,15 @@ absl::StatusOr<std::vector<AclReference>> RcptAcls(const ConfigText& text, EximE
   return acls;
 }
 
-absl::Status PlanAcls(const ConfigText& text, bool trusted_hosts_relay, TextEditor& editor,
-                      EximEdit& edit) {
+absl::Status PlanAcls(const ConfigText& text, bool trusted_hosts_relay,
+                      const RcptAclContext& context, TextEditor& editor, EximEdit& edit) {
   ASSIGN_OR_RETURN(std::vector<AclReference> acls, RcptAcls(text, edit));
   std::vector<std::string> done;
   for (const AclReference& acl : acls) {
     if (std::find(done.begin(), done.end(), acl.name) != done.end()) continue;
     done.push_back(acl.name);
     absl::Status planned =
-        PlanRcptAclEdits(text, "acl", acl.name, trusted_hosts_relay, editor, edit);
+        PlanRcptAclEdits(text, "acl", acl.name, trusted_hosts_relay, context, editor, edit);
     if (absl::IsNotFound(planned)) {
       return absl::InvalidArgumentError(
           Cat(text.Where(acl.line), ": acl_smtp_rcpt names ACL \"", acl.name,
@@ -271,13 +271,55 @@ absl::Status PlanAcls(const ConfigText& text, bool trusted_hosts_relay, TextEdit
   return absl::OkStatus();
 }
 
+absl::StatusOr<std::string> ExpandMacros(const ConfigText& text, std::string value, size_t before,
+                                         size_t line);
+
+// The last definition of named list `kind` `name` (macros substituted), nullopt if none.
+absl::StatusOr<std::optional<NamedHostList>> LastDefinition(const ConfigText& text,
+                                                            std::string_view kind,
+                                                            std::string_view name) {
+  std::optional<NamedHostList> found;
+  for (const NamedListLine& def : FindNamedList(text, kind, name)) {
+    size_t line = text.logical()[def.logical].first;
+    ASSIGN_OR_RETURN(std::string value, ExpandMacros(text, def.value, def.logical, line));
+    found = NamedHostList{std::move(value), text.Where(line)};
+  }
+  return found;
+}
+
+// The RCPT ACL rules' view of the file once edited: relay_from_hosts holds the policy's
+// clients, every other named host list is what the file says.
+RcptAclContext AclContext(const ConfigText& text, const EximRelaySettings& want,
+                          const EximEditContext& context) {
+  RcptAclContext acl{context.listeners, {context.policy, context.read_file, nullptr}};
+  std::vector<std::string> networks;
+  for (const Cidr& c : want.relay_from_hosts) networks.push_back(c.ToString());
+  acl.hosts.named_list = [&text, networks](const std::string& name)
+      -> std::optional<NamedHostList> {
+    absl::StatusOr<std::optional<NamedHostList>> def = LastDefinition(text, "hostlist", name);
+    if (!def.ok() || !*def) return std::nullopt;
+    if (name == "relay_from_hosts") (*def)->value = FormatEximList(networks);
+    return *def;
+  };
+  return acl;
+}
+
 absl::StatusOr<EximEdit> Edit(std::string_view input, const EximRelaySettings& want,
-                              std::string_view path) {
+                              std::string_view path, const EximEditContext& context) {
   ASSIGN_OR_RETURN(ConfigText text, ConfigText::Parse(input, path));
   TextEditor editor(text);
   EximEdit edit;
   RETURN_IF_ERROR(PlanLists(text, want, editor, edit));
-  RETURN_IF_ERROR(PlanAcls(text, !want.relay_from_hosts.empty(), editor, edit));
+  RETURN_IF_ERROR(PlanAcls(text, !want.relay_from_hosts.empty(),
+                           AclContext(text, want, context), editor, edit));
+  for (const RelayOpening& o : edit.openings) {
+    if (!o.unproven || context.analyse_only) continue;
+    return absl::InvalidArgumentError(
+        Cat(o.where, ": ", o.setting, ": ", o.what,
+            "; relayguard cannot tell whether it lets strangers relay, so it cannot prove the "
+            "relay closed (make the list a file or an lsearch/iplsearch table relayguard can "
+            "read, or put it after the relay check)"));
+  }
   edit.text = editor.changed() ? editor.Render() : std::string(input);
   return edit;
 }
@@ -318,8 +360,8 @@ absl::StatusOr<std::string> ExpandMacros(const ConfigText& text, std::string val
 }  // namespace
 
 absl::StatusOr<EximEdit> EditEximConf(std::string_view text, const EximRelaySettings& want,
-                                      std::string_view path) {
-  absl::StatusOr<EximEdit> edit = Edit(text, want, path);
+                                      std::string_view path, const EximEditContext& context) {
+  absl::StatusOr<EximEdit> edit = Edit(text, want, path, context);
   if (!edit.ok()) return NothingChanged(edit.status());
   return edit;
 }
@@ -331,7 +373,8 @@ absl::StatusOr<EximEdit> EditRcptAcl(std::string_view input, std::string_view ac
   TextEditor editor(*text);
   EximEdit edit;
   absl::Status planned = PlanRcptAclEdits(*text, text->has_sections() ? "acl" : "", acl_name,
-                                          /*trusted_hosts_relay=*/false, editor, edit);
+                                          /*trusted_hosts_relay=*/false, RcptAclContext{},
+                                          editor, edit);
   if (absl::IsNotFound(planned)) {
     return NothingChanged(absl::InvalidArgumentError(
         Cat(path, ": ACL \"", acl_name, "\" is not defined in this file")));
@@ -339,6 +382,14 @@ absl::StatusOr<EximEdit> EditRcptAcl(std::string_view input, std::string_view ac
   if (!planned.ok()) return NothingChanged(planned);
   edit.text = editor.changed() ? editor.Render() : std::string(input);
   return edit;
+}
+
+absl::StatusOr<std::optional<NamedHostList>> NamedListDefinition(std::string_view input,
+                                                                 std::string_view kind,
+                                                                 std::string_view name,
+                                                                 std::string_view path) {
+  ASSIGN_OR_RETURN(ConfigText text, ConfigText::Parse(input, path));
+  return LastDefinition(text, kind, name);
 }
 
 absl::StatusOr<std::optional<std::vector<std::string>>> ReadNamedList(std::string_view input,

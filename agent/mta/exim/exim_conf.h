@@ -6,13 +6,16 @@
 #ifndef RELAYGUARD_AGENT_MTA_EXIM_EXIM_CONF_H_
 #define RELAYGUARD_AGENT_MTA_EXIM_EXIM_CONF_H_
 
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "absl/status/statusor.h"
-#include "agent/mta/exim/exim_edit.h"  // EximRelaySettings, EximEdit
+#include "agent/mta/exim/exim_acl_accept.h"  // RcptAclContext
+#include "agent/mta/exim/exim_edit.h"        // EximRelaySettings, EximEdit
+#include "agent/mta/exim/exim_host_list.h"   // NamedHostList
 #include "agent/mta/exim/exim_list.h"  // FormatEximList, ParseEximList
 
 namespace relayguard::agent::exim {
@@ -36,8 +39,24 @@ namespace relayguard::agent::exim {
 // same settings returns it unchanged with empty `changed`. InvalidArgument
 // ("PATH:LINE: what is wrong — nothing was changed") when the file cannot be edited safely, e.g.
 // `acl_smtp_rcpt` names an ACL the file does not define, or is an expansion.
+// What the RCPT ACL rules need beyond the file: the daemon's listeners (internal ones marked;
+// unset: a port condition counts for every port), the policy (GrantsStrangers) and a reader for
+// the host list files and lookups the ACL names.
+struct EximEditContext {
+  std::optional<std::vector<Listener>> listeners;
+  Policy policy;
+  std::function<absl::StatusOr<std::string>(const std::string& path)> read_file;
+  // A compliance check: an ACL statement relayguard cannot evaluate is an unproven opening,
+  // not an error.
+  bool analyse_only = false;
+};
+
+// With `context`, `edit.openings` lists what lets strangers relay in `text` (per listener),
+// `edit.kept` the narrow grants kept; an ACL statement relayguard cannot evaluate (a host list
+// lookup it cannot read) makes it InvalidArgument naming it.
 absl::StatusOr<EximEdit> EditEximConf(std::string_view text, const EximRelaySettings& want,
-                                      std::string_view path);
+                                      std::string_view path,
+                                      const EximEditContext& context = {});
 
 // The RCPT ACL part of EditEximConf alone, for a file that defines ACL `acl_name` after
 // "begin acl" or, if it has no "begin" line at all, anywhere (a conf.d fragment such as Debian's
@@ -50,6 +69,13 @@ absl::StatusOr<EximEdit> EditRcptAcl(std::string_view text, std::string_view acl
 // are substituted; a macro defined elsewhere stays as its name). nullopt when the list is not
 // defined. InvalidArgument for an unknown kind, or when several definitions (e.g. in .ifdef
 // branches) disagree.
+// The value (macros substituted) and "PATH:LINE" of the last definition of named list `kind`
+// `name` in the main part of `text`; nullopt when it is not defined.
+absl::StatusOr<std::optional<NamedHostList>> NamedListDefinition(std::string_view text,
+                                                                 std::string_view kind,
+                                                                 std::string_view name,
+                                                                 std::string_view path);
+
 absl::StatusOr<std::optional<std::vector<std::string>>> ReadNamedList(std::string_view text,
                                                                       std::string_view kind,
                                                                       std::string_view name,

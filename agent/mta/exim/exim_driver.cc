@@ -41,27 +41,11 @@ std::string Outcome(const ProcessResult& r) {
 
 EximRelaySettings SettingsFor(const Policy& policy) {
   EximRelaySettings want;
-  // Like Postfix's permit_mynetworks: with require_auth the trusted networks lose relaying.
-  if (!policy.require_auth) want.relay_from_hosts = policy.trusted_networks;
+  // Like Postfix's permit_mynetworks: with require_auth the trusted networks and partners lose
+  // relaying.
+  if (!policy.require_auth) want.relay_from_hosts = RelayClients(policy);
   want.relay_to_domains = policy.relay_domains;
   return want;
-}
-
-// Items of an Exim list as written by an operator or by us, normalized for comparison
-// ("127.0.0.1" and "127.0.0.1/32" are the same network).
-std::set<std::string> Normalized(const std::vector<std::string>& items) {
-  std::set<std::string> out;
-  for (const std::string& item : items) {
-    std::string text(absl::StripAsciiWhitespace(item));
-    if (absl::StatusOr<Cidr> cidr = ParseCidr(text); cidr.ok()) {
-      out.insert(cidr->ToString());
-    } else if (absl::StatusOr<IpAddress> ip = ParseIpAddress(text); ip.ok()) {
-      out.insert(Cidr{*ip, ip->family == IpFamily::kV4 ? 32 : 128}.ToString());
-    } else {
-      out.insert(absl::AsciiStrToLower(text));
-    }
-  }
-  return out;
 }
 
 }  // namespace
@@ -173,6 +157,22 @@ absl::StatusOr<std::string> EximDriver::Version() {
   return *version_;
 }
 
+absl::Status EximDriver::RefuseGeneratedOpenings(const Policy& policy) {
+  absl::StatusOr<EximEdit> generated = AnalyseGenerated(policy, /*analyse_only=*/false);
+  if (!generated.ok()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "the RCPT ACL of ", DaemonConfig(), ": ", generated.status().message()));
+  }
+  for (const RelayOpening& o : generated->openings) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        o.where, ": ", o.setting, " ", o.what,
+        "; relayguard edits only ", ManagedFile(),
+        " in Debian's configuration, so it cannot close this: change that line by hand, run "
+        "update-exim4.conf, then apply again — nothing was changed"));
+  }
+  return absl::OkStatus();
+}
+
 absl::StatusOr<RenderedChange> EximDriver::Render(const Policy& policy,
                                                   const FileContents& current) {
   auto it = current.find(ManagedFile());
@@ -180,9 +180,21 @@ absl::StatusOr<RenderedChange> EximDriver::Render(const Policy& policy,
     return absl::InvalidArgumentError(
         absl::StrCat("Render needs the contents of ", ManagedFile()));
   }
-  absl::StatusOr<EximEdit> edited =
-      options_.debian ? EditUpdateExim4Conf(it->second, SettingsFor(policy), ManagedFile())
-                      : EditEximConf(it->second, SettingsFor(policy), ManagedFile());
+  absl::StatusOr<EximEdit> edited;
+  if (options_.debian) {
+    edited = EditUpdateExim4Conf(it->second, SettingsFor(policy), ManagedFile());
+    if (edited.ok()) RETURN_IF_ERROR(RefuseGeneratedOpenings(policy));
+  } else {
+    // The listeners of the file as it is now: it is the one the daemon runs.
+    absl::StatusOr<std::vector<Listener>> listeners =
+        ListenersOf(it->second, ManagedFile(), /*live=*/true);
+    if (!listeners.ok()) {
+      return absl::InvalidArgumentError(absl::StrCat(listeners.status().message(),
+                                                     " — nothing was changed"));
+    }
+    edited = EditEximConf(it->second, SettingsFor(policy), ManagedFile(),
+                          EditContext(policy, std::move(*listeners)));
+  }
   if (!edited.ok()) return edited.status();
   const EximEdit& edit = *edited;
   rendered_for_ = policy;
@@ -191,76 +203,13 @@ absl::StatusOr<RenderedChange> EximDriver::Render(const Policy& policy,
   change.new_contents[ManagedFile()] = edit.text;
   change.changed_settings = edit.changed;
   change.warnings = edit.warnings;
+  change.kept = edit.kept;
   if (policy.tls) {
     change.warnings.push_back(absl::StrCat("tls: ", TlsLevelName(*policy.tls),
                                            " is not managed for Exim; ", "tls_advertise_hosts in ",
                                            ManagedFile(), " is left as it is"));
   }
   return change;
-}
-
-absl::StatusOr<int> EximDriver::FakeSession(const std::string& config, const IpAddress& client,
-                                            const ProbeSettings& probe) {
-  const std::string session =
-      absl::StrCat("EHLO ", probe.helo_name, "\r\nMAIL FROM:<", probe.sender, ">\r\nRCPT TO:<",
-                   probe.foreign_recipient, ">\r\nQUIT\r\n");
-  ASSIGN_OR_RETURN(ProcessResult r, Exim(config, {"-bh", client.ToString()}, session));
-  std::optional<int> code = RcptReplyCode(r.stdout_text);
-  if (!code) {
-    return absl::FailedPreconditionError(absl::StrCat("exim -bh ", client.ToString(),
-                                                      " gave no reply to RCPT (", Outcome(r),
-                                                      "): ", Diagnostics(r)));
-  }
-  return *code;
-}
-
-absl::Status EximDriver::ValidateStaged(const FileContents& contents,
-                                        const std::string& stage_dir) {
-  auto it = contents.find(ManagedFile());
-  if (it == contents.end()) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("no staged contents for ", ManagedFile()));
-  }
-  RETURN_IF_ERROR(fs_.MakeDirs(stage_dir));
-  const std::string staged = stage_dir + "/exim4.conf";
-  if (options_.debian) {
-    ASSIGN_OR_RETURN(std::string dir, StageDebianDir(stage_dir, it->second));
-    if (absl::Status s = Generate(dir, staged); !s.ok()) {
-      return absl::FailedPreconditionError(absl::StrCat(
-          "update-exim4.conf could not generate a configuration from the staged ", ManagedFile(),
-          ": ", absl::StrReplaceAll(s.message(), {{dir, options_.debian_dir}})));
-    }
-  } else {
-    RETURN_IF_ERROR(fs_.WriteScratchFile(staged, it->second));
-  }
-  auto live_names = [&](absl::string_view text) {
-    return absl::StrReplaceAll(text, {{staged, DaemonConfig()}});
-  };
-  ASSIGN_OR_RETURN(ProcessResult check, Exim(staged, {"-bV"}));
-  if (check.exit_code != 0) {
-    return absl::FailedPreconditionError(absl::StrCat("exim config check failed for ",
-                                                      DaemonConfig(), " (", Outcome(check),
-                                                      "): ", live_names(Diagnostics(check))));
-  }
-  // Exim's own verdict on the staged rules, before any live file changes.
-  const ProbeSettings probe = rendered_for_ ? rendered_for_->probe : DefaultProbeSettings();
-  ASSIGN_OR_RETURN(int untrusted, FakeSession(staged, probe.untrusted_source, probe));
-  if (untrusted < 500) {
-    return absl::FailedPreconditionError(
-        absl::StrCat("exim -bh ", probe.untrusted_source.ToString(), " against the staged ",
-                     ManagedFile(), ": RCPT TO:<", probe.foreign_recipient, "> got ",
-                     untrusted, ", not a refusal (5xx): the new configuration would still relay"));
-  }
-  if (!rendered_for_ || !rendered_for_->require_auth) {
-    ASSIGN_OR_RETURN(int trusted, FakeSession(staged, probe.trusted_source, probe));
-    if (trusted != 250) {
-      return absl::FailedPreconditionError(
-          absl::StrCat("exim -bh ", probe.trusted_source.ToString(), " against the staged ",
-                       ManagedFile(), ": RCPT TO:<", probe.foreign_recipient, "> got ",
-                       trusted, ", not 250: the trusted network could no longer relay"));
-    }
-  }
-  return absl::OkStatus();
 }
 
 absl::StatusOr<std::string> EximDriver::PidFile() {
@@ -309,82 +258,6 @@ absl::Status EximDriver::Reload(bool restart) {
     }
   }
   return StartDaemon();
-}
-
-absl::StatusOr<std::vector<Listener>> EximDriver::Listeners() {
-  ASSIGN_OR_RETURN(std::string text, fs_.ReadFile(DaemonConfig()));
-  SmtpEndpoint endpoint;
-  endpoint.host = IpAddress{IpFamily::kV4, {127, 0, 0, 1}};
-  std::optional<std::string> ports = MainOption(text, "daemon_smtp_ports");
-  if (!ports) ports = MainOption(text, "daemon_smtp_port");
-  if (ports && !ports->empty()) {
-    std::string first(absl::StripAsciiWhitespace(ports->substr(0, ports->find(':'))));
-    int port = 0;
-    if (first == "smtp") {
-      port = 25;
-    } else if (!absl::SimpleAtoi(first, &port) || port <= 0 || port > 65535) {
-      return absl::InvalidArgumentError(
-          absl::StrCat(DaemonConfig(), ": daemon_smtp_ports \"", *ports,
-                       "\" does not start with a port number: give --smtp HOST:PORT"));
-    }
-    endpoint.port = static_cast<uint16_t>(port);
-  }
-  std::optional<std::string> interfaces = MainOption(text, "local_interfaces");
-  if (interfaces && !interfaces->empty() && !absl::StartsWith(*interfaces, "<")) {
-    std::string first(absl::StripAsciiWhitespace(interfaces->substr(0, interfaces->find(':'))));
-    absl::StatusOr<IpAddress> address = ParseIpAddress(first);
-    if (address.ok() && !(address->family == IpFamily::kV4 && address->bytes[0] == 0)) {
-      endpoint.host = *address;
-    }
-  }
-  Listener l;
-  l.endpoint = endpoint;
-  l.bind = endpoint.host.ToString();
-  l.loopback_only = IsLoopback(endpoint.host);
-  l.service = "daemon_smtp_ports";
-  l.declared_at = DaemonConfig();
-  std::vector<Listener> listeners = {l};
-  AddExtraListener(options_.smtp_override, listeners);
-  return listeners;
-}
-
-absl::StatusOr<std::vector<SettingDrift>> EximDriver::CheckDrift(const Policy& policy) {
-  ASSIGN_OR_RETURN(std::string text, fs_.ReadFile(ManagedFile()));
-  const EximRelaySettings want = SettingsFor(policy);
-  std::vector<SettingDrift> drift;
-  if (options_.debian) {
-    ASSIGN_OR_RETURN(std::vector<UpdateExim4Setting> settings,
-                     ParseUpdateExim4Conf(text, ManagedFile()));
-    std::map<std::string, std::string> values;
-    for (const UpdateExim4Setting& s : settings) values[s.key] = s.value;
-    std::vector<std::string> networks;
-    for (const Cidr& c : want.relay_from_hosts) networks.push_back(c.ToString());
-    const std::vector<std::pair<std::string, std::vector<std::string>>> wanted = {
-        {"dc_relay_nets", networks}, {"dc_relay_domains", want.relay_to_domains}};
-    for (const auto& [key, desired] : wanted) {
-      std::vector<std::string> effective = ParseDebianList(values[key]);
-      if (Normalized(effective) != Normalized(desired)) {
-        drift.push_back({key, values[key], FormatDebianList(desired)});
-      }
-    }
-    return drift;
-  }
-  auto compare = [&](const char* kind, const char* name,
-                     const std::vector<std::string>& desired) -> absl::Status {
-    ASSIGN_OR_RETURN(std::optional<std::vector<std::string>> items,
-                     ReadNamedList(text, kind, name, ManagedFile()));
-    std::vector<std::string> effective = items.value_or(std::vector<std::string>{});
-    if (Normalized(effective) != Normalized(desired)) {
-      drift.push_back(
-          {absl::StrCat(kind, " ", name), FormatEximList(effective), FormatEximList(desired)});
-    }
-    return absl::OkStatus();
-  };
-  std::vector<std::string> networks;
-  for (const Cidr& c : want.relay_from_hosts) networks.push_back(c.ToString());
-  RETURN_IF_ERROR(compare("hostlist", "relay_from_hosts", networks));
-  RETURN_IF_ERROR(compare("domainlist", "relay_to_domains", want.relay_to_domains));
-  return drift;
 }
 
 }  // namespace relayguard::agent::exim

@@ -1,17 +1,23 @@
 // MtaDriver for Exim 4, with a monolithic configuration file or Debian's split configuration
 // (update-exim4.conf.conf, from which update-exim4.conf generates the file the daemon runs).
 // Runs only exim and update-exim4.conf, by absolute path, never through a shell; signals the
-// daemon found by its pid file. Before activation the staged configuration (for Debian: the file
-// generated from the staged update-exim4.conf.conf) must pass `exim -C STAGED -bV` and two fake
-// SMTP sessions (`exim -bh ADDRESS`): relaying refused from the policy's untrusted address,
-// accepted from the trusted one.
+// daemon found by its pid file. Listeners come from the configuration the daemon runs
+// (exim_listeners.h; for Debian, declared where a person edits them: exim_debian_sources.h).
+// Before activation the staged configuration (for Debian: the file generated from the staged
+// update-exim4.conf.conf) must pass `exim -C STAGED -bV` and fake SMTP sessions (`exim -bh
+// ADDRESS -oMi LISTENER`) on every listener other hosts reach: relaying refused from the
+// policy's untrusted address on each, accepted from the trusted one on each relay listener.
 #ifndef RELAYGUARD_AGENT_MTA_EXIM_EXIM_DRIVER_H_
 #define RELAYGUARD_AGENT_MTA_EXIM_EXIM_DRIVER_H_
 
+#include <map>
 #include <optional>
+#include <set>
 #include <string>
-#include "absl/strings/string_view.h"
 #include <vector>
+
+#include "absl/strings/string_view.h"
+#include "agent/mta/exim/exim_conf.h"
 
 #include "agent/mta/mta_driver.h"
 #include "agent/os/file_system.h"
@@ -59,9 +65,26 @@ class EximDriver : public MtaDriver {
   // Runs exim with `args` (and -C CONFIG); the result whatever the exit code.
   absl::StatusOr<ProcessResult> Exim(const std::string& config, std::vector<std::string> args,
                                      const std::string& stdin_text = "");
-  // A fake SMTP session from `client` against `config`: the RCPT reply code.
+  // A fake SMTP session from `client` to `listener` against `config`: the RCPT reply code.
   absl::StatusOr<int> FakeSession(const std::string& config, const IpAddress& client,
-                                  const ProbeSettings& probe);
+                                  const ProbeSettings& probe, const Listener& listener);
+  // The listeners configuration `text` (at `path`) declares; `live`: it is the file the
+  // daemon runs, so Debian declarations are traced back to the files a person edits.
+  absl::StatusOr<std::vector<Listener>> ListenersOf(const std::string& text,
+                                                    const std::string& path, bool live);
+  // The names of Exim's built-in macros (`exim -bP macros`), once.
+  const std::set<std::string>& BuiltinMacros();
+  std::map<std::string, int> Services();
+  // Debian: "PATH:LINE" a person edits for physical line `line` of the generated `text`.
+  std::string DebianSource(const std::string& text, size_t line);
+  // What the RCPT ACL rules need: `listeners` with the policy's internal ones marked, the
+  // policy, and the file reader.
+  EximEditContext EditContext(const Policy& policy, std::vector<Listener> listeners);
+  // Debian: what opens the relay in the generated configuration's RCPT ACL (conf.d), which
+  // relayguard does not edit; `where` traced back to conf.d.
+  absl::StatusOr<EximEdit> AnalyseGenerated(const Policy& policy, bool analyse_only);
+  // Debian: InvalidArgument naming what opens the relay in the generated RCPT ACL.
+  absl::Status RefuseGeneratedOpenings(const Policy& policy);
   absl::StatusOr<std::string> PidFile();
   absl::Status StartDaemon();
   // The file relayguard edits, and the one the daemon runs (the same unless Debian's).
@@ -79,6 +102,7 @@ class EximDriver : public MtaDriver {
   Clock& clock_;
   std::optional<std::string> version_;
   std::optional<Policy> rendered_for_;  // the policy of the last Render
+  std::optional<std::set<std::string>> builtin_macros_;
 };
 
 }  // namespace relayguard::agent::exim

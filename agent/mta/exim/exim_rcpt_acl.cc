@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "agent/mta/exim/exim_acl.h"
+#include "agent/mta/exim/exim_acl_accept.h"
 #include "agent/mta/exim/exim_list.h"
 #include "agent/mta/exim/exim_strings.h"
 #include "common/cidr.h"
@@ -101,30 +102,6 @@ bool CouldAcceptForeign(const AclStatement& s) {
   return std::none_of(s.items.begin(), s.items.end(), IsRestriction);
 }
 
-bool MatchesEveryHost(std::string_view value) {
-  std::vector<ListItem> items = Items(value);
-  if (items.empty()) return false;
-  for (const ListItem& item : items) {
-    if (item.negated) return false;
-    if (item.body == "*") continue;
-    auto cidr = ParseCidr(item.body);
-    if (!cidr.ok() || cidr->prefix_length != 0) return false;
-  }
-  return true;
-}
-
-// An `accept` that accepts anything from anyone: no conditions, or only `hosts = *`.
-bool IsOpenAccept(const AclStatement& s) {
-  if (s.verb != "accept" || s.split_by_directive) return false;
-  for (const AclItem& item : s.items) {
-    if (item.conditional) return false;
-    if (IsAclModifier(item.name)) continue;
-    if (item.name == "hosts" && !item.negated && MatchesEveryHost(item.value)) continue;
-    return false;
-  }
-  return true;
-}
-
 std::string Indent(std::string_view content) {
   size_t n = content.find_first_not_of(" \t");
   return std::string(content.substr(0, n == std::string_view::npos ? 0 : n));
@@ -219,17 +196,37 @@ absl::StatusOr<size_t> EndOfAcl(const ConfigText& text, const Acl& acl) {
   return last + 1;
 }
 
-void Disable(const ConfigText& text, const Acl& acl, const AclStatement& s, TextEditor& editor,
-             EximEdit& notes) {
+void Disable(const ConfigText& text, const Acl& acl, const AclStatement& s,
+             const AcceptAnalysis& a, TextEditor& editor, EximEdit& notes) {
   for (size_t p = s.first; p <= s.last; ++p) {
     if (text.lines()[p].kind != LineKind::kText) continue;
     editor.Replace(p, Cat(kDisabledPrefix, text.lines()[p].content));
   }
   notes.changed.push_back(Cat(acl.name, " open accept (line ", s.first + 1, ")"));
-  notes.warnings.push_back(
-      Cat(text.Where(s.first), ": ACL ", acl.name,
-          ": this unconditional \"accept\" came before the relay check, so every recipient was "
-          "accepted from every host (an open relay); it is now commented out"));
+  std::string because = a.where == text.Where(s.first) ? "" : Cat(" (because of ", a.where, ")");
+  notes.warnings.push_back(Cat(text.Where(s.first), ": ACL ", acl.name, ": this \"accept\" ",
+                               a.what, because, ": an open relay; it is now commented out"));
+  // The narrow entries of the same host list go with it: say so, so no partner loses relaying
+  // silently.
+  for (const HostItem& h : a.lost) {
+    notes.warnings.push_back(Cat(h.where, ": ACL ", acl.name, ": ", h.item,
+                                 " no longer relays through this accept (it shared it with a "
+                                 "catch-all); name it in relay.partners to keep it relaying"));
+  }
+}
+
+// The narrow grants of a partner accept, for RenderedChange::kept.
+void Keep(const Acl& acl, const AcceptAnalysis& a, EximEdit& notes) {
+  for (const HostItem& h : a.items) {
+    notes.kept.push_back(Cat(h.where, ": ACL ", acl.name, " accepts recipients from ", h.item,
+                             " before the relay check (a narrow grant)"));
+  }
+}
+
+void NoteOpening(const Acl& acl, const AclStatement& s, const AcceptAnalysis& a,
+                 EximEdit& notes) {
+  notes.openings.push_back({Cat("ACL ", acl.name, " accept (line ", s.first + 1, ")"), a.what,
+                            a.where, a.listeners, a.grant == AcceptGrant::kUnproven});
 }
 
 void WarnTrustedCannotRelay(const ConfigText& text, const Acl& acl, EximEdit& notes) {
@@ -243,7 +240,8 @@ void WarnTrustedCannotRelay(const ConfigText& text, const Acl& acl, EximEdit& no
 
 absl::Status PlanRcptAclEdits(const ConfigText& text, std::string_view section,
                               std::string_view acl_name, bool trusted_hosts_relay,
-                              TextEditor& editor, EximEdit& notes) {
+                              const RcptAclContext& context, TextEditor& editor,
+                              EximEdit& notes) {
   ASSIGN_OR_RETURN(Acl acl, ReadAcl(text, section, acl_name));
   const std::vector<AclStatement>& statements = acl.statements;
   std::vector<Check> checks;  // the relay checks met so far, existing or planned
@@ -261,9 +259,25 @@ absl::Status PlanRcptAclEdits(const ConfigText& text, std::string_view section,
       continue;
     }
     if (CouldAcceptForeign(s) && !covered(s.first, false)) {
-      if (IsOpenAccept(s) && std::any_of(statements.begin() + static_cast<std::ptrdiff_t>(i) + 1,
-                                         statements.end(), IsRelayCheck)) {
-        Disable(text, acl, s, editor, notes);
+      AcceptAnalysis a;
+      if (s.verb == "accept") {
+        a = AnalyseAccept(text, s, context);
+      } else {
+        a.where = text.Where(s.first);
+        a.what = "an opaque line (.include, a macro) that may accept foreign recipients before "
+                 "the relay check";
+      }
+      if (a.grant == AcceptGrant::kDormant) continue;
+      if (a.grant == AcceptGrant::kPartner) {
+        Keep(acl, a, notes);
+        continue;
+      }
+      NoteOpening(acl, s, a, notes);
+      if (a.grant == AcceptGrant::kUnproven) continue;
+      if (a.grant == AcceptGrant::kOpen &&
+          std::any_of(statements.begin() + static_cast<std::ptrdiff_t>(i) + 1, statements.end(),
+                      IsRelayCheck)) {
+        Disable(text, acl, s, a, editor, notes);
         continue;
       }
       size_t at = InsertionPoint(text, acl, i);
@@ -274,6 +288,10 @@ absl::Status PlanRcptAclEdits(const ConfigText& text, std::string_view section,
     if (MayRelayForTrusted(s) && !covered(s.first, true)) trusted_can_relay = true;
   }
   if (checks.empty()) {
+    notes.openings.push_back({Cat("ACL ", acl.name, " relay check"),
+                              "no relay check (require domains = +local_domains : "
+                              "+relay_to_domains)",
+                              text.Where(acl.header), {}, false});
     ASSIGN_OR_RETURN(size_t at, EndOfAcl(text, acl));
     std::string indent =
         statements.empty() ? "  " : Indent(text.lines()[statements.back().first].content);

@@ -14,6 +14,7 @@
 #include <string_view>
 
 #include "absl/status/status.h"
+#include "agent/mta/exim/exim_acl_accept.h"
 #include "agent/mta/exim/exim_config_text.h"
 #include "agent/mta/exim/exim_edit.h"
 
@@ -23,27 +24,26 @@ namespace relayguard::agent::exim {
 inline constexpr std::string_view kDisabledPrefix = "# relayguard: disabled (open relay): ";
 
 // Plans into `editor` the edits that make ACL `acl_name` refuse to relay, and appends what it
-// did to `notes.changed` / `notes.warnings`:
-// - an `accept` with no conditions (or only `hosts = *` / `hosts = 0.0.0.0/0` style) that comes
-//   before the ACL's existing relay check is commented out line by line (kDisabledPrefix); with
-//   no relay check after it, it is treated like the next point (a check goes in front of it);
-// - before the first other statement that could accept a foreign recipient and is not covered by
-//   a check, the canonical `require message = relay not permitted` / `domains = +local_domains :
+// did to `notes.changed` / `notes.warnings`, what opened the relay to `notes.openings` and the
+// narrow grants it kept to `notes.kept`. For each statement before the relay check that could
+// accept a foreign recipient, AnalyseAccept (exim_acl_accept.h) with `context` decides:
+// - open (no conditions, `hosts` with a catch-all, conditions on the port of a listener other
+//   hosts reach, `encrypted = *`): commented out line by line (kDisabledPrefix) when a relay
+//   check follows it; with no relay check after it, treated like the next point;
+// - other conditions, or an opaque line: before the first such statement not covered by a
+//   check, the canonical `require message = relay not permitted` / `domains = +local_domains :
 //   +relay_to_domains` is inserted (above the .ifdef blocks around it when no accept stands
 //   between), or at the end of the ACL when it has no relay check at all ("NAME relay rule").
 //   When an `accept hosts = +relay_from_hosts` or `accept authenticated = *` comes after that
 //   place, the deny form with `!hosts = +relay_from_hosts` and `!authenticated = *` is inserted
-//   instead, so that trusted clients keep relaying.
-// `section` is the part of the file the ACL is in: "acl", or "" for a conf.d fragment without
-// "begin" lines. NotFound when there is no such ACL; InvalidArgument ("PATH:LINE: ...") when the
-// ACL cannot be edited safely (unparseable lines, statements split across .ifdef blocks, two
-// ACLs of that name). Plans nothing when the ACL already refuses to relay. With
-// `trusted_hosts_relay` (the policy has trusted networks) it also warns when clients in
-// +relay_from_hosts reach no `accept` that could take a foreign recipient from them, i.e. the
-// policy's trusted networks could not relay.
+//   instead, so that trusted clients keep relaying;
+// - a narrow host list (the admin's partner rule), or port conditions that hold only on
+//   internal listeners or on no listener: left as it is (the former reported in `kept`);
+// - a host list relayguard cannot evaluate: left as it is, an unproven opening.
 absl::Status PlanRcptAclEdits(const ConfigText& text, std::string_view section,
                               std::string_view acl_name, bool trusted_hosts_relay,
-                              TextEditor& editor, EximEdit& notes);
+                              const RcptAclContext& context, TextEditor& editor,
+                              EximEdit& notes);
 
 }  // namespace relayguard::agent::exim
 

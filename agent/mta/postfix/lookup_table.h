@@ -4,12 +4,21 @@
 // cidr: table or a catch-all in a regexp:/pcre: table is what opens the relay.)
 //
 // Readable here: cidr:, regexp:, pcre:, texthash: files directly (their own syntax, see
-// cidr_table(5), regexp_table(5), pcre_table(5)), inline:{ ... } and static:VALUE from the
-// specification itself, and the indexed types (hash:, btree:, lmdb:, cdb:, dbm:, sdbm:) through
-// `postmap -s TYPE:PATH`. proxy:TYPE:NAME is read as TYPE:NAME. Anything else (ldap:, mysql:,
-// pgsql:, sqlite:, tcp:, socketmap:, memcache:, unionmap:, pipemap:, ...) cannot be read: what
-// it answers is unknown, so a restriction that depends on it is unproven (inconclusive), never
-// called closed.
+// cidr_table(5), regexp_table(5), pcre_table(5)), the Postfix 3.7 inline forms cidr:{ {rule},
+// ... }, regexp:{...}, pcre:{...}, inline:{ key=value, { key = value } } and static:VALUE from the
+// specification itself, fail: (answers nothing), and the indexed types (hash:, btree:, lmdb:,
+// cdb:, dbm:, sdbm:) through `postmap -s TYPE:PATH`. proxy:TYPE:NAME is read as TYPE:NAME.
+// Anything else (ldap:, mysql:, pgsql:, sqlite:, tcp:, socketmap:, memcache:, unionmap:,
+// pipemap:, randmap:, environ:, ...) cannot be read: what it answers is unknown, so a restriction
+// that depends on it is unproven (inconclusive), never called closed.
+//
+// Fidelity: the file readers parse as Postfix 3.7 does (logical lines: a line starting with
+// whitespace continues the previous one, comment and blank lines are skipped even between a line
+// and its continuation, CR is whitespace). A rule Postfix would skip with a warning (a bad
+// address, a pattern that does not compile, "endif" without "if", a texthash line without a
+// value) makes the whole table InvalidArgument "PATH:LINE: ...": the admin's table does not do
+// what it says, so relayguard does not judge it. A rule Postfix keeps with a warning (a regexp
+// rule without a result, an "if" without "endif") is read as Postfix uses it.
 #ifndef RELAYGUARD_AGENT_MTA_POSTFIX_LOOKUP_TABLE_H_
 #define RELAYGUARD_AGENT_MTA_POSTFIX_LOOKUP_TABLE_H_
 
@@ -28,12 +37,16 @@ namespace relayguard::agent::postfix {
 // What the keys of a table are matched against in the restriction that names it; it decides
 // who controls the key and so who an entry can let through.
 enum class LookupKind {
-  kClient,     // check_client_access, check_client_a_access, check_reverse_client_hostname_access,
-               // ...: the client's address and (verified or not) host name
-  kSender,     // check_sender_access and friends: MAIL FROM, chosen by the client (forgeable)
-  kHelo,       // check_helo_access and friends: the HELO name, chosen by the client (forgeable)
-  kRecipient,  // check_recipient_access and friends: RCPT TO
-  kOther,      // check_ccert_access, check_sasl_access, check_policy_service targets, ...
+  kClient,     // check_client_access: the client's address (from TCP) and its forward-confirmed
+               // host name ("unknown" when there is none)
+  kSender,     // check_sender_access and its _a/_mx/_ns forms: MAIL FROM, chosen by the client
+  kHelo,       // check_helo_access and its _a/_mx/_ns forms: the HELO name, chosen by the client
+  kRecipient,  // check_recipient_access: RCPT TO
+  kOther,      // check_ccert_access, check_sasl_access, check_etrn_access, ...
+  // check_client_a/mx/ns_access, check_reverse_client_hostname_access (and its _a/_mx/_ns
+  // forms), check_recipient_a/mx/ns_access: keys come from DNS records that the client (or the
+  // owner of a domain it names) publishes, so like kSender every permit grants strangers.
+  kDnsDerived,
 };
 
 // The lookup kind of a restriction name ("check_client_access" -> kClient); kOther for names
@@ -41,23 +54,37 @@ enum class LookupKind {
 LookupKind LookupKindOf(std::string_view restriction);
 
 struct TableEntry {
-  int line = 0;          // 1-based line of the entry in `path`; 0 for inline:/static:
-  std::string pattern;   // as written: "0.0.0.0/0", "!192.0.2.0/24", "/^127\\./", "example.com"
-  std::string action;    // the result, trimmed: "OK", "REJECT", "permit_mynetworks, reject"
+  int line = 0;         // 1-based first line of the entry in `path`; 0 for inline:/static: and
+                        // for indexed tables whose source file does not hold the key
+  std::string pattern;  // as written, negations folded: "0.0.0.0/0", "!192.0.2.0/24",
+                        // "/^127\\./", "!/^foo/i", "/a/!/b/" (regexp: second pattern),
+                        // "example.com"; "" for static: (every key)
+  std::string action;   // the result, trimmed: "OK", "REJECT", "permit_mynetworks, reject"
+  // cidr:, regexp:, pcre: only: the patterns of the "if" blocks around the entry, outermost
+  // first, as written ("172.16.0.0/12", "!/^mail\\./"). The entry applies only to keys that
+  // satisfy every one of them.
+  std::vector<std::string> conditions;
 };
 
 struct LookupTable {
   std::string spec;  // as named in the restriction: "cidr:/etc/postfix/clients.cidr"
   std::string type;  // "cidr", "regexp", "pcre", "texthash", "hash", "lmdb", "inline", "static"
-  std::string path;  // the file the entries came from ("" for inline:/static:)
+                     // (proxy: unwrapped)
+  std::string path;  // the file the entries came from: the table file, or for indexed tables
+                     // the source file PATH of PATH.db; "" for inline:/static:/TYPE:{...}
   std::vector<TableEntry> entries;  // in table order (indexed tables: postmap -s order)
 };
 
 // Whether `action`, returned by a table in a relay restriction list, lets the RCPT through for
-// good (so that a later reject_unauth_destination never sees it): OK, an all-numerical result
-// (access(5): "treated as OK"), PERMIT/permit in any case, or a restriction list whose first
-// element is one of those. Everything else (REJECT, DEFER, DUNNO, 4xx/5xx text, reject_*,
-// permit_mynetworks, permit_sasl_authenticated, a restriction class name, ...) is not a grant.
+// good (so that a later reject_unauth_destination never sees it), as smtpd's access(5) handling
+// decides: OK or RELAY (any case, trailing text ignored), an all-numerical result ("treated as
+// OK"), an empty result (Postfix: "an empty right-hand side meant OK"), or a restriction list
+// that reaches `permit` (any case) before an unconditional reject/defer, defer_if_permit or
+// reject_unauth_destination/defer_unauth_destination ("reject_rbl_client zen.example, permit"
+// grants everyone not listed). Everything else is not a grant: REJECT, DEFER, DUNNO, HOLD,
+// DISCARD, FILTER, PREPEND, WARN, ..., 4xx/5xx text, a list with a ':' (Postfix refuses tables
+// there), and lists of conditional permits only (permit_mynetworks, permit_sasl_authenticated,
+// a restriction class name, ...).
 bool IsPermitAction(std::string_view action);
 
 // Whether one entry lets a stranger relay, and why, in words for the report.
@@ -68,22 +95,37 @@ struct EntryJudgement {
 };
 
 // Judges `entry` of `table`, met through a restriction of `kind`, under `policy`:
-//  - an entry whose action is not a permit (IsPermitAction) grants nothing;
-//  - kClient, address patterns (cidr: networks; indexed/inline/texthash keys that are an
-//    address or a dotted prefix such as "192.168" or "127"): GrantsStrangers(policy, network);
-//    host name keys: a single label ("com") or an empty key grants strangers, a longer name is
-//    narrow;
-//  - kClient, regexp:/pcre: patterns: tested against sample strangers (the policy's untrusted
-//    source address, addresses from 0.0.0.0/8 to 223.x and IPv6 documentation space, host names
-//    such as "unknown", "mail.example.net", "relayguard-probe.invalid"): a match grants
-//    strangers; a pattern that cannot be compiled is unproven;
-//  - kSender and kHelo: every permit grants strangers (the client writes the key: anyone can
-//    claim that sender or HELO name);
-//  - kRecipient: a catch-all (a pattern matching recipients in foreign domains such as
-//    "relay-test@example.net", "victim@[192.0.2.1]", "user%example.net@host") grants strangers;
-//    a narrow domain is like relay_domains and is kept;
+//  - an entry whose action is not a permit (IsPermitAction) grants nothing; a regexp:/pcre:
+//    result whose permit depends on $1-style substitution is unproven;
+//  - kClient, cidr: the addresses the entry matches, "!" and its "if" blocks applied (Postfix
+//    matches "!net" and "if" only within the pattern's address family), are judged by
+//    GrantsStrangers(policy, block) for each block of that set;
+//  - kClient, indexed/inline/texthash keys that are an address or a dotted/colon prefix as
+//    access(5) matches them ("192.168" = 192.168.0.0/16, "127" = 127.0.0.0/8, "2001:db8" =
+//    2001:db8::/32): GrantsStrangers(policy, network); host name keys (parents match
+//    subdomains): empty, a single label ("com", "unknown") or a public suffix such as "co.uk"
+//    grants strangers, a longer name is narrow; static: grants every client;
+//  - kClient, regexp:/pcre: the pattern (with "!" and its "if" blocks) is run with the engine
+//    Postfix uses (POSIX regcomp for regexp:, PCRE2 for pcre:, with the table's flags) against
+//    sample strangers (stranger_samples.h): for each /8 from 0 to 223 four addresses in
+//    different /16s with uncommon octets, IPv6 addresses in distinct /32s (2001:db8::/32,
+//    3fff::/20 and other global unicast shapes), the policy's untrusted source, and host
+//    names ("unknown", "relayguard-probe.invalid", "mail.example.net", "smtp.example.org",
+//    dynamic-looking names under several provider domains). Samples inside a trusted network or
+//    a partner are left out. It grants strangers when it matches the untrusted source or
+//    "unknown", or samples in two different /16 (IPv4), /32 (IPv6) or registered domains (a
+//    narrow partner rule matches at most one); a pattern that cannot be compiled or evaluated is
+//    unproven;
+//  - kSender, kHelo, kDnsDerived: every permit grants strangers (the client writes the key:
+//    anyone can claim that sender, HELO name or DNS record);
+//  - kRecipient: a catch-all grants strangers: static:, a key "user@" (that local part in every
+//    domain), a single-label or public-suffix domain, a domain that is or contains the probe's
+//    foreign recipient domain, or a regexp:/pcre: pattern that matches the probe's foreign
+//    recipient or foreign recipients ("postmaster@example.org", "victim@[192.0.2.1]",
+//    "user%example.net@relayguard-probe.invalid", ...) in two different domains outside
+//    policy.relay_domains; a narrow domain is like relay_domains and is kept; cidr: keys never
+//    match a mail address;
 //  - kOther: a permit is unproven (relayguard cannot tell who holds such a key).
-// cidr "!pattern" entries match every address outside the pattern.
 EntryJudgement JudgeEntry(const LookupTable& table, const TableEntry& entry, LookupKind kind,
                           const Policy& policy);
 
@@ -91,8 +133,9 @@ class LookupTableReader {
  public:
   virtual ~LookupTableReader() = default;
   // Reads every entry of table `spec` ("type:name"). Unimplemented naming the type for tables
-  // relayguard cannot read; NotFound for a missing file; InvalidArgument "PATH:LINE: ..." for a
-  // line it cannot parse; FailedPrecondition with postmap's message when postmap -s fails.
+  // relayguard cannot read; NotFound for a missing file (for indexed tables: a missing PATH.db,
+  // saying whether PATH exists); InvalidArgument "PATH:LINE: ..." for a line Postfix would not
+  // use; FailedPrecondition with postmap's message when postmap -s fails or times out.
   // Reads files and runs postmap; no side effects. May be retried.
   virtual absl::StatusOr<LookupTable> Read(const std::string& spec) = 0;
 };
@@ -105,6 +148,8 @@ class RealLookupTableReader : public LookupTableReader {
   absl::StatusOr<LookupTable> Read(const std::string& spec) override;
 
  private:
+  absl::StatusOr<LookupTable> ReadIndexed(LookupTable table, const std::string& name);
+
   FileSystem& fs_;
   ProcessRunner& runner_;
   std::string postmap_path_;

@@ -8,6 +8,7 @@
 #include <set>
 #include <utility>
 
+#include "agent/mta/sendmail/access_grants.h"
 #include "agent/mta/sendmail/physical_lines.h"
 #include "absl/status/status.h"
 #include "absl/strings/ascii.h"
@@ -20,6 +21,8 @@
 
 namespace relayguard::agent::sendmail {
 namespace {
+
+std::string_view Std(absl::string_view v) { return std::string_view(v.data(), v.size()); }
 
 // makemap separates key and value by isspace().
 bool IsSpace(char c) {
@@ -58,89 +61,6 @@ std::optional<std::string> MakemapProblem(absl::string_view line) {
 }
 
 bool IsRelay(absl::string_view value) { return absl::EqualsIgnoreCase(value, "RELAY"); }
-
-enum class KeyKind {
-  kAddress,  // an IP address or network, matched against ${client_addr}
-  kName,     // a host, domain or address, matched against ${client_name} or the recipient
-  kOther,    // another tag (From:, Spam:, GreetPause:, ...)
-};
-
-struct KeyParts {
-  KeyKind kind = KeyKind::kOther;
-  std::string tag;   // "connect", "to" or "" (untagged), lower case
-  std::string body;  // the key without its tag, lower case
-};
-
-bool IsAddressBody(absl::string_view body) {
-  if (body == "ipv6") return true;  // ::/0
-  if (absl::StartsWith(body, "ipv6:")) {
-    absl::string_view rest = body.substr(5);
-    if (rest.empty()) return false;
-    for (char c : rest) {
-      if (!absl::ascii_isxdigit(static_cast<unsigned char>(c)) && c != ':' && c != '.') {
-        return false;
-      }
-    }
-    return true;
-  }
-  if (body.empty() || !absl::ascii_isdigit(static_cast<unsigned char>(body.front()))) {
-    return false;
-  }
-  for (char c : body) {
-    if (!absl::ascii_isdigit(static_cast<unsigned char>(c)) && c != '.') return false;
-  }
-  return true;
-}
-
-// "From", "GreetPause", "SRV_Features": what may stand before the ':' of a tag. A bracketed
-// "[IPv6:...]" host name has none.
-bool IsTag(absl::string_view prefix) {
-  if (prefix.empty()) return false;
-  for (char c : prefix) {
-    if (!absl::ascii_isalnum(static_cast<unsigned char>(c)) && c != '_' && c != '-') return false;
-  }
-  return true;
-}
-
-KeyParts Classify(absl::string_view key) {
-  KeyParts parts;
-  std::string lower = absl::AsciiStrToLower(key);
-  absl::string_view body = lower;
-  if (absl::StartsWith(body, "connect:")) {
-    parts.tag = "connect";
-    body.remove_prefix(8);
-  } else if (absl::StartsWith(body, "to:")) {
-    parts.tag = "to";
-    body.remove_prefix(3);
-  } else if (body.find(':') != absl::string_view::npos && !absl::StartsWith(body, "ipv6:") &&
-             IsTag(body.substr(0, body.find(':')))) {
-    parts.tag = std::string(body.substr(0, body.find(':')));
-    parts.body = std::string(body.substr(body.find(':') + 1));
-    return parts;
-  }
-  parts.body = std::string(body);
-  parts.kind = parts.tag != "to" && IsAddressBody(body) ? KeyKind::kAddress : KeyKind::kName;
-  return parts;
-}
-
-bool IsLoopbackAddress(absl::string_view body) {
-  if (body == "127.0.0.1") return true;
-  if (!absl::StartsWith(body, "ipv6:")) return false;
-  absl::StatusOr<IpAddress> ip = ParseIpAddress(std::string_view(body.data() + 5, body.size() - 5));
-  return ip.ok() &&
-         *ip == IpAddress{IpFamily::kV6, {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1}};
-}
-
-// Keys Sendmail trusts anyway (ruleset Relay_ok): 127.0.0.1, ::1 and the local host's names.
-bool IsLoopback(const KeyParts& parts) {
-  if (parts.kind == KeyKind::kAddress) return IsLoopbackAddress(parts.body);
-  if (parts.kind != KeyKind::kName) return false;
-  absl::string_view body = parts.body;
-  if (body.size() >= 2 && body.front() == '[' && body.back() == ']') {
-    return IsLoopbackAddress(body.substr(1, body.size() - 2));
-  }
-  return body == "localhost" || absl::StartsWith(body, "localhost.");
-}
 
 // A relay domain is written into a key; policy validation makes this impossible to fail.
 bool IsKeyableDomain(absl::string_view domain) {
@@ -225,40 +145,72 @@ absl::StatusOr<Wanted> WantedFor(const AccessPolicy& want, absl::string_view pat
   return wanted;
 }
 
-// Whether an entry stays; marks the wanted keys it provides. `where` is "PATH:LINE".
-absl::StatusOr<bool> KeepEntry(const Entry& entry, absl::string_view where, Wanted& wanted,
-                               std::vector<std::string>& warnings) {
+// What happens to one entry.
+struct Decision {
+  bool drop = false;
+  std::string retag_key;  // when set, the line gets this key in place of its own
+};
+
+// Decides about an entry, marks the wanted keys it provides and records what the edit reports.
+// `where` is "PATH:LINE", `line` 1-based, `keys` every key of the file in lower case.
+absl::StatusOr<Decision> Decide(const Entry& entry, absl::string_view where, size_t line,
+                                const std::set<std::string>& keys, const AccessPolicy& want,
+                                Wanted& wanted, AccessEdit& edit) {
   if (!IsRelay(entry.value)) {
-    if (!wanted.Has(entry.key)) return true;
+    if (!wanted.Has(entry.key)) return Decision{};
     return Refuse(
         where, absl::StrCat(entry.key, " already has the value \"", absl::CHexEscape(entry.value),
                             "\"; the policy needs ", entry.key,
                             " RELAY and makemap refuses a key twice; change or remove "
                             "that line by hand"));
   }
-  const KeyParts parts = Classify(entry.key);
+  const KeyParts parts = ClassifyAccessKey(Std(entry.key));
   if (parts.kind == KeyKind::kOther) {
     if (parts.tag == "from") {
-      warnings.push_back(absl::StrCat(where, ": ", entry.key,
-                                      " RELAY takes effect only with FEATURE(`relay_mail_from'), "
-                                      "which relayguard removes; kept"));
+      edit.warnings.push_back(absl::StrCat(where, ": ", entry.key,
+                                           " RELAY takes effect only with "
+                                           "FEATURE(`relay_mail_from'), which relayguard "
+                                           "removes; kept"));
     }
-    return true;
+    return Decision{};
   }
+  // An untagged address key is what a "Connect:" lookup finds when the tagged one is missing.
+  const bool untagged_address = parts.kind == KeyKind::kAddress && parts.tag.empty();
   if (wanted.networks.MarkPresent(entry.key) || wanted.domains.MarkPresent(entry.key) ||
-      IsLoopback(parts)) {
-    return true;
+      (untagged_address && wanted.networks.MarkPresent(absl::StrCat("Connect:", entry.key)))) {
+    return Decision{};
   }
-  if (parts.kind == KeyKind::kName && wanted.relay_domains.count(parts.body) > 0) {
-    if (parts.tag != "to") {
-      warnings.push_back(absl::StrCat(where, ": ", entry.key,
-                                      " RELAY also lets clients named under ", parts.body,
-                                      " relay to anywhere (the policy only asks for relaying to "
-                                      "it); kept"));
-    }
-    return true;
+  const RelayGrant grant = JudgeRelayEntry(Std(entry.key), want);
+  const std::string spelled = absl::StrCat(entry.key, " RELAY");
+  if (!grant.warning.empty()) {
+    edit.warnings.push_back(absl::StrCat(where, ": ", spelled, " ", grant.warning));
   }
-  return false;
+  Decision d;
+  switch (grant.action) {
+    case RelayGrant::Action::kKeep:
+      if (grant.admin_grant) edit.kept.push_back(absl::StrCat(where, ": ", spelled, " ",
+                                                              grant.grants));
+      return d;
+    case RelayGrant::Action::kRetag:
+      edit.removed.push_back({line, std::string(entry.key), grant.grants, grant.reason,
+                              absl::StrCat(grant.retag_key, " RELAY")});
+      if (keys.count(absl::AsciiStrToLower(grant.retag_key)) > 0) {
+        d.drop = true;  // the Connect: entry exists already and is judged on its own line
+      } else {
+        d.retag_key = grant.retag_key;
+        edit.kept.push_back(absl::StrCat(where, ": ", grant.retag_key, " RELAY ", grant.grants,
+                                         " (was ", spelled, ")"));
+      }
+      edit.changed.push_back(absl::StrCat("-access ", spelled));
+      if (!d.drop) edit.changed.push_back(absl::StrCat("access ", grant.retag_key, " RELAY"));
+      return d;
+    case RelayGrant::Action::kDelete:
+      edit.removed.push_back({line, std::string(entry.key), grant.grants, grant.reason, ""});
+      edit.changed.push_back(absl::StrCat("-access ", spelled));
+      d.drop = true;
+      return d;
+  }
+  return d;
 }
 
 // Joins pieces of (content, ending): every piece but the last ends a line; the last one ends
@@ -276,60 +228,19 @@ std::string Render(const std::vector<std::pair<absl::string_view, absl::string_v
 
 }  // namespace
 
-absl::StatusOr<std::vector<std::string>> AccessKeysFor(const Cidr& network) {
-  const std::array<uint8_t, 16>& b = network.address.bytes;
-  const bool v6 = network.address.family == IpFamily::kV6;
-  const bool v4_mapped = v6 && network.prefix_length >= 96 && b[10] == 0xff && b[11] == 0xff &&
-                         std::all_of(b.begin(), b.begin() + 10, [](uint8_t x) { return x == 0; });
-  if (v4_mapped) {  // Sendmail writes such clients as dotted quads
-    Cidr v4;
-    v4.address.family = IpFamily::kV4;
-    std::copy(b.begin() + 12, b.end(), v4.address.bytes.begin());
-    v4.prefix_length = network.prefix_length - 96;
-    return AccessKeysFor(v4);
-  }
-  const int unit_bits = v6 ? 16 : 8;
-  const int prefix = network.prefix_length;
-  int units = (prefix + unit_bits - 1) / unit_bits;
-  if (!v6 && units == 0) units = 1;               // there is no empty IPv4 key: 0/0 is 0..255
-  const int spread = units * unit_bits - prefix;  // low bits of the last unit left free
-  if (spread > 8) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("network ", network.ToString(), " needs ", uint64_t{1} << spread,
-                     " access keys (more than 256): Sendmail matches ", v6 ? "IPv6" : "IPv4",
-                     " networks by whole ", v6 ? "16-bit groups" : "octets",
-                     "; use a prefix length closer to a multiple of ", unit_bits));
-  }
-  if (units == 0) return std::vector<std::string>{"Connect:IPv6"};  // ::/0
-  std::vector<uint32_t> values;
-  for (int k = 0; k < units; ++k) {
-    values.push_back(v6 ? (uint32_t{b[2 * k]} << 8) | b[2 * k + 1] : uint32_t{b[k]});
-  }
-  values.back() &= ~((uint32_t{1} << spread) - 1);  // host bits
-  const uint32_t base = values.back();
-  std::vector<std::string> keys;
-  for (uint32_t i = 0; i < (uint32_t{1} << spread); ++i) {
-    values.back() = base | i;
-    if (v6) {
-      keys.push_back(absl::StrCat("Connect:IPv6:",
-                                  absl::StrJoin(values, ":", [](std::string* out, uint32_t v) {
-                                    absl::StrAppend(out, absl::Hex(v));
-                                  })));
-    } else {
-      keys.push_back(absl::StrCat("Connect:", absl::StrJoin(values, ".")));
-    }
-  }
-  return keys;
-}
-
-absl::StatusOr<SendmailEdit> EditAccessFile(std::string_view std_text, const AccessPolicy& want,
-                                            std::string_view std_path) {
+absl::StatusOr<AccessEdit> EditAccessFile(std::string_view std_text, const AccessPolicy& want,
+                                          std::string_view std_path) {
   const absl::string_view text(std_text.data(), std_text.size());
   const absl::string_view path(std_path.data(), std_path.size());
   ASSIGN_OR_RETURN(Wanted wanted, WantedFor(want, path));
   const std::vector<Line> lines = SplitLines(text);
-  SendmailEdit edit;
-  std::vector<bool> drop(lines.size(), false);
+  std::set<std::string> keys;
+  for (const Line& line : lines) {
+    std::optional<Entry> entry = ParseEntry(text.substr(line.begin, line.content_end - line.begin));
+    if (entry) keys.insert(absl::AsciiStrToLower(entry->key));
+  }
+  AccessEdit edit;
+  std::vector<Decision> decisions(lines.size());
   for (size_t i = 0; i < lines.size(); ++i) {
     const Line& line = lines[i];
     const absl::string_view content = text.substr(line.begin, line.content_end - line.begin);
@@ -342,29 +253,34 @@ absl::StatusOr<SendmailEdit> EditAccessFile(std::string_view std_text, const Acc
     }
     std::optional<Entry> entry = ParseEntry(content);
     if (!entry) continue;
-    ASSIGN_OR_RETURN(bool keep, KeepEntry(*entry, Where(path, i), wanted, edit.warnings));
-    if (keep) continue;
-    drop[i] = true;
-    edit.changed.push_back(absl::StrCat("-access ", entry->key, " RELAY"));
+    ASSIGN_OR_RETURN(decisions[i],
+                     Decide(*entry, Where(path, i), i + 1, keys, want, wanted, edit));
   }
   std::vector<std::string> appended;
-  for (const WantedKeys* keys : {&wanted.networks, &wanted.domains}) {
-    for (size_t k = 0; k < keys->keys.size(); ++k) {
-      if (keys->present[k]) continue;
-      appended.push_back(absl::StrCat(keys->keys[k], "\tRELAY"));
-      edit.changed.push_back(absl::StrCat("access ", keys->keys[k], " RELAY"));
+  for (const WantedKeys* wanted_keys : {&wanted.networks, &wanted.domains}) {
+    for (size_t k = 0; k < wanted_keys->keys.size(); ++k) {
+      if (wanted_keys->present[k]) continue;
+      appended.push_back(absl::StrCat(wanted_keys->keys[k], "\tRELAY"));
+      edit.changed.push_back(absl::StrCat("access ", wanted_keys->keys[k], " RELAY"));
     }
   }
   if (edit.changed.empty()) {
     edit.text = std::string(text);
     return edit;
   }
-  // Every kept line keeps its bytes; only the last line's ending follows the original's.
+  // Every kept line keeps its bytes; a retagged line gets "Connect:" in front of its own bytes;
+  // only the last line's ending follows the original's.
+  std::vector<std::string> retagged(lines.size());
   const absl::string_view ending = FileEnding(text, lines);
   std::vector<std::pair<absl::string_view, absl::string_view>> pieces;
   for (size_t i = 0; i < lines.size(); ++i) {
-    if (drop[i]) continue;
-    pieces.emplace_back(text.substr(lines[i].begin, lines[i].content_end - lines[i].begin),
+    if (decisions[i].drop) continue;
+    absl::string_view content = text.substr(lines[i].begin, lines[i].content_end - lines[i].begin);
+    if (!decisions[i].retag_key.empty()) {
+      retagged[i] = absl::StrCat("Connect:", content);
+      content = retagged[i];
+    }
+    pieces.emplace_back(content,
                         text.substr(lines[i].content_end, lines[i].end - lines[i].content_end));
   }
   for (const std::string& line : appended) pieces.emplace_back(line, ending);

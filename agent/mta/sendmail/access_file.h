@@ -1,5 +1,6 @@
 // Sendmail's access map source (/etc/mail/access, compiled by `makemap hash`): a pure editor that
-// makes RELAY hold exactly for the policy's networks and relay domains, and keeps every other
+// makes RELAY hold for the policy's relay clients and relay domains, removes the grants that
+// let strangers relay (access_grants.h), keeps the admin's narrow grants, and keeps every other
 // byte of the file.
 //
 // The format, as makemap(8) reads it: a line starting with '#' is a comment, an empty line is
@@ -7,51 +8,48 @@
 // first whitespace and the value is the rest of the line. Keys are folded to lower case. A key
 // may carry a tag: "Connect:" (the client's address or name), "To:" (the recipient's domain),
 // "From:", "Spam:", "GreetPause:", ...; an untagged key is the fallback for every lookup.
-//
-// How Sendmail matches client addresses (cf/m4/proto.m4, ruleset LookUpAddress): it looks up
-// "Connect:" + ${client_addr}, then strips the last component and tries again. An IPv4 client
-// address is a dotted quad, so "10.1.2" covers 10.1.2.0/24. An IPv6 client address is "IPv6:"
-// and eight groups in lower-case hex without leading zeros, uncompressed
-// ("IPv6:2001:db8:0:0:0:0:0:1"; the default unless UseCompressedIPv6Addresses is set), so
-// "IPv6:2001:db8" covers 2001:db8::/32. IPv4-mapped clients (::ffff:a.b.c.d) are dotted quads.
-// Relaying from 127.0.0.1 and ::1 is always allowed (ruleset Relay_ok), access map or not.
+// Client addresses are matched by prefix (access_keys.h).
 #ifndef RELAYGUARD_AGENT_MTA_SENDMAIL_ACCESS_FILE_H_
 #define RELAYGUARD_AGENT_MTA_SENDMAIL_ACCESS_FILE_H_
 
+#include <cstddef>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "absl/status/statusor.h"
-#include "agent/mta/sendmail/sendmail_mc.h"
-#include "common/cidr.h"
+#include "agent/mta/sendmail/access_grants.h"
+#include "agent/mta/sendmail/access_keys.h"
 
 namespace relayguard::agent::sendmail {
 
-struct AccessPolicy {
-  std::vector<Cidr> relay_networks;        // clients that may relay
-  std::vector<std::string> relay_domains;  // recipient domains anyone may relay to
+// A RELAY entry EditAccessFile removes (or retags) because it lets strangers relay.
+struct RemovedGrant {
+  size_t line = 0;      // 1-based
+  std::string key;      // as written
+  std::string grants;   // "lets clients in 127.0.0.0/8 relay"
+  std::string reason;   // "it contains the untrusted probe source 127.0.0.9"
+  std::string replacement;  // "Connect:NAME RELAY" when the line was retagged, else ""
 };
 
-// The "Connect:" access keys that together cover exactly `network`, ascending. IPv4 keys have
-// whole octets ("Connect:10" = 10/8, "Connect:10.1.2.3" = /32), IPv6 keys whole 16-bit groups
-// ("Connect:IPv6:2001:db8" = /32, "Connect:IPv6:0:0:0:0:0:0:0:1" = ::1/128, "Connect:IPv6" =
-// ::/0). A prefix between boundaries expands to the keys of the next boundary (/23 -> two /24
-// keys). Host bits are ignored. Networks inside ::ffff:0:0/96 get the keys of their IPv4 network.
-// More than 256 keys: InvalidArgument naming the network.
-absl::StatusOr<std::vector<std::string>> AccessKeysFor(const Cidr& network);
+struct AccessEdit {
+  std::string text;                   // whole new file; == input when nothing changes
+  std::vector<std::string> changed;   // "-access Connect:127 RELAY", "access Connect:10 RELAY"
+  std::vector<std::string> warnings;  // "PATH:LINE: ...": kept, but the operator should know
+  std::vector<std::string> kept;      // "PATH:LINE: KEY RELAY lets ... relay": admin grants kept
+  std::vector<RemovedGrant> removed;  // what let strangers relay, in file order
+};
 
-// Makes RELAY hold exactly for `want` (a value counts as RELAY when it is that word, any case,
+// Makes the access map hold `want` (a value counts as RELAY when it is that word, any case,
 // blanks around it ignored):
-//  - a RELAY entry keyed by an address or network ("10.1.2", "Connect:10.1", "IPv6:2001:db8",
-//    "Connect:IPv6:...") whose key is not one of the wanted keys (AccessKeysFor, with the
-//    "Connect:" tag, compared ignoring case) is deleted ("-access KEY RELAY");
-//  - a RELAY entry keyed by a name ("example.com", "To:example.com", "Connect:host",
-//    "To:user@example.com", "[192.0.2.1]") whose name is not a relay domain is deleted likewise;
-//    one that is a relay domain but not "To:" is kept, with a warning when it is "Connect:";
-//  - entries that only name 127.0.0.1, ::1 or localhost[.*] are kept (Sendmail trusts them
-//    anyway); other RELAY entries (From:, Spam:, ...) and every non-RELAY entry, comment and
-//    malformed line are kept byte for byte;
+//  - an entry that is one of the wanted keys (AccessKeysFor of each relay network, with the
+//    "Connect:" tag or untagged, and "To:<domain>" for each relay domain, ignoring case) stays;
+//  - every other RELAY entry is judged by JudgeRelayEntry: deleted ("-access KEY RELAY"),
+//    kept (an admin grant is reported in `kept`), or retagged in place ("-access NAME RELAY",
+//    "access Connect:NAME RELAY"; deleted instead when "Connect:NAME" exists already);
+//  - non-RELAY entries, comments and malformed lines are kept byte for byte; From: RELAY
+//    entries too (they act only with FEATURE(`relay_mail_from'), which the .mc editor
+//    removes), with a warning;
 //  - then the missing wanted keys ("access Connect:10.1.2 RELAY", policy order) and
 //    "To:<domain> RELAY" for each missing relay domain are appended, as "KEY<TAB>RELAY".
 // A wanted key that already exists with another value (say "Connect:10.1.2 REJECT") cannot get
@@ -60,8 +58,8 @@ absl::StatusOr<std::vector<std::string>> AccessKeysFor(const Cidr& network);
 // Lines makemap refuses (leading whitespace, which includes a blank line of a CRLF file, or a
 // key without a value) are kept, with a warning. CRLF stays CRLF (makemap then keeps the '\r'
 // in every value); a file without a final newline keeps lacking one. Idempotent.
-absl::StatusOr<SendmailEdit> EditAccessFile(std::string_view text, const AccessPolicy& want,
-                                            std::string_view path);
+absl::StatusOr<AccessEdit> EditAccessFile(std::string_view text, const AccessPolicy& want,
+                                          std::string_view path);
 
 // The keys of the RELAY entries, as written, in file order (for drift checks).
 std::vector<std::string> AccessRelayKeys(std::string_view text);

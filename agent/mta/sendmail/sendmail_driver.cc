@@ -13,6 +13,7 @@
 #include "absl/strings/strip.h"
 #include "agent/mta/daemon_process.h"
 #include "agent/mta/sendmail/access_file.h"
+#include "agent/mta/sendmail/daemon_options.h"
 #include "agent/mta/sendmail/sendmail_mc.h"
 #include "common/status_macros.h"
 
@@ -40,13 +41,6 @@ std::string Diagnostics(const ProcessResult& r) {
 
 std::string Outcome(const ProcessResult& r) {
   return r.timed_out ? "timed out" : absl::StrCat("exit ", r.exit_code);
-}
-
-AccessPolicy AccessFor(const Policy& policy) {
-  AccessPolicy want;
-  if (!policy.require_auth) want.relay_networks = policy.trusted_networks;
-  want.relay_domains = policy.relay_domains;
-  return want;
 }
 
 // `cf` with its access map declaration pointed at `map` (for checking a staged access file).
@@ -112,19 +106,8 @@ absl::StatusOr<ProcessResult> SendmailDriver::Run(std::vector<std::string> argv,
 }
 
 absl::StatusOr<std::string> SendmailDriver::Version() {
-  if (version_) return *version_;
-  ASSIGN_OR_RETURN(ProcessResult r,
-                   Run({options_.sendmail_path, "-C", CfPath(), "-d0.1", "-bt"}, ""));
-  // "Version 8.17.1.9"
-  for (absl::string_view line : absl::StrSplit(r.stdout_text, '\n')) {
-    if (absl::ConsumePrefix(&line, "Version ")) {
-      version_ = std::string(absl::StripAsciiWhitespace(line));
-      return *version_;
-    }
-  }
-  return absl::FailedPreconditionError(absl::StrCat(
-      options_.sendmail_path, " -C ", CfPath(), " -d0.1 -bt printed no version (", Outcome(r),
-      "): ", Diagnostics(r)));
+  RETURN_IF_ERROR(ReadBuildInfo());
+  return *version_;
 }
 
 absl::StatusOr<std::string> SendmailDriver::BuildCf(const std::string& mc) {
@@ -148,9 +131,9 @@ absl::StatusOr<RenderedChange> SendmailDriver::Render(const Policy& policy,
       return absl::InvalidArgumentError(absl::StrCat("Render needs the contents of ", path));
     }
   }
+  const AccessPolicy want = AccessPolicyFor(policy);
   ASSIGN_OR_RETURN(SendmailEdit mc, EditSendmailMc(current.at(McPath()), McPath()));
-  ASSIGN_OR_RETURN(SendmailEdit access,
-                   EditAccessFile(current.at(AccessPath()), AccessFor(policy), AccessPath()));
+  ASSIGN_OR_RETURN(AccessEdit access, EditAccessFile(current.at(AccessPath()), want, AccessPath()));
   rendered_for_ = policy;
   RenderedChange change;
   change.new_contents = current;
@@ -161,11 +144,41 @@ absl::StatusOr<RenderedChange> SendmailDriver::Render(const Policy& policy,
     ASSIGN_OR_RETURN(change.new_contents[CfPath()], BuildCf(mc.text));
     change.needs_restart = true;
   }
+  const std::string& cf = change.new_contents[CfPath()];
+  // Class {R} is not edited: a member that lets strangers relay refuses the policy, and one
+  // relayguard cannot read leaves nothing it could prove.
+  const RelayClassReport relay_class = InspectRelayClass(cf, want);
+  if (!relay_class.wide.empty() || !relay_class.unproven.empty()) {
+    std::vector<std::string> parts;
+    for (const auto* list : {&relay_class.wide, &relay_class.unproven}) {
+      for (const SettingDrift& d : *list) {
+        parts.push_back(absl::StrCat(d.where, ": ", d.setting, " ", d.effective, " (",
+                                     d.desired, ")"));
+      }
+    }
+    return absl::InvalidArgumentError(absl::StrCat(
+        "class {R} (the relay-domains file and RELAY_DOMAIN) lets strangers relay or cannot be "
+        "read, and relayguard does not edit it: ", absl::StrJoin(parts, "; "),
+        " — remove those members by hand; nothing was changed"));
+  }
   change.changed_settings = mc.changed;
   change.changed_settings.insert(change.changed_settings.end(), access.changed.begin(),
                                  access.changed.end());
   change.warnings = mc.warnings;
   change.warnings.insert(change.warnings.end(), access.warnings.begin(), access.warnings.end());
+  change.warnings.insert(change.warnings.end(), relay_class.warnings.begin(),
+                         relay_class.warnings.end());
+  change.kept = access.kept;
+  change.kept.insert(change.kept.end(), relay_class.kept.begin(), relay_class.kept.end());
+  if (absl::StatusOr<std::vector<SendmailListener>> daemons =
+          DaemonListeners(cf, change.new_contents[McPath()]);
+      daemons.ok()) {
+    for (const SendmailListener& d : *daemons) {
+      for (const std::string& note : d.notes) {
+        change.warnings.push_back(absl::StrCat("listener ", d.listener.Name(), ": ", note));
+      }
+    }
+  }
   if (policy.tls) {
     change.warnings.push_back(absl::StrCat("tls: ", TlsLevelName(*policy.tls),
                                            " is not managed for Sendmail; left as it is"));
@@ -185,9 +198,17 @@ absl::Status SendmailDriver::MakeMap(const std::string& cf, const std::string& a
 }
 
 absl::StatusOr<bool> SendmailDriver::RelayRefused(const std::string& cf, const IpAddress& client,
-                                                  const ProbeSettings& probe) {
-  const std::string input = absl::StrCat(".D{client_addr}", client.ToString(), "\ncheck_rcpt <",
-                                         probe.foreign_recipient, ">\n");
+                                                  const ProbeSettings& probe,
+                                                  const DaemonPortOptions* daemon) {
+  // The null sender: with FEATURE(`delay_checks') check_rcpt also runs the sender checks, and
+  // they always accept <>, so the result is about relaying alone.
+  std::string input = absl::StrCat(".D{client_addr}", client.ToString(), "\n.D{mail_from}<>\n");
+  if (daemon != nullptr) {
+    // What sendmail sets for a connection to this daemon; rulesets may test them.
+    absl::StrAppend(&input, ".D{daemon_name}", daemon->name, "\n.D{daemon_flags}",
+                    DaemonFlagsMacro(daemon->modifiers), "\n");
+  }
+  absl::StrAppend(&input, "check_rcpt <", probe.foreign_recipient, ">\n");
   ASSIGN_OR_RETURN(ProcessResult r, Run({options_.sendmail_path, "-C", cf, "-bt"}, input));
   std::optional<bool> refused = CheckRcptRefused(r.stdout_text);
   if (!refused) {
@@ -225,19 +246,40 @@ absl::Status SendmailDriver::ValidateStaged(const FileContents& contents,
     return absl::FailedPreconditionError(live_names(s.message()));
   }
   const ProbeSettings probe = rendered_for_ ? rendered_for_->probe : DefaultProbeSettings();
-  ASSIGN_OR_RETURN(bool untrusted_refused, RelayRefused(cf, probe.untrusted_source, probe));
-  if (!untrusted_refused) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        "sendmail -bt check_rcpt <", probe.foreign_recipient, "> from ",
-        probe.untrusted_source.ToString(), " with the staged ", CfPath(), " and ", AccessPath(),
-        " is not refused: the new configuration would still relay"));
+  const bool trusted_relays = !rendered_for_ || !rendered_for_->require_auth;
+  // check_rcpt once per set of daemon flags among the daemons that take mail without
+  // authentication (M=a daemons refuse MAIL before check_rcpt runs); once without daemon
+  // macros when there is none.
+  const SendmailLookups lookups = Lookups();
+  std::vector<DaemonPortOptions> daemons;
+  for (DaemonPortOptions& d : CfDaemonPortOptions(contents.at(CfPath()))) {
+    if (lookups.sasl && d.Has('a')) continue;
+    const std::string flags = DaemonFlagsMacro(d.modifiers);
+    if (std::none_of(daemons.begin(), daemons.end(), [&](const DaemonPortOptions& seen) {
+          return DaemonFlagsMacro(seen.modifiers) == flags;
+        })) {
+      daemons.push_back(std::move(d));
+    }
   }
-  if (!rendered_for_ || !rendered_for_->require_auth) {
-    ASSIGN_OR_RETURN(bool trusted_refused, RelayRefused(cf, probe.trusted_source, probe));
+  std::vector<const DaemonPortOptions*> checks;
+  for (const DaemonPortOptions& d : daemons) checks.push_back(&d);
+  if (checks.empty()) checks.push_back(nullptr);
+  for (const DaemonPortOptions* d : checks) {
+    const std::string which =
+        d == nullptr ? "" : absl::StrCat(" on daemon ", d->name.empty() ? d->value : d->name);
+    ASSIGN_OR_RETURN(bool untrusted_refused, RelayRefused(cf, probe.untrusted_source, probe, d));
+    if (!untrusted_refused) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "sendmail -bt check_rcpt <", probe.foreign_recipient, "> from ",
+          probe.untrusted_source.ToString(), which, " with the staged ", CfPath(), " and ",
+          AccessPath(), " is not refused: the new configuration would still relay"));
+    }
+    if (!trusted_relays) continue;
+    ASSIGN_OR_RETURN(bool trusted_refused, RelayRefused(cf, probe.trusted_source, probe, d));
     if (trusted_refused) {
       return absl::FailedPreconditionError(absl::StrCat(
           "sendmail -bt check_rcpt <", probe.foreign_recipient, "> from ",
-          probe.trusted_source.ToString(), " with the staged ", CfPath(),
+          probe.trusted_source.ToString(), which, " with the staged ", CfPath(),
           " is refused: the trusted network could no longer relay"));
     }
   }
@@ -290,56 +332,6 @@ absl::Status SendmailDriver::Reload(bool restart) {
         absl::StrJoin(argv, " "), " failed (", Outcome(r), "): ", Diagnostics(r)));
   }
   return absl::OkStatus();
-}
-
-absl::StatusOr<std::vector<Listener>> SendmailDriver::Listeners() {
-  ASSIGN_OR_RETURN(std::string cf, fs_.ReadFile(CfPath()));
-  SmtpEndpoint endpoint;
-  endpoint.host = IpAddress{IpFamily::kV4, {127, 0, 0, 1}};
-  // "O DaemonPortOptions=Port=2527, Addr=127.0.0.1, Name=MTA"
-  std::optional<std::string> options = CfOption(cf, "DaemonPortOptions");
-  if (!options) return std::vector<Listener>{};
-  for (absl::string_view part : absl::StrSplit(*options, ',')) {
-    part = absl::StripAsciiWhitespace(part);
-    if (absl::ConsumePrefix(&part, "Port=")) {
-      int port = 0;
-      if (part == "smtp") {
-        port = 25;
-      } else if (!absl::SimpleAtoi(part, &port) || port <= 0 || port > 65535) {
-        return absl::InvalidArgumentError(absl::StrCat(
-            CfPath(), ": DaemonPortOptions Port=", part, " is not a port: give --smtp HOST:PORT"));
-      }
-      endpoint.port = static_cast<uint16_t>(port);
-    } else if (absl::ConsumePrefix(&part, "Addr=")) {
-      if (absl::StatusOr<IpAddress> a = ParseIpAddress(std::string(part)); a.ok()) {
-        if (!(a->family == IpFamily::kV4 && a->bytes[0] == 0)) endpoint.host = *a;
-      }
-    }
-  }
-  Listener l;
-  l.endpoint = endpoint;
-  l.bind = endpoint.host.ToString();
-  l.loopback_only = IsLoopback(endpoint.host);
-  l.service = "DaemonPortOptions";
-  l.declared_at = CfPath();
-  std::vector<Listener> listeners = {l};
-  AddExtraListener(options_.smtp_override, listeners);
-  return listeners;
-}
-
-absl::StatusOr<std::vector<SettingDrift>> SendmailDriver::CheckDrift(const Policy& policy) {
-  ASSIGN_OR_RETURN(std::string mc, fs_.ReadFile(McPath()));
-  ASSIGN_OR_RETURN(std::string access, fs_.ReadFile(AccessPath()));
-  std::vector<SettingDrift> drift;
-  for (const std::string& feature : OpenRelayFeatures(mc)) {
-    drift.push_back({absl::StrCat("FEATURE(", feature, ")"), "present", "absent"});
-  }
-  ASSIGN_OR_RETURN(SendmailEdit wanted, EditAccessFile(access, AccessFor(policy), AccessPath()));
-  if (!wanted.changed.empty()) {
-    drift.push_back({"access RELAY entries", "differ",
-                     absl::StrJoin(wanted.changed, ", ")});
-  }
-  return drift;
 }
 
 }  // namespace relayguard::agent::sendmail

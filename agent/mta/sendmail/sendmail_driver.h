@@ -2,17 +2,30 @@
 // access map source in one config directory (/etc/mail). Runs m4, makemap and sendmail by
 // absolute path, never through a shell. Before activation the staged sendmail.cf must parse
 // (`sendmail -C STAGED.cf -bt`) and its check_rcpt ruleset, with the staged access map, must
-// refuse relaying from the policy's untrusted address and allow it from the trusted one.
+// refuse relaying from the policy's untrusted address and allow it from the trusted one, for
+// every daemon that does not require authentication (with that daemon's ${daemon_name} and
+// ${daemon_flags}). A daemon with M=a refuses MAIL before any ruleset runs (530 5.7.0
+// Authentication required): -bt cannot show that, the probe of the running daemon does.
 // Activation rebuilds access.db with makemap and restarts the daemon.
+//
+// Listeners (sendmail_listeners.h) come from the O DaemonPortOptions lines of the live
+// sendmail.cf. Relay grants: the open-relay FEATUREs of sendmail.mc (removed), the access map
+// (access_grants.h: what lets strangers relay goes, the admin's narrow grants stay and are
+// reported as kept) and class {R} (relay_class.h: not edited; a member that lets strangers
+// relay refuses the policy). They open every listener that does not require authentication;
+// drift is reported per such listener.
 #ifndef RELAYGUARD_AGENT_MTA_SENDMAIL_SENDMAIL_DRIVER_H_
 #define RELAYGUARD_AGENT_MTA_SENDMAIL_SENDMAIL_DRIVER_H_
 
+#include <map>
 #include <optional>
 #include <string>
-#include "absl/strings/string_view.h"
 #include <vector>
 
+#include "absl/strings/string_view.h"
 #include "agent/mta/mta_driver.h"
+#include "agent/mta/sendmail/access_grants.h"
+#include "agent/mta/sendmail/sendmail_listeners.h"
 #include "agent/os/file_system.h"
 #include "agent/os/process_runner.h"
 #include "common/clock.h"
@@ -25,6 +38,7 @@ struct SendmailOptions {
   std::string makemap_path = "/usr/sbin/makemap";
   std::string m4_path = "/usr/bin/m4";
   std::string cf_dir = "/usr/share/sendmail/cf";  // sendmail-cf's m4 macros (_CF_DIR_)
+  std::string services_path = "/etc/services";    // service names of Port=
   std::optional<SmtpEndpoint> smtp_override;  // --smtp HOST:PORT
 };
 
@@ -62,15 +76,32 @@ class SendmailDriver : public MtaDriver {
   absl::StatusOr<std::string> BuildCf(const std::string& mc);
   absl::Status MakeMap(const std::string& cf, const std::string& access);
   // check_rcpt against `cf` for a client at `client`: whether it refused.
+  // With `daemon`, as for a connection to that daemon (${daemon_name}, ${daemon_flags}).
   absl::StatusOr<bool> RelayRefused(const std::string& cf, const IpAddress& client,
-                                    const ProbeSettings& probe);
+                                    const ProbeSettings& probe,
+                                    const DaemonPortOptions* daemon = nullptr);
   absl::StatusOr<std::string> PidFile();
+
+  // sendmail_inspection.cc: what the configuration does, for Listeners, CheckDrift and Render.
+  // Runs `sendmail -d0.1 -bt` once: version and compile options (SASLv2, STARTTLS).
+  absl::Status ReadBuildInfo();
+  SendmailLookups Lookups();
+  absl::StatusOr<std::vector<SendmailListener>> DaemonListeners(const std::string& cf,
+                                                                const std::string& mc);
+  struct RelayClassReport {
+    std::vector<SettingDrift> wide;      // members that let strangers relay (where = FILE:LINE)
+    std::vector<SettingDrift> unproven;  // class files relayguard cannot read
+    std::vector<std::string> kept;       // "FILE:LINE: MEMBER lets ... relay"
+    std::vector<std::string> warnings;
+  };
+  RelayClassReport InspectRelayClass(const std::string& cf, const AccessPolicy& want);
 
   SendmailOptions options_;
   FileSystem& fs_;
   ProcessRunner& runner_;
   Clock& clock_;
   std::optional<std::string> version_;
+  std::optional<std::string> compile_options_;  // "Compiled with:" of sendmail -d0.1
   std::optional<Policy> rendered_for_;  // the policy of the last Render
 };
 

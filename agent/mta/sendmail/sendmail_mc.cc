@@ -5,6 +5,7 @@
 #include <optional>
 #include <utility>
 
+#include "agent/mta/sendmail/m4_scan.h"
 #include "agent/mta/sendmail/physical_lines.h"
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
@@ -29,233 +30,11 @@ constexpr std::array<absl::string_view, 6> kOpenRelayMacros = {
     "_PROMISCUOUS_RELAY_", "_RELAY_ENTIRE_DOMAIN_", "_LOOSE_RELAY_CHECK_",
     "_RELAY_MX_SERVED_",   "_RELAY_LOCAL_FROM_",    "_RELAY_DB_FROM_"};
 
-// The macros the scanner records calls of.
-constexpr std::array<absl::string_view, 7> kRecordedMacros = {
-    "FEATURE", "HACK",         "MAILER",           "MAILER_DEFINITIONS",
-    "define",  "RELAY_DOMAIN", "RELAY_DOMAIN_FILE"};
-
 template <typename View, size_t N>
 bool IsOneOf(const std::array<View, N>& list, absl::string_view word) {
   return std::any_of(list.begin(), list.end(),
                      [&](View v) { return absl::string_view(v.data(), v.size()) == word; });
 }
-
-bool IsNameStart(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_'; }
-bool IsNameChar(char c) { return IsNameStart(c) || (c >= '0' && c <= '9'); }
-bool IsBlank(char c) { return c == ' ' || c == '\t'; }
-
-size_t NameEnd(absl::string_view text, size_t begin) {
-  size_t end = begin;
-  while (end < text.size() && IsNameChar(text[end])) ++end;
-  return end;
-}
-
-// m4's reading state between two characters.
-struct M4State {
-  int quote = 0;  // nesting depth of `...'
-  int paren = 0;  // depth of argument-list parentheses (only counted outside quotes)
-  bool operator==(const M4State&) const = default;
-};
-
-// A call of one of kRecordedMacros that m4 would evaluate (not in a comment, not after dnl).
-struct Call {
-  absl::string_view macro;
-  std::string name;            // first argument, quotes stripped and trimmed; "" without arguments
-  bool has_arguments = false;  // the macro name is directly followed by '('
-  size_t line = 0;             // index of the line holding the macro name
-  size_t begin = 0;            // offset of the macro name
-  std::optional<size_t> end;   // offset after the closing ')' (or after the name); nullopt
-                               // when the argument list never closes
-  bool quoted = false;         // inside quotes: evaluated only if the enclosing text is
-  bool in_arguments = false;   // evaluated while m4 collects another macro's arguments
-};
-
-struct M4Scan {
-  std::vector<M4State> line_start;  // state at the start of each line, and at the end of file
-  std::vector<Call> calls;
-  std::string problem;  // set when the file cannot be read by these rules
-  size_t problem_line = 0;
-};
-
-absl::string_view TrimBlanks(absl::string_view v) {
-  while (!v.empty() && (IsBlank(v.front()) || v.front() == '\r' || v.front() == '\n')) {
-    v.remove_prefix(1);
-  }
-  while (!v.empty() && (IsBlank(v.back()) || v.back() == '\r' || v.back() == '\n')) {
-    v.remove_suffix(1);
-  }
-  return v;
-}
-
-// `access_db' and ``access_db'' both name access_db once m4 has expanded them.
-std::string Unquote(absl::string_view arg) {
-  arg = TrimBlanks(arg);
-  while (arg.size() >= 2 && arg.front() == '`' && arg.back() == '\'') {
-    arg = TrimBlanks(arg.substr(1, arg.size() - 2));
-  }
-  return std::string(arg);
-}
-
-// Reads the argument list that starts after the '(' at `open`, as m4 reads it when it
-// evaluates text at quote depth `base` (for a call inside quotes, when the enclosing text is
-// rescanned). Fills call.name and call.end.
-void ReadArguments(absl::string_view text, size_t open, int base, Call& call) {
-  int quote = base;
-  int depth = 1;
-  bool first = true;
-  std::string first_arg;
-  size_t i = open + 1;
-  while (i < text.size()) {
-    const char c = text[i];
-    if (quote > base) {
-      if (c == '`') ++quote;
-      if (c == '\'') --quote;
-    } else if (c == '`') {
-      ++quote;
-    } else if (c == '\'' && base > 0) {
-      break;  // closes the quotes around the call before the call closes: never closed
-    } else if (c == '#') {
-      i = text.find('\n', i);
-      if (i == absl::string_view::npos) break;
-      continue;
-    } else if (IsNameStart(c)) {
-      size_t end = NameEnd(text, i);
-      if (text.substr(i, end - i) == "dnl") {
-        i = AfterNewline(text, end);
-        continue;
-      }
-      if (first) absl::StrAppend(&first_arg, text.substr(i, end - i));
-      i = end;
-      continue;
-    } else if (c == '(') {
-      ++depth;
-    } else if (c == ')' && --depth == 0) {
-      call.end = i + 1;
-      break;
-    } else if (c == ',' && depth == 1) {
-      first = false;
-    }
-    if (first) first_arg += c;
-    ++i;
-  }
-  call.name = Unquote(first_arg);
-}
-
-// Reads a file the way m4 does, one character or name at a time (see the header).
-class M4Scanner {
- public:
-  explicit M4Scanner(absl::string_view text) : text_(text) { scan_.line_start.push_back(state_); }
-
-  M4Scan Run() && {
-    while (i_ < text_.size()) {
-      const char c = text_[i_];
-      if (c == '\n') {
-        ++i_;
-        StartLine();
-      } else if (IsNameStart(c)) {
-        Name();
-      } else if (state_.quote > 0) {
-        if (c == '`') ++state_.quote;
-        if (c == '\'') --state_.quote;
-        if (c == '#') skipped_when_rescanned_ = true;
-        ++i_;
-      } else {
-        Outside(c);
-      }
-    }
-    if (!text_.empty() && text_.back() != '\n') scan_.line_start.push_back(state_);
-    if (state_.quote > 0) {
-      Problem("this quote (`) is never closed (m4 would stop with \"EOF in string\")", quote_line_);
-    } else if (state_.paren > 0) {
-      Problem("this argument list is never closed (m4 would stop with \"EOF in argument list\")",
-              paren_line_);
-    }
-    return std::move(scan_);
-  }
-
- private:
-  void StartLine() {
-    ++line_;
-    scan_.line_start.push_back(state_);
-    skipped_when_rescanned_ = false;
-  }
-
-  void Problem(std::string what, size_t line) {
-    if (!scan_.problem.empty()) return;  // the first one is reported
-    scan_.problem = std::move(what);
-    scan_.problem_line = line;
-  }
-
-  // A name: dnl, a recorded macro call, or any other word.
-  void Name() {
-    const size_t end = NameEnd(text_, i_);
-    const absl::string_view word = text_.substr(i_, end - i_);
-    if (word == "dnl" && state_.quote == 0) {  // discards the rest of the line and its newline
-      i_ = AfterNewline(text_, end);
-      if (i_ > 0 && text_[i_ - 1] == '\n') StartLine();
-      return;
-    }
-    if (word == "dnl") skipped_when_rescanned_ = true;
-    if (state_.quote == 0 && (word == "changequote" || word == "changecom")) {
-      Problem(absl::StrCat(word,
-                           " changes how m4 reads the rest of the file; relayguard cannot edit "
-                           "it safely, edit it by hand"),
-              line_);
-    }
-    const bool opens = end < text_.size() && text_[end] == '(';
-    if (IsOneOf(kRecordedMacros, word) && !(state_.quote > 0 && skipped_when_rescanned_)) {
-      Call call;
-      call.macro = word;
-      call.has_arguments = opens;
-      call.line = line_;
-      call.begin = i_;
-      call.quoted = state_.quote > 0;
-      call.in_arguments = state_.quote == 0 && state_.paren > 0;
-      if (opens) {
-        ReadArguments(text_, end, state_.quote, call);
-      } else {
-        call.end = end;
-      }
-      scan_.calls.push_back(std::move(call));
-    }
-    i_ = end;
-    if (opens && state_.quote == 0) {
-      if (state_.paren++ == 0) paren_line_ = line_;
-      ++i_;
-    }
-  }
-
-  // A character outside quotes that does not start a name.
-  void Outside(char c) {
-    if (c == '#') {  // a comment, up to the newline
-      i_ = text_.find('\n', i_);
-      if (i_ == absl::string_view::npos) i_ = text_.size();
-      return;
-    }
-    if (c == '`') {
-      state_.quote = 1;
-      quote_line_ = line_;
-    } else if (c == '(' && state_.paren > 0) {
-      ++state_.paren;
-    } else if (c == ')' && state_.paren > 0) {
-      --state_.paren;
-    }
-    ++i_;
-  }
-
-  const absl::string_view text_;
-  M4Scan scan_;
-  M4State state_;
-  size_t i_ = 0;
-  size_t line_ = 0;
-  size_t quote_line_ = 0;  // where the outermost open quote began
-  size_t paren_line_ = 0;  // where the outermost open argument list began
-  // Inside quotes, after '#' or dnl on the current line: m4 skips the rest of the line when it
-  // rescans the quoted text, so calls there are not recorded.
-  bool skipped_when_rescanned_ = false;
-};
-
-M4Scan ScanM4(absl::string_view text) { return M4Scanner(text).Run(); }
 
 absl::Status Refuse(absl::string_view path, size_t line_index, absl::string_view what) {
   return absl::InvalidArgumentError(
@@ -442,14 +221,20 @@ absl::StatusOr<SendmailEdit> EditSendmailMc(std::string_view std_text, std::stri
   return edit;
 }
 
-std::vector<std::string> OpenRelayFeatures(std::string_view text) {
-  std::vector<std::string> features;
+std::vector<FeatureCall> OpenRelayFeatureCalls(std::string_view text) {
+  std::vector<FeatureCall> features;
   for (const Call& call : ScanM4(absl::string_view(text.data(), text.size())).calls) {
     if (call.macro == "FEATURE" && IsOneOf(kOpenRelayFeatures, call.name)) {
-      features.push_back(call.name);
+      features.push_back({call.name, call.line + 1});
     }
   }
   return features;
+}
+
+std::vector<std::string> OpenRelayFeatures(std::string_view text) {
+  std::vector<std::string> names;
+  for (FeatureCall& f : OpenRelayFeatureCalls(text)) names.push_back(std::move(f.name));
+  return names;
 }
 
 }  // namespace relayguard::agent::sendmail

@@ -19,6 +19,7 @@
 #define RELAYGUARD_AGENT_MTA_SENDMAIL_SENDMAIL_MC_H_
 
 #include <array>
+#include <cstddef>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -71,6 +72,13 @@ absl::StatusOr<SendmailEdit> EditSendmailMc(std::string_view text, std::string_v
 // The active relay-opening FEATUREs (names from kOpenRelayFeatures), one per call, in file order.
 // For drift checks; never fails (an unreadable file gives what could be read).
 std::vector<std::string> OpenRelayFeatures(std::string_view text);
+
+// The same, each with the 1-based line of its call.
+struct FeatureCall {
+  std::string name;
+  size_t line = 0;
+};
+std::vector<FeatureCall> OpenRelayFeatureCalls(std::string_view text);
 
 }  // namespace relayguard::agent::sendmail
 

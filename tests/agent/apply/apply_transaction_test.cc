@@ -163,6 +163,21 @@ TEST_F(ApplyTransactionTest, AListenerThatDoesNotAnswerBeforeTheChangeIsRefusedA
   EXPECT_TRUE(driver_->commands.empty());
 }
 
+TEST_F(ApplyTransactionTest, AnIpv6ListenerWithoutAnIpv6UntrustedSourceIsRefusedWithWhatToSet) {
+  Listener v6 = FakeDriver::MakeListener(2525);
+  v6.endpoint = *ParseSmtpEndpoint("[::1]:2525");
+  v6.bind = "::1";
+  driver_->listeners = {FakeDriver::MakeListener(2525), v6};
+  TransactionReport r = Transaction().Apply(policy_, false);
+  EXPECT_EQ(r.outcome, Outcome::kRefused);
+  EXPECT_THAT(r.error, HasSubstr("listener [::1]:2525 (2525, a.cf:1) is on IPv6"));
+  EXPECT_THAT(r.error, HasSubstr("probe.untrusted_source_v6"));
+  EXPECT_EQ(Read("a.cf"), "open a\n");
+  // Declared internal (it binds ::1 only), it is left alone and the apply goes ahead.
+  policy_.probe.internal_listeners = {*ParseSmtpEndpoint("[::1]:2525")};
+  EXPECT_EQ(Transaction().Apply(policy_, false).outcome, Outcome::kApplied);
+}
+
 TEST_F(ApplyTransactionTest, UnprovenDriftAfterTheReloadRollsBack) {
   SettingDrift unreadable;
   unreadable.setting = "smtpd_relay_restrictions";

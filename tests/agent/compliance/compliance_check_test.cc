@@ -98,7 +98,7 @@ TEST_F(ComplianceCheckTest, AHostThatHoldsThePolicyIsCompliantAndEveryTrickWasTr
 
 TEST_F(ComplianceCheckTest, AuditReportsAHandEditThatReopensTheRelayAndChangesNothing) {
   Write("a.cf", "open by hand\n");
-  driver_->drift = {{"mynetworks", "0.0.0.0/0", "127.0.0.1/32"}};
+  driver_->drift = {{"mynetworks", "0.0.0.0/0", "127.0.0.1/32", "", "", false}};
   const size_t commits = Commits();
   ComplianceResult r = Check();
   EXPECT_EQ(r.status, "relay-open");
@@ -228,6 +228,20 @@ TEST_F(ComplianceCheckTest, AnInconclusiveProbeIsInconclusiveNeverCompliant) {
   EXPECT_EQ(r.verdict, ProbeVerdict::kInconclusive);
   EXPECT_THAT(r.summary, HasSubstr("listener 127.0.0.1:2525 (2525, a.cf:1) not proven closed: "
                                    "nmap-01"));
+}
+
+TEST_F(ComplianceCheckTest, AListenerThatCannotBeProbedFromAStrangerIsInconclusive) {
+  Listener v6 = FakeDriver::MakeListener(2525);
+  v6.endpoint = *ParseSmtpEndpoint("[::1]:2525");
+  v6.bind = "::1";
+  driver_->listeners.push_back(v6);
+  ComplianceResult r = Check();
+  EXPECT_EQ(r.status, "inconclusive");
+  EXPECT_EQ(r.verdict, ProbeVerdict::kInconclusive);
+  ASSERT_THAT(r.listeners, SizeIs(2));
+  EXPECT_FALSE(r.listeners[1].untrusted.has_value());
+  EXPECT_THAT(r.summary, HasSubstr("listener [::1]:2525 (2525, a.cf:1) is on IPv6"));
+  EXPECT_THAT(r.summary, HasSubstr("probe.untrusted_source_v6"));
 }
 
 TEST_F(ComplianceCheckTest, WithoutAnyBackupThereIsNoBaselineToCompare) {

@@ -86,11 +86,31 @@ TEST(ListenerTest, TheOperatorsExtraEndpointIsAddedOnceAsARelayListener) {
 TEST(ListenerTest, ProbeOptionsUseTlsOnConnectOnlyForImplicitTlsListeners) {
   ProbeSettings probe = DefaultProbeSettings();
   Listener l = At("127.0.0.1:465", "127.0.0.1", true);
-  EXPECT_FALSE(ListenerProbeOptions(probe, probe.untrusted_source, l).tls_on_connect);
+  EXPECT_FALSE(ListenerProbeOptions(probe, ProbeSource::kUntrusted, l).tls_on_connect);
   l.tls = ListenerTls::kImplicit;
-  ProbeOptions o = ListenerProbeOptions(probe, probe.untrusted_source, l);
+  ProbeOptions o = ListenerProbeOptions(probe, ProbeSource::kUntrusted, l);
   EXPECT_TRUE(o.tls_on_connect);
   EXPECT_EQ(o.source.ToString(), "127.0.0.9");
+}
+
+TEST(ListenerTest, AnIpv6ListenerIsProbedFromTheIpv6SourcesOrSaysWhatIsMissing) {
+  ProbeSettings probe = DefaultProbeSettings();
+  Listener l = At("[::1]:25", "::1", true);
+  EXPECT_EQ(ListenerProbeOptions(probe, ProbeSource::kTrusted, l).source.ToString(), "::1");
+  EXPECT_EQ(MissingProbeSource(probe, ProbeSource::kTrusted, l), "");
+  const std::string missing = MissingProbeSource(probe, ProbeSource::kUntrusted, l);
+  EXPECT_THAT(missing, HasSubstr("listener [::1]:25 (svc, master.cf:3) is on IPv6"));
+  EXPECT_THAT(missing, HasSubstr("set probe.untrusted_source_v6"));
+  EXPECT_THAT(missing, HasSubstr("or name it in listeners.internal"));
+  probe.untrusted_source_v6 = *ParseIpAddress("2001:db8::9");
+  EXPECT_EQ(MissingProbeSource(probe, ProbeSource::kUntrusted, l), "");
+  EXPECT_EQ(ListenerProbeOptions(probe, ProbeSource::kUntrusted, l).source.ToString(),
+            "2001:db8::9");
+  // IPv4 listeners keep the IPv4 sources.
+  Listener v4 = At("127.0.0.1:25", "127.0.0.1", true);
+  EXPECT_EQ(ListenerProbeOptions(probe, ProbeSource::kUntrusted, v4).source.ToString(),
+            "127.0.0.9");
+  EXPECT_EQ(MissingProbeSource(probe, ProbeSource::kUntrusted, v4), "");
 }
 
 Policy PolicyWithPartner() {

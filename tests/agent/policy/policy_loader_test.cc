@@ -217,6 +217,17 @@ const BadCase kBadCases[] = {
      "127.0.0.9 lies inside partner network 127.0.0.0/24: the untrusted probe would be allowed "
      "to relay; pick an address outside relay.partners"},
 
+    // probe: IPv6 sources
+    {"UntrustedV6NotV6", WithProbeLine("untrusted_source_v6: 127.0.0.8"), "6:24",
+     "probe.untrusted_source_v6", "127.0.0.8 is not an IPv6 address"},
+    {"UntrustedV6InsideTrusted", std::string(kHead) +
+         "relay:\n  trusted_networks: [\"2001:db8::/32\"]\nprobe:\n"
+         "  untrusted_source_v6: \"2001:db8::9\"\n",
+     "6:24", "probe.untrusted_source_v6",
+     "2001:db8::9 lies inside trusted network 2001:db8::/32"},
+    {"UntrustedV6SameAsTrustedV6", WithProbeLine("untrusted_source_v6: \"::1\""), "6:24",
+     "probe.untrusted_source_v6", "must differ from probe.trusted_source_v6 (both are ::1)"},
+
     // listeners
     {"ListenersNotMapping", std::string(kHead) +
          "relay:\n  trusted_networks: [::1]\nlisteners: [127.0.0.1:10025]\n", "5:12", "listeners",
@@ -338,8 +349,8 @@ const BadCase kBadCases[] = {
     {"ProbeNull", WithNetworks("[::1]") + "probe:\n", "5:1", "probe",
      "expected a mapping, got an empty value"},
     {"ProbeUnknownKey", WithProbeLine("source: 127.0.0.9"), "6:3", "probe.source",
-     "unknown field; expected one of: untrusted_source, trusted_source, sender, "
-     "foreign_recipient, helo_name, timeout_ms, settle_timeout_ms"},
+     "unknown field; expected one of: untrusted_source, trusted_source, untrusted_source_v6, "
+     "trusted_source_v6, sender, foreign_recipient, helo_name, timeout_ms, settle_timeout_ms"},
     {"UntrustedIsNetwork", WithProbeLine("untrusted_source: 10.9.0.0/16"), "6:21",
      "probe.untrusted_source", "\"10.9.0.0/16\" is not an IP address: it has a prefix length"},
     {"UntrustedHostname", WithProbeLine("untrusted_source: localhost"), "6:21",
@@ -614,6 +625,14 @@ TEST(LoadPolicyFileTest, RequireAuthExampleLoads) {
   EXPECT_TRUE(policy->require_auth);
   EXPECT_EQ(policy->tls, TlsLevel::kMay);
   EXPECT_EQ(policy->relay_domains, (std::vector<std::string>{"example.com", "mail.example.com"}));
+}
+
+TEST(LoadPolicyFileTest, MailHostExampleLoadsWithAPartnerAndAnInternalListener) {
+  absl::StatusOr<Policy> policy = LoadPolicyFile(kSourceDir + "/playbooks/mail-host.yaml");
+  ASSERT_TRUE(policy.ok()) << policy.status();
+  EXPECT_EQ(policy->partners, (std::vector<Cidr>{MustCidr("198.51.100.25/32")}));
+  ASSERT_EQ(policy->probe.internal_listeners.size(), 1u);
+  EXPECT_EQ(policy->probe.internal_listeners[0].ToString(), "127.0.0.1:10025");
 }
 
 TEST(LoadPolicyFileTest, MissingFileIsNotFound) {

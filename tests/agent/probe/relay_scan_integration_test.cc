@@ -145,6 +145,41 @@ TEST(RelayScanTest, FindsARelayThatOpensOnlyAfterStartTls) {
   EXPECT_THAT(plain_only, Not(HasSubstr(",yes,")));
 }
 
+// A Postfix submissions-style listener (smtpd_tls_wrappermode = yes, the port-465 shape) that
+// relays for anyone: a plaintext scan cannot even see a greeting there; --tls-on-connect finds it.
+TEST(RelayScanTest, TlsOnConnectFindsAnOpenImplicitTlsListener) {
+  PostfixLab lab("127.0.0.1/32");
+  const int smtps = ::relayguard::testing::FreeLoopbackPort();
+  std::string master = ::relayguard::testing::ReadFileOrDie(lab.master_cf());
+  WriteFileOrDie(lab.master_cf(),
+                 master + "127.0.0.1:" + std::to_string(smtps) +
+                     " inet n - n - - smtpd\n  -o smtpd_tls_wrappermode=yes\n"
+                     "  -o mynetworks=0.0.0.0/0\n");
+  lab.Start();
+  ASSERT_EQ(::relayguard::testing::EnablePostfixStartTls(lab), "");
+  const std::string target = "127.0.0.1:" + std::to_string(smtps);
+  std::string table;
+  bool found = ::relayguard::testing::WaitFor(
+      [&] {
+        return RunCommand({kCtl, "scan", "--from", "127.0.0.9", "--tls-on-connect",
+                           std::to_string(smtps), target},
+                          &table) == 4;
+      },
+      std::chrono::seconds(20));
+  ASSERT_TRUE(found) << table;
+  EXPECT_THAT(Row(table, target), HasSubstr(" relay-accepted "));
+  EXPECT_THAT(Row(table, target), HasSubstr("TLSv1.3"));
+  std::string plain;
+  EXPECT_EQ(RunCommand({kCtl, "scan", "--from", "127.0.0.9", "--timeout-s", "1", target},
+                       &plain),
+            0)
+      << plain;
+  EXPECT_THAT(Row(plain, target), HasSubstr(" inconclusive "));
+  std::string bad;
+  EXPECT_EQ(RunCommand({kCtl, "scan", "--tls-on-connect", "465,x", target}, &bad), 1);
+  EXPECT_THAT(bad, HasSubstr("--tls-on-connect needs ports 1..65535"));
+}
+
 TEST(RelayScanTest, BadTargetsAndFlagsGetClearErrors) {
   std::string out;
   EXPECT_EQ(RunCommand({kCtl, "scan", "mail.example.org:25"}, &out), 2);

@@ -96,6 +96,31 @@ TEST(RelayScanTest, BothFindsARelayOnlyAfterStartTlsWithEveryTrickEachWay) {
   EXPECT_THAT(ScanTable(results), HasSubstr("nmap-01-null-sender (TLS)"));
 }
 
+TEST(RelayScanTest, TargetsOnTlsOnConnectPortsAreScannedOverTlsFromTheFirstByte) {
+  relayguard::testing::StartTlsScript script;
+  script.tls_on_connect = true;  // an SMTPS port that relays for anyone
+  relayguard::testing::StartTlsSmtpServer smtps(script);
+  relayguard::testing::StartTlsSmtpServer plain(relayguard::testing::StartTlsScript{});
+  ScanOptions options;
+  options.probe.source = *ParseIpAddress("127.0.0.9");
+  options.probe.timeout = std::chrono::seconds(2);
+  options.probe.starttls = StartTls::kOff;
+  options.tls_on_connect_ports = {smtps.endpoint().port};
+  std::vector<ScanResult> results = RunRelayScan({smtps.endpoint(), plain.endpoint()}, options);
+  ASSERT_EQ(results.size(), 2u);
+  EXPECT_TRUE(results[0].tls_on_connect);
+  EXPECT_EQ(results[0].verdict, ProbeVerdict::kRelayAccepted);
+  for (const RelayTestResult& t : results[0].tests) {
+    EXPECT_TRUE(t.tls) << t.test.name;
+    EXPECT_EQ(t.tls_session.protocol, "TLSv1.3") << t.test.name;
+  }
+  // The plaintext target (STARTTLS off) refuses every RCPT: its port is not a TLS-on-connect one.
+  EXPECT_FALSE(results[1].tls_on_connect);
+  EXPECT_EQ(results[1].verdict, ProbeVerdict::kRefused);
+  EXPECT_THAT(ScanJson(results), HasSubstr("\"tls_on_connect\":true}"));
+  EXPECT_THAT(ScanJson(results), HasSubstr("\"tls_on_connect\":false}"));
+}
+
 TEST(RelayScanOutputTest, TableAndJsonNameTheTargetVerdictAndTrick) {
   EXPECT_THAT(ScanTable(OneResult()), HasSubstr("127.0.0.1:2525             relay-accepted"));
   EXPECT_THAT(ScanTable(OneResult()), HasSubstr("nmap-07-quoted-address"));

@@ -166,13 +166,14 @@ std::vector<Shape> Shapes() {
                                "reject_unauth_destination\n"}},
             {{"open.regexp", "# everyone\n/^/ OK\n"}}, "close.yaml", {{0}, {1}},
             {"relay open on 127.0.0.1:{P1}", "({DIR}/open.regexp:2)"},
-            {kDefer, "127.0.0.1:{P1} inet n - n - - smtpd -o smtpd_relay_restrictions="
-                     "permit_mynetworks,check_client_access,regexp:{DIR}/open.regexp,"
-                     "reject_unauth_destination"},
-            {kReject, "127.0.0.1:{P1} inet n - n - - smtpd -o smtpd_relay_restrictions="
-                      "permit_mynetworks,reject_unauth_destination,check_client_access,"
-                      "regexp:{DIR}/open.regexp"},
-            {}, {}, {}, false, true},
+            {kDefer}, {kReject},
+            {"127.0.0.1:{P1} inet n - n - - smtpd -o smtpd_relay_restrictions="
+             "permit_mynetworks,check_client_access,regexp:{DIR}/open.regexp,"
+             "reject_unauth_destination"},
+            {"127.0.0.1:{P1} inet n - n - - smtpd -o smtpd_relay_restrictions="
+             "permit_mynetworks,reject_unauth_destination,check_client_access,"
+             "regexp:{DIR}/open.regexp"},
+            {}, false, true},
       Shape{"PostscreenInFrontOfAnOpenSmtpd", "127.0.0.1/32",
             {{"master.cf", kLabListener,
               "127.0.0.1:{P0}  inet  n       -       n       -       1       postscreen\n"

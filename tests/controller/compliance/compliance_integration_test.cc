@@ -284,6 +284,88 @@ TEST_F(ComplianceIntegrationTest, ReportsAreStoredOnceAckedAndShownPerHost) {
   EXPECT_EQ(code, 2);
 }
 
+// A listener of the report: address, service, declared at, its verdict and the probe's detail.
+void AddListener(pb::ComplianceReport& r, const std::string& address, const std::string& service,
+                 const std::string& declared_at, pb::ProbeVerdict verdict, bool internal = false) {
+  pb::ListenerResult* l = r.add_listeners();
+  l->set_address(address);
+  l->set_bind("127.0.0.1");
+  l->set_tls(service == "smtps" ? pb::LISTENER_TLS_IMPLICIT : pb::LISTENER_TLS_PLAIN);
+  l->set_role(pb::LISTENER_ROLE_RELAY);
+  l->set_service(service);
+  l->set_declared_at(declared_at);
+  l->set_internal(internal);
+  if (internal) {
+    l->set_note("internal (listeners.internal): not probed");
+    return;
+  }
+  l->set_verdict(verdict);
+  l->mutable_untrusted()->set_source_address("127.0.0.9");
+  l->mutable_untrusted()->set_verdict(verdict);
+  l->mutable_untrusted()->set_detail(verdict == pb::PROBE_VERDICT_RELAY_ACCEPTED
+                                         ? "plain-third-party: RCPT accepted with 250 2.1.5 Ok; "
+                                         : "plain-third-party: RCPT refused with 554 5.7.1; ");
+}
+
+TEST_F(ComplianceIntegrationTest, EveryListenerIsShownWithItsVerdictAndAnInconclusiveHostIsNot) {
+  const int64_t now = static_cast<int64_t>(std::time(nullptr));
+  RawAgent mx1(Address(), "mx1", "no-open-relay", 1);
+  RawAgent mx2(Address(), "mx2", "no-open-relay", 1);
+  ASSERT_TRUE(WaitFor([&] { return Known("mx1") && Known("mx2"); }, std::chrono::seconds(10)))
+      << controller_->Log();
+  pb::ComplianceReport open = Report(1, "no-open-relay", 1, "relay-open", now - 5);
+  AddListener(open, "127.0.0.1:2525", "smtp", "/etc/postfix/master.cf:12",
+              pb::PROBE_VERDICT_REFUSED);
+  AddListener(open, "127.0.0.1:2526", "2526", "/etc/postfix/master.cf:15",
+              pb::PROBE_VERDICT_RELAY_ACCEPTED);
+  AddListener(open, "127.0.0.1:10025", "10025", "/etc/postfix/master.cf:20",
+              pb::PROBE_VERDICT_UNSPECIFIED, /*internal=*/true);
+  pb::SettingDrift* drift = open.add_settings();
+  drift->set_setting("mynetworks");
+  drift->set_effective("0.0.0.0/0");
+  drift->set_desired("127.0.0.1/32");
+  drift->set_listener("127.0.0.1:2526 (2526, /etc/postfix/master.cf:15)");
+  drift->set_where("/etc/postfix/master.cf:16");
+  ASSERT_TRUE(mx1.Send(open));
+  EXPECT_EQ(mx1.TakeAck(), 1u);
+  pb::ComplianceReport unknown = Report(1, "no-open-relay", 1, "inconclusive", now - 5);
+  AddListener(unknown, "127.0.0.1:2527", "smtp", "/etc/postfix/master.cf:12",
+              pb::PROBE_VERDICT_INCONCLUSIVE);
+  pb::SettingDrift* unread = unknown.add_settings();
+  unread->set_setting("smtpd_relay_restrictions");
+  unread->set_effective("ldap:/etc/postfix/clients.cf cannot be read");
+  unread->set_unproven(true);
+  unread->set_where("/etc/postfix/main.cf:40");
+  ASSERT_TRUE(mx2.Send(unknown));
+  EXPECT_EQ(mx2.TakeAck(), 1u);
+
+  int code = -1;
+  std::string diff = Ctl({"compliance", "--diff"}, &code);
+  EXPECT_EQ(code, 4) << diff;  // inconclusive is never compliant
+  EXPECT_THAT(diff, HasSubstr("fleet: 0/2 hosts compliant (0.0%)"));
+  EXPECT_THAT(diff, HasSubstr("   listener 127.0.0.1:2525 (smtp, /etc/postfix/master.cf:12): "
+                              "refused from 127.0.0.9\n"));
+  EXPECT_THAT(diff, HasSubstr("   listener 127.0.0.1:2526 (2526, /etc/postfix/master.cf:15): "
+                              "relay-accepted from 127.0.0.9 (plain-third-party: RCPT accepted"));
+  EXPECT_THAT(diff, HasSubstr("   listener 127.0.0.1:10025 (10025, /etc/postfix/master.cf:20, "
+                              "internal): internal (listeners.internal): not probed\n"));
+  EXPECT_THAT(diff, HasSubstr("   setting on listener 127.0.0.1:2526 (2526, "
+                              "/etc/postfix/master.cf:15) mynetworks: 0.0.0.0/0 -> 127.0.0.1/32 "
+                              "(/etc/postfix/master.cf:16)\n"));
+  EXPECT_THAT(diff, HasSubstr("== mx2  inconclusive"));
+  EXPECT_THAT(diff, HasSubstr("   setting smtpd_relay_restrictions: cannot be checked: "
+                              "ldap:/etc/postfix/clients.cf cannot be read "
+                              "(/etc/postfix/main.cf:40)\n"));
+  std::string json = Ctl({"compliance", "--host", "mx1", "--json"});
+  EXPECT_THAT(json, HasSubstr(R"({"address":"127.0.0.1:2526","bind":"127.0.0.1","tls":"plain",)"
+                              R"("role":"relay","service":"2526",)"
+                              R"("declared_at":"/etc/postfix/master.cf:15","internal":false,)"
+                              R"("verdict":"relay-accepted")"));
+  EXPECT_THAT(json, HasSubstr(R"("internal":true,"verdict":null)"));
+  EXPECT_THAT(json, HasSubstr(R"x("listener":"127.0.0.1:2526 (2526, /etc/postfix/master.cf:15)",)x"
+                              R"("where":"/etc/postfix/master.cf:16","unproven":false)"));
+}
+
 TEST_F(ComplianceIntegrationTest, FailuresOverTheBudgetHoldEnforcementOnEveryAgent) {
   const int64_t now = static_cast<int64_t>(std::time(nullptr));
   RawAgent b1(Address(), "b1", "budget-policy", 2);

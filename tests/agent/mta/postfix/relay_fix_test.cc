@@ -37,9 +37,9 @@ FakeTableReader& Tables() {
   static FakeTableReader* tables = [] {
     auto* t = new FakeTableReader;
     t->Add("cidr:/etc/postfix/clients.cidr", "/etc/postfix/clients.cidr",
-           {{1, "0.0.0.0/0", "OK"}});
+           {{1, "0.0.0.0/0", "OK", {}}});
     t->Add("cidr:/etc/postfix/partners.cidr", "/etc/postfix/partners.cidr",
-           {{1, "127.0.0.5", "OK"}, {2, "192.0.2.66", "REJECT"}});
+           {{1, "127.0.0.5", "OK", {}}, {2, "192.0.2.66", "REJECT", {}}});
     return t;
   }();
   return *tables;

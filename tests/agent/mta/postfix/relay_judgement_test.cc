@@ -58,7 +58,7 @@ TEST_P(ListenerFindingsTest, NamesListenerRuleAndPlace) {
   ASSERT_TRUE(listeners.ok()) << listeners.status();
   FakeTableReader tables;
   tables.Add("cidr:/etc/postfix/open.cidr", "/etc/postfix/open.cidr",
-             {{1, "192.0.2.0/24", "OK"}, {4, "0.0.0.0/0", "OK"}});
+             {{1, "192.0.2.0/24", "OK", {}}, {4, "0.0.0.0/0", "OK", {}}});
   Strings got;
   for (const SettingDrift& d :
        ListenerFindings(config, *listeners, TrustLocalhost(), TableAccess{tables, FakeJudge})) {
