@@ -8,6 +8,7 @@
 #include "absl/strings/str_join.h"
 #include "agent/mta/postfix/relay_judgement.h"
 #include "agent/mta/postfix/restriction_list.h"
+#include "agent/mta/postfix/xclient_hosts.h"
 #include "common/cidr.h"
 
 namespace relayguard::agent::postfix {
@@ -236,6 +237,11 @@ FixResult FixListeners(PostfixConfig& config, const std::vector<PostfixListener>
         }
       }
     }
+    XclientFix x = FixXclientHosts(config, pl->rules_line, policy, name);
+    for (const std::string& c : x.changed) AddUnique(r.changed, c);
+    if (x.drift) r.drift.push_back(*x.drift);
+    if (!x.unfixable.empty()) r.unfixable.push_back(absl::StrCat("listener ", name, ": ",
+                                                                 x.unfixable));
     absl::StatusOr<Deciding> d = DecidingList(config, pl->rules_line, judge, std::nullopt);
     if (!d.ok()) {
       r.unfixable.push_back(absl::StrCat("listener ", name, ": ", d.status().message()));
@@ -305,6 +311,9 @@ std::vector<SettingDrift> ListenerFindings(const PostfixConfig& config,
     }
     if (kept != nullptr) {
       for (const std::string& k : d->judgement.kept) AddUnique(*kept, k);
+    }
+    if (std::optional<Finding> x = XclientFinding(config, pl->rules_line, policy)) {
+      out.push_back({x->setting, x->what, "no stranger may send XCLIENT", name, x->where});
     }
     if (d->judgement.verdict == ListVerdict::kStops) continue;
     const std::string want = "nothing before the closing element that lets strangers relay";

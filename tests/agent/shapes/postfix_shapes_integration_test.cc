@@ -13,9 +13,6 @@
 #include <vector>
 
 #include "absl/strings/str_replace.h"
-#include "agent/mta/postfix/lookup_table.h"
-#include "agent/os/file_system.h"
-#include "agent/os/process_runner.h"
 #include "agent/probe/relay_probe.h"
 #include "tests/support/line_diff.h"
 #include "tests/support/postfix_lab.h"
@@ -61,7 +58,7 @@ struct Shape {
   Strings main_removed, main_added, master_removed, master_added;  // exact lines, no '\n'
   Strings apply_mentions = {};  // in `apply` output
   bool tls = false;             // the instance needs a certificate
-  bool tables = false;          // needs lookup tables read (agent/mta/postfix/lookup_table.h)
+  bool tables = false;          // relies on the lookup table reader (lookup_table.h)
 };
 
 // Placeholders in shape texts: {P0} {P1} {P2} ports, {DIR} the config dir.
@@ -77,15 +74,6 @@ Strings FillAll(const Strings& lines, const std::vector<int>& ports, const std::
   Strings out;
   for (const std::string& l : lines) out.push_back(Fill(l, ports, dir) + (newline ? "\n" : ""));
   return out;
-}
-
-// Whether this build reads cidr: tables (the lookup table reader may still be a stub).
-bool TablesReadable(const std::string& dir) {
-  RealFileSystem fs;
-  RealProcessRunner runner;
-  WriteFileOrDie(dir + "/probe.cidr", "192.0.2.1 OK\n");
-  postfix::RealLookupTableReader reader(fs, runner, "/usr/sbin/postmap", dir);
-  return reader.Read("cidr:" + dir + "/probe.cidr").ok();
 }
 
 constexpr const char* kDefer = "    defer_unauth_destination";
@@ -214,9 +202,6 @@ TEST_P(PostfixShapesTest, CheckFindsApplyClosesRollbackRestores) {
   const Shape& shape = GetParam();
   PostfixLab lab(shape.lab_mynetworks);
   const std::string dir = lab.config_dir();
-  if (shape.tables && !TablesReadable(lab.dir())) {
-    GTEST_SKIP() << "waits for the lookup table reader (agent/mta/postfix/lookup_table.h)";
-  }
   // Nothing listens on these yet, so the kernel may hand out the same free port twice.
   std::vector<int> ports = {lab.port()};
   while (ports.size() < 3) {

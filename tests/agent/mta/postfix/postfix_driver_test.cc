@@ -139,3 +139,49 @@ TEST_F(PostfixDriverTest, MasterCfOverrideThatOpensTheRelayIsRemoved) {
 
 }  // namespace
 }  // namespace relayguard::agent::postfix
+
+namespace relayguard::agent::postfix {
+namespace {
+
+TEST_F(PostfixDriverTest, EveryListenerOfMasterCfWithItsPlaceAndKind) {
+  std::string master = ReadFileOrDie(lab_.master_cf());
+  master += "2525 inet n - n - - smtpd -o smtpd_tls_wrappermode=yes\n"
+            "submission inet n - n - - smtpd\n  -o syslog_name=postfix/submission\n";
+  ::relayguard::testing::WriteFileOrDie(lab_.master_cf(), master);
+  absl::StatusOr<std::vector<Listener>> listeners = driver_->Listeners();
+  ASSERT_TRUE(listeners.ok()) << listeners.status();
+  ASSERT_EQ(listeners->size(), 3u);
+  // inet_interfaces = 127.0.0.1 in the lab: the bare ports listen there.
+  EXPECT_EQ((*listeners)[1].endpoint.ToString(), "127.0.0.1:2525");
+  EXPECT_EQ((*listeners)[1].tls, ListenerTls::kImplicit);
+  EXPECT_EQ((*listeners)[1].declared_at, lab_.master_cf() + ":20");
+  EXPECT_EQ((*listeners)[2].endpoint.ToString(), "127.0.0.1:587");
+  EXPECT_EQ((*listeners)[2].role, ListenerRole::kSubmission);
+  EXPECT_TRUE((*listeners)[2].loopback_only);
+}
+
+TEST_F(PostfixDriverTest, ValidationChecksEachServiceWithItsOverrides) {
+  FileContents staged = Current();
+  staged[lab_.master_cf()] += "2525 inet n - n - - smtpd\n"
+                              "  -o smtpd_relay_restrictions=permit_mynetworks\n";
+  absl::Status s = driver_->ValidateStaged(staged, lab_.dir() + "/stage");
+  ASSERT_FALSE(s.ok());
+  EXPECT_THAT(s.message(), HasSubstr("service 2525/inet (" + lab_.master_cf() + ":20)"));
+  EXPECT_THAT(s.message(), HasSubstr("reject_unauth_destination"));
+  EXPECT_THAT(s.message(), ::testing::Not(HasSubstr("/stage")));
+}
+
+TEST_F(PostfixDriverTest, UnreadableTableBeforeTheClosingElementIsRefusedWithItsPlace) {
+  FileContents current = Current();
+  std::string& main = current[lab_.main_cf()];
+  main.replace(main.find("    permit_sasl_authenticated,"), 29,
+               "    check_client_access ldap:/etc/postfix/ldap-clients.cf,");
+  absl::StatusOr<RenderedChange> change = driver_->Render(ClosePolicy(), current);
+  ASSERT_FALSE(change.ok());
+  EXPECT_THAT(change.status().message(), HasSubstr("ldap:/etc/postfix/ldap-clients.cf"));
+  EXPECT_THAT(change.status().message(), HasSubstr(lab_.main_cf() + ":32"));
+  EXPECT_THAT(change.status().message(), HasSubstr("nothing was changed"));
+}
+
+}  // namespace
+}  // namespace relayguard::agent::postfix

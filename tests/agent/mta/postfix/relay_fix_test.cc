@@ -201,6 +201,18 @@ INSTANTIATE_TEST_SUITE_P(
              "smtpd_recipient_restrictions = permit_mynetworks, reject_rbl_client zen.example, "
              "reject_unauth_destination\n",
              "", {"main.cf:1 smtpd_recipient_restrictions"}, false, {2, 9, 6}},
+        Case{"XclientOverrideRemoved",
+             "smtpd_relay_restrictions = permit_mynetworks, reject_unauth_destination\n",
+             "smtp inet n - n - - smtpd\n  -o smtpd_authorized_xclient_hosts=0.0.0.0/0\n", "",
+             kSmtp, {"master.cf:2 smtp/inet -o smtpd_authorized_xclient_hosts"}},
+        Case{"XclientEntriesThatHoldStrangersRemoved",
+             "mynetworks = 127.0.0.1/32\n"
+             "smtpd_authorized_xclient_hosts = $mynetworks, 192.0.2.7, 10.0.0.0/8\n"
+             "smtpd_relay_restrictions = permit_mynetworks, reject_unauth_destination\n",
+             kSmtp,
+             "mynetworks = 127.0.0.1/32\nsmtpd_authorized_xclient_hosts = $mynetworks, 192.0.2.7\n"
+             "smtpd_relay_restrictions = permit_mynetworks, reject_unauth_destination\n",
+             "", {"main.cf:2 smtpd_authorized_xclient_hosts"}},
         Case{"Before210NoClosingElementGetsOne", "smtpd_recipient_restrictions = permit_mynetworks\n",
              kSmtp,
              "smtpd_recipient_restrictions = permit_mynetworks, reject_unauth_destination\n", "",

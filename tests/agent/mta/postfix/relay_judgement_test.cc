@@ -112,6 +112,14 @@ INSTANTIATE_TEST_SUITE_P(
                                    "check_client_access ldap:/etc/postfix/ldap.cf: the table "
                                    "cannot be read (cannot read ldap:/etc/postfix/ldap.cf) "
                                    "(/etc/postfix/main.cf:2)")}},
+        FindingsCase{"XclientFromStrangers",
+                     "mynetworks = 127.0.0.1/32\nsmtpd_authorized_xclient_hosts = 0.0.0.0/0\n",
+                     "smtp inet n - n - - smtpd\n",
+                     {absl::StrCat(kListener,
+                                   "smtpd_authorized_xclient_hosts is \"XCLIENT is allowed from "
+                                   "0.0.0.0/0: those clients can claim a trusted address and "
+                                   "relay\", want \"no stranger may send XCLIENT\" "
+                                   "(/etc/postfix/main.cf:2)")}},
         FindingsCase{"NoListStopsStrangers",
                      "mynetworks = 127.0.0.1/32\nsmtpd_relay_restrictions =\n",
                      "smtp inet n - n - - smtpd\n",
