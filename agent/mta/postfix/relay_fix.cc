@@ -155,7 +155,8 @@ class ListEditor {
     Write(e.source);
     std::vector<std::string> why;
     for (const Finding& f : j_.grants) {
-      if (f.what.rfind(e.Text(), 0) == 0 || f.what.find(e.words[0]) != std::string::npos) {
+      const std::string cls = absl::StrCat("restriction class ", e.words[0], ":");
+      if (f.what.rfind(e.Text() + ":", 0) == 0 || f.what.rfind(cls, 0) == 0) {
         why.push_back(absl::StrCat(f.where, ": ", f.what));
       }
     }
