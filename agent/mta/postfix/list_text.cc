@@ -92,8 +92,8 @@ bool ListText::FirstOnLine(size_t index) const {
 
 namespace {
 int LineOf(const std::vector<size_t>& starts, size_t offset) {
-  return static_cast<int>(std::upper_bound(starts.begin(), starts.end(), offset) -
-                          starts.begin()) - 1;
+  return static_cast<int>(std::upper_bound(starts.begin(), starts.end(), offset) - starts.begin()) -
+         1;
 }
 }  // namespace
 

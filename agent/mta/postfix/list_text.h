@@ -26,7 +26,7 @@ class ListText {
     std::string text;
     size_t begin = 0;  // byte offsets in text()
     size_t end = 0;
-    int line = 0;      // 0-based physical line within text()
+    int line = 0;  // 0-based physical line within text()
   };
 
   // `text` runs from the first byte of the value to the end of its last line's content (line

@@ -68,7 +68,8 @@ MasterCf MasterCf::Parse(std::string_view text) {
 
 int MasterCf::LineOf(size_t offset) const {
   return static_cast<int>(std::upper_bound(line_starts_.begin(), line_starts_.end(), offset) -
-                          line_starts_.begin()) - 1;
+                          line_starts_.begin()) -
+         1;
 }
 
 size_t MasterCf::LineContentEnd(int line) const {
@@ -125,59 +126,68 @@ void MasterCf::Reparse() {
   }
   if (in_word) finish(word.end);
 
-  for (size_t e = 0; e < entries_.size(); ++e) {
-    Entry& entry = entries_[e];
-    Service s;
-    s.line = first_lines[e] + 1;
-    s.fields = static_cast<int>(entry.words.size());
-    auto text_of = [&](size_t i) {
-      return text_.substr(entry.words[i].begin, entry.words[i].end - entry.words[i].begin);
-    };
-    if (entry.words.size() > 0) s.name = text_of(0);
-    if (entry.words.size() > 1) s.type = text_of(1);
-    if (entry.words.size() > 7) s.command = text_of(7);
-    for (size_t i = 8; i < entry.words.size(); ++i) s.args.push_back(text_of(i));
-    for (size_t i = 8; i < entry.words.size(); ++i) {
-      size_t assign_word = i, offset = 0;
-      const std::string w = text_of(i);
-      if (w == "-o" && i + 1 < entry.words.size()) {
-        assign_word = i + 1;
-      } else if (w.size() > 2 && w.compare(0, 2, "-o") == 0) {
-        offset = 2;
-      } else {
-        continue;
-      }
-      const size_t pos = entry.words[assign_word].begin + offset;
-      std::string_view a = std::string_view(text_).substr(pos, entry.words[assign_word].end - pos);
-      Override o;
-      size_t eq = a.find('=');
-      if (eq == std::string_view::npos) continue;
-      if (a.front() == '{') {
-        size_t close = a.rfind('}');
-        if (close == std::string_view::npos || close < eq) close = a.size();
-        o.braced = true;
-        o.name = Trim(a.substr(1, eq - 1));
-        o.value_begin = pos + eq + 1;
-        while (o.value_begin < pos + close && IsBlank(text_[o.value_begin])) ++o.value_begin;
-        o.value_end = pos + close;
-        while (o.value_end > o.value_begin &&
-               (IsBlank(text_[o.value_end - 1]) || text_[o.value_end - 1] == '\n')) {
-          --o.value_end;
-        }
-      } else {
-        o.name = std::string(a.substr(0, eq));
-        o.value_begin = pos + eq + 1;
-        o.value_end = entry.words[assign_word].end;
-      }
-      o.value = JoinedValue(
-          std::string_view(text_).substr(o.value_begin, o.value_end - o.value_begin));
-      o.line = LineOf(pos) + 1;
-      s.overrides.push_back(std::move(o));
-      entry.override_words.emplace_back(i, assign_word);
-      i = assign_word;
+  for (size_t e = 0; e < entries_.size(); ++e) services_.push_back(ParseService(e, first_lines[e]));
+}
+
+std::optional<MasterCf::Override> MasterCf::AssignmentAt(size_t pos, size_t end) const {
+  std::string_view a = std::string_view(text_).substr(pos, end - pos);
+  size_t eq = a.find('=');
+  if (eq == std::string_view::npos) return std::nullopt;
+  Override o;
+  if (a.front() == '{') {
+    // "{ name = value }": the value is what lies between '=' and the closing brace, trimmed.
+    size_t close = a.rfind('}');
+    if (close == std::string_view::npos || close < eq) close = a.size();
+    o.braced = true;
+    o.name = Trim(a.substr(1, eq - 1));
+    o.value_begin = pos + eq + 1;
+    while (o.value_begin < pos + close && IsBlank(text_[o.value_begin])) ++o.value_begin;
+    o.value_end = pos + close;
+    while (o.value_end > o.value_begin &&
+           (IsBlank(text_[o.value_end - 1]) || text_[o.value_end - 1] == '\n')) {
+      --o.value_end;
     }
-    services_.push_back(std::move(s));
+  } else {
+    o.name = std::string(a.substr(0, eq));
+    o.value_begin = pos + eq + 1;
+    o.value_end = end;
   }
+  o.value = JoinedValue(std::string_view(text_).substr(o.value_begin, o.value_end - o.value_begin));
+  o.line = LineOf(pos) + 1;
+  return o;
+}
+
+MasterCf::Service MasterCf::ParseService(size_t e, int first_line) {
+  Entry& entry = entries_[e];
+  Service s;
+  s.line = first_line + 1;
+  s.fields = static_cast<int>(entry.words.size());
+  auto text_of = [&](size_t i) {
+    return text_.substr(entry.words[i].begin, entry.words[i].end - entry.words[i].begin);
+  };
+  if (entry.words.size() > 0) s.name = text_of(0);
+  if (entry.words.size() > 1) s.type = text_of(1);
+  if (entry.words.size() > 7) s.command = text_of(7);
+  for (size_t i = 8; i < entry.words.size(); ++i) s.args.push_back(text_of(i));
+  // "-o name=value" (two words), "-oname=value" (one word), "-o { name = value }".
+  for (size_t i = 8; i < entry.words.size(); ++i) {
+    size_t assign_word = i, offset = 0;
+    const std::string w = text_of(i);
+    if (w == "-o" && i + 1 < entry.words.size()) {
+      assign_word = i + 1;
+    } else if (w.size() > 2 && w.compare(0, 2, "-o") == 0) {
+      offset = 2;
+    } else {
+      continue;
+    }
+    std::optional<Override> o =
+        AssignmentAt(entry.words[assign_word].begin + offset, entry.words[assign_word].end);
+    if (!o) continue;
+    s.overrides.push_back(std::move(*o));
+    entry.override_words.emplace_back(i, assign_word);
+    i = assign_word;
+  }
+  return s;
 }
 
 const MasterCf::Service* MasterCf::ServiceAt(int line) const {
@@ -187,8 +197,8 @@ const MasterCf::Service* MasterCf::ServiceAt(int line) const {
   return nullptr;
 }
 
-const MasterCf::Override* MasterCf::Winning(int service_line, std::string_view name,
-                                            size_t* entry, size_t* index) const {
+const MasterCf::Override* MasterCf::Winning(int service_line, std::string_view name, size_t* entry,
+                                            size_t* index) const {
   for (size_t e = 0; e < services_.size(); ++e) {
     if (services_[e].line != service_line) continue;
     const Override* found = nullptr;

@@ -18,22 +18,22 @@ class MasterCf {
  public:
   struct Override {
     std::string name;
-    std::string value;  // trimmed, braces unwrapped, continuation lines joined by one space
-    int line = 0;       // 1-based physical line of the name=value word
-    bool braced = false;  // written `-o { name = value }`
+    std::string value;       // trimmed, braces unwrapped, continuation lines joined by one space
+    int line = 0;            // 1-based physical line of the name=value word
+    bool braced = false;     // written `-o { name = value }`
     size_t value_begin = 0;  // byte range of the value as written in Render()
     size_t value_end = 0;
   };
   struct Service {
-    std::string name;     // column 1: "smtp", "127.0.0.1:2525", "[::1]:25"
-    std::string type;     // column 2: inet, unix, unix-dgram, fifo, pass
-    std::string command;  // first word of column 8 ("smtpd", "postscreen")
-    std::vector<std::string> args;  // the words after the command
+    std::string name;                 // column 1: "smtp", "127.0.0.1:2525", "[::1]:25"
+    std::string type;                 // column 2: inet, unix, unix-dgram, fifo, pass
+    std::string command;              // first word of column 8 ("smtpd", "postscreen")
+    std::vector<std::string> args;    // the words after the command
     std::vector<Override> overrides;  // in file order (a later one of the same name wins)
     int line = 0;                     // 1-based line where the service starts
     int fields = 0;                   // words on the logical line (8 or more when complete)
     std::string Id() const { return name + "/" + type; }  // "smtp/inet", as postconf -M names it
-    const Override* Find(std::string_view name) const;   // the winning override, or nullptr
+    const Override* Find(std::string_view name) const;    // the winning override, or nullptr
   };
 
   // Never fails: what is not a service is kept verbatim (postconf judges it later).
@@ -69,6 +69,9 @@ class MasterCf {
   };
 
   void Reparse();
+  Service ParseService(size_t entry, int first_line);
+  // The override whose "name=value" or "{ name = value }" text is [pos, end), if it is one.
+  std::optional<Override> AssignmentAt(size_t pos, size_t end) const;
   int LineOf(size_t offset) const;
   size_t LineContentEnd(int line) const;
   std::string FileEnding() const;

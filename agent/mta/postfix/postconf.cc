@@ -41,8 +41,8 @@ absl::StatusOr<std::string> Postconf::Run(const std::string& config_dir,
   ASSIGN_OR_RETURN(ProcessResult r, runner_.Run(cmd));
   if (r.exit_code != 0) {
     return absl::FailedPreconditionError(absl::StrCat(
-        cmd.ToString(), " failed (",
-        r.timed_out ? "timed out" : absl::StrCat("exit ", r.exit_code), "): ", Diagnostics(r)));
+        cmd.ToString(), " failed (", r.timed_out ? "timed out" : absl::StrCat("exit ", r.exit_code),
+        "): ", Diagnostics(r)));
   }
   return r.stdout_text;
 }
@@ -67,13 +67,10 @@ absl::StatusOr<ParameterValues> Postconf::Expanded(const std::string& config_dir
   return values;
 }
 
-absl::StatusOr<PostfixConfig> Postconf::ReadConfig(const std::string& config_dir,
-                                                   const std::string& main_cf_path,
-                                                   const std::string& master_cf_path,
-                                                   const std::string& main_text,
-                                                   const std::string& master_text,
-                                                   const PostfixVersion& version,
-                                                   bool texts_differ) {
+absl::StatusOr<PostfixConfig> Postconf::ReadConfig(
+    const std::string& config_dir, const std::string& main_cf_path,
+    const std::string& master_cf_path, const std::string& main_text, const std::string& master_text,
+    const PostfixVersion& version, bool texts_differ) {
   PostfixConfig config;
   config.main_cf_path = main_cf_path;
   config.master_cf_path = master_cf_path;

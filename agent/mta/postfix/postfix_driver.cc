@@ -115,14 +115,13 @@ absl::Status PostfixDriver::CheckStagedServices(const std::string& stage_dir,
     if (s->command.find("postscreen") != std::string::npos) continue;  // no relay rules of its own
     ASSIGN_OR_RETURN(
         ParameterValues values,
-        postconf_.Expanded(stage_dir,
-                           {"smtpd_relay_restrictions", "smtpd_recipient_restrictions",
-                            "mynetworks"},
-                           ServiceOverrides(*s)));
+        postconf_.Expanded(
+            stage_dir, {"smtpd_relay_restrictions", "smtpd_recipient_restrictions", "mynetworks"},
+            ServiceOverrides(*s)));
     if (!version.HasRelayRestrictions()) values.erase("smtpd_relay_restrictions");
     if (absl::Status st = CheckRelaySafety(values); !st.ok()) {
-      return absl::FailedPreconditionError(absl::StrCat(
-          "service ", s->Id(), " (", MasterCfPath(), ":", s->line, "): ", st.message()));
+      return absl::FailedPreconditionError(absl::StrCat("service ", s->Id(), " (", MasterCfPath(),
+                                                        ":", s->line, "): ", st.message()));
     }
   }
   return absl::OkStatus();
@@ -144,9 +143,9 @@ absl::Status PostfixDriver::ValidateStaged(const FileContents& contents,
   }
   // Messages name the live file, not the stage copy, so they make sense to the operator.
   auto relabel = [&](const absl::Status& s) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        "postfix config check failed for ", MainCfPath(), ": ",
-        absl::StrReplaceAll(s.message(), {{stage_dir, options_.config_dir}})));
+    return absl::FailedPreconditionError(
+        absl::StrCat("postfix config check failed for ", MainCfPath(), ": ",
+                     absl::StrReplaceAll(s.message(), {{stage_dir, options_.config_dir}})));
   };
   // One run of `postconf -n -x` parses main.cf and master.cf (a bad line in either is fatal)
   // and prints every explicit setting expanded, for our own checks.
@@ -180,8 +179,8 @@ absl::StatusOr<std::vector<SettingDrift>> PostfixDriver::CheckDrift(const Policy
   for (const DesiredSetting& d : desired) {
     if (SettingHolds(d, effective[d.name])) continue;
     std::optional<int> line = config.main_cf.Line(d.name);
-    drift.push_back({d.name, effective[d.name], d.value, "",
-                     line ? config.MainWhere(*line) : MainCfPath()});
+    drift.push_back(
+        {d.name, effective[d.name], d.value, "", line ? config.MainWhere(*line) : MainCfPath()});
   }
   for (SettingDrift& d : ListenerFindings(config, listeners, policy, TableAccess{tables_})) {
     drift.push_back(std::move(d));

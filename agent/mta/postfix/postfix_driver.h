@@ -24,7 +24,7 @@ struct PostfixOptions {
   std::string config_dir = "/etc/postfix";
   std::string postconf_path = "/usr/sbin/postconf";
   std::string postfix_path = "/usr/sbin/postfix";
-  std::string postmap_path;  // "": postmap beside postconf
+  std::string postmap_path;                   // "": postmap beside postconf
   std::optional<SmtpEndpoint> smtp_override;  // --smtp HOST:PORT: also probe there
 };
 
@@ -56,9 +56,9 @@ class PostfixDriver : public MtaDriver {
   absl::StatusOr<PostfixConfig> ReadConfig(const std::string* main_text,
                                            const std::string* master_text);
   // The listeners of `config`, the internal ones marked from `probe` (warnings appended).
-  absl::StatusOr<std::vector<PostfixListener>> MarkedListeners(
-      const PostfixConfig& config, const ProbeSettings& probe,
-      std::vector<std::string>* warnings);
+  absl::StatusOr<std::vector<PostfixListener>> MarkedListeners(const PostfixConfig& config,
+                                                               const ProbeSettings& probe,
+                                                               std::vector<std::string>* warnings);
   // Per-service relay safety of a staged master.cf (smtpd refuses to start otherwise).
   absl::Status CheckStagedServices(const std::string& stage_dir, const std::string& master_text);
 

@@ -99,8 +99,8 @@ absl::StatusOr<bool> PostfixDriver::IsRunning() {
 }
 
 absl::Status PostfixDriver::RunPostfix(const std::string& verb) {
-  Command cmd{{options_.postfix_path, "-c", options_.config_dir, verb}, "",
-              std::chrono::seconds(60)};
+  Command cmd{
+      {options_.postfix_path, "-c", options_.config_dir, verb}, "", std::chrono::seconds(60)};
   ASSIGN_OR_RETURN(ProcessResult r, runner_.Run(cmd));
   if (r.exit_code != 0) {
     return absl::FailedPreconditionError(absl::StrCat(

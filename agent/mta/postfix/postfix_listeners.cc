@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <utility>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
@@ -69,8 +70,8 @@ absl::StatusOr<std::vector<Bind>> HostBinds(const std::string& host, const Proto
   if (lower == "all" || lower == "loopback-only") {
     for (IpFamily f : {IpFamily::kV4, IpFamily::kV6}) {
       if (!protocols.Enabled(f)) continue;
-      binds.push_back({lower == "all" ? "all" : Loopback(f).ToString(), Loopback(f),
-                       lower != "all"});
+      binds.push_back(
+          {lower == "all" ? "all" : Loopback(f).ToString(), Loopback(f), lower != "all"});
       if (lower == "all") break;  // one listener: every address, probed on loopback
     }
     return binds;
@@ -81,8 +82,8 @@ absl::StatusOr<std::vector<Bind>> HostBinds(const std::string& host, const Proto
   } else {
     absl::StatusOr<std::vector<IpAddress>> resolved = resolvers.host(bare);
     if (!resolved.ok()) {
-      return absl::InvalidArgumentError(absl::StrCat("host \"", host, "\" does not resolve (",
-                                                     resolved.status().message(), ")"));
+      return absl::InvalidArgumentError(
+          absl::StrCat("host \"", host, "\" does not resolve (", resolved.status().message(), ")"));
     }
     addresses = *resolved;
   }
@@ -148,11 +149,10 @@ NameResolvers SystemResolvers() {
     std::vector<IpAddress> out;
     for (addrinfo* ai = result; ai != nullptr; ai = ai->ai_next) {
       char text[INET6_ADDRSTRLEN] = {};
-      const void* raw = ai->ai_family == AF_INET
-                            ? static_cast<const void*>(&reinterpret_cast<sockaddr_in*>(
-                                  ai->ai_addr)->sin_addr)
-                            : static_cast<const void*>(&reinterpret_cast<sockaddr_in6*>(
-                                  ai->ai_addr)->sin6_addr);
+      const void* raw =
+          ai->ai_family == AF_INET
+              ? static_cast<const void*>(&reinterpret_cast<sockaddr_in*>(ai->ai_addr)->sin_addr)
+              : static_cast<const void*>(&reinterpret_cast<sockaddr_in6*>(ai->ai_addr)->sin6_addr);
       if (inet_ntop(ai->ai_family, raw, text, sizeof text) == nullptr) continue;
       absl::StatusOr<IpAddress> a = ParseIpAddress(text);
       if (a.ok() && std::find(out.begin(), out.end(), *a) == out.end()) out.push_back(*a);
@@ -171,89 +171,123 @@ std::vector<const MasterCf::Service*> SmtpdServices(const MasterCf& master_cf) {
   return out;
 }
 
+namespace {
+
+// The line of the pass service postscreen hands clients to (smtpd_service_name).
+absl::StatusOr<int> PassServiceLine(const PostfixConfig& config, const MasterCf::Service& s) {
+  const std::string pass = config.Expanded(s.line, "smtpd_service_name");
+  for (const MasterCf::Service& t : config.master_cf.Services()) {
+    if (t.name == pass && t.type == "pass" && CommandName(t.command) == "smtpd") return t.line;
+  }
+  return absl::InvalidArgumentError(absl::StrCat("postscreen hands clients to \"", pass,
+                                                 "\" (smtpd_service_name), but no \"", pass,
+                                                 " pass ... smtpd\" service is declared"));
+}
+
+// Column 1: "[host]:port", "host:port" or "port".
+absl::StatusOr<std::pair<std::string, std::string>> SplitHostPort(const std::string& name) {
+  if (!name.empty() && name.front() == '[') {
+    size_t close = name.find(']');
+    if (close == std::string::npos || close + 1 >= name.size() || name[close + 1] != ':') {
+      return absl::InvalidArgumentError("an IPv6 address must be written [address]:port");
+    }
+    return std::make_pair(name.substr(0, close + 1), name.substr(close + 2));
+  }
+  if (size_t colon = name.rfind(':'); colon != std::string::npos) {
+    return std::make_pair(name.substr(0, colon), name.substr(colon + 1));
+  }
+  return std::make_pair(std::string(), name);
+}
+
+// Where the service binds: its own host, else every inet_interfaces entry.
+absl::StatusOr<std::vector<Bind>> ServiceBinds(const PostfixConfig& config, const std::string& host,
+                                               const Protocols& protocols,
+                                               const NameResolvers& resolvers) {
+  std::vector<std::string> hosts = {host};
+  if (host.empty()) hosts = SplitListWords(config.Expanded(0, "inet_interfaces"));
+  if (hosts.empty()) hosts = {"all"};
+  const std::string what = host.empty() ? "inet_interfaces" : "the host";
+  std::vector<Bind> binds;
+  for (const std::string& h : hosts) {
+    absl::StatusOr<std::vector<Bind>> more = HostBinds(h, protocols, resolvers);
+    if (!more.ok()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(host.empty() ? "inet_interfaces: " : "", more.status().message()));
+    }
+    binds.insert(binds.end(), more->begin(), more->end());
+  }
+  if (binds.empty()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(what, " has no address of the enabled inet_protocols"));
+  }
+  return binds;
+}
+
+// The listeners of one inet smtpd/postscreen service; errors without the service's place.
+absl::StatusOr<std::vector<PostfixListener>> ServiceListeners(const PostfixConfig& config,
+                                                              const MasterCf::Service& s,
+                                                              const Protocols& protocols,
+                                                              const NameResolvers& resolvers) {
+  const std::string command = CommandName(s.command);
+  PostfixListener pl;
+  pl.service_line = pl.rules_line = s.line;
+  if (command == "postscreen") {
+    absl::StatusOr<int> pass = PassServiceLine(config, s);
+    if (!pass.ok()) return pass.status();
+    pl.rules_line = *pass;
+  }
+  absl::StatusOr<std::pair<std::string, std::string>> host_port = SplitHostPort(s.name);
+  if (!host_port.ok()) return host_port.status();
+  const auto& [host, port] = *host_port;
+  absl::StatusOr<uint16_t> number = ResolvePort(port, resolvers);
+  if (!number.ok()) return number.status();
+  absl::StatusOr<std::vector<Bind>> binds = ServiceBinds(config, host, protocols, resolvers);
+  if (!binds.ok()) return binds.status();
+  absl::StatusOr<bool> trusted = TrustedRelays(config, pl.rules_line);
+  if (!trusted.ok()) return trusted.status();
+  pl.listener.role = IsSubmissionName(port, *number) || !*trusted ? ListenerRole::kSubmission
+                                                                  : ListenerRole::kRelay;
+  const std::string wrapper =
+      absl::AsciiStrToLower(config.Expanded(s.line, "smtpd_tls_wrappermode"));
+  pl.listener.tls = command == "smtpd" && (wrapper == "yes" || wrapper == "true")
+                        ? ListenerTls::kImplicit
+                        : ListenerTls::kPlain;
+  pl.listener.service = command == "postscreen" ? port + " via postscreen" : port;
+  pl.listener.declared_at = config.MasterWhere(s.line);
+  std::vector<PostfixListener> out;
+  for (const Bind& b : *binds) {
+    PostfixListener l = pl;
+    l.listener.endpoint = SmtpEndpoint{b.address, *number};
+    l.listener.bind = b.declared;
+    l.listener.loopback_only = b.loopback_only;
+    out.push_back(std::move(l));
+  }
+  return out;
+}
+
+}  // namespace
+
 absl::StatusOr<std::vector<PostfixListener>> DeriveListeners(const PostfixConfig& config,
                                                              const NameResolvers& resolvers) {
   const Protocols protocols = ParseProtocols(config.Expanded(0, "inet_protocols"));
   std::vector<PostfixListener> out;
   for (const MasterCf::Service& s : config.master_cf.Services()) {
-    auto bad = [&](const std::string& why) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          config.MasterWhere(s.line), ": service \"", s.name, "\": ", why,
-          " — relayguard cannot tell where Postfix listens; nothing was changed"));
+    auto bad = [&](absl::string_view why) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(config.MasterWhere(s.line), ": service \"", s.name, "\": ", why,
+                       " — relayguard cannot tell where Postfix listens; nothing was changed"));
     };
-    if (s.fields < 8) {
-      return bad(absl::StrCat(s.fields, " fields, master(5) needs 8"));
-    }
+    if (s.fields < 8) return bad(absl::StrCat(s.fields, " fields, master(5) needs 8"));
     const std::string command = CommandName(s.command);
     if (s.type != "inet" || (command != "smtpd" && command != "postscreen")) continue;
-    PostfixListener pl;
-    pl.service_line = pl.rules_line = s.line;
-    if (command == "postscreen") {
-      const std::string pass = config.Expanded(s.line, "smtpd_service_name");
-      const MasterCf::Service* target = nullptr;
-      for (const MasterCf::Service& t : config.master_cf.Services()) {
-        if (t.name == pass && t.type == "pass" && CommandName(t.command) == "smtpd") target = &t;
-      }
-      if (target == nullptr) {
-        return bad(absl::StrCat("postscreen hands clients to \"", pass,
-                                "\" (smtpd_service_name), but no \"", pass,
-                                " pass ... smtpd\" service is declared"));
-      }
-      pl.rules_line = target->line;
-    }
-    // "[host]:port", "host:port", "port".
-    std::string host, port = s.name;
-    if (!s.name.empty() && s.name.front() == '[') {
-      size_t close = s.name.find(']');
-      if (close == std::string::npos || close + 1 >= s.name.size() || s.name[close + 1] != ':') {
-        return bad("an IPv6 address must be written [address]:port");
-      }
-      host = s.name.substr(0, close + 1);
-      port = s.name.substr(close + 2);
-    } else if (size_t colon = s.name.rfind(':'); colon != std::string::npos) {
-      host = s.name.substr(0, colon);
-      port = s.name.substr(colon + 1);
-    }
-    absl::StatusOr<uint16_t> number = ResolvePort(port, resolvers);
-    if (!number.ok()) return bad(std::string(number.status().message()));
-    std::vector<Bind> binds;
-    std::vector<std::string> hosts = {host};
-    if (host.empty()) hosts = SplitListWords(config.Expanded(0, "inet_interfaces"));
-    if (hosts.empty()) hosts = {"all"};
-    for (const std::string& h : hosts) {
-      absl::StatusOr<std::vector<Bind>> more = HostBinds(h, protocols, resolvers);
-      if (!more.ok()) {
-        return bad(absl::StrCat(host.empty() ? "inet_interfaces: " : "",
-                                more.status().message()));
-      }
-      binds.insert(binds.end(), more->begin(), more->end());
-    }
-    if (binds.empty()) {
-      return bad(absl::StrCat(host.empty() ? "inet_interfaces" : "the host",
-                              " has no address of the enabled inet_protocols"));
-    }
-    absl::StatusOr<bool> trusted = TrustedRelays(config, pl.rules_line);
-    if (!trusted.ok()) return bad(std::string(trusted.status().message()));
-    pl.listener.role = IsSubmissionName(port, *number) || !*trusted ? ListenerRole::kSubmission
-                                                                     : ListenerRole::kRelay;
-    const std::string wrapper =
-        absl::AsciiStrToLower(config.Expanded(s.line, "smtpd_tls_wrappermode"));
-    pl.listener.tls = command == "smtpd" && (wrapper == "yes" || wrapper == "true")
-                          ? ListenerTls::kImplicit
-                          : ListenerTls::kPlain;
-    pl.listener.service = command == "postscreen" ? port + " via postscreen" : port;
-    pl.listener.declared_at = config.MasterWhere(s.line);
-    for (const Bind& b : binds) {
-      PostfixListener l = pl;
-      l.listener.endpoint = SmtpEndpoint{b.address, *number};
-      l.listener.bind = b.declared;
-      l.listener.loopback_only = b.loopback_only;
-      out.push_back(std::move(l));
-    }
+    absl::StatusOr<std::vector<PostfixListener>> more =
+        ServiceListeners(config, s, protocols, resolvers);
+    if (!more.ok()) return bad(more.status().message());
+    out.insert(out.end(), more->begin(), more->end());
   }
   if (out.empty()) {
-    return absl::NotFoundError(absl::StrCat("no inet smtpd or postscreen service in ",
-                                            config.master_cf_path));
+    return absl::NotFoundError(
+        absl::StrCat("no inet smtpd or postscreen service in ", config.master_cf_path));
   }
   return out;
 }

@@ -103,7 +103,7 @@ bool SettingHolds(const DesiredSetting& desired, absl::string_view current) {
 
 absl::Status CheckRelaySafety(const std::map<std::string, std::string>& effective) {
   static constexpr absl::string_view kBlocking[] = {"reject_unauth_destination",
-                                                   "defer_unauth_destination", "reject", "defer"};
+                                                    "defer_unauth_destination", "reject", "defer"};
   bool blocked = false;
   for (const char* name : {"smtpd_relay_restrictions", "smtpd_recipient_restrictions"}) {
     auto it = effective.find(name);

@@ -103,8 +103,9 @@ class ListEditor {
       for (size_t i = 0; i < end; ++i) {
         if (list_.elements[i].kind != ElementKind::kPermitMynetworks) continue;
         RemoveElement(i);
-        return Edit{"removed permit_mynetworks (require_auth: trusted networks relay only after "
-                    "SMTP AUTH)"};
+        return Edit{
+            "removed permit_mynetworks (require_auth: trusted networks relay only after "
+            "SMTP AUTH)"};
       }
     }
     if (!j_.closing) return std::nullopt;
@@ -161,10 +162,11 @@ class ListEditor {
       }
     }
     Edit edit{absl::StrCat("moved ", e.written, " after ", c.words[0])};
-    edit.warning = absl::StrCat(e.where, ": moved ", e.written, " after ", c.words[0], " in ",
-                                list_.param, ", where it no longer lets strangers relay (",
-                                absl::StrJoin(why, "; "), "); it still applies to mail for "
-                                "this host's own domains");
+    edit.warning =
+        absl::StrCat(e.where, ": moved ", e.written, " after ", c.words[0], " in ", list_.param,
+                     ", where it no longer lets strangers relay (", absl::StrJoin(why, "; "),
+                     "); it still applies to mail for "
+                     "this host's own domains");
     return edit;
   }
 
@@ -176,7 +178,8 @@ class ListEditor {
 
 bool InsideRelayClients(const Policy& policy, const std::string& token) {
   std::string t = token;
-  if (t.size() > 1 && t.front() == '[') t = t.substr(1, t.find(']') - 1) + t.substr(t.find(']') + 1);
+  if (t.size() > 1 && t.front() == '[')
+    t = t.substr(1, t.find(']') - 1) + t.substr(t.find(']') + 1);
   absl::StatusOr<Cidr> cidr = ParseCidr(t);
   if (!cidr.ok()) return false;
   for (const Cidr& c : RelayClients(policy)) {
@@ -212,78 +215,92 @@ std::vector<const PostfixListener*> Ordered(const std::vector<PostfixListener>& 
 
 }  // namespace
 
+namespace {
+
+// A service's own mynetworks: removed when it holds strangers or cannot be judged (the service
+// then uses main.cf's, the policy's relay clients); a narrow one is the admin's and is kept.
+void FixMynetworksOverride(PostfixConfig& config, int line, const Policy& policy,
+                           const std::string& name, FixResult& r) {
+  const MasterCf::Service* service = config.master_cf.ServiceAt(line);
+  const MasterCf::Override* o = service ? service->Find("mynetworks") : nullptr;
+  if (o == nullptr) return;
+  NetworksJudgement nj = JudgeNetworks(config.Expanded(line, "mynetworks"), policy);
+  if (nj.Grants() || !nj.unproven.empty()) {
+    r.drift.push_back({"mynetworks", o->value, "(removed: the service uses main.cf's)", name,
+                       config.MasterWhere(o->line)});
+    AddUnique(r.changed, absl::StrCat("master.cf:", o->line, " ", service->Id(), " -o mynetworks"));
+    config.master_cf.RemoveOverride(line, "mynetworks");
+    return;
+  }
+  for (const std::string& n : nj.narrow) {
+    if (InsideRelayClients(policy, n)) continue;
+    AddUnique(r.kept, absl::StrCat(config.MasterWhere(o->line), ": ", service->Id(),
+                                   " -o mynetworks grants ", n, " (kept: narrow)"));
+  }
+}
+
+// Edits the list that decides relaying for the service of `pl` until it stops strangers (or no
+// edit applies), then says whether it does.
+void FixDecidingList(PostfixConfig& config, const PostfixListener& pl, const Policy& policy,
+                     RelayJudge& judge, FixResult& r) {
+  const std::string name = pl.listener.Name();
+  absl::StatusOr<Deciding> d = DecidingList(config, pl.rules_line, judge, std::nullopt);
+  if (!d.ok()) {
+    r.unfixable.push_back(absl::StrCat("listener ", name, ": ", d.status().message()));
+    return;
+  }
+  const std::string param = d->list.param;
+  const std::string where = d->list.sources[0].Where();
+  const std::string before = ListValue(d->list);
+  const bool was_open = d->judgement.verdict != ListVerdict::kStops;
+  bool edited = false;
+  for (int n = 0; n < kMaxEdits && d.ok(); ++n) {
+    const std::string before_edit = config.main_cf.Render() + config.master_cf.Render();
+    std::optional<Edit> edit =
+        ListEditor(config, *d, r.changed).Once(pl.listener.role, was_open, policy);
+    if (!edit) break;
+    edited = true;
+    if (!edit->warning.empty()) AddUnique(r.warnings, edit->warning);
+    if (before_edit == config.main_cf.Render() + config.master_cf.Render()) {
+      r.unfixable.push_back(absl::StrCat("listener ", name, ": cannot edit ", param, " at ", where,
+                                         " (", edit->what, " changed nothing)"));
+      break;
+    }
+    d = DecidingList(config, pl.rules_line, judge, std::nullopt);
+  }
+  if (!d.ok()) {
+    r.unfixable.push_back(absl::StrCat("listener ", name, ": ", d.status().message()));
+    return;
+  }
+  for (const std::string& k : d->judgement.kept) AddUnique(r.kept, k);
+  if (edited) r.drift.push_back({param, before, ListValue(d->list), name, where});
+  if (d->judgement.verdict == ListVerdict::kStops) return;
+  std::vector<std::string> why;
+  for (const Finding& f : d->judgement.unproven) why.push_back(f.where + ": " + f.what);
+  for (const Finding& f : d->judgement.grants) why.push_back(f.where + ": " + f.what);
+  if (why.empty()) why.push_back(absl::StrCat(param, " has no closing element"));
+  r.unfixable.push_back(
+      absl::StrCat("listener ", name, " cannot be proven closed: ", absl::StrJoin(why, "; ")));
+}
+
+}  // namespace
+
 FixResult FixListeners(PostfixConfig& config, const std::vector<PostfixListener>& listeners,
                        const Policy& policy, const TableAccess& tables) {
   FixResult r;
   RelayJudge judge(config, policy, tables);
-  std::set<int> done;
+  std::set<int> done;  // services already fixed (a service may listen on several addresses)
   for (const PostfixListener* pl : Ordered(listeners)) {
     if (!done.insert(pl->rules_line).second) continue;
     const std::string name = pl->listener.Name();
-    const MasterCf::Service* service = config.master_cf.ServiceAt(pl->rules_line);
-    if (const MasterCf::Override* o = service ? service->Find("mynetworks") : nullptr) {
-      NetworksJudgement nj = JudgeNetworks(config.Expanded(pl->rules_line, "mynetworks"), policy);
-      if (nj.Grants() || !nj.unproven.empty()) {
-        const std::string describe = absl::StrCat(
-            "master.cf:", o->line, " ", service->Id(), " -o mynetworks");
-        r.drift.push_back({"mynetworks", o->value, "(removed: the service uses main.cf's)", name,
-                           config.MasterWhere(o->line)});
-        AddUnique(r.changed, describe);
-        config.master_cf.RemoveOverride(pl->rules_line, "mynetworks");
-      } else {
-        for (const std::string& n : nj.narrow) {
-          if (InsideRelayClients(policy, n)) continue;
-          AddUnique(r.kept, absl::StrCat(config.MasterWhere(o->line), ": ", service->Id(),
-                                         " -o mynetworks grants ", n, " (kept: narrow)"));
-        }
-      }
-    }
+    FixMynetworksOverride(config, pl->rules_line, policy, name, r);
     XclientFix x = FixXclientHosts(config, pl->rules_line, policy, name);
     for (const std::string& c : x.changed) AddUnique(r.changed, c);
     if (x.drift) r.drift.push_back(*x.drift);
-    if (!x.unfixable.empty()) r.unfixable.push_back(absl::StrCat("listener ", name, ": ",
-                                                                 x.unfixable));
-    absl::StatusOr<Deciding> d = DecidingList(config, pl->rules_line, judge, std::nullopt);
-    if (!d.ok()) {
-      r.unfixable.push_back(absl::StrCat("listener ", name, ": ", d.status().message()));
-      continue;
+    if (!x.unfixable.empty()) {
+      r.unfixable.push_back(absl::StrCat("listener ", name, ": ", x.unfixable));
     }
-    const std::string param = d->list.param;
-    const std::string where = d->list.sources[0].Where();
-    const std::string before = ListValue(d->list);
-    const bool was_open = d->judgement.verdict != ListVerdict::kStops;
-    std::vector<std::string> edits;
-    for (int n = 0; n < kMaxEdits; ++n) {
-      const std::string before_edit = config.main_cf.Render() + config.master_cf.Render();
-      std::optional<Edit> edit =
-          ListEditor(config, *d, r.changed).Once(pl->listener.role, was_open, policy);
-      if (!edit) break;
-      edits.push_back(edit->what);
-      if (!edit->warning.empty()) AddUnique(r.warnings, edit->warning);
-      if (before_edit == config.main_cf.Render() + config.master_cf.Render()) {
-        r.unfixable.push_back(absl::StrCat("listener ", name, ": cannot edit ", param, " at ",
-                                           where, " (", edit->what, " changed nothing)"));
-        break;
-      }
-      d = DecidingList(config, pl->rules_line, judge, std::nullopt);
-      if (!d.ok()) break;
-    }
-    if (!d.ok()) {
-      r.unfixable.push_back(absl::StrCat("listener ", name, ": ", d.status().message()));
-      continue;
-    }
-    for (const std::string& k : d->judgement.kept) AddUnique(r.kept, k);
-    if (!edits.empty()) {
-      r.drift.push_back({param, before, ListValue(d->list), name, where});
-    }
-    if (d->judgement.verdict != ListVerdict::kStops) {
-      std::vector<std::string> why;
-      for (const Finding& f : d->judgement.unproven) why.push_back(f.where + ": " + f.what);
-      for (const Finding& f : d->judgement.grants) why.push_back(f.where + ": " + f.what);
-      if (why.empty()) why.push_back(absl::StrCat(param, " has no closing element"));
-      r.unfixable.push_back(absl::StrCat("listener ", name, " cannot be proven closed: ",
-                                         absl::StrJoin(why, "; ")));
-    }
+    FixDecidingList(config, *pl, policy, judge, r);
   }
   return r;
 }
@@ -325,8 +342,10 @@ std::vector<SettingDrift> ListenerFindings(const PostfixConfig& config,
       out.push_back({f.setting, f.what, want, name, f.where, true});
     }
     if (d->judgement.grants.empty() && d->judgement.unproven.empty()) {
-      out.push_back({d->list.param, ListValue(d->list) + " (strangers reach its end: no list "
-                     "stops them)", want, name, d->list.sources[0].Where()});
+      out.push_back({d->list.param,
+                     ListValue(d->list) + " (strangers reach its end: no list "
+                                          "stops them)",
+                     want, name, d->list.sources[0].Where()});
     }
   }
   return out;

@@ -73,8 +73,8 @@ const RelayJudge::TableResult& RelayJudge::Table(const Element& element) {
     } else if (j.unproven) {
       r.unproven.push_back({"", what, where});
     } else if (IsPermitAction(entry.action)) {
-      r.kept.push_back(absl::StrCat(where, ": ", key, " grants ", entry.pattern, " (kept: ",
-                                    j.why, ")"));
+      r.kept.push_back(
+          absl::StrCat(where, ": ", key, " grants ", entry.pattern, " (kept: ", j.why, ")"));
     }
   }
   return r;
@@ -119,8 +119,8 @@ ListJudgement RelayJudge::JudgeDepth(const RestrictionList& list, int service_li
       case ElementKind::kTable: {
         const TableResult& t = Table(e);
         if (!t.read.ok()) {
-          unproven(i, absl::StrCat(e.Text(), ": the table cannot be read (", t.read.message(),
-                                   ")"), e.where);
+          unproven(i, absl::StrCat(e.Text(), ": the table cannot be read (", t.read.message(), ")"),
+                   e.where);
           break;
         }
         for (const Finding& f : t.grants) grant(i, f.what, f.where);

@@ -23,8 +23,8 @@ namespace relayguard::agent::postfix {
 
 // How table entries are read and judged: the real reader and JudgeEntry in the agent; fakes in
 // tests, so the walk is tested apart from the table formats.
-using EntryJudge = std::function<EntryJudgement(const LookupTable&, const TableEntry&,
-                                                LookupKind, const Policy&)>;
+using EntryJudge =
+    std::function<EntryJudgement(const LookupTable&, const TableEntry&, LookupKind, const Policy&)>;
 struct TableAccess {
   LookupTableReader& reader;
   EntryJudge judge = JudgeEntry;

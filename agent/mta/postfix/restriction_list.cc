@@ -10,10 +10,11 @@ namespace {
 
 // Restrictions that take the next word as their argument (postconf(5)), besides check_*_access.
 constexpr std::string_view kWithArgument[] = {
-    "check_policy_service",   "reject_rbl_client",          "reject_rhsbl_client",
-    "reject_rhsbl_sender",    "reject_rhsbl_helo",          "reject_rhsbl_recipient",
-    "reject_rhsbl_reverse_client", "permit_dnswl_client",   "permit_rhswl_client",
-    "sleep",
+    "check_policy_service",        "reject_rbl_client",
+    "reject_rhsbl_client",         "reject_rhsbl_sender",
+    "reject_rhsbl_helo",           "reject_rhsbl_recipient",
+    "reject_rhsbl_reverse_client", "permit_dnswl_client",
+    "permit_rhswl_client",         "sleep",
 };
 
 constexpr std::string_view kClosing[] = {"reject_unauth_destination", "defer_unauth_destination",
@@ -27,8 +28,7 @@ struct Origin {
   std::string raw;
 };
 
-absl::StatusOr<Origin> Resolve(const PostfixConfig& config, int service_line,
-                               std::string name) {
+absl::StatusOr<Origin> Resolve(const PostfixConfig& config, int service_line, std::string name) {
   const MasterCf::Service* service =
       service_line > 0 ? config.master_cf.ServiceAt(service_line) : nullptr;
   for (int depth = 0; depth < 16; ++depth) {
@@ -105,9 +105,9 @@ ElementKind Classify(const std::vector<std::string>& words,
 absl::Status Build(const PostfixConfig& config, int service_line, const std::string& name,
                    int depth, RestrictionList& list) {
   if (depth > 8) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "restriction list ", list.param, " nests $references too deep (a loop through ", name,
-        "?): relayguard cannot follow it"));
+    return absl::InvalidArgumentError(absl::StrCat("restriction list ", list.param,
+                                                   " nests $references too deep (a loop through ",
+                                                   name, "?): relayguard cannot follow it"));
   }
   absl::StatusOr<Origin> origin = Resolve(config, service_line, name);
   if (!origin.ok()) return origin.status();
@@ -169,9 +169,7 @@ std::string ListSource::Id() const {
                       service_line, "/", param);
 }
 
-std::string ListSource::Where() const {
-  return line > 0 ? absl::StrCat(file, ":", line) : file;
-}
+std::string ListSource::Where() const { return line > 0 ? absl::StrCat(file, ":", line) : file; }
 
 std::string ListSource::Describe(const MasterCf& master_cf) const {
   if (kind == Kind::kOverride) {
@@ -182,8 +180,8 @@ std::string ListSource::Describe(const MasterCf& master_cf) const {
   return absl::StrCat(Basename(file), ":", line, " ", param);
 }
 
-absl::StatusOr<RestrictionList> BuildRestrictionList(const PostfixConfig& config,
-                                                     int service_line, std::string_view param) {
+absl::StatusOr<RestrictionList> BuildRestrictionList(const PostfixConfig& config, int service_line,
+                                                     std::string_view param) {
   RestrictionList list;
   list.param = std::string(param);
   if (absl::Status s = Build(config, service_line, list.param, 0, list); !s.ok()) return s;

@@ -54,8 +54,8 @@ struct Element {
   size_t source = 0;               // index into RestrictionList::sources
   size_t first_word = 0;           // in that source's text
   size_t word_count = 1;
-  std::string where;               // "PATH:LINE" of its first word
-  std::string Text() const;        // expanded words joined by a space
+  std::string where;         // "PATH:LINE" of its first word
+  std::string Text() const;  // expanded words joined by a space
 };
 
 struct RestrictionList {
@@ -66,8 +66,8 @@ struct RestrictionList {
 
 // The list `param` of the service starting on `service_line` (0: main.cf alone), from the
 // current text of `config`. InvalidArgument for a reference loop.
-absl::StatusOr<RestrictionList> BuildRestrictionList(const PostfixConfig& config,
-                                                     int service_line, std::string_view param);
+absl::StatusOr<RestrictionList> BuildRestrictionList(const PostfixConfig& config, int service_line,
+                                                     std::string_view param);
 
 // Writes `source.text` back where it came from (a kDefault source becomes a main.cf line).
 void WriteBack(const ListSource& source, PostfixConfig& config);

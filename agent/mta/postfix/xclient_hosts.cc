@@ -63,8 +63,8 @@ XclientFix FixXclientHosts(PostfixConfig& config, int service_line, const Policy
       config.main_cf.SetRawValue(kParam, text.text());
       r.changed.push_back(absl::StrCat(Basename(config.main_cf_path), ":", line, " ", kParam));
       if (!r.drift) {
-        r.drift = SettingDrift{kParam, before, config.main_cf.Get(kParam).value_or(""),
-                               listener, config.MainWhere(line)};
+        r.drift = SettingDrift{kParam, before, config.main_cf.Get(kParam).value_or(""), listener,
+                               config.MainWhere(line)};
       }
     }
   }

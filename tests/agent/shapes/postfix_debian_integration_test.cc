@@ -82,8 +82,11 @@ std::string LabMainCf(const std::string& debian, const PostfixLab& lab) {
          "alias_database =\nlocal_recipient_maps =\ndefault_transport = discard:lab\n"
          "relay_transport = discard:lab\nlocal_transport = discard:lab\n"
          "smtpd_peername_lookup = no\nsmtp_dns_support_level = disabled\n"
-         "smtpd_tls_cert_file = " + lab.config_dir() + "/tls-cert.pem\n"
-         "smtpd_tls_key_file = " + lab.config_dir() + "/tls-key.pem\n";
+         "smtpd_tls_cert_file = " +
+         lab.config_dir() +
+         "/tls-cert.pem\n"
+         "smtpd_tls_key_file = " +
+         lab.config_dir() + "/tls-key.pem\n";
 }
 
 TEST(PostfixDebianDefaultsTest, SubmissionsEnabledCheckApplyRollback) {
@@ -102,28 +105,29 @@ TEST(PostfixDebianDefaultsTest, SubmissionsEnabledCheckApplyRollback) {
   WriteFileOrDie(lab.master_cf(), master);
   WriteFileOrDie(lab.main_cf(), LabMainCf(debian_main, lab));
   std::string out;
-  ASSERT_EQ(RunCommand({"/usr/bin/openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
-                        "ec_paramgen_curve:P-256", "-nodes", "-keyout",
-                        lab.config_dir() + "/tls-key.pem", "-out",
-                        lab.config_dir() + "/tls-cert.pem", "-days", "1", "-subj",
-                        "/CN=deb.lab.test"},
-                       &out),
-            0)
+  ASSERT_EQ(
+      RunCommand(
+          {"/usr/bin/openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
+           "ec_paramgen_curve:P-256", "-nodes", "-keyout", lab.config_dir() + "/tls-key.pem",
+           "-out", lab.config_dir() + "/tls-cert.pem", "-days", "1", "-subj", "/CN=deb.lab.test"},
+          &out),
+      0)
       << out;
   lab.Start();
   const std::string main_before = ReadFileOrDie(lab.main_cf());
   const std::string policy = SourcePath("tests/data/postfix/shapes/close.yaml");
   const std::string dir = lab.config_dir();
   auto name = [&](int i, int line) {
-    return "127.0.0.1:" + std::to_string(ports[i]) + " (" + std::to_string(ports[i]) + ", " +
-           dir + "/master.cf:" + std::to_string(line);
+    return "127.0.0.1:" + std::to_string(ports[i]) + " (" + std::to_string(ports[i]) + ", " + dir +
+           "/master.cf:" + std::to_string(line);
   };
 
   // Nothing relays; port 25 is not proven closed (454 from defer_unauth_destination) and the
   // drift says why; the submission services refuse.
   EXPECT_EQ(lab.Agent({"check", "--policy", policy}, &out), 4) << out;
   EXPECT_THAT(out, Not(HasSubstr("relay open")));
-  EXPECT_THAT(out, HasSubstr("listener " + name(0, 12) + "): smtpd_relay_restrictions is "
+  EXPECT_THAT(out, HasSubstr("listener " + name(0, 12) +
+                             "): smtpd_relay_restrictions is "
                              "\"permit_mynetworks, permit_sasl_authenticated, "
                              "defer_unauth_destination\""));
   EXPECT_THAT(out, HasSubstr(name(1, 19) + "): refused 127.0.0.9 (submission)"));
@@ -138,7 +142,8 @@ TEST(PostfixDebianDefaultsTest, SubmissionsEnabledCheckApplyRollback) {
   EXPECT_EQ(ReadFileOrDie(lab.master_cf()), master);
   for (int i = 0; i < 3; ++i) {
     EXPECT_EQ(VerdictFrom(ports[i], "127.0.0.9", ProbeVerdict::kRefused, i == 2),
-              ProbeVerdict::kRefused) << ports[i];
+              ProbeVerdict::kRefused)
+        << ports[i];
   }
   EXPECT_EQ(VerdictFrom(ports[0], "127.0.0.1", ProbeVerdict::kRelayAccepted),
             ProbeVerdict::kRelayAccepted);

@@ -11,9 +11,10 @@ namespace {
 using Strings = std::vector<std::string>;
 
 TEST(ListTextTest, WordsSkipCommentLinesAndKeepBracesTogether) {
-  ListText t("permit_mynetworks,\n# partners\n    check_client_access inline:{ a=OK, b=OK },\n"
-             "\n\treject_unauth_destination",
-             true);
+  ListText t(
+      "permit_mynetworks,\n# partners\n    check_client_access inline:{ a=OK, b=OK },\n"
+      "\n\treject_unauth_destination",
+      true);
   Strings words;
   std::vector<int> lines;
   for (const ListText::Word& w : t.words()) {
@@ -55,8 +56,7 @@ TEST_P(ListTextEditTest, EditsOnlyWhatItMust) {
   EXPECT_EQ(t.text(), c.want);
 }
 
-constexpr const char* kMultiLine =
-    "permit_mynetworks,\n    permit,\n    reject_unauth_destination";
+constexpr const char* kMultiLine = "permit_mynetworks,\n    permit,\n    reject_unauth_destination";
 
 INSTANTIATE_TEST_SUITE_P(
     Edits, ListTextEditTest,
@@ -71,9 +71,8 @@ INSTANTIATE_TEST_SUITE_P(
                  "permit_mynetworks,\n    reject_unauth_destination"},
         EditCase{"RemoveLastLineDropsTheCommaBefore", kMultiLine, true, 2, 2, 0, "",
                  "permit_mynetworks,\n    permit"},
-        EditCase{"RemoveKeepsCommentLines",
-                 "a,\n    # why b\n    b,\n    # why c\n    c", true, 1, 1, 0, "",
-                 "a,\n    # why b\n    # why c\n    c"},
+        EditCase{"RemoveKeepsCommentLines", "a,\n    # why b\n    b,\n    # why c\n    c", true, 1,
+                 1, 0, "", "a,\n    # why b\n    # why c\n    c"},
         EditCase{"RemoveLastKeepsCommentBefore", "a,\n# c comes\n    c", true, 1, 1, 0, "",
                  "a\n# c comes"},
         EditCase{"RemoveCrlf", "a,\r\n    b,\r\n    c", true, 1, 1, 0, "", "a,\r\n    c"},

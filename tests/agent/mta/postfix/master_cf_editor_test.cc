@@ -38,8 +38,8 @@ TEST(MasterCfEditorTest, GoldenFilesRoundTripByteForByte) {
 }
 
 TEST(MasterCfEditorTest, OverridesKnowTheirLinesAndForms) {
-  MasterCf cf = MasterCf::Parse(ReadFile(std::string(RG_SOURCE_DIR) +
-                                         "/tests/data/postfix/overrides.master.cf"));
+  MasterCf cf = MasterCf::Parse(
+      ReadFile(std::string(RG_SOURCE_DIR) + "/tests/data/postfix/overrides.master.cf"));
   const MasterCf::Service* s = cf.ServiceAt(2);
   ASSERT_NE(s, nullptr);
   EXPECT_EQ(s->Id(), "127.0.0.1:2525/inet");
@@ -101,8 +101,8 @@ INSTANTIATE_TEST_SUITE_P(
                  S("\n  -o mynetworks=0.0.0.0/0\n  -o a=b\npickup unix n - n 60 1 pickup\n"),
                  EditCase::kRemove, "mynetworks", "",
                  S("\n  -o a=b\npickup unix n - n 60 1 pickup\n")},
-        EditCase{"RemoveOnServiceLine", S(" -o mynetworks=0.0.0.0/0 -o a=b\n"),
-                 EditCase::kRemove, "mynetworks", "", S(" -o a=b\n")},
+        EditCase{"RemoveOnServiceLine", S(" -o mynetworks=0.0.0.0/0 -o a=b\n"), EditCase::kRemove,
+                 "mynetworks", "", S(" -o a=b\n")},
         EditCase{"RemoveLastOnServiceLine", S(" -o a=b -o mynetworks=0.0.0.0/0\n"),
                  EditCase::kRemove, "mynetworks", "", S(" -o a=b\n")},
         EditCase{"RemoveAttachedForm", S("\n  -omynetworks=0.0.0.0/0\n"), EditCase::kRemove,
@@ -119,8 +119,8 @@ INSTANTIATE_TEST_SUITE_P(
         EditCase{"RemoveNoFinalNewline", S("\n  -o a=b\n  -o mynetworks=0.0.0.0/0"),
                  EditCase::kRemove, "mynetworks", "", S("\n  -o a=b")},
         EditCase{"RemoveKeepsCommentsBetweenContinuations",
-                 S("\n  -o a=1\n# why\n  -o mynetworks=0.0.0.0/0\n\n  -o b=2\n"),
-                 EditCase::kRemove, "mynetworks", "", S("\n  -o a=1\n# why\n\n  -o b=2\n")},
+                 S("\n  -o a=1\n# why\n  -o mynetworks=0.0.0.0/0\n\n  -o b=2\n"), EditCase::kRemove,
+                 "mynetworks", "", S("\n  -o a=1\n# why\n\n  -o b=2\n")},
         EditCase{"RemoveMissing", S("\n  -o a=b\n"), EditCase::kRemove, "mynetworks", "",
                  S("\n  -o a=b\n"), false},
         EditCase{"SetInPlace", S("\n  -o smtpd_relay_restrictions=permit\n"), EditCase::kSet,

@@ -65,8 +65,7 @@ inline PostfixConfig FakeConfig(const std::string& main_text, const std::string&
 // Tables by spec; a spec it does not hold is Unimplemented (like ldap:).
 class FakeTableReader : public LookupTableReader {
  public:
-  void Add(const std::string& spec, const std::string& path,
-           std::vector<TableEntry> entries) {
+  void Add(const std::string& spec, const std::string& path, std::vector<TableEntry> entries) {
     LookupTable t;
     t.spec = spec;
     t.type = spec.substr(0, spec.find(':'));

@@ -99,29 +99,38 @@ INSTANTIATE_TEST_SUITE_P(
     ::testing::Values(
         Case{"PermitRemoved",
              "smtpd_relay_restrictions = permit_mynetworks, permit, reject_unauth_destination\n",
-             kSmtp, "smtpd_relay_restrictions = permit_mynetworks, reject_unauth_destination\n",
-             "", {"main.cf:1 smtpd_relay_restrictions"}},
+             kSmtp,
+             "smtpd_relay_restrictions = permit_mynetworks, reject_unauth_destination\n",
+             "",
+             {"main.cf:1 smtpd_relay_restrictions"}},
         Case{"MultiLinePermitRemovedAsOneLine",
              "x = 1\nsmtpd_relay_restrictions = permit_mynetworks,\n    permit,\n"
              "    reject_unauth_destination\n",
              kSmtp,
              "x = 1\nsmtpd_relay_restrictions = permit_mynetworks,\n"
              "    reject_unauth_destination\n",
-             "", {"main.cf:2 smtpd_relay_restrictions"}},
+             "",
+             {"main.cf:2 smtpd_relay_restrictions"}},
         Case{"CrlfKept",
              "smtpd_relay_restrictions = permit_mynetworks,\r\n    permit,\r\n"
              "    defer_unauth_destination\r\n",
              kSmtp,
              "smtpd_relay_restrictions = permit_mynetworks,\r\n    reject_unauth_destination\r\n",
-             "", {"main.cf:1 smtpd_relay_restrictions"}},
-        Case{"DefaultListGetsWrittenWithReject", "biff = no\n", kSmtp,
+             "",
+             {"main.cf:1 smtpd_relay_restrictions"}},
+        Case{"DefaultListGetsWrittenWithReject",
+             "biff = no\n",
+             kSmtp,
              "biff = no\nsmtpd_relay_restrictions = permit_mynetworks, permit_sasl_authenticated, "
              "reject_unauth_destination\n",
-             "", {"main.cf smtpd_relay_restrictions (added)"}},
+             "",
+             {"main.cf smtpd_relay_restrictions (added)"}},
         Case{"OverrideMynetworksRemoved",
              "smtpd_relay_restrictions = permit_mynetworks, reject_unauth_destination\n",
-             "smtp inet n - n - - smtpd\n  -o mynetworks=0.0.0.0/0\n  -o syslog_name=x\n", "",
-             "smtp inet n - n - - smtpd\n  -o syslog_name=x\n", {"master.cf:2 smtp/inet -o mynetworks"}},
+             "smtp inet n - n - - smtpd\n  -o mynetworks=0.0.0.0/0\n  -o syslog_name=x\n",
+             "",
+             "smtp inet n - n - - smtpd\n  -o syslog_name=x\n",
+             {"master.cf:2 smtp/inet -o mynetworks"}},
         Case{"GrantingTableMovedAfterClosing",
              "smtpd_relay_restrictions = permit_mynetworks,\n"
              "    check_client_access cidr:/etc/postfix/clients.cidr,\n"
@@ -129,41 +138,55 @@ INSTANTIATE_TEST_SUITE_P(
              kSmtp,
              "smtpd_relay_restrictions = permit_mynetworks,\n    reject_unauth_destination,\n"
              "    check_client_access cidr:/etc/postfix/clients.cidr\n",
-             "", {"main.cf:1 smtpd_relay_restrictions"}},
+             "",
+             {"main.cf:1 smtpd_relay_restrictions"}},
         Case{"NarrowPartnerTableKept",
              "smtpd_relay_restrictions = permit_mynetworks, check_client_access "
              "cidr:/etc/postfix/partners.cidr, reject_unauth_destination\n",
-             kSmtp, "", "", {}},
+             kSmtp,
+             "",
+             "",
+             {}},
         Case{"UnreadableTableAfterClosingIsNoProblem",
              "smtpd_relay_restrictions = permit_mynetworks, reject_unauth_destination, "
              "check_client_access ldap:/etc/postfix/ldap.cf\n",
-             kSmtp, "", "", {}},
-        Case{"RestrictionClassThatPermitsMoved",
-             "smtpd_restriction_classes = open_class\nopen_class = permit\n"
-             "smtpd_relay_restrictions = permit_mynetworks, open_class, reject_unauth_destination\n",
              kSmtp,
-             "smtpd_restriction_classes = open_class\nopen_class = permit\n"
-             "smtpd_relay_restrictions = permit_mynetworks, reject_unauth_destination, open_class\n",
-             "", {"main.cf:3 smtpd_relay_restrictions"}},
+             "",
+             "",
+             {}},
+        Case{
+            "RestrictionClassThatPermitsMoved",
+            "smtpd_restriction_classes = open_class\nopen_class = permit\n"
+            "smtpd_relay_restrictions = permit_mynetworks, open_class, reject_unauth_destination\n",
+            kSmtp,
+            "smtpd_restriction_classes = open_class\nopen_class = permit\n"
+            "smtpd_relay_restrictions = permit_mynetworks, reject_unauth_destination, open_class\n",
+            "",
+            {"main.cf:3 smtpd_relay_restrictions"}},
         Case{"ReferencedListEditedWhereWritten",
              "extra = permit\nsmtpd_relay_restrictions = permit_mynetworks, $extra, "
              "reject_unauth_destination\n",
              kSmtp,
              "extra =\nsmtpd_relay_restrictions = permit_mynetworks, $extra, "
              "reject_unauth_destination\n",
-             "", {"main.cf:1 extra"}},
+             "",
+             {"main.cf:1 extra"}},
         Case{"MuaIndirectionEditsTheMainCfParameter",
              "mua_relay_restrictions = permit_sasl_authenticated, permit\n",
              "submission inet n - n - - smtpd\n"
              "  -o smtpd_relay_restrictions=$mua_relay_restrictions\n",
-             "mua_relay_restrictions = permit_sasl_authenticated, reject\n", "",
+             "mua_relay_restrictions = permit_sasl_authenticated, reject\n",
+             "",
              {"main.cf:1 mua_relay_restrictions"}},
-        Case{"SubmissionOverrideGetsSubmissionRules", "",
-             "submission inet n - n - - smtpd\n  -o smtpd_relay_restrictions=permit\n", "",
+        Case{"SubmissionOverrideGetsSubmissionRules",
+             "",
+             "submission inet n - n - - smtpd\n  -o smtpd_relay_restrictions=permit\n",
+             "",
              "submission inet n - n - - smtpd\n"
              "  -o smtpd_relay_restrictions=permit_sasl_authenticated,reject\n",
              {"master.cf:2 submission/inet -o smtpd_relay_restrictions"}},
-        Case{"EmptyRelayListEditsTheRecipientList", "",
+        Case{"EmptyRelayListEditsTheRecipientList",
+             "",
              "submission inet n - n - - smtpd\n  -o smtpd_relay_restrictions=\n"
              "  -o { smtpd_recipient_restrictions = permit_sasl_authenticated, permit }\n",
              "",
@@ -172,7 +195,8 @@ INSTANTIATE_TEST_SUITE_P(
              {"master.cf:3 submission/inet -o smtpd_recipient_restrictions"}},
         Case{"RelayListenerThatRelayedThroughPermitKeepsTrustedRelaying",
              "smtpd_relay_restrictions = permit_mynetworks, reject_unauth_destination\n",
-             "2525 inet n - n - - smtpd -o smtpd_relay_restrictions=permit,reject_unauth_destination\n",
+             "2525 inet n - n - - smtpd -o "
+             "smtpd_relay_restrictions=permit,reject_unauth_destination\n",
              "",
              "2525 inet n - n - - smtpd "
              "-o smtpd_relay_restrictions=permit_mynetworks,reject_unauth_destination\n",
@@ -181,30 +205,41 @@ INSTANTIATE_TEST_SUITE_P(
              "smtpd_relay_restrictions = permit_mynetworks, reject_unauth_destination\n",
              "smtp inet n - n - 1 postscreen\nsmtpd pass - - n - - smtpd\n"
              "  -o mynetworks=0.0.0.0/0\n",
-             "", "smtp inet n - n - 1 postscreen\nsmtpd pass - - n - - smtpd\n",
+             "",
+             "smtp inet n - n - 1 postscreen\nsmtpd pass - - n - - smtpd\n",
              {"master.cf:3 smtpd/pass -o mynetworks"}},
-        Case{"InternalListenerIsNeverEdited",
-             "smtpd_relay_restrictions = permit_mynetworks, reject_unauth_destination\n",
-             "smtp inet n - n - - smtpd\n127.0.0.1:10025 inet n - n - - smtpd\n"
-             "  -o mynetworks=127.0.0.0/8\n  -o smtpd_relay_restrictions=permit_mynetworks,reject\n",
-             "", "", {}},
+        Case{
+            "InternalListenerIsNeverEdited",
+            "smtpd_relay_restrictions = permit_mynetworks, reject_unauth_destination\n",
+            "smtp inet n - n - - smtpd\n127.0.0.1:10025 inet n - n - - smtpd\n"
+            "  -o mynetworks=127.0.0.0/8\n  -o smtpd_relay_restrictions=permit_mynetworks,reject\n",
+            "",
+            "",
+            {}},
         Case{"RequireAuthDropsPermitMynetworks",
              "smtpd_relay_restrictions = permit_mynetworks, permit_sasl_authenticated, "
              "reject_unauth_destination\n",
              kSmtp,
              "smtpd_relay_restrictions = permit_sasl_authenticated, reject_unauth_destination\n",
-             "", {"main.cf:1 smtpd_relay_restrictions"}, true},
+             "",
+             {"main.cf:1 smtpd_relay_restrictions"},
+             true},
         Case{"Before210TheRecipientListDecides",
              "smtpd_recipient_restrictions = permit_mynetworks, permit, reject_rbl_client "
              "zen.example, reject_unauth_destination\n",
              kSmtp,
              "smtpd_recipient_restrictions = permit_mynetworks, reject_rbl_client zen.example, "
              "reject_unauth_destination\n",
-             "", {"main.cf:1 smtpd_recipient_restrictions"}, false, {2, 9, 6}},
+             "",
+             {"main.cf:1 smtpd_recipient_restrictions"},
+             false,
+             {2, 9, 6}},
         Case{"XclientOverrideRemoved",
              "smtpd_relay_restrictions = permit_mynetworks, reject_unauth_destination\n",
-             "smtp inet n - n - - smtpd\n  -o smtpd_authorized_xclient_hosts=0.0.0.0/0\n", "",
-             kSmtp, {"master.cf:2 smtp/inet -o smtpd_authorized_xclient_hosts"}},
+             "smtp inet n - n - - smtpd\n  -o smtpd_authorized_xclient_hosts=0.0.0.0/0\n",
+             "",
+             kSmtp,
+             {"master.cf:2 smtp/inet -o smtpd_authorized_xclient_hosts"}},
         Case{"XclientEntriesThatHoldStrangersRemoved",
              "mynetworks = 127.0.0.1/32\n"
              "smtpd_authorized_xclient_hosts = $mynetworks, 192.0.2.7, 10.0.0.0/8\n"
@@ -212,18 +247,23 @@ INSTANTIATE_TEST_SUITE_P(
              kSmtp,
              "mynetworks = 127.0.0.1/32\nsmtpd_authorized_xclient_hosts = $mynetworks, 192.0.2.7\n"
              "smtpd_relay_restrictions = permit_mynetworks, reject_unauth_destination\n",
-             "", {"main.cf:2 smtpd_authorized_xclient_hosts"}},
-        Case{"Before210NoClosingElementGetsOne", "smtpd_recipient_restrictions = permit_mynetworks\n",
+             "",
+             {"main.cf:2 smtpd_authorized_xclient_hosts"}},
+        Case{"Before210NoClosingElementGetsOne",
+             "smtpd_recipient_restrictions = permit_mynetworks\n",
              kSmtp,
-             "smtpd_recipient_restrictions = permit_mynetworks, reject_unauth_destination\n", "",
-             {"main.cf:1 smtpd_recipient_restrictions"}, false, {2, 9, 6}}),
+             "smtpd_recipient_restrictions = permit_mynetworks, reject_unauth_destination\n",
+             "",
+             {"main.cf:1 smtpd_recipient_restrictions"},
+             false,
+             {2, 9, 6}}),
     [](const auto& info) { return info.param.name; });
 
 TEST(FixListenersTest, ReportsKeptGrantsAndMoves) {
-  Fixed kept = Fix("smtpd_relay_restrictions = permit_mynetworks, check_client_access "
-                   "cidr:/etc/postfix/partners.cidr, reject_unauth_destination\n",
-                   "smtp inet n - n - - smtpd\n  -o mynetworks=127.0.0.1/32,192.0.2.0/24\n",
-                   TrustLocalhost());
+  Fixed kept = Fix(
+      "smtpd_relay_restrictions = permit_mynetworks, check_client_access "
+      "cidr:/etc/postfix/partners.cidr, reject_unauth_destination\n",
+      "smtp inet n - n - - smtpd\n  -o mynetworks=127.0.0.1/32,192.0.2.0/24\n", TrustLocalhost());
   EXPECT_THAT(kept.result.kept,
               ::testing::UnorderedElementsAre(
                   "/etc/postfix/master.cf:2: smtp/inet -o mynetworks grants 192.0.2.0/24 "
@@ -231,9 +271,10 @@ TEST(FixListenersTest, ReportsKeptGrantsAndMoves) {
                   "/etc/postfix/partners.cidr:1: check_client_access "
                   "cidr:/etc/postfix/partners.cidr grants 127.0.0.5 (kept: narrow: "
                   "127.0.0.5/32)"));
-  Fixed moved = Fix("smtpd_relay_restrictions = permit_mynetworks, check_client_access "
-                    "cidr:/etc/postfix/clients.cidr, reject_unauth_destination\n",
-                    kSmtp, TrustLocalhost());
+  Fixed moved =
+      Fix("smtpd_relay_restrictions = permit_mynetworks, check_client_access "
+          "cidr:/etc/postfix/clients.cidr, reject_unauth_destination\n",
+          kSmtp, TrustLocalhost());
   ASSERT_EQ(moved.result.warnings.size(), 1u);
   EXPECT_THAT(moved.result.warnings[0], HasSubstr("/etc/postfix/main.cf:1: moved "
                                                   "check_client_access cidr:/etc/postfix/"
@@ -247,9 +288,10 @@ TEST(FixListenersTest, ReportsKeptGrantsAndMoves) {
 }
 
 TEST(FixListenersTest, AnUnreadableTableBeforeTheClosingElementCannotBeFixed) {
-  Fixed f = Fix("smtpd_relay_restrictions = permit_mynetworks, check_client_access "
-                "ldap:/etc/postfix/ldap.cf, reject_unauth_destination\n",
-                kSmtp, TrustLocalhost());
+  Fixed f =
+      Fix("smtpd_relay_restrictions = permit_mynetworks, check_client_access "
+          "ldap:/etc/postfix/ldap.cf, reject_unauth_destination\n",
+          kSmtp, TrustLocalhost());
   ASSERT_EQ(f.result.unfixable.size(), 1u);
   EXPECT_THAT(f.result.unfixable[0], HasSubstr("listener 127.0.0.1:25"));
   EXPECT_THAT(f.result.unfixable[0], HasSubstr("ldap:/etc/postfix/ldap.cf: the table cannot be "

@@ -33,8 +33,8 @@ TEST(JudgeNetworksTest, SortsEntries) {
       "127.0.0.1/33",
       TrustLocalhost());
   EXPECT_EQ(j.strangers, (Strings{"127.0.0.0/8", "10.0.0.0/8", "[2001:db8::]/16"}));
-  EXPECT_EQ(j.unproven, (Strings{"hash:/etc/postfix/nets", "/etc/postfix/nets.txt",
-                                 "127.0.0.1/33"}));
+  EXPECT_EQ(j.unproven,
+            (Strings{"hash:/etc/postfix/nets", "/etc/postfix/nets.txt", "127.0.0.1/33"}));
   EXPECT_EQ(j.narrow, (Strings{"127.0.0.1/32", "192.0.2.0/24", "[::1]/128", "mail.example",
                                "!127.0.0.9", "127.0.0.5"}));
 }
@@ -68,26 +68,30 @@ TEST_P(ListenerFindingsTest, NamesListenerRuleAndPlace) {
 }
 
 constexpr const char* kListener = "listener 127.0.0.1:25 (smtp, /etc/postfix/master.cf:1): ";
-constexpr const char* kWant = "want \"nothing before the closing element that lets strangers "
-                              "relay\"";
+constexpr const char* kWant =
+    "want \"nothing before the closing element that lets strangers "
+    "relay\"";
 
 INSTANTIATE_TEST_SUITE_P(
     Shapes, ListenerFindingsTest,
     ::testing::Values(
         FindingsCase{"Closed", "mynetworks = 127.0.0.1/32\n", "smtp inet n - n - - smtpd\n", {}},
-        FindingsCase{"WideMynetworks", "biff = no\nmynetworks = 0.0.0.0/0\n",
+        FindingsCase{"WideMynetworks",
+                     "biff = no\nmynetworks = 0.0.0.0/0\n",
                      "smtp inet n - n - - smtpd\n",
                      {absl::StrCat(kListener,
                                    "smtpd_relay_restrictions is \"permit_mynetworks: mynetworks "
                                    "holds 0.0.0.0/0, which lets strangers relay\", ",
                                    kWant, " (/etc/postfix/main.cf:2)")}},
-        FindingsCase{"MynetworksStyleSubnet", "mynetworks_style = subnet\n",
+        FindingsCase{"MynetworksStyleSubnet",
+                     "mynetworks_style = subnet\n",
                      "smtp inet n - n - - smtpd\n",
                      {absl::StrCat(kListener,
                                    "smtpd_relay_restrictions is \"permit_mynetworks: mynetworks "
                                    "holds 127.0.0.0/8, which lets strangers relay\", ",
                                    kWant, " (/etc/postfix/main.cf:1)")}},
-        FindingsCase{"OverrideOnSecondListener", "mynetworks = 127.0.0.1/32\n",
+        FindingsCase{"OverrideOnSecondListener",
+                     "mynetworks = 127.0.0.1/32\n",
                      "smtp inet n - n - - smtpd\n127.0.0.1:2525 inet n - n - - smtpd\n"
                      "  -o mynetworks=0.0.0.0/0\n",
                      {"listener 127.0.0.1:2525 (2525, /etc/postfix/master.cf:2): "
