@@ -15,7 +15,13 @@ cmd=$1 dir=$2
 
 # shellcheck source=daemon.sh
 . "$(dirname "$0")/daemon.sh"
-listen_port() { sed -n 's/^127\.0\.0\.1:\([0-9]*\) .*/\1/p' "$dir/etc/master.cf" | head -1; }
+listen_port() {
+  local port; port=$(sed -n 's/^127\.0\.0\.1:\([0-9]*\) .*/\1/p' "$dir/etc/master.cf" | head -1)
+  # A bare port ("2525  inet ... smtpd", Debian's layout) binds inet_interfaces (127.0.0.1 here).
+  [ -n "$port" ] || port=$(sed -n 's/^\([0-9][0-9]*\)[[:space:]][[:space:]]*inet[[:space:]].*/\1/p' \
+                             "$dir/etc/master.cf" | head -1)
+  echo "$port"
+}
 
 create() {
   local port=$1 mynetworks=${2:-0.0.0.0/0}

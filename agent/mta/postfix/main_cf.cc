@@ -150,3 +150,84 @@ void MainCf::Set(std::string_view key, std::string_view value) {
 }
 
 }  // namespace relayguard::agent::postfix
+
+namespace relayguard::agent::postfix {
+namespace {
+
+const Entry* LastEntry(const std::vector<Entry>& entries, std::string_view key) {
+  const Entry* last = nullptr;
+  for (const Entry& e : entries) {
+    if (e.key == key) last = &e;
+  }
+  return last;
+}
+
+// Offset of the value in a `key = value` line: after '=' and the blanks that follow it.
+size_t ValueStart(std::string_view content) {
+  size_t start = content.find('=') + 1;
+  while (start < content.size() && IsSpace(content[start])) ++start;
+  return start;
+}
+
+size_t LastLine(const Entry& e) {
+  return e.continuations.empty() ? e.first : e.continuations.back();
+}
+
+}  // namespace
+
+std::optional<int> MainCf::Line(std::string_view key) const {
+  std::vector<Entry> entries = Entries(lines_);
+  const Entry* last = LastEntry(entries, key);
+  if (last == nullptr) return std::nullopt;
+  return static_cast<int>(last->first) + 1;
+}
+
+std::optional<std::string> MainCf::RawValue(std::string_view key) const {
+  std::vector<Entry> entries = Entries(lines_);
+  const Entry* last = LastEntry(entries, key);
+  if (last == nullptr) return std::nullopt;
+  std::string out;
+  const size_t end_line = LastLine(*last);
+  for (size_t i = last->first; i <= end_line; ++i) {
+    std::string_view c = Content(lines_[i]);
+    if (i == last->first) c = c.substr(ValueStart(c));
+    out += c;
+    if (i != end_line) out += Ending(lines_[i]);
+  }
+  return out;
+}
+
+void MainCf::SetRawValue(std::string_view key, std::string_view raw) {
+  std::vector<Entry> entries = Entries(lines_);
+  const Entry* last = LastEntry(entries, key);
+  std::string replaced;
+  size_t first = lines_.size(), end_line = lines_.size();
+  if (last == nullptr) {
+    const std::string ending = FileEnding(lines_);
+    if (!lines_.empty() && Ending(lines_.back()).empty()) lines_.back() += ending;
+    replaced = std::string(key) + " = " + std::string(raw) + ending;
+    first = end_line = lines_.size();
+  } else {
+    first = last->first;
+    end_line = LastLine(*last);
+    std::string_view c = Content(lines_[first]);
+    size_t start = ValueStart(c);
+    std::string prefix(c.substr(0, start));
+    if (start == c.size() && start == c.find('=') + 1 && !raw.empty()) prefix += " ";
+    if (raw.empty()) prefix.erase(c.find('=') + 1);  // "name =", no trailing blank
+    replaced = prefix + std::string(raw) + std::string(Ending(lines_[end_line]));
+    lines_.erase(lines_.begin() + static_cast<std::ptrdiff_t>(first),
+                 lines_.begin() + static_cast<std::ptrdiff_t>(end_line) + 1);
+  }
+  std::vector<std::string> split;
+  size_t start = 0;
+  while (start < replaced.size()) {
+    size_t nl = replaced.find('\n', start);
+    size_t end = nl == std::string::npos ? replaced.size() : nl + 1;
+    split.push_back(replaced.substr(start, end - start));
+    start = end;
+  }
+  lines_.insert(lines_.begin() + static_cast<std::ptrdiff_t>(first), split.begin(), split.end());
+}
+
+}  // namespace relayguard::agent::postfix

@@ -33,6 +33,18 @@ class MainCf {
   // Keys in order of first definition.
   std::vector<std::string> Keys() const;
 
+  // 1-based line of the last definition of `key`; nullopt when not defined.
+  std::optional<int> Line(std::string_view key) const;
+
+  // The value of the last definition of `key` exactly as written: from its first byte after
+  // "key = " to the end of its last continuation line (line endings and comment lines between
+  // included, the final line ending not). For a ListText edit. nullopt when not defined.
+  std::optional<std::string> RawValue(std::string_view key) const;
+
+  // Replaces what RawValue(key) returns with `raw` (which may span lines), every other byte
+  // kept. If `key` is not defined, appends `key = raw` like Set.
+  void SetRawValue(std::string_view key, std::string_view raw);
+
  private:
   std::vector<std::string> lines_;  // physical lines, each with its line ending (last may lack)
 };

@@ -1,19 +1,14 @@
+// PostfixDriver, the parts about the configuration: listeners, render, validation and drift.
 #include "agent/mta/postfix/postfix_driver.h"
 
-#include <unistd.h>
-
-#include <signal.h>
-
 #include <algorithm>
-#include <cerrno>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_replace.h"
-#include "absl/strings/str_split.h"
-#include "absl/strings/strip.h"
 #include "agent/mta/postfix/main_cf.h"
 #include "agent/mta/postfix/master_cf.h"
+#include "agent/mta/postfix/relay_fix.h"
 #include "common/status_macros.h"
 
 namespace relayguard::agent::postfix {
@@ -22,85 +17,53 @@ namespace {
 // Parameters that Postfix reads only at start: changing one needs a restart, not a reload.
 constexpr absl::string_view kRestartParameters[] = {"inet_interfaces", "inet_protocols"};
 
-// The first few lines of a tool's diagnostics, for error messages.
-std::string Diagnostics(const ProcessResult& r) {
-  std::string text = r.stderr_text.empty() ? r.stdout_text : r.stderr_text;
-  if (absl::StripAsciiWhitespace(text).empty()) {
-    return "no output (postfix logs the reason to its maillog or syslog)";
-  }
-  std::vector<absl::string_view> lines = absl::StrSplit(text, '\n', absl::SkipWhitespace());
-  if (lines.size() > 5) lines.resize(5);
-  return absl::StrJoin(lines, "; ");
-}
-
-absl::StatusOr<uint16_t> ServicePort(const std::string& service) {
-  if (service == "smtp") return 25;
-  if (service == "submission") return 587;
-  if (service == "smtps" || service == "submissions") return 465;
-  int port = 0;
-  if (!absl::SimpleAtoi(service, &port) || port <= 0 || port > 65535) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("master.cf smtpd service \"", service, "\" is not a port number"));
-  }
-  return static_cast<uint16_t>(port);
-}
+std::string Basename(const std::string& path) { return path.substr(path.rfind('/') + 1); }
 
 }  // namespace
 
-PostfixDriver::PostfixDriver(PostfixOptions options, FileSystem& fs, ProcessRunner& runner)
-    : options_(std::move(options)), fs_(fs), runner_(runner) {}
-
-std::string PostfixDriver::MainCfPath() const { return options_.config_dir + "/main.cf"; }
-std::string PostfixDriver::MasterCfPath() const { return options_.config_dir + "/master.cf"; }
-
-std::vector<std::string> PostfixDriver::ManagedFiles() const {
-  return {MainCfPath(), MasterCfPath()};
-}
-
-absl::StatusOr<std::string> PostfixDriver::Postconf(const std::string& config_dir,
-                                                    const std::vector<std::string>& args) {
-  Command cmd;
-  cmd.argv = {options_.postconf_path, "-c", config_dir};
-  cmd.argv.insert(cmd.argv.end(), args.begin(), args.end());
-  cmd.timeout = std::chrono::seconds(30);
-  ASSIGN_OR_RETURN(ProcessResult r, runner_.Run(cmd));
-  if (r.exit_code != 0) {
-    return absl::FailedPreconditionError(
-        absl::StrCat(cmd.ToString(), " failed (", r.timed_out ? "timed out" : absl::StrCat(
-                     "exit ", r.exit_code), "): ", Diagnostics(r)));
+absl::StatusOr<PostfixConfig> PostfixDriver::ReadConfig(const std::string* main_text,
+                                                        const std::string* master_text) {
+  ASSIGN_OR_RETURN(PostfixVersion version, ParsedVersion());
+  ASSIGN_OR_RETURN(std::string live_main, fs_.ReadFile(MainCfPath()));
+  std::string live_master;
+  if (master_text == nullptr) {
+    ASSIGN_OR_RETURN(live_master, fs_.ReadFile(MasterCfPath()));
   }
-  return r.stdout_text;
+  const std::string& main = main_text ? *main_text : live_main;
+  const std::string& master = master_text ? *master_text : live_master;
+  // Postfix expands what is in config_dir; when relayguard judges other text (a rendered
+  // main.cf), its parameters go to postconf as -o so the expansion is that of the text.
+  return postconf_.ReadConfig(options_.config_dir, MainCfPath(), MasterCfPath(), main, master,
+                              version, main != live_main);
 }
 
-absl::StatusOr<std::map<std::string, std::string>> PostfixDriver::Effective(
-    const std::string& config_dir, const std::vector<std::string>& names) {
-  std::vector<std::string> args = {"-x"};
-  args.insert(args.end(), names.begin(), names.end());
-  ASSIGN_OR_RETURN(std::string out, Postconf(config_dir, args));
-  std::map<std::string, std::string> values;
-  for (absl::string_view line : absl::StrSplit(out, '\n', absl::SkipEmpty())) {
-    size_t eq = line.find('=');
-    if (eq == absl::string_view::npos) continue;
-    values[std::string(absl::StripAsciiWhitespace(line.substr(0, eq)))] =
-        std::string(absl::StripAsciiWhitespace(line.substr(eq + 1)));
+absl::StatusOr<std::vector<PostfixListener>> PostfixDriver::MarkedListeners(
+    const PostfixConfig& config, const ProbeSettings& probe, std::vector<std::string>* warnings) {
+  ASSIGN_OR_RETURN(std::vector<PostfixListener> listeners, DeriveListeners(config, resolvers_));
+  std::vector<Listener> plain;
+  for (const PostfixListener& l : listeners) plain.push_back(l.listener);
+  std::vector<std::string> w = MarkInternalListeners(probe, plain);
+  if (warnings != nullptr) warnings->insert(warnings->end(), w.begin(), w.end());
+  for (size_t i = 0; i < plain.size(); ++i) listeners[i].listener.internal = plain[i].internal;
+  return listeners;
+}
+
+absl::StatusOr<std::vector<Listener>> PostfixDriver::Listeners() {
+  ASSIGN_OR_RETURN(PostfixConfig config, ReadConfig(nullptr, nullptr));
+  absl::StatusOr<std::vector<PostfixListener>> derived = DeriveListeners(config, resolvers_);
+  std::vector<Listener> listeners;
+  if (derived.ok()) {
+    for (PostfixListener& l : *derived) listeners.push_back(std::move(l.listener));
+  } else if (!absl::IsNotFound(derived.status())) {
+    return derived.status();
   }
-  return values;
-}
-
-absl::StatusOr<std::string> PostfixDriver::Version() {
-  if (!version_) {
-    // One postconf run for everything the preflight needs (each run costs ~10 ms).
-    ASSIGN_OR_RETURN(auto values, Effective(options_.config_dir,
-                                            {"mail_version", "queue_directory"}));
-    version_ = values["mail_version"];
-    queue_directory_ = values["queue_directory"];
+  AddExtraListener(options_.smtp_override, listeners);
+  if (listeners.empty()) {
+    return absl::NotFoundError(absl::StrCat("no inet smtpd or postscreen service in ",
+                                            MasterCfPath(),
+                                            ": give the SMTP endpoint with --smtp HOST:PORT"));
   }
-  return *version_;
-}
-
-absl::StatusOr<PostfixVersion> PostfixDriver::ParsedVersion() {
-  ASSIGN_OR_RETURN(std::string text, Version());
-  return ParsePostfixVersion(text);
+  return listeners;
 }
 
 absl::StatusOr<RenderedChange> PostfixDriver::Render(const Policy& policy,
@@ -110,39 +73,58 @@ absl::StatusOr<RenderedChange> PostfixDriver::Render(const Policy& policy,
   if (main_it == current.end() || master_it == current.end()) {
     return absl::InvalidArgumentError("Render needs the contents of main.cf and master.cf");
   }
-  ASSIGN_OR_RETURN(PostfixVersion version, ParsedVersion());
-  MainCf main_cf = MainCf::Parse(main_it->second);
+  ASSIGN_OR_RETURN(PostfixConfig config, ReadConfig(&main_it->second, &master_it->second));
   RenderedChange change;
-  std::vector<DesiredSetting> desired = DesiredSettings(
-      policy, version, main_cf.Get("smtpd_recipient_restrictions").value_or(""));
-  for (const DesiredSetting& setting : desired) {
-    std::optional<std::string> now = main_cf.Get(setting.name);
+  ASSIGN_OR_RETURN(std::vector<PostfixListener> listeners,
+                   MarkedListeners(config, policy.probe, &change.warnings));
+  for (const DesiredSetting& setting : DesiredSettings(policy)) {
+    std::optional<std::string> now = config.main_cf.Get(setting.name);
     if (now && SettingHolds(setting, *now)) continue;
-    main_cf.Set(setting.name, setting.value);
-    change.changed_settings.push_back(setting.name);
+    std::optional<int> line = config.main_cf.Line(setting.name);
+    config.main_cf.Set(setting.name, setting.value);
+    change.changed_settings.push_back(
+        line ? absl::StrCat(Basename(MainCfPath()), ":", *line, " ", setting.name)
+             : absl::StrCat(Basename(MainCfPath()), " ", setting.name, " (added)"));
     if (std::find(std::begin(kRestartParameters), std::end(kRestartParameters), setting.name) !=
         std::end(kRestartParameters)) {
       change.needs_restart = true;
     }
   }
+  FixResult fix = FixListeners(config, listeners, policy, TableAccess{tables_});
+  if (!fix.unfixable.empty()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        absl::StrJoin(fix.unfixable, "; "),
+        " — relayguard cannot prove the relay closed after its change; nothing was changed"));
+  }
+  change.changed_settings.insert(change.changed_settings.end(), fix.changed.begin(),
+                                 fix.changed.end());
+  change.warnings.insert(change.warnings.end(), fix.warnings.begin(), fix.warnings.end());
+  change.kept = fix.kept;
   change.new_contents = current;
-  change.new_contents[MainCfPath()] = main_cf.Render();
+  change.new_contents[MainCfPath()] = config.main_cf.Render();
+  change.new_contents[MasterCfPath()] = config.master_cf.Render();
+  return change;
+}
 
-  // A listener's -o overrides beat main.cf: say so, the verification will show the effect.
-  for (const MasterService& service : ParseMasterCf(master_it->second)) {
-    if (service.type != "inet" || service.command != "smtpd") continue;
-    for (const auto& [name, value] : SmtpdOverrides(service)) {
-      for (const DesiredSetting& setting : desired) {
-        if (setting.name == name && !SettingHolds(setting, value)) {
-          change.warnings.push_back(absl::StrCat(
-              MasterCfPath(), ":", service.line, ": service ", service.service,
-              " overrides ", name, "=", value, " (policy wants \"", setting.value,
-              "\"); relayguard does not edit master.cf overrides"));
-        }
-      }
+absl::Status PostfixDriver::CheckStagedServices(const std::string& stage_dir,
+                                                const std::string& master_text) {
+  RETURN_IF_ERROR(postconf_.Run(stage_dir, {"-P"}).status());
+  ASSIGN_OR_RETURN(PostfixVersion version, ParsedVersion());
+  MasterCf master = MasterCf::Parse(master_text);
+  for (const MasterCf::Service* s : SmtpdServices(master)) {
+    if (s->command.find("postscreen") != std::string::npos) continue;  // no relay rules of its own
+    ASSIGN_OR_RETURN(
+        ParameterValues values,
+        postconf_.Expanded(
+            stage_dir, {"smtpd_relay_restrictions", "smtpd_recipient_restrictions", "mynetworks"},
+            ServiceOverrides(*s)));
+    if (!version.HasRelayRestrictions()) values.erase("smtpd_relay_restrictions");
+    if (absl::Status st = CheckRelaySafety(values); !st.ok()) {
+      return absl::FailedPreconditionError(absl::StrCat("service ", s->Id(), " (", MasterCfPath(),
+                                                        ":", s->line, "): ", st.message()));
     }
   }
-  return change;
+  return absl::OkStatus();
 }
 
 absl::Status PostfixDriver::ValidateStaged(const FileContents& contents,
@@ -161,13 +143,13 @@ absl::Status PostfixDriver::ValidateStaged(const FileContents& contents,
   }
   // Messages name the live file, not the stage copy, so they make sense to the operator.
   auto relabel = [&](const absl::Status& s) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        "postfix config check failed for ", MainCfPath(), ": ",
-        absl::StrReplaceAll(s.message(), {{stage_dir, options_.config_dir}})));
+    return absl::FailedPreconditionError(
+        absl::StrCat("postfix config check failed for ", MainCfPath(), ": ",
+                     absl::StrReplaceAll(s.message(), {{stage_dir, options_.config_dir}})));
   };
   // One run of `postconf -n -x` parses main.cf and master.cf (a bad line in either is fatal)
   // and prints every explicit setting expanded, for our own checks.
-  auto effective = Effective(stage_dir, {"-n"});
+  auto effective = postconf_.Expanded(stage_dir, {"-n"});
   if (!effective.ok()) return relabel(effective.status());
   if (!effective->count("smtpd_relay_restrictions")) {
     // Not set: Postfix's default applies (it ends relaying with defer_unauth_destination).
@@ -178,97 +160,37 @@ absl::Status PostfixDriver::ValidateStaged(const FileContents& contents,
     }
   }
   if (absl::Status s = CheckRelaySafety(*effective); !s.ok()) return relabel(s);
-  return absl::OkStatus();
-}
-
-absl::StatusOr<bool> PostfixDriver::IsRunning() {
-  // What `postfix status` checks, without its shell script: the master's pid file names a live
-  // master process.
-  RETURN_IF_ERROR(Version().status());
-  absl::StatusOr<std::string> pid_text = fs_.ReadFile(*queue_directory_ + "/pid/master.pid");
-  if (absl::IsNotFound(pid_text.status())) return false;
-  if (!pid_text.ok()) return pid_text.status();
-  int pid = 0;
-  if (!absl::SimpleAtoi(absl::StripAsciiWhitespace(*pid_text), &pid) || pid <= 0) return false;
-  if (kill(pid, 0) != 0 && errno != EPERM) return false;
-  // "PID (master) S ...": a live (not zombie) process called master.
-  absl::StatusOr<std::string> stat = fs_.ReadFile(absl::StrCat("/proc/", pid, "/stat"));
-  if (!stat.ok()) return false;
-  size_t close = stat->rfind(')');
-  if (close == std::string::npos || close + 2 >= stat->size()) return false;
-  char state = (*stat)[close + 2];
-  return stat->find("(master)") != std::string::npos && state != 'Z' && state != 'X';
-}
-
-absl::Status PostfixDriver::RunPostfix(const std::string& verb) {
-  Command cmd{{options_.postfix_path, "-c", options_.config_dir, verb}, "",
-              std::chrono::seconds(60)};
-  ASSIGN_OR_RETURN(ProcessResult r, runner_.Run(cmd));
-  if (r.exit_code != 0) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        cmd.ToString(), " failed (", r.timed_out ? "timed out" : absl::StrCat("exit ", r.exit_code),
-        "): ", Diagnostics(r)));
+  // Each smtpd service with its -o overrides must pass too: smtpd checks its own settings.
+  if (absl::Status s = CheckStagedServices(stage_dir, contents.at(MasterCfPath())); !s.ok()) {
+    return relabel(s);
   }
   return absl::OkStatus();
-}
-
-absl::Status PostfixDriver::Reload(bool restart) {
-  if (!restart) return RunPostfix("reload");
-  ASSIGN_OR_RETURN(bool running, IsRunning());
-  if (running) RETURN_IF_ERROR(RunPostfix("stop"));
-  return RunPostfix("start");
-}
-
-absl::StatusOr<std::vector<Listener>> PostfixDriver::Listeners() {
-  ASSIGN_OR_RETURN(std::string master, fs_.ReadFile(MasterCfPath()));
-  std::vector<Listener> listeners;
-  std::optional<SmtpdListener> listener = FindSmtpdListener(master);
-  if (listener) {
-    Listener l;
-    ASSIGN_OR_RETURN(l.endpoint.port, ServicePort(listener->port));
-    std::string host = listener->host;
-    if (host.empty()) {
-      ASSIGN_OR_RETURN(auto values, Effective(options_.config_dir, {"inet_interfaces"}));
-      std::vector<std::string> interfaces = SplitPostfixList(values["inet_interfaces"]);
-      host = interfaces.empty() ? "all" : interfaces.front();
-    }
-    l.bind = host;
-    if (host == "all" || host == "loopback-only" || host == "localhost") host = "127.0.0.1";
-    auto address = ParseIpAddress(host);
-    if (!address.ok()) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "Postfix listens on \"", host, "\", not an IP address: give --smtp HOST:PORT"));
-    }
-    l.endpoint.host = *address;
-    l.loopback_only = IsLoopback(*address) && l.bind != "all";
-    l.service = listener->port;
-    l.declared_at = MasterCfPath();
-    listeners.push_back(l);
-  }
-  AddExtraListener(options_.smtp_override, listeners);
-  if (listeners.empty()) {
-    return absl::NotFoundError(absl::StrCat("no inet smtpd service in ", MasterCfPath(),
-                                            ": give the SMTP endpoint with --smtp HOST:PORT"));
-  }
-  return listeners;
-}
-
-int64_t PostfixDriver::WriteAgeSeconds(const std::string& path) const {
-  return path == MainCfPath() ? 2 : 0;
 }
 
 absl::StatusOr<std::vector<SettingDrift>> PostfixDriver::CheckDrift(const Policy& policy) {
-  ASSIGN_OR_RETURN(PostfixVersion version, ParsedVersion());
-  ASSIGN_OR_RETURN(auto recipient, Effective(options_.config_dir,
-                                             {"smtpd_recipient_restrictions"}));
-  std::vector<DesiredSetting> desired =
-      DesiredSettings(policy, version, recipient["smtpd_recipient_restrictions"]);
+  ASSIGN_OR_RETURN(PostfixConfig config, ReadConfig(nullptr, nullptr));
+  ASSIGN_OR_RETURN(std::vector<PostfixListener> listeners,
+                   MarkedListeners(config, policy.probe, nullptr));
+  std::vector<SettingDrift> drift;
+  const std::vector<DesiredSetting> desired = DesiredSettings(policy);
   std::vector<std::string> names;
   for (const DesiredSetting& d : desired) names.push_back(d.name);
-  ASSIGN_OR_RETURN(auto effective, Effective(options_.config_dir, names));
-  std::vector<SettingDrift> drift;
+  ASSIGN_OR_RETURN(ParameterValues effective, postconf_.Expanded(options_.config_dir, names));
   for (const DesiredSetting& d : desired) {
-    if (!SettingHolds(d, effective[d.name])) drift.push_back({d.name, effective[d.name], d.value});
+    if (SettingHolds(d, effective[d.name])) continue;
+    std::optional<int> line = config.main_cf.Line(d.name);
+    drift.push_back(
+        {d.name, effective[d.name], d.value, "", line ? config.MainWhere(*line) : MainCfPath()});
+  }
+  for (SettingDrift& d : ListenerFindings(config, listeners, policy, TableAccess{tables_})) {
+    drift.push_back(std::move(d));
+  }
+  // What Render would still change, listener by listener (nothing once the policy holds).
+  PostfixConfig copy = config;
+  FixResult fix = FixListeners(copy, listeners, policy, TableAccess{tables_});
+  for (SettingDrift& d : fix.drift) drift.push_back(std::move(d));
+  for (const std::string& u : fix.unfixable) {
+    drift.push_back({"relay rules", u, "", "", "", true});
   }
   return drift;
 }

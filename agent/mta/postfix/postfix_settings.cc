@@ -12,9 +12,6 @@
 namespace relayguard::agent::postfix {
 namespace {
 
-constexpr absl::string_view kRelayRules[] = {"permit_mynetworks", "permit_sasl_authenticated",
-                                            "reject_unauth_destination"};
-
 bool ParseInt(absl::string_view text, int& out) {
   if (text.empty()) return false;
   auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), out);
@@ -47,8 +44,6 @@ std::string CanonicalNetwork(absl::string_view token) {
   return cidr.ok() ? cidr->ToString() : std::string(token);
 }
 
-std::string JoinRules(const std::vector<std::string>& rules) { return absl::StrJoin(rules, ", "); }
-
 }  // namespace
 
 absl::StatusOr<PostfixVersion> ParsePostfixVersion(absl::string_view text) {
@@ -72,30 +67,11 @@ std::string PostfixNetwork(const Cidr& cidr) {
   return absl::StrCat("[", cidr.address.ToString(), "]/", cidr.prefix_length);
 }
 
-std::vector<DesiredSetting> DesiredSettings(const Policy& policy, const PostfixVersion& version,
-                                            absl::string_view current_recipient) {
+std::vector<DesiredSetting> DesiredSettings(const Policy& policy) {
   std::vector<DesiredSetting> out;
   std::vector<std::string> networks;
-  for (const Cidr& c : policy.trusted_networks) networks.push_back(PostfixNetwork(c));
+  for (const Cidr& c : RelayClients(policy)) networks.push_back(PostfixNetwork(c));
   out.push_back({"mynetworks", absl::StrJoin(networks, ", "), Compare::kNetworks});
-
-  std::vector<std::string> rules;
-  for (absl::string_view r : kRelayRules) {
-    if (policy.require_auth && r == "permit_mynetworks") continue;
-    rules.emplace_back(r);
-  }
-  if (version.HasRelayRestrictions()) {
-    out.push_back({"smtpd_relay_restrictions", JoinRules(rules), Compare::kList});
-  } else {
-    // Keep the admin's other recipient rules after ours; drop a bare "permit" and our own rules
-    // (they are re-added first) so the list cannot be made open again by an earlier entry.
-    for (const std::string& r : SplitPostfixList(current_recipient)) {
-      bool ours = std::find(std::begin(kRelayRules), std::end(kRelayRules), r) !=
-                  std::end(kRelayRules);
-      if (!ours && r != "permit") rules.push_back(r);
-    }
-    out.push_back({"smtpd_recipient_restrictions", JoinRules(rules), Compare::kList});
-  }
   if (!policy.relay_domains.empty()) {
     out.push_back({"relay_domains", absl::StrJoin(policy.relay_domains, ", "), Compare::kList});
   }
@@ -127,7 +103,7 @@ bool SettingHolds(const DesiredSetting& desired, absl::string_view current) {
 
 absl::Status CheckRelaySafety(const std::map<std::string, std::string>& effective) {
   static constexpr absl::string_view kBlocking[] = {"reject_unauth_destination",
-                                                   "defer_unauth_destination", "reject", "defer"};
+                                                    "defer_unauth_destination", "reject", "defer"};
   bool blocked = false;
   for (const char* name : {"smtpd_relay_restrictions", "smtpd_recipient_restrictions"}) {
     auto it = effective.find(name);

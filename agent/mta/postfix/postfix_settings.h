@@ -6,11 +6,11 @@
 
 #include <map>
 #include <string>
-#include "absl/strings/string_view.h"
 #include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "agent/policy/policy.h"
 
 namespace relayguard::agent::postfix {
@@ -40,11 +40,10 @@ struct DesiredSetting {
   Compare compare = Compare::kExact;
 };
 
-// The main.cf parameters `policy` sets, in the order they are applied. `current_recipient` is
-// the current smtpd_recipient_restrictions (used only before 2.10, where relayguard puts its
-// rules first and keeps the rest of the list).
-std::vector<DesiredSetting> DesiredSettings(const Policy& policy, const PostfixVersion& version,
-                                            absl::string_view current_recipient);
+// The host-wide main.cf parameters `policy` sets, in the order they are applied: mynetworks
+// (the policy's relay clients), relay_domains, smtpd_sasl_auth_enable, the TLS level. The
+// restriction lists are edited element by element per listener instead (relay_fix.h).
+std::vector<DesiredSetting> DesiredSettings(const Policy& policy);
 
 // Whether `current` already satisfies `desired` under its comparison.
 bool SettingHolds(const DesiredSetting& desired, absl::string_view current);

@@ -27,10 +27,6 @@ std::string ReadData(const std::string& name) {
 TEST(MasterCfTest, DebianDefaultListensOnSmtpWithoutHost) {
   std::string text = ReadData("master.cf.dist");
   ASSERT_FALSE(text.empty());
-  std::optional<SmtpdListener> l = FindSmtpdListener(text);
-  ASSERT_TRUE(l.has_value());
-  EXPECT_EQ(l->host, "");
-  EXPECT_EQ(l->port, "smtp");
   std::vector<MasterService> services = ParseMasterCf(text);
   ASSERT_FALSE(services.empty());
   EXPECT_EQ(services[0].service, "smtp");
@@ -75,10 +71,6 @@ TEST(MasterCfTest, SubmissionServiceOverrides) {
                        {"smtpd_relay_restrictions", ""},
                        {"smtpd_recipient_restrictions", "permit_sasl_authenticated,reject"},
                        {"milter_macro_daemon_name", "ORIGINATING"}}));
-  // The plain smtp listener comes first.
-  std::optional<SmtpdListener> l = FindSmtpdListener(ReadData("submission.master.cf"));
-  ASSERT_TRUE(l.has_value());
-  EXPECT_EQ(l->port, "smtp");
 }
 
 TEST(MasterCfTest, ReadsHostPortAndEveryOverrideForm) {
@@ -90,10 +82,6 @@ TEST(MasterCfTest, ReadsHostPortAndEveryOverrideForm) {
                        {"mynetworks", "0.0.0.0/0"},
                        {"smtpd_tls_security_level", "may"},
                        {"smtpd_relay_restrictions", "permit_mynetworks, reject"}}));
-  std::optional<SmtpdListener> l = FindSmtpdListener(ReadData("overrides.master.cf"));
-  ASSERT_TRUE(l.has_value());
-  EXPECT_EQ(l->host, "127.0.0.1");
-  EXPECT_EQ(l->port, "2525");
 }
 
 TEST(MasterCfTest, LaterOverridesWin) {
@@ -105,10 +93,6 @@ TEST(MasterCfTest, LaterOverridesWin) {
             (Overrides{{"smtpd_tls_security_level", "none"},
                        {"smtpd_relay_restrictions", "permit_mynetworks, reject_unauth_destination"},
                        {"mynetworks", "10.0.0.0/8"}}));
-  std::optional<SmtpdListener> l = FindSmtpdListener(ReadData("listeners.master.cf"));
-  ASSERT_TRUE(l.has_value());
-  EXPECT_EQ(l->host, "127.0.0.1");
-  EXPECT_EQ(l->port, "2525");
 }
 
 TEST(MasterCfTest, CrlfLinesParse) {
@@ -119,42 +103,6 @@ TEST(MasterCfTest, CrlfLinesParse) {
   EXPECT_EQ(services[1].line, 3);
   EXPECT_EQ(SmtpdOverrides(services[0]), (Overrides{{"smtpd_relay_restrictions", "reject"}}));
 }
-
-struct ListenerCase {
-  std::string name;
-  std::string text;
-  std::optional<std::string> host;  // nullopt: no listener
-  std::string port;
-};
-
-class FindSmtpdListenerTest : public ::testing::TestWithParam<ListenerCase> {};
-
-TEST_P(FindSmtpdListenerTest, SplitsHostAndPort) {
-  std::optional<SmtpdListener> l = FindSmtpdListener(GetParam().text);
-  ASSERT_EQ(l.has_value(), GetParam().host.has_value());
-  if (!l.has_value()) return;
-  EXPECT_EQ(l->host, *GetParam().host);
-  EXPECT_EQ(l->port, GetParam().port);
-}
-
-INSTANTIATE_TEST_SUITE_P(
-    Texts, FindSmtpdListenerTest,
-    ::testing::Values(
-        ListenerCase{"ServiceName", "smtp inet n - y - - smtpd\n", "", "smtp"},
-        ListenerCase{"PortOnly", "2525 inet n - n - - smtpd\n", "", "2525"},
-        ListenerCase{"Ipv4", "127.0.0.1:2525 inet n - n - - smtpd\n", "127.0.0.1", "2525"},
-        ListenerCase{"Ipv6", "[::1]:25 inet n - n - - smtpd\n", "::1", "25"},
-        ListenerCase{"HostName", "localhost:smtp inet n - n - - smtpd\n", "localhost", "smtp"},
-        ListenerCase{"SkipsUnixSmtpd", "smtpd unix n - n - - smtpd\n2525 inet n - n - - smtpd\n",
-                     "", "2525"},
-        ListenerCase{"SkipsPostscreen",
-                     "smtp inet n - y - 1 postscreen\n127.0.0.1:26 inet n - n - - smtpd\n",
-                     "127.0.0.1", "26"},
-        ListenerCase{"CommentedOut", "#smtp inet n - y - - smtpd\n", std::nullopt, ""},
-        ListenerCase{"TooFewColumns", "smtp inet n - y - smtpd\n", std::nullopt, ""},
-        ListenerCase{"NoInetSmtpd", "pickup unix n - n 60 1 pickup\n", std::nullopt, ""},
-        ListenerCase{"Empty", "", std::nullopt, ""}),
-    [](const auto& info) { return info.param.name; });
 
 struct ParseCase {
   std::string name;

@@ -51,12 +51,18 @@ TEST_F(PostfixDriverTest, RenderEditsOnlyRelaySettingsAndValidates) {
   absl::StatusOr<RenderedChange> change = driver_->Render(ClosePolicy(), Current());
   ASSERT_TRUE(change.ok()) << change.status();
   EXPECT_EQ(change->changed_settings,
-            (std::vector<std::string>{"mynetworks", "smtpd_relay_restrictions"}));
+            (std::vector<std::string>{"main.cf:30 mynetworks",
+                                      "main.cf:31 smtpd_relay_restrictions"}));
   EXPECT_FALSE(change->needs_restart);
   EXPECT_EQ(change->new_contents[lab_.master_cf()], ReadFileOrDie(lab_.master_cf()));
   std::string main_cf = change->new_contents[lab_.main_cf()];
   EXPECT_THAT(main_cf, HasSubstr("mynetworks = 127.0.0.1/32\n"));
   EXPECT_THAT(main_cf, HasSubstr("# No syslogd here"));  // comments kept
+  // The list is edited element by element: only its closing element changed (a 4xx defer
+  // proves nothing to a probe).
+  EXPECT_THAT(main_cf, HasSubstr("smtpd_relay_restrictions = permit_mynetworks,\n"
+                                 "    permit_sasl_authenticated,\n"
+                                 "    reject_unauth_destination\n"));
   absl::Status valid = driver_->ValidateStaged(change->new_contents, lab_.dir() + "/stage");
   EXPECT_TRUE(valid.ok()) << valid;
   // Nothing live changed.
@@ -100,19 +106,81 @@ TEST_F(PostfixDriverTest, RunningStateAndDriftComeFromTheRealInstance) {
   EXPECT_TRUE(*running);
   absl::StatusOr<std::vector<SettingDrift>> drift = driver_->CheckDrift(ClosePolicy());
   ASSERT_TRUE(drift.ok()) << drift.status();
-  ASSERT_EQ(drift->size(), 2u);
+  ASSERT_EQ(drift->size(), 3u) << DriftText((*drift)[0]);
   EXPECT_EQ((*drift)[0].setting, "mynetworks");
   EXPECT_EQ((*drift)[0].effective, "0.0.0.0/0");
+  EXPECT_EQ((*drift)[0].where, lab_.main_cf() + ":30");
+  // The listener: permit_mynetworks lets strangers through, and the list closes with a defer.
+  const std::string listener = "127.0.0.1:" + std::to_string(lab_.port()) + " (" +
+                               std::to_string(lab_.port()) + ", " + lab_.master_cf() + ":2)";
+  EXPECT_EQ((*drift)[1].listener, listener);
+  EXPECT_THAT((*drift)[1].effective, HasSubstr("mynetworks holds 0.0.0.0/0"));
+  EXPECT_EQ((*drift)[1].where, lab_.main_cf() + ":30");
+  EXPECT_EQ((*drift)[2].listener, listener);
+  EXPECT_EQ((*drift)[2].setting, "smtpd_relay_restrictions");
+  EXPECT_EQ((*drift)[2].desired,
+            "permit_mynetworks, permit_sasl_authenticated, reject_unauth_destination");
 }
 
-TEST_F(PostfixDriverTest, MasterCfOverrideIsReportedAsWarning) {
+TEST_F(PostfixDriverTest, MasterCfOverrideThatOpensTheRelayIsRemoved) {
   FileContents current = Current();
+  const std::string original = current[lab_.master_cf()];
   std::string& master = current[lab_.master_cf()];
   master.replace(master.find("smtpd\n"), 6, "smtpd\n  -o mynetworks=0.0.0.0/0\n");
   absl::StatusOr<RenderedChange> change = driver_->Render(ClosePolicy(), current);
-  ASSERT_TRUE(change.ok());
-  ASSERT_EQ(change->warnings.size(), 1u);
-  EXPECT_THAT(change->warnings[0], HasSubstr("overrides mynetworks=0.0.0.0/0"));
+  ASSERT_TRUE(change.ok()) << change.status();
+  EXPECT_EQ(change->new_contents[lab_.master_cf()], original);
+  EXPECT_THAT(change->changed_settings,
+              ::testing::Contains("master.cf:3 127.0.0.1:" + std::to_string(lab_.port()) +
+                                  "/inet -o mynetworks"));
+  absl::Status valid = driver_->ValidateStaged(change->new_contents, lab_.dir() + "/stage");
+  EXPECT_TRUE(valid.ok()) << valid;
+}
+
+}  // namespace
+}  // namespace relayguard::agent::postfix
+
+namespace relayguard::agent::postfix {
+namespace {
+
+TEST_F(PostfixDriverTest, EveryListenerOfMasterCfWithItsPlaceAndKind) {
+  std::string master = ReadFileOrDie(lab_.master_cf());
+  master += "2525 inet n - n - - smtpd -o smtpd_tls_wrappermode=yes\n"
+            "submission inet n - n - - smtpd\n  -o syslog_name=postfix/submission\n";
+  ::relayguard::testing::WriteFileOrDie(lab_.master_cf(), master);
+  absl::StatusOr<std::vector<Listener>> listeners = driver_->Listeners();
+  ASSERT_TRUE(listeners.ok()) << listeners.status();
+  ASSERT_EQ(listeners->size(), 3u);
+  // inet_interfaces = 127.0.0.1 in the lab: the bare ports listen there.
+  EXPECT_EQ((*listeners)[1].endpoint.ToString(), "127.0.0.1:2525");
+  EXPECT_EQ((*listeners)[1].tls, ListenerTls::kImplicit);
+  EXPECT_EQ((*listeners)[1].declared_at, lab_.master_cf() + ":20");
+  EXPECT_EQ((*listeners)[2].endpoint.ToString(), "127.0.0.1:587");
+  EXPECT_EQ((*listeners)[2].role, ListenerRole::kSubmission);
+  EXPECT_TRUE((*listeners)[2].loopback_only);
+}
+
+TEST_F(PostfixDriverTest, ValidationChecksEachServiceWithItsOverrides) {
+  FileContents staged = Current();
+  staged[lab_.master_cf()] += "2525 inet n - n - - smtpd\n"
+                              "  -o smtpd_relay_restrictions=permit_mynetworks\n";
+  absl::Status s = driver_->ValidateStaged(staged, lab_.dir() + "/stage");
+  ASSERT_FALSE(s.ok());
+  EXPECT_THAT(s.message(), HasSubstr("service 2525/inet (" + lab_.master_cf() + ":20)"));
+  EXPECT_THAT(s.message(), HasSubstr("reject_unauth_destination"));
+  EXPECT_THAT(s.message(), ::testing::Not(HasSubstr("/stage")));
+}
+
+TEST_F(PostfixDriverTest, UnreadableTableBeforeTheClosingElementIsRefusedWithItsPlace) {
+  FileContents current = Current();
+  std::string& main = current[lab_.main_cf()];
+  main.replace(main.find("    permit_sasl_authenticated,"), 29,
+               "    check_client_access ldap:/etc/postfix/ldap-clients.cf,");
+  absl::StatusOr<RenderedChange> change = driver_->Render(ClosePolicy(), current);
+  ASSERT_FALSE(change.ok());
+  EXPECT_THAT(change.status().message(), HasSubstr("ldap:/etc/postfix/ldap-clients.cf"));
+  EXPECT_THAT(change.status().message(), HasSubstr(lab_.main_cf() + ":32"));
+  EXPECT_THAT(change.status().message(), HasSubstr("nothing was changed"));
 }
 
 }  // namespace

@@ -36,31 +36,23 @@ TEST(PostfixVersionTest, ParsesReleasesAndSnapshots) {
   EXPECT_FALSE(ParsePostfixVersion("").ok());
 }
 
-TEST(DesiredSettingsTest, ModernPostfixUsesRelayRestrictions) {
-  auto m = AsMap(DesiredSettings(TwoNetworks(), {3, 7, 11}, ""));
-  EXPECT_EQ(m["mynetworks"], "192.0.2.0/24, [2001:db8::]/32");
-  EXPECT_EQ(m["smtpd_relay_restrictions"],
-            "permit_mynetworks, permit_sasl_authenticated, reject_unauth_destination");
+TEST(DesiredSettingsTest, MynetworksAreTheRelayClients) {
+  Policy p = TwoNetworks();
+  p.partners = {*ParseCidr("198.51.100.7/32")};
+  auto m = AsMap(DesiredSettings(p));
+  EXPECT_EQ(m["mynetworks"], "192.0.2.0/24, [2001:db8::]/32, 198.51.100.7/32");
+  // Restriction lists are edited per listener (relay_fix.h), never replaced wholesale.
+  EXPECT_EQ(m.count("smtpd_relay_restrictions"), 0u);
   EXPECT_EQ(m.count("smtpd_recipient_restrictions"), 0u);
   EXPECT_EQ(m.count("smtpd_tls_security_level"), 0u);  // policy does not touch TLS
 }
 
-TEST(DesiredSettingsTest, OldPostfixPutsRulesFirstInRecipientRestrictions) {
-  auto m = AsMap(DesiredSettings(TwoNetworks(), {2, 9, 6},
-                                 "permit, check_recipient_access hash:/etc/postfix/rcpt"));
-  EXPECT_EQ(m["smtpd_recipient_restrictions"],
-            "permit_mynetworks, permit_sasl_authenticated, reject_unauth_destination, "
-            "check_recipient_access, hash:/etc/postfix/rcpt");
-  EXPECT_EQ(m.count("smtpd_relay_restrictions"), 0u);
-}
-
-TEST(DesiredSettingsTest, RequireAuthDropsMynetworksAndEnablesSasl) {
+TEST(DesiredSettingsTest, RequireAuthEnablesSasl) {
   Policy p = TwoNetworks();
   p.require_auth = true;
   p.tls = TlsLevel::kEncrypt;
   p.relay_domains = {"example.com", "example.org"};
-  auto m = AsMap(DesiredSettings(p, {3, 7, 11}, ""));
-  EXPECT_EQ(m["smtpd_relay_restrictions"], "permit_sasl_authenticated, reject_unauth_destination");
+  auto m = AsMap(DesiredSettings(p));
   EXPECT_EQ(m["smtpd_sasl_auth_enable"], "yes");
   EXPECT_EQ(m["smtpd_tls_security_level"], "encrypt");
   EXPECT_EQ(m["relay_domains"], "example.com, example.org");

@@ -1,0 +1,76 @@
+// One Postfix configuration as relayguard judges it: main.cf and master.cf as written (to edit
+// them byte for byte) and the effective value of each parameter that matters, as each smtpd
+// service sees it (main.cf, then the service's -o overrides, with $name expanded the way
+// Postfix does: `postconf -x -o name=value ...`). Pure data; the driver fills it in.
+#ifndef RELAYGUARD_AGENT_MTA_POSTFIX_POSTFIX_CONFIG_H_
+#define RELAYGUARD_AGENT_MTA_POSTFIX_POSTFIX_CONFIG_H_
+
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "agent/mta/postfix/main_cf.h"
+#include "agent/mta/postfix/master_cf.h"
+#include "agent/mta/postfix/postfix_settings.h"
+
+namespace relayguard::agent::postfix {
+
+using ParameterValues = std::map<std::string, std::string>;
+
+struct PostfixConfig {
+  std::string main_cf_path;
+  std::string master_cf_path;
+  MainCf main_cf;
+  MasterCf master_cf;
+  PostfixVersion version;
+  // Expanded values without any service's overrides (inet_interfaces, inet_protocols, ...).
+  ParameterValues global;
+  // Expanded values as the service starting on that master.cf line sees them.
+  std::map<int, ParameterValues> by_service;
+
+  // The expanded value of `name` for the service on `service_line` (0: no service), falling back
+  // to `global`; "" when neither knows it (an undefined parameter expands to nothing).
+  std::string Expanded(int service_line, std::string_view name) const;
+
+  // "/etc/postfix/main.cf:31", "/etc/postfix/master.cf:14".
+  std::string MainWhere(int line) const;
+  std::string MasterWhere(int line) const;
+};
+
+// The parameters every smtpd service's judgement reads.
+inline constexpr const char* kRelayParameters[] = {
+    "mynetworks",
+    "mynetworks_style",
+    "smtpd_relay_restrictions",
+    "smtpd_recipient_restrictions",
+    "smtpd_restriction_classes",
+    "smtpd_authorized_xclient_hosts",
+    "smtpd_tls_wrappermode",
+    "smtpd_service_name",
+    "relay_domains",
+};
+
+// The names whose expanded values `service` needs (nullptr: the global view): kRelayParameters,
+// every main.cf parameter, every override of the service, and every $name they mention.
+std::vector<std::string> ParametersToExpand(const MainCf& main_cf,
+                                            const MasterCf::Service* service);
+
+// The parameter named by `value` when it is exactly one reference ("$name", "${name}",
+// "$(name)"), else nullopt.
+std::optional<std::string> SoleReference(std::string_view value);
+
+// Every parameter name `value` refers to ($name, ${name}, $(name), ${name?...}, ${name:...}).
+std::vector<std::string> References(std::string_view value);
+
+// Replaces the simple references in `text` ($name, ${name}, $(name)) with `lookup(name)`.
+// nullopt when `text` holds another form ("${name?value}", "${{...}}"): the caller falls back
+// to Postfix's own expansion of the whole value.
+std::optional<std::string> ExpandSimple(
+    std::string_view text, const std::function<std::string(const std::string&)>& lookup);
+
+}  // namespace relayguard::agent::postfix
+
+#endif  // RELAYGUARD_AGENT_MTA_POSTFIX_POSTFIX_CONFIG_H_

@@ -1,0 +1,120 @@
+// PostfixDriver, the parts about the Postfix service itself: construction, version, whether
+// the master runs, reload and restart.
+#include <signal.h>
+
+#include <cerrno>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
+#include "agent/mta/postfix/postfix_driver.h"
+#include "common/status_macros.h"
+
+namespace relayguard::agent::postfix {
+namespace {
+
+std::string PostmapPath(const PostfixOptions& o) {
+  if (!o.postmap_path.empty()) return o.postmap_path;
+  return o.postconf_path.substr(0, o.postconf_path.rfind('/') + 1) + "postmap";
+}
+
+// The first few lines of a tool's diagnostics, for error messages.
+std::string Diagnostics(const ProcessResult& r) {
+  std::string text = r.stderr_text.empty() ? r.stdout_text : r.stderr_text;
+  if (absl::StripAsciiWhitespace(text).empty()) {
+    return "no output (postfix logs the reason to its maillog or syslog)";
+  }
+  std::vector<absl::string_view> lines = absl::StrSplit(text, '\n', absl::SkipWhitespace());
+  if (lines.size() > 5) lines.resize(5);
+  return absl::StrJoin(lines, "; ");
+}
+
+}  // namespace
+
+PostfixDriver::PostfixDriver(PostfixOptions options, FileSystem& fs, ProcessRunner& runner)
+    : options_(std::move(options)),
+      fs_(fs),
+      runner_(runner),
+      postconf_(runner, options_.postconf_path),
+      own_tables_(std::make_unique<RealLookupTableReader>(fs, runner, PostmapPath(options_),
+                                                          options_.config_dir)),
+      tables_(*own_tables_),
+      resolvers_(SystemResolvers()) {}
+
+PostfixDriver::PostfixDriver(PostfixOptions options, FileSystem& fs, ProcessRunner& runner,
+                             LookupTableReader& tables, NameResolvers resolvers)
+    : options_(std::move(options)),
+      fs_(fs),
+      runner_(runner),
+      postconf_(runner, options_.postconf_path),
+      tables_(tables),
+      resolvers_(std::move(resolvers)) {}
+
+std::string PostfixDriver::MainCfPath() const { return options_.config_dir + "/main.cf"; }
+std::string PostfixDriver::MasterCfPath() const { return options_.config_dir + "/master.cf"; }
+
+std::vector<std::string> PostfixDriver::ManagedFiles() const {
+  return {MainCfPath(), MasterCfPath()};
+}
+
+int64_t PostfixDriver::WriteAgeSeconds(const std::string& path) const {
+  return path == MainCfPath() ? 2 : 0;
+}
+
+absl::StatusOr<std::string> PostfixDriver::Version() {
+  if (!version_) {
+    // One postconf run for everything the preflight needs (each run costs ~10 ms).
+    ASSIGN_OR_RETURN(ParameterValues values,
+                     postconf_.Expanded(options_.config_dir, {"mail_version", "queue_directory"}));
+    version_ = values["mail_version"];
+    queue_directory_ = values["queue_directory"];
+  }
+  return *version_;
+}
+
+absl::StatusOr<PostfixVersion> PostfixDriver::ParsedVersion() {
+  ASSIGN_OR_RETURN(std::string text, Version());
+  return ParsePostfixVersion(text);
+}
+
+absl::StatusOr<bool> PostfixDriver::IsRunning() {
+  // What `postfix status` checks, without its shell script: the master's pid file names a live
+  // master process.
+  RETURN_IF_ERROR(Version().status());
+  absl::StatusOr<std::string> pid_text = fs_.ReadFile(*queue_directory_ + "/pid/master.pid");
+  if (absl::IsNotFound(pid_text.status())) return false;
+  if (!pid_text.ok()) return pid_text.status();
+  int pid = 0;
+  if (!absl::SimpleAtoi(absl::StripAsciiWhitespace(*pid_text), &pid) || pid <= 0) return false;
+  if (kill(pid, 0) != 0 && errno != EPERM) return false;
+  // "PID (master) S ...": a live (not zombie) process called master.
+  absl::StatusOr<std::string> stat = fs_.ReadFile(absl::StrCat("/proc/", pid, "/stat"));
+  if (!stat.ok()) return false;
+  size_t close = stat->rfind(')');
+  if (close == std::string::npos || close + 2 >= stat->size()) return false;
+  char state = (*stat)[close + 2];
+  return stat->find("(master)") != std::string::npos && state != 'Z' && state != 'X';
+}
+
+absl::Status PostfixDriver::RunPostfix(const std::string& verb) {
+  Command cmd{
+      {options_.postfix_path, "-c", options_.config_dir, verb}, "", std::chrono::seconds(60)};
+  ASSIGN_OR_RETURN(ProcessResult r, runner_.Run(cmd));
+  if (r.exit_code != 0) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        cmd.ToString(), " failed (", r.timed_out ? "timed out" : absl::StrCat("exit ", r.exit_code),
+        "): ", Diagnostics(r)));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status PostfixDriver::Reload(bool restart) {
+  if (!restart) return RunPostfix("reload");
+  ASSIGN_OR_RETURN(bool running, IsRunning());
+  if (running) RETURN_IF_ERROR(RunPostfix("stop"));
+  return RunPostfix("start");
+}
+
+}  // namespace relayguard::agent::postfix
