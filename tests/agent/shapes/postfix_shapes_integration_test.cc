@@ -61,6 +61,8 @@ struct Shape {
   bool tables = false;  // relies on the lookup table reader (lookup_table.h)
 };
 
+void PrintTo(const Shape& shape, std::ostream* os) { *os << shape.name; }
+
 // Placeholders in shape texts: {P0} {P1} {P2} ports, {DIR} the config dir.
 std::string Fill(const std::string& text, const std::vector<int>& ports, const std::string& dir) {
   return absl::StrReplaceAll(text, {{"{P0}", std::to_string(ports[0])},
