@@ -1,5 +1,7 @@
 #include "agent/mta/postfix/postconf.h"
 
+#include <algorithm>
+
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
@@ -84,8 +86,11 @@ absl::StatusOr<PostfixConfig> Postconf::ReadConfig(
     }
   }
   std::vector<std::string> names = ParametersToExpand(config.main_cf, nullptr);
-  names.push_back("inet_interfaces");
-  names.push_back("inet_protocols");
+  // Also what the preflight and the drift check need, so that one run serves them all.
+  for (const char* name : {"inet_interfaces", "inet_protocols", "mail_version", "queue_directory",
+                           "smtpd_sasl_auth_enable", "smtpd_tls_security_level"}) {
+    if (std::find(names.begin(), names.end(), name) == names.end()) names.push_back(name);
+  }
   ASSIGN_OR_RETURN(config.global, Expanded(config_dir, names, main_overrides));
   for (const MasterCf::Service* s : SmtpdServices(config.master_cf)) {
     Assignments overrides = main_overrides;

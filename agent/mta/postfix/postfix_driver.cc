@@ -23,7 +23,6 @@ std::string Basename(const std::string& path) { return path.substr(path.rfind('/
 
 absl::StatusOr<PostfixConfig> PostfixDriver::ReadConfig(const std::string* main_text,
                                                         const std::string* master_text) {
-  ASSIGN_OR_RETURN(PostfixVersion version, ParsedVersion());
   ASSIGN_OR_RETURN(std::string live_main, fs_.ReadFile(MainCfPath()));
   std::string live_master;
   if (master_text == nullptr) {
@@ -31,10 +30,24 @@ absl::StatusOr<PostfixConfig> PostfixDriver::ReadConfig(const std::string* main_
   }
   const std::string& main = main_text ? *main_text : live_main;
   const std::string& master = master_text ? *master_text : live_master;
+  const bool differ = main != live_main;
+  if (config_cache_ && config_cache_->main_text == main && config_cache_->master_text == master &&
+      config_cache_->texts_differ == differ) {
+    return config_cache_->config;
+  }
   // Postfix expands what is in config_dir; when relayguard judges other text (a rendered
-  // main.cf), its parameters go to postconf as -o so the expansion is that of the text.
-  return postconf_.ReadConfig(options_.config_dir, MainCfPath(), MasterCfPath(), main, master,
-                              version, main != live_main);
+  // main.cf), its parameters go to postconf as -o so the expansion is that of the text. The
+  // same run tells the version (Postconf::ReadConfig asks for mail_version).
+  ASSIGN_OR_RETURN(PostfixConfig config,
+                   postconf_.ReadConfig(options_.config_dir, MainCfPath(), MasterCfPath(), main,
+                                        master, PostfixVersion{}, differ));
+  if (!version_ && !differ) {
+    version_ = config.global["mail_version"];
+    queue_directory_ = config.global["queue_directory"];
+  }
+  ASSIGN_OR_RETURN(config.version, ParsedVersion());
+  config_cache_ = CachedConfig{main, master, differ, config};
+  return config;
 }
 
 absl::StatusOr<std::vector<PostfixListener>> PostfixDriver::MarkedListeners(
@@ -108,7 +121,8 @@ absl::StatusOr<RenderedChange> PostfixDriver::Render(const Policy& policy,
 
 absl::Status PostfixDriver::CheckStagedServices(const std::string& stage_dir,
                                                 const std::string& master_text) {
-  RETURN_IF_ERROR(postconf_.Run(stage_dir, {"-P"}).status());
+  // `postconf -n -x` (ValidateStaged) already parsed master.cf, -o overrides included, and the
+  // run below expands each service's overrides: a separate `postconf -P` would add nothing.
   ASSIGN_OR_RETURN(PostfixVersion version, ParsedVersion());
   MasterCf master = MasterCf::Parse(master_text);
   for (const MasterCf::Service* s : SmtpdServices(master)) {
@@ -175,7 +189,9 @@ absl::StatusOr<std::vector<SettingDrift>> PostfixDriver::CheckDrift(const Policy
   const std::vector<DesiredSetting> desired = DesiredSettings(policy);
   std::vector<std::string> names;
   for (const DesiredSetting& d : desired) names.push_back(d.name);
-  ASSIGN_OR_RETURN(ParameterValues effective, postconf_.Expanded(options_.config_dir, names));
+  // ReadConfig expanded these (kRelayParameters, every main.cf key, the SASL and TLS levels).
+  ParameterValues effective;
+  for (const std::string& name : names) effective[name] = config.Expanded(0, name);
   for (const DesiredSetting& d : desired) {
     if (SettingHolds(d, effective[d.name])) continue;
     std::optional<int> line = config.main_cf.Line(d.name);
