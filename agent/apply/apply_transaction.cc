@@ -219,7 +219,7 @@ absl::Status ApplyTransaction::VerifyClosed(const Policy& policy, TransactionRep
   // Every door must be shut: a host relays if any listener other hosts can reach relays.
   for (ListenerResult& r : report.listeners) {
     if (r.listener.internal) {
-      r.note = "internal (listeners.internal): not probed";
+      r.note = WhyNotProbed(policy.probe, r.listener);
       continue;
     }
     RETURN_IF_ERROR(PollUntilRefused(policy.probe, deadline, r));

@@ -42,11 +42,7 @@ absl::Status ApplyTransaction::VerifyAnswers(const ProbeSettings& probe,
   }
   // For the record: what an untrusted client sees now.
   for (ListenerResult& r : report.listeners) {
-    if (r.listener.internal) {
-      r.note = "internal (listeners.internal): not probed";
-      continue;
-    }
-    r.note = MissingProbeSource(probe, ProbeSource::kUntrusted, r.listener);
+    r.note = WhyNotProbed(probe, r.listener);
     if (!r.note.empty()) continue;
     r.untrusted = d_.checker.Probe(
         r.listener.endpoint, BasicRelayTests(probe.sender, probe.foreign_recipient),

@@ -386,12 +386,8 @@ int Status(Agent& a, const std::optional<Policy>& policy, std::ostream& out) {
   for (Listener& l : *listeners) {
     ListenerResult& r = s.listeners.emplace_back();
     r.listener = std::move(l);
-    if (r.listener.internal) {
-      r.note = "internal (listeners.internal): not probed";
-      continue;
-    }
-    r.note = MissingProbeSource(probe, ProbeSource::kUntrusted, r.listener);
-    if (!r.note.empty()) continue;  // inconclusive
+    r.note = WhyNotProbed(probe, r.listener);
+    if (!r.note.empty()) continue;
     r.untrusted = a.checker.Probe(
         r.listener.endpoint, tests,
         ListenerProbeOptions(probe, ProbeSource::kUntrusted, r.listener));

@@ -62,8 +62,10 @@ std::string AcceptedTricks(const ProbeReport& report) {
   for (const RelayTestResult& t : report.tests) {
     if (t.verdict == ProbeVerdict::kRelayAccepted) names.push_back(t.test.name);
   }
-  return absl::StrCat(names.size(), "/", report.tests.size(), " tricks relayed (",
-                      absl::StrJoin(names, ", "), ")");
+  std::string out = absl::StrCat(names.size(), "/", report.tests.size(), " tricks relayed");
+  // Every trick relaying says it all; a few name the holes.
+  if (names.size() < report.tests.size()) absl::StrAppend(&out, " (", absl::StrJoin(names, ", "), ")");
+  return out;
 }
 
 std::string FirstInconclusive(const ProbeReport& report) {
@@ -188,12 +190,8 @@ ComplianceResult ComplianceChecker::Check(const Policy& policy, int64_t now,
   for (Listener& l : *listeners) {
     ListenerResult& lr = r.listeners.emplace_back();
     lr.listener = std::move(l);
-    if (lr.listener.internal) {
-      lr.note = "internal (listeners.internal): not probed";
-      continue;
-    }
-    lr.note = MissingProbeSource(policy.probe, ProbeSource::kUntrusted, lr.listener);
-    if (!lr.note.empty()) continue;  // inconclusive: it cannot be probed from a stranger
+    lr.note = WhyNotProbed(policy.probe, lr.listener);
+    if (!lr.note.empty()) continue;
     lr.untrusted = ProbeAllTricks(checker_, lr.listener, policy.probe, server_name_);
     lr.verdict = lr.untrusted->verdict;
   }

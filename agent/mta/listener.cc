@@ -93,6 +93,11 @@ std::string MissingProbeSource(const ProbeSettings& probe, ProbeSource from,
       ", or name it in listeners.internal if only this host uses it");
 }
 
+std::string WhyNotProbed(const ProbeSettings& probe, const Listener& listener) {
+  if (listener.internal) return "internal (listeners.internal): not probed";
+  return MissingProbeSource(probe, ProbeSource::kUntrusted, listener);
+}
+
 std::vector<ListenerResult> Unprobed(std::vector<Listener> listeners) {
   std::vector<ListenerResult> out(listeners.size());
   for (size_t i = 0; i < listeners.size(); ++i) out[i].listener = std::move(listeners[i]);

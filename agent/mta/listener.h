@@ -77,6 +77,11 @@ ProbeOptions ListenerProbeOptions(const ProbeSettings& probe, ProbeSource from,
 std::string MissingProbeSource(const ProbeSettings& probe, ProbeSource from,
                                const Listener& listener);
 
+// Why `listener` is not probed from the untrusted source, for ListenerResult::note ("" when it
+// is): it is internal, or there is no untrusted source of its address family (then it cannot be
+// proven closed).
+std::string WhyNotProbed(const ProbeSettings& probe, const Listener& listener);
+
 // What relayguard found out about one listener: the untrusted probe (never for an internal
 // listener) and, for a relay listener after a change, the trusted smoke test.
 struct ListenerResult {

@@ -1,4 +1,5 @@
 #include "agent/os/process_runner.h"
+#include "absl/strings/str_split.h"
 
 #include <fcntl.h>
 #include <poll.h>
@@ -244,6 +245,19 @@ absl::StatusOr<ProcessResult> RealProcessRunner::Run(const Command& command) {
   }
   result.exit_code = !result.timed_out && WIFEXITED(status) ? WEXITSTATUS(status) : -1;
   return result;
+}
+
+std::string ExitText(const ProcessResult& result) {
+  return result.timed_out ? "timed out" : absl::StrCat("exit ", result.exit_code);
+}
+
+std::string OutputSummary(const ProcessResult& result, std::string_view when_silent,
+                          size_t max_lines) {
+  const std::string& text = result.stderr_text.empty() ? result.stdout_text : result.stderr_text;
+  std::vector<absl::string_view> lines = absl::StrSplit(text, '\n', absl::SkipWhitespace());
+  if (lines.empty()) return std::string(when_silent);
+  if (lines.size() > max_lines) lines.resize(max_lines);
+  return absl::StrJoin(lines, "; ");
 }
 
 }  // namespace relayguard::agent

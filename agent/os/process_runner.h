@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -24,6 +25,14 @@ struct Command {
 
   std::string ToString() const;  // "argv0 arg1 ..." for messages and logs
 };
+
+// How a program ended, for messages: "exit 3", "timed out".
+std::string ExitText(const ProcessResult& result);
+
+// The first `max_lines` non-blank lines of what a program printed (stderr, else stdout) joined
+// by "; ", for one-line error messages; `when_silent` when it printed nothing.
+std::string OutputSummary(const ProcessResult& result, std::string_view when_silent,
+                          size_t max_lines = 5);
 
 class ProcessRunner {
  public:

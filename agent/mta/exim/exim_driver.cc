@@ -28,15 +28,7 @@ constexpr char kDefaultPidFile[] = "/run/exim4/exim.pid";
 
 // The first few lines of what exim printed, for error messages.
 std::string Diagnostics(const ProcessResult& r) {
-  std::string text = r.stderr_text.empty() ? r.stdout_text : r.stderr_text;
-  std::vector<absl::string_view> lines = absl::StrSplit(text, '\n', absl::SkipWhitespace());
-  if (lines.empty()) return "no output (see exim's paniclog)";
-  if (lines.size() > 5) lines.resize(5);
-  return absl::StrJoin(lines, "; ");
-}
-
-std::string Outcome(const ProcessResult& r) {
-  return r.timed_out ? "timed out" : absl::StrCat("exit ", r.exit_code);
+  return OutputSummary(r, "no output (see exim's paniclog)");
 }
 
 EximRelaySettings SettingsFor(const Policy& policy) {
@@ -93,7 +85,7 @@ absl::Status EximDriver::Generate(const std::string& dir, const std::string& out
   ASSIGN_OR_RETURN(ProcessResult r, runner_.Run(cmd));
   if (r.exit_code != 0) {
     return absl::FailedPreconditionError(
-        absl::StrCat(cmd.ToString(), " failed (", Outcome(r), "): ", Diagnostics(r)));
+        absl::StrCat(cmd.ToString(), " failed (", ExitText(r), "): ", Diagnostics(r)));
   }
   return absl::OkStatus();
 }
@@ -150,7 +142,7 @@ absl::StatusOr<std::string> EximDriver::Version() {
   if (r.exit_code != 0 || at == absl::string_view::npos) {
     return absl::FailedPreconditionError(absl::StrCat(options_.exim_path, " -C ",
                                                       DaemonConfig(), " -bV failed (",
-                                                      Outcome(r), "): ", Diagnostics(r)));
+                                                      ExitText(r), "): ", Diagnostics(r)));
   }
   out.remove_prefix(at + 13);
   version_ = std::string(out.substr(0, out.find_first_of(" \n")));
@@ -229,7 +221,7 @@ absl::Status EximDriver::StartDaemon() {
   if (r.exit_code != 0) {
     return absl::FailedPreconditionError(absl::StrCat(options_.exim_path, " -C ",
                                                       DaemonConfig(), " -bd -q30m failed (",
-                                                      Outcome(r), "): ", Diagnostics(r)));
+                                                      ExitText(r), "): ", Diagnostics(r)));
   }
   return absl::OkStatus();
 }

@@ -11,16 +11,9 @@
 namespace relayguard::agent::exim {
 namespace {
 
+// The first few lines of what exim printed, for error messages.
 std::string Diagnostics(const ProcessResult& r) {
-  std::string text = r.stderr_text.empty() ? r.stdout_text : r.stderr_text;
-  std::vector<absl::string_view> lines = absl::StrSplit(text, '\n', absl::SkipWhitespace());
-  if (lines.empty()) return "no output (see exim's paniclog)";
-  if (lines.size() > 5) lines.resize(5);
-  return absl::StrJoin(lines, "; ");
-}
-
-std::string Outcome(const ProcessResult& r) {
-  return r.timed_out ? "timed out" : absl::StrCat("exit ", r.exit_code);
+  return OutputSummary(r, "no output (see exim's paniclog)");
 }
 
 // -oMi's "ADDRESS.PORT": the interface a -bh session pretends the client connected to, which
@@ -43,7 +36,7 @@ absl::StatusOr<int> EximDriver::FakeSession(const std::string& config, const IpA
   if (!code) {
     return absl::FailedPreconditionError(
         absl::StrCat("exim -oMi ", Interface(listener), " -bh ", client.ToString(),
-                     " gave no reply to RCPT (", Outcome(r), "): ", Diagnostics(r)));
+                     " gave no reply to RCPT (", ExitText(r), "): ", Diagnostics(r)));
   }
   return *code;
 }
@@ -72,7 +65,7 @@ absl::Status EximDriver::ValidateStaged(const FileContents& contents,
   ASSIGN_OR_RETURN(ProcessResult check, Exim(staged, {"-bV"}));
   if (check.exit_code != 0) {
     return absl::FailedPreconditionError(absl::StrCat("exim config check failed for ",
-                                                      DaemonConfig(), " (", Outcome(check),
+                                                      DaemonConfig(), " (", ExitText(check),
                                                       "): ", live_names(Diagnostics(check))));
   }
   // Exim's own verdict on the staged rules, on every listener, before any live file changes.

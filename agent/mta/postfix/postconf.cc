@@ -14,13 +14,7 @@ namespace {
 
 // The first few lines of a tool's diagnostics, for error messages.
 std::string Diagnostics(const ProcessResult& r) {
-  std::string text = r.stderr_text.empty() ? r.stdout_text : r.stderr_text;
-  if (absl::StripAsciiWhitespace(text).empty()) {
-    return "no output (postfix logs the reason to its maillog or syslog)";
-  }
-  std::vector<absl::string_view> lines = absl::StrSplit(text, '\n', absl::SkipWhitespace());
-  if (lines.size() > 5) lines.resize(5);
-  return absl::StrJoin(lines, "; ");
+  return OutputSummary(r, "no output (postfix logs the reason to its maillog or syslog)");
 }
 
 }  // namespace
@@ -43,7 +37,7 @@ absl::StatusOr<std::string> Postconf::Run(const std::string& config_dir,
   ASSIGN_OR_RETURN(ProcessResult r, runner_.Run(cmd));
   if (r.exit_code != 0) {
     return absl::FailedPreconditionError(absl::StrCat(
-        cmd.ToString(), " failed (", r.timed_out ? "timed out" : absl::StrCat("exit ", r.exit_code),
+        cmd.ToString(), " failed (", ExitText(r),
         "): ", Diagnostics(r)));
   }
   return r.stdout_text;

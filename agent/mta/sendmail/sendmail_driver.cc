@@ -39,10 +39,6 @@ std::string Diagnostics(const ProcessResult& r) {
   return useful.empty() ? "no output" : absl::StrJoin(useful, "; ");
 }
 
-std::string Outcome(const ProcessResult& r) {
-  return r.timed_out ? "timed out" : absl::StrCat("exit ", r.exit_code);
-}
-
 // `cf` with its access map declaration pointed at `map` (for checking a staged access file).
 absl::StatusOr<std::string> WithAccessMap(const std::string& cf, const std::string& map,
                                           const std::string& path) {
@@ -118,7 +114,7 @@ absl::StatusOr<std::string> SendmailDriver::BuildCf(const std::string& mc) {
                        mc));
   if (r.exit_code != 0 || r.stdout_text.empty()) {
     return absl::InvalidArgumentError(absl::StrCat(
-        "m4 could not build sendmail.cf from ", McPath(), " (", Outcome(r), "): ",
+        "m4 could not build sendmail.cf from ", McPath(), " (", ExitText(r), "): ",
         Diagnostics(r)));
   }
   return r.stdout_text;
@@ -192,7 +188,7 @@ absl::Status SendmailDriver::MakeMap(const std::string& cf, const std::string& a
                    Run({options_.makemap_path, "-C", cf, "hash", access}, source));
   if (r.exit_code != 0) {
     return absl::FailedPreconditionError(absl::StrCat(
-        options_.makemap_path, " hash ", access, " failed (", Outcome(r), "): ", Diagnostics(r)));
+        options_.makemap_path, " hash ", access, " failed (", ExitText(r), "): ", Diagnostics(r)));
   }
   return absl::OkStatus();
 }
@@ -214,7 +210,7 @@ absl::StatusOr<bool> SendmailDriver::RelayRefused(const std::string& cf, const I
   if (!refused) {
     return absl::FailedPreconditionError(absl::StrCat(
         "sendmail -bt gave no check_rcpt result for client ", client.ToString(), " (",
-        Outcome(r), "): ", Diagnostics(r)));
+        ExitText(r), "): ", Diagnostics(r)));
   }
   return *refused;
 }
@@ -239,7 +235,7 @@ absl::Status SendmailDriver::ValidateStaged(const FileContents& contents,
   ASSIGN_OR_RETURN(ProcessResult parse, Run({options_.sendmail_path, "-C", cf, "-bt"}, ""));
   if (parse.exit_code != 0) {
     return absl::FailedPreconditionError(absl::StrCat(
-        "sendmail config check failed for ", CfPath(), " (", Outcome(parse), "): ",
+        "sendmail config check failed for ", CfPath(), " (", ExitText(parse), "): ",
         live_names(Diagnostics(parse))));
   }
   if (absl::Status s = MakeMap(cf, access); !s.ok()) {
@@ -329,7 +325,7 @@ absl::Status SendmailDriver::Reload(bool restart) {
   ASSIGN_OR_RETURN(ProcessResult r, Run(argv, ""));
   if (r.exit_code != 0) {
     return absl::FailedPreconditionError(absl::StrCat(
-        absl::StrJoin(argv, " "), " failed (", Outcome(r), "): ", Diagnostics(r)));
+        absl::StrJoin(argv, " "), " failed (", ExitText(r), "): ", Diagnostics(r)));
   }
   return absl::OkStatus();
 }
