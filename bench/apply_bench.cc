@@ -74,7 +74,11 @@ int main(int argc, char** argv) {
     for (const auto& [phase, ms] : t) {
       phases[phase].push_back(ms);
       sum += ms;
-      if (phase != "reload" && phase != "restart" && phase != "verify") own += ms;
+      // The MTA's own time and SMTP round trips: the reload, the probes that check every
+      // listener answers before the change ("reach") and is closed after it ("verify").
+      if (phase != "reload" && phase != "restart" && phase != "verify" && phase != "reach") {
+        own += ms;
+      }
     }
     own_work.push_back(own);
     total.push_back(sum);
@@ -96,7 +100,7 @@ int main(int argc, char** argv) {
               "min %.1f, max %.1f)\n",
               Median(total), *std::min_element(total.begin(), total.end()),
               *std::max_element(total.begin(), total.end()));
-  std::printf("apply excluding Postfix reload and verify probes  %8.1f ms   (target < 50 ms; "
+  std::printf("apply excluding Postfix reload and SMTP probes    %8.1f ms   (target < 50 ms; "
               "min %.1f, max %.1f)\n",
               Median(own_work), *std::min_element(own_work.begin(), own_work.end()),
               *std::max_element(own_work.begin(), own_work.end()));

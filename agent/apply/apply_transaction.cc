@@ -275,11 +275,16 @@ TransactionReport ApplyTransaction::Apply(const Policy& policy, bool dry_run) {
             : running.status());
         return report;
       }
-      if (absl::Status s = CheckListenersAnswer(policy.probe, report); !s.ok()) {
-        Fail(report, "preflight", absl::Status(s.code(), absl::StrCat(s.message(),
-                                                                     " — nothing was changed")));
-        return report;
-      }
+    }
+  }
+  if (!dry_run) {
+    // Every listener must answer before the change, or it could not be proven closed after it.
+    // Its own phase: SMTP round trips, like the verify probes, not relayguard's own work.
+    PhaseTimer timer(d_.clock, report, "reach");
+    if (absl::Status s = CheckListenersAnswer(policy.probe, report); !s.ok()) {
+      Fail(report, "preflight", absl::Status(s.code(), absl::StrCat(s.message(),
+                                                                   " — nothing was changed")));
+      return report;
     }
   }
 

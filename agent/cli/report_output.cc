@@ -52,7 +52,7 @@ std::string Probed(const std::vector<ListenerResult>& listeners) {
 const char* WhatVerdictMeans(ProbeVerdict v) {
   switch (v) {
     case ProbeVerdict::kRelayAccepted: return "RELAYS for";
-    case ProbeVerdict::kRefused: return "refused";
+    case ProbeVerdict::kRefused: return "refused relaying from";
     case ProbeVerdict::kInconclusive: return "INCONCLUSIVE from";
   }
   return "?";

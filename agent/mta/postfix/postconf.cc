@@ -87,6 +87,11 @@ absl::StatusOr<PostfixConfig> Postconf::ReadConfig(
   }
   ASSIGN_OR_RETURN(config.global, Expanded(config_dir, names, main_overrides));
   for (const MasterCf::Service* s : SmtpdServices(config.master_cf)) {
+    if (s->overrides.empty()) {
+      // It sees exactly the global values (a postconf run costs ~8 ms).
+      config.by_service[s->line] = config.global;
+      continue;
+    }
     Assignments overrides = main_overrides;
     for (auto& o : ServiceOverrides(*s)) overrides.push_back(std::move(o));
     ASSIGN_OR_RETURN(config.by_service[s->line],
