@@ -130,8 +130,9 @@ TEST(PostfixDebianDefaultsTest, SubmissionsEnabledCheckApplyRollback) {
                              "): smtpd_relay_restrictions is "
                              "\"permit_mynetworks, permit_sasl_authenticated, "
                              "defer_unauth_destination\""));
-  EXPECT_THAT(out, HasSubstr(name(1, 19) + "): refused 127.0.0.9 (submission)"));
-  EXPECT_THAT(out, HasSubstr(name(2, 37) + ", implicit TLS): refused 127.0.0.9 (submission)"));
+  EXPECT_THAT(out, HasSubstr(name(1, 19) + "): refused relaying from 127.0.0.9 (submission)"));
+  EXPECT_THAT(out, HasSubstr(name(2, 37) +
+                             ", implicit TLS): refused relaying from 127.0.0.9 (submission)"));
 
   ASSERT_EQ(lab.Agent({"apply", "--policy", policy}, &out), 0) << out;
   ::relayguard::testing::LineDiff d = Diff(main_before, ReadFileOrDie(lab.main_cf()));
