@@ -96,14 +96,16 @@ int main(int argc, char** argv) {
   for (const auto& [phase, values] : phases) {
     std::printf("  %-10s %8.1f ms\n", phase.c_str(), Median(values));
   }
-  std::printf("apply total (open relay -> verified closed)       %8.1f ms   (target <= 600 ms; "
-              "min %.1f, max %.1f)\n",
-              Median(total), *std::min_element(total.begin(), total.end()),
-              *std::max_element(total.begin(), total.end()));
-  std::printf("apply excluding Postfix reload and SMTP probes    %8.1f ms   (target < 50 ms; "
-              "min %.1f, max %.1f)\n",
-              Median(own_work), *std::min_element(own_work.begin(), own_work.end()),
-              *std::max_element(own_work.begin(), own_work.end()));
+  std::printf(
+      "apply total (open relay -> verified closed)       %8.1f ms   (target <= 600 ms; "
+      "min %.1f, max %.1f)\n",
+      Median(total), *std::min_element(total.begin(), total.end()),
+      *std::max_element(total.begin(), total.end()));
+  std::printf(
+      "apply excluding Postfix reload and SMTP probes    %8.1f ms   (target < 50 ms; "
+      "min %.1f, max %.1f)\n",
+      Median(own_work), *std::min_element(own_work.begin(), own_work.end()),
+      *std::max_element(own_work.begin(), own_work.end()));
   std::printf("agent peak RSS (apply and rollback)               %8.1f MiB  (target < 20 MiB)\n",
               max_rss / 1024.0);
   return 0;

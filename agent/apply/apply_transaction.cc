@@ -1,7 +1,5 @@
 #include "agent/apply/apply_transaction.h"
 
-#include "agent/apply/phase_timer.h"
-
 #include <unistd.h>
 
 #include <algorithm>
@@ -10,6 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_replace.h"
+#include "agent/apply/phase_timer.h"
 #include "common/logging.h"
 #include "common/status_macros.h"
 
@@ -36,8 +35,7 @@ std::string ProbeDetail(const ProbeReport& report, ProbeVerdict wanted) {
 }  // namespace
 
 void AddWarning(TransactionReport& report, std::string warning) {
-  if (std::find(report.warnings.begin(), report.warnings.end(), warning) ==
-      report.warnings.end()) {
+  if (std::find(report.warnings.begin(), report.warnings.end(), warning) == report.warnings.end()) {
     report.warnings.push_back(std::move(warning));
   }
 }
@@ -127,13 +125,12 @@ absl::Status ApplyTransaction::CheckListenersAnswer(const ProbeSettings& probe,
       return absl::FailedPreconditionError(missing);
     }
     absl::Status s = d_.checker.Greeting(
-        listeners[i].endpoint,
-        ListenerProbeOptions(probe, ProbeSource::kUntrusted, listeners[i]));
+        listeners[i].endpoint, ListenerProbeOptions(probe, ProbeSource::kUntrusted, listeners[i]));
     if (!s.ok()) {
-      return absl::UnavailableError(absl::StrCat(
-          "listener ", listeners[i].Name(), " does not answer the probe from ",
-          probe.untrusted_source.ToString(), " (", s.message(),
-          "): relayguard could not prove it closed after the change"));
+      return absl::UnavailableError(
+          absl::StrCat("listener ", listeners[i].Name(), " does not answer the probe from ",
+                       probe.untrusted_source.ToString(), " (", s.message(),
+                       "): relayguard could not prove it closed after the change"));
     }
   }
   return absl::OkStatus();
@@ -190,20 +187,19 @@ absl::Status ApplyTransaction::PollUntilRefused(const ProbeSettings& probe,
   }
 }
 
-absl::Status ApplyTransaction::PollUntilTrustedRelays(const ProbeSettings& probe,
-                                                      std::chrono::steady_clock::time_point deadline,
-                                                      ListenerResult& r) {
+absl::Status ApplyTransaction::PollUntilTrustedRelays(
+    const ProbeSettings& probe, std::chrono::steady_clock::time_point deadline, ListenerResult& r) {
   const std::vector<RelayTest> tests = BasicRelayTests(probe.sender, probe.foreign_recipient);
   const ProbeOptions options = ListenerProbeOptions(probe, ProbeSource::kTrusted, r.listener);
   for (;;) {
     r.trusted = d_.checker.Probe(r.listener.endpoint, tests, options);
     if (r.trusted->verdict == ProbeVerdict::kRelayAccepted) return absl::OkStatus();
     if (r.trusted->verdict == ProbeVerdict::kRefused || d_.clock.Now() >= deadline) {
-      return absl::FailedPreconditionError(absl::StrCat(
-          "smoke test: trusted ", probe.trusted_source.ToString(),
-          " can no longer relay through listener ", r.listener.Name(),
-          ", the policy would block legitimate mail: ",
-          ProbeDetail(*r.trusted, ProbeVerdict::kRelayAccepted)));
+      return absl::FailedPreconditionError(
+          absl::StrCat("smoke test: trusted ", probe.trusted_source.ToString(),
+                       " can no longer relay through listener ", r.listener.Name(),
+                       ", the policy would block legitimate mail: ",
+                       ProbeDetail(*r.trusted, ProbeVerdict::kRelayAccepted)));
     }
     d_.clock.SleepFor(kPollInterval);
   }
@@ -233,9 +229,10 @@ absl::Status ApplyTransaction::VerifyClosed(const Policy& policy, TransactionRep
       smoke_tested = true;
     }
     if (!smoke_tested) {
-      AddWarning(report, "no listener is a relay listener for the trusted networks (all are "
-                         "submission or internal): the smoke test from the trusted source did "
-                         "not run");
+      AddWarning(report,
+                 "no listener is a relay listener for the trusted networks (all are "
+                 "submission or internal): the smoke test from the trusted source did "
+                 "not run");
     }
   }
   ASSIGN_OR_RETURN(std::vector<SettingDrift> drift, d_.driver.CheckDrift(policy));
@@ -282,8 +279,8 @@ TransactionReport ApplyTransaction::Apply(const Policy& policy, bool dry_run) {
     // Its own phase: SMTP round trips, like the verify probes, not relayguard's own work.
     PhaseTimer timer(d_.clock, report, "reach");
     if (absl::Status s = CheckListenersAnswer(policy.probe, report); !s.ok()) {
-      Fail(report, "preflight", absl::Status(s.code(), absl::StrCat(s.message(),
-                                                                   " — nothing was changed")));
+      Fail(report, "preflight",
+           absl::Status(s.code(), absl::StrCat(s.message(), " — nothing was changed")));
       return report;
     }
   }

@@ -63,9 +63,10 @@ class ApplyTransaction {
   // trusted smoke test on every relay listener (unless the policy requires AUTH), then the
   // settings; fills report.listeners.
   absl::Status VerifyClosed(const Policy& policy, TransactionReport& report);
-  absl::Status PollUntilRefused(const ProbeSettings& probe, std::chrono::steady_clock::time_point deadline,
-                                ListenerResult& r);
-  absl::Status PollUntilTrustedRelays(const ProbeSettings& probe, std::chrono::steady_clock::time_point deadline,
+  absl::Status PollUntilRefused(const ProbeSettings& probe,
+                                std::chrono::steady_clock::time_point deadline, ListenerResult& r);
+  absl::Status PollUntilTrustedRelays(const ProbeSettings& probe,
+                                      std::chrono::steady_clock::time_point deadline,
                                       ListenerResult& r);
   // After a restore: every listener of the restored configuration greets; for the record, what
   // an untrusted client sees on each non-internal one.

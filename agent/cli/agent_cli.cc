@@ -388,9 +388,8 @@ int Status(Agent& a, const std::optional<Policy>& policy, std::ostream& out) {
     r.listener = std::move(l);
     r.note = WhyNotProbed(probe, r.listener);
     if (!r.note.empty()) continue;
-    r.untrusted = a.checker.Probe(
-        r.listener.endpoint, tests,
-        ListenerProbeOptions(probe, ProbeSource::kUntrusted, r.listener));
+    r.untrusted = a.checker.Probe(r.listener.endpoint, tests,
+                                  ListenerProbeOptions(probe, ProbeSource::kUntrusted, r.listener));
     r.verdict = r.untrusted->verdict;
     r.trusted = a.checker.Probe(r.listener.endpoint, tests,
                                 ListenerProbeOptions(probe, ProbeSource::kTrusted, r.listener));

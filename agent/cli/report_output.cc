@@ -43,17 +43,20 @@ std::string Probed(const std::vector<ListenerResult>& listeners) {
       probed.push_back(l.listener.endpoint.ToString());
     }
   }
-  std::string out = absl::StrCat(probed.size() == 1 ? "its only listener" : "every listener",
-                                 " (", probed.size(), ": ", absl::StrJoin(probed, ", "), ")");
+  std::string out = absl::StrCat(probed.size() == 1 ? "its only listener" : "every listener", " (",
+                                 probed.size(), ": ", absl::StrJoin(probed, ", "), ")");
   if (internal > 0) absl::StrAppend(&out, "; ", internal, " internal not probed");
   return out;
 }
 
 const char* WhatVerdictMeans(ProbeVerdict v) {
   switch (v) {
-    case ProbeVerdict::kRelayAccepted: return "RELAYS for";
-    case ProbeVerdict::kRefused: return "refused relaying from";
-    case ProbeVerdict::kInconclusive: return "INCONCLUSIVE from";
+    case ProbeVerdict::kRelayAccepted:
+      return "RELAYS for";
+    case ProbeVerdict::kRefused:
+      return "refused relaying from";
+    case ProbeVerdict::kInconclusive:
+      return "INCONCLUSIVE from";
   }
   return "?";
 }
@@ -133,7 +136,8 @@ std::string HumanListeners(const std::vector<ListenerResult>& listeners,
     if (!r.note.empty()) absl::StrAppend(&out, "; ", r.note);
     absl::StrAppend(&out, "\n");
     absl::StrAppend(&out, indent, "  ", HumanProbe("probe from untrusted", *r.untrusted));
-    if (r.trusted) absl::StrAppend(&out, indent, "  ", HumanProbe("smoke test from trusted", *r.trusted));
+    if (r.trusted)
+      absl::StrAppend(&out, indent, "  ", HumanProbe("smoke test from trusted", *r.trusted));
   }
   return out;
 }
@@ -146,11 +150,20 @@ void WriteListenersJson(JsonWriter& json, const std::vector<ListenerResult>& lis
     json.Key("tls").String(ListenerTlsName(l.tls)).Key("role").String(ListenerRoleName(l.role));
     json.Key("service").String(l.service).Key("declared_at").String(l.declared_at);
     json.Key("internal").Bool(l.internal).Key("verdict");
-    if (r.untrusted) json.String(ProbeVerdictName(r.verdict)); else json.Null();
+    if (r.untrusted)
+      json.String(ProbeVerdictName(r.verdict));
+    else
+      json.Null();
     json.Key("note").String(r.note).Key("untrusted_probe");
-    if (r.untrusted) WriteProbeJson(json, *r.untrusted); else json.Null();
+    if (r.untrusted)
+      WriteProbeJson(json, *r.untrusted);
+    else
+      json.Null();
     json.Key("trusted_probe");
-    if (r.trusted) WriteProbeJson(json, *r.trusted); else json.Null();
+    if (r.trusted)
+      WriteProbeJson(json, *r.trusted);
+    else
+      json.Null();
     json.EndObject();
   }
   json.EndArray();
@@ -225,9 +238,9 @@ void WriteDriftJson(JsonWriter& json, const SettingDrift& d) {
 }
 
 std::string HumanStatus(const StatusReport& s) {
-  std::string out = absl::StrCat(s.mta, " ", s.mta_version, " (", s.config_dir, "), ",
-                                 s.listeners.size(), " listener(s): ",
-                                 s.running ? "running" : "NOT RUNNING", "\n");
+  std::string out =
+      absl::StrCat(s.mta, " ", s.mta_version, " (", s.config_dir, "), ", s.listeners.size(),
+                   " listener(s): ", s.running ? "running" : "NOT RUNNING", "\n");
   for (const std::string& w : s.warnings) absl::StrAppend(&out, "warning: ", w, "\n");
   absl::StrAppend(&out, HumanListeners(s.listeners, ""));
   if (!s.policy.empty()) {

@@ -35,8 +35,7 @@ std::string JsonTransaction(const TransactionReport& report);
 std::string HumanProbe(const std::string& title, const ProbeReport& report);
 void WriteProbeJson(JsonWriter& json, const ProbeReport& report);
 // One line per listener: "127.0.0.1:2525 (smtp, PATH:LINE): refused; trusted relays".
-std::string HumanListeners(const std::vector<ListenerResult>& listeners,
-                           const std::string& indent);
+std::string HumanListeners(const std::vector<ListenerResult>& listeners, const std::string& indent);
 void WriteListenersJson(JsonWriter& json, const std::vector<ListenerResult>& listeners);
 void WriteDriftJson(JsonWriter& json, const SettingDrift& drift);
 std::string HumanStatus(const StatusReport& status);

@@ -34,8 +34,7 @@ ProbeReport ProbeAllTricks(RelayChecker& checker, const Listener& listener,
   const SmtpEndpoint& endpoint = listener.endpoint;
   std::vector<RelayTest> tricks =
       AllRelayTricks(TrickDomainsFor(settings, endpoint, server_name));
-  const ProbeOptions options =
-      ListenerProbeOptions(settings, ProbeSource::kUntrusted, listener);
+  const ProbeOptions options = ListenerProbeOptions(settings, ProbeSource::kUntrusted, listener);
   ProbeReport merged;
   merged.tls_on_connect = options.tls_on_connect;
   merged.endpoint = endpoint;
@@ -64,7 +63,8 @@ std::string AcceptedTricks(const ProbeReport& report) {
   }
   std::string out = absl::StrCat(names.size(), "/", report.tests.size(), " tricks relayed");
   // Every trick relaying says it all; a few name the holes.
-  if (names.size() < report.tests.size()) absl::StrAppend(&out, " (", absl::StrJoin(names, ", "), ")");
+  if (names.size() < report.tests.size())
+    absl::StrAppend(&out, " (", absl::StrJoin(names, ", "), ")");
   return out;
 }
 
@@ -95,11 +95,11 @@ std::vector<std::string> ListenerFindings(const std::vector<ListenerResult>& res
       continue;
     }
     if (which == ProbeVerdict::kRelayAccepted) {
-      parts.push_back(absl::StrCat("relay open on ", r.listener.Name(), " from ",
-                                   source.ToString(), ": ", AcceptedTricks(*r.untrusted)));
+      parts.push_back(absl::StrCat("relay open on ", r.listener.Name(), " from ", source.ToString(),
+                                   ": ", AcceptedTricks(*r.untrusted)));
     } else {
-      parts.push_back(absl::StrCat("listener ", r.listener.Name(), " not proven closed: ",
-                                   FirstInconclusive(*r.untrusted)));
+      parts.push_back(absl::StrCat("listener ", r.listener.Name(),
+                                   " not proven closed: ", FirstInconclusive(*r.untrusted)));
     }
   }
   return parts;
@@ -198,8 +198,8 @@ ComplianceResult ComplianceChecker::Check(const Policy& policy, int64_t now,
   r.verdict = HostVerdict(r.listeners);
 
   const IpAddress& source = policy.probe.untrusted_source;
-  std::vector<std::string> found = ListenerFindings(r.listeners, source,
-                                                    ProbeVerdict::kRelayAccepted);
+  std::vector<std::string> found =
+      ListenerFindings(r.listeners, source, ProbeVerdict::kRelayAccepted);
   bool drifted = false, unproven = false;
   for (const SettingDrift& d : r.settings) (d.unproven ? unproven : drifted) = true;
   if (drifted) found.push_back(SettingsText(r.settings, /*unproven=*/false));
@@ -225,12 +225,10 @@ ComplianceResult ComplianceChecker::Check(const Policy& policy, int64_t now,
   } else {
     r.status = "compliant";
   }
-  r.summary = found.empty()
-                  ? absl::StrCat("policy holds; relay refused on every listener (",
-                                 r.listeners.size(), ")")
-                  : absl::StrJoin(found, "; ");
-  if ((r.status == "relay-open" || r.status == "drifted") &&
-      r.mode == ComplianceMode::kEnforce) {
+  r.summary = found.empty() ? absl::StrCat("policy holds; relay refused on every listener (",
+                                           r.listeners.size(), ")")
+                            : absl::StrJoin(found, "; ");
+  if ((r.status == "relay-open" || r.status == "drifted") && r.mode == ComplianceMode::kEnforce) {
     Enforce(policy, *live, now, gate, r);
   }
   if (r.status != "compliant" || !r.enforcement.empty()) {

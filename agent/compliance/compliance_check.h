@@ -49,7 +49,7 @@ struct ComplianceResult {
   // listeners are listed, not probed.
   std::vector<ListenerResult> listeners;
   ProbeVerdict verdict = ProbeVerdict::kInconclusive;  // HostVerdict(listeners)
-  IpAddress untrusted_source;  // where the probes came from
+  IpAddress untrusted_source;                          // where the probes came from
   std::vector<std::string> warnings;  // e.g. a listeners.internal entry that matches nothing
   std::vector<ChangedFile> changed_files;
   // "" (nothing to do, or audit), "applied", "unchanged", "outside-window", "rolled-back",

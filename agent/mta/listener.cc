@@ -31,10 +31,10 @@ std::vector<std::string> MarkInternalListeners(const ProbeSettings& probe,
       if (l.loopback_only) {
         l.internal = true;
       } else {
-        warnings.push_back(absl::StrCat(
-            "listeners.internal names ", declared.ToString(), ", but ", l.Name(), " binds ",
-            l.bind.empty() ? "more than loopback" : l.bind,
-            ": other hosts can reach it, so it is probed like any other listener"));
+        warnings.push_back(
+            absl::StrCat("listeners.internal names ", declared.ToString(), ", but ", l.Name(),
+                         " binds ", l.bind.empty() ? "more than loopback" : l.bind,
+                         ": other hosts can reach it, so it is probed like any other listener"));
       }
     }
     if (!matched) {
@@ -55,8 +55,7 @@ void AddExtraListener(const std::optional<SmtpEndpoint>& extra, std::vector<List
   listeners.push_back(std::move(l));
 }
 
-const Listener* FindListener(const std::vector<Listener>& listeners,
-                             const SmtpEndpoint& endpoint) {
+const Listener* FindListener(const std::vector<Listener>& listeners, const SmtpEndpoint& endpoint) {
   for (const Listener& l : listeners) {
     if (l.endpoint.host == endpoint.host && l.endpoint.port == endpoint.port) return &l;
   }
@@ -70,8 +69,8 @@ ProbeOptions ListenerProbeOptions(const ProbeSettings& probe, ProbeSource from,
   if (from == ProbeSource::kTrusted) {
     options.source = v6 ? probe.trusted_source_v6 : probe.trusted_source;
   } else {
-    options.source = v6 && probe.untrusted_source_v6 ? *probe.untrusted_source_v6
-                                                      : probe.untrusted_source;
+    options.source =
+        v6 && probe.untrusted_source_v6 ? *probe.untrusted_source_v6 : probe.untrusted_source;
   }
   options.helo_name = probe.helo_name;
   options.timeout = probe.timeout;

@@ -37,8 +37,8 @@ enum class ListenerRole {
 const char* ListenerRoleName(ListenerRole role);  // "relay", "submission"
 
 struct Listener {
-  SmtpEndpoint endpoint;  // where the probe connects (a wildcard bind is probed on loopback)
-  std::string bind;       // the address as declared: "127.0.0.1", "0.0.0.0", "all", "::"
+  SmtpEndpoint endpoint;       // where the probe connects (a wildcard bind is probed on loopback)
+  std::string bind;            // the address as declared: "127.0.0.1", "0.0.0.0", "all", "::"
   bool loopback_only = false;  // binds loopback addresses only: no other host can reach it
   ListenerTls tls = ListenerTls::kPlain;
   ListenerRole role = ListenerRole::kRelay;

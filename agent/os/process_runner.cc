@@ -1,5 +1,4 @@
 #include "agent/os/process_runner.h"
-#include "absl/strings/str_split.h"
 
 #include <fcntl.h>
 #include <poll.h>
@@ -17,6 +16,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
 
 namespace relayguard::agent {
 

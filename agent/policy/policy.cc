@@ -1,9 +1,8 @@
 #include "agent/policy/policy.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
-
-#include <algorithm>
 
 namespace relayguard::agent {
 
@@ -58,8 +57,7 @@ bool GrantsStrangers(const Policy& policy, const Cidr& network) {
   }
   const IpAddress& stranger = policy.probe.untrusted_source;
   if (stranger.family == network.address.family && network.Contains(stranger)) return true;
-  const int widest =
-      network.address.family == IpFamily::kV4 ? kWidestPartnerV4 : kWidestPartnerV6;
+  const int widest = network.address.family == IpFamily::kV4 ? kWidestPartnerV4 : kWidestPartnerV6;
   return network.prefix_length < widest;
 }
 

@@ -267,8 +267,8 @@ absl::StatusOr<Policy> PolicyParser::Parse(const YAML::Node& root) {
 }
 
 absl::Status PolicyParser::ParseTop(const YAML::Node& root, Policy& policy) {
-  RETURN_IF_ERROR(CheckMapping(root, "", {"name", "version", "description", "relay", "probe",
-                                          "listeners", "compliance"}));
+  RETURN_IF_ERROR(CheckMapping(
+      root, "", {"name", "version", "description", "relay", "probe", "listeners", "compliance"}));
   RETURN_IF_ERROR(Require(root, "", "name"));
   RETURN_IF_ERROR(Require(root, "", "version"));
   RETURN_IF_ERROR(Require(root, "", "relay"));
@@ -301,11 +301,11 @@ absl::Status PolicyParser::ParseTop(const YAML::Node& root, Policy& policy) {
 // from it is allowed by design and verification could never pass.
 absl::Status PolicyParser::CheckUntrustedSourceOutside(const YAML::Node& root,
                                                        const Policy& policy) {
-  RETURN_IF_ERROR(CheckSourceOutside(root, policy, policy.probe.untrusted_source,
-                                     "untrusted_source"));
+  RETURN_IF_ERROR(
+      CheckSourceOutside(root, policy, policy.probe.untrusted_source, "untrusted_source"));
   if (policy.probe.untrusted_source_v6) {
-    RETURN_IF_ERROR(CheckSourceOutside(root, policy, *policy.probe.untrusted_source_v6,
-                                       "untrusted_source_v6"));
+    RETURN_IF_ERROR(
+        CheckSourceOutside(root, policy, *policy.probe.untrusted_source_v6, "untrusted_source_v6"));
   }
   return absl::OkStatus();
 }
@@ -332,22 +332,24 @@ absl::Status PolicyParser::CheckSourceOutside(const YAML::Node& root, const Poli
                                                 : root["relay"][kind.key][i];
       return Fail(at, absl::StrCat("probe.", key),
                   absl::StrCat(source.ToString(), " lies inside ", kind.name, " network ",
-                               network.ToString(), ": the untrusted probe would be allowed to "
-                               "relay; pick an address outside ", kind.field));
+                               network.ToString(),
+                               ": the untrusted probe would be allowed to "
+                               "relay; pick an address outside ",
+                               kind.field));
     }
   }
   return absl::OkStatus();
 }
 
 absl::Status PolicyParser::ParseRelay(const YAML::Node& relay, Policy& policy) {
-  RETURN_IF_ERROR(CheckMapping(relay, "relay", {"trusted_networks", "partners", "relay_domains",
-                                                "require_auth", "tls"}));
+  RETURN_IF_ERROR(CheckMapping(
+      relay, "relay", {"trusted_networks", "partners", "relay_domains", "require_auth", "tls"}));
   RETURN_IF_ERROR(Require(relay, "relay", "trusted_networks"));
   RETURN_IF_ERROR(ParseNetworks(relay["trusted_networks"], "relay.trusted_networks",
                                 /*allow_empty=*/false, policy.trusted_networks));
   if (const YAML::Node partners = relay["partners"]) {
-    RETURN_IF_ERROR(ParseNetworks(partners, "relay.partners", /*allow_empty=*/true,
-                                  policy.partners));
+    RETURN_IF_ERROR(
+        ParseNetworks(partners, "relay.partners", /*allow_empty=*/true, policy.partners));
   }
   if (const YAML::Node domains = relay["relay_domains"]) {
     RETURN_IF_ERROR(ParseRelayDomains(domains, policy));
@@ -416,9 +418,9 @@ absl::Status PolicyParser::ParseListeners(const YAML::Node& node, Policy& policy
     }
     for (size_t j = 0; j < policy.probe.internal_listeners.size(); ++j) {
       if (policy.probe.internal_listeners[j] == *endpoint) {
-        return Fail(item, item_field,
-                    absl::StrCat(endpoint->ToString(), " is listed twice (also ", field, "[", j,
-                                 "])"));
+        return Fail(
+            item, item_field,
+            absl::StrCat(endpoint->ToString(), " is listed twice (also ", field, "[", j, "])"));
       }
     }
     policy.probe.internal_listeners.push_back(*endpoint);
@@ -484,10 +486,10 @@ absl::StatusOr<std::string> PolicyParser::MailAddress(const YAML::Node& node,
 }
 
 absl::Status PolicyParser::ParseProbe(const YAML::Node& probe, ProbeSettings& settings) {
-  RETURN_IF_ERROR(CheckMapping(probe, "probe",
-                               {"untrusted_source", "trusted_source", "untrusted_source_v6",
-                                "trusted_source_v6", "sender", "foreign_recipient", "helo_name",
-                                "timeout_ms", "settle_timeout_ms"}));
+  RETURN_IF_ERROR(CheckMapping(
+      probe, "probe",
+      {"untrusted_source", "trusted_source", "untrusted_source_v6", "trusted_source_v6", "sender",
+       "foreign_recipient", "helo_name", "timeout_ms", "settle_timeout_ms"}));
   if (const YAML::Node n = probe["untrusted_source"]) {
     ASSIGN_OR_RETURN(settings.untrusted_source, Address(n, "probe.untrusted_source"));
   }
@@ -507,7 +509,8 @@ absl::Status PolicyParser::ParseProbe(const YAML::Node& probe, ProbeSettings& se
     ASSIGN_OR_RETURN(IpAddress address, Address(n, field));
     if (address.family != IpFamily::kV6) {
       return Fail(n, field,
-                  absl::StrCat(address.ToString(), " is not an IPv6 address (it is the source for "
+                  absl::StrCat(address.ToString(),
+                               " is not an IPv6 address (it is the source for "
                                "listeners on IPv6 addresses)"));
     }
     if (std::string(key) == "trusted_source_v6") {

@@ -79,7 +79,8 @@ std::string ListenerName(const pb::ListenerResult& l) {
   return name + ")";
 }
 
-void ListenersJson(JsonWriter& w, const google::protobuf::RepeatedPtrField<pb::ListenerResult>& ls) {
+void ListenersJson(JsonWriter& w,
+                   const google::protobuf::RepeatedPtrField<pb::ListenerResult>& ls) {
   w.BeginArray();
   for (const pb::ListenerResult& l : ls) {
     w.BeginObject().Key("address").String(l.address()).Key("bind").String(l.bind());

@@ -92,7 +92,8 @@ int RunScanCommand(const std::vector<std::string>& args) {
       for (absl::string_view port : absl::StrSplit(v, ',')) {
         if (!absl::SimpleAtoi(port, &n) || n < 1 || n > 65535) {
           std::cerr << "relayguardctl scan: --tls-on-connect needs ports 1..65535 separated by "
-                       "commas, got \"" << v << "\"\n";
+                       "commas, got \""
+                    << v << "\"\n";
           return 1;
         }
         options.tls_on_connect_ports.push_back(static_cast<uint16_t>(n));

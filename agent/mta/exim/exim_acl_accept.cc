@@ -17,12 +17,12 @@ struct PortTest {
 
 // The listeners every port test holds on (internal ones never: their rules are left alone).
 std::vector<std::string> OpenedListeners(const std::vector<Listener>& listeners,
-                                         const std::vector<PortTest>& tests,
-                                         std::set<int>& ports) {
+                                         const std::vector<PortTest>& tests, std::set<int>& ports) {
   std::vector<std::string> names;
   for (const Listener& l : listeners) {
     bool holds = true;
-    for (const PortTest& t : tests) holds = holds && t.condition.Matches(l.endpoint.port) != t.negated;
+    for (const PortTest& t : tests)
+      holds = holds && t.condition.Matches(l.endpoint.port) != t.negated;
     if (!holds || l.internal) continue;
     names.push_back(l.Name());
     ports.insert(l.endpoint.port);
@@ -30,8 +30,8 @@ std::vector<std::string> OpenedListeners(const std::vector<Listener>& listeners,
   return names;
 }
 
-std::string Describe(const std::vector<PortTest>& tests, const std::set<int>& ports,
-                     bool encrypted, const std::vector<HostItem>& strangers) {
+std::string Describe(const std::vector<PortTest>& tests, const std::set<int>& ports, bool encrypted,
+                     const std::vector<HostItem>& strangers) {
   std::string who = "every host";
   if (!strangers.empty()) {
     std::vector<std::string> items;
@@ -112,8 +112,9 @@ AcceptAnalysis AnalyseAccept(const ConfigText& text, const AclStatement& s,
   a.what = Describe(tests, ports, encrypted, strangers);
   if (other) {
     a.grant = AcceptGrant::kOther;
-    a.what = "may accept recipients in foreign domains before the relay check (conditions "
-             "relayguard does not read as a restriction)";
+    a.what =
+        "may accept recipients in foreign domains before the relay check (conditions "
+        "relayguard does not read as a restriction)";
     return a;
   }
   if (hosts && hosts->strangers.empty() && !hosts->unproven.empty()) {

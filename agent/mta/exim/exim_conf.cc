@@ -294,8 +294,8 @@ RcptAclContext AclContext(const ConfigText& text, const EximRelaySettings& want,
   RcptAclContext acl{context.listeners, {context.policy, context.read_file, nullptr}};
   std::vector<std::string> networks;
   for (const Cidr& c : want.relay_from_hosts) networks.push_back(c.ToString());
-  acl.hosts.named_list = [&text, networks](const std::string& name)
-      -> std::optional<NamedHostList> {
+  acl.hosts.named_list = [&text,
+                          networks](const std::string& name) -> std::optional<NamedHostList> {
     absl::StatusOr<std::optional<NamedHostList>> def = LastDefinition(text, "hostlist", name);
     if (!def.ok() || !*def) return std::nullopt;
     if (name == "relay_from_hosts") (*def)->value = FormatEximList(networks);
@@ -310,8 +310,8 @@ absl::StatusOr<EximEdit> Edit(std::string_view input, const EximRelaySettings& w
   TextEditor editor(text);
   EximEdit edit;
   RETURN_IF_ERROR(PlanLists(text, want, editor, edit));
-  RETURN_IF_ERROR(PlanAcls(text, !want.relay_from_hosts.empty(),
-                           AclContext(text, want, context), editor, edit));
+  RETURN_IF_ERROR(PlanAcls(text, !want.relay_from_hosts.empty(), AclContext(text, want, context),
+                           editor, edit));
   for (const RelayOpening& o : edit.openings) {
     if (!o.unproven || context.analyse_only) continue;
     return absl::InvalidArgumentError(
@@ -372,9 +372,9 @@ absl::StatusOr<EximEdit> EditRcptAcl(std::string_view input, std::string_view ac
   if (!text.ok()) return NothingChanged(text.status());
   TextEditor editor(*text);
   EximEdit edit;
-  absl::Status planned = PlanRcptAclEdits(*text, text->has_sections() ? "acl" : "", acl_name,
-                                          /*trusted_hosts_relay=*/false, RcptAclContext{},
-                                          editor, edit);
+  absl::Status planned =
+      PlanRcptAclEdits(*text, text->has_sections() ? "acl" : "", acl_name,
+                       /*trusted_hosts_relay=*/false, RcptAclContext{}, editor, edit);
   if (absl::IsNotFound(planned)) {
     return NothingChanged(absl::InvalidArgumentError(
         Cat(path, ": ACL \"", acl_name, "\" is not defined in this file")));

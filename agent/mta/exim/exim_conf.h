@@ -55,8 +55,7 @@ struct EximEditContext {
 // `edit.kept` the narrow grants kept; an ACL statement relayguard cannot evaluate (a host list
 // lookup it cannot read) makes it InvalidArgument naming it.
 absl::StatusOr<EximEdit> EditEximConf(std::string_view text, const EximRelaySettings& want,
-                                      std::string_view path,
-                                      const EximEditContext& context = {});
+                                      std::string_view path, const EximEditContext& context = {});
 
 // The RCPT ACL part of EditEximConf alone, for a file that defines ACL `acl_name` after
 // "begin acl" or, if it has no "begin" line at all, anywhere (a conf.d fragment such as Debian's

@@ -140,9 +140,9 @@ absl::StatusOr<std::string> EximDriver::Version() {
   absl::string_view out = r.stdout_text;
   size_t at = out.find("Exim version ");
   if (r.exit_code != 0 || at == absl::string_view::npos) {
-    return absl::FailedPreconditionError(absl::StrCat(options_.exim_path, " -C ",
-                                                      DaemonConfig(), " -bV failed (",
-                                                      ExitText(r), "): ", Diagnostics(r)));
+    return absl::FailedPreconditionError(absl::StrCat(options_.exim_path, " -C ", DaemonConfig(),
+                                                      " -bV failed (", ExitText(r),
+                                                      "): ", Diagnostics(r)));
   }
   out.remove_prefix(at + 13);
   version_ = std::string(out.substr(0, out.find_first_of(" \n")));
@@ -152,13 +152,12 @@ absl::StatusOr<std::string> EximDriver::Version() {
 absl::Status EximDriver::RefuseGeneratedOpenings(const Policy& policy) {
   absl::StatusOr<EximEdit> generated = AnalyseGenerated(policy, /*analyse_only=*/false);
   if (!generated.ok()) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "the RCPT ACL of ", DaemonConfig(), ": ", generated.status().message()));
+    return absl::InvalidArgumentError(
+        absl::StrCat("the RCPT ACL of ", DaemonConfig(), ": ", generated.status().message()));
   }
   for (const RelayOpening& o : generated->openings) {
     return absl::InvalidArgumentError(absl::StrCat(
-        o.where, ": ", o.setting, " ", o.what,
-        "; relayguard edits only ", ManagedFile(),
+        o.where, ": ", o.setting, " ", o.what, "; relayguard edits only ", ManagedFile(),
         " in Debian's configuration, so it cannot close this: change that line by hand, run "
         "update-exim4.conf, then apply again — nothing was changed"));
   }
@@ -181,8 +180,8 @@ absl::StatusOr<RenderedChange> EximDriver::Render(const Policy& policy,
     absl::StatusOr<std::vector<Listener>> listeners =
         ListenersOf(it->second, ManagedFile(), /*live=*/true);
     if (!listeners.ok()) {
-      return absl::InvalidArgumentError(absl::StrCat(listeners.status().message(),
-                                                     " — nothing was changed"));
+      return absl::InvalidArgumentError(
+          absl::StrCat(listeners.status().message(), " — nothing was changed"));
     }
     edited = EditEximConf(it->second, SettingsFor(policy), ManagedFile(),
                           EditContext(policy, std::move(*listeners)));
@@ -219,9 +218,9 @@ absl::StatusOr<bool> EximDriver::IsRunning() {
 absl::Status EximDriver::StartDaemon() {
   ASSIGN_OR_RETURN(ProcessResult r, Exim(DaemonConfig(), {"-bd", "-q30m"}));
   if (r.exit_code != 0) {
-    return absl::FailedPreconditionError(absl::StrCat(options_.exim_path, " -C ",
-                                                      DaemonConfig(), " -bd -q30m failed (",
-                                                      ExitText(r), "): ", Diagnostics(r)));
+    return absl::FailedPreconditionError(absl::StrCat(options_.exim_path, " -C ", DaemonConfig(),
+                                                      " -bd -q30m failed (", ExitText(r),
+                                                      "): ", Diagnostics(r)));
   }
   return absl::OkStatus();
 }

@@ -18,7 +18,6 @@
 
 #include "absl/strings/string_view.h"
 #include "agent/mta/exim/exim_conf.h"
-
 #include "agent/mta/mta_driver.h"
 #include "agent/os/file_system.h"
 #include "agent/os/process_runner.h"

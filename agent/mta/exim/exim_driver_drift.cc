@@ -46,8 +46,7 @@ void AddOpenings(const std::vector<RelayOpening>& openings, std::vector<SettingD
 }
 
 // Where relay_from_hosts lets strangers in (a file entry's own line), else its definition.
-std::string RelayFromHostsWhere(const NamedHostList& def, const Policy& policy,
-                                FileSystem& fs) {
+std::string RelayFromHostsWhere(const NamedHostList& def, const Policy& policy, FileSystem& fs) {
   HostListContext c{policy, [&fs](const std::string& p) { return fs.ReadFile(p); }, nullptr};
   HostListVerdict v = EvaluateHostList(def.value, def.where, c);
   if (!v.strangers.empty()) return v.strangers.front().where;
@@ -79,8 +78,8 @@ absl::StatusOr<std::vector<SettingDrift>> EximDriver::CheckDrift(const Policy& p
     }
     absl::StatusOr<EximEdit> generated = AnalyseGenerated(policy, /*analyse_only=*/true);
     if (!generated.ok()) {
-      drift.push_back({"RCPT ACL", std::string(generated.status().message()), "", "",
-                       DaemonConfig(), true});
+      drift.push_back(
+          {"RCPT ACL", std::string(generated.status().message()), "", "", DaemonConfig(), true});
     } else {
       AddOpenings(generated->openings, drift);
     }
@@ -94,7 +93,7 @@ absl::StatusOr<std::vector<SettingDrift>> EximDriver::CheckDrift(const Policy& p
     if (Normalized(effective) == Normalized(desired)) return absl::OkStatus();
     ASSIGN_OR_RETURN(std::optional<NamedHostList> def,
                      NamedListDefinition(text, kind, name, ManagedFile()));
-    std::string where = !def                                 ? ManagedFile()
+    std::string where = !def                              ? ManagedFile()
                         : std::string(kind) == "hostlist" ? RelayFromHostsWhere(*def, policy, fs_)
                                                           : def->where;
     drift.push_back({absl::StrCat(kind, " ", name), FormatEximList(effective),
@@ -105,8 +104,8 @@ absl::StatusOr<std::vector<SettingDrift>> EximDriver::CheckDrift(const Policy& p
   RETURN_IF_ERROR(compare("domainlist", "relay_to_domains", policy.relay_domains));
   absl::StatusOr<std::vector<Listener>> listeners = ListenersOf(text, ManagedFile(), true);
   if (!listeners.ok()) {
-    drift.push_back({"listeners", std::string(listeners.status().message()), "", "",
-                     ManagedFile(), true});
+    drift.push_back(
+        {"listeners", std::string(listeners.status().message()), "", "", ManagedFile(), true});
     return drift;
   }
   EximEditContext context = EditContext(policy, std::move(*listeners));
@@ -116,8 +115,8 @@ absl::StatusOr<std::vector<SettingDrift>> EximDriver::CheckDrift(const Policy& p
   absl::StatusOr<EximEdit> edit = EditEximConf(text, want, ManagedFile(), context);
   if (!edit.ok()) {
     // An ACL relayguard cannot read cannot be proven closed.
-    drift.push_back({"RCPT ACL", std::string(edit.status().message()), "", "", ManagedFile(),
-                     true});
+    drift.push_back(
+        {"RCPT ACL", std::string(edit.status().message()), "", "", ManagedFile(), true});
     return drift;
   }
   AddOpenings(edit->openings, drift);

@@ -83,8 +83,7 @@ std::string EximDriver::DebianSource(const std::string& text, size_t line) {
 }
 
 absl::StatusOr<std::vector<Listener>> EximDriver::ListenersOf(const std::string& text,
-                                                              const std::string& path,
-                                                              bool live) {
+                                                              const std::string& path, bool live) {
   ASSIGN_OR_RETURN(ConfigText config, ConfigText::Parse(text, path));
   EximListenerSource source{&config, BuiltinMacros(), Services(), nullptr};
   if (live && options_.debian) {
@@ -122,8 +121,8 @@ absl::StatusOr<EximEdit> EximDriver::AnalyseGenerated(const Policy& policy, bool
   const std::string prefix = DaemonConfig() + ":";
   auto trace = [&](std::string& where) {
     size_t line = 0;
-    if (!absl::StartsWith(where, prefix) ||
-        !absl::SimpleAtoi(where.substr(prefix.size()), &line) || line == 0) {
+    if (!absl::StartsWith(where, prefix) || !absl::SimpleAtoi(where.substr(prefix.size()), &line) ||
+        line == 0) {
       return;
     }
     where = DebianSource(text, line - 1);

@@ -25,8 +25,7 @@ std::string Interface(const Listener& l) {
 }  // namespace
 
 absl::StatusOr<int> EximDriver::FakeSession(const std::string& config, const IpAddress& client,
-                                            const ProbeSettings& probe,
-                                            const Listener& listener) {
+                                            const ProbeSettings& probe, const Listener& listener) {
   const std::string session =
       absl::StrCat("EHLO ", probe.helo_name, "\r\nMAIL FROM:<", probe.sender, ">\r\nRCPT TO:<",
                    probe.foreign_recipient, ">\r\nQUIT\r\n");
@@ -34,9 +33,9 @@ absl::StatusOr<int> EximDriver::FakeSession(const std::string& config, const IpA
                    Exim(config, {"-oMi", Interface(listener), "-bh", client.ToString()}, session));
   std::optional<int> code = RcptReplyCode(r.stdout_text);
   if (!code) {
-    return absl::FailedPreconditionError(
-        absl::StrCat("exim -oMi ", Interface(listener), " -bh ", client.ToString(),
-                     " gave no reply to RCPT (", ExitText(r), "): ", Diagnostics(r)));
+    return absl::FailedPreconditionError(absl::StrCat("exim -oMi ", Interface(listener), " -bh ",
+                                                      client.ToString(), " gave no reply to RCPT (",
+                                                      ExitText(r), "): ", Diagnostics(r)));
   }
   return *code;
 }
@@ -85,18 +84,20 @@ absl::Status EximDriver::ValidateStaged(const FileContents& contents,
     if (untrusted < 500) {
       return absl::FailedPreconditionError(absl::StrCat(
           "exim -oMi ", Interface(l), " -bh ", probe.untrusted_source.ToString(),
-          " against the staged ", ManagedFile(), ": RCPT TO:<", probe.foreign_recipient,
-          "> got ", untrusted, ", not a refusal (5xx): listener ", live_names(l.Name()),
+          " against the staged ", ManagedFile(), ": RCPT TO:<", probe.foreign_recipient, "> got ",
+          untrusted, ", not a refusal (5xx): listener ", live_names(l.Name()),
           " would still relay"));
     }
     if (!trusted_relay || l.role != ListenerRole::kRelay) continue;
     ASSIGN_OR_RETURN(int trusted, FakeSession(staged, probe.trusted_source, probe, l));
     if (trusted != 250) {
-      return absl::FailedPreconditionError(absl::StrCat(
-          "exim -oMi ", Interface(l), " -bh ", probe.trusted_source.ToString(),
-          " against the staged ", ManagedFile(), ": RCPT TO:<", probe.foreign_recipient,
-          "> got ", trusted, ", not 250: the trusted network could no longer relay through "
-          "listener ", live_names(l.Name())));
+      return absl::FailedPreconditionError(
+          absl::StrCat("exim -oMi ", Interface(l), " -bh ", probe.trusted_source.ToString(),
+                       " against the staged ", ManagedFile(), ": RCPT TO:<",
+                       probe.foreign_recipient, "> got ", trusted,
+                       ", not 250: the trusted network could no longer relay through "
+                       "listener ",
+                       live_names(l.Name())));
     }
   }
   return absl::OkStatus();

@@ -22,7 +22,7 @@ struct RelayOpening {
   std::string what;     // what it grants: "every recipient on port 2626 ($received_port)"
   std::string where;    // "PATH:LINE" of the offending item (a host list file's entry line)
   std::vector<std::string> listeners;  // Listener::Name() of those it opens; empty: the host
-  bool unproven = false;  // relayguard cannot tell what it grants
+  bool unproven = false;               // relayguard cannot tell what it grants
 };
 
 struct EximEdit {

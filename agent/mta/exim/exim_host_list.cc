@@ -17,8 +17,8 @@ constexpr std::string_view kReadableLookups[] = {"lsearch", "iplsearch"};
 
 void Item(std::string_view item, const std::string& where, const HostListContext& c, int depth,
           HostListVerdict& out);
-void Evaluate(std::string_view value, const std::string& where, const HostListContext& c,
-              int depth, HostListVerdict& out);
+void Evaluate(std::string_view value, const std::string& where, const HostListContext& c, int depth,
+              HostListVerdict& out);
 
 void Unproven(std::string_view item, const std::string& where, std::string why,
               HostListVerdict& out) {
@@ -33,8 +33,8 @@ void Network(const Cidr& cidr, std::string_view item, const std::string& where,
 }
 
 // The items of a file list: one per line, '#' starts a comment.
-void FileList(std::string_view path, const std::string& where, const HostListContext& c,
-              int depth, HostListVerdict& out) {
+void FileList(std::string_view path, const std::string& where, const HostListContext& c, int depth,
+              HostListVerdict& out) {
   absl::StatusOr<std::string> text =
       c.read_file ? c.read_file(std::string(path)) : absl::NotFoundError("no file reader");
   if (!text.ok()) {
@@ -103,7 +103,8 @@ void Lookup(std::string_view item, const std::string& where, const HostListConte
   for (std::string_view t : kReadableLookups) readable |= type == t;
   if (!readable || !StartsWith(argument, "/")) {
     Unproven(item, where,
-             Cat("a ", spec, " lookup, which relayguard cannot evaluate (it reads lsearch and "
+             Cat("a ", spec,
+                 " lookup, which relayguard cannot evaluate (it reads lsearch and "
                  "iplsearch files)"),
              out);
     return;
@@ -145,8 +146,8 @@ void Item(std::string_view item, const std::string& where, const HostListContext
   }
 }
 
-void Evaluate(std::string_view value, const std::string& where, const HostListContext& c,
-              int depth, HostListVerdict& out) {
+void Evaluate(std::string_view value, const std::string& where, const HostListContext& c, int depth,
+              HostListVerdict& out) {
   for (const std::string& raw : ParseEximList(value)) {
     Item(StripSpace(raw), where, c, depth, out);
   }

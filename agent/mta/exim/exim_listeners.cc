@@ -65,9 +65,8 @@ absl::StatusOr<std::vector<Port>> ReadPorts(const Declared& d, std::string_view 
 absl::StatusOr<Interface> ReadInterface(const Declared& d, std::string_view item,
                                         const std::map<std::string, int>& services) {
   auto refuse = [&](std::string_view why) {
-    return absl::InvalidArgumentError(
-        Cat(d.where, ": local_interfaces item \"", item, "\" ", why,
-            "; relayguard cannot tell where Exim listens"));
+    return absl::InvalidArgumentError(Cat(d.where, ": local_interfaces item \"", item, "\" ", why,
+                                          "; relayguard cannot tell where Exim listens"));
   };
   std::string_view addr = item;
   std::string_view port;
@@ -191,8 +190,8 @@ absl::StatusOr<std::vector<Listener>> DeriveEximListeners(const EximListenerSour
                    ReadPorts(ports_decl, "daemon_smtp_ports", source.services));
   std::set<int> tls_ports;
   if (tls_set) {
-    ASSIGN_OR_RETURN(std::vector<Port> tls, ReadPorts(*tls_set, "tls_on_connect_ports",
-                                                      source.services));
+    ASSIGN_OR_RETURN(std::vector<Port> tls,
+                     ReadPorts(*tls_set, "tls_on_connect_ports", source.services));
     for (const Port& p : tls) tls_ports.insert(p.number);
   }
   std::vector<std::string> items;
@@ -209,8 +208,8 @@ absl::StatusOr<std::vector<Listener>> DeriveEximListeners(const EximListenerSour
     for (const Port& p : ports) AddListener(i, p, tls_ports, ports_decl.where, listeners);
   }
   if (listeners.empty()) {
-    return absl::NotFoundError(Cat(ports_decl.where,
-                                   ": Exim declares no listener (daemon_smtp_ports is empty)"));
+    return absl::NotFoundError(
+        Cat(ports_decl.where, ": Exim declares no listener (daemon_smtp_ports is empty)"));
   }
   return listeners;
 }

@@ -26,7 +26,7 @@ namespace relayguard::agent::exim {
 std::map<std::string, int> ParseServices(std::string_view etc_services);
 
 struct EximListenerSource {
-  const ConfigText* config = nullptr;  // the configuration the daemon runs
+  const ConfigText* config = nullptr;    // the configuration the daemon runs
   std::set<std::string> builtin_macros;  // `exim -bP macros` names starting with '_'
   std::map<std::string, int> services;   // ParseServices of /etc/services
   // "PATH:LINE" a person edits for physical line `line` of `config` (Debian: the conf.d file or

@@ -162,8 +162,11 @@ bool Holds(const Node& n, int port) {
     case Node::Kind::kCompare: {
       int a = n.port_first ? port : n.number;
       int b = n.port_first ? n.number : port;
-      v = n.op == "==" ? a == b : n.op == "<" ? a < b : n.op == "<=" ? a <= b
-                                 : n.op == ">" ? a > b : a >= b;
+      v = n.op == "=="   ? a == b
+          : n.op == "<"  ? a < b
+          : n.op == "<=" ? a <= b
+          : n.op == ">"  ? a > b
+                         : a >= b;
       break;
     }
     case Node::Kind::kInList:

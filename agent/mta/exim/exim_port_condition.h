@@ -26,10 +26,10 @@ class PortCondition {
   struct Node {
     enum class Kind { kCompare, kInList, kOr, kAnd } kind = Kind::kCompare;
     bool negated = false;
-    std::string op;       // "==", "<", ... for kCompare (eq is "==")
+    std::string op;          // "==", "<", ... for kCompare (eq is "==")
     bool port_first = true;  // $received_port is the left operand
     int number = 0;
-    std::set<int> list;   // kInList
+    std::set<int> list;  // kInList
     std::vector<Node> children;
   };
 

@@ -196,8 +196,8 @@ absl::StatusOr<size_t> EndOfAcl(const ConfigText& text, const Acl& acl) {
   return last + 1;
 }
 
-void Disable(const ConfigText& text, const Acl& acl, const AclStatement& s,
-             const AcceptAnalysis& a, TextEditor& editor, EximEdit& notes) {
+void Disable(const ConfigText& text, const Acl& acl, const AclStatement& s, const AcceptAnalysis& a,
+             TextEditor& editor, EximEdit& notes) {
   for (size_t p = s.first; p <= s.last; ++p) {
     if (text.lines()[p].kind != LineKind::kText) continue;
     editor.Replace(p, Cat(kDisabledPrefix, text.lines()[p].content));
@@ -223,8 +223,7 @@ void Keep(const Acl& acl, const AcceptAnalysis& a, EximEdit& notes) {
   }
 }
 
-void NoteOpening(const Acl& acl, const AclStatement& s, const AcceptAnalysis& a,
-                 EximEdit& notes) {
+void NoteOpening(const Acl& acl, const AclStatement& s, const AcceptAnalysis& a, EximEdit& notes) {
   notes.openings.push_back({Cat("ACL ", acl.name, " accept (line ", s.first + 1, ")"), a.what,
                             a.where, a.listeners, a.grant == AcceptGrant::kUnproven});
 }
@@ -240,8 +239,7 @@ void WarnTrustedCannotRelay(const ConfigText& text, const Acl& acl, EximEdit& no
 
 absl::Status PlanRcptAclEdits(const ConfigText& text, std::string_view section,
                               std::string_view acl_name, bool trusted_hosts_relay,
-                              const RcptAclContext& context, TextEditor& editor,
-                              EximEdit& notes) {
+                              const RcptAclContext& context, TextEditor& editor, EximEdit& notes) {
   ASSIGN_OR_RETURN(Acl acl, ReadAcl(text, section, acl_name));
   const std::vector<AclStatement>& statements = acl.statements;
   std::vector<Check> checks;  // the relay checks met so far, existing or planned
@@ -264,8 +262,9 @@ absl::Status PlanRcptAclEdits(const ConfigText& text, std::string_view section,
         a = AnalyseAccept(text, s, context);
       } else {
         a.where = text.Where(s.first);
-        a.what = "an opaque line (.include, a macro) that may accept foreign recipients before "
-                 "the relay check";
+        a.what =
+            "an opaque line (.include, a macro) that may accept foreign recipients before "
+            "the relay check";
       }
       if (a.grant == AcceptGrant::kDormant) continue;
       if (a.grant == AcceptGrant::kPartner) {
@@ -291,7 +290,9 @@ absl::Status PlanRcptAclEdits(const ConfigText& text, std::string_view section,
     notes.openings.push_back({Cat("ACL ", acl.name, " relay check"),
                               "no relay check (require domains = +local_domains : "
                               "+relay_to_domains)",
-                              text.Where(acl.header), {}, false});
+                              text.Where(acl.header),
+                              {},
+                              false});
     ASSIGN_OR_RETURN(size_t at, EndOfAcl(text, acl));
     std::string indent =
         statements.empty() ? "  " : Indent(text.lines()[statements.back().first].content);

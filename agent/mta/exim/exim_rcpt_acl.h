@@ -42,8 +42,7 @@ inline constexpr std::string_view kDisabledPrefix = "# relayguard: disabled (ope
 // - a host list relayguard cannot evaluate: left as it is, an unproven opening.
 absl::Status PlanRcptAclEdits(const ConfigText& text, std::string_view section,
                               std::string_view acl_name, bool trusted_hosts_relay,
-                              const RcptAclContext& context, TextEditor& editor,
-                              EximEdit& notes);
+                              const RcptAclContext& context, TextEditor& editor, EximEdit& notes);
 
 }  // namespace relayguard::agent::exim
 

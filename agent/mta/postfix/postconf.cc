@@ -36,9 +36,8 @@ absl::StatusOr<std::string> Postconf::Run(const std::string& config_dir,
   cmd.timeout = std::chrono::seconds(30);
   ASSIGN_OR_RETURN(ProcessResult r, runner_.Run(cmd));
   if (r.exit_code != 0) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        cmd.ToString(), " failed (", ExitText(r),
-        "): ", Diagnostics(r)));
+    return absl::FailedPreconditionError(
+        absl::StrCat(cmd.ToString(), " failed (", ExitText(r), "): ", Diagnostics(r)));
   }
   return r.stdout_text;
 }

@@ -63,9 +63,9 @@ absl::StatusOr<std::string> PostfixDriver::Version() {
     // the preflight reads the configuration next anyway); a configuration that cannot be read
     // whole still has a version.
     if (!ReadConfig(nullptr, nullptr).ok() || !version_) {
-      ASSIGN_OR_RETURN(ParameterValues values, postconf_.Expanded(options_.config_dir,
-                                                                  {"mail_version",
-                                                                   "queue_directory"}));
+      ASSIGN_OR_RETURN(
+          ParameterValues values,
+          postconf_.Expanded(options_.config_dir, {"mail_version", "queue_directory"}));
       version_ = values["mail_version"];
       queue_directory_ = values["queue_directory"];
     }
@@ -102,9 +102,8 @@ absl::Status PostfixDriver::RunPostfix(const std::string& verb) {
       {options_.postfix_path, "-c", options_.config_dir, verb}, "", std::chrono::seconds(60)};
   ASSIGN_OR_RETURN(ProcessResult r, runner_.Run(cmd));
   if (r.exit_code != 0) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        cmd.ToString(), " failed (", ExitText(r),
-        "): ", Diagnostics(r)));
+    return absl::FailedPreconditionError(
+        absl::StrCat(cmd.ToString(), " failed (", ExitText(r), "): ", Diagnostics(r)));
   }
   return absl::OkStatus();
 }

@@ -8,8 +8,6 @@
 #include <set>
 #include <utility>
 
-#include "agent/mta/sendmail/access_grants.h"
-#include "agent/mta/sendmail/physical_lines.h"
 #include "absl/status/status.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/escaping.h"
@@ -17,6 +15,8 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/string_view.h"
+#include "agent/mta/sendmail/access_grants.h"
+#include "agent/mta/sendmail/physical_lines.h"
 #include "common/status_macros.h"
 
 namespace relayguard::agent::sendmail {
@@ -188,8 +188,8 @@ absl::StatusOr<Decision> Decide(const Entry& entry, absl::string_view where, siz
   Decision d;
   switch (grant.action) {
     case RelayGrant::Action::kKeep:
-      if (grant.admin_grant) edit.kept.push_back(absl::StrCat(where, ": ", spelled, " ",
-                                                              grant.grants));
+      if (grant.admin_grant)
+        edit.kept.push_back(absl::StrCat(where, ": ", spelled, " ", grant.grants));
       return d;
     case RelayGrant::Action::kRetag:
       edit.removed.push_back({line, std::string(entry.key), grant.grants, grant.reason,
@@ -253,8 +253,7 @@ absl::StatusOr<AccessEdit> EditAccessFile(std::string_view std_text, const Acces
     }
     std::optional<Entry> entry = ParseEntry(content);
     if (!entry) continue;
-    ASSIGN_OR_RETURN(decisions[i],
-                     Decide(*entry, Where(path, i), i + 1, keys, want, wanted, edit));
+    ASSIGN_OR_RETURN(decisions[i], Decide(*entry, Where(path, i), i + 1, keys, want, wanted, edit));
   }
   std::vector<std::string> appended;
   for (const WantedKeys* wanted_keys : {&wanted.networks, &wanted.domains}) {

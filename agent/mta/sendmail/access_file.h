@@ -25,10 +25,10 @@ namespace relayguard::agent::sendmail {
 
 // A RELAY entry EditAccessFile removes (or retags) because it lets strangers relay.
 struct RemovedGrant {
-  size_t line = 0;      // 1-based
-  std::string key;      // as written
-  std::string grants;   // "lets clients in 127.0.0.0/8 relay"
-  std::string reason;   // "it contains the untrusted probe source 127.0.0.9"
+  size_t line = 0;          // 1-based
+  std::string key;          // as written
+  std::string grants;       // "lets clients in 127.0.0.0/8 relay"
+  std::string reason;       // "it contains the untrusted probe source 127.0.0.9"
   std::string replacement;  // "Connect:NAME RELAY" when the line was retagged, else ""
 };
 

@@ -12,8 +12,8 @@ namespace {
 
 // The macros the scanner records calls of.
 constexpr std::array<absl::string_view, 8> kRecordedMacros = {
-    "FEATURE",      "HACK",         "MAILER",            "MAILER_DEFINITIONS",
-    "define",       "RELAY_DOMAIN", "RELAY_DOMAIN_FILE", "DAEMON_OPTIONS"};
+    "FEATURE",           "HACK",          "MAILER", "MAILER_DEFINITIONS", "define", "RELAY_DOMAIN",
+    "RELAY_DOMAIN_FILE", "DAEMON_OPTIONS"};
 
 bool IsRecorded(absl::string_view word) {
   return std::find(kRecordedMacros.begin(), kRecordedMacros.end(), word) != kRecordedMacros.end();

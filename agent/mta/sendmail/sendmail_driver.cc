@@ -113,9 +113,8 @@ absl::StatusOr<std::string> SendmailDriver::BuildCf(const std::string& mc) {
                         options_.cf_dir + "/m4/cf.m4", "-"},
                        mc));
   if (r.exit_code != 0 || r.stdout_text.empty()) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "m4 could not build sendmail.cf from ", McPath(), " (", ExitText(r), "): ",
-        Diagnostics(r)));
+    return absl::InvalidArgumentError(absl::StrCat("m4 could not build sendmail.cf from ", McPath(),
+                                                   " (", ExitText(r), "): ", Diagnostics(r)));
   }
   return r.stdout_text;
 }
@@ -148,14 +147,14 @@ absl::StatusOr<RenderedChange> SendmailDriver::Render(const Policy& policy,
     std::vector<std::string> parts;
     for (const auto* list : {&relay_class.wide, &relay_class.unproven}) {
       for (const SettingDrift& d : *list) {
-        parts.push_back(absl::StrCat(d.where, ": ", d.setting, " ", d.effective, " (",
-                                     d.desired, ")"));
+        parts.push_back(
+            absl::StrCat(d.where, ": ", d.setting, " ", d.effective, " (", d.desired, ")"));
       }
     }
     return absl::InvalidArgumentError(absl::StrCat(
         "class {R} (the relay-domains file and RELAY_DOMAIN) lets strangers relay or cannot be "
-        "read, and relayguard does not edit it: ", absl::StrJoin(parts, "; "),
-        " — remove those members by hand; nothing was changed"));
+        "read, and relayguard does not edit it: ",
+        absl::StrJoin(parts, "; "), " — remove those members by hand; nothing was changed"));
   }
   change.changed_settings = mc.changed;
   change.changed_settings.insert(change.changed_settings.end(), access.changed.begin(),
@@ -208,9 +207,9 @@ absl::StatusOr<bool> SendmailDriver::RelayRefused(const std::string& cf, const I
   ASSIGN_OR_RETURN(ProcessResult r, Run({options_.sendmail_path, "-C", cf, "-bt"}, input));
   std::optional<bool> refused = CheckRcptRefused(r.stdout_text);
   if (!refused) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        "sendmail -bt gave no check_rcpt result for client ", client.ToString(), " (",
-        ExitText(r), "): ", Diagnostics(r)));
+    return absl::FailedPreconditionError(
+        absl::StrCat("sendmail -bt gave no check_rcpt result for client ", client.ToString(), " (",
+                     ExitText(r), "): ", Diagnostics(r)));
   }
   return *refused;
 }
@@ -234,9 +233,9 @@ absl::Status SendmailDriver::ValidateStaged(const FileContents& contents,
   };
   ASSIGN_OR_RETURN(ProcessResult parse, Run({options_.sendmail_path, "-C", cf, "-bt"}, ""));
   if (parse.exit_code != 0) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        "sendmail config check failed for ", CfPath(), " (", ExitText(parse), "): ",
-        live_names(Diagnostics(parse))));
+    return absl::FailedPreconditionError(absl::StrCat("sendmail config check failed for ", CfPath(),
+                                                      " (", ExitText(parse),
+                                                      "): ", live_names(Diagnostics(parse))));
   }
   if (absl::Status s = MakeMap(cf, access); !s.ok()) {
     return absl::FailedPreconditionError(live_names(s.message()));
@@ -273,10 +272,10 @@ absl::Status SendmailDriver::ValidateStaged(const FileContents& contents,
     if (!trusted_relays) continue;
     ASSIGN_OR_RETURN(bool trusted_refused, RelayRefused(cf, probe.trusted_source, probe, d));
     if (trusted_refused) {
-      return absl::FailedPreconditionError(absl::StrCat(
-          "sendmail -bt check_rcpt <", probe.foreign_recipient, "> from ",
-          probe.trusted_source.ToString(), which, " with the staged ", CfPath(),
-          " is refused: the trusted network could no longer relay"));
+      return absl::FailedPreconditionError(
+          absl::StrCat("sendmail -bt check_rcpt <", probe.foreign_recipient, "> from ",
+                       probe.trusted_source.ToString(), which, " with the staged ", CfPath(),
+                       " is refused: the trusted network could no longer relay"));
     }
   }
   return absl::OkStatus();
@@ -324,8 +323,8 @@ absl::Status SendmailDriver::Reload(bool restart) {
   }
   ASSIGN_OR_RETURN(ProcessResult r, Run(argv, ""));
   if (r.exit_code != 0) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        absl::StrJoin(argv, " "), " failed (", ExitText(r), "): ", Diagnostics(r)));
+    return absl::FailedPreconditionError(
+        absl::StrCat(absl::StrJoin(argv, " "), " failed (", ExitText(r), "): ", Diagnostics(r)));
   }
   return absl::OkStatus();
 }

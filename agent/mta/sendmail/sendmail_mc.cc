@@ -5,11 +5,11 @@
 #include <optional>
 #include <utility>
 
-#include "agent/mta/sendmail/m4_scan.h"
-#include "agent/mta/sendmail/physical_lines.h"
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
+#include "agent/mta/sendmail/m4_scan.h"
+#include "agent/mta/sendmail/physical_lines.h"
 #include "common/status_macros.h"
 
 namespace relayguard::agent::sendmail {

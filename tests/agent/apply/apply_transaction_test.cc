@@ -118,8 +118,8 @@ TEST_F(ApplyTransactionTest, AppliedOnlyWhenEveryListenerRefusesAndRelayListener
   EXPECT_FALSE(r.listeners[1].trusted.has_value());  // submission: only authenticated users
   // The implicit-TLS listener is probed with TLS on connect, and never smoke-tested.
   EXPECT_THAT(checker_.endpoints_probed, ::testing::Contains("127.0.0.1:4465 untrusted tls"));
-  EXPECT_THAT(checker_.endpoints_probed, ::testing::Not(::testing::Contains(
-                                             "127.0.0.1:4465 trusted tls")));
+  EXPECT_THAT(checker_.endpoints_probed,
+              ::testing::Not(::testing::Contains("127.0.0.1:4465 trusted tls")));
 }
 
 TEST_F(ApplyTransactionTest, AnInternalListenerIsNeitherProbedNorCountedAndTheReportSaysSo) {
@@ -147,7 +147,8 @@ TEST_F(ApplyTransactionTest, AListenerDeclaredInternalThatBindsMoreThanLoopbackI
   TransactionReport r = Transaction().Apply(policy_, false);
   EXPECT_EQ(r.outcome, Outcome::kRolledBack);
   EXPECT_THAT(r.error, HasSubstr("127.0.0.1:10025"));
-  EXPECT_THAT(r.warnings, ::testing::Contains(HasSubstr("binds 0.0.0.0: other hosts can reach it")));
+  EXPECT_THAT(r.warnings,
+              ::testing::Contains(HasSubstr("binds 0.0.0.0: other hosts can reach it")));
 }
 
 TEST_F(ApplyTransactionTest, AListenerThatDoesNotAnswerBeforeTheChangeIsRefusedAndNothingChanges) {

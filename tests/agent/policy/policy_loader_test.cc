@@ -81,20 +81,20 @@ std::string WithCompliance(const std::string& lines) {
 
 const BadCase kBadCases[] = {
     // compliance (line 6 is the section's first line)
-    {"ComplianceWithoutSchedule", WithCompliance("  mode: audit\n"), "6:3",
-     "compliance.schedule", "required field is missing"},
+    {"ComplianceWithoutSchedule", WithCompliance("  mode: audit\n"), "6:3", "compliance.schedule",
+     "required field is missing"},
     {"ScheduleHourOutOfRange", WithCompliance("  schedule: \"0 25 * * *\"\n"), "6:13",
      "compliance.schedule", "field 2 (hour)"},
-    {"ScheduleFieldCount", WithCompliance("  schedule: \"* * *\"\n"), "6:13",
-     "compliance.schedule", "expected 5 fields"},
+    {"ScheduleFieldCount", WithCompliance("  schedule: \"* * *\"\n"), "6:13", "compliance.schedule",
+     "expected 5 fields"},
     {"ScheduleWithNewline", WithCompliance("  schedule: \"* * * * *\\n0 0 * * *\"\n"), "6:13",
      "compliance.schedule", "contains a line break"},
     {"ScheduleEveryWithoutUnit", WithCompliance("  schedule: \"@every 5\"\n"), "6:13",
      "compliance.schedule", "@every"},
     {"ScheduleNeverFires", WithCompliance("  schedule: \"0 0 30 2 *\"\n"), "6:13",
      "compliance.schedule", "never fires"},
-    {"UnknownTimeZone", WithCompliance("  schedule: \"@daily\"\n  time_zone: Mars/Base\n"),
-     "7:14", "compliance.time_zone", "unknown time zone \"Mars/Base\""},
+    {"UnknownTimeZone", WithCompliance("  schedule: \"@daily\"\n  time_zone: Mars/Base\n"), "7:14",
+     "compliance.time_zone", "unknown time zone \"Mars/Base\""},
     {"UnknownMode", WithCompliance("  schedule: \"@daily\"\n  mode: fix\n"), "7:9",
      "compliance.mode", "expected audit (report only) or enforce (re-apply on drift)"},
     {"QuotedMode", WithCompliance("  schedule: \"@daily\"\n  mode: \"enforce\"\n"), "7:9",
@@ -107,10 +107,10 @@ const BadCase kBadCases[] = {
      WithCompliance("  schedule: \"@daily\"\n  maintenance_windows: [\"sat 25:00-26:00\"]\n"),
      "7:25", "compliance.maintenance_windows[0]", "25"},
     {"WindowsNotAList",
-     WithCompliance("  schedule: \"@daily\"\n  maintenance_windows: \"sat 02:00-04:00\"\n"),
-     "7:24", "compliance.maintenance_windows", "expected a list"},
-    {"UnknownComplianceField", WithCompliance("  schedule: \"@daily\"\n  timezone: UTC\n"),
-     "7:3", "compliance.timezone",
+     WithCompliance("  schedule: \"@daily\"\n  maintenance_windows: \"sat 02:00-04:00\"\n"), "7:24",
+     "compliance.maintenance_windows", "expected a list"},
+    {"UnknownComplianceField", WithCompliance("  schedule: \"@daily\"\n  timezone: UTC\n"), "7:3",
+     "compliance.timezone",
      "unknown field; expected one of: schedule, time_zone, mode, splay_s, maintenance_windows, "
      "failure_budget"},
 
@@ -220,36 +220,40 @@ const BadCase kBadCases[] = {
     // probe: IPv6 sources
     {"UntrustedV6NotV6", WithProbeLine("untrusted_source_v6: 127.0.0.8"), "6:24",
      "probe.untrusted_source_v6", "127.0.0.8 is not an IPv6 address"},
-    {"UntrustedV6InsideTrusted", std::string(kHead) +
-         "relay:\n  trusted_networks: [\"2001:db8::/32\"]\nprobe:\n"
-         "  untrusted_source_v6: \"2001:db8::9\"\n",
-     "6:24", "probe.untrusted_source_v6",
-     "2001:db8::9 lies inside trusted network 2001:db8::/32"},
+    {"UntrustedV6InsideTrusted",
+     std::string(kHead) + "relay:\n  trusted_networks: [\"2001:db8::/32\"]\nprobe:\n"
+                          "  untrusted_source_v6: \"2001:db8::9\"\n",
+     "6:24", "probe.untrusted_source_v6", "2001:db8::9 lies inside trusted network 2001:db8::/32"},
     {"UntrustedV6SameAsTrustedV6", WithProbeLine("untrusted_source_v6: \"::1\""), "6:24",
      "probe.untrusted_source_v6", "must differ from probe.trusted_source_v6 (both are ::1)"},
 
     // listeners
-    {"ListenersNotMapping", std::string(kHead) +
-         "relay:\n  trusted_networks: [::1]\nlisteners: [127.0.0.1:10025]\n", "5:12", "listeners",
-     "expected a mapping"},
-    {"ListenersUnknownKey", std::string(kHead) +
-         "relay:\n  trusted_networks: [::1]\nlisteners:\n  intern: [127.0.0.1:10025]\n", "6:3",
-     "listeners.intern", "unknown field; expected one of: internal"},
-    {"InternalNotALoopback", std::string(kHead) +
-         "relay:\n  trusted_networks: [::1]\nlisteners:\n  internal: [192.0.2.1:10025]\n", "6:14",
-     "listeners.internal[0]",
+    {"ListenersNotMapping",
+     std::string(kHead) + "relay:\n  trusted_networks: [::1]\nlisteners: [127.0.0.1:10025]\n",
+     "5:12", "listeners", "expected a mapping"},
+    {"ListenersUnknownKey",
+     std::string(kHead) +
+         "relay:\n  trusted_networks: [::1]\nlisteners:\n  intern: [127.0.0.1:10025]\n",
+     "6:3", "listeners.intern", "unknown field; expected one of: internal"},
+    {"InternalNotALoopback",
+     std::string(kHead) +
+         "relay:\n  trusted_networks: [::1]\nlisteners:\n  internal: [192.0.2.1:10025]\n",
+     "6:14", "listeners.internal[0]",
      "\"192.0.2.1:10025\" is not a loopback address: other hosts can reach a listener there"},
-    {"InternalWithoutPort", std::string(kHead) +
-         "relay:\n  trusted_networks: [::1]\nlisteners:\n  internal: [127.0.0.1]\n", "6:14",
-     "listeners.internal[0]", "is not HOST:PORT"},
-    {"InternalWildcard", std::string(kHead) +
+    {"InternalWithoutPort",
+     std::string(kHead) +
+         "relay:\n  trusted_networks: [::1]\nlisteners:\n  internal: [127.0.0.1]\n",
+     "6:14", "listeners.internal[0]", "is not HOST:PORT"},
+    {"InternalWildcard",
+     std::string(kHead) +
          "relay:\n  trusted_networks: [::1]\nlisteners:\n  internal: [\"0.0.0.0:10025\"]\n",
      "6:14", "listeners.internal[0]", "is not a loopback address"},
-    {"InternalTwice", std::string(kHead) +
-         "relay:\n  trusted_networks: [::1]\nlisteners:\n"
-         "  internal: [127.0.0.1:10025, 127.0.0.1:10025]\n",
+    {"InternalTwice",
+     std::string(kHead) + "relay:\n  trusted_networks: [::1]\nlisteners:\n"
+                          "  internal: [127.0.0.1:10025, 127.0.0.1:10025]\n",
      "6:31", "listeners.internal[1]", "127.0.0.1:10025 is listed twice"},
-    {"InternalNewline", std::string(kHead) +
+    {"InternalNewline",
+     std::string(kHead) +
          "relay:\n  trusted_networks: [::1]\nlisteners:\n  internal: [\"127.0.0.1:10025\\n\"]\n",
      "6:14", "listeners.internal[0]", "contains a line break or control character"},
 

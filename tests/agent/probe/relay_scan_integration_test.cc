@@ -151,10 +151,9 @@ TEST(RelayScanTest, TlsOnConnectFindsAnOpenImplicitTlsListener) {
   PostfixLab lab("127.0.0.1/32");
   const int smtps = ::relayguard::testing::FreeLoopbackPort();
   std::string master = ::relayguard::testing::ReadFileOrDie(lab.master_cf());
-  WriteFileOrDie(lab.master_cf(),
-                 master + "127.0.0.1:" + std::to_string(smtps) +
-                     " inet n - n - - smtpd\n  -o smtpd_tls_wrappermode=yes\n"
-                     "  -o mynetworks=0.0.0.0/0\n");
+  WriteFileOrDie(lab.master_cf(), master + "127.0.0.1:" + std::to_string(smtps) +
+                                      " inet n - n - - smtpd\n  -o smtpd_tls_wrappermode=yes\n"
+                                      "  -o mynetworks=0.0.0.0/0\n");
   lab.Start();
   ASSERT_EQ(::relayguard::testing::EnablePostfixStartTls(lab), "");
   const std::string target = "127.0.0.1:" + std::to_string(smtps);
@@ -170,8 +169,7 @@ TEST(RelayScanTest, TlsOnConnectFindsAnOpenImplicitTlsListener) {
   EXPECT_THAT(Row(table, target), HasSubstr(" relay-accepted "));
   EXPECT_THAT(Row(table, target), HasSubstr("TLSv1.3"));
   std::string plain;
-  EXPECT_EQ(RunCommand({kCtl, "scan", "--from", "127.0.0.9", "--timeout-s", "1", target},
-                       &plain),
+  EXPECT_EQ(RunCommand({kCtl, "scan", "--from", "127.0.0.9", "--timeout-s", "1", target}, &plain),
             0)
       << plain;
   EXPECT_THAT(Row(plain, target), HasSubstr(" inconclusive "));

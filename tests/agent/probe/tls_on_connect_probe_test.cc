@@ -28,7 +28,9 @@ ProbeOptions ImplicitTls(bool on, std::chrono::milliseconds timeout = std::chron
   return o;
 }
 
-std::vector<RelayTest> Tests() { return BasicRelayTests("a@example.org", "relay-test@example.net"); }
+std::vector<RelayTest> Tests() {
+  return BasicRelayTests("a@example.org", "relay-test@example.net");
+}
 
 StartTlsScript ImplicitTlsServer(const std::string& rcpt) {
   StartTlsScript script;
@@ -74,16 +76,16 @@ TEST(TlsOnConnectProbeTest, TlsOnConnectToAPlaintextServerIsInconclusiveWithTheR
   StartTlsSmtpServer server(StartTlsScript{});  // greets in plaintext
   ProbeReport r = RunRelayProbe(server.endpoint(), Tests(), ImplicitTls(true));
   EXPECT_EQ(r.verdict, ProbeVerdict::kInconclusive);
-  EXPECT_THAT(r.tests[0].detail, HasSubstr("TLS on connect to " + server.endpoint().ToString() +
-                                           " failed"));
+  EXPECT_THAT(r.tests[0].detail,
+              HasSubstr("TLS on connect to " + server.endpoint().ToString() + " failed"));
   EXPECT_THAT(r.tests[0].detail, HasSubstr("relaying was not tested"));
 }
 
 TEST(TlsOnConnectProbeTest, TheGreetingCheckDoesTheHandshakeFirst) {
   StartTlsSmtpServer server(ImplicitTlsServer("250 2.1.5 Ok\r\n"));
   EXPECT_TRUE(CheckSmtpGreeting(server.endpoint(), ImplicitTls(true)).ok());
-  absl::Status plain = CheckSmtpGreeting(server.endpoint(),
-                                         ImplicitTls(false, std::chrono::milliseconds(300)));
+  absl::Status plain =
+      CheckSmtpGreeting(server.endpoint(), ImplicitTls(false, std::chrono::milliseconds(300)));
   EXPECT_TRUE(absl::IsUnavailable(plain)) << plain;
 }
 

@@ -4,13 +4,12 @@
 // minimal diff while 127.0.0.1 (trusted) and 127.0.0.5 (a named partner) keep relaying, and
 // `rollback` must restore every byte. Plus Debian's packaged split configuration with
 // submission and smtps enabled as README.Debian describes.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
 #include <sys/stat.h>
 
 #include <string>
 #include <vector>
-
-#include <gmock/gmock.h>
-#include <gtest/gtest.h>
 
 #include "tests/support/line_diff.h"
 #include "tests/support/mta_lab.h"
@@ -99,9 +98,9 @@ class EximShapesTest : public ::testing::Test {
     const std::string cert = lab_.config_dir() + "/exim.crt";
     const std::string key = lab_.config_dir() + "/exim.key";
     MakeCertificate(cert, key);
-    return Replace(text, "tls_advertise_hosts =\n",
-                   "tls_advertise_hosts = *\ntls_certificate = " + cert +
-                       "\ntls_privatekey = " + key + "\n");
+    return Replace(
+        text, "tls_advertise_hosts =\n",
+        "tls_advertise_hosts = *\ntls_certificate = " + cert + "\ntls_privatekey = " + key + "\n");
   }
 
   // check finds the open listener(s) and names `mentions`; apply closes every listener with
@@ -110,8 +109,7 @@ class EximShapesTest : public ::testing::Test {
                                  const std::vector<std::string>& mentions,
                                  const std::vector<std::string>& removed,
                                  const std::vector<std::string>& added) {
-    ASSERT_EQ(VerdictFrom(open.port, "127.0.0.9", ProbeVerdict::kRelayAccepted,
-                          open.implicit_tls),
+    ASSERT_EQ(VerdictFrom(open.port, "127.0.0.9", ProbeVerdict::kRelayAccepted, open.implicit_tls),
               ProbeVerdict::kRelayAccepted)
         << "the shape must start open on port " << open.port;
     std::string out;
@@ -140,8 +138,7 @@ class EximShapesTest : public ::testing::Test {
 
     ASSERT_EQ(lab_.Agent({"rollback", "--policy", policy_}, &out), 0) << out;
     EXPECT_EQ(ReadFileOrDie(lab_.config_file()), before_);
-    EXPECT_EQ(VerdictFrom(open.port, "127.0.0.9", ProbeVerdict::kRelayAccepted,
-                          open.implicit_tls),
+    EXPECT_EQ(VerdictFrom(open.port, "127.0.0.9", ProbeVerdict::kRelayAccepted, open.implicit_tls),
               ProbeVerdict::kRelayAccepted);
   }
 
@@ -164,8 +161,8 @@ TEST_F(EximShapesTest, AcceptOnTheSecondPortBeforeTheRelayCheck) {
   Configure(text);
   const std::string line = std::to_string(LineOf(before_, "$received_port"));
   ExpectFoundClosedRestored({{a_}, {b_}}, {b_},
-                            {"127.0.0.1:" + port_b, lab_.config_file() + ":" + line},
-                            {accept}, {kDisabled + accept});
+                            {"127.0.0.1:" + port_b, lab_.config_file() + ":" + line}, {accept},
+                            {kDisabled + accept});
 }
 
 // local_interfaces with ADDRESS.PORT items in a "<;" list: two listeners whatever
@@ -178,8 +175,8 @@ TEST_F(EximShapesTest, LocalInterfacesWithPortsAndANetworkOnTheSecond) {
                  "local_interfaces   = <; 127.0.0.1." + port_a + " ; 127.0.0.1." + port_b);
   const std::string accept =
       "  accept  hosts       = 127.0.0.0/8\n"
-      "          condition   = ${if or{{eq{$interface_port}{" + port_b +
-      "}}{=={$received_port}{65000}}}}\n";
+      "          condition   = ${if or{{eq{$interface_port}{" +
+      port_b + "}}{=={$received_port}{65000}}}}\n";
   text = Replace(text, kTrustedAccept, accept + kTrustedAccept);
   Configure(text);
   const std::string line = std::to_string(LineOf(before_, "127.0.0.0/8"));
@@ -210,8 +207,8 @@ TEST_F(EximShapesTest, HostListFileWithACatchAllBesideANarrowPartner) {
                  "  accept  hosts       = net-iplsearch;" + partners + "\n" + kTrustedAccept);
   Configure(text);
   ExpectFoundClosedRestored({{a_}, {b_}}, {b_},
-                            {"127.0.0.1:" + port_b, hosts + ":3", "relay_from_hosts"},
-                            {file_list}, {old_list});
+                            {"127.0.0.1:" + port_b, hosts + ":3", "relay_from_hosts"}, {file_list},
+                            {old_list});
   // The narrow table came back with the rollback; after another apply it still grants.
   std::string out;
   ASSERT_EQ(lab_.Agent({"apply", "--policy", policy_}, &out), 0) << out;
@@ -233,10 +230,10 @@ TEST_F(EximShapesTest, ImplicitTlsPortThatAcceptsEverything) {
   text = Replace(text, kTrustedAccept, accept + kTrustedAccept);
   Configure(text);
   const std::string line = std::to_string(LineOf(before_, "$received_port"));
-  ExpectFoundClosedRestored({{a_}, {b_, true, false}}, {b_, true},
-                            {"127.0.0.1:" + port_b, "implicit TLS",
-                             lab_.config_file() + ":" + line},
-                            {accept}, {kDisabled + accept});
+  ExpectFoundClosedRestored(
+      {{a_}, {b_, true, false}}, {b_, true},
+      {"127.0.0.1:" + port_b, "implicit TLS", lab_.config_file() + ":" + line}, {accept},
+      {kDisabled + accept});
 }
 
 // `accept encrypted = *`: anyone who starts TLS relays (the probe does STARTTLS).
@@ -249,10 +246,10 @@ TEST_F(EximShapesTest, AcceptForAnyoneWhoStartsTls) {
   text = Replace(text, kTrustedAccept, accept + kTrustedAccept);
   Configure(text);
   const std::string line = std::to_string(LineOf(before_, "encrypted"));
-  ExpectFoundClosedRestored({{a_}, {b_}}, {a_},
-                            {"127.0.0.1:" + std::to_string(a_), "127.0.0.1:" + port_b,
-                             lab_.config_file() + ":" + line},
-                            {accept}, {kDisabled + accept});
+  ExpectFoundClosedRestored(
+      {{a_}, {b_}}, {a_},
+      {"127.0.0.1:" + std::to_string(a_), "127.0.0.1:" + port_b, lab_.config_file() + ":" + line},
+      {accept}, {kDisabled + accept});
 }
 
 // A host list lookup relayguard cannot evaluate (cdb) before the relay check: never "closed".
@@ -260,7 +257,8 @@ TEST_F(EximShapesTest, AcceptForAnyoneWhoStartsTls) {
 TEST_F(EximShapesTest, ALookupItCannotReadIsInconclusiveAndApplyRefuses) {
   std::string text = ReadFileOrDie(lab_.config_file());
   const std::string cdb = lab_.config_dir() + "/partners.cdb";
-  text = Replace(text, kTrustedAccept, "  accept  hosts       = cdb;" + cdb + "\n" + kTrustedAccept);
+  text =
+      Replace(text, kTrustedAccept, "  accept  hosts       = cdb;" + cdb + "\n" + kTrustedAccept);
   Configure(text);
   const std::string where = lab_.config_file() + ":" + std::to_string(LineOf(before_, "cdb;"));
   std::string out;

@@ -68,8 +68,9 @@ TEST(HostListTest, SortsItemsIntoStrangersNarrowAndUnproven) {
   c.policy.trusted_networks = {*ParseCidr("127.0.0.1/32"), *ParseCidr("10.0.0.0/8")};
   const std::map<std::string, std::string> files = {
       {"/etc/exim4/relay_hosts", "# partners\n127.0.0.5\n  0.0.0.0/0  # everyone\n!127.0.0.9\n"},
-      {"/etc/exim4/partners.ip", "# comment\n192.0.2.0/24: partner\n  continued data\n"
-                                 "\"2001:db8::/32\" v6\n"},
+      {"/etc/exim4/partners.ip",
+       "# comment\n192.0.2.0/24: partner\n  continued data\n"
+       "\"2001:db8::/32\" v6\n"},
       {"/etc/exim4/open.lsearch", "*: everyone\n"}};
   c.read_file = [&](const std::string& p) -> absl::StatusOr<std::string> {
     auto it = files.find(p);
@@ -85,14 +86,17 @@ TEST(HostListTest, SortsItemsIntoStrangersNarrowAndUnproven) {
       {"0.0.0.0/0 : ::::/0", {"0.0.0.0/0", "::/0"}, {}, {}},
       {"127.0.0.0/8", {"127.0.0.0/8"}, {}, {}},  // holds the untrusted probe source
       {"172.16.0.0/12 : 10.0.0.0/8", {"172.16.0.0/12"}, {"10.0.0.0/8"}, {}},  // /12: too wide
-      {"192.0.2.0/24 : mx.partner.example : @[]", {}, {"192.0.2.0/24", "mx.partner.example", "@[]"},
+      {"192.0.2.0/24 : mx.partner.example : @[]",
+       {},
+       {"192.0.2.0/24", "mx.partner.example", "@[]"},
        {}},
       {"!127.0.0.9 : 127.0.0.5", {}, {"127.0.0.5"}, {}},
       {"+partners", {"*"}, {"198.51.100.7"}, {}},
       {"+nosuchlist", {}, {}, {"+nosuchlist"}},
       {"/etc/exim4/relay_hosts", {"0.0.0.0/0"}, {"127.0.0.5"}, {}},
       {"/etc/exim4/missing", {}, {}, {"/etc/exim4/missing"}},
-      {"net-iplsearch;/etc/exim4/partners.ip", {},
+      {"net-iplsearch;/etc/exim4/partners.ip",
+       {},
        {"net-iplsearch;/etc/exim4/partners.ip: 192.0.2.0/24",
         "net-iplsearch;/etc/exim4/partners.ip: 2001:db8::/32"},
        {}},
@@ -157,10 +161,10 @@ const std::string kTail =
 
 struct AcceptCase {
   std::string name;
-  std::string accept;   // the statement before kTail (lines from 6 on)
-  Strings disabled;     // its lines commented out, in order
-  Strings opened;       // "LISTENER_PORT@WHERE" of each opening
-  Strings kept = {};    // RenderedChange::kept
+  std::string accept;  // the statement before kTail (lines from 6 on)
+  Strings disabled;    // its lines commented out, in order
+  Strings opened;      // "LISTENER_PORT@WHERE" of each opening
+  Strings kept = {};   // RenderedChange::kept
   bool unproven = false;
 };
 
@@ -187,7 +191,8 @@ TEST_P(AcceptBeforeCheckTest, NeutralisesWhatOpensAndKeepsWhatIsNarrow) {
   Strings added;
   for (const std::string& l : Diff(before, edit->text).added) added.push_back(l);
   Strings want_added;
-  for (const std::string& l : c.disabled) want_added.push_back(std::string(kDisabledPrefix) + l + "\n");
+  for (const std::string& l : c.disabled)
+    want_added.push_back(std::string(kDisabledPrefix) + l + "\n");
   EXPECT_EQ(added, want_added);
   Strings opened;
   for (const RelayOpening& o : edit->openings) {
@@ -209,35 +214,61 @@ TEST_P(AcceptBeforeCheckTest, NeutralisesWhatOpensAndKeepsWhatIsNarrow) {
 INSTANTIATE_TEST_SUITE_P(
     Accepts, AcceptBeforeCheckTest,
     ::testing::Values(
-        AcceptCase{"Unconditional", "  accept\n", {"  accept"}, {"25@exim.conf:6", "2626@exim.conf:6"}},
-        AcceptCase{"OnOnePort", "  accept condition = ${if eq{$received_port}{2626}}\n",
-                   {"  accept condition = ${if eq{$received_port}{2626}}"}, {"2626@exim.conf:6"}},
-        AcceptCase{"NegatedPortCondition", "  accept !condition = ${if eq{$received_port}{25}}\n",
-                   {"  accept !condition = ${if eq{$received_port}{25}}"}, {"2626@exim.conf:6"}},
+        AcceptCase{
+            "Unconditional", "  accept\n", {"  accept"}, {"25@exim.conf:6", "2626@exim.conf:6"}},
+        AcceptCase{"OnOnePort",
+                   "  accept condition = ${if eq{$received_port}{2626}}\n",
+                   {"  accept condition = ${if eq{$received_port}{2626}}"},
+                   {"2626@exim.conf:6"}},
+        AcceptCase{"NegatedPortCondition",
+                   "  accept !condition = ${if eq{$received_port}{25}}\n",
+                   {"  accept !condition = ${if eq{$received_port}{25}}"},
+                   {"2626@exim.conf:6"}},
         AcceptCase{"OnlyOnAnInternalPortIsLeftAlone",
-                   "  accept condition = ${if eq{$received_port}{10025}}\n", {}, {}},
+                   "  accept condition = ${if eq{$received_port}{10025}}\n",
+                   {},
+                   {}},
         AcceptCase{"OnAPortNobodyListensOn",
-                   "  accept condition = ${if eq{$received_port}{9999}}\n", {}, {}},
-        AcceptCase{"EncryptedOnEveryPort", "  accept encrypted = *\n        logwrite = tls\n",
+                   "  accept condition = ${if eq{$received_port}{9999}}\n",
+                   {},
+                   {}},
+        AcceptCase{"EncryptedOnEveryPort",
+                   "  accept encrypted = *\n        logwrite = tls\n",
                    {"  accept encrypted = *", "        logwrite = tls"},
                    {"25@exim.conf:6", "2626@exim.conf:6"}},
-        AcceptCase{"CatchAllNetworkOnOnePort",
-                   "  accept hosts = 127.0.0.0/8\n"
-                   "         condition = ${if or{{eq{$received_port}{2626}}{eq{$received_port}{1}}}}\n",
-                   {"  accept hosts = 127.0.0.0/8",
-                    "         condition = ${if or{{eq{$received_port}{2626}}{eq{$received_port}{1}}}}"},
-                   {"2626@exim.conf:6"}},
-        AcceptCase{"FileWithACatchAll", "  accept hosts = /etc/exim4/hosts\n",
+        AcceptCase{
+            "CatchAllNetworkOnOnePort",
+            "  accept hosts = 127.0.0.0/8\n"
+            "         condition = ${if or{{eq{$received_port}{2626}}{eq{$received_port}{1}}}}\n",
+            {"  accept hosts = 127.0.0.0/8",
+             "         condition = ${if or{{eq{$received_port}{2626}}{eq{$received_port}{1}}}}"},
+            {"2626@exim.conf:6"}},
+        AcceptCase{"FileWithACatchAll",
+                   "  accept hosts = /etc/exim4/hosts\n",
                    {"  accept hosts = /etc/exim4/hosts"},
                    {"25@/etc/exim4/hosts:3", "2626@/etc/exim4/hosts:3"}},
-        AcceptCase{"NarrowPartnerTableIsKept", "  accept hosts = iplsearch;/etc/exim4/partners\n",
-                   {}, {}, {"/etc/exim4/partners:1"}},
-        AcceptCase{"NarrowInlineListIsKept", "  accept hosts = 192.0.2.7 : mx.partner.example\n",
-                   {}, {}, {"exim.conf:6", "exim.conf:6"}},
-        AcceptCase{"LookupItCannotRead", "  accept hosts = mysql;select ip from partners\n", {},
-                   {"25@exim.conf:6", "2626@exim.conf:6"}, {}, true},
-        AcceptCase{"UnreadableFile", "  accept hosts = /etc/exim4/missing\n", {},
-                   {"25@exim.conf:6", "2626@exim.conf:6"}, {}, true}),
+        AcceptCase{"NarrowPartnerTableIsKept",
+                   "  accept hosts = iplsearch;/etc/exim4/partners\n",
+                   {},
+                   {},
+                   {"/etc/exim4/partners:1"}},
+        AcceptCase{"NarrowInlineListIsKept",
+                   "  accept hosts = 192.0.2.7 : mx.partner.example\n",
+                   {},
+                   {},
+                   {"exim.conf:6", "exim.conf:6"}},
+        AcceptCase{"LookupItCannotRead",
+                   "  accept hosts = mysql;select ip from partners\n",
+                   {},
+                   {"25@exim.conf:6", "2626@exim.conf:6"},
+                   {},
+                   true},
+        AcceptCase{"UnreadableFile",
+                   "  accept hosts = /etc/exim4/missing\n",
+                   {},
+                   {"25@exim.conf:6", "2626@exim.conf:6"},
+                   {},
+                   true}),
     [](const ::testing::TestParamInfo<AcceptCase>& info) { return info.param.name; });
 
 TEST(AcceptBeforeCheckTest, ANarrowEntryThatSharedAnOpenAcceptIsNamedInAWarning) {

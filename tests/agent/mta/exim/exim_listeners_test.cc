@@ -111,13 +111,19 @@ INSTANTIATE_TEST_SUITE_P(
         ListenerCase{"LastSettingWins",
                      "daemon_smtp_ports = 25\nhide daemon_smtp_ports = 2525\n",
                      {"127.0.0.1:2525 bind=0.0.0.0 and :: plain relay 2525 exim.conf:2"}},
-        ListenerCase{"UnknownService", "daemon_smtp_ports = 25 : nosuchservice\n", {},
+        ListenerCase{"UnknownService",
+                     "daemon_smtp_ports = 25 : nosuchservice\n",
+                     {},
                      "exim.conf:1: daemon_smtp_ports item \"nosuchservice\""},
-        ListenerCase{"HostNameInterface", "local_interfaces = mx.example.org\n", {},
+        ListenerCase{"HostNameInterface",
+                     "local_interfaces = mx.example.org\n",
+                     {},
                      "exim.conf:1: local_interfaces item \"mx.example.org\""},
-        ListenerCase{"Expansion", "local_interfaces = ${lookup{x}lsearch{/f}}\n", {},
-                     "is an expansion"},
-        ListenerCase{"NoPorts", "daemon_smtp_ports =\nlocal_interfaces = 127.0.0.1\n", {},
+        ListenerCase{
+            "Expansion", "local_interfaces = ${lookup{x}lsearch{/f}}\n", {}, "is an expansion"},
+        ListenerCase{"NoPorts",
+                     "daemon_smtp_ports =\nlocal_interfaces = 127.0.0.1\n",
+                     {},
                      "declares no listener"}),
     [](const ::testing::TestParamInfo<ListenerCase>& info) { return info.param.name; });
 
@@ -125,15 +131,16 @@ TEST(ParseServicesTest, ReadsTcpPortsAndAliases) {
   std::map<std::string, int> s = ParseServices(
       "# comment\nsmtp\t\t25/tcp\t\tmail\nsubmissions\t465/tcp\t\tssmtp smtps  # SMTP over TLS\n"
       "syslog\t\t514/udp\nbroken\n");
-  EXPECT_EQ(s, (std::map<std::string, int>{
-                   {"mail", 25}, {"smtp", 25}, {"smtps", 465}, {"ssmtp", 465}, {"submissions", 465}}));
+  EXPECT_EQ(s,
+            (std::map<std::string, int>{
+                {"mail", 25}, {"smtp", 25}, {"smtps", 465}, {"ssmtp", 465}, {"submissions", 465}}));
   EXPECT_EQ(ResolvePort("submission", s), 587) << "Exim's own fallback";
   EXPECT_EQ(ResolvePort("70000", s), 0);
 }
 
 TEST(ReadMainOptionsTest, ReportsTheMacroDefinitionALoneMacroValueCameFrom) {
-  absl::StatusOr<ConfigText> text = ConfigText::Parse(
-      "A = 1\nA == 2\nlocal_interfaces = A\nqualify_domain = x.A\n", "f");
+  absl::StatusOr<ConfigText> text =
+      ConfigText::Parse("A = 1\nA == 2\nlocal_interfaces = A\nqualify_domain = x.A\n", "f");
   ASSERT_TRUE(text.ok());
   auto options = ReadMainOptions(*text);
   ASSERT_TRUE(options.ok()) << options.status();

@@ -50,9 +50,9 @@ TEST_F(PostfixDriverTest, ReadsVersionAndListenerFromTheInstance) {
 TEST_F(PostfixDriverTest, RenderEditsOnlyRelaySettingsAndValidates) {
   absl::StatusOr<RenderedChange> change = driver_->Render(ClosePolicy(), Current());
   ASSERT_TRUE(change.ok()) << change.status();
-  EXPECT_EQ(change->changed_settings,
-            (std::vector<std::string>{"main.cf:30 mynetworks",
-                                      "main.cf:31 smtpd_relay_restrictions"}));
+  EXPECT_EQ(
+      change->changed_settings,
+      (std::vector<std::string>{"main.cf:30 mynetworks", "main.cf:31 smtpd_relay_restrictions"}));
   EXPECT_FALSE(change->needs_restart);
   EXPECT_EQ(change->new_contents[lab_.master_cf()], ReadFileOrDie(lab_.master_cf()));
   std::string main_cf = change->new_contents[lab_.main_cf()];
@@ -145,8 +145,9 @@ namespace {
 
 TEST_F(PostfixDriverTest, EveryListenerOfMasterCfWithItsPlaceAndKind) {
   std::string master = ReadFileOrDie(lab_.master_cf());
-  master += "2525 inet n - n - - smtpd -o smtpd_tls_wrappermode=yes\n"
-            "submission inet n - n - - smtpd\n  -o syslog_name=postfix/submission\n";
+  master +=
+      "2525 inet n - n - - smtpd -o smtpd_tls_wrappermode=yes\n"
+      "submission inet n - n - - smtpd\n  -o syslog_name=postfix/submission\n";
   ::relayguard::testing::WriteFileOrDie(lab_.master_cf(), master);
   absl::StatusOr<std::vector<Listener>> listeners = driver_->Listeners();
   ASSERT_TRUE(listeners.ok()) << listeners.status();
@@ -162,8 +163,9 @@ TEST_F(PostfixDriverTest, EveryListenerOfMasterCfWithItsPlaceAndKind) {
 
 TEST_F(PostfixDriverTest, ValidationChecksEachServiceWithItsOverrides) {
   FileContents staged = Current();
-  staged[lab_.master_cf()] += "2525 inet n - n - - smtpd\n"
-                              "  -o smtpd_relay_restrictions=permit_mynetworks\n";
+  staged[lab_.master_cf()] +=
+      "2525 inet n - n - - smtpd\n"
+      "  -o smtpd_relay_restrictions=permit_mynetworks\n";
   absl::Status s = driver_->ValidateStaged(staged, lab_.dir() + "/stage");
   ASSERT_FALSE(s.ok());
   EXPECT_THAT(s.message(), HasSubstr("service 2525/inet (" + lab_.master_cf() + ":20)"));

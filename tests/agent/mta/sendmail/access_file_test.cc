@@ -127,31 +127,28 @@ INSTANTIATE_TEST_SUITE_P(
                    {}},
         // Issue 11: only the grants that let strangers relay go (0/8 reads as "everyone",
         // ::/0 is everyone); narrower networks are the admin's partners and stay.
-        AccessCase{"RemovesOnlyNetworksThatGrantStrangers",
-                   "Connect:10.0.0 RELAY\n10.1 RELAY\nConnect:0 RELAY\n0.0.0.0\tRELAY\n"
-                   "IPv6:2001:db9 RELAY\nConnect:IPv6:2001:db8:: RELAY\nConnect:IPv6 RELAY\n"
-                   "Connect:192.0.2 RELAY\n",
-                   Net192(),
-                   "Connect:10.0.0 RELAY\n10.1 RELAY\nIPv6:2001:db9 RELAY\n"
-                   "Connect:IPv6:2001:db8:: RELAY\nConnect:192.0.2 RELAY\n",
-                   {"-access Connect:0 RELAY", "-access 0.0.0.0 RELAY",
-                    "-access Connect:IPv6 RELAY"}},
-        AccessCase{"RemovesWideAndStrangerNetworks",
-                   "Connect:10 RELAY\nConnect:127 RELAY\n127.0.0 RELAY\nConnect:127.0.0.5 RELAY\n"
-                   "IPv6:2001 RELAY\nConnect:[127.0.0] RELAY\n[10.1.2] RELAY\n"
-                   "Connect:172.16 RELAY\nConnect:192.0.2 RELAY\n",
-                   Net192(),
-                   "Connect:127.0.0.5 RELAY\n[10.1.2] RELAY\nConnect:172.16 RELAY\n"
-                   "Connect:192.0.2 RELAY\n",
-                   {"-access Connect:10 RELAY", "-access Connect:127 RELAY",
-                    "-access 127.0.0 RELAY", "-access IPv6:2001 RELAY",
-                    "-access Connect:[127.0.0] RELAY"}},
+        AccessCase{
+            "RemovesOnlyNetworksThatGrantStrangers",
+            "Connect:10.0.0 RELAY\n10.1 RELAY\nConnect:0 RELAY\n0.0.0.0\tRELAY\n"
+            "IPv6:2001:db9 RELAY\nConnect:IPv6:2001:db8:: RELAY\nConnect:IPv6 RELAY\n"
+            "Connect:192.0.2 RELAY\n",
+            Net192(),
+            "Connect:10.0.0 RELAY\n10.1 RELAY\nIPv6:2001:db9 RELAY\n"
+            "Connect:IPv6:2001:db8:: RELAY\nConnect:192.0.2 RELAY\n",
+            {"-access Connect:0 RELAY", "-access 0.0.0.0 RELAY", "-access Connect:IPv6 RELAY"}},
+        AccessCase{
+            "RemovesWideAndStrangerNetworks",
+            "Connect:10 RELAY\nConnect:127 RELAY\n127.0.0 RELAY\nConnect:127.0.0.5 RELAY\n"
+            "IPv6:2001 RELAY\nConnect:[127.0.0] RELAY\n[10.1.2] RELAY\n"
+            "Connect:172.16 RELAY\nConnect:192.0.2 RELAY\n",
+            Net192(),
+            "Connect:127.0.0.5 RELAY\n[10.1.2] RELAY\nConnect:172.16 RELAY\n"
+            "Connect:192.0.2 RELAY\n",
+            {"-access Connect:10 RELAY", "-access Connect:127 RELAY", "-access 127.0.0 RELAY",
+             "-access IPv6:2001 RELAY", "-access Connect:[127.0.0] RELAY"}},
         // Issue 11: an untagged key counts for "Connect:" lookups, so it is the wanted key.
-        AccessCase{"UntaggedWantedNetworkCounts",
-                   "192.0.2 RELAY\n",
-                   Net192(),
-                   "192.0.2 RELAY\n",
-                   {}},
+        AccessCase{
+            "UntaggedWantedNetworkCounts", "192.0.2 RELAY\n", Net192(), "192.0.2 RELAY\n", {}},
         // Issue 11: recipient grants for other domains go; client names stay; an untagged name
         // (both) keeps only its client grant.
         AccessCase{"RecipientGrantsGoClientGrantsStay",
@@ -350,9 +347,10 @@ TEST(EditAccessFileTest, ReportsKeptGrantsAndWhyTheOthersGo) {
   // Under require_auth every client grant goes, narrow or not; 127.0.0.1 stays (Sendmail
   // trusts it anyway).
   policy.require_auth = true;
-  edit = EditAccessFile("Connect:127.0.0.1 RELAY\nConnect:127.0.0.5 RELAY\n"
-                        "Connect:mx.partner.example RELAY\n",
-                        AccessPolicyFor(policy), "a");
+  edit = EditAccessFile(
+      "Connect:127.0.0.1 RELAY\nConnect:127.0.0.5 RELAY\n"
+      "Connect:mx.partner.example RELAY\n",
+      AccessPolicyFor(policy), "a");
   ASSERT_TRUE(edit.ok()) << edit.status();
   EXPECT_EQ(edit->text, "Connect:127.0.0.1 RELAY\n");
   EXPECT_THAT(edit->kept, IsEmpty());
