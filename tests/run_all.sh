@@ -8,6 +8,9 @@ bash "$root/deploy/install_deps.sh"
 bash "$root/deploy/build.sh"
 cd "${BUILD_DIR:-$root/build}"
 ctest --output-on-failure --timeout 600 -j2 "$@"
+# The suite leaves the disk busy writing back what its MTA instances wrote; the apply bench
+# fsyncs its backups and files, so let that settle first and time the apply, not the suite.
+sync
 echo "== benchmark (apply transaction, agent peak RSS) =="
 "./bench/apply_bench" --iterations 11
 echo "== benchmark (controller with simulated agents on the real protocol) =="

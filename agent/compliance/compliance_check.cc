@@ -173,7 +173,18 @@ ComplianceResult ComplianceChecker::Check(const Policy& policy, int64_t now,
   r.changed_files = std::move(*changed);
   absl::StatusOr<std::vector<SettingDrift>> drift = driver_.CheckDrift(policy);
   if (!drift.ok()) {
-    return error(absl::StrCat("cannot read the effective settings: ", drift.status().message()));
+    const std::string why =
+        absl::StrCat("cannot read the effective settings: ", drift.status().message());
+    // A configuration relayguard cannot read (a declaration, a table) is not proven closed; a
+    // check that could not run at all (a missing file, a tool that fails) is an error.
+    if (absl::IsInvalidArgument(drift.status()) || absl::IsUnimplemented(drift.status())) {
+      r.status = "inconclusive";
+      r.summary = why;
+      r.error = why;
+      log->warn("compliance check of {} v{}: {}", policy.name, policy.version, why);
+      return r;
+    }
+    return error(why);
   }
   r.settings = std::move(*drift);
   absl::StatusOr<std::vector<Listener>> listeners = driver_.Listeners();

@@ -71,12 +71,16 @@ class FakeDriver : public MtaDriver {
     l.declared_at = "a.cf:1";
     return l;
   }
-  absl::StatusOr<std::vector<SettingDrift>> CheckDrift(const Policy&) override { return drift; }
+  absl::StatusOr<std::vector<SettingDrift>> CheckDrift(const Policy&) override {
+    if (!drift_status.ok()) return drift_status;
+    return drift;
+  }
 
   std::vector<std::string> commands;  // what the transaction asked the MTA to do
   absl::Status validate_status;
   std::deque<absl::Status> reload_results;
   std::vector<SettingDrift> drift;
+  absl::Status drift_status;  // when not OK, CheckDrift() fails with it
   bool policy_holds_as_is = false;  // Render changes nothing, whatever the files say
   std::vector<Listener> listeners = {MakeListener(2525)};
   absl::Status listeners_status;  // when not OK, Listeners() fails with it

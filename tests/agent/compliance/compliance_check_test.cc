@@ -230,6 +230,17 @@ TEST_F(ComplianceCheckTest, AnInconclusiveProbeIsInconclusiveNeverCompliant) {
                                    "nmap-01"));
 }
 
+TEST_F(ComplianceCheckTest, AConfigurationRelayguardCannotReadIsInconclusiveNotAnError) {
+  driver_->listeners_status = absl::OkStatus();
+  driver_->drift_status =
+      absl::InvalidArgumentError("master.cf:20: service \"x\" is not a known TCP port");
+  ComplianceResult r = Check();
+  EXPECT_EQ(r.status, "inconclusive");
+  EXPECT_THAT(r.summary, HasSubstr("cannot read the effective settings: master.cf:20:"));
+  driver_->drift_status = absl::InternalError("postconf failed (exit 1)");
+  EXPECT_EQ(Check().status, "error");
+}
+
 TEST_F(ComplianceCheckTest, AListenerThatCannotBeProbedFromAStrangerIsInconclusive) {
   Listener v6 = FakeDriver::MakeListener(2525);
   v6.endpoint = *ParseSmtpEndpoint("[::1]:2525");
