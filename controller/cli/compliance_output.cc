@@ -70,6 +70,16 @@ const char* RoleName(pb::ListenerRole r) {
   return r == pb::LISTENER_ROLE_SUBMISSION ? "submission" : "relay";
 }
 
+// The first of a probe's "trick: detail; " parts, and how many more there are: the whole list
+// is in --json.
+std::string FirstOfDetails(const std::string& details) {
+  std::vector<absl::string_view> parts = absl::StrSplit(details, "; ", absl::SkipWhitespace());
+  if (parts.empty()) return "";
+  std::string out(parts.front());
+  if (parts.size() > 1) absl::StrAppend(&out, "; and ", parts.size() - 1, " more");
+  return out;
+}
+
 // "127.0.0.1:2525 (smtp, /etc/postfix/master.cf:12, implicit TLS, internal)"
 std::string ListenerName(const pb::ListenerResult& l) {
   std::string name = absl::StrCat(l.address(), " (", l.service());
@@ -223,7 +233,7 @@ std::string ComplianceDiff(const pb::ComplianceResponse& r) {
       absl::StrAppend(&out, VerdictName(l.verdict()), " from ",
                       Dash(l.untrusted().source_address()));
       if (l.verdict() != pb::PROBE_VERDICT_REFUSED && !l.untrusted().detail().empty()) {
-        absl::StrAppend(&out, " (", l.untrusted().detail(), ")");
+        absl::StrAppend(&out, " (", FirstOfDetails(l.untrusted().detail()), ")");
       }
       absl::StrAppend(&out, "\n");
     }
