@@ -14,90 +14,11 @@
 
 #include "absl/status/statusor.h"
 #include "controller/rollout/rollout_engine.h"
+#include "controller/store/records.h"
 
 struct sqlite3;
 
 namespace relayguard::controller {
-
-struct HostRecord {
-  std::string name;                           // the agent certificate's CN
-  std::map<std::string, std::string> labels;  // "site" -> "fra1"
-  std::string mta;                            // "postfix"
-  std::string mta_version;
-  std::string applied_policy;                 // empty when none
-  uint64_t applied_version = 0;
-  std::string backup_head;                    // agent's newest backup commit
-  int64_t last_seen = 0;                      // seconds since the epoch
-  bool operator==(const HostRecord&) const = default;
-};
-
-struct PolicyVersionRecord {
-  std::string name;
-  uint64_t version = 0;
-  std::string yaml;  // the playbook text as loaded
-  int64_t loaded_at = 0;
-  bool operator==(const PolicyVersionRecord&) const = default;
-};
-
-struct RolloutRecord {
-  RolloutSpec spec;
-  RolloutState state;
-  std::string created_by;
-  int64_t created_at = 0;
-  int64_t updated_at = 0;
-};
-
-struct HostResult {
-  std::string rollout_id;  // empty for results outside a rollout
-  std::string host;
-  std::string nonce;
-  std::string outcome;     // "applied", "rolled-back", ...
-  std::string phase;
-  std::string error;
-  std::string diff;
-  std::string backup_commit;
-  std::string result_commit;
-  int64_t at = 0;
-  bool operator==(const HostResult&) const = default;
-};
-
-struct AuditEntry {
-  int64_t id = 0;  // assigned by the store
-  int64_t at = 0;
-  std::string who;     // operator certificate CN
-  std::string action;  // "rollout start", "rollback", ...
-  std::string target;  // "r-000003", "host mx1", ...
-  std::string result;  // "ok" or the error
-  bool operator==(const AuditEntry&) const = default;
-};
-
-// One scheduled compliance check as a host reported it. `report` is the agent's message exactly as
-// it arrived (serialized bytes, opaque to the store, so nothing is lost); the other fields are
-// copies of some of its fields, for queries.
-struct ComplianceCheckRecord {
-  std::string host;
-  uint64_t seq = 0;          // per host, increasing; (host, seq) is stored once
-  std::string policy;
-  uint64_t version = 0;
-  std::string mode;          // "audit", "enforce"
-  std::string status;        // "compliant", "drifted", "relay-open", "error"
-  int64_t checked_at = 0;    // when the agent checked (seconds since the epoch)
-  int64_t received_at = 0;   // when the controller got it
-  std::string summary;
-  std::string enforcement;   // "", "applied", "rolled-back", "rollback-failed", ...
-  std::string error;
-  std::string report;
-  bool operator==(const ComplianceCheckRecord&) const = default;
-};
-
-// Enforcement of `policy` v`version` halted fleet-wide: too many hosts failed to enforce it.
-struct EnforceHoldRecord {
-  std::string policy;
-  uint64_t version = 0;
-  std::string reason;
-  int64_t at = 0;
-  bool operator==(const EnforceHoldRecord&) const = default;
-};
 
 class SqliteStore {
  public:
