@@ -207,13 +207,16 @@ absl::StatusOr<Flags> ParseFlags(const std::vector<std::string>& args) {
 
 // Pauses at a named point when RELAYGUARD_TEST_PAUSE_AT says so, so tests can SIGKILL the agent
 // in a known phase.
-void TestPausePoint(absl::string_view point) {
-  const char* want = std::getenv("RELAYGUARD_TEST_PAUSE_AT");
-  if (want == nullptr || point != want) return;
-  std::cerr << "relayguard-agent: paused at " << point << " (pid " << getpid() << ")"
-            << std::endl;
-  std::this_thread::sleep_for(std::chrono::seconds(120));
-}
+class EnvPauseFaultPoints final : public FaultPoints {
+ public:
+  void Reached(absl::string_view point) override {
+    const char* want = std::getenv("RELAYGUARD_TEST_PAUSE_AT");
+    if (want == nullptr || point != want) return;
+    std::cerr << "relayguard-agent: paused at " << point << " (pid " << getpid() << ")"
+              << std::endl;
+    std::this_thread::sleep_for(std::chrono::seconds(120));
+  }
+};
 
 // Everything the commands need, wired once.
 struct Agent {
@@ -222,6 +225,7 @@ struct Agent {
   RealProcessRunner runner;
   RealRelayChecker checker;
   RealClock clock;
+  EnvPauseFaultPoints faults;
   std::unique_ptr<MtaDriver> driver;
   std::unique_ptr<GitBackupStore> store;
   std::unique_ptr<Journal> journal;
@@ -333,7 +337,7 @@ absl::Status Wire(Agent& a) {
   a.journal = std::make_unique<Journal>(a.fs, f.state_dir + "/journal");
   a.transaction = std::make_unique<ApplyTransaction>(TransactionDeps{
       *a.driver, a.fs, *a.store, *a.journal, a.checker, a.clock, f.state_dir + "/stage",
-      TestPausePoint});
+      a.faults});
   return absl::OkStatus();
 }
 
