@@ -14,11 +14,14 @@
 #include "common/json_writer.h"
 #include "controller/cli/compliance_output.h"
 #include "controller/cli/scan_command.h"
+#include "controller/rollout/rollout_proto.h"
 #include "relayguard/v1/operator.grpc.pb.h"
 
 namespace {
 
 namespace pb = ::relayguard::v1;
+using ::relayguard::controller::HostPhaseText;
+using ::relayguard::controller::RolloutStatusText;
 
 constexpr char kUsage[] = R"(usage: relayguardctl [FLAGS] COMMAND
 commands:
@@ -77,11 +80,12 @@ void PrintRollout(const pb::RolloutInfo& r, bool json) {
   if (json) {
     relayguard::JsonWriter w;
     w.BeginObject().Key("id").String(r.id()).Key("policy").String(r.policy());
-    w.Key("version").Int(static_cast<int64_t>(r.version())).Key("status").String(r.status());
+    w.Key("version").Int(static_cast<int64_t>(r.version()));
+    w.Key("status").String(RolloutStatusText(r.status()));
     w.Key("current_wave").Int(r.current_wave()).Key("waves").Int(r.waves());
     w.Key("halt_reason").String(r.halt_reason()).Key("hosts").BeginArray();
     for (const auto& h : r.hosts()) {
-      w.BeginObject().Key("host").String(h.host()).Key("phase").String(h.phase());
+      w.BeginObject().Key("host").String(h.host()).Key("phase").String(HostPhaseText(h.phase()));
       w.Key("wave").Int(h.wave()).Key("error").String(h.error()).EndObject();
     }
     w.EndArray().EndObject();
@@ -89,10 +93,12 @@ void PrintRollout(const pb::RolloutInfo& r, bool json) {
     return;
   }
   std::cout << "rollout " << r.id() << "  policy " << r.policy() << " v" << r.version() << "  "
-            << r.status() << "  wave " << r.current_wave() + 1 << "/" << r.waves() << "\n";
+            << RolloutStatusText(r.status()) << "  wave " << r.current_wave() + 1 << "/"
+            << r.waves() << "\n";
   if (!r.halt_reason().empty()) std::cout << "  halted: " << r.halt_reason() << "\n";
   for (const auto& h : r.hosts()) {
-    std::printf("  %-24s %-13s wave %-3d %s\n", h.host().c_str(), h.phase().c_str(), h.wave() + 1,
+    std::printf("  %-24s %-13s wave %-3d %s\n", h.host().c_str(), HostPhaseText(h.phase()),
+                h.wave() + 1,
                 h.error().c_str());
   }
 }
@@ -109,7 +115,8 @@ std::string When(int64_t seconds) {
 }
 
 int ExitForRollout(const pb::RolloutInfo& r) {
-  return r.status() == "halted" || r.status() == "aborted" ? 3 : 0;
+  return r.status() == pb::ROLLOUT_STATUS_HALTED || r.status() == pb::ROLLOUT_STATUS_ABORTED ? 3
+                                                                                        : 0;
 }
 
 }  // namespace
@@ -203,11 +210,13 @@ int main(int argc, char** argv) {
   const std::vector<std::string>& w = f.words;
   auto follow = [&](pb::RolloutInfo info) {
     std::string last;
-    while (f.wait && (info.status() == "running")) {
-      std::string line = absl::StrCat(info.status(), " wave ", info.current_wave() + 1, "/",
-                                       info.waves());
+    while (f.wait && (info.status() == pb::ROLLOUT_STATUS_RUNNING)) {
+      std::string line = absl::StrCat(RolloutStatusText(info.status()), " wave ",
+                                      info.current_wave() + 1, "/", info.waves());
       int done = 0;
-      for (const auto& h : info.hosts()) done += h.phase() == "succeeded" || h.phase() == "failed";
+      for (const auto& h : info.hosts()) {
+        done += h.phase() == pb::HOST_PHASE_SUCCEEDED || h.phase() == pb::HOST_PHASE_FAILED;
+      }
       absl::StrAppend(&line, ", ", done, "/", info.hosts_size(), " hosts answered");
       if (line != last && !f.json) std::cerr << "  ... " << line << "\n";
       last = line;
@@ -315,7 +324,7 @@ int main(int argc, char** argv) {
         for (const auto& info : r.rollouts()) {
           j.BeginObject().Key("id").String(info.id()).Key("policy").String(info.policy());
           j.Key("version").Int(static_cast<int64_t>(info.version()));
-          j.Key("status").String(info.status()).Key("current_wave").Int(info.current_wave());
+          j.Key("status").String(RolloutStatusText(info.status())).Key("current_wave").Int(info.current_wave());
           j.Key("waves").Int(info.waves()).Key("halt_reason").String(info.halt_reason());
           j.EndObject();
         }
@@ -326,7 +335,7 @@ int main(int argc, char** argv) {
       for (const auto& info : r.rollouts()) {
         std::printf("%-10s %-24s %-10s wave %d/%d\n", info.id().c_str(),
                     absl::StrCat(info.policy(), " v", info.version()).c_str(),
-                    info.status().c_str(), info.current_wave() + 1, info.waves());
+                    RolloutStatusText(info.status()), info.current_wave() + 1, info.waves());
       }
       return 0;
     }

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "absl/strings/str_cat.h"
+#include "controller/rollout/rollout_proto.h"
 #include "controller/server/peer_identity.h"
 
 namespace relayguard::controller {
@@ -24,7 +25,7 @@ void ToInfo(const RolloutRecord& r, pb::RolloutInfo* info) {
   info->set_id(r.spec.id);
   info->set_policy(r.spec.policy);
   info->set_version(r.spec.version);
-  info->set_status(RolloutStatusName(r.state.status));
+  info->set_status(RolloutStatusToProto(r.state.status));
   info->set_current_wave(r.state.current_wave);
   info->set_waves(static_cast<int32_t>(r.spec.waves.size()));
   info->set_halt_reason(r.state.halt_reason);
@@ -33,7 +34,7 @@ void ToInfo(const RolloutRecord& r, pb::RolloutInfo* info) {
     h->set_host(host);
     auto it = r.state.hosts.find(host);
     if (it == r.state.hosts.end()) continue;
-    h->set_phase(HostPhaseName(it->second.phase));
+    h->set_phase(HostPhaseToProto(it->second.phase));
     h->set_wave(it->second.wave);
     h->set_error(it->second.error);
   }
