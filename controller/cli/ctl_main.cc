@@ -21,6 +21,8 @@ namespace {
 
 namespace pb = ::relayguard::v1;
 using ::relayguard::controller::HostPhaseText;
+using ::relayguard::controller::PlanStatusText;
+using ::relayguard::controller::RollbackStatusText;
 using ::relayguard::controller::RolloutStatusText;
 
 constexpr char kUsage[] = R"(usage: relayguardctl [FLAGS] COMMAND
@@ -275,7 +277,7 @@ int main(int argc, char** argv) {
           static_cast<int64_t>(r.version()));
       j.Key("hosts").BeginArray();
       for (const auto& h : r.hosts()) {
-        j.BeginObject().Key("host").String(h.host()).Key("status").String(h.status());
+        j.BeginObject().Key("host").String(h.host()).Key("status").String(PlanStatusText(h.status()));
         j.Key("diff").String(h.diff()).Key("error").String(h.error()).EndObject();
       }
       j.EndArray().EndObject();
@@ -283,7 +285,8 @@ int main(int argc, char** argv) {
     } else {
       std::cout << "plan for " << r.policy() << " v" << r.version() << " (nothing was changed)\n";
       for (const auto& h : r.hosts()) {
-        std::printf("== %-24s %s %s\n", h.host().c_str(), h.status().c_str(), h.error().c_str());
+        std::printf("== %-24s %s %s\n", h.host().c_str(), PlanStatusText(h.status()),
+                    h.error().c_str());
         if (!h.diff().empty()) {
           for (absl::string_view line : absl::StrSplit(h.diff(), '\n', absl::SkipEmpty())) {
             std::cout << "   | " << line << "\n";
@@ -291,7 +294,7 @@ int main(int argc, char** argv) {
         }
       }
     }
-    for (const auto& h : r.hosts()) ++counts[h.status()];
+    for (const auto& h : r.hosts()) ++counts[PlanStatusText(h.status())];
     std::string summary;
     for (const auto& [status, n] : counts) absl::StrAppend(&summary, summary.empty() ? "" : ", ", n, " ", status);
     std::cerr << "fleet: " << r.hosts_size() << " hosts: " << summary << "\n";
@@ -375,12 +378,18 @@ int main(int argc, char** argv) {
     pb::RollbackHostsResponse r;
     if (grpc::Status s = stub->RollbackHosts(c.get(), req, &r); !s.ok()) return fail(s);
     std::map<std::string, int> counts;
-    for (const auto& h : r.hosts()) ++counts[h.status()];
+    int failed = 0, unanswered = 0;
+    for (const auto& h : r.hosts()) {
+      ++counts[RollbackStatusText(h.status())];
+      failed += h.status() == pb::ROLLBACK_STATUS_FAILED;
+      unanswered += h.status() == pb::ROLLBACK_STATUS_OFFLINE ||
+                    h.status() == pb::ROLLBACK_STATUS_NO_ANSWER;
+    }
     if (f.json) {
       relayguard::JsonWriter j;
       j.BeginArray();
       for (const auto& h : r.hosts()) {
-        j.BeginObject().Key("host").String(h.host()).Key("status").String(h.status());
+        j.BeginObject().Key("host").String(h.host()).Key("status").String(RollbackStatusText(h.status()));
         j.Key("error").String(h.error()).Key("to_commit").String(h.to_commit());
         j.Key("result_commit").String(h.result_commit()).EndObject();
       }
@@ -390,7 +399,8 @@ int main(int argc, char** argv) {
       std::printf("%-24s %-10s %-10s %s\n", "HOST", "ROLLBACK", "TO", "DETAIL");
       for (const auto& h : r.hosts()) {
         std::string to = h.to_commit().empty() ? "previous" : h.to_commit().substr(0, 10);
-        std::printf("%-24s %-10s %-10s %s\n", h.host().c_str(), h.status().c_str(), to.c_str(),
+        std::printf("%-24s %-10s %-10s %s\n", h.host().c_str(), RollbackStatusText(h.status()),
+                    to.c_str(),
                     h.error().c_str());
       }
       std::string summary;
@@ -399,8 +409,8 @@ int main(int argc, char** argv) {
       }
       std::cerr << "rollback: " << r.hosts_size() << " hosts: " << summary << "\n";
     }
-    if (counts.count("failed")) return 3;
-    return counts.count("offline") || counts.count("no-answer") ? 2 : 0;
+    if (failed > 0) return 3;
+    return unanswered > 0 ? 2 : 0;
   }
   if (w[0] == "history" && w.size() == 2) {
     pb::HostHistoryRequest req;

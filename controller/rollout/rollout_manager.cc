@@ -223,12 +223,13 @@ absl::StatusOr<std::pair<PolicyVersionRecord, std::vector<PlanAnswer>>> RolloutM
   for (const std::string& host : targets) {
     auto n = nonce_of.find(host);
     if (n == nonce_of.end()) {
-      answers.push_back({host, "offline", "", "not connected"});
+      answers.push_back({host, PlanStatus::kOffline, "", "not connected"});
       continue;
     }
     auto a = plan_answers_.find(n->second);
     if (a == plan_answers_.end()) {
-      answers.push_back({host, "no-answer", "", absl::StrCat("no answer within ", timeout.count(), " s")});
+      answers.push_back({host, PlanStatus::kNoAnswer, "",
+                         absl::StrCat("no answer within ", timeout.count(), " s")});
       continue;
     }
     answers.push_back(a->second);
@@ -405,7 +406,7 @@ absl::StatusOr<std::vector<HostRollback>> RolloutManager::Rollback(const Rollbac
       if (!targets.rollout_id.empty()) {
         r.to_commit = CommitBeforeRollout(targets.rollout_id, host);
         if (r.to_commit.empty()) {
-          r.status = "skipped";
+          r.status = RollbackStatus::kSkipped;
           r.error = "the rollout did not change this host";
           out.push_back(r);
           continue;
@@ -420,8 +421,8 @@ absl::StatusOr<std::vector<HostRollback>> RolloutManager::Rollback(const Rollbac
       }
       AgentCommand c{AgentCommand::Kind::kRollback, nonce, targets.rollout_id, "", 0, "",
                      r.to_commit, ""};
-      r.status = registry_.Send(host, c) ? "sent" : "offline";
-      if (r.status == "sent") {
+      r.status = registry_.Send(host, c) ? RollbackStatus::kSent : RollbackStatus::kOffline;
+      if (r.status == RollbackStatus::kSent) {
         index_of_nonce[nonce] = out.size();
       } else {
         std::lock_guard<std::mutex> answers(plan_mu_);
@@ -431,8 +432,8 @@ absl::StatusOr<std::vector<HostRollback>> RolloutManager::Rollback(const Rollbac
     }
     size_t sent = index_of_nonce.size(), offline = 0, skipped = 0;
     for (const HostRollback& r : out) {
-      offline += r.status == "offline";
-      skipped += r.status == "skipped";
+      offline += r.status == RollbackStatus::kOffline;
+      skipped += r.status == RollbackStatus::kSkipped;
     }
     AuditResult(who, "rollback", audit_target,
                 sent > 0 ? absl::OkStatus()
@@ -450,11 +451,13 @@ absl::StatusOr<std::vector<HostRollback>> RolloutManager::Rollback(const Rollbac
     AwaitedRollback& a = awaited_[nonce];
     HostRollback& r = out[i];
     if (a.answered) {
-      r.status = !a.ack ? "failed" : a.result.outcome == "restored" ? "restored" : "unchanged";
+      r.status = !a.ack                              ? RollbackStatus::kFailed
+                 : a.result.outcome == "restored" ? RollbackStatus::kRestored
+                                                  : RollbackStatus::kUnchanged;
       r.error = a.result.error.empty() ? "" : absl::StrCat(a.result.phase, ": ", a.result.error);
       r.result_commit = a.result.result_commit;
     } else if (wait.count() > 0) {
-      r.status = "no-answer";
+      r.status = RollbackStatus::kNoAnswer;
       r.error = absl::StrCat("no answer within ", wait.count(), " s");
     }
     awaited_.erase(nonce);

@@ -15,6 +15,7 @@
 
 #include "common/clock.h"
 #include "controller/fleet/agent_registry.h"
+#include "controller/rollout/command_states.h"
 #include "controller/rollout/rollout_engine.h"
 #include "controller/store/sqlite_store.h"
 
@@ -43,7 +44,7 @@ struct RollbackTargets {
 // What became of one host's rollback.
 struct HostRollback {
   std::string host;
-  std::string status;  // sent, restored, unchanged, failed, offline, no-answer, skipped
+  RollbackStatus status = RollbackStatus::kSent;
   std::string error;
   std::string to_commit;
   std::string result_commit;
@@ -52,7 +53,7 @@ struct HostRollback {
 // One host's answer to a plan (dry run).
 struct PlanAnswer {
   std::string host;
-  std::string status;  // would-change, unchanged, refused, offline, no-answer
+  PlanStatus status = PlanStatus::kOffline;
   std::string diff;
   std::string error;
 };

@@ -28,6 +28,33 @@ constexpr std::pair<RolloutStatus, pb::RolloutStatus> kRolloutStatuses[] = {
     {RolloutStatus::kSucceeded, pb::ROLLOUT_STATUS_SUCCEEDED},
 };
 
+constexpr std::pair<PlanStatus, pb::PlanStatus> kPlanStatuses[] = {
+    {PlanStatus::kWouldChange, pb::PLAN_STATUS_WOULD_CHANGE},
+    {PlanStatus::kUnchanged, pb::PLAN_STATUS_UNCHANGED},
+    {PlanStatus::kRefused, pb::PLAN_STATUS_REFUSED},
+    {PlanStatus::kOffline, pb::PLAN_STATUS_OFFLINE},
+    {PlanStatus::kNoAnswer, pb::PLAN_STATUS_NO_ANSWER},
+};
+
+constexpr std::pair<RollbackStatus, pb::RollbackStatus> kRollbackStatuses[] = {
+    {RollbackStatus::kSent, pb::ROLLBACK_STATUS_SENT},
+    {RollbackStatus::kRestored, pb::ROLLBACK_STATUS_RESTORED},
+    {RollbackStatus::kUnchanged, pb::ROLLBACK_STATUS_UNCHANGED},
+    {RollbackStatus::kFailed, pb::ROLLBACK_STATUS_FAILED},
+    {RollbackStatus::kOffline, pb::ROLLBACK_STATUS_OFFLINE},
+    {RollbackStatus::kNoAnswer, pb::ROLLBACK_STATUS_NO_ANSWER},
+    {RollbackStatus::kSkipped, pb::ROLLBACK_STATUS_SKIPPED},
+};
+
+// The domain name of `value`, or "unspecified" when it has none.
+template <typename Domain, typename Proto, size_t N, typename NameFn>
+const char* Text(const std::pair<Domain, Proto> (&table)[N], Proto value, NameFn name_of) {
+  for (const auto& [domain, proto] : table) {
+    if (proto == value) return name_of(domain);
+  }
+  return "unspecified";
+}
+
 template <typename Domain, typename Proto, size_t N>
 Proto ToProto(const std::pair<Domain, Proto> (&table)[N], Domain value) {
   for (const auto& [domain, proto] : table) {
@@ -62,14 +89,31 @@ absl::StatusOr<RolloutStatus> RolloutStatusFromProto(pb::RolloutStatus status) {
   return FromProto(kRolloutStatuses, status, "rollout status");
 }
 
-const char* HostPhaseText(pb::HostPhase phase) {
-  absl::StatusOr<HostPhase> p = HostPhaseFromProto(phase);
-  return p.ok() ? HostPhaseName(*p) : "unspecified";
+pb::PlanStatus PlanStatusToProto(PlanStatus status) { return ToProto(kPlanStatuses, status); }
+
+absl::StatusOr<PlanStatus> PlanStatusFromProto(pb::PlanStatus status) {
+  return FromProto(kPlanStatuses, status, "plan status");
 }
 
+pb::RollbackStatus RollbackStatusToProto(RollbackStatus status) {
+  return ToProto(kRollbackStatuses, status);
+}
+
+absl::StatusOr<RollbackStatus> RollbackStatusFromProto(pb::RollbackStatus status) {
+  return FromProto(kRollbackStatuses, status, "rollback status");
+}
+
+const char* HostPhaseText(pb::HostPhase phase) {
+  return Text(kHostPhases, phase, HostPhaseName);
+}
 const char* RolloutStatusText(pb::RolloutStatus status) {
-  absl::StatusOr<RolloutStatus> s = RolloutStatusFromProto(status);
-  return s.ok() ? RolloutStatusName(*s) : "unspecified";
+  return Text(kRolloutStatuses, status, RolloutStatusName);
+}
+const char* PlanStatusText(pb::PlanStatus status) {
+  return Text(kPlanStatuses, status, PlanStatusName);
+}
+const char* RollbackStatusText(pb::RollbackStatus status) {
+  return Text(kRollbackStatuses, status, RollbackStatusName);
 }
 
 }  // namespace relayguard::controller

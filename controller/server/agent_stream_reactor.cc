@@ -335,9 +335,10 @@ class AgentStreamReactor final : public Reactor {
       const pb::AgentPlanResult& p = msg.plan_result();
       PlanAnswer answer;
       answer.host = host;
-      answer.status = p.would_change() ? "would-change"
-                      : p.result().outcome() == pb::ApplyResult::OUTCOME_UNCHANGED ? "unchanged"
-                                                                                     : "refused";
+      answer.status = p.would_change() ? PlanStatus::kWouldChange
+                      : p.result().outcome() == pb::ApplyResult::OUTCOME_UNCHANGED
+                          ? PlanStatus::kUnchanged
+                          : PlanStatus::kRefused;
       answer.diff = p.result().diff();
       answer.error = p.result().error();
       manager_.OnPlanAnswer(p.nonce(), answer);

@@ -220,7 +220,7 @@ grpc::Status OperatorService::RollbackHosts(grpc::ServerContext* context,
   for (const HostRollback& r : *result) {
     pb::HostRollback* out = response->add_hosts();
     out->set_host(r.host);
-    out->set_status(r.status);
+    out->set_status(RollbackStatusToProto(r.status));
     out->set_error(r.error);
     out->set_to_commit(r.to_commit);
     out->set_result_commit(r.result_commit);
@@ -267,7 +267,7 @@ grpc::Status OperatorService::Plan(grpc::ServerContext* context, const pb::PlanR
   for (const PlanAnswer& a : plan->second) {
     pb::HostPlan* h = response->add_hosts();
     h->set_host(a.host);
-    h->set_status(a.status);
+    h->set_status(PlanStatusToProto(a.status));
     h->set_diff(a.diff);
     h->set_error(a.error);
   }

@@ -11,6 +11,7 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
+#include "controller/rollout/command_states.h"
 
 namespace relayguard::controller {
 
@@ -717,6 +718,25 @@ TEST(RolloutEngineTest, EveryNameParsesBack) {
     ASSERT_TRUE(parsed.ok()) << parsed.status();
     EXPECT_EQ(*parsed, s);
   }
+}
+
+TEST(CommandStatesTest, EveryNameParsesBack) {
+  for (int i = 0; i <= static_cast<int>(PlanStatus::kNoAnswer); ++i) {
+    const auto s = static_cast<PlanStatus>(i);
+    absl::StatusOr<PlanStatus> parsed = ParsePlanStatus(PlanStatusName(s));
+    ASSERT_TRUE(parsed.ok()) << parsed.status();
+    EXPECT_EQ(*parsed, s);
+  }
+  for (int i = 0; i <= static_cast<int>(RollbackStatus::kSkipped); ++i) {
+    const auto s = static_cast<RollbackStatus>(i);
+    absl::StatusOr<RollbackStatus> parsed = ParseRollbackStatus(RollbackStatusName(s));
+    ASSERT_TRUE(parsed.ok()) << parsed.status();
+    EXPECT_EQ(*parsed, s);
+  }
+  EXPECT_STREQ(PlanStatusName(PlanStatus::kWouldChange), "would-change");
+  EXPECT_STREQ(RollbackStatusName(RollbackStatus::kNoAnswer), "no-answer");
+  EXPECT_FALSE(ParsePlanStatus("would change").ok());
+  EXPECT_FALSE(ParseRollbackStatus("").ok());
 }
 
 TEST(RolloutEngineTest, UnknownNamesAreErrorsNamingThem) {
