@@ -23,18 +23,11 @@ const char kFixture[] = RG_SOURCE_DIR "/tests/data/store/controller-schema4.sqli
 
 class SchemaFourMigrationTest : public SqliteStoreTest {
  protected:
-  void SetUp() override {
-    char tmpl[] = "/tmp/rg-store-test.XXXXXX";
-    ASSERT_NE(mkdtemp(tmpl), nullptr);
-    dir_ = tmpl;
-    path_ = dir_ + "/controller.db";
+  void PrepareFile() override {
     std::filesystem::copy_file(kFixture, path_);
-    {
-      RawDb raw(path_);
-      ASSERT_EQ(raw.Query("SELECT MAX(version) FROM schema_migrations"), "4");
-      ASSERT_EQ(raw.Query("SELECT status FROM rollouts WHERE id = 'r-000003'"), "2");
-    }
-    Reopen();
+    RawDb raw(path_);
+    ASSERT_EQ(raw.Query("SELECT MAX(version) FROM schema_migrations"), "4");
+    ASSERT_EQ(raw.Query("SELECT status FROM rollouts WHERE id = 'r-000003'"), "2");
   }
 };
 
