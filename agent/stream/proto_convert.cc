@@ -21,7 +21,7 @@ pb::ApplyResult::Outcome ToProto(Outcome o) {
     case Outcome::kApplied: return pb::ApplyResult::OUTCOME_APPLIED;
     case Outcome::kUnchanged: return pb::ApplyResult::OUTCOME_UNCHANGED;
     case Outcome::kDryRun: return pb::ApplyResult::OUTCOME_UNCHANGED;
-    case Outcome::kRefused: return pb::ApplyResult::OUTCOME_REJECTED;
+    case Outcome::kRefused: return pb::ApplyResult::OUTCOME_REFUSED;
     case Outcome::kRolledBack: return pb::ApplyResult::OUTCOME_ROLLED_BACK;
     case Outcome::kRestored: return pb::ApplyResult::OUTCOME_RESTORED;
     case Outcome::kRollbackFailed: return pb::ApplyResult::OUTCOME_ROLLBACK_FAILED;

@@ -28,7 +28,7 @@ const char* OutcomeName(pb::ApplyResult::Outcome o) {
     case pb::ApplyResult::OUTCOME_APPLIED: return "applied";
     case pb::ApplyResult::OUTCOME_UNCHANGED: return "unchanged";
     case pb::ApplyResult::OUTCOME_ROLLED_BACK: return "rolled-back";
-    case pb::ApplyResult::OUTCOME_REJECTED: return "refused";
+    case pb::ApplyResult::OUTCOME_REFUSED: return "refused";
     case pb::ApplyResult::OUTCOME_ROLLBACK_FAILED: return "rollback-failed";
     case pb::ApplyResult::OUTCOME_RESTORED: return "restored";
     default: return "";

@@ -14,11 +14,16 @@
 #include "common/json_writer.h"
 #include "controller/cli/compliance_output.h"
 #include "controller/cli/scan_command.h"
+#include "controller/rollout/rollout_proto.h"
 #include "relayguard/v1/operator.grpc.pb.h"
 
 namespace {
 
 namespace pb = ::relayguard::v1;
+using ::relayguard::controller::HostPhaseText;
+using ::relayguard::controller::PlanStatusText;
+using ::relayguard::controller::RollbackStatusText;
+using ::relayguard::controller::RolloutStatusText;
 
 constexpr char kUsage[] = R"(usage: relayguardctl [FLAGS] COMMAND
 commands:
@@ -77,11 +82,12 @@ void PrintRollout(const pb::RolloutInfo& r, bool json) {
   if (json) {
     relayguard::JsonWriter w;
     w.BeginObject().Key("id").String(r.id()).Key("policy").String(r.policy());
-    w.Key("version").Int(static_cast<int64_t>(r.version())).Key("status").String(r.status());
+    w.Key("version").Int(static_cast<int64_t>(r.version()));
+    w.Key("status").String(RolloutStatusText(r.status()));
     w.Key("current_wave").Int(r.current_wave()).Key("waves").Int(r.waves());
     w.Key("halt_reason").String(r.halt_reason()).Key("hosts").BeginArray();
     for (const auto& h : r.hosts()) {
-      w.BeginObject().Key("host").String(h.host()).Key("phase").String(h.phase());
+      w.BeginObject().Key("host").String(h.host()).Key("phase").String(HostPhaseText(h.phase()));
       w.Key("wave").Int(h.wave()).Key("error").String(h.error()).EndObject();
     }
     w.EndArray().EndObject();
@@ -89,10 +95,12 @@ void PrintRollout(const pb::RolloutInfo& r, bool json) {
     return;
   }
   std::cout << "rollout " << r.id() << "  policy " << r.policy() << " v" << r.version() << "  "
-            << r.status() << "  wave " << r.current_wave() + 1 << "/" << r.waves() << "\n";
+            << RolloutStatusText(r.status()) << "  wave " << r.current_wave() + 1 << "/"
+            << r.waves() << "\n";
   if (!r.halt_reason().empty()) std::cout << "  halted: " << r.halt_reason() << "\n";
   for (const auto& h : r.hosts()) {
-    std::printf("  %-24s %-13s wave %-3d %s\n", h.host().c_str(), h.phase().c_str(), h.wave() + 1,
+    std::printf("  %-24s %-13s wave %-3d %s\n", h.host().c_str(), HostPhaseText(h.phase()),
+                h.wave() + 1,
                 h.error().c_str());
   }
 }
@@ -109,7 +117,8 @@ std::string When(int64_t seconds) {
 }
 
 int ExitForRollout(const pb::RolloutInfo& r) {
-  return r.status() == "halted" || r.status() == "aborted" ? 3 : 0;
+  return r.status() == pb::ROLLOUT_STATUS_HALTED || r.status() == pb::ROLLOUT_STATUS_ABORTED ? 3
+                                                                                        : 0;
 }
 
 }  // namespace
@@ -203,11 +212,13 @@ int main(int argc, char** argv) {
   const std::vector<std::string>& w = f.words;
   auto follow = [&](pb::RolloutInfo info) {
     std::string last;
-    while (f.wait && (info.status() == "running")) {
-      std::string line = absl::StrCat(info.status(), " wave ", info.current_wave() + 1, "/",
-                                       info.waves());
+    while (f.wait && (info.status() == pb::ROLLOUT_STATUS_RUNNING)) {
+      std::string line = absl::StrCat(RolloutStatusText(info.status()), " wave ",
+                                      info.current_wave() + 1, "/", info.waves());
       int done = 0;
-      for (const auto& h : info.hosts()) done += h.phase() == "succeeded" || h.phase() == "failed";
+      for (const auto& h : info.hosts()) {
+        done += h.phase() == pb::HOST_PHASE_SUCCEEDED || h.phase() == pb::HOST_PHASE_FAILED;
+      }
       absl::StrAppend(&line, ", ", done, "/", info.hosts_size(), " hosts answered");
       if (line != last && !f.json) std::cerr << "  ... " << line << "\n";
       last = line;
@@ -266,7 +277,7 @@ int main(int argc, char** argv) {
           static_cast<int64_t>(r.version()));
       j.Key("hosts").BeginArray();
       for (const auto& h : r.hosts()) {
-        j.BeginObject().Key("host").String(h.host()).Key("status").String(h.status());
+        j.BeginObject().Key("host").String(h.host()).Key("status").String(PlanStatusText(h.status()));
         j.Key("diff").String(h.diff()).Key("error").String(h.error()).EndObject();
       }
       j.EndArray().EndObject();
@@ -274,7 +285,8 @@ int main(int argc, char** argv) {
     } else {
       std::cout << "plan for " << r.policy() << " v" << r.version() << " (nothing was changed)\n";
       for (const auto& h : r.hosts()) {
-        std::printf("== %-24s %s %s\n", h.host().c_str(), h.status().c_str(), h.error().c_str());
+        std::printf("== %-24s %s %s\n", h.host().c_str(), PlanStatusText(h.status()),
+                    h.error().c_str());
         if (!h.diff().empty()) {
           for (absl::string_view line : absl::StrSplit(h.diff(), '\n', absl::SkipEmpty())) {
             std::cout << "   | " << line << "\n";
@@ -282,7 +294,7 @@ int main(int argc, char** argv) {
         }
       }
     }
-    for (const auto& h : r.hosts()) ++counts[h.status()];
+    for (const auto& h : r.hosts()) ++counts[PlanStatusText(h.status())];
     std::string summary;
     for (const auto& [status, n] : counts) absl::StrAppend(&summary, summary.empty() ? "" : ", ", n, " ", status);
     std::cerr << "fleet: " << r.hosts_size() << " hosts: " << summary << "\n";
@@ -315,7 +327,7 @@ int main(int argc, char** argv) {
         for (const auto& info : r.rollouts()) {
           j.BeginObject().Key("id").String(info.id()).Key("policy").String(info.policy());
           j.Key("version").Int(static_cast<int64_t>(info.version()));
-          j.Key("status").String(info.status()).Key("current_wave").Int(info.current_wave());
+          j.Key("status").String(RolloutStatusText(info.status())).Key("current_wave").Int(info.current_wave());
           j.Key("waves").Int(info.waves()).Key("halt_reason").String(info.halt_reason());
           j.EndObject();
         }
@@ -326,7 +338,7 @@ int main(int argc, char** argv) {
       for (const auto& info : r.rollouts()) {
         std::printf("%-10s %-24s %-10s wave %d/%d\n", info.id().c_str(),
                     absl::StrCat(info.policy(), " v", info.version()).c_str(),
-                    info.status().c_str(), info.current_wave() + 1, info.waves());
+                    RolloutStatusText(info.status()), info.current_wave() + 1, info.waves());
       }
       return 0;
     }
@@ -366,12 +378,18 @@ int main(int argc, char** argv) {
     pb::RollbackHostsResponse r;
     if (grpc::Status s = stub->RollbackHosts(c.get(), req, &r); !s.ok()) return fail(s);
     std::map<std::string, int> counts;
-    for (const auto& h : r.hosts()) ++counts[h.status()];
+    int failed = 0, unanswered = 0;
+    for (const auto& h : r.hosts()) {
+      ++counts[RollbackStatusText(h.status())];
+      failed += h.status() == pb::ROLLBACK_STATUS_FAILED;
+      unanswered += h.status() == pb::ROLLBACK_STATUS_OFFLINE ||
+                    h.status() == pb::ROLLBACK_STATUS_NO_ANSWER;
+    }
     if (f.json) {
       relayguard::JsonWriter j;
       j.BeginArray();
       for (const auto& h : r.hosts()) {
-        j.BeginObject().Key("host").String(h.host()).Key("status").String(h.status());
+        j.BeginObject().Key("host").String(h.host()).Key("status").String(RollbackStatusText(h.status()));
         j.Key("error").String(h.error()).Key("to_commit").String(h.to_commit());
         j.Key("result_commit").String(h.result_commit()).EndObject();
       }
@@ -381,7 +399,8 @@ int main(int argc, char** argv) {
       std::printf("%-24s %-10s %-10s %s\n", "HOST", "ROLLBACK", "TO", "DETAIL");
       for (const auto& h : r.hosts()) {
         std::string to = h.to_commit().empty() ? "previous" : h.to_commit().substr(0, 10);
-        std::printf("%-24s %-10s %-10s %s\n", h.host().c_str(), h.status().c_str(), to.c_str(),
+        std::printf("%-24s %-10s %-10s %s\n", h.host().c_str(), RollbackStatusText(h.status()),
+                    to.c_str(),
                     h.error().c_str());
       }
       std::string summary;
@@ -390,8 +409,8 @@ int main(int argc, char** argv) {
       }
       std::cerr << "rollback: " << r.hosts_size() << " hosts: " << summary << "\n";
     }
-    if (counts.count("failed")) return 3;
-    return counts.count("offline") || counts.count("no-answer") ? 2 : 0;
+    if (failed > 0) return 3;
+    return unanswered > 0 ? 2 : 0;
   }
   if (w[0] == "history" && w.size() == 2) {
     pb::HostHistoryRequest req;

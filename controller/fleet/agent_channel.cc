@@ -40,7 +40,7 @@ std::vector<PlanAnswer> AgentChannel::AskPlans(const std::vector<std::string>& h
   for (const std::string& host : hosts) {
     auto n = nonce_of.find(host);
     if (n == nonce_of.end()) {
-      answers.push_back({host, "offline", "", "not connected"});
+      answers.push_back({host, PlanStatus::kOffline, "", "not connected"});
       continue;
     }
     std::optional<PlanAnswer>& answer = plans_[n->second];
@@ -48,7 +48,7 @@ std::vector<PlanAnswer> AgentChannel::AskPlans(const std::vector<std::string>& h
       answers.push_back(*answer);
     } else {
       answers.push_back(
-          {host, "no-answer", "", absl::StrCat("no answer within ", timeout.count(), " s")});
+          {host, PlanStatus::kNoAnswer, "", absl::StrCat("no answer within ", timeout.count(), " s")});
     }
     plans_.erase(n->second);
   }

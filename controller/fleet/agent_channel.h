@@ -17,6 +17,7 @@
 #include "common/clock.h"
 #include "controller/fleet/agent_command.h"
 #include "controller/fleet/agent_registry.h"
+#include "controller/rollout/command_states.h"
 #include "controller/store/records.h"
 
 namespace relayguard::controller {
@@ -24,7 +25,7 @@ namespace relayguard::controller {
 // One host's answer to a plan (dry run).
 struct PlanAnswer {
   std::string host;
-  std::string status;  // would-change, unchanged, refused, offline, no-answer
+  PlanStatus status = PlanStatus::kOffline;
   std::string diff;
   std::string error;
 };
@@ -45,8 +46,8 @@ class AgentChannel {
   std::vector<std::string> OnlineHosts() const;
 
   // Sends `policy` as a plan to every one of `hosts` and waits up to `timeout` for all answers.
-  // One answer per host, in the order of `hosts`: status "offline" for a host it could not
-  // send to, "no-answer" for one that did not answer in time (a later answer is dropped).
+  // One answer per host, in the order of `hosts`: kOffline for a host it could not
+  // send to, kNoAnswer for one that did not answer in time (a later answer is dropped).
   std::vector<PlanAnswer> AskPlans(const std::vector<std::string>& hosts,
                                    const PolicyVersionRecord& policy, std::chrono::seconds timeout);
   // An agent's plan result; dropped unless AskPlans is waiting for `nonce`.

@@ -14,6 +14,7 @@
 #include "absl/strings/str_split.h"
 #include "absl/strings/string_view.h"
 #include "absl/strings/strip.h"
+#include "common/enum_names.h"
 
 namespace relayguard::controller {
 namespace {
@@ -402,11 +403,16 @@ const char* HostPhaseName(HostPhase p) {
     case HostPhase::kFailed:
       return "failed";
     case HostPhase::kRollingBack:
-      return "rolling back";
+      return "rolling-back";
     case HostPhase::kRolledBack:
-      return "rolled back";
+      return "rolled-back";
   }
   return "unknown";
+}
+
+absl::StatusOr<HostPhase> ParseHostPhase(absl::string_view name) {
+  return ParseEnumName<HostPhase>(name, "host phase", HostPhaseName, HostPhase::kWaiting,
+                                  HostPhase::kRolledBack);
 }
 
 const char* RolloutStatusName(RolloutStatus s) {
@@ -423,6 +429,11 @@ const char* RolloutStatusName(RolloutStatus s) {
       return "succeeded";
   }
   return "unknown";
+}
+
+absl::StatusOr<RolloutStatus> ParseRolloutStatus(absl::string_view name) {
+  return ParseEnumName<RolloutStatus>(name, "rollout status", RolloutStatusName,
+                                      RolloutStatus::kRunning, RolloutStatus::kSucceeded);
 }
 
 RolloutEngine::RolloutEngine(RolloutSpec spec) : spec_(std::move(spec)) {}

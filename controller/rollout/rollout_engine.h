@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 
 namespace relayguard::controller {
 
@@ -50,10 +51,15 @@ enum class HostPhase {
   kRollingBack,  // rollback sent after a halt
   kRolledBack,   // rollback ACKed
 };
+// The phase's stable name ("waiting", ..., "rolling-back", "rolled-back"): what the store keeps,
+// the CLI prints and ParseHostPhase reads back.
 const char* HostPhaseName(HostPhase p);
+// InvalidArgument naming `name` and the known phases when `name` is none of them.
+absl::StatusOr<HostPhase> ParseHostPhase(absl::string_view name);
 
 enum class RolloutStatus { kRunning, kPaused, kHalted, kAborted, kSucceeded };
-const char* RolloutStatusName(RolloutStatus s);
+const char* RolloutStatusName(RolloutStatus s);  // "running", "paused", ...
+absl::StatusOr<RolloutStatus> ParseRolloutStatus(absl::string_view name);
 
 struct HostProgress {
   HostPhase phase = HostPhase::kWaiting;

@@ -249,7 +249,7 @@ std::vector<HostRollback> RolloutManager::SendRollbacks(
     if (!targets.rollout_id.empty()) {
       r.to_commit = CommitBeforeRollout(targets.rollout_id, host);
       if (r.to_commit.empty()) {
-        r.status = "skipped";
+        r.status = RollbackStatus::kSkipped;
         r.error = "the rollout did not change this host";
         ++skipped;
         out.push_back(r);
@@ -257,7 +257,7 @@ std::vector<HostRollback> RolloutManager::SendRollbacks(
       }
     }
     std::optional<std::string> nonce = channel_.SendRollback(host, targets.rollout_id, r.to_commit);
-    r.status = nonce ? "sent" : "offline";
+    r.status = nonce ? RollbackStatus::kSent : RollbackStatus::kOffline;
     if (nonce) {
       (*index_of_nonce)[*nonce] = out.size();
     } else {
@@ -301,11 +301,13 @@ absl::StatusOr<std::vector<HostRollback>> RolloutManager::Rollback(const Rollbac
     HostRollback& r = out[index_of_nonce.at(nonce)];
     if (answer.has_value()) {
       const HostResult& result = answer->result;
-      r.status = !answer->ack ? "failed" : result.outcome == "restored" ? "restored" : "unchanged";
+      r.status = !answer->ack                    ? RollbackStatus::kFailed
+                 : result.outcome == "restored" ? RollbackStatus::kRestored
+                                                : RollbackStatus::kUnchanged;
       r.error = result.error.empty() ? "" : absl::StrCat(result.phase, ": ", result.error);
       r.result_commit = result.result_commit;
     } else if (wait.count() > 0) {
-      r.status = "no-answer";
+      r.status = RollbackStatus::kNoAnswer;
       r.error = absl::StrCat("no answer within ", wait.count(), " s");
     }
   }

@@ -17,6 +17,7 @@
 
 #include "common/clock.h"
 #include "controller/fleet/agent_channel.h"
+#include "controller/rollout/command_states.h"
 #include "controller/rollout/rollout_engine.h"
 #include "controller/rollout/rollout_targets.h"
 #include "controller/store/store_facade.h"
@@ -37,7 +38,7 @@ struct StartRequest {
 // What became of one host's rollback.
 struct HostRollback {
   std::string host;
-  std::string status;  // sent, restored, unchanged, failed, offline, no-answer, skipped
+  RollbackStatus status = RollbackStatus::kSent;
   std::string error;
   std::string to_commit;
   std::string result_commit;

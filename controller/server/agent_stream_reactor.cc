@@ -34,7 +34,7 @@ const char* OutcomeText(pb::ApplyResult::Outcome o) {
     case pb::ApplyResult::OUTCOME_APPLIED: return "applied";
     case pb::ApplyResult::OUTCOME_UNCHANGED: return "unchanged";
     case pb::ApplyResult::OUTCOME_ROLLED_BACK: return "rolled-back";
-    case pb::ApplyResult::OUTCOME_REJECTED: return "refused";
+    case pb::ApplyResult::OUTCOME_REFUSED: return "refused";
     case pb::ApplyResult::OUTCOME_ROLLBACK_FAILED: return "rollback-failed";
     case pb::ApplyResult::OUTCOME_RESTORED: return "restored";
     default: return "unknown";
@@ -348,9 +348,10 @@ class AgentStreamReactor final : public Reactor {
       const pb::AgentPlanResult& p = msg.plan_result();
       PlanAnswer answer;
       answer.host = host;
-      answer.status = p.would_change() ? "would-change"
-                      : p.result().outcome() == pb::ApplyResult::OUTCOME_UNCHANGED ? "unchanged"
-                                                                                     : "refused";
+      answer.status = p.would_change() ? PlanStatus::kWouldChange
+                      : p.result().outcome() == pb::ApplyResult::OUTCOME_UNCHANGED
+                          ? PlanStatus::kUnchanged
+                          : PlanStatus::kRefused;
       answer.diff = p.result().diff();
       answer.error = p.result().error();
       channel_.OnPlanAnswer(p.nonce(), answer);

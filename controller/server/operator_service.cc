@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "absl/strings/str_cat.h"
+#include "controller/rollout/rollout_proto.h"
 #include "controller/server/peer_identity.h"
 
 namespace relayguard::controller {
@@ -24,7 +25,7 @@ void ToInfo(const RolloutRecord& r, pb::RolloutInfo* info) {
   info->set_id(r.spec.id);
   info->set_policy(r.spec.policy);
   info->set_version(r.spec.version);
-  info->set_status(RolloutStatusName(r.state.status));
+  info->set_status(RolloutStatusToProto(r.state.status));
   info->set_current_wave(r.state.current_wave);
   info->set_waves(static_cast<int32_t>(r.spec.waves.size()));
   info->set_halt_reason(r.state.halt_reason);
@@ -33,7 +34,7 @@ void ToInfo(const RolloutRecord& r, pb::RolloutInfo* info) {
     h->set_host(host);
     auto it = r.state.hosts.find(host);
     if (it == r.state.hosts.end()) continue;
-    h->set_phase(HostPhaseName(it->second.phase));
+    h->set_phase(HostPhaseToProto(it->second.phase));
     h->set_wave(it->second.wave);
     h->set_error(it->second.error);
   }
@@ -219,7 +220,7 @@ grpc::Status OperatorService::RollbackHosts(grpc::ServerContext* context,
   for (const HostRollback& r : *result) {
     pb::HostRollback* out = response->add_hosts();
     out->set_host(r.host);
-    out->set_status(r.status);
+    out->set_status(RollbackStatusToProto(r.status));
     out->set_error(r.error);
     out->set_to_commit(r.to_commit);
     out->set_result_commit(r.result_commit);
@@ -266,7 +267,7 @@ grpc::Status OperatorService::Plan(grpc::ServerContext* context, const pb::PlanR
   for (const PlanAnswer& a : plan->second) {
     pb::HostPlan* h = response->add_hosts();
     h->set_host(a.host);
-    h->set_status(a.status);
+    h->set_status(PlanStatusToProto(a.status));
     h->set_diff(a.diff);
     h->set_error(a.error);
   }

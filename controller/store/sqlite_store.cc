@@ -10,12 +10,14 @@
 #include <memory>
 #include <optional>
 #include <string>
+
 #include <utility>
 #include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/string_view.h"
 #include "common/status_macros.h"
 #include "controller/store/sqlite_statement.h"
 
@@ -32,7 +34,7 @@ using sql::Transaction;
 
 // Schema migrations, applied in order, one transaction each. Append only: a released entry never
 // changes, a schema change is a new entry. Migration N is recorded as version N.
-constexpr std::array<const char*, 4> kMigrations = {
+constexpr std::array<const char*, 5> kMigrations = {
     // 1: every table.
     R"sql(
 CREATE TABLE hosts (
@@ -161,10 +163,33 @@ CREATE TABLE enforce_holds (
   PRIMARY KEY (policy, version)
 );
 )sql",
+    // 5: rollout status and host phase by name, not by enum position (reordering an enum must
+    // not change what a saved rollout means). The positions are those of schema 4's code
+    // (tests/data/store/controller-schema4.sqlite); a value outside them is kept as its digits,
+    // which the store reports as an unknown name on reading instead of guessing.
+    R"sql(
+ALTER TABLE rollouts ADD COLUMN status_name TEXT NOT NULL DEFAULT '';
+UPDATE rollouts SET status_name = CASE status WHEN 0 THEN 'running' WHEN 1 THEN 'paused'
+  WHEN 2 THEN 'halted' WHEN 3 THEN 'aborted' WHEN 4 THEN 'succeeded'
+  ELSE CAST(status AS TEXT) END;
+ALTER TABLE rollouts DROP COLUMN status;
+ALTER TABLE rollouts RENAME COLUMN status_name TO status;
+ALTER TABLE rollout_hosts ADD COLUMN phase_name TEXT NOT NULL DEFAULT '';
+UPDATE rollout_hosts SET phase_name = CASE phase WHEN 0 THEN 'waiting' WHEN 1 THEN 'pending'
+  WHEN 2 THEN 'pushed' WHEN 3 THEN 'succeeded' WHEN 4 THEN 'failed' WHEN 5 THEN 'rolling-back'
+  WHEN 6 THEN 'rolled-back' ELSE CAST(phase AS TEXT) END;
+ALTER TABLE rollout_hosts DROP COLUMN phase;
+ALTER TABLE rollout_hosts RENAME COLUMN phase_name TO phase;
+)sql",
 };
 
-constexpr int kMaxHostPhase = static_cast<int>(HostPhase::kRolledBack);
-constexpr int kMaxRolloutStatus = static_cast<int>(RolloutStatus::kSucceeded);
+// A stored name that is no known state: the database was written by a newer relayguard or by
+// hand. Names the table, the row and the value; never a silent default.
+absl::Status UnknownName(const std::string& path, absl::string_view table,
+                         absl::string_view row, const absl::Status& parsed) {
+  return absl::DataLossError(absl::StrCat("SQLite database ", path, ", table ", table, ", row ",
+                                          row, ": ", parsed.message()));
+}
 
 absl::Status SetPragmas(sqlite3* db, const std::string& path) {
   RETURN_IF_ERROR(Exec(db, path, "PRAGMA busy_timeout=5000", "setting busy_timeout"));
@@ -281,12 +306,9 @@ absl::StatusOr<RolloutRecord> ReadRollout(sqlite3* db, const std::string& path,
   spec.pause_between_waves = row.Int64(4) != 0;
   spec.rollback_on_halt = row.Int64(5) != 0;
   spec.offline_deadline_s = row.Int64(6);
-  int status = row.Int(7);
-  if (status < 0 || status > kMaxRolloutStatus) {
-    return absl::DataLossError(absl::StrCat("rollout ", spec.id, " in SQLite database ", path,
-                                            " has unknown status ", status));
-  }
-  state.status = static_cast<RolloutStatus>(status);
+  absl::StatusOr<RolloutStatus> status = ParseRolloutStatus(row.Text(7));
+  if (!status.ok()) return UnknownName(path, "rollouts", spec.id, status.status());
+  state.status = *status;
   state.current_wave = row.Int(8);
   state.halt_reason = row.Text(9);
   state.next_nonce = FromSql(row.Int64(10));
@@ -320,14 +342,13 @@ absl::StatusOr<RolloutRecord> ReadRollout(sqlite3* db, const std::string& path,
   for (;;) {
     ASSIGN_OR_RETURN(bool more, hosts.Step());
     if (!more) break;
-    int phase = hosts.Int(1);
-    if (phase < 0 || phase > kMaxHostPhase) {
-      return absl::DataLossError(absl::StrCat("rollout ", spec.id, " in SQLite database ", path,
-                                              " has unknown phase ", phase, " for host ",
-                                              hosts.Text(0)));
+    absl::StatusOr<HostPhase> phase = ParseHostPhase(hosts.Text(1));
+    if (!phase.ok()) {
+      return UnknownName(path, "rollout_hosts", absl::StrCat(spec.id, " host ", hosts.Text(0)),
+                         phase.status());
     }
-    state.hosts[hosts.Text(0)] = HostProgress{static_cast<HostPhase>(phase), hosts.Int(2),
-                                              hosts.Text(3), hosts.Int64(4), hosts.Text(5)};
+    state.hosts[hosts.Text(0)] = HostProgress{*phase, hosts.Int(2), hosts.Text(3), hosts.Int64(4),
+                                              hosts.Text(5)};
   }
   return r;
 }
@@ -517,7 +538,7 @@ absl::Status SqliteStore::SaveRollout(const RolloutRecord& rollout) {
   RETURN_IF_ERROR(upsert
                       .Bind(spec.id, spec.policy, ToSql(spec.version), spec.wave_failure_budget,
                             spec.pause_between_waves, spec.rollback_on_halt,
-                            spec.offline_deadline_s, static_cast<int>(state.status),
+                            spec.offline_deadline_s, RolloutStatusName(state.status),
                             state.current_wave, state.halt_reason, ToSql(state.next_nonce),
                             rollout.created_by, rollout.created_at, rollout.updated_at)
                       .Run());
@@ -552,7 +573,7 @@ absl::Status SqliteStore::SaveRollout(const RolloutRecord& rollout) {
   for (const auto& [name, p] : state.hosts) {
     host.Reset();
     RETURN_IF_ERROR(
-        host.Bind(spec.id, name, static_cast<int>(p.phase), p.wave, p.nonce, p.pushed_at, p.error)
+        host.Bind(spec.id, name, HostPhaseName(p.phase), p.wave, p.nonce, p.pushed_at, p.error)
             .Run());
   }
   return tx.Commit(what);
@@ -569,7 +590,7 @@ absl::Status SqliteStore::SaveRolloutProgress(const std::string& id, const Rollo
       "UPDATE rollouts SET status = ?, current_wave = ?, halt_reason = ?, next_nonce = ?, "
       "updated_at = ? WHERE id = ?"));
   RETURN_IF_ERROR(update
-                      .Bind(static_cast<int>(state.status), state.current_wave, state.halt_reason,
+                      .Bind(RolloutStatusName(state.status), state.current_wave, state.halt_reason,
                             ToSql(state.next_nonce), updated_at, id)
                       .Run());
   if (sqlite3_changes(db_) != 1) {
@@ -586,7 +607,7 @@ absl::Status SqliteStore::SaveRolloutProgress(const std::string& id, const Rollo
     const HostProgress& p = it->second;
     host.Reset();
     RETURN_IF_ERROR(
-        host.Bind(id, name, static_cast<int>(p.phase), p.wave, p.nonce, p.pushed_at, p.error)
+        host.Bind(id, name, HostPhaseName(p.phase), p.wave, p.nonce, p.pushed_at, p.error)
             .Run());
   }
   return tx.Commit(what);

@@ -11,6 +11,7 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
+#include "controller/rollout/command_states.h"
 
 namespace relayguard::controller {
 
@@ -697,10 +698,55 @@ TEST(RolloutEngineTest, ReportsEveryChangedHostAfterEachEvent) {
 }
 
 TEST(RolloutEngineTest, NamesAreReadable) {
-  EXPECT_STREQ(HostPhaseName(HostPhase::kRollingBack), "rolling back");
+  EXPECT_STREQ(HostPhaseName(HostPhase::kRollingBack), "rolling-back");
   EXPECT_STREQ(HostPhaseName(HostPhase::kPending), "pending");
   EXPECT_STREQ(RolloutStatusName(RolloutStatus::kHalted), "halted");
   EXPECT_STREQ(RolloutStatusName(RolloutStatus::kSucceeded), "succeeded");
+}
+
+TEST(RolloutEngineTest, EveryNameParsesBack) {
+  for (HostPhase p : {HostPhase::kWaiting, HostPhase::kPending, HostPhase::kPushed,
+                      HostPhase::kSucceeded, HostPhase::kFailed, HostPhase::kRollingBack,
+                      HostPhase::kRolledBack}) {
+    absl::StatusOr<HostPhase> parsed = ParseHostPhase(HostPhaseName(p));
+    ASSERT_TRUE(parsed.ok()) << parsed.status();
+    EXPECT_EQ(*parsed, p);
+  }
+  for (RolloutStatus s : {RolloutStatus::kRunning, RolloutStatus::kPaused, RolloutStatus::kHalted,
+                          RolloutStatus::kAborted, RolloutStatus::kSucceeded}) {
+    absl::StatusOr<RolloutStatus> parsed = ParseRolloutStatus(RolloutStatusName(s));
+    ASSERT_TRUE(parsed.ok()) << parsed.status();
+    EXPECT_EQ(*parsed, s);
+  }
+}
+
+TEST(CommandStatesTest, EveryNameParsesBack) {
+  for (int i = 0; i <= static_cast<int>(PlanStatus::kNoAnswer); ++i) {
+    const auto s = static_cast<PlanStatus>(i);
+    absl::StatusOr<PlanStatus> parsed = ParsePlanStatus(PlanStatusName(s));
+    ASSERT_TRUE(parsed.ok()) << parsed.status();
+    EXPECT_EQ(*parsed, s);
+  }
+  for (int i = 0; i <= static_cast<int>(RollbackStatus::kSkipped); ++i) {
+    const auto s = static_cast<RollbackStatus>(i);
+    absl::StatusOr<RollbackStatus> parsed = ParseRollbackStatus(RollbackStatusName(s));
+    ASSERT_TRUE(parsed.ok()) << parsed.status();
+    EXPECT_EQ(*parsed, s);
+  }
+  EXPECT_STREQ(PlanStatusName(PlanStatus::kWouldChange), "would-change");
+  EXPECT_STREQ(RollbackStatusName(RollbackStatus::kNoAnswer), "no-answer");
+  EXPECT_FALSE(ParsePlanStatus("would change").ok());
+  EXPECT_FALSE(ParseRollbackStatus("").ok());
+}
+
+TEST(RolloutEngineTest, UnknownNamesAreErrorsNamingThem) {
+  absl::StatusOr<HostPhase> phase = ParseHostPhase("rolled back");
+  ASSERT_FALSE(phase.ok());
+  EXPECT_EQ(phase.status().message(),
+            "unknown host phase \"rolled back\" (expected one of \"waiting\", \"pending\", "
+            "\"pushed\", \"succeeded\", \"failed\", \"rolling-back\", \"rolled-back\")");
+  EXPECT_FALSE(ParseRolloutStatus("").ok());
+  EXPECT_FALSE(ParseRolloutStatus("2").ok());
 }
 
 }  // namespace

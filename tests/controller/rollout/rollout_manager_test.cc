@@ -192,11 +192,11 @@ TEST_F(RolloutManagerTest, RollbackWaitsForTheAnswersAndReportsOfflineAndUnchang
   ASSERT_TRUE(out.ok()) << out.status();
   ASSERT_THAT(*out, SizeIs(3));
   EXPECT_EQ((*out)[0].host, "mx1");
-  EXPECT_EQ((*out)[0].status, "restored");
+  EXPECT_EQ((*out)[0].status, RollbackStatus::kRestored);
   EXPECT_EQ((*out)[0].to_commit, "c0ffee");
   EXPECT_EQ((*out)[0].result_commit, "d00d");
-  EXPECT_EQ((*out)[1].status, "skipped");  // the rollout did not change mx2
-  EXPECT_EQ((*out)[2].status, "offline");
+  EXPECT_EQ((*out)[1].status, RollbackStatus::kSkipped);  // the rollout did not change mx2
+  EXPECT_EQ((*out)[2].status, RollbackStatus::kOffline);
   EXPECT_EQ((*out)[2].to_commit, "beef");
   ASSERT_THAT(mx1.Sent<RollbackCommand>(), SizeIs(1));
   EXPECT_EQ(mx1.Sent<RollbackCommand>()[0].to_commit, "c0ffee");
@@ -215,11 +215,11 @@ TEST_F(RolloutManagerTest, RollbackWithoutAnAnswerInTimeIsNoAnswerAndWithoutWait
   RollbackTargets targets{"", {"mx1"}, {}};
   auto waited = parts_.manager->Rollback(targets, std::chrono::seconds(1), "op");
   ASSERT_TRUE(waited.ok()) << waited.status();
-  EXPECT_EQ((*waited)[0].status, "no-answer");
+  EXPECT_EQ((*waited)[0].status, RollbackStatus::kNoAnswer);
   EXPECT_EQ((*waited)[0].error, "no answer within 1 s");
   auto sent = parts_.manager->Rollback(targets, std::chrono::seconds(0), "op");
   ASSERT_TRUE(sent.ok());
-  EXPECT_EQ((*sent)[0].status, "sent");
+  EXPECT_EQ((*sent)[0].status, RollbackStatus::kSent);
   EXPECT_EQ((*sent)[0].to_commit, "");  // before the newest apply, the agent decides
   // A late answer to a rollback nobody waits for is only history.
   const RollbackCommand late = mx1.Sent<RollbackCommand>()[0];
@@ -243,7 +243,7 @@ TEST_F(RolloutManagerTest, RollbackRefusesUnknownTargetsAndAuditsTheRefusal) {
 TEST_F(RolloutManagerTest, PlanCollectsAnswersAndReportsOfflineAndSilentHosts) {
   RecordingAgent mx1, mx2;
   AnswerAfter<PlanCommand>(mx1, std::chrono::milliseconds(100), [this](const PlanCommand& c) {
-    parts_.channel->OnPlanAnswer(c.nonce, {"mx1", "would-change", "-a\n+b\n", ""});
+    parts_.channel->OnPlanAnswer(c.nonce, {"mx1", PlanStatus::kWouldChange, "-a\n+b\n", ""});
   });
   Online("mx1", mx1);
   Online("mx2", mx2);  // never answers
@@ -254,13 +254,13 @@ TEST_F(RolloutManagerTest, PlanCollectsAnswersAndReportsOfflineAndSilentHosts) {
   ASSERT_TRUE(plan.ok()) << plan.status();
   EXPECT_EQ(plan->first.version, 2u);
   ASSERT_THAT(plan->second, SizeIs(3));
-  EXPECT_EQ(plan->second[0].status, "would-change");
+  EXPECT_EQ(plan->second[0].status, PlanStatus::kWouldChange);
   EXPECT_EQ(plan->second[0].diff, "-a\n+b\n");
   EXPECT_EQ(plan->second[1].host, "mx2");
-  EXPECT_EQ(plan->second[1].status, "no-answer");
+  EXPECT_EQ(plan->second[1].status, PlanStatus::kNoAnswer);
   EXPECT_EQ(plan->second[1].error, "no answer within 1 s");
   EXPECT_EQ(plan->second[2].host, "mx3");
-  EXPECT_EQ(plan->second[2].status, "offline");
+  EXPECT_EQ(plan->second[2].status, PlanStatus::kOffline);
   ASSERT_THAT(mx2.Sent<PlanCommand>(), SizeIs(1));
   EXPECT_EQ(mx2.Sent<PlanCommand>()[0].policy_yaml, kTestPlaybook);
   // Nothing was started or stored as a result.

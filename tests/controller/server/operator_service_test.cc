@@ -68,7 +68,7 @@ TEST_F(OperatorServiceTest, StartRolloutValidatesItsRequestAndAuditsTheStart) {
   EXPECT_EQ(info.version(), 2u);
   ASSERT_EQ(info.hosts_size(), 1);
   EXPECT_EQ(info.hosts(0).host(), "mx1");
-  EXPECT_EQ(info.hosts(0).phase(), "pushed");
+  EXPECT_EQ(info.hosts(0).phase(), relayguard::v1::HOST_PHASE_PUSHED);
   std::optional<pb::ControllerMessage> push = mx1->Next();
   ASSERT_TRUE(push.has_value() && push->has_push());
 
@@ -106,9 +106,9 @@ TEST_F(OperatorServiceTest, PlanReturnsEachAgentsDiffAndTheSilentOnesAsNoAnswer)
   ASSERT_TRUE(mx1->Write(answer));
   ASSERT_TRUE(call.get().ok());
   ASSERT_EQ(response.hosts_size(), 2);
-  EXPECT_EQ(response.hosts(0).status(), "would-change");
+  EXPECT_EQ(response.hosts(0).status(), relayguard::v1::PLAN_STATUS_WOULD_CHANGE);
   EXPECT_EQ(response.hosts(0).diff(), "-mynetworks = 0.0.0.0/0\n");
-  EXPECT_EQ(response.hosts(1).status(), "no-answer");
+  EXPECT_EQ(response.hosts(1).status(), relayguard::v1::PLAN_STATUS_NO_ANSWER);
   EXPECT_EQ(response.hosts(1).error(), "no answer within 2 s");
 }
 
@@ -138,7 +138,7 @@ TEST_F(OperatorServiceTest, RollbackHostsWaitsForTheAgentsAnswer) {
   ASSERT_TRUE(mx1->Write(ack));
   ASSERT_TRUE(call.get().ok());
   ASSERT_EQ(response.hosts_size(), 1);
-  EXPECT_EQ(response.hosts(0).status(), "restored");
+  EXPECT_EQ(response.hosts(0).status(), relayguard::v1::ROLLBACK_STATUS_RESTORED);
   EXPECT_EQ(response.hosts(0).result_commit(), "d00d");
 
   grpc::ClientContext context;

@@ -73,9 +73,9 @@ RolloutRecord SampleRollout(const std::string& id, int64_t created_at) {
 }
 
 TEST_F(SqliteStoreTest, NewDatabaseHasAllMigrations) {
-  EXPECT_EQ(store_->SchemaVersion(), 4);
+  EXPECT_EQ(store_->SchemaVersion(), 5);
   RawDb raw(path_);
-  EXPECT_EQ(raw.Query("SELECT COUNT(*) FROM schema_migrations"), "4");
+  EXPECT_EQ(raw.Query("SELECT COUNT(*) FROM schema_migrations"), "5");
 }
 
 TEST_F(SqliteStoreTest, WalModeIsOn) {
@@ -357,7 +357,7 @@ TEST_F(SqliteStoreTest, ReopenKeepsDataAndIds) {
   entry.id = *store_->Audit(entry);
 
   Reopen();
-  EXPECT_EQ(store_->SchemaVersion(), 4);
+  EXPECT_EQ(store_->SchemaVersion(), 5);
   EXPECT_THAT(*store_->Hosts(), ElementsAre(host));
   EXPECT_THAT(*store_->LatestPolicies(), ElementsAre(policy));
   absl::StatusOr<std::optional<RolloutRecord>> got = store_->Rollout(rollout.spec.id);
@@ -379,10 +379,10 @@ TEST_F(SqliteStoreTest, ReopenAppliesNoMigrationAgain) {
     raw.Exec("UPDATE schema_migrations SET applied_at = 42");
   }
   Reopen();
-  EXPECT_EQ(store_->SchemaVersion(), 4);
+  EXPECT_EQ(store_->SchemaVersion(), 5);
   RawDb raw(path_);
-  EXPECT_EQ(raw.Query("SELECT COUNT(*) FROM schema_migrations"), "4");
-  EXPECT_EQ(raw.Query("SELECT COUNT(*) FROM schema_migrations WHERE applied_at = 42"), "4");
+  EXPECT_EQ(raw.Query("SELECT COUNT(*) FROM schema_migrations"), "5");
+  EXPECT_EQ(raw.Query("SELECT COUNT(*) FROM schema_migrations WHERE applied_at = 42"), "5");
 }
 
 TEST_F(SqliteStoreTest, DatabaseAtVersionOneIsMigratedToTheNewest) {
@@ -398,9 +398,9 @@ TEST_F(SqliteStoreTest, DatabaseAtVersionOneIsMigratedToTheNewest) {
     EXPECT_EQ(raw.Query("SELECT name FROM sqlite_master WHERE name = 'results_host_at'"), "");
   }
   Reopen();
-  EXPECT_EQ(store_->SchemaVersion(), 4);
+  EXPECT_EQ(store_->SchemaVersion(), 5);
   RawDb raw(path_);
-  EXPECT_EQ(raw.Query("SELECT MAX(version) FROM schema_migrations"), "4");
+  EXPECT_EQ(raw.Query("SELECT MAX(version) FROM schema_migrations"), "5");
   EXPECT_EQ(raw.Query("SELECT name FROM sqlite_master WHERE name = 'results_host_at'"),
             "results_host_at");
   EXPECT_EQ(raw.Query("SELECT name FROM sqlite_master WHERE name = 'results_rollout_host_at'"),

@@ -53,8 +53,11 @@ class SqliteStoreTest : public ::testing::Test {
     ASSERT_NE(mkdtemp(tmpl), nullptr);
     dir_ = tmpl;
     path_ = dir_ + "/controller.db";
+    PrepareFile();
     Reopen();
   }
+  // Runs before the store first opens path_ (e.g. to put an old database there).
+  virtual void PrepareFile() {}
   void TearDown() override {
     store_.reset();
     std::filesystem::remove_all(dir_);
