@@ -1,13 +1,10 @@
 #include "agent/cli/agent_cli.h"
 
-#include <unistd.h>
-
 #include <algorithm>
 #include <cstdlib>
 #include <iostream>
 #include <memory>
 #include <optional>
-#include <thread>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
@@ -22,19 +19,6 @@
 #include "common/status_macros.h"
 
 namespace relayguard::agent {
-namespace {
-
-// Pauses at a named point when RELAYGUARD_TEST_PAUSE_AT says so, so tests can SIGKILL the agent
-// in a known phase.
-void TestPausePoint(absl::string_view point) {
-  const char* want = std::getenv("RELAYGUARD_TEST_PAUSE_AT");
-  if (want == nullptr || point != want) return;
-  std::cerr << "relayguard-agent: paused at " << point << " (pid " << getpid() << ")"
-            << std::endl;
-  std::this_thread::sleep_for(std::chrono::seconds(120));
-}
-
-}  // namespace
 
 // The configuration directory for `kind`: the one given, else its usual place.
 std::string ConfigDir(const MtaFlags& f, const std::string& kind) {
@@ -142,13 +126,14 @@ absl::Status Wire(Agent& a) {
   a.journal = std::make_unique<Journal>(a.fs, f.state_dir + "/journal");
   a.transaction = std::make_unique<ApplyTransaction>(TransactionDeps{
       *a.driver, a.fs, *a.store, *a.journal, a.checker, a.clock, f.state_dir + "/stage",
-      TestPausePoint});
+      *a.faults});
   return absl::OkStatus();
 }
 
 }  // namespace
 
-int RunAgentCli(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
+int RunAgentCli(const std::vector<std::string>& args, std::ostream& out, std::ostream& err,
+                FaultPoints& faults) {
   ParsedAgentFlags parsed = ParseAgentFlags(args, out, err);
   if (parsed.exit_code) return *parsed.exit_code;
   const AgentFlags& flags = parsed.flags;
@@ -167,6 +152,7 @@ int RunAgentCli(const std::vector<std::string>& args, std::ostream& out, std::os
   if (flags.command == AgentCommand::kProbe) return RunProbe(flags, policy, out, err);
   Agent a;
   a.flags = flags;
+  a.faults = &faults;
   if (absl::Status s = Wire(a); !s.ok()) {
     err << "relayguard-agent: " << s.message() << "\nnothing was changed\n";
     return kExitRefused;

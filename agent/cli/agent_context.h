@@ -10,6 +10,7 @@
 #include <string>
 
 #include "agent/apply/apply_transaction.h"
+#include "agent/apply/fault_points.h"
 #include "agent/apply/state_lock.h"
 #include "agent/cli/agent_flags.h"
 #include "agent/os/process_runner.h"
@@ -24,6 +25,7 @@ struct Agent {
   RealProcessRunner runner;
   RealRelayChecker checker;
   RealClock clock;
+  FaultPoints* faults = nullptr;  // RunAgentCli's: no-op in relayguard-agent
   std::unique_ptr<MtaDriver> driver;
   std::unique_ptr<GitBackupStore> store;
   std::unique_ptr<Journal> journal;
