@@ -10,8 +10,8 @@
 #include <sstream>
 #include <thread>
 
-#include "absl/strings/numbers.h"
 #include "common/clock.h"
+#include "common/command_line.h"
 #include "common/logging.h"
 #include "controller/compliance/compliance_tracker.h"
 #include "controller/fleet/agent_channel.h"
@@ -27,17 +27,6 @@ namespace {
 
 std::atomic<bool> g_stop{false};
 std::atomic<bool> g_reload{false};
-
-constexpr char kUsage[] = R"(usage: relayguard-controller [FLAGS]
-  --listen HOST:PORT     where agents and operators connect (default 127.0.0.1:7443)
-  --playbooks DIR        playbook directory (default ./playbooks); re-read on SIGHUP
-  --state-dir DIR        SQLite store (default /var/lib/relayguard-controller)
-  --ca F --cert F --key F  mTLS (agents: CN = host name; operators: CN = operator-NAME)
-  --insecure             plaintext, no authentication: local experiments only
-  --agent-timeout-s N    close an agent stream silent this long (default 90; agents send a
-                         heartbeat every 30 s by default)
-  --log-level LEVEL      debug, info (default), warn, error
-)";
 
 bool ReadFile(const std::string& path, std::string* out) {
   std::ifstream in(path);
@@ -55,36 +44,32 @@ int main(int argc, char** argv) {
   using namespace relayguard::controller;
   std::string listen = "127.0.0.1:7443", playbooks = "playbooks",
               state_dir = "/var/lib/relayguard-controller", ca, cert, key, level = "info";
-  std::string agent_timeout_text = "90";
+  int agent_timeout_s = 90;
   bool insecure = false;
-  for (int i = 1; i < argc; ++i) {
-    std::string a = argv[i];
-    auto value = [&](std::string* out) {
-      if (i + 1 >= argc) {
-        std::cerr << "relayguard-controller: " << a << " needs a value\n" << kUsage;
-        std::exit(1);
-      }
-      *out = argv[++i];
-    };
-    if (a == "--listen") value(&listen);
-    else if (a == "--playbooks") value(&playbooks);
-    else if (a == "--state-dir") value(&state_dir);
-    else if (a == "--ca") value(&ca);
-    else if (a == "--cert") value(&cert);
-    else if (a == "--key") value(&key);
-    else if (a == "--log-level") value(&level);
-    else if (a == "--agent-timeout-s") value(&agent_timeout_text);
-    else if (a == "--insecure") insecure = true;
-    else {
-      std::cerr << "relayguard-controller: unknown argument " << a << "\n" << kUsage;
-      return 1;
-    }
-  }
-  int agent_timeout_s = 0;
-  if (!absl::SimpleAtoi(agent_timeout_text, &agent_timeout_s) || agent_timeout_s < 1) {
-    std::cerr << "relayguard-controller: --agent-timeout-s needs a positive number of seconds, "
-                 "got \"" << agent_timeout_text << "\"\n";
-    return 1;
+  CLI::App app("relayguard-controller: serves agent streams and the operator API, runs rollouts");
+  SetUpApp(app, "relayguard-controller");
+  app.add_option("--listen", listen, "where agents and operators connect")
+      ->type_name("HOST:PORT");
+  app.add_option("--playbooks", playbooks, "playbook directory; re-read on SIGHUP")
+      ->type_name("DIR");
+  app.add_option("--state-dir", state_dir, "SQLite store")->type_name("DIR");
+  app.add_option("--ca", ca, "CA certificate (mTLS: agents' CN = host name, operators' CN = "
+                             "operator-NAME)")
+      ->check(CLI::ExistingFile);
+  app.add_option("--cert", cert, "the controller's certificate")->check(CLI::ExistingFile);
+  app.add_option("--key", key, "its key")->check(CLI::ExistingFile);
+  app.add_flag("--insecure", insecure, "plaintext, no authentication: local experiments only");
+  app.add_option("--agent-timeout-s", agent_timeout_s,
+                 "close an agent stream silent this long (agents send a heartbeat every 30 s "
+                 "by default)")
+      ->check(IntBetween(1, 86400, "needs a positive number of seconds"));
+  app.add_option("--log-level", level, "log level")
+      ->check(OneOf({"debug", "info", "warn", "error", "off"}));
+  app.footer("exit codes: 0 stopped by SIGTERM/SIGINT, 1 usage, 2 the store or the listener "
+             "failed\n");
+  if (std::optional<int> exit = ParseCommandLine(
+          app, std::vector<std::string>(argv + 1, argv + argc), std::cout, std::cerr)) {
+    return *exit;
   }
   SetLogLevel(level);
   auto log = Logger("controller");

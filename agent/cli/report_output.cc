@@ -1,5 +1,6 @@
 #include "agent/cli/report_output.h"
 
+#include <cmath>
 #include <ctime>
 
 #include "absl/strings/str_cat.h"
@@ -143,51 +144,48 @@ std::string HumanListeners(const std::vector<ListenerResult>& listeners,
   return out;
 }
 
-void WriteListenersJson(JsonWriter& json, const std::vector<ListenerResult>& listeners) {
-  json.BeginArray();
+Json ListenersJson(const std::vector<ListenerResult>& listeners) {
+  Json out = Json::array();
   for (const ListenerResult& r : listeners) {
     const Listener& l = r.listener;
-    json.BeginObject().Key("address").String(l.endpoint.ToString()).Key("bind").String(l.bind);
-    json.Key("tls").String(ListenerTlsName(l.tls)).Key("role").String(ListenerRoleName(l.role));
-    json.Key("service").String(l.service).Key("declared_at").String(l.declared_at);
-    json.Key("internal").Bool(l.internal).Key("verdict");
-    if (r.untrusted)
-      json.String(ProbeVerdictName(r.verdict));
-    else
-      json.Null();
-    json.Key("note").String(r.note).Key("untrusted_probe");
-    if (r.untrusted)
-      WriteProbeJson(json, *r.untrusted);
-    else
-      json.Null();
-    json.Key("trusted_probe");
-    if (r.trusted)
-      WriteProbeJson(json, *r.trusted);
-    else
-      json.Null();
-    json.EndObject();
+    out.push_back({{"address", l.endpoint.ToString()},
+                   {"bind", l.bind},
+                   {"tls", ListenerTlsName(l.tls)},
+                   {"role", ListenerRoleName(l.role)},
+                   {"service", l.service},
+                   {"declared_at", l.declared_at},
+                   {"internal", l.internal},
+                   {"verdict", r.untrusted ? Json(ProbeVerdictName(r.verdict)) : Json()},
+                   {"note", r.note},
+                   {"untrusted_probe", r.untrusted ? ProbeJson(*r.untrusted) : Json()},
+                   {"trusted_probe", r.trusted ? ProbeJson(*r.trusted) : Json()}});
   }
-  json.EndArray();
+  return out;
 }
 
-void WriteProbeJson(JsonWriter& json, const ProbeReport& report) {
-  json.BeginObject().Key("endpoint").String(report.endpoint.ToString());
-  json.Key("source").String(report.source.ToString());
-  json.Key("verdict").String(ProbeVerdictName(report.verdict));
-  json.Key("tests").BeginArray();
+Json ProbeJson(const ProbeReport& report) {
+  Json tests = Json::array();
   for (const RelayTestResult& t : report.tests) {
-    json.BeginObject().Key("name").String(t.test.name).Key("mail_from").String(t.test.mail_from);
-    json.Key("rcpt_to").String(t.test.rcpt_to).Key("verdict").String(ProbeVerdictName(t.verdict));
-    json.Key("detail").String(t.detail).Key("tls").Bool(t.tls);
-    if (t.tls) json.Key("tls_session").String(t.tls_session.ToString());
-    json.Key("exchanges").BeginArray();
+    Json test = {{"name", t.test.name},           {"mail_from", t.test.mail_from},
+                 {"rcpt_to", t.test.rcpt_to},     {"verdict", ProbeVerdictName(t.verdict)},
+                 {"detail", t.detail},            {"tls", t.tls}};
+    if (t.tls) test["tls_session"] = t.tls_session.ToString();
+    Json exchanges = Json::array();
     for (const SmtpExchange& e : t.exchanges) {
-      json.BeginObject().Key("command").String(e.command).Key("code").Int(e.code);
-      json.Key("reply").String(e.reply).EndObject();
+      exchanges.push_back({{"command", e.command}, {"code", e.code}, {"reply", e.reply}});
     }
-    json.EndArray().EndObject();
+    test["exchanges"] = std::move(exchanges);
+    tests.push_back(std::move(test));
   }
-  json.EndArray().EndObject();
+  return {{"endpoint", report.endpoint.ToString()},
+          {"source", report.source.ToString()},
+          {"verdict", ProbeVerdictName(report.verdict)},
+          {"tests", std::move(tests)}};
+}
+
+std::string JsonText(const Json& json) {
+  // Replies are the servers' bytes: invalid UTF-8 becomes U+FFFD instead of an exception.
+  return json.dump(-1, ' ', false, Json::error_handler_t::replace) + "\n";
 }
 
 std::string HumanTransaction(const TransactionReport& r) {
@@ -209,33 +207,34 @@ std::string HumanTransaction(const TransactionReport& r) {
 }
 
 std::string JsonTransaction(const TransactionReport& r) {
-  JsonWriter json;
-  json.BeginObject().Key("action").String(r.action).Key("outcome").String(OutcomeName(r.outcome));
-  json.Key("failed_phase").String(r.failed_phase).Key("error").String(r.error);
-  json.Key("policy").String(r.policy).Key("version").Int(static_cast<int64_t>(r.version));
-  json.Key("mta").String(r.mta).Key("mta_version").String(r.mta_version);
-  json.Key("diff").String(r.diff);
-  json.Key("changed_settings").BeginArray();
-  for (const std::string& s : r.changed_settings) json.String(s);
-  json.EndArray().Key("warnings").BeginArray();
-  for (const std::string& s : r.warnings) json.String(s);
-  json.EndArray().Key("kept").BeginArray();
-  for (const std::string& s : r.kept) json.String(s);
-  json.EndArray();
-  json.Key("backup_commit").String(r.backup_commit).Key("result_commit").String(r.result_commit);
-  json.Key("reloaded").Bool(r.reloaded).Key("restarted").Bool(r.restarted);
-  json.Key("listeners");
-  WriteListenersJson(json, r.listeners);
-  json.Key("timings_ms").BeginObject();
-  for (const PhaseTiming& t : r.timings) json.Key(t.phase).Double(t.milliseconds);
-  json.EndObject().EndObject();
-  return json.str() + "\n";
+  Json timings = Json::object();
+  // Milliseconds to the microsecond: more digits would only be noise.
+  for (const PhaseTiming& t : r.timings) {
+    timings[t.phase] = std::round(t.milliseconds * 1000) / 1000;
+  }
+  return JsonText({{"action", r.action},
+                   {"outcome", OutcomeName(r.outcome)},
+                   {"failed_phase", r.failed_phase},
+                   {"error", r.error},
+                   {"policy", r.policy},
+                   {"version", r.version},
+                   {"mta", r.mta},
+                   {"mta_version", r.mta_version},
+                   {"diff", r.diff},
+                   {"changed_settings", r.changed_settings},
+                   {"warnings", r.warnings},
+                   {"kept", r.kept},
+                   {"backup_commit", r.backup_commit},
+                   {"result_commit", r.result_commit},
+                   {"reloaded", r.reloaded},
+                   {"restarted", r.restarted},
+                   {"listeners", ListenersJson(r.listeners)},
+                   {"timings_ms", std::move(timings)}});
 }
 
-void WriteDriftJson(JsonWriter& json, const SettingDrift& d) {
-  json.BeginObject().Key("setting").String(d.setting).Key("effective").String(d.effective);
-  json.Key("desired").String(d.desired).Key("listener").String(d.listener);
-  json.Key("where").String(d.where).Key("unproven").Bool(d.unproven).EndObject();
+Json DriftJson(const SettingDrift& d) {
+  return {{"setting", d.setting},   {"effective", d.effective}, {"desired", d.desired},
+          {"listener", d.listener}, {"where", d.where},         {"unproven", d.unproven}};
 }
 
 std::string HumanStatus(const StatusReport& s) {
@@ -258,22 +257,20 @@ std::string HumanStatus(const StatusReport& s) {
 }
 
 std::string JsonStatus(const StatusReport& s) {
-  JsonWriter json;
-  json.BeginObject().Key("mta").String(s.mta).Key("mta_version").String(s.mta_version);
-  json.Key("config_dir").String(s.config_dir);
-  json.Key("running").Bool(s.running).Key("listeners");
-  WriteListenersJson(json, s.listeners);
-  json.Key("warnings").BeginArray();
-  for (const std::string& w : s.warnings) json.String(w);
-  json.EndArray();
-  json.Key("policy").String(s.policy).Key("version").Int(static_cast<int64_t>(s.version));
-  json.Key("compliant").Bool(s.compliant).Key("drift").BeginArray();
-  for (const SettingDrift& d : s.drift) WriteDriftJson(json, d);
-  json.EndArray().Key("error").String(s.error);
-  json.Key("last_commit");
-  if (s.last_commit) json.String(s.last_commit->id); else json.Null();
-  json.EndObject();
-  return json.str() + "\n";
+  Json drift = Json::array();
+  for (const SettingDrift& d : s.drift) drift.push_back(DriftJson(d));
+  return JsonText({{"mta", s.mta},
+                   {"mta_version", s.mta_version},
+                   {"config_dir", s.config_dir},
+                   {"running", s.running},
+                   {"listeners", ListenersJson(s.listeners)},
+                   {"warnings", s.warnings},
+                   {"policy", s.policy},
+                   {"version", s.version},
+                   {"compliant", s.compliant},
+                   {"drift", std::move(drift)},
+                   {"error", s.error},
+                   {"last_commit", s.last_commit ? Json(s.last_commit->id) : Json()}});
 }
 
 std::string HumanHistory(const std::vector<CommitInfo>& commits) {
@@ -291,16 +288,14 @@ std::string HumanHistory(const std::vector<CommitInfo>& commits) {
 }
 
 std::string JsonHistory(const std::vector<CommitInfo>& commits) {
-  JsonWriter json;
-  json.BeginArray();
+  Json out = Json::array();
   for (const CommitInfo& c : commits) {
-    json.BeginObject().Key("id").String(c.id).Key("time").Int(c.time);
-    json.Key("summary").String(c.summary).Key("trailers").BeginObject();
-    for (const auto& [k, v] : c.trailers) json.Key(k).String(v);
-    json.EndObject().EndObject();
+    Json trailers = Json::object();
+    for (const auto& [k, v] : c.trailers) trailers[k] = v;
+    out.push_back({{"id", c.id}, {"time", c.time}, {"summary", c.summary},
+                   {"trailers", std::move(trailers)}});
   }
-  json.EndArray();
-  return json.str() + "\n";
+  return JsonText(out);
 }
 
 }  // namespace relayguard::agent
@@ -325,28 +320,28 @@ std::string HumanCompliance(const ComplianceResult& r) {
 }
 
 std::string JsonCompliance(const ComplianceResult& r) {
-  JsonWriter json;
-  json.BeginObject().Key("policy").String(r.policy).Key("version").Int(static_cast<int64_t>(r.version));
-  json.Key("mode").String(ComplianceModeName(r.mode)).Key("status").String(r.status);
-  json.Key("checked_at").Int(r.checked_at).Key("summary").String(r.summary);
-  json.Key("verdict").String(ProbeVerdictName(r.verdict));
-  json.Key("settings").BeginArray();
-  for (const SettingDrift& d : r.settings) WriteDriftJson(json, d);
-  json.EndArray().Key("listeners");
-  WriteListenersJson(json, r.listeners);
-  json.Key("warnings").BeginArray();
-  for (const std::string& w : r.warnings) json.String(w);
-  json.EndArray();
-  json.Key("changed_files").BeginArray();
+  Json settings = Json::array();
+  for (const SettingDrift& d : r.settings) settings.push_back(DriftJson(d));
+  Json files = Json::array();
   for (const ChangedFile& f : r.changed_files) {
-    json.BeginObject().Key("path").String(f.path).Key("modified_at").Int(f.modified_at);
-    json.Key("diff").String(f.diff).EndObject();
+    files.push_back({{"path", f.path}, {"modified_at", f.modified_at}, {"diff", f.diff}});
   }
-  json.EndArray().Key("enforcement").String(r.enforcement).Key("next_window_at").Int(r.next_window_at);
-  json.Key("backup_commit").String(r.enforce_report ? r.enforce_report->backup_commit : "");
-  json.Key("result_commit").String(r.enforce_report ? r.enforce_report->result_commit : "");
-  json.Key("error").String(r.error).EndObject();
-  return json.str() + "\n";
+  return JsonText({{"policy", r.policy},
+                   {"version", r.version},
+                   {"mode", ComplianceModeName(r.mode)},
+                   {"status", r.status},
+                   {"checked_at", r.checked_at},
+                   {"summary", r.summary},
+                   {"verdict", ProbeVerdictName(r.verdict)},
+                   {"settings", std::move(settings)},
+                   {"listeners", ListenersJson(r.listeners)},
+                   {"warnings", r.warnings},
+                   {"changed_files", std::move(files)},
+                   {"enforcement", r.enforcement},
+                   {"next_window_at", r.next_window_at},
+                   {"backup_commit", r.enforce_report ? r.enforce_report->backup_commit : ""},
+                   {"result_commit", r.enforce_report ? r.enforce_report->result_commit : ""},
+                   {"error", r.error}});
 }
 
 }  // namespace relayguard::agent

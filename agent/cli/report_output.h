@@ -6,13 +6,17 @@
 #include <string>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include "agent/apply/transaction_report.h"
 #include "agent/compliance/compliance_check.h"
 #include "agent/backup/git_backup_store.h"
 #include "agent/mta/mta_driver.h"
-#include "common/json_writer.h"
 
 namespace relayguard::agent {
+
+// JSON objects keep their keys in the order written, as people read them.
+using Json = nlohmann::ordered_json;
 
 // What `status` found.
 struct StatusReport {
@@ -33,11 +37,13 @@ struct StatusReport {
 std::string HumanTransaction(const TransactionReport& report);
 std::string JsonTransaction(const TransactionReport& report);
 std::string HumanProbe(const std::string& title, const ProbeReport& report);
-void WriteProbeJson(JsonWriter& json, const ProbeReport& report);
+Json ProbeJson(const ProbeReport& report);
 // One line per listener: "127.0.0.1:2525 (smtp, PATH:LINE): refused; trusted relays".
 std::string HumanListeners(const std::vector<ListenerResult>& listeners, const std::string& indent);
-void WriteListenersJson(JsonWriter& json, const std::vector<ListenerResult>& listeners);
-void WriteDriftJson(JsonWriter& json, const SettingDrift& drift);
+Json ListenersJson(const std::vector<ListenerResult>& listeners);
+Json DriftJson(const SettingDrift& drift);
+// `json` on one line, with the trailing "\n".
+std::string JsonText(const Json& json);
 std::string HumanStatus(const StatusReport& status);
 std::string JsonStatus(const StatusReport& status);
 std::string HumanCompliance(const ComplianceResult& result);

@@ -8,10 +8,11 @@
 #include <thread>
 #include <utility>
 
+#include <nlohmann/json.hpp>
+
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
 #include "common/csv.h"
-#include "common/json_writer.h"
 
 namespace relayguard::agent {
 namespace {
@@ -162,31 +163,36 @@ std::string ScanTable(const std::vector<ScanResult>& results) {
 }
 
 std::string ScanJson(const std::vector<ScanResult>& results) {
-  JsonWriter w;
-  w.BeginArray();
+  nlohmann::ordered_json out = nlohmann::ordered_json::array();
   for (const ScanResult& r : results) {
-    w.BeginObject().Key("target").String(r.endpoint.ToString());
-    w.Key("verdict").String(ProbeVerdictName(r.verdict));
-    w.Key("elapsed_ms").Int(r.elapsed.count()).Key("tricks").BeginArray();
+    nlohmann::ordered_json tricks = nlohmann::ordered_json::array();
     for (const RelayTestResult& t : r.tests) {
-      w.BeginObject().Key("name").String(t.test.name).Key("mail_from").String(t.test.mail_from);
-      w.Key("rcpt_to").String(t.test.rcpt_to).Key("verdict").String(ProbeVerdictName(t.verdict));
-      w.Key("detail").String(t.detail).Key("exchanges").BeginArray();
+      nlohmann::ordered_json exchanges = nlohmann::ordered_json::array();
       for (const SmtpExchange& e : t.exchanges) {
-        w.BeginObject().Key("command").String(e.command).Key("reply").String(e.reply).EndObject();
+        exchanges.push_back({{"command", e.command}, {"reply", e.reply}});
       }
-      w.EndArray().Key("tls").Bool(t.tls);
+      nlohmann::ordered_json trick = {{"name", t.test.name},
+                                      {"mail_from", t.test.mail_from},
+                                      {"rcpt_to", t.test.rcpt_to},
+                                      {"verdict", ProbeVerdictName(t.verdict)},
+                                      {"detail", t.detail},
+                                      {"exchanges", exchanges},
+                                      {"tls", t.tls}};
       if (!t.tls_session.protocol.empty()) {
-        w.Key("tls_protocol").String(t.tls_session.protocol);
-        w.Key("tls_cipher").String(t.tls_session.cipher);
-        w.Key("tls_peer_subject").String(t.tls_session.peer_subject);
+        trick["tls_protocol"] = t.tls_session.protocol;
+        trick["tls_cipher"] = t.tls_session.cipher;
+        trick["tls_peer_subject"] = t.tls_session.peer_subject;
       }
-      w.EndObject();
+      tricks.push_back(std::move(trick));
     }
-    w.EndArray().Key("tls_on_connect").Bool(r.tls_on_connect).EndObject();
+    out.push_back({{"target", r.endpoint.ToString()},
+                   {"verdict", ProbeVerdictName(r.verdict)},
+                   {"elapsed_ms", r.elapsed.count()},
+                   {"tricks", tricks},
+                   {"tls_on_connect", r.tls_on_connect}});
   }
-  w.EndArray();
-  return w.str() + "\n";
+  // Replies are the servers' bytes: invalid UTF-8 becomes U+FFFD instead of an exception.
+  return out.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace) + "\n";
 }
 
 std::string ScanCsv(const std::vector<ScanResult>& results) {

@@ -6,8 +6,9 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_split.h"
-#include "common/json_writer.h"
 #include "common/csv.h"
+#include "common/table.h"
+#include "controller/cli/proto_json.h"
 
 namespace relayguard::controller {
 namespace {
@@ -19,18 +20,6 @@ const char* VerdictName(pb::ProbeVerdict v) {
     case pb::PROBE_VERDICT_RELAY_ACCEPTED: return "relay-accepted";
     case pb::PROBE_VERDICT_REFUSED: return "refused";
     case pb::PROBE_VERDICT_INCONCLUSIVE: return "inconclusive";
-    default: return "";
-  }
-}
-
-const char* OutcomeName(pb::ApplyResult::Outcome o) {
-  switch (o) {
-    case pb::ApplyResult::OUTCOME_APPLIED: return "applied";
-    case pb::ApplyResult::OUTCOME_UNCHANGED: return "unchanged";
-    case pb::ApplyResult::OUTCOME_ROLLED_BACK: return "rolled-back";
-    case pb::ApplyResult::OUTCOME_REFUSED: return "refused";
-    case pb::ApplyResult::OUTCOME_ROLLBACK_FAILED: return "rollback-failed";
-    case pb::ApplyResult::OUTCOME_RESTORED: return "restored";
     default: return "";
   }
 }
@@ -62,22 +51,10 @@ void Indented(std::string* out, const std::string& text, const char* prefix) {
   }
 }
 
-const char* TlsName(pb::ListenerTls t) {
-  return t == pb::LISTENER_TLS_IMPLICIT ? "implicit-tls" : "plain";
-}
-
-const char* RoleName(pb::ListenerRole r) {
-  return r == pb::LISTENER_ROLE_SUBMISSION ? "submission" : "relay";
-}
-
-// The first of a probe's "trick: detail; " parts, and how many more there are: the whole list
-// is in --json.
-std::string FirstOfDetails(const std::string& details) {
-  std::vector<absl::string_view> parts = absl::StrSplit(details, "; ", absl::SkipWhitespace());
-  if (parts.empty()) return "";
-  std::string out(parts.front());
-  if (parts.size() > 1) absl::StrAppend(&out, "; and ", parts.size() - 1, " more");
-  return out;
+// A probe's "trick: detail; " parts: the first goes on the listener's line, every other one on a
+// line of its own below it (20 on one line would be unreadable).
+std::vector<std::string> DetailParts(const std::string& details) {
+  return absl::StrSplit(details, "; ", absl::SkipWhitespace());
 }
 
 // "127.0.0.1:2525 (smtp, /etc/postfix/master.cf:12, implicit TLS, internal)"
@@ -87,65 +64,6 @@ std::string ListenerName(const pb::ListenerResult& l) {
   if (l.tls() == pb::LISTENER_TLS_IMPLICIT) absl::StrAppend(&name, ", implicit TLS");
   if (l.internal()) absl::StrAppend(&name, ", internal");
   return name + ")";
-}
-
-void ListenersJson(JsonWriter& w,
-                   const google::protobuf::RepeatedPtrField<pb::ListenerResult>& ls) {
-  w.BeginArray();
-  for (const pb::ListenerResult& l : ls) {
-    w.BeginObject().Key("address").String(l.address()).Key("bind").String(l.bind());
-    w.Key("tls").String(TlsName(l.tls())).Key("role").String(RoleName(l.role()));
-    w.Key("service").String(l.service()).Key("declared_at").String(l.declared_at());
-    w.Key("internal").Bool(l.internal()).Key("verdict");
-    if (l.verdict() == pb::PROBE_VERDICT_UNSPECIFIED) {
-      w.Null();
-    } else {
-      w.String(VerdictName(l.verdict()));
-    }
-    w.Key("note").String(l.note()).Key("detail").String(l.untrusted().detail()).EndObject();
-  }
-  w.EndArray();
-}
-
-void CheckJson(JsonWriter& w, const pb::ComplianceCheck& c) {
-  const pb::ComplianceReport& r = c.report();
-  w.BeginObject().Key("host").String(c.host()).Key("seq").Int(static_cast<int64_t>(r.seq()));
-  w.Key("checked_at").Int(r.checked_at()).Key("received_at").Int(c.received_at());
-  w.Key("policy").String(r.policy_name());
-  w.Key("version").Int(static_cast<int64_t>(r.policy_version()));
-  w.Key("mode").String(r.mode()).Key("status").String(r.status());
-  w.Key("summary").String(r.summary()).Key("error").String(r.error());
-  w.Key("settings").BeginArray();
-  for (const pb::SettingDrift& s : r.settings()) {
-    w.BeginObject().Key("setting").String(s.setting()).Key("effective").String(s.effective());
-    w.Key("desired").String(s.desired()).Key("listener").String(s.listener());
-    w.Key("where").String(s.where()).Key("unproven").Bool(s.unproven()).EndObject();
-  }
-  w.EndArray().Key("listeners");
-  ListenersJson(w, r.listeners());
-  w.Key("warnings").BeginArray();
-  for (const std::string& warning : r.warnings()) w.String(warning);
-  w.EndArray().Key("changed_files").BeginArray();
-  for (const pb::ChangedFile& f : r.changed_files()) {
-    w.BeginObject().Key("path").String(f.path()).Key("modified_at").Int(f.modified_at());
-    w.Key("diff").String(f.diff()).EndObject();
-  }
-  w.EndArray().Key("probe").BeginObject();
-  w.Key("source_address").String(r.probe().source_address());
-  w.Key("verdict").String(VerdictName(r.probe().verdict()));
-  w.Key("detail").String(r.probe().detail()).Key("exchanges").BeginArray();
-  for (const pb::ProbeExchange& e : r.probe().exchanges()) {
-    w.BeginObject().Key("command").String(e.command()).Key("reply").String(e.reply()).EndObject();
-  }
-  w.EndArray().EndObject();
-  const pb::ApplyResult& e = r.enforce_result();
-  w.Key("enforcement").String(r.enforcement());
-  w.Key("next_window_at").Int(r.next_window_at());
-  w.Key("enforce_result").BeginObject().Key("outcome").String(OutcomeName(e.outcome()));
-  w.Key("phase").String(e.phase()).Key("error").String(e.error()).Key("diff").String(e.diff());
-  w.Key("backup_commit").String(e.backup_commit());
-  w.Key("result_commit").String(e.result_commit()).EndObject();
-  w.EndObject();
 }
 
 }  // namespace
@@ -172,21 +90,19 @@ std::string Ago(int64_t seconds, int64_t now) {
 }
 
 std::string ComplianceTable(const pb::ComplianceResponse& r, int64_t now) {
-  constexpr char kRow[] = "%-24s %-13s %-22s %-7s %-35s %-15s %s\n";
-  std::string out = absl::StrFormat(kRow, "HOST", "STATUS", "POLICY", "MODE", "LAST-CHECKED",
-                                    "ENFORCEMENT", "SUMMARY");
+  Table t({{"HOST", 24}, {"STATUS", 13}, {"POLICY", 22}, {"MODE", 7}, {"LAST-CHECKED", 35},
+           {"ENFORCEMENT", 15}, {"SUMMARY"}});
   for (const pb::HostCompliance& h : r.hosts()) {
     if (!h.has_last()) {
-      absl::StrAppend(&out, absl::StrFormat(kRow, h.host(), h.status(), "-", "-", "-", "-", "-"));
+      t.AddRow({h.host(), h.status(), "-", "-", "-", "-", "-"});
       continue;
     }
     const pb::ComplianceReport& c = h.last().report();
-    std::string checked = absl::StrCat(IsoUtc(c.checked_at()), " (", Ago(c.checked_at(), now), ")");
-    std::string summary = c.summary().empty() ? Dash(c.error()) : c.summary();
-    absl::StrAppend(&out, absl::StrFormat(kRow, h.host(), h.status(), PolicyText(c),
-                                          Dash(c.mode()), checked, Dash(c.enforcement()),
-                                          summary));
+    t.AddRow({h.host(), h.status(), PolicyText(c), Dash(c.mode()),
+              absl::StrCat(IsoUtc(c.checked_at()), " (", Ago(c.checked_at(), now), ")"),
+              Dash(c.enforcement()), c.summary().empty() ? Dash(c.error()) : c.summary()});
   }
+  std::string out = t.Render();
   absl::StrAppend(&out, FleetLine(r));
   if (!r.holds().empty()) {
     absl::StrAppend(&out, "enforcement held (audit only until a newer version is pushed):\n");
@@ -232,10 +148,11 @@ std::string ComplianceDiff(const pb::ComplianceResponse& r) {
       }
       absl::StrAppend(&out, VerdictName(l.verdict()), " from ",
                       Dash(l.untrusted().source_address()));
-      if (l.verdict() != pb::PROBE_VERDICT_REFUSED && !l.untrusted().detail().empty()) {
-        absl::StrAppend(&out, " (", FirstOfDetails(l.untrusted().detail()), ")");
-      }
+      std::vector<std::string> parts;
+      if (l.verdict() != pb::PROBE_VERDICT_REFUSED) parts = DetailParts(l.untrusted().detail());
+      if (!parts.empty()) absl::StrAppend(&out, " (", parts.front(), ")");
       absl::StrAppend(&out, "\n");
+      for (size_t i = 1; i < parts.size(); ++i) absl::StrAppend(&out, "     ", parts[i], "\n");
     }
     for (const std::string& warning : c.warnings()) {
       absl::StrAppend(&out, "   warning: ", warning, "\n");
@@ -261,46 +178,16 @@ std::string ComplianceDiff(const pb::ComplianceResponse& r) {
 }
 
 std::string ComplianceHistoryTable(const pb::ComplianceResponse& r) {
-  constexpr char kRow[] = "%-20s %-24s %-13s %-15s %s\n";
-  std::string out =
-      absl::StrFormat(kRow, "CHECKED", "HOST", "STATUS", "ENFORCEMENT", "SUMMARY");
+  Table t({{"CHECKED", 20}, {"HOST", 24}, {"STATUS", 13}, {"ENFORCEMENT", 15}, {"SUMMARY"}});
   for (const pb::ComplianceCheck& c : r.history()) {
     const pb::ComplianceReport& rep = c.report();
-    absl::StrAppend(&out, absl::StrFormat(kRow, IsoUtc(rep.checked_at()), c.host(), rep.status(),
-                                          Dash(rep.enforcement()),
-                                          rep.summary().empty() ? Dash(rep.error())
-                                                                : rep.summary()));
+    t.AddRow({IsoUtc(rep.checked_at()), c.host(), rep.status(), Dash(rep.enforcement()),
+              rep.summary().empty() ? Dash(rep.error()) : rep.summary()});
   }
-  return out;
+  return t.Render();
 }
 
-std::string ComplianceJson(const pb::ComplianceResponse& r) {
-  JsonWriter w;
-  w.BeginObject().Key("compliant").Int(r.compliant()).Key("total").Int(r.total());
-  w.Key("percent");
-  if (r.total() > 0) {
-    w.Double(100.0 * r.compliant() / r.total());
-  } else {
-    w.Null();
-  }
-  w.Key("holds").BeginArray();
-  for (const std::string& hold : r.holds()) w.String(hold);
-  w.EndArray().Key("hosts").BeginArray();
-  for (const pb::HostCompliance& h : r.hosts()) {
-    w.BeginObject().Key("host").String(h.host()).Key("status").String(h.status());
-    w.Key("online").Bool(h.online()).Key("last_seen").Int(h.last_seen()).Key("last");
-    if (h.has_last()) {
-      CheckJson(w, h.last());
-    } else {
-      w.Null();
-    }
-    w.EndObject();
-  }
-  w.EndArray().Key("history").BeginArray();
-  for (const pb::ComplianceCheck& c : r.history()) CheckJson(w, c);
-  w.EndArray().EndObject();
-  return w.str() + "\n";
-}
+std::string ComplianceJson(const pb::ComplianceResponse& r) { return ProtoJson(r); }
 
 std::string ComplianceCsv(const pb::ComplianceResponse& r) {
   std::string out = CsvRecord({"host", "status", "online", "last_seen", "policy", "version",

@@ -26,7 +26,7 @@ std::string ComplianceTable(const relayguard::v1::ComplianceResponse& r, int64_t
 std::string ComplianceDiff(const relayguard::v1::ComplianceResponse& r);
 // The history, newest first: CHECKED HOST STATUS ENFORCEMENT SUMMARY.
 std::string ComplianceHistoryTable(const relayguard::v1::ComplianceResponse& r);
-// Everything, including history (empty unless asked for).
+// The response as proto JSON (ProtoJson): everything, including history (empty unless asked for).
 std::string ComplianceJson(const relayguard::v1::ComplianceResponse& r);
 // host,status,online,last_seen,policy,version,mode,checked_at,enforcement,summary,error
 std::string ComplianceCsv(const relayguard::v1::ComplianceResponse& r);

@@ -108,7 +108,7 @@ TEST_F(FleetTest, RolloutInWavesClosesEveryRelayAndOneCommandRollsItBack) {
                          "1,100%", "--wait", "--json"},
                         &rc);
   ASSERT_EQ(rc, 0) << out << controller_->Log();
-  EXPECT_THAT(out, HasSubstr("\"status\":\"succeeded\""));
+  EXPECT_THAT(out, HasSubstr("\"status\":\"ROLLOUT_STATUS_SUCCEEDED\""));
   for (auto& lab : labs_) EXPECT_EQ(Verdict(*lab), agent::ProbeVerdict::kRefused);
   EXPECT_THAT(Ctl({"hosts"}), HasSubstr("no-open-relay v1"));
 
@@ -116,7 +116,7 @@ TEST_F(FleetTest, RolloutInWavesClosesEveryRelayAndOneCommandRollsItBack) {
   // One command; it returns when every agent has restored, reloaded and verified.
   out = Ctl({"rollback", "--rollout", id, "--json"}, &rc);
   ASSERT_EQ(rc, 0) << out << controller_->Log();
-  EXPECT_EQ(CountOf(out, "\"status\":\"restored\""), 3u) << out;
+  EXPECT_EQ(CountOf(out, "\"status\":\"ROLLBACK_STATUS_RESTORED\""), 3u) << out;
   for (auto& lab : labs_) EXPECT_EQ(Verdict(*lab), agent::ProbeVerdict::kRelayAccepted);
   std::string audit = Ctl({"audit"});
   EXPECT_THAT(audit, HasSubstr("rollout start"));
@@ -277,7 +277,7 @@ TEST_F(FleetTest, RollbackOneHostByNameAndReadItsHistory) {
   EXPECT_EQ(Verdict(*labs_[0]), agent::ProbeVerdict::kRefused);
   std::string history = Ctl({"history", "mx2", "--json"});
   EXPECT_THAT(history, HasSubstr("\"outcome\":\"restored\""));
-  EXPECT_THAT(history, HasSubstr("\"rollout\":\"r-000001\",\"outcome\":\"applied\""));
+  EXPECT_THAT(history, HasSubstr("\"rollout_id\":\"r-000001\",\"outcome\":\"applied\""));
   EXPECT_TRUE(WaitFor([&] { return Ctl({"history", "mx2"}).find("applied") != std::string::npos &&
                                    Ctl({"hosts"}).find("mx2                      online   "
                                                        "postfix 3.7.11     -") != std::string::npos; },

@@ -218,7 +218,7 @@ TEST_F(ComplianceTest, EnforceOutsideTheMaintenanceWindowOnlyReports) {
               },
               std::chrono::seconds(20)))
       << HostJson() << Logs();
-  EXPECT_THAT(HostJson(), HasSubstr("\"next_window_at\":1"));
+  EXPECT_THAT(HostJson(), HasSubstr("\"next_window_at\":\"1"));
   EXPECT_EQ(Verdict(*lab_), agent::ProbeVerdict::kRelayAccepted);
   EXPECT_THAT(ReadFileOrDie(lab_->main_cf()), HasSubstr("mynetworks = 0.0.0.0/0"));
 }
@@ -253,9 +253,10 @@ TEST_F(ComplianceTest, WithTheControllerDownTheAgentStillEnforcesAndReportsWhenI
   std::string history = Ctl({"compliance", "--history", "--host", "mx1", "--json"});
   // Its check time is from the outage, not from the delivery.
   size_t at = history.find("\"enforcement\":\"applied\"");
-  size_t checked = history.rfind("\"checked_at\":", at);
+  // A 64-bit integer is a JSON string in proto JSON: "checked_at":"1767323010".
+  size_t checked = history.rfind("\"checked_at\":\"", at);
   ASSERT_NE(checked, std::string::npos) << history;
-  const int64_t checked_at = std::stoll(history.substr(checked + 13));
+  const int64_t checked_at = std::stoll(history.substr(checked + 14));
   EXPECT_GE(checked_at, stopped_at);
   EXPECT_LT(checked_at, std::time(nullptr) - 1) << history;
   EXPECT_THAT(HostJson(), HasSubstr("\"status\":\"compliant\""));

@@ -133,24 +133,29 @@ TEST(ComplianceOutputTest, DiffShowsSettingsFilesAndCommitsOfDriftedHostsOnly) {
   EXPECT_THAT(diff, Not(HasSubstr("mx4")));
 }
 
-TEST(ComplianceOutputTest, JsonCarriesEverything) {
+TEST(ComplianceOutputTest, JsonIsTheControllersReplyWithProtoFieldNames) {
   pb::ComplianceResponse r = Sample();
   *r.add_history() = r.hosts(1).last();
   std::string json = ComplianceJson(r);
   for (const char* part : {
-           R"("compliant":1,"total":4,"percent":25.000)",
+           R"("compliant":1,"total":4,)",
            R"("holds":["no-open-relay v2: 2 hosts failed)",
-           R"("host":"mx4","status":"never-checked","online":true,"last_seen":1767323040,"last":null)",
+           R"({"host":"mx4","status":"never-checked","online":true,"last_seen":"1767323040"})",
+           R"("last":{"host":"mx2","report":{"seq":"7",)",
            R"("setting":"mynetworks","effective":"0.0.0.0/0","desired":"127.0.0.1/32")",
-           R"("path":"/etc/postfix/main.cf","modified_at":1767319445,"diff":"--- a/main.cf\n)",
-           R"("probe":{"source_address":"127.0.0.9","verdict":"relay-accepted")",
+           R"("path":"/etc/postfix/main.cf","diff":"--- a/main.cf\n)",
+           R"("modified_at":"1767319445")",
+           R"("probe":{"source_address":"127.0.0.9","verdict":"PROBE_VERDICT_RELAY_ACCEPTED")",
            R"("enforcement":"rolled-back")",
            R"("backup_commit":"1111111","result_commit":"2222222")",
            R"("summary":"relays, \"open\"")",
-           R"("history":[{"host":"mx2","seq":7,"checked_at":1767323010,"received_at":1767323015)",
+           R"("history":[{"host":"mx2","report":{"seq":"7",)",
+           R"("received_at":"1767323015")",
        }) {
     EXPECT_THAT(json, HasSubstr(part)) << json;
   }
+  EXPECT_EQ(json.back(), '\n');
+  EXPECT_EQ(json.find('\n'), json.size() - 1) << "one line";
 }
 
 TEST(ComplianceOutputTest, CsvHasOneQuotedRowPerHost) {

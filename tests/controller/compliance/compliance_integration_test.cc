@@ -231,15 +231,15 @@ TEST_F(ComplianceIntegrationTest, ReportsAreStoredOnceAckedAndShownPerHost) {
   int code = -1;
   std::string json = Ctl({"compliance", "--json"}, &code);
   EXPECT_EQ(code, 4) << json;
-  EXPECT_THAT(json, HasSubstr(R"("compliant":1,"total":3,"percent":33.333)"));
+  EXPECT_THAT(json, HasSubstr(R"("compliant":1,"total":3,)"));
   EXPECT_THAT(json, HasSubstr(R"({"host":"mx1","status":"compliant","online":true)"));
   // mx2's newest check is seq 5 (checked last), though seq 4 arrived after it.
   EXPECT_THAT(json, HasSubstr(R"({"host":"mx2","status":"relay-open","online":true)"));
-  EXPECT_THAT(json, HasSubstr(R"("last":{"host":"mx2","seq":5,)"));
+  EXPECT_THAT(json, HasSubstr(R"("last":{"host":"mx2","report":{"seq":"5",)"));
   EXPECT_THAT(json, HasSubstr(R"("setting":"mynetworks","effective":"0.0.0.0/0","desired":"127.0.0.1/32")"));
-  EXPECT_THAT(json, HasSubstr(R"("path":"/etc/postfix/main.cf","modified_at":)" +
-                              std::to_string(now - 600)));
-  EXPECT_THAT(json, HasSubstr(R"("verdict":"relay-accepted")"));
+  EXPECT_THAT(json, HasSubstr(R"("path":"/etc/postfix/main.cf",)"));
+  EXPECT_THAT(json, HasSubstr(R"("modified_at":")" + std::to_string(now - 600) + "\""));
+  EXPECT_THAT(json, HasSubstr(R"("verdict":"PROBE_VERDICT_RELAY_ACCEPTED")"));
   EXPECT_THAT(json, HasSubstr(R"({"host":"mx3","status":"never-checked","online":true)"));
 
   std::vector<std::string> csv = CtlLines({"compliance", "--csv"}, &code);
@@ -278,7 +278,7 @@ TEST_F(ComplianceIntegrationTest, ReportsAreStoredOnceAckedAndShownPerHost) {
   json = Ctl({"compliance", "--host", "mx1", "--json"}, &code);
   EXPECT_EQ(code, 5) << json;  // only unreachable, last check compliant
   EXPECT_THAT(json, HasSubstr(R"("compliant":0,"total":1)"));
-  EXPECT_THAT(json, HasSubstr(R"("last":{"host":"mx1","seq":1,)"));
+  EXPECT_THAT(json, HasSubstr(R"("last":{"host":"mx1","report":{"seq":"1",)"));
   EXPECT_THAT(Ctl({"compliance"}), HasSubstr("fleet: 0/3 hosts compliant (0.0%)"));
   Ctl({"compliance", "--host", "nobody"}, &code);
   EXPECT_EQ(code, 2);
@@ -357,11 +357,12 @@ TEST_F(ComplianceIntegrationTest, EveryListenerIsShownWithItsVerdictAndAnInconcl
                               "ldap:/etc/postfix/clients.cf cannot be read "
                               "(/etc/postfix/main.cf:40)\n"));
   std::string json = Ctl({"compliance", "--host", "mx1", "--json"});
-  EXPECT_THAT(json, HasSubstr(R"({"address":"127.0.0.1:2526","bind":"127.0.0.1","tls":"plain",)"
-                              R"("role":"relay","service":"2526",)"
+  EXPECT_THAT(json, HasSubstr(R"({"address":"127.0.0.1:2526","bind":"127.0.0.1",)"
+                              R"("tls":"LISTENER_TLS_PLAIN","role":"LISTENER_ROLE_RELAY",)"
+                              R"("service":"2526",)"
                               R"("declared_at":"/etc/postfix/master.cf:15","internal":false,)"
-                              R"("verdict":"relay-accepted")"));
-  EXPECT_THAT(json, HasSubstr(R"("internal":true,"verdict":null)"));
+                              R"("verdict":"PROBE_VERDICT_RELAY_ACCEPTED")"));
+  EXPECT_THAT(json, HasSubstr(R"("internal":true,"verdict":"PROBE_VERDICT_UNSPECIFIED")"));
   EXPECT_THAT(json, HasSubstr(R"x("listener":"127.0.0.1:2526 (2526, /etc/postfix/master.cf:15)",)x"
                               R"("where":"/etc/postfix/master.cf:16","unproven":false)"));
 }
