@@ -12,6 +12,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "common/json_writer.h"
+#include "common/tls_files.h"
 #include "controller/cli/compliance_output.h"
 #include "controller/cli/scan_command.h"
 #include "relayguard/v1/operator.grpc.pb.h"
@@ -61,17 +62,6 @@ struct Flags {
   bool no_wait = false, csv = false, history = false, diff = false;
   std::string rollout;
 };
-
-std::string Slurp(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) {
-    std::cerr << "relayguardctl: cannot read " << path << "\n";
-    std::exit(1);
-  }
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
 
 void PrintRollout(const pb::RolloutInfo& r, bool json) {
   if (json) {
@@ -187,8 +177,13 @@ int main(int argc, char** argv) {
                    "--insecure for a local experiment\n";
       return 1;
     }
-    grpc::SslCredentialsOptions ssl{Slurp(f.ca), Slurp(f.key), Slurp(f.cert)};
-    creds = grpc::SslCredentials(ssl);
+    absl::StatusOr<std::shared_ptr<grpc::ChannelCredentials>> tls =
+        relayguard::ClientTlsCredentials({f.ca, f.cert, f.key}, "operator");
+    if (!tls.ok()) {
+      std::cerr << "relayguardctl: " << tls.status().message() << "\n";
+      return 1;
+    }
+    creds = *std::move(tls);
   }
   auto stub = pb::Operator::NewStub(grpc::CreateChannel(f.controller, creds));
   auto fail = [&](const grpc::Status& s) {
