@@ -130,8 +130,7 @@ struct ValueRange {
 };
 
 // The values `base` (the part before any "/") names: "*", "a", "a-b".
-absl::StatusOr<ValueRange> ParseBase(const FieldSpec& spec, absl::string_view base,
-                                     bool stepped) {
+absl::StatusOr<ValueRange> ParseBase(const FieldSpec& spec, absl::string_view base, bool stepped) {
   if (base == "*") return ValueRange{spec.min, spec.max};
   if (base.empty()) {
     return absl::InvalidArgumentError("a step needs a start before \"/\", e.g. \"*/5\"");
@@ -156,10 +155,9 @@ absl::StatusOr<ValueRange> ParseBase(const FieldSpec& spec, absl::string_view ba
   ASSIGN_OR_RETURN(range.hi, ParseValue(spec, last));
   if (spec.sunday_is_7 && range.hi == 0 && range.lo > 0) range.hi = 7;
   if (range.lo > range.hi) {
-    return absl::InvalidArgumentError(absl::StrCat("range ", Quote(base),
-                                                   " runs backwards; write it as two ranges, \"",
-                                                   first, "-", spec.max, ",", spec.min, "-", last,
-                                                   "\""));
+    return absl::InvalidArgumentError(
+        absl::StrCat("range ", Quote(base), " runs backwards; write it as two ranges, \"", first,
+                     "-", spec.max, ",", spec.min, "-", last, "\""));
   }
   return range;
 }
@@ -176,8 +174,7 @@ absl::StatusOr<uint64_t> ParseItem(const FieldSpec& spec, absl::string_view item
     }
     ASSIGN_OR_RETURN(step, ParseStep(spec, item, step_text));
   }
-  ASSIGN_OR_RETURN(const ValueRange range,
-                   ParseBase(spec, base, slash != absl::string_view::npos));
+  ASSIGN_OR_RETURN(const ValueRange range, ParseBase(spec, base, slash != absl::string_view::npos));
   uint64_t bits = 0;
   for (int v = range.lo; v <= range.hi; v += step) bits |= uint64_t{1} << v;
   return bits;
@@ -188,9 +185,9 @@ absl::StatusOr<uint64_t> ParseField(const FieldSpec& spec, int number, absl::str
   uint64_t bits = 0;
   for (absl::string_view item : absl::StrSplit(text, ',')) {
     absl::StatusOr<uint64_t> item_bits =
-        item.empty() ? absl::InvalidArgumentError(
-                           absl::StrCat("empty item in the list ", Quote(text)))
-                     : ParseItem(spec, item);
+        item.empty()
+            ? absl::InvalidArgumentError(absl::StrCat("empty item in the list ", Quote(text)))
+            : ParseItem(spec, item);
     if (!item_bits.ok()) {
       return absl::InvalidArgumentError(
           absl::StrCat("field ", number, " (", spec.name, "): ", item_bits.status().message()));

@@ -39,7 +39,6 @@ int CronWeekday(absl::CivilDay day) {
   return (static_cast<int>(absl::GetWeekday(day)) + 1) % 7;
 }
 
-
 int64_t ToSeconds(absl::CivilSecond civil, absl::TimeZone zone) {
   return absl::ToUnixSeconds(absl::FromCivil(civil, zone));
 }

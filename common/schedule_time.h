@@ -18,8 +18,7 @@ namespace relayguard::schedule_internal {
 // "Never": a schedule or window that cannot fire again (Parse refuses those).
 inline constexpr int64_t kNever = std::numeric_limits<int64_t>::max();
 
-inline constexpr absl::string_view kDayNames[] = {"sun", "mon", "tue", "wed",
-                                                  "thu", "fri", "sat"};
+inline constexpr absl::string_view kDayNames[] = {"sun", "mon", "tue", "wed", "thu", "fri", "sat"};
 
 // The text as it appears in messages: in double quotes, control characters escaped so that a
 // message never spans lines.

@@ -98,8 +98,9 @@ absl::StatusOr<std::pair<int, int>> ParseWindowTimes(absl::string_view text) {
   ASSIGN_OR_RETURN(const int start, ParseClock(ends[0], false));
   ASSIGN_OR_RETURN(const int end, ParseClock(ends[1], true));
   if (start == end) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "empty window (it ends when it starts, at ", ends[0], "); for a whole day write 00:00-24:00"));
+    return absl::InvalidArgumentError(absl::StrCat("empty window (it ends when it starts, at ",
+                                                   ends[0],
+                                                   "); for a whole day write 00:00-24:00"));
   }
   return std::make_pair(start, end);
 }
@@ -114,13 +115,14 @@ absl::StatusOr<MaintenanceWindow> MaintenanceWindow::Parse(const std::string& te
   const std::vector<absl::string_view> words = absl::StrSplit(text, ' ', absl::SkipEmpty());
   absl::Status problem;
   if (std::optional<absl::string_view> control = ControlCharacter(text)) {
-    problem = absl::InvalidArgumentError(absl::StrCat("contains ", *control, "; write it on one line"));
+    problem =
+        absl::InvalidArgumentError(absl::StrCat("contains ", *control, "; write it on one line"));
   } else if (words.empty()) {
     problem = absl::InvalidArgumentError(
         "is empty; write \"DAYS HH:MM-HH:MM\", e.g. \"sat,sun 02:00-05:00\"");
   } else if (words.size() == 1) {
-    problem = absl::InvalidArgumentError(
-        "expected \"DAYS HH:MM-HH:MM\", e.g. \"mon-fri 22:00-02:00\"");
+    problem =
+        absl::InvalidArgumentError("expected \"DAYS HH:MM-HH:MM\", e.g. \"mon-fri 22:00-02:00\"");
   } else {
     // Spaces around the dash ("sat 02:00 - 05:00") are harmless.
     const std::string times =

@@ -29,7 +29,7 @@ class MaintenanceWindow {
   MaintenanceWindow() = default;
   std::string text_;
   absl::TimeZone zone_;
-  uint8_t weekdays_ = 0;  // bit 0 = Sunday
+  uint8_t weekdays_ = 0;             // bit 0 = Sunday
   int start_min_ = 0, end_min_ = 0;  // minutes after local midnight; end may be <= start
 };
 

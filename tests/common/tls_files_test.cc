@@ -18,8 +18,7 @@ constexpr char kPem[] = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE
 class TlsFilesTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = std::filesystem::temp_directory_path() /
-           ("tls_files_test." + std::to_string(getpid()));
+    dir_ = std::filesystem::temp_directory_path() / ("tls_files_test." + std::to_string(getpid()));
     std::filesystem::create_directories(dir_);
   }
   void TearDown() override { std::filesystem::remove_all(dir_); }

@@ -15,10 +15,10 @@ namespace relayguard {
 namespace {
 
 using ::testing::HasSubstr;
-using ::testing::Not;
 using testing::Instant;
 using testing::Local;
 using testing::MustParse;
+using ::testing::Not;
 using testing::Utc;
 using testing::Zone;
 

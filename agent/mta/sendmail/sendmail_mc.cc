@@ -46,7 +46,8 @@ std::string Spelled(const Call& call) { return absl::StrCat(call.macro, "(`", ca
 // Whether the call fills its line: optional blanks, the call, optional blanks and `dnl ...` or
 // `# ...`, with m4's quoting state the same after the line as before it (so deleting the line
 // cannot change how m4 reads the rest of the file).
-bool FillsItsLine(absl::string_view text, const TextLine& line, const Call& call, const M4Scan& scan) {
+bool FillsItsLine(absl::string_view text, const TextLine& line, const Call& call,
+                  const M4Scan& scan) {
   if (!call.end || *call.end > line.content_end) return false;
   for (size_t p = line.begin; p < call.begin; ++p) {
     if (!IsBlank(text[p])) return false;
@@ -103,8 +104,9 @@ struct McPlan {
 };
 
 // Plans deleting the line of a relay-opening FEATURE call, or says why it cannot be deleted.
-absl::Status PlanRemoval(absl::string_view text, const std::vector<TextLine>& lines, const M4Scan& scan,
-                         const Call& call, absl::string_view path, McPlan& plan) {
+absl::Status PlanRemoval(absl::string_view text, const std::vector<TextLine>& lines,
+                         const M4Scan& scan, const Call& call, absl::string_view path,
+                         McPlan& plan) {
   if (!call.end) return Refuse(path, call.line, absl::StrCat(Spelled(call), " is never closed"));
   if (!FillsItsLine(text, lines[call.line], call, scan)) {
     return Refuse(path, call.line,
