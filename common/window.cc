@@ -23,15 +23,8 @@
 namespace relayguard {
 namespace {
 
-using schedule_internal::AllDigits;
-using schedule_internal::ControlCharacter;
-using schedule_internal::CronWeekday;
-using schedule_internal::kDayNames;
-using schedule_internal::kNever;
-using schedule_internal::LoadZone;
-using schedule_internal::Quote;
-using schedule_internal::ToCivil;
-using schedule_internal::ToSeconds;
+// Cron and windows share this vocabulary (schedule_time.h), under their own names.
+using namespace schedule_internal;  // NOLINT(build/namespaces)
 
 std::optional<int> DayNumber(absl::string_view name) {
   for (int i = 0; i < 7; ++i) {
