@@ -15,12 +15,14 @@
 #include "common/logging.h"
 #include "common/tls_files.h"
 #include "controller/compliance/compliance_tracker.h"
+#include "controller/fleet/agent_channel.h"
 #include "controller/fleet/agent_registry.h"
 #include "controller/playbooks/playbook_dir.h"
 #include "controller/rollout/rollout_manager.h"
 #include "controller/server/agent_stream_reactor.h"
 #include "controller/server/operator_service.h"
 #include "controller/store/sqlite_store.h"
+#include "controller/store/store_facade.h"
 
 namespace {
 
@@ -90,9 +92,11 @@ int main(int argc, char** argv) {
     return 2;
   }
   RealClock clock;
+  StoreFacade shared_store(**store, clock);
   AgentRegistry registry;
-  RolloutManager manager(**store, registry, clock);
-  auto reload = [&] { return LoadPlaybookDir(playbooks, manager, clock.WallSeconds()); };
+  AgentChannel channel(registry, clock);
+  RolloutManager manager(shared_store, channel, clock);
+  auto reload = [&] { return LoadPlaybookDir(playbooks, shared_store, clock.WallSeconds()); };
   auto [loaded, errors] = reload();
   for (const std::string& l : loaded) log->info("playbook {}", l);
   for (const std::string& e : errors) log->error("playbook: {}", e);
@@ -115,10 +119,10 @@ int main(int argc, char** argv) {
     }
     credentials = *std::move(tls);
   }
-  ComplianceTracker compliance(manager, registry, clock);
-  AgentStreamCallbackService agents(registry, manager, compliance, clock,
+  ComplianceTracker compliance(shared_store, registry, clock);
+  AgentStreamCallbackService agents(registry, manager, channel, shared_store, compliance, clock,
                                     /*require_cn=*/!insecure);
-  OperatorService operators(manager, registry, compliance, reload,
+  OperatorService operators(manager, shared_store, registry, compliance, reload,
                             /*require_operator_cert=*/!insecure);
   grpc::ServerBuilder builder;
   int port = 0;

@@ -1,7 +1,5 @@
 #include "agent/apply/apply_transaction.h"
 
-#include <unistd.h>
-
 #include <algorithm>
 #include <set>
 
@@ -30,6 +28,12 @@ std::string ProbeDetail(const ProbeReport& report, ProbeVerdict wanted) {
                         last);
   }
   return "no test ran";
+}
+
+// `s` with the promise that nothing was changed yet (OK stays OK).
+absl::Status NothingChanged(const absl::Status& s) {
+  if (s.ok()) return s;
+  return absl::Status(s.code(), absl::StrCat(s.message(), " — nothing was changed"));
 }
 
 }  // namespace
@@ -250,170 +254,153 @@ TransactionReport ApplyTransaction::Apply(const Policy& policy, bool dry_run) {
   report.action = "apply";
   report.policy = policy.name;
   report.version = policy.version;
-  auto log = Logger("agent.apply");
-
-  std::vector<FileSnapshot> before;
-  {
-    PhaseTimer timer(d_.clock, report, "preflight");
-    absl::Status s = Preflight(report);
-    absl::StatusOr<std::vector<FileSnapshot>> files =
-        s.ok() ? ReadManagedFiles() : absl::StatusOr<std::vector<FileSnapshot>>(s);
-    if (!files.ok()) {
-      Fail(report, "preflight", files.status());
-      return report;
-    }
-    before = std::move(*files);
-    if (!dry_run) {
-      if (absl::StatusOr<bool> running = d_.driver.IsRunning(); !running.ok() || !*running) {
-        Fail(report, "preflight", running.ok()
-            ? absl::FailedPreconditionError(absl::StrCat(
-                  report.mta, " is not running for this configuration; start it first "
-                  "(every change is verified on the running service) — nothing was changed"))
-            : running.status());
-        return report;
-      }
-    }
+  absl::StatusOr<std::vector<FileSnapshot>> before = PreflightApply(policy, dry_run, report);
+  if (!before.ok()) {
+    Fail(report, "preflight", before.status());
+    return report;
   }
-  if (!dry_run) {
-    // Every listener must answer before the change, or it could not be proven closed after it.
-    // Its own phase: SMTP round trips, like the verify probes, not relayguard's own work.
-    PhaseTimer timer(d_.clock, report, "reach");
-    if (absl::Status s = CheckListenersAnswer(policy.probe, report); !s.ok()) {
-      Fail(report, "preflight",
-           absl::Status(s.code(), absl::StrCat(s.message(), " — nothing was changed")));
-      return report;
-    }
+  absl::StatusOr<RenderedChange> change = RenderChange(policy, *before, report);
+  if (!change.ok()) {
+    Fail(report, "render", change.status());
+    return report;
   }
-
-  FileContents current;
-  for (const FileSnapshot& f : before) current[f.path] = f.contents;
-  RenderedChange change;
-  {
-    PhaseTimer timer(d_.clock, report, "render");
-    absl::StatusOr<RenderedChange> rendered = d_.driver.Render(policy, current);
-    if (!rendered.ok()) {
-      Fail(report, "render", rendered.status());
-      return report;
-    }
-    change = std::move(*rendered);
-  }
-  report.changed_settings = change.changed_settings;
-  for (std::string& w : change.warnings) AddWarning(report, std::move(w));
-  report.kept = change.kept;
-  report.diff = DiffFiles(before, change.new_contents);
-
   if (report.diff.empty()) {
     report.outcome = Outcome::kUnchanged;
-    if (!dry_run) {
-      // Nothing to write or reload; still say whether the relay is closed right now.
-      PhaseTimer timer(d_.clock, report, "verify");
-      Policy once = policy;
-      once.probe.settle_timeout = std::chrono::milliseconds(0);
-      if (absl::Status s = VerifyClosed(once, report); !s.ok()) {
-        report.error = absl::StrCat("the policy's settings are in place, but: ", s.message());
-      }
-    }
+    if (!dry_run) VerifyUnchanged(policy, report);
     return report;
   }
   if (dry_run) {
     report.outcome = Outcome::kDryRun;
     return report;
   }
+  ApplyChange(policy, *before, *change, report);
+  return report;
+}
 
+void ApplyTransaction::ApplyChange(const Policy& policy, const std::vector<FileSnapshot>& before,
+                                   const RenderedChange& change, TransactionReport& report) {
   {
     PhaseTimer timer(d_.clock, report, "validate");
     if (absl::Status s = d_.driver.ValidateStaged(change.new_contents, d_.stage_dir); !s.ok()) {
-      Fail(report, "validate", absl::Status(s.code(), absl::StrCat(s.message(),
-                                                                   " — nothing was changed")));
-      return report;
+      return Fail(report, "validate", NothingChanged(s));
     }
   }
-
-  std::map<std::string, std::string> trailers = {
-      {"Action", "apply"}, {"Policy", policy.name}, {"Version", absl::StrCat(policy.version)},
-      {"Mta", absl::StrCat(report.mta, " ", report.mta_version)}};
+  CommitRecord record;
+  record.action = CommitAction::kApply;
+  record.policy = policy.name;
+  record.version = policy.version;
+  record.mta = absl::StrCat(report.mta, " ", report.mta_version);
+  const JournalEntry journal{"apply", "", "", policy.name, policy.version,
+                             change.needs_restart, 0, 0};
+  const std::string summary =
+      absl::StrCat("Backup before applying policy ", policy.name, " v", policy.version);
+  if (absl::Status s = BackUp(before, summary, record, journal, report); !s.ok()) {
+    return Fail(report, "backup", NothingChanged(s));
+  }
+  d_.faults.Reached("after-backup");
+  record.backup = report.backup_commit;
+  if (!GoLive(policy, before, change, record, report)) return;
   {
-    PhaseTimer timer(d_.clock, report, "backup");
-    auto backup_trailers = trailers;
-    backup_trailers["Phase"] = "before";
-    absl::StatusOr<std::string> id = d_.store.Commit(
-        before, absl::StrCat("Backup before applying policy ", policy.name, " v", policy.version),
-        backup_trailers);
-    JournalEntry entry{"apply", "activate", id.ok() ? *id : "", policy.name, policy.version,
-                       change.needs_restart, getpid(), d_.clock.WallSeconds()};
-    absl::Status s = id.ok() ? d_.journal.Write(entry) : id.status();
-    if (!s.ok()) {
-      Fail(report, "backup", absl::Status(s.code(), absl::StrCat(s.message(),
-                                                                 " — nothing was changed")));
-      return report;
-    }
-    report.backup_commit = *id;
+    PhaseTimer timer(d_.clock, report, "commit");
+    record.phase = CommitPhase::kAfter;
+    record.outcome = CommitOutcome::kApplied;
+    record.settings = absl::StrJoin(change.changed_settings, " ");
+    RecordResult(record,
+                 absl::StrCat("Applied policy ", policy.name, " v", policy.version, ": ",
+                              absl::StrJoin(change.changed_settings, ", ")),
+                 /*clear_journal=*/true, report);
   }
-  d_.fault_point("after-backup");
-  trailers["Backup"] = report.backup_commit;
+  report.outcome = Outcome::kApplied;
+  Logger("agent.apply")->info("policy {} v{} applied and verified on {} listener(s)", policy.name,
+                              policy.version, report.listeners.size());
+}
 
-  auto fail_and_restore = [&](absl::string_view phase, const absl::Status& s) {
+absl::StatusOr<std::vector<FileSnapshot>> ApplyTransaction::PreflightApply(
+    const Policy& policy, bool dry_run, TransactionReport& report) {
+  std::vector<FileSnapshot> before;
+  {
+    PhaseTimer timer(d_.clock, report, "preflight");
+    RETURN_IF_ERROR(Preflight(report));
+    ASSIGN_OR_RETURN(before, ReadManagedFiles());
+    if (dry_run) return before;
+    ASSIGN_OR_RETURN(bool running, d_.driver.IsRunning());
+    if (!running) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          report.mta, " is not running for this configuration; start it first (every change is "
+          "verified on the running service) — nothing was changed"));
+    }
+  }
+  // Every listener must answer before the change, or it could not be proven closed after it.
+  // Its own phase: SMTP round trips, like the verify probes, not relayguard's own work.
+  PhaseTimer timer(d_.clock, report, "reach");
+  RETURN_IF_ERROR(NothingChanged(CheckListenersAnswer(policy.probe, report)));
+  return before;
+}
+
+absl::StatusOr<RenderedChange> ApplyTransaction::RenderChange(
+    const Policy& policy, const std::vector<FileSnapshot>& before, TransactionReport& report) {
+  FileContents current;
+  for (const FileSnapshot& f : before) current[f.path] = f.contents;
+  absl::StatusOr<RenderedChange> change;
+  {
+    PhaseTimer timer(d_.clock, report, "render");
+    change = d_.driver.Render(policy, current);
+  }
+  if (!change.ok()) return change.status();
+  report.changed_settings = change->changed_settings;
+  for (const std::string& w : change->warnings) AddWarning(report, w);
+  report.kept = change->kept;
+  report.diff = DiffFiles(before, change->new_contents);
+  return change;
+}
+
+void ApplyTransaction::VerifyUnchanged(const Policy& policy, TransactionReport& report) {
+  // Nothing to write or reload; still say whether the relay is closed right now.
+  PhaseTimer timer(d_.clock, report, "verify");
+  Policy once = policy;
+  once.probe.settle_timeout = std::chrono::milliseconds(0);
+  if (absl::Status s = VerifyClosed(once, report); !s.ok()) {
+    report.error = absl::StrCat("the policy's settings are in place, but: ", s.message());
+  }
+}
+
+bool ApplyTransaction::GoLive(const Policy& policy, const std::vector<FileSnapshot>& before,
+                              const RenderedChange& change, const CommitRecord& record,
+                              TransactionReport& report) {
+  const JournalEntry journal{"apply", "", report.backup_commit, policy.name, policy.version,
+                             change.needs_restart, 0, 0};
+  auto restore = [&](absl::string_view phase, const absl::Status& s) {
     Fail(report, phase, s);
-    RestoreAfterFailure(before, change.needs_restart, policy.probe, report, trailers);
-    return report;
+    RestoreAfterFailure(before, change.needs_restart, policy.probe, record, report);
+    return false;
   };
   {
     PhaseTimer timer(d_.clock, report, "activate");
     std::vector<FileSnapshot> next = before;
-    for (FileSnapshot& f : next) f.contents = change.new_contents[f.path];
-    if (absl::Status s = WriteFiles(next); !s.ok()) return fail_and_restore("activate", s);
+    for (FileSnapshot& f : next) {
+      auto it = change.new_contents.find(f.path);
+      f.contents = it != change.new_contents.end() ? it->second : "";
+    }
+    if (absl::Status s = WriteFiles(next); !s.ok()) return restore("activate", s);
   }
-  log->info("activated policy {} v{} ({})", policy.name, policy.version,
-            absl::StrJoin(change.changed_settings, ", "));
-  d_.fault_point("after-activate");
+  Logger("agent.apply")->info("activated policy {} v{} ({})", policy.name, policy.version,
+                              absl::StrJoin(change.changed_settings, ", "));
+  d_.faults.Reached("after-activate");
+  const char* reload = change.needs_restart ? "restart" : "reload";
   {
-    PhaseTimer timer(d_.clock, report, change.needs_restart ? "restart" : "reload");
-    JournalEntry entry{"apply", "reload", report.backup_commit, policy.name, policy.version,
-                       change.needs_restart, getpid(), d_.clock.WallSeconds()};
-    absl::Status s = d_.journal.Write(entry);
+    PhaseTimer timer(d_.clock, report, reload);
+    absl::Status s = WriteJournal(journal, "reload");
     if (s.ok()) s = d_.driver.Reload(change.needs_restart);
-    if (!s.ok()) return fail_and_restore(change.needs_restart ? "restart" : "reload", s);
+    if (!s.ok()) return restore(reload, s);
     report.reloaded = true;
     report.restarted = change.needs_restart;
   }
-  d_.fault_point("after-reload");
-  {
-    PhaseTimer timer(d_.clock, report, "verify");
-    JournalEntry entry{"apply", "verify", report.backup_commit, policy.name, policy.version,
-                       change.needs_restart, getpid(), d_.clock.WallSeconds()};
-    absl::Status s = d_.journal.Write(entry);
-    if (s.ok()) s = VerifyClosed(policy, report);
-    if (!s.ok()) return fail_and_restore("verify", s);
-  }
-  {
-    PhaseTimer timer(d_.clock, report, "commit");
-    auto after_trailers = trailers;
-    after_trailers["Phase"] = "after";
-    after_trailers["Outcome"] = "applied";
-    after_trailers["Settings"] = absl::StrJoin(change.changed_settings, " ");
-    absl::StatusOr<std::vector<FileSnapshot>> after = ReadManagedFiles();
-    absl::StatusOr<std::string> id =
-        after.ok() ? d_.store.Commit(*after,
-                                     absl::StrCat("Applied policy ", policy.name, " v",
-                                                  policy.version, ": ",
-                                                  absl::StrJoin(change.changed_settings, ", ")),
-                                     after_trailers)
-                   : absl::StatusOr<std::string>(after.status());
-    if (id.ok()) {
-      report.result_commit = *id;
-    } else {
-      // The change is live and verified and the backup is safe; only the record is missing.
-      report.warnings.push_back(absl::StrCat("could not record the result commit: ",
-                                             id.status().message()));
-    }
-    if (absl::Status s = d_.journal.Clear(); !s.ok()) {
-      report.warnings.push_back(absl::StrCat("could not remove the journal: ", s.message()));
-    }
-  }
-  report.outcome = Outcome::kApplied;
-  log->info("policy {} v{} applied and verified on {} listener(s)", policy.name, policy.version,
-            report.listeners.size());
-  return report;
+  d_.faults.Reached("after-reload");
+  PhaseTimer timer(d_.clock, report, "verify");
+  absl::Status s = WriteJournal(journal, "verify");
+  if (s.ok()) s = VerifyClosed(policy, report);
+  if (!s.ok()) return restore("verify", s);
+  return true;
 }
 
 }  // namespace relayguard::agent

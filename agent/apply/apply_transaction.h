@@ -4,12 +4,13 @@
 #ifndef RELAYGUARD_AGENT_APPLY_APPLY_TRANSACTION_H_
 #define RELAYGUARD_AGENT_APPLY_APPLY_TRANSACTION_H_
 
-#include <functional>
 #include <optional>
 #include <string>
-#include "absl/strings/string_view.h"
 #include <vector>
 
+#include "absl/strings/string_view.h"
+#include "agent/apply/commit_record.h"
+#include "agent/apply/fault_points.h"
 #include "agent/apply/journal.h"
 #include "agent/apply/transaction_report.h"
 #include "agent/backup/git_backup_store.h"
@@ -28,8 +29,8 @@ struct TransactionDeps {
   RelayChecker& checker;
   Clock& clock;
   std::string stage_dir;  // scratch dir for staged validation
-  // Called at "after-backup", "after-activate", "after-reload"; tests kill the agent there.
-  std::function<void(absl::string_view point)> fault_point = [](absl::string_view) {};
+  // Reached at "after-backup", "after-activate" (apply and rollback) and "after-reload" (apply).
+  FaultPoints& faults;
 };
 
 class ApplyTransaction {
@@ -51,6 +52,71 @@ class ApplyTransaction {
   std::optional<TransactionReport> RecoverInterrupted(const ProbeSettings& probe);
 
  private:
+  // The phases of Apply, in order. Each records its timing in `report`.
+  // preflight and reach: the files as they are, the MTA running, every listener answering.
+  absl::StatusOr<std::vector<FileSnapshot>> PreflightApply(const Policy& policy, bool dry_run,
+                                                           TransactionReport& report);
+  // render: the new files, and the diff, changed settings and warnings into `report`.
+  absl::StatusOr<RenderedChange> RenderChange(const Policy& policy,
+                                              const std::vector<FileSnapshot>& before,
+                                              TransactionReport& report);
+  // Nothing to change: whether the relay is closed right now, said in report.error.
+  void VerifyUnchanged(const Policy& policy, TransactionReport& report);
+  // validate, backup, then GoLive, then commit the result.
+  void ApplyChange(const Policy& policy, const std::vector<FileSnapshot>& before,
+                   const RenderedChange& change, TransactionReport& report);
+  // activate, reload (or restart) and verify, with the backup restored when one fails. True when
+  // the change is live and verified.
+  bool GoLive(const Policy& policy, const std::vector<FileSnapshot>& before,
+              const RenderedChange& change, const CommitRecord& record,
+              TransactionReport& report);
+
+  // The phases of Rollback: preflight (the target and both sets of files, the diff in `report`).
+  struct RollbackPlan {
+    std::string target_id;
+    std::vector<FileSnapshot> wanted;
+    std::vector<FileSnapshot> before;
+  };
+  absl::StatusOr<RollbackPlan> PlanRollback(const std::optional<std::string>& target,
+                                            TransactionReport& report);
+  // activate and reload: writes `wanted`, reloads (restarting if need be) and checks that every
+  // listener answers; sets report.reloaded and report.restarted.
+  absl::Status ActivateTarget(const std::vector<FileSnapshot>& wanted, const ProbeSettings& probe,
+                              TransactionReport& report);
+  // The backup commit taken before the newest apply; its summary becomes report.policy.
+  absl::StatusOr<std::string> LastApplyBackup(TransactionReport& report);
+  // Restores the backup named by the journal `entry` of an agent that was stopped mid-change.
+  void RestoreInterrupted(const JournalEntry& entry, const ProbeSettings& probe,
+                          TransactionReport& report);
+
+  // Shared steps.
+  // backup: commits `files` as the "before" commit of `record` and writes the journal (`entry`,
+  // phase activate) naming it; sets report.backup_commit.
+  absl::Status BackUp(const std::vector<FileSnapshot>& files, const std::string& summary,
+                      CommitRecord record, JournalEntry entry, TransactionReport& report);
+  // Writes the journal: `entry` in `phase`, by this process, now.
+  absl::Status WriteJournal(JournalEntry entry, absl::string_view phase);
+  // What ReloadAndVerify did, for a rollback's report.
+  struct ReloadSteps {
+    bool reloaded = false;   // the first reload (or start) succeeded
+    bool restarted = false;  // a restart was needed and succeeded
+  };
+  // Reloads (starts the MTA when it is not running) and checks that every listener answers;
+  // when that fails and `restart` was not asked for, restarts and checks again: restored files
+  // may change a start-time parameter, and a reload may not bring back a listener a restart does.
+  absl::Status ReloadAndVerify(bool restart, const ProbeSettings& probe,
+                               TransactionReport& report, ReloadSteps* steps = nullptr);
+  // Commits the managed files as they are now with `record` (report.result_commit, or a warning
+  // when that fails: the change itself stands), then clears the journal when `clear_journal`
+  // (it is kept when a restore failed, so the next start retries it).
+  void RecordResult(const CommitRecord& record, const std::string& summary, bool clear_journal,
+                    TransactionReport& report);
+  // Restores `backup` after a failed change and records it as `record` rolled back; sets
+  // report.outcome accordingly.
+  void RestoreAfterFailure(const std::vector<FileSnapshot>& backup, bool restart,
+                           const ProbeSettings& probe, CommitRecord record,
+                           TransactionReport& report);
+
   absl::StatusOr<std::vector<FileSnapshot>> ReadManagedFiles();
   absl::Status Preflight(TransactionReport& report);
   // Writes `files` to their live paths (removing absent ones), skipping identical ones.
@@ -71,10 +137,6 @@ class ApplyTransaction {
   // After a restore: every listener of the restored configuration greets; for the record, what
   // an untrusted client sees on each non-internal one.
   absl::Status VerifyAnswers(const ProbeSettings& probe, TransactionReport& report);
-  // Restores `backup` after a failed change and records it; sets outcome accordingly.
-  void RestoreAfterFailure(const std::vector<FileSnapshot>& backup, bool restart,
-                           const ProbeSettings& probe, TransactionReport& report,
-                           std::map<std::string, std::string> trailers);
   void Fail(TransactionReport& report, absl::string_view phase, const absl::Status& status);
 
   TransactionDeps d_;

@@ -3,7 +3,6 @@
 #include <unistd.h>
 
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_replace.h"
 #include "agent/apply/apply_transaction.h"
 #include "agent/apply/phase_timer.h"
 #include "common/logging.h"
@@ -52,170 +51,182 @@ absl::Status ApplyTransaction::VerifyAnswers(const ProbeSettings& probe,
   return absl::OkStatus();
 }
 
-void ApplyTransaction::RestoreAfterFailure(const std::vector<FileSnapshot>& backup, bool restart,
-                                           const ProbeSettings& probe, TransactionReport& report,
-                                           std::map<std::string, std::string> trailers) {
-  auto log = Logger("agent.apply");
-  PhaseTimer timer(d_.clock, report, "restore");
-  JournalEntry entry{report.action, "restore", report.backup_commit, report.policy,
-                     report.version, restart, getpid(), d_.clock.WallSeconds()};
-  absl::Status s = d_.journal.Write(entry);
-  if (s.ok()) s = WriteFiles(backup);
-  if (s.ok()) s = ReloadOrStart(d_.driver, restart);
+absl::Status ApplyTransaction::WriteJournal(JournalEntry entry, absl::string_view phase) {
+  entry.phase = std::string(phase);
+  entry.pid = getpid();
+  entry.started = d_.clock.WallSeconds();
+  return d_.journal.Write(entry);
+}
+
+absl::Status ApplyTransaction::BackUp(const std::vector<FileSnapshot>& files,
+                                      const std::string& summary, CommitRecord record,
+                                      JournalEntry entry, TransactionReport& report) {
+  PhaseTimer timer(d_.clock, report, "backup");
+  record.phase = CommitPhase::kBefore;
+  ASSIGN_OR_RETURN(entry.backup_commit, d_.store.Commit(files, summary, record.ToTrailers()));
+  RETURN_IF_ERROR(WriteJournal(entry, "activate"));
+  report.backup_commit = entry.backup_commit;
+  return absl::OkStatus();
+}
+
+absl::Status ApplyTransaction::ReloadAndVerify(bool restart, const ProbeSettings& probe,
+                                               TransactionReport& report, ReloadSteps* steps) {
+  absl::Status s = ReloadOrStart(d_.driver, restart);
+  if (steps != nullptr) steps->reloaded = s.ok();
   if (s.ok()) s = VerifyAnswers(probe, report);
-  if (!s.ok() && !restart) {
-    // A reload may not bring back a listener the failed change took away; a restart does.
-    log->warn("restore: reload did not bring {} back ({}); restarting", report.mta, s.message());
-    s = d_.driver.Reload(true);
-    if (s.ok()) s = VerifyAnswers(probe, report);
-  }
-  trailers["Phase"] = "rolled-back";
-  trailers["FailedPhase"] = report.failed_phase;
-  trailers["Reason"] = OneLine(report.error);
-  if (!s.ok()) {
-    report.outcome = Outcome::kRollbackFailed;
-    absl::StrAppend(&report.error, "; restoring the backup ", ShortId(report.backup_commit),
-                    " failed too: ", s.message(),
-                    " — the journal is kept, the next agent start retries the restore");
-    trailers["Outcome"] = "rollback-failed";
-  } else {
-    report.outcome = Outcome::kRolledBack;
-    trailers["Outcome"] = "rolled-back";
-  }
+  if (s.ok() || restart) return s;
+  Logger("agent.apply")->warn("{}: reload did not bring {} back ({}); restarting", report.action,
+                              report.mta, s.message());
+  s = d_.driver.Reload(true);
+  if (steps != nullptr) steps->restarted = s.ok();
+  if (s.ok()) s = VerifyAnswers(probe, report);
+  return s;
+}
+
+void ApplyTransaction::RecordResult(const CommitRecord& record, const std::string& summary,
+                                    bool clear_journal, TransactionReport& report) {
   absl::StatusOr<std::vector<FileSnapshot>> now = ReadManagedFiles();
   absl::StatusOr<std::string> id =
-      now.ok() ? d_.store.Commit(*now,
-                                 absl::StrCat(report.outcome == Outcome::kRolledBack
-                                                  ? "Rolled back "
-                                                  : "FAILED to roll back ",
-                                              report.action, " of ", report.policy, ": ",
-                                              report.failed_phase, " failed"),
-                                 trailers)
+      now.ok() ? d_.store.Commit(*now, summary, record.ToTrailers())
                : absl::StatusOr<std::string>(now.status());
-  if (id.ok()) report.result_commit = *id;
-  if (report.outcome == Outcome::kRolledBack) {
-    if (absl::Status c = d_.journal.Clear(); !c.ok()) {
-      report.warnings.push_back(absl::StrCat("could not remove the journal: ", c.message()));
-    }
-    log->warn("{} of {} rolled back after {} failed; files restored from {}", report.action,
-              report.policy, report.failed_phase, ShortId(report.backup_commit));
+  if (id.ok()) {
+    report.result_commit = *id;
   } else {
-    log->error("{}", report.error);
+    // The files are as the outcome says and the backup is safe; only the record is missing.
+    AddWarning(report,
+               absl::StrCat("could not record the result commit: ", id.status().message()));
   }
+  if (!clear_journal) return;
+  if (absl::Status c = d_.journal.Clear(); !c.ok()) {
+    AddWarning(report, absl::StrCat("could not remove the journal: ", c.message()));
+  }
+}
+
+void ApplyTransaction::RestoreAfterFailure(const std::vector<FileSnapshot>& backup, bool restart,
+                                           const ProbeSettings& probe, CommitRecord record,
+                                           TransactionReport& report) {
+  PhaseTimer timer(d_.clock, report, "restore");
+  const JournalEntry journal{report.action, "", report.backup_commit, report.policy,
+                             report.version, restart, 0, 0};
+  absl::Status s = WriteJournal(journal, "restore");
+  if (s.ok()) s = WriteFiles(backup);
+  if (s.ok()) s = ReloadAndVerify(restart, probe, report);
+  const bool restored = s.ok();
+  record.phase = CommitPhase::kRolledBack;
+  record.failed_phase = report.failed_phase;
+  record.reason = OneLine(report.error);
+  record.outcome = restored ? CommitOutcome::kRolledBack : CommitOutcome::kRollbackFailed;
+  report.outcome = restored ? Outcome::kRolledBack : Outcome::kRollbackFailed;
+  RecordResult(record,
+               absl::StrCat(restored ? "Rolled back " : "FAILED to roll back ", report.action,
+                            " of ", report.policy, ": ", report.failed_phase, " failed"),
+               /*clear_journal=*/restored, report);
+  if (restored) {
+    Logger("agent.apply")->warn("{} of {} rolled back after {} failed; files restored from {}",
+                                report.action, report.policy, report.failed_phase,
+                                ShortId(report.backup_commit));
+    return;
+  }
+  absl::StrAppend(&report.error, "; restoring the backup ", ShortId(report.backup_commit),
+                  " failed too: ", s.message(),
+                  " — the journal is kept, the next agent start retries the restore");
+  Logger("agent.apply")->error("{}", report.error);
 }
 
 TransactionReport ApplyTransaction::Rollback(const std::optional<std::string>& target,
                                              const ProbeSettings& probe) {
   TransactionReport report;
   report.action = "rollback";
-  if (absl::Status s = Preflight(report); !s.ok()) {
-    Fail(report, "preflight", s);
+  absl::StatusOr<RollbackPlan> plan = PlanRollback(target, report);
+  if (!plan.ok()) {
+    Fail(report, "preflight", plan.status());
     return report;
   }
-  std::string target_id;
-  if (target) {
-    absl::StatusOr<std::string> id = d_.store.Resolve(*target);
-    if (!id.ok()) {
-      Fail(report, "preflight", id.status());
-      return report;
-    }
-    target_id = *id;
-  } else {
-    absl::StatusOr<std::vector<CommitInfo>> history = d_.store.History(100000);
-    if (!history.ok()) {
-      Fail(report, "preflight", history.status());
-      return report;
-    }
-    for (const CommitInfo& c : *history) {
-      auto action = c.trailers.find("Action");
-      auto phase = c.trailers.find("Phase");
-      if (action != c.trailers.end() && action->second == "apply" &&
-          phase != c.trailers.end() && phase->second == "before") {
-        target_id = c.id;
-        report.policy = c.summary;
-        break;
-      }
-    }
-    if (target_id.empty()) {
-      Fail(report, "preflight", absl::NotFoundError(
-                                    "there is no apply to roll back (no backup commit taken "
-                                    "before an apply) — nothing was changed"));
-      return report;
-    }
-  }
-  if (report.policy.empty()) report.policy = ShortId(target_id);
-  absl::StatusOr<std::vector<FileSnapshot>> wanted = d_.store.ReadCommit(target_id);
-  absl::StatusOr<std::vector<FileSnapshot>> before = ReadManagedFiles();
-  if (!wanted.ok() || !before.ok()) {
-    Fail(report, "preflight", wanted.ok() ? before.status() : wanted.status());
-    return report;
-  }
-  FileContents wanted_text;
-  for (const FileSnapshot& f : *wanted) wanted_text[f.path] = f.present ? f.contents : "";
-  report.diff = DiffFiles(*before, wanted_text);
   if (report.diff.empty()) {
     report.outcome = Outcome::kUnchanged;
-    report.error = absl::StrCat("the files already match ", ShortId(target_id));
+    report.error = absl::StrCat("the files already match ", ShortId(plan->target_id));
     return report;
   }
-  std::map<std::string, std::string> trailers = {{"Action", "rollback"}, {"Target", target_id}};
-  {
-    PhaseTimer timer(d_.clock, report, "backup");
-    auto backup_trailers = trailers;
-    backup_trailers["Phase"] = "before";
-    absl::StatusOr<std::string> id = d_.store.Commit(
-        *before, absl::StrCat("Backup before rollback to ", ShortId(target_id)), backup_trailers);
-    JournalEntry entry{"rollback", "activate", id.ok() ? *id : "", target_id, 0, false,
-                       getpid(), d_.clock.WallSeconds()};
-    absl::Status s = id.ok() ? d_.journal.Write(entry) : id.status();
-    if (!s.ok()) {
-      Fail(report, "backup", s);
-      return report;
-    }
-    report.backup_commit = *id;
+  CommitRecord record;
+  record.action = CommitAction::kRollback;
+  record.target = plan->target_id;
+  const JournalEntry journal{"rollback", "", "", plan->target_id, 0, false, 0, 0};
+  const std::string summary = absl::StrCat("Backup before rollback to ", ShortId(plan->target_id));
+  if (absl::Status s = BackUp(plan->before, summary, record, journal, report); !s.ok()) {
+    Fail(report, "backup", s);
+    return report;
   }
-  trailers["Backup"] = report.backup_commit;
+  record.backup = report.backup_commit;
+  if (absl::Status s = ActivateTarget(plan->wanted, probe, report); !s.ok()) {
+    Fail(report, report.reloaded ? "verify" : "activate", s);
+    RestoreAfterFailure(plan->before, false, probe, record, report);
+    return report;
+  }
+  record.phase = CommitPhase::kAfter;
+  record.outcome = CommitOutcome::kRestored;
+  RecordResult(record,
+               absl::StrCat("Rolled back to ", ShortId(plan->target_id), " (", report.policy,
+                            ")"),
+               /*clear_journal=*/true, report);
+  report.outcome = Outcome::kRestored;
+  Logger("agent.apply")->info("rolled back to {}", ShortId(plan->target_id));
+  return report;
+}
+
+absl::Status ApplyTransaction::ActivateTarget(const std::vector<FileSnapshot>& wanted,
+                                              const ProbeSettings& probe,
+                                              TransactionReport& report) {
   absl::Status s;
   {
     PhaseTimer timer(d_.clock, report, "activate");
-    s = WriteFiles(*wanted);
+    s = WriteFiles(wanted);
   }
-  d_.fault_point("after-activate");
-  if (s.ok()) {
-    PhaseTimer timer(d_.clock, report, "reload");
-    s = ReloadOrStart(d_.driver, false);
-    report.reloaded = s.ok();
-    if (s.ok()) s = VerifyAnswers(probe, report);
-    if (!s.ok()) {
-      // The restored files may change a start-time parameter: a restart settles it.
-      s = d_.driver.Reload(true);
-      report.restarted = s.ok();
-      if (s.ok()) s = VerifyAnswers(probe, report);
+  d_.faults.Reached("after-activate");
+  if (!s.ok()) return s;
+  PhaseTimer timer(d_.clock, report, "reload");
+  ReloadSteps steps;
+  s = ReloadAndVerify(/*restart=*/false, probe, report, &steps);
+  report.reloaded = steps.reloaded;
+  report.restarted = steps.restarted;
+  return s;
+}
+
+absl::StatusOr<ApplyTransaction::RollbackPlan> ApplyTransaction::PlanRollback(
+    const std::optional<std::string>& target, TransactionReport& report) {
+  RETURN_IF_ERROR(Preflight(report));
+  RollbackPlan plan;
+  if (target) {
+    ASSIGN_OR_RETURN(plan.target_id, d_.store.Resolve(*target));
+  } else {
+    ASSIGN_OR_RETURN(plan.target_id, LastApplyBackup(report));
+  }
+  if (report.policy.empty()) report.policy = ShortId(plan.target_id);
+  ASSIGN_OR_RETURN(plan.wanted, d_.store.ReadCommit(plan.target_id));
+  ASSIGN_OR_RETURN(plan.before, ReadManagedFiles());
+  FileContents wanted_text;
+  for (const FileSnapshot& f : plan.wanted) wanted_text[f.path] = f.present ? f.contents : "";
+  report.diff = DiffFiles(plan.before, wanted_text);
+  return plan;
+}
+
+absl::StatusOr<std::string> ApplyTransaction::LastApplyBackup(TransactionReport& report) {
+  ASSIGN_OR_RETURN(std::vector<CommitInfo> history, d_.store.History(100000));
+  for (const CommitInfo& c : history) {
+    // A commit without trailers was made by hand in the backup repository: not an apply.
+    if (c.trailers.empty()) continue;
+    absl::StatusOr<CommitRecord> record = CommitRecord::FromTrailers(c.id, c.trailers);
+    if (!record.ok()) {
+      Logger("agent.apply")->warn("{}; looking further back", record.status().message());
+      continue;
+    }
+    if (record->action == CommitAction::kApply && record->phase == CommitPhase::kBefore) {
+      report.policy = c.summary;
+      return c.id;
     }
   }
-  if (!s.ok()) {
-    Fail(report, report.reloaded ? "verify" : "activate", s);
-    RestoreAfterFailure(*before, false, probe, report, trailers);
-    return report;
-  }
-  trailers["Phase"] = "after";
-  trailers["Outcome"] = "restored";
-  absl::StatusOr<std::vector<FileSnapshot>> after = ReadManagedFiles();
-  absl::StatusOr<std::string> id =
-      after.ok() ? d_.store.Commit(*after,
-                                   absl::StrCat("Rolled back to ", ShortId(target_id), " (",
-                                                report.policy, ")"),
-                                   trailers)
-                 : absl::StatusOr<std::string>(after.status());
-  if (id.ok()) report.result_commit = *id;
-  else report.warnings.push_back(absl::StrCat("could not record the result commit: ",
-                                              id.status().message()));
-  if (absl::Status c = d_.journal.Clear(); !c.ok()) {
-    report.warnings.push_back(absl::StrCat("could not remove the journal: ", c.message()));
-  }
-  report.outcome = Outcome::kRestored;
-  Logger("agent.apply")->info("rolled back to {}", ShortId(target_id));
-  return report;
+  return absl::NotFoundError(
+      "there is no apply to roll back (no backup commit taken before an apply) — nothing was "
+      "changed");
 }
 
 std::optional<TransactionReport> ApplyTransaction::RecoverInterrupted(
@@ -232,7 +243,12 @@ std::optional<TransactionReport> ApplyTransaction::RecoverInterrupted(
                                  " — inspect `relayguard-agent history` and run `rollback --to`")));
     return report;
   }
-  const JournalEntry& entry = **journal;
+  RestoreInterrupted(**journal, probe, report);
+  return report;
+}
+
+void ApplyTransaction::RestoreInterrupted(const JournalEntry& entry, const ProbeSettings& probe,
+                                          TransactionReport& report) {
   report.policy = entry.policy;
   report.version = entry.version;
   report.backup_commit = entry.backup_commit;
@@ -242,36 +258,26 @@ std::optional<TransactionReport> ApplyTransaction::RecoverInterrupted(
   Logger("agent.apply")->warn("{}; restoring {}", report.error, ShortId(entry.backup_commit));
   absl::StatusOr<std::vector<FileSnapshot>> files = d_.store.ReadCommit(entry.backup_commit);
   absl::Status s = files.ok() ? WriteFiles(*files) : files.status();
-  if (s.ok()) s = ReloadOrStart(d_.driver, entry.restart);
-  if (s.ok()) s = VerifyAnswers(probe, report);
-  if (!s.ok() && !entry.restart) {
-    s = d_.driver.Reload(true);
-    if (s.ok()) s = VerifyAnswers(probe, report);
-  }
-  std::map<std::string, std::string> trailers = {
-      {"Action", "recovery"}, {"Backup", entry.backup_commit},
-      {"InterruptedAction", entry.action}, {"InterruptedPhase", entry.phase},
-      {"Policy", entry.policy}, {"Outcome", s.ok() ? "restored" : "recovery-failed"}};
-  absl::StatusOr<std::vector<FileSnapshot>> now = ReadManagedFiles();
-  if (now.ok()) {
-    absl::StatusOr<std::string> id = d_.store.Commit(
-        *now,
-        absl::StrCat(s.ok() ? "Recovered" : "FAILED to recover", " after interrupted ",
-                     entry.action, " of ", entry.policy, " (stopped during ", entry.phase, ")"),
-        trailers);
-    if (id.ok()) report.result_commit = *id;
-  }
+  if (s.ok()) s = ReloadAndVerify(entry.restart, probe, report);
+  CommitRecord record;
+  record.action = CommitAction::kRecovery;
+  record.policy = entry.policy;
+  record.backup = entry.backup_commit;
+  record.outcome = s.ok() ? CommitOutcome::kRestored : CommitOutcome::kRecoveryFailed;
+  record.interrupted_action = entry.action;
+  record.interrupted_phase = entry.phase;
+  RecordResult(record,
+               absl::StrCat(s.ok() ? "Recovered" : "FAILED to recover", " after interrupted ",
+                            entry.action, " of ", entry.policy, " (stopped during ", entry.phase,
+                            ")"),
+               /*clear_journal=*/s.ok(), report);
   if (!s.ok()) {
     report.outcome = Outcome::kRollbackFailed;
     absl::StrAppend(&report.error, "; restoring ", ShortId(entry.backup_commit),
                     " failed: ", s.message(), " — the journal is kept");
-    return report;
-  }
-  if (absl::Status c = d_.journal.Clear(); !c.ok()) {
-    report.warnings.push_back(absl::StrCat("could not remove the journal: ", c.message()));
+    return;
   }
   report.outcome = Outcome::kRestored;
-  return report;
 }
 
 }  // namespace relayguard::agent

@@ -205,16 +205,6 @@ absl::StatusOr<Flags> ParseFlags(const std::vector<std::string>& args) {
   return f;
 }
 
-// Pauses at a named point when RELAYGUARD_TEST_PAUSE_AT says so, so tests can SIGKILL the agent
-// in a known phase.
-void TestPausePoint(absl::string_view point) {
-  const char* want = std::getenv("RELAYGUARD_TEST_PAUSE_AT");
-  if (want == nullptr || point != want) return;
-  std::cerr << "relayguard-agent: paused at " << point << " (pid " << getpid() << ")"
-            << std::endl;
-  std::this_thread::sleep_for(std::chrono::seconds(120));
-}
-
 // Everything the commands need, wired once.
 struct Agent {
   Flags flags;
@@ -222,6 +212,7 @@ struct Agent {
   RealProcessRunner runner;
   RealRelayChecker checker;
   RealClock clock;
+  FaultPoints* faults = nullptr;
   std::unique_ptr<MtaDriver> driver;
   std::unique_ptr<GitBackupStore> store;
   std::unique_ptr<Journal> journal;
@@ -333,7 +324,7 @@ absl::Status Wire(Agent& a) {
   a.journal = std::make_unique<Journal>(a.fs, f.state_dir + "/journal");
   a.transaction = std::make_unique<ApplyTransaction>(TransactionDeps{
       *a.driver, a.fs, *a.store, *a.journal, a.checker, a.clock, f.state_dir + "/stage",
-      TestPausePoint});
+      *a.faults});
   return absl::OkStatus();
 }
 
@@ -516,7 +507,8 @@ int RunSession(Agent& a, std::ostream& err) {
 
 }  // namespace
 
-int RunAgentCli(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
+int RunAgentCli(const std::vector<std::string>& args, std::ostream& out, std::ostream& err,
+                FaultPoints& faults) {
   absl::StatusOr<Flags> flags = ParseFlags(args);
   if (!flags.ok()) {
     err << "relayguard-agent: " << flags.status().message() << "\n\n" << kUsage;
@@ -541,6 +533,7 @@ int RunAgentCli(const std::vector<std::string>& args, std::ostream& out, std::os
   if (flags->command == "probe") return Probe(*flags, policy, out, err);
   Agent a;
   a.flags = *flags;
+  a.faults = &faults;
   if (absl::Status s = Wire(a); !s.ok()) {
     err << "relayguard-agent: " << s.message() << "\nnothing was changed\n";
     return kExitRefused;

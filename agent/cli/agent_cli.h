@@ -7,6 +7,8 @@
 #include <string>
 #include <vector>
 
+#include "agent/apply/fault_points.h"
+
 namespace relayguard::agent {
 
 constexpr int kExitOk = 0;
@@ -16,8 +18,10 @@ constexpr int kExitRolledBack = 3;     // the change failed and every file was r
 constexpr int kExitNotCompliant = 4;   // the relay is open or the settings drift from the policy
 constexpr int kExitRestoreFailed = 5;  // restoring failed too: the host needs a person
 
-// Runs `args` (without the program name). Reports go to `out`, diagnostics to `err`.
-int RunAgentCli(const std::vector<std::string>& args, std::ostream& out, std::ostream& err);
+// Runs `args` (without the program name). Reports go to `out`, diagnostics to `err`. `faults`
+// is reached by every transaction (NoFaultPoints in relayguard-agent).
+int RunAgentCli(const std::vector<std::string>& args, std::ostream& out, std::ostream& err,
+                FaultPoints& faults);
 
 }  // namespace relayguard::agent
 

@@ -6,6 +6,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_replace.h"
 #include "absl/strings/str_split.h"
+#include "agent/apply/commit_record.h"
 
 namespace relayguard::agent {
 namespace {
@@ -279,9 +280,11 @@ std::string HumanHistory(const std::vector<CommitInfo>& commits) {
   if (commits.empty()) return "no backup commits yet\n";
   std::string out;
   for (const CommitInfo& c : commits) {
-    auto outcome = c.trailers.find("Outcome");
     absl::StrAppend(&out, c.id.substr(0, 10), "  ", LocalTime(c.time), "  ", c.summary);
-    if (outcome != c.trailers.end()) absl::StrAppend(&out, "  [", outcome->second, "]");
+    absl::StatusOr<CommitRecord> record = CommitRecord::FromTrailers(c.id, c.trailers);
+    if (record.ok() && record->HasOutcome()) {
+      absl::StrAppend(&out, "  [", CommitOutcomeName(record->outcome), "]");
+    }
     absl::StrAppend(&out, "\n");
   }
   return out;

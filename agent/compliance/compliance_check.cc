@@ -7,6 +7,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "agent/apply/commit_record.h"
 #include "agent/policy/policy_loader.h"
 #include "common/hostname.h"
 #include "agent/probe/relay_tricks.h"
@@ -15,6 +16,15 @@
 
 namespace relayguard::agent {
 namespace {
+
+// The record of a commit that takes files changed outside relayguard as the new baseline.
+CommitRecord BaselineRecord(const Policy& policy) {
+  CommitRecord r;
+  r.action = CommitAction::kBaseline;
+  r.policy = policy.name;
+  r.version = policy.version;
+  return r;
+}
 
 // Below Postfix's soft error limit (10 refused commands slow a client down).
 constexpr size_t kTricksPerConnection = 5;
@@ -300,8 +310,7 @@ void ComplianceChecker::Enforce(const Policy& policy, const std::vector<FileSnap
       // the files as the new baseline, so later checks compare with them.
       if (absl::StatusOr<std::string> id = store_.Commit(
               live, "Baseline: files changed outside relayguard, the policy still holds",
-              {{"Action", "baseline"}, {"Policy", policy.name},
-               {"Version", absl::StrCat(policy.version)}});
+              BaselineRecord(policy).ToTrailers());
           id.ok()) {
         report.result_commit = *id;
         r.status = "compliant";

@@ -28,17 +28,13 @@ std::string EnforcementResult(const ComplianceCheckRecord& check,
 
 }  // namespace
 
-void ComplianceTracker::Audit(SqliteStore& store, const std::string& who,
-                              const std::string& action, const std::string& target,
-                              const std::string& result) {
-  AuditEntry entry{0, clock_.WallSeconds(), who, action, target, result};
-  if (absl::StatusOr<int64_t> id = store.Audit(entry); !id.ok()) {
-    Logger("controller.compliance")->error("cannot record audit entry: {}", id.status().message());
-  }
+void ComplianceTracker::Audit(Store& store, const std::string& who, const std::string& action,
+                              const std::string& target, const std::string& result) {
+  StoreFacade::RecordAudit(store, AuditEntry{0, clock_.WallSeconds(), who, action, target, result});
 }
 
 absl::StatusOr<std::optional<EnforceHoldRecord>> ComplianceTracker::CheckBudget(
-    SqliteStore& store, const ComplianceCheckRecord& check) {
+    Store& store, const ComplianceCheckRecord& check) {
   auto log = Logger("controller.compliance");
   ASSIGN_OR_RETURN(std::vector<std::string> failed,
                    store.EnforceFailedHosts(check.policy, check.version));
@@ -71,8 +67,7 @@ absl::StatusOr<bool> ComplianceTracker::Record(ComplianceCheckRecord check,
     bool added = false;
     std::optional<EnforceHoldRecord> hold;
   };
-  absl::StatusOr<Outcome> outcome = manager_.WithStore([&](SqliteStore& store)
-                                                           -> absl::StatusOr<Outcome> {
+  absl::StatusOr<Outcome> outcome = store_.WithStore([&](Store& store) -> absl::StatusOr<Outcome> {
     Outcome o;
     ASSIGN_OR_RETURN(o.added, store.AddComplianceCheck(check));
     if (!o.added) return o;
@@ -115,11 +110,7 @@ absl::StatusOr<bool> ComplianceTracker::Record(ComplianceCheckRecord check,
     const EnforceHoldRecord& hold = *outcome->hold;
     log->warn("enforcement of {} v{} halted fleet-wide: {}", hold.policy, hold.version,
               hold.reason);
-    AgentCommand c;
-    c.kind = AgentCommand::Kind::kEnforceHold;
-    c.policy_name = hold.policy;
-    c.policy_version = hold.version;
-    c.reason = hold.reason;
+    const EnforceHoldCommand c{hold.policy, hold.version, hold.reason};
     for (const std::string& host : registry_.OnlineHosts()) {
       if (!registry_.Send(host, c)) log->warn("{} went away before the enforce hold", host);
     }
@@ -130,8 +121,8 @@ absl::StatusOr<bool> ComplianceTracker::Record(ComplianceCheckRecord check,
 std::optional<EnforceHoldRecord> ComplianceTracker::HoldOn(const std::string& policy,
                                                            uint64_t version) {
   if (policy.empty()) return std::nullopt;
-  absl::StatusOr<std::optional<EnforceHoldRecord>> hold = manager_.WithStore(
-      [&](SqliteStore& store) { return store.EnforceHold(policy, version); });
+  absl::StatusOr<std::optional<EnforceHoldRecord>> hold = store_.WithStore(
+      [&](Store& store) { return store.EnforceHold(policy, version); });
   if (!hold.ok()) {
     Logger("controller.compliance")->error("cannot read the enforce hold of {} v{}: {}", policy,
                                            version, hold.status().message());
@@ -141,7 +132,7 @@ std::optional<EnforceHoldRecord> ComplianceTracker::HoldOn(const std::string& po
 }
 
 absl::StatusOr<ComplianceView> ComplianceTracker::View(const ComplianceQuery& query) {
-  return manager_.WithStore([&](SqliteStore& store) -> absl::StatusOr<ComplianceView> {
+  return store_.WithStore([&](Store& store) -> absl::StatusOr<ComplianceView> {
     ASSIGN_OR_RETURN(std::vector<HostRecord> hosts, store.Hosts());
     ASSIGN_OR_RETURN(std::vector<ComplianceCheckRecord> latest, store.LatestCompliance());
     ASSIGN_OR_RETURN(std::vector<EnforceHoldRecord> holds, store.EnforceHolds());

@@ -3,7 +3,7 @@
 // and halts enforcement of a policy version fleet-wide when more hosts than its playbook's
 // compliance.failure_budget failed to enforce it (an enforce hold, sent to every online agent
 // and again at hello to agents on that version). Answers the operator's compliance report.
-// Thread-safe: the store is used under the rollout manager's lock (one SQLite connection).
+// Thread-safe: the store is used through the StoreFacade's lock.
 #ifndef RELAYGUARD_CONTROLLER_COMPLIANCE_COMPLIANCE_TRACKER_H_
 #define RELAYGUARD_CONTROLLER_COMPLIANCE_COMPLIANCE_TRACKER_H_
 
@@ -16,8 +16,8 @@
 #include "common/clock.h"
 #include "controller/compliance/fleet_compliance.h"
 #include "controller/fleet/agent_registry.h"
-#include "controller/rollout/rollout_manager.h"
-#include "controller/store/sqlite_store.h"
+#include "controller/store/store.h"
+#include "controller/store/store_facade.h"
 
 namespace relayguard::controller {
 
@@ -41,9 +41,9 @@ struct ComplianceView {
 
 class ComplianceTracker {
  public:
-  // `manager` lends its store under its lock; `registry` is where holds are sent.
-  ComplianceTracker(RolloutManager& manager, AgentRegistry& registry, Clock& clock)
-      : manager_(manager), registry_(registry), clock_(clock) {}
+  // `registry` is where holds are sent and whom it asks who is online.
+  ComplianceTracker(StoreFacade& store, AgentRegistry& registry, Clock& clock)
+      : store_(store), registry_(registry), clock_(clock) {}
 
   // Stores `check` (received_at is set here). True when it was new, false for a re-send (then
   // nothing else happens). A new check whose enforcement ran is audited as "agent:HOST"; a
@@ -60,12 +60,12 @@ class ComplianceTracker {
  private:
   // Counts the failures of the check's policy version against its budget; puts the hold when
   // it is spent. Returns the new hold, if this check put one. Requires the store lock.
-  absl::StatusOr<std::optional<EnforceHoldRecord>> CheckBudget(SqliteStore& store,
+  absl::StatusOr<std::optional<EnforceHoldRecord>> CheckBudget(Store& store,
                                                                const ComplianceCheckRecord& check);
-  void Audit(SqliteStore& store, const std::string& who, const std::string& action,
+  void Audit(Store& store, const std::string& who, const std::string& action,
              const std::string& target, const std::string& result);
 
-  RolloutManager& manager_;
+  StoreFacade& store_;
   AgentRegistry& registry_;
   Clock& clock_;
 };

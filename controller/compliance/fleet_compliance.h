@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-#include "controller/store/sqlite_store.h"
+#include "controller/store/records.h"
 
 namespace relayguard::controller {
 
@@ -36,7 +36,7 @@ struct FleetCompliance {
   int total = 0;  // unreachable and never-checked hosts count, as not compliant
 };
 
-// One entry per host of `hosts`; `latest` is the newest check per host (SqliteStore::
+// One entry per host of `hosts`; `latest` is the newest check per host (Store::
 // LatestCompliance); a host missing from `presence` is offline.
 FleetCompliance SummarizeCompliance(const std::vector<HostRecord>& hosts,
                                     const std::vector<ComplianceCheckRecord>& latest,

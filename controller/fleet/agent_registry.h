@@ -12,21 +12,9 @@
 #include <utility>
 #include <vector>
 
-namespace relayguard::controller {
+#include "controller/fleet/agent_command.h"
 
-// A command for one agent, independent of the wire format.
-struct AgentCommand {
-  // kEnforceHold: stop enforcing policy_name v policy_version (audit only), for `reason`.
-  enum class Kind { kPush, kRollback, kPlan, kEnforceHold };
-  Kind kind = Kind::kPush;
-  std::string nonce;
-  std::string rollout_id;
-  std::string policy_name;
-  uint64_t policy_version = 0;
-  std::string policy_yaml;
-  std::string to_commit;  // rollback target; empty: before the newest apply
-  std::string reason;     // enforce hold: why (budget spent, which hosts)
-};
+namespace relayguard::controller {
 
 class AgentRegistry {
  public:

@@ -11,7 +11,7 @@
 namespace relayguard::controller {
 
 std::pair<std::vector<std::string>, std::vector<std::string>> LoadPlaybookDir(
-    const std::string& dir, RolloutManager& manager, int64_t now) {
+    const std::string& dir, StoreFacade& store, int64_t now) {
   std::vector<std::string> loaded, errors;
   std::error_code ec;
   std::vector<std::filesystem::path> files;
@@ -33,7 +33,7 @@ std::pair<std::vector<std::string>, std::vector<std::string>> LoadPlaybookDir(
       continue;
     }
     PolicyVersionRecord record{policy->name, policy->version, ss.str(), now};
-    if (absl::Status s = manager.AddPolicy(record); !s.ok()) {
+    if (absl::Status s = store.AddPolicy(record); !s.ok()) {
       errors.push_back(absl::StrCat(path.string(), ": ", s.message()));
       continue;
     }

@@ -8,13 +8,13 @@
 #include <utility>
 #include <vector>
 
-#include "controller/rollout/rollout_manager.h"
+#include "controller/store/store_facade.h"
 
 namespace relayguard::controller {
 
 // Returns ("name vN" loaded, errors with file:line:col).
 std::pair<std::vector<std::string>, std::vector<std::string>> LoadPlaybookDir(
-    const std::string& dir, RolloutManager& manager, int64_t now);
+    const std::string& dir, StoreFacade& store, int64_t now);
 
 }  // namespace relayguard::controller
 

@@ -8,50 +8,6 @@
 
 namespace relayguard::controller {
 
-void RolloutManager::AuditResult(const std::string& who, const std::string& action,
-                                 const std::string& target, const absl::Status& result) {
-  AuditEntry entry;
-  entry.at = clock_.WallSeconds();
-  entry.who = who;
-  entry.action = action;
-  entry.target = target;
-  entry.result = result.ok() ? "ok" : std::string(result.message());
-  if (auto id = store_.Audit(entry); !id.ok()) {
-    Logger("controller.rollout")->error("cannot record audit entry: {}", id.status().message());
-  }
-}
-
-absl::Status RolloutManager::RecordHost(const HostRecord& host) {
-  std::lock_guard<std::mutex> lock(mu_);
-  return store_.UpsertHost(host);
-}
-
-absl::StatusOr<std::vector<HostRecord>> RolloutManager::Hosts() {
-  std::lock_guard<std::mutex> lock(mu_);
-  return store_.Hosts();
-}
-
-absl::StatusOr<std::vector<RolloutRecord>> RolloutManager::Rollouts() {
-  std::lock_guard<std::mutex> lock(mu_);
-  return store_.Rollouts();
-}
-
-absl::StatusOr<std::vector<AuditEntry>> RolloutManager::AuditLog(size_t limit) {
-  std::lock_guard<std::mutex> lock(mu_);
-  return store_.AuditLog(limit);
-}
-
-absl::Status RolloutManager::AddPolicy(const PolicyVersionRecord& policy) {
-  std::lock_guard<std::mutex> lock(mu_);
-  return store_.PutPolicyVersion(policy);
-}
-
-void RolloutManager::RecordAudit(const std::string& who, const std::string& action,
-                                 const std::string& target, const absl::Status& result) {
-  std::lock_guard<std::mutex> lock(mu_);
-  AuditResult(who, action, target, result);
-}
-
 absl::Status RolloutManager::Recover() {
   std::lock_guard<std::mutex> lock(mu_);
   ASSIGN_OR_RETURN(std::vector<RolloutRecord> all, store_.Rollouts());
@@ -70,7 +26,7 @@ absl::Status RolloutManager::Recover() {
     book.saved_status.hosts.clear();
     Logger("controller.rollout")->info("continuing rollout {} ({} v{})", id, r.spec.policy,
                                        r.spec.version);
-    for (const std::string& host : registry_.OnlineHosts()) {
+    for (const std::string& host : channel_.OnlineHosts()) {
       Execute(id, engines_.at(id).OnHostOnline(host, clock_.WallSeconds()));
     }
   }
@@ -102,13 +58,15 @@ absl::Status RolloutManager::Save(const std::string& id) {
   if (book.saved_once && book.unsaved_hosts.empty() && !status_changed) return absl::OkStatus();
   book.updated_at = clock_.WallSeconds();
   if (!book.saved_once) {
-    RETURN_IF_ERROR(store_.SaveRollout(Snapshot(id)));
+    RolloutRecord record = Snapshot(id);
+    RETURN_IF_ERROR(store_.WithStore([&](Store& s) { return s.SaveRollout(record); }));
     book.saved_once = true;
   } else {
     // Only what changed since the last save: an event touches one host, or a wave's worth.
-    RETURN_IF_ERROR(store_.SaveRolloutProgress(
-        id, state, book.updated_at,
-        std::vector<std::string>(book.unsaved_hosts.begin(), book.unsaved_hosts.end())));
+    std::vector<std::string> changed(book.unsaved_hosts.begin(), book.unsaved_hosts.end());
+    RETURN_IF_ERROR(store_.WithStore([&](Store& s) {
+      return s.SaveRolloutProgress(id, state, book.updated_at, changed);
+    }));
   }
   book.unsaved_hosts.clear();
   book.saved_status.status = state.status;
@@ -127,9 +85,10 @@ void RolloutManager::Execute(const std::string& id, const std::vector<Action>& a
   const bool pushes = std::any_of(actions.begin(), actions.end(), [](const Action& a) {
     return a.kind == Action::Kind::kPush;
   });
-  absl::StatusOr<std::optional<PolicyVersionRecord>> policy =
-      pushes ? store_.PolicyVersion(spec.policy, spec.version)
-             : absl::StatusOr<std::optional<PolicyVersionRecord>>(std::nullopt);
+  absl::StatusOr<std::optional<PolicyVersionRecord>> policy = std::nullopt;
+  if (pushes) {
+    policy = store_.WithStore([&](Store& s) { return s.PolicyVersion(spec.policy, spec.version); });
+  }
   for (const Action& a : actions) {
     switch (a.kind) {
       case Action::Kind::kPush: {
@@ -138,18 +97,16 @@ void RolloutManager::Execute(const std::string& id, const std::vector<Action>& a
                      spec.version);
           break;
         }
-        AgentCommand c{AgentCommand::Kind::kPush, a.nonce, id, spec.policy, spec.version,
-                       (*policy)->yaml, "", ""};
-        if (!registry_.Send(a.host, c)) log->warn("rollout {}: {} went away before the push", id, a.host);
+        PushCommand push{a.nonce, id, spec.policy, spec.version, (*policy)->yaml};
+        if (!channel_.Send(a.host, push)) {
+          log->warn("rollout {}: {} went away before the push", id, a.host);
+        }
         break;
       }
-      case Action::Kind::kRollBack: {
+      case Action::Kind::kRollBack:
         // Back to the commit from before this rollout (not merely before the newest apply).
-        AgentCommand c{AgentCommand::Kind::kRollback, a.nonce, id, spec.policy, spec.version, "",
-                       CommitBeforeRollout(id, a.host), ""};
-        registry_.Send(a.host, c);
+        channel_.Send(a.host, RollbackCommand{a.nonce, id, CommitBeforeRollout(id, a.host)});
         break;
-      }
       case Action::Kind::kWaveStarted:
         log->info("rollout {}: wave {} started", id, a.wave + 1);
         break;
@@ -166,110 +123,52 @@ void RolloutManager::Execute(const std::string& id, const std::vector<Action>& a
   }
 }
 
-absl::StatusOr<std::vector<std::string>> RolloutManager::ResolveTargets(
-    const StartRequest& request) {
-  ASSIGN_OR_RETURN(std::vector<HostRecord> known, store_.Hosts());
-  std::vector<std::string> targets;
-  for (const HostRecord& h : known) {
-    if (Matches(h, request.hosts, request.labels)) targets.push_back(h.name);
+absl::StatusOr<PolicyVersionRecord> RolloutManager::LatestPolicy(const std::string& name) {
+  ASSIGN_OR_RETURN(std::vector<PolicyVersionRecord> latest,
+                   store_.WithStore([](Store& s) { return s.LatestPolicies(); }));
+  auto it = std::find_if(latest.begin(), latest.end(),
+                         [&](const PolicyVersionRecord& p) { return p.name == name; });
+  if (it == latest.end()) {
+    return absl::NotFoundError(absl::StrCat("no playbook named \"", name,
+                                            "\" is loaded (see the controller's playbook dir)"));
   }
-  for (const std::string& name : request.hosts) {
-    if (std::find(targets.begin(), targets.end(), name) == targets.end()) {
-      return absl::NotFoundError(absl::StrCat("unknown host \"", name,
-                                              "\" (it has never connected)"));
-    }
-  }
-  return targets;
+  return *it;
 }
 
 absl::StatusOr<std::pair<PolicyVersionRecord, std::vector<PlanAnswer>>> RolloutManager::Plan(
     const StartRequest& request, std::chrono::seconds timeout, const std::string& who) {
-  std::vector<std::string> targets;
-  PolicyVersionRecord policy;
-  std::map<std::string, std::string> nonce_of;  // host -> nonce
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    ASSIGN_OR_RETURN(std::vector<PolicyVersionRecord> latest, store_.LatestPolicies());
-    auto it = std::find_if(latest.begin(), latest.end(), [&](const PolicyVersionRecord& p) {
-      return p.name == request.policy;
-    });
-    if (it == latest.end()) {
-      return absl::NotFoundError(absl::StrCat("no playbook named \"", request.policy,
-                                              "\" is loaded (see the controller's playbook dir)"));
-    }
-    policy = *it;
-    ASSIGN_OR_RETURN(targets, ResolveTargets(request));
-    if (targets.empty()) return absl::InvalidArgumentError("the plan targets no host");
-    AuditResult(who, "plan", absl::StrCat(policy.name, " v", policy.version), absl::OkStatus());
-  }
-  std::vector<PlanAnswer> answers;
-  for (const std::string& host : targets) {
-    std::string nonce;
-    {
-      std::lock_guard<std::mutex> lock(plan_mu_);
-      nonce = absl::StrCat("plan-", next_plan_++);
-    }
-    AgentCommand c{AgentCommand::Kind::kPlan, nonce, "", policy.name, policy.version, policy.yaml,
-                   "", ""};
-    if (registry_.Send(host, c)) nonce_of[host] = nonce;
-  }
-  std::unique_lock<std::mutex> lock(plan_mu_);
-  plan_cv_.wait_for(lock, timeout, [&] {
-    for (const auto& [host, nonce] : nonce_of) {
-      if (!plan_answers_.count(nonce)) return false;
-    }
-    return true;
-  });
-  for (const std::string& host : targets) {
-    auto n = nonce_of.find(host);
-    if (n == nonce_of.end()) {
-      answers.push_back({host, "offline", "", "not connected"});
-      continue;
-    }
-    auto a = plan_answers_.find(n->second);
-    if (a == plan_answers_.end()) {
-      answers.push_back({host, "no-answer", "", absl::StrCat("no answer within ", timeout.count(), " s")});
-      continue;
-    }
-    answers.push_back(a->second);
-    plan_answers_.erase(a);
-  }
-  return std::make_pair(policy, answers);
-}
-
-void RolloutManager::OnPlanAnswer(const std::string& nonce, const PlanAnswer& answer) {
-  {
-    std::lock_guard<std::mutex> lock(plan_mu_);
-    plan_answers_[nonce] = answer;
-  }
-  plan_cv_.notify_all();
+  ASSIGN_OR_RETURN(PolicyVersionRecord policy, LatestPolicy(request.policy));
+  ASSIGN_OR_RETURN(std::vector<HostRecord> known, store_.Hosts());
+  ASSIGN_OR_RETURN(std::vector<std::string> targets,
+                   ResolveTargets(known, request.hosts, request.labels));
+  if (targets.empty()) return absl::InvalidArgumentError("the plan targets no host");
+  store_.RecordAudit(who, "plan", absl::StrCat(policy.name, " v", policy.version),
+                     absl::OkStatus());
+  return std::make_pair(policy, channel_.AskPlans(targets, policy, timeout));
 }
 
 absl::StatusOr<RolloutRecord> RolloutManager::Start(const StartRequest& request,
                                                     const std::string& who) {
   std::lock_guard<std::mutex> lock(mu_);
   auto fail = [&](absl::Status s) {
-    AuditResult(who, "rollout start", request.policy, s);
+    store_.RecordAudit(who, "rollout start", request.policy, s);
     return s;
   };
   ASSIGN_OR_RETURN(std::vector<WaveSize> waves, ParseWaves(request.waves));
-  ASSIGN_OR_RETURN(std::vector<PolicyVersionRecord> latest, store_.LatestPolicies());
-  auto policy = std::find_if(latest.begin(), latest.end(), [&](const PolicyVersionRecord& p) {
-    return p.name == request.policy;
-  });
-  if (policy == latest.end()) {
-    return fail(absl::NotFoundError(absl::StrCat("no playbook named \"", request.policy,
-                                                 "\" is loaded (see the controller's playbook dir)")));
-  }
-  absl::StatusOr<std::vector<std::string>> resolved = ResolveTargets(request);
-  if (!resolved.ok()) return fail(resolved.status());
-  std::vector<std::string> targets = *resolved;
-  if (targets.empty()) return fail(absl::InvalidArgumentError("the rollout targets no host"));
+  absl::StatusOr<PolicyVersionRecord> policy = LatestPolicy(request.policy);
+  if (absl::IsNotFound(policy.status())) return fail(policy.status());
+  if (!policy.ok()) return policy.status();
+  absl::StatusOr<std::vector<HostRecord>> known = store_.Hosts();
+  if (!known.ok()) return fail(known.status());
+  absl::StatusOr<std::vector<std::string>> targets =
+      ResolveTargets(*known, request.hosts, request.labels);
+  if (!targets.ok()) return fail(targets.status());
+  if (targets->empty()) return fail(absl::InvalidArgumentError("the rollout targets no host"));
   RolloutSpec spec;
-  ASSIGN_OR_RETURN(spec.id, store_.NextRolloutId());
+  ASSIGN_OR_RETURN(spec.id, store_.WithStore([](Store& s) { return s.NextRolloutId(); }));
   spec.policy = policy->name;
   spec.version = policy->version;
-  spec.hosts = targets;
+  spec.hosts = *targets;
   spec.waves = waves;
   spec.wave_failure_budget = request.wave_failure_budget;
   spec.pause_between_waves = request.pause_between_waves;
@@ -277,7 +176,7 @@ absl::StatusOr<RolloutRecord> RolloutManager::Start(const StartRequest& request,
   spec.offline_deadline_s = request.offline_deadline_s;
   RolloutEngine engine(spec);
   absl::StatusOr<std::vector<Action>> actions =
-      engine.Start(registry_.OnlineHosts(), clock_.WallSeconds());
+      engine.Start(channel_.OnlineHosts(), clock_.WallSeconds());
   if (!actions.ok()) return fail(actions.status());
   std::string id = spec.id;
   engines_.emplace(id, std::move(engine));
@@ -285,15 +184,16 @@ absl::StatusOr<RolloutRecord> RolloutManager::Start(const StartRequest& request,
   book.created_by = who;
   book.created_at = clock_.WallSeconds();
   Execute(id, *actions);
-  AuditResult(who, "rollout start", absl::StrCat(id, " ", spec.policy, " v", spec.version),
-              absl::OkStatus());
+  store_.RecordAudit(who, "rollout start", absl::StrCat(id, " ", spec.policy, " v", spec.version),
+                     absl::OkStatus());
   return Snapshot(id);
 }
 
 absl::StatusOr<RolloutRecord> RolloutManager::Get(const std::string& id) {
   std::lock_guard<std::mutex> lock(mu_);
   if (engines_.count(id)) return Snapshot(id);
-  ASSIGN_OR_RETURN(std::optional<RolloutRecord> r, store_.Rollout(id));
+  ASSIGN_OR_RETURN(std::optional<RolloutRecord> r,
+                   store_.WithStore([&](Store& s) { return s.Rollout(id); }));
   if (!r) return absl::NotFoundError(absl::StrCat("no rollout \"", id, "\""));
   return *r;
 }
@@ -310,7 +210,7 @@ absl::StatusOr<RolloutRecord> RolloutManager::Command(const std::string& id,
       : what == "pause"  ? it->second.Pause()
       : what == "resume" ? it->second.Resume(clock_.WallSeconds())
                          : it->second.Abort();
-  AuditResult(who, absl::StrCat("rollout ", what), id, actions.status());
+  store_.RecordAudit(who, absl::StrCat("rollout ", what), id, actions.status());
   if (!actions.ok()) return actions.status();
   Execute(id, *actions);
   return Snapshot(id);
@@ -327,19 +227,9 @@ absl::StatusOr<RolloutRecord> RolloutManager::Abort(const std::string& id, const
   return Command(id, who, "abort");
 }
 
-bool RolloutManager::Matches(const HostRecord& h, const std::vector<std::string>& hosts,
-                             const std::map<std::string, std::string>& labels) {
-  if (std::find(hosts.begin(), hosts.end(), h.name) != hosts.end()) return true;
-  if (labels.empty()) return false;
-  for (const auto& [k, v] : labels) {
-    auto it = h.labels.find(k);
-    if (it == h.labels.end() || it->second != v) return false;
-  }
-  return true;
-}
-
 std::string RolloutManager::CommitBeforeRollout(const std::string& id, const std::string& host) {
-  absl::StatusOr<std::optional<HostResult>> change = store_.FirstChangeInRollout(id, host);
+  absl::StatusOr<std::optional<HostResult>> change =
+      store_.WithStore([&](Store& s) { return s.FirstChangeInRollout(id, host); });
   if (!change.ok()) {
     Logger("controller.rollout")->error("rollout {}: {}", id, change.status().message());
     return "";
@@ -347,125 +237,79 @@ std::string RolloutManager::CommitBeforeRollout(const std::string& id, const std
   return change->has_value() ? (*change)->backup_commit : "";
 }
 
+std::vector<HostRollback> RolloutManager::SendRollbacks(
+    const RollbackTargets& targets, const std::vector<std::string>& chosen,
+    const std::string& who, const std::string& audit_target,
+    std::map<std::string, size_t>* index_of_nonce) {
+  std::vector<HostRollback> out;
+  size_t offline = 0, skipped = 0;
+  for (const std::string& host : chosen) {
+    HostRollback r;
+    r.host = host;
+    if (!targets.rollout_id.empty()) {
+      r.to_commit = CommitBeforeRollout(targets.rollout_id, host);
+      if (r.to_commit.empty()) {
+        r.status = "skipped";
+        r.error = "the rollout did not change this host";
+        ++skipped;
+        out.push_back(r);
+        continue;
+      }
+    }
+    std::optional<std::string> nonce = channel_.SendRollback(host, targets.rollout_id, r.to_commit);
+    r.status = nonce ? "sent" : "offline";
+    if (nonce) {
+      (*index_of_nonce)[*nonce] = out.size();
+    } else {
+      ++offline;
+    }
+    out.push_back(r);
+  }
+  store_.RecordAudit(who, "rollback", audit_target,
+                     !index_of_nonce->empty()
+                         ? absl::OkStatus()
+                         : absl::FailedPreconditionError(absl::StrCat(
+                               "nothing sent: ", offline, " offline, ", skipped, " skipped")));
+  return out;
+}
+
 absl::StatusOr<std::vector<HostRollback>> RolloutManager::Rollback(const RollbackTargets& targets,
                                                                    std::chrono::seconds wait,
                                                                    const std::string& who) {
   const std::string audit_target =
       targets.rollout_id.empty() ? "hosts" : absl::StrCat("rollout ", targets.rollout_id);
-  std::vector<HostRollback> out;
-  std::map<std::string, size_t> index_of_nonce;
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    auto fail = [&](absl::Status s) {
-      AuditResult(who, "rollback", audit_target, s);
-      return s;
-    };
-    absl::StatusOr<std::vector<HostRecord>> known = store_.Hosts();
-    if (!known.ok()) return fail(known.status());
-    for (const std::string& name : targets.hosts) {
-      if (std::none_of(known->begin(), known->end(),
-                       [&](const HostRecord& h) { return h.name == name; })) {
-        return fail(absl::NotFoundError(absl::StrCat("unknown host \"", name, "\"")));
-      }
-    }
-    const bool narrowed = !targets.hosts.empty() || !targets.labels.empty();
-    std::vector<std::string> chosen;
-    if (!targets.rollout_id.empty()) {
-      absl::StatusOr<std::optional<RolloutRecord>> rollout = store_.Rollout(targets.rollout_id);
-      if (!rollout.ok()) return fail(rollout.status());
-      if (!rollout->has_value()) {
-        return fail(absl::NotFoundError(absl::StrCat("no rollout \"", targets.rollout_id, "\"")));
-      }
-      const std::vector<std::string>& in_rollout = (*rollout)->spec.hosts;
-      for (const std::string& name : targets.hosts) {
-        if (std::find(in_rollout.begin(), in_rollout.end(), name) == in_rollout.end()) {
-          return fail(absl::NotFoundError(absl::StrCat("host \"", name,
-                                                       "\" is not a target of rollout ",
-                                                       targets.rollout_id)));
-        }
-      }
-      for (const HostRecord& h : *known) {
-        bool in = std::find(in_rollout.begin(), in_rollout.end(), h.name) != in_rollout.end();
-        if (in && (!narrowed || Matches(h, targets.hosts, targets.labels))) {
-          chosen.push_back(h.name);
-        }
-      }
-    } else {
-      if (!narrowed) {
-        return fail(absl::InvalidArgumentError("rollback needs --host, --label or --rollout"));
-      }
-      for (const HostRecord& h : *known) {
-        if (Matches(h, targets.hosts, targets.labels)) chosen.push_back(h.name);
-      }
-    }
-    if (chosen.empty()) return fail(absl::InvalidArgumentError("no host matches"));
-    for (const std::string& host : chosen) {
-      HostRollback r;
-      r.host = host;
-      if (!targets.rollout_id.empty()) {
-        r.to_commit = CommitBeforeRollout(targets.rollout_id, host);
-        if (r.to_commit.empty()) {
-          r.status = "skipped";
-          r.error = "the rollout did not change this host";
-          out.push_back(r);
-          continue;
-        }
-      }
-      std::string nonce;
-      {
-        std::lock_guard<std::mutex> answers(plan_mu_);
-        nonce = absl::StrCat(targets.rollout_id.empty() ? "rollback" : targets.rollout_id,
-                             "-rollback-", next_rollback_++, "-", clock_.WallSeconds());
-        awaited_[nonce].rollout_id = targets.rollout_id;
-      }
-      AgentCommand c{AgentCommand::Kind::kRollback, nonce, targets.rollout_id, "", 0, "",
-                     r.to_commit, ""};
-      r.status = registry_.Send(host, c) ? "sent" : "offline";
-      if (r.status == "sent") {
-        index_of_nonce[nonce] = out.size();
-      } else {
-        std::lock_guard<std::mutex> answers(plan_mu_);
-        awaited_.erase(nonce);
-      }
-      out.push_back(r);
-    }
-    size_t sent = index_of_nonce.size(), offline = 0, skipped = 0;
-    for (const HostRollback& r : out) {
-      offline += r.status == "offline";
-      skipped += r.status == "skipped";
-    }
-    AuditResult(who, "rollback", audit_target,
-                sent > 0 ? absl::OkStatus()
-                         : absl::FailedPreconditionError(absl::StrCat(
-                               "nothing sent: ", offline, " offline, ", skipped, " skipped")));
+  auto fail = [&](absl::Status s) {
+    store_.RecordAudit(who, "rollback", audit_target, s);
+    return s;
+  };
+  absl::StatusOr<std::vector<HostRecord>> known = store_.Hosts();
+  if (!known.ok()) return fail(known.status());
+  absl::StatusOr<std::optional<RolloutRecord>> rollout = std::optional<RolloutRecord>();
+  if (!targets.rollout_id.empty()) {
+    rollout = store_.WithStore([&](Store& s) { return s.Rollout(targets.rollout_id); });
+    if (!rollout.ok()) return fail(rollout.status());
   }
-  std::unique_lock<std::mutex> lock(plan_mu_);
-  plan_cv_.wait_for(lock, wait, [&] {
-    for (const auto& [nonce, i] : index_of_nonce) {
-      if (!awaited_[nonce].answered) return false;
-    }
-    return true;
-  });
-  for (const auto& [nonce, i] : index_of_nonce) {
-    AwaitedRollback& a = awaited_[nonce];
-    HostRollback& r = out[i];
-    if (a.answered) {
-      r.status = !a.ack ? "failed" : a.result.outcome == "restored" ? "restored" : "unchanged";
-      r.error = a.result.error.empty() ? "" : absl::StrCat(a.result.phase, ": ", a.result.error);
-      r.result_commit = a.result.result_commit;
+  absl::StatusOr<std::vector<std::string>> chosen =
+      ResolveRollbackTargets(*known, targets, *rollout);
+  if (!chosen.ok()) return fail(chosen.status());
+  std::map<std::string, size_t> index_of_nonce;
+  std::vector<HostRollback> out =
+      SendRollbacks(targets, *chosen, who, audit_target, &index_of_nonce);
+  std::vector<std::string> nonces;
+  for (const auto& [nonce, i] : index_of_nonce) nonces.push_back(nonce);
+  for (const auto& [nonce, answer] : channel_.AwaitRollbacks(nonces, wait)) {
+    HostRollback& r = out[index_of_nonce.at(nonce)];
+    if (answer.has_value()) {
+      const HostResult& result = answer->result;
+      r.status = !answer->ack ? "failed" : result.outcome == "restored" ? "restored" : "unchanged";
+      r.error = result.error.empty() ? "" : absl::StrCat(result.phase, ": ", result.error);
+      r.result_commit = result.result_commit;
     } else if (wait.count() > 0) {
       r.status = "no-answer";
       r.error = absl::StrCat("no answer within ", wait.count(), " s");
     }
-    awaited_.erase(nonce);
   }
   return out;
-}
-
-absl::StatusOr<std::vector<HostResult>> RolloutManager::HostHistory(const std::string& host,
-                                                                     size_t limit) {
-  std::lock_guard<std::mutex> lock(mu_);
-  return store_.ResultsForHost(host, limit);
 }
 
 void RolloutManager::OnHostOnline(const std::string& host) {
@@ -482,23 +326,14 @@ void RolloutManager::OnAnswer(const std::string& host, const HostResult& result,
   std::lock_guard<std::mutex> lock(mu_);
   HostResult stored = result;
   stored.at = clock_.WallSeconds();
-  bool awaited = false;
-  {
-    std::lock_guard<std::mutex> answers(plan_mu_);
-    if (auto it = awaited_.find(result.nonce); it != awaited_.end()) {
-      stored.rollout_id = it->second.rollout_id;
-      it->second.answered = true;
-      it->second.ack = ack;
-      it->second.result = stored;
-      awaited = true;
-    }
+  if (std::optional<std::string> rollout_id = channel_.OnRollbackAnswer(stored, ack)) {
+    stored.rollout_id = *rollout_id;
   }
-  if (awaited) plan_cv_.notify_all();
   for (const auto& [id, engine] : engines_) {
     auto it = engine.state().hosts.find(host);
     if (it != engine.state().hosts.end() && it->second.nonce == result.nonce) stored.rollout_id = id;
   }
-  if (absl::Status s = store_.AddResult(stored); !s.ok()) {
+  if (absl::Status s = store_.WithStore([&](Store& st) { return st.AddResult(stored); }); !s.ok()) {
     Logger("controller.rollout")->error("cannot store result of {}: {}", host, s.message());
   }
   for (auto& [id, engine] : engines_) {

@@ -8,6 +8,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <variant>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
@@ -51,33 +52,52 @@ HostResult ToResult(const std::string& host, const std::string& nonce,
   return out;
 }
 
-pb::ControllerMessage ToMessage(const AgentCommand& c) {
-  pb::ControllerMessage m;
-  if (c.kind == AgentCommand::Kind::kPush) {
+// One ControllerMessage per command type.
+struct ToMessage {
+  pb::ControllerMessage operator()(const PushCommand& c) const {
+    pb::ControllerMessage m;
     pb::Push* p = m.mutable_push();
     p->set_nonce(c.nonce);
     p->set_policy_name(c.policy_name);
     p->set_policy_version(c.policy_version);
     p->set_policy_yaml(c.policy_yaml);
     p->set_rollout_id(c.rollout_id);
-  } else if (c.kind == AgentCommand::Kind::kPlan) {
+    return m;
+  }
+  pb::ControllerMessage operator()(const RollbackCommand& c) const {
+    pb::ControllerMessage m;
+    pb::RollbackRequest* r = m.mutable_rollback();
+    r->set_nonce(c.nonce);
+    r->set_to_commit(c.to_commit);
+    r->set_rollout_id(c.rollout_id);
+    return m;
+  }
+  pb::ControllerMessage operator()(const PlanCommand& c) const {
+    pb::ControllerMessage m;
     pb::AgentPlanRequest* p = m.mutable_plan();
     p->set_nonce(c.nonce);
     p->set_policy_name(c.policy_name);
     p->set_policy_version(c.policy_version);
     p->set_policy_yaml(c.policy_yaml);
-  } else if (c.kind == AgentCommand::Kind::kEnforceHold) {
+    return m;
+  }
+  pb::ControllerMessage operator()(const EnforceHoldCommand& c) const {
+    pb::ControllerMessage m;
     pb::EnforceHold* h = m.mutable_enforce_hold();
     h->set_policy_name(c.policy_name);
     h->set_policy_version(c.policy_version);
     h->set_reason(c.reason);
-  } else {
-    pb::RollbackRequest* r = m.mutable_rollback();
-    r->set_nonce(c.nonce);
-    r->set_to_commit(c.to_commit);
-    r->set_rollout_id(c.rollout_id);
+    return m;
   }
-  return m;
+  pb::ControllerMessage operator()(const ComplianceAckCommand& c) const {
+    pb::ControllerMessage m;
+    m.mutable_compliance_ack()->set_seq(c.seq);
+    return m;
+  }
+};
+
+pb::ControllerMessage Message(const AgentCommand& command) {
+  return std::visit(ToMessage{}, command);
 }
 
 // The report kept whole (serialized) plus the fields the store queries.
@@ -95,15 +115,6 @@ ComplianceCheckRecord ToCheck(const std::string& host, const pb::ComplianceRepor
   c.error = r.error();
   r.SerializeToString(&c.report);
   return c;
-}
-
-pb::ControllerMessage HoldMessage(const EnforceHoldRecord& hold) {
-  pb::ControllerMessage m;
-  pb::EnforceHold* h = m.mutable_enforce_hold();
-  h->set_policy_name(hold.policy);
-  h->set_policy_version(hold.version);
-  h->set_reason(hold.reason);
-  return m;
 }
 
 using Reactor = grpc::ServerBidiReactor<pb::AgentMessage, pb::ControllerMessage>;
@@ -214,11 +225,13 @@ class StreamWriter {
 class AgentStreamReactor final : public Reactor {
  public:
   AgentStreamReactor(grpc::CallbackServerContext* context, AgentRegistry& registry,
-                     RolloutManager& manager, ComplianceTracker& compliance, Clock& clock,
-                     bool require_cn)
+                     RolloutManager& manager, AgentChannel& channel, StoreFacade& store,
+                     ComplianceTracker& compliance, Clock& clock, bool require_cn)
       : context_(context),
         registry_(registry),
         manager_(manager),
+        channel_(channel),
+        store_(store),
         compliance_(compliance),
         clock_(clock),
         require_cn_(require_cn),
@@ -284,13 +297,13 @@ class AgentStreamReactor final : public Reactor {
     record_.applied_version = hello.applied_version();
     record_.backup_head = hello.backup_head();
     record_.last_seen = clock_.WallSeconds();
-    if (absl::Status s = manager_.RecordHost(record_); !s.ok()) {
+    if (absl::Status s = store_.RecordHost(record_); !s.ok()) {
       return grpc::Status(grpc::StatusCode::INTERNAL, std::string(s.message()));
     }
     // Open before registering: OnHostOnline may push to this host at once.
     writer_->Open();
     AgentRegistry::Link link;
-    link.send = [writer = writer_](const AgentCommand& c) { return writer->Send(ToMessage(c)); };
+    link.send = [writer = writer_](const AgentCommand& c) { return writer->Send(Message(c)); };
     link.close = [writer = writer_](const std::string& reason) {
       writer->Close(grpc::Status(grpc::StatusCode::UNAVAILABLE, reason));
     };
@@ -303,14 +316,14 @@ class AgentStreamReactor final : public Reactor {
     // A hold put while this agent was away still applies to the version it runs.
     if (std::optional<EnforceHoldRecord> hold =
             compliance_.HoldOn(record_.applied_policy, record_.applied_version)) {
-      writer_->Send(HoldMessage(*hold));
+      writer_->Send(Message(EnforceHoldCommand{hold->policy, hold->version, hold->reason}));
     }
     StartRead(&in_);
     return grpc::Status::OK;
   }
 
-  // ACK / NACK / plan answer -> RolloutManager. Holds no lock: the manager may call back into
-  // this stream's sender on this thread.
+  // ACK / NACK -> RolloutManager, plan answer -> AgentChannel. Holds no lock: the manager may
+  // call back into this stream's sender on this thread.
   void OnAgentMessage(const pb::AgentMessage& msg) {
     const std::string& host = record_.name;
     registry_.Heard(host, generation_, clock_.Now(), clock_.WallSeconds());
@@ -324,7 +337,7 @@ class AgentStreamReactor final : public Reactor {
       record_.applied_version = msg.ack().version();
       record_.applied_policy = msg.ack().version() == 0 ? "" : msg.ack().result().policy_name();
       record_.last_seen = clock_.WallSeconds();
-      if (absl::Status s = manager_.RecordHost(record_); !s.ok()) {
+      if (absl::Status s = store_.RecordHost(record_); !s.ok()) {
         log_->error("cannot record {}: {}", host, s.message());
       }
       manager_.OnAnswer(host, ToResult(host, msg.ack().nonce(), msg.ack().result()), true);
@@ -337,7 +350,7 @@ class AgentStreamReactor final : public Reactor {
                                                                                      : "refused";
       answer.diff = p.result().diff();
       answer.error = p.result().error();
-      manager_.OnPlanAnswer(p.nonce(), answer);
+      channel_.OnPlanAnswer(p.nonce(), answer);
     } else if (msg.has_nack()) {
       manager_.OnAnswer(host, ToResult(host, msg.nack().nonce(), msg.nack().result()), false);
     } else if (msg.has_compliance()) {
@@ -356,14 +369,14 @@ class AgentStreamReactor final : public Reactor {
                   report.seq(), record_.name, added.status().message());
       return;
     }
-    pb::ControllerMessage ack;
-    ack.mutable_compliance_ack()->set_seq(report.seq());
-    writer_->Send(std::move(ack));
+    writer_->Send(Message(ComplianceAckCommand{report.seq()}));
   }
 
   grpc::CallbackServerContext* context_;
   AgentRegistry& registry_;
   RolloutManager& manager_;
+  AgentChannel& channel_;
+  StoreFacade& store_;
   ComplianceTracker& compliance_;
   Clock& clock_;
   const bool require_cn_;
@@ -379,7 +392,8 @@ class AgentStreamReactor final : public Reactor {
 
 grpc::ServerBidiReactor<pb::AgentMessage, pb::ControllerMessage>*
 AgentStreamCallbackService::Connect(grpc::CallbackServerContext* context) {
-  return new AgentStreamReactor(context, registry_, manager_, compliance_, clock_, require_cn_);
+  return new AgentStreamReactor(context, registry_, manager_, channel_, store_, compliance_, clock_,
+                                require_cn_);
 }
 
 }  // namespace relayguard::controller

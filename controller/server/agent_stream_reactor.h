@@ -2,9 +2,9 @@
 // no thread blocked per stream, so one controller holds tens of thousands of agents. The first
 // message must be a hello
 // whose host is valid (and equals the certificate's CN in mTLS mode); the host is recorded and
-// registered for sends; ACK/NACK/plan answers become RolloutManager events; compliance reports
-// go to the ComplianceTracker and are acked; when the stream ends the host is unregistered and
-// reported offline.
+// registered for sends; ACK/NACK become RolloutManager events, plan answers go to the
+// AgentChannel; compliance reports go to the ComplianceTracker and are acked; when the stream
+// ends the host is unregistered and reported offline.
 #ifndef RELAYGUARD_CONTROLLER_SERVER_AGENT_STREAM_REACTOR_H_
 #define RELAYGUARD_CONTROLLER_SERVER_AGENT_STREAM_REACTOR_H_
 
@@ -12,8 +12,10 @@
 
 #include "common/clock.h"
 #include "controller/compliance/compliance_tracker.h"
+#include "controller/fleet/agent_channel.h"
 #include "controller/fleet/agent_registry.h"
 #include "controller/rollout/rollout_manager.h"
+#include "controller/store/store_facade.h"
 #include "relayguard/v1/agent_stream.grpc.pb.h"
 
 namespace relayguard::controller {
@@ -23,9 +25,12 @@ class AgentStreamCallbackService final : public relayguard::v1::AgentStream::Cal
   // `require_cn`: refuse agents whose certificate CN differs from their hello (mTLS mode).
   // The references must outlive the server this service is registered with.
   AgentStreamCallbackService(AgentRegistry& registry, RolloutManager& manager,
+                             AgentChannel& channel, StoreFacade& store,
                              ComplianceTracker& compliance, Clock& clock, bool require_cn)
       : registry_(registry),
         manager_(manager),
+        channel_(channel),
+        store_(store),
         compliance_(compliance),
         clock_(clock),
         require_cn_(require_cn) {}
@@ -37,6 +42,8 @@ class AgentStreamCallbackService final : public relayguard::v1::AgentStream::Cal
  private:
   AgentRegistry& registry_;
   RolloutManager& manager_;
+  AgentChannel& channel_;
+  StoreFacade& store_;
   ComplianceTracker& compliance_;
   Clock& clock_;
   bool require_cn_;

@@ -81,7 +81,7 @@ grpc::Status OperatorService::ListHosts(grpc::ServerContext* context, const pb::
                                         pb::ListHostsResponse* response) {
   std::string who;
   if (grpc::Status s = Who(context, &who); !s.ok()) return s;
-  absl::StatusOr<std::vector<HostRecord>> hosts = manager_.Hosts();
+  absl::StatusOr<std::vector<HostRecord>> hosts = store_.Hosts();
   if (!hosts.ok()) return ToGrpc(hosts.status());
   for (const HostRecord& h : *hosts) {
     pb::HostInfo* info = response->add_hosts();
@@ -145,7 +145,7 @@ grpc::Status OperatorService::ListRollouts(grpc::ServerContext* context,
                                            pb::ListRolloutsResponse* response) {
   std::string who;
   if (grpc::Status s = Who(context, &who); !s.ok()) return s;
-  absl::StatusOr<std::vector<RolloutRecord>> all = manager_.Rollouts();
+  absl::StatusOr<std::vector<RolloutRecord>> all = store_.Rollouts();
   if (!all.ok()) return ToGrpc(all.status());
   for (const RolloutRecord& r : *all) ToInfo(r, response->add_rollouts());
   return grpc::Status::OK;
@@ -175,7 +175,7 @@ grpc::Status OperatorService::ReloadPlaybooks(grpc::ServerContext* context,
   auto [loaded, errors] = reload_();
   for (const std::string& l : loaded) response->add_loaded(l);
   for (const std::string& e : errors) response->add_errors(e);
-  manager_.RecordAudit(who, "playbooks reload", absl::StrCat(loaded.size(), " loaded"),
+  store_.RecordAudit(who, "playbooks reload", absl::StrCat(loaded.size(), " loaded"),
                        errors.empty() ? absl::OkStatus()
                                       : absl::InvalidArgumentError(errors.front()));
   return grpc::Status::OK;
@@ -187,7 +187,7 @@ grpc::Status OperatorService::ListAudit(grpc::ServerContext* context,
   std::string who;
   if (grpc::Status s = Who(context, &who); !s.ok()) return s;
   absl::StatusOr<std::vector<AuditEntry>> log =
-      manager_.AuditLog(request->limit() > 0 ? request->limit() : 100);
+      store_.AuditLog(request->limit() > 0 ? request->limit() : 100);
   if (!log.ok()) return ToGrpc(log.status());
   for (const AuditEntry& e : *log) {
     pb::AuditEntry* out = response->add_entries();
@@ -232,7 +232,7 @@ grpc::Status OperatorService::HostHistory(grpc::ServerContext* context,
                                           pb::HostHistoryResponse* response) {
   std::string who;
   if (grpc::Status s = Who(context, &who); !s.ok()) return s;
-  auto results = manager_.HostHistory(request->host(), request->limit() > 0 ? request->limit() : 50);
+  auto results = store_.HostHistory(request->host(), request->limit() > 0 ? request->limit() : 50);
   if (!results.ok()) return ToGrpc(results.status());
   for (const HostResult& r : *results) {
     pb::HostResultInfo* info = response->add_results();

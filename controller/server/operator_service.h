@@ -1,6 +1,7 @@
-// The Operator gRPC service used by relayguardctl: converts requests to RolloutManager calls
-// and results back. In mTLS mode the caller's certificate CN must start with "operator-"; the
-// CN is recorded in the audit log as who did it.
+// The Operator gRPC service used by relayguardctl: converts requests to calls of the rollout
+// manager, the store and the compliance tracker, and their results back. In mTLS mode the
+// caller's certificate CN must start with "operator-"; the CN is recorded in the audit log as
+// who did it.
 #ifndef RELAYGUARD_CONTROLLER_SERVER_OPERATOR_SERVICE_H_
 #define RELAYGUARD_CONTROLLER_SERVER_OPERATOR_SERVICE_H_
 
@@ -9,6 +10,7 @@
 #include "controller/compliance/compliance_tracker.h"
 #include "controller/fleet/agent_registry.h"
 #include "controller/rollout/rollout_manager.h"
+#include "controller/store/store_facade.h"
 #include "relayguard/v1/operator.grpc.pb.h"
 
 namespace relayguard::controller {
@@ -17,10 +19,10 @@ class OperatorService final : public relayguard::v1::Operator::Service {
  public:
   // `reload_playbooks` re-reads the playbook dir and returns (loaded, errors).
   using Reloader = std::function<std::pair<std::vector<std::string>, std::vector<std::string>>()>;
-  OperatorService(RolloutManager& manager, AgentRegistry& registry,
+  OperatorService(RolloutManager& manager, StoreFacade& store, AgentRegistry& registry,
                   ComplianceTracker& compliance, Reloader reload_playbooks,
                   bool require_operator_cert)
-      : manager_(manager), registry_(registry), compliance_(compliance),
+      : manager_(manager), store_(store), registry_(registry), compliance_(compliance),
         reload_(std::move(reload_playbooks)), require_cert_(require_operator_cert) {}
 
   grpc::Status ListHosts(grpc::ServerContext*, const relayguard::v1::ListHostsRequest*,
@@ -55,6 +57,7 @@ class OperatorService final : public relayguard::v1::Operator::Service {
   grpc::Status Who(grpc::ServerContext* context, std::string* who);
 
   RolloutManager& manager_;
+  StoreFacade& store_;
   AgentRegistry& registry_;
   ComplianceTracker& compliance_;
   Reloader reload_;

@@ -22,6 +22,7 @@ namespace relayguard::controller {
 namespace {
 
 using ::relayguard::testing::Daemon;
+using ::relayguard::testing::PausingAgentArgv;
 using ::relayguard::testing::FreeLoopbackPort;
 using ::relayguard::testing::PostfixLab;
 using ::relayguard::testing::ReadFileOrDie;
@@ -65,13 +66,15 @@ class FleetTest : public ::testing::Test {
                                  labs_[0]->dir() + "/controller"},
         labs_[0]->dir() + "/controller.log");
   }
-  void StartAgent(int i, const std::string& bin_dir) {
+  // `pause_at`: run relayguard-agent-pausing, paused at that fault point.
+  void StartAgent(int i, const std::string& bin_dir, const std::string& pause_at = "") {
     agents_.resize(3);
-    agents_[i] = std::make_unique<Daemon>(
+    std::vector<std::string> argv =
         labs_[i]->AgentArgv({"--mta-bin-dir", bin_dir, "run", "--controller",
                              "127.0.0.1:" + std::to_string(port_), "--host",
-                             "mx" + std::to_string(i + 1), "--label", "site=lab", "--insecure"}),
-        labs_[i]->dir() + "/agent.log");
+                             "mx" + std::to_string(i + 1), "--label", "site=lab", "--insecure"});
+    if (!pause_at.empty()) argv = PausingAgentArgv(std::move(argv), pause_at);
+    agents_[i] = std::make_unique<Daemon>(std::move(argv), labs_[i]->dir() + "/agent.log");
   }
   bool AllOnline() {
     std::string hosts = Ctl({"hosts"});
@@ -183,9 +186,7 @@ TEST_F(FleetTest, ControllerKilledWhileAPushIsInFlightRepeatsNothing) {
 TEST_F(FleetTest, AgentKilledMidApplyRecoversAndFinishesTheRollout) {
   std::string before = ReadFileOrDie(labs_[0]->main_cf());
   agents_[0]->Kill();
-  setenv("RELAYGUARD_TEST_PAUSE_AT", "after-activate", 1);
-  StartAgent(0, "/usr/sbin");
-  unsetenv("RELAYGUARD_TEST_PAUSE_AT");
+  StartAgent(0, "/usr/sbin", "after-activate");
   ASSERT_TRUE(WaitFor([&] { return AllOnline(); }, std::chrono::seconds(30))) << Ctl({"hosts"});
   int rc = -1;
   std::string out = Ctl({"rollout", "start", "no-open-relay", "--hosts", "mx1", "--waves", "100%"},

@@ -23,6 +23,13 @@ std::string SourcePath(const std::string& relative) {
 }
 std::string AgentBinary() { return std::string(RG_BINARY_DIR) + "/agent/relayguard-agent"; }
 
+std::vector<std::string> PausingAgentArgv(std::vector<std::string> agent_argv,
+                                          const std::string& point) {
+  agent_argv.at(0) = std::string(RG_BINARY_DIR) + "/tests/relayguard-agent-pausing";
+  agent_argv.insert(agent_argv.begin() + 1, {"--pause-at", point});
+  return agent_argv;
+}
+
 int FreeLoopbackPort() {
   int fd = socket(AF_INET, SOCK_STREAM, 0);
   sockaddr_in addr{};

@@ -49,6 +49,10 @@ class PostfixLab {
 };
 
 std::string AgentBinary();
+// `agent_argv` (an AgentArgv) run by relayguard-agent-pausing instead, paused at fault point
+// `point` ("after-activate", ...) so that the test can kill it there.
+std::vector<std::string> PausingAgentArgv(std::vector<std::string> agent_argv,
+                                          const std::string& point);
 std::string SourcePath(const std::string& relative);
 
 }  // namespace relayguard::testing

@@ -20,6 +20,7 @@
 namespace relayguard::agent {
 namespace {
 
+using ::relayguard::testing::PausingAgentArgv;
 using ::relayguard::testing::PostfixLab;
 using ::relayguard::testing::RcptReply;
 using ::relayguard::testing::ReadFileOrDie;
@@ -165,8 +166,8 @@ std::string KillAgentAt(const PostfixLab& lab, const std::string& point) {
     int fd = open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
     dup2(fd, 1);
     dup2(fd, 2);
-    setenv("RELAYGUARD_TEST_PAUSE_AT", point.c_str(), 1);
-    std::vector<std::string> argv = lab.AgentArgv({"apply", "--policy", kPolicy});
+    std::vector<std::string> argv =
+        PausingAgentArgv(lab.AgentArgv({"apply", "--policy", kPolicy}), point);
     std::vector<char*> args;
     for (std::string& a : argv) args.push_back(a.data());
     args.push_back(nullptr);
@@ -215,6 +216,20 @@ INSTANTIATE_TEST_SUITE_P(Phases, KilledAgentTest,
                            return info.param == "after-activate" ? "AfterActivation"
                                                                  : "AfterReload";
                          });
+
+// relayguard-agent has no fault points: the variable that once paused it does nothing now (only
+// the test binary relayguard-agent-pausing can pause, and only when told on its command line).
+TEST_F(ApplyIntegrationTest, ProductionAgentIgnoresThePauseVariable) {
+  const auto start = std::chrono::steady_clock::now();
+  std::string out;
+  int rc = lab_.Agent({"apply", "--policy", kPolicy}, &out,
+                      {"RELAYGUARD_TEST_PAUSE_AT=after-activate"});
+  EXPECT_EQ(rc, 0) << out;
+  EXPECT_THAT(out, Not(HasSubstr("paused")));
+  // A paused agent would sleep 120 s before going on.
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(60));
+  EXPECT_EQ(ProbeFrom(lab_, "127.0.0.9").verdict, ProbeVerdict::kRefused);
+}
 
 TEST_F(ApplyIntegrationTest, RollbackRestoresTheOpenRelayAndRecordsIt) {
   std::string out;

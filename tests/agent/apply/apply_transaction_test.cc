@@ -52,7 +52,7 @@ class ApplyTransactionTest : public ::testing::Test {
   std::string Read(const std::string& name) { return *fs_.ReadFile(root_ + "/etc/" + name); }
   ApplyTransaction Transaction() {
     return ApplyTransaction(TransactionDeps{*driver_, fs_, *store_, *journal_, checker_, clock_,
-                                            root_ + "/state/stage"});
+                                            root_ + "/state/stage", faults_});
   }
   size_t Commits() { return store_->History(100)->size(); }
 
@@ -63,6 +63,7 @@ class ApplyTransactionTest : public ::testing::Test {
   std::unique_ptr<Journal> journal_;
   ScriptedChecker checker_;
   FakeClock clock_;
+  NoFaultPoints faults_;
   Policy policy_;
 };
 

@@ -28,6 +28,7 @@ namespace {
 using ::relayguard::testing::EximDebianLab;
 using ::relayguard::testing::EximLab;
 using ::relayguard::testing::AgentBinary;
+using ::relayguard::testing::PausingAgentArgv;
 using ::relayguard::testing::MtaLab;
 using ::relayguard::testing::MtaRoot;
 using ::relayguard::testing::RunCommand;
@@ -159,8 +160,8 @@ TYPED_TEST(MtaApplyTest, KilledAfterActivationIsRecoveredAtTheNextStart) {
     int fd = open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
     dup2(fd, 1);
     dup2(fd, 2);
-    setenv("RELAYGUARD_TEST_PAUSE_AT", "after-activate", 1);
-    std::vector<std::string> argv = this->lab_.AgentArgv({"apply", "--policy", kPolicy});
+    std::vector<std::string> argv =
+        PausingAgentArgv(this->lab_.AgentArgv({"apply", "--policy", kPolicy}), "after-activate");
     std::vector<char*> args;
     for (std::string& a : argv) args.push_back(a.data());
     args.push_back(nullptr);

@@ -31,7 +31,7 @@ class ComplianceCheckTest : public ::testing::Test {
     driver_ = std::make_unique<FakeDriver>(root_ + "/etc");
     journal_ = std::make_unique<Journal>(fs_, root_ + "/state/journal");
     transaction_ = std::make_unique<ApplyTransaction>(TransactionDeps{
-        *driver_, fs_, *store_, *journal_, checker_, clock_, root_ + "/state/stage"});
+        *driver_, fs_, *store_, *journal_, checker_, clock_, root_ + "/state/stage", faults_});
     checker_impl_ = std::make_unique<ComplianceChecker>(*driver_, fs_, *store_, checker_,
                                                         *transaction_);
     checker_impl_->set_server_name("mx.lab.test");
@@ -66,6 +66,7 @@ class ComplianceCheckTest : public ::testing::Test {
   std::string root_;
   RealFileSystem fs_;
   FakeClock clock_;
+  NoFaultPoints faults_;
   ScriptedChecker checker_;
   std::unique_ptr<FakeDriver> driver_;
   std::unique_ptr<GitBackupStore> store_;

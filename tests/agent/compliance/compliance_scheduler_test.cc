@@ -35,7 +35,7 @@ class ComplianceSchedulerTest : public ::testing::Test {
     ASSERT_TRUE(store_->Commit(*ReadLiveFiles(*driver_, fs_), "baseline", {}).ok());
     journal_ = std::make_unique<Journal>(fs_, root_ + "/state/journal");
     transaction_ = std::make_unique<ApplyTransaction>(TransactionDeps{
-        *driver_, fs_, *store_, *journal_, probe_, clock_, root_ + "/state/stage"});
+        *driver_, fs_, *store_, *journal_, probe_, clock_, root_ + "/state/stage", faults_});
     checker_ = std::make_unique<ComplianceChecker>(*driver_, fs_, *store_, probe_, *transaction_);
     queue_ = std::move(ComplianceQueue::Open(fs_, root_ + "/state/queue")).value();
     state_ = std::make_unique<EnforceState>(fs_, root_ + "/state/enforce-state");
@@ -67,6 +67,7 @@ class ComplianceSchedulerTest : public ::testing::Test {
   std::string root_;
   RealFileSystem fs_;
   FakeClock clock_;
+  NoFaultPoints faults_;
   ScriptedChecker probe_;
   std::mutex host_mu_;
   std::unique_ptr<FakeDriver> driver_;

@@ -11,6 +11,8 @@
 #include <string>
 #include <vector>
 
+#include "controller/store/sqlite_store.h"
+
 namespace relayguard::controller {
 namespace {
 
@@ -60,8 +62,8 @@ class ComplianceTrackerTest : public ::testing::Test {
     auto store = SqliteStore::Open(dir_ + "/controller.db");
     ASSERT_TRUE(store.ok()) << store.status();
     store_ = std::move(*store);
-    manager_ = std::make_unique<RolloutManager>(*store_, registry_, clock_);
-    tracker_ = std::make_unique<ComplianceTracker>(*manager_, registry_, clock_);
+    facade_ = std::make_unique<StoreFacade>(*store_, clock_);
+    tracker_ = std::make_unique<ComplianceTracker>(*facade_, registry_, clock_);
     ASSERT_TRUE(store_->PutPolicyVersion({"no-open-relay", 2, kPlaybook, 1}).ok());
     for (const char* name : {"mx1", "mx2", "mx3"}) {
       HostRecord h;
@@ -73,7 +75,7 @@ class ComplianceTrackerTest : public ::testing::Test {
   }
   void TearDown() override {
     tracker_.reset();
-    manager_.reset();
+    facade_.reset();
     store_.reset();
     std::filesystem::remove_all(dir_);
   }
@@ -101,7 +103,7 @@ class ComplianceTrackerTest : public ::testing::Test {
   TestClock clock_;
   AgentRegistry registry_;
   std::unique_ptr<SqliteStore> store_;
-  std::unique_ptr<RolloutManager> manager_;
+  std::unique_ptr<StoreFacade> facade_;
   std::unique_ptr<ComplianceTracker> tracker_;
 };
 
@@ -148,10 +150,11 @@ TEST_F(ComplianceTrackerTest, FailuresBeyondTheBudgetHoldEnforcementOnEveryOnlin
   ASSERT_TRUE(*tracker_->Record(Report("mx2", 1, "relay-open", "rollback-failed"), {}));
   for (FakeAgent* a : {&mx1, &mx2, &mx3}) {
     ASSERT_THAT(a->sent, SizeIs(1));
-    EXPECT_EQ(a->sent[0].kind, AgentCommand::Kind::kEnforceHold);
-    EXPECT_EQ(a->sent[0].policy_name, "no-open-relay");
-    EXPECT_EQ(a->sent[0].policy_version, 2u);
-    EXPECT_EQ(a->sent[0].reason,
+    ASSERT_TRUE(std::holds_alternative<EnforceHoldCommand>(a->sent[0]));
+    const auto& hold = std::get<EnforceHoldCommand>(a->sent[0]);
+    EXPECT_EQ(hold.policy_name, "no-open-relay");
+    EXPECT_EQ(hold.policy_version, 2u);
+    EXPECT_EQ(hold.reason,
               "2 hosts failed to enforce no-open-relay v2 (budget 1): mx1, mx2");
   }
   std::optional<EnforceHoldRecord> hold = tracker_->HoldOn("no-open-relay", 2);
@@ -175,7 +178,7 @@ TEST_F(ComplianceTrackerTest, APolicyVersionNotInTheStoreHasBudgetZero) {
   c.version = 9;
   ASSERT_TRUE(*tracker_->Record(c, {}));
   ASSERT_THAT(mx1.sent, SizeIs(1));
-  EXPECT_EQ(mx1.sent[0].reason, "1 host failed to enforce no-open-relay v9 (budget 0): mx1");
+  EXPECT_EQ(std::get<EnforceHoldCommand>(mx1.sent[0]).reason, "1 host failed to enforce no-open-relay v9 (budget 0): mx1");
 }
 
 TEST_F(ComplianceTrackerTest, TheViewShowsOfflineHostsAsUnreachableAndTheHolds) {

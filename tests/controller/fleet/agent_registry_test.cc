@@ -8,8 +8,7 @@ namespace {
 
 // A push with nonce `nonce` and nothing else.
 AgentCommand Push(const std::string& nonce) {
-  AgentCommand c;
-  c.kind = AgentCommand::Kind::kPush;
+  PushCommand c;
   c.nonce = nonce;
   return c;
 }
@@ -30,7 +29,7 @@ struct FakeStream {
   AgentRegistry::Link Link() {
     AgentRegistry::Link link;
     link.send = [this](const AgentCommand& c) {
-      sent.push_back(c.nonce);
+      sent.push_back(std::get<PushCommand>(c).nonce);
       return true;
     };
     link.close = [this](const std::string& reason) { closed.push_back(reason); };

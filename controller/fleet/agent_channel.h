@@ -1,0 +1,85 @@
+// The request/reply channel to the agents: sends typed commands through the AgentRegistry and
+// waits for the answers that an operator's call is waiting on (plans, rollbacks), matched by
+// nonce. Rollouts do not wait here: their engine matches ACKs and NACKs itself. Thread-safe;
+// no lock is held while a command is sent or while the answers are awaited.
+#ifndef RELAYGUARD_CONTROLLER_FLEET_AGENT_CHANNEL_H_
+#define RELAYGUARD_CONTROLLER_FLEET_AGENT_CHANNEL_H_
+
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/clock.h"
+#include "controller/fleet/agent_command.h"
+#include "controller/fleet/agent_registry.h"
+#include "controller/store/records.h"
+
+namespace relayguard::controller {
+
+// One host's answer to a plan (dry run).
+struct PlanAnswer {
+  std::string host;
+  std::string status;  // would-change, unchanged, refused, offline, no-answer
+  std::string diff;
+  std::string error;
+};
+
+// An agent's answer to a rollback: ACK (restored or unchanged) or NACK, with its result.
+struct RollbackAnswer {
+  bool ack = false;
+  HostResult result;
+};
+
+class AgentChannel {
+ public:
+  AgentChannel(AgentRegistry& registry, Clock& clock) : registry_(registry), clock_(clock) {}
+
+  // Sends without waiting for an answer. False when the host is offline or its stream refused
+  // the command (it was not sent).
+  bool Send(const std::string& host, const AgentCommand& command);
+  std::vector<std::string> OnlineHosts() const;
+
+  // Sends `policy` as a plan to every one of `hosts` and waits up to `timeout` for all answers.
+  // One answer per host, in the order of `hosts`: status "offline" for a host it could not
+  // send to, "no-answer" for one that did not answer in time (a later answer is dropped).
+  std::vector<PlanAnswer> AskPlans(const std::vector<std::string>& hosts,
+                                   const PolicyVersionRecord& policy, std::chrono::seconds timeout);
+  // An agent's plan result; dropped unless AskPlans is waiting for `nonce`.
+  void OnPlanAnswer(const std::string& nonce, const PlanAnswer& answer);
+
+  // Sends `host` a rollback (to `to_commit`; for `rollout_id`, empty outside a rollout) whose
+  // answer is awaited. Returns its nonce, or nullopt when the host is offline.
+  std::optional<std::string> SendRollback(const std::string& host, const std::string& rollout_id,
+                                          const std::string& to_commit);
+  // Waits up to `wait` until every rollback of `nonces` is answered, and forgets them: the
+  // answer of each, nullopt for one not answered in time.
+  std::map<std::string, std::optional<RollbackAnswer>> AwaitRollbacks(
+      const std::vector<std::string>& nonces, std::chrono::seconds wait);
+  // An ACK or NACK: when it answers an awaited rollback, it is kept for AwaitRollbacks and the
+  // rollout id the rollback was sent for is returned ("" outside a rollout); else nullopt.
+  std::optional<std::string> OnRollbackAnswer(const HostResult& result, bool ack);
+
+ private:
+  struct AwaitedRollback {
+    std::string rollout_id;
+    std::optional<RollbackAnswer> answer;
+  };
+
+  AgentRegistry& registry_;
+  Clock& clock_;
+  std::mutex mu_;
+  std::condition_variable answered_;
+  std::map<std::string, std::optional<PlanAnswer>> plans_;  // by nonce, while awaited
+  std::map<std::string, AwaitedRollback> rollbacks_;        // by nonce, while awaited
+  uint64_t next_plan_ = 1;
+  uint64_t next_rollback_ = 1;
+};
+
+}  // namespace relayguard::controller
+
+#endif  // RELAYGUARD_CONTROLLER_FLEET_AGENT_CHANNEL_H_

@@ -1,0 +1,111 @@
+// The controller's store: hosts, policy versions, rollouts (spec + engine state, saved after every
+// step), per-host results, scheduled compliance checks and enforcement holds, and the audit log
+// of operator actions. SqliteStore is the embedded implementation; a replicated one (PostgreSQL)
+// implements the same contract in its own file.
+//
+// Contract common to every method:
+// - An error Status means nothing was written (each write is atomic) and the call may be retried.
+//   Its message names the store and what was attempted.
+// - Records round-trip exactly: what a Put/Save/Add wrote is what the reads return, field for
+//   field, whatever the implementation's column types.
+// - An implementation need not be thread-safe: callers serialise access (StoreFacade holds the
+//   one lock). "Not found" is an empty optional or an empty vector, never an error.
+#ifndef RELAYGUARD_CONTROLLER_STORE_STORE_H_
+#define RELAYGUARD_CONTROLLER_STORE_STORE_H_
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "controller/rollout/rollout_engine.h"
+#include "controller/store/records.h"
+
+namespace relayguard::controller {
+
+class Store {
+ public:
+  virtual ~Store() = default;
+
+  // Hosts, keyed by name. Upsert replaces every field of an existing host. Idempotent.
+  virtual absl::Status UpsertHost(const HostRecord& host) = 0;
+  virtual absl::StatusOr<std::vector<HostRecord>> Hosts() = 0;  // ordered by name
+  virtual absl::StatusOr<std::optional<HostRecord>> Host(const std::string& name) = 0;
+
+  // Policy versions are immutable once written. Idempotent for the same (name, version, yaml);
+  // AlreadyExists if the same name and version arrive with a different text (a playbook must
+  // bump its version to change), and the stored text is kept.
+  virtual absl::Status PutPolicyVersion(const PolicyVersionRecord& policy) = 0;
+  virtual absl::StatusOr<std::optional<PolicyVersionRecord>> PolicyVersion(const std::string& name,
+                                                                           uint64_t version) = 0;
+  // The highest version of every policy name, ordered by name.
+  virtual absl::StatusOr<std::vector<PolicyVersionRecord>> LatestPolicies() = 0;
+
+  // A new rollout id, "r-000001", "r-000002", ...: increasing, never handed out twice, even
+  // across restarts or when the rollout it was for was never saved. Not idempotent.
+  virtual absl::StatusOr<std::string> NextRolloutId() = 0;
+  // Inserts or replaces the whole rollout (spec, state with every host, bookkeeping).
+  // Idempotent.
+  virtual absl::Status SaveRollout(const RolloutRecord& rollout) = 0;
+  // Updates a rollout already written by SaveRollout: its status fields, `updated_at`, and the
+  // progress of `changed_hosts` only (one ACK touches one host; rewriting every host each time
+  // is O(N^2)). Hosts not named keep what was stored. FailedPrecondition when the rollout was
+  // never saved. Idempotent.
+  virtual absl::Status SaveRolloutProgress(const std::string& id, const RolloutState& state,
+                                           int64_t updated_at,
+                                           const std::vector<std::string>& changed_hosts) = 0;
+  virtual absl::StatusOr<std::optional<RolloutRecord>> Rollout(const std::string& id) = 0;
+  // Every rollout, newest first (by created_at, then id).
+  virtual absl::StatusOr<std::vector<RolloutRecord>> Rollouts() = 0;
+
+  // Appends one result; results are never updated or merged (not idempotent: a retry after an
+  // error is safe, a second call after success adds a second row).
+  virtual absl::Status AddResult(const HostResult& result) = 0;
+  // Results of a rollout, newest first (by `at`, then the order added).
+  virtual absl::StatusOr<std::vector<HostResult>> ResultsForRollout(
+      const std::string& rollout_id) = 0;
+  // The newest `limit` results of `host`, newest first (by `at`, then the order added).
+  virtual absl::StatusOr<std::vector<HostResult>> ResultsForHost(const std::string& host,
+                                                                 size_t limit) = 0;
+  // The oldest result (by `at`, then the order added) of `host` in `rollout_id` that changed its
+  // files (outcome "applied"): its backup_commit holds the host's configuration from before the
+  // rollout. nullopt when the rollout never changed the host.
+  virtual absl::StatusOr<std::optional<HostResult>> FirstChangeInRollout(
+      const std::string& rollout_id, const std::string& host) = 0;
+
+  // Compliance checks, keyed by (host, seq). Adding is idempotent: true when the check is new,
+  // false when (host, seq) was already stored (an agent re-sends what was not acked); the stored
+  // copy is kept as it was. An implementation may drop a host's oldest checks beyond a retention
+  // it documents, so that a host checked every minute does not grow the store without bound.
+  virtual absl::StatusOr<bool> AddComplianceCheck(const ComplianceCheckRecord& check) = 0;
+  // The newest check of every host that has one (by checked_at, then seq), ordered by host.
+  virtual absl::StatusOr<std::vector<ComplianceCheckRecord>> LatestCompliance() = 0;
+  // Checks of `host` (every host when empty), newest first by checked_at (then host, then seq),
+  // at most `limit`.
+  virtual absl::StatusOr<std::vector<ComplianceCheckRecord>> ComplianceHistory(
+      const std::string& host, size_t limit) = 0;
+  // Distinct hosts (ordered by name) with a check of `policy` v`version` whose enforcement
+  // failed ("rolled-back" or "rollback-failed").
+  virtual absl::StatusOr<std::vector<std::string>> EnforceFailedHosts(const std::string& policy,
+                                                                      uint64_t version) = 0;
+
+  // Enforcement holds, keyed by (policy, version). Idempotent: true when the hold is new, false
+  // (and the stored hold unchanged) when that policy version is already held.
+  virtual absl::StatusOr<bool> PutEnforceHold(const EnforceHoldRecord& hold) = 0;
+  virtual absl::StatusOr<std::optional<EnforceHoldRecord>> EnforceHold(const std::string& policy,
+                                                                       uint64_t version) = 0;
+  // Every hold, ordered by policy, then version.
+  virtual absl::StatusOr<std::vector<EnforceHoldRecord>> EnforceHolds() = 0;
+
+  // Appends an audit entry (its id is ignored) and returns the id assigned, increasing. Not
+  // idempotent.
+  virtual absl::StatusOr<int64_t> Audit(const AuditEntry& entry) = 0;
+  // The newest `limit` entries, newest first (by `at`, then id).
+  virtual absl::StatusOr<std::vector<AuditEntry>> AuditLog(size_t limit) = 0;
+};
+
+}  // namespace relayguard::controller
+
+#endif  // RELAYGUARD_CONTROLLER_STORE_STORE_H_

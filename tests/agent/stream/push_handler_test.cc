@@ -1,0 +1,96 @@
+// PushHandler (agent/stream/push_handler.cc) over a real ApplyTransaction with a fake MTA and
+// scripted probe verdicts, a real temp dir and a real git backup repository.
+#include "agent/stream/push_handler.h"
+
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+#include "tests/agent/stream/push_handler_parts.h"
+
+namespace relayguard::agent {
+namespace {
+
+class PushHandlerTest : public ::testing::Test {
+ protected:
+  static PushRequest Push(uint64_t version = 7) {
+    return PushRequest{"n-1", "no-open-relay", version, TestPlaybook(7)};
+  }
+  std::string Live() { return parts_.Live(); }
+
+  PushHandlerParts parts_;
+  PushHandler* handler_ = parts_.handler.get();
+  FakeDriver* driver_ = parts_.driver.get();
+  ScriptedChecker& checker_ = parts_.checker;
+};
+
+TEST_F(PushHandlerTest, AppliesAPushAcksTheNewVersionAndCachesThePolicy) {
+  EXPECT_FALSE(handler_->CachedPolicy().has_value());
+  PushReply reply = handler_->Apply(Push());
+  EXPECT_TRUE(reply.ack) << reply.report.error;
+  EXPECT_EQ(reply.version, 7u);
+  EXPECT_EQ(reply.report.outcome, Outcome::kApplied);
+  EXPECT_EQ(Live(), "closed\n");
+  std::optional<Policy> cached = handler_->CachedPolicy();
+  ASSERT_TRUE(cached.has_value());
+  EXPECT_EQ(cached->name, "no-open-relay");
+  EXPECT_EQ(cached->version, 7u);
+  // The same push again holds as it is: ACK, nothing reloaded.
+  driver_->commands.clear();
+  PushReply again = handler_->Apply(Push());
+  EXPECT_TRUE(again.ack);
+  EXPECT_EQ(again.report.outcome, Outcome::kUnchanged);
+  EXPECT_EQ(driver_->commands, std::vector<std::string>{});
+}
+
+TEST_F(PushHandlerTest, NacksAPushWhosePlaybookIsAnotherVersionAndTouchesNothing) {
+  PushReply reply = handler_->Apply(Push(8));
+  EXPECT_FALSE(reply.ack);
+  EXPECT_EQ(reply.version, 0u);  // nothing was in force, nothing is
+  EXPECT_EQ(reply.report.outcome, Outcome::kRefused);
+  EXPECT_EQ(reply.report.failed_phase, "validate-policy");
+  EXPECT_NE(reply.report.error.find("no-open-relay v7 but the push says no-open-relay v8"),
+            std::string::npos)
+      << reply.report.error;
+  EXPECT_EQ(Live(), "open\n");
+  EXPECT_TRUE(driver_->commands.empty());
+}
+
+TEST_F(PushHandlerTest, NacksWithTheVersionStillInForceWhenVerificationFails) {
+  ASSERT_TRUE(handler_->Apply(Push()).ack);
+  checker_.untrusted_verdict = ProbeVerdict::kRelayAccepted;  // still relays after the change
+  PushRequest v8{"n-2", "no-open-relay", 8, TestPlaybook(8)};
+  parts_.WriteLive("a.cf", "open\n");
+  PushReply reply = handler_->Apply(v8);
+  EXPECT_FALSE(reply.ack);
+  EXPECT_EQ(reply.version, 7u);
+  EXPECT_EQ(reply.report.outcome, Outcome::kRolledBack);
+  EXPECT_EQ(Live(), "open\n");  // restored byte for byte
+  EXPECT_EQ(handler_->CachedPolicy()->version, 7u);
+}
+
+TEST_F(PushHandlerTest, PlanComputesTheDiffAndChangesNothing) {
+  PushReply reply = handler_->Plan(Push());
+  EXPECT_TRUE(reply.ack);
+  EXPECT_EQ(reply.report.outcome, Outcome::kDryRun);
+  EXPECT_FALSE(reply.report.diff.empty());
+  EXPECT_EQ(Live(), "open\n");
+  EXPECT_FALSE(handler_->CachedPolicy().has_value());
+  PushReply refused = handler_->Plan(Push(9));
+  EXPECT_FALSE(refused.ack);
+  EXPECT_EQ(refused.report.failed_phase, "validate-policy");
+}
+
+TEST_F(PushHandlerTest, RollbackRestoresAndForgetsThePolicySoTheControllerSeesVersionZero) {
+  ASSERT_TRUE(handler_->Apply(Push()).ack);
+  PushReply reply = handler_->Rollback(std::nullopt);
+  EXPECT_TRUE(reply.ack) << reply.report.error;
+  EXPECT_EQ(reply.report.outcome, Outcome::kRestored);
+  EXPECT_EQ(reply.version, 0u);
+  EXPECT_EQ(Live(), "open\n");
+  EXPECT_FALSE(handler_->CachedPolicy().has_value());
+}
+
+}  // namespace
+}  // namespace relayguard::agent

@@ -1,0 +1,296 @@
+// RolloutManager (controller/rollout/rollout_manager.cc) with the real SqliteStore in a temp
+// dir, the real AgentRegistry and AgentChannel, and agents that record what they are sent and
+// answer from their own thread, as a stream does.
+#include "controller/rollout/rollout_manager.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <functional>
+#include <mutex>
+#include <thread>
+
+#include "tests/support/controller_parts.h"
+#include "tests/support/wait.h"
+
+namespace relayguard::controller {
+namespace {
+
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+using ::testing::IsEmpty;
+using ::testing::SizeIs;
+
+class RolloutManagerTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ASSERT_TRUE(parts_.store->PutPolicyVersion({"no-open-relay", 2, kTestPlaybook, 1}).ok());
+    for (const char* name : {"mx1", "mx2", "mx3"}) {
+      HostRecord h;
+      h.name = name;
+      h.labels = {{"site", name == std::string("mx3") ? "ams1" : "fra1"}};
+      ASSERT_TRUE(parts_.store->UpsertHost(h).ok());
+    }
+  }
+  void TearDown() override {
+    for (std::thread& t : answering_) t.join();
+  }
+  uint64_t Online(const std::string& host, RecordingAgent& agent) {
+    uint64_t generation = parts_.Connect(host, agent);
+    parts_.manager->OnHostOnline(host);
+    return generation;
+  }
+  // Makes `agent` answer every command of type T after `delay`, from another thread.
+  template <typename T>
+  void AnswerAfter(RecordingAgent& agent, std::chrono::milliseconds delay,
+                   std::function<void(const T&)> answer) {
+    agent.on_send = [this, delay, answer](const AgentCommand& c) {
+      const T* t = std::get_if<T>(&c);
+      if (t == nullptr) return;
+      std::lock_guard<std::mutex> lock(answering_mu_);
+      answering_.emplace_back([delay, answer, copy = *t] {
+        std::this_thread::sleep_for(delay);
+        answer(copy);
+      });
+    };
+  }
+  StartRequest Request(std::vector<std::string> hosts) {
+    StartRequest r;
+    r.policy = "no-open-relay";
+    r.hosts = std::move(hosts);
+    return r;
+  }
+  HostResult Result(const std::string& host, const std::string& nonce, const std::string& outcome) {
+    HostResult r;
+    r.host = host;
+    r.nonce = nonce;
+    r.outcome = outcome;
+    return r;
+  }
+  HostPhase Phase(const std::string& id, const std::string& host) {
+    return parts_.manager->Get(id)->state.hosts.at(host).phase;
+  }
+
+  ControllerParts parts_;
+  std::mutex answering_mu_;
+  std::vector<std::thread> answering_;
+};
+
+TEST_F(RolloutManagerTest, PushesToOnlineHostsAndToOfflineOnesWhenTheyConnect) {
+  RecordingAgent mx1, mx3;
+  Online("mx1", mx1);
+  absl::StatusOr<RolloutRecord> r = parts_.manager->Start(Request({"mx1", "mx3"}), "operator-a");
+  ASSERT_TRUE(r.ok()) << r.status();
+  ASSERT_THAT(mx1.Sent<PushCommand>(), SizeIs(1));
+  const PushCommand push = mx1.Sent<PushCommand>()[0];
+  EXPECT_EQ(push.rollout_id, r->spec.id);
+  EXPECT_EQ(push.policy_name, "no-open-relay");
+  EXPECT_EQ(push.policy_version, 2u);
+  EXPECT_EQ(push.policy_yaml, kTestPlaybook);
+  EXPECT_EQ(Phase(r->spec.id, "mx3"), HostPhase::kPending);
+
+  Online("mx3", mx3);
+  ASSERT_THAT(mx3.Sent<PushCommand>(), SizeIs(1));
+  EXPECT_NE(mx3.Sent<PushCommand>()[0].nonce, push.nonce);
+  EXPECT_EQ(Phase(r->spec.id, "mx3"), HostPhase::kPushed);
+  std::vector<AuditEntry> audit = *parts_.store->AuditLog(10);
+  ASSERT_THAT(audit, SizeIs(1));
+  EXPECT_EQ(audit[0].who, "operator-a");
+  EXPECT_EQ(audit[0].action, "rollout start");
+}
+
+TEST_F(RolloutManagerTest, AcksFinishTheRolloutAndAreStoredWithIt) {
+  RecordingAgent mx1, mx2;
+  Online("mx1", mx1);
+  Online("mx2", mx2);
+  std::string id = parts_.manager->Start(Request({"mx1", "mx2"}), "op")->spec.id;
+  parts_.manager->OnAnswer("mx1", Result("mx1", mx1.Sent<PushCommand>()[0].nonce, "applied"), true);
+  parts_.manager->OnAnswer("mx2", Result("mx2", mx2.Sent<PushCommand>()[0].nonce, "unchanged"),
+                           true);
+  EXPECT_EQ(parts_.manager->Get(id)->state.status, RolloutStatus::kSucceeded);
+  std::vector<HostResult> results = *parts_.store->ResultsForRollout(id);
+  ASSERT_THAT(results, SizeIs(2));
+  for (const HostResult& result : results) {
+    EXPECT_EQ(result.rollout_id, id);
+    EXPECT_EQ(result.at, parts_.clock.wall.load());
+  }
+  // The store has the finished rollout (Get of an inactive rollout reads it there).
+  EXPECT_EQ(parts_.store->Rollout(id)->value().state.status, RolloutStatus::kSucceeded);
+}
+
+TEST_F(RolloutManagerTest, AnAnswerWithAStaleNonceChangesNoRollout) {
+  RecordingAgent mx1;
+  Online("mx1", mx1);
+  std::string id = parts_.manager->Start(Request({"mx1"}), "op")->spec.id;
+  parts_.manager->OnAnswer("mx1", Result("mx1", "r-old-nonce", "applied"), true);
+  EXPECT_EQ(Phase(id, "mx1"), HostPhase::kPushed);
+  EXPECT_EQ(parts_.manager->Get(id)->state.status, RolloutStatus::kRunning);
+  // Kept as the host's history, outside any rollout.
+  std::vector<HostResult> history = *parts_.store->ResultsForHost("mx1", 10);
+  ASSERT_THAT(history, SizeIs(1));
+  EXPECT_EQ(history[0].rollout_id, "");
+  EXPECT_THAT(*parts_.store->ResultsForRollout(id), IsEmpty());
+}
+
+TEST_F(RolloutManagerTest, ARestartedControllerContinuesFromTheStoreAndRepushesTheSameNonce) {
+  std::string id, nonce;
+  {
+    RecordingAgent mx1;
+    Online("mx1", mx1);
+    StartRequest request = Request({"mx1", "mx2"});
+    request.waves = "1,100%";
+    id = parts_.manager->Start(request, "op")->spec.id;
+    nonce = mx1.Sent<PushCommand>()[0].nonce;
+    parts_.Restart();  // the push went out; its answer was lost with the controller
+  }
+  ASSERT_TRUE(parts_.manager->Recover().ok());
+  EXPECT_EQ(parts_.manager->Get(id)->state.hosts.at("mx1").phase, HostPhase::kPushed);
+  RecordingAgent mx1, mx2;
+  Online("mx1", mx1);
+  Online("mx2", mx2);
+  ASSERT_THAT(mx1.Sent<PushCommand>(), SizeIs(1));
+  EXPECT_EQ(mx1.Sent<PushCommand>()[0].nonce, nonce);
+  EXPECT_THAT(mx2.sent(), IsEmpty());  // its wave has not started
+  parts_.manager->OnAnswer("mx1", Result("mx1", nonce, "applied"), true);
+  ASSERT_THAT(mx2.Sent<PushCommand>(), SizeIs(1));  // the next wave
+  EXPECT_EQ(parts_.manager->Get(id)->state.current_wave, 1);
+  // A rollout that finished before the restart is not resumed.
+  parts_.manager->OnAnswer("mx2", Result("mx2", mx2.Sent<PushCommand>()[0].nonce, "applied"), true);
+  parts_.Restart();
+  ASSERT_TRUE(parts_.manager->Recover().ok());
+  RecordingAgent again;
+  Online("mx1", again);
+  EXPECT_THAT(again.sent(), IsEmpty());
+  EXPECT_EQ(parts_.manager->Get(id)->state.status, RolloutStatus::kSucceeded);
+}
+
+TEST_F(RolloutManagerTest, RollbackWaitsForTheAnswersAndReportsOfflineAndUnchangedHosts) {
+  RecordingAgent mx1, mx2, mx3;
+  Online("mx1", mx1);
+  Online("mx2", mx2);
+  uint64_t mx3_stream = Online("mx3", mx3);
+  std::string id = parts_.manager->Start(Request({"mx1", "mx2", "mx3"}), "op")->spec.id;
+  HostResult applied = Result("mx1", mx1.Sent<PushCommand>()[0].nonce, "applied");
+  applied.backup_commit = "c0ffee";
+  parts_.manager->OnAnswer("mx1", applied, true);
+  HostResult applied3 = Result("mx3", mx3.Sent<PushCommand>()[0].nonce, "applied");
+  applied3.backup_commit = "beef";
+  parts_.manager->OnAnswer("mx3", applied3, true);
+  parts_.manager->OnAnswer("mx2", Result("mx2", mx2.Sent<PushCommand>()[0].nonce, "unchanged"),
+                           true);
+  parts_.registry->Unregister("mx3", mx3_stream);  // mx3 went away
+  parts_.manager->OnHostOffline("mx3");
+  AnswerAfter<RollbackCommand>(mx1, std::chrono::milliseconds(200),
+                               [this](const RollbackCommand& c) {
+                                 HostResult r = Result("mx1", c.nonce, "restored");
+                                 r.result_commit = "d00d";
+                                 parts_.manager->OnAnswer("mx1", r, true);
+                               });
+  absl::StatusOr<std::vector<HostRollback>> out =
+      parts_.manager->Rollback({id, {}, {}}, std::chrono::seconds(10), "operator-b");
+  ASSERT_TRUE(out.ok()) << out.status();
+  ASSERT_THAT(*out, SizeIs(3));
+  EXPECT_EQ((*out)[0].host, "mx1");
+  EXPECT_EQ((*out)[0].status, "restored");
+  EXPECT_EQ((*out)[0].to_commit, "c0ffee");
+  EXPECT_EQ((*out)[0].result_commit, "d00d");
+  EXPECT_EQ((*out)[1].status, "skipped");  // the rollout did not change mx2
+  EXPECT_EQ((*out)[2].status, "offline");
+  EXPECT_EQ((*out)[2].to_commit, "beef");
+  ASSERT_THAT(mx1.Sent<RollbackCommand>(), SizeIs(1));
+  EXPECT_EQ(mx1.Sent<RollbackCommand>()[0].to_commit, "c0ffee");
+  EXPECT_EQ(mx1.Sent<RollbackCommand>()[0].rollout_id, id);
+  // The answer is stored as part of the rollout it undid.
+  EXPECT_EQ((*parts_.store->ResultsForHost("mx1", 1))[0].rollout_id, id);
+  std::vector<AuditEntry> audit = *parts_.store->AuditLog(1);
+  EXPECT_EQ(audit[0].action, "rollback");
+  EXPECT_EQ(audit[0].target, "rollout " + id);
+  EXPECT_EQ(audit[0].result, "ok");
+}
+
+TEST_F(RolloutManagerTest, RollbackWithoutAnAnswerInTimeIsNoAnswerAndWithoutWaitingSent) {
+  RecordingAgent mx1;
+  Online("mx1", mx1);
+  RollbackTargets targets{"", {"mx1"}, {}};
+  auto waited = parts_.manager->Rollback(targets, std::chrono::seconds(1), "op");
+  ASSERT_TRUE(waited.ok()) << waited.status();
+  EXPECT_EQ((*waited)[0].status, "no-answer");
+  EXPECT_EQ((*waited)[0].error, "no answer within 1 s");
+  auto sent = parts_.manager->Rollback(targets, std::chrono::seconds(0), "op");
+  ASSERT_TRUE(sent.ok());
+  EXPECT_EQ((*sent)[0].status, "sent");
+  EXPECT_EQ((*sent)[0].to_commit, "");  // before the newest apply, the agent decides
+  // A late answer to a rollback nobody waits for is only history.
+  const RollbackCommand late = mx1.Sent<RollbackCommand>()[0];
+  parts_.manager->OnAnswer("mx1", Result("mx1", late.nonce, "restored"), true);
+  EXPECT_EQ((*parts_.store->ResultsForHost("mx1", 1))[0].rollout_id, "");
+}
+
+TEST_F(RolloutManagerTest, RollbackRefusesUnknownTargetsAndAuditsTheRefusal) {
+  auto unknown = parts_.manager->Rollback({"", {"mx9"}, {}}, std::chrono::seconds(0), "op");
+  EXPECT_TRUE(absl::IsNotFound(unknown.status())) << unknown.status();
+  auto nothing = parts_.manager->Rollback({}, std::chrono::seconds(0), "op");
+  EXPECT_TRUE(absl::IsInvalidArgument(nothing.status())) << nothing.status();
+  auto no_rollout = parts_.manager->Rollback({"r-999999", {}, {}}, std::chrono::seconds(0), "op");
+  EXPECT_TRUE(absl::IsNotFound(no_rollout.status())) << no_rollout.status();
+  std::vector<AuditEntry> audit = *parts_.store->AuditLog(10);
+  ASSERT_THAT(audit, SizeIs(3));
+  EXPECT_THAT(audit[0].result, HasSubstr("r-999999"));
+  EXPECT_THAT(audit[2].result, HasSubstr("mx9"));
+}
+
+TEST_F(RolloutManagerTest, PlanCollectsAnswersAndReportsOfflineAndSilentHosts) {
+  RecordingAgent mx1, mx2;
+  AnswerAfter<PlanCommand>(mx1, std::chrono::milliseconds(100), [this](const PlanCommand& c) {
+    parts_.channel->OnPlanAnswer(c.nonce, {"mx1", "would-change", "-a\n+b\n", ""});
+  });
+  Online("mx1", mx1);
+  Online("mx2", mx2);  // never answers
+  StartRequest request = Request({});
+  request.labels = {{"site", "fra1"}};
+  request.hosts = {"mx3"};
+  auto plan = parts_.manager->Plan(request, std::chrono::seconds(1), "op");
+  ASSERT_TRUE(plan.ok()) << plan.status();
+  EXPECT_EQ(plan->first.version, 2u);
+  ASSERT_THAT(plan->second, SizeIs(3));
+  EXPECT_EQ(plan->second[0].status, "would-change");
+  EXPECT_EQ(plan->second[0].diff, "-a\n+b\n");
+  EXPECT_EQ(plan->second[1].host, "mx2");
+  EXPECT_EQ(plan->second[1].status, "no-answer");
+  EXPECT_EQ(plan->second[1].error, "no answer within 1 s");
+  EXPECT_EQ(plan->second[2].host, "mx3");
+  EXPECT_EQ(plan->second[2].status, "offline");
+  ASSERT_THAT(mx2.Sent<PlanCommand>(), SizeIs(1));
+  EXPECT_EQ(mx2.Sent<PlanCommand>()[0].policy_yaml, kTestPlaybook);
+  // Nothing was started or stored as a result.
+  EXPECT_THAT(*parts_.store->Rollouts(), IsEmpty());
+  EXPECT_THAT(*parts_.store->ResultsForHost("mx1", 10), IsEmpty());
+}
+
+TEST_F(RolloutManagerTest, PlanAndStartRefuseUnknownPoliciesAndHosts) {
+  StartRequest request = Request({"mx1"});
+  request.policy = "strict-auth";
+  EXPECT_TRUE(
+      absl::IsNotFound(parts_.manager->Plan(request, std::chrono::seconds(0), "op").status()));
+  EXPECT_TRUE(absl::IsNotFound(parts_.manager->Start(request, "op").status()));
+  EXPECT_TRUE(absl::IsNotFound(parts_.manager->Start(Request({"mx9"}), "op").status()));
+  std::vector<AuditEntry> audit = *parts_.store->AuditLog(10);
+  ASSERT_THAT(audit, SizeIs(2));  // the failed starts; a failed plan changes nothing
+  EXPECT_THAT(audit[0].result, HasSubstr("unknown host \"mx9\""));
+}
+
+TEST_F(RolloutManagerTest, AHostOfflinePastTheDeadlineFailsItsWave) {
+  RecordingAgent mx1;
+  Online("mx1", mx1);
+  StartRequest request = Request({"mx1", "mx2"});
+  request.offline_deadline_s = 60;
+  std::string id = parts_.manager->Start(request, "op")->spec.id;
+  parts_.clock.wall += 61;
+  parts_.manager->OnTick();
+  EXPECT_EQ(Phase(id, "mx2"), HostPhase::kFailed);
+  EXPECT_EQ(parts_.store->Rollout(id)->value().state.hosts.at("mx2").phase, HostPhase::kFailed);
+}
+
+}  // namespace
+}  // namespace relayguard::controller

@@ -1,0 +1,176 @@
+// The operator service (controller/server/operator_service.cc) served in-process on a loopback
+// port over the real controller parts, with agents speaking the wire protocol from the test.
+#include "controller/server/operator_service.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <future>
+
+#include "tests/controller/server/server_fixture.h"
+
+namespace relayguard::controller {
+namespace {
+
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+using ::testing::SizeIs;
+
+class OperatorServiceTest : public ServerTest {
+ protected:
+  void SetUp() override {
+    ServerTest::SetUp();
+    ASSERT_TRUE(parts_.store->PutPolicyVersion({"no-open-relay", 2, kTestPlaybook, 1}).ok());
+  }
+};
+
+TEST_F(OperatorServiceTest, ListsKnownHostsWithWhetherTheyAreOnline) {
+  std::unique_ptr<WireAgent> mx1 = Connected("mx1");
+  HostRecord gone;
+  gone.name = "mx0";
+  gone.last_seen = 1600000000;
+  ASSERT_TRUE(parts_.store->UpsertHost(gone).ok());
+  grpc::ClientContext context;
+  pb::ListHostsResponse response;
+  ASSERT_TRUE(operator_->ListHosts(&context, pb::ListHostsRequest(), &response).ok());
+  ASSERT_EQ(response.hosts_size(), 2);
+  EXPECT_EQ(response.hosts(0).name(), "mx0");
+  EXPECT_FALSE(response.hosts(0).online());
+  EXPECT_EQ(response.hosts(0).last_seen(), 1600000000);
+  EXPECT_EQ(response.hosts(1).name(), "mx1");
+  EXPECT_TRUE(response.hosts(1).online());
+  EXPECT_EQ(response.hosts(1).labels().at("site"), "fra1");
+}
+
+TEST_F(OperatorServiceTest, StartRolloutValidatesItsRequestAndAuditsTheStart) {
+  std::unique_ptr<WireAgent> mx1 = Connected("mx1");
+  pb::StartRolloutRequest request;
+  pb::RolloutInfo info;
+  {
+    grpc::ClientContext context;
+    grpc::Status s = operator_->StartRollout(&context, request, &info);
+    EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  }
+  request.set_policy("no-open-relay");
+  request.add_hosts("mx9");
+  {
+    grpc::ClientContext context;
+    grpc::Status s = operator_->StartRollout(&context, request, &info);
+    EXPECT_EQ(s.error_code(), grpc::StatusCode::NOT_FOUND);
+    EXPECT_THAT(s.error_message(), HasSubstr("mx9"));
+  }
+  request.set_hosts(0, "mx1");
+  {
+    grpc::ClientContext context;
+    ASSERT_TRUE(operator_->StartRollout(&context, request, &info).ok());
+  }
+  EXPECT_EQ(info.policy(), "no-open-relay");
+  EXPECT_EQ(info.version(), 2u);
+  ASSERT_EQ(info.hosts_size(), 1);
+  EXPECT_EQ(info.hosts(0).host(), "mx1");
+  EXPECT_EQ(info.hosts(0).phase(), "pushed");
+  std::optional<pb::ControllerMessage> push = mx1->Next();
+  ASSERT_TRUE(push.has_value() && push->has_push());
+
+  grpc::ClientContext context;
+  pb::ListAuditRequest audit_request;
+  pb::ListAuditResponse audit;
+  ASSERT_TRUE(operator_->ListAudit(&context, audit_request, &audit).ok());
+  ASSERT_EQ(audit.entries_size(), 2);
+  EXPECT_EQ(audit.entries(0).who(), "insecure-operator");
+  EXPECT_EQ(audit.entries(0).action(), "rollout start");
+  EXPECT_EQ(audit.entries(0).result(), "ok");
+  EXPECT_THAT(audit.entries(1).result(), HasSubstr("mx9"));
+}
+
+TEST_F(OperatorServiceTest, PlanReturnsEachAgentsDiffAndTheSilentOnesAsNoAnswer) {
+  std::unique_ptr<WireAgent> mx1 = Connected("mx1");
+  std::unique_ptr<WireAgent> mx2 = Connected("mx2");
+  pb::PlanRequest request;
+  request.set_policy("no-open-relay");
+  request.add_hosts("mx1");
+  request.add_hosts("mx2");
+  request.set_timeout_s(2);
+  pb::PlanResponse response;
+  std::future<grpc::Status> call = std::async(std::launch::async, [&] {
+    grpc::ClientContext context;
+    return operator_->Plan(&context, request, &response);
+  });
+  std::optional<pb::ControllerMessage> ask = mx1->Next();
+  ASSERT_TRUE(ask.has_value() && ask->has_plan());
+  EXPECT_EQ(ask->plan().policy_yaml(), kTestPlaybook);
+  pb::AgentMessage answer;
+  answer.mutable_plan_result()->set_nonce(ask->plan().nonce());
+  answer.mutable_plan_result()->set_would_change(true);
+  answer.mutable_plan_result()->mutable_result()->set_diff("-mynetworks = 0.0.0.0/0\n");
+  ASSERT_TRUE(mx1->Write(answer));
+  ASSERT_TRUE(call.get().ok());
+  ASSERT_EQ(response.hosts_size(), 2);
+  EXPECT_EQ(response.hosts(0).status(), "would-change");
+  EXPECT_EQ(response.hosts(0).diff(), "-mynetworks = 0.0.0.0/0\n");
+  EXPECT_EQ(response.hosts(1).status(), "no-answer");
+  EXPECT_EQ(response.hosts(1).error(), "no answer within 2 s");
+}
+
+TEST_F(OperatorServiceTest, RollbackHostsWaitsForTheAgentsAnswer) {
+  std::unique_ptr<WireAgent> mx1 = Connected("mx1");
+  pb::RollbackHostsRequest request;
+  request.add_hosts("mx1");
+  request.set_wait_s(601);
+  pb::RollbackHostsResponse response;
+  {
+    grpc::ClientContext context;
+    EXPECT_EQ(operator_->RollbackHosts(&context, request, &response).error_code(),
+              grpc::StatusCode::INVALID_ARGUMENT);
+  }
+  request.set_wait_s(10);
+  std::future<grpc::Status> call = std::async(std::launch::async, [&] {
+    grpc::ClientContext context;
+    return operator_->RollbackHosts(&context, request, &response);
+  });
+  std::optional<pb::ControllerMessage> ask = mx1->Next();
+  ASSERT_TRUE(ask.has_value() && ask->has_rollback());
+  EXPECT_EQ(ask->rollback().to_commit(), "");
+  pb::AgentMessage ack;
+  ack.mutable_ack()->set_nonce(ask->rollback().nonce());
+  ack.mutable_ack()->mutable_result()->set_outcome(pb::ApplyResult::OUTCOME_RESTORED);
+  ack.mutable_ack()->mutable_result()->set_result_commit("d00d");
+  ASSERT_TRUE(mx1->Write(ack));
+  ASSERT_TRUE(call.get().ok());
+  ASSERT_EQ(response.hosts_size(), 1);
+  EXPECT_EQ(response.hosts(0).status(), "restored");
+  EXPECT_EQ(response.hosts(0).result_commit(), "d00d");
+
+  grpc::ClientContext context;
+  pb::HostHistoryRequest history_request;
+  history_request.set_host("mx1");
+  pb::HostHistoryResponse history;
+  ASSERT_TRUE(operator_->HostHistory(&context, history_request, &history).ok());
+  ASSERT_EQ(history.results_size(), 1);
+  EXPECT_EQ(history.results(0).outcome(), "restored");
+}
+
+TEST_F(OperatorServiceTest, ReloadPlaybooksReportsAndAuditsWhatTheReloaderDid) {
+  reload_result_ = {{"no-open-relay v2"}, {"playbooks/bad.yaml:3:1: bad CIDR"}};
+  grpc::ClientContext context;
+  pb::ReloadPlaybooksResponse response;
+  ASSERT_TRUE(operator_->ReloadPlaybooks(&context, pb::ReloadPlaybooksRequest(), &response).ok());
+  EXPECT_THAT(response.loaded(), ElementsAre("no-open-relay v2"));
+  EXPECT_THAT(response.errors(), SizeIs(1));
+  std::vector<AuditEntry> audit = *parts_.store->AuditLog(1);
+  EXPECT_EQ(audit[0].action, "playbooks reload");
+  EXPECT_EQ(audit[0].target, "1 loaded");
+  EXPECT_THAT(audit[0].result, HasSubstr("bad CIDR"));
+}
+
+TEST_F(OperatorServiceTest, ComplianceOfAnUnknownHostIsNotFound) {
+  grpc::ClientContext context;
+  pb::ComplianceRequest request;
+  request.set_host("mx9");
+  pb::ComplianceResponse response;
+  EXPECT_EQ(operator_->Compliance(&context, request, &response).error_code(),
+            grpc::StatusCode::NOT_FOUND);
+}
+
+}  // namespace
+}  // namespace relayguard::controller

@@ -1,0 +1,21 @@
+// relayguard-agent-pausing: the relayguard-agent main with PausingFaultPoints, for the tests that
+// kill an agent mid-apply. Built under tests/, never installed.
+//   relayguard-agent-pausing --pause-at POINT [relayguard-agent arguments]
+// POINT is a FaultPoints name: after-backup, after-activate, after-reload.
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include "agent/cli/agent_cli.h"
+#include "tests/support/pausing_fault_points.h"
+
+int main(int argc, char** argv) {
+  std::vector<std::string> args(argv + 1, argv + argc);
+  if (args.size() < 2 || args[0] != "--pause-at") {
+    std::cerr << "usage: relayguard-agent-pausing --pause-at POINT [relayguard-agent arguments]\n";
+    return relayguard::agent::kExitUsage;
+  }
+  relayguard::testing::PausingFaultPoints faults(args[1]);
+  args.erase(args.begin(), args.begin() + 2);
+  return relayguard::agent::RunAgentCli(args, std::cout, std::cerr, faults);
+}
