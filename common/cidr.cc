@@ -11,6 +11,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/string_view.h"
+#include "common/status_macros.h"
 
 namespace relayguard {
 namespace {
@@ -21,46 +22,55 @@ std::string Quote(absl::string_view text) {
   return absl::StrCat("\"", absl::CHexEscape(text), "\"");
 }
 
-// A problem with the characters of the text, common to addresses and networks; nullopt if none.
-std::optional<std::string> CharacterProblem(absl::string_view text) {
-  if (text.empty()) return "is empty";
+// A problem with the characters of the text, common to addresses and networks. The errors of
+// these helpers are the reason alone; ParseIp and ParseCidr put the input in front.
+absl::Status CharacterProblem(absl::string_view text) {
+  if (text.empty()) return absl::InvalidArgumentError("is empty");
   for (char c : text) {
     const auto u = static_cast<unsigned char>(c);
-    if (u < 0x20 || u == 0x7f) return "contains a control character";
-    if (absl::ascii_isspace(u)) return "contains whitespace";
+    if (u < 0x20 || u == 0x7f) return absl::InvalidArgumentError("contains a control character");
+    if (absl::ascii_isspace(u)) return absl::InvalidArgumentError("contains whitespace");
   }
   if (text.find('[') != absl::string_view::npos || text.find(']') != absl::string_view::npos) {
-    return "brackets are not allowed, write the bare address";
+    return absl::InvalidArgumentError("brackets are not allowed, write the bare address");
   }
-  if (text.find('%') != absl::string_view::npos) return "zone ids (\"%...\") are not allowed";
-  return std::nullopt;
+  if (text.find('%') != absl::string_view::npos) {
+    return absl::InvalidArgumentError("zone ids (\"%...\") are not allowed");
+  }
+  return absl::OkStatus();
 }
 
 // Parses exactly four decimal octets 0..255 without leading zeros into out[0..3].
-std::optional<std::string> ParseIpv4Into(absl::string_view text, uint8_t* out) {
+absl::Status ParseIpv4Into(absl::string_view text, uint8_t* out) {
   std::vector<absl::string_view> parts = absl::StrSplit(text, '.');
   if (parts.size() != 4) {
-    return absl::StrCat("an IPv4 address has 4 dot-separated octets, found ", parts.size());
+    return absl::InvalidArgumentError(
+        absl::StrCat("an IPv4 address has 4 dot-separated octets, found ", parts.size()));
   }
   for (size_t i = 0; i < parts.size(); ++i) {
     absl::string_view part = parts[i];
-    if (part.empty()) return absl::StrCat("octet ", i + 1, " is empty");
-    if (part.size() > 3) return absl::StrCat("octet ", i + 1, " \"", part, "\" is too long");
+    if (part.empty()) return absl::InvalidArgumentError(absl::StrCat("octet ", i + 1, " is empty"));
+    if (part.size() > 3)
+      return absl::InvalidArgumentError(
+          absl::StrCat("octet ", i + 1, " \"", part, "\" is too long"));
     for (char c : part) {
       if (!absl::ascii_isdigit(static_cast<unsigned char>(c))) {
-        return absl::StrCat("octet ", i + 1, " \"", part, "\" is not a decimal number");
+        return absl::InvalidArgumentError(
+            absl::StrCat("octet ", i + 1, " \"", part, "\" is not a decimal number"));
       }
     }
     if (part.size() > 1 && part[0] == '0') {
-      return absl::StrCat("octet ", i + 1, " \"", part,
-                          "\" has a leading zero (ambiguous: octal or decimal)");
+      return absl::InvalidArgumentError(absl::StrCat(
+          "octet ", i + 1, " \"", part, "\" has a leading zero (ambiguous: octal or decimal)"));
     }
     int value = 0;
     for (char c : part) value = value * 10 + (c - '0');
-    if (value > 255) return absl::StrCat("octet ", i + 1, " ", value, " is greater than 255");
+    if (value > 255)
+      return absl::InvalidArgumentError(
+          absl::StrCat("octet ", i + 1, " ", value, " is greater than 255"));
     out[i] = static_cast<uint8_t>(value);
   }
-  return std::nullopt;
+  return absl::OkStatus();
 }
 
 // Parses 1..4 hex digits.
@@ -78,21 +88,23 @@ bool ParseHexGroup(absl::string_view group, uint16_t& value) {
 
 // Parses a run of ':'-separated groups (no "::" inside); the last group may be a dotted quad
 // when `allow_ipv4_tail`. Appends 16-bit words to `words`.
-std::optional<std::string> ParseIpv6Groups(absl::string_view text, bool allow_ipv4_tail,
-                                           std::vector<uint16_t>& words) {
-  if (text.empty()) return std::nullopt;
+absl::Status ParseIpv6Groups(absl::string_view text, bool allow_ipv4_tail,
+                             std::vector<uint16_t>& words) {
+  if (text.empty()) return absl::OkStatus();
   std::vector<absl::string_view> groups = absl::StrSplit(text, ':');
   for (size_t i = 0; i < groups.size(); ++i) {
     absl::string_view group = groups[i];
-    if (group.empty()) return "empty group (a single ':' where \"::\" or a group was expected)";
+    if (group.empty())
+      return absl::InvalidArgumentError(
+          "empty group (a single ':' where \"::\" or a group was expected)");
     if (group.find('.') != absl::string_view::npos) {
       if (!allow_ipv4_tail || i + 1 != groups.size()) {
-        return absl::StrCat("embedded IPv4 address \"", group,
-                            "\" is only allowed as the last 32 bits");
+        return absl::InvalidArgumentError(absl::StrCat("embedded IPv4 address \"", group,
+                                                       "\" is only allowed as the last 32 bits"));
       }
       uint8_t v4[4];
-      if (auto problem = ParseIpv4Into(group, v4)) {
-        return absl::StrCat("embedded IPv4 address: ", *problem);
+      if (absl::Status s = ParseIpv4Into(group, v4); !s.ok()) {
+        return absl::InvalidArgumentError(absl::StrCat("embedded IPv4 address: ", s.message()));
       }
       words.push_back(static_cast<uint16_t>(v4[0] << 8 | v4[1]));
       words.push_back(static_cast<uint16_t>(v4[2] << 8 | v4[3]));
@@ -100,30 +112,34 @@ std::optional<std::string> ParseIpv6Groups(absl::string_view text, bool allow_ip
     }
     uint16_t value = 0;
     if (!ParseHexGroup(group, value)) {
-      return absl::StrCat("group \"", group, "\" is not 1 to 4 hexadecimal digits");
+      return absl::InvalidArgumentError(
+          absl::StrCat("group \"", group, "\" is not 1 to 4 hexadecimal digits"));
     }
     words.push_back(value);
   }
-  return std::nullopt;
+  return absl::OkStatus();
 }
 
-std::optional<std::string> ParseIpv6Into(absl::string_view text, std::array<uint8_t, 16>& out) {
+absl::Status ParseIpv6Into(absl::string_view text, std::array<uint8_t, 16>& out) {
   const size_t gap = text.find("::");
   std::vector<uint16_t> head;
   std::vector<uint16_t> tail;
   if (gap == absl::string_view::npos) {
-    if (auto problem = ParseIpv6Groups(text, /*allow_ipv4_tail=*/true, head)) return problem;
+    RETURN_IF_ERROR(ParseIpv6Groups(text, /*allow_ipv4_tail=*/true, head));
     if (head.size() != 8) {
-      return absl::StrCat("an IPv6 address without \"::\" has 8 groups, found ", head.size());
+      return absl::InvalidArgumentError(
+          absl::StrCat("an IPv6 address without \"::\" has 8 groups, found ", head.size()));
     }
   } else {
-    if (text.find("::", gap + 2) != absl::string_view::npos) return "\"::\" appears more than once";
+    if (text.find("::", gap + 2) != absl::string_view::npos)
+      return absl::InvalidArgumentError("\"::\" appears more than once");
     absl::string_view before = text.substr(0, gap);
     absl::string_view after = text.substr(gap + 2);
-    if (auto problem = ParseIpv6Groups(before, /*allow_ipv4_tail=*/false, head)) return problem;
-    if (auto problem = ParseIpv6Groups(after, /*allow_ipv4_tail=*/true, tail)) return problem;
+    RETURN_IF_ERROR(ParseIpv6Groups(before, /*allow_ipv4_tail=*/false, head));
+    RETURN_IF_ERROR(ParseIpv6Groups(after, /*allow_ipv4_tail=*/true, tail));
     // "::" stands for at least one zero group.
-    if (head.size() + tail.size() > 7) return "too many groups for an address with \"::\"";
+    if (head.size() + tail.size() > 7)
+      return absl::InvalidArgumentError("too many groups for an address with \"::\"");
   }
   std::array<uint16_t, 8> words{};
   for (size_t i = 0; i < head.size(); ++i) words[i] = head[i];
@@ -132,20 +148,20 @@ std::optional<std::string> ParseIpv6Into(absl::string_view text, std::array<uint
     out[2 * i] = static_cast<uint8_t>(words[i] >> 8);
     out[2 * i + 1] = static_cast<uint8_t>(words[i] & 0xff);
   }
-  return std::nullopt;
+  return absl::OkStatus();
 }
 
-// Parses an address; on failure returns the reason (without the input).
-std::optional<std::string> ParseAddressInto(absl::string_view text, IpAddress& address) {
-  if (auto problem = CharacterProblem(text)) return problem;
+// Parses an address; an error says why (without the input).
+absl::Status ParseAddressInto(absl::string_view text, IpAddress& address) {
+  RETURN_IF_ERROR(CharacterProblem(text));
   const bool v6 = text.find(':') != absl::string_view::npos;
   const absl::string_view allowed =
       v6 ? absl::string_view("0123456789abcdefABCDEF:.") : absl::string_view("0123456789.");
   const size_t bad = text.find_first_not_of(allowed);
   if (bad != absl::string_view::npos) {
-    return absl::StrCat("character '", absl::CHexEscape(text.substr(bad, 1)),
-                        "' is not allowed in ",
-                        v6 ? "an IPv6 address" : "an IPv4 address (4 decimal octets)");
+    return absl::InvalidArgumentError(
+        absl::StrCat("character '", absl::CHexEscape(text.substr(bad, 1)), "' is not allowed in ",
+                     v6 ? "an IPv6 address" : "an IPv4 address (4 decimal octets)"));
   }
   if (v6) {
     address.family = IpFamily::kV6;
@@ -223,9 +239,9 @@ absl::StatusOr<IpAddress> ParseIpAddress(std::string_view std_text) {
     return absl::InvalidArgumentError(absl::StrCat(
         Quote(text), " is not an IP address: it has a prefix length, write the bare address"));
   }
-  if (auto problem = ParseAddressInto(text, address)) {
+  if (absl::Status problem = ParseAddressInto(text, address); !problem.ok()) {
     return absl::InvalidArgumentError(
-        absl::StrCat(Quote(text), " is not an IP address: ", *problem));
+        absl::StrCat(Quote(text), " is not an IP address: ", problem.message()));
   }
   return address;
 }
@@ -235,13 +251,13 @@ absl::StatusOr<Cidr> ParseCidr(std::string_view std_text) {
   Cidr cidr;
   const size_t slash = text.find('/');
   absl::string_view address_text = text.substr(0, slash);
-  if (auto problem = CharacterProblem(text)) {
+  if (absl::Status problem = CharacterProblem(text); !problem.ok()) {
     return absl::InvalidArgumentError(
-        absl::StrCat(Quote(text), " is not an IP network: ", *problem));
+        absl::StrCat(Quote(text), " is not an IP network: ", problem.message()));
   }
-  if (auto problem = ParseAddressInto(address_text, cidr.address)) {
+  if (absl::Status problem = ParseAddressInto(address_text, cidr.address); !problem.ok()) {
     return absl::InvalidArgumentError(
-        absl::StrCat(Quote(text), " is not an IP network: address ", *problem));
+        absl::StrCat(Quote(text), " is not an IP network: address ", problem.message()));
   }
   const int max_prefix = MaxPrefix(cidr.address.family);
   if (slash == absl::string_view::npos) {

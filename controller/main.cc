@@ -13,6 +13,7 @@
 #include "common/clock.h"
 #include "common/command_line.h"
 #include "common/logging.h"
+#include "common/tls_files.h"
 #include "controller/compliance/compliance_tracker.h"
 #include "controller/fleet/agent_channel.h"
 #include "controller/fleet/agent_registry.h"
@@ -28,14 +29,6 @@ namespace {
 std::atomic<bool> g_stop{false};
 std::atomic<bool> g_reload{false};
 
-bool ReadFile(const std::string& path, std::string* out) {
-  std::ifstream in(path);
-  if (!in) return false;
-  std::stringstream ss;
-  ss << in.rdbuf();
-  *out = ss.str();
-  return true;
-}
 
 }  // namespace
 
@@ -104,16 +97,13 @@ int main(int argc, char** argv) {
               "experiments only.");
     credentials = grpc::InsecureServerCredentials();
   } else {
-    grpc::SslServerCredentialsOptions ssl(
-        GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY);
-    grpc::SslServerCredentialsOptions::PemKeyCertPair pair;
-    if (!ReadFile(ca, &ssl.pem_root_certs) || !ReadFile(cert, &pair.cert_chain) ||
-        !ReadFile(key, &pair.private_key)) {
-      std::cerr << "relayguard-controller: cannot read --ca/--cert/--key\n";
+    absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> tls =
+        ServerTlsCredentials({ca, cert, key}, "controller");
+    if (!tls.ok()) {
+      std::cerr << "relayguard-controller: " << tls.status().message() << " (--ca/--cert/--key)\n";
       return 1;
     }
-    ssl.pem_key_cert_pairs.push_back(pair);
-    credentials = grpc::SslServerCredentials(ssl);
+    credentials = *std::move(tls);
   }
   ComplianceTracker compliance(shared_store, registry, clock);
   AgentStreamCallbackService agents(registry, manager, channel, shared_store, compliance, clock,

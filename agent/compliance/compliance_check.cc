@@ -9,6 +9,7 @@
 #include "absl/strings/str_join.h"
 #include "agent/apply/commit_record.h"
 #include "agent/policy/policy_loader.h"
+#include "common/hostname.h"
 #include "agent/probe/relay_tricks.h"
 #include "common/logging.h"
 #include "common/schedule.h"
@@ -121,7 +122,7 @@ ComplianceChecker::ComplianceChecker(MtaDriver& driver, FileSystem& fs, GitBacku
                                      RelayChecker& checker, ApplyTransaction& transaction)
     : driver_(driver), fs_(fs), store_(store), checker_(checker), transaction_(transaction) {
   char name[256] = {};
-  if (gethostname(name, sizeof name - 1) == 0 && IsValidHostname(name)) server_name_ = name;
+  if (gethostname(name, sizeof name - 1) == 0 && ValidHostName(name)) server_name_ = name;
 }
 
 RelayTrickDomains TrickDomainsFor(const ProbeSettings& probe, const SmtpEndpoint& endpoint,

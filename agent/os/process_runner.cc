@@ -260,4 +260,14 @@ std::string OutputSummary(const ProcessResult& result, std::string_view when_sil
   return absl::StrJoin(lines, "; ");
 }
 
+absl::StatusOr<ProcessResult> RunChecked(ProcessRunner& runner, const Command& command,
+                                         const Diagnose& diagnose, std::string_view failed) {
+  absl::StatusOr<ProcessResult> result = runner.Run(command);
+  if (!result.ok() || (result->exit_code == 0 && !result->timed_out)) return result;
+  const std::string what =
+      failed.empty() ? absl::StrCat(command.ToString(), " failed") : std::string(failed);
+  return absl::FailedPreconditionError(
+      absl::StrCat(what, " (", ExitText(*result), "): ", diagnose(*result)));
+}
+
 }  // namespace relayguard::agent

@@ -3,6 +3,7 @@
 #define RELAYGUARD_AGENT_OS_PROCESS_RUNNER_H_
 
 #include <chrono>
+#include <functional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -33,6 +34,19 @@ std::string ExitText(const ProcessResult& result);
 // by "; ", for one-line error messages; `when_silent` when it printed nothing.
 std::string OutputSummary(const ProcessResult& result, std::string_view when_silent,
                           size_t max_lines = 5);
+
+// How a failed program's output reads in an error message: usually OutputSummary with an
+// MTA's own "printed nothing" hint, or a filter of its own (sendmail -bt's prompts).
+using Diagnose = std::function<std::string(const ProcessResult&)>;
+
+class ProcessRunner;
+
+// Runs `command` and turns any end but exit 0 into FailedPrecondition
+// "COMMAND failed (exit 1): DIAGNOSTICS" (`failed`, when given, instead of "COMMAND failed":
+// "exim config check failed for /etc/exim4/exim4.conf"). Errors from Run pass through. The
+// one way relayguard runs a program that must succeed.
+absl::StatusOr<ProcessResult> RunChecked(ProcessRunner& runner, const Command& command,
+                                         const Diagnose& diagnose, std::string_view failed = "");
 
 class ProcessRunner {
  public:

@@ -22,6 +22,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/string_view.h"
+#include "common/hostname.h"
 #include "common/schedule.h"
 #include "common/status_macros.h"
 
@@ -96,7 +97,7 @@ std::string MailAddressProblem(const std::string& address) {
   if (local.front() == '.' || local.back() == '.' || local.find("..") != std::string::npos) {
     return "the local part must not start or end with '.' or contain \"..\"";
   }
-  if (!IsValidHostname(parts[1])) {
+  if (!ValidHostName(parts[1])) {
     return absl::StrCat("the domain ", Quoted(parts[1]), " is not a valid hostname");
   }
   return "";
@@ -435,7 +436,7 @@ absl::Status PolicyParser::ParseRelayDomains(const YAML::Node& list, Policy& pol
     const YAML::Node item = list[i];
     const std::string item_field = absl::StrCat(field, "[", i, "]");
     ASSIGN_OR_RETURN(std::string domain, String(item, item_field));
-    if (!IsValidHostname(domain)) {
+    if (!ValidHostName(domain)) {
       return Fail(item, item_field,
                   absl::StrCat(Quoted(domain),
                                " is not a valid domain name (letters, digits, '-' and '.', "
@@ -532,7 +533,7 @@ absl::Status PolicyParser::ParseProbe(const YAML::Node& probe, ProbeSettings& se
   }
   if (const YAML::Node n = probe["helo_name"]) {
     ASSIGN_OR_RETURN(settings.helo_name, String(n, "probe.helo_name"));
-    if (!IsValidHostname(settings.helo_name)) {
+    if (!ValidHostName(settings.helo_name)) {
       return Fail(n, "probe.helo_name",
                   absl::StrCat(Quoted(settings.helo_name), " is not a valid hostname"));
     }
@@ -603,18 +604,6 @@ absl::Status PolicyParser::ParseCompliance(const YAML::Node& node, Policy& polic
   }
   policy.compliance = c;
   return absl::OkStatus();
-}
-
-bool IsValidHostname(const std::string& name) {
-  if (name.empty() || name.size() > 253) return false;
-  for (absl::string_view label : absl::StrSplit(name, '.')) {
-    if (label.empty() || label.size() > 63) return false;
-    if (label.front() == '-' || label.back() == '-') return false;
-    for (char c : label) {
-      if (!absl::ascii_isalnum(static_cast<unsigned char>(c)) && c != '-') return false;
-    }
-  }
-  return true;
 }
 
 absl::StatusOr<Policy> ParsePolicy(const std::string& yaml_text, const std::string& source_name) {

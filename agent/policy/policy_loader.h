@@ -17,10 +17,6 @@ absl::StatusOr<Policy> ParsePolicy(const std::string& yaml_text, const std::stri
 // Reads and parses a file. NotFound / PermissionDenied name the path.
 absl::StatusOr<Policy> LoadPolicyFile(const std::string& path);
 
-// Whether `name` is a valid DNS hostname/domain (letters, digits, hyphens, dots; labels 1..63,
-// total <= 253, no leading/trailing hyphen). Used for relay_domains and probe addresses.
-bool IsValidHostname(const std::string& name);
-
 }  // namespace relayguard::agent
 
 #endif  // RELAYGUARD_AGENT_POLICY_POLICY_LOADER_H_

@@ -2,14 +2,13 @@
 
 #include <grpcpp/grpcpp.h>
 
-#include <fstream>
 #include <mutex>
-#include <sstream>
 #include <thread>
 
 #include "absl/strings/str_cat.h"
 #include "common/liveness.h"
 #include "common/logging.h"
+#include "common/tls_files.h"
 #include "agent/stream/proto_convert.h"
 #include "relayguard/v1/agent_stream.grpc.pb.h"
 
@@ -20,14 +19,6 @@ namespace pb = ::relayguard::v1;
 
 // Heartbeats the controller may miss before the agent gives up on the stream and reconnects.
 constexpr int kMissedHeartbeats = 3;
-
-absl::StatusOr<std::string> ReadPem(const std::string& path, const char* what) {
-  std::ifstream in(path);
-  if (!in) return absl::InvalidArgumentError(absl::StrCat("cannot read ", what, " ", path));
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
 
 pb::AgentMessage Answer(const std::string& nonce, const PushReply& reply) {
   pb::AgentMessage msg;
@@ -53,17 +44,10 @@ absl::Status ControllerSession::ServeOnce(const std::atomic<bool>& stop, bool* h
   if (options_.insecure) {
     credentials = grpc::InsecureChannelCredentials();
   } else {
-    grpc::SslCredentialsOptions ssl;
-    absl::StatusOr<std::string> ca = ReadPem(options_.ca_file, "CA certificate");
-    absl::StatusOr<std::string> cert = ReadPem(options_.cert_file, "agent certificate");
-    absl::StatusOr<std::string> key = ReadPem(options_.key_file, "agent key");
-    for (const auto* s : {&ca, &cert, &key}) {
-      if (!s->ok()) return s->status();
-    }
-    ssl.pem_root_certs = *ca;
-    ssl.pem_cert_chain = *cert;
-    ssl.pem_private_key = *key;
-    credentials = grpc::SslCredentials(ssl);
+    absl::StatusOr<std::shared_ptr<grpc::ChannelCredentials>> tls = ClientTlsCredentials(
+        {options_.ca_file, options_.cert_file, options_.key_file}, "agent");
+    if (!tls.ok()) return tls.status();
+    credentials = *std::move(tls);
   }
   grpc::ChannelArguments args;
   args.SetInt(GRPC_ARG_KEEPALIVE_TIME_MS, 20000);

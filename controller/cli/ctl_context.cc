@@ -1,26 +1,12 @@
 #include "controller/cli/ctl_context.h"
 
 #include <ctime>
-#include <fstream>
 #include <iostream>
-#include <sstream>
 
 #include "absl/strings/str_cat.h"
+#include "common/tls_files.h"
 
 namespace relayguard::controller {
-namespace {
-
-bool Slurp(const std::string& path, std::string* out) {
-  std::ifstream in(path);
-  if (!in) return false;
-  std::stringstream ss;
-  ss << in.rdbuf();
-  *out = ss.str();
-  return true;
-}
-
-}  // namespace
-
 int CtlContext::WithStub(
     const std::function<int(relayguard::v1::Operator::Stub&)>& body) const {
   std::shared_ptr<grpc::ChannelCredentials> creds;
@@ -33,16 +19,13 @@ int CtlContext::WithStub(
                    "--insecure for a local experiment\n";
       return kCtlExitUsage;
     }
-    grpc::SslCredentialsOptions ssl;
-    for (const auto& [path, out] : {std::pair{&c.ca, &ssl.pem_root_certs},
-                                    std::pair{&c.key, &ssl.pem_private_key},
-                                    std::pair{&c.cert, &ssl.pem_cert_chain}}) {
-      if (!Slurp(*path, out)) {
-        std::cerr << "relayguardctl: cannot read " << *path << "\n";
-        return kCtlExitUsage;
-      }
+    absl::StatusOr<std::shared_ptr<grpc::ChannelCredentials>> tls =
+        ClientTlsCredentials({c.ca, c.cert, c.key}, "operator");
+    if (!tls.ok()) {
+      std::cerr << "relayguardctl: " << tls.status().message() << "\n";
+      return kCtlExitUsage;
     }
-    creds = grpc::SslCredentials(ssl);
+    creds = *std::move(tls);
   }
   auto stub = relayguard::v1::Operator::NewStub(grpc::CreateChannel(c.controller, creds));
   return body(*stub);

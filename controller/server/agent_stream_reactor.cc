@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "common/hostname.h"
 #include "common/logging.h"
 
 namespace relayguard::controller {
@@ -19,14 +20,10 @@ namespace {
 
 namespace pb = ::relayguard::v1;
 
-bool ValidHostName(const std::string& name) {
-  if (name.empty() || name.size() > 253) return false;
-  for (char c : name) {
-    if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '.' || c == '_')) {
-      return false;
-    }
-  }
-  return name.rfind("operator-", 0) != 0;  // operator certificates are not agents
+// A host name (common/hostname.h) that is not an operator's ("operator-NAME" certificates are
+// operators, not agents).
+bool ValidAgentName(const std::string& name) {
+  return ValidHostName(name) && name.rfind("operator-", 0) != 0;
 }
 
 const char* OutcomeText(pb::ApplyResult::Outcome o) {
@@ -277,7 +274,7 @@ class AgentStreamReactor final : public Reactor {
     }
     const pb::Hello& hello = in_.hello();
     const std::string& host = hello.host();
-    if (!ValidHostName(host)) {
+    if (!ValidAgentName(host)) {
       log_->warn("refused agent from {}: invalid host name \"{}\"", context_->peer(), host);
       return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
                           absl::StrCat("invalid host name \"", host, "\""));

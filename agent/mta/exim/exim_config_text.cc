@@ -8,6 +8,7 @@
 #include "absl/strings/ascii.h"  // AsciiStrToLower
 #include "absl/strings/match.h"  // EqualsIgnoreCase
 #include "agent/mta/exim/exim_strings.h"
+#include "common/text_lines.h"
 
 namespace relayguard::agent::exim {
 namespace {
@@ -42,23 +43,15 @@ bool IsDirectiveKind(LineKind kind) {
          kind == LineKind::kInclude;
 }
 
-// Splits into physical lines; a lone '\r' not followed by '\n' stays content.
+// The physical lines of `text`, classified.
 std::vector<PhysicalLine> SplitLines(std::string_view text) {
   std::vector<PhysicalLine> lines;
-  size_t start = 0;
-  while (start < text.size()) {
-    size_t nl = text.find('\n', start);
-    size_t end = nl == std::string_view::npos ? text.size() : nl;
-    size_t content_end = end;
-    if (nl != std::string_view::npos && end > start && text[end - 1] == '\r') --content_end;
+  for (const TextLine& physical : SplitTextLines(text)) {
     PhysicalLine line;
-    line.content = std::string(text.substr(start, content_end - start));
-    line.ending = nl == std::string_view::npos
-                      ? ""
-                      : std::string(text.substr(content_end, nl + 1 - content_end));
+    line.content = std::string(physical.Content(text));
+    line.ending = std::string(physical.Ending(text));
     line.kind = Classify(line.content);
     lines.push_back(std::move(line));
-    start = nl == std::string_view::npos ? text.size() : nl + 1;
   }
   return lines;
 }
@@ -86,14 +79,9 @@ std::optional<MacroDefinition> ParseMacroDefinition(std::string_view logical_tex
 absl::StatusOr<ConfigText> ConfigText::Parse(std::string_view text, std::string_view path) {
   ConfigText cfg;
   cfg.path_ = std::string(path);
-  cfg.final_newline_ = text.empty() || text.back() == '\n';
+  cfg.final_newline_ = EndsWithNewline(text);
   cfg.lines_ = SplitLines(text);
-  for (const PhysicalLine& line : cfg.lines_) {
-    if (!line.ending.empty()) {
-      cfg.ending_ = line.ending;
-      break;
-    }
-  }
+  cfg.ending_ = FileLineEnding(text, SplitTextLines(text));
   absl::Status branches = cfg.AssignBranches();
   if (!branches.ok()) return branches;
   cfg.JoinLogicalLines();

@@ -26,11 +26,6 @@ namespace {
 // Where Debian's exim keeps its pid when the configuration does not say.
 constexpr char kDefaultPidFile[] = "/run/exim4/exim.pid";
 
-// The first few lines of what exim printed, for error messages.
-std::string Diagnostics(const ProcessResult& r) {
-  return OutputSummary(r, "no output (see exim's paniclog)");
-}
-
 EximRelaySettings SettingsFor(const Policy& policy) {
   EximRelaySettings want;
   // Like Postfix's permit_mynetworks: with require_auth the trusted networks and partners lose
@@ -68,6 +63,10 @@ std::optional<std::string> MainOption(absl::string_view text, absl::string_view 
   return std::nullopt;
 }
 
+std::string EximDriver::Diagnostics(const ProcessResult& r) {
+  return OutputSummary(r, "no output (see exim's paniclog)");
+}
+
 EximDriver::EximDriver(EximOptions options, FileSystem& fs, ProcessRunner& runner, Clock& clock)
     : options_(std::move(options)), fs_(fs), runner_(runner), clock_(clock) {}
 
@@ -82,12 +81,7 @@ std::string EximDriver::DaemonConfig() const {
 absl::Status EximDriver::Generate(const std::string& dir, const std::string& output) {
   Command cmd{{options_.update_exim4_conf_path, "-d", dir, "-o", output}, "",
               std::chrono::seconds(60)};
-  ASSIGN_OR_RETURN(ProcessResult r, runner_.Run(cmd));
-  if (r.exit_code != 0) {
-    return absl::FailedPreconditionError(
-        absl::StrCat(cmd.ToString(), " failed (", ExitText(r), "): ", Diagnostics(r)));
-  }
-  return absl::OkStatus();
+  return RunChecked(runner_, cmd, Diagnostics).status();
 }
 
 absl::StatusOr<std::string> EximDriver::StageDebianDir(const std::string& stage,
@@ -118,9 +112,8 @@ absl::StatusOr<std::string> EximDriver::StageDebianDir(const std::string& stage,
   return dir;
 }
 
-absl::StatusOr<ProcessResult> EximDriver::Exim(const std::string& config,
-                                               std::vector<std::string> args,
-                                               const std::string& stdin_text) {
+Command EximDriver::EximCommand(const std::string& config, std::vector<std::string> args,
+                                const std::string& stdin_text) const {
   Command cmd;
   cmd.argv = {options_.exim_path};
   // The compiled-in configuration needs no -C (and -C as root gives up privileges).
@@ -130,19 +123,25 @@ absl::StatusOr<ProcessResult> EximDriver::Exim(const std::string& config,
   cmd.argv.insert(cmd.argv.end(), args.begin(), args.end());
   cmd.stdin_text = stdin_text;
   cmd.timeout = std::chrono::seconds(30);
-  return runner_.Run(cmd);
+  return cmd;
+}
+
+absl::StatusOr<ProcessResult> EximDriver::Exim(const std::string& config,
+                                               std::vector<std::string> args,
+                                               const std::string& stdin_text) {
+  return runner_.Run(EximCommand(config, std::move(args), stdin_text));
 }
 
 absl::StatusOr<std::string> EximDriver::Version() {
   if (version_) return *version_;
-  ASSIGN_OR_RETURN(ProcessResult r, Exim(DaemonConfig(), {"-bV"}));
+  const Command command = EximCommand(DaemonConfig(), {"-bV"});
+  ASSIGN_OR_RETURN(ProcessResult r, RunChecked(runner_, command, Diagnostics));
   // "Exim version 4.96 #2 built 26-Nov-2026 14:26:47"
   absl::string_view out = r.stdout_text;
   size_t at = out.find("Exim version ");
-  if (r.exit_code != 0 || at == absl::string_view::npos) {
-    return absl::FailedPreconditionError(absl::StrCat(options_.exim_path, " -C ", DaemonConfig(),
-                                                      " -bV failed (", ExitText(r),
-                                                      "): ", Diagnostics(r)));
+  if (at == absl::string_view::npos) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        command.ToString(), " printed no \"Exim version\" line: ", Diagnostics(r)));
   }
   out.remove_prefix(at + 13);
   version_ = std::string(out.substr(0, out.find_first_of(" \n")));
@@ -216,13 +215,7 @@ absl::StatusOr<bool> EximDriver::IsRunning() {
 }
 
 absl::Status EximDriver::StartDaemon() {
-  ASSIGN_OR_RETURN(ProcessResult r, Exim(DaemonConfig(), {"-bd", "-q30m"}));
-  if (r.exit_code != 0) {
-    return absl::FailedPreconditionError(absl::StrCat(options_.exim_path, " -C ", DaemonConfig(),
-                                                      " -bd -q30m failed (", ExitText(r),
-                                                      "): ", Diagnostics(r)));
-  }
-  return absl::OkStatus();
+  return RunChecked(runner_, EximCommand(DaemonConfig(), {"-bd", "-q30m"}), Diagnostics).status();
 }
 
 absl::Status EximDriver::Reload(bool restart) {

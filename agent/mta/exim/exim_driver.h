@@ -61,9 +61,14 @@ class EximDriver : public MtaDriver {
   absl::StatusOr<std::vector<SettingDrift>> CheckDrift(const Policy& policy) override;
 
  private:
+  // The command line of exim with `args` (and -C CONFIG unless it is a compiled-in one).
+  Command EximCommand(const std::string& config, std::vector<std::string> args,
+                      const std::string& stdin_text = "") const;
   // Runs exim with `args` (and -C CONFIG); the result whatever the exit code.
   absl::StatusOr<ProcessResult> Exim(const std::string& config, std::vector<std::string> args,
                                      const std::string& stdin_text = "");
+  // The first few lines of what exim printed, for error messages.
+  static std::string Diagnostics(const ProcessResult& r);
   // A fake SMTP session from `client` to `listener` against `config`: the RCPT reply code.
   absl::StatusOr<int> FakeSession(const std::string& config, const IpAddress& client,
                                   const ProbeSettings& probe, const Listener& listener);

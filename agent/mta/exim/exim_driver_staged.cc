@@ -11,11 +11,6 @@
 namespace relayguard::agent::exim {
 namespace {
 
-// The first few lines of what exim printed, for error messages.
-std::string Diagnostics(const ProcessResult& r) {
-  return OutputSummary(r, "no output (see exim's paniclog)");
-}
-
 // -oMi's "ADDRESS.PORT": the interface a -bh session pretends the client connected to, which
 // sets $received_port and $interface_port for the ACL.
 std::string Interface(const Listener& l) {
@@ -61,12 +56,11 @@ absl::Status EximDriver::ValidateStaged(const FileContents& contents,
   auto live_names = [&](absl::string_view text) {
     return absl::StrReplaceAll(text, {{staged, DaemonConfig()}});
   };
-  ASSIGN_OR_RETURN(ProcessResult check, Exim(staged, {"-bV"}));
-  if (check.exit_code != 0) {
-    return absl::FailedPreconditionError(absl::StrCat("exim config check failed for ",
-                                                      DaemonConfig(), " (", ExitText(check),
-                                                      "): ", live_names(Diagnostics(check))));
-  }
+  RETURN_IF_ERROR(RunChecked(
+                      runner_, EximCommand(staged, {"-bV"}),
+                      [&](const ProcessResult& r) { return live_names(Diagnostics(r)); },
+                      absl::StrCat("exim config check failed for ", DaemonConfig()))
+                      .status());
   // Exim's own verdict on the staged rules, on every listener, before any live file changes.
   ASSIGN_OR_RETURN(std::string staged_text, fs_.ReadFile(staged));
   absl::StatusOr<std::vector<Listener>> listeners = ListenersOf(staged_text, staged, false);

@@ -5,6 +5,8 @@
 #include <cstdio>
 #include <cstdlib>
 
+#include "common/text_lines.h"
+
 namespace relayguard::agent::postfix {
 namespace {
 
@@ -82,13 +84,7 @@ std::vector<Entry> Entries(const std::vector<std::string>& lines) {
 
 MainCf MainCf::Parse(std::string_view text) {
   MainCf cf;
-  size_t start = 0;
-  while (start < text.size()) {
-    size_t nl = text.find('\n', start);
-    size_t end = nl == std::string_view::npos ? text.size() : nl + 1;
-    cf.lines_.emplace_back(text.substr(start, end - start));
-    start = end;
-  }
+  for (const TextLine& line : SplitTextLines(text)) cf.lines_.emplace_back(line.Whole(text));
   return cf;
 }
 
@@ -220,13 +216,7 @@ void MainCf::SetRawValue(std::string_view key, std::string_view raw) {
                  lines_.begin() + static_cast<std::ptrdiff_t>(end_line) + 1);
   }
   std::vector<std::string> split;
-  size_t start = 0;
-  while (start < replaced.size()) {
-    size_t nl = replaced.find('\n', start);
-    size_t end = nl == std::string::npos ? replaced.size() : nl + 1;
-    split.push_back(replaced.substr(start, end - start));
-    start = end;
-  }
+  for (const TextLine& line : SplitTextLines(replaced)) split.emplace_back(line.Whole(replaced));
   lines_.insert(lines_.begin() + static_cast<std::ptrdiff_t>(first), split.begin(), split.end());
 }
 

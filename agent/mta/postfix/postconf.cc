@@ -10,14 +10,10 @@
 #include "common/status_macros.h"
 
 namespace relayguard::agent::postfix {
-namespace {
 
-// The first few lines of a tool's diagnostics, for error messages.
-std::string Diagnostics(const ProcessResult& r) {
+std::string PostfixDiagnostics(const ProcessResult& r) {
   return OutputSummary(r, "no output (postfix logs the reason to its maillog or syslog)");
 }
-
-}  // namespace
 
 Assignments ServiceOverrides(const MasterCf::Service& service) {
   Assignments out;
@@ -34,11 +30,7 @@ absl::StatusOr<std::string> Postconf::Run(const std::string& config_dir,
   cmd.argv = {postconf_path_, "-c", config_dir};
   cmd.argv.insert(cmd.argv.end(), args.begin(), args.end());
   cmd.timeout = std::chrono::seconds(30);
-  ASSIGN_OR_RETURN(ProcessResult r, runner_.Run(cmd));
-  if (r.exit_code != 0) {
-    return absl::FailedPreconditionError(
-        absl::StrCat(cmd.ToString(), " failed (", ExitText(r), "): ", Diagnostics(r)));
-  }
+  ASSIGN_OR_RETURN(ProcessResult r, RunChecked(runner_, cmd, PostfixDiagnostics));
   return r.stdout_text;
 }
 

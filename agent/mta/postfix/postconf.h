@@ -17,6 +17,9 @@ namespace relayguard::agent::postfix {
 
 using Assignments = std::vector<std::pair<std::string, std::string>>;
 
+// The first few lines of what a Postfix tool printed, for error messages (RunChecked).
+std::string PostfixDiagnostics(const ProcessResult& r);
+
 class Postconf {
  public:
   Postconf(ProcessRunner& runner, std::string postconf_path);

@@ -20,11 +20,6 @@ std::string PostmapPath(const PostfixOptions& o) {
   return o.postconf_path.substr(0, o.postconf_path.rfind('/') + 1) + "postmap";
 }
 
-// The first few lines of a tool's diagnostics, for error messages.
-std::string Diagnostics(const ProcessResult& r) {
-  return OutputSummary(r, "no output (postfix logs the reason to its maillog or syslog)");
-}
-
 }  // namespace
 
 PostfixDriver::PostfixDriver(PostfixOptions options, FileSystem& fs, ProcessRunner& runner)
@@ -100,12 +95,7 @@ absl::StatusOr<bool> PostfixDriver::IsRunning() {
 absl::Status PostfixDriver::RunPostfix(const std::string& verb) {
   Command cmd{
       {options_.postfix_path, "-c", options_.config_dir, verb}, "", std::chrono::seconds(60)};
-  ASSIGN_OR_RETURN(ProcessResult r, runner_.Run(cmd));
-  if (r.exit_code != 0) {
-    return absl::FailedPreconditionError(
-        absl::StrCat(cmd.ToString(), " failed (", ExitText(r), "): ", Diagnostics(r)));
-  }
-  return absl::OkStatus();
+  return RunChecked(runner_, cmd, PostfixDiagnostics).status();
 }
 
 absl::Status PostfixDriver::Reload(bool restart) {

@@ -16,7 +16,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/string_view.h"
 #include "agent/mta/sendmail/access_grants.h"
-#include "agent/mta/sendmail/physical_lines.h"
+#include "common/text_lines.h"
 #include "common/status_macros.h"
 
 namespace relayguard::agent::sendmail {
@@ -105,15 +105,6 @@ struct WantedKeys {
     return false;
   }
 };
-
-absl::string_view FileEnding(absl::string_view text, const std::vector<Line>& lines) {
-  for (const Line& line : lines) {
-    if (line.end > line.content_end) {
-      return text.substr(line.content_end, line.end - line.content_end);
-    }
-  }
-  return "\n";
-}
 
 // Everything the policy asks of the access map.
 struct Wanted {
@@ -213,19 +204,6 @@ absl::StatusOr<Decision> Decide(const Entry& entry, absl::string_view where, siz
   return d;
 }
 
-// Joins pieces of (content, ending): every piece but the last ends a line; the last one ends
-// with a newline exactly when the original file did.
-std::string Render(const std::vector<std::pair<absl::string_view, absl::string_view>>& pieces,
-                   absl::string_view ending, bool final_newline) {
-  std::string out;
-  for (size_t k = 0; k < pieces.size(); ++k) {
-    absl::string_view e = pieces[k].second.empty() ? ending : pieces[k].second;
-    if (k + 1 == pieces.size() && !final_newline) e = "";
-    absl::StrAppend(&out, pieces[k].first, e);
-  }
-  return out;
-}
-
 }  // namespace
 
 absl::StatusOr<AccessEdit> EditAccessFile(std::string_view std_text, const AccessPolicy& want,
@@ -233,16 +211,16 @@ absl::StatusOr<AccessEdit> EditAccessFile(std::string_view std_text, const Acces
   const absl::string_view text(std_text.data(), std_text.size());
   const absl::string_view path(std_path.data(), std_path.size());
   ASSIGN_OR_RETURN(Wanted wanted, WantedFor(want, path));
-  const std::vector<Line> lines = SplitLines(text);
+  const std::vector<TextLine> lines = SplitTextLines(std_text);
   std::set<std::string> keys;
-  for (const Line& line : lines) {
+  for (const TextLine& line : lines) {
     std::optional<Entry> entry = ParseEntry(text.substr(line.begin, line.content_end - line.begin));
     if (entry) keys.insert(absl::AsciiStrToLower(entry->key));
   }
   AccessEdit edit;
   std::vector<Decision> decisions(lines.size());
   for (size_t i = 0; i < lines.size(); ++i) {
-    const Line& line = lines[i];
+    const TextLine& line = lines[i];
     const absl::string_view content = text.substr(line.begin, line.content_end - line.begin);
     // makemap strips only the '\n', so it sees the '\r' of a CRLF line.
     const absl::string_view raw =
@@ -270,8 +248,8 @@ absl::StatusOr<AccessEdit> EditAccessFile(std::string_view std_text, const Acces
   // Every kept line keeps its bytes; a retagged line gets "Connect:" in front of its own bytes;
   // only the last line's ending follows the original's.
   std::vector<std::string> retagged(lines.size());
-  const absl::string_view ending = FileEnding(text, lines);
-  std::vector<std::pair<absl::string_view, absl::string_view>> pieces;
+  const std::string ending = FileLineEnding(std_text, lines);
+  std::vector<LinePiece> pieces;
   for (size_t i = 0; i < lines.size(); ++i) {
     if (decisions[i].drop) continue;
     absl::string_view content = text.substr(lines[i].begin, lines[i].content_end - lines[i].begin);
@@ -279,18 +257,17 @@ absl::StatusOr<AccessEdit> EditAccessFile(std::string_view std_text, const Acces
       retagged[i] = absl::StrCat("Connect:", content);
       content = retagged[i];
     }
-    pieces.emplace_back(content,
-                        text.substr(lines[i].content_end, lines[i].end - lines[i].content_end));
+    pieces.push_back({std::string(content), std::string(lines[i].Ending(std_text))});
   }
-  for (const std::string& line : appended) pieces.emplace_back(line, ending);
-  edit.text = Render(pieces, ending, text.empty() || text.back() == '\n');
+  for (const std::string& line : appended) pieces.push_back({line, ending});
+  edit.text = JoinLinePieces(pieces, ending, EndsWithNewline(std_text));
   return edit;
 }
 
 std::vector<std::string> AccessRelayKeys(std::string_view std_text) {
   const absl::string_view text(std_text.data(), std_text.size());
   std::vector<std::string> keys;
-  for (const Line& line : SplitLines(text)) {
+  for (const TextLine& line : SplitTextLines(std_text)) {
     std::optional<Entry> entry = ParseEntry(text.substr(line.begin, line.content_end - line.begin));
     if (entry && IsRelay(entry->value)) keys.emplace_back(entry->key);
   }

@@ -91,14 +91,25 @@ std::vector<std::string> SendmailDriver::ManagedFiles() const {
   return {McPath(), CfPath(), AccessPath()};
 }
 
-absl::StatusOr<ProcessResult> SendmailDriver::Run(std::vector<std::string> argv,
-                                                  const std::string& stdin_text,
-                                                  std::chrono::seconds timeout) {
+Command SendmailDriver::MakeCommand(std::vector<std::string> argv, const std::string& stdin_text,
+                                    std::chrono::seconds timeout) {
   Command cmd;
   cmd.argv = std::move(argv);
   cmd.stdin_text = stdin_text;
   cmd.timeout = timeout;
-  return runner_.Run(cmd);
+  return cmd;
+}
+
+absl::StatusOr<ProcessResult> SendmailDriver::Run(std::vector<std::string> argv,
+                                                  const std::string& stdin_text) {
+  return runner_.Run(MakeCommand(std::move(argv), stdin_text));
+}
+
+absl::StatusOr<ProcessResult> SendmailDriver::RunChecked(std::vector<std::string> argv,
+                                                         const std::string& stdin_text,
+                                                         std::string_view failed) {
+  return agent::RunChecked(runner_, MakeCommand(std::move(argv), stdin_text), Diagnostics,
+                           failed);
 }
 
 absl::StatusOr<std::string> SendmailDriver::Version() {
@@ -108,15 +119,18 @@ absl::StatusOr<std::string> SendmailDriver::Version() {
 
 absl::StatusOr<std::string> SendmailDriver::BuildCf(const std::string& mc) {
   // m4 reads the .mc from stdin ("-"), after the cf macros.
-  ASSIGN_OR_RETURN(ProcessResult r,
-                   Run({options_.m4_path, absl::StrCat("-D_CF_DIR_=", options_.cf_dir, "/"),
-                        options_.cf_dir + "/m4/cf.m4", "-"},
-                       mc));
-  if (r.exit_code != 0 || r.stdout_text.empty()) {
-    return absl::InvalidArgumentError(absl::StrCat("m4 could not build sendmail.cf from ", McPath(),
-                                                   " (", ExitText(r), "): ", Diagnostics(r)));
+  const std::string failed = absl::StrCat("m4 could not build sendmail.cf from ", McPath());
+  absl::StatusOr<ProcessResult> r =
+      RunChecked({options_.m4_path, absl::StrCat("-D_CF_DIR_=", options_.cf_dir, "/"),
+                  options_.cf_dir + "/m4/cf.m4", "-"},
+                 mc, failed);
+  // A .mc m4 cannot build is the operator's input: InvalidArgument, as for the policy.
+  if (!r.ok()) return absl::InvalidArgumentError(r.status().message());
+  if (r->stdout_text.empty()) {
+    return absl::InvalidArgumentError(absl::StrCat(failed, " (it printed nothing): ",
+                                                   Diagnostics(*r)));
   }
-  return r.stdout_text;
+  return r->stdout_text;
 }
 
 absl::StatusOr<RenderedChange> SendmailDriver::Render(const Policy& policy,
@@ -183,13 +197,7 @@ absl::StatusOr<RenderedChange> SendmailDriver::Render(const Policy& policy,
 
 absl::Status SendmailDriver::MakeMap(const std::string& cf, const std::string& access) {
   ASSIGN_OR_RETURN(std::string source, fs_.ReadFile(access));
-  ASSIGN_OR_RETURN(ProcessResult r,
-                   Run({options_.makemap_path, "-C", cf, "hash", access}, source));
-  if (r.exit_code != 0) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        options_.makemap_path, " hash ", access, " failed (", ExitText(r), "): ", Diagnostics(r)));
-  }
-  return absl::OkStatus();
+  return RunChecked({options_.makemap_path, "-C", cf, "hash", access}, source).status();
 }
 
 absl::StatusOr<bool> SendmailDriver::RelayRefused(const std::string& cf, const IpAddress& client,
@@ -231,11 +239,11 @@ absl::Status SendmailDriver::ValidateStaged(const FileContents& contents,
   auto live_names = [&](absl::string_view text) {
     return absl::StrReplaceAll(text, {{cf, CfPath()}, {access, AccessPath()}});
   };
-  ASSIGN_OR_RETURN(ProcessResult parse, Run({options_.sendmail_path, "-C", cf, "-bt"}, ""));
-  if (parse.exit_code != 0) {
-    return absl::FailedPreconditionError(absl::StrCat("sendmail config check failed for ", CfPath(),
-                                                      " (", ExitText(parse),
-                                                      "): ", live_names(Diagnostics(parse))));
+  if (absl::StatusOr<ProcessResult> parse =
+          RunChecked({options_.sendmail_path, "-C", cf, "-bt"}, "",
+                     absl::StrCat("sendmail config check failed for ", CfPath()));
+      !parse.ok()) {
+    return absl::FailedPreconditionError(live_names(parse.status().message()));
   }
   if (absl::Status s = MakeMap(cf, access); !s.ok()) {
     return absl::FailedPreconditionError(live_names(s.message()));
@@ -321,12 +329,7 @@ absl::Status SendmailDriver::Reload(bool restart) {
           "the sendmail daemon (pid ", *pid, ") did not stop within 10 s of SIGTERM"));
     }
   }
-  ASSIGN_OR_RETURN(ProcessResult r, Run(argv, ""));
-  if (r.exit_code != 0) {
-    return absl::FailedPreconditionError(
-        absl::StrCat(absl::StrJoin(argv, " "), " failed (", ExitText(r), "): ", Diagnostics(r)));
-  }
-  return absl::OkStatus();
+  return RunChecked(argv, "").status();
 }
 
 }  // namespace relayguard::agent::sendmail

@@ -20,6 +20,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "absl/strings/string_view.h"
@@ -71,8 +72,14 @@ class SendmailDriver : public MtaDriver {
   std::string McPath() const { return options_.config_dir + "/sendmail.mc"; }
   std::string CfPath() const { return options_.config_dir + "/sendmail.cf"; }
   std::string AccessPath() const { return options_.config_dir + "/access"; }
-  absl::StatusOr<ProcessResult> Run(std::vector<std::string> argv, const std::string& stdin_text,
-                                    std::chrono::seconds timeout = std::chrono::seconds(30));
+  static Command MakeCommand(std::vector<std::string> argv, const std::string& stdin_text,
+                             std::chrono::seconds timeout = std::chrono::seconds(30));
+  // Runs `argv`; the result whatever the exit code.
+  absl::StatusOr<ProcessResult> Run(std::vector<std::string> argv, const std::string& stdin_text);
+  // Runs `argv`; any exit but 0 is an error (RunChecked; `failed` as there).
+  absl::StatusOr<ProcessResult> RunChecked(std::vector<std::string> argv,
+                                           const std::string& stdin_text,
+                                           std::string_view failed = "");
   absl::StatusOr<std::string> BuildCf(const std::string& mc);
   absl::Status MakeMap(const std::string& cf, const std::string& access);
   // check_rcpt against `cf` for a client at `client`: whether it refused.

@@ -9,7 +9,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
 #include "agent/mta/sendmail/m4_scan.h"
-#include "agent/mta/sendmail/physical_lines.h"
+#include "common/text_lines.h"
 #include "common/status_macros.h"
 
 namespace relayguard::agent::sendmail {
@@ -46,7 +46,8 @@ std::string Spelled(const Call& call) { return absl::StrCat(call.macro, "(`", ca
 // Whether the call fills its line: optional blanks, the call, optional blanks and `dnl ...` or
 // `# ...`, with m4's quoting state the same after the line as before it (so deleting the line
 // cannot change how m4 reads the rest of the file).
-bool FillsItsLine(absl::string_view text, const Line& line, const Call& call, const M4Scan& scan) {
+bool FillsItsLine(absl::string_view text, const TextLine& line, const Call& call,
+                  const M4Scan& scan) {
   if (!call.end || *call.end > line.content_end) return false;
   for (size_t p = line.begin; p < call.begin; ++p) {
     if (!IsBlank(text[p])) return false;
@@ -94,28 +95,6 @@ std::optional<std::string> WarningFor(const Call& call, absl::string_view path) 
   return std::nullopt;
 }
 
-// The file's line ending, judged by its first line that has one.
-absl::string_view FileEnding(absl::string_view text, const std::vector<Line>& lines) {
-  for (const Line& line : lines) {
-    if (line.end > line.content_end)
-      return text.substr(line.content_end, line.end - line.content_end);
-  }
-  return "\n";
-}
-
-// Joins pieces of (content, ending): every piece but the last ends a line; the last one ends
-// with a newline exactly when the original file did.
-std::string Render(const std::vector<std::pair<absl::string_view, absl::string_view>>& pieces,
-                   absl::string_view ending, bool final_newline) {
-  std::string out;
-  for (size_t k = 0; k < pieces.size(); ++k) {
-    absl::string_view e = pieces[k].second.empty() ? ending : pieces[k].second;
-    if (k + 1 == pieces.size() && !final_newline) e = "";
-    absl::StrAppend(&out, pieces[k].first, e);
-  }
-  return out;
-}
-
 // What EditSendmailMc does to the file.
 struct McPlan {
   std::vector<bool> drop;                               // lines to delete
@@ -125,8 +104,9 @@ struct McPlan {
 };
 
 // Plans deleting the line of a relay-opening FEATURE call, or says why it cannot be deleted.
-absl::Status PlanRemoval(absl::string_view text, const std::vector<Line>& lines, const M4Scan& scan,
-                         const Call& call, absl::string_view path, McPlan& plan) {
+absl::Status PlanRemoval(absl::string_view text, const std::vector<TextLine>& lines,
+                         const M4Scan& scan, const Call& call, absl::string_view path,
+                         McPlan& plan) {
   if (!call.end) return Refuse(path, call.line, absl::StrCat(Spelled(call), " is never closed"));
   if (!FillsItsLine(text, lines[call.line], call, scan)) {
     return Refuse(path, call.line,
@@ -145,7 +125,7 @@ absl::Status PlanRemoval(absl::string_view text, const std::vector<Line>& lines,
   return absl::OkStatus();
 }
 
-absl::StatusOr<McPlan> PlanEdit(absl::string_view text, const std::vector<Line>& lines,
+absl::StatusOr<McPlan> PlanEdit(absl::string_view text, const std::vector<TextLine>& lines,
                                 const M4Scan& scan, absl::string_view path) {
   McPlan plan;
   plan.drop.assign(lines.size(), false);
@@ -187,17 +167,16 @@ absl::StatusOr<McPlan> PlanEdit(absl::string_view text, const std::vector<Line>&
 }
 
 // The file with the plan carried out.
-std::string Apply(absl::string_view text, const std::vector<Line>& lines, const McPlan& plan) {
-  std::vector<std::pair<absl::string_view, absl::string_view>> pieces;
-  const absl::string_view ending = FileEnding(text, lines);
+std::string Apply(absl::string_view text, const std::vector<TextLine>& lines, const McPlan& plan) {
+  const std::string_view std_text(text.data(), text.size());
+  std::vector<LinePiece> pieces;
   for (size_t k = 0; k <= lines.size(); ++k) {
-    if (plan.access_db_before == k) pieces.emplace_back(kAccessDbLine, ending);
+    if (plan.access_db_before == k) pieces.push_back({std::string(kAccessDbLine), ""});
     if (k == lines.size() || plan.drop[k]) continue;
-    const Line& l = lines[k];
-    pieces.emplace_back(text.substr(l.begin, l.content_end - l.begin),
-                        text.substr(l.content_end, l.end - l.content_end));
+    pieces.push_back({std::string(lines[k].Content(std_text)),
+                      std::string(lines[k].Ending(std_text))});
   }
-  return Render(pieces, ending, text.empty() || text.back() == '\n');
+  return JoinLinePieces(pieces, FileLineEnding(std_text, lines), EndsWithNewline(std_text));
 }
 
 }  // namespace
@@ -205,7 +184,7 @@ std::string Apply(absl::string_view text, const std::vector<Line>& lines, const 
 absl::StatusOr<SendmailEdit> EditSendmailMc(std::string_view std_text, std::string_view std_path) {
   const absl::string_view text(std_text.data(), std_text.size());
   const absl::string_view path(std_path.data(), std_path.size());
-  const std::vector<Line> lines = SplitLines(text);
+  const std::vector<TextLine> lines = SplitTextLines(std_text);
   const M4Scan scan = ScanM4(text);
   if (!scan.problem.empty()) return Refuse(path, scan.problem_line, scan.problem);
   ASSIGN_OR_RETURN(McPlan plan, PlanEdit(text, lines, scan, path));

@@ -180,3 +180,41 @@ TEST(ProcessRunnerTest, CommandToStringJoinsArgv) {
 
 }  // namespace
 }  // namespace relayguard::agent
+
+namespace relayguard::agent {
+namespace {
+
+std::string Silent(const ProcessResult& r) { return OutputSummary(r, "no output"); }
+
+TEST(RunCheckedTest, ExitZeroIsTheResult) {
+  RealProcessRunner runner;
+  absl::StatusOr<ProcessResult> r =
+      RunChecked(runner, Command{{"/bin/sh", "-c", "echo hi"}, "", std::chrono::seconds(5)}, Silent);
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ(r->stdout_text, "hi\n");
+}
+
+TEST(RunCheckedTest, NonZeroExitNamesTheCommandHowItEndedAndItsDiagnostics) {
+  RealProcessRunner runner;
+  const Command cmd{{"/bin/sh", "-c", "echo one >&2; echo two >&2; exit 3"}, "",
+                    std::chrono::seconds(5)};
+  absl::StatusOr<ProcessResult> r = RunChecked(runner, cmd, Silent);
+  EXPECT_EQ(r.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(r.status().message(), cmd.ToString() + " failed (exit 3): one; two");
+  r = RunChecked(runner, Command{{"/bin/false"}, "", std::chrono::seconds(5)}, Silent,
+                 "the check failed for /etc/x.conf");
+  EXPECT_EQ(r.status().message(), "the check failed for /etc/x.conf (exit 1): no output");
+}
+
+TEST(RunCheckedTest, TimeoutIsAFailureAndAProgramThatCannotStartPassesThrough) {
+  RealProcessRunner runner;
+  absl::StatusOr<ProcessResult> r = RunChecked(
+      runner, Command{{"/bin/sleep", "5"}, "", std::chrono::milliseconds(100)}, Silent);
+  EXPECT_EQ(r.status().message(), "/bin/sleep 5 failed (timed out): no output");
+  r = RunChecked(runner, Command{{"/nonexistent/prog"}, "", std::chrono::seconds(1)}, Silent);
+  EXPECT_FALSE(r.ok());
+  EXPECT_EQ(r.status().message().find("failed ("), std::string::npos) << r.status();
+}
+
+}  // namespace
+}  // namespace relayguard::agent
