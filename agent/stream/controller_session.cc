@@ -46,7 +46,8 @@ absl::Status ControllerSession::ServeOnce(const std::atomic<bool>& stop, bool* h
   } else {
     absl::StatusOr<std::shared_ptr<grpc::ChannelCredentials>> tls = ClientTlsCredentials(
         {options_.ca_file, options_.cert_file, options_.key_file}, "agent");
-    if (!tls.ok()) return tls.status();
+    // Unreadable certificate files do not heal by reconnecting: InvalidArgument ends Run.
+    if (!tls.ok()) return absl::InvalidArgumentError(tls.status().message());
     credentials = *std::move(tls);
   }
   grpc::ChannelArguments args;
