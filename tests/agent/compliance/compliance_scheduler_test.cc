@@ -50,12 +50,13 @@ class ComplianceSchedulerTest : public ::testing::Test {
     ASSERT_TRUE(fs_.WriteFileAtomic(path, text, FileInfo{0640, getuid(), getgid(), true}).ok());
   }
   ComplianceScheduler Scheduler(const std::string& host = "mx1") {
-    return ComplianceScheduler(
-        SchedulerDeps{*checker_, *queue_, *state_, fs_, clock_, host_mu_,
-                      [](const ComplianceResult& r, uint64_t seq) {
-                        return std::to_string(seq) + " " + r.status + " " + r.enforcement;
-                      }},
-        host, root_ + "/state/policy.yaml");
+    return ComplianceScheduler(SchedulerDeps{*checker_, *queue_, *state_, fs_, clock_, host_mu_,
+                                             [](const ComplianceResult& r, uint64_t seq) {
+                                               return std::to_string(seq) + " " +
+                                                      ComplianceStatusName(r.status) + " " +
+                                                      EnforcementName(r.enforcement);
+                                             }},
+                               host, root_ + "/state/policy.yaml");
   }
   void CachePolicy(const std::string& yaml) { Write(root_ + "/state/policy.yaml", yaml); }
   std::vector<std::string> Queued() {

@@ -86,7 +86,7 @@ TEST_F(AgentStreamReactorTest, PushesARolloutAndTakesTheAckAsTheHostsNewPolicy) 
   EXPECT_EQ((*parts_.store->Host("mx1"))->applied_version, 2u);
   std::vector<HostResult> results = *parts_.store->ResultsForRollout(rollout->spec.id);
   ASSERT_THAT(results, SizeIs(1));
-  EXPECT_EQ(results[0].outcome, "applied");
+  EXPECT_EQ(results[0].outcome, ApplyOutcome::kApplied);
   EXPECT_EQ(results[0].backup_commit, "c0ffee");
 }
 

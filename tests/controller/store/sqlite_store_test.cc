@@ -260,12 +260,13 @@ TEST_F(SqliteStoreTest, ThousandHostRolloutSavesAndReloadsEqual) {
 }
 
 TEST_F(SqliteStoreTest, ResultsRoundTripNewestFirst) {
-  HostResult r1{"r-000001",       "mx1", "n-1", "applied", "apply", "",
-                "--- a\n+++ b\n", "b1",  "c1",  100};
-  HostResult r2{"r-000001", "mx2", "n-2", "rolled-back", "probe", "still relays", "",
+  HostResult r1{"r-000001", "mx1", "n-1", ApplyOutcome::kApplied, "apply", "", "--- a\n+++ b\n",
+                "b1",       "c1",  100};
+  HostResult r2{"r-000001", "mx2", "n-2", ApplyOutcome::kRolledBack, "probe", "still relays", "",
                 "b2",       "",    200};
-  HostResult r3{"", "mx1", "n-3", "applied", "apply", "", "", "b3", "c3", 100};  // same `at`
-  HostResult r4{"r-000002", "mx1", "n-4", "applied", "apply", "", "", "b4", "c4", 50};
+  HostResult r3{"",   "mx1", "n-3", ApplyOutcome::kApplied, "apply", "", "",
+                "b3", "c3",  100};  // same `at`
+  HostResult r4{"r-000002", "mx1", "n-4", ApplyOutcome::kApplied, "apply", "", "", "b4", "c4", 50};
   for (const auto& r : {r1, r2, r3, r4}) ASSERT_TRUE(store_->AddResult(r).ok());
 
   absl::StatusOr<std::vector<HostResult>> of_rollout = store_->ResultsForRollout("r-000001");
@@ -351,7 +352,8 @@ TEST_F(SqliteStoreTest, ReopenKeepsDataAndIds) {
   ASSERT_TRUE(store_->PutPolicyVersion(policy).ok());
   RolloutRecord rollout = SampleRollout(*store_->NextRolloutId(), 10);
   ASSERT_TRUE(store_->SaveRollout(rollout).ok());
-  HostResult result{rollout.spec.id, "mx1", "n-1", "applied", "apply", "", "", "b", "c", 11};
+  HostResult result{
+      rollout.spec.id, "mx1", "n-1", ApplyOutcome::kApplied, "apply", "", "", "b", "c", 11};
   ASSERT_TRUE(store_->AddResult(result).ok());
   AuditEntry entry{0, 12, "op", "rollout start", rollout.spec.id, "ok"};
   entry.id = *store_->Audit(entry);
