@@ -330,7 +330,8 @@ TEST_F(SqliteStoreTest, StringsWithQuotesNewlinesAndUnicodeSurvive) {
   ASSERT_TRUE(gr.ok() && gr->has_value());
   ExpectRolloutEq(**gr, r);
 
-  HostResult result{kNasty, kNasty, kNasty, kNasty, kNasty, kNasty, kNasty, kNasty, kNasty, 9};
+  HostResult result{kNasty, kNasty, kNasty, ApplyOutcome::kRefused, kNasty, kNasty, kNasty,
+                    kNasty, kNasty, 9};
   ASSERT_TRUE(store_->AddResult(result).ok());
   absl::StatusOr<std::vector<HostResult>> results = store_->ResultsForHost(kNasty, 5);
   ASSERT_TRUE(results.ok());
@@ -388,7 +389,8 @@ TEST_F(SqliteStoreTest, ReopenAppliesNoMigrationAgain) {
 }
 
 TEST_F(SqliteStoreTest, DatabaseAtVersionOneIsMigratedToTheNewest) {
-  ASSERT_TRUE(store_->AddResult({"", "mx1", "n", "applied", "apply", "", "", "", "", 1}).ok());
+  ASSERT_TRUE(
+      store_->AddResult({"", "mx1", "n", ApplyOutcome::kApplied, "apply", "", "", "", "", 1}).ok());
   store_.reset();
   {
     // What a controller that knew only migration 1 would have left behind.
@@ -413,15 +415,24 @@ TEST_F(SqliteStoreTest, DatabaseAtVersionOneIsMigratedToTheNewest) {
 }
 
 TEST_F(SqliteStoreTest, FirstChangeInRolloutIsTheEarliestAppliedResultOfThatHost) {
-  ASSERT_TRUE(store_->AddResult({"r-000001", "mx1", "n1", "unchanged", "", "", "", "", "", 5}).ok());
   ASSERT_TRUE(
-      store_->AddResult({"r-000001", "mx1", "n2", "applied", "", "", "", "before1", "c1", 6}).ok());
+      store_->AddResult({"r-000001", "mx1", "n1", ApplyOutcome::kUnchanged, "", "", "", "", "", 5})
+          .ok());
+  ASSERT_TRUE(store_
+                  ->AddResult({"r-000001", "mx1", "n2", ApplyOutcome::kApplied, "", "", "",
+                               "before1", "c1", 6})
+                  .ok());
   ASSERT_TRUE(
-      store_->AddResult({"r-000001", "mx1", "n3", "restored", "", "", "", "", "c2", 7}).ok());
-  ASSERT_TRUE(
-      store_->AddResult({"r-000001", "mx1", "n4", "applied", "", "", "", "before2", "c3", 8}).ok());
-  ASSERT_TRUE(
-      store_->AddResult({"r-000002", "mx2", "n5", "applied", "", "", "", "other", "c4", 9}).ok());
+      store_->AddResult({"r-000001", "mx1", "n3", ApplyOutcome::kRestored, "", "", "", "", "c2", 7})
+          .ok());
+  ASSERT_TRUE(store_
+                  ->AddResult({"r-000001", "mx1", "n4", ApplyOutcome::kApplied, "", "", "",
+                               "before2", "c3", 8})
+                  .ok());
+  ASSERT_TRUE(store_
+                  ->AddResult({"r-000002", "mx2", "n5", ApplyOutcome::kApplied, "", "", "", "other",
+                               "c4", 9})
+                  .ok());
   auto first = store_->FirstChangeInRollout("r-000001", "mx1");
   ASSERT_TRUE(first.ok() && first->has_value()) << first.status();
   EXPECT_EQ((*first)->backup_commit, "before1");
