@@ -101,7 +101,7 @@ TEST_F(AgentStreamReactorTest, StoresAReportOfAnOlderAgentWithItsStates) {
   pb::LegacyComplianceStates legacy;
   legacy.set_mode("enforce");
   legacy.set_status("relay-open");
-  legacy.set_enforcement("rolled-back");
+  legacy.set_enforcement("applied");
   ASSERT_TRUE(r->MergeFromString(legacy.SerializeAsString()));
   ASSERT_TRUE(agent->Write(report));
   std::optional<pb::ControllerMessage> ack = agent->Next();
@@ -110,7 +110,7 @@ TEST_F(AgentStreamReactorTest, StoresAReportOfAnOlderAgentWithItsStates) {
   ASSERT_THAT(history, SizeIs(1));
   EXPECT_EQ(history[0].mode, ComplianceMode::kEnforce);
   EXPECT_EQ(history[0].status, ComplianceStatus::kRelayOpen);
-  EXPECT_EQ(history[0].enforcement, Enforcement::kRolledBack);
+  EXPECT_EQ(history[0].enforcement, Enforcement::kApplied);
   pb::ComplianceReport stored;
   ASSERT_TRUE(stored.ParseFromString(history[0].report));
   EXPECT_EQ(stored.status(), pb::COMPLIANCE_STATUS_RELAY_OPEN);
