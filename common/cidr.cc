@@ -232,7 +232,7 @@ bool Cidr::Contains(const IpAddress& ip) const {
   return (ip.bytes[full_bytes] & mask) == (address.bytes[full_bytes] & mask);
 }
 
-absl::StatusOr<IpAddress> ParseIpAddress(std::string_view std_text) {
+absl::StatusOr<IpAddress> ParseIpAddress(absl::string_view std_text) {
   const absl::string_view text(std_text.data(), std_text.size());
   IpAddress address;
   if (text.find('/') != absl::string_view::npos) {
@@ -246,7 +246,7 @@ absl::StatusOr<IpAddress> ParseIpAddress(std::string_view std_text) {
   return address;
 }
 
-absl::StatusOr<Cidr> ParseCidr(std::string_view std_text) {
+absl::StatusOr<Cidr> ParseCidr(absl::string_view std_text) {
   const absl::string_view text(std_text.data(), std_text.size());
   Cidr cidr;
   const size_t slash = text.find('/');

@@ -6,7 +6,7 @@
 #include <array>
 #include <cstdint>
 #include <string>
-#include <string_view>
+#include "absl/strings/string_view.h"
 
 #include "absl/status/statusor.h"
 
@@ -36,11 +36,11 @@ struct Cidr {
 
 // Parses a bare address ("127.0.0.1", "::1"). No brackets, no zone ids, no leading zeros in
 // IPv4 octets, no surrounding whitespace.
-absl::StatusOr<IpAddress> ParseIpAddress(std::string_view text);
+absl::StatusOr<IpAddress> ParseIpAddress(absl::string_view text);
 
 // Parses "ADDR/LEN" or a bare address (taken as /32 or /128). IPv4 prefix 0..32, IPv6 0..128.
 // Errors say what is wrong, e.g. `prefix length 33 is out of range 0..32 in "10.0.0.0/33"`.
-absl::StatusOr<Cidr> ParseCidr(std::string_view text);
+absl::StatusOr<Cidr> ParseCidr(absl::string_view text);
 
 }  // namespace relayguard
 

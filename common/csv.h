@@ -4,12 +4,12 @@
 #define RELAYGUARD_COMMON_CSV_H_
 
 #include <string>
-#include <string_view>
+#include "absl/strings/string_view.h"
 #include <vector>
 
 namespace relayguard {
 
-std::string CsvField(std::string_view text);
+std::string CsvField(absl::string_view text);
 // The fields quoted as needed, joined by commas, with the trailing "\n".
 std::string CsvRecord(const std::vector<std::string>& fields);
 

@@ -5,7 +5,7 @@
 namespace relayguard {
 namespace {
 
-bool ValidLabel(std::string_view label) {
+bool ValidLabel(absl::string_view label) {
   if (label.empty() || label.size() > 63) return false;
   if (label.front() == '-' || label.back() == '-') return false;
   for (char c : label) {
@@ -16,15 +16,15 @@ bool ValidLabel(std::string_view label) {
 
 }  // namespace
 
-bool ValidHostName(std::string_view name) {
+bool ValidHostName(absl::string_view name) {
   if (name.empty() || name.size() > 253) return false;
   size_t begin = 0;
   while (true) {
     const size_t dot = name.find('.', begin);
-    if (!ValidLabel(name.substr(begin, dot == std::string_view::npos ? dot : dot - begin))) {
+    if (!ValidLabel(name.substr(begin, dot == absl::string_view::npos ? dot : dot - begin))) {
       return false;
     }
-    if (dot == std::string_view::npos) return true;
+    if (dot == absl::string_view::npos) return true;
     begin = dot + 1;
   }
 }

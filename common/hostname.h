@@ -3,7 +3,7 @@
 #ifndef RELAYGUARD_COMMON_HOSTNAME_H_
 #define RELAYGUARD_COMMON_HOSTNAME_H_
 
-#include <string_view>
+#include "absl/strings/string_view.h"
 
 namespace relayguard {
 
@@ -15,7 +15,7 @@ namespace relayguard {
 // SC12), so an agent named with one could not match its certificate once that is renewed. One
 // rule for the agent names the controller accepts and the names a policy may use keeps a host
 // that a policy can name from being refused by the controller, and the other way round.
-bool ValidHostName(std::string_view name);
+bool ValidHostName(absl::string_view name);
 
 }  // namespace relayguard
 

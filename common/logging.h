@@ -8,7 +8,7 @@
 #include "absl/strings/string_view.h"
 #include "spdlog/spdlog.h"
 
-// Debian's abseil has its own string_view (not std::string_view): let fmt/spdlog print it.
+// Debian's abseil has its own string_view (not absl::string_view): let fmt/spdlog print it.
 template <>
 struct fmt::formatter<absl::string_view> : fmt::formatter<fmt::string_view> {
   auto format(absl::string_view s, fmt::format_context& ctx) const {

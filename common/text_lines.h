@@ -6,7 +6,7 @@
 
 #include <cstddef>
 #include <string>
-#include <string_view>
+#include "absl/strings/string_view.h"
 #include <vector>
 
 namespace relayguard {
@@ -19,28 +19,28 @@ struct TextLine {
   size_t content_end = 0;
   size_t end = 0;
 
-  std::string_view Content(std::string_view text) const {
+  absl::string_view Content(absl::string_view text) const {
     return text.substr(begin, content_end - begin);
   }
-  std::string_view Ending(std::string_view text) const {
+  absl::string_view Ending(absl::string_view text) const {
     return text.substr(content_end, end - content_end);
   }
-  std::string_view Whole(std::string_view text) const { return text.substr(begin, end - begin); }
+  absl::string_view Whole(absl::string_view text) const { return text.substr(begin, end - begin); }
   bool operator==(const TextLine&) const = default;
 };
 
 // The lines of `text`, in order; none for an empty text.
-std::vector<TextLine> SplitTextLines(std::string_view text);
+std::vector<TextLine> SplitTextLines(absl::string_view text);
 
 // The offset just after the next '\n' at or after `from` (text.size() without one).
-size_t AfterNewline(std::string_view text, size_t from);
+size_t AfterNewline(absl::string_view text, size_t from);
 
 // The file's line ending, judged by its first line that has one ("\r\n" files stay CRLF);
 // "\n" when no line has one.
-std::string FileLineEnding(std::string_view text, const std::vector<TextLine>& lines);
+std::string FileLineEnding(absl::string_view text, const std::vector<TextLine>& lines);
 
 // Whether `text` ends with a newline; an empty text counts as ending with one.
-inline bool EndsWithNewline(std::string_view text) { return text.empty() || text.back() == '\n'; }
+inline bool EndsWithNewline(absl::string_view text) { return text.empty() || text.back() == '\n'; }
 
 // A line to write: its content and its own ending ("": the file's ending).
 struct LinePiece {
@@ -50,7 +50,7 @@ struct LinePiece {
 
 // Joins `pieces`: every piece but the last ends with its own ending (or `ending` when it has
 // none); the last one ends with one exactly when `final_newline`.
-std::string JoinLinePieces(const std::vector<LinePiece>& pieces, std::string_view ending,
+std::string JoinLinePieces(const std::vector<LinePiece>& pieces, absl::string_view ending,
                            bool final_newline);
 
 }  // namespace relayguard

@@ -251,7 +251,7 @@ std::string ExitText(const ProcessResult& result) {
   return result.timed_out ? "timed out" : absl::StrCat("exit ", result.exit_code);
 }
 
-std::string OutputSummary(const ProcessResult& result, std::string_view when_silent,
+std::string OutputSummary(const ProcessResult& result, absl::string_view when_silent,
                           size_t max_lines) {
   const std::string& text = result.stderr_text.empty() ? result.stdout_text : result.stderr_text;
   std::vector<absl::string_view> lines = absl::StrSplit(text, '\n', absl::SkipWhitespace());
@@ -261,7 +261,7 @@ std::string OutputSummary(const ProcessResult& result, std::string_view when_sil
 }
 
 absl::StatusOr<ProcessResult> RunChecked(ProcessRunner& runner, const Command& command,
-                                         const Diagnose& diagnose, std::string_view failed) {
+                                         const Diagnose& diagnose, absl::string_view failed) {
   absl::StatusOr<ProcessResult> result = runner.Run(command);
   if (!result.ok() || (result->exit_code == 0 && !result->timed_out)) return result;
   const std::string what =

@@ -5,7 +5,7 @@
 #include <chrono>
 #include <functional>
 #include <string>
-#include <string_view>
+#include "absl/strings/string_view.h"
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -32,7 +32,7 @@ std::string ExitText(const ProcessResult& result);
 
 // The first `max_lines` non-blank lines of what a program printed (stderr, else stdout) joined
 // by "; ", for one-line error messages; `when_silent` when it printed nothing.
-std::string OutputSummary(const ProcessResult& result, std::string_view when_silent,
+std::string OutputSummary(const ProcessResult& result, absl::string_view when_silent,
                           size_t max_lines = 5);
 
 // How a failed program's output reads in an error message: usually OutputSummary with an
@@ -46,7 +46,7 @@ class ProcessRunner;
 // "exim config check failed for /etc/exim4/exim4.conf"). Errors from Run pass through. The
 // one way relayguard runs a program that must succeed.
 absl::StatusOr<ProcessResult> RunChecked(ProcessRunner& runner, const Command& command,
-                                         const Diagnose& diagnose, std::string_view failed = "");
+                                         const Diagnose& diagnose, absl::string_view failed = "");
 
 class ProcessRunner {
  public:

@@ -1,5 +1,7 @@
 #include "common/text_lines.h"
 
+
+#include "absl/strings/str_cat.h"
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -39,7 +41,7 @@ TEST(SplitTextLinesTest, KeepsEveryByte) {
       expected_begin = line.end;
       contents.emplace_back(line.Content(c.text));
       endings.emplace_back(line.Ending(c.text));
-      joined += line.Whole(c.text);
+      absl::StrAppend(&joined, line.Whole(c.text));
     }
     EXPECT_EQ(contents, c.contents) << c.name;
     EXPECT_EQ(endings, c.endings) << c.name;

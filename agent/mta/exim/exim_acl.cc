@@ -8,52 +8,55 @@
 #include <utility>
 #include <vector>
 
-#include "agent/mta/exim/exim_strings.h"
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/strip.h"
 #include "common/status_macros.h"
 
 namespace relayguard::agent::exim {
 namespace {
 
-constexpr std::string_view kVerbs[] = {"accept", "defer",   "deny", "discard",
+constexpr absl::string_view kVerbs[] = {"accept", "defer",   "deny", "discard",
                                        "drop",   "require", "warn"};
-constexpr std::string_view kModifiers[] = {
+constexpr absl::string_view kModifiers[] = {
     "add_header",  "continue",          "control",  "delay",   "endpass",
     "log_message", "log_reject_target", "logwrite", "message", "queue",
     "set",         "remove_header",     "udpsend"};
 
 template <size_t N>
-bool OneOf(std::string_view word, const std::string_view (&words)[N]) {
+bool OneOf(absl::string_view word, const absl::string_view (&words)[N]) {
   return std::find(std::begin(words), std::end(words), word) != std::end(words);
 }
 
 // Parses "[!]name = value", "endpass" or "set acl_m_x = value" (what follows a verb, or a line
 // of its own).
-absl::StatusOr<AclItem> ParseItem(const ConfigText& text, size_t line, std::string_view acl,
-                                  std::string_view s) {
+absl::StatusOr<AclItem> ParseItem(const ConfigText& text, size_t line, absl::string_view acl,
+                                  absl::string_view s) {
   AclItem item;
-  if (ConsumePrefix(&s, "!")) item.negated = true;
-  s = StripLeadingSpace(s);
+  if (absl::ConsumePrefix(&s, "!")) item.negated = true;
+  s = absl::StripLeadingAsciiWhitespace(s);
   item.name = std::string(ReadName(s));
-  std::string_view rest = StripSpace(s.substr(item.name.size()));
-  if (item.name.empty()) return AclError(text, line, acl, Cat("cannot read \"", s, "\""));
+  absl::string_view rest = absl::StripAsciiWhitespace(s.substr(item.name.size()));
+  if (item.name.empty()) return AclError(text, line, acl, absl::StrCat("cannot read \"", s, "\""));
   if (item.name == "endpass") return item;
-  if (item.name == "set") rest = StripLeadingSpace(rest.substr(ReadName(rest).size()));
-  if (!ConsumePrefix(&rest, "=")) {
-    return AclError(text, line, acl, Cat("expected \"=\" after \"", item.name, "\""));
+  if (item.name == "set") rest = absl::StripLeadingAsciiWhitespace(rest.substr(ReadName(rest).size()));
+  if (!absl::ConsumePrefix(&rest, "=")) {
+    return AclError(text, line, acl, absl::StrCat("expected \"=\" after \"", item.name, "\""));
   }
-  item.value = std::string(StripSpace(rest));
+  item.value = std::string(absl::StripAsciiWhitespace(rest));
   return item;
 }
 
-constexpr std::string_view kOutsideBlock =
+constexpr absl::string_view kOutsideBlock =
     "this line is outside the .ifdef block the ACL starts in";
 
 // A verb line: a new statement, with the condition or modifier that may follow the verb.
-absl::Status StartStatement(const ConfigText& text, const LogicalLine& l, std::string_view verb,
+absl::Status StartStatement(const ConfigText& text, const LogicalLine& l, absl::string_view verb,
                             Acl& acl) {
   AclStatement st{std::string(verb),   l.first, l.last, text.lines()[l.first].branch, {},
                   l.split_by_directive};
-  std::string_view rest = StripSpace(std::string_view(l.text).substr(verb.size()));
+  absl::string_view rest = absl::StripAsciiWhitespace(absl::string_view(l.text).substr(verb.size()));
   if (!rest.empty()) {
     ASSIGN_OR_RETURN(AclItem item, ParseItem(text, l.first, acl.name, rest));
     item.line = l.first;
@@ -67,12 +70,12 @@ absl::Status StartStatement(const ConfigText& text, const LogicalLine& l, std::s
 absl::Status AddItem(const ConfigText& text, const LogicalLine& l, bool directive_before,
                      Acl& acl) {
   if (acl.statements.empty() || acl.statements.back().verb.empty()) {
-    return AclError(text, l.first, acl.name, Cat("\"", l.text, "\" does not follow a verb"));
+    return AclError(text, l.first, acl.name, absl::StrCat("\"", l.text, "\" does not follow a verb"));
   }
   AclStatement& st = acl.statements.back();
   if (!text.InBranch(l.first, st.branch)) {
     return AclError(text, l.first, acl.name,
-                    Cat("the statement of line ", st.first + 1,
+                    absl::StrCat("the statement of line ", st.first + 1,
                         " continues across an .ifdef/.else/.endif boundary"));
   }
   ASSIGN_OR_RETURN(AclItem item, ParseItem(text, l.first, acl.name, l.text));
@@ -87,10 +90,10 @@ absl::Status AddItem(const ConfigText& text, const LogicalLine& l, bool directiv
 // Adds logical line `l` of the body to the statements: a new statement or an item of the last.
 absl::Status AddLine(const ConfigText& text, const LogicalLine& l, bool directive_before,
                      Acl& acl) {
-  std::string_view s = l.text;
+  absl::string_view s = l.text;
   if (s.empty()) return absl::OkStatus();
   bool negated = s.front() == '!';
-  std::string_view word = ReadName(StripLeadingSpace(negated ? s.substr(1) : s));
+  absl::string_view word = ReadName(absl::StripLeadingAsciiWhitespace(negated ? s.substr(1) : s));
   if (!text.InBranch(l.first, acl.header_branch)) {
     return AclError(text, l.first, acl.name, kOutsideBlock);
   }
@@ -101,16 +104,16 @@ absl::Status AddLine(const ConfigText& text, const LogicalLine& l, bool directiv
   }
   if (!OneOf(word, kVerbs)) return AddItem(text, l, directive_before, acl);
   if (negated)
-    return AclError(text, l.first, acl.name, Cat("a verb cannot be negated: \"", s, "\""));
+    return AclError(text, l.first, acl.name, absl::StrCat("a verb cannot be negated: \"", s, "\""));
   return StartStatement(text, l, word, acl);
 }
 
 // Whether logical line `l` ends the ACL that started at logical line `header`: another ACL, a
 // macro definition, a new part.
 bool EndsAcl(const LogicalLine& l, const LogicalLine& header) {
-  std::string_view name = ReadName(l.text);
+  absl::string_view name = ReadName(l.text);
   bool next_acl = !name.empty() &&
-                  StartsWith(StripLeadingSpace(std::string_view(l.text).substr(name.size())), ":");
+                  absl::StartsWith(absl::StripLeadingAsciiWhitespace(absl::string_view(l.text).substr(name.size())), ":");
   return l.is_begin || l.section != header.section || next_acl ||
          ParseMacroDefinition(l.text).has_value();
 }
@@ -144,15 +147,15 @@ absl::Status ReadBody(const ConfigText& text, size_t header, Acl& acl) {
   return absl::OkStatus();
 }
 
-bool IsAclHeader(std::string_view text, std::string_view name) {
-  std::string_view n = ReadName(text);
-  return !n.empty() && n == name && StartsWith(StripLeadingSpace(text.substr(n.size())), ":");
+bool IsAclHeader(absl::string_view text, absl::string_view name) {
+  absl::string_view n = ReadName(text);
+  return !n.empty() && n == name && absl::StartsWith(absl::StripLeadingAsciiWhitespace(text.substr(n.size())), ":");
 }
 
 }  // namespace
 
-absl::StatusOr<Acl> ReadAcl(const ConfigText& text, std::string_view section,
-                            std::string_view name) {
+absl::StatusOr<Acl> ReadAcl(const ConfigText& text, absl::string_view section,
+                            absl::string_view name) {
   std::optional<size_t> header;
   const std::vector<LogicalLine>& logical = text.logical();
   for (size_t i = 0; i < logical.size(); ++i) {
@@ -160,11 +163,11 @@ absl::StatusOr<Acl> ReadAcl(const ConfigText& text, std::string_view section,
     if (!IsAclHeader(logical[i].text, name)) continue;
     if (header) {
       return AclError(text, logical[i].first, name,
-                      Cat("defined twice (first at line ", logical[*header].first + 1, ")"));
+                      absl::StrCat("defined twice (first at line ", logical[*header].first + 1, ")"));
     }
     header = i;
   }
-  if (!header) return absl::NotFoundError(Cat("ACL \"", name, "\" is not defined"));
+  if (!header) return absl::NotFoundError(absl::StrCat("ACL \"", name, "\" is not defined"));
   Acl acl;
   acl.name = std::string(name);
   acl.header = logical[*header].first;
@@ -173,11 +176,11 @@ absl::StatusOr<Acl> ReadAcl(const ConfigText& text, std::string_view section,
   return acl;
 }
 
-bool IsAclModifier(std::string_view name) { return OneOf(name, kModifiers); }
+bool IsAclModifier(absl::string_view name) { return OneOf(name, kModifiers); }
 
-absl::Status AclError(const ConfigText& text, size_t line, std::string_view acl,
-                      std::string_view what) {
-  return absl::InvalidArgumentError(Cat(text.Where(line), ": ACL ", acl, ": ", what));
+absl::Status AclError(const ConfigText& text, size_t line, absl::string_view acl,
+                      absl::string_view what) {
+  return absl::InvalidArgumentError(absl::StrCat(text.Where(line), ": ACL ", acl, ": ", what));
 }
 
 }  // namespace relayguard::agent::exim

@@ -8,7 +8,7 @@
 
 #include <cstddef>
 #include <string>
-#include <string_view>
+#include "absl/strings/string_view.h"
 #include <vector>
 
 #include "absl/status/status.h"
@@ -47,18 +47,18 @@ struct Acl {
 };
 
 // Whether `name` is an ACL modifier (message, control, logwrite, ...) rather than a condition.
-bool IsAclModifier(std::string_view name);
+bool IsAclModifier(absl::string_view name);
 
 // The ACL called `name` in part `section` of `text` ("acl", or "" for a conf.d fragment without
 // "begin" lines). NotFound when there is none; InvalidArgument ("PATH:LINE: ACL NAME: ...") for
 // lines it cannot read, a statement continued across an .ifdef/.else/.endif boundary, a line
 // outside the .ifdef block the ACL starts in, or two ACLs of that name.
-absl::StatusOr<Acl> ReadAcl(const ConfigText& text, std::string_view section,
-                            std::string_view name);
+absl::StatusOr<Acl> ReadAcl(const ConfigText& text, absl::string_view section,
+                            absl::string_view name);
 
 // InvalidArgument "PATH:LINE: ACL NAME: what".
-absl::Status AclError(const ConfigText& text, size_t line, std::string_view acl,
-                      std::string_view what);
+absl::Status AclError(const ConfigText& text, size_t line, absl::string_view acl,
+                      absl::string_view what);
 
 }  // namespace relayguard::agent::exim
 

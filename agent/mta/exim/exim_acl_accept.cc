@@ -5,7 +5,10 @@
 
 #include "absl/strings/str_join.h"
 #include "agent/mta/exim/exim_port_condition.h"
-#include "agent/mta/exim/exim_strings.h"
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/strip.h"
 
 namespace relayguard::agent::exim {
 namespace {
@@ -36,14 +39,14 @@ std::string Describe(const std::vector<PortTest>& tests, const std::set<int>& po
   if (!strangers.empty()) {
     std::vector<std::string> items;
     for (const HostItem& h : strangers) items.push_back(h.item);
-    who = Cat("hosts ", absl::StrJoin(items, ", "), " (strangers among them)");
+    who = absl::StrCat("hosts ", absl::StrJoin(items, ", "), " (strangers among them)");
   }
-  std::string what = Cat("accepts every recipient from ", who);
+  std::string what = absl::StrCat("accepts every recipient from ", who);
   if (encrypted) what += " that starts TLS";
   if (!tests.empty()) {
     std::vector<std::string> p;
     for (int port : ports) p.push_back(std::to_string(port));
-    what += Cat(" on port ", absl::StrJoin(p, ", "), " ($received_port condition)");
+    what += absl::StrCat(" on port ", absl::StrJoin(p, ", "), " ($received_port condition)");
   }
   return what + ", before the relay check";
 }
@@ -74,7 +77,7 @@ AcceptAnalysis AnalyseAccept(const ConfigText& text, const AclStatement& s,
     } else if (item.name == "hosts" && item.negated) {
       // Everyone but the hosts listed: strangers.
       if (!hosts) hosts.emplace();
-      hosts->strangers.push_back({Cat("!", item.value), text.Where(item.line), ""});
+      hosts->strangers.push_back({absl::StrCat("!", item.value), text.Where(item.line), ""});
     } else if (item.name == "hosts") {
       HostListVerdict v = EvaluateHostList(item.value, text.Where(item.line), context.hosts);
       if (!hosts) hosts.emplace();
@@ -121,7 +124,7 @@ AcceptAnalysis AnalyseAccept(const ConfigText& text, const AclStatement& s,
     a.grant = AcceptGrant::kUnproven;
     a.items = hosts->unproven;
     a.where = a.items.front().where;
-    a.what = Cat("hosts item ", a.items.front().item, ": ", a.items.front().why);
+    a.what = absl::StrCat("hosts item ", a.items.front().item, ": ", a.items.front().why);
     return a;
   }
   a.grant = AcceptGrant::kOpen;

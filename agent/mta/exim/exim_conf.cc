@@ -12,13 +12,16 @@
 #include "absl/strings/str_join.h"
 #include "agent/mta/exim/exim_config_text.h"
 #include "agent/mta/exim/exim_rcpt_acl.h"
-#include "agent/mta/exim/exim_strings.h"
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/strip.h"
 #include "common/status_macros.h"
 
 namespace relayguard::agent::exim {
 namespace {
 
-constexpr std::string_view kListKinds[] = {"hostlist", "domainlist", "addresslist",
+constexpr absl::string_view kListKinds[] = {"hostlist", "domainlist", "addresslist",
                                            "localpartlist"};
 
 struct NamedListLine {
@@ -29,28 +32,28 @@ struct NamedListLine {
 };
 
 // "[hide] hostlist[_cache] NAME = value" (spec 10.6, 10.8).
-std::optional<NamedListLine> ParseNamedList(std::string_view s) {
-  std::string_view word = ReadName(s);
+std::optional<NamedListLine> ParseNamedList(absl::string_view s) {
+  absl::string_view word = ReadName(s);
   if (word == "hide") {
-    s = StripLeadingSpace(s.substr(word.size()));
+    s = absl::StripLeadingAsciiWhitespace(s.substr(word.size()));
     word = ReadName(s);
   }
-  std::string_view kind = word;
-  ConsumeSuffix(&kind, "_cache");
+  absl::string_view kind = word;
+  absl::ConsumeSuffix(&kind, "_cache");
   if (std::find(std::begin(kListKinds), std::end(kListKinds), kind) == std::end(kListKinds)) {
     return std::nullopt;
   }
-  s = StripLeadingSpace(s.substr(word.size()));
-  std::string_view name = ReadName(s);
-  std::string_view rest = StripLeadingSpace(s.substr(name.size()));
-  if (name.empty() || !ConsumePrefix(&rest, "=")) return std::nullopt;
-  return NamedListLine{0, std::string(kind), std::string(name), std::string(StripSpace(rest))};
+  s = absl::StripLeadingAsciiWhitespace(s.substr(word.size()));
+  absl::string_view name = ReadName(s);
+  absl::string_view rest = absl::StripLeadingAsciiWhitespace(s.substr(name.size()));
+  if (name.empty() || !absl::ConsumePrefix(&rest, "=")) return std::nullopt;
+  return NamedListLine{0, std::string(kind), std::string(name), std::string(absl::StripAsciiWhitespace(rest))};
 }
 
 bool InMainPart(const LogicalLine& l) { return l.section.empty() && !l.is_begin; }
 
-std::vector<NamedListLine> FindNamedList(const ConfigText& text, std::string_view kind,
-                                         std::string_view name) {
+std::vector<NamedListLine> FindNamedList(const ConfigText& text, absl::string_view kind,
+                                         absl::string_view name) {
   std::vector<NamedListLine> found;
   for (size_t i = 0; i < text.logical().size(); ++i) {
     if (!InMainPart(text.logical()[i])) continue;
@@ -63,37 +66,37 @@ std::vector<NamedListLine> FindNamedList(const ConfigText& text, std::string_vie
 }
 
 absl::Status NothingChanged(const absl::Status& status) {
-  return absl::InvalidArgumentError(Cat(status.message(), " — nothing was changed"));
+  return absl::InvalidArgumentError(absl::StrCat(status.message(), " — nothing was changed"));
 }
 
 // What an operator should hear about the value being replaced, if it was not a literal list.
-std::optional<std::string> ReferenceIn(const ConfigText& text, std::string_view value) {
+std::optional<std::string> ReferenceIn(const ConfigText& text, absl::string_view value) {
   std::vector<std::string> macros;
   bool indirect = false;  // a lookup, a file or an expansion
   for (const std::string& item : ParseEximList(value)) {
-    std::string_view v = item;
-    ConsumePrefix(&v, "!");
-    v = StripLeadingSpace(v);
-    std::string_view name = ReadName(v);
+    absl::string_view v = item;
+    absl::ConsumePrefix(&v, "!");
+    v = absl::StripLeadingAsciiWhitespace(v);
+    absl::string_view name = ReadName(v);
     if (!name.empty() && name.size() == v.size() &&
         std::isupper(static_cast<unsigned char>(name.front()))) {
       macros.emplace_back(name);
     }
-    indirect |= StartsWith(v, "/") || Contains(v, "$") || Contains(v, ";");
+    indirect |= absl::StartsWith(v, "/") || absl::StrContains(v, "$") || absl::StrContains(v, ";");
   }
   for (const MacroDefinition& m : text.Macros()) {
-    if (Contains(value, m.name) &&
+    if (absl::StrContains(value, m.name) &&
         std::find(macros.begin(), macros.end(), m.name) == macros.end()) {
       macros.push_back(m.name);
     }
   }
   if (!macros.empty()) {
-    return Cat("was set from macro ", absl::StrJoin(macros, ", "),
+    return absl::StrCat("was set from macro ", absl::StrJoin(macros, ", "),
                "; it now lists the policy's items literally, so the macro no longer "
                "affects it");
   }
   if (indirect) {
-    return Cat("was \"", value,
+    return absl::StrCat("was \"", value,
                "\" (a lookup, file or expansion); it now lists the policy's items");
   }
   return std::nullopt;
@@ -101,14 +104,14 @@ std::optional<std::string> ReferenceIn(const ConfigText& text, std::string_view 
 
 // Rewrites the value of definition `def` in place: its first physical line keeps everything up
 // to the value, its continuation lines go.
-absl::Status SetValue(const ConfigText& text, const NamedListLine& def, std::string_view value,
+absl::Status SetValue(const ConfigText& text, const NamedListLine& def, absl::string_view value,
                       TextEditor& editor) {
   const LogicalLine& l = text.logical()[def.logical];
   const std::string& first = text.lines()[l.first].content;
   size_t eq = first.find('=');
   if (eq == std::string::npos || l.split_by_directive) {
     return absl::InvalidArgumentError(
-        Cat(text.Where(l.first), ": cannot rewrite ", def.kind, " ", def.name,
+        absl::StrCat(text.Where(l.first), ": cannot rewrite ", def.kind, " ", def.name,
             l.split_by_directive ? " (a directive sits inside its continued value)"
                                  : " (its \"=\" is not on its first line)"));
   }
@@ -116,14 +119,14 @@ absl::Status SetValue(const ConfigText& text, const NamedListLine& def, std::str
   if (start == std::string::npos) start = first.size();
   std::string prefix = first.substr(0, start);
   // "name =" with nothing (or only the continuation backslash) after it gets "name = value".
-  bool bare = StripSpace(std::string_view(first).substr(start)).empty() ||
-              StripSpace(std::string_view(first).substr(start)) == "\\";
+  bool bare = absl::StripAsciiWhitespace(absl::string_view(first).substr(start)).empty() ||
+              absl::StripAsciiWhitespace(absl::string_view(first).substr(start)) == "\\";
   if (value.empty()) {
-    prefix = std::string(StripTrailingSpace(prefix));
+    prefix = std::string(absl::StripTrailingAsciiWhitespace(prefix));
   } else if (start == eq + 1 && bare) {
     prefix += ' ';
   }
-  editor.Replace(l.first, Cat(prefix, value));
+  editor.Replace(l.first, absl::StrCat(prefix, value));
   for (size_t p = l.first + 1; p <= l.last; ++p) {
     if (text.lines()[p].kind == LineKind::kText) editor.Remove(p);
   }
@@ -146,12 +149,12 @@ absl::StatusOr<bool> PlanList(const ConfigText& text, const WantedList& want, Te
     if (!reference && SameEximListItems(ParseEximList(def.value), want.items)) continue;
     RETURN_IF_ERROR(SetValue(text, def, FormatEximList(want.items), editor));
     if (reference) {
-      edit.warnings.push_back(Cat(text.Where(text.logical()[def.logical].first), ": ", want.kind,
+      edit.warnings.push_back(absl::StrCat(text.Where(text.logical()[def.logical].first), ": ", want.kind,
                                   " ", want.name, " ", *reference));
     }
     changed = true;
   }
-  if (changed) edit.changed.push_back(Cat(want.kind, " ", want.name));
+  if (changed) edit.changed.push_back(absl::StrCat(want.kind, " ", want.name));
   return !defs.empty();
 }
 
@@ -183,13 +186,13 @@ absl::Status PlanLists(const ConfigText& text, const EximRelaySettings& want, Te
   size_t at = InsertionPointForLists(text);
   for (const WantedList* list : missing) {
     std::string value = FormatEximList(list->items);
-    editor.InsertBefore(at, Cat(list->kind, " ", list->name, value.empty() ? " =" : " = ", value));
-    edit.changed.push_back(Cat(list->kind, " ", list->name));
+    editor.InsertBefore(at, absl::StrCat(list->kind, " ", list->name, value.empty() ? " =" : " = ", value));
+    edit.changed.push_back(absl::StrCat(list->kind, " ", list->name));
   }
   return absl::OkStatus();
 }
 
-std::string Unquote(std::string_view v) {
+std::string Unquote(absl::string_view v) {
   if (v.size() < 2 || v.front() != '"' || v.back() != '"') return std::string(v);
   std::string out;
   for (size_t i = 1; i + 1 < v.size(); ++i) {
@@ -205,19 +208,19 @@ struct AclReference {
 };
 
 // The ACL names `value` (of acl_smtp_rcpt at physical line `line`) stands for, following macros.
-absl::Status ResolveAclName(const ConfigText& text, std::string_view value, size_t line, int depth,
+absl::Status ResolveAclName(const ConfigText& text, absl::string_view value, size_t line, int depth,
                             std::vector<AclReference>& out, EximEdit& edit) {
   std::string v = Unquote(value);
-  std::string_view name = ReadName(v);
+  absl::string_view name = ReadName(v);
   if (name.empty() || name.size() != v.size()) {
     return absl::InvalidArgumentError(
-        Cat(text.Where(line), ": acl_smtp_rcpt = \"", value,
+        absl::StrCat(text.Where(line), ": acl_smtp_rcpt = \"", value,
             "\" is not the plain name of an ACL (an expansion, a file or an inline ACL); cannot "
             "check its relay rule"));
   }
   if (depth > 8) {
     return absl::InvalidArgumentError(
-        Cat(text.Where(line), ": acl_smtp_rcpt: macros nest too deeply at ", name));
+        absl::StrCat(text.Where(line), ": acl_smtp_rcpt: macros nest too deeply at ", name));
   }
   bool macro = false;
   for (const MacroDefinition& m : text.Macros()) {
@@ -225,7 +228,7 @@ absl::Status ResolveAclName(const ConfigText& text, std::string_view value, size
     macro = true;
     size_t def_line = text.logical()[m.logical].first;
     if (text.lines()[def_line].branch != kTopLevel) {
-      edit.warnings.push_back(Cat(text.Where(line), ": acl_smtp_rcpt is macro ", name,
+      edit.warnings.push_back(absl::StrCat(text.Where(line), ": acl_smtp_rcpt is macro ", name,
                                   ", taken as \"", m.value, "\" (line ", def_line + 1,
                                   "); that is a conditional default, so a definition read "
                                   "earlier (exim4.conf.localmacros, -D) would name another ACL"));
@@ -240,13 +243,13 @@ absl::StatusOr<std::vector<AclReference>> RcptAcls(const ConfigText& text, EximE
   std::vector<AclReference> acls;
   for (const LogicalLine& l : text.logical()) {
     if (!InMainPart(l)) continue;
-    std::string_view s = l.text;
-    if (ReadName(s) == "hide") s = StripLeadingSpace(s.substr(ReadName(s).size()));
-    std::string_view option = ReadName(s);
+    absl::string_view s = l.text;
+    if (ReadName(s) == "hide") s = absl::StripLeadingAsciiWhitespace(s.substr(ReadName(s).size()));
+    absl::string_view option = ReadName(s);
     if (option != "acl_smtp_rcpt") continue;
-    std::string_view rest = StripLeadingSpace(s.substr(option.size()));
-    if (!ConsumePrefix(&rest, "=")) continue;
-    RETURN_IF_ERROR(ResolveAclName(text, StripSpace(rest), l.first, 0, acls, edit));
+    absl::string_view rest = absl::StripLeadingAsciiWhitespace(s.substr(option.size()));
+    if (!absl::ConsumePrefix(&rest, "=")) continue;
+    RETURN_IF_ERROR(ResolveAclName(text, absl::StripAsciiWhitespace(rest), l.first, 0, acls, edit));
   }
   return acls;
 }
@@ -262,7 +265,7 @@ absl::Status PlanAcls(const ConfigText& text, bool trusted_hosts_relay,
         PlanRcptAclEdits(text, "acl", acl.name, trusted_hosts_relay, context, editor, edit);
     if (absl::IsNotFound(planned)) {
       return absl::InvalidArgumentError(
-          Cat(text.Where(acl.line), ": acl_smtp_rcpt names ACL \"", acl.name,
+          absl::StrCat(text.Where(acl.line), ": acl_smtp_rcpt names ACL \"", acl.name,
               "\", which this file does not define after \"begin acl\" (Exim would run the name "
               "itself as an inline ACL)"));
     }
@@ -276,8 +279,8 @@ absl::StatusOr<std::string> ExpandMacros(const ConfigText& text, std::string val
 
 // The last definition of named list `kind` `name` (macros substituted), nullopt if none.
 absl::StatusOr<std::optional<NamedHostList>> LastDefinition(const ConfigText& text,
-                                                            std::string_view kind,
-                                                            std::string_view name) {
+                                                            absl::string_view kind,
+                                                            absl::string_view name) {
   std::optional<NamedHostList> found;
   for (const NamedListLine& def : FindNamedList(text, kind, name)) {
     size_t line = text.logical()[def.logical].first;
@@ -304,8 +307,8 @@ RcptAclContext AclContext(const ConfigText& text, const EximRelaySettings& want,
   return acl;
 }
 
-absl::StatusOr<EximEdit> Edit(std::string_view input, const EximRelaySettings& want,
-                              std::string_view path, const EximEditContext& context) {
+absl::StatusOr<EximEdit> Edit(absl::string_view input, const EximRelaySettings& want,
+                              absl::string_view path, const EximEditContext& context) {
   ASSIGN_OR_RETURN(ConfigText text, ConfigText::Parse(input, path));
   TextEditor editor(text);
   EximEdit edit;
@@ -315,7 +318,7 @@ absl::StatusOr<EximEdit> Edit(std::string_view input, const EximRelaySettings& w
   for (const RelayOpening& o : edit.openings) {
     if (!o.unproven || context.analyse_only) continue;
     return absl::InvalidArgumentError(
-        Cat(o.where, ": ", o.setting, ": ", o.what,
+        absl::StrCat(o.where, ": ", o.setting, ": ", o.what,
             "; relayguard cannot tell whether it lets strangers relay, so it cannot prove the "
             "relay closed (make the list a file or an lsearch/iplsearch table relayguard can "
             "read, or put it after the relay check)"));
@@ -336,11 +339,11 @@ absl::StatusOr<std::string> ExpandMacros(const ConfigText& text, std::string val
     values[m.name].push_back(m.value);
   }
   for (const std::string& name : order) {
-    if (!Contains(value, name)) continue;
+    if (!absl::StrContains(value, name)) continue;
     const std::vector<std::string>& v = values[name];
     if (std::find_if(v.begin(), v.end(), [&](const std::string& x) { return x != v[0]; }) !=
         v.end()) {
-      return absl::InvalidArgumentError(Cat(text.Where(line), ": macro ", name,
+      return absl::InvalidArgumentError(absl::StrCat(text.Where(line), ": macro ", name,
                                             " is defined several times with different values; "
                                             "cannot tell which one the list uses"));
     }
@@ -359,15 +362,15 @@ absl::StatusOr<std::string> ExpandMacros(const ConfigText& text, std::string val
 
 }  // namespace
 
-absl::StatusOr<EximEdit> EditEximConf(std::string_view text, const EximRelaySettings& want,
-                                      std::string_view path, const EximEditContext& context) {
+absl::StatusOr<EximEdit> EditEximConf(absl::string_view text, const EximRelaySettings& want,
+                                      absl::string_view path, const EximEditContext& context) {
   absl::StatusOr<EximEdit> edit = Edit(text, want, path, context);
   if (!edit.ok()) return NothingChanged(edit.status());
   return edit;
 }
 
-absl::StatusOr<EximEdit> EditRcptAcl(std::string_view input, std::string_view acl_name,
-                                     std::string_view path) {
+absl::StatusOr<EximEdit> EditRcptAcl(absl::string_view input, absl::string_view acl_name,
+                                     absl::string_view path) {
   absl::StatusOr<ConfigText> text = ConfigText::Parse(input, path);
   if (!text.ok()) return NothingChanged(text.status());
   TextEditor editor(*text);
@@ -377,27 +380,27 @@ absl::StatusOr<EximEdit> EditRcptAcl(std::string_view input, std::string_view ac
                        /*trusted_hosts_relay=*/false, RcptAclContext{}, editor, edit);
   if (absl::IsNotFound(planned)) {
     return NothingChanged(absl::InvalidArgumentError(
-        Cat(path, ": ACL \"", acl_name, "\" is not defined in this file")));
+        absl::StrCat(path, ": ACL \"", acl_name, "\" is not defined in this file")));
   }
   if (!planned.ok()) return NothingChanged(planned);
   edit.text = editor.changed() ? editor.Render() : std::string(input);
   return edit;
 }
 
-absl::StatusOr<std::optional<NamedHostList>> NamedListDefinition(std::string_view input,
-                                                                 std::string_view kind,
-                                                                 std::string_view name,
-                                                                 std::string_view path) {
+absl::StatusOr<std::optional<NamedHostList>> NamedListDefinition(absl::string_view input,
+                                                                 absl::string_view kind,
+                                                                 absl::string_view name,
+                                                                 absl::string_view path) {
   ASSIGN_OR_RETURN(ConfigText text, ConfigText::Parse(input, path));
   return LastDefinition(text, kind, name);
 }
 
-absl::StatusOr<std::optional<std::vector<std::string>>> ReadNamedList(std::string_view input,
-                                                                      std::string_view kind,
-                                                                      std::string_view name,
-                                                                      std::string_view path) {
+absl::StatusOr<std::optional<std::vector<std::string>>> ReadNamedList(absl::string_view input,
+                                                                      absl::string_view kind,
+                                                                      absl::string_view name,
+                                                                      absl::string_view path) {
   if (std::find(std::begin(kListKinds), std::end(kListKinds), kind) == std::end(kListKinds)) {
-    return absl::InvalidArgumentError(Cat("unknown Exim list kind \"", kind,
+    return absl::InvalidArgumentError(absl::StrCat("unknown Exim list kind \"", kind,
                                           "\" (hostlist, domainlist, addresslist, localpartlist)"));
   }
   ASSIGN_OR_RETURN(ConfigText text, ConfigText::Parse(input, path));
@@ -408,7 +411,7 @@ absl::StatusOr<std::optional<std::vector<std::string>>> ReadNamedList(std::strin
     ASSIGN_OR_RETURN(std::string value, ExpandMacros(text, def.value, def.logical, line));
     std::vector<std::string> these = ParseEximList(value);
     if (items && these != *items) {
-      return absl::InvalidArgumentError(Cat(text.Where(line), ": ", kind, " ", name,
+      return absl::InvalidArgumentError(absl::StrCat(text.Where(line), ": ", kind, " ", name,
                                             " is defined again with other items than at "
                                             "line ",
                                             *first_line + 1,

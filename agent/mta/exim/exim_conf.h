@@ -9,7 +9,7 @@
 #include <functional>
 #include <optional>
 #include <string>
-#include <string_view>
+#include "absl/strings/string_view.h"
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -54,14 +54,14 @@ struct EximEditContext {
 // With `context`, `edit.openings` lists what lets strangers relay in `text` (per listener),
 // `edit.kept` the narrow grants kept; an ACL statement relayguard cannot evaluate (a host list
 // lookup it cannot read) makes it InvalidArgument naming it.
-absl::StatusOr<EximEdit> EditEximConf(std::string_view text, const EximRelaySettings& want,
-                                      std::string_view path, const EximEditContext& context = {});
+absl::StatusOr<EximEdit> EditEximConf(absl::string_view text, const EximRelaySettings& want,
+                                      absl::string_view path, const EximEditContext& context = {});
 
 // The RCPT ACL part of EditEximConf alone, for a file that defines ACL `acl_name` after
 // "begin acl" or, if it has no "begin" line at all, anywhere (a conf.d fragment such as Debian's
 // acl/30_exim4-config_check_rcpt). InvalidArgument when the ACL is missing or cannot be edited.
-absl::StatusOr<EximEdit> EditRcptAcl(std::string_view text, std::string_view acl_name,
-                                     std::string_view path);
+absl::StatusOr<EximEdit> EditRcptAcl(absl::string_view text, absl::string_view acl_name,
+                                     absl::string_view path);
 
 // The items of named list `kind` ("hostlist", "domainlist", "addresslist", "localpartlist") `name`
 // in the main part of `text`, as Exim would read them (macros the file defines before the list
@@ -70,15 +70,15 @@ absl::StatusOr<EximEdit> EditRcptAcl(std::string_view text, std::string_view acl
 // branches) disagree.
 // The value (macros substituted) and "PATH:LINE" of the last definition of named list `kind`
 // `name` in the main part of `text`; nullopt when it is not defined.
-absl::StatusOr<std::optional<NamedHostList>> NamedListDefinition(std::string_view text,
-                                                                 std::string_view kind,
-                                                                 std::string_view name,
-                                                                 std::string_view path);
+absl::StatusOr<std::optional<NamedHostList>> NamedListDefinition(absl::string_view text,
+                                                                 absl::string_view kind,
+                                                                 absl::string_view name,
+                                                                 absl::string_view path);
 
-absl::StatusOr<std::optional<std::vector<std::string>>> ReadNamedList(std::string_view text,
-                                                                      std::string_view kind,
-                                                                      std::string_view name,
-                                                                      std::string_view path);
+absl::StatusOr<std::optional<std::vector<std::string>>> ReadNamedList(absl::string_view text,
+                                                                      absl::string_view kind,
+                                                                      absl::string_view name,
+                                                                      absl::string_view path);
 
 }  // namespace relayguard::agent::exim
 

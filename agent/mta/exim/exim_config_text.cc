@@ -7,7 +7,10 @@
 #include "absl/status/status.h"
 #include "absl/strings/ascii.h"  // AsciiStrToLower
 #include "absl/strings/match.h"  // EqualsIgnoreCase
-#include "agent/mta/exim/exim_strings.h"
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/strip.h"
 #include "common/text_lines.h"
 
 namespace relayguard::agent::exim {
@@ -18,13 +21,13 @@ bool IsSpace(char c) {
 }
 
 // Whether `rest` (what follows the '.') is directive `name` followed by white space or nothing.
-bool IsDirective(std::string_view rest, std::string_view name) {
-  if (!StartsWith(rest, name)) return false;
+bool IsDirective(absl::string_view rest, absl::string_view name) {
+  if (!absl::StartsWith(rest, name)) return false;
   return rest.size() == name.size() || IsSpace(rest[name.size()]);
 }
 
-LineKind Classify(std::string_view content) {
-  std::string_view t = StripSpace(content);
+LineKind Classify(absl::string_view content) {
+  absl::string_view t = absl::StripAsciiWhitespace(content);
   if (t.empty()) return LineKind::kBlank;
   if (t.front() == '#') return LineKind::kComment;
   if (t.front() != '.') return LineKind::kText;
@@ -44,7 +47,7 @@ bool IsDirectiveKind(LineKind kind) {
 }
 
 // The physical lines of `text`, classified.
-std::vector<PhysicalLine> SplitLines(std::string_view text) {
+std::vector<PhysicalLine> SplitLines(absl::string_view text) {
   std::vector<PhysicalLine> lines;
   for (const TextLine& physical : SplitTextLines(text)) {
     PhysicalLine line;
@@ -58,7 +61,7 @@ std::vector<PhysicalLine> SplitLines(std::string_view text) {
 
 }  // namespace
 
-std::string_view ReadName(std::string_view text) {
+absl::string_view ReadName(absl::string_view text) {
   if (text.empty() || !std::isalpha(static_cast<unsigned char>(text.front()))) return {};
   size_t n = 1;
   while (n < text.size() && (std::isalnum(static_cast<unsigned char>(text[n])) || text[n] == '_')) {
@@ -67,16 +70,16 @@ std::string_view ReadName(std::string_view text) {
   return text.substr(0, n);
 }
 
-std::optional<MacroDefinition> ParseMacroDefinition(std::string_view logical_text) {
-  std::string_view name = ReadName(logical_text);
+std::optional<MacroDefinition> ParseMacroDefinition(absl::string_view logical_text) {
+  absl::string_view name = ReadName(logical_text);
   if (name.empty() || !std::isupper(static_cast<unsigned char>(name.front()))) return std::nullopt;
-  std::string_view rest = StripSpace(logical_text.substr(name.size()));
+  absl::string_view rest = absl::StripAsciiWhitespace(logical_text.substr(name.size()));
   if (rest.empty() || rest.front() != '=') return std::nullopt;
-  rest.remove_prefix(StartsWith(rest, "==") ? 2 : 1);
-  return MacroDefinition{std::string(name), std::string(StripSpace(rest)), 0};
+  rest.remove_prefix(absl::StartsWith(rest, "==") ? 2 : 1);
+  return MacroDefinition{std::string(name), std::string(absl::StripAsciiWhitespace(rest)), 0};
 }
 
-absl::StatusOr<ConfigText> ConfigText::Parse(std::string_view text, std::string_view path) {
+absl::StatusOr<ConfigText> ConfigText::Parse(absl::string_view text, absl::string_view path) {
   ConfigText cfg;
   cfg.path_ = std::string(path);
   cfg.final_newline_ = EndsWithNewline(text);
@@ -100,7 +103,7 @@ absl::Status ConfigText::AssignBranches() {
     } else if (line.kind == LineKind::kElse || line.kind == LineKind::kEndif) {
       if (open_blocks.empty()) {
         return absl::InvalidArgumentError(
-            Cat(Where(i), ": \"", StripSpace(line.content), "\" without a matching .ifdef"));
+            absl::StrCat(Where(i), ": \"", absl::StripAsciiWhitespace(line.content), "\" without a matching .ifdef"));
       }
       line.block = open_blocks.back();
       line.branch = lines_[line.block].branch;
@@ -109,8 +112,8 @@ absl::Status ConfigText::AssignBranches() {
     }
   }
   if (!open_blocks.empty()) {
-    return absl::InvalidArgumentError(Cat(Where(open_blocks.back()), ": \"",
-                                          StripSpace(lines_[open_blocks.back()].content),
+    return absl::InvalidArgumentError(absl::StrCat(Where(open_blocks.back()), ": \"",
+                                          absl::StripAsciiWhitespace(lines_[open_blocks.back()].content),
                                           "\" has no matching .endif"));
   }
   return absl::OkStatus();
@@ -123,10 +126,10 @@ void ConfigText::JoinLogicalLines() {
   std::optional<LogicalLine> current;
   auto finish = [&]() {
     if (!current) return;
-    current->text = std::string(StripSpace(current->text));
-    std::string_view t = current->text;
-    if (t.size() > 6 && absl::EqualsIgnoreCase(ToAbsl(t.substr(0, 6)), "begin ")) {
-      section = absl::AsciiStrToLower(std::string(StripSpace(t.substr(6))));
+    current->text = std::string(absl::StripAsciiWhitespace(current->text));
+    absl::string_view t = current->text;
+    if (t.size() > 6 && absl::EqualsIgnoreCase(t.substr(0, 6), "begin ")) {
+      section = absl::AsciiStrToLower(std::string(absl::StripAsciiWhitespace(t.substr(6))));
       current->is_begin = true;
       has_sections_ = true;
     }
@@ -145,18 +148,18 @@ void ConfigText::JoinLogicalLines() {
       if (current) current->split_by_directive = true;
       continue;
     }
-    std::string_view piece = StripTrailingSpace(line.content);
-    if (current) piece = StripLeadingSpace(piece);
+    absl::string_view piece = absl::StripTrailingAsciiWhitespace(line.content);
+    if (current) piece = absl::StripLeadingAsciiWhitespace(piece);
     if (!current) current = LogicalLine{i, i, "", "", false, false};
     current->last = i;
-    bool continued = ConsumeSuffix(&piece, "\\");
-    current->text += piece;
+    bool continued = absl::ConsumeSuffix(&piece, "\\");
+    absl::StrAppend(&current->text, piece);
     if (!continued) finish();
   }
   finish();
 }
 
-std::string ConfigText::Where(size_t line) const { return Cat(path_, ":", line + 1); }
+std::string ConfigText::Where(size_t line) const { return absl::StrCat(path_, ":", line + 1); }
 
 bool ConfigText::InBranch(size_t line, size_t branch) const {
   if (branch == kTopLevel) return true;

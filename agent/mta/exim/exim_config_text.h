@@ -11,12 +11,15 @@
 #include <cstddef>
 #include <optional>
 #include <string>
-#include <string_view>
+#include "absl/strings/string_view.h"
 #include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
-#include "agent/mta/exim/exim_strings.h"
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/strip.h"
 
 namespace relayguard::agent::exim {
 
@@ -63,7 +66,7 @@ class ConfigText {
  public:
   // Never fails on what Exim accepts; InvalidArgument ("PATH:LINE: ...") on unbalanced
   // conditionals (.endif without .ifdef, .ifdef without .endif).
-  static absl::StatusOr<ConfigText> Parse(std::string_view text, std::string_view path);
+  static absl::StatusOr<ConfigText> Parse(absl::string_view text, absl::string_view path);
 
   const std::vector<PhysicalLine>& lines() const { return lines_; }
   const std::vector<LogicalLine>& logical() const { return logical_; }
@@ -101,11 +104,11 @@ class ConfigText {
 
 // Reads a name at the start of `text` as Exim's readconf_readname does (a letter, then letters,
 // digits and '_'); "" when `text` does not start with a letter.
-std::string_view ReadName(std::string_view text);
+absl::string_view ReadName(absl::string_view text);
 
 // "NAME = value" or "NAME == value" where NAME starts with an upper-case letter (spec 6.4, 6.6);
 // nullopt for any other logical line.
-std::optional<MacroDefinition> ParseMacroDefinition(std::string_view logical_text);
+std::optional<MacroDefinition> ParseMacroDefinition(absl::string_view logical_text);
 
 // Edits against the physical lines of one ConfigText; Render() reproduces every line that was
 // not edited byte for byte, gives new lines the file's ending, and keeps a missing final newline

@@ -7,7 +7,7 @@
 
 #include <optional>
 #include <string>
-#include <string_view>
+#include "absl/strings/string_view.h"
 #include <vector>
 
 namespace relayguard::agent::exim {
@@ -19,13 +19,13 @@ struct SourceFile {
 
 // "PATH:LINE" of the first line of `sources` (in order) that reads like `content` (white space
 // around it ignored); nullopt when none does or `content` is blank.
-std::optional<std::string> LocateInSources(std::string_view content,
+std::optional<std::string> LocateInSources(absl::string_view content,
                                            const std::vector<SourceFile>& sources);
 
 // The update-exim4.conf.conf key whose value update-exim4.conf writes as the macro that
 // generated line `content` defines ("MAIN_LOCAL_INTERFACES=127.0.0.1" -> "dc_local_interfaces");
 // nullopt for any other line.
-std::optional<std::string> DebianKeyForMacro(std::string_view content);
+std::optional<std::string> DebianKeyForMacro(absl::string_view content);
 
 }  // namespace relayguard::agent::exim
 

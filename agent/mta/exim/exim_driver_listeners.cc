@@ -9,7 +9,10 @@
 #include "agent/mta/exim/exim_debian_sources.h"
 #include "agent/mta/exim/exim_driver.h"
 #include "agent/mta/exim/exim_listeners.h"
-#include "agent/mta/exim/exim_strings.h"
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/strip.h"
 #include "agent/mta/exim/update_exim4_conf.h"
 #include "common/status_macros.h"
 
@@ -58,9 +61,9 @@ std::map<std::string, int> EximDriver::Services() {
 
 std::string EximDriver::DebianSource(const std::string& text, size_t line) {
   std::vector<absl::string_view> lines = absl::StrSplit(text, '\n');
-  const std::string generated = Cat(DaemonConfig(), ":", line + 1);
+  const std::string generated = absl::StrCat(DaemonConfig(), ":", line + 1);
   if (line >= lines.size()) return generated;
-  std::string_view content(lines[line].data(), lines[line].size());
+  absl::string_view content(lines[line].data(), lines[line].size());
   std::vector<SourceFile> sources;
   for (const std::string& path : DebianSourcePaths(options_.debian_dir)) {
     if (absl::StatusOr<std::string> t = fs_.ReadFile(path); t.ok()) {
@@ -75,7 +78,7 @@ std::string EximDriver::DebianSource(const std::string& text, size_t line) {
                   : absl::StatusOr<std::vector<UpdateExim4Setting>>(conf.status());
     if (settings.ok()) {
       for (auto s = settings->rbegin(); s != settings->rend(); ++s) {
-        if (s->key == *key) return Cat(ManagedFile(), ":", s->line);
+        if (s->key == *key) return absl::StrCat(ManagedFile(), ":", s->line);
       }
     }
   }

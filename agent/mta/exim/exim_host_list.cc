@@ -4,7 +4,10 @@
 
 #include "absl/strings/str_split.h"
 #include "agent/mta/exim/exim_list.h"
-#include "agent/mta/exim/exim_strings.h"
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/strip.h"
 #include "common/cidr.h"
 
 namespace relayguard::agent::exim {
@@ -13,74 +16,74 @@ namespace {
 constexpr int kMaxDepth = 8;  // named lists and files nest at most this deep
 
 // Single-key lookup types whose file relayguard reads: each key is an address or network.
-constexpr std::string_view kReadableLookups[] = {"lsearch", "iplsearch"};
+constexpr absl::string_view kReadableLookups[] = {"lsearch", "iplsearch"};
 
-void Item(std::string_view item, const std::string& where, const HostListContext& c, int depth,
+void Item(absl::string_view item, const std::string& where, const HostListContext& c, int depth,
           HostListVerdict& out);
-void Evaluate(std::string_view value, const std::string& where, const HostListContext& c, int depth,
+void Evaluate(absl::string_view value, const std::string& where, const HostListContext& c, int depth,
               HostListVerdict& out);
 
-void Unproven(std::string_view item, const std::string& where, std::string why,
+void Unproven(absl::string_view item, const std::string& where, std::string why,
               HostListVerdict& out) {
   out.unproven.push_back({std::string(item), where, std::move(why)});
 }
 
 // A network or address item (or lookup key): strangers or narrow.
-void Network(const Cidr& cidr, std::string_view item, const std::string& where,
+void Network(const Cidr& cidr, absl::string_view item, const std::string& where,
              const HostListContext& c, HostListVerdict& out) {
   HostItem h{std::string(item), where, ""};
   (GrantsStrangers(c.policy, cidr) ? out.strangers : out.narrow).push_back(std::move(h));
 }
 
 // The items of a file list: one per line, '#' starts a comment.
-void FileList(std::string_view path, const std::string& where, const HostListContext& c, int depth,
+void FileList(absl::string_view path, const std::string& where, const HostListContext& c, int depth,
               HostListVerdict& out) {
   absl::StatusOr<std::string> text =
       c.read_file ? c.read_file(std::string(path)) : absl::NotFoundError("no file reader");
   if (!text.ok()) {
-    Unproven(path, where, Cat("cannot read ", path, ": ", text.status().message()), out);
+    Unproven(path, where, absl::StrCat("cannot read ", path, ": ", text.status().message()), out);
     return;
   }
   int n = 0;
   for (absl::string_view line : absl::StrSplit(*text, '\n')) {
     ++n;
-    std::string_view entry = StripSpace(std::string_view(line.data(), line.size()));
-    entry = StripSpace(entry.substr(0, entry.find('#')));
-    if (!entry.empty()) Item(entry, Cat(path, ":", n), c, depth + 1, out);
+    absl::string_view entry = absl::StripAsciiWhitespace(line);
+    entry = absl::StripAsciiWhitespace(entry.substr(0, entry.find('#')));
+    if (!entry.empty()) Item(entry, absl::StrCat(path, ":", n), c, depth + 1, out);
   }
 }
 
 // The keys of an lsearch/iplsearch file: the first word of each line that does not start with
 // white space ('#' comments; a key may be quoted).
-void LookupFile(std::string_view type, bool default_key, std::string_view path,
+void LookupFile(absl::string_view type, bool default_key, absl::string_view path,
                 const std::string& where, const HostListContext& c, HostListVerdict& out) {
-  std::string item = Cat(type, ";", path);
+  std::string item = absl::StrCat(type, ";", path);
   absl::StatusOr<std::string> text =
       c.read_file ? c.read_file(std::string(path)) : absl::NotFoundError("no file reader");
   if (!text.ok()) {
-    Unproven(item, where, Cat("cannot read ", path, ": ", text.status().message()), out);
+    Unproven(item, where, absl::StrCat("cannot read ", path, ": ", text.status().message()), out);
     return;
   }
   int n = 0;
   for (absl::string_view raw : absl::StrSplit(*text, '\n')) {
     ++n;
-    std::string_view line(raw.data(), raw.size());
+    absl::string_view line(raw.data(), raw.size());
     if (line.empty() || std::isspace(static_cast<unsigned char>(line.front())) ||
         line.front() == '#') {
       continue;
     }
-    std::string_view key;
+    absl::string_view key;
     if (line.front() == '"') {
       size_t close = line.find('"', 1);
-      key = line.substr(1, close == std::string_view::npos ? std::string_view::npos : close - 1);
+      key = line.substr(1, close == absl::string_view::npos ? absl::string_view::npos : close - 1);
     } else {
       key = line.substr(0, line.find_first_of(" \t:\r"));
     }
-    const std::string entry_where = Cat(path, ":", n);
+    const std::string entry_where = absl::StrCat(path, ":", n);
     if (key == "*" && default_key) {
-      out.strangers.push_back({Cat(item, ": *"), entry_where, ""});
+      out.strangers.push_back({absl::StrCat(item, ": *"), entry_where, ""});
     } else if (absl::StatusOr<Cidr> cidr = ParseCidr(key); cidr.ok()) {
-      Network(*cidr, Cat(item, ": ", key), entry_where, c, out);
+      Network(*cidr, absl::StrCat(item, ": ", key), entry_where, c, out);
     } else {
       // A key that is no address never equals a client's address: it grants nothing.
     }
@@ -88,22 +91,22 @@ void LookupFile(std::string_view type, bool default_key, std::string_view path,
 }
 
 // "[netN-]TYPE[*|*@];ARGUMENT".
-void Lookup(std::string_view item, const std::string& where, const HostListContext& c,
+void Lookup(absl::string_view item, const std::string& where, const HostListContext& c,
             HostListVerdict& out) {
   size_t semi = item.find(';');
-  std::string_view spec = StripSpace(item.substr(0, semi));
-  std::string_view argument = StripSpace(item.substr(semi + 1));
-  std::string_view type = spec;
-  if (StartsWith(type, "net")) {
+  absl::string_view spec = absl::StripAsciiWhitespace(item.substr(0, semi));
+  absl::string_view argument = absl::StripAsciiWhitespace(item.substr(semi + 1));
+  absl::string_view type = spec;
+  if (absl::StartsWith(type, "net")) {
     size_t dash = type.find('-');
-    if (dash != std::string_view::npos) type = type.substr(dash + 1);
+    if (dash != absl::string_view::npos) type = type.substr(dash + 1);
   }
-  bool default_key = ConsumeSuffix(&type, "*@") || ConsumeSuffix(&type, "*");
+  bool default_key = absl::ConsumeSuffix(&type, "*@") || absl::ConsumeSuffix(&type, "*");
   bool readable = false;
-  for (std::string_view t : kReadableLookups) readable |= type == t;
-  if (!readable || !StartsWith(argument, "/")) {
+  for (absl::string_view t : kReadableLookups) readable |= type == t;
+  if (!readable || !absl::StartsWith(argument, "/")) {
     Unproven(item, where,
-             Cat("a ", spec,
+             absl::StrCat("a ", spec,
                  " lookup, which relayguard cannot evaluate (it reads lsearch and "
                  "iplsearch files)"),
              out);
@@ -112,32 +115,32 @@ void Lookup(std::string_view item, const std::string& where, const HostListConte
   LookupFile(spec, default_key, argument, where, c, out);
 }
 
-void Item(std::string_view item, const std::string& where, const HostListContext& c, int depth,
+void Item(absl::string_view item, const std::string& where, const HostListContext& c, int depth,
           HostListVerdict& out) {
-  if (StartsWith(item, "!")) return;  // excludes hosts; grants nobody
+  if (absl::StartsWith(item, "!")) return;  // excludes hosts; grants nobody
   if (depth > kMaxDepth) {
     Unproven(item, where, "lists nest too deeply", out);
     return;
   }
   if (item == "*") {
     out.strangers.push_back({std::string(item), where, ""});
-  } else if (StartsWith(item, "+")) {
-    std::string name(StripSpace(item.substr(1)));
+  } else if (absl::StartsWith(item, "+")) {
+    std::string name(absl::StripAsciiWhitespace(item.substr(1)));
     std::optional<NamedHostList> list = c.named_list ? c.named_list(name) : std::nullopt;
     if (!list) {
-      Unproven(item, where, Cat("hostlist ", name, " is not defined in this file"), out);
+      Unproven(item, where, absl::StrCat("hostlist ", name, " is not defined in this file"), out);
       return;
     }
     Evaluate(list->value, list->where, c, depth + 1, out);
-  } else if (StartsWith(item, "/")) {
+  } else if (absl::StartsWith(item, "/")) {
     FileList(item, where, c, depth, out);
   } else if (absl::StatusOr<Cidr> cidr = ParseCidr(item); cidr.ok()) {
     Network(*cidr, item, where, c, out);
-  } else if (Contains(item, "$")) {
+  } else if (absl::StrContains(item, "$")) {
     Unproven(item, where, "an expansion", out);
-  } else if (StartsWith(item, "^")) {
+  } else if (absl::StartsWith(item, "^")) {
     Unproven(item, where, "a regular expression on host names", out);
-  } else if (Contains(item, ";")) {
+  } else if (absl::StrContains(item, ";")) {
     Lookup(item, where, c, out);
   } else {
     // Host names, name patterns (*.example.org), @, @[], the empty item (local submission):
@@ -146,16 +149,16 @@ void Item(std::string_view item, const std::string& where, const HostListContext
   }
 }
 
-void Evaluate(std::string_view value, const std::string& where, const HostListContext& c, int depth,
+void Evaluate(absl::string_view value, const std::string& where, const HostListContext& c, int depth,
               HostListVerdict& out) {
   for (const std::string& raw : ParseEximList(value)) {
-    Item(StripSpace(raw), where, c, depth, out);
+    Item(absl::StripAsciiWhitespace(raw), where, c, depth, out);
   }
 }
 
 }  // namespace
 
-HostListVerdict EvaluateHostList(std::string_view value, const std::string& where,
+HostListVerdict EvaluateHostList(absl::string_view value, const std::string& where,
                                  const HostListContext& context) {
   HostListVerdict out;
   Evaluate(value, where, context, 0, out);

@@ -11,7 +11,7 @@
 #include <functional>
 #include <optional>
 #include <string>
-#include <string_view>
+#include "absl/strings/string_view.h"
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -48,7 +48,7 @@ struct HostListContext {
 };
 
 // Evaluates host list `value` written at `where`.
-HostListVerdict EvaluateHostList(std::string_view value, const std::string& where,
+HostListVerdict EvaluateHostList(absl::string_view value, const std::string& where,
                                  const HostListContext& context);
 
 }  // namespace relayguard::agent::exim

@@ -12,14 +12,14 @@ namespace {
 
 bool IsSpace(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\f'; }
 
-std::string CanonicalItem(std::string_view item) {
+std::string CanonicalItem(absl::string_view item) {
   auto cidr = ParseCidr(item);
   if (cidr.ok()) return cidr->ToString();
   return absl::AsciiStrToLower(std::string(item));
 }
 
 // `item` with every `sep` doubled, so that it survives as one list item.
-std::string Escape(std::string_view item, char sep) {
+std::string Escape(absl::string_view item, char sep) {
   std::string out;
   for (char c : item) {
     out += c;
@@ -30,7 +30,7 @@ std::string Escape(std::string_view item, char sep) {
 
 }  // namespace
 
-std::vector<std::string> ParseEximList(std::string_view value) {
+std::vector<std::string> ParseEximList(absl::string_view value) {
   size_t i = 0;
   while (i < value.size() && IsSpace(value[i])) ++i;
   char sep = ':';

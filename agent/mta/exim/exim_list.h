@@ -6,14 +6,14 @@
 #define RELAYGUARD_AGENT_MTA_EXIM_EXIM_LIST_H_
 
 #include <string>
-#include <string_view>
+#include "absl/strings/string_view.h"
 #include <vector>
 
 namespace relayguard::agent::exim {
 
 // The items of a list value as Exim reads them: "127.0.0.1 : ::::1" -> {"127.0.0.1", "::1"},
 // "<; 127.0.0.1 ; ::1" -> the same, ":" -> {""} (one empty item), "" -> {}.
-std::vector<std::string> ParseEximList(std::string_view value);
+std::vector<std::string> ParseEximList(absl::string_view value);
 
 // Formats items as an Exim list: "127.0.0.1/32 : 10.0.0.0/8"; when any item contains ':' (IPv6)
 // the "<; " separator form ("<; 127.0.0.1/32 ; ::1/128"). Separator characters inside items are

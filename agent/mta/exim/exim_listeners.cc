@@ -10,7 +10,10 @@
 #include "absl/strings/str_split.h"
 #include "agent/mta/exim/exim_list.h"
 #include "agent/mta/exim/exim_main_options.h"
-#include "agent/mta/exim/exim_strings.h"
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/strip.h"
 #include "common/cidr.h"
 #include "common/status_macros.h"
 
@@ -39,18 +42,18 @@ struct Declared {
   std::string where;
 };
 
-bool AllDigits(std::string_view s) {
+bool AllDigits(absl::string_view s) {
   return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) { return std::isdigit(c); });
 }
 
-absl::StatusOr<std::vector<Port>> ReadPorts(const Declared& d, std::string_view option,
+absl::StatusOr<std::vector<Port>> ReadPorts(const Declared& d, absl::string_view option,
                                             const std::map<std::string, int>& services) {
   std::vector<Port> ports;
   for (const std::string& item : ParseEximList(d.value)) {
     int n = ResolvePort(item, services);
     if (n == 0) {
       return absl::InvalidArgumentError(
-          Cat(d.where, ": ", option, " item \"", item,
+          absl::StrCat(d.where, ": ", option, " item \"", item,
               "\" is neither a port number (1-65535) nor a service name /etc/services knows; "
               "relayguard cannot tell where Exim listens (give --smtp HOST:PORT for a listener "
               "it should probe)"));
@@ -62,23 +65,23 @@ absl::StatusOr<std::vector<Port>> ReadPorts(const Declared& d, std::string_view 
 
 // Exim's host_address_extract_port: "[addr]:port", "[addr].port", or "addr.port" when what
 // precedes the last dot is an address by itself.
-absl::StatusOr<Interface> ReadInterface(const Declared& d, std::string_view item,
+absl::StatusOr<Interface> ReadInterface(const Declared& d, absl::string_view item,
                                         const std::map<std::string, int>& services) {
-  auto refuse = [&](std::string_view why) {
-    return absl::InvalidArgumentError(Cat(d.where, ": local_interfaces item \"", item, "\" ", why,
+  auto refuse = [&](absl::string_view why) {
+    return absl::InvalidArgumentError(absl::StrCat(d.where, ": local_interfaces item \"", item, "\" ", why,
                                           "; relayguard cannot tell where Exim listens"));
   };
-  std::string_view addr = item;
-  std::string_view port;
-  if (ConsumePrefix(&addr, "[")) {
+  absl::string_view addr = item;
+  absl::string_view port;
+  if (absl::ConsumePrefix(&addr, "[")) {
     size_t close = addr.find(']');
-    if (close == std::string_view::npos) return refuse("has no closing ']'");
+    if (close == absl::string_view::npos) return refuse("has no closing ']'");
     port = addr.substr(close + 1);
     addr = addr.substr(0, close);
-    if (!port.empty() && !ConsumePrefix(&port, ":") && !ConsumePrefix(&port, ".")) {
+    if (!port.empty() && !absl::ConsumePrefix(&port, ":") && !absl::ConsumePrefix(&port, ".")) {
       return refuse("has text after ']'");
     }
-  } else if (size_t dot = addr.rfind('.'); dot != std::string_view::npos &&
+  } else if (size_t dot = addr.rfind('.'); dot != absl::string_view::npos &&
                                            AllDigits(addr.substr(dot + 1)) &&
                                            ParseIpAddress(addr.substr(0, dot)).ok()) {
     port = addr.substr(dot + 1);
@@ -120,7 +123,7 @@ void AddListener(const Interface& i, const Port& port, const std::set<int>& tls_
   endpoint.port = static_cast<uint16_t>(port.number);
   for (Listener& l : out) {
     if (!(l.endpoint == endpoint)) continue;
-    if (!Contains(l.bind, i.bind)) l.bind = Cat(l.bind, " and ", i.bind);
+    if (!absl::StrContains(l.bind, i.bind)) l.bind = absl::StrCat(l.bind, " and ", i.bind);
     l.loopback_only = l.loopback_only && !i.wildcard && IsLoopback(i.address);
     return;
   }
@@ -138,9 +141,9 @@ void AddListener(const Interface& i, const Port& port, const std::set<int>& tls_
 
 }  // namespace
 
-std::map<std::string, int> ParseServices(std::string_view etc_services) {
+std::map<std::string, int> ParseServices(absl::string_view etc_services) {
   std::map<std::string, int> out;
-  for (absl::string_view line : absl::StrSplit(ToAbsl(etc_services), '\n')) {
+  for (absl::string_view line : absl::StrSplit(etc_services, '\n')) {
     line = line.substr(0, line.find('#'));
     std::vector<absl::string_view> words =
         absl::StrSplit(line, absl::ByAnyChar(" \t\r"), absl::SkipEmpty());
@@ -158,11 +161,11 @@ std::map<std::string, int> ParseServices(std::string_view etc_services) {
   return out;
 }
 
-int ResolvePort(std::string_view name, const std::map<std::string, int>& services) {
-  name = StripSpace(name);
+int ResolvePort(absl::string_view name, const std::map<std::string, int>& services) {
+  name = absl::StripAsciiWhitespace(name);
   int n = 0;
   if (AllDigits(name)) {
-    return absl::SimpleAtoi(ToAbsl(name), &n) && n >= 1 && n <= 65535 ? n : 0;
+    return absl::SimpleAtoi(name, &n) && n >= 1 && n <= 65535 ? n : 0;
   }
   if (auto it = services.find(std::string(name)); it != services.end()) return it->second;
   if (auto it = kKnownServices.find(name); it != kKnownServices.end()) return it->second;
@@ -177,15 +180,15 @@ absl::StatusOr<std::vector<Listener>> DeriveEximListeners(const EximListenerSour
   std::optional<Declared> interfaces_set = Setting(options, {"local_interfaces"}, source);
   std::optional<Declared> tls_set = Setting(options, {"tls_on_connect_ports"}, source);
   for (const std::optional<Declared>* d : {&ports_set, &interfaces_set, &tls_set}) {
-    if (*d && Contains((*d)->value, "$")) {
+    if (*d && absl::StrContains((*d)->value, "$")) {
       return absl::InvalidArgumentError(
-          Cat((*d)->where, ": \"", (*d)->value,
+          absl::StrCat((*d)->where, ": \"", (*d)->value,
               "\" is an expansion; relayguard cannot tell where Exim listens"));
     }
   }
   Declared ports_decl = ports_set.value_or(
       Declared{"smtp", interfaces_set ? interfaces_set->where
-                                      : Cat(text.path(), " (Exim's default port smtp)")});
+                                      : absl::StrCat(text.path(), " (Exim's default port smtp)")});
   ASSIGN_OR_RETURN(std::vector<Port> ports,
                    ReadPorts(ports_decl, "daemon_smtp_ports", source.services));
   std::set<int> tls_ports;
@@ -209,7 +212,7 @@ absl::StatusOr<std::vector<Listener>> DeriveEximListeners(const EximListenerSour
   }
   if (listeners.empty()) {
     return absl::NotFoundError(
-        Cat(ports_decl.where, ": Exim declares no listener (daemon_smtp_ports is empty)"));
+        absl::StrCat(ports_decl.where, ": Exim declares no listener (daemon_smtp_ports is empty)"));
   }
   return listeners;
 }

@@ -13,7 +13,7 @@
 #include <map>
 #include <set>
 #include <string>
-#include <string_view>
+#include "absl/strings/string_view.h"
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -23,7 +23,7 @@
 namespace relayguard::agent::exim {
 
 // TCP port of each service name (aliases too) of an /etc/services text.
-std::map<std::string, int> ParseServices(std::string_view etc_services);
+std::map<std::string, int> ParseServices(absl::string_view etc_services);
 
 struct EximListenerSource {
   const ConfigText* config = nullptr;    // the configuration the daemon runs
@@ -43,7 +43,7 @@ struct EximListenerSource {
 absl::StatusOr<std::vector<Listener>> DeriveEximListeners(const EximListenerSource& source);
 
 // The port `name` stands for ("2525", "smtp", "submission", a name from `services`); 0 if none.
-int ResolvePort(std::string_view name, const std::map<std::string, int>& services);
+int ResolvePort(absl::string_view name, const std::map<std::string, int>& services);
 
 }  // namespace relayguard::agent::exim
 

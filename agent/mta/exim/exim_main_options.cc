@@ -6,7 +6,10 @@
 #include <vector>
 
 #include "absl/status/status.h"
-#include "agent/mta/exim/exim_strings.h"
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/strip.h"
 #include "common/status_macros.h"
 
 namespace relayguard::agent::exim {
@@ -26,7 +29,7 @@ struct Walk {
   std::map<std::string, MainOptionSetting> options;
 };
 
-bool Defined(const Walk& w, const std::set<std::string>& builtin, std::string_view name) {
+bool Defined(const Walk& w, const std::set<std::string>& builtin, absl::string_view name) {
   if (builtin.count(std::string(name)) > 0) return true;
   return std::any_of(w.macros.begin(), w.macros.end(),
                      [&](const auto& m) { return m.first == name; });
@@ -35,14 +38,14 @@ bool Defined(const Walk& w, const std::set<std::string>& builtin, std::string_vi
 // Applies directive line `p` to `blocks`.
 absl::Status Directive(const ConfigText& text, size_t p, const Walk& w,
                        const std::set<std::string>& builtin, std::vector<Block>& blocks) {
-  std::string_view s = StripSpace(text.lines()[p].content);
+  absl::string_view s = absl::StripAsciiWhitespace(text.lines()[p].content);
   s.remove_prefix(1);  // '.'
-  std::string_view word = ReadName(s);
-  std::string_view name = StripSpace(s.substr(word.size()));
+  absl::string_view word = ReadName(s);
+  absl::string_view name = absl::StripAsciiWhitespace(s.substr(word.size()));
   bool active_now = blocks.empty() || blocks.back().active;
   auto test = [&](bool negate) -> absl::StatusOr<bool> {
     if (name.empty()) {
-      return absl::InvalidArgumentError(Cat(text.Where(p), ": .", word, " without a name"));
+      return absl::InvalidArgumentError(absl::StrCat(text.Where(p), ": .", word, " without a name"));
     }
     return Defined(w, builtin, name) != negate;
   };
@@ -65,16 +68,16 @@ absl::Status Directive(const ConfigText& text, size_t p, const Walk& w,
 }
 
 // "[hide] name = value" for a lower-case option name; nullopt for anything else.
-std::optional<std::pair<std::string, std::string>> ParseOption(std::string_view s) {
-  std::string_view name = ReadName(s);
+std::optional<std::pair<std::string, std::string>> ParseOption(absl::string_view s) {
+  absl::string_view name = ReadName(s);
   if (name == "hide") {
-    s = StripLeadingSpace(s.substr(name.size()));
+    s = absl::StripLeadingAsciiWhitespace(s.substr(name.size()));
     name = ReadName(s);
   }
   if (name.empty() || !std::islower(static_cast<unsigned char>(name.front()))) return std::nullopt;
-  std::string_view rest = StripLeadingSpace(s.substr(name.size()));
-  if (!ConsumePrefix(&rest, "=")) return std::nullopt;
-  return std::make_pair(std::string(name), std::string(StripSpace(rest)));
+  absl::string_view rest = absl::StripLeadingAsciiWhitespace(s.substr(name.size()));
+  if (!absl::ConsumePrefix(&rest, "=")) return std::nullopt;
+  return std::make_pair(std::string(name), std::string(absl::StripAsciiWhitespace(rest)));
 }
 
 void Define(const LogicalLine& l, Walk& w) {
@@ -126,7 +129,7 @@ absl::StatusOr<Walk> WalkMain(const ConfigText& text, const std::set<std::string
 std::string SubstituteMacros(std::string value,
                              const std::vector<std::pair<std::string, std::string>>& macros) {
   for (const auto& [name, replacement] : macros) {
-    if (name.empty() || !Contains(value, name)) continue;
+    if (name.empty() || !absl::StrContains(value, name)) continue;
     std::string out;
     for (size_t at = 0;;) {
       size_t hit = value.find(name, at);

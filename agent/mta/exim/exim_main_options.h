@@ -11,7 +11,7 @@
 #include <optional>
 #include <set>
 #include <string>
-#include <string_view>
+#include "absl/strings/string_view.h"
 #include <utility>
 #include <vector>
 

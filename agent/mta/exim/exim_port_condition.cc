@@ -4,7 +4,10 @@
 
 #include "absl/strings/numbers.h"
 #include "agent/mta/exim/exim_list.h"
-#include "agent/mta/exim/exim_strings.h"
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/strip.h"
 
 namespace relayguard::agent::exim {
 namespace {
@@ -13,7 +16,7 @@ using Node = PortCondition::Node;
 
 class Parser {
  public:
-  explicit Parser(std::string_view s) : s_(s) {}
+  explicit Parser(absl::string_view s) : s_(s) {}
 
   // ${if COND[{yes}[{no}]]}
   std::optional<Node> Expansion() {
@@ -90,9 +93,9 @@ class Parser {
   }
 
   std::optional<Node> Compare() {
-    static constexpr std::string_view kOps[] = {"==", "<=", ">=", "eqi", "eq", "=", "<", ">"};
+    static constexpr absl::string_view kOps[] = {"==", "<=", ">=", "eqi", "eq", "=", "<", ">"};
     Node n;
-    for (std::string_view op : kOps) {
+    for (absl::string_view op : kOps) {
       if (Eat(op)) {
         n.op = op == "eq" || op == "eqi" || op == "=" ? "==" : std::string(op);
         break;
@@ -102,19 +105,19 @@ class Parser {
     std::optional<std::string> a = Braced();
     std::optional<std::string> b = Braced();
     if (!a || !b) return std::nullopt;
-    std::string_view number = *b;
+    absl::string_view number = *b;
     if (IsPortVariable(*b)) {
       n.port_first = false;
       number = *a;
     } else if (!IsPortVariable(*a)) {
       return std::nullopt;
     }
-    if (!absl::SimpleAtoi(ToAbsl(StripSpace(number)), &n.number)) return std::nullopt;
+    if (!absl::SimpleAtoi(absl::StripAsciiWhitespace(number), &n.number)) return std::nullopt;
     return n;
   }
 
-  static bool IsPortVariable(std::string_view v) {
-    v = StripSpace(v);
+  static bool IsPortVariable(absl::string_view v) {
+    v = absl::StripAsciiWhitespace(v);
     return v == "$received_port" || v == "${received_port}" || v == "$interface_port" ||
            v == "${interface_port}";
   }
@@ -140,19 +143,19 @@ class Parser {
     return inner;
   }
 
-  bool Word(std::string_view w) {
-    if (!StartsWith(s_, w)) return false;
-    std::string_view rest = s_.substr(w.size());
+  bool Word(absl::string_view w) {
+    if (!absl::StartsWith(s_, w)) return false;
+    absl::string_view rest = s_.substr(w.size());
     if (!rest.empty() && std::isalnum(static_cast<unsigned char>(rest.front()))) return false;
     s_ = rest;
     last_word_ = std::string(w);
     return true;
   }
-  bool Eat(std::string_view t) { return ConsumePrefix(&s_, t); }
+  bool Eat(absl::string_view t) { return absl::ConsumePrefix(&s_, t); }
   bool Peek(char c) const { return !s_.empty() && s_.front() == c; }
-  void Space() { s_ = StripLeadingSpace(s_); }
+  void Space() { s_ = absl::StripLeadingAsciiWhitespace(s_); }
 
-  std::string_view s_;
+  absl::string_view s_;
   std::string last_word_;
 };
 
@@ -185,8 +188,8 @@ bool Holds(const Node& n, int port) {
 
 }  // namespace
 
-std::optional<PortCondition> PortCondition::Parse(std::string_view value) {
-  std::string_view v = StripSpace(value);
+std::optional<PortCondition> PortCondition::Parse(absl::string_view value) {
+  absl::string_view v = absl::StripAsciiWhitespace(value);
   // An ACL value may be quoted as a whole.
   if (v.size() >= 2 && v.front() == '"' && v.back() == '"') v = v.substr(1, v.size() - 2);
   std::optional<Node> root = Parser(v).Expansion();

@@ -11,7 +11,7 @@
 #include <optional>
 #include <set>
 #include <string>
-#include <string_view>
+#include "absl/strings/string_view.h"
 #include <vector>
 
 namespace relayguard::agent::exim {
@@ -19,7 +19,7 @@ namespace relayguard::agent::exim {
 class PortCondition {
  public:
   // nullopt unless `value` is such a condition and nothing else.
-  static std::optional<PortCondition> Parse(std::string_view value);
+  static std::optional<PortCondition> Parse(absl::string_view value);
   // Whether the condition holds for a client on `port`.
   bool Matches(int port) const;
 

@@ -7,7 +7,10 @@
 #include "agent/mta/exim/exim_acl.h"
 #include "agent/mta/exim/exim_acl_accept.h"
 #include "agent/mta/exim/exim_list.h"
-#include "agent/mta/exim/exim_strings.h"
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/strip.h"
 #include "common/cidr.h"
 #include "common/status_macros.h"
 
@@ -21,20 +24,20 @@ struct ListItem {
   bool operator==(const ListItem&) const = default;
 };
 
-std::vector<ListItem> Items(std::string_view value) {
+std::vector<ListItem> Items(absl::string_view value) {
   std::vector<ListItem> items;
   for (const std::string& raw : ParseEximList(value)) {
-    std::string_view v = raw;
+    absl::string_view v = raw;
     ListItem item;
-    if (ConsumePrefix(&v, "!")) item.negated = true;
-    item.body = std::string(StripSpace(v));
+    if (absl::ConsumePrefix(&v, "!")) item.negated = true;
+    item.body = std::string(absl::StripAsciiWhitespace(v));
     items.push_back(std::move(item));
   }
   return items;
 }
 
 // +local_domains and/or +relay_to_domains, every item negated as `negated` says.
-bool IsRelayDomains(std::string_view value, bool negated) {
+bool IsRelayDomains(absl::string_view value, bool negated) {
   std::vector<ListItem> items = Items(value);
   if (items.empty()) return false;
   for (const ListItem& item : items) {
@@ -44,7 +47,7 @@ bool IsRelayDomains(std::string_view value, bool negated) {
   return true;
 }
 
-bool IsOnlyRelayFromHosts(std::string_view value, bool negated) {
+bool IsOnlyRelayFromHosts(absl::string_view value, bool negated) {
   return Items(value) == std::vector<ListItem>{{negated, "+relay_from_hosts"}};
 }
 
@@ -69,7 +72,7 @@ bool IsDenyCheck(const AclStatement& s) {
       domains = true;
     } else if (item.name == "hosts" && IsOnlyRelayFromHosts(item.value, !item.negated)) {
       continue;
-    } else if (item.name == "authenticated" && item.negated && StripSpace(item.value) == "*") {
+    } else if (item.name == "authenticated" && item.negated && absl::StripAsciiWhitespace(item.value) == "*") {
       continue;
     } else {
       return false;
@@ -90,7 +93,7 @@ bool IsRestriction(const AclItem& item) {
     return IsOnlyRelayFromHosts(item.value, false) ||
            Items(item.value) == std::vector<ListItem>{{false, ""}};
   }
-  if (item.name == "authenticated") return StripSpace(item.value) == "*";
+  if (item.name == "authenticated") return absl::StripAsciiWhitespace(item.value) == "*";
   if (item.name == "domains") return IsRelayDomains(item.value, false);
   return false;
 }
@@ -102,9 +105,9 @@ bool CouldAcceptForeign(const AclStatement& s) {
   return std::none_of(s.items.begin(), s.items.end(), IsRestriction);
 }
 
-std::string Indent(std::string_view content) {
+std::string Indent(absl::string_view content) {
   size_t n = content.find_first_not_of(" \t");
-  return std::string(content.substr(0, n == std::string_view::npos ? 0 : n));
+  return std::string(content.substr(0, n == absl::string_view::npos ? 0 : n));
 }
 
 // A relay check met while walking the ACL: the branch it is in, and whether trusted clients
@@ -138,7 +141,7 @@ bool GrantsRelaying(const AclStatement& s) {
   for (const AclItem& item : s.items) {
     if (item.conditional || item.negated) continue;
     if (item.name == "hosts" && IsOnlyRelayFromHosts(item.value, false)) return true;
-    if (item.name == "authenticated" && StripSpace(item.value) == "*") return true;
+    if (item.name == "authenticated" && absl::StripAsciiWhitespace(item.value) == "*") return true;
   }
   return false;
 }
@@ -151,14 +154,14 @@ bool InsertCheck(const Acl& acl, size_t at, const std::string& indent, TextEdito
       std::any_of(acl.statements.begin(), acl.statements.end(),
                   [&](const AclStatement& s) { return s.first >= at && GrantsRelaying(s); });
   if (!trusted_later) {
-    editor.InsertBefore(at, Cat(indent, "require message = relay not permitted"));
-    editor.InsertBefore(at, Cat(indent, "        domains = +local_domains : +relay_to_domains"));
+    editor.InsertBefore(at, absl::StrCat(indent, "require message = relay not permitted"));
+    editor.InsertBefore(at, absl::StrCat(indent, "        domains = +local_domains : +relay_to_domains"));
     return false;
   }
-  editor.InsertBefore(at, Cat(indent, "deny    message = relay not permitted"));
-  editor.InsertBefore(at, Cat(indent, "       !domains = +local_domains : +relay_to_domains"));
-  editor.InsertBefore(at, Cat(indent, "       !hosts = +relay_from_hosts"));
-  editor.InsertBefore(at, Cat(indent, "       !authenticated = *"));
+  editor.InsertBefore(at, absl::StrCat(indent, "deny    message = relay not permitted"));
+  editor.InsertBefore(at, absl::StrCat(indent, "       !domains = +local_domains : +relay_to_domains"));
+  editor.InsertBefore(at, absl::StrCat(indent, "       !hosts = +relay_from_hosts"));
+  editor.InsertBefore(at, absl::StrCat(indent, "       !authenticated = *"));
   return true;
 }
 
@@ -200,16 +203,16 @@ void Disable(const ConfigText& text, const Acl& acl, const AclStatement& s, cons
              TextEditor& editor, EximEdit& notes) {
   for (size_t p = s.first; p <= s.last; ++p) {
     if (text.lines()[p].kind != LineKind::kText) continue;
-    editor.Replace(p, Cat(kDisabledPrefix, text.lines()[p].content));
+    editor.Replace(p, absl::StrCat(kDisabledPrefix, text.lines()[p].content));
   }
-  notes.changed.push_back(Cat(acl.name, " open accept (line ", s.first + 1, ")"));
-  std::string because = a.where == text.Where(s.first) ? "" : Cat(" (because of ", a.where, ")");
-  notes.warnings.push_back(Cat(text.Where(s.first), ": ACL ", acl.name, ": this \"accept\" ",
+  notes.changed.push_back(absl::StrCat(acl.name, " open accept (line ", s.first + 1, ")"));
+  std::string because = a.where == text.Where(s.first) ? "" : absl::StrCat(" (because of ", a.where, ")");
+  notes.warnings.push_back(absl::StrCat(text.Where(s.first), ": ACL ", acl.name, ": this \"accept\" ",
                                a.what, because, ": an open relay; it is now commented out"));
   // The narrow entries of the same host list go with it: say so, so no partner loses relaying
   // silently.
   for (const HostItem& h : a.lost) {
-    notes.warnings.push_back(Cat(h.where, ": ACL ", acl.name, ": ", h.item,
+    notes.warnings.push_back(absl::StrCat(h.where, ": ACL ", acl.name, ": ", h.item,
                                  " no longer relays through this accept (it shared it with a "
                                  "catch-all); name it in relay.partners to keep it relaying"));
   }
@@ -218,18 +221,18 @@ void Disable(const ConfigText& text, const Acl& acl, const AclStatement& s, cons
 // The narrow grants of a partner accept, for RenderedChange::kept.
 void Keep(const Acl& acl, const AcceptAnalysis& a, EximEdit& notes) {
   for (const HostItem& h : a.items) {
-    notes.kept.push_back(Cat(h.where, ": ACL ", acl.name, " accepts recipients from ", h.item,
+    notes.kept.push_back(absl::StrCat(h.where, ": ACL ", acl.name, " accepts recipients from ", h.item,
                              " before the relay check (a narrow grant)"));
   }
 }
 
 void NoteOpening(const Acl& acl, const AclStatement& s, const AcceptAnalysis& a, EximEdit& notes) {
-  notes.openings.push_back({Cat("ACL ", acl.name, " accept (line ", s.first + 1, ")"), a.what,
+  notes.openings.push_back({absl::StrCat("ACL ", acl.name, " accept (line ", s.first + 1, ")"), a.what,
                             a.where, a.listeners, a.grant == AcceptGrant::kUnproven});
 }
 
 void WarnTrustedCannotRelay(const ConfigText& text, const Acl& acl, EximEdit& notes) {
-  notes.warnings.push_back(Cat(text.Where(acl.header), ": ACL ", acl.name,
+  notes.warnings.push_back(absl::StrCat(text.Where(acl.header), ": ACL ", acl.name,
                                " accepts no foreign recipient from +relay_from_hosts before a "
                                "relay check stops it, so the policy's trusted networks cannot "
                                "relay"));
@@ -237,8 +240,8 @@ void WarnTrustedCannotRelay(const ConfigText& text, const Acl& acl, EximEdit& no
 
 }  // namespace
 
-absl::Status PlanRcptAclEdits(const ConfigText& text, std::string_view section,
-                              std::string_view acl_name, bool trusted_hosts_relay,
+absl::Status PlanRcptAclEdits(const ConfigText& text, absl::string_view section,
+                              absl::string_view acl_name, bool trusted_hosts_relay,
                               const RcptAclContext& context, TextEditor& editor, EximEdit& notes) {
   ASSIGN_OR_RETURN(Acl acl, ReadAcl(text, section, acl_name));
   const std::vector<AclStatement>& statements = acl.statements;
@@ -287,7 +290,7 @@ absl::Status PlanRcptAclEdits(const ConfigText& text, std::string_view section,
     if (MayRelayForTrusted(s) && !covered(s.first, true)) trusted_can_relay = true;
   }
   if (checks.empty()) {
-    notes.openings.push_back({Cat("ACL ", acl.name, " relay check"),
+    notes.openings.push_back({absl::StrCat("ACL ", acl.name, " relay check"),
                               "no relay check (require domains = +local_domains : "
                               "+relay_to_domains)",
                               text.Where(acl.header),
@@ -299,7 +302,7 @@ absl::Status PlanRcptAclEdits(const ConfigText& text, std::string_view section,
     InsertCheck(acl, at, indent, editor);
     inserted = true;
   }
-  if (inserted) notes.changed.push_back(Cat(acl.name, " relay rule"));
+  if (inserted) notes.changed.push_back(absl::StrCat(acl.name, " relay rule"));
   if (trusted_hosts_relay && !trusted_can_relay) WarnTrustedCannotRelay(text, acl, notes);
   return absl::OkStatus();
 }

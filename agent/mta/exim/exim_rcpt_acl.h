@@ -11,7 +11,7 @@
 #ifndef RELAYGUARD_AGENT_MTA_EXIM_EXIM_RCPT_ACL_H_
 #define RELAYGUARD_AGENT_MTA_EXIM_EXIM_RCPT_ACL_H_
 
-#include <string_view>
+#include "absl/strings/string_view.h"
 
 #include "absl/status/status.h"
 #include "agent/mta/exim/exim_acl_accept.h"
@@ -21,7 +21,7 @@
 namespace relayguard::agent::exim {
 
 // What PlanRcptAclEdits puts in front of each line of an `accept` it disables.
-inline constexpr std::string_view kDisabledPrefix = "# relayguard: disabled (open relay): ";
+inline constexpr absl::string_view kDisabledPrefix = "# relayguard: disabled (open relay): ";
 
 // Plans into `editor` the edits that make ACL `acl_name` refuse to relay, and appends what it
 // did to `notes.changed` / `notes.warnings`, what opened the relay to `notes.openings` and the
@@ -40,8 +40,8 @@ inline constexpr std::string_view kDisabledPrefix = "# relayguard: disabled (ope
 // - a narrow host list (the admin's partner rule), or port conditions that hold only on
 //   internal listeners or on no listener: left as it is (the former reported in `kept`);
 // - a host list relayguard cannot evaluate: left as it is, an unproven opening.
-absl::Status PlanRcptAclEdits(const ConfigText& text, std::string_view section,
-                              std::string_view acl_name, bool trusted_hosts_relay,
+absl::Status PlanRcptAclEdits(const ConfigText& text, absl::string_view section,
+                              absl::string_view acl_name, bool trusted_hosts_relay,
                               const RcptAclContext& context, TextEditor& editor, EximEdit& notes);
 
 }  // namespace relayguard::agent::exim

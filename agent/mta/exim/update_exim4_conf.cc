@@ -9,7 +9,10 @@
 #include "absl/strings/str_join.h"
 #include "agent/mta/exim/exim_config_text.h"
 #include "agent/mta/exim/exim_list.h"
-#include "agent/mta/exim/exim_strings.h"
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/strip.h"
 #include "common/cidr.h"
 #include "common/status_macros.h"
 
@@ -17,7 +20,7 @@ namespace relayguard::agent::exim {
 namespace {
 
 // Characters an unquoted shell word may hold here without meaning anything to the shell.
-constexpr std::string_view kPlainWordChars =
+constexpr absl::string_view kPlainWordChars =
     "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_./:@,+%=-";
 
 // KEY=value split into what stays and what may be rewritten.
@@ -28,10 +31,10 @@ struct Assignment {
   std::string suffix;  // after the value: white space and a comment, or ""
 };
 
-absl::StatusOr<Assignment> ParseAssignment(std::string_view c, std::string_view where) {
-  auto refuse = [&](std::string_view why) {
+absl::StatusOr<Assignment> ParseAssignment(absl::string_view c, absl::string_view where) {
+  auto refuse = [&](absl::string_view why) {
     return absl::InvalidArgumentError(
-        Cat(where, ": ", why, " in \"", c, "\" (expected KEY='value')"));
+        absl::StrCat(where, ": ", why, " in \"", c, "\" (expected KEY='value')"));
   };
   size_t i = c.find_first_not_of(" \t");
   size_t k = i;
@@ -44,7 +47,7 @@ absl::StatusOr<Assignment> ParseAssignment(std::string_view c, std::string_view 
   size_t end = v;
   if (v < c.size() && (c[v] == '\'' || c[v] == '"')) {
     size_t close = c.find(c[v], v + 1);
-    if (close == std::string_view::npos) return refuse("unterminated quote");
+    if (close == absl::string_view::npos) return refuse("unterminated quote");
     a.value = std::string(c.substr(v + 1, close - v - 1));
     if (c[v] == '"' && a.value.find_first_of("$`\\") != std::string::npos) {
       return refuse("$, ` or \\ inside double quotes");
@@ -52,11 +55,11 @@ absl::StatusOr<Assignment> ParseAssignment(std::string_view c, std::string_view 
     end = close + 1;
   } else {
     end = c.find_first_not_of(kPlainWordChars, v);
-    if (end == std::string_view::npos) end = c.size();
+    if (end == absl::string_view::npos) end = c.size();
     a.value = std::string(c.substr(v, end - v));
   }
-  std::string_view rest = c.substr(end);
-  std::string_view after_space = StripLeadingSpace(rest);
+  absl::string_view rest = c.substr(end);
+  absl::string_view after_space = absl::StripLeadingAsciiWhitespace(rest);
   if (!after_space.empty() && (after_space.size() == rest.size() || after_space.front() != '#')) {
     return refuse("unexpected text after the value");
   }
@@ -96,7 +99,7 @@ void PlanLine(size_t p, const Assignment& a, std::vector<Wanted>& wanted, TextEd
     if (a.key != w.key) continue;
     w.line = p + 1;
     if (SameEximListItems(ParseDebianList(a.value), w.items)) continue;
-    editor.Replace(p, Cat(a.prefix, "'", FormatDebianList(w.items), "'", a.suffix));
+    editor.Replace(p, absl::StrCat(a.prefix, "'", FormatDebianList(w.items), "'", a.suffix));
     NoteChanged(edit, w.key);
   }
 }
@@ -106,14 +109,14 @@ void AppendMissing(const ConfigText& text, std::vector<Wanted>& wanted, TextEdit
   size_t next_line = text.lines().size() + 1;
   for (Wanted& w : wanted) {
     if (w.line != 0) continue;
-    editor.InsertBefore(text.lines().size(), Cat(w.key, "='", FormatDebianList(w.items), "'"));
+    editor.InsertBefore(text.lines().size(), absl::StrCat(w.key, "='", FormatDebianList(w.items), "'"));
     NoteChanged(edit, w.key);
     w.line = next_line++;
   }
 }
 
-absl::StatusOr<EximEdit> Edit(std::string_view input, const EximRelaySettings& want,
-                              std::string_view path) {
+absl::StatusOr<EximEdit> Edit(absl::string_view input, const EximRelaySettings& want,
+                              absl::string_view path) {
   ASSIGN_OR_RETURN(ConfigText text, ConfigText::Parse(input, path));
   std::vector<std::string> networks;
   for (const Cidr& c : want.relay_from_hosts) networks.push_back(c.ToString());
@@ -127,7 +130,7 @@ absl::StatusOr<EximEdit> Edit(std::string_view input, const EximRelaySettings& w
     ASSIGN_OR_RETURN(Assignment a, ParseAssignment(line.content, text.Where(p)));
     if (a.key == "dc_eximconfig_configtype" && a.value == "none") {
       edit.warnings.push_back(
-          Cat(text.Where(p),
+          absl::StrCat(text.Where(p),
               ": dc_eximconfig_configtype is 'none', so update-exim4.conf generates no macros and "
               "dc_relay_nets / dc_relay_domains have no effect"));
     }
@@ -136,7 +139,7 @@ absl::StatusOr<EximEdit> Edit(std::string_view input, const EximRelaySettings& w
   AppendMissing(text, wanted, editor, edit);
   if (!CoversLocalhost(want.relay_from_hosts)) {
     edit.warnings.push_back(
-        Cat(path, ":", wanted[1].line,
+        absl::StrCat(path, ":", wanted[1].line,
             ": update-exim4.conf always adds 127.0.0.1 and ::1 to dc_relay_nets, so clients on "
             "this host may relay without authentication although the policy does not list them"));
   }
@@ -146,8 +149,8 @@ absl::StatusOr<EximEdit> Edit(std::string_view input, const EximRelaySettings& w
 
 }  // namespace
 
-absl::StatusOr<std::vector<UpdateExim4Setting>> ParseUpdateExim4Conf(std::string_view input,
-                                                                     std::string_view path) {
+absl::StatusOr<std::vector<UpdateExim4Setting>> ParseUpdateExim4Conf(absl::string_view input,
+                                                                     absl::string_view path) {
   ASSIGN_OR_RETURN(ConfigText text, ConfigText::Parse(input, path));
   std::vector<UpdateExim4Setting> settings;
   for (size_t p = 0; p < text.lines().size(); ++p) {
@@ -159,25 +162,25 @@ absl::StatusOr<std::vector<UpdateExim4Setting>> ParseUpdateExim4Conf(std::string
   return settings;
 }
 
-std::vector<std::string> ParseDebianList(std::string_view value) {
+std::vector<std::string> ParseDebianList(absl::string_view value) {
   // update-exim4.conf: `echo $temp | grep -q "^<"`, after the shell dropped leading blanks.
-  std::string_view v = StripLeadingSpace(value);
-  if (Contains(v, ";") && !StartsWith(v, "<")) {
-    return ParseEximList(Cat("<; ", v));
+  absl::string_view v = absl::StripLeadingAsciiWhitespace(value);
+  if (absl::StrContains(v, ";") && !absl::StartsWith(v, "<")) {
+    return ParseEximList(absl::StrCat("<; ", v));
   }
   return ParseEximList(v);
 }
 
 std::string FormatDebianList(const std::vector<std::string>& items) {
-  if (items.size() == 1 && Contains(items[0], ":")) return Cat("<; ", items[0]);
+  if (items.size() == 1 && absl::StrContains(items[0], ":")) return absl::StrCat("<; ", items[0]);
   return absl::StrJoin(items, " ; ");
 }
 
-absl::StatusOr<EximEdit> EditUpdateExim4Conf(std::string_view text, const EximRelaySettings& want,
-                                             std::string_view path) {
+absl::StatusOr<EximEdit> EditUpdateExim4Conf(absl::string_view text, const EximRelaySettings& want,
+                                             absl::string_view path) {
   absl::StatusOr<EximEdit> edit = Edit(text, want, path);
   if (!edit.ok()) {
-    return absl::InvalidArgumentError(Cat(edit.status().message(), " — nothing was changed"));
+    return absl::InvalidArgumentError(absl::StrCat(edit.status().message(), " — nothing was changed"));
   }
   return edit;
 }

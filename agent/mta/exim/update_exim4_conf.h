@@ -10,7 +10,7 @@
 
 #include <cstddef>
 #include <string>
-#include <string_view>
+#include "absl/strings/string_view.h"
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -28,13 +28,13 @@ struct UpdateExim4Setting {
 // Every assignment of `text`, in file order (the shell keeps the last of a repeated key).
 // InvalidArgument ("PATH:LINE: ...") for a line that is neither blank, a '#' comment, nor
 // KEY='value', KEY="value" (no $, ` or \ inside) or KEY=word, optionally followed by a comment.
-absl::StatusOr<std::vector<UpdateExim4Setting>> ParseUpdateExim4Conf(std::string_view text,
-                                                                     std::string_view path);
+absl::StatusOr<std::vector<UpdateExim4Setting>> ParseUpdateExim4Conf(absl::string_view text,
+                                                                     absl::string_view path);
 
 // The items update-exim4.conf makes of a dc_* list value, without the 127.0.0.1 and ::1 it adds
 // to dc_relay_nets: "192.0.2.0/24 ; 2001:db8::/32" and "<; 2001:db8::/32" as written,
 // "10.0.0.0/8 : ::::1" -> {"10.0.0.0/8", "::1"}.
-std::vector<std::string> ParseDebianList(std::string_view value);
+std::vector<std::string> ParseDebianList(absl::string_view value);
 
 // Formats items the way update-exim4.conf(8) documents its lists: "192.0.2.0/24 ; 2001:db8::/32";
 // a lone item containing ':' is written "<; 2001:db8::/32" so it is not split at its colons.
@@ -49,8 +49,8 @@ std::string FormatDebianList(const std::vector<std::string>& items);
 // update-exim4.conf adds anyway) and when dc_eximconfig_configtype is 'none' (no macros are
 // generated). InvalidArgument ("PATH:LINE: ... — nothing was changed") on a line
 // ParseUpdateExim4Conf refuses.
-absl::StatusOr<EximEdit> EditUpdateExim4Conf(std::string_view text, const EximRelaySettings& want,
-                                             std::string_view path);
+absl::StatusOr<EximEdit> EditUpdateExim4Conf(absl::string_view text, const EximRelaySettings& want,
+                                             absl::string_view path);
 
 }  // namespace relayguard::agent::exim
 

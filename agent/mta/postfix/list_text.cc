@@ -13,7 +13,7 @@ bool IsSeparator(char c) {
 bool IsBlank(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\f' || c == '\v'; }
 
 // A comment or blank physical line (only lines after the first can be one).
-bool IsCommentLine(std::string_view content) {
+bool IsCommentLine(absl::string_view content) {
   size_t i = 0;
   while (i < content.size() && IsBlank(content[i])) ++i;
   return i == content.size() || content[i] == '#';
@@ -21,7 +21,7 @@ bool IsCommentLine(std::string_view content) {
 
 }  // namespace
 
-std::vector<std::string> SplitListWords(std::string_view text) {
+std::vector<std::string> SplitListWords(absl::string_view text) {
   ListText list{std::string(text), true};
   std::vector<std::string> words;
   for (const ListText::Word& w : list.words()) words.push_back(w.text);
@@ -60,7 +60,7 @@ void ListText::Tokenize() {
   for (int line = 0; static_cast<size_t>(line) < line_starts_.size(); ++line) {
     const size_t begin = LineStart(line);
     const size_t end = LineContentEnd(line);
-    if (line > 0 && IsCommentLine(std::string_view(text_).substr(begin, end - begin))) continue;
+    if (line > 0 && IsCommentLine(absl::string_view(text_).substr(begin, end - begin))) continue;
     for (size_t pos = begin; pos < end; ++pos) {
       const char c = text_[pos];
       if (depth == 0 && IsSeparator(c)) {
@@ -153,13 +153,13 @@ std::string ListText::Separator() const {
   return head + ending + chosen.substr(chosen.rfind('\n') + 1);
 }
 
-std::string ListText::Joined(std::string_view element) const {
+std::string ListText::Joined(absl::string_view element) const {
   std::string out(element);
   if (!spaces_allowed_) std::replace(out.begin(), out.end(), ' ', ',');
   return out;
 }
 
-void ListText::Insert(size_t before, std::string_view element) {
+void ListText::Insert(size_t before, absl::string_view element) {
   const std::string joined = Joined(element);
   if (words_.empty()) {
     size_t end = text_.size();
@@ -173,7 +173,7 @@ void ListText::Insert(size_t before, std::string_view element) {
   Tokenize();
 }
 
-void ListText::Replace(size_t index, std::string_view word) {
+void ListText::Replace(size_t index, absl::string_view word) {
   if (index >= words_.size()) return;
   text_.replace(words_[index].begin, words_[index].end - words_[index].begin, Joined(word));
   Tokenize();

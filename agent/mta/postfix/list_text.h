@@ -12,13 +12,13 @@
 #define RELAYGUARD_AGENT_MTA_POSTFIX_LIST_TEXT_H_
 
 #include <string>
-#include <string_view>
+#include "absl/strings/string_view.h"
 #include <vector>
 
 namespace relayguard::agent::postfix {
 
 // Splits a list value into its words (as ListText does, without positions).
-std::vector<std::string> SplitListWords(std::string_view text);
+std::vector<std::string> SplitListWords(absl::string_view text);
 
 class ListText {
  public:
@@ -44,15 +44,15 @@ class ListText {
   // Inserts `element` (words separated by single spaces, e.g. "check_client_access cidr:/x")
   // before word `before` (== words().size(): at the end), separated like the list's other
   // elements (", " / "," / ",\n    ").
-  void Insert(size_t before, std::string_view element);
+  void Insert(size_t before, absl::string_view element);
 
   // Replaces word `index` with `word`, nothing else.
-  void Replace(size_t index, std::string_view word);
+  void Replace(size_t index, absl::string_view word);
 
  private:
   void Tokenize();
   std::string Separator() const;
-  std::string Joined(std::string_view element) const;
+  std::string Joined(absl::string_view element) const;
   size_t LineStart(int line) const;
   size_t LineContentEnd(int line) const;
   bool FirstOnLine(size_t word) const;

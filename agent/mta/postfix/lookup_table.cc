@@ -13,7 +13,7 @@ namespace relayguard::agent::postfix {
 namespace {
 
 struct RestrictionKind {
-  std::string_view name;
+  absl::string_view name;
   LookupKind kind;
 };
 
@@ -41,7 +41,7 @@ constexpr RestrictionKind kRestrictionKinds[] = {
 };
 
 // Results smtpd's check_table_result() acts on by their first word; none of them grants.
-constexpr std::string_view kNonGrantingActions[] = {
+constexpr absl::string_view kNonGrantingActions[] = {
     "REJECT",
     "DEFER",
     "DEFER_IF_REJECT",
@@ -60,7 +60,7 @@ constexpr std::string_view kNonGrantingActions[] = {
 };
 
 // Restrictions that end the list for a relay attempt without permitting it.
-constexpr std::string_view kFinalRefusals[] = {
+constexpr absl::string_view kFinalRefusals[] = {
     "reject",
     "defer",
     "defer_if_permit",
@@ -69,7 +69,7 @@ constexpr std::string_view kFinalRefusals[] = {
     "check_relay_domains",
 };
 
-bool AllDigits(std::string_view text) {
+bool AllDigits(absl::string_view text) {
   return !text.empty() && std::all_of(text.begin(), text.end(), [](char c) {
     return absl::ascii_isdigit(static_cast<unsigned char>(c));
   });
@@ -77,12 +77,12 @@ bool AllDigits(std::string_view text) {
 
 // The elements of a restriction list in a table result, split at commas and whitespace outside
 // braces (Postfix's argv_splitq with "{}").
-std::vector<std::string_view> RestrictionElements(std::string_view list) {
-  constexpr std::string_view kSeparators = ", \t\r\n";
-  std::vector<std::string_view> out;
+std::vector<absl::string_view> RestrictionElements(absl::string_view list) {
+  constexpr absl::string_view kSeparators = ", \t\r\n";
+  std::vector<absl::string_view> out;
   size_t i = 0;
   while (i < list.size()) {
-    if (kSeparators.find(list[i]) != std::string_view::npos) {
+    if (kSeparators.find(list[i]) != absl::string_view::npos) {
       ++i;
       continue;
     }
@@ -93,7 +93,7 @@ std::vector<std::string_view> RestrictionElements(std::string_view list) {
         ++level;
       } else if (list[i] == '}' && level > 0) {
         --level;
-      } else if (level == 0 && kSeparators.find(list[i]) != std::string_view::npos) {
+      } else if (level == 0 && kSeparators.find(list[i]) != absl::string_view::npos) {
         break;
       }
     }
@@ -104,34 +104,34 @@ std::vector<std::string_view> RestrictionElements(std::string_view list) {
 
 }  // namespace
 
-LookupKind LookupKindOf(std::string_view restriction) {
+LookupKind LookupKindOf(absl::string_view restriction) {
   for (const RestrictionKind& entry : kRestrictionKinds) {
-    if (absl::EqualsIgnoreCase(Absl(restriction), Absl(entry.name))) return entry.kind;
+    if (absl::EqualsIgnoreCase(restriction, entry.name)) return entry.kind;
   }
   return LookupKind::kOther;
 }
 
-bool IsPermitAction(std::string_view action) {
-  const std::string_view value = TrimTableSpace(action);
+bool IsPermitAction(absl::string_view action) {
+  const absl::string_view value = TrimTableSpace(action);
   // "In the dark ages, an empty right-hand side meant OK" (smtpd_check.c): it still does.
   if (value.empty()) return true;
-  const std::string_view command = value.substr(0, value.find_first_of(" \t"));
-  for (std::string_view keyword : kNonGrantingActions) {
-    if (absl::EqualsIgnoreCase(Absl(command), Absl(keyword))) return false;
+  const absl::string_view command = value.substr(0, value.find_first_of(" \t"));
+  for (absl::string_view keyword : kNonGrantingActions) {
+    if (absl::EqualsIgnoreCase(command, keyword)) return false;
   }
   if (AllDigits(value)) return true;  // pop-before-smtp style time stamps mean OK
   if (command.size() == 3 && (command[0] == '4' || command[0] == '5') && AllDigits(command)) {
     return false;  // "550 text"
   }
-  if (absl::EqualsIgnoreCase(Absl(command), "OK") ||
-      absl::EqualsIgnoreCase(Absl(command), "RELAY")) {
+  if (absl::EqualsIgnoreCase(command, "OK") ||
+      absl::EqualsIgnoreCase(command, "RELAY")) {
     return true;
   }
   // Postfix refuses a lookup table inside an access table result (server error).
-  if (value.find(':') != std::string_view::npos) return false;
-  const std::vector<std::string_view> elements = RestrictionElements(value);
+  if (value.find(':') != absl::string_view::npos) return false;
+  const std::vector<absl::string_view> elements = RestrictionElements(value);
   for (size_t i = 0; i < elements.size(); ++i) {
-    const std::string element = absl::AsciiStrToLower(Absl(elements[i]));
+    const std::string element = absl::AsciiStrToLower(elements[i]);
     if (element == "permit") return true;
     if (element == "warn_if_reject") {
       ++i;  // the next restriction only warns instead of refusing

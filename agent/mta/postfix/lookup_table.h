@@ -24,7 +24,7 @@
 
 #include <memory>
 #include <string>
-#include <string_view>
+#include "absl/strings/string_view.h"
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -51,7 +51,7 @@ enum class LookupKind {
 
 // The lookup kind of a restriction name ("check_client_access" -> kClient); kOther for names
 // that take a table but are none of the above.
-LookupKind LookupKindOf(std::string_view restriction);
+LookupKind LookupKindOf(absl::string_view restriction);
 
 struct TableEntry {
   int line = 0;         // 1-based first line of the entry in `path`; 0 for inline:/static: and
@@ -85,7 +85,7 @@ struct LookupTable {
 // DISCARD, FILTER, PREPEND, WARN, ..., 4xx/5xx text, a list with a ':' (Postfix refuses tables
 // there), and lists of conditional permits only (permit_mynetworks, permit_sasl_authenticated,
 // a restriction class name, ...).
-bool IsPermitAction(std::string_view action);
+bool IsPermitAction(absl::string_view action);
 
 // Whether one entry lets a stranger relay, and why, in words for the report.
 struct EntryJudgement {

@@ -17,41 +17,41 @@ constexpr std::chrono::seconds kPostmapTimeout{30};
 
 // Indexed types and the file postmap builds next to the source file.
 struct IndexedType {
-  std::string_view type;
-  std::string_view suffix;
+  absl::string_view type;
+  absl::string_view suffix;
 };
 constexpr IndexedType kIndexedTypes[] = {
     {"hash", ".db"}, {"btree", ".db"}, {"lmdb", ".lmdb"},
     {"cdb", ".cdb"}, {"dbm", ".dir"},  {"sdbm", ".dir"},
 };
 
-const IndexedType* FindIndexed(std::string_view type) {
+const IndexedType* FindIndexed(absl::string_view type) {
   for (const IndexedType& indexed : kIndexedTypes) {
     if (indexed.type == type) return &indexed;
   }
   return nullptr;
 }
 
-absl::Status Unreadable(std::string_view spec, std::string_view type) {
-  return absl::UnimplementedError(TableCat(
+absl::Status Unreadable(absl::string_view spec, absl::string_view type) {
+  return absl::UnimplementedError(absl::StrCat(
       "relayguard cannot read ", type, ": tables (", spec,
       "): their answers come from a server, a program or other tables, so what the restriction "
       "using it allows stays unproven"));
 }
 
-absl::Status WithSpec(const absl::Status& status, std::string_view spec) {
-  return absl::Status(status.code(), TableCat(spec, ": ", status.message()));
+absl::Status WithSpec(const absl::Status& status, absl::string_view spec) {
+  return absl::Status(status.code(), absl::StrCat(spec, ": ", status.message()));
 }
 
-absl::Status NeedsAbsolutePath(std::string_view spec, std::string_view path) {
-  return absl::InvalidArgumentError(TableCat(spec, ": table path \"", path,
+absl::Status NeedsAbsolutePath(absl::string_view spec, absl::string_view path) {
+  return absl::InvalidArgumentError(absl::StrCat(spec, ": table path \"", path,
                                              "\" is not absolute; name the file by its full path"));
 }
 
-std::string_view LastLine(std::string_view text) {
+absl::string_view LastLine(absl::string_view text) {
   text = TrimTableSpace(text);
   const size_t newline = text.rfind('\n');
-  return newline == std::string_view::npos ? text : text.substr(newline + 1);
+  return newline == absl::string_view::npos ? text : text.substr(newline + 1);
 }
 
 }  // namespace
@@ -66,19 +66,19 @@ RealLookupTableReader::RealLookupTableReader(FileSystem& fs, ProcessRunner& runn
 absl::StatusOr<LookupTable> RealLookupTableReader::Read(const std::string& spec) {
   LookupTable table;
   table.spec = spec;
-  std::string_view rest = spec;
+  absl::string_view rest = spec;
   size_t colon = rest.find(':');
-  if (colon != std::string_view::npos && rest.substr(0, colon) == "proxy") {
+  if (colon != absl::string_view::npos && rest.substr(0, colon) == "proxy") {
     rest.remove_prefix(colon + 1);  // proxymap serves the table it names
     colon = rest.find(':');
   }
-  if (colon == std::string_view::npos || colon == 0 || colon + 1 == rest.size()) {
+  if (colon == absl::string_view::npos || colon == 0 || colon + 1 == rest.size()) {
     return absl::InvalidArgumentError(
-        TableCat("\"", spec, "\" is not a lookup table: expected TYPE:NAME"));
+        absl::StrCat("\"", spec, "\" is not a lookup table: expected TYPE:NAME"));
   }
   table.type = std::string(rest.substr(0, colon));
   const std::string name(rest.substr(colon + 1));
-  const std::string_view type = table.type;
+  const absl::string_view type = table.type;
 
   if (type == "inline" || type == "static") {
     absl::StatusOr<std::vector<TableEntry>> entries =
@@ -95,17 +95,17 @@ absl::StatusOr<LookupTable> RealLookupTableReader::Read(const std::string& spec)
 
   TableOrigin origin{name, false};
   std::string text;
-  if (type != "texthash" && absl::StartsWith(Absl(name), "{")) {
+  if (type != "texthash" && absl::StartsWith(name, "{")) {
     // Postfix 3.7: cidr:{ {rule}, {rule} } holds its rules in the specification.
     absl::StatusOr<std::string> rules = InlineRulesText(name);
     if (!rules.ok()) return WithSpec(rules.status(), spec);
     text = *std::move(rules);
     origin = TableOrigin{spec, true};
   } else {
-    if (!absl::StartsWith(Absl(name), "/")) return NeedsAbsolutePath(spec, name);
+    if (!absl::StartsWith(name, "/")) return NeedsAbsolutePath(spec, name);
     absl::StatusOr<std::string> contents = fs_.ReadFile(name);
     if (absl::IsNotFound(contents.status())) {
-      return absl::NotFoundError(TableCat(spec, ": table file ", name, " does not exist"));
+      return absl::NotFoundError(absl::StrCat(spec, ": table file ", name, " does not exist"));
     }
     if (!contents.ok()) return WithSpec(contents.status(), spec);
     text = *std::move(contents);
@@ -127,15 +127,15 @@ absl::StatusOr<LookupTable> RealLookupTableReader::Read(const std::string& spec)
 absl::StatusOr<LookupTable> RealLookupTableReader::ReadIndexed(LookupTable table,
                                                                const std::string& name) {
   const std::string& spec = table.spec;
-  if (!absl::StartsWith(Absl(name), "/")) return NeedsAbsolutePath(spec, name);
-  const std::string database = TableCat(name, FindIndexed(table.type)->suffix);
+  if (!absl::StartsWith(name, "/")) return NeedsAbsolutePath(spec, name);
+  const std::string database = absl::StrCat(name, FindIndexed(table.type)->suffix);
   absl::StatusOr<FileInfo> info = fs_.Stat(database);
   if (absl::IsNotFound(info.status())) {
     const bool source_exists = fs_.Stat(name).ok();
     return absl::NotFoundError(
-        source_exists ? TableCat(spec, ": ", database, " does not exist although ", name,
+        source_exists ? absl::StrCat(spec, ": ", database, " does not exist although ", name,
                                  " does; run `postmap ", table.type, ":", name, "`")
-                      : TableCat(spec, ": neither ", name, " nor ", database, " exists"));
+                      : absl::StrCat(spec, ": neither ", name, " nor ", database, " exists"));
   }
   if (!info.ok()) return WithSpec(info.status(), spec);
 
@@ -146,19 +146,19 @@ absl::StatusOr<LookupTable> RealLookupTableReader::ReadIndexed(LookupTable table
     command.argv.push_back(config_dir_);
   }
   command.argv.push_back("-s");
-  command.argv.push_back(TableCat(table.type, ":", name));
+  command.argv.push_back(absl::StrCat(table.type, ":", name));
   command.timeout = kPostmapTimeout;
   absl::StatusOr<ProcessResult> result = runner_.Run(command);
   if (!result.ok()) {
     return absl::FailedPreconditionError(
-        TableCat(spec, ": cannot run ", command.ToString(), ": ", result.status().message()));
+        absl::StrCat(spec, ": cannot run ", command.ToString(), ": ", result.status().message()));
   }
   if (result->timed_out) {
-    return absl::FailedPreconditionError(TableCat(
+    return absl::FailedPreconditionError(absl::StrCat(
         spec, ": ", command.ToString(), " timed out after ", kPostmapTimeout.count(), " s"));
   }
   if (result->exit_code != 0) {
-    return absl::FailedPreconditionError(TableCat(spec, ": ", command.ToString(), " failed (exit ",
+    return absl::FailedPreconditionError(absl::StrCat(spec, ": ", command.ToString(), " failed (exit ",
                                                   result->exit_code,
                                                   "): ", LastLine(result->stderr_text)));
   }

@@ -5,36 +5,37 @@
 #include <cstdio>
 #include <cstdlib>
 
+#include "absl/strings/str_cat.h"
 #include "common/text_lines.h"
 
 namespace relayguard::agent::postfix {
 namespace {
 
 // A physical line without its line ending ("\n" or "\r\n"; a lone trailing '\r' is content).
-std::string_view Content(const std::string& line) {
-  std::string_view v = line;
+absl::string_view Content(const std::string& line) {
+  absl::string_view v = line;
   if (v.empty() || v.back() != '\n') return v;
   v.remove_suffix(1);
   if (!v.empty() && v.back() == '\r') v.remove_suffix(1);
   return v;
 }
 
-std::string_view Ending(const std::string& line) {
-  std::string_view v = line;
+absl::string_view Ending(const std::string& line) {
+  absl::string_view v = line;
   return v.substr(Content(line).size());
 }
 
 bool IsSpace(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\f' || c == '\v'; }
 
-std::string_view Trim(std::string_view v) {
+absl::string_view Trim(absl::string_view v) {
   while (!v.empty() && IsSpace(v.front())) v.remove_prefix(1);
   while (!v.empty() && IsSpace(v.back())) v.remove_suffix(1);
   return v;
 }
 
 // Blank and comment lines are skipped wherever they are, even between continuation lines.
-bool IsBlankOrComment(std::string_view content) {
-  std::string_view t = Trim(content);
+bool IsBlankOrComment(absl::string_view content) {
+  absl::string_view t = Trim(content);
   return t.empty() || t.front() == '#';
 }
 
@@ -57,23 +58,23 @@ std::vector<Entry> Entries(const std::vector<std::string>& lines) {
   std::vector<Entry> entries;
   bool in_entry = false;  // whether the last logical line is a setting we track
   for (size_t i = 0; i < lines.size(); ++i) {
-    std::string_view c = Content(lines[i]);
+    absl::string_view c = Content(lines[i]);
     if (IsBlankOrComment(c)) continue;
     if (IsSpace(c.front())) {
       if (in_entry) {
         Entry& e = entries.back();
         e.continuations.push_back(i);
-        std::string_view more = Trim(c);
+        absl::string_view more = Trim(c);
         if (!e.value.empty()) e.value += ' ';
-        e.value += more;
+        absl::StrAppend(&e.value, more);
       }
       continue;
     }
     in_entry = false;
     size_t eq = c.find('=');
-    if (eq == std::string_view::npos) continue;  // not a setting; postconf will say so
-    std::string_view key = Trim(c.substr(0, eq));
-    if (key.empty() || key.find_first_of(" \t") != std::string_view::npos) continue;
+    if (eq == absl::string_view::npos) continue;  // not a setting; postconf will say so
+    absl::string_view key = Trim(c.substr(0, eq));
+    if (key.empty() || key.find_first_of(" \t") != absl::string_view::npos) continue;
     entries.push_back({i, {}, std::string(key), std::string(Trim(c.substr(eq + 1)))});
     in_entry = true;
   }
@@ -82,7 +83,7 @@ std::vector<Entry> Entries(const std::vector<std::string>& lines) {
 
 }  // namespace
 
-MainCf MainCf::Parse(std::string_view text) {
+MainCf MainCf::Parse(absl::string_view text) {
   MainCf cf;
   for (const TextLine& line : SplitTextLines(text)) cf.lines_.emplace_back(line.Whole(text));
   return cf;
@@ -94,7 +95,7 @@ std::string MainCf::Render() const {
   return out;
 }
 
-std::optional<std::string> MainCf::Get(std::string_view key) const {
+std::optional<std::string> MainCf::Get(absl::string_view key) const {
   std::optional<std::string> value;
   for (const Entry& e : Entries(lines_)) {
     if (e.key == key) value = e.value;
@@ -110,8 +111,8 @@ std::vector<std::string> MainCf::Keys() const {
   return keys;
 }
 
-void MainCf::Set(std::string_view key, std::string_view value) {
-  if (value.find_first_of("\r\n") != std::string_view::npos) {
+void MainCf::Set(absl::string_view key, absl::string_view value) {
+  if (value.find_first_of("\r\n") != absl::string_view::npos) {
     // Policy values are validated long before; a newline here is a programming error.
     std::fprintf(stderr, "MainCf::Set: value for %.*s contains a line break\n",
                  static_cast<int>(key.size()), key.data());
@@ -130,7 +131,7 @@ void MainCf::Set(std::string_view key, std::string_view value) {
     return;
   }
   const std::string& line = lines_[last->first];
-  std::string_view c = Content(line);
+  absl::string_view c = Content(line);
   size_t eq = c.find('=');
   size_t value_start = eq + 1;
   while (value_start < c.size() && IsSpace(c[value_start])) ++value_start;
@@ -150,7 +151,7 @@ void MainCf::Set(std::string_view key, std::string_view value) {
 namespace relayguard::agent::postfix {
 namespace {
 
-const Entry* LastEntry(const std::vector<Entry>& entries, std::string_view key) {
+const Entry* LastEntry(const std::vector<Entry>& entries, absl::string_view key) {
   const Entry* last = nullptr;
   for (const Entry& e : entries) {
     if (e.key == key) last = &e;
@@ -159,7 +160,7 @@ const Entry* LastEntry(const std::vector<Entry>& entries, std::string_view key) 
 }
 
 // Offset of the value in a `key = value` line: after '=' and the blanks that follow it.
-size_t ValueStart(std::string_view content) {
+size_t ValueStart(absl::string_view content) {
   size_t start = content.find('=') + 1;
   while (start < content.size() && IsSpace(content[start])) ++start;
   return start;
@@ -171,29 +172,29 @@ size_t LastLine(const Entry& e) {
 
 }  // namespace
 
-std::optional<int> MainCf::Line(std::string_view key) const {
+std::optional<int> MainCf::Line(absl::string_view key) const {
   std::vector<Entry> entries = Entries(lines_);
   const Entry* last = LastEntry(entries, key);
   if (last == nullptr) return std::nullopt;
   return static_cast<int>(last->first) + 1;
 }
 
-std::optional<std::string> MainCf::RawValue(std::string_view key) const {
+std::optional<std::string> MainCf::RawValue(absl::string_view key) const {
   std::vector<Entry> entries = Entries(lines_);
   const Entry* last = LastEntry(entries, key);
   if (last == nullptr) return std::nullopt;
   std::string out;
   const size_t end_line = LastLine(*last);
   for (size_t i = last->first; i <= end_line; ++i) {
-    std::string_view c = Content(lines_[i]);
+    absl::string_view c = Content(lines_[i]);
     if (i == last->first) c = c.substr(ValueStart(c));
-    out += c;
-    if (i != end_line) out += Ending(lines_[i]);
+    absl::StrAppend(&out, c);
+    if (i != end_line) absl::StrAppend(&out, Ending(lines_[i]));
   }
   return out;
 }
 
-void MainCf::SetRawValue(std::string_view key, std::string_view raw) {
+void MainCf::SetRawValue(absl::string_view key, absl::string_view raw) {
   std::vector<Entry> entries = Entries(lines_);
   const Entry* last = LastEntry(entries, key);
   std::string replaced;
@@ -206,7 +207,7 @@ void MainCf::SetRawValue(std::string_view key, std::string_view raw) {
   } else {
     first = last->first;
     end_line = LastLine(*last);
-    std::string_view c = Content(lines_[first]);
+    absl::string_view c = Content(lines_[first]);
     size_t start = ValueStart(c);
     std::string prefix(c.substr(0, start));
     if (start == c.size() && start == c.find('=') + 1 && !raw.empty()) prefix += " ";

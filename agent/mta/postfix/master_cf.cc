@@ -8,50 +8,50 @@ namespace {
 
 bool IsBlank(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\f' || c == '\v'; }
 
-std::string Trim(std::string_view v) {
+std::string Trim(absl::string_view v) {
   while (!v.empty() && (IsBlank(v.front()) || v.front() == '\n')) v.remove_prefix(1);
   while (!v.empty() && (IsBlank(v.back()) || v.back() == '\n')) v.remove_suffix(1);
   return std::string(v);
 }
 
-bool IsCommentOrBlank(std::string_view content) {
+bool IsCommentOrBlank(absl::string_view content) {
   size_t i = 0;
   while (i < content.size() && IsBlank(content[i])) ++i;
   return i == content.size() || content[i] == '#';
 }
 
-bool HasBlank(std::string_view v) {
+bool HasBlank(absl::string_view v) {
   return std::any_of(v.begin(), v.end(), [](char c) { return IsBlank(c) || c == '\n'; });
 }
 
 // A value as Postfix sees it: its lines (comment lines skipped) trimmed and joined by a space.
-std::string JoinedValue(std::string_view region) {
+std::string JoinedValue(absl::string_view region) {
   std::string out;
   size_t start = 0;
   bool first = true;
   while (start <= region.size()) {
     size_t nl = region.find('\n', start);
-    std::string_view line =
-        region.substr(start, nl == std::string_view::npos ? std::string_view::npos : nl - start);
+    absl::string_view line =
+        region.substr(start, nl == absl::string_view::npos ? absl::string_view::npos : nl - start);
     if (first || !IsCommentOrBlank(line)) {
       std::string t = Trim(line);
       if (!t.empty()) out += (out.empty() ? "" : " ") + t;
     }
     first = false;
-    if (nl == std::string_view::npos) break;
+    if (nl == absl::string_view::npos) break;
     start = nl + 1;
   }
   return out;
 }
 
-std::string Assignment(std::string_view name, std::string_view value) {
+std::string Assignment(absl::string_view name, absl::string_view value) {
   if (HasBlank(value)) return "{ " + std::string(name) + " = " + std::string(value) + " }";
   return std::string(name) + "=" + std::string(value);
 }
 
 }  // namespace
 
-const MasterCf::Override* MasterCf::Service::Find(std::string_view name) const {
+const MasterCf::Override* MasterCf::Service::Find(absl::string_view name) const {
   const Override* found = nullptr;
   for (const Override& o : overrides) {
     if (o.name == name) found = &o;
@@ -59,7 +59,7 @@ const MasterCf::Override* MasterCf::Service::Find(std::string_view name) const {
   return found;
 }
 
-MasterCf MasterCf::Parse(std::string_view text) {
+MasterCf MasterCf::Parse(absl::string_view text) {
   MasterCf cf;
   cf.text_ = std::string(text);
   cf.Reparse();
@@ -98,7 +98,7 @@ void MasterCf::Reparse() {
   for (int line = 0; static_cast<size_t>(line) < line_starts_.size(); ++line) {
     const size_t begin = line_starts_[line];
     const size_t end = LineContentEnd(line);
-    std::string_view content = std::string_view(text_).substr(begin, end - begin);
+    absl::string_view content = absl::string_view(text_).substr(begin, end - begin);
     if (IsCommentOrBlank(content)) continue;
     if (!IsBlank(content.front())) {
       if (in_word) finish(word.end);
@@ -130,14 +130,14 @@ void MasterCf::Reparse() {
 }
 
 std::optional<MasterCf::Override> MasterCf::AssignmentAt(size_t pos, size_t end) const {
-  std::string_view a = std::string_view(text_).substr(pos, end - pos);
+  absl::string_view a = absl::string_view(text_).substr(pos, end - pos);
   size_t eq = a.find('=');
-  if (eq == std::string_view::npos) return std::nullopt;
+  if (eq == absl::string_view::npos) return std::nullopt;
   Override o;
   if (a.front() == '{') {
     // "{ name = value }": the value is what lies between '=' and the closing brace, trimmed.
     size_t close = a.rfind('}');
-    if (close == std::string_view::npos || close < eq) close = a.size();
+    if (close == absl::string_view::npos || close < eq) close = a.size();
     o.braced = true;
     o.name = Trim(a.substr(1, eq - 1));
     o.value_begin = pos + eq + 1;
@@ -152,7 +152,7 @@ std::optional<MasterCf::Override> MasterCf::AssignmentAt(size_t pos, size_t end)
     o.value_begin = pos + eq + 1;
     o.value_end = end;
   }
-  o.value = JoinedValue(std::string_view(text_).substr(o.value_begin, o.value_end - o.value_begin));
+  o.value = JoinedValue(absl::string_view(text_).substr(o.value_begin, o.value_end - o.value_begin));
   o.line = LineOf(pos) + 1;
   return o;
 }
@@ -197,7 +197,7 @@ const MasterCf::Service* MasterCf::ServiceAt(int line) const {
   return nullptr;
 }
 
-const MasterCf::Override* MasterCf::Winning(int service_line, std::string_view name, size_t* entry,
+const MasterCf::Override* MasterCf::Winning(int service_line, absl::string_view name, size_t* entry,
                                             size_t* index) const {
   for (size_t e = 0; e < services_.size(); ++e) {
     if (services_[e].line != service_line) continue;
@@ -213,7 +213,7 @@ const MasterCf::Override* MasterCf::Winning(int service_line, std::string_view n
   return nullptr;
 }
 
-bool MasterCf::RemoveOverride(int service_line, std::string_view name) {
+bool MasterCf::RemoveOverride(int service_line, absl::string_view name) {
   bool removed = false;
   size_t e = 0, i = 0;
   while (Winning(service_line, name, &e, &i) != nullptr) {
@@ -248,7 +248,7 @@ bool MasterCf::RemoveOverride(int service_line, std::string_view name) {
   return removed;
 }
 
-bool MasterCf::SetOverride(int service_line, std::string_view name, std::string_view value) {
+bool MasterCf::SetOverride(int service_line, absl::string_view name, absl::string_view value) {
   size_t e = 0, i = 0;
   const Override* o = Winning(service_line, name, &e, &i);
   if (o == nullptr) return false;
@@ -263,11 +263,11 @@ bool MasterCf::SetOverride(int service_line, std::string_view name, std::string_
   return true;
 }
 
-bool MasterCf::ReplaceValueText(int service_line, std::string_view name, std::string_view text) {
+bool MasterCf::ReplaceValueText(int service_line, absl::string_view name, absl::string_view text) {
   size_t e = 0, i = 0;
   const Override* o = Winning(service_line, name, &e, &i);
   if (o == nullptr) return false;
-  text_.replace(o->value_begin, o->value_end - o->value_begin, text);
+  text_.replace(o->value_begin, o->value_end - o->value_begin, text.data(), text.size());
   Reparse();
   return true;
 }
@@ -287,7 +287,7 @@ std::string MasterCf::ContinuationIndent() const {
   return "  ";
 }
 
-bool MasterCf::AddOverride(int service_line, std::string_view name, std::string_view value) {
+bool MasterCf::AddOverride(int service_line, absl::string_view name, absl::string_view value) {
   for (size_t e = 0; e < services_.size(); ++e) {
     if (services_[e].line != service_line || entries_[e].words.empty()) continue;
     const int last = LineOf(entries_[e].words.back().end - 1);
@@ -299,7 +299,7 @@ bool MasterCf::AddOverride(int service_line, std::string_view name, std::string_
   return false;
 }
 
-std::vector<MasterService> ParseMasterCf(std::string_view text) {
+std::vector<MasterService> ParseMasterCf(absl::string_view text) {
   std::vector<MasterService> out;
   const MasterCf cf = MasterCf::Parse(text);
   for (const MasterCf::Service& s : cf.Services()) {

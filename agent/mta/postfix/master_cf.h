@@ -9,7 +9,7 @@
 #include <map>
 #include <optional>
 #include <string>
-#include <string_view>
+#include "absl/strings/string_view.h"
 #include <vector>
 
 namespace relayguard::agent::postfix {
@@ -33,11 +33,11 @@ class MasterCf {
     int line = 0;                     // 1-based line where the service starts
     int fields = 0;                   // words on the logical line (8 or more when complete)
     std::string Id() const { return name + "/" + type; }  // "smtp/inet", as postconf -M names it
-    const Override* Find(std::string_view name) const;    // the winning override, or nullptr
+    const Override* Find(absl::string_view name) const;    // the winning override, or nullptr
   };
 
   // Never fails: what is not a service is kept verbatim (postconf judges it later).
-  static MasterCf Parse(std::string_view text);
+  static MasterCf Parse(absl::string_view text);
 
   // The file text. Parse(x).Render() == x for every x.
   const std::string& Render() const { return text_; }
@@ -47,15 +47,15 @@ class MasterCf {
 
   // Removes every `-o NAME=...` of the service starting on `service_line` (a whole continuation
   // line when the override fills it). False when there is none.
-  bool RemoveOverride(int service_line, std::string_view name);
+  bool RemoveOverride(int service_line, absl::string_view name);
   // Sets the value of the winning `-o NAME=...` in place (a value with spaces is written in
   // braces). False when the service has no such override.
-  bool SetOverride(int service_line, std::string_view name, std::string_view value);
+  bool SetOverride(int service_line, absl::string_view name, absl::string_view value);
   // Adds `-o NAME=VALUE` on a new continuation line after the service's last line, indented
   // like the file's other continuation lines, with the file's line ending.
-  bool AddOverride(int service_line, std::string_view name, std::string_view value);
+  bool AddOverride(int service_line, absl::string_view name, absl::string_view value);
   // Replaces the bytes of the winning override's value with `text` (a ListText edit of it).
-  bool ReplaceValueText(int service_line, std::string_view name, std::string_view text);
+  bool ReplaceValueText(int service_line, absl::string_view name, absl::string_view text);
 
  private:
   struct Word {
@@ -76,7 +76,7 @@ class MasterCf {
   size_t LineContentEnd(int line) const;
   std::string FileEnding() const;
   std::string ContinuationIndent() const;
-  const Override* Winning(int service_line, std::string_view name, size_t* entry,
+  const Override* Winning(int service_line, absl::string_view name, size_t* entry,
                           size_t* index) const;
 
   std::string text_;
@@ -95,7 +95,7 @@ struct MasterService {
 };
 
 // Every complete service entry (8 columns or more), in file order.
-std::vector<MasterService> ParseMasterCf(std::string_view text);
+std::vector<MasterService> ParseMasterCf(absl::string_view text);
 
 // The `-o name=value` overrides of `service` ("-o name=value", "-oname=value" and braced
 // "-o { name = value }" forms). Later overrides of the same name win.

@@ -18,7 +18,7 @@ struct Reference {
   bool simple = false;  // $name, ${name}, $(name)
 };
 
-std::optional<Reference> ReferenceAt(std::string_view text, size_t at) {
+std::optional<Reference> ReferenceAt(absl::string_view text, size_t at) {
   size_t i = at + 1;
   if (i >= text.size()) return std::nullopt;
   Reference r;
@@ -54,7 +54,7 @@ std::optional<Reference> ReferenceAt(std::string_view text, size_t at) {
 
 }  // namespace
 
-std::string PostfixConfig::Expanded(int service_line, std::string_view name) const {
+std::string PostfixConfig::Expanded(int service_line, absl::string_view name) const {
   const std::string key(name);
   if (auto s = by_service.find(service_line); s != by_service.end()) {
     if (auto v = s->second.find(key); v != s->second.end()) return v->second;
@@ -71,7 +71,7 @@ std::string PostfixConfig::MasterWhere(int line) const {
   return absl::StrCat(master_cf_path, ":", line);
 }
 
-std::vector<std::string> References(std::string_view value) {
+std::vector<std::string> References(absl::string_view value) {
   std::vector<std::string> names;
   for (size_t i = 0; i < value.size(); ++i) {
     if (value[i] != '$') continue;
@@ -80,7 +80,7 @@ std::vector<std::string> References(std::string_view value) {
     if (!r->name.empty()) names.push_back(r->name);
     if (!r->simple) {
       // Names inside a conditional's value count too ("${a?$b}").
-      std::string_view inner = value.substr(i + 1, r->end - i - 1);
+      absl::string_view inner = value.substr(i + 1, r->end - i - 1);
       for (size_t j = 0; j < inner.size(); ++j) {
         if (inner[j] != '$') continue;
         if (auto nested = ReferenceAt(inner, j); nested && !nested->name.empty()) {
@@ -93,7 +93,7 @@ std::vector<std::string> References(std::string_view value) {
   return names;
 }
 
-std::optional<std::string> SoleReference(std::string_view value) {
+std::optional<std::string> SoleReference(absl::string_view value) {
   while (!value.empty() && std::isspace(static_cast<unsigned char>(value.front()))) {
     value.remove_prefix(1);
   }
@@ -107,7 +107,7 @@ std::optional<std::string> SoleReference(std::string_view value) {
 }
 
 std::optional<std::string> ExpandSimple(
-    std::string_view text, const std::function<std::string(const std::string&)>& lookup) {
+    absl::string_view text, const std::function<std::string(const std::string&)>& lookup) {
   std::string out;
   for (size_t i = 0; i < text.size(); ++i) {
     if (text[i] != '$') {

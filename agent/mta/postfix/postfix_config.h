@@ -9,7 +9,7 @@
 #include <map>
 #include <optional>
 #include <string>
-#include <string_view>
+#include "absl/strings/string_view.h"
 #include <vector>
 
 #include "agent/mta/postfix/main_cf.h"
@@ -33,7 +33,7 @@ struct PostfixConfig {
 
   // The expanded value of `name` for the service on `service_line` (0: no service), falling back
   // to `global`; "" when neither knows it (an undefined parameter expands to nothing).
-  std::string Expanded(int service_line, std::string_view name) const;
+  std::string Expanded(int service_line, absl::string_view name) const;
 
   // "/etc/postfix/main.cf:31", "/etc/postfix/master.cf:14".
   std::string MainWhere(int line) const;
@@ -60,16 +60,16 @@ std::vector<std::string> ParametersToExpand(const MainCf& main_cf,
 
 // The parameter named by `value` when it is exactly one reference ("$name", "${name}",
 // "$(name)"), else nullopt.
-std::optional<std::string> SoleReference(std::string_view value);
+std::optional<std::string> SoleReference(absl::string_view value);
 
 // Every parameter name `value` refers to ($name, ${name}, $(name), ${name?...}, ${name:...}).
-std::vector<std::string> References(std::string_view value);
+std::vector<std::string> References(absl::string_view value);
 
 // Replaces the simple references in `text` ($name, ${name}, $(name)) with `lookup(name)`.
 // nullopt when `text` holds another form ("${name?value}", "${{...}}"): the caller falls back
 // to Postfix's own expansion of the whole value.
 std::optional<std::string> ExpandSimple(
-    std::string_view text, const std::function<std::string(const std::string&)>& lookup);
+    absl::string_view text, const std::function<std::string(const std::string&)>& lookup);
 
 }  // namespace relayguard::agent::postfix
 

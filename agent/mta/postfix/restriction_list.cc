@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 
@@ -9,7 +10,7 @@ namespace relayguard::agent::postfix {
 namespace {
 
 // Restrictions that take the next word as their argument (postconf(5)), besides check_*_access.
-constexpr std::string_view kWithArgument[] = {
+constexpr absl::string_view kWithArgument[] = {
     "check_policy_service",        "reject_rbl_client",
     "reject_rhsbl_client",         "reject_rhsbl_sender",
     "reject_rhsbl_helo",           "reject_rhsbl_recipient",
@@ -17,7 +18,7 @@ constexpr std::string_view kWithArgument[] = {
     "permit_rhswl_client",         "sleep",
 };
 
-constexpr std::string_view kClosing[] = {"reject_unauth_destination", "defer_unauth_destination",
+constexpr absl::string_view kClosing[] = {"reject_unauth_destination", "defer_unauth_destination",
                                          "reject", "defer"};
 
 // Where a parameter's text is, after following `name = $other` indirections.
@@ -156,8 +157,8 @@ std::string Basename(const std::string& path) { return path.substr(path.rfind('/
 
 }  // namespace
 
-bool TakesArgument(std::string_view name) {
-  if (name.starts_with("check_") && name.ends_with("_access")) return true;
+bool TakesArgument(absl::string_view name) {
+  if (absl::StartsWith(name, "check_") && absl::EndsWith(name, "_access")) return true;
   return std::find(std::begin(kWithArgument), std::end(kWithArgument), name) !=
          std::end(kWithArgument);
 }
@@ -181,7 +182,7 @@ std::string ListSource::Describe(const MasterCf& master_cf) const {
 }
 
 absl::StatusOr<RestrictionList> BuildRestrictionList(const PostfixConfig& config, int service_line,
-                                                     std::string_view param) {
+                                                     absl::string_view param) {
   RestrictionList list;
   list.param = std::string(param);
   if (absl::Status s = Build(config, service_line, list.param, 0, list); !s.ok()) return s;

@@ -8,7 +8,7 @@
 #define RELAYGUARD_AGENT_MTA_POSTFIX_RESTRICTION_LIST_H_
 
 #include <string>
-#include <string_view>
+#include "absl/strings/string_view.h"
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -67,14 +67,14 @@ struct RestrictionList {
 // The list `param` of the service starting on `service_line` (0: main.cf alone), from the
 // current text of `config`. InvalidArgument for a reference loop.
 absl::StatusOr<RestrictionList> BuildRestrictionList(const PostfixConfig& config, int service_line,
-                                                     std::string_view param);
+                                                     absl::string_view param);
 
 // Writes `source.text` back where it came from (a kDefault source becomes a main.cf line).
 void WriteBack(const ListSource& source, PostfixConfig& config);
 
 // Whether restriction `name` takes the next word as its argument (check_*_access TABLE,
 // check_policy_service SERVICE, reject_rbl_client DOMAIN, ...).
-bool TakesArgument(std::string_view name);
+bool TakesArgument(absl::string_view name);
 
 }  // namespace relayguard::agent::postfix
 

@@ -15,14 +15,14 @@ namespace {
 
 // IPv6 strangers, each in its own /32: documentation space (2001:db8::/32, 3fff::/20) and
 // made-up addresses shaped like the global unicast space providers hand out.
-constexpr std::string_view kIpv6Strangers[] = {
+constexpr absl::string_view kIpv6Strangers[] = {
     "2001:db8:5c7a:e10::2f", "3fff:0:1b2::9",     "3fff:a5c:3::44", "2001:4c0:5e:3::11",
     "2a0f:7c31:52::e4",      "2604:a8e0:1d::61",  "2c0f:e83a:9::2", "2405:31b0:7::5a",
     "2803:f2c0:c1::3",       "2a01:5e8:ab:1::17",
 };
 
 // Verified client host names of strangers; "unknown" is added as decisive.
-constexpr std::string_view kNameStrangers[] = {
+constexpr absl::string_view kNameStrangers[] = {
     "relayguard-probe.invalid",
     "mail.example.net",
     "smtp.example.org",
@@ -34,7 +34,7 @@ constexpr std::string_view kNameStrangers[] = {
     "mx.example.de",
 };
 
-constexpr std::string_view kRecipientStrangers[] = {
+constexpr absl::string_view kRecipientStrangers[] = {
     "postmaster@example.org",  "postmaster@example.com",
     "abuse@example.com",       "victim@[192.0.2.1]",
     "info@mail.example.co.uk", "user%example.net@relayguard-probe.invalid",
@@ -42,13 +42,13 @@ constexpr std::string_view kRecipientStrangers[] = {
 };
 
 // Second-level labels under which country registries sell names ("co.uk", "com.au").
-constexpr std::string_view kSecondLevelSuffixes[] = {"co", "com", "net", "org", "gov", "edu",
+constexpr absl::string_view kSecondLevelSuffixes[] = {"co", "com", "net", "org", "gov", "edu",
                                                      "ac", "ne",  "or",  "go",  "gob", "nic"};
 
 std::string AddressGroup(const IpAddress& address) {
   const auto& b = address.bytes;
-  if (address.family == IpFamily::kV4) return TableCat(b[0], ".", b[1], "/16");
-  return TableCat(absl::Hex(b[0] << 8 | b[1]), ":", absl::Hex(b[2] << 8 | b[3]), "::/32");
+  if (address.family == IpFamily::kV4) return absl::StrCat(b[0], ".", b[1], "/16");
+  return absl::StrCat(absl::Hex(b[0] << 8 | b[1]), ":", absl::Hex(b[2] << 8 | b[3]), "::/32");
 }
 
 bool InsideAllowed(const Policy& policy, const IpAddress& address) {
@@ -66,9 +66,9 @@ void AddAddress(const Policy& policy, const IpAddress& address, bool decisive,
   out.push_back(StrangerSample{address.ToString(), AddressGroup(address), decisive});
 }
 
-std::string DomainOf(std::string_view recipient) {
+std::string DomainOf(absl::string_view recipient) {
   const size_t at = recipient.rfind('@');
-  return absl::AsciiStrToLower(Absl(at == std::string_view::npos ? "" : recipient.substr(at + 1)));
+  return absl::AsciiStrToLower(at == absl::string_view::npos ? "" : recipient.substr(at + 1));
 }
 
 }  // namespace
@@ -87,12 +87,12 @@ std::vector<StrangerSample> ClientSamples(const Policy& policy) {
       AddAddress(policy, address, /*decisive=*/false, out);
     }
   }
-  for (std::string_view text : kIpv6Strangers) {
+  for (absl::string_view text : kIpv6Strangers) {
     absl::StatusOr<IpAddress> address = ParseIpAddress(text);
     if (address.ok()) AddAddress(policy, *address, /*decisive=*/false, out);
   }
   out.push_back(StrangerSample{"unknown", "unknown", /*decisive=*/true});
-  for (std::string_view name : kNameStrangers) {
+  for (absl::string_view name : kNameStrangers) {
     out.push_back(StrangerSample{std::string(name), RegisteredDomain(name), false});
   }
   return out;
@@ -100,44 +100,44 @@ std::vector<StrangerSample> ClientSamples(const Policy& policy) {
 
 std::vector<StrangerSample> RecipientSamples(const Policy& policy) {
   std::vector<StrangerSample> out;
-  auto add = [&](std::string_view recipient, bool decisive) {
+  auto add = [&](absl::string_view recipient, bool decisive) {
     const std::string domain = DomainOf(recipient);
     for (const std::string& relay_domain : policy.relay_domains) {
-      if (InDomain(domain, absl::AsciiStrToLower(Absl(relay_domain)))) return;
+      if (InDomain(domain, absl::AsciiStrToLower(relay_domain))) return;
     }
     out.push_back(StrangerSample{std::string(recipient), RegisteredDomain(domain), decisive});
   };
   add(policy.probe.foreign_recipient, /*decisive=*/true);
-  for (std::string_view recipient : kRecipientStrangers) add(recipient, /*decisive=*/false);
+  for (absl::string_view recipient : kRecipientStrangers) add(recipient, /*decisive=*/false);
   return out;
 }
 
-bool IsPublicSuffix(std::string_view name) {
+bool IsPublicSuffix(absl::string_view name) {
   if (name.empty()) return true;
-  std::vector<std::string> labels = absl::StrSplit(Absl(name), '.');
+  std::vector<std::string> labels = absl::StrSplit(name, '.');
   if (labels.size() == 1) return true;
   if (labels.size() != 2 || labels[1].size() != 2) return false;
-  for (std::string_view second : kSecondLevelSuffixes) {
+  for (absl::string_view second : kSecondLevelSuffixes) {
     if (labels[0] == second) return true;
   }
   return false;
 }
 
-std::string RegisteredDomain(std::string_view name) {
-  std::string lower = absl::AsciiStrToLower(Absl(name));
-  if (absl::StartsWith(Absl(lower), "[")) return lower;
-  std::vector<std::string> labels = absl::StrSplit(Absl(lower), '.');
+std::string RegisteredDomain(absl::string_view name) {
+  std::string lower = absl::AsciiStrToLower(name);
+  if (absl::StartsWith(lower, "[")) return lower;
+  std::vector<std::string> labels = absl::StrSplit(lower, '.');
   if (labels.size() <= 2) return lower;
   const size_t n = labels.size();
-  const std::string last_two = TableCat(labels[n - 2], ".", labels[n - 1]);
-  if (IsPublicSuffix(last_two)) return TableCat(labels[n - 3], ".", last_two);
+  const std::string last_two = absl::StrCat(labels[n - 2], ".", labels[n - 1]);
+  if (IsPublicSuffix(last_two)) return absl::StrCat(labels[n - 3], ".", last_two);
   return last_two;
 }
 
-bool InDomain(std::string_view name, std::string_view domain) {
+bool InDomain(absl::string_view name, absl::string_view domain) {
   if (domain.empty()) return false;
   return name == domain ||
-         (name.size() > domain.size() && absl::EndsWith(Absl(name), Absl(domain)) &&
+         (name.size() > domain.size() && absl::EndsWith(name, domain) &&
           name[name.size() - domain.size() - 1] == '.');
 }
 

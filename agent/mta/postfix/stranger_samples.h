@@ -8,7 +8,7 @@
 #define RELAYGUARD_AGENT_MTA_POSTFIX_STRANGER_SAMPLES_H_
 
 #include <string>
-#include <string_view>
+#include "absl/strings/string_view.h"
 #include <vector>
 
 #include "agent/policy/policy.h"
@@ -40,14 +40,14 @@ std::vector<StrangerSample> RecipientSamples(const Policy& policy);
 
 // Whether `name` (lower case, no leading dot) is a public suffix under which anyone can
 // register: a single label ("com") or a common two-label suffix ("co.uk", "com.au").
-bool IsPublicSuffix(std::string_view name);
+bool IsPublicSuffix(absl::string_view name);
 
 // The registered domain of a host or mail domain: "mail.example.co.uk" -> "example.co.uk",
 // "a.b.example.net" -> "example.net", "[192.0.2.1]" -> "[192.0.2.1]".
-std::string RegisteredDomain(std::string_view name);
+std::string RegisteredDomain(absl::string_view name);
 
 // Whether domain `name` is `domain` or lies below it (both lower case).
-bool InDomain(std::string_view name, std::string_view domain);
+bool InDomain(absl::string_view name, absl::string_view domain);
 
 }  // namespace relayguard::agent::postfix
 

@@ -29,8 +29,8 @@ EntryJudgement Unproven(std::string why) { return {false, true, std::move(why)};
 // "0.0.0.0/0 OK", "static:OK", "/^mail\./ OK (inside if !/^10\./)" for messages.
 std::string Describe(const LookupTable& table, const TableEntry& entry) {
   std::string text = entry.pattern.empty() && table.type == "static"
-                         ? TableCat("static:", entry.action)
-                         : TableCat(entry.pattern, " ", entry.action);
+                         ? absl::StrCat("static:", entry.action)
+                         : absl::StrCat(entry.pattern, " ", entry.action);
   if (!entry.conditions.empty()) {
     absl::StrAppend(&text, " (inside if ", absl::StrJoin(entry.conditions, ", if "), ")");
   }
@@ -47,7 +47,7 @@ RegexDialect DialectOf(const LookupTable& table) {
 
 // Whether a regexp:/pcre: result could permit once $1, ${1}, $(1) are replaced by the matched
 // text (assume the worst: the text is "permit").
-bool PermitsAfterSubstitution(std::string_view action) {
+bool PermitsAfterSubstitution(absl::string_view action) {
   std::string replaced;
   for (size_t i = 0; i < action.size(); ++i) {
     if (action[i] != '$') {
@@ -63,7 +63,7 @@ bool PermitsAfterSubstitution(std::string_view action) {
     if (j < action.size() && (action[j] == '{' || action[j] == '(')) {
       const char close = action[j] == '{' ? '}' : ')';
       j = action.find(close, j);
-      j = j == std::string_view::npos ? action.size() : j + 1;
+      j = j == absl::string_view::npos ? action.size() : j + 1;
     } else {
       while (j < action.size() && absl::ascii_isalnum(static_cast<unsigned char>(action[j]))) ++j;
     }
@@ -104,14 +104,14 @@ EntryJudgement JudgeClientCidr(const LookupTable& table, const TableEntry& entry
   absl::StatusOr<CidrPattern> own = ParseCidrPattern(entry.pattern);
   if (!own.ok()) {
     return Unproven(
-        TableCat("cannot read cidr pattern \"", entry.pattern, "\": ", own.status().message()));
+        absl::StrCat("cannot read cidr pattern \"", entry.pattern, "\": ", own.status().message()));
   }
   std::vector<CidrPattern> clauses;
   for (const std::string& condition : entry.conditions) {
     absl::StatusOr<CidrPattern> parsed = ParseCidrPattern(condition);
     if (!parsed.ok()) {
       return Unproven(
-          TableCat("cannot read cidr condition \"", condition, "\": ", parsed.status().message()));
+          absl::StrCat("cannot read cidr condition \"", condition, "\": ", parsed.status().message()));
     }
     clauses.push_back(*parsed);
   }
@@ -121,14 +121,14 @@ EntryJudgement JudgeClientCidr(const LookupTable& table, const TableEntry& entry
   Cidr positive{IpAddress{family, {}}, 0};
   for (const CidrPattern& clause : clauses) {
     if (clause.network.address.family != family) {
-      return Narrow(TableCat("matches no address: ", Describe(table, entry),
+      return Narrow(absl::StrCat("matches no address: ", Describe(table, entry),
                              " mixes IPv4 and IPv6 patterns"));
     }
     if (clause.negated) continue;
     if (Inside(clause.network, positive)) {
       positive = clause.network;
     } else if (!Inside(positive, clause.network)) {
-      return Narrow(TableCat("matches no address: ", Describe(table, entry)));
+      return Narrow(absl::StrCat("matches no address: ", Describe(table, entry)));
     }
   }
   std::vector<Cidr> blocks{positive};
@@ -141,19 +141,19 @@ EntryJudgement JudgeClientCidr(const LookupTable& table, const TableEntry& entry
     blocks = std::move(next);
     if (blocks.size() > kMaxCidrBlocks) {
       return Unproven(
-          TableCat(Describe(table, entry), " splits into more than ", kMaxCidrBlocks, " networks"));
+          absl::StrCat(Describe(table, entry), " splits into more than ", kMaxCidrBlocks, " networks"));
     }
   }
-  if (blocks.empty()) return Narrow(TableCat("matches no address: ", Describe(table, entry)));
+  if (blocks.empty()) return Narrow(absl::StrCat("matches no address: ", Describe(table, entry)));
   std::vector<std::string> narrow;
   for (const Cidr& block : blocks) {
     if (GrantsStrangers(policy, block)) {
       const bool has_source = block.Contains(policy.probe.untrusted_source) &&
                               block.address.family == policy.probe.untrusted_source.family;
-      return Grants(TableCat(Describe(table, entry), " grants ",
+      return Grants(absl::StrCat(Describe(table, entry), " grants ",
                              block.prefix_length == 0
                                  ? "every client"
-                                 : TableCat("every client in ", block.ToString()),
+                                 : absl::StrCat("every client in ", block.ToString()),
                              has_source ? " (the probe's untrusted source included)" : ""));
     }
     narrow.push_back(block.ToString());
@@ -162,37 +162,37 @@ EntryJudgement JudgeClientCidr(const LookupTable& table, const TableEntry& entry
     narrow.resize(4);
     narrow.push_back("...");
   }
-  return Narrow(TableCat("narrow: ", absl::StrJoin(narrow, ", ")));
+  return Narrow(absl::StrCat("narrow: ", absl::StrJoin(narrow, ", ")));
 }
 
 // --- indexed / texthash / inline keys -----------------------------------------------------
 
 // The network an access(5) client address key stands for: "1.2.3.4" /32, "1.2.3" /24, "1.2"
 // /16, "1" /8; an IPv6 address /128, or its leading ':'-separated parts ("2001:db8" /32).
-std::optional<Cidr> ClientKeyNetwork(std::string_view key) {
+std::optional<Cidr> ClientKeyNetwork(absl::string_view key) {
   if (key.empty()) return std::nullopt;
-  if (key.find(':') != std::string_view::npos) {
+  if (key.find(':') != absl::string_view::npos) {
     absl::StatusOr<IpAddress> full = ParseIpAddress(key);
     if (full.ok()) return Cidr{*full, 128};
-    std::string_view parts_text = key;
+    absl::string_view parts_text = key;
     while (!parts_text.empty() && parts_text.back() == ':') parts_text.remove_suffix(1);
-    if (parts_text.empty() || parts_text.find("::") != std::string_view::npos) return std::nullopt;
-    std::vector<std::string> parts = absl::StrSplit(Absl(parts_text), ':');
+    if (parts_text.empty() || parts_text.find("::") != absl::string_view::npos) return std::nullopt;
+    std::vector<std::string> parts = absl::StrSplit(parts_text, ':');
     if (parts.size() >= 8) return std::nullopt;
-    absl::StatusOr<IpAddress> padded = ParseIpAddress(TableCat(parts_text, "::"));
+    absl::StatusOr<IpAddress> padded = ParseIpAddress(absl::StrCat(parts_text, "::"));
     if (!padded.ok()) return std::nullopt;
     return Cidr{*padded, static_cast<int>(16 * parts.size())};
   }
-  std::vector<std::string> octets = absl::StrSplit(Absl(key), '.');
-  if (key.find_first_not_of("0123456789.") == std::string_view::npos && octets.size() <= 4) {
+  std::vector<std::string> octets = absl::StrSplit(key, '.');
+  if (key.find_first_not_of("0123456789.") == absl::string_view::npos && octets.size() <= 4) {
     std::string padded(key);
     for (size_t i = octets.size(); i < 4; ++i) padded += ".0";
     absl::StatusOr<IpAddress> address = ParseIpAddress(padded);
     if (address.ok()) return Cidr{*address, static_cast<int>(8 * octets.size())};
   }
   // "2001" is what remains of an IPv6 address after every ":group" is cut off.
-  if (key.size() <= 4 && key.find_first_not_of("0123456789abcdef") == std::string_view::npos) {
-    absl::StatusOr<IpAddress> address = ParseIpAddress(TableCat(key, "::"));
+  if (key.size() <= 4 && key.find_first_not_of("0123456789abcdef") == absl::string_view::npos) {
+    absl::StatusOr<IpAddress> address = ParseIpAddress(absl::StrCat(key, "::"));
     if (address.ok()) return Cidr{*address, 16};
   }
   return std::nullopt;
@@ -200,81 +200,81 @@ std::optional<Cidr> ClientKeyNetwork(std::string_view key) {
 
 EntryJudgement JudgeClientKey(const LookupTable& table, const TableEntry& entry,
                               const Policy& policy) {
-  const std::string key = absl::AsciiStrToLower(Absl(TrimTableSpace(entry.pattern)));
+  const std::string key = absl::AsciiStrToLower(TrimTableSpace(entry.pattern));
   if (std::optional<Cidr> network = ClientKeyNetwork(key)) {
     if (GrantsStrangers(policy, *network)) {
       return Grants(
-          TableCat(Describe(table, entry), " grants every client in ", network->ToString()));
+          absl::StrCat(Describe(table, entry), " grants every client in ", network->ToString()));
     }
-    return Narrow(TableCat("narrow: ", network->ToString()));
+    return Narrow(absl::StrCat("narrow: ", network->ToString()));
   }
   if (key.find(':') != std::string::npos) {
-    return Narrow(TableCat("matches no client: \"", key, "\" is no address prefix"));
+    return Narrow(absl::StrCat("matches no client: \"", key, "\" is no address prefix"));
   }
-  std::string_view name = key;
-  if (absl::StartsWith(Absl(name), ".")) name.remove_prefix(1);
+  absl::string_view name = key;
+  if (absl::StartsWith(name, ".")) name.remove_prefix(1);
   if (name == "unknown") {
     return Grants(
-        TableCat(Describe(table, entry), " grants every client without a verified host name"));
+        absl::StrCat(Describe(table, entry), " grants every client without a verified host name"));
   }
   if (IsPublicSuffix(name)) {
-    return Grants(TableCat(Describe(table, entry), " grants every client named under \"", name,
+    return Grants(absl::StrCat(Describe(table, entry), " grants every client named under \"", name,
                            "\", which anyone can register"));
   }
-  return Narrow(TableCat("narrow: clients named ", name, " or under it"));
+  return Narrow(absl::StrCat("narrow: clients named ", name, " or under it"));
 }
 
 EntryJudgement JudgeRecipientKey(const LookupTable& table, const TableEntry& entry,
                                  const Policy& policy) {
-  const std::string key = absl::AsciiStrToLower(Absl(TrimTableSpace(entry.pattern)));
-  if (absl::EndsWith(Absl(key), "@")) {
+  const std::string key = absl::AsciiStrToLower(TrimTableSpace(entry.pattern));
+  if (absl::EndsWith(key, "@")) {
     return Grants(
-        TableCat(Describe(table, entry), " lets that local part through in every domain"));
+        absl::StrCat(Describe(table, entry), " lets that local part through in every domain"));
   }
   const size_t at = key.rfind('@');
-  std::string_view domain =
-      at == std::string::npos ? std::string_view(key) : std::string_view(key).substr(at + 1);
-  if (absl::StartsWith(Absl(domain), ".")) domain.remove_prefix(1);
+  absl::string_view domain =
+      at == std::string::npos ? absl::string_view(key) : absl::string_view(key).substr(at + 1);
+  if (absl::StartsWith(domain, ".")) domain.remove_prefix(1);
   if (domain.empty() || (at != std::string::npos && at == 0)) {
-    return Narrow(TableCat("matches no recipient lookup: \"", key, "\""));
+    return Narrow(absl::StrCat("matches no recipient lookup: \"", key, "\""));
   }
   for (const std::string& relay_domain : policy.relay_domains) {
-    if (InDomain(domain, absl::AsciiStrToLower(Absl(relay_domain)))) {
-      return Narrow(TableCat("narrow: ", domain, " is a relay domain of the policy"));
+    if (InDomain(domain, absl::AsciiStrToLower(relay_domain))) {
+      return Narrow(absl::StrCat("narrow: ", domain, " is a relay domain of the policy"));
     }
   }
   if (IsPublicSuffix(domain)) {
     return Grants(
-        TableCat(Describe(table, entry), " lets every domain under \"", domain, "\" through"));
+        absl::StrCat(Describe(table, entry), " lets every domain under \"", domain, "\" through"));
   }
   const std::string& probe = policy.probe.foreign_recipient;
-  const std::string probe_domain = absl::AsciiStrToLower(Absl(probe.substr(probe.rfind('@') + 1)));
+  const std::string probe_domain = absl::AsciiStrToLower(probe.substr(probe.rfind('@') + 1));
   if (InDomain(probe_domain, domain)) {
-    return Grants(TableCat(Describe(table, entry), " lets the probe's foreign recipient ", probe,
+    return Grants(absl::StrCat(Describe(table, entry), " lets the probe's foreign recipient ", probe,
                            " through"));
   }
-  return Narrow(TableCat("narrow: recipients in ", domain, " (like relay_domains)"));
+  return Narrow(absl::StrCat("narrow: recipients in ", domain, " (like relay_domains)"));
 }
 
 // --- regexp: / pcre: ----------------------------------------------------------------------
 
 EntryJudgement JudgeRegexBySamples(const LookupTable& table, const TableEntry& entry,
                                    const std::vector<StrangerSample>& samples,
-                                   std::string_view who) {
+                                   absl::string_view who) {
   const RegexDialect dialect = DialectOf(table);
   std::vector<TableRegex> clauses;
   for (const std::string& pattern : entry.conditions) {
     absl::StatusOr<TableRegex> compiled = TableRegex::Compile(dialect, pattern);
     if (!compiled.ok()) {
       return Unproven(
-          TableCat("if pattern ", pattern, " does not compile: ", compiled.status().message()));
+          absl::StrCat("if pattern ", pattern, " does not compile: ", compiled.status().message()));
     }
     clauses.push_back(*std::move(compiled));
   }
   absl::StatusOr<TableRegex> own = TableRegex::Compile(dialect, entry.pattern);
   if (!own.ok()) {
     return Unproven(
-        TableCat("pattern ", entry.pattern, " does not compile: ", own.status().message()));
+        absl::StrCat("pattern ", entry.pattern, " does not compile: ", own.status().message()));
   }
   clauses.push_back(*std::move(own));
   std::vector<const StrangerSample*> matched;  // one per group
@@ -284,7 +284,7 @@ EntryJudgement JudgeRegexBySamples(const LookupTable& table, const TableEntry& e
     for (const TableRegex& clause : clauses) {
       absl::StatusOr<bool> match = clause.Matches(sample.text);
       if (!match.ok()) {
-        return Unproven(TableCat(Describe(table, entry), " cannot be evaluated on \"", sample.text,
+        return Unproven(absl::StrCat(Describe(table, entry), " cannot be evaluated on \"", sample.text,
                                  "\": ", match.status().message()));
       }
       if (!*match) {
@@ -294,16 +294,16 @@ EntryJudgement JudgeRegexBySamples(const LookupTable& table, const TableEntry& e
     }
     if (!applies) continue;
     if (sample.decisive) {
-      return Grants(TableCat(Describe(table, entry), " matches ", who, " \"", sample.text, "\""));
+      return Grants(absl::StrCat(Describe(table, entry), " matches ", who, " \"", sample.text, "\""));
     }
     if (groups.insert(sample.group).second) matched.push_back(&sample);
     if (matched.size() >= 2) {
-      return Grants(TableCat(Describe(table, entry), " matches ", who, " such as \"",
+      return Grants(absl::StrCat(Describe(table, entry), " matches ", who, " such as \"",
                              matched[0]->text, "\" and \"", matched[1]->text, "\""));
     }
   }
-  if (matched.empty()) return Narrow(TableCat("narrow: matches none of the sample ", who));
-  return Narrow(TableCat("narrow: of the sample ", who, " it matches only ", matched[0]->group));
+  if (matched.empty()) return Narrow(absl::StrCat("narrow: matches none of the sample ", who));
+  return Narrow(absl::StrCat("narrow: of the sample ", who, " it matches only ", matched[0]->group));
 }
 
 }  // namespace
@@ -313,18 +313,18 @@ EntryJudgement JudgeEntry(const LookupTable& table, const TableEntry& entry, Loo
   if (!IsPermitAction(entry.action)) {
     if (IsRegexTable(table) && PermitsAfterSubstitution(entry.action)) {
       return Unproven(
-          TableCat(Describe(table, entry), ": whether it permits depends on the matched text"));
+          absl::StrCat(Describe(table, entry), ": whether it permits depends on the matched text"));
     }
-    return Narrow(TableCat("not a grant: ", Describe(table, entry)));
+    return Narrow(absl::StrCat("not a grant: ", Describe(table, entry)));
   }
   switch (kind) {
     case LookupKind::kOther:
-      return Unproven(TableCat(Describe(table, entry),
+      return Unproven(absl::StrCat(Describe(table, entry),
                                " permits, and relayguard cannot tell who holds such a key"));
     case LookupKind::kSender:
     case LookupKind::kHelo:
     case LookupKind::kDnsDerived:
-      return Grants(TableCat(Describe(table, entry), " permits any client that claims the key (",
+      return Grants(absl::StrCat(Describe(table, entry), " permits any client that claims the key (",
                              kind == LookupKind::kSender ? "MAIL FROM"
                              : kind == LookupKind::kHelo ? "HELO name"
                                                          : "DNS records",

@@ -17,28 +17,28 @@ namespace {
 
 absl::Status SkippedRule(const TableOrigin& origin, int line, absl::string_view problem) {
   return absl::InvalidArgumentError(
-      TableCat(origin.At(line), ": ", problem,
+      absl::StrCat(origin.At(line), ": ", problem,
                " (Postfix skips this rule); fix it so that relayguard can judge the table"));
 }
 
 absl::Status OrphanError(const TableOrigin& origin, const TableLines& lines) {
   const LogicalLine& orphan = lines.orphans.front();
   return SkippedRule(origin, orphan.line,
-                     TableCat("text \"", TrimTableSpace(orphan.text).substr(0, 30),
+                     absl::StrCat("text \"", TrimTableSpace(orphan.text).substr(0, 30),
                               "\" starts with whitespace but continues no line"));
 }
 
-bool IsAlnum(std::string_view text, size_t i) {
+bool IsAlnum(absl::string_view text, size_t i) {
   return i < text.size() && absl::ascii_isalnum(static_cast<unsigned char>(text[i]));
 }
 
 // Whether `text` starts with the keyword (any case) not followed by a letter or digit, as
 // Postfix recognises "if" and "endif".
-bool StartsWithKeyword(std::string_view text, std::string_view keyword) {
-  return absl::StartsWithIgnoreCase(Absl(text), Absl(keyword)) && !IsAlnum(text, keyword.size());
+bool StartsWithKeyword(absl::string_view text, absl::string_view keyword) {
+  return absl::StartsWithIgnoreCase(text, keyword) && !IsAlnum(text, keyword.size());
 }
 
-bool AllDigits(std::string_view text) {
+bool AllDigits(absl::string_view text) {
   return !text.empty() && std::all_of(text.begin(), text.end(), [](char c) {
     return absl::ascii_isdigit(static_cast<unsigned char>(c));
   });
@@ -46,7 +46,7 @@ bool AllDigits(std::string_view text) {
 
 // The highest $n a regexp:/pcre: result uses (0: none), checked as Postfix's mac_parse() and
 // its prescan do: "$$" is a '$', "$n", "${n}" and "$(n)" need n >= 1, any other '$' is an error.
-absl::StatusOr<int> HighestReplacementIndex(std::string_view result) {
+absl::StatusOr<int> HighestReplacementIndex(absl::string_view result) {
   int highest = 0;
   size_t i = 0;
   while (i < result.size()) {
@@ -59,7 +59,7 @@ absl::StatusOr<int> HighestReplacementIndex(std::string_view result) {
       continue;
     }
     ++i;
-    std::string_view name;
+    absl::string_view name;
     if (i < result.size() && (result[i] == '{' || result[i] == '(')) {
       const char open = result[i];
       const char close = open == '{' ? '}' : ')';
@@ -68,7 +68,7 @@ absl::StatusOr<int> HighestReplacementIndex(std::string_view result) {
       for (; level > 0; ++j) {
         if (j >= result.size()) {
           return absl::InvalidArgumentError(
-              TableCat("truncated macro reference in result \"", result, "\""));
+              absl::StrCat("truncated macro reference in result \"", result, "\""));
         }
         if (result[j] == open) ++level;
         if (result[j] == close) --level;
@@ -86,14 +86,14 @@ absl::StatusOr<int> HighestReplacementIndex(std::string_view result) {
     }
     if (name.empty()) {
       return absl::InvalidArgumentError(
-          TableCat("empty macro name in result \"", result, "\" (write $$ for a '$')"));
+          absl::StrCat("empty macro name in result \"", result, "\" (write $$ for a '$')"));
     }
     if (!AllDigits(name)) {
-      return absl::InvalidArgumentError(TableCat("non-numeric replacement index \"", name, "\""));
+      return absl::InvalidArgumentError(absl::StrCat("non-numeric replacement index \"", name, "\""));
     }
     const int index = name.size() > 4 ? 10000 : std::stoi(std::string(name));
     if (index < 1) {
-      return absl::InvalidArgumentError(TableCat("out-of-range replacement index \"", name, "\""));
+      return absl::InvalidArgumentError(absl::StrCat("out-of-range replacement index \"", name, "\""));
     }
     highest = std::max(highest, index);
   }
@@ -107,7 +107,7 @@ struct KeyValue {
   std::string key;
   std::string value;
 };
-std::optional<KeyValue> SplitKeyValue(std::string_view text) {
+std::optional<KeyValue> SplitKeyValue(absl::string_view text) {
   bool in_quotes = false;
   size_t i = 0;
   for (; i < text.size(); ++i) {
@@ -128,19 +128,19 @@ std::optional<KeyValue> SplitKeyValue(std::string_view text) {
 }  // namespace
 
 std::string TableOrigin::At(int line) const {
-  return inline_rules ? TableCat(name, ", rule ", line) : TableCat(name, ":", line);
+  return inline_rules ? absl::StrCat(name, ", rule ", line) : absl::StrCat(name, ":", line);
 }
 
-absl::StatusOr<std::vector<TableEntry>> ParseCidrTable(std::string_view text,
+absl::StatusOr<std::vector<TableEntry>> ParseCidrTable(absl::string_view text,
                                                        const TableOrigin& origin) {
   const TableLines lines = SplitLogicalLines(text);
   if (!lines.orphans.empty()) return OrphanError(origin, lines);
   std::vector<TableEntry> entries;
   std::vector<std::string> conditions;
   for (const LogicalLine& logical : lines.lines) {
-    const std::string_view rule = TrimTableSpace(logical.text);
+    const absl::string_view rule = TrimTableSpace(logical.text);
     if (StartsWithKeyword(rule, "if")) {
-      const std::string_view pattern = rule.substr(2);
+      const absl::string_view pattern = rule.substr(2);
       absl::StatusOr<CidrPattern> parsed = ParseCidrPattern(pattern);
       if (!parsed.ok()) return SkippedRule(origin, logical.line, parsed.status().message());
       conditions.push_back(FoldedCidrPattern(pattern));
@@ -161,10 +161,10 @@ absl::StatusOr<std::vector<TableEntry>> ParseCidrTable(std::string_view text,
     }
     size_t key_end = key_start;
     while (key_end < rule.size() && !IsTableSpace(rule[key_end])) ++key_end;
-    const std::string_view pattern = rule.substr(0, key_end);
+    const absl::string_view pattern = rule.substr(0, key_end);
     absl::StatusOr<CidrPattern> parsed = ParseCidrPattern(pattern);
     if (!parsed.ok()) return SkippedRule(origin, logical.line, parsed.status().message());
-    const std::string_view result = TrimTableSpace(rule.substr(key_end));
+    const absl::string_view result = TrimTableSpace(rule.substr(key_end));
     if (result.empty()) return SkippedRule(origin, logical.line, "no lookup result");
     entries.push_back(
         TableEntry{logical.line, FoldedCidrPattern(pattern), std::string(result), conditions});
@@ -173,26 +173,26 @@ absl::StatusOr<std::vector<TableEntry>> ParseCidrTable(std::string_view text,
   return entries;
 }
 
-absl::StatusOr<std::vector<TableEntry>> ParseRegexTable(RegexDialect dialect, std::string_view text,
+absl::StatusOr<std::vector<TableEntry>> ParseRegexTable(RegexDialect dialect, absl::string_view text,
                                                         const TableOrigin& origin) {
   const TableLines lines = SplitLogicalLines(text);
   if (!lines.orphans.empty()) return OrphanError(origin, lines);
   std::vector<TableEntry> entries;
   std::vector<std::string> conditions;
   for (const LogicalLine& logical : lines.lines) {
-    const std::string_view rule = TrimTableSpace(logical.text);
+    const absl::string_view rule = TrimTableSpace(logical.text);
     const int line = logical.line;
     if (!IsAlnum(rule, 0)) {
       absl::StatusOr<size_t> end = ScanRegexPattern(dialect, rule);
       if (!end.ok()) return SkippedRule(origin, line, end.status().message());
-      const std::string_view pattern = rule.substr(0, *end);
+      const absl::string_view pattern = rule.substr(0, *end);
       absl::StatusOr<TableRegex> compiled = TableRegex::Compile(dialect, pattern);
       if (!compiled.ok()) {
         return SkippedRule(origin, line,
-                           TableCat("pattern does not compile: ", compiled.status().message()));
+                           absl::StrCat("pattern does not compile: ", compiled.status().message()));
       }
       // No result: Postfix uses the empty string (which an access table takes as OK).
-      const std::string_view result = TrimTableSpace(rule.substr(*end));
+      const absl::string_view result = TrimTableSpace(rule.substr(*end));
       absl::StatusOr<int> highest = HighestReplacementIndex(result);
       if (!highest.ok()) return SkippedRule(origin, line, highest.status().message());
       const std::string folded = FoldedRegexPattern(pattern);
@@ -201,21 +201,21 @@ absl::StatusOr<std::vector<TableEntry>> ParseRegexTable(RegexDialect dialect, st
       }
       if (*highest > compiled->capture_count()) {
         return SkippedRule(origin, line,
-                           TableCat("out of range replacement index \"", *highest, "\""));
+                           absl::StrCat("out of range replacement index \"", *highest, "\""));
       }
       entries.push_back(TableEntry{line, folded, std::string(result), conditions});
       continue;
     }
     if (StartsWithKeyword(rule, "if")) {
-      const std::string_view rest = TrimTableSpace(rule.substr(2));
+      const absl::string_view rest = TrimTableSpace(rule.substr(2));
       // Text after the pattern is ignored, as Postfix does (with a warning).
       absl::StatusOr<size_t> end = ScanRegexPattern(dialect, rest, /*allow_second=*/false);
       if (!end.ok()) return SkippedRule(origin, line, end.status().message());
-      const std::string_view pattern = rest.substr(0, *end);
+      const absl::string_view pattern = rest.substr(0, *end);
       absl::StatusOr<TableRegex> compiled = TableRegex::Compile(dialect, pattern);
       if (!compiled.ok()) {
         return SkippedRule(origin, line,
-                           TableCat("pattern does not compile: ", compiled.status().message()));
+                           absl::StrCat("pattern does not compile: ", compiled.status().message()));
       }
       conditions.push_back(FoldedRegexPattern(pattern));
       continue;
@@ -225,12 +225,12 @@ absl::StatusOr<std::vector<TableEntry>> ParseRegexTable(RegexDialect dialect, st
       conditions.pop_back();
       continue;
     }
-    return SkippedRule(origin, line, TableCat("unrecognized request \"", rule.substr(0, 40), "\""));
+    return SkippedRule(origin, line, absl::StrCat("unrecognized request \"", rule.substr(0, 40), "\""));
   }
   return entries;
 }
 
-absl::StatusOr<std::vector<TableEntry>> ParseTexthashTable(std::string_view text,
+absl::StatusOr<std::vector<TableEntry>> ParseTexthashTable(absl::string_view text,
                                                            const TableOrigin& origin) {
   const TableLines lines = SplitLogicalLines(text);
   if (!lines.orphans.empty()) return OrphanError(origin, lines);
@@ -248,7 +248,7 @@ absl::StatusOr<std::vector<TableEntry>> ParseTexthashTable(std::string_view text
   return entries;
 }
 
-absl::StatusOr<std::string> InlineRulesText(std::string_view name) {
+absl::StatusOr<std::string> InlineRulesText(absl::string_view name) {
   absl::StatusOr<std::vector<std::string>> rules =
       SplitBraceList(name, /*require_braced_items=*/true);
   if (!rules.ok()) return rules.status();
@@ -257,7 +257,7 @@ absl::StatusOr<std::string> InlineRulesText(std::string_view name) {
   return text;
 }
 
-absl::StatusOr<std::vector<TableEntry>> ParseInlineTable(std::string_view name) {
+absl::StatusOr<std::vector<TableEntry>> ParseInlineTable(absl::string_view name) {
   absl::StatusOr<std::vector<std::string>> items =
       SplitBraceList(name, /*require_braced_items=*/false);
   if (!items.ok()) return items.status();
@@ -265,7 +265,7 @@ absl::StatusOr<std::vector<TableEntry>> ParseInlineTable(std::string_view name) 
   std::vector<TableEntry> entries;
   for (const std::string& item : *items) {
     // As Postfix's split_qnameval(): the key ends at whitespace or '=' outside quotes.
-    const std::string_view text = TrimTableSpace(item);
+    const absl::string_view text = TrimTableSpace(item);
     if (text.empty()) return absl::InvalidArgumentError("no key found; expected key = value");
     bool in_quotes = false;
     size_t key_end = 0;
@@ -281,10 +281,10 @@ absl::StatusOr<std::vector<TableEntry>> ParseInlineTable(std::string_view name) 
     }
     if (in_quotes) return absl::InvalidArgumentError("unbalanced '\"'");
     key_end = std::min(key_end, text.size());
-    const std::string_view rest = TrimTableSpace(text.substr(key_end));
+    const absl::string_view rest = TrimTableSpace(text.substr(key_end));
     if (rest.empty() || rest[0] != '=') {
       return absl::InvalidArgumentError(
-          TableCat("missing '=' after attribute name in \"", text, "\""));
+          absl::StrCat("missing '=' after attribute name in \"", text, "\""));
     }
     entries.push_back(TableEntry{
         0, std::string(text.substr(0, key_end)), std::string(TrimTableSpace(rest.substr(1))), {}});
@@ -292,9 +292,9 @@ absl::StatusOr<std::vector<TableEntry>> ParseInlineTable(std::string_view name) 
   return entries;
 }
 
-absl::StatusOr<std::vector<TableEntry>> ParseStaticTable(std::string_view name) {
+absl::StatusOr<std::vector<TableEntry>> ParseStaticTable(absl::string_view name) {
   if (name.empty()) return absl::InvalidArgumentError("static: needs a value");
-  std::string_view value = name;
+  absl::string_view value = name;
   if (name[0] == '{') {
     // "{ value }": one brace group holding the value, nothing after it.
     int level = 0;
@@ -310,33 +310,33 @@ absl::StatusOr<std::vector<TableEntry>> ParseStaticTable(std::string_view name) 
   return std::vector<TableEntry>{TableEntry{0, "", std::string(TrimTableSpace(value)), {}}};
 }
 
-std::vector<TableEntry> ParsePostmapDump(std::string_view output) {
+std::vector<TableEntry> ParsePostmapDump(absl::string_view output) {
   std::vector<TableEntry> entries;
   size_t start = 0;
   while (start < output.size()) {
     size_t end = output.find('\n', start);
-    if (end == std::string_view::npos) end = output.size();
-    const std::string_view line = output.substr(start, end - start);
+    if (end == absl::string_view::npos) end = output.size();
+    const absl::string_view line = output.substr(start, end - start);
     start = end + 1;
     if (line.empty()) continue;
     const size_t tab = line.find('\t');
-    const std::string_view key = tab == std::string_view::npos ? line : line.substr(0, tab);
-    const std::string_view value =
-        tab == std::string_view::npos ? std::string_view() : line.substr(tab + 1);
+    const absl::string_view key = tab == absl::string_view::npos ? line : line.substr(0, tab);
+    const absl::string_view value =
+        tab == absl::string_view::npos ? absl::string_view() : line.substr(tab + 1);
     entries.push_back(TableEntry{0, std::string(key), std::string(TrimTableSpace(value)), {}});
   }
   return entries;
 }
 
-void AssignSourceLines(std::string_view source, std::vector<TableEntry>& entries) {
+void AssignSourceLines(absl::string_view source, std::vector<TableEntry>& entries) {
   std::map<std::string, int> first_line;
   for (const LogicalLine& logical : SplitLogicalLines(source).lines) {
     std::optional<KeyValue> split = SplitKeyValue(TrimTableSpace(logical.text));
     if (!split.has_value() || split->key.empty() || split->value.empty()) continue;
-    first_line.emplace(absl::AsciiStrToLower(Absl(split->key)), logical.line);
+    first_line.emplace(absl::AsciiStrToLower(split->key), logical.line);
   }
   for (TableEntry& entry : entries) {
-    auto it = first_line.find(absl::AsciiStrToLower(Absl(entry.pattern)));
+    auto it = first_line.find(absl::AsciiStrToLower(entry.pattern));
     entry.line = it == first_line.end() ? 0 : it->second;
   }
 }

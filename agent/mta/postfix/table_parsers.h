@@ -6,7 +6,7 @@
 #define RELAYGUARD_AGENT_MTA_POSTFIX_TABLE_PARSERS_H_
 
 #include <string>
-#include <string_view>
+#include "absl/strings/string_view.h"
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -25,37 +25,37 @@ struct TableOrigin {
 };
 
 // cidr_table(5): "[!]pattern result", "if [!]pattern" ... "endif".
-absl::StatusOr<std::vector<TableEntry>> ParseCidrTable(std::string_view text,
+absl::StatusOr<std::vector<TableEntry>> ParseCidrTable(absl::string_view text,
                                                        const TableOrigin& origin);
 
 // regexp_table(5) / pcre_table(5): "[!]/re/flags result", "if [!]/re/flags" ... "endif";
 // every pattern is compiled (a rule that does not compile is skipped by Postfix) and $n in a
 // result is checked as Postfix checks it.
-absl::StatusOr<std::vector<TableEntry>> ParseRegexTable(RegexDialect dialect, std::string_view text,
+absl::StatusOr<std::vector<TableEntry>> ParseRegexTable(RegexDialect dialect, absl::string_view text,
                                                         const TableOrigin& origin);
 
 // texthash: and postmap(1) input: "key whitespace value"; a key may be quoted ("a b") or use
 // backslash escapes and is kept as written.
-absl::StatusOr<std::vector<TableEntry>> ParseTexthashTable(std::string_view text,
+absl::StatusOr<std::vector<TableEntry>> ParseTexthashTable(absl::string_view text,
                                                            const TableOrigin& origin);
 
 // The rule lines of "cidr:{ {rule}, {rule} }" (the NAME after "cidr:"), one per line, as
 // Postfix writes them to its in-memory file.
-absl::StatusOr<std::string> InlineRulesText(std::string_view name);
+absl::StatusOr<std::string> InlineRulesText(absl::string_view name);
 
 // inline:{ key=value, { key = value } } (NAME is the text after "inline:").
-absl::StatusOr<std::vector<TableEntry>> ParseInlineTable(std::string_view name);
+absl::StatusOr<std::vector<TableEntry>> ParseInlineTable(absl::string_view name);
 
 // static:VALUE or static:{ VALUE } : one entry with pattern "" (every key).
-absl::StatusOr<std::vector<TableEntry>> ParseStaticTable(std::string_view name);
+absl::StatusOr<std::vector<TableEntry>> ParseStaticTable(absl::string_view name);
 
 // The output of `postmap -s`: one "key<TAB>value" line per entry; lines are 0.
-std::vector<TableEntry> ParsePostmapDump(std::string_view output);
+std::vector<TableEntry> ParsePostmapDump(absl::string_view output);
 
 // Gives each entry the first line of `source` (the postmap input file of an indexed table)
 // whose key, folded to lower case as postmap folds it, equals the entry's key; 0 when none
 // does. Lines of `source` that postmap would skip are ignored.
-void AssignSourceLines(std::string_view source, std::vector<TableEntry>& entries);
+void AssignSourceLines(absl::string_view source, std::vector<TableEntry>& entries);
 
 }  // namespace relayguard::agent::postfix
 

@@ -21,13 +21,13 @@ namespace {
 constexpr uint32_t kPcreMatchLimit = 1000000;
 constexpr uint32_t kPcreDepthLimit = 100000;
 
-absl::Status CidrError(std::string_view what, std::string_view text) {
-  return absl::InvalidArgumentError(TableCat(what, " \"", text, "\""));
+absl::Status CidrError(absl::string_view what, absl::string_view text) {
+  return absl::InvalidArgumentError(absl::StrCat(what, " \"", text, "\""));
 }
 
 // Leading '!' (each toggles) and whitespace of a pattern; returns where the pattern proper
 // starts and sets `negated`.
-size_t SkipNegations(std::string_view text, bool& negated) {
+size_t SkipNegations(absl::string_view text, bool& negated) {
   negated = false;
   size_t i = 0;
   for (; i < text.size(); ++i) {
@@ -40,7 +40,7 @@ size_t SkipNegations(std::string_view text, bool& negated) {
   return i;
 }
 
-bool AllDigits(std::string_view text) {
+bool AllDigits(absl::string_view text) {
   if (text.empty()) return false;
   for (char c : text) {
     if (!absl::ascii_isdigit(static_cast<unsigned char>(c))) return false;
@@ -70,7 +70,7 @@ struct RegexPiece {
   uint32_t options = 0;  // REG_* or PCRE2_* bits
 };
 
-absl::StatusOr<RegexPiece> ParseRegexPiece(RegexDialect dialect, std::string_view text,
+absl::StatusOr<RegexPiece> ParseRegexPiece(RegexDialect dialect, absl::string_view text,
                                            size_t pos) {
   RegexPiece piece;
   bool negated = false;
@@ -99,7 +99,7 @@ absl::StatusOr<RegexPiece> ParseRegexPiece(RegexDialect dialect, std::string_vie
   }
   if (!closed) {
     return absl::InvalidArgumentError(
-        TableCat("no closing regexp delimiter \"", std::string(1, delimiter), "\""));
+        absl::StrCat("no closing regexp delimiter \"", std::string(1, delimiter), "\""));
   }
   piece.expression = std::string(text.substr(start, pos - start));
   ++pos;
@@ -116,7 +116,7 @@ absl::StatusOr<RegexPiece> ParseRegexPiece(RegexDialect dialect, std::string_vie
     }
     if (known == nullptr) {
       return absl::InvalidArgumentError(
-          TableCat("unknown regexp option \"", std::string(1, flag), "\""));
+          absl::StrCat("unknown regexp option \"", std::string(1, flag), "\""));
     }
     piece.options ^= known->option;
   }
@@ -126,20 +126,20 @@ absl::StatusOr<RegexPiece> ParseRegexPiece(RegexDialect dialect, std::string_vie
 
 }  // namespace
 
-absl::StatusOr<CidrPattern> ParseCidrPattern(std::string_view text) {
+absl::StatusOr<CidrPattern> ParseCidrPattern(absl::string_view text) {
   CidrPattern out;
-  std::string_view pattern = TrimTableSpace(text.substr(SkipNegations(text, out.negated)));
+  absl::string_view pattern = TrimTableSpace(text.substr(SkipNegations(text, out.negated)));
   if (pattern.empty()) return absl::InvalidArgumentError("no address pattern");
-  std::string_view address = pattern;
-  std::string_view mask;
+  absl::string_view address = pattern;
+  absl::string_view mask;
   bool has_mask = false;
   if (pattern[0] == '[') {
     const size_t close = pattern.find(']');
-    if (close == std::string_view::npos) {
+    if (close == absl::string_view::npos) {
       return CidrError("missing ']' character after", pattern);
     }
-    const std::string_view inside = pattern.substr(1, close - 1);
-    const std::string_view after = pattern.substr(close + 1);
+    const absl::string_view inside = pattern.substr(1, close - 1);
+    const absl::string_view after = pattern.substr(close + 1);
     if (after.empty()) {
       address = inside;  // "[addr]" or "[addr/len]"
     } else if (after[0] == '/') {
@@ -152,13 +152,13 @@ absl::StatusOr<CidrPattern> ParseCidrPattern(std::string_view text) {
   }
   if (!has_mask) {
     const size_t slash = address.find('/');
-    if (slash != std::string_view::npos) {
+    if (slash != absl::string_view::npos) {
       mask = address.substr(slash + 1);
       address = address.substr(0, slash);
       has_mask = true;
     }
   }
-  const bool v6 = address.find(':') != std::string_view::npos;
+  const bool v6 = address.find(':') != absl::string_view::npos;
   const int bits = v6 ? 128 : 32;
   absl::StatusOr<IpAddress> ip = ParseIpAddress(address);
   const bool family_ok = ip.ok() && (ip->family == IpFamily::kV6) == v6;
@@ -167,7 +167,7 @@ absl::StatusOr<CidrPattern> ParseCidrPattern(std::string_view text) {
     out.network = Cidr{*ip, bits};
     return out;
   }
-  const std::string written = TableCat(address, "/", mask);
+  const std::string written = absl::StrCat(address, "/", mask);
   if (!AllDigits(mask)) return CidrError("bad mask value in", written);
   // Digits beyond the third cannot give a valid length; stop before int overflow.
   const int length = mask.size() > 3 ? bits + 1 : std::stoi(std::string(mask));
@@ -180,20 +180,20 @@ absl::StatusOr<CidrPattern> ParseCidrPattern(std::string_view text) {
   }
   if (!(zeroed == network)) {
     return absl::InvalidArgumentError(
-        TableCat("non-null host address bits in \"", written, "\", perhaps you should use \"",
+        absl::StrCat("non-null host address bits in \"", written, "\", perhaps you should use \"",
                  zeroed.address.ToString(), "/", length, "\" instead"));
   }
   out.network = network;
   return out;
 }
 
-std::string FoldedCidrPattern(std::string_view text) {
+std::string FoldedCidrPattern(absl::string_view text) {
   bool negated = false;
   const size_t start = SkipNegations(text, negated);
-  return TableCat(negated ? "!" : "", TrimTableSpace(text.substr(start)));
+  return absl::StrCat(negated ? "!" : "", TrimTableSpace(text.substr(start)));
 }
 
-absl::StatusOr<size_t> ScanRegexPattern(RegexDialect dialect, std::string_view text,
+absl::StatusOr<size_t> ScanRegexPattern(RegexDialect dialect, absl::string_view text,
                                         bool allow_second) {
   absl::StatusOr<RegexPiece> first = ParseRegexPiece(dialect, text, 0);
   if (!first.ok()) return first.status();
@@ -206,10 +206,10 @@ absl::StatusOr<size_t> ScanRegexPattern(RegexDialect dialect, std::string_view t
   return end;
 }
 
-std::string FoldedRegexPattern(std::string_view pattern) {
+std::string FoldedRegexPattern(absl::string_view pattern) {
   bool negated = false;
   const size_t start = SkipNegations(pattern, negated);
-  return TableCat(negated ? "!" : "", pattern.substr(start));
+  return absl::StrCat(negated ? "!" : "", pattern.substr(start));
 }
 
 struct TableRegex::Engine {
@@ -232,7 +232,7 @@ struct TableRegex::Engine {
     auto engine = std::make_shared<Engine>();
     engine->dialect = dialect;
     if (piece.expression.size() > kMaxPatternBytes) {
-      return absl::InvalidArgumentError(TableCat("pattern of ", piece.expression.size(),
+      return absl::InvalidArgumentError(absl::StrCat("pattern of ", piece.expression.size(),
                                                  " bytes is longer than relayguard evaluates (",
                                                  kMaxPatternBytes, ")"));
     }
@@ -255,7 +255,7 @@ struct TableRegex::Engine {
     if (engine->pcre == nullptr) {
       PCRE2_UCHAR message[256];
       pcre2_get_error_message(error, message, sizeof(message));
-      return absl::InvalidArgumentError(TableCat("error in regex at offset ", offset, ": ",
+      return absl::InvalidArgumentError(absl::StrCat("error in regex at offset ", offset, ": ",
                                                  reinterpret_cast<const char*>(message)));
     }
     uint32_t captures = 0;
@@ -264,7 +264,7 @@ struct TableRegex::Engine {
     return engine;
   }
 
-  absl::StatusOr<bool> Run(std::string_view subject) const {
+  absl::StatusOr<bool> Run(absl::string_view subject) const {
     if (dialect == RegexDialect::kPosix) {
       const std::string text(subject);
       const int result = regexec(&posix, text.c_str(), 0, nullptr, 0);
@@ -288,11 +288,11 @@ struct TableRegex::Engine {
     PCRE2_UCHAR message[256];
     pcre2_get_error_message(result, message, sizeof(message));
     return absl::ResourceExhaustedError(
-        TableCat("PCRE2 gave up: ", reinterpret_cast<const char*>(message)));
+        absl::StrCat("PCRE2 gave up: ", reinterpret_cast<const char*>(message)));
   }
 };
 
-absl::StatusOr<TableRegex> TableRegex::Compile(RegexDialect dialect, std::string_view written) {
+absl::StatusOr<TableRegex> TableRegex::Compile(RegexDialect dialect, absl::string_view written) {
   written = TrimTableSpace(written);
   absl::StatusOr<RegexPiece> first = ParseRegexPiece(dialect, written, 0);
   if (!first.ok()) return first.status();
@@ -313,12 +313,12 @@ absl::StatusOr<TableRegex> TableRegex::Compile(RegexDialect dialect, std::string
   }
   if (end != written.size()) {
     return absl::InvalidArgumentError(
-        TableCat("text after the pattern: \"", written.substr(end), "\""));
+        absl::StrCat("text after the pattern: \"", written.substr(end), "\""));
   }
   return out;
 }
 
-absl::StatusOr<bool> TableRegex::Matches(std::string_view subject) const {
+absl::StatusOr<bool> TableRegex::Matches(absl::string_view subject) const {
   absl::StatusOr<bool> first = first_->Run(subject);
   if (!first.ok()) return first.status();
   if (*first != first_match_) return false;

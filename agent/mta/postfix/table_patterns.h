@@ -8,7 +8,7 @@
 #include <cstddef>
 #include <memory>
 #include <string>
-#include <string_view>
+#include "absl/strings/string_view.h"
 
 #include "absl/status/statusor.h"
 #include "common/cidr.h"
@@ -23,10 +23,10 @@ struct CidrPattern {
 // Parses a cidr: pattern: any number of '!' (each toggles) and whitespace, then an address,
 // "ADDR/LEN" or "[ADDR]/LEN" / "[ADDR/LEN]". The host bits must be zero, as Postfix requires.
 // InvalidArgument in Postfix's words ("bad mask length in \"10.0.0.0/33\"").
-absl::StatusOr<CidrPattern> ParseCidrPattern(std::string_view text);
+absl::StatusOr<CidrPattern> ParseCidrPattern(absl::string_view text);
 
 // The written form of a pattern with its negations folded: "!" + network text as written.
-std::string FoldedCidrPattern(std::string_view text);
+std::string FoldedCidrPattern(absl::string_view text);
 
 enum class RegexDialect {
   kPosix,  // regexp: flags i (case-insensitive, on), x (extended, on), m (newline, off);
@@ -38,11 +38,11 @@ enum class RegexDialect {
 // negations, the delimited expression, its flags and (kPosix) a second "!/re/flags".
 // InvalidArgument in Postfix's words ("no closing regexp delimiter \"/\"", "unknown regexp
 // option \"q\""). `allow_second`: false for "if" (Postfix ignores what follows its pattern).
-absl::StatusOr<size_t> ScanRegexPattern(RegexDialect dialect, std::string_view text,
+absl::StatusOr<size_t> ScanRegexPattern(RegexDialect dialect, absl::string_view text,
                                         bool allow_second = true);
 
 // The pattern part with its leading negations folded: "! ! /a/" -> "/a/", "!!!/a/" -> "!/a/".
-std::string FoldedRegexPattern(std::string_view pattern);
+std::string FoldedRegexPattern(absl::string_view pattern);
 
 // One compiled regexp:/pcre: pattern as written in a table (its negations, flags and optional
 // second pattern applied). Immutable; copies share the compiled code.
@@ -53,11 +53,11 @@ class TableRegex {
 
   // Compiles `written` (all of it must be the pattern: see ScanRegexPattern). InvalidArgument
   // with the engine's message when it does not compile.
-  static absl::StatusOr<TableRegex> Compile(RegexDialect dialect, std::string_view written);
+  static absl::StatusOr<TableRegex> Compile(RegexDialect dialect, absl::string_view written);
 
   // Whether the rule applies to `subject`. An error when the engine gives up (PCRE2's match or
   // depth limit); Postfix then applies neither the rule nor its negation.
-  absl::StatusOr<bool> Matches(std::string_view subject) const;
+  absl::StatusOr<bool> Matches(absl::string_view subject) const;
 
   // Capturing groups of the first expression (the $1..$n a result may use).
   int capture_count() const;

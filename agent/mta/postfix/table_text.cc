@@ -9,11 +9,11 @@
 namespace relayguard::agent::postfix {
 namespace {
 
-constexpr std::string_view kListSeparators = ", \t\r\n";
+constexpr absl::string_view kListSeparators = ", \t\r\n";
 
 // Length of the brace group that starts `text` ("{a{b}c}..." -> 7), 0 when it does not start
 // with '{' or never closes.
-size_t BraceGroupLength(std::string_view text) {
+size_t BraceGroupLength(absl::string_view text) {
   if (text.empty() || text[0] != '{') return 0;
   int level = 1;
   for (size_t i = 1; i < text.size(); ++i) {
@@ -27,16 +27,16 @@ size_t BraceGroupLength(std::string_view text) {
 }
 
 // The inside of the brace group that is all of `text`, or why it is not one.
-absl::StatusOr<std::string_view> BraceGroupInside(std::string_view text) {
+absl::StatusOr<absl::string_view> BraceGroupInside(absl::string_view text) {
   const size_t length = BraceGroupLength(text);
   if (text.empty() || text[0] != '{') {
-    return absl::InvalidArgumentError(TableCat("no '{' at the start of \"", text, "\""));
+    return absl::InvalidArgumentError(absl::StrCat("no '{' at the start of \"", text, "\""));
   }
   if (length == 0) {
-    return absl::InvalidArgumentError(TableCat("missing '}' in \"", text, "\""));
+    return absl::InvalidArgumentError(absl::StrCat("missing '}' in \"", text, "\""));
   }
   if (length != text.size()) {
-    return absl::InvalidArgumentError(TableCat("text after '}' in \"", text, "\""));
+    return absl::InvalidArgumentError(absl::StrCat("text after '}' in \"", text, "\""));
   }
   return text.substr(1, length - 2);
 }
@@ -47,13 +47,13 @@ bool IsTableSpace(char c) {
   return c == ' ' || c == '\t' || c == '\n' || c == '\v' || c == '\f' || c == '\r';
 }
 
-std::string_view TrimTableSpace(std::string_view text) {
+absl::string_view TrimTableSpace(absl::string_view text) {
   while (!text.empty() && IsTableSpace(text.front())) text.remove_prefix(1);
   while (!text.empty() && IsTableSpace(text.back())) text.remove_suffix(1);
   return text;
 }
 
-TableLines SplitLogicalLines(std::string_view text) {
+TableLines SplitLogicalLines(absl::string_view text) {
   TableLines out;
   LogicalLine current;
   bool have_current = false;
@@ -68,17 +68,17 @@ TableLines SplitLogicalLines(std::string_view text) {
   size_t start = 0;
   while (start < text.size()) {
     size_t end = text.find('\n', start);
-    if (end == std::string_view::npos) end = text.size();
-    const std::string_view physical = text.substr(start, end - start);
+    if (end == absl::string_view::npos) end = text.size();
+    const absl::string_view physical = text.substr(start, end - start);
     start = end + 1;
     ++number;
-    const std::string_view content = TrimTableSpace(physical);
+    const absl::string_view content = TrimTableSpace(physical);
     // Comments and blank lines vanish without ending the logical line around them, as in
     // Postfix's readllines().
     if (content.empty() || content[0] == '#') continue;
     if (IsTableSpace(physical[0])) {
       if (have_current) {
-        current.text.append(physical);
+        absl::StrAppend(&current.text, physical);
         continue;
       }
       current = LogicalLine{number, std::string(physical)};
@@ -95,15 +95,15 @@ TableLines SplitLogicalLines(std::string_view text) {
   return out;
 }
 
-absl::StatusOr<std::vector<std::string>> SplitBraceList(std::string_view text,
+absl::StatusOr<std::vector<std::string>> SplitBraceList(absl::string_view text,
                                                         bool require_braced_items) {
-  absl::StatusOr<std::string_view> inside = BraceGroupInside(text);
+  absl::StatusOr<absl::string_view> inside = BraceGroupInside(text);
   if (!inside.ok()) return inside.status();
-  std::string_view rest = *inside;
+  absl::string_view rest = *inside;
   std::vector<std::string> items;
   while (true) {
     const size_t first = rest.find_first_not_of(kListSeparators);
-    if (first == std::string_view::npos) break;
+    if (first == absl::string_view::npos) break;
     rest.remove_prefix(first);
     // An item ends at a separator outside braces; a '}' without its '{' is ordinary text.
     size_t end = 0;
@@ -114,18 +114,18 @@ absl::StatusOr<std::vector<std::string>> SplitBraceList(std::string_view text,
         ++level;
       } else if (c == '}' && level > 0) {
         --level;
-      } else if (level == 0 && kListSeparators.find(c) != std::string_view::npos) {
+      } else if (level == 0 && kListSeparators.find(c) != absl::string_view::npos) {
         break;
       }
     }
-    const std::string_view item = rest.substr(0, end);
+    const absl::string_view item = rest.substr(0, end);
     rest.remove_prefix(end);
     if (item[0] == '{') {
-      absl::StatusOr<std::string_view> group = BraceGroupInside(item);
+      absl::StatusOr<absl::string_view> group = BraceGroupInside(item);
       if (!group.ok()) return group.status();
       items.emplace_back(TrimTableSpace(*group));
     } else if (require_braced_items) {
-      return absl::InvalidArgumentError(TableCat("rule \"", item, "\" is not enclosed in { }"));
+      return absl::InvalidArgumentError(absl::StrCat("rule \"", item, "\" is not enclosed in { }"));
     } else {
       items.emplace_back(item);
     }

@@ -5,7 +5,6 @@
 #define RELAYGUARD_AGENT_MTA_POSTFIX_TABLE_TEXT_H_
 
 #include <string>
-#include <string_view>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -14,22 +13,10 @@
 
 namespace relayguard::agent::postfix {
 
-// Debian's abseil has its own string_view type: these let the table code keep std::string_view.
-inline absl::string_view Absl(std::string_view v) { return absl::string_view(v.data(), v.size()); }
-template <typename T>
-const T& Absl(const T& v) {
-  return v;
-}
-// absl::StrCat that also takes std::string_view.
-template <typename... T>
-std::string TableCat(const T&... parts) {
-  return absl::StrCat(Absl(parts)...);
-}
-
 // Postfix's ISSPACE: space, \t, \n, \v, \f, \r.
 bool IsTableSpace(char c);
 // `text` without leading and trailing IsTableSpace characters.
-std::string_view TrimTableSpace(std::string_view text);
+absl::string_view TrimTableSpace(absl::string_view text);
 
 struct LogicalLine {
   int line = 0;      // 1-based number of its first physical line
@@ -46,7 +33,7 @@ struct TableLines {
 // Splits a table file into logical lines: a line whose first character is whitespace continues
 // the logical line before it; empty, whitespace-only and comment lines (first non-whitespace
 // character '#') are skipped and do not end a logical line.
-TableLines SplitLogicalLines(std::string_view text);
+TableLines SplitLogicalLines(absl::string_view text);
 
 // The items of a brace list "{ item, item {nested} , { item with spaces } }": the outer braces
 // are required and nothing may follow them; items are separated by commas and whitespace
@@ -54,7 +41,7 @@ TableLines SplitLogicalLines(std::string_view text);
 // its braces and surrounding whitespace; other items are returned as written. InvalidArgument
 // for unbalanced braces or text after a closing brace. `require_braced_items`: every item must
 // be a brace group (rules of cidr:{...}, regexp:{...}, pcre:{...}).
-absl::StatusOr<std::vector<std::string>> SplitBraceList(std::string_view text,
+absl::StatusOr<std::vector<std::string>> SplitBraceList(absl::string_view text,
                                                         bool require_braced_items);
 
 }  // namespace relayguard::agent::postfix

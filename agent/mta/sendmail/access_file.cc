@@ -22,7 +22,7 @@
 namespace relayguard::agent::sendmail {
 namespace {
 
-std::string_view Std(absl::string_view v) { return std::string_view(v.data(), v.size()); }
+absl::string_view Std(absl::string_view v) { return v; }
 
 // makemap separates key and value by isspace().
 bool IsSpace(char c) {
@@ -206,8 +206,8 @@ absl::StatusOr<Decision> Decide(const Entry& entry, absl::string_view where, siz
 
 }  // namespace
 
-absl::StatusOr<AccessEdit> EditAccessFile(std::string_view std_text, const AccessPolicy& want,
-                                          std::string_view std_path) {
+absl::StatusOr<AccessEdit> EditAccessFile(absl::string_view std_text, const AccessPolicy& want,
+                                          absl::string_view std_path) {
   const absl::string_view text(std_text.data(), std_text.size());
   const absl::string_view path(std_path.data(), std_path.size());
   ASSIGN_OR_RETURN(Wanted wanted, WantedFor(want, path));
@@ -264,7 +264,7 @@ absl::StatusOr<AccessEdit> EditAccessFile(std::string_view std_text, const Acces
   return edit;
 }
 
-std::vector<std::string> AccessRelayKeys(std::string_view std_text) {
+std::vector<std::string> AccessRelayKeys(absl::string_view std_text) {
   const absl::string_view text(std_text.data(), std_text.size());
   std::vector<std::string> keys;
   for (const TextLine& line : SplitTextLines(std_text)) {

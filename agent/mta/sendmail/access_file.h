@@ -14,7 +14,7 @@
 
 #include <cstddef>
 #include <string>
-#include <string_view>
+#include "absl/strings/string_view.h"
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -58,11 +58,11 @@ struct AccessEdit {
 // Lines makemap refuses (leading whitespace, which includes a blank line of a CRLF file, or a
 // key without a value) are kept, with a warning. CRLF stays CRLF (makemap then keeps the '\r'
 // in every value); a file without a final newline keeps lacking one. Idempotent.
-absl::StatusOr<AccessEdit> EditAccessFile(std::string_view text, const AccessPolicy& want,
-                                          std::string_view path);
+absl::StatusOr<AccessEdit> EditAccessFile(absl::string_view text, const AccessPolicy& want,
+                                          absl::string_view path);
 
 // The keys of the RELAY entries, as written, in file order (for drift checks).
-std::vector<std::string> AccessRelayKeys(std::string_view text);
+std::vector<std::string> AccessRelayKeys(absl::string_view text);
 
 }  // namespace relayguard::agent::sendmail
 

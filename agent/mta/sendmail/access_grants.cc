@@ -142,9 +142,9 @@ AccessPolicy AccessPolicyFor(const Policy& policy) {
   return want;
 }
 
-KeyParts ClassifyAccessKey(std::string_view key) {
+KeyParts ClassifyAccessKey(absl::string_view key) {
   KeyParts parts;
-  std::string lower = absl::AsciiStrToLower(absl::string_view(key.data(), key.size()));
+  std::string lower = absl::AsciiStrToLower(key);
   absl::string_view body = lower;
   if (absl::StartsWith(body, "connect:")) {
     parts.tag = "connect";
@@ -159,7 +159,7 @@ KeyParts ClassifyAccessKey(std::string_view key) {
     return parts;
   }
   parts.body = std::string(body);
-  parts.kind = parts.tag != "to" && IsAddressKey(std::string_view(body.data(), body.size()))
+  parts.kind = parts.tag != "to" && IsAddressKey(body)
                    ? KeyKind::kAddress
                    : KeyKind::kName;
   return parts;
@@ -170,11 +170,11 @@ std::string StrangerGrantReason(const Cidr& network, const AccessPolicy& policy)
   return policy.stranger_grant(network);
 }
 
-RelayGrant JudgeRelayEntry(std::string_view key, const AccessPolicy& policy) {
+RelayGrant JudgeRelayEntry(absl::string_view key, const AccessPolicy& policy) {
   const KeyParts parts = ClassifyAccessKey(key);
   if (parts.kind == KeyKind::kOther || IsLoopback(parts)) return RelayGrant{};
   if (parts.kind == KeyKind::kAddress) return JudgeAddress(parts, policy);
-  return JudgeName(absl::string_view(key.data(), key.size()), parts, policy);
+  return JudgeName(key, parts, policy);
 }
 
 }  // namespace relayguard::agent::sendmail

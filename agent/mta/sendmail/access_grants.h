@@ -20,7 +20,7 @@
 
 #include <functional>
 #include <string>
-#include <string_view>
+#include "absl/strings/string_view.h"
 #include <vector>
 
 #include "agent/policy/policy.h"
@@ -52,7 +52,7 @@ struct KeyParts {
   std::string body;  // the key without its tag, lower case
 };
 
-KeyParts ClassifyAccessKey(std::string_view key);
+KeyParts ClassifyAccessKey(absl::string_view key);
 
 // What relayguard does with one RELAY entry that is not one of the policy's own keys.
 struct RelayGrant {
@@ -66,7 +66,7 @@ struct RelayGrant {
 };
 
 // Judges a RELAY entry keyed `key` (as written) by the rules above.
-RelayGrant JudgeRelayEntry(std::string_view key, const AccessPolicy& policy);
+RelayGrant JudgeRelayEntry(absl::string_view key, const AccessPolicy& policy);
 
 // Judges a client grant to `network` that is not one of the policy's keys (also for the
 // address prefixes of class {R}): the reason it lets strangers relay, or "" when it stays.

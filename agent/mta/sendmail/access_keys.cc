@@ -40,7 +40,7 @@ std::optional<Cidr> V4Prefix(absl::string_view body) {
 // compressed address.
 std::optional<Cidr> V6Prefix(absl::string_view groups) {
   if (absl::StrContains(groups, "::")) {
-    absl::StatusOr<IpAddress> ip = ParseIpAddress(std::string_view(groups.data(), groups.size()));
+    absl::StatusOr<IpAddress> ip = ParseIpAddress(groups);
     if (!ip.ok() || ip->family != IpFamily::kV6) return std::nullopt;
     return Cidr{*ip, 128};
   }
@@ -117,7 +117,7 @@ absl::StatusOr<std::vector<std::string>> AccessKeysFor(const Cidr& network) {
   return keys;
 }
 
-std::optional<Cidr> AccessKeyNetwork(std::string_view std_key) {
+std::optional<Cidr> AccessKeyNetwork(absl::string_view std_key) {
   const std::string lower = absl::AsciiStrToLower(std::string(std_key));
   absl::string_view key = WithoutBrackets(lower);
   if (key == "ipv6") return Cidr{IpAddress{IpFamily::kV6, {}}, 0};
@@ -125,7 +125,7 @@ std::optional<Cidr> AccessKeyNetwork(std::string_view std_key) {
   return V4Prefix(key);
 }
 
-bool IsAddressKey(std::string_view std_key) {
+bool IsAddressKey(absl::string_view std_key) {
   const std::string lower = absl::AsciiStrToLower(std::string(std_key));
   absl::string_view key = WithoutBrackets(lower);
   if (key == "ipv6") return true;

@@ -15,7 +15,7 @@
 
 #include <optional>
 #include <string>
-#include <string_view>
+#include "absl/strings/string_view.h"
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -37,11 +37,11 @@ absl::StatusOr<std::vector<std::string>> AccessKeysFor(const Cidr& network);
 // only that address (with UseCompressedIPv6Addresses): /128. nullopt when the key is not an
 // address key (a host or domain name), or can never match a client (a leading zero, an octet
 // above 255, more than four octets).
-std::optional<Cidr> AccessKeyNetwork(std::string_view key);
+std::optional<Cidr> AccessKeyNetwork(absl::string_view key);
 
 // Whether the key looks like an address key (digits and dots, "IPv6", "IPv6:...", or either
 // in brackets), matching a client or not.
-bool IsAddressKey(std::string_view key);
+bool IsAddressKey(absl::string_view key);
 
 }  // namespace relayguard::agent::sendmail
 

@@ -35,7 +35,7 @@ bool DaemonPortOptions::Has(char modifier) const {
   return modifiers.find(modifier) != std::string::npos;
 }
 
-DaemonPortOptions ParseDaemonPortOptions(std::string_view std_value) {
+DaemonPortOptions ParseDaemonPortOptions(absl::string_view std_value) {
   const absl::string_view value(std_value.data(), std_value.size());
   DaemonPortOptions d;
   d.value = std::string(Trim(value));
@@ -89,7 +89,7 @@ DaemonPortOptions ParseDaemonPortOptions(std::string_view std_value) {
   return d;
 }
 
-std::vector<DaemonPortOptions> CfDaemonPortOptions(std::string_view std_cf) {
+std::vector<DaemonPortOptions> CfDaemonPortOptions(absl::string_view std_cf) {
   const absl::string_view cf(std_cf.data(), std_cf.size());
   // Folded lines (sendmail's fgetfolded): a line starting with a blank or tab continues the
   // one before it.
@@ -108,16 +108,16 @@ std::vector<DaemonPortOptions> CfDaemonPortOptions(std::string_view std_cf) {
   for (const auto& [line, at] : lines) {
     std::optional<absl::string_view> value = OptionValue(line);
     if (!value) continue;
-    DaemonPortOptions d = ParseDaemonPortOptions(std::string_view(value->data(), value->size()));
+    DaemonPortOptions d = ParseDaemonPortOptions(absl::string_view(value->data(), value->size()));
     d.line = at;
     daemons.push_back(std::move(d));
   }
   return daemons;
 }
 
-std::vector<McDaemonOptions> McDaemonOptionsCalls(std::string_view mc) {
+std::vector<McDaemonOptions> McDaemonOptionsCalls(absl::string_view mc) {
   std::vector<McDaemonOptions> calls;
-  for (const Call& call : ScanM4(absl::string_view(mc.data(), mc.size())).calls) {
+  for (const Call& call : ScanM4(mc).calls) {
     if (call.macro != "DAEMON_OPTIONS" || !call.has_arguments) continue;
     calls.push_back({call.name, call.line + 1, call.quoted || call.in_arguments});
   }
@@ -141,7 +141,7 @@ std::vector<size_t> MatchMcDaemonOptions(const std::vector<DaemonPortOptions>& d
   return lines;
 }
 
-std::string DaemonFlagsMacro(std::string_view modifiers) {
+std::string DaemonFlagsMacro(absl::string_view modifiers) {
   std::string flags;
   for (char c : modifiers) {
     if (absl::ascii_isspace(static_cast<unsigned char>(c))) continue;

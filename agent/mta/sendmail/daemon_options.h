@@ -16,7 +16,7 @@
 
 #include <cstddef>
 #include <string>
-#include <string_view>
+#include "absl/strings/string_view.h"
 #include <vector>
 
 namespace relayguard::agent::sendmail {
@@ -35,12 +35,12 @@ struct DaemonPortOptions {
 };
 
 // One value ("Port=smtp, Addr=127.0.0.1, Name=MTA, M=Ea").
-DaemonPortOptions ParseDaemonPortOptions(std::string_view value);
+DaemonPortOptions ParseDaemonPortOptions(absl::string_view value);
 
 // Every DaemonPortOptions option of a sendmail.cf, in order: "O DaemonPortOptions=..." (the
 // long name in any case, blanks around '=' allowed) and the old one-letter form "OO...".
 // Comment lines are skipped; a line starting with a blank or tab continues the previous one.
-std::vector<DaemonPortOptions> CfDaemonPortOptions(std::string_view cf);
+std::vector<DaemonPortOptions> CfDaemonPortOptions(absl::string_view cf);
 
 // A DAEMON_OPTIONS call of a sendmail.mc that m4 evaluates (not in a comment or after dnl).
 struct McDaemonOptions {
@@ -48,7 +48,7 @@ struct McDaemonOptions {
   size_t line = 0;           // 1-based
   bool conditional = false;  // inside quotes or another macro's arguments
 };
-std::vector<McDaemonOptions> McDaemonOptionsCalls(std::string_view mc);
+std::vector<McDaemonOptions> McDaemonOptionsCalls(absl::string_view mc);
 
 // The 1-based .mc line of the DAEMON_OPTIONS call that produced each cf daemon (the first
 // unused call whose argument equals the value), 0 where there is none (m4's defaults, a
@@ -58,7 +58,7 @@ std::vector<size_t> MatchMcDaemonOptions(const std::vector<DaemonPortOptions>& d
 
 // ${daemon_flags} as sendmail sets it for a connection to a daemon with these modifiers:
 // letters separated by blanks, upper-case ones doubled ("Ea" -> "EE a").
-std::string DaemonFlagsMacro(std::string_view modifiers);
+std::string DaemonFlagsMacro(absl::string_view modifiers);
 
 }  // namespace relayguard::agent::sendmail
 

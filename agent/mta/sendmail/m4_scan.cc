@@ -69,7 +69,7 @@ void ReadArguments(absl::string_view text, size_t open, int base, Call& call) {
     } else if (IsNameStart(c)) {
       size_t end = NameEnd(text, i);
       if (text.substr(i, end - i) == "dnl") {
-        i = AfterNewline(std::string_view(text.data(), text.size()), end);
+        i = AfterNewline(text, end);
         continue;
       }
       if (first) absl::StrAppend(&first_arg, text.substr(i, end - i));
@@ -139,7 +139,7 @@ class M4Scanner {
     const size_t end = NameEnd(text_, i_);
     const absl::string_view word = text_.substr(i_, end - i_);
     if (word == "dnl" && state_.quote == 0) {  // discards the rest of the line and its newline
-      i_ = AfterNewline(std::string_view(text_.data(), text_.size()), end);
+      i_ = AfterNewline(text_, end);
       if (i_ > 0 && text_[i_ - 1] == '\n') StartLine();
       return;
     }

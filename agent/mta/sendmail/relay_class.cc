@@ -52,7 +52,7 @@ bool CutsAtHash(absl::string_view format) {
 
 }  // namespace
 
-ClassRSources ClassRSourcesOf(std::string_view std_cf) {
+ClassRSources ClassRSourcesOf(absl::string_view std_cf) {
   const absl::string_view cf(std_cf.data(), std_cf.size());
   ClassRSources sources;
   size_t number = 0;
@@ -71,15 +71,15 @@ ClassRSources ClassRSourcesOf(std::string_view std_cf) {
   return sources;
 }
 
-std::optional<std::vector<ClassWord>> ClassFileWords(std::string_view std_text,
-                                                     std::string_view std_format) {
+std::optional<std::vector<ClassWord>> ClassFileWords(absl::string_view std_text,
+                                                     absl::string_view std_format) {
   const absl::string_view format(std_format.data(), std_format.size());
   const bool first_word = format.empty() || format == "%s";
   if (!first_word && !CutsAtHash(format)) return std::nullopt;
   std::vector<ClassWord> words;
   size_t number = 0;
   for (absl::string_view line :
-       absl::StrSplit(absl::string_view(std_text.data(), std_text.size()), '\n')) {
+       absl::StrSplit(std_text, '\n')) {
     ++number;
     if (absl::StartsWith(line, "#")) continue;
     line = line.substr(0, line.find('#'));
@@ -92,8 +92,8 @@ std::optional<std::vector<ClassWord>> ClassFileWords(std::string_view std_text,
   return words;
 }
 
-std::optional<ClassMember> JudgeClassMember(std::string_view word, const AccessPolicy& policy) {
-  const std::string lower = absl::AsciiStrToLower(absl::string_view(word.data(), word.size()));
+std::optional<ClassMember> JudgeClassMember(absl::string_view word, const AccessPolicy& policy) {
+  const std::string lower = absl::AsciiStrToLower(word);
   ClassMember m;
   if (IsAddressKey(lower)) {
     std::optional<Cidr> network = AccessKeyNetwork(lower);

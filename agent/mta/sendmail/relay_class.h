@@ -13,7 +13,7 @@
 #include <cstddef>
 #include <optional>
 #include <string>
-#include <string_view>
+#include "absl/strings/string_view.h"
 #include <vector>
 
 #include "agent/mta/sendmail/access_grants.h"
@@ -41,13 +41,13 @@ struct ClassRSources {
 };
 
 // The C{R}/CR and F{R}/FR lines of a sendmail.cf.
-ClassRSources ClassRSourcesOf(std::string_view cf);
+ClassRSources ClassRSourcesOf(absl::string_view cf);
 
 // The words sendmail reads from a class file with `format`: lines starting with '#' are
 // skipped; "" or "%s" takes each line's first word, a format of the form "%[^#]" (any escape of
 // the '#') every word before the first '#'. nullopt for any other format.
-std::optional<std::vector<ClassWord>> ClassFileWords(std::string_view text,
-                                                     std::string_view format);
+std::optional<std::vector<ClassWord>> ClassFileWords(absl::string_view text,
+                                                     absl::string_view format);
 
 // What a member of class {R} grants and whether it lets strangers relay.
 struct ClassMember {
@@ -56,7 +56,7 @@ struct ClassMember {
   std::string note;    // for a member that stays: what else the operator should know
 };
 // nullopt for members that need no report (127.0.0.1, ::1, localhost).
-std::optional<ClassMember> JudgeClassMember(std::string_view word, const AccessPolicy& policy);
+std::optional<ClassMember> JudgeClassMember(absl::string_view word, const AccessPolicy& policy);
 
 }  // namespace relayguard::agent::sendmail
 

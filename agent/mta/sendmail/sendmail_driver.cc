@@ -107,7 +107,7 @@ absl::StatusOr<ProcessResult> SendmailDriver::Run(std::vector<std::string> argv,
 
 absl::StatusOr<ProcessResult> SendmailDriver::RunChecked(std::vector<std::string> argv,
                                                          const std::string& stdin_text,
-                                                         std::string_view failed) {
+                                                         absl::string_view failed) {
   return agent::RunChecked(runner_, MakeCommand(std::move(argv), stdin_text), Diagnostics,
                            failed);
 }

@@ -20,7 +20,7 @@
 #include <map>
 #include <optional>
 #include <string>
-#include <string_view>
+#include "absl/strings/string_view.h"
 #include <vector>
 
 #include "absl/strings/string_view.h"
@@ -79,7 +79,7 @@ class SendmailDriver : public MtaDriver {
   // Runs `argv`; any exit but 0 is an error (RunChecked; `failed` as there).
   absl::StatusOr<ProcessResult> RunChecked(std::vector<std::string> argv,
                                            const std::string& stdin_text,
-                                           std::string_view failed = "");
+                                           absl::string_view failed = "");
   absl::StatusOr<std::string> BuildCf(const std::string& mc);
   absl::Status MakeMap(const std::string& cf, const std::string& access);
   // check_rcpt against `cf` for a client at `client`: whether it refused.

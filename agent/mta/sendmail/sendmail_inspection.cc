@@ -30,7 +30,7 @@ const std::map<std::string, uint16_t>& WellKnownPorts() {
 }
 
 // getaddrinfo of a host name in Addr= (sendmail resolves it with gethostbyname).
-std::optional<IpAddress> ResolveHost(std::string_view host, IpFamily family) {
+std::optional<IpAddress> ResolveHost(absl::string_view host, IpFamily family) {
   addrinfo hints;
   std::memset(&hints, 0, sizeof hints);
   hints.ai_family = family == IpFamily::kV4 ? AF_INET : AF_INET6;
@@ -101,7 +101,7 @@ SendmailLookups SendmailDriver::Lookups() {
   if (absl::StatusOr<std::string> services = fs_.ReadFile(options_.services_path); services.ok()) {
     ports = TcpServicePorts(*services);
   }
-  lookups.service_port = [ports](std::string_view name) -> std::optional<uint16_t> {
+  lookups.service_port = [ports](absl::string_view name) -> std::optional<uint16_t> {
     auto it = ports.find(std::string(name));
     if (it == ports.end()) return std::nullopt;
     return it->second;

@@ -72,7 +72,7 @@ absl::StatusOr<std::optional<IpAddress>> AddressOf(const Context& c, const Daemo
   }
   if (literal) {
     if (absl::StatusOr<IpAddress> parsed =
-            ParseIpAddress(std::string_view(addr.data(), addr.size()));
+            ParseIpAddress(addr);
         parsed.ok() && parsed->family == family) {
       ip = *parsed;
     }
@@ -156,10 +156,10 @@ absl::StatusOr<std::optional<SendmailListener>> ListenerOf(const Context& c,
 
 }  // namespace
 
-absl::StatusOr<std::vector<SendmailListener>> SendmailListeners(std::string_view cf,
-                                                                std::string_view std_cf_path,
-                                                                std::string_view mc,
-                                                                std::string_view std_mc_path,
+absl::StatusOr<std::vector<SendmailListener>> SendmailListeners(absl::string_view cf,
+                                                                absl::string_view std_cf_path,
+                                                                absl::string_view mc,
+                                                                absl::string_view std_mc_path,
                                                                 const SendmailLookups& lookups) {
   const absl::string_view cf_path(std_cf_path.data(), std_cf_path.size());
   const absl::string_view mc_path(std_mc_path.data(), std_mc_path.size());
@@ -191,10 +191,10 @@ absl::StatusOr<std::vector<SendmailListener>> SendmailListeners(std::string_view
   return listeners;
 }
 
-std::map<std::string, uint16_t> TcpServicePorts(std::string_view std_text) {
+std::map<std::string, uint16_t> TcpServicePorts(absl::string_view std_text) {
   std::map<std::string, uint16_t> ports;
   for (absl::string_view line :
-       absl::StrSplit(absl::string_view(std_text.data(), std_text.size()), '\n')) {
+       absl::StrSplit(std_text, '\n')) {
     line = line.substr(0, line.find('#'));
     std::vector<absl::string_view> words =
         absl::StrSplit(line, absl::ByAnyChar(" \t\r"), absl::SkipEmpty());

@@ -20,7 +20,7 @@
 #include <map>
 #include <optional>
 #include <string>
-#include <string_view>
+#include "absl/strings/string_view.h"
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -31,9 +31,9 @@ namespace relayguard::agent::sendmail {
 
 struct SendmailLookups {
   // The TCP port of a service name, nullopt when unknown.
-  std::function<std::optional<uint16_t>(std::string_view service)> service_port;
+  std::function<std::optional<uint16_t>(absl::string_view service)> service_port;
   // What a host name in Addr= resolves to in `family`, nullopt when it does not.
-  std::function<std::optional<IpAddress>(std::string_view host, IpFamily family)> resolve_host;
+  std::function<std::optional<IpAddress>(absl::string_view host, IpFamily family)> resolve_host;
   bool sasl = true;      // sendmail was built with SASL (M=a takes effect)
   bool starttls = true;  // sendmail was built with STARTTLS (M=s takes effect)
 };
@@ -48,14 +48,14 @@ struct SendmailListener {
 // The listeners of `cf` (the authority) with their declarations in `mc`. InvalidArgument
 // "CF:LINE: ..." for a daemon whose address or port cannot be told (an unknown service, a host
 // name that does not resolve, a family that is not inet or inet6): never a shorter list.
-absl::StatusOr<std::vector<SendmailListener>> SendmailListeners(std::string_view cf,
-                                                                std::string_view cf_path,
-                                                                std::string_view mc,
-                                                                std::string_view mc_path,
+absl::StatusOr<std::vector<SendmailListener>> SendmailListeners(absl::string_view cf,
+                                                                absl::string_view cf_path,
+                                                                absl::string_view mc,
+                                                                absl::string_view mc_path,
                                                                 const SendmailLookups& lookups);
 
 // The TCP ports of /etc/services by service name and alias ("smtps" -> 465).
-std::map<std::string, uint16_t> TcpServicePorts(std::string_view etc_services);
+std::map<std::string, uint16_t> TcpServicePorts(absl::string_view etc_services);
 
 }  // namespace relayguard::agent::sendmail
 

@@ -33,7 +33,7 @@ constexpr std::array<absl::string_view, 6> kOpenRelayMacros = {
 template <typename View, size_t N>
 bool IsOneOf(const std::array<View, N>& list, absl::string_view word) {
   return std::any_of(list.begin(), list.end(),
-                     [&](View v) { return absl::string_view(v.data(), v.size()) == word; });
+                     [&](View v) { return v == word; });
 }
 
 absl::Status Refuse(absl::string_view path, size_t line_index, absl::string_view what) {
@@ -168,7 +168,7 @@ absl::StatusOr<McPlan> PlanEdit(absl::string_view text, const std::vector<TextLi
 
 // The file with the plan carried out.
 std::string Apply(absl::string_view text, const std::vector<TextLine>& lines, const McPlan& plan) {
-  const std::string_view std_text(text.data(), text.size());
+  const absl::string_view std_text(text.data(), text.size());
   std::vector<LinePiece> pieces;
   for (size_t k = 0; k <= lines.size(); ++k) {
     if (plan.access_db_before == k) pieces.push_back({std::string(kAccessDbLine), ""});
@@ -181,7 +181,7 @@ std::string Apply(absl::string_view text, const std::vector<TextLine>& lines, co
 
 }  // namespace
 
-absl::StatusOr<SendmailEdit> EditSendmailMc(std::string_view std_text, std::string_view std_path) {
+absl::StatusOr<SendmailEdit> EditSendmailMc(absl::string_view std_text, absl::string_view std_path) {
   const absl::string_view text(std_text.data(), std_text.size());
   const absl::string_view path(std_path.data(), std_path.size());
   const std::vector<TextLine> lines = SplitTextLines(std_text);
@@ -200,9 +200,9 @@ absl::StatusOr<SendmailEdit> EditSendmailMc(std::string_view std_text, std::stri
   return edit;
 }
 
-std::vector<FeatureCall> OpenRelayFeatureCalls(std::string_view text) {
+std::vector<FeatureCall> OpenRelayFeatureCalls(absl::string_view text) {
   std::vector<FeatureCall> features;
-  for (const Call& call : ScanM4(absl::string_view(text.data(), text.size())).calls) {
+  for (const Call& call : ScanM4(text).calls) {
     if (call.macro == "FEATURE" && IsOneOf(kOpenRelayFeatures, call.name)) {
       features.push_back({call.name, call.line + 1});
     }
@@ -210,7 +210,7 @@ std::vector<FeatureCall> OpenRelayFeatureCalls(std::string_view text) {
   return features;
 }
 
-std::vector<std::string> OpenRelayFeatures(std::string_view text) {
+std::vector<std::string> OpenRelayFeatures(absl::string_view text) {
   std::vector<std::string> names;
   for (FeatureCall& f : OpenRelayFeatureCalls(text)) names.push_back(std::move(f.name));
   return names;

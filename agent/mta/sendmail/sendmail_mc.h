@@ -21,7 +21,7 @@
 #include <array>
 #include <cstddef>
 #include <string>
-#include <string_view>
+#include "absl/strings/string_view.h"
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -39,7 +39,7 @@ struct SendmailEdit {
 // FEATUREs that make Sendmail relay for clients or recipients beyond the access map and class
 // {R} (cf/README, "FEATURE"s). relay_hosts_only only narrows relaying (names then match hosts,
 // not whole domains) and is kept.
-inline constexpr std::array<std::string_view, 6> kOpenRelayFeatures = {
+inline constexpr std::array<absl::string_view, 6> kOpenRelayFeatures = {
     "promiscuous_relay",    // relay for everyone
     "relay_entire_domain",  // relay for any host in $=m (the local domain)
     "loose_relay_check",    // relay user%site@othersite on to site (othersite in {R})
@@ -67,18 +67,18 @@ inline constexpr std::array<std::string_view, 6> kOpenRelayFeatures = {
 //    its names), confUSE_COMPRESSED_IPV6_ADDRESSES (breaks AccessKeysFor's IPv6 keys).
 // Every other byte is kept; CRLF stays CRLF; a file without a final newline keeps lacking one.
 // Editing the result again gives the same text and an empty `changed`.
-absl::StatusOr<SendmailEdit> EditSendmailMc(std::string_view text, std::string_view path);
+absl::StatusOr<SendmailEdit> EditSendmailMc(absl::string_view text, absl::string_view path);
 
 // The active relay-opening FEATUREs (names from kOpenRelayFeatures), one per call, in file order.
 // For drift checks; never fails (an unreadable file gives what could be read).
-std::vector<std::string> OpenRelayFeatures(std::string_view text);
+std::vector<std::string> OpenRelayFeatures(absl::string_view text);
 
 // The same, each with the 1-based line of its call.
 struct FeatureCall {
   std::string name;
   size_t line = 0;
 };
-std::vector<FeatureCall> OpenRelayFeatureCalls(std::string_view text);
+std::vector<FeatureCall> OpenRelayFeatureCalls(absl::string_view text);
 
 }  // namespace relayguard::agent::sendmail
 

@@ -104,7 +104,7 @@ const char kAccessSource[] =
 Strings Sorted(const LookupTable& table) {
   Strings out;
   for (const TableEntry& e : table.entries) {
-    out.push_back(TableCat(e.line, " [", e.pattern, "] [", e.action, "]"));
+    out.push_back(absl::StrCat(e.line, " [", e.pattern, "] [", e.action, "]"));
   }
   std::sort(out.begin(), out.end());
   return out;

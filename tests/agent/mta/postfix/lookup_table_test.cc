@@ -34,7 +34,7 @@ std::string ReadData(const std::string& name) {
   return ss.str();
 }
 
-Cidr Net(std::string_view text) {
+Cidr Net(absl::string_view text) {
   absl::StatusOr<Cidr> cidr = ParseCidr(text);
   EXPECT_TRUE(cidr.ok()) << text;
   return *cidr;
@@ -54,8 +54,8 @@ Policy TestPolicy() {
 }
 
 std::string Show(const TableEntry& e) {
-  std::string out = TableCat(e.line, " [", e.pattern, "] [", e.action, "]");
-  for (const std::string& c : e.conditions) out += TableCat(" if[", c, "]");
+  std::string out = absl::StrCat(e.line, " [", e.pattern, "] [", e.action, "]");
+  for (const std::string& c : e.conditions) out += absl::StrCat(" if[", c, "]");
   return out;
 }
 
@@ -133,8 +133,8 @@ TEST(TableTextTest, SplitsLogicalLinesAsPostfixReadllines) {
     SCOPED_TRACE(c.text);
     const TableLines split = SplitLogicalLines(c.text);
     Strings lines, orphans;
-    for (const LogicalLine& l : split.lines) lines.push_back(TableCat(l.line, ":", l.text));
-    for (const LogicalLine& l : split.orphans) orphans.push_back(TableCat(l.line, ":", l.text));
+    for (const LogicalLine& l : split.lines) lines.push_back(absl::StrCat(l.line, ":", l.text));
+    for (const LogicalLine& l : split.orphans) orphans.push_back(absl::StrCat(l.line, ":", l.text));
     EXPECT_EQ(lines, c.lines);
     EXPECT_EQ(orphans, c.orphans);
   }

@@ -17,13 +17,13 @@ constexpr char kMc[] = "/etc/mail/sendmail.mc";
 
 SendmailLookups FakeLookups() {
   SendmailLookups l;
-  l.service_port = [](std::string_view s) -> std::optional<uint16_t> {
+  l.service_port = [](absl::string_view s) -> std::optional<uint16_t> {
     if (s == "smtp") return 25;
     if (s == "submission") return 587;
     if (s == "smtps") return 465;
     return std::nullopt;
   };
-  l.resolve_host = [](std::string_view host, IpFamily family) -> std::optional<IpAddress> {
+  l.resolve_host = [](absl::string_view host, IpFamily family) -> std::optional<IpAddress> {
     if (host == "mail.lab.test" && family == IpFamily::kV4) {
       return IpAddress{IpFamily::kV4, {192, 0, 2, 25}};
     }

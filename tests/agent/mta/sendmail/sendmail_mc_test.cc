@@ -161,7 +161,7 @@ INSTANTIATE_TEST_SUITE_P(
 // Each relay-opening FEATURE, alone on its line, after FEATURE(`access_db').
 std::vector<EditCase> RemovalCases() {
   std::vector<EditCase> cases;
-  for (std::string_view feature : kOpenRelayFeatures) {
+  for (absl::string_view feature : kOpenRelayFeatures) {
     const std::string f(feature);
     cases.push_back({"Quoted_" + f,
                      "FEATURE(`access_db')dnl\nFEATURE(`" + f + "')dnl\n" + kMailers,
