@@ -151,10 +151,10 @@ done
 
 step "9. mx1's next scheduled check finds the open relay and the changed main.cf, and enforces the policy again"
 for i in $(seq 1 60); do
-  ctl compliance --history --host mx1 --json 2>/dev/null | grep -q '"enforcement":"applied"' && break
+  ctl compliance --history --host mx1 --json 2>/dev/null | grep -q '"enforcement":"ENFORCEMENT_APPLIED"' && break
   sleep 0.5
 done
-if ! ctl compliance --history --host mx1 --json | grep -q '"enforcement":"applied"'; then
+if ! ctl compliance --history --host mx1 --json | grep -q '"enforcement":"ENFORCEMENT_APPLIED"'; then
   echo "demo: mx1 was not enforced; its agent log:" >&2; tail -20 "$demo/mx1/agent.log" >&2; exit 1
 fi
 echo '$ relayguardctl compliance --history --host mx1'; ctl compliance --history --host mx1 || true

@@ -48,19 +48,6 @@ std::string OneLine(const std::string& text) {
   return absl::StrReplaceAll(text, {{"\r", " "}, {"\n", "; "}});
 }
 
-const char* OutcomeName(Outcome outcome) {
-  switch (outcome) {
-    case Outcome::kApplied: return "applied";
-    case Outcome::kUnchanged: return "unchanged";
-    case Outcome::kDryRun: return "dry-run";
-    case Outcome::kRefused: return "refused";
-    case Outcome::kRolledBack: return "rolled-back";
-    case Outcome::kRestored: return "restored";
-    case Outcome::kRollbackFailed: return "rollback-failed";
-  }
-  return "unknown";
-}
-
 std::string DiffFiles(const std::vector<FileSnapshot>& before, const FileContents& after) {
   std::map<std::string, std::string> old_text;
   for (const FileSnapshot& f : before) old_text[f.path] = f.present ? f.contents : "";

@@ -10,19 +10,13 @@
 
 #include "agent/mta/listener.h"
 #include "agent/probe/relay_probe.h"
+#include "common/apply_outcome.h"
 
 namespace relayguard::agent {
 
-enum class Outcome {
-  kApplied,         // changed, reloaded, verified, committed
-  kUnchanged,       // nothing to change (nothing written, nothing reloaded)
-  kDryRun,          // diff computed, nothing touched
-  kRefused,         // stopped before touching anything (bad input, validation, preflight)
-  kRolledBack,      // changed, a later phase failed, every file restored and the MTA reloaded
-  kRestored,        // a rollback or a recovery put an earlier commit back and it answers
-  kRollbackFailed,  // restoring failed too: the host needs a person (journal kept)
-};
-const char* OutcomeName(Outcome outcome);  // "applied", "unchanged", ...
+// The transaction outcome is the one vocabulary the agent, the controller and the operator API
+// share (common/apply_outcome.h).
+using Outcome = ::relayguard::ApplyOutcome;
 
 // `text` on one line (line breaks become "; "), for commit trailers and one-line details.
 std::string OneLine(const std::string& text);

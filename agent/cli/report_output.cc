@@ -213,7 +213,7 @@ std::string JsonTransaction(const TransactionReport& r) {
     timings[t.phase] = std::round(t.milliseconds * 1000) / 1000;
   }
   return JsonText({{"action", r.action},
-                   {"outcome", OutcomeName(r.outcome)},
+                   {"outcome", ApplyOutcomeName(r.outcome)},
                    {"failed_phase", r.failed_phase},
                    {"error", r.error},
                    {"policy", r.policy},
@@ -304,8 +304,8 @@ namespace relayguard::agent {
 
 std::string HumanCompliance(const ComplianceResult& r) {
   std::string out = absl::StrCat("compliance of policy ", r.policy, " v", r.version, " (",
-                                 ComplianceModeName(r.mode), ") at ", LocalTime(r.checked_at),
-                                 ": ", Upper(r.status), "\n  ", r.summary, "\n");
+                                 ComplianceModeName(r.mode), ") at ", LocalTime(r.checked_at), ": ",
+                                 Upper(ComplianceStatusName(r.status)), "\n  ", r.summary, "\n");
   for (const std::string& w : r.warnings) absl::StrAppend(&out, "  warning: ", w, "\n");
   absl::StrAppend(&out, HumanListeners(r.listeners, "  "));
   for (const SettingDrift& d : r.settings) absl::StrAppend(&out, "  setting ", DriftText(d), "\n");
@@ -313,7 +313,9 @@ std::string HumanCompliance(const ComplianceResult& r) {
     absl::StrAppend(&out, "  changed since the last backup: ", f.path, " (modified ",
                     f.modified_at ? LocalTime(f.modified_at) : "-", ")\n", Indent(f.diff, "    "));
   }
-  if (!r.enforcement.empty()) absl::StrAppend(&out, "  enforcement: ", r.enforcement, "\n");
+  if (r.enforcement != Enforcement::kNone) {
+    absl::StrAppend(&out, "  enforcement: ", EnforcementName(r.enforcement), "\n");
+  }
   if (r.enforce_report) absl::StrAppend(&out, Indent(HumanTransaction(*r.enforce_report), "    "));
   if (!r.error.empty()) absl::StrAppend(&out, "  error: ", r.error, "\n");
   return out;
@@ -329,7 +331,7 @@ std::string JsonCompliance(const ComplianceResult& r) {
   return JsonText({{"policy", r.policy},
                    {"version", r.version},
                    {"mode", ComplianceModeName(r.mode)},
-                   {"status", r.status},
+                   {"status", ComplianceStatusName(r.status)},
                    {"checked_at", r.checked_at},
                    {"summary", r.summary},
                    {"verdict", ProbeVerdictName(r.verdict)},
@@ -337,7 +339,7 @@ std::string JsonCompliance(const ComplianceResult& r) {
                    {"listeners", ListenersJson(r.listeners)},
                    {"warnings", r.warnings},
                    {"changed_files", std::move(files)},
-                   {"enforcement", r.enforcement},
+                   {"enforcement", EnforcementName(r.enforcement)},
                    {"next_window_at", r.next_window_at},
                    {"backup_commit", r.enforce_report ? r.enforce_report->backup_commit : ""},
                    {"result_commit", r.enforce_report ? r.enforce_report->result_commit : ""},

@@ -168,7 +168,7 @@ ComplianceResult ComplianceChecker::Check(const Policy& policy, int64_t now,
   r.mode = policy.compliance ? policy.compliance->mode : ComplianceMode::kAudit;
   r.checked_at = now;
   auto error = [&](const std::string& what) {
-    r.status = "error";
+    r.status = ComplianceStatus::kError;
     r.error = what;
     r.summary = what;
     log->warn("compliance check of {} v{}: {}", policy.name, policy.version, what);
@@ -189,7 +189,7 @@ ComplianceResult ComplianceChecker::Check(const Policy& policy, int64_t now,
     // A configuration relayguard cannot read (a declaration, a table) is not proven closed; a
     // check that could not run at all (a missing file, a tool that fails) is an error.
     if (absl::IsInvalidArgument(drift.status()) || absl::IsUnimplemented(drift.status())) {
-      r.status = "inconclusive";
+      r.status = ComplianceStatus::kInconclusive;
       r.summary = why;
       r.error = why;
       log->warn("compliance check of {} v{}: {}", policy.name, policy.version, why);
@@ -201,7 +201,7 @@ ComplianceResult ComplianceChecker::Check(const Policy& policy, int64_t now,
   absl::StatusOr<std::vector<Listener>> listeners = driver_.Listeners();
   if (!listeners.ok()) {
     // A configuration whose listeners cannot be read cannot be proven closed.
-    r.status = "inconclusive";
+    r.status = ComplianceStatus::kInconclusive;
     r.summary = absl::StrCat("cannot tell where the MTA listens: ", listeners.status().message());
     r.error = r.summary;
     log->warn("compliance check of {} v{}: {}", policy.name, policy.version, r.summary);
@@ -238,24 +238,28 @@ ComplianceResult ComplianceChecker::Check(const Policy& policy, int64_t now,
   }
   found.insert(found.end(), unknown.begin(), unknown.end());
   if (r.verdict == ProbeVerdict::kRelayAccepted) {
-    r.status = "relay-open";
+    r.status = ComplianceStatus::kRelayOpen;
   } else if (drifted || !r.changed_files.empty()) {
-    r.status = "drifted";
+    r.status = ComplianceStatus::kDrifted;
   } else if (!unknown.empty()) {
-    // Never "compliant" for what could not be proven.
-    r.status = "inconclusive";
+    // Never compliant for what could not be proven.
+    r.status = ComplianceStatus::kInconclusive;
   } else {
-    r.status = "compliant";
+    r.status = ComplianceStatus::kCompliant;
   }
   r.summary = found.empty() ? absl::StrCat("policy holds; relay refused on every listener (",
                                            r.listeners.size(), ")")
                             : absl::StrJoin(found, "; ");
-  if ((r.status == "relay-open" || r.status == "drifted") && r.mode == ComplianceMode::kEnforce) {
+  if ((r.status == ComplianceStatus::kRelayOpen || r.status == ComplianceStatus::kDrifted) &&
+      r.mode == ComplianceMode::kEnforce) {
     Enforce(policy, *live, now, gate, r);
   }
-  if (r.status != "compliant" || !r.enforcement.empty()) {
-    log->warn("compliance check of {} v{}: {}{}", policy.name, policy.version, r.status,
-              r.enforcement.empty() ? "" : absl::StrCat(" (enforcement: ", r.enforcement, ")"));
+  if (r.status != ComplianceStatus::kCompliant || r.enforcement != Enforcement::kNone) {
+    log->warn("compliance check of {} v{}: {}{}", policy.name, policy.version,
+              ComplianceStatusName(r.status),
+              r.enforcement == Enforcement::kNone
+                  ? ""
+                  : absl::StrCat(" (enforcement: ", EnforcementName(r.enforcement), ")"));
   }
   return r;
 }
@@ -264,13 +268,13 @@ void ComplianceChecker::Enforce(const Policy& policy, const std::vector<FileSnap
                                 int64_t now, const EnforceGate& gate, ComplianceResult& r) {
   const ComplianceSettings& c = *policy.compliance;
   if (!gate.held.empty()) {
-    r.enforcement = "held";
+    r.enforcement = Enforcement::kHeld;
     absl::StrAppend(&r.summary, "; not enforced: the controller halted enforcement (",
                     gate.held, ")");
     return;
   }
   if (gate.suspended) {
-    r.enforcement = "suspended";
+    r.enforcement = Enforcement::kSuspended;
     absl::StrAppend(&r.summary, "; not enforced: enforcing v", policy.version,
                     " failed here before (push a new version to retry)");
     return;
@@ -279,14 +283,14 @@ void ComplianceChecker::Enforce(const Policy& policy, const std::vector<FileSnap
   for (const std::string& text : c.maintenance_windows) {
     absl::StatusOr<MaintenanceWindow> w = MaintenanceWindow::Parse(text, c.time_zone);
     if (!w.ok()) {  // validated at load; only a changed tzdata could get here
-      r.enforcement = "refused";
+      r.enforcement = Enforcement::kRefused;
       r.error = std::string(w.status().message());
       return;
     }
     windows.push_back(*w);
   }
   if (!InAnyWindow(windows, now)) {
-    r.enforcement = "outside-window";
+    r.enforcement = Enforcement::kOutsideWindow;
     r.next_window_at = NextWindowOpening(windows, now);
     absl::StrAppend(&r.summary, "; not enforced: outside the maintenance windows (",
                     absl::StrJoin(c.maintenance_windows, ", "), ")");
@@ -295,13 +299,13 @@ void ComplianceChecker::Enforce(const Policy& policy, const std::vector<FileSnap
   TransactionReport report = transaction_.Apply(policy, /*dry_run=*/false);
   switch (report.outcome) {
     case Outcome::kApplied:
-      r.enforcement = "applied";
-      r.status = "compliant";
+      r.enforcement = Enforcement::kApplied;
+      r.status = ComplianceStatus::kCompliant;
       absl::StrAppend(&r.summary, "; enforced: backup ", report.backup_commit.substr(0, 12),
                       " -> ", report.result_commit.substr(0, 12), ", relay refused again");
       break;
     case Outcome::kUnchanged:
-      r.enforcement = "unchanged";
+      r.enforcement = Enforcement::kUnchanged;
       if (!report.error.empty()) {
         absl::StrAppend(&r.summary, "; re-applying changes nothing: ", report.error);
         break;
@@ -313,7 +317,7 @@ void ComplianceChecker::Enforce(const Policy& policy, const std::vector<FileSnap
               BaselineRecord(policy).ToTrailers());
           id.ok()) {
         report.result_commit = *id;
-        r.status = "compliant";
+        r.status = ComplianceStatus::kCompliant;
         absl::StrAppend(&r.summary, "; the policy still holds, new baseline ",
                         id->substr(0, 12));
       } else {
@@ -321,18 +325,18 @@ void ComplianceChecker::Enforce(const Policy& policy, const std::vector<FileSnap
       }
       break;
     case Outcome::kRolledBack:
-      r.enforcement = "rolled-back";
+      r.enforcement = Enforcement::kRolledBack;
       absl::StrAppend(&r.summary, "; enforcing failed in ", report.failed_phase,
                       " and was rolled back: ", report.error);
       break;
     case Outcome::kRollbackFailed:
-      r.enforcement = "rollback-failed";
-      r.status = "error";
+      r.enforcement = Enforcement::kRollbackFailed;
+      r.status = ComplianceStatus::kError;
       absl::StrAppend(&r.summary, "; enforcing failed and restoring failed too (the host needs "
                       "attention): ", report.error);
       break;
     default:
-      r.enforcement = "refused";
+      r.enforcement = Enforcement::kRefused;
       absl::StrAppend(&r.summary, "; enforcing was refused in ", report.failed_phase, ": ",
                       report.error);
       break;

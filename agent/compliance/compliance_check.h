@@ -19,6 +19,7 @@
 #include "agent/policy/policy.h"
 #include "agent/probe/relay_checker.h"
 #include "agent/probe/relay_tricks.h"
+#include "common/compliance_states.h"
 
 namespace relayguard::agent {
 
@@ -38,11 +39,10 @@ struct ComplianceResult {
   std::string policy;
   uint64_t version = 0;
   ComplianceMode mode = ComplianceMode::kAudit;
-  // The host's state when the check ends: "compliant", "drifted", "relay-open",
-  // "inconclusive" (some listener or rule could not be proven closed: the reason is in
-  // `summary`) or "error" (the check could not run). After a successful enforcement it is
-  // "compliant"; `settings`, `listeners` and `changed_files` still show what was found before.
-  std::string status;
+  // The host's state when the check ends (for inconclusive the reason is in `summary`). After a
+  // successful enforcement it is compliant; `settings`, `listeners` and `changed_files` still
+  // show what was found before.
+  ComplianceStatus status = ComplianceStatus::kError;
   int64_t checked_at = 0;
   std::vector<SettingDrift> settings;
   // Every listener and the untrusted probe's verdict on it (every known trick); internal
@@ -52,9 +52,7 @@ struct ComplianceResult {
   IpAddress untrusted_source;                          // where the probes came from
   std::vector<std::string> warnings;  // e.g. a listeners.internal entry that matches nothing
   std::vector<ChangedFile> changed_files;
-  // "" (nothing to do, or audit), "applied", "unchanged", "outside-window", "rolled-back",
-  // "rollback-failed", "refused", "suspended", "held" (see agent_stream.proto).
-  std::string enforcement;
+  Enforcement enforcement = Enforcement::kNone;
   std::optional<TransactionReport> enforce_report;
   std::string error;
   std::string summary;  // one line
@@ -72,7 +70,7 @@ class ComplianceChecker {
 
   // Checks the host against `policy` (which must have a compliance section) at wall time `now`,
   // and enforces when the mode, the windows and `gate` allow. Never throws; problems become
-  // status "error" with the reason.
+  // status error with the reason.
   ComplianceResult Check(const Policy& policy, int64_t now, const EnforceGate& gate);
 
  private:

@@ -9,6 +9,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "agent/apply/transaction_report.h"
+#include "common/compliance_states.h"
 #include "common/logging.h"
 
 namespace relayguard::agent {
@@ -118,7 +119,8 @@ uint64_t ComplianceQueue::last_seq() {
 }
 
 // ---- EnforceState: one line per entry, "suspended POLICY VERSION" or
-// "held POLICY VERSION REASON" (policy names have no spaces; the reason is one line).
+// "held POLICY VERSION REASON" (policy names have no spaces; the reason is one line). The
+// first word is the Enforcement's name that the gate leads to.
 
 EnforceState::EnforceState(FileSystem& fs, std::string path) : fs_(fs), path_(std::move(path)) {
   absl::StatusOr<std::string> text = fs_.ReadFile(path_);
@@ -127,8 +129,12 @@ EnforceState::EnforceState(FileSystem& fs, std::string path) : fs_(fs), path_(st
     std::vector<std::string> parts = absl::StrSplit(line, absl::MaxSplits(' ', 3));
     uint64_t version = 0;
     if (parts.size() < 3 || !absl::SimpleAtoi(parts[2], &version)) continue;
-    if (parts[0] == "suspended") suspended_[Key(parts[1], version)] = true;
-    if (parts[0] == "held") held_[Key(parts[1], version)] = parts.size() > 3 ? parts[3] : "held";
+    absl::StatusOr<Enforcement> kind = ParseEnforcement(parts[0]);
+    if (!kind.ok()) continue;
+    if (*kind == Enforcement::kSuspended) suspended_[Key(parts[1], version)] = true;
+    if (*kind == Enforcement::kHeld) {
+      held_[Key(parts[1], version)] = parts.size() > 3 ? parts[3] : "held";
+    }
   }
 }
 
@@ -162,9 +168,11 @@ absl::Status EnforceState::Save() {
     size_t sp = key.rfind(" v");
     return absl::StrCat(key.substr(0, sp), " ", key.substr(sp + 2));
   };
-  for (const auto& [key, unused] : suspended_) absl::StrAppend(&text, "suspended ", split(key), "\n");
+  for (const auto& [key, unused] : suspended_) {
+    absl::StrAppend(&text, EnforcementName(Enforcement::kSuspended), " ", split(key), "\n");
+  }
   for (const auto& [key, reason] : held_) {
-    absl::StrAppend(&text, "held ", split(key), " ", reason, "\n");
+    absl::StrAppend(&text, EnforcementName(Enforcement::kHeld), " ", split(key), " ", reason, "\n");
   }
   return fs_.WriteFileAtomic(path_, text, Private());
 }

@@ -68,8 +68,7 @@ std::optional<ComplianceResult> ComplianceScheduler::Tick() {
     result = d_.checker.Check(*policy_, now, gate);
   }
   const int64_t now = result.checked_at;
-  if (result.enforcement == "rolled-back" || result.enforcement == "rollback-failed" ||
-      result.enforcement == "refused") {
+  if (EnforcementFailed(result.enforcement) || result.enforcement == Enforcement::kRefused) {
     if (absl::Status s = d_.state.Suspend(policy_->name, policy_->version); !s.ok()) {
       Logger("agent.compliance")->error("cannot record the suspension: {}", s.message());
     }
@@ -82,9 +81,9 @@ std::optional<ComplianceResult> ComplianceScheduler::Tick() {
   }
   next_at_ = NextCheckAfter(*schedule_, host_, policy_->compliance->splay_s,
                             std::max(now, d_.clock.WallSeconds()));
-  Logger("agent.compliance")->info("compliance check {}: {} ({}); next at {}",
-                                   seq.ok() ? *seq : 0, result.status, result.summary,
-                                   Utc(next_at_));
+  Logger("agent.compliance")
+      ->info("compliance check {}: {} ({}); next at {}", seq.ok() ? *seq : 0,
+             ComplianceStatusName(result.status), result.summary, Utc(next_at_));
   return result;
 }
 

@@ -20,10 +20,6 @@ const char* TlsLevelName(TlsLevel level) {
   std::abort();
 }
 
-const char* ComplianceModeName(ComplianceMode mode) {
-  return mode == ComplianceMode::kEnforce ? "enforce" : "audit";
-}
-
 ProbeSettings DefaultProbeSettings() {
   ProbeSettings settings;
   settings.untrusted_source = *ParseIpAddress("127.0.0.9");

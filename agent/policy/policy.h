@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "common/cidr.h"
+#include "common/compliance_states.h"
 #include "common/endpoint.h"
 
 namespace relayguard::agent {
@@ -38,9 +39,6 @@ struct ProbeSettings {
 
 // ProbeSettings with the documented default addresses (127.0.0.9 untrusted, 127.0.0.1 trusted).
 ProbeSettings DefaultProbeSettings();
-
-enum class ComplianceMode { kAudit, kEnforce };
-const char* ComplianceModeName(ComplianceMode mode);  // "audit", "enforce"
 
 // The playbook's `compliance:` section: when the agent checks the host for drift from the
 // cached policy, and whether it re-applies the policy when it finds some.

@@ -572,11 +572,11 @@ absl::Status PolicyParser::ParseCompliance(const YAML::Node& node, Policy& polic
                 std::string(parsed.status().message()));
   }
   if (const YAML::Node n = node["mode"]) {
-    const bool plain = n.IsScalar() && IsPlain(n);
-    if (plain && n.Scalar() == "audit") {
-      c.mode = ComplianceMode::kAudit;
-    } else if (plain && n.Scalar() == "enforce") {
-      c.mode = ComplianceMode::kEnforce;
+    absl::StatusOr<ComplianceMode> mode = n.IsScalar() && IsPlain(n)
+                                              ? ParseComplianceMode(n.Scalar())
+                                              : absl::InvalidArgumentError("not a plain scalar");
+    if (mode.ok()) {
+      c.mode = *mode;
     } else {
       return Fail(n, "compliance.mode",
                   absl::StrCat("expected audit (report only) or enforce (re-apply on drift), "

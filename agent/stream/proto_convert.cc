@@ -1,6 +1,8 @@
 #include "agent/stream/proto_convert.h"
 
 #include "absl/strings/str_cat.h"
+#include "common/apply_outcome_proto.h"
+#include "common/compliance_states_proto.h"
 
 namespace relayguard::agent {
 namespace {
@@ -14,19 +16,6 @@ pb::ProbeVerdict ToProto(ProbeVerdict v) {
     case ProbeVerdict::kInconclusive: return pb::PROBE_VERDICT_INCONCLUSIVE;
   }
   return pb::PROBE_VERDICT_UNSPECIFIED;
-}
-
-pb::ApplyResult::Outcome ToProto(Outcome o) {
-  switch (o) {
-    case Outcome::kApplied: return pb::ApplyResult::OUTCOME_APPLIED;
-    case Outcome::kUnchanged: return pb::ApplyResult::OUTCOME_UNCHANGED;
-    case Outcome::kDryRun: return pb::ApplyResult::OUTCOME_UNCHANGED;
-    case Outcome::kRefused: return pb::ApplyResult::OUTCOME_REFUSED;
-    case Outcome::kRolledBack: return pb::ApplyResult::OUTCOME_ROLLED_BACK;
-    case Outcome::kRestored: return pb::ApplyResult::OUTCOME_RESTORED;
-    case Outcome::kRollbackFailed: return pb::ApplyResult::OUTCOME_ROLLBACK_FAILED;
-  }
-  return pb::ApplyResult::OUTCOME_UNSPECIFIED;
 }
 
 }  // namespace
@@ -75,7 +64,7 @@ void ToProto(const SettingDrift& d, pb::SettingDrift* s) {
 
 pb::ApplyResult ToProto(const TransactionReport& r) {
   pb::ApplyResult out;
-  out.set_outcome(ToProto(r.outcome));
+  out.set_outcome(ApplyOutcomeToProto(r.outcome));
   out.set_policy_name(r.policy);
   out.set_policy_version(r.version);
   out.set_phase(r.failed_phase);
@@ -98,8 +87,8 @@ pb::ComplianceReport ToProto(const ComplianceResult& r, uint64_t seq) {
   out.set_seq(seq);
   out.set_policy_name(r.policy);
   out.set_policy_version(r.version);
-  out.set_mode(ComplianceModeName(r.mode));
-  out.set_status(r.status);
+  out.set_mode(ComplianceModeToProto(r.mode));
+  out.set_status(ComplianceStatusToProto(r.status));
   out.set_checked_at(r.checked_at);
   for (const SettingDrift& d : r.settings) ToProto(d, out.add_settings());
   pb::ProbeResult* host = out.mutable_probe();
@@ -119,7 +108,7 @@ pb::ComplianceReport ToProto(const ComplianceResult& r, uint64_t seq) {
     c->set_diff(f.diff);
     c->set_modified_at(f.modified_at);
   }
-  out.set_enforcement(r.enforcement);
+  out.set_enforcement(EnforcementToProto(r.enforcement));
   if (r.enforce_report) *out.mutable_enforce_result() = ToProto(*r.enforce_report);
   out.set_error(r.error);
   out.set_summary(r.summary);

@@ -6,6 +6,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_split.h"
+#include "common/compliance_states_proto.h"
 #include "common/csv.h"
 #include "common/table.h"
 #include "controller/cli/proto_json.h"
@@ -24,10 +25,32 @@ const char* VerdictName(pb::ProbeVerdict v) {
   }
 }
 
-bool Problem(const std::string& status) {
-  return status == "drifted" || status == "relay-open" || status == "inconclusive" ||
-         status == "error";
+// A check that found something wrong (drifted, relay-open, inconclusive, error): neither
+// compliant nor a state this build does not know.
+bool Problem(pb::ComplianceStatus status) {
+  absl::StatusOr<ComplianceStatus> s = ComplianceStatusFromProto(status);
+  return s.ok() && *s != ComplianceStatus::kCompliant;
 }
+
+// A host whose newest check found something wrong; not unreachable or never checked.
+bool Problem(pb::FleetHostStatus status) {
+  absl::StatusOr<FleetHostStatus> s = FleetHostStatusFromProto(status);
+  return s.ok() && *s != FleetHostStatus::kCompliant && *s != FleetHostStatus::kUnreachable &&
+         *s != FleetHostStatus::kNeverChecked;
+}
+
+// The report's states as the columns print them (today's words); "" for a host never checked,
+// whose report is empty.
+std::string StatusWord(const pb::ComplianceReport& c) {
+  return c.status() == pb::COMPLIANCE_STATUS_UNSPECIFIED ? "" : ComplianceStatusText(c.status());
+}
+std::string ModeWord(const pb::ComplianceReport& c) {
+  return c.mode() == pb::COMPLIANCE_MODE_UNSPECIFIED ? "" : ComplianceModeText(c.mode());
+}
+std::string EnforcementWord(const pb::ComplianceReport& c) {
+  return c.enforcement() == pb::ENFORCEMENT_UNSPECIFIED ? "" : EnforcementText(c.enforcement());
+}
+std::string HostStatusWord(const pb::HostCompliance& h) { return FleetHostStatusText(h.status()); }
 
 std::string Dash(const std::string& s) { return s.empty() ? "-" : s; }
 
@@ -94,13 +117,13 @@ std::string ComplianceTable(const pb::ComplianceResponse& r, int64_t now) {
            {"ENFORCEMENT", 15}, {"SUMMARY"}});
   for (const pb::HostCompliance& h : r.hosts()) {
     if (!h.has_last()) {
-      t.AddRow({h.host(), h.status(), "-", "-", "-", "-", "-"});
+      t.AddRow({h.host(), HostStatusWord(h), "-", "-", "-", "-", "-"});
       continue;
     }
     const pb::ComplianceReport& c = h.last().report();
-    t.AddRow({h.host(), h.status(), PolicyText(c), Dash(c.mode()),
+    t.AddRow({h.host(), HostStatusWord(h), PolicyText(c), Dash(ModeWord(c)),
               absl::StrCat(IsoUtc(c.checked_at()), " (", Ago(c.checked_at(), now), ")"),
-              Dash(c.enforcement()), c.summary().empty() ? Dash(c.error()) : c.summary()});
+              Dash(EnforcementWord(c)), c.summary().empty() ? Dash(c.error()) : c.summary()});
   }
   std::string out = t.Render();
   absl::StrAppend(&out, FleetLine(r));
@@ -119,7 +142,7 @@ std::string ComplianceDiff(const pb::ComplianceResponse& r) {
     const pb::ApplyResult& e = c.enforce_result();
     const bool commits = !e.backup_commit().empty() || !e.result_commit().empty();
     if (!Problem(c.status()) && !commits) continue;
-    absl::StrAppend(&out, "== ", h.host(), "  ", c.status(), "  ", PolicyText(c), "  checked ",
+    absl::StrAppend(&out, "== ", h.host(), "  ", StatusWord(c), "  ", PolicyText(c), "  checked ",
                     IsoUtc(c.checked_at()), "\n");
     if (!c.summary().empty()) absl::StrAppend(&out, "   ", c.summary(), "\n");
     if (!c.error().empty()) absl::StrAppend(&out, "   error: ", c.error(), "\n");
@@ -161,8 +184,8 @@ std::string ComplianceDiff(const pb::ComplianceResponse& r) {
       absl::StrAppend(&out, "   file ", f.path(), " (modified ", IsoUtc(f.modified_at()), ")\n");
       Indented(&out, f.diff(), "   | ");
     }
-    if (!c.enforcement().empty()) {
-      absl::StrAppend(&out, "   enforcement ", c.enforcement());
+    if (!EnforcementWord(c).empty()) {
+      absl::StrAppend(&out, "   enforcement ", EnforcementWord(c));
       if (commits) {
         absl::StrAppend(&out, ": backup ", Dash(e.backup_commit()), " -> result ",
                         Dash(e.result_commit()));
@@ -181,7 +204,7 @@ std::string ComplianceHistoryTable(const pb::ComplianceResponse& r) {
   Table t({{"CHECKED", 20}, {"HOST", 24}, {"STATUS", 13}, {"ENFORCEMENT", 15}, {"SUMMARY"}});
   for (const pb::ComplianceCheck& c : r.history()) {
     const pb::ComplianceReport& rep = c.report();
-    t.AddRow({IsoUtc(rep.checked_at()), c.host(), rep.status(), Dash(rep.enforcement()),
+    t.AddRow({IsoUtc(rep.checked_at()), c.host(), StatusWord(rep), Dash(EnforcementWord(rep)),
               rep.summary().empty() ? Dash(rep.error()) : rep.summary()});
   }
   return t.Render();
@@ -195,12 +218,11 @@ std::string ComplianceCsv(const pb::ComplianceResponse& r) {
   for (const pb::HostCompliance& h : r.hosts()) {
     const pb::ComplianceReport& c = h.last().report();  // empty when !has_last
     const bool last = h.has_last();
-    absl::StrAppend(
-        &out, CsvRecord({h.host(), h.status(), h.online() ? "true" : "false",
-                         h.last_seen() == 0 ? "" : IsoUtc(h.last_seen()), c.policy_name(),
-                         last ? absl::StrCat(c.policy_version()) : "", c.mode(),
-                         last ? IsoUtc(c.checked_at()) : "", c.enforcement(), c.summary(),
-                         c.error()}));
+    absl::StrAppend(&out, CsvRecord({h.host(), HostStatusWord(h), h.online() ? "true" : "false",
+                                     h.last_seen() == 0 ? "" : IsoUtc(h.last_seen()),
+                                     c.policy_name(), last ? absl::StrCat(c.policy_version()) : "",
+                                     ModeWord(c), last ? IsoUtc(c.checked_at()) : "",
+                                     EnforcementWord(c), c.summary(), c.error()}));
   }
   return out;
 }
@@ -211,9 +233,9 @@ std::string ComplianceHistoryCsv(const pb::ComplianceResponse& r) {
   for (const pb::ComplianceCheck& ch : r.history()) {
     const pb::ComplianceReport& c = ch.report();
     absl::StrAppend(&out, CsvRecord({ch.host(), absl::StrCat(c.seq()), IsoUtc(c.checked_at()),
-                                     IsoUtc(ch.received_at()), c.status(), c.policy_name(),
-                                     absl::StrCat(c.policy_version()), c.mode(), c.enforcement(),
-                                     c.summary(), c.error()}));
+                                     IsoUtc(ch.received_at()), StatusWord(c), c.policy_name(),
+                                     absl::StrCat(c.policy_version()), ModeWord(c),
+                                     EnforcementWord(c), c.summary(), c.error()}));
   }
   return out;
 }
@@ -221,7 +243,7 @@ std::string ComplianceHistoryCsv(const pb::ComplianceResponse& r) {
 int ComplianceExitCode(const pb::ComplianceResponse& r) {
   bool problem = false, unknown = false;
   for (const pb::HostCompliance& h : r.hosts()) {
-    if (h.status() == "compliant") continue;
+    if (h.status() == pb::FLEET_HOST_STATUS_COMPLIANT) continue;
     if (Problem(h.status()) || (h.has_last() && Problem(h.last().report().status()))) {
       problem = true;
     } else {

@@ -16,7 +16,7 @@ std::string Short(const std::string& commit) { return commit.substr(0, 10); }
 // "rolled-back (backup 1a2b3c4d5e -> result 9f8e7d6c5b)": what the audit log says of it.
 std::string EnforcementResult(const ComplianceCheckRecord& check,
                               const EnforcementCommits& commits) {
-  std::string out = check.enforcement;
+  std::string out = EnforcementName(check.enforcement);
   if (!commits.backup_commit.empty() || !commits.result_commit.empty()) {
     absl::StrAppend(&out, " (backup ", commits.backup_commit.empty() ? "-" : Short(commits.backup_commit),
                     " -> result ", commits.result_commit.empty() ? "-" : Short(commits.result_commit),
@@ -76,7 +76,7 @@ absl::StatusOr<bool> ComplianceTracker::Record(ComplianceCheckRecord check,
       Audit(store, absl::StrCat("agent:", check.host), "enforce", target,
             EnforcementResult(check, commits));
     }
-    if (IsEnforcementFailure(check.enforcement)) {
+    if (EnforcementFailed(check.enforcement)) {
       // The check is stored either way; a failed count is redone at the next failure.
       absl::StatusOr<std::optional<EnforceHoldRecord>> hold = CheckBudget(store, check);
       if (hold.ok()) {
@@ -92,17 +92,18 @@ absl::StatusOr<bool> ComplianceTracker::Record(ComplianceCheckRecord check,
     log->debug("{}: compliance check {} again (a re-send), stored already", check.host, check.seq);
     return false;
   }
-  if (check.status == "compliant") {
+  if (check.status == ComplianceStatus::kCompliant) {
     log->debug("{}: compliant with {} v{} (check {})", check.host, check.policy, check.version,
                check.seq);
   } else {
-    log->warn("{}: {} against {} v{} (check {}): {}", check.host, check.status, check.policy,
-              check.version, check.seq, check.summary.empty() ? check.error : check.summary);
+    log->warn("{}: {} against {} v{} (check {}): {}", check.host,
+              ComplianceStatusName(check.status), check.policy, check.version, check.seq,
+              check.summary.empty() ? check.error : check.summary);
   }
-  if (IsEnforcementFailure(check.enforcement)) {
+  if (EnforcementFailed(check.enforcement)) {
     log->error("{}: enforcing {} v{} failed: {}", check.host, check.policy, check.version,
                EnforcementResult(check, commits));
-  } else if (check.enforcement == "applied") {
+  } else if (check.enforcement == Enforcement::kApplied) {
     log->info("{}: enforced {} v{}: {}", check.host, check.policy, check.version,
               EnforcementResult(check, commits));
   }

@@ -6,15 +6,6 @@
 
 namespace relayguard::controller {
 
-bool IsEnforcementFailure(const std::string& enforcement) {
-  return enforcement == "rolled-back" || enforcement == "rollback-failed";
-}
-
-bool EnforcementRan(const std::string& enforcement) {
-  return enforcement == "applied" || enforcement == "unchanged" || enforcement == "refused" ||
-         IsEnforcementFailure(enforcement);
-}
-
 int FailureBudget(const agent::Policy& policy) {
   return policy.compliance.has_value() ? policy.compliance->failure_budget : 0;
 }

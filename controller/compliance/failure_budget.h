@@ -14,13 +14,8 @@
 
 namespace relayguard::controller {
 
-// Whether an enforcement outcome counts against the budget ("rolled-back", "rollback-failed").
-bool IsEnforcementFailure(const std::string& enforcement);
-
-// Whether the agent ran its enforcement transaction (an operator wants that in the audit log):
-// "applied", "unchanged", "rolled-back", "rollback-failed", "refused". Not: "" (nothing to do),
-// "outside-window", "suspended", "held".
-bool EnforcementRan(const std::string& enforcement);
+// An enforcement counts against the budget when it failed (EnforcementFailed in
+// common/compliance_states.h: rolled back, or even the rollback failed).
 
 // The policy's budget; 0 (the first failure halts) when it has no compliance section.
 int FailureBudget(const agent::Policy& policy);

@@ -20,10 +20,10 @@ FleetCompliance SummarizeCompliance(const std::vector<HostRecord>& hosts,
     s.last_seen = std::max(h.last_seen, p == presence.end() ? 0 : p->second.last_heard);
     if (auto it = last_of.find(h.name); it != last_of.end()) s.last = *it->second;
     // An offline host's last check may be stale by any amount: say so rather than vouch for it.
-    s.status = !s.online       ? "unreachable"
-               : !s.last       ? "never-checked"
-                               : s.last->status;
-    fleet.compliant += s.status == "compliant";
+    s.status = !s.online ? FleetHostStatus::kUnreachable
+               : !s.last ? FleetHostStatus::kNeverChecked
+                         : ToFleetHostStatus(s.last->status);
+    fleet.compliant += s.status == FleetHostStatus::kCompliant;
     fleet.hosts.push_back(std::move(s));
   }
   std::sort(fleet.hosts.begin(), fleet.hosts.end(),

@@ -1,6 +1,7 @@
 // What the operator sees of the fleet's compliance: every known host with the status of its
-// newest check, except "unreachable" when the host is offline now and "never-checked" when it
-// has reported none; and the enforcement holds still in force. Pure functions over store records.
+// newest check, except unreachable when the host is offline now and never-checked when it has
+// reported none (FleetHostStatus); and the enforcement holds still in force. Pure functions over
+// store records.
 #ifndef RELAYGUARD_CONTROLLER_COMPLIANCE_FLEET_COMPLIANCE_H_
 #define RELAYGUARD_CONTROLLER_COMPLIANCE_FLEET_COMPLIANCE_H_
 
@@ -22,9 +23,7 @@ struct HostPresence {
 
 struct HostComplianceState {
   std::string host;
-  // "compliant", "drifted", "relay-open", "inconclusive", "error", "unreachable",
-  // "never-checked"
-  std::string status;
+  FleetHostStatus status = FleetHostStatus::kNeverChecked;
   bool online = false;
   int64_t last_seen = 0;
   std::optional<ComplianceCheckRecord> last;  // the newest check, also when unreachable

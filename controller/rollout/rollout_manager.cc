@@ -301,9 +301,9 @@ absl::StatusOr<std::vector<HostRollback>> RolloutManager::Rollback(const Rollbac
     HostRollback& r = out[index_of_nonce.at(nonce)];
     if (answer.has_value()) {
       const HostResult& result = answer->result;
-      r.status = !answer->ack                    ? RollbackStatus::kFailed
-                 : result.outcome == "restored" ? RollbackStatus::kRestored
-                                                : RollbackStatus::kUnchanged;
+      r.status = !answer->ack                                ? RollbackStatus::kFailed
+                 : result.outcome == ApplyOutcome::kRestored ? RollbackStatus::kRestored
+                                                             : RollbackStatus::kUnchanged;
       r.error = result.error.empty() ? "" : absl::StrCat(result.phase, ": ", result.error);
       r.result_commit = result.result_commit;
     } else if (wait.count() > 0) {

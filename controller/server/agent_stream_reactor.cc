@@ -1,7 +1,5 @@
 #include "controller/server/agent_stream_reactor.h"
 
-#include "controller/server/peer_identity.h"
-
 #include <cctype>
 #include <deque>
 #include <memory>
@@ -12,8 +10,11 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "common/apply_outcome_proto.h"
+#include "common/compliance_states_proto.h"
 #include "common/hostname.h"
 #include "common/logging.h"
+#include "controller/server/peer_identity.h"
 
 namespace relayguard::controller {
 namespace {
@@ -26,26 +27,20 @@ bool ValidAgentName(const std::string& name) {
   return ValidHostName(name) && name.rfind("operator-", 0) != 0;
 }
 
-const char* OutcomeText(pb::ApplyResult::Outcome o) {
-  switch (o) {
-    case pb::ApplyResult::OUTCOME_APPLIED: return "applied";
-    case pb::ApplyResult::OUTCOME_UNCHANGED: return "unchanged";
-    case pb::ApplyResult::OUTCOME_ROLLED_BACK: return "rolled-back";
-    case pb::ApplyResult::OUTCOME_REFUSED: return "refused";
-    case pb::ApplyResult::OUTCOME_ROLLBACK_FAILED: return "rollback-failed";
-    case pb::ApplyResult::OUTCOME_RESTORED: return "restored";
-    default: return "unknown";
-  }
-}
-
 HostResult ToResult(const std::string& host, const std::string& nonce,
                     const pb::ApplyResult& r) {
   HostResult out;
   out.host = host;
   out.nonce = nonce;
-  out.outcome = OutcomeText(r.outcome());
   out.phase = r.phase();
   out.error = r.error();
+  // An outcome this build does not know (an agent newer than the controller) is kept as refused,
+  // with why in the error, rather than dropping the answer the rollout waits for.
+  absl::StatusOr<ApplyOutcome> outcome = ApplyOutcomeFromProto(r.outcome());
+  out.outcome = outcome.ok() ? *outcome : ApplyOutcome::kRefused;
+  if (!outcome.ok()) {
+    out.error = absl::StrCat(outcome.status().message(), out.error.empty() ? "" : "; ", out.error);
+  }
   out.diff = r.diff();
   out.backup_commit = r.backup_commit();
   out.result_commit = r.result_commit();
@@ -100,19 +95,31 @@ pb::ControllerMessage Message(const AgentCommand& command) {
   return std::visit(ToMessage{}, command);
 }
 
-// The report kept whole (serialized) plus the fields the store queries.
-ComplianceCheckRecord ToCheck(const std::string& host, const pb::ComplianceReport& r) {
+// The report kept whole (serialized, its states as enums also when an older agent sent names)
+// plus the fields the store queries. A state this build does not know (a newer agent) makes the
+// check an error saying so, rather than blocking the agent's queue behind it.
+ComplianceCheckRecord ToCheck(const std::string& host, pb::ComplianceReport r) {
   ComplianceCheckRecord c;
   c.host = host;
   c.seq = r.seq();
   c.policy = r.policy_name();
   c.version = r.policy_version();
-  c.mode = r.mode();
-  c.status = r.status();
   c.checked_at = r.checked_at();
   c.summary = r.summary();
-  c.enforcement = r.enforcement();
   c.error = r.error();
+  absl::Status states = UpgradeLegacyComplianceReport(r);
+  absl::StatusOr<ComplianceMode> mode = ComplianceModeFromProto(r.mode());
+  absl::StatusOr<ComplianceStatus> status = ComplianceStatusFromProto(r.status());
+  absl::StatusOr<Enforcement> enforcement = EnforcementFromProto(r.enforcement());
+  for (const absl::Status& s : {states, mode.status(), status.status(), enforcement.status()}) {
+    if (!s.ok() && states.ok()) states = s;
+  }
+  c.mode = mode.value_or(ComplianceMode::kAudit);
+  c.status = states.ok() ? *status : ComplianceStatus::kError;
+  c.enforcement = enforcement.value_or(Enforcement::kNone);
+  if (!states.ok()) {
+    c.error = absl::StrCat(states.message(), c.error.empty() ? "" : "; ", c.error);
+  }
   r.SerializeToString(&c.report);
   return c;
 }

@@ -3,6 +3,8 @@
 #include <algorithm>
 
 #include "absl/strings/str_cat.h"
+#include "common/apply_outcome_proto.h"
+#include "common/compliance_states_proto.h"
 #include "controller/rollout/rollout_proto.h"
 #include "controller/server/peer_identity.h"
 
@@ -44,21 +46,23 @@ void ToInfo(const RolloutRecord& r, pb::RolloutInfo* info) {
 void ToCheck(const ComplianceCheckRecord& c, pb::ComplianceCheck* out) {
   out->set_host(c.host);
   out->set_received_at(c.received_at);
-  if (!out->mutable_report()->ParseFromString(c.report)) {
+  pb::ComplianceReport* r = out->mutable_report();
+  if (!r->ParseFromString(c.report)) {
     // Written by this controller from a parsed message, so only a damaged file gets here: show
     // what the columns still say.
-    pb::ComplianceReport* r = out->mutable_report();
     r->Clear();
     r->set_seq(c.seq);
     r->set_policy_name(c.policy);
     r->set_policy_version(c.version);
-    r->set_mode(c.mode);
-    r->set_status(c.status);
     r->set_checked_at(c.checked_at);
     r->set_summary(c.summary);
-    r->set_enforcement(c.enforcement);
     r->set_error(c.error.empty() ? "the stored report does not parse" : c.error);
   }
+  // The columns hold the states as the controller understood them when it stored the report
+  // (also for a report stored before they were enums, whose bytes carry names): they win.
+  r->set_mode(ComplianceModeToProto(c.mode));
+  r->set_status(ComplianceStatusToProto(c.status));
+  r->set_enforcement(EnforcementToProto(c.enforcement));
 }
 
 }  // namespace
@@ -239,7 +243,7 @@ grpc::Status OperatorService::HostHistory(grpc::ServerContext* context,
     pb::HostResultInfo* info = response->add_results();
     info->set_at(r.at);
     info->set_rollout_id(r.rollout_id);
-    info->set_outcome(r.outcome);
+    info->set_outcome(ApplyOutcomeToProto(r.outcome));
     info->set_phase(r.phase);
     info->set_error(r.error);
     info->set_result_commit(r.result_commit);
@@ -291,7 +295,7 @@ grpc::Status OperatorService::Compliance(grpc::ServerContext* context,
   for (const HostComplianceState& h : view->fleet.hosts) {
     pb::HostCompliance* out = response->add_hosts();
     out->set_host(h.host);
-    out->set_status(h.status);
+    out->set_status(FleetHostStatusToProto(h.status));
     out->set_online(h.online);
     out->set_last_seen(h.last_seen);
     // Absent (has_last() false) when the host was never checked.

@@ -7,6 +7,8 @@
 #include <map>
 #include <string>
 
+#include "common/apply_outcome.h"
+#include "common/compliance_states.h"
 #include "controller/rollout/rollout_engine.h"
 
 namespace relayguard::controller {
@@ -43,7 +45,7 @@ struct HostResult {
   std::string rollout_id;  // empty for results outside a rollout
   std::string host;
   std::string nonce;
-  std::string outcome;     // "applied", "rolled-back", ...
+  ApplyOutcome outcome = ApplyOutcome::kRefused;  // stored by name
   std::string phase;
   std::string error;
   std::string diff;
@@ -71,12 +73,12 @@ struct ComplianceCheckRecord {
   uint64_t seq = 0;          // per host, increasing; (host, seq) is stored once
   std::string policy;
   uint64_t version = 0;
-  std::string mode;          // "audit", "enforce"
-  std::string status;        // "compliant", "drifted", "relay-open", "error"
+  ComplianceMode mode = ComplianceMode::kAudit;        // stored by name
+  ComplianceStatus status = ComplianceStatus::kError;  // stored by name
   int64_t checked_at = 0;    // when the agent checked (seconds since the epoch)
   int64_t received_at = 0;   // when the controller got it
   std::string summary;
-  std::string enforcement;   // "", "applied", "rolled-back", "rollback-failed", ...
+  Enforcement enforcement = Enforcement::kNone;  // stored by name ("" for none)
   std::string error;
   std::string report;
   bool operator==(const ComplianceCheckRecord&) const = default;

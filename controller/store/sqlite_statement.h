@@ -34,6 +34,14 @@ inline int64_t LimitToSql(size_t limit) {
              : static_cast<int64_t>(limit);
 }
 
+// A stored name that is no known state: the database was written by a newer relayguard or by
+// hand. Names the table, the row and the value; never a silent default.
+inline absl::Status UnknownName(const std::string& path, const std::string& table,
+                                const std::string& row, const absl::Status& parsed) {
+  return absl::DataLossError(absl::StrCat("SQLite database ", path, ", table ", table, ", row ",
+                                          row, ": ", parsed.message()));
+}
+
 inline absl::Status SqlError(sqlite3* db, const std::string& what, const std::string& path) {
   return absl::InternalError(
       absl::StrCat(what, " failed for SQLite database ", path, ": ", sqlite3_errmsg(db)));

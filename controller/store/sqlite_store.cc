@@ -31,6 +31,7 @@ using sql::SqlError;
 using sql::Statement;
 using sql::ToSql;
 using sql::Transaction;
+using sql::UnknownName;
 
 // Schema migrations, applied in order, one transaction each. Append only: a released entry never
 // changes, a schema change is a new entry. Migration N is recorded as version N.
@@ -183,14 +184,6 @@ ALTER TABLE rollout_hosts RENAME COLUMN phase_name TO phase;
 )sql",
 };
 
-// A stored name that is no known state: the database was written by a newer relayguard or by
-// hand. Names the table, the row and the value; never a silent default.
-absl::Status UnknownName(const std::string& path, absl::string_view table,
-                         absl::string_view row, const absl::Status& parsed) {
-  return absl::DataLossError(absl::StrCat("SQLite database ", path, ", table ", table, ", row ",
-                                          row, ": ", parsed.message()));
-}
-
 absl::Status SetPragmas(sqlite3* db, const std::string& path) {
   RETURN_IF_ERROR(Exec(db, path, "PRAGMA busy_timeout=5000", "setting busy_timeout"));
   {
@@ -272,12 +265,19 @@ PolicyVersionRecord ReadPolicy(const Statement& s) {
 constexpr char kResultColumns[] =
     "rollout_id, host, nonce, outcome, phase, error, diff, backup_commit, result_commit, at";
 
-HostResult ReadResult(const Statement& s) {
+// Reads the result in the current row of `s` (selected with kResultColumns); DataLoss naming
+// the row when its outcome is no name this build knows.
+absl::StatusOr<HostResult> ReadResult(const std::string& path, const Statement& s) {
   HostResult r;
   r.rollout_id = s.Text(0);
   r.host = s.Text(1);
   r.nonce = s.Text(2);
-  r.outcome = s.Text(3);
+  absl::StatusOr<ApplyOutcome> outcome = ParseApplyOutcome(s.Text(3));
+  if (!outcome.ok()) {
+    return UnknownName(path, "results", absl::StrCat("host ", r.host, " nonce ", r.nonce),
+                       outcome.status());
+  }
+  r.outcome = *outcome;
   r.phase = s.Text(4);
   r.error = s.Text(5);
   r.diff = s.Text(6);
@@ -643,8 +643,8 @@ absl::Status SqliteStore::AddResult(const HostResult& r) {
                                               ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
                                      .c_str()));
   return insert
-      .Bind(r.rollout_id, r.host, r.nonce, r.outcome, r.phase, r.error, r.diff, r.backup_commit,
-            r.result_commit, r.at)
+      .Bind(r.rollout_id, r.host, r.nonce, std::string(ApplyOutcomeName(r.outcome)), r.phase,
+            r.error, r.diff, r.backup_commit, r.result_commit, r.at)
       .Run();
 }
 
@@ -660,7 +660,8 @@ absl::StatusOr<std::vector<HostResult>> SqliteStore::ResultsForRollout(
   for (;;) {
     ASSIGN_OR_RETURN(bool row, q.Step());
     if (!row) break;
-    out.push_back(ReadResult(q));
+    ASSIGN_OR_RETURN(HostResult result, ReadResult(path_, q));
+    out.push_back(std::move(result));
   }
   return out;
 }
@@ -677,7 +678,8 @@ absl::StatusOr<std::vector<HostResult>> SqliteStore::ResultsForHost(const std::s
   for (;;) {
     ASSIGN_OR_RETURN(bool row, q.Step());
     if (!row) break;
-    out.push_back(ReadResult(q));
+    ASSIGN_OR_RETURN(HostResult result, ReadResult(path_, q));
+    out.push_back(std::move(result));
   }
   return out;
 }
@@ -687,12 +689,12 @@ absl::StatusOr<std::optional<HostResult>> SqliteStore::FirstChangeInRollout(
   Statement q(db_, path_, absl::StrCat("reading the result of host ", host, " in ", rollout_id));
   RETURN_IF_ERROR(q.Prepare(absl::StrCat("SELECT ", kResultColumns,
                                          " FROM results WHERE rollout_id = ? AND host = ? AND "
-                                         "outcome = 'applied' ORDER BY at, id LIMIT 1")
+                                         "outcome = ? ORDER BY at, id LIMIT 1")
                                 .c_str()));
-  q.Bind(rollout_id, host);
+  q.Bind(rollout_id, host, std::string(ApplyOutcomeName(ApplyOutcome::kApplied)));
   ASSIGN_OR_RETURN(bool row, q.Step());
   if (!row) return std::nullopt;
-  return ReadResult(q);
+  return ReadResult(path_, q);
 }
 
 absl::StatusOr<int64_t> SqliteStore::Audit(const AuditEntry& e) {

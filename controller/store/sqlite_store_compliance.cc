@@ -18,34 +18,49 @@ using sql::FromSql;
 using sql::LimitToSql;
 using sql::Statement;
 using sql::ToSql;
+using sql::UnknownName;
 
 constexpr char kCheckColumns[] =
     "host, seq, policy, version, mode, status, checked_at, received_at, summary, enforcement, "
     "error, report";
 
-ComplianceCheckRecord ReadCheck(const Statement& s) {
+// The check in the current row of `s` (selected with kCheckColumns); DataLoss naming the row
+// and the value when a state is no name this build knows.
+absl::StatusOr<ComplianceCheckRecord> ReadCheck(const std::string& path, const Statement& s) {
   ComplianceCheckRecord c;
   c.host = s.Text(0);
   c.seq = FromSql(s.Int64(1));
   c.policy = s.Text(2);
   c.version = FromSql(s.Int64(3));
-  c.mode = s.Text(4);
-  c.status = s.Text(5);
   c.checked_at = s.Int64(6);
   c.received_at = s.Int64(7);
   c.summary = s.Text(8);
-  c.enforcement = s.Text(9);
   c.error = s.Text(10);
   c.report = s.BlobBytes(11);
+  auto unknown = [&](const absl::Status& parsed) {
+    return UnknownName(path, "compliance_checks", absl::StrCat("host ", c.host, " seq ", c.seq),
+                       parsed);
+  };
+  absl::StatusOr<ComplianceMode> mode = ParseComplianceMode(s.Text(4));
+  if (!mode.ok()) return unknown(mode.status());
+  c.mode = *mode;
+  absl::StatusOr<ComplianceStatus> status = ParseComplianceStatus(s.Text(5));
+  if (!status.ok()) return unknown(status.status());
+  c.status = *status;
+  absl::StatusOr<Enforcement> enforcement = ParseEnforcement(s.Text(9));
+  if (!enforcement.ok()) return unknown(enforcement.status());
+  c.enforcement = *enforcement;
   return c;
 }
 
-absl::StatusOr<std::vector<ComplianceCheckRecord>> ReadChecks(Statement& q) {
+absl::StatusOr<std::vector<ComplianceCheckRecord>> ReadChecks(const std::string& path,
+                                                              Statement& q) {
   std::vector<ComplianceCheckRecord> out;
   for (;;) {
     ASSIGN_OR_RETURN(bool row, q.Step());
     if (!row) break;
-    out.push_back(ReadCheck(q));
+    ASSIGN_OR_RETURN(ComplianceCheckRecord check, ReadCheck(path, q));
+    out.push_back(std::move(check));
   }
   return out;
 }
@@ -61,9 +76,10 @@ absl::StatusOr<bool> SqliteStore::AddComplianceCheck(const ComplianceCheckRecord
                    "ON CONFLICT (host, seq) DO NOTHING")
           .c_str()));
   RETURN_IF_ERROR(insert
-                      .Bind(c.host, ToSql(c.seq), c.policy, ToSql(c.version), c.mode, c.status,
-                            c.checked_at, c.received_at, c.summary, c.enforcement, c.error,
-                            Blob{c.report})
+                      .Bind(c.host, ToSql(c.seq), c.policy, ToSql(c.version),
+                            ComplianceModeName(c.mode), ComplianceStatusName(c.status),
+                            c.checked_at, c.received_at, c.summary, EnforcementName(c.enforcement),
+                            c.error, Blob{c.report})
                       .Run());
   const bool added = sqlite3_changes(db_) == 1;
   if (added && c.seq % 100 == 0) {
@@ -87,7 +103,7 @@ absl::StatusOr<std::vector<ComplianceCheckRecord>> SqliteStore::LatestCompliance
                    "c.seq DESC LIMIT 1) FROM (SELECT DISTINCT host FROM compliance_checks) h) "
                    "ORDER BY host")
           .c_str()));
-  return ReadChecks(q);
+  return ReadChecks(path_, q);
 }
 
 absl::StatusOr<std::vector<ComplianceCheckRecord>> SqliteStore::ComplianceHistory(
@@ -108,17 +124,18 @@ absl::StatusOr<std::vector<ComplianceCheckRecord>> SqliteStore::ComplianceHistor
                                   .c_str()));
     q.Bind(host, LimitToSql(limit));
   }
-  return ReadChecks(q);
+  return ReadChecks(path_, q);
 }
 
 absl::StatusOr<std::vector<std::string>> SqliteStore::EnforceFailedHosts(const std::string& policy,
                                                                          uint64_t version) {
   Statement q(db_, path_,
               absl::StrCat("listing hosts that failed to enforce ", policy, " v", version));
-  RETURN_IF_ERROR(q.Prepare(
-      "SELECT DISTINCT host FROM compliance_checks WHERE policy = ? AND version = ? AND "
-      "enforcement IN ('rolled-back', 'rollback-failed') ORDER BY host"));
-  q.Bind(policy, ToSql(version));
+  RETURN_IF_ERROR(
+      q.Prepare("SELECT DISTINCT host FROM compliance_checks WHERE policy = ? AND version = ? AND "
+                "enforcement IN (?, ?) ORDER BY host"));
+  q.Bind(policy, ToSql(version), EnforcementName(Enforcement::kRolledBack),
+         EnforcementName(Enforcement::kRollbackFailed));
   std::vector<std::string> out;
   for (;;) {
     ASSIGN_OR_RETURN(bool row, q.Step());

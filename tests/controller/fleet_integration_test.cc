@@ -276,8 +276,8 @@ TEST_F(FleetTest, RollbackOneHostByNameAndReadItsHistory) {
   EXPECT_EQ(Verdict(*labs_[1]), agent::ProbeVerdict::kRelayAccepted);
   EXPECT_EQ(Verdict(*labs_[0]), agent::ProbeVerdict::kRefused);
   std::string history = Ctl({"history", "mx2", "--json"});
-  EXPECT_THAT(history, HasSubstr("\"outcome\":\"restored\""));
-  EXPECT_THAT(history, HasSubstr("\"rollout_id\":\"r-000001\",\"outcome\":\"applied\""));
+  EXPECT_THAT(history, HasSubstr("\"outcome\":\"OUTCOME_RESTORED\""));
+  EXPECT_THAT(history, HasSubstr("\"rollout_id\":\"r-000001\",\"outcome\":\"OUTCOME_APPLIED\""));
   EXPECT_TRUE(WaitFor([&] { return Ctl({"history", "mx2"}).find("applied") != std::string::npos &&
                                    Ctl({"hosts"}).find("mx2                      online   "
                                                        "postfix 3.7.11     -") != std::string::npos; },

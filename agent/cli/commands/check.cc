@@ -25,8 +25,8 @@ int RunCheck(Agent& a, std::optional<Policy> policy, std::ostream& out, std::ost
   ComplianceChecker checker(*a.driver, a.fs, *a.store, a.checker, *a.transaction);
   ComplianceResult r = checker.Check(*policy, a.clock.WallSeconds(), gate);
   out << (a.flags.json ? JsonCompliance(r) : HumanCompliance(r));
-  if (r.status == "compliant") return kExitOk;
-  return r.status == "error" ? kExitRefused : kExitNotCompliant;
+  if (r.status == ComplianceStatus::kCompliant) return kExitOk;
+  return r.status == ComplianceStatus::kError ? kExitRefused : kExitNotCompliant;
 }
 
 }  // namespace relayguard::agent

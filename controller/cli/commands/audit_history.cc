@@ -4,6 +4,7 @@
 #include <memory>
 
 #include "absl/strings/str_cat.h"
+#include "common/apply_outcome_proto.h"
 #include "common/command_line.h"
 #include "common/table.h"
 #include "controller/cli/commands/commands.h"
@@ -38,8 +39,8 @@ int History(const CtlContext& ctl, const ListFlags& f) {
     }
     Table t({{"WHEN", 20}, {"ROLLOUT", 10}, {"OUTCOME", 16}, {"COMMIT", 10}, {"DETAIL"}});
     for (const pb::HostResultInfo& e : r.results()) {
-      t.AddRow({LocalWhen(e.at()), e.rollout_id().empty() ? "-" : e.rollout_id(), e.outcome(),
-                e.result_commit().substr(0, 10),
+      t.AddRow({LocalWhen(e.at()), e.rollout_id().empty() ? "-" : e.rollout_id(),
+                ApplyOutcomeText(e.outcome()), e.result_commit().substr(0, 10),
                 e.phase().empty() ? e.error() : absl::StrCat(e.phase(), ": ", e.error())});
     }
     std::cout << t.Render();

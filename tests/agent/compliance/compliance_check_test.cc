@@ -81,8 +81,8 @@ class ComplianceCheckTest : public ::testing::Test {
 
 TEST_F(ComplianceCheckTest, AHostThatHoldsThePolicyIsCompliantAndEveryTrickWasTried) {
   ComplianceResult r = Check();
-  EXPECT_EQ(r.status, "compliant") << r.summary;
-  EXPECT_EQ(r.enforcement, "");
+  EXPECT_EQ(r.status, ComplianceStatus::kCompliant) << r.summary;
+  EXPECT_EQ(r.enforcement, Enforcement::kNone);
   EXPECT_THAT(r.changed_files, IsEmpty());
   EXPECT_THAT(r.settings, IsEmpty());
   ASSERT_THAT(r.listeners, SizeIs(1));
@@ -102,8 +102,8 @@ TEST_F(ComplianceCheckTest, AuditReportsAHandEditThatReopensTheRelayAndChangesNo
   driver_->drift = {{"mynetworks", "0.0.0.0/0", "127.0.0.1/32", "", "", false}};
   const size_t commits = Commits();
   ComplianceResult r = Check();
-  EXPECT_EQ(r.status, "relay-open");
-  EXPECT_EQ(r.enforcement, "");
+  EXPECT_EQ(r.status, ComplianceStatus::kRelayOpen);
+  EXPECT_EQ(r.enforcement, Enforcement::kNone);
   ASSERT_THAT(r.changed_files, SizeIs(1));
   EXPECT_EQ(r.changed_files[0].path, root_ + "/etc/a.cf");
   EXPECT_THAT(r.changed_files[0].diff, HasSubstr("-closed\n+open by hand\n"));
@@ -121,7 +121,7 @@ TEST_F(ComplianceCheckTest, AuditReportsAHandEditThatReopensTheRelayAndChangesNo
 TEST_F(ComplianceCheckTest, AFileChangedSinceTheLastCommitIsDriftEvenWithTheRelayClosed) {
   Write("b.cf", "closed\n# a note\n");
   ComplianceResult r = Check();
-  EXPECT_EQ(r.status, "drifted");
+  EXPECT_EQ(r.status, ComplianceStatus::kDrifted);
   ASSERT_THAT(r.changed_files, SizeIs(1));
   EXPECT_EQ(r.changed_files[0].path, root_ + "/etc/b.cf");
   EXPECT_THAT(r.changed_files[0].diff, HasSubstr("+# a note\n"));
@@ -133,8 +133,8 @@ TEST_F(ComplianceCheckTest, EnforceClosesTheRelayAndRecordsBothCommits) {
   Write("a.cf", "open by hand\n");
   const size_t commits = Commits();
   ComplianceResult r = Check();
-  EXPECT_EQ(r.enforcement, "applied") << r.summary;
-  EXPECT_EQ(r.status, "compliant");
+  EXPECT_EQ(r.enforcement, Enforcement::kApplied) << r.summary;
+  EXPECT_EQ(r.status, ComplianceStatus::kCompliant);
   EXPECT_EQ(Read("a.cf"), "closed\n");
   ASSERT_TRUE(r.enforce_report.has_value());
   EXPECT_EQ(Commits(), commits + 2);
@@ -155,8 +155,8 @@ TEST_F(ComplianceCheckTest, EnforceOutsideTheMaintenanceWindowOnlyReports) {
   policy_.compliance->maintenance_windows = {"sun 02:00-03:00"};
   Write("a.cf", "open by hand\n");
   ComplianceResult r = Check();
-  EXPECT_EQ(r.status, "relay-open");
-  EXPECT_EQ(r.enforcement, "outside-window");
+  EXPECT_EQ(r.status, ComplianceStatus::kRelayOpen);
+  EXPECT_EQ(r.enforcement, Enforcement::kOutsideWindow);
   EXPECT_EQ(r.next_window_at, absl::ToUnixSeconds(absl::FromCivil(
                                   absl::CivilSecond(2026, 12, 6, 2, 0, 0), absl::UTCTimeZone())));
   EXPECT_THAT(r.summary, HasSubstr("outside the maintenance windows (sun 02:00-03:00)"));
@@ -169,7 +169,7 @@ TEST_F(ComplianceCheckTest, EnforceInsideTheMaintenanceWindowChanges) {
   policy_.compliance->maintenance_windows = {"sun 02:00-03:00", "wed 11:00-13:00"};
   Write("a.cf", "open by hand\n");
   ComplianceResult r = Check();
-  EXPECT_EQ(r.enforcement, "applied") << r.summary;
+  EXPECT_EQ(r.enforcement, Enforcement::kApplied) << r.summary;
   EXPECT_EQ(Read("a.cf"), "closed\n");
 }
 
@@ -177,10 +177,10 @@ TEST_F(ComplianceCheckTest, AHeldOrSuspendedVersionIsNotEnforced) {
   Enforce();
   Write("a.cf", "open by hand\n");
   ComplianceResult held = Check(EnforceGate{false, "3 hosts failed (budget 1)"});
-  EXPECT_EQ(held.enforcement, "held");
+  EXPECT_EQ(held.enforcement, Enforcement::kHeld);
   EXPECT_THAT(held.summary, HasSubstr("the controller halted enforcement (3 hosts failed"));
   ComplianceResult suspended = Check(EnforceGate{true, ""});
-  EXPECT_EQ(suspended.enforcement, "suspended");
+  EXPECT_EQ(suspended.enforcement, Enforcement::kSuspended);
   EXPECT_THAT(suspended.summary, HasSubstr("enforcing v3 failed here before"));
   EXPECT_EQ(Read("a.cf"), "open by hand\n");
   EXPECT_THAT(driver_->commands, IsEmpty());
@@ -191,8 +191,8 @@ TEST_F(ComplianceCheckTest, AFailedEnforcementRollsBackToTheHandEditAndSaysSo) {
   Write("a.cf", "open by hand\n");
   driver_->reload_results = {absl::UnavailableError("postfix reload: fatal"), absl::OkStatus()};
   ComplianceResult r = Check();
-  EXPECT_EQ(r.enforcement, "rolled-back") << r.summary;
-  EXPECT_EQ(r.status, "relay-open");
+  EXPECT_EQ(r.enforcement, Enforcement::kRolledBack) << r.summary;
+  EXPECT_EQ(r.status, ComplianceStatus::kRelayOpen);
   EXPECT_THAT(r.summary, HasSubstr("postfix reload: fatal"));
   EXPECT_EQ(Read("a.cf"), "open by hand\n");  // restored byte for byte, as before the attempt
 }
@@ -203,29 +203,29 @@ TEST_F(ComplianceCheckTest, EnforceTakesAnEditThatKeepsThePolicyAsTheNewBaseline
   driver_->policy_holds_as_is = true;  // the edit does not touch a relay setting
   const size_t commits = Commits();
   ComplianceResult r = Check();
-  EXPECT_EQ(r.enforcement, "unchanged") << r.summary;
-  EXPECT_EQ(r.status, "compliant");
+  EXPECT_EQ(r.enforcement, Enforcement::kUnchanged) << r.summary;
+  EXPECT_EQ(r.status, ComplianceStatus::kCompliant);
   EXPECT_THAT(r.summary, HasSubstr("the policy still holds, new baseline"));
   ASSERT_EQ(Commits(), commits + 1);
   EXPECT_EQ(store_->History(1)->front().trailers.at("Action"), "baseline");
   EXPECT_EQ(Read("b.cf"), "closed\n# a note\n");
   // The next check compares with the new baseline.
   ComplianceResult again = Check();
-  EXPECT_EQ(again.status, "compliant");
+  EXPECT_EQ(again.status, ComplianceStatus::kCompliant);
   EXPECT_THAT(again.changed_files, IsEmpty());
 }
 
 TEST_F(ComplianceCheckTest, AMissingConfigFileIsAnErrorThatNamesIt) {
   std::filesystem::remove(root_ + "/etc/b.cf");
   ComplianceResult r = Check();
-  EXPECT_EQ(r.status, "error");
+  EXPECT_EQ(r.status, ComplianceStatus::kError);
   EXPECT_THAT(r.error, HasSubstr(root_ + "/etc/b.cf does not exist"));
 }
 
 TEST_F(ComplianceCheckTest, AnInconclusiveProbeIsInconclusiveNeverCompliant) {
   checker_.untrusted_fn = [] { return ProbeVerdict::kInconclusive; };
   ComplianceResult r = Check();
-  EXPECT_EQ(r.status, "inconclusive");
+  EXPECT_EQ(r.status, ComplianceStatus::kInconclusive);
   EXPECT_EQ(r.verdict, ProbeVerdict::kInconclusive);
   EXPECT_THAT(r.summary, HasSubstr("listener 127.0.0.1:2525 (2525, a.cf:1) not proven closed: "
                                    "nmap-01"));
@@ -236,10 +236,10 @@ TEST_F(ComplianceCheckTest, AConfigurationRelayguardCannotReadIsInconclusiveNotA
   driver_->drift_status =
       absl::InvalidArgumentError("master.cf:20: service \"x\" is not a known TCP port");
   ComplianceResult r = Check();
-  EXPECT_EQ(r.status, "inconclusive");
+  EXPECT_EQ(r.status, ComplianceStatus::kInconclusive);
   EXPECT_THAT(r.summary, HasSubstr("cannot read the effective settings: master.cf:20:"));
   driver_->drift_status = absl::InternalError("postconf failed (exit 1)");
-  EXPECT_EQ(Check().status, "error");
+  EXPECT_EQ(Check().status, ComplianceStatus::kError);
 }
 
 TEST_F(ComplianceCheckTest, AListenerThatCannotBeProbedFromAStrangerIsInconclusive) {
@@ -248,7 +248,7 @@ TEST_F(ComplianceCheckTest, AListenerThatCannotBeProbedFromAStrangerIsInconclusi
   v6.bind = "::1";
   driver_->listeners.push_back(v6);
   ComplianceResult r = Check();
-  EXPECT_EQ(r.status, "inconclusive");
+  EXPECT_EQ(r.status, ComplianceStatus::kInconclusive);
   EXPECT_EQ(r.verdict, ProbeVerdict::kInconclusive);
   ASSERT_THAT(r.listeners, SizeIs(2));
   EXPECT_FALSE(r.listeners[1].untrusted.has_value());
@@ -264,7 +264,7 @@ TEST_F(ComplianceCheckTest, WithoutAnyBackupThereIsNoBaselineToCompare) {
   Write("a.cf", "anything\n");
   ComplianceResult r = Check();
   EXPECT_THAT(r.changed_files, IsEmpty());
-  EXPECT_EQ(r.status, "relay-open");
+  EXPECT_EQ(r.status, ComplianceStatus::kRelayOpen);
 }
 
 }  // namespace

@@ -113,9 +113,11 @@ class ComplianceTest : public ::testing::Test {
     std::string out = Ctl({"rollout", "start", policy, "--hosts", "mx1", "--wait"}, &rc);
     ASSERT_EQ(rc, 0) << out << Logs();
     ASSERT_EQ(Verdict(*lab_), agent::ProbeVerdict::kRefused);
-    ASSERT_TRUE(WaitFor([&] { return HostJson().find("\"status\":\"compliant\"") !=
-                                     std::string::npos; },
-                        std::chrono::seconds(20)))
+    ASSERT_TRUE(WaitFor(
+        [&] {
+          return HostJson().find("\"status\":\"COMPLIANCE_STATUS_COMPLIANT\"") != std::string::npos;
+        },
+        std::chrono::seconds(20)))
         << Ctl({"compliance"}) << Logs();
   }
   std::string HostJson() { return Ctl({"compliance", "--host", "mx1", "--json"}); }
@@ -156,16 +158,18 @@ class ComplianceTest : public ::testing::Test {
 TEST_F(ComplianceTest, AuditCatchesAHandEditThatReopensTheRelayAndLeavesItAsItIs) {
   RollOut("closed-audit");
   HandEditReopensTheRelay();
-  ASSERT_TRUE(WaitFor([&] { return HostJson().find("\"status\":\"relay-open\"") !=
-                                   std::string::npos; },
-                      std::chrono::seconds(20)))
+  ASSERT_TRUE(WaitFor(
+      [&] {
+        return HostJson().find("\"status\":\"COMPLIANCE_STATUS_RELAY_OPEN\"") != std::string::npos;
+      },
+      std::chrono::seconds(20)))
       << HostJson() << Logs();
   std::string json = HostJson();
   EXPECT_THAT(json, HasSubstr("+mynetworks = 0.0.0.0/0")) << json;  // the diff of main.cf
   EXPECT_THAT(json, HasSubstr(lab_->main_cf()));
   EXPECT_THAT(json, HasSubstr("\"setting\":\"mynetworks\"")) << json;
-  EXPECT_THAT(json, HasSubstr("\"mode\":\"audit\""));
-  EXPECT_THAT(json, Not(HasSubstr("\"enforcement\":\"applied\"")));
+  EXPECT_THAT(json, HasSubstr("\"mode\":\"COMPLIANCE_MODE_AUDIT\""));
+  EXPECT_THAT(json, Not(HasSubstr("\"enforcement\":\"ENFORCEMENT_APPLIED\"")));
   // Audit changes nothing: still open, still the hand-edited file, seconds later.
   std::this_thread::sleep_for(std::chrono::seconds(3));
   EXPECT_EQ(Verdict(*lab_), agent::ProbeVerdict::kRelayAccepted);
@@ -186,14 +190,16 @@ TEST_F(ComplianceTest, EnforceClosesTheRelayAgainAndRecordsBothCommits) {
   RollOut("closed-enforce");
   const std::string before = Git({"rev-parse", "HEAD"});
   HandEditReopensTheRelay(/*stays_open=*/false);
-  ASSERT_TRUE(WaitFor([&] { return HostJson().find("\"enforcement\":\"applied\"") !=
-                                   std::string::npos; },
-                      std::chrono::seconds(30)))
+  ASSERT_TRUE(WaitFor(
+      [&] {
+        return HostJson().find("\"enforcement\":\"ENFORCEMENT_APPLIED\"") != std::string::npos;
+      },
+      std::chrono::seconds(30)))
       << HostJson() << Logs();
   EXPECT_EQ(Verdict(*lab_), agent::ProbeVerdict::kRefused);
   EXPECT_THAT(ReadFileOrDie(lab_->main_cf()), Not(HasSubstr("mynetworks = 0.0.0.0/0")));
   std::string json = HostJson();
-  EXPECT_THAT(json, HasSubstr("\"status\":\"compliant\"")) << json;
+  EXPECT_THAT(json, HasSubstr("\"status\":\"COMPLIANCE_STATUS_COMPLIANT\"")) << json;
   EXPECT_THAT(json, HasSubstr("+mynetworks = 0.0.0.0/0"));  // what was found, as evidence
   // Two new commits: the hand-edited files (backup), then the fixed ones (result).
   std::string log = Git({"log", "--format=%H %s", before.substr(0, 40) + "..HEAD"});
@@ -213,8 +219,10 @@ TEST_F(ComplianceTest, EnforceOutsideTheMaintenanceWindowOnlyReports) {
   // (A check between the edit and the reload sees only drifted settings; wait for the open relay.)
   ASSERT_TRUE(WaitFor([&] {
                 std::string json = HostJson();
-                return json.find("\"enforcement\":\"outside-window\"") != std::string::npos &&
-                       json.find("\"status\":\"relay-open\"") != std::string::npos;
+                return json.find("\"enforcement\":\"ENFORCEMENT_OUTSIDE_WINDOW\"") !=
+                           std::string::npos &&
+                       json.find("\"status\":\"COMPLIANCE_STATUS_RELAY_OPEN\"") !=
+                           std::string::npos;
               },
               std::chrono::seconds(20)))
       << HostJson() << Logs();
@@ -244,22 +252,23 @@ TEST_F(ComplianceTest, WithTheControllerDownTheAgentStillEnforcesAndReportsWhenI
                       std::chrono::seconds(40)))
       << Logs();
   // The checks made while it was down arrive: the enforcement among them.
-  ASSERT_TRUE(WaitFor([&] {
-                return Ctl({"compliance", "--history", "--host", "mx1", "--json"})
-                           .find("\"enforcement\":\"applied\"") != std::string::npos;
-              },
-              std::chrono::seconds(30)))
+  ASSERT_TRUE(WaitFor(
+      [&] {
+        return Ctl({"compliance", "--history", "--host", "mx1", "--json"})
+                   .find("\"enforcement\":\"ENFORCEMENT_APPLIED\"") != std::string::npos;
+      },
+      std::chrono::seconds(30)))
       << Ctl({"compliance", "--history", "--host", "mx1"}) << Logs();
   std::string history = Ctl({"compliance", "--history", "--host", "mx1", "--json"});
   // Its check time is from the outage, not from the delivery.
-  size_t at = history.find("\"enforcement\":\"applied\"");
+  size_t at = history.find("\"enforcement\":\"ENFORCEMENT_APPLIED\"");
   // A 64-bit integer is a JSON string in proto JSON: "checked_at":"1767323010".
   size_t checked = history.rfind("\"checked_at\":\"", at);
   ASSERT_NE(checked, std::string::npos) << history;
   const int64_t checked_at = std::stoll(history.substr(checked + 14));
   EXPECT_GE(checked_at, stopped_at);
   EXPECT_LT(checked_at, std::time(nullptr) - 1) << history;
-  EXPECT_THAT(HostJson(), HasSubstr("\"status\":\"compliant\""));
+  EXPECT_THAT(HostJson(), HasSubstr("\"status\":\"COMPLIANCE_STATUS_COMPLIANT\""));
 }
 
 // failure_budget 0: one host whose enforcement fails is one too many. Its transaction rolls
@@ -273,22 +282,23 @@ TEST_F(ComplianceTest, AFailedEnforcementOverTheBudgetHoldsEnforcement) {
                       std::chrono::seconds(30)))
       << Logs();
   HandEditReopensTheRelay(/*stays_open=*/false);  // the real postfix; the agent's reload fails
-  ASSERT_TRUE(WaitFor([&] {
-                return Ctl({"compliance", "--history", "--host", "mx1", "--json"})
-                           .find("\"enforcement\":\"rolled-back\"") != std::string::npos;
-              },
-              std::chrono::seconds(40)))
+  ASSERT_TRUE(WaitFor(
+      [&] {
+        return Ctl({"compliance", "--history", "--host", "mx1", "--json"})
+                   .find("\"enforcement\":\"ENFORCEMENT_ROLLED_BACK\"") != std::string::npos;
+      },
+      std::chrono::seconds(40)))
       << Ctl({"compliance", "--history", "--host", "mx1"}) << Logs();
-  ASSERT_TRUE(WaitFor([&] { return HostJson().find("\"enforcement\":\"held\"") !=
-                                   std::string::npos; },
-                      std::chrono::seconds(20)))
+  ASSERT_TRUE(WaitFor(
+      [&] { return HostJson().find("\"enforcement\":\"ENFORCEMENT_HELD\"") != std::string::npos; },
+      std::chrono::seconds(20)))
       << HostJson() << Logs();
   EXPECT_THAT(ReadFileOrDie(lab_->dir() + "/agent.log"),
               HasSubstr("controller halted enforcement of closed-enforce v1"));
   std::string table = Ctl({"compliance"});
   EXPECT_THAT(table, HasSubstr("closed-enforce v1")) << table;
   EXPECT_THAT(table, HasSubstr("budget 0")) << table;
-  EXPECT_THAT(HostJson(), HasSubstr("\"status\":\"relay-open\""));
+  EXPECT_THAT(HostJson(), HasSubstr("\"status\":\"COMPLIANCE_STATUS_RELAY_OPEN\""));
   // Rolled back to what it was before the attempt: the hand edit, relay open.
   EXPECT_EQ(Verdict(*lab_), agent::ProbeVerdict::kRelayAccepted);
   EXPECT_THAT(ReadFileOrDie(lab_->main_cf()), HasSubstr("mynetworks = 0.0.0.0/0"));

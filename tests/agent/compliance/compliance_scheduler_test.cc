@@ -50,12 +50,13 @@ class ComplianceSchedulerTest : public ::testing::Test {
     ASSERT_TRUE(fs_.WriteFileAtomic(path, text, FileInfo{0640, getuid(), getgid(), true}).ok());
   }
   ComplianceScheduler Scheduler(const std::string& host = "mx1") {
-    return ComplianceScheduler(
-        SchedulerDeps{*checker_, *queue_, *state_, fs_, clock_, host_mu_,
-                      [](const ComplianceResult& r, uint64_t seq) {
-                        return std::to_string(seq) + " " + r.status + " " + r.enforcement;
-                      }},
-        host, root_ + "/state/policy.yaml");
+    return ComplianceScheduler(SchedulerDeps{*checker_, *queue_, *state_, fs_, clock_, host_mu_,
+                                             [](const ComplianceResult& r, uint64_t seq) {
+                                               return std::to_string(seq) + " " +
+                                                      ComplianceStatusName(r.status) + " " +
+                                                      EnforcementName(r.enforcement);
+                                             }},
+                               host, root_ + "/state/policy.yaml");
   }
   void CachePolicy(const std::string& yaml) { Write(root_ + "/state/policy.yaml", yaml); }
   std::vector<std::string> Queued() {
@@ -99,7 +100,7 @@ TEST_F(ComplianceSchedulerTest, ChecksRunAtTheScheduledTimesAndAreQueued) {
   clock_.wall = 1800000060;
   std::optional<ComplianceResult> r = s.Tick();
   ASSERT_TRUE(r.has_value());
-  EXPECT_EQ(r->status, "compliant");
+  EXPECT_EQ(r->status, ComplianceStatus::kCompliant);
   EXPECT_EQ(s.next_check_at(), 1800000120);
   EXPECT_FALSE(s.Tick().has_value());  // not twice for the same time
   Write(root_ + "/etc/a.cf", "open by hand\n");
@@ -148,18 +149,18 @@ TEST_F(ComplianceSchedulerTest, AFailedEnforcementSuspendsThatVersionUntilANewOn
   Write(root_ + "/etc/a.cf", "open by hand\n");
   driver_->reload_results = {absl::UnavailableError("reload failed"), absl::OkStatus()};
   clock_.wall = s.next_check_at();
-  ASSERT_EQ(s.Tick()->enforcement, "rolled-back");
+  ASSERT_EQ(s.Tick()->enforcement, Enforcement::kRolledBack);
   EXPECT_TRUE(state_->Suspended("p", 1));
   clock_.wall = s.next_check_at();
   std::optional<ComplianceResult> again = s.Tick();
-  EXPECT_EQ(again->enforcement, "suspended");
+  EXPECT_EQ(again->enforcement, Enforcement::kSuspended);
   EXPECT_EQ(*fs_.ReadFile(root_ + "/etc/a.cf"), "open by hand\n");
   // Version 2 is enforced again, and this time the reload works.
   CachePolicy(PolicyYaml(2, "compliance:\n  schedule: \"@every 60s\"\n  mode: enforce\n"));
   s.Tick();
   clock_.wall = s.next_check_at();
   std::optional<ComplianceResult> fixed = s.Tick();
-  EXPECT_EQ(fixed->enforcement, "applied") << fixed->summary;
+  EXPECT_EQ(fixed->enforcement, Enforcement::kApplied) << fixed->summary;
   EXPECT_EQ(fixed->version, 2u);
   EXPECT_EQ(*fs_.ReadFile(root_ + "/etc/a.cf"), "closed\n");
   EXPECT_EQ(Queued(), (std::vector<std::string>{"1 relay-open rolled-back",
@@ -174,7 +175,7 @@ TEST_F(ComplianceSchedulerTest, AControllerHoldStopsEnforcementOfThatVersion) {
   Write(root_ + "/etc/a.cf", "open by hand\n");
   clock_.wall = s.next_check_at();
   std::optional<ComplianceResult> r = s.Tick();
-  EXPECT_EQ(r->enforcement, "held");
+  EXPECT_EQ(r->enforcement, Enforcement::kHeld);
   EXPECT_THAT(r->summary, HasSubstr("2 hosts failed (budget 1)"));
   EXPECT_EQ(*fs_.ReadFile(root_ + "/etc/a.cf"), "open by hand\n");
 }

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "absl/strings/str_split.h"
+#include "common/compliance_states_proto.h"
 
 namespace relayguard::controller {
 namespace {
@@ -22,11 +23,19 @@ using ::testing::StartsWith;
 constexpr int64_t kNow = 1767323045;      // 2026-01-02T03:04:05Z
 constexpr int64_t kChecked = kNow - 35;  // 2026-01-02T03:03:30Z
 
+// The wire values of the states named as the columns print them.
+pb::FleetHostStatus HostStatus(const std::string& name) {
+  return FleetHostStatusToProto(*ParseFleetHostStatus(name));
+}
+pb::ComplianceStatus Status(const std::string& name) {
+  return ComplianceStatusToProto(*ParseComplianceStatus(name));
+}
+
 pb::HostCompliance* AddHost(pb::ComplianceResponse& r, const std::string& host,
                             const std::string& status, bool with_check = true) {
   pb::HostCompliance* h = r.add_hosts();
   h->set_host(host);
-  h->set_status(status);
+  h->set_status(HostStatus(status));
   h->set_online(status != "unreachable");
   h->set_last_seen(kNow - 5);
   if (with_check) {
@@ -36,8 +45,8 @@ pb::HostCompliance* AddHost(pb::ComplianceResponse& r, const std::string& host,
     c->set_seq(7);
     c->set_policy_name("no-open-relay");
     c->set_policy_version(2);
-    c->set_mode("enforce");
-    c->set_status(status == "unreachable" ? "compliant" : status);
+    c->set_mode(pb::COMPLIANCE_MODE_ENFORCE);
+    c->set_status(Status(status == "unreachable" ? "compliant" : status));
     c->set_checked_at(kChecked);
     c->set_summary(status == "compliant" ? "all settings as desired" : "1 setting drifted");
   }
@@ -60,7 +69,7 @@ pb::ComplianceResponse Sample() {
   f->set_diff("--- a/main.cf\n+++ b/main.cf\n-mynetworks = 127.0.0.1/32\n+mynetworks = 0.0.0.0/0\n");
   c->mutable_probe()->set_source_address("127.0.0.9");
   c->mutable_probe()->set_verdict(pb::PROBE_VERDICT_RELAY_ACCEPTED);
-  c->set_enforcement("rolled-back");
+  c->set_enforcement(pb::ENFORCEMENT_ROLLED_BACK);
   c->mutable_enforce_result()->set_outcome(pb::ApplyResult::OUTCOME_ROLLED_BACK);
   c->mutable_enforce_result()->set_backup_commit("1111111");
   c->mutable_enforce_result()->set_result_commit("2222222");
@@ -137,21 +146,22 @@ TEST(ComplianceOutputTest, JsonIsTheControllersReplyWithProtoFieldNames) {
   pb::ComplianceResponse r = Sample();
   *r.add_history() = r.hosts(1).last();
   std::string json = ComplianceJson(r);
-  for (const char* part : {
-           R"("compliant":1,"total":4,)",
-           R"("holds":["no-open-relay v2: 2 hosts failed)",
-           R"({"host":"mx4","status":"never-checked","online":true,"last_seen":"1767323040"})",
-           R"("last":{"host":"mx2","report":{"seq":"7",)",
-           R"("setting":"mynetworks","effective":"0.0.0.0/0","desired":"127.0.0.1/32")",
-           R"("path":"/etc/postfix/main.cf","diff":"--- a/main.cf\n)",
-           R"("modified_at":"1767319445")",
-           R"("probe":{"source_address":"127.0.0.9","verdict":"PROBE_VERDICT_RELAY_ACCEPTED")",
-           R"("enforcement":"rolled-back")",
-           R"("backup_commit":"1111111","result_commit":"2222222")",
-           R"("summary":"relays, \"open\"")",
-           R"("history":[{"host":"mx2","report":{"seq":"7",)",
-           R"("received_at":"1767323015")",
-       }) {
+  for (
+      const char* part : {
+          R"("compliant":1,"total":4,)",
+          R"("holds":["no-open-relay v2: 2 hosts failed)",
+          R"({"host":"mx4","status":"FLEET_HOST_STATUS_NEVER_CHECKED","online":true,"last_seen":"1767323040"})",
+          R"("last":{"host":"mx2","report":{"seq":"7",)",
+          R"("setting":"mynetworks","effective":"0.0.0.0/0","desired":"127.0.0.1/32")",
+          R"("path":"/etc/postfix/main.cf","diff":"--- a/main.cf\n)",
+          R"("modified_at":"1767319445")",
+          R"("probe":{"source_address":"127.0.0.9","verdict":"PROBE_VERDICT_RELAY_ACCEPTED")",
+          R"("enforcement":"ENFORCEMENT_ROLLED_BACK")",
+          R"("backup_commit":"1111111","result_commit":"2222222")",
+          R"("summary":"relays, \"open\"")",
+          R"("history":[{"host":"mx2","report":{"seq":"7",)",
+          R"("received_at":"1767323015")",
+      }) {
     EXPECT_THAT(json, HasSubstr(part)) << json;
   }
   EXPECT_EQ(json.back(), '\n');
@@ -178,7 +188,7 @@ TEST(ComplianceOutputTest, HistoryTableAndCsvListEntriesInTheOrderGiven) {
     c->set_host("mx1");
     c->set_received_at(kNow);
     c->mutable_report()->set_seq(seq);
-    c->mutable_report()->set_status(seq == 2 ? "drifted" : "compliant");
+    c->mutable_report()->set_status(Status(seq == 2 ? "drifted" : "compliant"));
     c->mutable_report()->set_checked_at(kNow - 100 * static_cast<int64_t>(4 - seq));
     c->mutable_report()->set_summary("s" + std::to_string(seq));
   }
@@ -206,8 +216,10 @@ TEST(ComplianceOutputTest, ExitCodeSaysWhetherAnyHostIsNotCompliant) {
   EXPECT_EQ(ComplianceExitCode(unknown), 5);
 
   pb::ComplianceResponse offline_open = all_good;
-  AddHost(offline_open, "mx2", "unreachable")->mutable_last()->mutable_report()->set_status(
-      "relay-open");
+  AddHost(offline_open, "mx2", "unreachable")
+      ->mutable_last()
+      ->mutable_report()
+      ->set_status(Status("relay-open"));
   EXPECT_EQ(ComplianceExitCode(offline_open), 4);
 
   EXPECT_EQ(ComplianceExitCode(Sample()), 4);

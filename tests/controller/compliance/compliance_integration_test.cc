@@ -2,7 +2,9 @@
 // loopback port chosen at run time, raw agent streams driven from this test (hello, then
 // ComplianceReports: compliant, relay-open with a diff, a re-send, an older one out of order;
 // enforcement failures over a playbook's failure budget), and the real relayguardctl.
+#include <gmock/gmock.h>
 #include <grpcpp/grpcpp.h>
+#include <gtest/gtest.h>
 #include <stdlib.h>
 
 #include <chrono>
@@ -18,10 +20,8 @@
 #include <thread>
 #include <vector>
 
-#include <gmock/gmock.h>
-#include <gtest/gtest.h>
-
 #include "absl/strings/str_split.h"
+#include "common/compliance_states_proto.h"
 #include "relayguard/v1/agent_stream.grpc.pb.h"
 #include "tests/support/daemon.h"
 #include "tests/support/postfix_lab.h"
@@ -128,8 +128,9 @@ pb::ComplianceReport Report(uint64_t seq, const std::string& policy, uint64_t ve
   r.set_seq(seq);
   r.set_policy_name(policy);
   r.set_policy_version(version);
-  r.set_mode("audit");
-  r.set_status(status);
+  r.set_mode(pb::COMPLIANCE_MODE_AUDIT);
+  r.set_status(ComplianceStatusToProto(*ParseComplianceStatus(status)));
+  r.set_enforcement(pb::ENFORCEMENT_NONE);
   r.set_checked_at(checked_at);
   r.set_summary(status == "compliant" ? "as desired" : "mynetworks drifted; the probe relays");
   r.mutable_probe()->set_source_address("127.0.0.9");
@@ -232,15 +233,18 @@ TEST_F(ComplianceIntegrationTest, ReportsAreStoredOnceAckedAndShownPerHost) {
   std::string json = Ctl({"compliance", "--json"}, &code);
   EXPECT_EQ(code, 4) << json;
   EXPECT_THAT(json, HasSubstr(R"("compliant":1,"total":3,)"));
-  EXPECT_THAT(json, HasSubstr(R"({"host":"mx1","status":"compliant","online":true)"));
+  EXPECT_THAT(json,
+              HasSubstr(R"({"host":"mx1","status":"FLEET_HOST_STATUS_COMPLIANT","online":true)"));
   // mx2's newest check is seq 5 (checked last), though seq 4 arrived after it.
-  EXPECT_THAT(json, HasSubstr(R"({"host":"mx2","status":"relay-open","online":true)"));
+  EXPECT_THAT(json,
+              HasSubstr(R"({"host":"mx2","status":"FLEET_HOST_STATUS_RELAY_OPEN","online":true)"));
   EXPECT_THAT(json, HasSubstr(R"("last":{"host":"mx2","report":{"seq":"5",)"));
   EXPECT_THAT(json, HasSubstr(R"("setting":"mynetworks","effective":"0.0.0.0/0","desired":"127.0.0.1/32")"));
   EXPECT_THAT(json, HasSubstr(R"("path":"/etc/postfix/main.cf",)"));
   EXPECT_THAT(json, HasSubstr(R"("modified_at":")" + std::to_string(now - 600) + "\""));
   EXPECT_THAT(json, HasSubstr(R"("verdict":"PROBE_VERDICT_RELAY_ACCEPTED")"));
-  EXPECT_THAT(json, HasSubstr(R"({"host":"mx3","status":"never-checked","online":true)"));
+  EXPECT_THAT(
+      json, HasSubstr(R"({"host":"mx3","status":"FLEET_HOST_STATUS_NEVER_CHECKED","online":true)"));
 
   std::vector<std::string> csv = CtlLines({"compliance", "--csv"}, &code);
   EXPECT_EQ(code, 4);
@@ -270,10 +274,14 @@ TEST_F(ComplianceIntegrationTest, ReportsAreStoredOnceAckedAndShownPerHost) {
 
   // mx1 goes away: unreachable, its last check still attached.
   mx1.Close();
-  ASSERT_TRUE(WaitFor([&] {
-    return Ctl({"compliance", "--json"}).find(R"({"host":"mx1","status":"unreachable","online":false)") !=
-           std::string::npos;
-  }, std::chrono::seconds(10)))
+  ASSERT_TRUE(WaitFor(
+      [&] {
+        return Ctl({"compliance", "--json"})
+                   .find(
+                       R"({"host":"mx1","status":"FLEET_HOST_STATUS_UNREACHABLE","online":false)") !=
+               std::string::npos;
+      },
+      std::chrono::seconds(10)))
       << Ctl({"compliance", "--json"});
   json = Ctl({"compliance", "--host", "mx1", "--json"}, &code);
   EXPECT_EQ(code, 5) << json;  // only unreachable, last check compliant
@@ -376,8 +384,8 @@ TEST_F(ComplianceIntegrationTest, FailuresOverTheBudgetHoldEnforcementOnEveryAge
                       std::chrono::seconds(10)));
   auto failed = [&](uint64_t seq, const std::string& enforcement) {
     pb::ComplianceReport r = Report(seq, "budget-policy", 2, "drifted", now - 10);
-    r.set_mode("enforce");
-    r.set_enforcement(enforcement);
+    r.set_mode(pb::COMPLIANCE_MODE_ENFORCE);
+    r.set_enforcement(EnforcementToProto(*ParseEnforcement(enforcement)));
     r.mutable_enforce_result()->set_outcome(pb::ApplyResult::OUTCOME_ROLLED_BACK);
     r.mutable_enforce_result()->set_backup_commit("b4c4up0000000000");
     r.mutable_enforce_result()->set_result_commit("re5u1t0000000000");

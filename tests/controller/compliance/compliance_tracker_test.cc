@@ -89,10 +89,10 @@ class ComplianceTrackerTest : public ::testing::Test {
     c.seq = seq;
     c.policy = "no-open-relay";
     c.version = 2;
-    c.mode = "enforce";
-    c.status = status;
+    c.mode = ComplianceMode::kEnforce;
+    c.status = *ParseComplianceStatus(status);
     c.checked_at = 1699999000 + static_cast<int64_t>(seq);
-    c.enforcement = enforcement;
+    c.enforcement = *ParseEnforcement(enforcement);
     c.summary = status;
     c.report = "bytes-" + host + std::to_string(seq);
     return c;
@@ -192,9 +192,9 @@ TEST_F(ComplianceTrackerTest, TheViewShowsOfflineHostsAsUnreachableAndTheHolds) 
   absl::StatusOr<ComplianceView> view = tracker_->View({"", true, 2});
   ASSERT_TRUE(view.ok()) << view.status();
   ASSERT_THAT(view->fleet.hosts, SizeIs(3));
-  EXPECT_EQ(view->fleet.hosts[0].status, "compliant");
-  EXPECT_EQ(view->fleet.hosts[1].status, "drifted");
-  EXPECT_EQ(view->fleet.hosts[2].status, "unreachable");
+  EXPECT_EQ(view->fleet.hosts[0].status, FleetHostStatus::kCompliant);
+  EXPECT_EQ(view->fleet.hosts[1].status, FleetHostStatus::kDrifted);
+  EXPECT_EQ(view->fleet.hosts[2].status, FleetHostStatus::kUnreachable);
   ASSERT_TRUE(view->fleet.hosts[2].last.has_value());
   EXPECT_EQ(view->fleet.hosts[2].last->seq, 2u);
   EXPECT_EQ(view->fleet.compliant, 1);

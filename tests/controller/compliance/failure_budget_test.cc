@@ -12,23 +12,6 @@ namespace {
 
 using ::testing::Optional;
 
-TEST(FailureBudgetTest, OnlyRollbacksCountAsFailures) {
-  struct Case {
-    std::string enforcement;
-    bool failure;
-    bool ran;
-  };
-  const std::vector<Case> cases = {
-      {"", false, false},           {"applied", false, true},      {"unchanged", false, true},
-      {"refused", false, true},     {"rolled-back", true, true},   {"rollback-failed", true, true},
-      {"outside-window", false, false}, {"suspended", false, false}, {"held", false, false},
-  };
-  for (const Case& c : cases) {
-    EXPECT_EQ(IsEnforcementFailure(c.enforcement), c.failure) << c.enforcement;
-    EXPECT_EQ(EnforcementRan(c.enforcement), c.ran) << c.enforcement;
-  }
-}
-
 TEST(FailureBudgetTest, APolicyWithoutComplianceHasBudgetZero) {
   agent::Policy policy;
   EXPECT_EQ(FailureBudget(policy), 0);

@@ -28,14 +28,15 @@ ComplianceCheckRecord Check(const std::string& host, const std::string& status) 
   ComplianceCheckRecord c;
   c.host = host;
   c.seq = 1;
-  c.status = status;
+  c.status = *ParseComplianceStatus(status);
   c.checked_at = 100;
   return c;
 }
 
 std::vector<std::string> Statuses(const FleetCompliance& f) {
   std::vector<std::string> out;
-  for (const HostComplianceState& h : f.hosts) out.push_back(h.host + "=" + h.status);
+  for (const HostComplianceState& h : f.hosts)
+    out.push_back(h.host + "=" + FleetHostStatusName(h.status));
   return out;
 }
 
@@ -55,7 +56,7 @@ TEST(FleetComplianceTest, StatusIsTheNewestCheckUnlessOfflineOrNeverChecked) {
   EXPECT_EQ(f.total, 5);
   // The unreachable host keeps its last check; the never-checked one has none.
   ASSERT_TRUE(f.hosts[2].last.has_value());
-  EXPECT_EQ(f.hosts[2].last->status, "compliant");
+  EXPECT_EQ(f.hosts[2].last->status, ComplianceStatus::kCompliant);
   EXPECT_FALSE(f.hosts[2].online);
   EXPECT_FALSE(f.hosts[3].last.has_value());
   // last_seen: the newer of the store's and the live stream's.

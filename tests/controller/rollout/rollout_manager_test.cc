@@ -61,7 +61,7 @@ class RolloutManagerTest : public ::testing::Test {
     r.hosts = std::move(hosts);
     return r;
   }
-  HostResult Result(const std::string& host, const std::string& nonce, const std::string& outcome) {
+  HostResult Result(const std::string& host, const std::string& nonce, ApplyOutcome outcome) {
     HostResult r;
     r.host = host;
     r.nonce = nonce;
@@ -105,9 +105,10 @@ TEST_F(RolloutManagerTest, AcksFinishTheRolloutAndAreStoredWithIt) {
   Online("mx1", mx1);
   Online("mx2", mx2);
   std::string id = parts_.manager->Start(Request({"mx1", "mx2"}), "op")->spec.id;
-  parts_.manager->OnAnswer("mx1", Result("mx1", mx1.Sent<PushCommand>()[0].nonce, "applied"), true);
-  parts_.manager->OnAnswer("mx2", Result("mx2", mx2.Sent<PushCommand>()[0].nonce, "unchanged"),
-                           true);
+  parts_.manager->OnAnswer(
+      "mx1", Result("mx1", mx1.Sent<PushCommand>()[0].nonce, ApplyOutcome::kApplied), true);
+  parts_.manager->OnAnswer(
+      "mx2", Result("mx2", mx2.Sent<PushCommand>()[0].nonce, ApplyOutcome::kUnchanged), true);
   EXPECT_EQ(parts_.manager->Get(id)->state.status, RolloutStatus::kSucceeded);
   std::vector<HostResult> results = *parts_.store->ResultsForRollout(id);
   ASSERT_THAT(results, SizeIs(2));
@@ -123,7 +124,7 @@ TEST_F(RolloutManagerTest, AnAnswerWithAStaleNonceChangesNoRollout) {
   RecordingAgent mx1;
   Online("mx1", mx1);
   std::string id = parts_.manager->Start(Request({"mx1"}), "op")->spec.id;
-  parts_.manager->OnAnswer("mx1", Result("mx1", "r-old-nonce", "applied"), true);
+  parts_.manager->OnAnswer("mx1", Result("mx1", "r-old-nonce", ApplyOutcome::kApplied), true);
   EXPECT_EQ(Phase(id, "mx1"), HostPhase::kPushed);
   EXPECT_EQ(parts_.manager->Get(id)->state.status, RolloutStatus::kRunning);
   // Kept as the host's history, outside any rollout.
@@ -152,11 +153,12 @@ TEST_F(RolloutManagerTest, ARestartedControllerContinuesFromTheStoreAndRepushesT
   ASSERT_THAT(mx1.Sent<PushCommand>(), SizeIs(1));
   EXPECT_EQ(mx1.Sent<PushCommand>()[0].nonce, nonce);
   EXPECT_THAT(mx2.sent(), IsEmpty());  // its wave has not started
-  parts_.manager->OnAnswer("mx1", Result("mx1", nonce, "applied"), true);
+  parts_.manager->OnAnswer("mx1", Result("mx1", nonce, ApplyOutcome::kApplied), true);
   ASSERT_THAT(mx2.Sent<PushCommand>(), SizeIs(1));  // the next wave
   EXPECT_EQ(parts_.manager->Get(id)->state.current_wave, 1);
   // A rollout that finished before the restart is not resumed.
-  parts_.manager->OnAnswer("mx2", Result("mx2", mx2.Sent<PushCommand>()[0].nonce, "applied"), true);
+  parts_.manager->OnAnswer(
+      "mx2", Result("mx2", mx2.Sent<PushCommand>()[0].nonce, ApplyOutcome::kApplied), true);
   parts_.Restart();
   ASSERT_TRUE(parts_.manager->Recover().ok());
   RecordingAgent again;
@@ -171,19 +173,19 @@ TEST_F(RolloutManagerTest, RollbackWaitsForTheAnswersAndReportsOfflineAndUnchang
   Online("mx2", mx2);
   uint64_t mx3_stream = Online("mx3", mx3);
   std::string id = parts_.manager->Start(Request({"mx1", "mx2", "mx3"}), "op")->spec.id;
-  HostResult applied = Result("mx1", mx1.Sent<PushCommand>()[0].nonce, "applied");
+  HostResult applied = Result("mx1", mx1.Sent<PushCommand>()[0].nonce, ApplyOutcome::kApplied);
   applied.backup_commit = "c0ffee";
   parts_.manager->OnAnswer("mx1", applied, true);
-  HostResult applied3 = Result("mx3", mx3.Sent<PushCommand>()[0].nonce, "applied");
+  HostResult applied3 = Result("mx3", mx3.Sent<PushCommand>()[0].nonce, ApplyOutcome::kApplied);
   applied3.backup_commit = "beef";
   parts_.manager->OnAnswer("mx3", applied3, true);
-  parts_.manager->OnAnswer("mx2", Result("mx2", mx2.Sent<PushCommand>()[0].nonce, "unchanged"),
-                           true);
+  parts_.manager->OnAnswer(
+      "mx2", Result("mx2", mx2.Sent<PushCommand>()[0].nonce, ApplyOutcome::kUnchanged), true);
   parts_.registry->Unregister("mx3", mx3_stream);  // mx3 went away
   parts_.manager->OnHostOffline("mx3");
   AnswerAfter<RollbackCommand>(mx1, std::chrono::milliseconds(200),
                                [this](const RollbackCommand& c) {
-                                 HostResult r = Result("mx1", c.nonce, "restored");
+                                 HostResult r = Result("mx1", c.nonce, ApplyOutcome::kRestored);
                                  r.result_commit = "d00d";
                                  parts_.manager->OnAnswer("mx1", r, true);
                                });
@@ -223,7 +225,7 @@ TEST_F(RolloutManagerTest, RollbackWithoutAnAnswerInTimeIsNoAnswerAndWithoutWait
   EXPECT_EQ((*sent)[0].to_commit, "");  // before the newest apply, the agent decides
   // A late answer to a rollback nobody waits for is only history.
   const RollbackCommand late = mx1.Sent<RollbackCommand>()[0];
-  parts_.manager->OnAnswer("mx1", Result("mx1", late.nonce, "restored"), true);
+  parts_.manager->OnAnswer("mx1", Result("mx1", late.nonce, ApplyOutcome::kRestored), true);
   EXPECT_EQ((*parts_.store->ResultsForHost("mx1", 1))[0].rollout_id, "");
 }
 

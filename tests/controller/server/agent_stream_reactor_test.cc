@@ -86,8 +86,34 @@ TEST_F(AgentStreamReactorTest, PushesARolloutAndTakesTheAckAsTheHostsNewPolicy) 
   EXPECT_EQ((*parts_.store->Host("mx1"))->applied_version, 2u);
   std::vector<HostResult> results = *parts_.store->ResultsForRollout(rollout->spec.id);
   ASSERT_THAT(results, SizeIs(1));
-  EXPECT_EQ(results[0].outcome, "applied");
+  EXPECT_EQ(results[0].outcome, ApplyOutcome::kApplied);
   EXPECT_EQ(results[0].backup_commit, "c0ffee");
+}
+
+// An agent from before the states were enums sends them as names in fields 4, 5 and 10.
+TEST_F(AgentStreamReactorTest, StoresAReportOfAnOlderAgentWithItsStates) {
+  std::unique_ptr<WireAgent> agent = Connected("mx1");
+  pb::AgentMessage report;
+  pb::ComplianceReport* r = report.mutable_compliance();
+  r->set_seq(3);
+  r->set_policy_name("no-open-relay");
+  r->set_policy_version(2);
+  pb::LegacyComplianceStates legacy;
+  legacy.set_mode("enforce");
+  legacy.set_status("relay-open");
+  legacy.set_enforcement("applied");
+  ASSERT_TRUE(r->MergeFromString(legacy.SerializeAsString()));
+  ASSERT_TRUE(agent->Write(report));
+  std::optional<pb::ControllerMessage> ack = agent->Next();
+  ASSERT_TRUE(ack.has_value() && ack->has_compliance_ack());
+  std::vector<ComplianceCheckRecord> history = *parts_.store->ComplianceHistory("mx1", 10);
+  ASSERT_THAT(history, SizeIs(1));
+  EXPECT_EQ(history[0].mode, ComplianceMode::kEnforce);
+  EXPECT_EQ(history[0].status, ComplianceStatus::kRelayOpen);
+  EXPECT_EQ(history[0].enforcement, Enforcement::kApplied);
+  pb::ComplianceReport stored;
+  ASSERT_TRUE(stored.ParseFromString(history[0].report));
+  EXPECT_EQ(stored.status(), pb::COMPLIANCE_STATUS_RELAY_OPEN);
 }
 
 TEST_F(AgentStreamReactorTest, StoresAComplianceReportOnceAndAcksEveryCopy) {
@@ -97,8 +123,9 @@ TEST_F(AgentStreamReactorTest, StoresAComplianceReportOnceAndAcksEveryCopy) {
   r->set_seq(7);
   r->set_policy_name("no-open-relay");
   r->set_policy_version(2);
-  r->set_mode("audit");
-  r->set_status("drifted");
+  r->set_mode(pb::COMPLIANCE_MODE_AUDIT);
+  r->set_status(pb::COMPLIANCE_STATUS_DRIFTED);
+  r->set_enforcement(pb::ENFORCEMENT_NONE);
   r->set_checked_at(1699999999);
   r->set_summary("mynetworks widened");
   for (int copy = 0; copy < 2; ++copy) {
@@ -109,7 +136,7 @@ TEST_F(AgentStreamReactorTest, StoresAComplianceReportOnceAndAcksEveryCopy) {
   }
   std::vector<ComplianceCheckRecord> history = *parts_.store->ComplianceHistory("mx1", 10);
   ASSERT_THAT(history, SizeIs(1));
-  EXPECT_EQ(history[0].status, "drifted");
+  EXPECT_EQ(history[0].status, ComplianceStatus::kDrifted);
   pb::ComplianceReport stored;
   ASSERT_TRUE(stored.ParseFromString(history[0].report));
   EXPECT_EQ(stored.summary(), "mynetworks widened");

@@ -147,7 +147,7 @@ TEST_F(OperatorServiceTest, RollbackHostsWaitsForTheAgentsAnswer) {
   pb::HostHistoryResponse history;
   ASSERT_TRUE(operator_->HostHistory(&context, history_request, &history).ok());
   ASSERT_EQ(history.results_size(), 1);
-  EXPECT_EQ(history.results(0).outcome(), "restored");
+  EXPECT_EQ(history.results(0).outcome(), pb::ApplyResult::OUTCOME_RESTORED);
 }
 
 TEST_F(OperatorServiceTest, ReloadPlaybooksReportsAndAuditsWhatTheReloaderDid) {

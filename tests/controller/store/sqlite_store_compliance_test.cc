@@ -12,6 +12,7 @@ namespace relayguard::controller {
 namespace {
 
 using ::testing::ElementsAre;
+using ::testing::HasSubstr;
 using ::testing::IsEmpty;
 
 // Bytes that are not text: a serialized report may hold NULs and any byte value.
@@ -25,12 +26,12 @@ ComplianceCheckRecord Check(const std::string& host, uint64_t seq, int64_t check
   c.seq = seq;
   c.policy = "no-open-relay";
   c.version = 2;
-  c.mode = "enforce";
-  c.status = status;
+  c.mode = ComplianceMode::kEnforce;
+  c.status = *ParseComplianceStatus(status);
   c.checked_at = checked_at;
   c.received_at = checked_at + 100;
   c.summary = status + " at " + std::to_string(checked_at);
-  c.enforcement = enforcement;
+  c.enforcement = *ParseEnforcement(enforcement);
   c.error = "";
   c.report = kReportBytes + host + std::to_string(seq);
   return c;
@@ -96,7 +97,7 @@ TEST_F(ComplianceStoreTest, LatestIsTheNewestCheckPerHostByCheckedAtThenSeq) {
   ASSERT_TRUE(latest.ok()) << latest.status();
   EXPECT_THAT(HostsOf(*latest), ElementsAre("a-host", "mx1", "mx2"));
   EXPECT_THAT(Seqs(*latest), ElementsAre(9u, 6u, 2u));
-  EXPECT_EQ((*latest)[1].status, "relay-open");
+  EXPECT_EQ((*latest)[1].status, ComplianceStatus::kRelayOpen);
   EXPECT_EQ((*latest)[1], Check("mx1", 6, 300, "relay-open"));
 }
 
@@ -181,21 +182,22 @@ TEST_F(ComplianceStoreTest, DatabaseAtVersionThreeIsMigratedAndKeepsItsData) {
   host.mta = "postfix";
   host.last_seen = 5;
   ASSERT_TRUE(store_->UpsertHost(host).ok());
-  ASSERT_TRUE(store_->AddResult({"", "mx1", "n", "applied", "apply", "", "", "", "", 1}).ok());
+  ASSERT_TRUE(
+      store_->AddResult({"", "mx1", "n", ApplyOutcome::kApplied, "apply", "", "", "", "", 1}).ok());
   store_.reset();
   {
     // What a controller that knew only migrations 1..3 would have left behind.
     RawDb raw(path_);
     raw.Exec("DROP TABLE compliance_checks; DROP TABLE enforce_holds; "
-             "DELETE FROM schema_migrations WHERE version = 4");
+             "DELETE FROM schema_migrations WHERE version >= 4");
     EXPECT_EQ(raw.Query("SELECT MAX(version) FROM schema_migrations"), "3");
     EXPECT_EQ(raw.Query("SELECT name FROM sqlite_master WHERE name = 'compliance_checks'"), "");
   }
   Reopen();
-  EXPECT_EQ(store_->SchemaVersion(), 5);  // and on through migration 5 (states by name)
+  EXPECT_EQ(store_->SchemaVersion(), 5);
   {
     RawDb raw(path_);
-    EXPECT_EQ(raw.Query("SELECT MAX(version) FROM schema_migrations"), "4");
+    EXPECT_EQ(raw.Query("SELECT MAX(version) FROM schema_migrations"), "5");
     EXPECT_EQ(raw.Query("SELECT COUNT(*) FROM sqlite_master WHERE name IN ('compliance_checks', "
                         "'enforce_holds', 'compliance_checks_host_checked', "
                         "'compliance_checks_checked', 'compliance_checks_enforcement')"),
@@ -206,6 +208,17 @@ TEST_F(ComplianceStoreTest, DatabaseAtVersionThreeIsMigratedAndKeepsItsData) {
   EXPECT_TRUE(*store_->AddComplianceCheck(Check("mx1", 1, 10)));
   EXPECT_FALSE(*store_->AddComplianceCheck(Check("mx1", 1, 10)));
   EXPECT_THAT(Seqs(*store_->LatestCompliance()), ElementsAre(1u));
+}
+
+TEST_F(ComplianceStoreTest, AnUnknownStateNameIsAnErrorNamingTheRow) {
+  ASSERT_TRUE(*store_->AddComplianceCheck(Check("mx1", 1, 10, "drifted", "applied")));
+  store_.reset();
+  RawDb(path_).Exec("UPDATE compliance_checks SET enforcement = 'teleported' WHERE host = 'mx1'");
+  Reopen();
+  absl::StatusOr<std::vector<ComplianceCheckRecord>> history = store_->ComplianceHistory("", 10);
+  ASSERT_FALSE(history.ok());
+  EXPECT_THAT(history.status().message(), HasSubstr("table compliance_checks, row host mx1 seq 1"));
+  EXPECT_THAT(history.status().message(), HasSubstr("unknown enforcement \"teleported\""));
 }
 
 }  // namespace

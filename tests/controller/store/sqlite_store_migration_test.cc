@@ -98,6 +98,10 @@ TEST_F(SchemaFourMigrationTest, EveryOtherRowReadsBack) {
   ASSERT_TRUE(results.ok()) << results.status();
   ASSERT_EQ(results->size(), 6u);
   // Newest first: restored, rollback-failed, refused, rolled-back, unchanged, applied.
+  const ApplyOutcome outcomes[] = {ApplyOutcome::kRestored,  ApplyOutcome::kRollbackFailed,
+                                   ApplyOutcome::kRefused,   ApplyOutcome::kRolledBack,
+                                   ApplyOutcome::kUnchanged, ApplyOutcome::kApplied};
+  for (size_t i = 0; i < 6; ++i) EXPECT_EQ((*results)[i].outcome, outcomes[i]) << i;
   EXPECT_EQ((*results)[5].host, "mx1");
   EXPECT_EQ((*results)[3].phase, "verify");
   absl::StatusOr<std::optional<HostResult>> first = store_->FirstChangeInRollout("r-000001", "mx1");
@@ -135,6 +139,16 @@ TEST_F(SchemaFourMigrationTest, AnUnknownNameIsAnErrorNamingTableRowAndValue) {
   EXPECT_THAT(status.status().message(), HasSubstr("table rollouts, row r-000004"));
   EXPECT_THAT(status.status().message(), HasSubstr("unknown rollout status \"sleeping\""));
   EXPECT_FALSE(store_->Rollouts().ok());
+}
+
+TEST_F(SchemaFourMigrationTest, AnUnknownOutcomeIsAnErrorNamingTheResultRow) {
+  store_.reset();
+  RawDb(path_).Exec("UPDATE results SET outcome = 'teleported' WHERE host = 'mx1'");
+  Reopen();
+  absl::StatusOr<std::vector<HostResult>> results = store_->ResultsForHost("mx1", 10);
+  ASSERT_FALSE(results.ok());
+  EXPECT_THAT(results.status().message(), HasSubstr("table results, row host mx1 nonce "));
+  EXPECT_THAT(results.status().message(), HasSubstr("unknown apply outcome \"teleported\""));
 }
 
 }  // namespace

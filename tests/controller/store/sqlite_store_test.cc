@@ -260,12 +260,13 @@ TEST_F(SqliteStoreTest, ThousandHostRolloutSavesAndReloadsEqual) {
 }
 
 TEST_F(SqliteStoreTest, ResultsRoundTripNewestFirst) {
-  HostResult r1{"r-000001",       "mx1", "n-1", "applied", "apply", "",
-                "--- a\n+++ b\n", "b1",  "c1",  100};
-  HostResult r2{"r-000001", "mx2", "n-2", "rolled-back", "probe", "still relays", "",
+  HostResult r1{"r-000001", "mx1", "n-1", ApplyOutcome::kApplied, "apply", "", "--- a\n+++ b\n",
+                "b1",       "c1",  100};
+  HostResult r2{"r-000001", "mx2", "n-2", ApplyOutcome::kRolledBack, "probe", "still relays", "",
                 "b2",       "",    200};
-  HostResult r3{"", "mx1", "n-3", "applied", "apply", "", "", "b3", "c3", 100};  // same `at`
-  HostResult r4{"r-000002", "mx1", "n-4", "applied", "apply", "", "", "b4", "c4", 50};
+  HostResult r3{"",   "mx1", "n-3", ApplyOutcome::kApplied, "apply", "", "",
+                "b3", "c3",  100};  // same `at`
+  HostResult r4{"r-000002", "mx1", "n-4", ApplyOutcome::kApplied, "apply", "", "", "b4", "c4", 50};
   for (const auto& r : {r1, r2, r3, r4}) ASSERT_TRUE(store_->AddResult(r).ok());
 
   absl::StatusOr<std::vector<HostResult>> of_rollout = store_->ResultsForRollout("r-000001");
@@ -329,7 +330,8 @@ TEST_F(SqliteStoreTest, StringsWithQuotesNewlinesAndUnicodeSurvive) {
   ASSERT_TRUE(gr.ok() && gr->has_value());
   ExpectRolloutEq(**gr, r);
 
-  HostResult result{kNasty, kNasty, kNasty, kNasty, kNasty, kNasty, kNasty, kNasty, kNasty, 9};
+  HostResult result{kNasty, kNasty, kNasty, ApplyOutcome::kRefused, kNasty, kNasty, kNasty,
+                    kNasty, kNasty, 9};
   ASSERT_TRUE(store_->AddResult(result).ok());
   absl::StatusOr<std::vector<HostResult>> results = store_->ResultsForHost(kNasty, 5);
   ASSERT_TRUE(results.ok());
@@ -351,7 +353,8 @@ TEST_F(SqliteStoreTest, ReopenKeepsDataAndIds) {
   ASSERT_TRUE(store_->PutPolicyVersion(policy).ok());
   RolloutRecord rollout = SampleRollout(*store_->NextRolloutId(), 10);
   ASSERT_TRUE(store_->SaveRollout(rollout).ok());
-  HostResult result{rollout.spec.id, "mx1", "n-1", "applied", "apply", "", "", "b", "c", 11};
+  HostResult result{
+      rollout.spec.id, "mx1", "n-1", ApplyOutcome::kApplied, "apply", "", "", "b", "c", 11};
   ASSERT_TRUE(store_->AddResult(result).ok());
   AuditEntry entry{0, 12, "op", "rollout start", rollout.spec.id, "ok"};
   entry.id = *store_->Audit(entry);
@@ -386,7 +389,8 @@ TEST_F(SqliteStoreTest, ReopenAppliesNoMigrationAgain) {
 }
 
 TEST_F(SqliteStoreTest, DatabaseAtVersionOneIsMigratedToTheNewest) {
-  ASSERT_TRUE(store_->AddResult({"", "mx1", "n", "applied", "apply", "", "", "", "", 1}).ok());
+  ASSERT_TRUE(
+      store_->AddResult({"", "mx1", "n", ApplyOutcome::kApplied, "apply", "", "", "", "", 1}).ok());
   store_.reset();
   {
     // What a controller that knew only migration 1 would have left behind.
@@ -411,15 +415,24 @@ TEST_F(SqliteStoreTest, DatabaseAtVersionOneIsMigratedToTheNewest) {
 }
 
 TEST_F(SqliteStoreTest, FirstChangeInRolloutIsTheEarliestAppliedResultOfThatHost) {
-  ASSERT_TRUE(store_->AddResult({"r-000001", "mx1", "n1", "unchanged", "", "", "", "", "", 5}).ok());
   ASSERT_TRUE(
-      store_->AddResult({"r-000001", "mx1", "n2", "applied", "", "", "", "before1", "c1", 6}).ok());
+      store_->AddResult({"r-000001", "mx1", "n1", ApplyOutcome::kUnchanged, "", "", "", "", "", 5})
+          .ok());
+  ASSERT_TRUE(store_
+                  ->AddResult({"r-000001", "mx1", "n2", ApplyOutcome::kApplied, "", "", "",
+                               "before1", "c1", 6})
+                  .ok());
   ASSERT_TRUE(
-      store_->AddResult({"r-000001", "mx1", "n3", "restored", "", "", "", "", "c2", 7}).ok());
-  ASSERT_TRUE(
-      store_->AddResult({"r-000001", "mx1", "n4", "applied", "", "", "", "before2", "c3", 8}).ok());
-  ASSERT_TRUE(
-      store_->AddResult({"r-000002", "mx2", "n5", "applied", "", "", "", "other", "c4", 9}).ok());
+      store_->AddResult({"r-000001", "mx1", "n3", ApplyOutcome::kRestored, "", "", "", "", "c2", 7})
+          .ok());
+  ASSERT_TRUE(store_
+                  ->AddResult({"r-000001", "mx1", "n4", ApplyOutcome::kApplied, "", "", "",
+                               "before2", "c3", 8})
+                  .ok());
+  ASSERT_TRUE(store_
+                  ->AddResult({"r-000002", "mx2", "n5", ApplyOutcome::kApplied, "", "", "", "other",
+                               "c4", 9})
+                  .ok());
   auto first = store_->FirstChangeInRollout("r-000001", "mx1");
   ASSERT_TRUE(first.ok() && first->has_value()) << first.status();
   EXPECT_EQ((*first)->backup_commit, "before1");
