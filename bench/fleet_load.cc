@@ -36,6 +36,7 @@
 #include <thread>
 #include <vector>
 
+#include "controller/rollout/rollout_proto.h"
 #include "relayguard/v1/agent_stream.grpc.pb.h"
 #include "relayguard/v1/operator.grpc.pb.h"
 
@@ -374,6 +375,7 @@ int main(int argc, char** argv) {
   double ack_s = -1;
   double done_s = -1;
   std::string status = "starting";
+  bool succeeded = false;
   int next_report_s = 5;
   while (SecondsSince(t_rollout) < opt.timeout_s) {
     if (ack_s < 0 && counters.acked.load() >= opt.agents) ack_s = SecondsSince(t_rollout);
@@ -397,8 +399,9 @@ int main(int argc, char** argv) {
         if (s.error_code() == grpc::StatusCode::DEADLINE_EXCEEDED) continue;
         Die("GetRollout failed: " + s.error_message());
       }
-      status = now.status();
-      if (status != "running") {
+      status = relayguard::controller::RolloutStatusText(now.status());
+      succeeded = now.status() == relayguard::v1::ROLLOUT_STATUS_SUCCEEDED;
+      if (now.status() != relayguard::v1::ROLLOUT_STATUS_RUNNING) {
         done_s = SecondsSince(t_rollout);
         break;
       }
@@ -444,7 +447,7 @@ int main(int argc, char** argv) {
   }
   std::error_code ec;
   std::filesystem::remove_all(state_dir, ec);
-  if (counters.finished.load() < opt.agents) std::_Exit(ack_s < 0 || status != "succeeded");
+  if (counters.finished.load() < opt.agents) std::_Exit(ack_s < 0 || !succeeded);
   agents.clear();
-  return ack_s >= 0 && status == "succeeded" ? 0 : 1;
+  return ack_s >= 0 && succeeded ? 0 : 1;
 }
