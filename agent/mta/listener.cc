@@ -62,6 +62,19 @@ const Listener* FindListener(const std::vector<Listener>& listeners, const SmtpE
   return nullptr;
 }
 
+bool OffersAuth(const AuthSettings& auth, const Listener& listener) {
+  for (const SmtpEndpoint& e : auth.listeners.endpoints) {
+    if (e.host == listener.endpoint.host && e.port == listener.endpoint.port) return true;
+  }
+  switch (listener.role) {
+    case ListenerRole::kRelay:
+      return auth.listeners.relay;
+    case ListenerRole::kSubmission:
+      return auth.listeners.submission;
+  }
+  return false;
+}
+
 ProbeOptions ListenerProbeOptions(const ProbeSettings& probe, ProbeSource from,
                                   const Listener& listener) {
   ProbeOptions options;

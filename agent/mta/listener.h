@@ -64,6 +64,9 @@ void AddExtraListener(const std::optional<SmtpEndpoint>& extra, std::vector<List
 // The listener a client of `endpoint` reaches, or nullptr.
 const Listener* FindListener(const std::vector<Listener>& listeners, const SmtpEndpoint& endpoint);
 
+// Whether the policy's auth section wants AUTH offered on `listener` (by role or by address).
+bool OffersAuth(const AuthSettings& auth, const Listener& listener);
+
 enum class ProbeSource { kUntrusted, kTrusted };
 
 // Options for probing `listener` from the untrusted or trusted source of `probe` (the IPv6 one

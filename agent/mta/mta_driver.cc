@@ -16,4 +16,12 @@ std::string DriftText(const SettingDrift& d) {
   return out;
 }
 
+absl::StatusOr<BackendAnswer> MtaDriver::PreflightAuth(const Policy& /*policy*/,
+                                                     const SmokeCredential& /*credential*/,
+                                                     const FileContents& /*staged*/,
+                                                     const std::string& /*stage_dir*/) {
+  return absl::UnimplementedError(
+      absl::StrCat("SMTP AUTH (the policy's auth section) is not supported for ", Kind()));
+}
+
 }  // namespace relayguard::agent

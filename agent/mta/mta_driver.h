@@ -9,6 +9,8 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "agent/auth/sasl_backend.h"
+#include "agent/auth/smoke_credential.h"
 #include "agent/mta/listener.h"
 #include "agent/policy/policy.h"
 #include "agent/probe/relay_probe.h"
@@ -84,6 +86,17 @@ class MtaDriver {
   // Effective settings of the live configuration that differ from `policy`, host-wide and per
   // listener (empty: compliant). Entries with `unproven` make the verdict inconclusive.
   virtual absl::StatusOr<std::vector<SettingDrift>> CheckDrift(const Policy& policy) = 0;
+
+  // The policy's auth part (policy.auth set), checked before anything changes: this MTA build
+  // can use the backend (Postfix `postconf -a`, Exim `-bV` authenticators, Sendmail's SASLv2),
+  // its receiving process's user reaches it (CheckSaslBackend), and, where the MTA can test a
+  // staged configuration, an AUTH session against `staged` succeeds (Exim -bh, its trace kept
+  // only with the secret redacted). FailedPrecondition with the exact reason ("nothing was
+  // changed" is the caller's); touches no live file.
+  virtual absl::StatusOr<BackendAnswer> PreflightAuth(const Policy& policy,
+                                                      const SmokeCredential& credential,
+                                                      const FileContents& staged,
+                                                      const std::string& stage_dir);
 
   // How many seconds before now the transaction dates a managed file it writes (0: now). See
   // FileInfo::write_age_s; Postfix's main.cf gets 2.

@@ -20,6 +20,33 @@ const char* TlsLevelName(TlsLevel level) {
   std::abort();
 }
 
+const char* SaslBackendName(SaslBackend backend) {
+  switch (backend) {
+    case SaslBackend::kDovecot:
+      return "dovecot";
+    case SaslBackend::kSaslauthd:
+      return "saslauthd";
+    case SaslBackend::kSasldb:
+      return "sasldb";
+    case SaslBackend::kPasswordFile:
+      return "password-file";
+  }
+  std::fprintf(stderr, "SaslBackendName: invalid SaslBackend %d\n", static_cast<int>(backend));
+  std::abort();
+}
+
+const char* AuthMechanismName(AuthMechanism mechanism) {
+  switch (mechanism) {
+    case AuthMechanism::kPlain:
+      return "PLAIN";
+    case AuthMechanism::kLogin:
+      return "LOGIN";
+  }
+  std::fprintf(stderr, "AuthMechanismName: invalid AuthMechanism %d\n",
+               static_cast<int>(mechanism));
+  std::abort();
+}
+
 ProbeSettings DefaultProbeSettings() {
   ProbeSettings settings;
   settings.untrusted_source = *ParseIpAddress("127.0.0.9");

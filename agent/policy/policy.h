@@ -53,6 +53,42 @@ struct ComplianceSettings {
   int failure_budget = 0;
 };
 
+// The playbook's `auth:` section (playbooks/README.md "SMTP AUTH"): the SASL backend that checks
+// passwords, the mechanisms offered, whether AUTH is offered only after STARTTLS, on which
+// listeners, and the root-only file with the credential the agent proves AUTH with. The secret
+// itself is never in a playbook (agent/auth/smoke_credential.h).
+enum class SaslBackend {
+  kDovecot,       // Dovecot's auth-client socket (Postfix smtpd_sasl_type=dovecot, Exim heavy)
+  kSaslauthd,     // Cyrus saslauthd's mux socket (Sendmail; pwcheck_method: saslauthd)
+  kSasldb,        // a Cyrus sasldb2 file (Sendmail; auxprop sasldb)
+  kPasswordFile,  // "user:crypt-hash" lines, Exim's own plaintext authenticator with crypteq
+};
+const char* SaslBackendName(SaslBackend backend);  // "dovecot", "saslauthd", "sasldb", "password-file"
+
+enum class AuthMechanism { kPlain, kLogin };
+const char* AuthMechanismName(AuthMechanism mechanism);  // "PLAIN", "LOGIN"
+
+// Which listeners offer AUTH: by role (agent/mta/listener.h ListenerRole) and by address.
+struct AuthListeners {
+  bool relay = true;       // listeners of role relay (port 25 style)
+  bool submission = true;  // listeners of role submission (587, 465, Sendmail M=a)
+  std::vector<SmtpEndpoint> endpoints;  // listeners named by address and port
+};
+
+struct AuthSettings {
+  SaslBackend backend = SaslBackend::kDovecot;
+  // dovecot: the auth-client socket; saslauthd: its mux socket; sasldb: the sasldb2 file;
+  // password-file: the "user:crypt-hash" file. Absolute.
+  std::string path;
+  std::vector<AuthMechanism> mechanisms{AuthMechanism::kPlain, AuthMechanism::kLogin};
+  bool tls_only = true;  // AUTH only after STARTTLS (or on an implicit-TLS listener)
+  AuthListeners listeners;
+  std::string smoke_credential;  // absolute path of a root-only file "USER:PASSWORD"
+  // Key positions for messages about the section ("FILE:LINE:COL: auth.path"), "" when unknown.
+  std::string path_at;
+  std::string smoke_credential_at;
+};
+
 struct Policy {
   std::string name;       // [a-z0-9][a-z0-9._-]*
   uint64_t version = 0;   // >= 1
@@ -66,6 +102,9 @@ struct Policy {
   std::vector<Cidr> partners;
   std::vector<std::string> relay_domains;  // hostnames, may be empty
   bool require_auth = false;  // relaying only for SMTP AUTH users (trusted networks lose it)
+  // How AUTH is offered and proven. Required with require_auth (without a backend no one could
+  // relay); alone it offers AUTH while the trusted networks keep relaying.
+  std::optional<AuthSettings> auth;
   std::optional<TlsLevel> tls;  // unset: relayguard does not touch TLS settings
   ProbeSettings probe;
   std::optional<ComplianceSettings> compliance;  // unset: no scheduled checks

@@ -5,6 +5,7 @@
 
 #include <vector>
 
+#include "agent/auth/smtp_auth_probe.h"
 #include "agent/probe/relay_probe.h"
 
 namespace relayguard::agent {
@@ -17,6 +18,9 @@ class RelayChecker {
                             const ProbeOptions& options) = 0;
   // OK when the server greets with 220.
   virtual absl::Status Greeting(const SmtpEndpoint& endpoint, const ProbeOptions& options) = 0;
+  // SMTP AUTH tests (agent/auth/smtp_auth_probe.h); never fails.
+  virtual AuthProbeReport ProbeAuth(const SmtpEndpoint& endpoint, const AuthProbeRequest& request,
+                                    const ProbeOptions& options) = 0;
 };
 
 class RealRelayChecker : public RelayChecker {
@@ -27,6 +31,10 @@ class RealRelayChecker : public RelayChecker {
   }
   absl::Status Greeting(const SmtpEndpoint& endpoint, const ProbeOptions& options) override {
     return CheckSmtpGreeting(endpoint, options);
+  }
+  AuthProbeReport ProbeAuth(const SmtpEndpoint& endpoint, const AuthProbeRequest& request,
+                            const ProbeOptions& options) override {
+    return RunAuthProbe(endpoint, request, options);
   }
 };
 

@@ -121,7 +121,20 @@ class ScriptedChecker : public RelayChecker {
     }
     return greeting;
   }
+  AuthProbeReport ProbeAuth(const SmtpEndpoint& endpoint, const AuthProbeRequest& request,
+                            const ProbeOptions&) override {
+    ++auth_probes;
+    if (auth_fn) return auth_fn(endpoint, request);
+    AuthProbeReport report;
+    report.endpoint = endpoint;
+    report.inconclusive = true;
+    report.error = "no scripted AUTH answer";
+    return report;
+  }
 
+  // When set, answers ProbeAuth.
+  std::function<AuthProbeReport(const SmtpEndpoint&, const AuthProbeRequest&)> auth_fn;
+  int auth_probes = 0;
   ProbeVerdict untrusted_verdict = ProbeVerdict::kRefused;
   std::function<ProbeVerdict()> untrusted_fn;  // when set, decides the untrusted verdict
   ProbeVerdict trusted_verdict = ProbeVerdict::kRelayAccepted;
