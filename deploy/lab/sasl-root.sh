@@ -13,10 +13,16 @@ set -euo pipefail
 root=${1:-${RELAYGUARD_SASL_ROOT:-/var/cache/relayguard/sasl-root}}
 stamp=$root/.complete
 if [ -f "$stamp" ]; then echo "$root"; exit 0; fi
+# Two test commands or demos started at once: one unpacks, the other waits and finds the stamp.
+mkdir -p "$(dirname "$root")"
+exec 9>"$root.lock"
+flock 9
+if [ -f "$stamp" ]; then echo "$root"; exit 0; fi
 export DEBIAN_FRONTEND=noninteractive
 overlay=(dovecot-core sasl2-bin libmariadb3 libspf2-2)
 debs=$(mktemp -d)
-trap 'rm -rf "$debs"' EXIT
+work=
+trap 'rm -rf "$debs" ${work:+"$work"}' EXIT
 download() {
   (cd "$debs" && apt-get download -qq "${overlay[@]}" exim4-daemon-heavy >/dev/null 2>&1)
 }
@@ -25,7 +31,6 @@ download || { apt-get update -qq >/dev/null && download; } || {
   echo "sasl-root: apt-get download ${overlay[*]} exim4-daemon-heavy failed" >&2; exit 1; }
 # Unpack into a scratch directory and rename it into place: an interrupted run leaves no
 # half-filled root behind the stamp.
-mkdir -p "$(dirname "$root")"
 work=$(mktemp -d "$root.new.XXXXXX")
 mkdir -p "$work/pkg" "$work/exim-heavy"
 for p in "${overlay[@]}"; do dpkg-deb -x "$debs/${p}"_*.deb "$work/pkg"; done

@@ -27,7 +27,29 @@ sasl_root=${RELAYGUARD_SASL_ROOT:-/var/cache/relayguard/sasl-root}
 sasl=0
 if [ -f "$sasl_root/.complete" ] && [ -x "$sasl_root/pkg/usr/sbin/dovecot" ]; then sasl=1; fi
 etc=$(mktemp -d /tmp/rg-etc.XXXXXX)
-cleanup() { rm -rf "$etc"; }
+# Daemons the command left running in the namespace (a test that failed before its teardown, a
+# daemonised Dovecot or Postfix master): found by their /etc, which is this run's copy; TERM,
+# then KILL what is left after 5 s (Dovecot's master takes 2 s). Then the copy goes.
+sandbox_processes() {
+  local d tag="/${etc##*/} /etc "
+  for d in /proc/[0-9]*; do
+    [ "${d#/proc/}" = $$ ] && continue
+    grep -qF "$tag" "$d/mountinfo" 2>/dev/null && echo "${d#/proc/}"
+  done
+  return 0
+}
+cleanup() {
+  local left i
+  set +e  # the command's exit code stays ours
+  left=$(sandbox_processes)
+  if [ -n "$left" ]; then
+    echo "mta_sandbox: stopping processes the command left running:" $left >&2
+    kill -TERM $left 2>/dev/null
+    for i in $(seq 1 50); do left=$(sandbox_processes); [ -z "$left" ] && break; sleep 0.1; done
+    [ -n "$left" ] && kill -KILL $left 2>/dev/null
+  fi
+  rm -rf "$etc"
+}
 trap cleanup EXIT
 cp -a /etc/. "$etc/"
 # Plain lines appended to the copy (useradd would log to the real /var/log).

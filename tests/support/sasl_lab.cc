@@ -315,16 +315,37 @@ void AddSandboxSystemUser(const std::string& name, const std::string& password) 
   WriteFileOrDie("/etc/shadow", kept);
 }
 
-bool UnixSocketAccepts(const std::string& path) {
+bool UnixSocketAccepts(const std::string& path) { return UnixSocketConnectErrno(path) == 0; }
+
+int UnixSocketConnectErrno(const std::string& path, const std::string& user) {
   sockaddr_un addr{};
   addr.sun_family = AF_UNIX;
-  if (path.size() >= sizeof addr.sun_path) return false;
+  if (path.size() >= sizeof addr.sun_path) return ENAMETOOLONG;
   std::memcpy(addr.sun_path, path.c_str(), path.size() + 1);
-  int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (fd < 0) return false;
-  const bool ok = connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
-  close(fd);
-  return ok;
+  auto attempt = [&addr] {
+    const int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0) return errno;
+    const int err = connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0 ? 0 : errno;
+    close(fd);
+    return err;
+  };
+  if (user.empty()) return attempt();
+  const passwd* pw = getpwnam(user.c_str());
+  if (pw == nullptr) throw std::runtime_error("no user " + user);
+  const uid_t uid = pw->pw_uid;
+  const gid_t gid = pw->pw_gid;
+  const std::string name = user;
+  const pid_t pid = fork();
+  if (pid == 0) {
+    if (initgroups(name.c_str(), gid) != 0 || setgid(gid) != 0 || setuid(uid) != 0) _exit(255);
+    _exit(attempt());
+  }
+  int status = 0;
+  waitpid(pid, &status, 0);
+  if (!WIFEXITED(status) || WEXITSTATUS(status) == 255) {
+    throw std::runtime_error("cannot become " + user + " to connect to " + path);
+  }
+  return WEXITSTATUS(status);
 }
 
 // ---- DovecotAuth ---------------------------------------------------------------------------
@@ -377,6 +398,19 @@ DovecotAuth::~DovecotAuth() {
   }
   std::error_code ignored;
   std::filesystem::remove_all(dir_, ignored);
+}
+
+void DovecotAuth::MakeSocketInaccessible() {
+  Chown(socket_path_, "dovecot", "dovecot");
+  if (chmod(socket_path_.c_str(), 0600) != 0) {
+    throw std::runtime_error("chmod 0600 " + socket_path_ + ": " + std::strerror(errno));
+  }
+}
+
+void DovecotAuth::RemoveSocket() {
+  if (unlink(socket_path_.c_str()) != 0 && errno != ENOENT) {
+    throw std::runtime_error("unlink " + socket_path_ + ": " + std::strerror(errno));
+  }
 }
 
 void DovecotAuth::AddUser(const std::string& user, const std::string& password) {

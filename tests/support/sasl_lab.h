@@ -112,6 +112,12 @@ class DovecotAuth {
   // The master's pid (from base/master.pid), -1 when not running.
   pid_t master_pid() const;
 
+  // The ways a backend breaks under a running MTA, besides Stop(): the socket made root-only
+  // (dovecot:dovecot 0600, Dovecot's own default; Postfix's smtpd then gets "Permission denied")
+  // and the socket file removed (Dovecot keeps running; connects get "No such file").
+  void MakeSocketInaccessible();
+  void RemoveSocket();
+
   // Adds another passwd-file user (Dovecot re-reads the file when it changes).
   void AddUser(const std::string& user, const std::string& password);
 
@@ -162,6 +168,10 @@ class Saslauthd {
 
 // True when something accepts a connection on the unix socket PATH (a stale socket refuses).
 bool UnixSocketAccepts(const std::string& path);
+// errno of connecting to the unix socket PATH as system user USER ("" for this process's own):
+// 0 when accepted, EACCES when USER may not, ECONNREFUSED when stale, ENOENT when missing. A
+// forked child drops to USER's uid and groups for the connect.
+int UnixSocketConnectErrno(const std::string& path, const std::string& user = "");
 
 }  // namespace relayguard::testing
 

@@ -48,18 +48,6 @@ bool IsSocket(const std::string& path) {
   return stat(path.c_str(), &st) == 0 && S_ISSOCK(st.st_mode);
 }
 
-// errno of a connect() to the unix socket PATH (0 when it was accepted).
-int ConnectErrno(const std::string& path) {
-  sockaddr_un addr{};
-  addr.sun_family = AF_UNIX;
-  std::strncpy(addr.sun_path, path.c_str(), sizeof addr.sun_path - 1);
-  const int fd = socket(AF_UNIX, SOCK_STREAM, 0);
-  const int rc = connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
-  const int err = rc == 0 ? 0 : errno;
-  close(fd);
-  return err;
-}
-
 // Processes whose command line contains WHAT (Dovecot's children are titled
 // "dovecot-INSTANCE/auth" and so on).
 int ProcessesNamed(const std::string& what) {
@@ -142,7 +130,7 @@ TEST(SaslLabIntegrationTest, DovecotAuthenticatesAndLeavesAStaleSocketWhenStoppe
   EXPECT_EQ(ProcessesNamed(instance + "/"), 0) << "Dovecot children outlived Stop()";
   // The stale socket: still there, nobody behind it (what makes Postfix's smtpd fatal).
   EXPECT_TRUE(IsSocket(auth.socket_path()));
-  EXPECT_EQ(ConnectErrno(auth.socket_path()), ECONNREFUSED);
+  EXPECT_EQ(UnixSocketConnectErrno(auth.socket_path()), ECONNREFUSED);
   EXPECT_FALSE(UnixSocketAccepts(auth.socket_path()));
   EXPECT_NE(auth.AuthTest(kSmokeUser, password, &out), 0) << out;
 
@@ -150,6 +138,27 @@ TEST(SaslLabIntegrationTest, DovecotAuthenticatesAndLeavesAStaleSocketWhenStoppe
   auth.Start();
   EXPECT_TRUE(UnixSocketAccepts(auth.socket_path()));
   EXPECT_EQ(auth.AuthTest(kSmokeUser, password, &out), 0) << out;
+}
+
+TEST(SaslLabIntegrationTest, DovecotSocketCanBeMadeInaccessibleOrRemoved) {
+  const std::string password = RandomPassword();
+  DovecotAuth auth(kSmokeUser, password);
+  auth.Start();
+  // The MTAs' users may connect: Postfix's smtpd (postfix), Exim's receiver (Debian-exim).
+  EXPECT_EQ(UnixSocketConnectErrno(auth.socket_path(), "postfix"), 0);
+  EXPECT_EQ(UnixSocketConnectErrno(auth.socket_path(), "Debian-exim"), 0);
+  EXPECT_EQ(UnixSocketConnectErrno(auth.socket_path(), "nobody"), EACCES);
+
+  auth.MakeSocketInaccessible();
+  EXPECT_EQ(OwnerOf(auth.socket_path()), "dovecot:dovecot");
+  EXPECT_EQ(ModeOf(auth.socket_path()), 0600u);
+  EXPECT_EQ(UnixSocketConnectErrno(auth.socket_path(), "postfix"), EACCES);
+  EXPECT_EQ(UnixSocketConnectErrno(auth.socket_path(), "Debian-exim"), EACCES);
+
+  auth.RemoveSocket();
+  EXPECT_FALSE(IsSocket(auth.socket_path()));
+  EXPECT_EQ(UnixSocketConnectErrno(auth.socket_path()), ENOENT);
+  EXPECT_TRUE(auth.Running()) << "Dovecot itself keeps running";
 }
 
 TEST(SaslLabIntegrationTest, DovecotInstancesRunSideBySideWithTheirOwnSockets) {
