@@ -458,6 +458,21 @@ void DovecotAuth::Stop() {
   processes_.clear();
 }
 
+void DovecotAuth::Kill() {
+  std::vector<pid_t> pids = processes_;
+  const pid_t master = master_pid();
+  if (master > 0) {
+    pids.push_back(master);
+    for (pid_t child : ChildrenOf(master)) pids.push_back(child);
+  }
+  for (pid_t pid : pids) {
+    if (Alive(pid)) kill(pid, SIGKILL);
+  }
+  WaitUntil([&pids] { return std::none_of(pids.begin(), pids.end(), Alive); },
+            std::chrono::seconds(5));
+  processes_.clear();
+}
+
 bool DovecotAuth::Running() const { return master_pid() > 0; }
 
 pid_t DovecotAuth::master_pid() const {

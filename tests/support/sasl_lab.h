@@ -108,6 +108,9 @@ class DovecotAuth {
   // the master lingers; SIGKILL after 15 s). The socket file stays behind, as it does for real: a
   // stale socket that refuses connections. Nothing happens when it is not running.
   void Stop();
+  // A crash instead: SIGKILL to the master and its children at once (no 2 s wait). The socket
+  // stays stale, as after Stop().
+  void Kill();
   bool Running() const;
   // The master's pid (from base/master.pid), -1 when not running.
   pid_t master_pid() const;

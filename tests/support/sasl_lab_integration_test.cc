@@ -189,8 +189,11 @@ TEST(SaslLabIntegrationTest, DovecotInstancesRunSideBySideWithTheirOwnSockets) {
                       std::chrono::seconds(5)))
       << out;
 
-  b.Stop();
+  const std::string b_instance = "dovecot-rg-" + b.dir().substr(b.dir().rfind('.') + 1) + "/";
+  b.Kill();
   EXPECT_FALSE(b.Running());
+  EXPECT_EQ(ProcessesNamed(b_instance), 0);
+  EXPECT_EQ(UnixSocketConnectErrno(b.socket_path()), ECONNREFUSED);
   EXPECT_TRUE(a.Running());
   EXPECT_EQ(a.AuthTest(kSmokeUser, password_a, &out), 0) << out;
 }
