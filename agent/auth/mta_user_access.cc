@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cctype>
 #include <cerrno>
 #include <climits>
 #include <cstdlib>
@@ -97,7 +98,9 @@ absl::Status CheckAccess(const std::string& path, const MtaUser& user, bool want
   struct stat st {};
   if (stat(path.c_str(), &st) != 0) {
     const int e = errno;
-    const std::string what = absl::StrCat(path, ": ", std::strerror(e));
+    std::string why = std::strerror(e);
+    why[0] = static_cast<char>(std::tolower(static_cast<unsigned char>(why[0])));
+    const std::string what = absl::StrCat(path, ": ", why);
     if (e == ENOENT || e == ENOTDIR) return absl::NotFoundError(what);
     return absl::FailedPreconditionError(what);
   }
