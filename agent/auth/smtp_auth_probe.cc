@@ -269,7 +269,7 @@ AuthProbeReport RunAuthProbe(const SmtpEndpoint& endpoint, const AuthProbeReques
       options.tls_on_connect || route.starttls ? report.mechanisms_tls : report.mechanisms_plain;
   // The smoke attempt first: after a failure from the same address Dovecot delays the next good
   // AUTH by its penalty (4 s).
-  if (credential != nullptr) {
+  if (credential != nullptr && request.run_smoke) {
     report.smoke.emplace();
     RunAttempt(route, SmokeDialog(*credential, request.smoke_mechanism), request, options,
                *report.smoke);

@@ -223,6 +223,18 @@ TEST(SmtpAuthProbeTest, NoCredentialMeansNoSmokeAndNoWrongPassword) {
   EXPECT_EQ(r.bogus[0].name, "unknown-user");
 }
 
+TEST(SmtpAuthProbeTest, RunSmokeFalseRunsOnlyTheBogusAttempts) {
+  AuthSmtpServer server(Script());
+  AuthProbeRequest req = Request({BogusAuth::kWrongPassword});
+  req.run_smoke = false;
+  AuthProbeReport r = RunAuthProbe(server.endpoint(), req, Options());
+  EXPECT_FALSE(r.smoke.has_value());
+  ASSERT_EQ(r.bogus.size(), 1u);
+  EXPECT_EQ(r.bogus[0].name, "wrong-password");
+  EXPECT_FALSE(r.bogus[0].authenticated);
+  EXPECT_EQ(Problems(Auth(false), r), "");
+}
+
 TEST(SmtpAuthProbeTest, BogusAttemptsRunConcurrentlyAfterTheSmoke) {
   AuthScript s = Script();
   s.auth_delay = 600ms;  // Dovecot's failure delay, shortened
