@@ -247,6 +247,13 @@ void RequireSaslSandbox() {
   }
 }
 
+LabTempDir::LabTempDir() : path_(MakeTempDir("rg-sasl")) {}
+
+LabTempDir::~LabTempDir() {
+  std::error_code ignored;
+  std::filesystem::remove_all(path_, ignored);
+}
+
 std::string RandomPassword() {
   return RandomChars(24, "ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789");
 }
