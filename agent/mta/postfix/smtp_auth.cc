@@ -347,6 +347,10 @@ std::vector<SettingDrift> SmtpAuthFindings(const PostfixConfig& config,
 }
 
 std::string SaslSocketPath(const PostfixConfig& config) {
+  // smtpd_sasl_path means something else for Cyrus (its default "smtpd" is an app name).
+  if (absl::AsciiStrToLower(Effective(config, nullptr, "smtpd_sasl_type").text) != "dovecot") {
+    return "";
+  }
   const std::string path = Effective(config, nullptr, "smtpd_sasl_path").text;
   if (path.empty() || absl::StartsWith(path, "inet:")) return "";
   if (path.front() == '/') return path;

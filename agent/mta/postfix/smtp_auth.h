@@ -79,7 +79,8 @@ std::vector<SettingDrift> SmtpAuthFindings(const PostfixConfig& config,
                                            const AuthSettings& auth);
 
 // The socket smtpd will connect to with `config`'s global smtpd_sasl_path (a relative path is
-// under queue_directory), "" when smtpd_sasl_path is not a path.
+// under queue_directory), "" when smtpd_sasl_type is not dovecot or the path is not a file
+// (inet:host:port).
 std::string SaslSocketPath(const PostfixConfig& config);
 
 }  // namespace relayguard::agent::postfix

@@ -396,12 +396,16 @@ TEST(SmtpAuthTest, PartlySelectedServiceWarns) {
 }
 
 TEST(SmtpAuthTest, SocketPathOfTheConfiguration) {
-  EXPECT_EQ(SaslSocketPath(FakeConfig("smtpd_sasl_path = private/auth\n", "")), kSocket);
-  EXPECT_EQ(SaslSocketPath(FakeConfig("queue_directory = /q/\nsmtpd_sasl_path = private/auth\n",
-                                      "")),
+  const std::string dovecot = "smtpd_sasl_type = dovecot\n";
+  EXPECT_EQ(SaslSocketPath(FakeConfig(dovecot + "smtpd_sasl_path = private/auth\n", "")), kSocket);
+  EXPECT_EQ(SaslSocketPath(FakeConfig(
+                dovecot + "queue_directory = /q/\nsmtpd_sasl_path = private/auth\n", "")),
             "/q/private/auth");
-  EXPECT_EQ(SaslSocketPath(FakeConfig("smtpd_sasl_path = /run/a\n", "")), "/run/a");
-  EXPECT_EQ(SaslSocketPath(FakeConfig("smtpd_sasl_path = inet:127.0.0.1:12345\n", "")), "");
+  EXPECT_EQ(SaslSocketPath(FakeConfig(dovecot + "smtpd_sasl_path = /run/a\n", "")), "/run/a");
+  EXPECT_EQ(SaslSocketPath(FakeConfig(dovecot + "smtpd_sasl_path = inet:127.0.0.1:1234\n", "")),
+            "");
+  // Cyrus (the default type): "smtpd" is an application name, not a file.
+  EXPECT_EQ(SaslSocketPath(FakeConfig("", "")), "");
 }
 
 TEST(SmtpAuthTest, MechanismFilterFollowsThePolicy) {
