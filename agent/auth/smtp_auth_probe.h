@@ -51,6 +51,10 @@ struct AuthProbeRequest {
   std::string sender;
   std::string foreign_recipient;
   std::optional<SmokeCredential> credential;  // unset: no smoke AUTH, no wrong-password test
+  // false: only the bogus attempts run (the credential still names the wrong-password user).
+  // The apply's verification asks for the smoke AUTH on every listener first, then for every
+  // bogus attempt, so no failure precedes a good AUTH from the same source.
+  bool run_smoke = true;
   AuthMechanism smoke_mechanism = AuthMechanism::kPlain;
   std::vector<BogusAuth> bogus;  // each on its own connection, all at once (Dovecot's per-IP
                                  // penalty and failure delay are paid once, not per attempt)
