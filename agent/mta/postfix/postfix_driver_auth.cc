@@ -46,10 +46,12 @@ absl::StatusOr<BackendAnswer> PostfixDriver::PreflightAuth(const Policy& policy,
   absl::StatusOr<BackendAnswer> answer =
       CheckSaslBackend(checked, credential, MtaUser{owner}, policy.probe.timeout);
   if (!answer.ok()) {
+    // The backend check names the socket itself; say it once.
+    const bool named = absl::StrContains(answer.status().message(), checked.path);
     return absl::Status(
         answer.status().code(),
-        absl::StrCat("Postfix's smtpd (user ", owner, ") cannot use the Dovecot auth socket ",
-                     checked.path, ": ", answer.status().message(),
+        absl::StrCat("Postfix's smtpd (user ", owner, ") cannot use the Dovecot auth socket",
+                     named ? "" : " " + checked.path, ": ", answer.status().message(),
                      " — with smtpd_sasl_type = dovecot every smtpd would exit (\"fatal: no SASL "
                      "authentication mechanisms\")"));
   }
