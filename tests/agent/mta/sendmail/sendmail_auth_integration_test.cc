@@ -9,6 +9,7 @@
 
 #include <chrono>
 #include <filesystem>
+#include <fstream>
 #include <optional>
 #include <string>
 #include <thread>
@@ -34,6 +35,9 @@ using ::testing::IsEmpty;
 
 constexpr char kSaslConf[] = "/etc/sasl2/Sendmail.conf";
 constexpr auto kTimeout = std::chrono::seconds(5);
+// A trusted network besides the local host, granted by the lab's access map before the apply.
+constexpr char kTrustedPeer[] = "127.0.0.5";
+constexpr char kEtcHosts[] = "/etc/hosts";  // the sandbox's copy (RequireSaslSandbox)
 
 // What one SMTP session from `source` got (reply codes only: the texts never carry the secret,
 // but the commands do).
@@ -96,11 +100,16 @@ class SendmailAuthIntegrationTest : public ::testing::Test {
     options_.m4_path = "/usr/bin/m4";
     options_.sasl_conf_path = kSaslConf;
     std::filesystem::remove(kSaslConf);  // the sandbox's private /etc; a test starts without it
+    lab_->AddAccessLines(absl::StrCat("Connect:", kTrustedPeer, "\tRELAY\n"));
+    lab_->AddHostsLines(absl::StrCat(kTrustedPeer, "\tpeer.lab.test\n"));
+    // Its PTR: Sendmail asks the resolver, i.e. the sandbox's private /etc/hosts.
+    std::ofstream(kEtcHosts, std::ios::app) << kTrustedPeer << "\tpeer.lab.test\n";
+    lab_->Rebuild();
     password_ = ::relayguard::testing::RandomPassword();
     policy_.name = "require-auth";
     policy_.version = 1;
     policy_.source = "require-auth.yaml";
-    policy_.trusted_networks = {*ParseCidr("127.0.0.1/32")};
+    policy_.trusted_networks = {*ParseCidr("127.0.0.1/32"), *ParseCidr("127.0.0.5/32")};
     policy_.require_auth = true;
     AuthSettings auth;
     auth.tls_only = false;  // the lab has no certificate; tls_only is covered by the unit tests
@@ -161,8 +170,9 @@ class SendmailAuthIntegrationTest : public ::testing::Test {
     Session none = Untrusted();
     EXPECT_EQ(none.rcpt, 550) << none.rcpt_text;
     EXPECT_THAT(none.rcpt_text, HasSubstr("Relaying denied"));
-    // require_auth: the trusted network relays only with AUTH now.
-    Session trusted = RelaySession(lab_->port(), "127.0.0.1");
+    // require_auth: the trusted network relays only with AUTH now. (Not shown from 127.0.0.1:
+    // Sendmail always relays for the local host, whose name "localhost" is in class {w}.)
+    Session trusted = RelaySession(lab_->port(), kTrustedPeer);
     EXPECT_EQ(trusted.rcpt, 550) << trusted.rcpt_text;
   }
 
@@ -207,6 +217,7 @@ TEST_F(SendmailAuthIntegrationTest, SasldbBackendAuthenticatesTheSmokeCredential
   policy_.auth->backend = SaslBackend::kSasldb;
   policy_.auth->path = sasldb;
   lab_->Start();
+  ASSERT_EQ(RelaySession(lab_->port(), kTrustedPeer).rcpt, 250) << "the peer relays before";
   SendmailDriver driver = Driver();
   ASSERT_FALSE(driver.CreatableFiles().empty());
   absl::StatusOr<BackendAnswer> answer = driver.PreflightAuth(policy_, credential_, {}, "");
@@ -218,11 +229,19 @@ TEST_F(SendmailAuthIntegrationTest, SasldbBackendAuthenticatesTheSmokeCredential
   ExpectAuthWorks();
   ExpectIdempotent(driver);
 
-  // The sasldb2 file goes away: AUTH stays advertised but nobody authenticates (NOTES.md), and
-  // PreflightAuth refuses before any change, naming the file.
+  // The sasldb2 file goes away: AUTH stays advertised but nobody authenticates (NOTES.md).
   std::filesystem::remove(sasldb);
   const std::string user = kSmokeUser;
-  EXPECT_EQ(RelaySession(lab_->port(), "127.0.0.9", &user, &password_).auth, 535);
+  Session broken = RelaySession(lab_->port(), "127.0.0.9", &user, &password_);
+  EXPECT_TRUE(broken.auth_advertised);
+  EXPECT_EQ(broken.auth, 535);
+}
+
+TEST_F(SendmailAuthIntegrationTest, PreflightRefusesAMissingSasldbNamingIt) {
+  const std::string sasldb = lab_->dir() + "/sasldb2";
+  policy_.auth->backend = SaslBackend::kSasldb;
+  policy_.auth->path = sasldb;
+  SendmailDriver driver = Driver();
   ExpectPreflightRefuses(driver, sasldb);
 }
 
@@ -244,10 +263,26 @@ TEST_F(SendmailAuthIntegrationTest, SaslauthdBackendAuthenticatesTheSmokeCredent
   ExpectAuthWorks();
   ExpectIdempotent(driver);
 
-  // saslauthd stopped (it removes its mux): PreflightAuth refuses, naming the socket.
+  // saslauthd stopped (it removes its mux): AUTH stays advertised, nobody authenticates.
   saslauthd.Stop();
   const std::string user = kSmokeUser;
-  EXPECT_EQ(RelaySession(lab_->port(), "127.0.0.9", &user, &password_).auth, 535);
+  Session broken = RelaySession(lab_->port(), "127.0.0.9", &user, &password_);
+  EXPECT_TRUE(broken.auth_advertised);
+  EXPECT_EQ(broken.auth, 535);
+}
+
+TEST_F(SendmailAuthIntegrationTest, PreflightRefusesAStoppedSaslauthdNamingItsSocket) {
+  ::relayguard::testing::AddSandboxSystemUser(kSmokeSystemUser, password_);
+  ::relayguard::testing::Saslauthd saslauthd;
+  saslauthd.Start();
+  policy_.auth->backend = SaslBackend::kSaslauthd;
+  policy_.auth->path = saslauthd.mux_path();
+  SendmailDriver driver = Driver();
+  absl::StatusOr<BackendAnswer> answer = driver.PreflightAuth(policy_, credential_, {}, "");
+  if (answer.status().code() != absl::StatusCode::kUnimplemented) {
+    EXPECT_TRUE(answer.ok()) << answer.status();
+  }
+  saslauthd.Stop();
   ExpectPreflightRefuses(driver, saslauthd.mux_path());
 }
 
