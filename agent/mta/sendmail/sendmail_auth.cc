@@ -131,6 +131,18 @@ absl::Status SendmailDriver::RenderAuth(const Policy& policy, const FileContents
   return absl::OkStatus();
 }
 
+absl::Status SendmailDriver::CheckStarttls(const Policy& policy, const std::string& cf) {
+  if (!policy.auth || !policy.auth->tls_only) return absl::OkStatus();
+  std::vector<std::string> missing = MissingStarttlsOptions(cf);
+  if (missing.empty()) return absl::OkStatus();
+  return absl::InvalidArgumentError(absl::StrCat(
+      "auth.tls_only offers AUTH only after STARTTLS, but STARTTLS is not configured: the "
+      "sendmail.cf built from ", McPath(), " sets no ", absl::StrJoin(missing, ", "),
+      " (define confSERVER_CERT, confSERVER_KEY, confCACERT and confCACERT_PATH, e.g. through "
+      "Debian's include(`/etc/mail/tls/starttls.m4')) — configure STARTTLS or set tls_only: "
+      "false; nothing was changed"));
+}
+
 std::vector<SettingDrift> SendmailDriver::AuthDrift(const Policy& policy, const std::string& cf,
                                                     const std::string& mc) {
   std::vector<SettingDrift> drift;

@@ -161,6 +161,7 @@ absl::StatusOr<RenderedChange> SendmailDriver::Render(const Policy& policy,
     change.needs_restart = true;
   }
   const std::string& cf = change.new_contents[CfPath()];
+  RETURN_IF_ERROR(CheckStarttls(policy, cf));
   // Class {R} is not edited: a member that lets strangers relay refuses the policy, and one
   // relayguard cannot read leaves nothing it could prove.
   const RelayClassReport relay_class = InspectRelayClass(cf, want);

@@ -129,6 +129,9 @@ class SendmailDriver : public MtaDriver {
   // Render's auth part: edits `mc` (in place) and puts Sendmail.conf into `change`.
   absl::Status RenderAuth(const Policy& policy, const FileContents& current, std::string& mc,
                           RenderedChange& change);
+  // With auth.tls_only: InvalidArgument unless `cf` (the one the daemon will run) configures
+  // Sendmail's STARTTLS server.
+  absl::Status CheckStarttls(const Policy& policy, const std::string& cf);
   // CheckDrift's auth part, from the live sendmail.cf and Sendmail.conf.
   std::vector<SettingDrift> AuthDrift(const Policy& policy, const std::string& cf,
                                       const std::string& mc);

@@ -9,6 +9,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
 #include "agent/mta/sendmail/daemon_options.h"
 #include "agent/mta/sendmail/m4_scan.h"
 #include "common/status_macros.h"
@@ -87,17 +88,6 @@ class McAuthEditor {
     if (!scan_.problem.empty()) return Refuse(path_, scan_.problem_line, scan_.problem);
     const Call* mechanisms = LastDefine("confAUTH_MECHANISMS");
     const Call* options = LastDefine("confAUTH_OPTIONS");
-    if (want_.tls_only) {
-      for (const char* name : {"confSERVER_CERT", "confSERVER_KEY"}) {
-        if (AnyDefine(name) == nullptr) {
-          return absl::InvalidArgumentError(absl::StrCat(
-              path_, ": auth.tls_only offers AUTH only after STARTTLS, but STARTTLS is not "
-              "configured: define(`", name, "', `...') is missing (confSERVER_CERT and "
-              "confSERVER_KEY name the server's certificate and key); configure STARTTLS or set "
-              "tls_only: false — nothing was changed"));
-        }
-      }
-    }
     RETURN_IF_ERROR(Mechanisms(mechanisms));
     TrustAuthMech();
     RETURN_IF_ERROR(AuthOptions(options));
@@ -269,6 +259,21 @@ class McAuthEditor {
 };
 
 }  // namespace
+
+std::vector<std::string> MissingStarttlsOptions(absl::string_view cf) {
+  std::vector<std::string> missing;
+  for (const char* option : {"ServerCertFile", "ServerKeyFile", "CACertFile", "CACertPath"}) {
+    const std::string prefix = absl::StrCat("O ", option, "=");
+    bool set = false;
+    for (absl::string_view line : absl::StrSplit(cf, '\n')) {
+      if (absl::ConsumePrefix(&line, prefix) && !absl::StripAsciiWhitespace(line).empty()) {
+        set = true;
+      }
+    }
+    if (!set) missing.push_back(option);
+  }
+  return missing;
+}
 
 std::string AuthOptionLetters(absl::string_view value) {
   std::string letters;

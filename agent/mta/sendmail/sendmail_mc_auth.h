@@ -10,7 +10,8 @@
 //    p = no mechanism open to a simple passive attack (PLAIN, LOGIN) without a security layer,
 //    y = no anonymous mechanisms. Sendmail reads the first letter of each comma- or
 //    blank-separated word. An existing define gets `p' added (tls_only) or removed (not).
-//    tls_only needs STARTTLS: confSERVER_CERT and confSERVER_KEY must be defined.
+//    tls_only needs STARTTLS, checked on the built sendmail.cf (MissingStarttlsOptions): the .mc
+//    may configure it through an include (Debian's /etc/mail/tls/starttls.m4).
 //  - M=A (offer no AUTH) in the Modifiers of the DAEMON_OPTIONS of each daemon that must not
 //    offer AUTH, and not in those that must.
 // New lines go on lines of their own before the first MAILER(...) statement (at the end of the
@@ -38,11 +39,16 @@ struct McAuthWant {
 };
 
 // Edits `text` so that it says `want` (see the header comment). InvalidArgument "PATH:LINE:
-// ... — nothing was changed" when the file cannot be read by m4's rules, when tls_only is
-// asked without STARTTLS, or when a daemon's line holds no DAEMON_OPTIONS call. Editing the
+// ... — nothing was changed" when the file cannot be read by m4's rules or when a daemon's
+// line holds no DAEMON_OPTIONS call. Editing the
 // result again gives the same text and an empty `changed`.
 absl::StatusOr<SendmailEdit> EditSendmailMcAuth(absl::string_view text, absl::string_view path,
                                                 const McAuthWant& want);
+
+// The options Sendmail's STARTTLS server needs that `cf` (a sendmail.cf) leaves unset, of
+// ServerCertFile, ServerKeyFile, CACertFile and CACertPath (without the CA ones Sendmail 8.17
+// answers STARTTLS with "454 4.3.3 TLS not available after start"; seen in the lab).
+std::vector<std::string> MissingStarttlsOptions(absl::string_view cf);
 
 // The letters of an AuthOptions value as Sendmail reads them: the first character of each word
 // ("A,p y" -> "Apy").

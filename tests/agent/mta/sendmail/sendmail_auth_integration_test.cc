@@ -47,10 +47,13 @@ struct Session {
   int auth = 0;  // 0: no AUTH sent
   int rcpt = 0;
   std::string rcpt_text;
+  std::string tls_problem;  // why STARTTLS did not work (the EHLO and replies, no secret)
 };
 
+// With `starttls`: STARTTLS after the first EHLO, then EHLO again (the AUTH line counted is the
+// one after TLS).
 Session RelaySession(int port, const std::string& source, const std::string* user = nullptr,
-                     const std::string* password = nullptr) {
+                     const std::string* password = nullptr, bool starttls = false) {
   Session s;
   SmtpClient client;
   if (!client.Connect({*ParseIpAddress("127.0.0.1"), static_cast<uint16_t>(port)},
@@ -69,8 +72,26 @@ Session RelaySession(int port, const std::string& source, const std::string* use
   s.greeting = r->code;
   r = exchange("EHLO client.lab.test");
   if (!r) return s;
-  s.auth_advertised = r->text.find("250-AUTH PLAIN LOGIN") != std::string::npos ||
-                      r->text.find("250 AUTH PLAIN LOGIN") != std::string::npos;
+  auto advertises_auth = [](const std::string& ehlo) {
+    return ehlo.find("250-AUTH PLAIN LOGIN") != std::string::npos ||
+           ehlo.find("250 AUTH PLAIN LOGIN") != std::string::npos;
+  };
+  s.auth_advertised = advertises_auth(r->text);
+  if (starttls) {
+    std::string ehlo = r->text;
+    r = exchange("STARTTLS");
+    if (!r || r->code != 220) {
+      s.tls_problem = absl::StrCat("EHLO: ", ehlo, " STARTTLS: ", r ? r->text : "no reply");
+      return s;
+    }
+    if (absl::StatusOr<TlsSessionInfo> tls = client.StartTls(kTimeout); !tls.ok()) {
+      s.tls_problem = std::string(tls.status().message());
+      return s;
+    }
+    r = exchange("EHLO client.lab.test");
+    if (!r) return s;
+    s.auth_advertised = advertises_auth(r->text);
+  }
   if (user != nullptr) {
     r = exchange(absl::StrCat("AUTH PLAIN ",
                               absl::Base64Escape(absl::StrCat(std::string(1, '\0'), *user,
@@ -314,6 +335,57 @@ TEST_F(SendmailAuthIntegrationTest, ASendmailConfChangeAloneTakesEffectOnReload)
   }
   EXPECT_EQ(s.auth, 235) << "the saslauthd password must work after the reload";
   EXPECT_EQ(s.rcpt, 250) << s.rcpt_text;
+  ExpectIdempotent(driver);
+}
+
+TEST_F(SendmailAuthIntegrationTest, AuthOnPlaintextIsDriftUnderTlsOnlyAndApplyMovesItBehindTls) {
+  // STARTTLS for the lab: a self-signed certificate named in sendmail.mc.
+  const std::string cert = lab_->dir() + "/cert.pem";
+  const std::string key = lab_->dir() + "/key.pem";
+  Command openssl;
+  openssl.argv = {"/usr/bin/openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days",
+                  "2", "-subj", "/CN=sendmail.lab.test", "-keyout", key, "-out", cert};
+  openssl.timeout = std::chrono::seconds(60);
+  absl::StatusOr<ProcessResult> made = runner_.Run(openssl);
+  ASSERT_TRUE(made.ok() && made->exit_code == 0) << made.status();
+  lab_->AddMcLines(absl::StrCat("define(`confSERVER_CERT', `", cert, "')dnl\n",
+                                "define(`confSERVER_KEY', `", key, "')dnl\n",
+                                "define(`confCACERT', `", cert, "')dnl\n",
+                                "define(`confCACERT_PATH', `", lab_->dir(), "')dnl\n"));
+  lab_->Rebuild();
+  const std::string sasldb = lab_->dir() + "/sasldb2";
+  ::relayguard::testing::MakeSasldb(sasldb, "smoke", "lab.test", password_);
+  policy_.auth->backend = SaslBackend::kSasldb;
+  policy_.auth->path = sasldb;
+  lab_->Start();
+  SendmailDriver driver = Driver();
+  ApplyPolicy(driver);  // tls_only false: AUTH on plaintext
+  const std::string user = kSmokeUser;
+  EXPECT_TRUE(Untrusted(&user, &password_).auth_advertised);
+
+  policy_.auth->tls_only = true;
+  absl::StatusOr<std::vector<SettingDrift>> drift = driver.CheckDrift(policy_);
+  ASSERT_TRUE(drift.ok()) << drift.status();
+  ASSERT_EQ(drift->size(), 1u);
+  EXPECT_EQ((*drift)[0].setting, "AuthOptions");
+  RenderedChange change = ApplyPolicy(driver);
+  EXPECT_THAT(change.changed_settings, ::testing::ElementsAre("define(confAUTH_OPTIONS, p,y)"));
+
+  Session plain;
+  Session tls;
+  for (int i = 0; i < 30; ++i) {
+    tls = RelaySession(lab_->port(), "127.0.0.9", &user, &password_, /*starttls=*/true);
+    if (tls.auth == 235) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  }
+  EXPECT_TRUE(tls.auth_advertised) << "AUTH after STARTTLS " << tls.tls_problem;
+  EXPECT_EQ(tls.auth, 235);
+  EXPECT_EQ(tls.rcpt, 250) << tls.rcpt_text;
+  plain = RelaySession(lab_->port(), "127.0.0.9", &user, &password_);
+  EXPECT_EQ(plain.greeting, 220);
+  EXPECT_FALSE(plain.auth_advertised) << "no AUTH PLAIN LOGIN on plaintext";
+  EXPECT_NE(plain.auth, 235);
+  EXPECT_EQ(plain.rcpt, 550) << plain.rcpt_text;
   ExpectIdempotent(driver);
 }
 

@@ -121,17 +121,15 @@ TEST(EditSendmailMcAuthTest, AddsAndFixesTheAuthSettingsMinimally) {
   }
 }
 
-TEST(EditSendmailMcAuthTest, TlsOnlyNeedsStarttlsConfigured) {
-  for (const std::string& mc :
-       {std::string("MAILER(`smtp')dnl\n"),
-        std::string("define(`confSERVER_CERT', `/c.pem')dnl\nMAILER(`smtp')dnl\n")}) {
-    absl::StatusOr<SendmailEdit> edit = EditSendmailMcAuth(mc, kPath, Want(true));
-    ASSERT_FALSE(edit.ok());
-    EXPECT_EQ(edit.status().code(), absl::StatusCode::kInvalidArgument);
-    EXPECT_THAT(edit.status().message(), HasSubstr("STARTTLS is not configured"));
-    EXPECT_THAT(edit.status().message(), HasSubstr(mc.size() > 20 ? "confSERVER_KEY" : "confSERVER_CERT"));
-    EXPECT_THAT(edit.status().message(), HasSubstr("nothing was changed"));
-  }
+TEST(MissingStarttlsOptionsTest, NamesWhatTheStarttlsServerLacksInTheCf) {
+  EXPECT_THAT(MissingStarttlsOptions("#O ServerCertFile\n#O ServerKeyFile\n"),
+              ElementsAre("ServerCertFile", "ServerKeyFile", "CACertFile", "CACertPath"));
+  EXPECT_THAT(MissingStarttlsOptions("O ServerCertFile=/c.pem\nO ServerKeyFile=/k.pem\n"
+                                     "O CACertFile=/ca.pem\nO CACertPath=\n"),
+              ElementsAre("CACertPath"));
+  EXPECT_THAT(MissingStarttlsOptions("O ServerCertFile=/c.pem\nO ServerKeyFile=/k.pem\n"
+                                     "O CACertFile=/ca.pem\nO CACertPath=/etc/mail/tls\n"),
+              IsEmpty());
 }
 
 TEST(EditSendmailMcAuthTest, RefusesADaemonLineWithoutDaemonOptions) {
