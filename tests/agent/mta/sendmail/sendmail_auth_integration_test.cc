@@ -16,6 +16,7 @@
 
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
+#include "agent/auth/smtp_auth_probe.h"
 #include "agent/mta/sendmail/sendmail_driver.h"
 #include "agent/os/file_system.h"
 #include "agent/os/process_runner.h"
@@ -210,6 +211,29 @@ class SendmailAuthIntegrationTest : public ::testing::Test {
     EXPECT_THAT(again->changed_settings, IsEmpty());
   }
 
+  // RunAuthProbe (what the apply's verification and the compliance check use) on the lab's
+  // port from the untrusted address: the smoke AUTH relays, every bogus AUTH is refused, nothing
+  // breaks the policy's auth section.
+  void ExpectProbeHealthy() {
+    AuthProbeRequest request;
+    request.sender = "sender@example.org";
+    request.foreign_recipient = "relay-test@example.net";
+    request.credential = credential_;
+    request.bogus = {BogusAuth::kWrongPassword, BogusAuth::kUnknownUser,
+                     BogusAuth::kRandomPlainBlob, BogusAuth::kMalformedPlain,
+                     BogusAuth::kUnsupportedMech};
+    ProbeOptions options;
+    options.source = *ParseIpAddress("127.0.0.9");
+    options.timeout = kTimeout;
+    const AuthProbeReport report = RunAuthProbe(
+        {*ParseIpAddress("127.0.0.1"), static_cast<uint16_t>(lab_->port())}, request, options);
+    ASSERT_FALSE(report.inconclusive) << report.error;
+    EXPECT_THAT(AuthProblems(*policy_.auth, report), IsEmpty());
+    EXPECT_FALSE(AcceptsBogusAuth(report));
+    ASSERT_TRUE(report.smoke.has_value());
+    EXPECT_TRUE(report.smoke->authenticated && report.smoke->relayed) << report.smoke->detail;
+  }
+
   // PreflightAuth's refusal of a broken backend; skipped while CheckSaslBackend is a placeholder.
   void ExpectPreflightRefuses(SendmailDriver& driver, const std::string& path) {
     absl::StatusOr<BackendAnswer> answer = driver.PreflightAuth(policy_, credential_, {}, "");
@@ -248,6 +272,7 @@ TEST_F(SendmailAuthIntegrationTest, SasldbBackendAuthenticatesTheSmokeCredential
   RenderedChange change = ApplyPolicy(driver);
   EXPECT_THAT(change.changed_settings, ::testing::Contains(std::string(kSaslConf) + " (created)"));
   ExpectAuthWorks();
+  ExpectProbeHealthy();
   ExpectIdempotent(driver);
 
   // The sasldb2 file goes away: AUTH stays advertised but nobody authenticates (NOTES.md).
@@ -386,6 +411,7 @@ TEST_F(SendmailAuthIntegrationTest, AuthOnPlaintextIsDriftUnderTlsOnlyAndApplyMo
   EXPECT_FALSE(plain.auth_advertised) << "no AUTH PLAIN LOGIN on plaintext";
   EXPECT_NE(plain.auth, 235);
   EXPECT_EQ(plain.rcpt, 550) << plain.rcpt_text;
+  ExpectProbeHealthy();
   ExpectIdempotent(driver);
 }
 
