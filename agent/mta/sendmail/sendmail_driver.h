@@ -14,6 +14,13 @@
 // reported as kept) and class {R} (relay_class.h: not edited; a member that lets strangers
 // relay refuses the policy). They open every listener that does not require authentication;
 // drift is reported per such listener.
+//
+// SMTP AUTH (the policy's auth section; sendmail_auth.cc): Cyrus SASL only (backend saslauthd or
+// sasldb; dovecot and password-file are refused). sendmail.mc gets confAUTH_MECHANISMS,
+// TRUST_AUTH_MECH, confAUTH_OPTIONS `p' for tls_only and M=A on daemons that offer no AUTH
+// (sendmail_mc_auth.h); libsasl's Sendmail.conf (SendmailOptions::sasl_conf_path) gets the
+// backend's keys (sasl_conf.h). Sendmail reads Sendmail.conf when the daemon starts; the SIGHUP
+// of Reload re-executes it, so a Sendmail.conf change takes effect on a plain reload.
 #ifndef RELAYGUARD_AGENT_MTA_SENDMAIL_SENDMAIL_DRIVER_H_
 #define RELAYGUARD_AGENT_MTA_SENDMAIL_SENDMAIL_DRIVER_H_
 
