@@ -87,7 +87,10 @@ class MtaRequireAuthTest : public ::testing::Test {
         "  smoke_credential: ", credential_, "\n",
         "probe:\n  untrusted_source: 127.0.0.9\n  trusted_source: 127.0.0.1\n"));
     before_ = ManagedFiles(lab_);
+    // Sendmail's libsasl configuration: created by the apply when missing, removed by rollback.
+    if (std::filesystem::exists(kSaslConf)) before_[kSaslConf] = ReadFileOrDie(kSaslConf);
   }
+  static constexpr const char* kSaslConf = "/etc/sasl2/Sendmail.conf";
 
   int Agent(const std::vector<std::string>& args, std::string* out) {
     int rc = lab_.Agent(args, out);
@@ -101,7 +104,11 @@ class MtaRequireAuthTest : public ::testing::Test {
     EXPECT_TRUE(text.find(absl::Base64Escape(plain)) == std::string::npos)
         << "the AUTH PLAIN blob leaked";
   }
-  void ExpectFilesUntouched() { EXPECT_TRUE(ManagedFiles(lab_) == before_) << "files changed"; }
+  void ExpectFilesUntouched() {
+    std::map<std::string, std::string> now = ManagedFiles(lab_);
+    if (std::filesystem::exists(kSaslConf)) now[kSaslConf] = ReadFileOrDie(kSaslConf);
+    EXPECT_TRUE(now == before_) << "files changed";
+  }
   AuthProbeReport AuthFromUntrusted() {
     AuthProbeRequest request;
     request.sender = "relayguard-probe@example.org";
