@@ -85,23 +85,18 @@ std::vector<std::string> DesiredLines(const EximAuthWant& want) {
   return lines;
 }
 
-// Where a new authenticators part's instances go: after the last statement of the part that is
-// outside any .ifdef block; nullopt when the file has no such part.
+// Where relayguard's authenticators go when there are none yet: after the last line of the
+// authenticators part (a client authenticator's options may sit in .ifdef blocks there: they
+// stay with it), outside any .ifdef block; nullopt when the file has no such part.
 std::optional<size_t> EndOfAuthPart(const ConfigText& text) {
   if (!text.has_sections()) return text.lines().size();
-  std::optional<size_t> at;
+  std::optional<size_t> last;
   for (const LogicalLine& l : text.logical()) {
-    if (l.is_begin && l.section == "authenticators") at = l.last + 1;
-    if (!at || l.section != "authenticators" || l.is_begin) continue;
-    if (text.BranchAfter(l.last) == kTopLevel) at = l.last + 1;
+    if (l.section == "authenticators") last = l.last;
   }
-  if (!at) return std::nullopt;
-  // Past the .endif lines that close blocks after the last statement.
-  for (size_t p = *at; p < text.lines().size(); ++p) {
-    LineKind kind = text.lines()[p].kind;
-    if (kind == LineKind::kText) break;
-    if (kind == LineKind::kEndif && text.BranchAfter(p) == kTopLevel) *at = p + 1;
-  }
+  if (!last) return std::nullopt;
+  size_t at = *last + 1;
+  while (at < text.lines().size() && text.BranchAfter(at - 1) != kTopLevel) ++at;
   return at;
 }
 

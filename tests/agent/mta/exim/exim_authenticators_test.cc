@@ -15,6 +15,7 @@ namespace {
 
 using testing::Diff;
 using testing::LineDiff;
+using testing::Lines;
 using testing::ReadDebian;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
@@ -153,7 +154,13 @@ TEST(EditAuthenticatorsTest, IsIdempotentForEveryShape) {
   for (const Case& c : cases) {
     const std::string once = MustEdit(c.text, c.want);
     EXPECT_NE(once, c.text) << c.name;
-    EXPECT_THAT(Diff(c.text, once).removed, IsEmpty()) << c.name;
+    if (c.text.back() == '\n') {
+      EXPECT_THAT(Diff(c.text, once).removed, IsEmpty()) << c.name;
+    } else {
+      // The last line gets an ending; the new last line keeps the file without one.
+      EXPECT_THAT(Diff(c.text, once).removed, ElementsAre(Lines(c.text).back())) << c.name;
+      EXPECT_NE(once.back(), '\n') << c.name;
+    }
     absl::StatusOr<EximEdit> again = EditAuthenticators(once, c.want, "/x");
     ASSERT_TRUE(again.ok()) << c.name << ": " << again.status();
     EXPECT_EQ(again->text, once) << c.name;
@@ -163,6 +170,18 @@ TEST(EditAuthenticatorsTest, IsIdempotentForEveryShape) {
     int ours = 0;
     for (const EximAuthenticator& a : *auths) ours += a.name.rfind("relayguard_", 0) == 0;
     EXPECT_EQ(ours, 2) << c.name;
+    // The admin's authenticators keep every option (Debian's client `login` has them in
+    // .ifndef blocks after its last plain line).
+    absl::StatusOr<std::vector<EximAuthenticator>> before = ReadAuthenticators(c.text, "/x");
+    ASSERT_TRUE(before.ok()) << c.name;
+    auto admins = [](const std::vector<EximAuthenticator>& all) {
+      std::vector<std::pair<std::string, std::vector<std::pair<std::string, std::string>>>> out;
+      for (const EximAuthenticator& a : all) {
+        if (a.name.rfind("relayguard_", 0) != 0) out.emplace_back(a.name, a.options);
+      }
+      return out;
+    };
+    EXPECT_EQ(admins(*auths), admins(*before)) << c.name;
   }
 }
 
