@@ -104,6 +104,8 @@ class EximDriver : public MtaDriver {
  private:
   // The authenticator drivers this Exim binary has (exim -bV), once.
   absl::StatusOr<std::vector<std::string>> Authenticators();
+  // FailedPrecondition naming what to do when this build lacks the driver `auth` needs.
+  absl::Status CheckAuthDriver(const AuthSettings& auth);
   // Writes the configuration `contents` make (Debian: generates it) under `stage_dir`; its path.
   absl::StatusOr<std::string> StageConfig(const FileContents& contents,
                                           const std::string& stage_dir);

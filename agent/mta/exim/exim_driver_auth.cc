@@ -115,6 +115,19 @@ absl::StatusOr<std::vector<std::string>> EximDriver::Authenticators() {
   return *authenticators_;
 }
 
+absl::Status EximDriver::CheckAuthDriver(const AuthSettings& auth) {
+  ASSIGN_OR_RETURN(std::vector<std::string> drivers, Authenticators());
+  const std::string needed = EximDriverFor(auth.backend);
+  if (std::find(drivers.begin(), drivers.end(), needed) != drivers.end()) {
+    return absl::OkStatus();
+  }
+  return absl::FailedPreconditionError(absl::StrCat(
+      "this Exim build has no ", needed, " authenticator (exim -bV: ", Joined(drivers), "); ",
+      auth.backend == SaslBackend::kDovecot
+          ? "install exim4-daemon-heavy or use auth.backend password-file"
+          : "use an Exim built with the plaintext authenticator"));
+}
+
 absl::StatusOr<EximEdit> EximDriver::RenderAuth(const AuthSettings& auth, const std::string& text,
                                                 const std::vector<Listener>& listeners) {
   ASSIGN_OR_RETURN(EximEdit edit,
@@ -170,15 +183,7 @@ absl::StatusOr<BackendAnswer> EximDriver::PreflightAuth(const Policy& policy,
   if (std::string why = UnsupportedEximBackend(auth.backend); !why.empty()) {
     return absl::FailedPreconditionError(why);
   }
-  ASSIGN_OR_RETURN(std::vector<std::string> drivers, Authenticators());
-  const std::string needed = EximDriverFor(auth.backend);
-  if (std::find(drivers.begin(), drivers.end(), needed) == drivers.end()) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        "this Exim build has no ", needed, " authenticator (exim -bV: ", Joined(drivers), "); ",
-        auth.backend == SaslBackend::kDovecot
-            ? "install exim4-daemon-heavy or use auth.backend password-file"
-            : "use an Exim built with the plaintext authenticator"));
-  }
+  RETURN_IF_ERROR(CheckAuthDriver(auth));
   absl::StatusOr<BackendAnswer> answer =
       check_backend_(auth, credential, MtaUser{kEximUser}, kBackendTimeout);
   if (!answer.ok()) {

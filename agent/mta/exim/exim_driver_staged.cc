@@ -52,6 +52,8 @@ absl::StatusOr<std::string> EximDriver::StageConfig(const FileContents& contents
 
 absl::Status EximDriver::ValidateStaged(const FileContents& contents,
                                         const std::string& stage_dir) {
+  // A light Exim's -bV would only say "cannot find authenticator driver"; say what to do.
+  if (rendered_for_ && rendered_for_->auth) RETURN_IF_ERROR(CheckAuthDriver(*rendered_for_->auth));
   ASSIGN_OR_RETURN(const std::string staged, StageConfig(contents, stage_dir));
   auto live_names = [&](absl::string_view text) {
     return absl::StrReplaceAll(text, {{staged, DaemonConfig()}});
