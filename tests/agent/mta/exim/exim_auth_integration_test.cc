@@ -364,6 +364,38 @@ TEST_F(EximAuthTest, HeavyEximRefusesAMissingDovecotSocketInPreflight) {
   EXPECT_THAT(Message(answer), HasSubstr(missing));
 }
 
+TEST_F(EximAuthTest, OffersAuthOnlyOnTheListenersThePolicyNames) {
+  SetUpLab(MtaRoot() + "/usr/sbin/exim4");
+  // A second port; AUTH (LOGIN only) on that one alone.
+  const int submission = ::relayguard::testing::FreeLoopbackPort();
+  std::string conf = ReadFileOrDie(lab_->config_file());
+  const std::string ports = "daemon_smtp_ports  = " + std::to_string(lab_->port());
+  conf.replace(conf.find(ports), ports.size(), ports + " : " + std::to_string(submission));
+  WriteFileOrDie(lab_->config_file(), conf);
+  const std::string passwd = lab_->dir() + "/exim-passwd";
+  MakeEximPasswordFile(passwd, kSmokeUser, password_);
+  Policy policy = AuthPolicy(SaslBackend::kPasswordFile, passwd, /*tls_only=*/false);
+  policy.auth->mechanisms = {AuthMechanism::kLogin};
+  policy.auth->listeners.relay = false;
+  policy.auth->listeners.submission = false;
+  policy.auth->listeners.endpoints = {
+      {*ParseIpAddress("127.0.0.1"), static_cast<uint16_t>(submission)}};
+  FileContents rendered;
+  absl::StatusOr<BackendAnswer> answer = Preflight(policy, &rendered);
+  ASSERT_TRUE(answer.ok()) << answer.status();
+  EXPECT_THAT(rendered.at(lab_->config_file()),
+              HasSubstr("server_advertise_condition = ${if eq{$received_port}{" +
+                        std::to_string(submission) + "}{yes}{no}}"));
+  Activate(rendered);
+  Session on_25 = RunSession(lab_->port(), "127.0.0.9", "", false);
+  ASSERT_TRUE(on_25.connected) << on_25.error;
+  EXPECT_FALSE(on_25.auth_advertised);
+  Session on_submission = RunSession(submission, "127.0.0.9", "", false);
+  ASSERT_TRUE(on_submission.connected) << on_submission.error;
+  EXPECT_TRUE(on_submission.auth_advertised);
+  EXPECT_GE(on_submission.rcpt, 500);
+}
+
 TEST_F(EximAuthTest, TlsOnlyOffersAuthOnlyAfterStartTls) {
   SetUpLab(MtaRoot() + "/usr/sbin/exim4");
   const std::string cert = lab_->dir() + "/tls-cert.pem";
