@@ -8,6 +8,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/str_replace.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "agent/mta/exim/exim_authenticators.h"
@@ -210,6 +211,20 @@ absl::Status EximDriver::AuthSession(const Policy& policy, const SmokeCredential
     return absl::FailedPreconditionError(absl::StrCat(
         "no listener of ", DaemonConfig(), " offers AUTH as auth.listeners says; nothing to "
         "authenticate on"));
+  }
+  // With tls_only, a plaintext listener offers AUTH only after STARTTLS: an Exim that never
+  // offers STARTTLS would offer AUTH to no one there (and -bh, which has no TLS, cannot tell).
+  std::optional<std::string> tls_hosts = MainOption(text, "tls_advertise_hosts");
+  if (auth.tls_only && tls_hosts && tls_hosts->empty()) {
+    for (const Listener& l : listeners) {
+      if (!OffersAuth(auth, l) || l.tls == ListenerTls::kImplicit) continue;
+      return absl::FailedPreconditionError(absl::StrCat(
+          "auth.tls_only: ", DaemonConfig(), " sets tls_advertise_hosts empty, so Exim never "
+          "offers STARTTLS and would offer AUTH to no one on listener ",
+          absl::StrReplaceAll(l.Name(), {{config, DaemonConfig()}}),
+          "; configure TLS (tls_advertise_hosts, tls_certificate, tls_privatekey) or set "
+          "auth.tls_only: false"));
+    }
   }
   // -bh has no TLS: the session runs against a copy whose authenticators are advertised
   // without it (activation's verification proves the TLS-only part for real).

@@ -396,6 +396,20 @@ TEST_F(EximAuthTest, OffersAuthOnlyOnTheListenersThePolicyNames) {
   EXPECT_GE(on_submission.rcpt, 500);
 }
 
+TEST_F(EximAuthTest, TlsOnlyOnAnEximWithoutStartTlsIsRefusedInPreflight) {
+  SetUpLab(MtaRoot() + "/usr/sbin/exim4");  // the lab sets tls_advertise_hosts empty
+  const std::string passwd = lab_->dir() + "/exim-passwd";
+  MakeEximPasswordFile(passwd, kSmokeUser, password_);
+  FileContents rendered;
+  absl::StatusOr<BackendAnswer> answer =
+      Preflight(AuthPolicy(SaslBackend::kPasswordFile, passwd, /*tls_only=*/true), &rendered);
+  ASSERT_FALSE(answer.ok());
+  EXPECT_EQ(answer.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(Message(answer), HasSubstr("auth.tls_only: " + lab_->config_file() +
+                                         " sets tls_advertise_hosts empty"));
+  EXPECT_THAT(Message(answer), HasSubstr("or set auth.tls_only: false"));
+}
+
 TEST_F(EximAuthTest, TlsOnlyOffersAuthOnlyAfterStartTls) {
   SetUpLab(MtaRoot() + "/usr/sbin/exim4");
   const std::string cert = lab_->dir() + "/tls-cert.pem";
