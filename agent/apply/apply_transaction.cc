@@ -6,6 +6,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_replace.h"
+#include "agent/apply/auth_proof.h"
 #include "agent/apply/phase_timer.h"
 #include "common/logging.h"
 #include "common/status_macros.h"
@@ -226,6 +227,19 @@ absl::Status ApplyTransaction::VerifyClosed(const Policy& policy, TransactionRep
                  "not run");
     }
   }
+  if (policy.auth) {
+    if (!credential_) {
+      return absl::FailedPreconditionError(
+          "SMTP AUTH cannot be verified: the smoke credential was not read");
+    }
+    AuthFinding auth =
+        ProveAuth(d_.checker, d_.clock, policy, *credential_, deadline, report.listeners);
+    if (!auth.ok()) {
+      return absl::FailedPreconditionError(
+          absl::StrCat("SMTP AUTH does not work as the policy says: ",
+                       absl::StrJoin(auth.problems, "; ")));
+    }
+  }
   ASSIGN_OR_RETURN(std::vector<SettingDrift> drift, d_.driver.CheckDrift(policy));
   if (!drift.empty()) {
     std::vector<std::string> parts;
@@ -250,6 +264,13 @@ TransactionReport ApplyTransaction::Apply(const Policy& policy, bool dry_run) {
   if (!change.ok()) {
     Fail(report, "render", change.status());
     return report;
+  }
+  credential_.reset();
+  if (policy.auth && !dry_run) {
+    if (absl::Status s = PreflightAuth(policy, *change, report); !s.ok()) {
+      Fail(report, "auth-preflight", NothingChanged(s));
+      return report;
+    }
   }
   if (report.diff.empty()) {
     report.outcome = Outcome::kUnchanged;
@@ -339,6 +360,17 @@ absl::StatusOr<RenderedChange> ApplyTransaction::RenderChange(
   report.kept = change->kept;
   report.diff = DiffFiles(before, change->new_contents);
   return change;
+}
+
+absl::Status ApplyTransaction::PreflightAuth(const Policy& policy, const RenderedChange& change,
+                                             TransactionReport& report) {
+  PhaseTimer timer(d_.clock, report, "auth-preflight");
+  BackendAnswer answer;
+  ASSIGN_OR_RETURN(credential_, PreflightAuthBackend(d_.driver, policy, change.new_contents,
+                                                     d_.stage_dir, &answer));
+  report.auth_backend = answer.summary;
+  Logger("agent.apply")->info("SMTP AUTH backend answers: {}", answer.summary);
+  return absl::OkStatus();
 }
 
 void ApplyTransaction::VerifyUnchanged(const Policy& policy, TransactionReport& report) {

@@ -12,6 +12,7 @@
 #include "agent/apply/commit_record.h"
 #include "agent/apply/fault_points.h"
 #include "agent/apply/journal.h"
+#include "agent/auth/smoke_credential.h"
 #include "agent/apply/transaction_report.h"
 #include "agent/backup/git_backup_store.h"
 #include "agent/mta/mta_driver.h"
@@ -51,6 +52,9 @@ class ApplyTransaction {
   // recovery commit. nullopt when there was nothing to recover.
   std::optional<TransactionReport> RecoverInterrupted(const ProbeSettings& probe);
 
+  // Where staged configurations are validated (the compliance check's AUTH preflight uses it).
+  const std::string& stage_dir() const { return d_.stage_dir; }
+
  private:
   // The phases of Apply, in order. Each records its timing in `report`.
   // preflight and reach: the files as they are, the MTA running, every listener answering.
@@ -60,6 +64,10 @@ class ApplyTransaction {
   absl::StatusOr<RenderedChange> RenderChange(const Policy& policy,
                                               const std::vector<FileSnapshot>& before,
                                               TransactionReport& report);
+  // auth-preflight (policy.auth): the smoke credential and the SASL backend, checked against the
+  // rendered files before anything is written; keeps the credential for verify.
+  absl::Status PreflightAuth(const Policy& policy, const RenderedChange& change,
+                             TransactionReport& report);
   // Nothing to change: whether the relay is closed right now, said in report.error.
   void VerifyUnchanged(const Policy& policy, TransactionReport& report);
   // validate, backup, then GoLive, then commit the result.
@@ -140,6 +148,8 @@ class ApplyTransaction {
   void Fail(TransactionReport& report, absl::string_view phase, const absl::Status& status);
 
   TransactionDeps d_;
+  // The smoke credential of the apply in progress (policy.auth), read in auth-preflight.
+  std::optional<SmokeCredential> credential_;
 };
 
 // The managed files of `driver` as they are now. NotFound naming a missing file;

@@ -50,6 +50,8 @@ struct TransactionReport {
   // Every listener and what its probes found: after an apply each non-internal one must refuse
   // the untrusted probe, and each relay listener must pass the trusted smoke test.
   std::vector<ListenerResult> listeners;
+  // policy.auth: what the SASL backend answered in the preflight ("" without an auth section).
+  std::string auth_backend;
   std::vector<PhaseTiming> timings;
 };
 

@@ -31,28 +31,38 @@ struct BackendAnswer {
 
 // Whether `path` can be opened by `user` as the kernel would decide (owner, group, supplementary
 // groups from /etc/group, mode bits of the file and of every parent directory's search bit).
-// FailedPrecondition naming the path, its owner:group and mode and the user when not.
+// FailedPrecondition naming the path, its owner:group and mode and the user when not; NotFound
+// when `path` does not exist. root passes (it overrides the mode bits). Sockets: want_write.
 absl::Status CheckAccess(const std::string& path, const MtaUser& user, bool want_write);
 
 // Dovecot auth-client protocol 1.x on a unix socket: VERSION/CPID handshake until DONE, the
 // listed mechanisms must include the policy's, then one AUTH PLAIN with the smoke credential
-// (service=smtp, rip=`remote_ip`) must get OK. Unavailable for a missing socket or a refused
-// connection, FailedPrecondition for a handshake or credential that fails.
+// (service=smtp, rip=`remote_ip`; none when empty) must get OK. Unavailable for a missing socket
+// ("no such file") or a refused connection ("connection refused: is dovecot running?"),
+// FailedPrecondition for a handshake or credential that fails or an unreachable socket.
+// A failed credential costs that rip Dovecot's per-IP penalty (the next AUTH from it waits up to
+// 4 s): pass an address the SMTP probe does not use (kPreflightRemoteIp).
 absl::StatusOr<BackendAnswer> CheckDovecotAuth(const std::string& socket_path,
                                                const std::vector<AuthMechanism>& mechanisms,
                                                const SmokeCredential& credential,
                                                const std::string& remote_ip,
                                                std::chrono::milliseconds timeout);
 
+// The rip of the preflight's own Dovecot AUTH: loopback 127.0.0.1, never the untrusted probe's
+// source (127.0.0.9 in the labs), so that a refused preflight does not slow the next probe.
+inline constexpr char kPreflightRemoteIp[] = "127.0.0.1";
+
 // Cyrus saslauthd's mux protocol (four counted strings: login, password, service "smtp", realm)
-// must answer "OK" for the smoke credential.
+// must answer "OK" for the smoke credential. "user@realm" is split at the last '@' into login and
+// realm as libsasl does.
 absl::StatusOr<BackendAnswer> CheckSaslauthd(const std::string& mux_path,
                                              const SmokeCredential& credential,
                                              std::chrono::milliseconds timeout);
 
 // The whole preflight for one MTA: CheckAccess for `user`, then the backend's own check
-// (sasldb: a readable regular file; password-file: the smoke user's line exists and its crypt
-// hash matches the password). FailedPrecondition / Unavailable with the reason.
+// (sasldb: a readable regular file holding the smoke user's key; password-file: the smoke user's
+// line exists and its crypt hash matches the password). FailedPrecondition / Unavailable with
+// the reason (a missing socket is Unavailable, a missing file FailedPrecondition).
 absl::StatusOr<BackendAnswer> CheckSaslBackend(const AuthSettings& auth,
                                                const SmokeCredential& credential,
                                                const MtaUser& user,

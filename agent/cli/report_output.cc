@@ -118,6 +118,51 @@ std::string HumanProbe(const std::string& title, const ProbeReport& report) {
   return out;
 }
 
+std::string HumanAuth(const AuthProbeReport& report) {
+  auto mechs = [](const std::vector<std::string>& m) {
+    return m.empty() ? std::string("not offered") : absl::StrJoin(m, " ");
+  };
+  std::string out = absl::StrCat("SMTP AUTH on ", report.endpoint.ToString(),
+                                 ": plaintext: ", mechs(report.mechanisms_plain));
+  if (report.starttls_offered || !report.mechanisms_tls.empty()) {
+    absl::StrAppend(&out, "; after TLS: ", mechs(report.mechanisms_tls));
+  }
+  if (report.inconclusive) absl::StrAppend(&out, "; INCONCLUSIVE: ", report.error);
+  absl::StrAppend(&out, "\n");
+  auto attempt = [&out](const AuthAttempt& a) {
+    absl::StrAppend(&out, "    ", a.name, a.tls ? " (after STARTTLS)" : "", ": ",
+                    a.authenticated ? "authenticated" : "refused",
+                    a.relayed ? ", relayed" : ", did not relay");
+    if (!a.detail.empty()) absl::StrAppend(&out, " (", a.detail, ")");
+    absl::StrAppend(&out, "\n");
+  };
+  if (report.smoke) attempt(*report.smoke);
+  for (const AuthAttempt& a : report.bogus) attempt(a);
+  return out;
+}
+
+Json AuthJson(const AuthProbeReport& report) {
+  auto attempt = [](const AuthAttempt& a) {
+    Json exchanges = Json::array();
+    for (const SmtpExchange& e : a.exchanges) {
+      exchanges.push_back({{"command", e.command}, {"code", e.code}, {"reply", e.reply}});
+    }
+    return Json{{"name", a.name},         {"authenticated", a.authenticated},
+                {"relayed", a.relayed},   {"tls", a.tls},
+                {"detail", a.detail},     {"exchanges", std::move(exchanges)}};
+  };
+  Json bogus = Json::array();
+  for (const AuthAttempt& a : report.bogus) bogus.push_back(attempt(a));
+  return {{"endpoint", report.endpoint.ToString()},
+          {"mechanisms_plain", report.mechanisms_plain},
+          {"mechanisms_tls", report.mechanisms_tls},
+          {"starttls_offered", report.starttls_offered},
+          {"smoke", report.smoke ? attempt(*report.smoke) : Json()},
+          {"bogus", std::move(bogus)},
+          {"inconclusive", report.inconclusive},
+          {"error", report.error}};
+}
+
 std::string HumanListeners(const std::vector<ListenerResult>& listeners,
                            const std::string& indent) {
   std::string out;
@@ -140,6 +185,7 @@ std::string HumanListeners(const std::vector<ListenerResult>& listeners,
     absl::StrAppend(&out, indent, "  ", HumanProbe("probe from untrusted", *r.untrusted));
     if (r.trusted)
       absl::StrAppend(&out, indent, "  ", HumanProbe("smoke test from trusted", *r.trusted));
+    if (r.auth) absl::StrAppend(&out, indent, "  ", HumanAuth(*r.auth));
   }
   return out;
 }
@@ -158,7 +204,8 @@ Json ListenersJson(const std::vector<ListenerResult>& listeners) {
                    {"verdict", r.untrusted ? Json(ProbeVerdictName(r.verdict)) : Json()},
                    {"note", r.note},
                    {"untrusted_probe", r.untrusted ? ProbeJson(*r.untrusted) : Json()},
-                   {"trusted_probe", r.trusted ? ProbeJson(*r.trusted) : Json()}});
+                   {"trusted_probe", r.trusted ? ProbeJson(*r.trusted) : Json()},
+                   {"auth", r.auth ? AuthJson(*r.auth) : Json()}});
   }
   return out;
 }
@@ -199,6 +246,7 @@ std::string HumanTransaction(const TransactionReport& r) {
   if (!r.diff.empty() && r.outcome != Outcome::kUnchanged) {
     absl::StrAppend(&out, Indent(r.diff, "  | "));
   }
+  if (!r.auth_backend.empty()) absl::StrAppend(&out, "  SASL backend: ", r.auth_backend, "\n");
   if (r.reloaded) absl::StrAppend(&out, "  ", r.mta, r.restarted ? " restarted\n" : " reloaded\n");
   absl::StrAppend(&out, HumanListeners(r.listeners, "  "));
   if (!r.backup_commit.empty()) absl::StrAppend(&out, "  backup commit: ", r.backup_commit, "\n");
@@ -228,6 +276,7 @@ std::string JsonTransaction(const TransactionReport& r) {
                    {"result_commit", r.result_commit},
                    {"reloaded", r.reloaded},
                    {"restarted", r.restarted},
+                   {"auth_backend", r.auth_backend},
                    {"listeners", ListenersJson(r.listeners)},
                    {"timings_ms", std::move(timings)}});
 }

@@ -38,6 +38,9 @@ std::string HumanTransaction(const TransactionReport& report);
 std::string JsonTransaction(const TransactionReport& report);
 std::string HumanProbe(const std::string& title, const ProbeReport& report);
 Json ProbeJson(const ProbeReport& report);
+// SMTP AUTH as the probe saw it (never the secret: the probe records AUTH payloads redacted).
+std::string HumanAuth(const AuthProbeReport& report);
+Json AuthJson(const AuthProbeReport& report);
 // One line per listener: "127.0.0.1:2525 (smtp, PATH:LINE): refused; trusted relays".
 std::string HumanListeners(const std::vector<ListenerResult>& listeners, const std::string& indent);
 Json ListenersJson(const std::vector<ListenerResult>& listeners);

@@ -7,6 +7,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "agent/apply/auth_proof.h"
 #include "agent/apply/commit_record.h"
 #include "agent/policy/policy_loader.h"
 #include "common/hostname.h"
@@ -218,6 +219,7 @@ ComplianceResult ComplianceChecker::Check(const Policy& policy, int64_t now,
     lr.verdict = lr.untrusted->verdict;
   }
   r.verdict = HostVerdict(r.listeners);
+  const AuthHealth auth = CheckAuthHealth(policy, *live, r);
 
   const IpAddress& source = policy.probe.untrusted_source;
   std::vector<std::string> found =
@@ -225,6 +227,7 @@ ComplianceResult ComplianceChecker::Check(const Policy& policy, int64_t now,
   bool drifted = false, unproven = false;
   for (const SettingDrift& d : r.settings) (d.unproven ? unproven : drifted) = true;
   if (drifted) found.push_back(SettingsText(r.settings, /*unproven=*/false));
+  found.insert(found.end(), auth.problems.begin(), auth.problems.end());
   if (!r.changed_files.empty()) {
     std::vector<std::string> paths;
     for (const ChangedFile& f : r.changed_files) paths.push_back(f.path);
@@ -237,9 +240,14 @@ ComplianceResult ComplianceChecker::Check(const Policy& policy, int64_t now,
     unknown.push_back("no listener other hosts can reach was probed");
   }
   found.insert(found.end(), unknown.begin(), unknown.end());
-  if (r.verdict == ProbeVerdict::kRelayAccepted) {
+  if (auth.inconclusive) unknown.push_back("SMTP AUTH could not be checked on every listener");
+  if (r.verdict == ProbeVerdict::kRelayAccepted || auth.accepts_bogus) {
     r.status = ComplianceStatus::kRelayOpen;
-  } else if (drifted || !r.changed_files.empty()) {
+  } else if (auth.broken) {
+    // Enforcing cannot mend a backend: the host needs a person.
+    r.status = ComplianceStatus::kError;
+    r.error = absl::StrJoin(auth.problems, "; ");
+  } else if (drifted || auth.drifted || !r.changed_files.empty()) {
     r.status = ComplianceStatus::kDrifted;
   } else if (!unknown.empty()) {
     // Never compliant for what could not be proven.
@@ -262,6 +270,35 @@ ComplianceResult ComplianceChecker::Check(const Policy& policy, int64_t now,
                   : absl::StrCat(" (enforcement: ", EnforcementName(r.enforcement), ")"));
   }
   return r;
+}
+
+// The SMTP AUTH part of a check (policy.auth): the backend answers and accepts the smoke
+// credential (the driver's preflight on the live files), and on every listener that should offer
+// AUTH it is offered as the policy says, the smoke credential relays and bogus AUTH is refused.
+ComplianceChecker::AuthHealth ComplianceChecker::CheckAuthHealth(
+    const Policy& policy, const std::vector<FileSnapshot>& live, ComplianceResult& r) {
+  AuthHealth health;
+  if (!policy.auth) return health;
+  FileContents contents;
+  for (const FileSnapshot& f : live) contents[f.path] = f.contents;
+  absl::StatusOr<SmokeCredential> credential =
+      PreflightAuthBackend(driver_, policy, contents, transaction_.stage_dir(), nullptr);
+  if (!credential.ok()) {
+    health.broken = true;
+    health.problems.push_back(std::string(credential.status().message()));
+    return health;
+  }
+  RealClock clock;
+  AuthFinding finding = ProveAuth(checker_, clock, policy, *credential, clock.Now(), r.listeners);
+  health.problems = std::move(finding.problems);
+  health.accepts_bogus = finding.accepts_bogus;
+  health.broken = finding.smoke_refused;
+  health.inconclusive = finding.inconclusive;
+  // What is left (AUTH offered on plaintext while tls_only, not offered where it should be) is
+  // the configuration's doing: drift, which enforcing fixes.
+  health.drifted = !health.problems.empty() && !health.accepts_bogus && !health.broken &&
+                   !health.inconclusive;
+  return health;
 }
 
 void ComplianceChecker::Enforce(const Policy& policy, const std::vector<FileSnapshot>& live,

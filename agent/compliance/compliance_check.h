@@ -74,6 +74,15 @@ class ComplianceChecker {
   ComplianceResult Check(const Policy& policy, int64_t now, const EnforceGate& gate);
 
  private:
+  struct AuthHealth {
+    std::vector<std::string> problems;
+    bool accepts_bogus = false;  // relay-open
+    bool broken = false;         // the backend or the smoke credential fails: error
+    bool drifted = false;        // AUTH offered otherwise than the policy says
+    bool inconclusive = false;
+  };
+  AuthHealth CheckAuthHealth(const Policy& policy, const std::vector<FileSnapshot>& live,
+                             ComplianceResult& r);
   absl::StatusOr<std::vector<ChangedFile>> ChangedSinceLastCommit(
       const std::vector<FileSnapshot>& live);
   void Enforce(const Policy& policy, const std::vector<FileSnapshot>& live, int64_t now,

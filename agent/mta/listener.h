@@ -18,6 +18,7 @@
 #include <string>
 #include <vector>
 
+#include "agent/auth/smtp_auth_probe.h"
 #include "agent/policy/policy.h"
 #include "agent/probe/relay_probe.h"
 
@@ -94,6 +95,8 @@ struct ListenerResult {
   ProbeVerdict verdict = ProbeVerdict::kInconclusive;
   std::optional<ProbeReport> untrusted;
   std::optional<ProbeReport> trusted;
+  // SMTP AUTH as the untrusted source sees it (policy.auth, listeners that offer AUTH).
+  std::optional<AuthProbeReport> auth;
   std::string note;  // "internal: not probed", why it is inconclusive, ...
 };
 

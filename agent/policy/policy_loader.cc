@@ -9,6 +9,7 @@
 #include <cstring>
 #include <initializer_list>
 #include <map>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -150,6 +151,13 @@ class PolicyParser {
   absl::Status ParseTls(const YAML::Node& node, Policy& policy);
   absl::Status ParseProbe(const YAML::Node& probe, ProbeSettings& settings);
   absl::Status ParseCompliance(const YAML::Node& node, Policy& policy);
+  absl::Status ParseAuth(const YAML::Node& node, Policy& policy);
+  absl::Status ParseAuthListeners(const YAML::Node& list, const Policy& policy,
+                                  AuthListeners& out);
+  absl::Status CheckRequireAuthHasBackend(const YAML::Node& root, const Policy& policy);
+  absl::StatusOr<std::string> AbsolutePath(const YAML::Node& node, const std::string& field,
+                                           const std::string& what, bool socket);
+  std::string KeyAt(const std::string& field) const;
   absl::StatusOr<IpAddress> Address(const YAML::Node& node, const std::string& field);
   absl::StatusOr<std::string> MailAddress(const YAML::Node& node, const std::string& field);
 
@@ -269,7 +277,8 @@ absl::StatusOr<Policy> PolicyParser::Parse(const YAML::Node& root) {
 
 absl::Status PolicyParser::ParseTop(const YAML::Node& root, Policy& policy) {
   RETURN_IF_ERROR(CheckMapping(
-      root, "", {"name", "version", "description", "relay", "probe", "listeners", "compliance"}));
+      root, "",
+      {"name", "version", "description", "relay", "probe", "listeners", "compliance", "auth"}));
   RETURN_IF_ERROR(Require(root, "", "name"));
   RETURN_IF_ERROR(Require(root, "", "version"));
   RETURN_IF_ERROR(Require(root, "", "relay"));
@@ -295,6 +304,8 @@ absl::Status PolicyParser::ParseTop(const YAML::Node& root, Policy& policy) {
   if (const YAML::Node compliance = root["compliance"]) {
     RETURN_IF_ERROR(ParseCompliance(compliance, policy));
   }
+  if (const YAML::Node auth = root["auth"]) RETURN_IF_ERROR(ParseAuth(auth, policy));
+  RETURN_IF_ERROR(CheckRequireAuthHasBackend(root, policy));
   return CheckUntrustedSourceOutside(root, policy);
 }
 
@@ -604,6 +615,228 @@ absl::Status PolicyParser::ParseCompliance(const YAML::Node& node, Policy& polic
   }
   policy.compliance = c;
   return absl::OkStatus();
+}
+
+// Where a field's key is, as "FILE:LINE:COL", for messages given after loading ("" if absent).
+std::string PolicyParser::KeyAt(const std::string& field) const {
+  auto it = key_marks_.find(field);
+  if (it == key_marks_.end()) return "";
+  return absl::StrCat(source_, ":", Position(it->second));
+}
+
+// An absolute path to a socket or file that ends up in MTA configuration (Postfix
+// smtpd_sasl_path, an Exim server_socket or lsearch, Sendmail.conf): canonical, so two paths
+// can be compared by text, and of characters no MTA syntax gives a meaning ($ expands in Exim,
+// ':' separates Exim list items, whitespace ends a value).
+absl::StatusOr<std::string> PolicyParser::AbsolutePath(const YAML::Node& node,
+                                                       const std::string& field,
+                                                       const std::string& what, bool socket) {
+  ASSIGN_OR_RETURN(std::string path, String(node, field));
+  if (path.front() != '/') {
+    return Fail(node, field,
+                absl::StrCat(Quoted(path), " is not an absolute path; give the full path of ",
+                             what, " (starting with '/')"));
+  }
+  for (char c : path) {
+    const auto u = static_cast<unsigned char>(c);
+    if (!absl::ascii_isalnum(u) && c != '/' && c != '.' && c != '_' && c != '-' && c != '+') {
+      return Fail(node, field,
+                  absl::StrCat(Quoted(path), " contains ", Quoted(std::string(1, c)),
+                               "; a path here may hold only letters, digits and / . _ + - (it "
+                               "is written into the MTA's configuration)"));
+    }
+  }
+  if (path.size() > 1 && path.back() == '/') {
+    return Fail(node, field,
+                absl::StrCat(Quoted(path), " ends in '/': name ", what, " itself, not a directory"));
+  }
+  for (absl::string_view part : absl::StrSplit(absl::string_view(path).substr(1), '/')) {
+    if (part.empty() || part == "." || part == "..") {
+      return Fail(node, field,
+                  absl::StrCat(Quoted(path),
+                               " is not a plain path: no \"//\", \".\" or \"..\" components"));
+    }
+  }
+  // sockaddr_un.sun_path holds 108 bytes with the terminating NUL; a longer socket path cannot
+  // be connected to, by the MTA or by the agent's preflight.
+  constexpr size_t kMaxSocketPath = 107;
+  if (socket && path.size() > kMaxSocketPath) {
+    return Fail(node, field,
+                absl::StrCat(Quoted(path), " is ", path.size(), " bytes; a Unix socket path has at "
+                             "most ", kMaxSocketPath));
+  }
+  return path;
+}
+
+// `auth:` - the SASL backend and how AUTH is offered (policy.h AuthSettings). Only checked
+// here, never opened: the socket and the credential file are on the mail host, and the playbook
+// may be loaded on the controller (the agent reads the credential at apply time).
+absl::Status PolicyParser::ParseAuth(const YAML::Node& node, Policy& policy) {
+  RETURN_IF_ERROR(CheckMapping(node, "auth",
+                               {"backend", "path", "mechanisms", "tls_only", "listeners",
+                                "smoke_credential"}));
+  RETURN_IF_ERROR(Require(node, "auth", "backend"));
+  RETURN_IF_ERROR(Require(node, "auth", "path"));
+  RETURN_IF_ERROR(Require(node, "auth", "smoke_credential"));
+  AuthSettings a;
+
+  const YAML::Node backend = node["backend"];
+  std::optional<SaslBackend> parsed_backend;
+  if (backend.IsScalar() && IsPlain(backend)) {
+    for (SaslBackend b : {SaslBackend::kDovecot, SaslBackend::kSaslauthd, SaslBackend::kSasldb,
+                          SaslBackend::kPasswordFile}) {
+      if (backend.Scalar() == SaslBackendName(b)) parsed_backend = b;
+    }
+  }
+  if (!parsed_backend) {
+    std::string got = KindName(backend);
+    if (backend.IsScalar() && !IsPlain(backend)) {
+      got = absl::StrCat("the quoted string ", Quoted(backend.Scalar()));
+    }
+    return Fail(backend, "auth.backend",
+                absl::StrCat("expected one of dovecot, saslauthd, sasldb, password-file "
+                             "(unquoted), got ",
+                             got));
+  }
+  a.backend = *parsed_backend;
+
+  const char* what = "";
+  bool socket = false;
+  switch (a.backend) {
+    case SaslBackend::kDovecot:
+      what = "Dovecot's auth-client socket";
+      socket = true;
+      break;
+    case SaslBackend::kSaslauthd:
+      what = "saslauthd's mux socket";
+      socket = true;
+      break;
+    case SaslBackend::kSasldb:
+      what = "the sasldb2 file";
+      break;
+    case SaslBackend::kPasswordFile:
+      what = "the password file";
+      break;
+  }
+  ASSIGN_OR_RETURN(a.path, AbsolutePath(node["path"], "auth.path", what, socket));
+  a.path_at = KeyAt("auth.path");
+
+  if (const YAML::Node list = node["mechanisms"]) {
+    const std::string field = "auth.mechanisms";
+    RETURN_IF_ERROR(CheckList(list, field));
+    if (list.size() == 0) {
+      return Fail(list, field,
+                  "must name at least one mechanism (PLAIN, LOGIN); leave the field out for both");
+    }
+    a.mechanisms.clear();
+    for (size_t i = 0; i < list.size(); ++i) {
+      const std::string item_field = absl::StrCat(field, "[", i, "]");
+      ASSIGN_OR_RETURN(std::string text, String(list[i], item_field));
+      std::optional<AuthMechanism> mechanism;
+      for (AuthMechanism m : {AuthMechanism::kPlain, AuthMechanism::kLogin}) {
+        if (absl::EqualsIgnoreCase(text, AuthMechanismName(m))) mechanism = m;
+      }
+      if (!mechanism) {
+        return Fail(list[i], item_field,
+                    absl::StrCat(Quoted(text),
+                                 " is not supported: expected PLAIN or LOGIN (the mechanisms every "
+                                 "backend here checks and relayguard verifies)"));
+      }
+      for (size_t j = 0; j < a.mechanisms.size(); ++j) {
+        if (a.mechanisms[j] == *mechanism) {
+          return Fail(list[i], item_field,
+                      absl::StrCat(AuthMechanismName(*mechanism), " is listed twice (also ",
+                                   field, "[", j, "])"));
+        }
+      }
+      a.mechanisms.push_back(*mechanism);
+    }
+  }
+  if (const YAML::Node n = node["tls_only"]) {
+    ASSIGN_OR_RETURN(a.tls_only, Bool(n, "auth.tls_only"));
+  }
+  if (const YAML::Node list = node["listeners"]) {
+    RETURN_IF_ERROR(ParseAuthListeners(list, policy, a.listeners));
+  }
+
+  const YAML::Node smoke = node["smoke_credential"];
+  ASSIGN_OR_RETURN(a.smoke_credential,
+                   AbsolutePath(smoke, "auth.smoke_credential",
+                                "the root-only file holding USER:PASSWORD", /*socket=*/false));
+  if (a.smoke_credential == a.path) {
+    return Fail(smoke, "auth.smoke_credential",
+                absl::StrCat(Quoted(a.smoke_credential), " is auth.path (", a.path_at,
+                             ") too: the smoke credential is a file of its own, mode 600, owned "
+                             "by root, holding one line USER:PASSWORD"));
+  }
+  a.smoke_credential_at = KeyAt("auth.smoke_credential");
+  policy.auth = std::move(a);
+  return absl::OkStatus();
+}
+
+// `auth.listeners:` - roles and listener addresses; when given, only what is listed.
+absl::Status PolicyParser::ParseAuthListeners(const YAML::Node& list, const Policy& policy,
+                                              AuthListeners& out) {
+  const std::string field = "auth.listeners";
+  RETURN_IF_ERROR(CheckList(list, field));
+  if (list.size() == 0) {
+    return Fail(list, field,
+                "must name at least one listener (relay, submission or ADDR:PORT); leave the "
+                "field out for relay and submission");
+  }
+  out = AuthListeners{.relay = false, .submission = false, .endpoints = {}};
+  std::vector<std::string> seen;  // normalised: "relay", "submission", endpoint text
+  for (size_t i = 0; i < list.size(); ++i) {
+    const YAML::Node item = list[i];
+    const std::string item_field = absl::StrCat(field, "[", i, "]");
+    ASSIGN_OR_RETURN(std::string text, String(item, item_field));
+    std::string key = text;
+    if (text == "relay") {
+      out.relay = true;
+    } else if (text == "submission") {
+      out.submission = true;
+    } else {
+      if (text.find(':') == std::string::npos) {
+        return Fail(item, item_field,
+                    absl::StrCat(Quoted(text),
+                                 " is not relay, submission or a listener address ADDR:PORT "
+                                 "(e.g. 127.0.0.1:587 or [::1]:587)"));
+      }
+      absl::StatusOr<SmtpEndpoint> endpoint = ParseSmtpEndpoint(text);
+      if (!endpoint.ok()) {
+        return Fail(item, item_field, std::string(endpoint.status().message()));
+      }
+      for (size_t j = 0; j < policy.probe.internal_listeners.size(); ++j) {
+        if (policy.probe.internal_listeners[j] == *endpoint) {
+          return Fail(item, item_field,
+                      absl::StrCat(endpoint->ToString(), " is an internal listener (listeners."
+                                   "internal[", j, "]): it is never probed, so AUTH on it could "
+                                   "not be verified"));
+        }
+      }
+      key = endpoint->ToString();
+      out.endpoints.push_back(*endpoint);
+    }
+    for (size_t j = 0; j < seen.size(); ++j) {
+      if (seen[j] == key) {
+        return Fail(item, item_field,
+                    absl::StrCat(key, " is listed twice (also ", field, "[", j, "])"));
+      }
+    }
+    seen.push_back(key);
+  }
+  return absl::OkStatus();
+}
+
+// With require_auth the trusted networks lose relaying, so without a backend that checks
+// passwords no client at all could relay (issue 13: the host silently stopped relaying mail).
+absl::Status PolicyParser::CheckRequireAuthHasBackend(const YAML::Node& root,
+                                                     const Policy& policy) {
+  if (!policy.require_auth || policy.auth.has_value()) return absl::OkStatus();
+  return Fail(root["relay"]["require_auth"], "relay.require_auth",
+              "true needs an auth: section naming the SASL backend that checks passwords: "
+              "without one no client could relay (the trusted networks lose relaying too); see "
+              "playbooks/README.md, \"SMTP AUTH\"");
 }
 
 absl::StatusOr<Policy> ParsePolicy(const std::string& yaml_text, const std::string& source_name) {

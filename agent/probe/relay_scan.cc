@@ -17,11 +17,13 @@
 namespace relayguard::agent {
 namespace {
 
-// One connection's worth of work: tricks [begin, end) of target `target`.
+// One connection's worth of work: tricks [begin, end) of target `target`, or (extra) the
+// target's extra tests.
 struct Task {
   size_t target = 0;
   size_t begin = 0;
   size_t end = 0;
+  bool extra = false;
 };
 
 RelayTrickDomains DomainsFor(const SmtpEndpoint& endpoint, const RelayTrickDomains& given) {
@@ -77,7 +79,9 @@ std::vector<ScanResult> RunRelayScan(const std::vector<SmtpEndpoint>& targets,
     for (size_t b = 0; b < tricks[t].size(); b += per) {
       tasks.push_back({t, b, std::min(b + per, tricks[t].size())});
     }
+    if (options.extra_tests) tasks.push_back({t, 0, 0, true});
   }
+  std::vector<std::vector<ScanExtraTest>> extras(targets.size());
   std::vector<size_t> tasks_left(targets.size(), 0);
   for (const Task& task : tasks) ++tasks_left[task.target];
   std::vector<std::chrono::steady_clock::time_point> started(
@@ -95,13 +99,28 @@ std::vector<ScanResult> RunRelayScan(const std::vector<SmtpEndpoint>& targets,
         std::lock_guard<std::mutex> lock(mu);
         started[task.target] = std::min(started[task.target], t0);
       }
-      std::vector<RelayTest> slice(tricks[task.target].begin() + task.begin,
-                                   tricks[task.target].begin() + task.end);
       ProbeOptions probe = options.probe;
       probe.tls_on_connect = results[task.target].tls_on_connect;
-      ProbeReport report = RunRelayProbe(targets[task.target], slice, probe);
+      std::vector<RelayTest> slice(tricks[task.target].begin() + task.begin,
+                                   tricks[task.target].begin() + task.end);
+      std::vector<ScanExtraTest> extra;
+      ProbeReport report;
+      if (task.extra) {
+        extra = options.extra_tests(targets[task.target], probe);
+        bool accepted = false, refused = true;
+        for (const ScanExtraTest& e : extra) {
+          accepted |= e.result.verdict == ProbeVerdict::kRelayAccepted;
+          refused &= e.result.verdict == ProbeVerdict::kRefused;
+        }
+        report.verdict = accepted  ? ProbeVerdict::kRelayAccepted
+                         : refused ? ProbeVerdict::kRefused
+                                   : ProbeVerdict::kInconclusive;
+      } else {
+        report = RunRelayProbe(targets[task.target], slice, probe);
+      }
       std::lock_guard<std::mutex> lock(mu);
       ScanResult& r = results[task.target];
+      if (task.extra) extras[task.target] = std::move(extra);
       // The report holds the slice in plaintext (or, when-offered, over TLS if it could), then
       // with kBoth the slice again after STARTTLS.
       for (size_t k = 0; k < report.tests.size(); ++k) {
@@ -118,6 +137,17 @@ std::vector<ScanResult> RunRelayScan(const std::vector<SmtpEndpoint>& targets,
           std::chrono::steady_clock::now() - started[task.target]);
       for (std::optional<RelayTestResult>& t : over_tls[task.target]) {
         if (t.has_value()) r.tests.push_back(std::move(*t));
+      }
+      bool trick_relayed = false;
+      for (const RelayTestResult& t : r.tests) {
+        trick_relayed |= t.verdict == ProbeVerdict::kRelayAccepted;
+      }
+      for (ScanExtraTest& e : extras[task.target]) {
+        if (!trick_relayed && r.reason.empty() &&
+            e.result.verdict == ProbeVerdict::kRelayAccepted) {
+          r.reason = e.reason;
+        }
+        r.tests.push_back(std::move(e.result));
       }
       r.verdict = any_accepted[task.target]                     ? ProbeVerdict::kRelayAccepted
                   : all_refused[task.target] && !r.tests.empty() ? ProbeVerdict::kRefused
@@ -142,7 +172,7 @@ std::string ScanTable(const std::vector<ScanResult>& results) {
   out += line;
   for (const ScanResult& r : results) {
     int accepted = 0, refused = 0, inconclusive = 0;
-    std::string first;
+    std::string first = r.reason;
     for (const RelayTestResult& t : r.tests) {
       if (t.verdict == ProbeVerdict::kRelayAccepted) {
         ++accepted;
@@ -185,11 +215,13 @@ std::string ScanJson(const std::vector<ScanResult>& results) {
       }
       tricks.push_back(std::move(trick));
     }
-    out.push_back({{"target", r.endpoint.ToString()},
-                   {"verdict", ProbeVerdictName(r.verdict)},
-                   {"elapsed_ms", r.elapsed.count()},
-                   {"tricks", tricks},
-                   {"tls_on_connect", r.tls_on_connect}});
+    nlohmann::ordered_json target = {{"target", r.endpoint.ToString()},
+                                     {"verdict", ProbeVerdictName(r.verdict)},
+                                     {"elapsed_ms", r.elapsed.count()},
+                                     {"tricks", tricks},
+                                     {"tls_on_connect", r.tls_on_connect}};
+    if (!r.reason.empty()) target["reason"] = r.reason;
+    out.push_back(std::move(target));
   }
   // Replies are the servers' bytes: invalid UTF-8 becomes U+FFFD instead of an exception.
   return out.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace) + "\n";

@@ -295,7 +295,7 @@ TEST_F(FleetTest, RollbackOfAnOlderRolloutRestoresTheCommitFromBeforeIt) {
   int rc = -1;
   std::string out = Ctl({"rollout", "start", "no-open-relay", "--hosts", "mx1,mx2", "--wait"}, &rc);
   ASSERT_EQ(rc, 0) << out;
-  out = Ctl({"rollout", "start", "require-auth", "--hosts", "mx1", "--wait"}, &rc);
+  out = Ctl({"rollout", "start", "mail-host", "--hosts", "mx1", "--wait"}, &rc);
   ASSERT_EQ(rc, 0) << out << controller_->Log();
   ASSERT_NE(ReadFileOrDie(labs_[0]->main_cf()), before);
   out = Ctl({"rollback", "--rollout", "r-000001", "--host", "mx1"}, &rc);

@@ -8,6 +8,7 @@
 #include <deque>
 #include <functional>
 #include <map>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -76,6 +77,18 @@ class FakeDriver : public MtaDriver {
     return drift;
   }
 
+  absl::StatusOr<BackendAnswer> PreflightAuth(const Policy&, const SmokeCredential& credential,
+                                              const FileContents&, const std::string&) override {
+    commands.push_back("auth-preflight");
+    preflight_user = credential.username;
+    if (!preflight_auth.ok()) return preflight_auth;
+    BackendAnswer answer;
+    answer.summary = "fake backend: PLAIN LOGIN";
+    return answer;
+  }
+
+  absl::Status preflight_auth;  // when not OK, PreflightAuth fails with it
+  std::string preflight_user;   // the credential's user the last preflight got
   std::vector<std::string> commands;  // what the transaction asked the MTA to do
   absl::Status validate_status;
   std::deque<absl::Status> reload_results;
@@ -123,6 +136,7 @@ class ScriptedChecker : public RelayChecker {
   }
   AuthProbeReport ProbeAuth(const SmtpEndpoint& endpoint, const AuthProbeRequest& request,
                             const ProbeOptions&) override {
+    std::lock_guard<std::mutex> lock(auth_mu);  // the bogus pass asks from several threads
     ++auth_probes;
     if (auth_fn) return auth_fn(endpoint, request);
     AuthProbeReport report;
@@ -135,6 +149,7 @@ class ScriptedChecker : public RelayChecker {
   // When set, answers ProbeAuth.
   std::function<AuthProbeReport(const SmtpEndpoint&, const AuthProbeRequest&)> auth_fn;
   int auth_probes = 0;
+  std::mutex auth_mu;
   ProbeVerdict untrusted_verdict = ProbeVerdict::kRefused;
   std::function<ProbeVerdict()> untrusted_fn;  // when set, decides the untrusted verdict
   ProbeVerdict trusted_verdict = ProbeVerdict::kRelayAccepted;

@@ -7,6 +7,7 @@
 #include <memory>
 #include <sstream>
 
+#include "agent/auth/auth_scan.h"
 #include "agent/probe/relay_scan.h"
 #include "agent/probe/scan_targets.h"
 #include "common/command_line.h"
@@ -25,7 +26,7 @@ absl::StatusOr<std::string> ReadWholeFile(const std::string& path) {
 
 struct ScanFlags {
   agent::ScanOptions options;
-  bool json = false, csv = false, source_given = false;
+  bool json = false, csv = false, source_given = false, auth = false;
   std::vector<std::string> targets;
 };
 
@@ -46,6 +47,11 @@ int Scan(ScanFlags& f) {
   if (absl::Status s = agent::ValidateRelayTrickDomains(check); !s.ok()) {
     std::cerr << "relayguardctl scan: " << s.message() << "\n";
     return 1;
+  }
+  if (f.auth) {
+    options.extra_tests = agent::BogusAuthScanTests(
+        options.domains.local_user + "@" + options.domains.sender_domain,
+        options.domains.victim_user + "@" + options.domains.victim_domain);
   }
   // An IPv6 target needs an IPv6 source; without --from pick the family's "any" per target.
   std::vector<agent::SmtpEndpoint> v4, v6;
@@ -143,6 +149,11 @@ void AddScanCommand(CLI::App& app, CtlRun& run) {
       ->delimiter(',')
       ->allow_extra_args(false)
       ->check(IntBetween(1, 65535, "needs ports 1..65535 separated by commas"));
+  cmd->add_flag("--auth", f->auth,
+                "also the bogus SMTP AUTH tests (a random user's wrong credentials, malformed "
+                "PLAIN, an unsupported mechanism; after STARTTLS when offered): a server that "
+                "answers 235 to one, or accepts the foreign RCPT after refusing it, relays "
+                "(\"accepts bogus AUTH (TEST)\"); no credential is needed");
   CLI::Option* json = cmd->add_flag("--json", f->json, "machine-readable output");
   cmd->add_flag("--csv", f->csv, "one row per target")->excludes(json);
   cmd->footer(

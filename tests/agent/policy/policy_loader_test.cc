@@ -7,6 +7,7 @@
 
 #include <chrono>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <ostream>
 #include <string>
@@ -79,7 +80,165 @@ std::string WithCompliance(const std::string& lines) {
   return std::string(kHead) + "relay:\n  trusted_networks: [10.9.0.0/16]\ncompliance:\n" + lines;
 }
 
+// An auth: section from line 6 on; the three required fields as lines to combine.
+std::string WithAuth(const std::string& lines) {
+  return std::string(kHead) + "relay:\n  trusted_networks: [10.9.0.0/16]\nauth:\n" + lines;
+}
+constexpr char kBackend[] = "  backend: dovecot\n";
+constexpr char kPath[] = "  path: /run/dovecot/auth-client\n";
+constexpr char kSmoke[] = "  smoke_credential: /etc/relayguard/smoke-auth\n";
+// All three on lines 6..8; a case's own line is line 9.
+std::string WithAuthLine(const std::string& line) {
+  return WithAuth(std::string(kBackend) + kPath + kSmoke + "  " + line + "\n");
+}
+// backend and the smoke credential given; `path` is line 7.
+std::string WithAuthPath(const std::string& backend, const std::string& path) {
+  return WithAuth("  backend: " + backend + "\n  path: " + path + "\n" + kSmoke);
+}
+// backend and path given; `smoke_credential` is line 8.
+std::string WithSmoke(const std::string& smoke) {
+  return WithAuth(std::string(kBackend) + kPath + "  smoke_credential: " + smoke + "\n");
+}
+
 const BadCase kBadCases[] = {
+    // auth: the section (line 5), its fields from line 6 on
+    {"AuthSectionScalar", std::string(kHead) + "relay:\n  trusted_networks: [::1]\nauth: dovecot\n",
+     "5:7", "auth", "expected a mapping, got the single value \"dovecot\""},
+    {"AuthSectionNull", WithAuth(""), "5:1", "auth", "expected a mapping, got an empty value"},
+    {"AuthUnknownKey", WithAuth(std::string(kBackend) + "  socket: /run/x\n"), "7:3", "auth.socket",
+     "unknown field; expected one of: backend, path, mechanisms, tls_only, listeners, "
+     "smoke_credential"},
+    {"AuthDuplicateKey", WithAuthLine("backend: sasldb"), "9:3", "auth.backend",
+     "duplicate key (first given at 6:3)"},
+    {"AuthMissingBackend", WithAuth(std::string(kPath) + kSmoke), "6:3", "auth.backend",
+     "required field is missing"},
+    {"AuthMissingPath", WithAuth(std::string(kBackend) + kSmoke), "6:3", "auth.path",
+     "required field is missing"},
+    {"AuthMissingSmokeCredential", WithAuth(std::string(kBackend) + kPath), "6:3",
+     "auth.smoke_credential", "required field is missing"},
+
+    // auth.backend
+    {"BackendUnknown", WithAuthPath("cyrus", "/run/x"), "6:12", "auth.backend",
+     "expected one of dovecot, saslauthd, sasldb, password-file (unquoted), got the single value "
+     "\"cyrus\""},
+    {"BackendQuoted", WithAuthPath("\"dovecot\"", "/run/x"), "6:12", "auth.backend",
+     "got the quoted string \"dovecot\""},
+    {"BackendCapital", WithAuthPath("Dovecot", "/run/x"), "6:12", "auth.backend",
+     "got the single value \"Dovecot\""},
+    {"BackendList", WithAuthPath("[dovecot]", "/run/x"), "6:12", "auth.backend", "got a list"},
+    {"BackendNull", WithAuth("  backend:\n" + std::string(kPath) + kSmoke), "6:3", "auth.backend",
+     "got an empty value"},
+
+    // auth.path (line 7, value at column 9)
+    {"PathRelative", WithAuthPath("dovecot", "private/auth"), "7:9", "auth.path",
+     "\"private/auth\" is not an absolute path; give the full path of Dovecot's auth-client "
+     "socket (starting with '/')"},
+    {"PathRelativeSaslauthd", WithAuthPath("saslauthd", "mux"), "7:9", "auth.path",
+     "give the full path of saslauthd's mux socket"},
+    {"PathDotDot", WithAuthPath("dovecot", "/var/spool/postfix/../auth"), "7:9", "auth.path",
+     "\"/var/spool/postfix/../auth\" is not a plain path: no \"//\", \".\" or \"..\" components"},
+    {"PathDot", WithAuthPath("sasldb", "/etc/./sasldb2"), "7:9", "auth.path",
+     "is not a plain path"},
+    {"PathDoubleSlash", WithAuthPath("sasldb", "/etc//sasldb2"), "7:9", "auth.path",
+     "is not a plain path"},
+    {"PathRoot", WithAuthPath("sasldb", "/"), "7:9", "auth.path", "is not a plain path"},
+    {"PathTrailingSlash", WithAuthPath("dovecot", "/var/spool/postfix/private/"), "7:9",
+     "auth.path",
+     "\"/var/spool/postfix/private/\" ends in '/': name Dovecot's auth-client socket itself, not "
+     "a directory"},
+    {"PathTrailingSlashPasswordFile", WithAuthPath("password-file", "/etc/exim4/"), "7:9",
+     "auth.path", "name the password file itself"},
+    {"PathNewline", WithAuthPath("dovecot", "\"/run/auth\\nsmtpd_sasl_type = cyrus\""), "7:9",
+     "auth.path",
+     "contains a line break or control character: \"/run/auth\\nsmtpd_sasl_type = cyrus\""},
+    {"PathDollar", WithAuthPath("password-file", "\"/etc/${run{/bin/sh}}\""), "7:9", "auth.path",
+     "\"/etc/${run{/bin/sh}}\" contains \"$\"; a path here may hold only letters, digits and / . "
+     "_ + -"},
+    {"PathSpace", WithAuthPath("dovecot", "\"/run/a b\""), "7:9", "auth.path",
+     "contains \" \""},
+    {"PathColon", WithAuthPath("password-file", "/etc/a:b"), "7:9", "auth.path",
+     "contains \":\""},
+    {"PathEmpty", WithAuthPath("dovecot", "''"), "7:9", "auth.path", "must not be empty"},
+    {"PathList", WithAuthPath("dovecot", "[/run/auth]"), "7:9", "auth.path",
+     "expected a single value, got a list"},
+    {"SocketPathTooLong", WithAuthPath("dovecot", "/" + std::string(107, 'a')), "7:9", "auth.path",
+     "is 108 bytes; a Unix socket path has at most 107"},
+
+    // auth.mechanisms (line 9, value at column 15)
+    {"MechanismUnknown", WithAuthLine("mechanisms: [PLAIN, CRAM-MD5]"), "9:23",
+     "auth.mechanisms[1]",
+     "\"CRAM-MD5\" is not supported: expected PLAIN or LOGIN"},
+    {"MechanismsEmpty", WithAuthLine("mechanisms: []"), "9:15", "auth.mechanisms",
+     "must name at least one mechanism (PLAIN, LOGIN); leave the field out for both"},
+    {"MechanismsScalar", WithAuthLine("mechanisms: PLAIN"), "9:15", "auth.mechanisms",
+     "expected a list"},
+    {"MechanismTwice", WithAuthLine("mechanisms: [plain, PLAIN]"), "9:23", "auth.mechanisms[1]",
+     "PLAIN is listed twice (also auth.mechanisms[0])"},
+    {"MechanismNewline", WithAuthLine("mechanisms: [\"PLAIN\\nLOGIN\"]"), "9:16",
+     "auth.mechanisms[0]", "contains a line break or control character"},
+
+    // auth.tls_only (value at column 13)
+    {"TlsOnlyYes", WithAuthLine("tls_only: yes"), "9:13", "auth.tls_only",
+     "expected true or false (unquoted), got the single value \"yes\""},
+    {"TlsOnlyQuoted", WithAuthLine("tls_only: \"false\""), "9:13", "auth.tls_only",
+     "got the quoted string \"false\""},
+    {"TlsOnlyNull", WithAuthLine("tls_only:"), "9:3", "auth.tls_only", "got an empty value"},
+
+    // auth.listeners (value at column 14)
+    {"AuthListenersEmpty", WithAuthLine("listeners: []"), "9:14", "auth.listeners",
+     "must name at least one listener (relay, submission or ADDR:PORT); leave the field out for "
+     "relay and submission"},
+    {"AuthListenersScalar", WithAuthLine("listeners: submission"), "9:14", "auth.listeners",
+     "expected a list"},
+    {"AuthListenerUnknownWord", WithAuthLine("listeners: [relay, smtps]"), "9:22",
+     "auth.listeners[1]",
+     "\"smtps\" is not relay, submission or a listener address ADDR:PORT (e.g. 127.0.0.1:587 or "
+     "[::1]:587)"},
+    {"AuthListenerWithoutPort", WithAuthLine("listeners: [127.0.0.1]"), "9:15",
+     "auth.listeners[0]", "\"127.0.0.1\" is not relay, submission or a listener address"},
+    {"AuthListenerPortZero", WithAuthLine("listeners: [\"127.0.0.1:0\"]"), "9:15",
+     "auth.listeners[0]", "\"127.0.0.1:0\": the port must be a number 1..65535"},
+    {"AuthListenerV6WithoutBrackets", WithAuthLine("listeners: [\"::1:587\"]"), "9:15",
+     "auth.listeners[0]", "\"::1:587\" is not HOST:PORT (IPv6 needs brackets: [::1]:25)"},
+    {"AuthListenerHostname", WithAuthLine("listeners: [\"localhost:587\"]"), "9:15",
+     "auth.listeners[0]", "the host must be an IP address"},
+    {"AuthListenerCapitalRole", WithAuthLine("listeners: [Relay]"), "9:15", "auth.listeners[0]",
+     "\"Relay\" is not relay, submission or a listener address"},
+    {"AuthListenerRoleTwice", WithAuthLine("listeners: [relay, submission, relay]"), "9:34",
+     "auth.listeners[2]", "relay is listed twice (also auth.listeners[0])"},
+    {"AuthListenerEndpointTwice",
+     WithAuthLine("listeners: [\"127.0.0.1:587\", \"[::1]:587\", \"127.0.0.1:587\"]"), "9:45",
+     "auth.listeners[2]", "127.0.0.1:587 is listed twice (also auth.listeners[0])"},
+    {"AuthListenerNewline", WithAuthLine("listeners: [\"relay\\n\"]"), "9:15", "auth.listeners[0]",
+     "contains a line break or control character"},
+    {"AuthListenerInternal",
+     std::string(kHead) + "relay:\n  trusted_networks: [::1]\nlisteners:\n"
+                          "  internal: [127.0.0.1:10025]\nauth:\n" +
+         kBackend + kPath + kSmoke + "  listeners: [\"127.0.0.1:10025\"]\n",
+     "11:15", "auth.listeners[0]",
+     "127.0.0.1:10025 is an internal listener (listeners.internal[0]): it is never probed, so AUTH "
+     "on it could not be verified"},
+
+    // auth.smoke_credential (line 8, value at column 21)
+    {"SmokeRelative", WithSmoke("smoke-auth"), "8:21", "auth.smoke_credential",
+     "\"smoke-auth\" is not an absolute path; give the full path of the root-only file holding "
+     "USER:PASSWORD"},
+    {"SmokeIsAuthPath", WithSmoke("/run/dovecot/auth-client"), "8:21", "auth.smoke_credential",
+     "\"/run/dovecot/auth-client\" is auth.path (t.yaml:7:3) too: the smoke credential is a file "
+     "of its own, mode 600, owned by root, holding one line USER:PASSWORD"},
+    {"SmokeTrailingSlash", WithSmoke("/etc/relayguard/"), "8:21", "auth.smoke_credential",
+     "ends in '/'"},
+    {"SmokeDotDot", WithSmoke("/etc/relayguard/../shadow"), "8:21", "auth.smoke_credential",
+     "is not a plain path"},
+    {"SmokeNewline", WithSmoke("\"/etc/smoke\\n\""), "8:21", "auth.smoke_credential",
+     "contains a line break or control character: \"/etc/smoke\\n\""},
+    {"SmokeNull", WithSmoke(""), "8:3", "auth.smoke_credential",
+     "expected a single value, got an empty value"},
+
+    // relay.require_auth needs a backend
+    {"RequireAuthWithoutAuth", WithRelayLine("require_auth: true"), "5:17", "relay.require_auth",
+     "true needs an auth: section naming the SASL backend that checks passwords"},
+
     // compliance (line 6 is the section's first line)
     {"ComplianceWithoutSchedule", WithCompliance("  mode: audit\n"), "6:3", "compliance.schedule",
      "required field is missing"},
@@ -128,7 +287,9 @@ const BadCase kBadCases[] = {
     {"SyntaxUnclosedMap", std::string(kHead) + "relay: {trusted_networks: [::1]\n", "4:1",
      "invalid YAML", "end of map flow not found"},
     {"UnknownTopKey", std::string(kHead) + "relays:\n  trusted_networks: [10.9.0.0/16]\n", "3:1",
-     "relays", "unknown field; expected one of: name, version, description, relay, probe"},
+     "relays",
+     "unknown field; expected one of: name, version, description, relay, probe, listeners, "
+     "compliance, auth"},
     {"DuplicateKey", WithNetworks("[10.9.0.0/16]") + "name: u\n", "5:1", "name",
      "duplicate key (first given at 1:1)"},
     {"MergeKeyIsUnknown", std::string(kHead) + "relay:\n  <<: {}\n  trusted_networks: [::1]\n",
@@ -508,6 +669,120 @@ TEST(ParsePolicyTest, ProbeDefaultsKeptForFieldsNotGiven) {
   EXPECT_EQ(policy->probe.untrusted_source, MustIp("127.0.0.9"));
 }
 
+// ---- auth: ----
+
+TEST(ParsePolicyAuthTest, RequiredFieldsAloneGetTheDocumentedDefaults) {
+  absl::StatusOr<Policy> policy =
+      ParsePolicy(WithAuth(std::string(kBackend) + kPath + kSmoke), "t.yaml");
+  ASSERT_TRUE(policy.ok()) << policy.status();
+  ASSERT_TRUE(policy->auth.has_value());
+  const AuthSettings& auth = *policy->auth;
+  EXPECT_EQ(auth.backend, SaslBackend::kDovecot);
+  EXPECT_EQ(auth.path, "/run/dovecot/auth-client");
+  EXPECT_EQ(auth.mechanisms, (std::vector<AuthMechanism>{AuthMechanism::kPlain,
+                                                         AuthMechanism::kLogin}));
+  EXPECT_TRUE(auth.tls_only);
+  EXPECT_TRUE(auth.listeners.relay);
+  EXPECT_TRUE(auth.listeners.submission);
+  EXPECT_TRUE(auth.listeners.endpoints.empty());
+  EXPECT_EQ(auth.smoke_credential, "/etc/relayguard/smoke-auth");
+  EXPECT_EQ(auth.path_at, "t.yaml:7:3");
+  EXPECT_EQ(auth.smoke_credential_at, "t.yaml:8:3");
+  // auth without require_auth: AUTH is offered, the trusted networks keep relaying.
+  EXPECT_FALSE(policy->require_auth);
+}
+
+TEST(ParsePolicyAuthTest, NoSectionNoAuth) {
+  absl::StatusOr<Policy> policy = ParsePolicy(WithNetworks("[10.9.0.0/16]"), "t.yaml");
+  ASSERT_TRUE(policy.ok()) << policy.status();
+  EXPECT_FALSE(policy->auth.has_value());
+}
+
+struct BackendCase {
+  std::string text;
+  SaslBackend backend;
+  std::string path;
+};
+
+class ParsePolicyBackendTest : public ::testing::TestWithParam<BackendCase> {};
+
+TEST_P(ParsePolicyBackendTest, ReadsBackendAndPath) {
+  absl::StatusOr<Policy> policy =
+      ParsePolicy(WithAuthPath(GetParam().text, GetParam().path), "t.yaml");
+  ASSERT_TRUE(policy.ok()) << policy.status();
+  EXPECT_EQ(policy->auth->backend, GetParam().backend);
+  EXPECT_EQ(SaslBackendName(policy->auth->backend), GetParam().text);
+  EXPECT_EQ(policy->auth->path, GetParam().path);
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Backends, ParsePolicyBackendTest,
+    ::testing::Values(BackendCase{"dovecot", SaslBackend::kDovecot,
+                                  "/var/spool/postfix/private/auth"},
+                      BackendCase{"saslauthd", SaslBackend::kSaslauthd, "/run/saslauthd/mux"},
+                      // A file, not a socket: longer than a socket path may be.
+                      BackendCase{"sasldb", SaslBackend::kSasldb,
+                                  "/" + std::string(120, 's') + "/sasldb2"},
+                      BackendCase{"password-file", SaslBackend::kPasswordFile,
+                                  "/etc/exim4/passwd"}));
+
+TEST(ParsePolicyAuthTest, SocketPathOfExactly107BytesIsAccepted) {
+  absl::StatusOr<Policy> policy =
+      ParsePolicy(WithAuthPath("saslauthd", "/" + std::string(106, 'm')), "t.yaml");
+  ASSERT_TRUE(policy.ok()) << policy.status();
+}
+
+TEST(ParsePolicyAuthTest, MechanismsAreCaseInsensitiveAndKeepTheirOrder) {
+  absl::StatusOr<Policy> policy = ParsePolicy(WithAuthLine("mechanisms: [login, Plain]"), "t.yaml");
+  ASSERT_TRUE(policy.ok()) << policy.status();
+  EXPECT_EQ(policy->auth->mechanisms,
+            (std::vector<AuthMechanism>{AuthMechanism::kLogin, AuthMechanism::kPlain}));
+  policy = ParsePolicy(WithAuthLine("mechanisms: [\"LOGIN\"]"), "t.yaml");
+  ASSERT_TRUE(policy.ok()) << policy.status();
+  EXPECT_EQ(policy->auth->mechanisms, std::vector<AuthMechanism>{AuthMechanism::kLogin});
+}
+
+TEST(ParsePolicyAuthTest, TlsOnlyCanBeTurnedOff) {
+  absl::StatusOr<Policy> policy = ParsePolicy(WithAuthLine("tls_only: false"), "t.yaml");
+  ASSERT_TRUE(policy.ok()) << policy.status();
+  EXPECT_FALSE(policy->auth->tls_only);
+}
+
+TEST(ParsePolicyAuthTest, GivenListenersAreTheOnlyOnes) {
+  absl::StatusOr<Policy> policy = ParsePolicy(WithAuthLine("listeners: [submission]"), "t.yaml");
+  ASSERT_TRUE(policy.ok()) << policy.status();
+  EXPECT_FALSE(policy->auth->listeners.relay);
+  EXPECT_TRUE(policy->auth->listeners.submission);
+  EXPECT_TRUE(policy->auth->listeners.endpoints.empty());
+
+  policy = ParsePolicy(WithAuthLine("listeners: [\"127.0.0.1:587\", \"[::1]:587\"]"), "t.yaml");
+  ASSERT_TRUE(policy.ok()) << policy.status();
+  EXPECT_FALSE(policy->auth->listeners.relay);
+  EXPECT_FALSE(policy->auth->listeners.submission);
+  ASSERT_EQ(policy->auth->listeners.endpoints.size(), 2u);
+  EXPECT_EQ(policy->auth->listeners.endpoints[0].ToString(), "127.0.0.1:587");
+  EXPECT_EQ(policy->auth->listeners.endpoints[1].ToString(), "[::1]:587");
+}
+
+TEST(ParsePolicyAuthTest, RequireAuthWithABackendLoads) {
+  const std::string yaml = std::string(kHead) +
+                           "relay:\n  trusted_networks: [127.0.0.1/32]\n  require_auth: true\n"
+                           "auth:\n" + kBackend + kPath + kSmoke;
+  absl::StatusOr<Policy> policy = ParsePolicy(yaml, "t.yaml");
+  ASSERT_TRUE(policy.ok()) << policy.status();
+  EXPECT_TRUE(policy->require_auth);
+  EXPECT_EQ(policy->auth->path_at, "t.yaml:8:3");
+}
+
+TEST(ParsePolicyAuthTest, RequireAuthWithoutBackendSaysWhyAndWhereToRead) {
+  absl::StatusOr<Policy> policy = ParsePolicy(WithRelayLine("require_auth: true"), "t.yaml");
+  ASSERT_FALSE(policy.ok());
+  EXPECT_EQ(policy.status().message(),
+            "t.yaml:5:17: relay.require_auth: true needs an auth: section naming the SASL backend "
+            "that checks passwords: without one no client could relay (the trusted networks lose "
+            "relaying too); see playbooks/README.md, \"SMTP AUTH\"");
+}
+
 // ---- Fixture files. ----
 
 struct BadFileCase {
@@ -552,6 +827,11 @@ INSTANTIATE_TEST_SUITE_P(
         BadFileCase{"injection.yaml",
                     "5:7: relay.trusted_networks[0]: \"10.9.0.0/16, 0.0.0.0/0\" is not an IP "
                     "network: contains whitespace"},
+        BadFileCase{"require-auth-without-backend.yaml",
+                    "6:17: relay.require_auth: true needs an auth: section naming the SASL "
+                    "backend that checks passwords: without one no client could relay (the "
+                    "trusted networks lose relaying too); see playbooks/README.md, \"SMTP "
+                    "AUTH\""},
         BadFileCase{"empty.yaml",
                     "1:1: playbook: the file is empty; expected a mapping with name, version and "
                     "relay"}));
@@ -586,6 +866,20 @@ TEST(LoadPolicyFileTest, LoadsFullFixture) {
   EXPECT_EQ(policy->probe.helo_name, "probe.example.com");
   EXPECT_EQ(policy->probe.timeout, std::chrono::milliseconds(100));
   EXPECT_EQ(policy->probe.settle_timeout, std::chrono::milliseconds(0));
+  ASSERT_TRUE(policy->auth.has_value());
+  EXPECT_EQ(policy->auth->backend, SaslBackend::kPasswordFile);
+  EXPECT_EQ(policy->auth->path, "/etc/exim4/passwd");
+  EXPECT_EQ(policy->auth->mechanisms,
+            (std::vector<AuthMechanism>{AuthMechanism::kLogin, AuthMechanism::kPlain}));
+  EXPECT_FALSE(policy->auth->tls_only);
+  EXPECT_FALSE(policy->auth->listeners.relay);
+  EXPECT_TRUE(policy->auth->listeners.submission);
+  ASSERT_EQ(policy->auth->listeners.endpoints.size(), 2u);
+  EXPECT_EQ(policy->auth->listeners.endpoints[0].ToString(), "127.0.0.1:2525");
+  EXPECT_EQ(policy->auth->listeners.endpoints[1].ToString(), "[::1]:587");
+  EXPECT_EQ(policy->auth->smoke_credential, "/etc/relayguard/smoke-auth");
+  EXPECT_EQ(policy->auth->path_at, path + ":17:3");
+  EXPECT_EQ(policy->auth->smoke_credential_at, path + ":21:3");
   EXPECT_EQ(policy->source, path);
 }
 
@@ -611,6 +905,46 @@ TEST(LoadPolicyFileTest, RequireAuthExampleLoads) {
   EXPECT_TRUE(policy->require_auth);
   EXPECT_EQ(policy->tls, TlsLevel::kMay);
   EXPECT_EQ(policy->relay_domains, (std::vector<std::string>{"example.com", "mail.example.com"}));
+  ASSERT_TRUE(policy->auth.has_value());
+  EXPECT_EQ(policy->auth->backend, SaslBackend::kDovecot);
+  EXPECT_EQ(policy->auth->path, "/var/spool/postfix/private/auth");
+  EXPECT_EQ(policy->auth->mechanisms,
+            (std::vector<AuthMechanism>{AuthMechanism::kPlain, AuthMechanism::kLogin}));
+  EXPECT_TRUE(policy->auth->tls_only);
+  EXPECT_TRUE(policy->auth->listeners.relay);
+  EXPECT_TRUE(policy->auth->listeners.submission);
+  EXPECT_TRUE(policy->auth->listeners.endpoints.empty());
+  EXPECT_EQ(policy->auth->smoke_credential, "/etc/relayguard/smoke-auth");
+}
+
+// Every shipped playbook loads (the controller loads the whole directory) and is named after
+// its file, which is how `relayguardctl rollout start NAME` finds it.
+TEST(LoadPolicyFileTest, EveryShippedPlaybookLoads) {
+  int count = 0;
+  for (const auto& entry : std::filesystem::directory_iterator(kSourceDir + "/playbooks")) {
+    if (entry.path().extension() != ".yaml") continue;
+    ++count;
+    absl::StatusOr<Policy> policy = LoadPolicyFile(entry.path().string());
+    ASSERT_TRUE(policy.ok()) << policy.status();
+    EXPECT_EQ(policy->name, entry.path().stem().string());
+    if (policy->require_auth) {
+      EXPECT_TRUE(policy->auth.has_value()) << entry.path();
+    }
+  }
+  EXPECT_GE(count, 6);
+}
+
+TEST(LoadPolicyFileTest, BackendExamplesLoad) {
+  absl::StatusOr<Policy> exim =
+      LoadPolicyFile(kSourceDir + "/playbooks/require-auth-exim-passwd.yaml");
+  ASSERT_TRUE(exim.ok()) << exim.status();
+  EXPECT_EQ(exim->auth->backend, SaslBackend::kPasswordFile);
+  EXPECT_EQ(exim->auth->path, "/etc/exim4/passwd");
+  absl::StatusOr<Policy> sendmail =
+      LoadPolicyFile(kSourceDir + "/playbooks/require-auth-sendmail-saslauthd.yaml");
+  ASSERT_TRUE(sendmail.ok()) << sendmail.status();
+  EXPECT_EQ(sendmail->auth->backend, SaslBackend::kSaslauthd);
+  EXPECT_EQ(sendmail->auth->path, "/run/saslauthd/mux");
 }
 
 TEST(LoadPolicyFileTest, MailHostExampleLoadsWithAPartnerAndAnInternalListener) {
