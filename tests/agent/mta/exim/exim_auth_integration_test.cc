@@ -18,6 +18,7 @@
 #include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
 #include "agent/auth/smoke_credential.h"
+#include "agent/auth/smtp_auth_probe.h"
 #include "agent/mta/exim/exim_authenticators.h"
 #include "agent/mta/exim/exim_driver.h"
 #include "agent/os/file_system.h"
@@ -115,17 +116,6 @@ Session RunSession(int port, const std::string& source, const std::string& auth,
   return s;
 }
 
-// CheckSaslBackend, or, while agent/auth's implementation has not landed on main (its
-// placeholder answers Unimplemented), nothing: the -bh session then proves the backend alone.
-absl::StatusOr<BackendAnswer> BackendCheckOnMain(const AuthSettings& auth,
-                                                 const SmokeCredential& credential,
-                                                 const MtaUser& user,
-                                                 std::chrono::milliseconds timeout) {
-  absl::StatusOr<BackendAnswer> answer = CheckSaslBackend(auth, credential, user, timeout);
-  if (absl::IsUnimplemented(answer.status())) return BackendAnswer{};
-  return answer;
-}
-
 // An Exim lab instance trusting 127.0.0.1, run by `binary`, with the driver for it.
 class EximAuthTest : public ::testing::Test {
  protected:
@@ -148,7 +138,7 @@ class EximAuthTest : public ::testing::Test {
     EximOptions options;
     options.config_file = lab_->config_file();
     options.exim_path = binary;
-    driver_ = std::make_unique<EximDriver>(options, fs_, runner_, clock_, BackendCheckOnMain);
+    driver_ = std::make_unique<EximDriver>(options, fs_, runner_, clock_);
     ASSERT_TRUE(driver_->Reload(/*restart=*/true).ok());
     ASSERT_TRUE(WaitForPort());
     password_ = RandomPassword();
@@ -223,6 +213,25 @@ class EximAuthTest : public ::testing::Test {
       Session none = RunSession(lab_->port(), source, "", tls);
       EXPECT_GE(none.rcpt, 500) << source << " relays without AUTH";
     }
+    // relayguard's own AUTH probe (what the apply's verification runs) agrees.
+    Listener listener;
+    listener.endpoint = {*ParseIpAddress("127.0.0.1"), static_cast<uint16_t>(lab_->port())};
+    const ProbeSettings probe = DefaultProbeSettings();
+    AuthProbeRequest request;
+    request.sender = probe.sender;
+    request.foreign_recipient = probe.foreign_recipient;
+    request.credential = credential_;
+    request.bogus = {BogusAuth::kWrongPassword, BogusAuth::kUnknownUser,
+                     BogusAuth::kRandomPlainBlob, BogusAuth::kMalformedPlain,
+                     BogusAuth::kUnsupportedMech};
+    const AuthProbeReport report = RunAuthProbe(
+        listener.endpoint, request,
+        ListenerProbeOptions(probe, ProbeSource::kUntrusted, listener));
+    EXPECT_FALSE(report.inconclusive) << report.error;
+    AuthSettings auth;
+    auth.tls_only = tls;
+    for (const std::string& problem : AuthProblems(auth, report)) ADD_FAILURE() << problem;
+    EXPECT_FALSE(AcceptsBogusAuth(report));
   }
 
   // Nothing of the secret in what the driver kept.
@@ -348,9 +357,6 @@ TEST_F(EximAuthTest, HeavyEximRefusesAMissingDovecotSocketInPreflight) {
   EXPECT_THAT(Message(answer), HasSubstr(missing));
   EXPECT_TRUE(ReadFileOrDie(lab_->config_file()) == before);
   // With the real backend check, the missing socket is refused before any session.
-  if (absl::IsUnimplemented(CheckSaslBackend({}, credential_, {}, kTimeout).status())) {
-    GTEST_SKIP() << "agent/auth's CheckSaslBackend is still a placeholder";
-  }
   driver_ = std::make_unique<EximDriver>(
       [&] {
         EximOptions o;
