@@ -51,9 +51,9 @@ absl::StatusOr<AcceptPlace> FindAcceptPlace(const ConfigText& text, absl::string
                     "to put the accept for authenticated clients before");
   }
   AcceptPlace place;
-  place.present = std::any_of(st.begin(), check, IsAuthenticatedAccept) ||
-                  (LetsAuthenticatedThrough(*check) &&
-                   std::any_of(check + 1, st.end(), IsAuthenticatedAccept));
+  place.present =
+      std::any_of(st.begin(), check, IsAuthenticatedAccept) ||
+      (LetsAuthenticatedThrough(*check) && std::any_of(check + 1, st.end(), IsAuthenticatedAccept));
   place.before = check->first;
   const std::string& content = text.lines()[check->first].content;
   place.indent = content.substr(0, content.find_first_not_of(" \t"));
@@ -118,8 +118,8 @@ absl::StatusOr<std::vector<AuthFinding>> AuthDrift(absl::string_view input,
     const std::string desired_summary =
         absl::StrCat(name, " (driver ", EximDriverFor(want.backend), ", public_name ", mech, ")");
     if (offering == auths.end()) {
-      out.push_back({absl::StrCat("authenticator ", mech), "missing", desired_summary,
-                     std::string(path)});
+      out.push_back(
+          {absl::StrCat("authenticator ", mech), "missing", desired_summary, std::string(path)});
       continue;
     }
     if (offering->name != name) {

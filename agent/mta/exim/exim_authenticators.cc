@@ -140,7 +140,8 @@ std::string AdvertiseCondition(const EximAuthWant& want) {
       std::string c = ListenerCondition(l, want.others);
       if (std::find(ors.begin(), ors.end(), c) == ors.end()) ors.push_back(std::move(c));
     }
-    parts.push_back(ors.size() == 1 ? ors[0] : absl::StrCat("or{{", absl::StrJoin(ors, "}{"), "}}"));
+    parts.push_back(ors.size() == 1 ? ors[0]
+                                    : absl::StrCat("or{{", absl::StrJoin(ors, "}{"), "}}"));
   }
   if (want.tls_only) parts.insert(parts.begin(), "!eq{$tls_in_cipher}{}");
   if (parts.empty()) return "";
@@ -203,9 +204,9 @@ absl::StatusOr<std::vector<EximAuthenticator>> ReadAuthenticators(absl::string_v
     std::optional<std::pair<std::string, std::string>> option = ParseOption(s);
     if (!option) continue;
     if (out.empty()) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          text.Where(l.first), ": authenticator option \"", option->first,
-          "\" before any authenticator name (\"NAME:\")"));
+      return absl::InvalidArgumentError(
+          absl::StrCat(text.Where(l.first), ": authenticator option \"", option->first,
+                       "\" before any authenticator name (\"NAME:\")"));
     }
     EximAuthenticator& a = out.back();
     a.server |= absl::StartsWith(option->first, "server_");
@@ -247,8 +248,8 @@ absl::StatusOr<EximEdit> EditAuthenticators(absl::string_view input, const EximA
       return NothingChanged(absl::InvalidArgumentError(absl::StrCat(
           a.where, ": authenticator ", a.name, " already offers AUTH ", a.public_name,
           " as a server, and Exim refuses two server authenticators with one public_name: "
-          "remove it (relayguard writes ", kRelayguardPrefix,
-          absl::AsciiStrToLower(a.public_name),
+          "remove it (relayguard writes ",
+          kRelayguardPrefix, absl::AsciiStrToLower(a.public_name),
           " for the policy's backend) or leave ", a.public_name, " out of auth.mechanisms")));
     }
   }

@@ -105,16 +105,15 @@ absl::StatusOr<EximEdit> EditAuthenticators(absl::string_view text, const EximAu
 // lets authenticated clients through (`!authenticated = *`) to such an accept. `changed` gets
 // "NAME accept authenticated". NotFound when the ACL is missing; InvalidArgument when it cannot
 // be read or has no relay check.
-absl::StatusOr<EximEdit> EditAuthenticatedAccept(absl::string_view text,
-                                                 absl::string_view acl_name,
+absl::StatusOr<EximEdit> EditAuthenticatedAccept(absl::string_view text, absl::string_view acl_name,
                                                  absl::string_view path);
 
 // One way a configuration differs from what the policy's auth section asks.
 struct AuthFinding {
-  std::string setting;    // "authenticator relayguard_plain", "AUTH on plaintext", ...
+  std::string setting;  // "authenticator relayguard_plain", "AUTH on plaintext", ...
   std::string effective;
   std::string desired;
-  std::string where;      // "PATH:LINE"
+  std::string where;  // "PATH:LINE"
 };
 
 // Where `text` differs from `want`: a mechanism no server authenticator offers, or offered by an

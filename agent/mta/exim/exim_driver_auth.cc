@@ -52,7 +52,8 @@ std::string FailureLines(absl::string_view redacted_trace) {
   for (absl::string_view line : absl::StrSplit(redacted_trace, '\n')) {
     line = absl::StripAsciiWhitespace(line);
     if (!absl::StrContains(line, "authenticator failed") &&
-        !absl::StrContains(line, "unable to connect") && !absl::StrContains(line, "failed to open")) {
+        !absl::StrContains(line, "unable to connect") &&
+        !absl::StrContains(line, "failed to open")) {
       continue;
     }
     std::string l(line);
@@ -108,9 +109,9 @@ absl::StatusOr<std::vector<std::string>> EximDriver::Authenticators() {
   ASSIGN_OR_RETURN(ProcessResult r, runner_.Run(command));
   std::optional<std::vector<std::string>> found = BuildAuthenticators(r.stdout_text);
   if (!found) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        command.ToString(), " printed no \"Authenticators:\" line (", ExitText(r),
-        "): ", Diagnostics(r)));
+    return absl::FailedPreconditionError(absl::StrCat(command.ToString(),
+                                                      " printed no \"Authenticators:\" line (",
+                                                      ExitText(r), "): ", Diagnostics(r)));
   }
   authenticators_ = std::move(*found);
   return *authenticators_;
@@ -135,9 +136,10 @@ absl::StatusOr<EximEdit> EximDriver::RenderAuth(const AuthSettings& auth, const 
                    EditAuthenticators(text, AuthWantFor(auth, listeners), ManagedFile()));
   ASSIGN_OR_RETURN(std::vector<std::string> acls, RcptAclNames(edit.text, ManagedFile()));
   if (acls.empty()) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        ManagedFile(), ": no acl_smtp_rcpt, so Exim refuses every remote recipient and an "
-        "authenticated client could not relay either — nothing was changed"));
+    return absl::InvalidArgumentError(
+        absl::StrCat(ManagedFile(),
+                     ": no acl_smtp_rcpt, so Exim refuses every remote recipient and an "
+                     "authenticated client could not relay either — nothing was changed"));
   }
   for (const std::string& acl : acls) {
     absl::StatusOr<EximEdit> accept = EditAuthenticatedAccept(edit.text, acl, ManagedFile());
@@ -208,9 +210,10 @@ absl::Status EximDriver::AuthSession(const Policy& policy, const SmokeCredential
   auto offering = std::find_if(listeners.begin(), listeners.end(),
                                [&](const Listener& l) { return OffersAuth(auth, l); });
   if (offering == listeners.end()) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        "no listener of ", DaemonConfig(), " offers AUTH as auth.listeners says; nothing to "
-        "authenticate on"));
+    return absl::FailedPreconditionError(
+        absl::StrCat("no listener of ", DaemonConfig(),
+                     " offers AUTH as auth.listeners says; nothing to "
+                     "authenticate on"));
   }
   // With tls_only, a plaintext listener offers AUTH only after STARTTLS: an Exim that never
   // offers STARTTLS would offer AUTH to no one there (and -bh, which has no TLS, cannot tell).
@@ -219,7 +222,8 @@ absl::Status EximDriver::AuthSession(const Policy& policy, const SmokeCredential
     for (const Listener& l : listeners) {
       if (!OffersAuth(auth, l) || l.tls == ListenerTls::kImplicit) continue;
       return absl::FailedPreconditionError(absl::StrCat(
-          "auth.tls_only: ", DaemonConfig(), " sets tls_advertise_hosts empty, so Exim never "
+          "auth.tls_only: ", DaemonConfig(),
+          " sets tls_advertise_hosts empty, so Exim never "
           "offers STARTTLS and would offer AUTH to no one on listener ",
           absl::StrReplaceAll(l.Name(), {{config, DaemonConfig()}}),
           "; configure TLS (tls_advertise_hosts, tls_certificate, tls_privatekey) or set "
@@ -240,10 +244,9 @@ absl::Status EximDriver::AuthSession(const Policy& policy, const SmokeCredential
                                AuthMechanism::kPlain) != auth.mechanisms.end();
   const AuthMechanism mechanism = plain ? AuthMechanism::kPlain : AuthMechanism::kLogin;
   const std::string source = policy.probe.untrusted_source.ToString();
-  const std::string shown = absl::StrCat("exim -oMi ", Interface(*offering), " -bh ", source,
-                                         " (AUTH ", AuthMechanismName(mechanism), " as ",
-                                         credential.username, ") against the staged ",
-                                         ManagedFile());
+  const std::string shown = absl::StrCat(
+      "exim -oMi ", Interface(*offering), " -bh ", source, " (AUTH ", AuthMechanismName(mechanism),
+      " as ", credential.username, ") against the staged ", ManagedFile());
   ASSIGN_OR_RETURN(ProcessResult r,
                    Exim(session_config, {"-oMi", Interface(*offering), "-bh", source},
                         AuthSessionInput(policy.probe, credential, mechanism)));
@@ -252,8 +255,8 @@ absl::Status EximDriver::AuthSession(const Policy& policy, const SmokeCredential
   const std::string replies = RedactSecret(r.stdout_text, credential);
   const std::string trace = RedactSecret(r.stderr_text, credential);
   RETURN_IF_ERROR(fs_.WriteScratchFile(
-      trace_path, absl::StrCat("# ", shown, " (", ExitText(r), ")\n# replies\n", replies,
-                               "# trace\n", trace)));
+      trace_path,
+      absl::StrCat("# ", shown, " (", ExitText(r), ")\n# replies\n", replies, "# trace\n", trace)));
   r.stdout_text.assign(r.stdout_text.size(), '\0');
   r.stderr_text.assign(r.stderr_text.size(), '\0');
   AuthSessionReplies got = ReadAuthSession(replies);
@@ -261,15 +264,15 @@ absl::Status EximDriver::AuthSession(const Policy& policy, const SmokeCredential
   const std::string see = absl::StrCat(why.empty() ? "" : absl::StrCat(" (", why, ")"),
                                        "; the redacted session is in ", trace_path);
   if (!got.auth || got.auth->code != 235) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        shown, ": AUTH got ", got.auth ? "\"" + got.auth->text + "\"" : "no reply",
-        ", not 235", see));
+    return absl::FailedPreconditionError(
+        absl::StrCat(shown, ": AUTH got ", got.auth ? "\"" + got.auth->text + "\"" : "no reply",
+                     ", not 235", see));
   }
   if (!got.rcpt || got.rcpt->code != 250) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        shown, ": authenticated, but RCPT TO:<", policy.probe.foreign_recipient, "> got ",
-        got.rcpt ? "\"" + got.rcpt->text + "\"" : "no reply",
-        ", not 250: the RCPT ACL does not let authenticated clients relay", see));
+    return absl::FailedPreconditionError(
+        absl::StrCat(shown, ": authenticated, but RCPT TO:<", policy.probe.foreign_recipient,
+                     "> got ", got.rcpt ? "\"" + got.rcpt->text + "\"" : "no reply",
+                     ", not 250: the RCPT ACL does not let authenticated clients relay", see));
   }
   return absl::OkStatus();
 }

@@ -225,8 +225,7 @@ class EximAuthTest : public ::testing::Test {
                      BogusAuth::kRandomPlainBlob, BogusAuth::kMalformedPlain,
                      BogusAuth::kUnsupportedMech};
     const AuthProbeReport report = RunAuthProbe(
-        listener.endpoint, request,
-        ListenerProbeOptions(probe, ProbeSource::kUntrusted, listener));
+        listener.endpoint, request, ListenerProbeOptions(probe, ProbeSource::kUntrusted, listener));
     EXPECT_FALSE(report.inconclusive) << report.error;
     AuthSettings auth;
     auth.tls_only = tls;
@@ -306,8 +305,10 @@ TEST_F(EximAuthTest, PreflightRefusesAPasswordFileWithoutTheSmokeUser) {
         return o;
       }(),
       fs_, runner_, clock_,
-      [](const AuthSettings&, const SmokeCredential&, const MtaUser&, std::chrono::milliseconds)
-          -> absl::StatusOr<BackendAnswer> { return BackendAnswer{"skipped", {}, false}; });
+      [](const AuthSettings&, const SmokeCredential&, const MtaUser&,
+         std::chrono::milliseconds) -> absl::StatusOr<BackendAnswer> {
+        return BackendAnswer{"skipped", {}, false};
+      });
   FileContents rendered;
   absl::StatusOr<BackendAnswer> answer =
       Preflight(AuthPolicy(SaslBackend::kPasswordFile, passwd, false), &rendered);
@@ -344,16 +345,17 @@ TEST_F(EximAuthTest, HeavyEximRefusesAMissingDovecotSocketInPreflight) {
         return o;
       }(),
       fs_, runner_, clock_,
-      [](const AuthSettings&, const SmokeCredential&, const MtaUser&, std::chrono::milliseconds)
-          -> absl::StatusOr<BackendAnswer> { return BackendAnswer{"skipped", {}, false}; });
+      [](const AuthSettings&, const SmokeCredential&, const MtaUser&,
+         std::chrono::milliseconds) -> absl::StatusOr<BackendAnswer> {
+        return BackendAnswer{"skipped", {}, false};
+      });
   const std::string before = ReadFileOrDie(lab_->config_file());
   FileContents rendered;
   absl::StatusOr<BackendAnswer> answer =
       Preflight(AuthPolicy(SaslBackend::kDovecot, missing, false), &rendered);
   ASSERT_FALSE(answer.ok());
   EXPECT_EQ(answer.status().code(), absl::StatusCode::kFailedPrecondition);
-  EXPECT_THAT(Message(answer),
-              HasSubstr("AUTH got \"435 Unable to authenticate at present\""));
+  EXPECT_THAT(Message(answer), HasSubstr("AUTH got \"435 Unable to authenticate at present\""));
   EXPECT_THAT(Message(answer), HasSubstr(missing));
   EXPECT_TRUE(ReadFileOrDie(lab_->config_file()) == before);
   // With the real backend check, the missing socket is refused before any session.
@@ -422,17 +424,17 @@ TEST_F(EximAuthTest, TlsOnlyOffersAuthOnlyAfterStartTls) {
   const std::string key = lab_->dir() + "/tls-key.pem";
   std::string out;
   ASSERT_EQ(RunCommand({"/usr/bin/openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
-                        "ec_paramgen_curve:P-256", "-nodes", "-keyout", key, "-out", cert,
-                        "-days", "1", "-subj", "/CN=mx.lab.test"},
+                        "ec_paramgen_curve:P-256", "-nodes", "-keyout", key, "-out", cert, "-days",
+                        "1", "-subj", "/CN=mx.lab.test"},
                        &out),
             0)
       << out;
   std::filesystem::permissions(key, std::filesystem::perms(0644));
   std::string conf = ReadFileOrDie(lab_->config_file());
   const std::string no_tls = "tls_advertise_hosts =\n";
-  conf.replace(conf.find(no_tls), no_tls.size(),
-               "tls_advertise_hosts = *\ntls_certificate = " + cert + "\ntls_privatekey = " + key +
-                   "\n");
+  conf.replace(
+      conf.find(no_tls), no_tls.size(),
+      "tls_advertise_hosts = *\ntls_certificate = " + cert + "\ntls_privatekey = " + key + "\n");
   WriteFileOrDie(lab_->config_file(), conf);
   const std::string passwd = lab_->dir() + "/exim-passwd";
   MakeEximPasswordFile(passwd, kSmokeUser, password_);

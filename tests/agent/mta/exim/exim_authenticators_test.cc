@@ -14,12 +14,12 @@ namespace relayguard::agent::exim {
 namespace {
 
 using testing::Diff;
-using testing::LineDiff;
-using testing::Lines;
-using testing::ReadDebian;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
+using testing::LineDiff;
+using testing::Lines;
+using testing::ReadDebian;
 
 // The lab's monolithic configuration (deploy/lab/exim-instance.sh), shortened.
 constexpr char kLab[] =
@@ -89,9 +89,15 @@ TEST(AdvertiseConditionTest, TlsAndListenerRestrictions) {
       {"all listeners, no TLS rule", false, true, {relay, sub}, ""},
       {"all listeners, TLS only", true, true, {relay, sub}, "${if !eq{$tls_in_cipher}{}{yes}{no}}"},
       {"submission only", false, false, {relay, sub}, "${if eq{$received_port}{587}{yes}{no}}"},
-      {"submission only, TLS only", true, false, {relay, sub},
+      {"submission only, TLS only",
+       true,
+       false,
+       {relay, sub},
        "${if and{{!eq{$tls_in_cipher}{}}{eq{$received_port}{587}}}{yes}{no}}"},
-      {"two submission ports", false, false, {relay, sub, smtps},
+      {"two submission ports",
+       false,
+       false,
+       {relay, sub, smtps},
        "${if or{{eq{$received_port}{587}}{eq{$received_port}{465}}}{yes}{no}}"},
       {"no listener offers it", true, false, {relay}, "no"},
   };
@@ -187,8 +193,9 @@ TEST(EditAuthenticatorsTest, IsIdempotentForEveryShape) {
 
 TEST(EditAuthenticatorsTest, ReplacesOnlyItsOwnAuthenticatorsInPlace) {
   EximAuthWant old_want = Want(SaslBackend::kPasswordFile, false);
-  const std::string admin_tail = "\n# the admin's own\ncram:\n  driver = cram_md5\n"
-                                 "  public_name = CRAM-MD5\n  server_secret = x\n";
+  const std::string admin_tail =
+      "\n# the admin's own\ncram:\n  driver = cram_md5\n"
+      "  public_name = CRAM-MD5\n  server_secret = x\n";
   const std::string before = MustEdit(kLab, old_want) + admin_tail;
   EximAuthWant want = Want(SaslBackend::kDovecot, true);
   want.mechanisms = {AuthMechanism::kPlain};
@@ -278,9 +285,8 @@ TEST(AuthDriftTest, FindsWhatTheAuthPartLacks) {
     EXPECT_TRUE(f.ok()) << f.status();
     return f.ok() ? Names(*f) : std::vector<std::string>{};
   };
-  EXPECT_THAT(drift(kLab, want),
-              ElementsAre("authenticator PLAIN @/c", "authenticator LOGIN @/c",
-                          "ACL acl_check_rcpt accept authenticated = * @/c:12"));
+  EXPECT_THAT(drift(kLab, want), ElementsAre("authenticator PLAIN @/c", "authenticator LOGIN @/c",
+                                             "ACL acl_check_rcpt accept authenticated = * @/c:12"));
 
   std::string applied = MustEdit(kLab, want);
   applied = EditAuthenticatedAccept(applied, "acl_check_rcpt", "/c")->text;
@@ -298,9 +304,10 @@ TEST(AuthDriftTest, FindsWhatTheAuthPartLacks) {
   // The admin's authenticators, Debian-style: guarded by $tls_in_cipher, so not on plaintext,
   // but not relayguard's.
   const std::string debian_style =
-      applied + "debian_plain:\n  driver = plaintext\n  public_name = NTLM\n"
-                "  server_condition = x\n"
-                "  server_advertise_condition = ${if eq{$tls_in_cipher}{}{}{*}}\n";
+      applied +
+      "debian_plain:\n  driver = plaintext\n  public_name = NTLM\n"
+      "  server_condition = x\n"
+      "  server_advertise_condition = ${if eq{$tls_in_cipher}{}{}{*}}\n";
   EXPECT_THAT(drift(debian_style, want), IsEmpty());
 
   // auth_advertise_hosts empty: AUTH is offered to no one.
