@@ -80,18 +80,21 @@ chmod 644 "$etc/exim4/trusted_configs"
 # The command's exit code is ours; the copy is removed afterwards (trap).
 set +e
 sasl_env=()
+usr_layer=
 if [ $sasl = 1 ]; then
   sasl_env=(RELAYGUARD_SASL_ROOT="$sasl_root"
             RELAYGUARD_EXIM_HEAVY="$sasl_root/exim-heavy/usr/sbin/exim4")
+  usr_layer=$sasl_root/pkg/usr
 fi
 # The overlay has no upperdir: /usr stays read-only and the real /usr is never written.
 unshare -m --propagation private env RELAYGUARD_IN_MTA_SANDBOX=1 RELAYGUARD_MTA_ROOT="$root" \
   "${sasl_env[@]}" bash -c '
     mount --bind "$0" /etc || exit 97
-    if [ -n "${RELAYGUARD_SASL_ROOT:-}" ]; then
-      mount -t overlay rg-sasl-usr -o "lowerdir=$RELAYGUARD_SASL_ROOT/pkg/usr:/usr" /usr || exit 97
+    if [ -n "$1" ]; then
+      mount -t overlay rg-sasl-usr -o "lowerdir=$1:/usr" /usr || exit 97
     fi
-    exec "$@"' "$etc" "$@"
+    shift
+    exec "$@"' "$etc" "$usr_layer" "$@"
 rc=$?
 set -e
 exit $rc

@@ -247,6 +247,13 @@ void RequireSaslSandbox() {
   }
 }
 
+LabTempDir::LabTempDir() : path_(MakeTempDir("rg-sasl")) {}
+
+LabTempDir::~LabTempDir() {
+  std::error_code ignored;
+  std::filesystem::remove_all(path_, ignored);
+}
+
 std::string RandomPassword() {
   return RandomChars(24, "ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789");
 }
@@ -455,6 +462,21 @@ void DovecotAuth::Stop() {
     WaitUntil([&pids] { return std::none_of(pids.begin(), pids.end(), Alive); },
               std::chrono::seconds(5));
   }
+  processes_.clear();
+}
+
+void DovecotAuth::Kill() {
+  std::vector<pid_t> pids = processes_;
+  const pid_t master = master_pid();
+  if (master > 0) {
+    pids.push_back(master);
+    for (pid_t child : ChildrenOf(master)) pids.push_back(child);
+  }
+  for (pid_t pid : pids) {
+    if (Alive(pid)) kill(pid, SIGKILL);
+  }
+  WaitUntil([&pids] { return std::none_of(pids.begin(), pids.end(), Alive); },
+            std::chrono::seconds(5));
   processes_.clear();
 }
 

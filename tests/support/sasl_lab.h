@@ -27,6 +27,11 @@
 // The password is a secret in the project's sense: never put it in an assertion message (compare
 // with EXPECT_TRUE(a == b), not EXPECT_EQ, where a failure would print it).
 // Helpers throw std::runtime_error (with the tool's output) when the lab itself fails.
+// Real behaviour to plan for (NOTES.md): Dovecot answers a failed AUTH after auth_failure_delay
+// (2 s; Options::extra_config can change it) and then penalises that client address (rip=) for
+// the next attempts, so failure tests use their own source address. Stop the MTAs before Dovecot:
+// while an smtpd holds a connection to auth, Dovecot's children outlive the master (Stop() then
+// waits up to 15 s and SIGKILLs them).
 #ifndef RELAYGUARD_TESTS_SUPPORT_SASL_LAB_H_
 #define RELAYGUARD_TESTS_SUPPORT_SASL_LAB_H_
 
@@ -48,8 +53,24 @@ std::string SaslRoot();
 // dovecot authenticator, Debian's default light build (MtaRoot()/usr/sbin/exim4) does not.
 std::string EximHeavyBinary();
 // Throws unless this process runs inside mta_sandbox.sh with the SASL overlay on /usr (the
-// message says how to get there). Every helper below that starts or adds something calls it.
+// message says how to get there). DovecotAuth, Saslauthd, MakeSasldb and AddSandboxSystemUser
+// call it; the file writers work anywhere (MakeEximPasswordFile needs the group Debian-exim).
 void RequireSaslSandbox();
+
+// A fresh directory /tmp/rg-sasl.XXXXXX for a test's backend files (sasldb2, Exim password file,
+// smoke credential), mode 0755 so that the daemons' users reach what is in it; removed with its
+// contents on destruction.
+class LabTempDir {
+ public:
+  LabTempDir();
+  ~LabTempDir();
+  LabTempDir(const LabTempDir&) = delete;
+  LabTempDir& operator=(const LabTempDir&) = delete;
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string path_;
+};
 
 // A fresh random password, 24 letters and digits (no ':' so it fits a USER:PASSWORD line).
 std::string RandomPassword();
@@ -108,6 +129,9 @@ class DovecotAuth {
   // the master lingers; SIGKILL after 15 s). The socket file stays behind, as it does for real: a
   // stale socket that refuses connections. Nothing happens when it is not running.
   void Stop();
+  // A crash instead: SIGKILL to the master and its children at once (no 2 s wait). The socket
+  // stays stale, as after Stop().
+  void Kill();
   bool Running() const;
   // The master's pid (from base/master.pid), -1 when not running.
   pid_t master_pid() const;

@@ -67,19 +67,6 @@ int ProcessesNamed(const std::string& what) {
   return n;
 }
 
-class TempDir {
- public:
-  TempDir() {
-    char tmpl[] = "/tmp/rg-sasl-test.XXXXXX";
-    path_ = mkdtemp(tmpl);
-  }
-  ~TempDir() { std::filesystem::remove_all(path_); }
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-};
-
 TEST(SaslLabIntegrationTest, SandboxHasTheBackendsAtTheirNormalPaths) {
   ASSERT_NO_THROW(RequireSaslSandbox());
   for (const char* tool : {"/usr/sbin/dovecot", "/usr/bin/doveadm", "/usr/bin/doveconf",
@@ -164,7 +151,7 @@ TEST(SaslLabIntegrationTest, DovecotSocketCanBeMadeInaccessibleOrRemoved) {
 TEST(SaslLabIntegrationTest, DovecotInstancesRunSideBySideWithTheirOwnSockets) {
   const std::string password_a = RandomPassword();
   const std::string password_b = RandomPassword();
-  TempDir tmp;
+  LabTempDir tmp;
   DovecotAuth::Options options;
   options.socket_path = tmp.path() + "/private-auth";
   options.socket_user = "dovecot";
@@ -189,8 +176,11 @@ TEST(SaslLabIntegrationTest, DovecotInstancesRunSideBySideWithTheirOwnSockets) {
                       std::chrono::seconds(5)))
       << out;
 
-  b.Stop();
+  const std::string b_instance = "dovecot-rg-" + b.dir().substr(b.dir().rfind('.') + 1) + "/";
+  b.Kill();
   EXPECT_FALSE(b.Running());
+  EXPECT_EQ(ProcessesNamed(b_instance), 0);
+  EXPECT_EQ(UnixSocketConnectErrno(b.socket_path()), ECONNREFUSED);
   EXPECT_TRUE(a.Running());
   EXPECT_EQ(a.AuthTest(kSmokeUser, password_a, &out), 0) << out;
 }
@@ -228,7 +218,7 @@ TEST(SaslLabIntegrationTest, SaslauthdChecksTheSandboxShadow) {
 }
 
 TEST(SaslLabIntegrationTest, SasldbHoldsTheUserInItsRealm) {
-  TempDir tmp;
+  LabTempDir tmp;
   const std::string path = tmp.path() + "/sasldb2";
   MakeSasldb(path, kSmokeSystemUser, "lab.test", RandomPassword());
   std::string out;
@@ -238,7 +228,7 @@ TEST(SaslLabIntegrationTest, SasldbHoldsTheUserInItsRealm) {
 }
 
 TEST(SaslLabIntegrationTest, EximPasswordFileWorksWithCrypteq) {
-  TempDir tmp;
+  LabTempDir tmp;
   const std::string password = RandomPassword();
   const std::string file = tmp.path() + "/exim-passwd";
   MakeEximPasswordFile(file, kSmokeUser, password);
@@ -261,7 +251,7 @@ TEST(SaslLabIntegrationTest, EximPasswordFileWorksWithCrypteq) {
 }
 
 TEST(SaslLabIntegrationTest, SmokeCredentialFileIsWhatTheAgentReads) {
-  TempDir tmp;
+  LabTempDir tmp;
   const std::string password = RandomPassword();
   const std::string path = WriteSmokeCredentialFile(tmp.path(), kSmokeUser, password);
   EXPECT_EQ(ModeOf(path), 0600u);
