@@ -1,6 +1,6 @@
 // `relayguardctl scan --auth` end to end: the real binary against a scripted server whose AUTH
 // accepts anything (relaying: "accepts bogus AUTH (...)"). The same against a real Postfix +
-// Dovecot (refused) is in postfix_auth_integration_test.cc.
+// Dovecot (refused) is in auth_probe_integration_test.cc.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
