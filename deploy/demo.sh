@@ -3,7 +3,11 @@
 # sandboxed MTA on loopback (three Postfix, one Exim, one Sendmail), all open relays; mTLS
 # certificates made on the spot. A rollout in waves closes every relay and verifies each host;
 # scheduled compliance catches a relay re-opened by hand and closes it again; one command rolls
-# the whole rollout back; the relays are open again. Only 127.0.0.0/8 is used;
+# the whole rollout back; the relays are open again. Before that, one host of each MTA is made
+# to relay only for SMTP AUTH users, with a real SASL backend each (Dovecot for Postfix, a
+# password file for Exim, sasldb2 for Sendmail), checked before and proven after the change
+# (the shipped require-auth playbook is refused, with the reason, where there is no backend).
+# Only 127.0.0.0/8 is used;
 # everything lives in /tmp/relayguard-fleet.* and is removed on exit. Exim and Sendmail run from
 # the unpacked packages inside tests/support/mta_sandbox.sh (a private /etc; the real one is
 # never changed). (deploy/agent-demo.sh shows one host without a controller.)
@@ -39,6 +43,7 @@ chmod 755 "$demo"
 pids=()
 cleanup() {
   for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+  bash "$root/deploy/lab/sasl-backend.sh" dovecot-stop "$demo/sasl/dovecot" >/dev/null 2>&1 || true
   for h in "${hosts[@]}"; do bash "$(lab_script "$h")" destroy "$demo/$h" >/dev/null 2>&1 || true; done
   rm -rf "$demo"
 }
@@ -85,6 +90,14 @@ for h in "${hosts[@]}"; do
     printf '%s\n%s\n' "127.0.0.1:$mx2_second inet n - n - - smtpd" \
       "  -o syslog_name=postfix/second -o mynetworks=0.0.0.0/0" >> "$demo/mx2/etc/master.cf"
   fi
+  if [ "$h" = mx3 ]; then
+    # mx3 offers STARTTLS (a self-signed certificate): SMTP AUTH goes behind it (step 10).
+    openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 -subj /CN=mx3.lab.test \
+      -keyout "$demo/mx3/etc/tls-key.pem" -out "$demo/mx3/etc/tls-cert.pem" 2>/dev/null
+    postconf -c "$demo/mx3/etc" -e "smtpd_tls_security_level = may" \
+      "smtpd_tls_cert_file = $demo/mx3/etc/tls-cert.pem" "smtpd_tls_key_file = $demo/mx3/etc/tls-key.pem"
+    postconf -c "$demo/mx3/etc" -M "tlsmgr/unix=tlsmgr unix - - n 1000? 1 tlsmgr"
+  fi
   bash "$(lab_script "$h")" start "$demo/$h"
   mkdir -p "$demo/$h.before"
   for f in $(managed "$h"); do cp -p "$f" "$demo/$h.before/"; done
@@ -101,6 +114,33 @@ sed -e 's/^name: no-open-relay$/name: no-open-relay-checked/' \
     -e 's/^description: .*/description: "no-open-relay, checked every 5 s and enforced (demo)"/' \
     "$root/playbooks/no-open-relay.yaml" > "$demo/playbooks/no-open-relay-checked.yaml"
 printf 'compliance:\n  schedule: "@every 5s"\n  mode: enforce\n' >> "$demo/playbooks/no-open-relay-checked.yaml"
+# require-auth for one host of each MTA, each with its own SASL backend (started in step 10);
+# the smoke credentials are root-only files, never in a playbook.
+mkdir -p "$demo/sasl/dovecot"
+require_auth_playbook() {  # HOST BACKEND PATH TLS_ONLY
+  cat > "$demo/playbooks/require-auth-$1.yaml" <<PLAYBOOK
+name: require-auth-$1
+version: 1
+description: "Relay only for SMTP AUTH users ($2 backend)"
+relay:
+  trusted_networks: [127.0.0.1/32]
+  require_auth: true
+auth:
+  backend: $2
+  path: $3
+  mechanisms: [PLAIN, LOGIN]
+  tls_only: $4
+  smoke_credential: $demo/sasl/smoke-$1
+probe:
+  untrusted_source: 127.0.0.9
+  trusted_source: 127.0.0.1
+PLAYBOOK
+}
+require_auth_playbook mx3 dovecot "$demo/sasl/dovecot/auth-client" true
+# The demo's Exim and Sendmail have no certificate, so AUTH is offered on plaintext there; a
+# real host keeps tls_only: true.
+require_auth_playbook mx4 password-file "$demo/sasl/exim-passwd" false
+require_auth_playbook mx5 sasldb "$demo/sasl/sasldb2" false
 "$bin/controller/relayguard-controller" --listen "127.0.0.1:$cport" --playbooks "$demo/playbooks" \
   --state-dir "$demo/controller" --ca "$certs/ca.crt" --cert "$certs/controller.crt" \
   --key "$certs/controller.key" --log-level warn > "$demo/controller.log" 2>&1 &
@@ -161,11 +201,32 @@ echo '$ relayguardctl compliance --history --host mx1'; ctl compliance --history
 echo '$ relayguardctl compliance --host mx1 --diff'; ctl compliance --host mx1 --diff || true
 "$bin/agent/relayguard-agent" probe --smtp "127.0.0.1:${port[mx1]}" --from 127.0.0.9 | head -1 || true
 
-step "10. One command rolls the whole first rollout back (each agent restores its git backup from before it, reloads, verifies)"
+step "10. Require SMTP AUTH on one host of each MTA (mx3 Postfix + Dovecot, mx4 Exim + password file, mx5 Sendmail + sasldb2)"
+echo '$ relayguardctl rollout start require-auth --hosts mx3 --wait    # the shipped playbook: no Dovecot socket at its path here'
+ctl rollout start require-auth --hosts mx3 --wait || true
+sasl() { bash "$root/deploy/lab/sasl-backend.sh" "$@"; }
+for h in mx3 mx4 mx5; do sasl credential "$demo/sasl/smoke-$h" "smoke@lab.test"; done
+sasl dovecot-start "$demo/sasl/dovecot" "$demo/sasl/dovecot/auth-client" "$demo/sasl/smoke-mx3"
+sasl exim-passwd "$demo/sasl/exim-passwd" "$demo/sasl/smoke-mx4"
+sasl sasldb "$demo/sasl/sasldb2" "$demo/sasl/smoke-mx5"
+echo "  backends: Dovecot auth-only on $demo/sasl/dovecot/auth-client, $demo/sasl/exim-passwd, $demo/sasl/sasldb2"
+for h in mx3 mx4 mx5; do
+  echo "\$ relayguardctl rollout start require-auth-$h --hosts $h --wait"
+  ctl rollout start "require-auth-$h" --hosts "$h" --wait
+done
+echo '$ relayguard-agent check --policy require-auth-mx3.yaml    # on mx3: AUTH only after STARTTLS, smoke AUTH relays, bogus AUTH refused'
+"$bin/agent/relayguard-agent" --mta postfix --mta-config-dir "$demo/mx3/etc" \
+  --state-dir "$demo/mx3/check-state" check --policy "$demo/playbooks/require-auth-mx3.yaml" |
+  grep -E 'COMPLIANT|SMTP AUTH|smoke|wrong-password|random-plain' | head -8 || true
+echo '$ relayguardctl scan --auth --from 127.0.0.9 127.0.0.1:<mx3> 127.0.0.1:<mx4> 127.0.0.1:<mx5>    # no host accepts bogus AUTH'
+"$bin/controller/relayguardctl" scan --auth --from 127.0.0.9 "127.0.0.1:${port[mx3]}" \
+  "127.0.0.1:${port[mx4]}" "127.0.0.1:${port[mx5]}" || true
+
+step "11. One command rolls the whole first rollout back (each agent restores its git backup from before it, reloads, verifies)"
 echo '$ relayguardctl rollback --rollout r-000001'
 ctl rollback --rollout r-000001
 
-step "11. The relays are open again, byte for byte the configuration from before"
+step "12. The relays are open again, byte for byte the configuration from before"
 probe_all
 for h in "${hosts[@]}"; do
   for f in $(managed "$h"); do

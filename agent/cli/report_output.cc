@@ -383,6 +383,7 @@ std::string JsonCompliance(const ComplianceResult& r) {
                    {"status", ComplianceStatusName(r.status)},
                    {"checked_at", r.checked_at},
                    {"summary", r.summary},
+                   {"auth_check_ms", r.auth_check_ms},
                    {"verdict", ProbeVerdictName(r.verdict)},
                    {"settings", std::move(settings)},
                    {"listeners", ListenersJson(r.listeners)},

@@ -279,8 +279,19 @@ ComplianceChecker::AuthHealth ComplianceChecker::CheckAuthHealth(
     const Policy& policy, const std::vector<FileSnapshot>& live, ComplianceResult& r) {
   AuthHealth health;
   if (!policy.auth) return health;
+  const auto started = std::chrono::steady_clock::now();
+  struct Took {
+    std::chrono::steady_clock::time_point started;
+    double& ms;
+    ~Took() {
+      ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started)
+               .count();
+    }
+  } took{started, r.auth_check_ms};
   FileContents contents;
-  for (const FileSnapshot& f : live) contents[f.path] = f.contents;
+  for (const FileSnapshot& f : live) {
+    if (f.present) contents[f.path] = f.contents;
+  }
   absl::StatusOr<SmokeCredential> credential =
       PreflightAuthBackend(driver_, policy, contents, transaction_.stage_dir(), nullptr);
   if (!credential.ok()) {

@@ -56,6 +56,7 @@ struct ComplianceResult {
   std::optional<TransactionReport> enforce_report;
   std::string error;
   std::string summary;  // one line
+  double auth_check_ms = 0;  // how long the SMTP AUTH part took (policy.auth; 0 without)
   int64_t next_window_at = 0;
 };
 

@@ -98,6 +98,12 @@ class MtaDriver {
                                                       const FileContents& staged,
                                                       const std::string& stage_dir);
 
+  // Managed files that may not exist yet (Sendmail's /etc/sasl2/Sendmail.conf), absent right
+  // now: ManagedFiles() lists a file only while it exists. A transaction reads such a file as
+  // absent (FileSnapshot::present false), creates it when Render gives it contents, and a
+  // rollback removes it again. Empty by default.
+  virtual std::vector<std::string> CreatableFiles() const { return {}; }
+
   // How many seconds before now the transaction dates a managed file it writes (0: now). See
   // FileInfo::write_age_s; Postfix's main.cf gets 2.
   virtual int64_t WriteAgeSeconds(const std::string& /*path*/) const { return 0; }

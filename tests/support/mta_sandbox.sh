@@ -7,6 +7,12 @@
 #     and 127.0.0.9 (else Sendmail answers 450 "cannot resolve" instead of 550),
 #   - resolv.conf pointing at 127.0.0.1, so nothing is ever asked of a real DNS server.
 # The MTA binaries come from the unpacked packages in RELAYGUARD_MTA_ROOT (deploy/lab/mta-root.sh).
+# When the SASL root exists (RELAYGUARD_SASL_ROOT, deploy/lab/sasl-root.sh), the namespace also
+# gets the SMTP AUTH backends at their normal paths: ROOT/pkg/usr overlaid read-only onto /usr
+# (dovecot, doveadm, doveconf, saslauthd, testsaslauthd, saslpasswd2, sasldblistusers2: their
+# library and helper paths are compiled in, so they cannot run from ROOT), the users dovecot and
+# dovenull, an empty /etc/sasl2, and RELAYGUARD_EXIM_HEAVY naming exim4-daemon-heavy's binary
+# (the build with the dovecot authenticator). tests/support/sasl_lab.h drives them.
 # usage: mta_sandbox.sh COMMAND [ARGS...]
 set -euo pipefail
 [ $# -ge 1 ] || { echo "usage: mta_sandbox.sh COMMAND [ARGS...]" >&2; exit 2; }
@@ -17,16 +23,50 @@ if [ ! -x "$root/usr/sbin/exim4" ] || [ ! -x "$root/usr/libexec/sendmail/sendmai
        "run: bash deploy/lab/mta-root.sh $root" >&2
   exit 1
 fi
+sasl_root=${RELAYGUARD_SASL_ROOT:-/var/cache/relayguard/sasl-root}
+sasl=0
+if [ -f "$sasl_root/.complete" ] && [ -x "$sasl_root/pkg/usr/sbin/dovecot" ]; then sasl=1; fi
 etc=$(mktemp -d /tmp/rg-etc.XXXXXX)
-cleanup() { rm -rf "$etc"; }
+# Daemons the command left running in the namespace (a test that failed before its teardown, a
+# daemonised Dovecot or Postfix master): found by their /etc, which is this run's copy; TERM,
+# then KILL what is left after 5 s (Dovecot's master takes 2 s). Then the copy goes.
+sandbox_processes() {
+  local d tag="/${etc##*/} /etc "
+  for d in /proc/[0-9]*; do
+    [ "${d#/proc/}" = $$ ] && continue
+    grep -qF "$tag" "$d/mountinfo" 2>/dev/null && echo "${d#/proc/}"
+  done
+  return 0
+}
+cleanup() {
+  local left i
+  set +e  # the command's exit code stays ours
+  left=$(sandbox_processes)
+  if [ -n "$left" ]; then
+    echo "mta_sandbox: stopping processes the command left running:" $left >&2
+    kill -TERM $left 2>/dev/null
+    for i in $(seq 1 50); do left=$(sandbox_processes); [ -z "$left" ] && break; sleep 0.1; done
+    [ -n "$left" ] && kill -KILL $left 2>/dev/null
+  fi
+  rm -rf "$etc"
+}
 trap cleanup EXIT
 cp -a /etc/. "$etc/"
-if ! grep -q '^Debian-exim:' "$etc/passwd"; then
+# Plain lines appended to the copy (useradd would log to the real /var/log).
+add_user() {  # add_user NAME GECOS
+  grep -q "^$1:" "$etc/passwd" && return 0
+  local id
   id=$(awk -F: '$3 >= 100 && $3 < 1000 {u[$3]=1} END {for (i = 999; i >= 100; i--) if (!u[i]) {print i; exit}}' \
        "$etc/passwd" "$etc/group")
-  echo "Debian-exim:x:$id:$id::/nonexistent:/usr/sbin/nologin" >> "$etc/passwd"
-  echo "Debian-exim:x:$id:" >> "$etc/group"
-  echo "Debian-exim:!:19000::::::" >> "$etc/shadow"
+  echo "$1:x:$id:$id:$2:/nonexistent:/usr/sbin/nologin" >> "$etc/passwd"
+  grep -q "^$1:" "$etc/group" || echo "$1:x:$id:" >> "$etc/group"
+  echo "$1:!:19000::::::" >> "$etc/shadow"
+}
+add_user Debian-exim ""
+if [ $sasl = 1 ]; then
+  add_user dovecot "Dovecot mail server"  # default_internal_user
+  add_user dovenull "Dovecot login user"  # default_login_user: must exist even with no logins
+  mkdir -p "$etc/sasl2"                   # where libsasl2 looks for Sendmail.conf
 fi
 host=$(hostname)
 { printf '127.0.1.1\t%s.lab.test %s\n::1\t%s.lab.test %s\n' "$host" "$host" "$host" "$host"
@@ -39,8 +79,22 @@ mkdir -p "$etc/exim4"
 chmod 644 "$etc/exim4/trusted_configs"
 # The command's exit code is ours; the copy is removed afterwards (trap).
 set +e
+sasl_env=()
+usr_layer=
+if [ $sasl = 1 ]; then
+  sasl_env=(RELAYGUARD_SASL_ROOT="$sasl_root"
+            RELAYGUARD_EXIM_HEAVY="$sasl_root/exim-heavy/usr/sbin/exim4")
+  usr_layer=$sasl_root/pkg/usr
+fi
+# The overlay has no upperdir: /usr stays read-only and the real /usr is never written.
 unshare -m --propagation private env RELAYGUARD_IN_MTA_SANDBOX=1 RELAYGUARD_MTA_ROOT="$root" \
-  bash -c 'mount --bind "$0" /etc || exit 97; exec "$@"' "$etc" "$@"
+  "${sasl_env[@]}" bash -c '
+    mount --bind "$0" /etc || exit 97
+    if [ -n "$1" ]; then
+      mount -t overlay rg-sasl-usr -o "lowerdir=$1:/usr" /usr || exit 97
+    fi
+    shift
+    exec "$@"' "$etc" "$usr_layer" "$@"
 rc=$?
 set -e
 exit $rc

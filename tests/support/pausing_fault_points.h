@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <csignal>
 #include <iostream>
 #include <string>
 #include <thread>
@@ -21,14 +22,20 @@ class PausingFaultPoints final : public agent::FaultPoints {
 
   void Reached(absl::string_view point) override {
     if (point != pause_at_) return;
+    resumed_ = 0;
+    std::signal(SIGUSR1, [](int) { resumed_ = 1; });
     std::cerr << "relayguard-agent: paused at " << point << " (pid " << getpid() << ")"
               << std::endl;
-    // Long enough for any test to kill it; should one not, the agent goes on.
-    std::this_thread::sleep_for(std::chrono::seconds(120));
+    // Long enough for any test to kill it or to break something and resume it (SIGUSR1);
+    // should it do neither, the agent goes on.
+    for (int i = 0; i < 2400 && resumed_ == 0; ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
   }
 
  private:
   std::string pause_at_;
+  static inline volatile std::sig_atomic_t resumed_ = 0;
 };
 
 }  // namespace relayguard::testing

@@ -167,6 +167,7 @@ MasterCf::Service MasterCf::ParseService(size_t e, int first_line) {
   };
   if (entry.words.size() > 0) s.name = text_of(0);
   if (entry.words.size() > 1) s.type = text_of(1);
+  if (entry.words.size() > 4) s.chroot = text_of(4);
   if (entry.words.size() > 7) s.command = text_of(7);
   for (size_t i = 8; i < entry.words.size(); ++i) s.args.push_back(text_of(i));
   // "-o name=value" (two words), "-oname=value" (one word), "-o { name = value }".

@@ -27,6 +27,7 @@ class MasterCf {
   struct Service {
     std::string name;                 // column 1: "smtp", "127.0.0.1:2525", "[::1]:25"
     std::string type;                 // column 2: inet, unix, unix-dgram, fifo, pass
+    std::string chroot;               // column 5: "y", "n" or "-" (the default)
     std::string command;              // first word of column 8 ("smtpd", "postscreen")
     std::vector<std::string> args;    // the words after the command
     std::vector<Override> overrides;  // in file order (a later one of the same name wins)

@@ -128,6 +128,7 @@ std::vector<std::string> ParametersToExpand(const MainCf& main_cf,
   auto add = [&](const std::string& name) {
     if (std::find(names.begin(), names.end(), name) == names.end()) names.push_back(name);
   };
+  for (const char* name : kAuthParameters) add(name);
   for (const std::string& key : main_cf.Keys()) {
     add(key);
     for (const std::string& ref : References(main_cf.Get(key).value_or(""))) add(ref);

@@ -53,8 +53,20 @@ inline constexpr const char* kRelayParameters[] = {
     "relay_domains",
 };
 
+// The parameters the SMTP AUTH settings read (smtp_auth.h), expanded like kRelayParameters.
+inline constexpr const char* kAuthParameters[] = {
+    "queue_directory",          "mail_owner",
+    "smtpd_sasl_auth_enable",   "smtpd_sasl_type",
+    "smtpd_sasl_path",          "smtpd_sasl_security_options",
+    "smtpd_tls_auth_only",      "smtpd_sasl_mechanism_filter",
+    "smtpd_tls_security_level", "smtpd_use_tls",
+    "smtpd_enforce_tls",        "smtpd_tls_cert_file",
+    "smtpd_tls_eccert_file",    "smtpd_tls_chain_files",
+};
+
 // The names whose expanded values `service` needs (nullptr: the global view): kRelayParameters,
-// every main.cf parameter, every override of the service, and every $name they mention.
+// kAuthParameters, every main.cf parameter, every override of the service, and every $name they
+// mention.
 std::vector<std::string> ParametersToExpand(const MainCf& main_cf,
                                             const MasterCf::Service* service);
 

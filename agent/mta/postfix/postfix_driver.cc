@@ -9,6 +9,7 @@
 #include "agent/mta/postfix/main_cf.h"
 #include "agent/mta/postfix/master_cf.h"
 #include "agent/mta/postfix/relay_fix.h"
+#include "agent/mta/postfix/smtp_auth.h"
 #include "common/status_macros.h"
 
 namespace relayguard::agent::postfix {
@@ -90,6 +91,11 @@ absl::StatusOr<RenderedChange> PostfixDriver::Render(const Policy& policy,
   RenderedChange change;
   ASSIGN_OR_RETURN(std::vector<PostfixListener> listeners,
                    MarkedListeners(config, policy.probe, &change.warnings));
+  // Before any edit: the listeners name services by the lines of the text as it is now.
+  std::vector<AuthService> auth_services;
+  if (policy.auth) {
+    auth_services = AuthServices(config, listeners, *policy.auth, &change.warnings);
+  }
   for (const DesiredSetting& setting : DesiredSettings(policy)) {
     std::optional<std::string> now = config.main_cf.Get(setting.name);
     if (now && SettingHolds(setting, *now)) continue;
@@ -111,6 +117,15 @@ absl::StatusOr<RenderedChange> PostfixDriver::Render(const Policy& policy,
   }
   change.changed_settings.insert(change.changed_settings.end(), fix.changed.begin(),
                                  fix.changed.end());
+  if (policy.auth) {
+    absl::StatusOr<AuthFix> auth = FixSmtpAuth(config, auth_services, *policy.auth);
+    if (!auth.ok()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(auth.status().message(), " — nothing was changed"));
+    }
+    change.changed_settings.insert(change.changed_settings.end(), auth->changed.begin(),
+                                   auth->changed.end());
+  }
   change.warnings.insert(change.warnings.end(), fix.warnings.begin(), fix.warnings.end());
   change.kept = fix.kept;
   change.new_contents = current;
@@ -209,6 +224,12 @@ absl::StatusOr<std::vector<SettingDrift>> PostfixDriver::CheckDrift(const Policy
   for (SettingDrift& d : fix.drift) drift.push_back(std::move(d));
   for (const std::string& u : fix.unfixable) {
     drift.push_back({"relay rules", u, "", "", "", true});
+  }
+  if (policy.auth) {
+    for (SettingDrift& d : SmtpAuthFindings(
+             config, AuthServices(config, listeners, *policy.auth, nullptr), *policy.auth)) {
+      drift.push_back(std::move(d));
+    }
   }
   return drift;
 }

@@ -46,6 +46,13 @@ class PostfixDriver : public MtaDriver {
   absl::StatusOr<std::vector<Listener>> Listeners() override;
   int64_t WriteAgeSeconds(const std::string& path) const override;
   absl::StatusOr<std::vector<SettingDrift>> CheckDrift(const Policy& policy) override;
+  // `postconf -a` must list dovecot; then the socket the staged main.cf names (a relative
+  // smtpd_sasl_path under queue_directory) must serve mail_owner (CheckSaslBackend). A missing,
+  // unreadable or stale socket would make every smtpd exit, so this runs before any write.
+  absl::StatusOr<BackendAnswer> PreflightAuth(const Policy& policy,
+                                              const SmokeCredential& credential,
+                                              const FileContents& staged,
+                                              const std::string& stage_dir) override;
 
  private:
   std::string MainCfPath() const;

@@ -75,7 +75,10 @@ std::vector<DesiredSetting> DesiredSettings(const Policy& policy) {
   if (!policy.relay_domains.empty()) {
     out.push_back({"relay_domains", absl::StrJoin(policy.relay_domains, ", "), Compare::kList});
   }
-  if (policy.require_auth) out.push_back({"smtpd_sasl_auth_enable", "yes", Compare::kExact});
+  // With an auth section, smtpd_sasl_auth_enable is set per listener (smtp_auth.h).
+  if (policy.require_auth && !policy.auth) {
+    out.push_back({"smtpd_sasl_auth_enable", "yes", Compare::kExact});
+  }
   if (policy.tls) {
     out.push_back({"smtpd_tls_security_level", TlsLevelName(*policy.tls), Compare::kExact});
   }

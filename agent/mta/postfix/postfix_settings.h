@@ -41,7 +41,8 @@ struct DesiredSetting {
 };
 
 // The host-wide main.cf parameters `policy` sets, in the order they are applied: mynetworks
-// (the policy's relay clients), relay_domains, smtpd_sasl_auth_enable, the TLS level. The
+// (the policy's relay clients), relay_domains, smtpd_sasl_auth_enable (require_auth without an
+// auth section; with one, smtp_auth.h sets it per listener), the TLS level. The
 // restriction lists are edited element by element per listener instead (relay_fix.h).
 std::vector<DesiredSetting> DesiredSettings(const Policy& policy);
 

@@ -66,7 +66,9 @@ class ListEditor {
   ListEditor(PostfixConfig& config, Deciding& d, std::vector<std::string>& changed)
       : config_(config), list_(d.list), j_(d.judgement), changed_(changed) {}
 
-  std::optional<Edit> Once(ListenerRole role, bool was_open, const Policy& policy) {
+  // `offers_auth`: the policy offers AUTH on this listener, so authenticated clients relay.
+  std::optional<Edit> Once(ListenerRole role, bool was_open, bool offers_auth,
+                           const Policy& policy) {
     const size_t end = j_.closing.value_or(list_.elements.size());
     const std::string closing_word =
         role == ListenerRole::kRelay ? "reject_unauth_destination" : "reject";
@@ -121,7 +123,7 @@ class ListEditor {
       Write(0);
       return Edit{"added permit_mynetworks first (the trusted networks keep relaying)"};
     }
-    if ((policy.require_auth || (role == ListenerRole::kSubmission && was_open)) &&
+    if ((policy.require_auth || offers_auth || (role == ListenerRole::kSubmission && was_open)) &&
         !has_before_closing(ElementKind::kPermitSasl)) {
       const Element& c = list_.elements[*j_.closing];
       Source(c).text.Insert(c.first_word, "permit_sasl_authenticated");
@@ -253,11 +255,13 @@ void FixDecidingList(PostfixConfig& config, const PostfixListener& pl, const Pol
   const std::string where = d->list.sources[0].Where();
   const std::string before = ListValue(d->list);
   const bool was_open = d->judgement.verdict != ListVerdict::kStops;
+  const bool offers_auth =
+      policy.auth && !pl.listener.internal && OffersAuth(*policy.auth, pl.listener);
   bool edited = false;
   for (int n = 0; n < kMaxEdits && d.ok(); ++n) {
     const std::string before_edit = config.main_cf.Render() + config.master_cf.Render();
     std::optional<Edit> edit =
-        ListEditor(config, *d, r.changed).Once(pl.listener.role, was_open, policy);
+        ListEditor(config, *d, r.changed).Once(pl.listener.role, was_open, offers_auth, policy);
     if (!edit) break;
     edited = true;
     if (!edit->warning.empty()) AddUnique(r.warnings, edit->warning);

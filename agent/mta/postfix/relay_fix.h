@@ -11,8 +11,8 @@
 //    submission ones); defer_unauth_destination/defer become reject_unauth_destination/reject
 //    (a 4xx proves nothing to a probe); relay listeners keep permit_mynetworks (added first if
 //    the trusted networks relayed through `permit`), submission listeners get
-//    permit_sasl_authenticated; under require_auth permit_mynetworks goes and
-//    permit_sasl_authenticated is ensured.
+//    permit_sasl_authenticated, and so do listeners the policy's auth section offers AUTH on;
+//    under require_auth permit_mynetworks goes and permit_sasl_authenticated is ensured.
 // Internal listeners are never edited. Every edit is idempotent: fixing a fixed configuration
 // changes nothing.
 #ifndef RELAYGUARD_AGENT_MTA_POSTFIX_RELAY_FIX_H_

@@ -11,9 +11,9 @@ namespace relayguard::agent::sendmail {
 namespace {
 
 // The macros the scanner records calls of.
-constexpr std::array<absl::string_view, 8> kRecordedMacros = {
+constexpr std::array<absl::string_view, 9> kRecordedMacros = {
     "FEATURE",           "HACK",          "MAILER", "MAILER_DEFINITIONS", "define", "RELAY_DOMAIN",
-    "RELAY_DOMAIN_FILE", "DAEMON_OPTIONS"};
+    "RELAY_DOMAIN_FILE", "DAEMON_OPTIONS", "TRUST_AUTH_MECH"};
 
 bool IsRecorded(absl::string_view word) {
   return std::find(kRecordedMacros.begin(), kRecordedMacros.end(), word) != kRecordedMacros.end();
@@ -50,8 +50,9 @@ std::string Unquote(absl::string_view arg) {
 void ReadArguments(absl::string_view text, size_t open, int base, Call& call) {
   int quote = base;
   int depth = 1;
-  bool first = true;
+  int arg = 0;  // which argument the scanner is in (0: the first)
   std::string first_arg;
+  std::string second_arg;
   size_t i = open + 1;
   while (i < text.size()) {
     const char c = text[i];
@@ -72,7 +73,8 @@ void ReadArguments(absl::string_view text, size_t open, int base, Call& call) {
         i = AfterNewline(text, end);
         continue;
       }
-      if (first) absl::StrAppend(&first_arg, text.substr(i, end - i));
+      if (arg == 0) absl::StrAppend(&first_arg, text.substr(i, end - i));
+      if (arg == 1) absl::StrAppend(&second_arg, text.substr(i, end - i));
       i = end;
       continue;
     } else if (c == '(') {
@@ -81,12 +83,16 @@ void ReadArguments(absl::string_view text, size_t open, int base, Call& call) {
       call.end = i + 1;
       break;
     } else if (c == ',' && depth == 1) {
-      first = false;
+      ++arg;
+      ++i;
+      continue;
     }
-    if (first) first_arg += c;
+    if (arg == 0) first_arg += c;
+    if (arg == 1) second_arg += c;
     ++i;
   }
   call.name = Unquote(first_arg);
+  call.second = Unquote(second_arg);
 }
 
 // Reads a file the way m4 does, one character or name at a time (see the header).

@@ -34,6 +34,7 @@ struct M4State {
 struct Call {
   absl::string_view macro;
   std::string name;            // first argument, quotes stripped and trimmed; "" without arguments
+  std::string second;          // second argument, the same way ("" without one)
   bool has_arguments = false;  // the macro name is directly followed by '('
   size_t line = 0;             // index of the line holding the macro name
   size_t begin = 0;            // offset of the macro name
@@ -51,8 +52,8 @@ struct M4Scan {
 };
 
 // Reads `text` the way m4 does and records the calls of FEATURE, HACK, MAILER,
-// MAILER_DEFINITIONS, define, RELAY_DOMAIN, RELAY_DOMAIN_FILE and DAEMON_OPTIONS that m4 would
-// evaluate (not those in comments or after dnl; those inside quotes with `quoted`).
+// MAILER_DEFINITIONS, define, RELAY_DOMAIN, RELAY_DOMAIN_FILE, DAEMON_OPTIONS and
+// TRUST_AUTH_MECH that m4 would evaluate (not those in comments or after dnl; those inside quotes with `quoted`).
 M4Scan ScanM4(absl::string_view text);
 
 }  // namespace relayguard::agent::sendmail

@@ -88,7 +88,9 @@ SendmailDriver::SendmailDriver(SendmailOptions options, FileSystem& fs, ProcessR
     : options_(std::move(options)), fs_(fs), runner_(runner), clock_(clock) {}
 
 std::vector<std::string> SendmailDriver::ManagedFiles() const {
-  return {McPath(), CfPath(), AccessPath()};
+  std::vector<std::string> files = {McPath(), CfPath(), AccessPath()};
+  if (SaslConfExists()) files.push_back(SaslConfPath());
+  return files;
 }
 
 Command SendmailDriver::MakeCommand(std::vector<std::string> argv, const std::string& stdin_text,
@@ -135,25 +137,31 @@ absl::StatusOr<std::string> SendmailDriver::BuildCf(const std::string& mc) {
 
 absl::StatusOr<RenderedChange> SendmailDriver::Render(const Policy& policy,
                                                       const FileContents& current) {
-  for (const std::string& path : ManagedFiles()) {
+  // Sendmail.conf may be absent (not in `current`): the auth part creates it.
+  for (const std::string& path : {McPath(), CfPath(), AccessPath()}) {
     if (!current.count(path)) {
       return absl::InvalidArgumentError(absl::StrCat("Render needs the contents of ", path));
     }
   }
   const AccessPolicy want = AccessPolicyFor(policy);
-  ASSIGN_OR_RETURN(SendmailEdit mc, EditSendmailMc(current.at(McPath()), McPath()));
-  ASSIGN_OR_RETURN(AccessEdit access, EditAccessFile(current.at(AccessPath()), want, AccessPath()));
-  rendered_for_ = policy;
   RenderedChange change;
   change.new_contents = current;
+  // The auth edits first: they address DAEMON_OPTIONS by the line numbers of the live .mc.
+  std::string mc_text = current.at(McPath());
+  if (policy.auth) RETURN_IF_ERROR(RenderAuth(policy, current, mc_text, change));
+  const bool mc_auth_changed = mc_text != current.at(McPath());
+  ASSIGN_OR_RETURN(SendmailEdit mc, EditSendmailMc(mc_text, McPath()));
+  ASSIGN_OR_RETURN(AccessEdit access, EditAccessFile(current.at(AccessPath()), want, AccessPath()));
+  rendered_for_ = policy;
   change.new_contents[McPath()] = mc.text;
   change.new_contents[AccessPath()] = access.text;
   // sendmail.cf is built from the .mc; rebuilt only when the .mc changes (m4 stamps the date).
-  if (!mc.changed.empty()) {
+  if (!mc.changed.empty() || mc_auth_changed) {
     ASSIGN_OR_RETURN(change.new_contents[CfPath()], BuildCf(mc.text));
     change.needs_restart = true;
   }
   const std::string& cf = change.new_contents[CfPath()];
+  RETURN_IF_ERROR(CheckStarttls(policy, cf));
   // Class {R} is not edited: a member that lets strangers relay refuses the policy, and one
   // relayguard cannot read leaves nothing it could prove.
   const RelayClassReport relay_class = InspectRelayClass(cf, want);
@@ -170,10 +178,12 @@ absl::StatusOr<RenderedChange> SendmailDriver::Render(const Policy& policy,
         "read, and relayguard does not edit it: ",
         absl::StrJoin(parts, "; "), " — remove those members by hand; nothing was changed"));
   }
-  change.changed_settings = mc.changed;
+  // The auth part's changes and warnings (already in `change`) come first, as it ran first.
+  change.changed_settings.insert(change.changed_settings.end(), mc.changed.begin(),
+                                 mc.changed.end());
   change.changed_settings.insert(change.changed_settings.end(), access.changed.begin(),
                                  access.changed.end());
-  change.warnings = mc.warnings;
+  change.warnings.insert(change.warnings.end(), mc.warnings.begin(), mc.warnings.end());
   change.warnings.insert(change.warnings.end(), access.warnings.begin(), access.warnings.end());
   change.warnings.insert(change.warnings.end(), relay_class.warnings.begin(),
                          relay_class.warnings.end());

@@ -14,6 +14,13 @@
 // reported as kept) and class {R} (relay_class.h: not edited; a member that lets strangers
 // relay refuses the policy). They open every listener that does not require authentication;
 // drift is reported per such listener.
+//
+// SMTP AUTH (the policy's auth section; sendmail_auth.cc): Cyrus SASL only (backend saslauthd or
+// sasldb; dovecot and password-file are refused). sendmail.mc gets confAUTH_MECHANISMS,
+// TRUST_AUTH_MECH, confAUTH_OPTIONS `p' for tls_only and M=A on daemons that offer no AUTH
+// (sendmail_mc_auth.h); libsasl's Sendmail.conf (SendmailOptions::sasl_conf_path) gets the
+// backend's keys (sasl_conf.h). Sendmail reads Sendmail.conf when the daemon starts; the SIGHUP
+// of Reload re-executes it, so a Sendmail.conf change takes effect on a plain reload.
 #ifndef RELAYGUARD_AGENT_MTA_SENDMAIL_SENDMAIL_DRIVER_H_
 #define RELAYGUARD_AGENT_MTA_SENDMAIL_SENDMAIL_DRIVER_H_
 
@@ -27,6 +34,7 @@
 #include "agent/mta/mta_driver.h"
 #include "agent/mta/sendmail/access_grants.h"
 #include "agent/mta/sendmail/sendmail_listeners.h"
+#include "agent/mta/sendmail/sendmail_mc_auth.h"
 #include "agent/os/file_system.h"
 #include "agent/os/process_runner.h"
 #include "common/clock.h"
@@ -41,6 +49,11 @@ struct SendmailOptions {
   std::string cf_dir = "/usr/share/sendmail/cf";  // sendmail-cf's m4 macros (_CF_DIR_)
   std::string services_path = "/etc/services";    // service names of Port=
   std::optional<SmtpEndpoint> smtp_override;  // --smtp HOST:PORT
+  // Cyrus SASL's configuration for the app "Sendmail" (sasl_conf.h). libsasl looks for it in
+  // /etc/sasl2, /etc/sasl, /usr/lib/x86_64-linux-gnu/sasl2 and /usr/lib/sasl2; relayguard manages
+  // the one named here (a managed file while it exists, created when the policy's auth section
+  // needs it).
+  std::string sasl_conf_path = "/etc/sasl2/Sendmail.conf";
 };
 
 // What `sendmail -bt` said check_rcpt does with a recipient: true when it refused
@@ -67,11 +80,23 @@ class SendmailDriver : public MtaDriver {
   absl::Status Reload(bool restart) override;
   absl::StatusOr<std::vector<Listener>> Listeners() override;
   absl::StatusOr<std::vector<SettingDrift>> CheckDrift(const Policy& policy) override;
+  // This sendmail lists SASLv2 among its compile options (and STARTTLS for auth.tls_only), the
+  // backend is one Cyrus SASL serves (saslauthd, sasldb) and root (Sendmail's receiving
+  // processes run as root) reaches it (CheckSaslBackend). Sendmail cannot test a staged AUTH
+  // offline: the verification after the reload proves the credential through the daemon.
+  absl::StatusOr<BackendAnswer> PreflightAuth(const Policy& policy,
+                                              const SmokeCredential& credential,
+                                              const FileContents& staged,
+                                              const std::string& stage_dir) override;
+  // Sendmail.conf while it does not exist yet.
+  std::vector<std::string> CreatableFiles() const override;
 
  private:
   std::string McPath() const { return options_.config_dir + "/sendmail.mc"; }
   std::string CfPath() const { return options_.config_dir + "/sendmail.cf"; }
   std::string AccessPath() const { return options_.config_dir + "/access"; }
+  const std::string& SaslConfPath() const { return options_.sasl_conf_path; }
+  bool SaslConfExists() const;
   static Command MakeCommand(std::vector<std::string> argv, const std::string& stdin_text,
                              std::chrono::seconds timeout = std::chrono::seconds(30));
   // Runs `argv`; the result whatever the exit code.
@@ -102,6 +127,21 @@ class SendmailDriver : public MtaDriver {
     std::vector<std::string> warnings;
   };
   RelayClassReport InspectRelayClass(const std::string& cf, const AccessPolicy& want);
+
+  // sendmail_auth.cc: the policy's auth section.
+  // What sendmail.mc must say for `auth`: mechanisms, tls_only, and which DAEMON_OPTIONS lines
+  // offer AUTH (from the daemons of `cf`, the live one, matched to their .mc lines).
+  absl::StatusOr<McAuthWant> AuthWantFor(const Policy& policy, const std::string& mc,
+                                                const std::string& cf);
+  // Render's auth part: edits `mc` (in place) and puts Sendmail.conf into `change`.
+  absl::Status RenderAuth(const Policy& policy, const FileContents& current, std::string& mc,
+                          RenderedChange& change);
+  // With auth.tls_only: InvalidArgument unless `cf` (the one the daemon will run) configures
+  // Sendmail's STARTTLS server.
+  absl::Status CheckStarttls(const Policy& policy, const std::string& cf);
+  // CheckDrift's auth part, from the live sendmail.cf and Sendmail.conf.
+  std::vector<SettingDrift> AuthDrift(const Policy& policy, const std::string& cf,
+                                      const std::string& mc);
 
   SendmailOptions options_;
   FileSystem& fs_;

@@ -241,6 +241,10 @@ absl::StatusOr<std::vector<SettingDrift>> SendmailDriver::CheckDrift(const Polic
   const RelayClassReport relay_class = InspectRelayClass(cf, want);
   for (const SettingDrift& d : relay_class.wide) opens(d);
   for (const SettingDrift& d : relay_class.unproven) opens(d);
+  if (policy.auth) {
+    std::vector<SettingDrift> auth = AuthDrift(policy, cf, mc);
+    drift.insert(drift.end(), auth.begin(), auth.end());
+  }
   return drift;
 }
 

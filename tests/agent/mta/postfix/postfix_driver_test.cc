@@ -4,6 +4,8 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "absl/strings/match.h"
+#include "agent/mta/postfix/smtp_auth.h"
 #include "tests/support/postfix_lab.h"
 
 namespace relayguard::agent::postfix {
@@ -183,6 +185,50 @@ TEST_F(PostfixDriverTest, UnreadableTableBeforeTheClosingElementIsRefusedWithIts
   EXPECT_THAT(change.status().message(), HasSubstr("ldap:/etc/postfix/ldap-clients.cf"));
   EXPECT_THAT(change.status().message(), HasSubstr(lab_.main_cf() + ":32"));
   EXPECT_THAT(change.status().message(), HasSubstr("nothing was changed"));
+}
+
+}  // namespace
+}  // namespace relayguard::agent::postfix
+
+namespace relayguard::agent::postfix {
+namespace {
+
+// The auth part against the real postconf: this Postfix knows every parameter relayguard
+// writes (smtpd_sasl_mechanism_filter included, as HasMechanismFilter says for its version),
+// the staged result passes `postconf -n` and relayguard's checks, and rendering it again
+// changes nothing. (A real Dovecot behind it: postfix_auth_integration_test.cc.)
+TEST_F(PostfixDriverTest, AuthSettingsAreKnownToThisPostfixAndRenderIsIdempotent) {
+  std::string out;
+  ASSERT_EQ(::relayguard::testing::RunCommand(
+                {"/usr/sbin/postconf", "-d", "smtpd_sasl_mechanism_filter"}, &out),
+            0);
+  absl::StatusOr<PostfixVersion> version = ParsePostfixVersion(*driver_->Version());
+  ASSERT_TRUE(version.ok());
+  EXPECT_EQ(absl::StrContains(out, "smtpd_sasl_mechanism_filter = "),
+            HasMechanismFilter(*version))
+      << out;
+
+  Policy policy = ClosePolicy();
+  AuthSettings auth;
+  auth.path = lab_.dir() + "/spool/private/auth";
+  auth.tls_only = false;
+  auth.listeners.relay = false;
+  auth.listeners.submission = true;
+  policy.auth = auth;
+  FileContents current = Current();
+  current[lab_.master_cf()] += "submission inet n - n - - smtpd\n  -o syslog_name=pf/sub\n";
+  absl::StatusOr<RenderedChange> change = driver_->Render(policy, current);
+  ASSERT_TRUE(change.ok()) << change.status();
+  EXPECT_THAT(change->new_contents[lab_.main_cf()], HasSubstr("smtpd_sasl_path = private/auth\n"));
+  EXPECT_THAT(change->new_contents[lab_.master_cf()],
+              HasSubstr("submission inet n - n - - smtpd\n  -o syslog_name=pf/sub\n"
+                        "  -o smtpd_sasl_auth_enable=yes\n"));
+  absl::Status valid = driver_->ValidateStaged(change->new_contents, lab_.dir() + "/stage");
+  EXPECT_TRUE(valid.ok()) << valid;
+  absl::StatusOr<RenderedChange> again = driver_->Render(policy, change->new_contents);
+  ASSERT_TRUE(again.ok()) << again.status();
+  EXPECT_EQ(again->new_contents, change->new_contents);
+  EXPECT_THAT(again->changed_settings, ::testing::IsEmpty());
 }
 
 }  // namespace

@@ -29,7 +29,22 @@ inline ParameterValues PostfixDefaults() {
           {"smtpd_service_name", "smtpd"},
           {"config_directory", "/etc/postfix"},
           {"inet_interfaces", "all"},
-          {"inet_protocols", "ipv4"}};
+          {"inet_protocols", "ipv4"},
+          // What the SMTP AUTH settings read (smtp_auth.h).
+          {"queue_directory", "/var/spool/postfix"},
+          {"mail_owner", "postfix"},
+          {"smtpd_sasl_auth_enable", "no"},
+          {"smtpd_sasl_type", "cyrus"},
+          {"smtpd_sasl_path", "smtpd"},
+          {"smtpd_sasl_security_options", "noanonymous"},
+          {"smtpd_tls_auth_only", "no"},
+          {"smtpd_sasl_mechanism_filter", "!external, static:rest"},
+          {"smtpd_tls_security_level", ""},
+          {"smtpd_use_tls", "no"},
+          {"smtpd_enforce_tls", "no"},
+          {"smtpd_tls_cert_file", ""},
+          {"smtpd_tls_eccert_file", ""},
+          {"smtpd_tls_chain_files", ""}};
 }
 
 inline ParameterValues ExpandAll(ParameterValues raw) {
