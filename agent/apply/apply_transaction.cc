@@ -88,6 +88,19 @@ absl::StatusOr<std::vector<FileSnapshot>> ReadLiveFiles(MtaDriver& driver, FileS
     ASSIGN_OR_RETURN(snap.contents, fs.ReadFile(path));
     files.push_back(std::move(snap));
   }
+  // Files the driver may create (Sendmail.conf): absent now, created when Render gives them
+  // contents, removed again by a rollback to this state. Readable by all, owned by root, as the
+  // packages ship such files.
+  for (const std::string& path : driver.CreatableFiles()) {
+    FileSnapshot snap;
+    snap.path = path;
+    snap.present = false;
+    snap.info.mode = 0644;
+    snap.info.uid = 0;
+    snap.info.gid = 0;
+    snap.info.is_regular = true;
+    files.push_back(std::move(snap));
+  }
   return files;
 }
 
@@ -142,6 +155,9 @@ absl::Status ApplyTransaction::WriteFiles(const std::vector<FileSnapshot>& files
     }
     FileInfo wanted = f.info;
     wanted.write_age_s = d_.driver.WriteAgeSeconds(f.path);
+    if (!now.ok()) {  // a file being created: its directory may be missing too (/etc/sasl2)
+      RETURN_IF_ERROR(d_.fs.MakeDirs(f.path.substr(0, f.path.rfind('/'))));
+    }
     RETURN_IF_ERROR(d_.fs.WriteFileAtomic(f.path, f.contents, wanted));
   }
   return absl::OkStatus();
@@ -348,7 +364,9 @@ absl::StatusOr<std::vector<FileSnapshot>> ApplyTransaction::PreflightApply(
 absl::StatusOr<RenderedChange> ApplyTransaction::RenderChange(
     const Policy& policy, const std::vector<FileSnapshot>& before, TransactionReport& report) {
   FileContents current;
-  for (const FileSnapshot& f : before) current[f.path] = f.contents;
+  for (const FileSnapshot& f : before) {
+    if (f.present) current[f.path] = f.contents;
+  }
   absl::StatusOr<RenderedChange> change;
   {
     PhaseTimer timer(d_.clock, report, "render");
@@ -398,7 +416,9 @@ bool ApplyTransaction::GoLive(const Policy& policy, const std::vector<FileSnapsh
     std::vector<FileSnapshot> next = before;
     for (FileSnapshot& f : next) {
       auto it = change.new_contents.find(f.path);
-      f.contents = it != change.new_contents.end() ? it->second : "";
+      if (it == change.new_contents.end()) continue;  // a creatable file Render left absent
+      f.contents = it->second;
+      f.present = true;
     }
     if (absl::Status s = WriteFiles(next); !s.ok()) return restore("activate", s);
   }

@@ -1,5 +1,7 @@
 #include "agent/apply/auth_proof.h"
 
+#include <sys/stat.h>
+
 #include <future>
 
 #include "absl/strings/str_cat.h"
@@ -45,7 +47,19 @@ absl::StatusOr<SmokeCredential> PreflightAuthBackend(MtaDriver& driver, const Po
                                                      const FileContents& staged,
                                                      const std::string& stage_dir,
                                                      BackendAnswer* answer) {
-  ASSIGN_OR_RETURN(SmokeCredential credential, ReadAuthCredential(*policy.auth));
+  absl::StatusOr<SmokeCredential> read = ReadAuthCredential(*policy.auth);
+  if (!read.ok()) {
+    // Say at once when the backend is missing too: the credential is only the first problem.
+    struct stat st {};
+    if (stat(policy.auth->path.c_str(), &st) != 0) {
+      return absl::Status(read.status().code(),
+                          absl::StrCat(read.status().message(), "; and the SMTP AUTH backend ",
+                                       SaslBackendName(policy.auth->backend), " auth.path ",
+                                       policy.auth->path, " does not exist"));
+    }
+    return read.status();
+  }
+  SmokeCredential credential = *std::move(read);
   absl::StatusOr<BackendAnswer> got = driver.PreflightAuth(policy, credential, staged, stage_dir);
   if (!got.ok()) {
     std::string where = policy.auth->path_at.empty()

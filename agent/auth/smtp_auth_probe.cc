@@ -1,5 +1,6 @@
 #include "agent/auth/smtp_auth_probe.h"
 
+#include <latch>
 #include <random>
 #include <thread>
 #include <utility>
@@ -129,6 +130,26 @@ class RecordedSession {
   SmtpClient client_;
 };
 
+// The bogus attempts' starting line: each thread arrives once, when its session is ready for AUTH
+// (and waits there for the others) or when it failed before (and does not wait). Dovecot records
+// a failure's per-IP penalty at once and makes every AUTH from that IP that starts later wait
+// for it (4 s); sessions that AUTH at the same instant all start before the first failure.
+class StartingLine {
+ public:
+  explicit StartingLine(std::latch* latch) : latch_(latch) {}
+  ~StartingLine() {
+    if (latch_ != nullptr) latch_->count_down();
+  }
+  void ReadyAndWait() {
+    if (latch_ == nullptr) return;
+    latch_->arrive_and_wait();
+    latch_ = nullptr;
+  }
+
+ private:
+  std::latch* latch_;
+};
+
 // How every attempt reaches the point where it may AUTH.
 struct Route {
   SmtpEndpoint endpoint;
@@ -148,9 +169,10 @@ absl::StatusOr<SmtpReply> Authenticate(RecordedSession& session, const AuthDialo
   return reply;
 }
 
-void RunAttempt(const Route& route, const AuthDialog& dialog, const AuthProbeRequest& request,
-                const ProbeOptions& options, AuthAttempt& attempt) {
-  attempt.name = dialog.name;
+void RunAttemptSession(const Route& route, const AuthDialog& dialog,
+                       const AuthProbeRequest& request, const ProbeOptions& options,
+                       std::latch* start, AuthAttempt& attempt) {
+  StartingLine line(start);
   const SmokeCredential* credential =
       request.credential.has_value() ? &*request.credential : nullptr;
   RecordedSession session(options, credential, attempt.exchanges);
@@ -162,6 +184,7 @@ void RunAttempt(const Route& route, const AuthDialog& dialog, const AuthProbeReq
     attempt.detail = absl::StrCat("no session to AUTH on: ", ehlo.status().message());
     return;
   }
+  line.ReadyAndWait();
   absl::StatusOr<SmtpReply> auth = Authenticate(session, dialog);
   if (!auth.ok()) {
     attempt.inconclusive = true;
@@ -195,6 +218,16 @@ void RunAttempt(const Route& route, const AuthDialog& dialog, const AuthProbeReq
   }
   if (session.connected()) (void)session.Exchange("RSET");
   session.Quit();
+}
+
+// `start`: the bogus attempts' shared starting line; nullptr for an attempt on its own.
+void RunAttempt(const Route& route, const AuthDialog& dialog, const AuthProbeRequest& request,
+                const ProbeOptions& options, std::latch* start, AuthAttempt& attempt) {
+  const auto started = std::chrono::steady_clock::now();
+  attempt.name = dialog.name;
+  RunAttemptSession(route, dialog, request, options, start, attempt);
+  attempt.elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(
+      std::chrono::steady_clock::now() - started);
 }
 
 std::string RandomBytes(size_t n) {
@@ -272,24 +305,36 @@ AuthProbeReport RunAuthProbe(const SmtpEndpoint& endpoint, const AuthProbeReques
   if (credential != nullptr && request.run_smoke) {
     report.smoke.emplace();
     RunAttempt(route, SmokeDialog(*credential, request.smoke_mechanism), request, options,
-               *report.smoke);
+               nullptr, *report.smoke);
   }
-  // The bogus attempts all at once, each on its own connection: Dovecot's failure delay (2 s)
-  // and per-IP penalty are then paid once, not once per attempt.
+  // The bogus attempts, each on its own connection, in two waves. First those the backend checks
+  // like a password (Dovecot answers them after its failure delay, 2 s), all at once with their
+  // AUTH commands sent at the same instant: the delay is paid once, and Dovecot's per-IP penalty
+  // (every AUTH that starts after a failure from the same address waits 4 s more) not at all.
+  // Then those refused on sight (not base64, unsupported mechanism): Dovecot refuses them at
+  // once but counts them as failures, so sent together with the first wave they would put the
+  // penalty on it.
+  std::vector<size_t> checked, on_sight;
   std::vector<BogusAuth> kinds;
   for (BogusAuth kind : request.bogus) {
-    if (kind != BogusAuth::kWrongPassword || credential != nullptr) kinds.push_back(kind);
+    if (kind == BogusAuth::kWrongPassword && credential == nullptr) continue;
+    const bool quick = kind == BogusAuth::kMalformedPlain || kind == BogusAuth::kUnsupportedMech;
+    (quick ? on_sight : checked).push_back(kinds.size());
+    kinds.push_back(kind);
   }
   report.bogus.resize(kinds.size());
-  std::vector<std::thread> threads;
-  for (size_t i = 0; i < kinds.size(); ++i) {
-    AuthDialog dialog = BogusDialog(kinds[i], credential != nullptr ? credential->username : "",
-                                    offered, RandomBytes(32));
-    threads.emplace_back([&, i, dialog = std::move(dialog)] {
-      RunAttempt(route, dialog, request, options, report.bogus[i]);
-    });
+  for (const std::vector<size_t>* wave : {&checked, &on_sight}) {
+    std::latch start(static_cast<std::ptrdiff_t>(wave->size()));
+    std::vector<std::thread> threads;
+    for (size_t i : *wave) {
+      AuthDialog dialog = BogusDialog(kinds[i], credential != nullptr ? credential->username : "",
+                                      offered, RandomBytes(32));
+      threads.emplace_back([&, i, dialog = std::move(dialog)] {
+        RunAttempt(route, dialog, request, options, &start, report.bogus[i]);
+      });
+    }
+    for (std::thread& t : threads) t.join();
   }
-  for (std::thread& t : threads) t.join();
   return report;
 }
 

@@ -5,6 +5,7 @@
 #ifndef RELAYGUARD_AGENT_AUTH_SMTP_AUTH_PROBE_H_
 #define RELAYGUARD_AGENT_AUTH_SMTP_AUTH_PROBE_H_
 
+#include <chrono>
 #include <optional>
 #include <string>
 #include <vector>
@@ -35,6 +36,7 @@ struct AuthAttempt {
   // The attempt proves nothing: no session (connect, greeting, EHLO, STARTTLS failed) or no
   // answer to AUTH. `detail` says why.
   bool inconclusive = false;
+  std::chrono::milliseconds elapsed{0};  // connect to QUIT (Dovecot's failure delay shows here)
 };
 
 struct AuthProbeReport {

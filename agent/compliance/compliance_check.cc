@@ -289,7 +289,9 @@ ComplianceChecker::AuthHealth ComplianceChecker::CheckAuthHealth(
     }
   } took{started, r.auth_check_ms};
   FileContents contents;
-  for (const FileSnapshot& f : live) contents[f.path] = f.contents;
+  for (const FileSnapshot& f : live) {
+    if (f.present) contents[f.path] = f.contents;
+  }
   absl::StatusOr<SmokeCredential> credential =
       PreflightAuthBackend(driver_, policy, contents, transaction_.stage_dir(), nullptr);
   if (!credential.ok()) {

@@ -387,6 +387,18 @@ absl::StatusOr<EximEdit> EditRcptAcl(absl::string_view input, absl::string_view 
   return edit;
 }
 
+absl::StatusOr<std::vector<std::string>> RcptAclNames(absl::string_view input,
+                                                      absl::string_view path) {
+  ASSIGN_OR_RETURN(ConfigText text, ConfigText::Parse(input, path));
+  EximEdit ignored;
+  ASSIGN_OR_RETURN(std::vector<AclReference> acls, RcptAcls(text, ignored));
+  std::vector<std::string> names;
+  for (const AclReference& acl : acls) {
+    if (std::find(names.begin(), names.end(), acl.name) == names.end()) names.push_back(acl.name);
+  }
+  return names;
+}
+
 absl::StatusOr<std::optional<NamedHostList>> NamedListDefinition(absl::string_view input,
                                                                  absl::string_view kind,
                                                                  absl::string_view name,

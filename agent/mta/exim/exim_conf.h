@@ -63,6 +63,11 @@ absl::StatusOr<EximEdit> EditEximConf(absl::string_view text, const EximRelaySet
 absl::StatusOr<EximEdit> EditRcptAcl(absl::string_view text, absl::string_view acl_name,
                                      absl::string_view path);
 
+// The names of the ACLs `acl_smtp_rcpt` names in the main part of `text` (through the macros the
+// file defines), each once; empty when it is unset. InvalidArgument when it is an expansion.
+absl::StatusOr<std::vector<std::string>> RcptAclNames(absl::string_view text,
+                                                      absl::string_view path);
+
 // The items of named list `kind` ("hostlist", "domainlist", "addresslist", "localpartlist") `name`
 // in the main part of `text`, as Exim would read them (macros the file defines before the list
 // are substituted; a macro defined elsewhere stays as its name). nullopt when the list is not

@@ -67,8 +67,13 @@ std::string EximDriver::Diagnostics(const ProcessResult& r) {
   return OutputSummary(r, "no output (see exim's paniclog)");
 }
 
-EximDriver::EximDriver(EximOptions options, FileSystem& fs, ProcessRunner& runner, Clock& clock)
-    : options_(std::move(options)), fs_(fs), runner_(runner), clock_(clock) {}
+EximDriver::EximDriver(EximOptions options, FileSystem& fs, ProcessRunner& runner, Clock& clock,
+                       BackendCheck check_backend)
+    : options_(std::move(options)),
+      fs_(fs),
+      runner_(runner),
+      clock_(clock),
+      check_backend_(std::move(check_backend)) {}
 
 std::string EximDriver::ManagedFile() const {
   return options_.debian ? options_.debian_dir + "/update-exim4.conf.conf" : options_.config_file;
@@ -172,6 +177,16 @@ absl::StatusOr<RenderedChange> EximDriver::Render(const Policy& policy,
   }
   absl::StatusOr<EximEdit> edited;
   if (options_.debian) {
+    if (policy.auth) {
+      // update-exim4.conf.conf has no setting for authenticators; they live in conf.d/auth or
+      // exim4.conf.template, which this driver does not manage.
+      return absl::InvalidArgumentError(absl::StrCat(
+          "auth: relayguard manages only ", ManagedFile(),
+          " of Debian's configuration, which has no setting for authenticators; add them to "
+          "conf.d/auth (or exim4.conf.template) by hand as Debian's plain_server/login_server "
+          "examples show, or let relayguard manage a monolithic configuration "
+          "(/etc/exim4/exim4.conf) — nothing was changed"));
+    }
     edited = EditUpdateExim4Conf(it->second, SettingsFor(policy), ManagedFile());
     if (edited.ok()) RETURN_IF_ERROR(RefuseGeneratedOpenings(policy));
   } else {
@@ -182,8 +197,15 @@ absl::StatusOr<RenderedChange> EximDriver::Render(const Policy& policy,
       return absl::InvalidArgumentError(
           absl::StrCat(listeners.status().message(), " — nothing was changed"));
     }
+    const std::vector<Listener> daemon_listeners = *listeners;
     edited = EditEximConf(it->second, SettingsFor(policy), ManagedFile(),
                           EditContext(policy, std::move(*listeners)));
+    if (edited.ok() && policy.auth) {
+      absl::StatusOr<EximEdit> auth = RenderAuth(*policy.auth, edited->text, daemon_listeners);
+      if (!auth.ok()) return auth.status();
+      edited->text = std::move(auth->text);
+      edited->changed.insert(edited->changed.end(), auth->changed.begin(), auth->changed.end());
+    }
   }
   if (!edited.ok()) return edited.status();
   const EximEdit& edit = *edited;

@@ -10,6 +10,8 @@
 #ifndef RELAYGUARD_AGENT_MTA_EXIM_EXIM_DRIVER_H_
 #define RELAYGUARD_AGENT_MTA_EXIM_EXIM_DRIVER_H_
 
+#include <chrono>
+#include <functional>
 #include <map>
 #include <optional>
 #include <set>
@@ -17,6 +19,8 @@
 #include <vector>
 
 #include "absl/strings/string_view.h"
+#include "agent/auth/sasl_backend.h"
+#include "agent/auth/smoke_credential.h"
 #include "agent/mta/exim/exim_conf.h"
 #include "agent/mta/mta_driver.h"
 #include "agent/os/file_system.h"
@@ -45,9 +49,37 @@ std::optional<int> RcptReplyCode(absl::string_view bh_output);
 // nullopt when unset. Only the main section (before the first `begin`) is read.
 std::optional<std::string> MainOption(absl::string_view text, absl::string_view name);
 
+// -oMi's "ADDRESS.PORT": the interface a -bh session pretends the client connected to, which
+// sets $received_port, $received_ip_address and $interface_port.
+std::string Interface(const Listener& l);
+
+// The authenticator drivers of this Exim build from `exim -bV` ("Authenticators: cram_md5
+// external plaintext"); nullopt when the output has no such line.
+std::optional<std::vector<std::string>> BuildAuthenticators(absl::string_view bv_output);
+
+// One final SMTP reply line ("NNN text", not "NNN-text") of a -bh session's output.
+struct SmtpReplyLine {
+  int code = 0;
+  std::string text;  // the whole line, without its ending
+};
+std::vector<SmtpReplyLine> FinalReplies(absl::string_view bh_output);
+
+// What an AUTH session (EHLO, AUTH ..., MAIL, RCPT, QUIT) under -bh answered: the reply to AUTH
+// (after any 334 challenges) and to RCPT; nullopt where the session ended before.
+struct AuthSessionReplies {
+  std::optional<SmtpReplyLine> auth;
+  std::optional<SmtpReplyLine> rcpt;
+};
+AuthSessionReplies ReadAuthSession(absl::string_view bh_output);
+
+// The SASL backend preflight (agent/auth/sasl_backend.h CheckSaslBackend); tests replace it.
+using BackendCheck = std::function<absl::StatusOr<BackendAnswer>(
+    const AuthSettings&, const SmokeCredential&, const MtaUser&, std::chrono::milliseconds)>;
+
 class EximDriver : public MtaDriver {
  public:
-  EximDriver(EximOptions options, FileSystem& fs, ProcessRunner& runner, Clock& clock);
+  EximDriver(EximOptions options, FileSystem& fs, ProcessRunner& runner, Clock& clock,
+             BackendCheck check_backend = CheckSaslBackend);
 
   std::string Kind() const override { return "exim"; }
   absl::StatusOr<std::string> Version() override;
@@ -59,8 +91,33 @@ class EximDriver : public MtaDriver {
   absl::Status Reload(bool restart) override;
   absl::StatusOr<std::vector<Listener>> Listeners() override;
   absl::StatusOr<std::vector<SettingDrift>> CheckDrift(const Policy& policy) override;
+  // The auth part (exim_authenticators.h): the build has the backend's driver (`exim -bV`),
+  // Debian-exim reaches the backend (CheckSaslBackend), and a -bh session from the untrusted
+  // source against the staged configuration (its TLS condition dropped: -bh has no TLS) gets
+  // 235 for the smoke credential and 250 for the foreign RCPT. The -bh trace, which shows the
+  // password, is kept redacted in STAGE_DIR/exim-auth-preflight.trace and never in a Status.
+  absl::StatusOr<BackendAnswer> PreflightAuth(const Policy& policy,
+                                              const SmokeCredential& credential,
+                                              const FileContents& staged,
+                                              const std::string& stage_dir) override;
 
  private:
+  // The authenticator drivers this Exim binary has (exim -bV), once.
+  absl::StatusOr<std::vector<std::string>> Authenticators();
+  // FailedPrecondition naming what to do when this build lacks the driver `auth` needs.
+  absl::Status CheckAuthDriver(const AuthSettings& auth);
+  // Writes the configuration `contents` make (Debian: generates it) under `stage_dir`; its path.
+  absl::StatusOr<std::string> StageConfig(const FileContents& contents,
+                                          const std::string& stage_dir);
+  // Render's auth part on the monolithic `text` whose daemon has `listeners`.
+  absl::StatusOr<EximEdit> RenderAuth(const AuthSettings& auth, const std::string& text,
+                                      const std::vector<Listener>& listeners);
+  // CheckDrift's auth part on the configuration the daemon runs.
+  absl::Status AuthDriftOf(const AuthSettings& auth, const std::string& text,
+                           const std::string& path, std::vector<SettingDrift>& drift);
+  // The -bh AUTH session of PreflightAuth against `config`.
+  absl::Status AuthSession(const Policy& policy, const SmokeCredential& credential,
+                           const std::string& config, const std::string& stage_dir);
   // The command line of exim with `args` (and -C CONFIG unless it is a compiled-in one).
   Command EximCommand(const std::string& config, std::vector<std::string> args,
                       const std::string& stdin_text = "") const;
@@ -107,6 +164,8 @@ class EximDriver : public MtaDriver {
   std::optional<std::string> version_;
   std::optional<Policy> rendered_for_;  // the policy of the last Render
   std::optional<std::set<std::string>> builtin_macros_;
+  BackendCheck check_backend_;
+  std::optional<std::vector<std::string>> authenticators_;
 };
 
 }  // namespace relayguard::agent::exim

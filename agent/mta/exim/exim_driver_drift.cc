@@ -83,6 +83,10 @@ absl::StatusOr<std::vector<SettingDrift>> EximDriver::CheckDrift(const Policy& p
     } else {
       AddOpenings(generated->openings, drift);
     }
+    if (policy.auth) {
+      ASSIGN_OR_RETURN(std::string daemon_text, fs_.ReadFile(DaemonConfig()));
+      RETURN_IF_ERROR(AuthDriftOf(*policy.auth, daemon_text, DaemonConfig(), drift));
+    }
     return drift;
   }
   auto compare = [&](const char* kind, const char* name,
@@ -120,6 +124,7 @@ absl::StatusOr<std::vector<SettingDrift>> EximDriver::CheckDrift(const Policy& p
     return drift;
   }
   AddOpenings(edit->openings, drift);
+  if (policy.auth) RETURN_IF_ERROR(AuthDriftOf(*policy.auth, text, ManagedFile(), drift));
   return drift;
 }
 

@@ -9,15 +9,9 @@
 #include "common/status_macros.h"
 
 namespace relayguard::agent::exim {
-namespace {
-
-// -oMi's "ADDRESS.PORT": the interface a -bh session pretends the client connected to, which
-// sets $received_port and $interface_port for the ACL.
 std::string Interface(const Listener& l) {
   return absl::StrCat(l.endpoint.host.ToString(), ".", l.endpoint.port);
 }
-
-}  // namespace
 
 absl::StatusOr<int> EximDriver::FakeSession(const std::string& config, const IpAddress& client,
                                             const ProbeSettings& probe, const Listener& listener) {
@@ -35,8 +29,8 @@ absl::StatusOr<int> EximDriver::FakeSession(const std::string& config, const IpA
   return *code;
 }
 
-absl::Status EximDriver::ValidateStaged(const FileContents& contents,
-                                        const std::string& stage_dir) {
+absl::StatusOr<std::string> EximDriver::StageConfig(const FileContents& contents,
+                                                    const std::string& stage_dir) {
   auto it = contents.find(ManagedFile());
   if (it == contents.end()) {
     return absl::InvalidArgumentError(absl::StrCat("no staged contents for ", ManagedFile()));
@@ -53,6 +47,14 @@ absl::Status EximDriver::ValidateStaged(const FileContents& contents,
   } else {
     RETURN_IF_ERROR(fs_.WriteScratchFile(staged, it->second));
   }
+  return staged;
+}
+
+absl::Status EximDriver::ValidateStaged(const FileContents& contents,
+                                        const std::string& stage_dir) {
+  // A light Exim's -bV would only say "cannot find authenticator driver"; say what to do.
+  if (rendered_for_ && rendered_for_->auth) RETURN_IF_ERROR(CheckAuthDriver(*rendered_for_->auth));
+  ASSIGN_OR_RETURN(const std::string staged, StageConfig(contents, stage_dir));
   auto live_names = [&](absl::string_view text) {
     return absl::StrReplaceAll(text, {{staged, DaemonConfig()}});
   };

@@ -81,12 +81,6 @@ bool IsDenyCheck(const AclStatement& s) {
   return domains;
 }
 
-bool IsRelayCheck(const AclStatement& s) {
-  if (s.verb == "require") return IsRequireCheck(s);
-  if (s.verb == "deny" || s.verb == "drop") return IsDenyCheck(s);
-  return false;
-}
-
 bool IsRestriction(const AclItem& item) {
   if (item.conditional || item.negated) return false;
   if (item.name == "hosts") {
@@ -239,6 +233,12 @@ void WarnTrustedCannotRelay(const ConfigText& text, const Acl& acl, EximEdit& no
 }
 
 }  // namespace
+
+bool IsRelayCheck(const AclStatement& s) {
+  if (s.verb == "require") return IsRequireCheck(s);
+  if (s.verb == "deny" || s.verb == "drop") return IsDenyCheck(s);
+  return false;
+}
 
 absl::Status PlanRcptAclEdits(const ConfigText& text, absl::string_view section,
                               absl::string_view acl_name, bool trusted_hosts_relay,

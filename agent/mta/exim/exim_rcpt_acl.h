@@ -14,6 +14,7 @@
 #include "absl/strings/string_view.h"
 
 #include "absl/status/status.h"
+#include "agent/mta/exim/exim_acl.h"
 #include "agent/mta/exim/exim_acl_accept.h"
 #include "agent/mta/exim/exim_config_text.h"
 #include "agent/mta/exim/exim_edit.h"
@@ -22,6 +23,9 @@ namespace relayguard::agent::exim {
 
 // What PlanRcptAclEdits puts in front of each line of an `accept` it disables.
 inline constexpr absl::string_view kDisabledPrefix = "# relayguard: disabled (open relay): ";
+
+// Whether statement `s` is a relay check of the forms above.
+bool IsRelayCheck(const AclStatement& s);
 
 // Plans into `editor` the edits that make ACL `acl_name` refuse to relay, and appends what it
 // did to `notes.changed` / `notes.warnings`, what opened the relay to `notes.openings` and the

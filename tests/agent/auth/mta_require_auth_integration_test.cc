@@ -25,6 +25,7 @@
 #include "tests/support/mta_lab.h"
 #include "tests/support/postfix_lab.h"
 #include "tests/support/relay_checks.h"
+#include "tests/support/auth_checks.h"
 #include "tests/support/sasl_lab.h"
 
 namespace relayguard::agent {
@@ -87,7 +88,10 @@ class MtaRequireAuthTest : public ::testing::Test {
         "  smoke_credential: ", credential_, "\n",
         "probe:\n  untrusted_source: 127.0.0.9\n  trusted_source: 127.0.0.1\n"));
     before_ = ManagedFiles(lab_);
+    // Sendmail's libsasl configuration: created by the apply when missing, removed by rollback.
+    if (std::filesystem::exists(kSaslConf)) before_[kSaslConf] = ReadFileOrDie(kSaslConf);
   }
+  static constexpr const char* kSaslConf = "/etc/sasl2/Sendmail.conf";
 
   int Agent(const std::vector<std::string>& args, std::string* out) {
     int rc = lab_.Agent(args, out);
@@ -95,27 +99,15 @@ class MtaRequireAuthTest : public ::testing::Test {
     return rc;
   }
   void ExpectNoSecret(const std::string& text) {
-    EXPECT_TRUE(text.find(password_) == std::string::npos) << "the password leaked";
-    const std::string plain = absl::StrCat(std::string(1, '\0'), kSmokeUser,
-                                           std::string(1, '\0'), password_);
-    EXPECT_TRUE(text.find(absl::Base64Escape(plain)) == std::string::npos)
-        << "the AUTH PLAIN blob leaked";
+    ::relayguard::testing::ExpectNoSecret(text, kSmokeUser, password_);
   }
-  void ExpectFilesUntouched() { EXPECT_TRUE(ManagedFiles(lab_) == before_) << "files changed"; }
+  void ExpectFilesUntouched() {
+    std::map<std::string, std::string> now = ManagedFiles(lab_);
+    if (std::filesystem::exists(kSaslConf)) now[kSaslConf] = ReadFileOrDie(kSaslConf);
+    EXPECT_TRUE(now == before_) << "files changed";
+  }
   AuthProbeReport AuthFromUntrusted() {
-    AuthProbeRequest request;
-    request.sender = "relayguard-probe@example.org";
-    request.foreign_recipient = "relay-test@example.net";
-    SmokeCredential credential;
-    credential.username = kSmokeUser;
-    credential.password = Secret(password_);
-    request.credential = credential;
-    request.bogus = {BogusAuth::kWrongPassword, BogusAuth::kRandomPlainBlob};
-    ProbeOptions options;
-    options.source = *ParseIpAddress("127.0.0.9");
-    return RunAuthProbe(SmtpEndpoint{*ParseIpAddress("127.0.0.1"),
-                                     static_cast<uint16_t>(lab_.port())},
-                        request, options);
+    return ::relayguard::testing::AuthFromUntrusted(lab_.port(), kSmokeUser, password_);
   }
   std::string BackupHistoryText() {
     std::string out;
@@ -186,34 +178,14 @@ TYPED_TEST(MtaRequireAuthTest, MissingBackendIsRefusedInPreflightAndNothingChang
 }
 
 TYPED_TEST(MtaRequireAuthTest, BackendGoneAfterActivationIsRolledBack) {
-  const std::string log = this->dir_.path() + "/paused-agent.log";
-  pid_t pid = fork();
-  if (pid == 0) {
-    int fd = open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-    dup2(fd, 1);
-    dup2(fd, 2);
-    std::vector<std::string> argv = PausingAgentArgv(
-        this->lab_.AgentArgv({"apply", "--policy", this->policy_}), "after-activate");
-    std::vector<char*> args;
-    for (std::string& a : argv) args.push_back(a.data());
-    args.push_back(nullptr);
-    execv(args[0], args.data());
-    _exit(127);
-  }
   std::string text;
-  for (int i = 0; i < 600 && text.find("paused at after-activate") == std::string::npos; ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    text = ReadFileOrDie(log);
-  }
-  ASSERT_THAT(text, HasSubstr("paused at after-activate"));
-  std::filesystem::remove(this->backend_file_);  // the backend is gone before the reload
-  kill(pid, SIGUSR1);
-  int status = 0;
-  waitpid(pid, &status, 0);
-  text = ReadFileOrDie(log);
+  int rc = ::relayguard::testing::RunPausedAfterActivation(
+      this->lab_.AgentArgv({"apply", "--policy", this->policy_}),
+      this->dir_.path() + "/paused-agent.log",
+      [this] { std::filesystem::remove(this->backend_file_); },  // gone before the reload
+      &text);
   this->ExpectNoSecret(text);
-  ASSERT_TRUE(WIFEXITED(status));
-  EXPECT_EQ(WEXITSTATUS(status), 3) << text;
+  EXPECT_EQ(rc, 3) << text;
   this->ExpectFilesUntouched();
 }
 

@@ -24,6 +24,7 @@
 #include "tests/support/postfix_lab.h"
 #include "tests/support/postfix_tls.h"
 #include "tests/support/relay_checks.h"
+#include "tests/support/auth_checks.h"
 #include "tests/support/sasl_lab.h"
 
 namespace relayguard::agent {
@@ -70,34 +71,14 @@ class PostfixRequireAuthTest : public ::testing::Test {
     return rc;
   }
   void ExpectNoSecret(const std::string& text) {
-    // EXPECT_TRUE, not EXPECT_THAT: a failure must not print the secret either.
-    EXPECT_TRUE(text.find(password_) == std::string::npos) << "the password leaked";
-    const std::string plain = absl::StrCat(std::string(1, '\0'), kSmokeUser,
-                                           std::string(1, '\0'), password_);
-    EXPECT_TRUE(text.find(absl::Base64Escape(plain)) == std::string::npos)
-        << "the AUTH PLAIN blob leaked";
-    EXPECT_TRUE(text.find(absl::Base64Escape(password_)) == std::string::npos)
-        << "the AUTH LOGIN password leaked";
+    ::relayguard::testing::ExpectNoSecret(text, kSmokeUser, password_);
   }
   void ExpectFilesUntouched() {
     for (const auto& [path, text] : before_) EXPECT_EQ(ReadFileOrDie(path), text) << path;
   }
   // The smoke credential and bogus AUTH from the untrusted source, as a client sees them.
   AuthProbeReport AuthFromUntrusted() {
-    AuthProbeRequest request;
-    request.sender = "relayguard-probe@example.org";
-    request.foreign_recipient = "relay-test@example.net";
-    SmokeCredential credential;
-    credential.username = kSmokeUser;
-    credential.password = Secret(password_);
-    request.credential = credential;
-    request.bogus = {BogusAuth::kWrongPassword, BogusAuth::kRandomPlainBlob};
-    ProbeOptions options;
-    options.source = *ParseIpAddress("127.0.0.9");
-    options.timeout = std::chrono::milliseconds(10000);
-    return RunAuthProbe(SmtpEndpoint{*ParseIpAddress("127.0.0.1"),
-                                     static_cast<uint16_t>(lab_.port())},
-                        request, options);
+    return ::relayguard::testing::AuthFromUntrusted(lab_.port(), kSmokeUser, password_);
   }
   std::string BackupHistoryText() {
     std::string out;
@@ -191,34 +172,13 @@ TEST_F(PostfixRequireAuthTest, StoppedDovecotIsRefusedInPreflight) {
 }
 
 TEST_F(PostfixRequireAuthTest, BackendThatDiesAfterActivationIsRolledBack) {
-  const std::string log = dir_.path() + "/paused-agent.log";
-  pid_t pid = fork();
-  if (pid == 0) {
-    int fd = open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-    dup2(fd, 1);
-    dup2(fd, 2);
-    std::vector<std::string> argv =
-        PausingAgentArgv(lab_.AgentArgv({"apply", "--policy", policy_}), "after-activate");
-    std::vector<char*> args;
-    for (std::string& a : argv) args.push_back(a.data());
-    args.push_back(nullptr);
-    execv(args[0], args.data());
-    _exit(127);
-  }
   std::string text;
-  for (int i = 0; i < 600 && text.find("paused at after-activate") == std::string::npos; ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    text = ReadFileOrDie(log);
-  }
-  ASSERT_THAT(text, HasSubstr("paused at after-activate"));
-  dovecot_->Stop();  // the backend dies between the preflight and the reload
-  kill(pid, SIGUSR1);
-  int status = 0;
-  waitpid(pid, &status, 0);
-  text = ReadFileOrDie(log);
+  int rc = ::relayguard::testing::RunPausedAfterActivation(
+      lab_.AgentArgv({"apply", "--policy", policy_}), dir_.path() + "/paused-agent.log",
+      [this] { dovecot_->Stop(); },  // the backend dies between the preflight and the reload
+      &text);
   ExpectNoSecret(text);
-  ASSERT_TRUE(WIFEXITED(status));
-  EXPECT_EQ(WEXITSTATUS(status), 3) << text;
+  EXPECT_EQ(rc, 3) << text;
   EXPECT_THAT(text, HasSubstr("ROLLED BACK"));
   ExpectFilesUntouched();
 }

@@ -257,6 +257,31 @@ TEST(SmtpAuthProbeTest, BogusAttemptsRunConcurrentlyAfterTheSmoke) {
                                                          kPassword));
 }
 
+// Dovecot counts an AUTH refused on sight (not base64, unknown mechanism) as a failure for its
+// per-IP penalty: those go only after the password-checked ones were answered.
+TEST(SmtpAuthProbeTest, AttemptsRefusedOnSightGoAfterThePasswordCheckedOnes) {
+  AuthScript s = Script();
+  s.auth_delay = 300ms;
+  AuthSmtpServer server(s);
+  AuthProbeRequest req = Request({BogusAuth::kMalformedPlain, BogusAuth::kWrongPassword,
+                                  BogusAuth::kUnsupportedMech, BogusAuth::kUnknownUser});
+  req.run_smoke = false;
+  AuthProbeReport r = RunAuthProbe(server.endpoint(), req, Options());
+  ASSERT_EQ(r.bogus.size(), 4u);
+  EXPECT_EQ(r.bogus[0].name, "malformed-plain");  // in the order asked for
+  EXPECT_EQ(r.bogus[1].name, "wrong-password");
+  EXPECT_GE(r.bogus[1].elapsed, 300ms);
+  std::vector<std::string> auths;
+  for (const std::string& c : server.commands()) {
+    if (c.rfind("AUTH", 0) == 0) auths.push_back(c.substr(0, c.find(' ', 5)));
+  }
+  ASSERT_EQ(auths.size(), 4u);
+  EXPECT_EQ(auths[0], "AUTH PLAIN");
+  EXPECT_EQ(auths[1], "AUTH PLAIN");
+  EXPECT_THAT(std::vector<std::string>(auths.begin() + 2, auths.end()),
+              ::testing::UnorderedElementsAre("AUTH PLAIN", "AUTH CRAM-MD5"));
+}
+
 TEST(SmtpAuthProbeTest, AuthThatNeverAnswersIsInconclusiveInTime) {
   AuthScript s = Script();
   s.never_answer_auth = true;

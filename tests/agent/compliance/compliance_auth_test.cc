@@ -13,6 +13,7 @@
 
 #include "agent/compliance/compliance_check.h"
 #include "tests/support/apply_fakes.h"
+#include "tests/support/auth_checks.h"
 
 namespace relayguard::agent {
 namespace {
@@ -20,25 +21,8 @@ namespace {
 using ::testing::HasSubstr;
 using ::testing::Not;
 
-AuthAttempt Attempt(const std::string& name, bool authenticated, bool relayed) {
-  AuthAttempt a;
-  a.name = name;
-  a.authenticated = authenticated;
-  a.relayed = relayed;
-  a.exchanges.push_back({"AUTH PLAIN <secret>", authenticated ? "235 ok" : "535 no",
-                         authenticated ? 235 : 535});
-  return a;
-}
-
-AuthProbeReport Healthy(const SmtpEndpoint& endpoint, const AuthProbeRequest& request) {
-  AuthProbeReport r;
-  r.endpoint = endpoint;
-  r.starttls_offered = true;
-  r.mechanisms_tls = {"PLAIN", "LOGIN"};
-  if (request.credential && request.run_smoke) r.smoke = Attempt("smoke-PLAIN", true, true);
-  for (BogusAuth b : request.bogus) r.bogus.push_back(Attempt(BogusAuthName(b), false, false));
-  return r;
-}
+using ::relayguard::testing::HealthyAuth;
+using ::relayguard::testing::ScriptedAttempt;
 
 class ComplianceAuthTest : public ::testing::Test {
  protected:
@@ -70,7 +54,7 @@ class ComplianceAuthTest : public ::testing::Test {
     policy_.auth = auth;
     std::ofstream(root_ + "/smoke") << "smoke@lab.test:S3cret-compliance\n";
     chmod((root_ + "/smoke").c_str(), 0600);
-    checker_.auth_fn = Healthy;
+    checker_.auth_fn = HealthyAuth;
   }
   void TearDown() override { std::filesystem::remove_all(root_); }
   ComplianceResult Check() { return compliance_->Check(policy_, 1700000000, {}); }
@@ -107,8 +91,8 @@ TEST_F(ComplianceAuthTest, BrokenBackendIsAnErrorWithTheReason) {
 
 TEST_F(ComplianceAuthTest, SmokeCredentialRefusedIsAnError) {
   checker_.auth_fn = [](const SmtpEndpoint& e, const AuthProbeRequest& request) {
-    AuthProbeReport r = Healthy(e, request);
-    if (r.smoke) r.smoke = Attempt("smoke-PLAIN", false, false);
+    AuthProbeReport r = HealthyAuth(e, request);
+    if (r.smoke) r.smoke = ScriptedAttempt("smoke-PLAIN", false, false);
     return r;
   };
   ComplianceResult r = Check();
@@ -117,8 +101,8 @@ TEST_F(ComplianceAuthTest, SmokeCredentialRefusedIsAnError) {
 
 TEST_F(ComplianceAuthTest, AuthThatAcceptsBogusCredentialsIsAnOpenRelay) {
   checker_.auth_fn = [](const SmtpEndpoint& e, const AuthProbeRequest& request) {
-    AuthProbeReport r = Healthy(e, request);
-    for (AuthAttempt& a : r.bogus) a = Attempt(a.name, true, true);
+    AuthProbeReport r = HealthyAuth(e, request);
+    for (AuthAttempt& a : r.bogus) a = ScriptedAttempt(a.name, true, true);
     return r;
   };
   ComplianceResult r = Check();
@@ -128,7 +112,7 @@ TEST_F(ComplianceAuthTest, AuthThatAcceptsBogusCredentialsIsAnOpenRelay) {
 
 TEST_F(ComplianceAuthTest, AuthOnPlaintextAgainstTlsOnlyIsDrift) {
   checker_.auth_fn = [](const SmtpEndpoint& e, const AuthProbeRequest& request) {
-    AuthProbeReport r = Healthy(e, request);
+    AuthProbeReport r = HealthyAuth(e, request);
     r.mechanisms_plain = {"PLAIN", "LOGIN"};
     return r;
   };

@@ -2,7 +2,11 @@
 // tests/agent/apply/mta_apply_integration_test.cc.
 #include "agent/mta/exim/exim_driver.h"
 
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
+
+#include "agent/os/file_system.h"
+#include "common/clock.h"
 
 namespace relayguard::agent::exim {
 namespace {
@@ -41,6 +45,109 @@ TEST(MainOptionTest, ReadsMainSectionOptionsOnly) {
   EXPECT_EQ(MainOption(conf, "pid_file_path"), "/run/x.pid");
   EXPECT_EQ(MainOption(conf, "primary_hostname"), std::nullopt);
   EXPECT_EQ(MainOption(conf, "daemon_smtp_port"), std::nullopt) << "a prefix is not a match";
+}
+
+TEST(BuildAuthenticatorsTest, ReadsTheAuthenticatorsLineOfEximBV) {
+  const std::string light =
+      "Exim version 4.96 #2 built 26-Nov-2026 14:26:47\n"
+      "Support for: crypteq iconv() IPv6 GnuTLS move_frozen_messages DANE DKIM DNSSEC Event OCSP\n"
+      "Lookups (built-in): lsearch wildlsearch nwildlsearch iplsearch cdb dbm dbmjz dbmnz dnsdb\n"
+      "Authenticators: cram_md5 external plaintext\n"
+      "Routers: accept dnslookup ipliteral manualroute queryprogram redirect\n";
+  EXPECT_EQ(BuildAuthenticators(light),
+            (std::vector<std::string>{"cram_md5", "external", "plaintext"}));
+  EXPECT_EQ(BuildAuthenticators("Authenticators: cram_md5 cyrus_sasl dovecot external plaintext "
+                                "spa tls\r\n"),
+            (std::vector<std::string>{"cram_md5", "cyrus_sasl", "dovecot", "external",
+                                      "plaintext", "spa", "tls"}));
+  EXPECT_EQ(BuildAuthenticators("Exim version 4.96\n"), std::nullopt);
+}
+
+TEST(ReadAuthSessionTest, FindsTheRepliesToAuthAndRcpt) {
+  struct Case {
+    std::string name;
+    std::string output;
+    std::optional<int> auth;
+    std::optional<int> rcpt;
+  };
+  const std::vector<Case> cases = {
+      {"PLAIN relays",
+       "220 mx ESMTP Exim 4.96\r\n250-mx Hello\r\n250-AUTH PLAIN LOGIN\r\n250 HELP\r\n"
+       "235 Authentication succeeded\r\n250 OK\r\n250 Accepted\r\n221 mx closing\r\n",
+       235, 250},
+      {"LOGIN challenges", "220 a\n250 b\n334 VXNlcm5hbWU6\n334 UGFzc3dvcmQ6\n235 ok\n250 OK\n"
+       "250 Accepted\n221 c\n", 235, 250},
+      {"backend down", "220 a\n250 b\n435 Unable to authenticate at present\n250 OK\n"
+       "550 Relaying denied\n221 c\n", 435, 550},
+      {"trace lines are not replies", "LOG: MAIN\n220 a\n>>> check\n250 b\n503 not advertised\n",
+       503, std::nullopt},
+      {"nothing", "", std::nullopt, std::nullopt},
+  };
+  for (const Case& c : cases) {
+    AuthSessionReplies r = ReadAuthSession(c.output);
+    EXPECT_EQ(r.auth ? std::optional<int>(r.auth->code) : std::nullopt, c.auth) << c.name;
+    EXPECT_EQ(r.rcpt ? std::optional<int>(r.rcpt->code) : std::nullopt, c.rcpt) << c.name;
+  }
+  EXPECT_EQ(ReadAuthSession("220 a\n250 b\n435 Unable to authenticate at present\n").auth->text,
+            "435 Unable to authenticate at present");
+}
+
+// Answers `exim -bV` with the given Authenticators line; records what ran.
+class BvRunner : public ProcessRunner {
+ public:
+  explicit BvRunner(std::string authenticators) : authenticators_(std::move(authenticators)) {}
+  absl::StatusOr<ProcessResult> Run(const Command& command) override {
+    ran.push_back(command.ToString());
+    ProcessResult r;
+    r.exit_code = 0;
+    r.stdout_text = "Exim version 4.96 #2\nAuthenticators: " + authenticators_ + "\n";
+    return r;
+  }
+  std::vector<std::string> ran;
+
+ private:
+  std::string authenticators_;
+};
+
+TEST(PreflightAuthTest, RefusesWhatThisEximCannotUseBeforeTouchingTheBackend) {
+  struct Case {
+    std::string name;
+    SaslBackend backend;
+    std::string build;
+    std::string error;
+  };
+  const std::vector<Case> cases = {
+      {"light build, dovecot", SaslBackend::kDovecot, "cram_md5 external plaintext",
+       "this Exim build has no dovecot authenticator (exim -bV: cram_md5 external plaintext); "
+       "install exim4-daemon-heavy or use auth.backend password-file"},
+      {"saslauthd", SaslBackend::kSaslauthd, "cram_md5 cyrus_sasl dovecot external plaintext",
+       "auth.backend saslauthd is a Cyrus SASL backend relayguard configures for Sendmail only; "
+       "for Exim use auth.backend dovecot"},
+      {"sasldb", SaslBackend::kSasldb, "cram_md5 dovecot plaintext",
+       "or password-file (Exim's plaintext authenticator"},
+  };
+  for (const Case& c : cases) {
+    RealFileSystem fs;
+    BvRunner runner(c.build);
+    RealClock clock;
+    int backend_checks = 0;
+    EximDriver driver(EximOptions{}, fs, runner, clock,
+                      [&](const AuthSettings&, const SmokeCredential&, const MtaUser&,
+                          std::chrono::milliseconds) -> absl::StatusOr<BackendAnswer> {
+                        ++backend_checks;
+                        return BackendAnswer{};
+                      });
+    Policy policy;
+    policy.auth = AuthSettings{};
+    policy.auth->backend = c.backend;
+    policy.auth->path = "/run/x";
+    SmokeCredential credential{"smoke@lab.test", Secret("pw"), "/c"};
+    absl::StatusOr<BackendAnswer> answer = driver.PreflightAuth(policy, credential, {}, "/nowhere");
+    ASSERT_FALSE(answer.ok()) << c.name;
+    EXPECT_EQ(answer.status().code(), absl::StatusCode::kFailedPrecondition) << c.name;
+    EXPECT_THAT(answer.status().message(), ::testing::HasSubstr(c.error)) << c.name;
+    EXPECT_EQ(backend_checks, 0) << c.name;
+  }
 }
 
 }  // namespace
