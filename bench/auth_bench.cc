@@ -11,16 +11,20 @@
 // Prints medians; exits 1 when an apply does not come out "applied" or a check not "compliant".
 //
 // Why the numbers are what they are: the verification must see a wrong password refused, and
-// Dovecot answers every failed AUTH only after auth_failure_delay (2 s by default), so Postfix +
-// Dovecot's verify and AUTH part cannot be much under 2 s; relayguard sends all bogus attempts
-// at once so that the delay is paid once. Dovecot also penalises the client address for ~4 s
-// after a failure: a check started within that window from the same untrusted source waits for
-// it. A real host checks minutes apart, so to show that steady state the bench sends each run
-// from a fresh untrusted source (127.0.0.100 + k; the policy's probe.untrusted_source, outside
-// trusted_networks) for backends that penalise, and prints back-to-back runs from one source
-// separately. Exim's password file and Sendmail's sasldb2 have no such delay.
+// Dovecot answers every failed AUTH only after auth_failure_delay (2 s by default, flushed in
+// batches: 1.5-2 s), so Postfix + Dovecot's verify and AUTH part cannot be much under 2 s;
+// relayguard sends the password-checked bogus attempts at one instant so that the delay is paid
+// once (when one of them reaches Dovecot after the other failed, it also pays the penalty
+// below: an occasional ~6 s run). Dovecot penalises the client address for ~4 s after a failure:
+// a check started within that window from the same untrusted source waits for it. A real host
+// checks minutes apart, so to show that steady state the bench sends each run from a fresh
+// untrusted source (127.0.0.100 + k: the playbook's probe.untrusted_source, outside
+// trusted_networks) for a backend that penalises, and prints one back-to-back check from the
+// same source on its own line. Exim's password file and Sendmail's sasldb2 have no such delay;
+// their runs all come from 127.0.0.9 (Sendmail needs the source in the sandbox's /etc/hosts).
 //
-// usage: auth_bench [--iterations N] [--mta postfix,exim,sendmail]   (inside mta_sandbox.sh)
+// usage: auth_bench [--iterations N] [--mta postfix,exim,sendmail] [--agent PATH]
+//        (inside mta_sandbox.sh)
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -57,11 +61,15 @@ struct AgentRun {
   double wall_ms = 0;
 };
 
+// --agent PATH: time another relayguard-agent build (e.g. a branch's) instead of this tree's.
+std::string agent_override;
+
 AgentRun RunAgent(const AuthTarget& target, const std::vector<std::string>& args) {
   AgentRun run;
+  std::vector<std::string> argv = target.AgentArgv(args);
+  if (!agent_override.empty()) argv.at(0) = agent_override;
   const auto started = std::chrono::steady_clock::now();
-  run.exit_code = RunCommand(target.AgentArgv(args), &run.output, {}, nullptr,
-                             /*keep_stderr=*/false);
+  run.exit_code = RunCommand(argv, &run.output, {}, nullptr, /*keep_stderr=*/false);
   run.wall_ms =
       std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();
   run.report = Json::parse(run.output, nullptr, /*allow_exceptions=*/false);
@@ -206,11 +214,11 @@ std::unique_ptr<AuthTarget> MakeTarget(const std::string& mta) {
 
 int Main(int argc, char** argv) {
   int iterations = 5;
-  // Exim and Sendmail join once their drivers' SMTP AUTH is on main (issue 13).
-  std::string mtas = "postfix";
+  std::string mtas = "postfix,exim,sendmail";
   for (int i = 1; i + 1 < argc; ++i) {
     if (std::string(argv[i]) == "--iterations") iterations = std::atoi(argv[i + 1]);
     if (std::string(argv[i]) == "--mta") mtas = argv[i + 1];
+    if (std::string(argv[i]) == "--agent") agent_override = argv[i + 1];
   }
   if (iterations < 1 || iterations > 40) {
     std::fprintf(stderr, "auth_bench: --iterations must be 1..40\n");

@@ -2,7 +2,6 @@
 
 #include <chrono>
 #include <filesystem>
-#include <fstream>
 #include <stdexcept>
 #include <thread>
 
@@ -141,12 +140,6 @@ class EximTarget : public AuthTarget {
         at, no_tls.size(),
         "tls_advertise_hosts = *\ntls_certificate = " + cert + "\ntls_privatekey = " + key + "\n");
     WriteFileOrDie(lab_.config_file(), conf);
-    // The agent runs the staged copies with -C as root: trusted like the lab's own file (the
-    // sandbox's private /etc/exim4/trusted_configs), else Exim gives up root for them.
-    std::ofstream trusted("/etc/exim4/trusted_configs", std::ios::app);
-    for (const char* file : {"/stage/exim4.conf", "/stage/exim4-auth-preflight.conf"}) {
-      trusted << lab_.state_dir() << file << "\n";
-    }
   }
   std::string name() const override { return "exim"; }
   std::string backend() const override { return "password-file"; }
