@@ -34,6 +34,7 @@
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/strings/str_split.h"
@@ -61,13 +62,12 @@ struct AgentRun {
   double wall_ms = 0;
 };
 
-// --agent PATH: time another relayguard-agent build (e.g. a branch's) instead of this tree's.
-std::string agent_override;
-
-AgentRun RunAgent(const AuthTarget& target, const std::vector<std::string>& args) {
+// `agent`: another relayguard-agent build to time (e.g. a branch's), "" for this tree's.
+AgentRun RunAgent(const AuthTarget& target, const std::string& agent,
+                  const std::vector<std::string>& args) {
   AgentRun run;
   std::vector<std::string> argv = target.AgentArgv(args);
-  if (!agent_override.empty()) argv.at(0) = agent_override;
+  if (!agent.empty()) argv.at(0) = agent;
   const auto started = std::chrono::steady_clock::now();
   run.exit_code = RunCommand(argv, &run.output, {}, nullptr, /*keep_stderr=*/false);
   run.wall_ms =
@@ -96,19 +96,20 @@ std::string StringField(const Json& report, const char* key) {
 
 class Bench {
  public:
-  Bench(AuthTarget& target, int iterations) : target_(target), iterations_(iterations) {}
+  Bench(AuthTarget& target, int iterations, std::string agent)
+      : target_(target), iterations_(iterations), agent_(std::move(agent)) {}
 
   void Run() {
     target_.Start();
     MeasureApplies();
     const std::string policy = WritePlaybook(NextSource());
-    AgentRun apply = RunAgent(target_, {"apply", "--policy", policy, "--json"});
+    AgentRun apply = RunAgent(target_, agent_, {"apply", "--policy", policy, "--json"});
     Expect(apply.exit_code == 0 && StringField(apply.report, "outcome") == "applied",
            target_.name() + ": require-auth apply before the checks did not come out applied",
            apply);
     MeasureChecks();
     if (target_.penalises_failures()) MeasureBackToBackCheck();
-    AgentRun rollback = RunAgent(target_, {"rollback", "--json"});
+    AgentRun rollback = RunAgent(target_, agent_, {"rollback", "--json"});
     Expect(rollback.exit_code == 0, target_.name() + ": rollback after the checks failed",
            rollback);
     target_.Stop();
@@ -126,10 +127,12 @@ class Bench {
         target_.name().c_str(), Median(totals_), phase("auth-preflight"), reload, phase("verify"),
         target_.backend().c_str(), *std::min_element(totals_.begin(), totals_.end()),
         *std::max_element(totals_.begin(), totals_.end()));
-    std::printf("compliance AUTH part %s: %.1f ms (whole check %.1f ms)  [min %.1f, max %.1f]\n",
-                target_.name().c_str(), Median(auth_parts_), Median(check_walls_),
-                *std::min_element(auth_parts_.begin(), auth_parts_.end()),
-                *std::max_element(auth_parts_.begin(), auth_parts_.end()));
+    std::printf(
+        "compliance AUTH part %s: %.1f ms (the whole check process %.1f ms)  [min %.1f, max "
+        "%.1f]\n",
+        target_.name().c_str(), Median(auth_parts_), Median(check_walls_),
+        *std::min_element(auth_parts_.begin(), auth_parts_.end()),
+        *std::max_element(auth_parts_.begin(), auth_parts_.end()));
     if (!back_to_back_.empty()) {
       std::printf(
           "compliance AUTH part %s, back to back from one source: %.1f ms  (%s's per-IP "
@@ -156,7 +159,7 @@ class Bench {
   void MeasureApplies() {
     for (int i = 0; i < iterations_; ++i) {
       const std::string policy = WritePlaybook(NextSource());
-      AgentRun apply = RunAgent(target_, {"apply", "--policy", policy, "--json"});
+      AgentRun apply = RunAgent(target_, agent_, {"apply", "--policy", policy, "--json"});
       Expect(apply.exit_code == 0 && StringField(apply.report, "outcome") == "applied",
              target_.name() + ": require-auth apply did not come out applied", apply);
       double total = 0;
@@ -165,14 +168,14 @@ class Bench {
         total += ms.get<double>();
       }
       totals_.push_back(total);
-      AgentRun rollback = RunAgent(target_, {"rollback", "--json"});
+      AgentRun rollback = RunAgent(target_, agent_, {"rollback", "--json"});
       Expect(rollback.exit_code == 0, target_.name() + ": rollback failed", rollback);
     }
   }
 
   AgentRun Check(const std::string& source) {
     const std::string policy = WritePlaybook(source);
-    AgentRun check = RunAgent(target_, {"check", "--json", "--policy", policy});
+    AgentRun check = RunAgent(target_, agent_, {"check", "--json", "--policy", policy});
     Expect(check.exit_code == 0 && StringField(check.report, "status") == "compliant" &&
                check.report.contains("auth_check_ms"),
            target_.name() + ": the compliance check after require-auth is not compliant", check);
@@ -196,6 +199,7 @@ class Bench {
 
   AuthTarget& target_;
   const int iterations_;
+  const std::string agent_;
   int next_source_ = 0;
   std::string last_source_;
   std::map<std::string, std::vector<double>> phases_;
@@ -214,11 +218,12 @@ std::unique_ptr<AuthTarget> MakeTarget(const std::string& mta) {
 
 int Main(int argc, char** argv) {
   int iterations = 5;
+  std::string agent;  // --agent PATH
   std::string mtas = "postfix,exim,sendmail";
   for (int i = 1; i + 1 < argc; ++i) {
     if (std::string(argv[i]) == "--iterations") iterations = std::atoi(argv[i + 1]);
     if (std::string(argv[i]) == "--mta") mtas = argv[i + 1];
-    if (std::string(argv[i]) == "--agent") agent_override = argv[i + 1];
+    if (std::string(argv[i]) == "--agent") agent = argv[i + 1];
   }
   if (iterations < 1 || iterations > 40) {
     std::fprintf(stderr, "auth_bench: --iterations must be 1..40\n");
@@ -240,7 +245,7 @@ int Main(int argc, char** argv) {
                      mta.c_str());
         return 2;
       }
-      Bench bench(*target, iterations);
+      Bench bench(*target, iterations, agent);
       bench.Run();
       bench.Print();
     } catch (const BenchFailure& f) {
