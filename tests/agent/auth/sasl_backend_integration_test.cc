@@ -4,7 +4,13 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <grp.h>
+#include <pwd.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <chrono>
+#include <fstream>
 #include <string>
 
 #include "agent/auth/sasl_backend.h"
@@ -170,6 +176,29 @@ TEST_F(SaslBackendIntegrationTest, EximPasswordFile) {
   EXPECT_THAT(Message(a.status()), HasSubstr("no line for the smoke user nobody@lab.test"));
   EXPECT_THAT(Message(a.status()), HasSubstr(path));
   ExpectNoPassword(Message(a.status()), password_);
+}
+
+
+// CheckAccess counts the groups /etc/group lists a user in, not only the primary one. The group
+// and its member are added to the sandbox's private /etc (never the machine's).
+TEST_F(SaslBackendIntegrationTest, SupplementaryGroupsCount) {
+  ::relayguard::testing::AddSandboxSystemUser("rgsupp", ::relayguard::testing::RandomPassword());
+  gid_t gid = 64000;
+  while (getgrgid(gid) != nullptr) ++gid;
+  {
+    std::ofstream group("/etc/group", std::ios::app);
+    group << "rgsuppgrp:x:" << gid << ":rgsupp\n";
+  }
+  ASSERT_NE(getpwnam("rgsupp"), nullptr);
+  ASSERT_NE(getpwnam("rgsupp")->pw_gid, gid);
+  ::relayguard::testing::LabTempDir dir;
+  const std::string f = dir.path() + "/file";
+  std::ofstream(f) << "x";
+  ASSERT_EQ(chown(f.c_str(), 0, gid), 0);
+  ASSERT_EQ(chmod(f.c_str(), 0640), 0);
+  EXPECT_TRUE(CheckAccess(f, MtaUser{"rgsupp"}, false).ok());
+  ASSERT_EQ(chmod(f.c_str(), 0600), 0);
+  EXPECT_FALSE(CheckAccess(f, MtaUser{"rgsupp"}, false).ok());
 }
 
 }  // namespace

@@ -134,7 +134,9 @@ TEST_F(SendmailAuthTest, SendmailConfIsManagedWhileItExistsAndCreatableOtherwise
 }
 
 TEST_F(SendmailAuthTest, RenderCreatesSendmailConfAndEditsTheMcThenNothingDrifts) {
-  if (!HaveCfMacros()) GTEST_SKIP() << "no sendmail-cf macros in " << kCfDir;
+  // The test command unpacks them (deploy/lab/mta-root.sh); without them this test cannot run.
+  ASSERT_TRUE(HaveCfMacros()) << "no sendmail-cf macros in " << kCfDir
+                              << "; run deploy/lab/mta-root.sh";
   SendmailDriver driver = Driver();
   EXPECT_THAT(DriftTexts(driver),
               ElementsAre(HasSubstr("Sendmail.conf pwcheck_method is \"absent\""),
@@ -181,7 +183,9 @@ TEST_F(SendmailAuthTest, RenderCreatesSendmailConfAndEditsTheMcThenNothingDrifts
 }
 
 TEST_F(SendmailAuthTest, AnExistingSendmailConfIsEditedMinimally) {
-  if (!HaveCfMacros()) GTEST_SKIP() << "no sendmail-cf macros in " << kCfDir;
+  // The test command unpacks them (deploy/lab/mta-root.sh); without them this test cannot run.
+  ASSERT_TRUE(HaveCfMacros()) << "no sendmail-cf macros in " << kCfDir
+                              << "; run deploy/lab/mta-root.sh";
   const std::string mine = "# site settings\nlog_level: 3\npwcheck_method: saslauthd\n";
   Write("sasl2/Sendmail.conf", mine);
   SendmailDriver driver = Driver();
@@ -196,7 +200,9 @@ TEST_F(SendmailAuthTest, AnExistingSendmailConfIsEditedMinimally) {
 }
 
 TEST_F(SendmailAuthTest, WithoutTheAuthSectionNothingAboutAuthChanges) {
-  if (!HaveCfMacros()) GTEST_SKIP() << "no sendmail-cf macros in " << kCfDir;
+  // The test command unpacks them (deploy/lab/mta-root.sh); without them this test cannot run.
+  ASSERT_TRUE(HaveCfMacros()) << "no sendmail-cf macros in " << kCfDir
+                              << "; run deploy/lab/mta-root.sh";
   policy_.auth.reset();
   policy_.require_auth = false;
   SendmailDriver driver = Driver();
@@ -221,7 +227,9 @@ TEST_F(SendmailAuthTest, RefusesDovecotAndPasswordFileBackends) {
 }
 
 TEST_F(SendmailAuthTest, TlsOnlyWithoutStarttlsIsRefused) {
-  if (!HaveCfMacros()) GTEST_SKIP() << "no sendmail-cf macros in " << kCfDir;
+  // The test command unpacks them (deploy/lab/mta-root.sh); without them this test cannot run.
+  ASSERT_TRUE(HaveCfMacros()) << "no sendmail-cf macros in " << kCfDir
+                              << "; run deploy/lab/mta-root.sh";
   Write("sendmail.mc", "OSTYPE(`linux')dnl\n"
                        "DAEMON_OPTIONS(`Port=smtp, Addr=127.0.0.1, Name=MTA')dnl\n"
                        "DAEMON_OPTIONS(`Port=submission, Addr=127.0.0.1, Name=MSA, M=EA')dnl\n"
