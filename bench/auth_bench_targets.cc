@@ -120,12 +120,43 @@ class PostfixTarget : public AuthTarget {
   PostfixLab lab_{"0.0.0.0/0"};
 };
 
-class EximTarget : public AuthTarget {
+// An MTA lab (mta_lab.h) behind a backend that is a file, not a daemon: what the Exim and
+// Sendmail targets share.
+template <typename Lab>
+class FileBackendTarget : public AuthTarget {
  public:
-  EximTarget() : password_(RandomPassword()), lab_("127.0.0.1/32") {
+  template <typename... LabArgs>
+  explicit FileBackendTarget(LabArgs&&... lab_args)
+      : password_(RandomPassword()), lab_(std::forward<LabArgs>(lab_args)...) {}
+  bool penalises_failures() const override { return false; }
+  void Start() override {
+    lab_.Start();
+    WaitForStartTls(name(), lab_.port());
+  }
+  void Stop() override { lab_.Stop(); }
+  std::vector<std::string> AgentArgv(const std::vector<std::string>& args) const override {
+    return lab_.AgentArgv(args);
+  }
+  std::string work_dir() const override { return dir_.path(); }
+
+ protected:
+  std::string AuthSection() const override {
+    return AuthSectionFor(backend(), backend_file_, credential_);
+  }
+
+  LabTempDir dir_;
+  std::string password_;
+  std::string credential_;
+  std::string backend_file_;
+  Lab lab_;
+};
+
+class EximTarget : public FileBackendTarget<EximLab> {
+ public:
+  EximTarget() : FileBackendTarget("127.0.0.1/32") {
     credential_ = WriteSmokeCredentialFile(dir_.path(), kSmokeUser, password_);
-    password_file_ = dir_.path() + "/exim-passwd";
-    ::relayguard::testing::MakeEximPasswordFile(password_file_, kSmokeUser, password_);
+    backend_file_ = dir_.path() + "/exim-passwd";
+    ::relayguard::testing::MakeEximPasswordFile(backend_file_, kSmokeUser, password_);
     // STARTTLS, as exim_auth_integration_test's TLS-only case turns it on (the lab has none).
     const std::string cert = lab_.dir() + "/tls-cert.pem";
     const std::string key = lab_.dir() + "/tls-key.pem";
@@ -143,40 +174,18 @@ class EximTarget : public AuthTarget {
   }
   std::string name() const override { return "exim"; }
   std::string backend() const override { return "password-file"; }
-  bool penalises_failures() const override { return false; }
-  void Start() override {
-    lab_.Start();
-    WaitForStartTls(name(), lab_.port());
-  }
-  void Stop() override { lab_.Stop(); }
-  std::vector<std::string> AgentArgv(const std::vector<std::string>& args) const override {
-    return lab_.AgentArgv(args);
-  }
-  std::string work_dir() const override { return dir_.path(); }
-
- protected:
-  std::string AuthSection() const override {
-    return AuthSectionFor("password-file", password_file_, credential_);
-  }
-
- private:
-  LabTempDir dir_;
-  std::string password_;
-  std::string credential_;
-  std::string password_file_;
-  EximLab lab_;
 };
 
-class SendmailTarget : public AuthTarget {
+class SendmailTarget : public FileBackendTarget<SendmailLab> {
  public:
-  SendmailTarget() : password_(RandomPassword()), lab_(/*open=*/false) {
+  SendmailTarget() : FileBackendTarget(/*open=*/false) {
     ::relayguard::testing::RequireSaslSandbox();
     // The sandbox's private /etc: the apply creates libsasl's Sendmail.conf, rollback removes it.
     std::filesystem::remove("/etc/sasl2/Sendmail.conf");
     credential_ = WriteSmokeCredentialFile(dir_.path(), kSmokeUser, password_);
-    sasldb_ = dir_.path() + "/sasldb2";
+    backend_file_ = dir_.path() + "/sasldb2";
     // Sendmail authenticates "smoke@lab.test" as user smoke in realm lab.test.
-    ::relayguard::testing::MakeSasldb(sasldb_, ::relayguard::testing::kSmokeSystemUser, "lab.test",
+    ::relayguard::testing::MakeSasldb(backend_file_, ::relayguard::testing::kSmokeSystemUser, "lab.test",
                                       password_);
     // STARTTLS, as sendmail_auth_integration_test's TLS-only case turns it on: without the CA
     // settings Sendmail answers 454 to STARTTLS.
@@ -190,28 +199,6 @@ class SendmailTarget : public AuthTarget {
   }
   std::string name() const override { return "sendmail"; }
   std::string backend() const override { return "sasldb"; }
-  bool penalises_failures() const override { return false; }
-  void Start() override {
-    lab_.Start();
-    WaitForStartTls(name(), lab_.port());
-  }
-  void Stop() override { lab_.Stop(); }
-  std::vector<std::string> AgentArgv(const std::vector<std::string>& args) const override {
-    return lab_.AgentArgv(args);
-  }
-  std::string work_dir() const override { return dir_.path(); }
-
- protected:
-  std::string AuthSection() const override {
-    return AuthSectionFor("sasldb", sasldb_, credential_);
-  }
-
- private:
-  LabTempDir dir_;
-  std::string password_;
-  std::string credential_;
-  std::string sasldb_;
-  SendmailLab lab_;
 };
 
 }  // namespace
