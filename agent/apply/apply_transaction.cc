@@ -113,6 +113,8 @@ absl::Status ApplyTransaction::Preflight(TransactionReport& report) {
   }
   for (const std::string& dir : dirs) RETURN_IF_ERROR(d_.fs.CheckWritableDir(dir));
   ASSIGN_OR_RETURN(std::vector<Listener> listeners, d_.driver.Listeners());
+  roles_before_.clear();
+  for (const Listener& l : listeners) roles_before_[l.endpoint.ToString()] = l.role;
   report.listeners = Unprobed(std::move(listeners));
   return absl::OkStatus();
 }
@@ -215,6 +217,10 @@ absl::Status ApplyTransaction::PollUntilTrustedRelays(
 
 absl::Status ApplyTransaction::VerifyClosed(const Policy& policy, TransactionReport& report) {
   ASSIGN_OR_RETURN(std::vector<Listener> listeners, d_.driver.Listeners());
+  for (Listener& l : listeners) {
+    auto before = roles_before_.find(l.endpoint.ToString());
+    if (before != roles_before_.end()) l.role = before->second;
+  }
   for (std::string& w : MarkInternalListeners(policy.probe, listeners)) {
     AddWarning(report, std::move(w));
   }

@@ -4,6 +4,7 @@
 #ifndef RELAYGUARD_AGENT_APPLY_APPLY_TRANSACTION_H_
 #define RELAYGUARD_AGENT_APPLY_APPLY_TRANSACTION_H_
 
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -150,6 +151,10 @@ class ApplyTransaction {
   TransactionDeps d_;
   // The smoke credential of the apply in progress (policy.auth), read in auth-preflight.
   std::optional<SmokeCredential> credential_;
+  // Each listener's role (by endpoint) in the configuration before the change: verification
+  // judges a listener by the role Render gave it, though the change may make it read otherwise
+  // (require_auth removes the trusted networks' permit from a custom port's own rules).
+  std::map<std::string, ListenerRole> roles_before_;
 };
 
 // The managed files of `driver` as they are now. NotFound naming a missing file;

@@ -130,6 +130,23 @@ absl::StatusOr<bool> TrustedRelays(const PostfixConfig& config, int rules_line) 
   return true;
 }
 
+// The role of a service, stable under relayguard's own edits (require_auth removes
+// permit_mynetworks, which must not turn port 25 into a submission port): 587/465 and their
+// names are submission, port 25 is relay, and another port is submission when its own -o
+// overrides write relay rules that trusted networks do not pass (a custom submission port).
+absl::StatusOr<ListenerRole> RoleOf(const PostfixConfig& config, const std::string& port,
+                                    uint16_t number, int rules_line) {
+  if (IsSubmissionName(port, number)) return ListenerRole::kSubmission;
+  if (number == 25) return ListenerRole::kRelay;
+  const MasterCf::Service* service = config.master_cf.ServiceAt(rules_line);
+  const bool own_rules = service != nullptr && (service->Find("smtpd_relay_restrictions") ||
+                                                service->Find("smtpd_recipient_restrictions"));
+  if (!own_rules) return ListenerRole::kRelay;
+  absl::StatusOr<bool> trusted = TrustedRelays(config, rules_line);
+  if (!trusted.ok()) return trusted.status();
+  return *trusted ? ListenerRole::kRelay : ListenerRole::kSubmission;
+}
+
 }  // namespace
 
 NameResolvers SystemResolvers() {
@@ -243,10 +260,9 @@ absl::StatusOr<std::vector<PostfixListener>> ServiceListeners(const PostfixConfi
   if (!number.ok()) return number.status();
   absl::StatusOr<std::vector<Bind>> binds = ServiceBinds(config, host, protocols, resolvers);
   if (!binds.ok()) return binds.status();
-  absl::StatusOr<bool> trusted = TrustedRelays(config, pl.rules_line);
-  if (!trusted.ok()) return trusted.status();
-  pl.listener.role = IsSubmissionName(port, *number) || !*trusted ? ListenerRole::kSubmission
-                                                                  : ListenerRole::kRelay;
+  absl::StatusOr<ListenerRole> role = RoleOf(config, port, *number, pl.rules_line);
+  if (!role.ok()) return role.status();
+  pl.listener.role = *role;
   const std::string wrapper =
       absl::AsciiStrToLower(config.Expanded(s.line, "smtpd_tls_wrappermode"));
   pl.listener.tls = command == "smtpd" && (wrapper == "yes" || wrapper == "true")

@@ -207,5 +207,45 @@ TEST_F(PostfixRequireAuthTest, AuthOnPlaintextAgainstTlsOnlyIsFoundByCheckAndFix
   EXPECT_EQ(rc, 0) << out;
 }
 
+// auth.listeners: [submission]. The MX port shares main.cf's rules, from which require_auth
+// removes permit_mynetworks; it must stay a relay listener (no AUTH there, as the policy says)
+// rather than read as a submission port that should offer AUTH, in verification and in `check`.
+TEST_F(PostfixRequireAuthTest, AuthOnTheSubmissionPortOnlyLeavesTheMxPortWithoutAuth) {
+  const int submission = ::relayguard::testing::FreeLoopbackPort();
+  ASSERT_NE(submission, lab_.port());
+  lab_.Stop();
+  WriteFileOrDie(lab_.master_cf(),
+                 ReadFileOrDie(lab_.master_cf()) + std::to_string(submission) +
+                     " inet n - n - - smtpd\n  -o syslog_name=postfix/submission\n"
+                     "  -o smtpd_relay_restrictions=permit_sasl_authenticated,reject\n");
+  lab_.Start();
+  before_[lab_.master_cf()] = ReadFileOrDie(lab_.master_cf());
+  std::string text = ReadFileOrDie(policy_);
+  const std::string tls_line = "  tls_only: true\n";
+  ASSERT_NE(text.find(tls_line), std::string::npos);
+  text.insert(text.find(tls_line) + tls_line.size(), "  listeners: [submission]\n");
+  WriteFileOrDie(policy_, text);
+
+  std::string out;
+  ASSERT_EQ(Agent({"apply", "--policy", policy_}, &out), 0) << out;
+  EXPECT_THAT(out, HasSubstr("APPLIED"));
+  AuthProbeReport on_submission =
+      ::relayguard::testing::AuthFromUntrusted(submission, kSmokeUser, password_);
+  ASSERT_FALSE(on_submission.inconclusive) << on_submission.error;
+  EXPECT_THAT(on_submission.mechanisms_tls, ::testing::Contains("PLAIN"));
+  ASSERT_TRUE(on_submission.smoke.has_value());
+  EXPECT_TRUE(on_submission.smoke->relayed);
+  AuthProbeReport on_mx = AuthFromUntrusted();
+  EXPECT_TRUE(on_mx.mechanisms_plain.empty());
+  EXPECT_TRUE(on_mx.mechanisms_tls.empty());
+  EXPECT_EQ(::relayguard::testing::ProbeFrom(lab_.port(), "127.0.0.1").verdict,
+            ProbeVerdict::kRefused);
+  // The next scheduled-style check agrees: compliant.
+  EXPECT_EQ(Agent({"check", "--policy", policy_}, &out), 0) << out;
+
+  ASSERT_EQ(Agent({"rollback"}, &out), 0) << out;
+  ExpectFilesUntouched();
+}
+
 }  // namespace
 }  // namespace relayguard::agent

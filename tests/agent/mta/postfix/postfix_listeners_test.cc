@@ -141,12 +141,23 @@ INSTANTIATE_TEST_SUITE_P(
              "",
              {absl::StrCat("127.0.0.1:2526 bind=all plain submission 2526 ", kM, "1 rules=1")}},
         Case{"PostscreenUsesItsPassService",
-             "smtp inet n - y - 1 postscreen\nsmtpd pass - - y - - smtpd\n"
+             "2526 inet n - y - 1 postscreen\nsmtpd pass - - y - - smtpd\n"
              "  -o smtpd_relay_restrictions=permit_sasl_authenticated,reject\n"
              "dnsblog unix - - y - 0 dnsblog\n",
              "",
-             {absl::StrCat("127.0.0.1:25 bind=all plain submission smtp via postscreen ", kM,
+             {absl::StrCat("127.0.0.1:2526 bind=all plain submission 2526 via postscreen ", kM,
                            "1 rules=2")}},
+        // Port 25 is the MX port whatever its rules say: require_auth removes
+        // permit_mynetworks, and that must not make it a submission port.
+        Case{"Port25IsRelayWithoutPermitMynetworks",
+             "smtp inet n - y - - smtpd\n"
+             "  -o smtpd_relay_restrictions=permit_sasl_authenticated,reject_unauth_destination\n",
+             "",
+             {absl::StrCat("127.0.0.1:25 bind=all plain relay smtp ", kM, "1 rules=1")}},
+        Case{"MainCfRulesKeepACustomPortRelay",
+             "2525 inet n - n - - smtpd\n",
+             "smtpd_relay_restrictions = permit_sasl_authenticated, reject_unauth_destination\n",
+             {absl::StrCat("127.0.0.1:2525 bind=all plain relay 2525 ", kM, "1 rules=1")}},
         Case{"PostscreenNamedPassService",
              "smtp inet n - y - 1 postscreen -o smtpd_service_name=mx\nmx pass - - y - - smtpd\n",
              "",
