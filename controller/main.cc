@@ -13,6 +13,7 @@
 #include "common/clock.h"
 #include "common/command_line.h"
 #include "common/logging.h"
+#include "common/systemd_notify.h"
 #include "common/tls_files.h"
 #include "controller/compliance/compliance_tracker.h"
 #include "controller/fleet/agent_channel.h"
@@ -124,6 +125,9 @@ int main(int argc, char** argv) {
   }
   log->info("listening on {} (port {})", listen, port);
   std::cout << "relayguard-controller: listening on port " << port << std::endl;
+  SystemdNotifier systemd;
+  systemd.Ready("listening on " + listen);
+  systemd.StartWatchdog();
 
   std::signal(SIGTERM, [](int) { g_stop = true; });
   std::signal(SIGINT, [](int) { g_stop = true; });
@@ -137,12 +141,15 @@ int main(int argc, char** argv) {
                 host, quiet.count() / 1000);
     }
     if (g_reload.exchange(false)) {
+      systemd.Reloading();
       auto [l, e] = reload();
+      systemd.Ready("listening on " + listen);
       log->info("SIGHUP: {} playbooks loaded, {} errors", l.size(), e.size());
       for (const std::string& err : e) log->error("playbook: {}", err);
     }
   }
   log->info("shutting down");
+  systemd.Stopping();
   server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(2));
   return 0;
 }

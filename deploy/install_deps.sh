@@ -7,6 +7,8 @@
 # The SMTP AUTH backends (Dovecot, Cyrus saslauthd/sasldb, exim4-daemon-heavy) are unpacked too,
 # into RELAYGUARD_SASL_ROOT (default /var/cache/relayguard/sasl-root) by deploy/lab/sasl-root.sh:
 # dovecot-core's postinst would write the real /etc. The libraries they link against are below.
+# The Debian packages are built with debhelper and tested in a debootstrap'ed root, checked by
+# lintian (deploy/build-debs.sh, tests/package/).
 set -euo pipefail
 
 packages=(
@@ -16,6 +18,7 @@ packages=(
   libsqlite3-dev libssl-dev openssl tzdata libpcre2-dev libcli11-dev nlohmann-json3-dev
   postfix postfix-lmdb postfix-pcre swaks iproute2 util-linux procps m4 libidn12 libwrap0 nmap
   libio-socket-ssl-perl
+  libsystemd-dev debhelper dpkg-dev debootstrap lintian
   libsasl2-modules libsasl2-modules-db libdb5.3 libsodium23 libunwind8 libapparmor1 libicu72
   libstemmer0d libkrb5-3 libldap-2.5-0 libpam0g libgnutls-dane0 libperl5.36 libpq5 libnsl2
 )

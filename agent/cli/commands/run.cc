@@ -12,6 +12,7 @@
 #include "agent/stream/controller_session.h"
 #include "agent/stream/proto_convert.h"
 #include "agent/stream/push_handler.h"
+#include "common/systemd_notify.h"
 
 namespace relayguard::agent {
 namespace {
@@ -56,7 +57,11 @@ int RunSession(Agent& a, std::ostream& err) {
   options.enforce_state = &enforce_state;
   options.host_mu = &host_mu;
   ControllerSession session(options, handler, *a.driver, *a.store, a.clock);
+  SystemdNotifier systemd;  // the state is wired and checks run: ready, connected or not
+  systemd.Ready("streaming to " + options.controller);
+  systemd.StartWatchdog();
   absl::Status s = session.Run(g_stop);
+  systemd.Stopping();
   g_stop = true;
   compliance.join();
   if (!s.ok()) {

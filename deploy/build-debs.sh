@@ -1,0 +1,31 @@
+#!/bin/bash
+# Builds the Debian packages (relayguard-agent, relayguard-controller, relayguardctl) into OUTDIR
+# (default BUILD_DIR/debs, BUILD_DIR defaulting to ./build):  build-debs.sh [OUTDIR]
+# The same as `dpkg-buildpackage -b -us -uc` in the repository, but in a copy of the working
+# tree (committed or not, minus what git ignores) whose build directory is `build`, as the test
+# build's is: with ccache's base directory at the copy's root, the package build reuses the
+# objects deploy/build.sh compiled. The package's own tests are not run (nocheck): the test
+# command runs them. Needs the build dependencies (deploy/install_deps.sh); not root.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+out=${1:-${BUILD_DIR:-$root/build}/debs}
+version=$(dpkg-parsechangelog -l "$root/debian/changelog" -S Version)
+work=$(mktemp -d /tmp/relayguard-debs.XXXXXX)
+trap 'rm -rf "$work"' EXIT
+src=$work/relayguard-$version
+mkdir -p "$src" "$out"
+# The working tree as git sees it (tracked and new files, without ignored ones such as build/).
+git -C "$root" ls-files -z --cached --others --exclude-standard |
+  (cd "$root" && xargs -0 -r stat --printf '%n\0' 2>/dev/null) |
+  tar -C "$root" --null -T - -cf - | tar -C "$src" -xf -
+CCACHE_DIR=${CCACHE_DIR:-$(ccache -k cache_dir 2>/dev/null || true)}
+export CCACHE_DIR
+started=$SECONDS
+(cd "$src" && RELAYGUARD_DEB_BUILDDIR=build DEB_BUILD_OPTIONS="nocheck parallel=${JOBS:-2}" \
+   dpkg-buildpackage -b -us -uc >"$work/build.log" 2>&1) ||
+  { tail -40 "$work/build.log" >&2; echo "build-debs: dpkg-buildpackage failed" >&2; exit 1; }
+rm -f "$out"/relayguard*_"$version"_*.deb "$out"/relayguard*_"$version"_*.ddeb
+mv "$work"/*.deb "$out/"
+mv "$work"/*.ddeb "$work"/*.changes "$work"/*.buildinfo "$out/" 2>/dev/null || true
+cp "$work/build.log" "$out/build.log"
+echo "build-debs: $(cd "$out" && ls ./*.deb | tr '\n' ' ')in $out ($((SECONDS - started)) s)"
