@@ -1,6 +1,7 @@
 #!/bin/bash
 # Builds the Debian packages (relayguard-agent, relayguard-controller, relayguardctl) into OUTDIR
-# (default BUILD_DIR/debs, BUILD_DIR defaulting to ./build):  build-debs.sh [OUTDIR]
+# (default BUILD_DIR/debs, BUILD_DIR defaulting to ./build; debug symbols in OUTDIR/dbgsym):
+#   build-debs.sh [OUTDIR]
 # The same as `dpkg-buildpackage -b -us -uc` in the repository, but in a copy of the working
 # tree (committed or not, minus what git ignores) whose build directory is `build`, as the test
 # build's is: with ccache's base directory at the copy's root, the package build reuses the
@@ -24,8 +25,11 @@ started=$SECONDS
 (cd "$src" && RELAYGUARD_DEB_BUILDDIR=build DEB_BUILD_OPTIONS="nocheck parallel=${JOBS:-2}" \
    dpkg-buildpackage -b -us -uc >"$work/build.log" 2>&1) ||
   { tail -40 "$work/build.log" >&2; echo "build-debs: dpkg-buildpackage failed" >&2; exit 1; }
-rm -f "$out"/relayguard*_"$version"_*.deb "$out"/relayguard*_"$version"_*.ddeb
-mv "$work"/*.deb "$out/"
-mv "$work"/*.ddeb "$work"/*.changes "$work"/*.buildinfo "$out/" 2>/dev/null || true
+# The debug symbols go to OUTDIR/dbgsym, so that `apt install ./relayguard-*.deb` installs the
+# three programs only.
+mkdir -p "$out/dbgsym"
+rm -f "$out"/relayguard*_"$version"_*.deb "$out"/dbgsym/relayguard*_"$version"_*.deb
+mv "$work"/*-dbgsym_*.deb "$out/dbgsym/" 2>/dev/null || true
+mv "$work"/*.deb "$work"/*.changes "$work"/*.buildinfo "$out/"
 cp "$work/build.log" "$out/build.log"
 echo "build-debs: $(cd "$out" && ls ./*.deb | tr '\n' ' ')in $out ($((SECONDS - started)) s)"

@@ -37,6 +37,9 @@ for p in "${pkgs[@]}"; do
     missing+=("$p")
 done
 [ ${#missing[@]} -eq 0 ] && exit 0
+# A virtual package (libspdlog1.10-fmt9) is never "installed" itself: ask apt whether it would
+# install anything at all.
+chroot "$dir" apt-get -s install "${missing[@]}" 2>/dev/null | grep -q '^Inst ' || exit 0
 echo "bookworm_root: adding ${missing[*]} to $dir"
 unshare -m --propagation private bash -c '
   set -e

@@ -19,8 +19,8 @@
 set -euo pipefail
 root_dir=$(cd "$(dirname "$0")/../.." && pwd)
 cache=${RELAYGUARD_DEBOOTSTRAP_ROOT:-/var/cache/relayguard/debootstrap-bookworm}
-started=$SECONDS
-say() { printf '[package %3ds] %s\n' $((SECONDS - started)) "$*"; }
+export RELAYGUARD_PACKAGE_TEST_START=${RELAYGUARD_PACKAGE_TEST_START:-$(date +%s)}
+say() { printf '[package %3ds] %s\n' $(($(date +%s) - RELAYGUARD_PACKAGE_TEST_START)) "$*"; }
 fail() { echo "package_test: FAILED: $*" >&2; exit 1; }
 
 if [ "${1:-}" != --in-namespace ]; then
