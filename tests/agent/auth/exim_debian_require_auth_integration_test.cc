@@ -8,6 +8,7 @@
 // MAIN_TLS_ENABLE, and a Debian ACL without `accept authenticated = *` are refused before
 // anything changes. The secret never shows in the agent's output or backup history.
 // Runs in tests/support/mta_sandbox.sh (private /etc).
+#include <algorithm>
 #include <filesystem>
 #include <map>
 #include <string>
@@ -27,7 +28,9 @@
 namespace relayguard::agent {
 namespace {
 
+using ::relayguard::testing::DovecotAuth;
 using ::relayguard::testing::EximDebianLab;
+using ::relayguard::testing::EximHeavyBinary;
 using ::relayguard::testing::kSmokeUser;
 using ::relayguard::testing::LabTempDir;
 using ::relayguard::testing::MakeEximPasswordFile;
@@ -94,12 +97,15 @@ class EximDebianRequireAuthTest : public ::testing::TestWithParam<bool> {
         << out;
   }
 
-  std::string WritePolicy(bool tls_only) {
-    const std::string path = dir_.path() + (tls_only ? "/tls-only.yaml" : "/require-auth.yaml");
+  std::string WritePolicy(bool tls_only, const std::string& backend = "password-file",
+                          const std::string& backend_path = "") {
+    const std::string path =
+        absl::StrCat(dir_.path(), "/", backend, tls_only ? "-tls-only.yaml" : ".yaml");
     WriteFileOrDie(path, absl::StrCat(
         "name: require-auth-debian\nversion: 1\n"
         "relay:\n  trusted_networks: [127.0.0.1/32]\n  require_auth: true\n"
-        "auth:\n  backend: password-file\n  path: ", backend_file_, "\n",
+        "auth:\n  backend: ", backend, "\n  path: ",
+        backend_path.empty() ? backend_file_ : backend_path, "\n",
         "  mechanisms: [PLAIN, LOGIN]\n",
         "  tls_only: ", tls_only ? "true" : "false", "\n",
         "  smoke_credential: ", credential_, "\n",
@@ -107,10 +113,34 @@ class EximDebianRequireAuthTest : public ::testing::TestWithParam<bool> {
     return path;
   }
 
-  int Agent(const std::vector<std::string>& args, std::string* out) {
-    int rc = lab_.Agent(args, out);
+  // `bin_dir`: the agent's --mta-bin-dir instead of the lab's.
+  int Agent(const std::vector<std::string>& args, std::string* out,
+            const std::string& bin_dir = "") {
+    std::vector<std::string> argv = lab_.AgentArgv(args);
+    if (!bin_dir.empty()) {
+      auto flag = std::find(argv.begin(), argv.end(), "--mta-bin-dir");
+      EXPECT_NE(flag, argv.end());
+      if (flag != argv.end()) *(flag + 1) = bin_dir;
+    }
+    int rc = RunCommand(argv, out);
     ::relayguard::testing::ExpectNoSecret(*out, kSmokeUser, password_);
     return rc;
+  }
+  void ExpectAuthGuardsTheRelay() {
+    AuthProbeReport auth =
+        ::relayguard::testing::AuthFromUntrusted(lab_.port(), kSmokeUser, password_);
+    ASSERT_FALSE(auth.inconclusive) << auth.error;
+    EXPECT_THAT(auth.mechanisms_plain, ::testing::Contains("PLAIN"));
+    ASSERT_TRUE(auth.smoke.has_value());
+    EXPECT_TRUE(auth.smoke->authenticated);
+    EXPECT_TRUE(auth.smoke->relayed);
+    ASSERT_EQ(auth.bogus.size(), 2u);
+    for (const AuthAttempt& a : auth.bogus) {
+      EXPECT_FALSE(a.authenticated) << a.name;
+      EXPECT_FALSE(a.relayed) << a.name;
+    }
+    EXPECT_EQ(::relayguard::testing::ProbeFrom(lab_.port(), "127.0.0.9").verdict,
+              ProbeVerdict::kRefused);
   }
   void ExpectTreeUntouched() { EXPECT_TRUE(Tree(kDebianDir) == before_) << "/etc/exim4 changed"; }
   void ExpectMailStillFlows() {
@@ -150,20 +180,7 @@ TEST_P(EximDebianRequireAuthTest, AppliedWithAWorkingBackendItIsProvenAndRolledB
   }
   EXPECT_THAT(ReadFileOrDie(lab_.daemon_config()), HasSubstr("relayguard_login:"));
 
-  AuthProbeReport auth = ::relayguard::testing::AuthFromUntrusted(lab_.port(), kSmokeUser,
-                                                                  password_);
-  ASSERT_FALSE(auth.inconclusive) << auth.error;
-  EXPECT_THAT(auth.mechanisms_plain, ::testing::Contains("PLAIN"));
-  ASSERT_TRUE(auth.smoke.has_value());
-  EXPECT_TRUE(auth.smoke->authenticated);
-  EXPECT_TRUE(auth.smoke->relayed);
-  ASSERT_EQ(auth.bogus.size(), 2u);
-  for (const AuthAttempt& a : auth.bogus) {
-    EXPECT_FALSE(a.authenticated) << a.name;
-    EXPECT_FALSE(a.relayed) << a.name;
-  }
-  EXPECT_EQ(::relayguard::testing::ProbeFrom(lab_.port(), "127.0.0.9").verdict,
-            ProbeVerdict::kRefused);
+  ExpectAuthGuardsTheRelay();
 
   rc = Agent({"check", "--policy", policy_}, &out);
   EXPECT_EQ(rc, 0) << out;
@@ -191,6 +208,46 @@ TEST_P(EximDebianRequireAuthTest, CheckFindsAuthenticatorsRemovedByHandWhereRela
   EXPECT_NE(rc, 0) << out;
   EXPECT_THAT(out, HasSubstr("authenticator PLAIN is \"missing\""));
   EXPECT_THAT(out, HasSubstr(absl::StrCat("(", GetParam() ? kAuthFile : kTemplate, ")")));
+}
+
+TEST_P(EximDebianRequireAuthTest, HeavyEximWithDovecotIsProvenAndRolledBackByteForByte) {
+  // exim4-daemon-heavy (the dovecot driver) beside the package's update-exim4.conf.
+  const std::string bin = dir_.path() + "/heavy-bin";
+  std::filesystem::create_directories(bin);
+  std::filesystem::create_symlink(EximHeavyBinary(), bin + "/exim4");
+  std::filesystem::create_symlink(MtaRoot() + "/usr/sbin/update-exim4.conf",
+                                  bin + "/update-exim4.conf");
+  // The daemon re-executes exim_path on SIGHUP: the heavy binary, from its next start on.
+  lab_.Stop();
+  const std::string file =
+      GetParam() ? std::string(kDebianDir) + "/conf.d/main/01_exim4-config_listmacrosdefs"
+                 : kTemplate;
+  const std::string light = "exim_path = " + MtaRoot() + "/usr/sbin/exim4\n";
+  const std::string text = ReadFileOrDie(file);
+  ASSERT_THAT(text, HasSubstr(light));
+  WriteFileOrDie(file, absl::StrReplaceAll(
+                           text, {{light, "exim_path = " + EximHeavyBinary() + "\n"}}));
+  Regenerate();
+  lab_.Start();
+  before_ = Tree(kDebianDir);
+  DovecotAuth dovecot(kSmokeUser, password_);
+  dovecot.Start();
+  const std::string policy = WritePolicy(false, "dovecot", dovecot.socket_path());
+
+  std::string out;
+  int rc = Agent({"apply", "--policy", policy}, &out, bin);
+  ASSERT_EQ(rc, 0) << out;
+  EXPECT_THAT(out, HasSubstr("APPLIED"));
+  EXPECT_THAT(ReadFileOrDie(lab_.daemon_config()), HasSubstr("driver = dovecot"));
+  ExpectAuthGuardsTheRelay();
+  rc = Agent({"check", "--policy", policy}, &out, bin);
+  EXPECT_EQ(rc, 0) << out;
+  rc = Agent({"rollback"}, &out, bin);
+  ASSERT_EQ(rc, 0) << out;
+  ExpectTreeUntouched();
+  EXPECT_FALSE(std::filesystem::exists(kAuthFile));
+  lab_.Stop();  // before Dovecot (sasl_lab.h)
+  dovecot.Stop();
 }
 
 TEST_P(EximDebianRequireAuthTest, MissingBackendIsRefusedInPreflightAndNothingChanges) {
