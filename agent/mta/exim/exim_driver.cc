@@ -94,9 +94,8 @@ std::string EximDriver::DebianTemplate() const {
   return options_.debian_dir + "/exim4.conf.template";
 }
 
-bool EximDriver::DebianSplit(const std::string* conf) const {
-  absl::StatusOr<std::string> text =
-      conf != nullptr ? absl::StatusOr<std::string>(*conf) : fs_.ReadFile(ManagedFile());
+bool EximDriver::DebianSplit() const {
+  absl::StatusOr<std::string> text = fs_.ReadFile(ManagedFile());
   if (!text.ok()) return false;
   absl::StatusOr<bool> split = DebianSplitConfig(*text, ManagedFile());
   return split.ok() && *split;

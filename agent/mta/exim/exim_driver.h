@@ -122,9 +122,9 @@ class EximDriver : public MtaDriver {
   // `path` to the file it edits. `conf` is update-exim4.conf.conf as it is now.
   absl::StatusOr<EximEdit> RenderDebianAuth(const Policy& policy, const std::string& conf,
                                             const FileContents& current, std::string& path);
-  // Debian: whether `conf` (update-exim4.conf.conf) selects the split configuration; the live
-  // file when `conf` is null (false when it cannot be read).
-  bool DebianSplit(const std::string* conf = nullptr) const;
+  // Debian: whether the live update-exim4.conf.conf selects the split configuration (false when
+  // it cannot be read).
+  bool DebianSplit() const;
   std::string DebianAuthFile() const;
   std::string DebianTemplate() const;
   // CheckDrift's auth part on the configuration the daemon runs.
