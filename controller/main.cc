@@ -11,11 +11,11 @@
 #include <thread>
 
 #include "common/clock.h"
-#include "common/command_line.h"
 #include "common/logging.h"
 #include "common/systemd_notify.h"
 #include "common/tls_files.h"
 #include "controller/compliance/compliance_tracker.h"
+#include "controller/config/controller_config.h"
 #include "controller/fleet/agent_channel.h"
 #include "controller/fleet/agent_registry.h"
 #include "controller/playbooks/playbook_dir.h"
@@ -36,40 +36,22 @@ std::atomic<bool> g_reload{false};
 int main(int argc, char** argv) {
   using namespace relayguard;
   using namespace relayguard::controller;
-  std::string listen = "127.0.0.1:7443", playbooks = "playbooks",
-              state_dir = "/var/lib/relayguard-controller", ca, cert, key, level = "info";
-  int agent_timeout_s = 90;
-  bool insecure = false;
-  CLI::App app("relayguard-controller: serves agent streams and the operator API, runs rollouts");
-  SetUpApp(app, "relayguard-controller");
-  app.add_option("--listen", listen, "where agents and operators connect")
-      ->type_name("HOST:PORT");
-  app.add_option("--playbooks", playbooks, "playbook directory; re-read on SIGHUP")
-      ->type_name("DIR");
-  app.add_option("--state-dir", state_dir, "SQLite store")->type_name("DIR");
-  app.add_option("--ca", ca, "CA certificate (mTLS: agents' CN = host name, operators' CN = "
-                             "operator-NAME)")
-      ->check(CLI::ExistingFile);
-  app.add_option("--cert", cert, "the controller's certificate")->check(CLI::ExistingFile);
-  app.add_option("--key", key, "its key")->check(CLI::ExistingFile);
-  app.add_flag("--insecure", insecure, "plaintext, no authentication: local experiments only");
-  app.add_option("--agent-timeout-s", agent_timeout_s,
-                 "close an agent stream silent this long (agents send a heartbeat every 30 s "
-                 "by default)")
-      ->check(IntBetween(1, 86400, "needs a positive number of seconds"));
-  app.add_option("--log-level", level, "log level")
-      ->check(OneOf({"debug", "info", "warn", "error", "off"}));
-  app.footer("exit codes: 0 stopped by SIGTERM/SIGINT, 1 usage, 2 the store or the listener "
-             "failed\n");
-  if (std::optional<int> exit = ParseCommandLine(
-          app, std::vector<std::string>(argv + 1, argv + argc), std::cout, std::cerr)) {
-    return *exit;
-  }
-  SetLogLevel(level);
+  ParsedControllerFlags parsed = ParseControllerFlags(
+      std::vector<std::string>(argv + 1, argv + argc), std::cout, std::cerr);
+  if (parsed.exit_code) return *parsed.exit_code;
+  if (parsed.config_check) return RunControllerConfigCheck(parsed, std::cout, std::cerr);
+  const ControllerConfig& config = parsed.config;
+  const std::string &listen = config.listen, &playbooks = config.playbooks,
+                    &state_dir = config.state_dir, &ca = config.ca, &cert = config.cert,
+                    &key = config.key;
+  const bool insecure = config.insecure;
+  const int agent_timeout_s = config.agent_timeout_s;
+  SetLogLevel(config.log_level);
   auto log = Logger("controller");
-  if (!insecure && (ca.empty() || cert.empty() || key.empty())) {
-    std::cerr << "relayguard-controller: give --ca, --cert and --key (mTLS), or --insecure\n";
-    return 1;
+  if (!parsed.config_file.empty()) log->info("configuration file {}", parsed.config_file);
+  if (absl::Status tls = CheckControllerTls(config); !tls.ok()) {
+    std::cerr << "relayguard-controller: " << tls.message() << "\nnothing was started\n";
+    return kControllerExitUsage;
   }
   std::error_code ec;
   std::filesystem::create_directories(state_dir, ec);

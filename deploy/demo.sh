@@ -30,11 +30,12 @@ managed() {  # the files relayguard manages on host $1
     sendmail) echo "$demo/$1/etc/sendmail.mc $demo/$1/etc/sendmail.cf $demo/$1/etc/access" ;;
   esac
 }
-mta_flags() {  # relayguard-agent flags for host $1
+mta_config() {  # the MTA keys of host $1's agent.yaml (deploy/etc/agent.yaml lists them all)
+  echo "mta: ${kind[$1]}"
   case ${kind[$1]} in
-    postfix) echo "--mta postfix" ;;
-    exim) echo "--mta exim --mta-bin-dir $mta_root/usr/sbin" ;;
-    sendmail) echo "--mta sendmail --mta-bin-dir $mta_root/usr/libexec/sendmail --sendmail-cf-dir $mta_root/usr/share/sendmail/cf" ;;
+    exim) echo "mta_bin_dir: $mta_root/usr/sbin" ;;
+    sendmail) echo "mta_bin_dir: $mta_root/usr/libexec/sendmail"
+              echo "sendmail_cf_dir: $mta_root/usr/share/sendmail/cf" ;;
   esac
 }
 bin=${BUILD_DIR:-$root/build}
@@ -141,15 +142,41 @@ require_auth_playbook mx3 dovecot "$demo/sasl/dovecot/auth-client" true
 # real host keeps tls_only: true.
 require_auth_playbook mx4 password-file "$demo/sasl/exim-passwd" false
 require_auth_playbook mx5 sasldb "$demo/sasl/sasldb2" false
-"$bin/controller/relayguard-controller" --listen "127.0.0.1:$cport" --playbooks "$demo/playbooks" \
-  --state-dir "$demo/controller" --ca "$certs/ca.crt" --cert "$certs/controller.crt" \
-  --key "$certs/controller.key" --log-level warn > "$demo/controller.log" 2>&1 &
-pids+=($!)
+# The daemons read configuration files (what /etc/relayguard/*.yaml would hold on real hosts).
+mkdir -p "$demo/etc"
+cat > "$demo/etc/controller.yaml" <<CONF
+listen: 127.0.0.1:$cport
+playbooks: $demo/playbooks
+state_dir: $demo/controller
+ca: $certs/ca.crt
+cert: $certs/controller.crt
+key: $certs/controller.key
+log_level: warn
+CONF
 for h in "${hosts[@]}"; do
-  # shellcheck disable=SC2046
-  "$bin/agent/relayguard-agent" $(mta_flags "$h") --mta-config-dir "$demo/$h/etc" --state-dir "$demo/$h/state" \
-    run --controller "127.0.0.1:$cport" --host "$h" --label site=demo --ca "$certs/ca.crt" \
-    --cert "$certs/agent-$h.crt" --key "$certs/agent-$h.key" > "$demo/$h/agent.log" 2>&1 &
+  { mta_config "$h"
+    cat <<CONF
+mta_config_dir: $demo/$h/etc
+state_dir: $demo/$h/state
+controller: 127.0.0.1:$cport
+host: $h
+labels:
+  site: demo
+ca: $certs/ca.crt
+cert: $certs/agent-$h.crt
+key: $certs/agent-$h.key
+CONF
+  } > "$demo/etc/agent-$h.yaml"
+done
+echo "\$ relayguard-controller --config controller.yaml config check"
+"$bin/controller/relayguard-controller" --config "$demo/etc/controller.yaml" config check
+"$bin/controller/relayguard-controller" --config "$demo/etc/controller.yaml" \
+  > "$demo/controller.log" 2>&1 &
+pids+=($!)
+echo "\$ relayguard-agent --config agent-mx4.yaml config check"
+"$bin/agent/relayguard-agent" --config "$demo/etc/agent-mx4.yaml" config check
+for h in "${hosts[@]}"; do
+  "$bin/agent/relayguard-agent" --config "$demo/etc/agent-$h.yaml" run > "$demo/$h/agent.log" 2>&1 &
   pids+=($!)
 done
 for i in $(seq 1 50); do

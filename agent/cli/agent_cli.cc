@@ -150,6 +150,7 @@ int RunAgentCli(const std::vector<std::string>& args, std::ostream& out, std::os
     policy = *loaded;
   }
   if (flags.command == AgentCommand::kProbe) return RunProbe(flags, policy, out, err);
+  if (flags.command == AgentCommand::kConfigCheck) return RunConfigCheck(parsed, out, err);
   Agent a;
   a.flags = flags;
   a.faults = &faults;
@@ -176,7 +177,8 @@ int RunAgentCli(const std::vector<std::string>& args, std::ostream& out, std::os
     case AgentCommand::kStatus: return RunStatus(a, policy, out);
     case AgentCommand::kCheck: return RunCheck(a, policy, out, err);
     case AgentCommand::kRun: return RunSession(a, err);
-    case AgentCommand::kProbe: break;  // handled above
+    case AgentCommand::kProbe:
+    case AgentCommand::kConfigCheck: break;  // handled above
     case AgentCommand::kHistory: {
       absl::StatusOr<std::vector<CommitInfo>> history = a.store->History(a.flags.history.limit);
       if (!history.ok()) {

@@ -5,13 +5,20 @@
 namespace relayguard::agent {
 namespace {
 
+constexpr char kAgentDescription[] =
+    "relayguard-agent: closes an open mail relay on this host and keeps it closed";
+
 constexpr char kGlobalsFooter[] =
-    "The global options (relayguard-agent --help: --mta, --mta-config-dir, --state-dir, --json, "
-    "...) go before or after the command.\n"
+    "The global options (relayguard-agent --help: --config, --mta, --mta-config-dir, "
+    "--state-dir, --json, ...) go before or after the command.\n"
     "exit codes: 0 ok, 1 usage, 2 refused (nothing changed), 3 failed and rolled back,\n"
     "  4 not compliant, 5 restoring failed (the host needs attention)\n";
 
 void AddGlobalOptions(CLI::App& app, AgentFlags& f) {
+  app.add_option("--config", f.config,
+                 "the configuration file (default /etc/relayguard/agent.yaml when it exists); "
+                 "options given here win over it")
+      ->type_name("FILE");
   app.add_option("--mta", f.mta.mta, "MTA kind; auto: the one installed, or the one running "
                                      "when several are")
       ->check(OneOf({"auto", "postfix", "exim", "sendmail"}));
@@ -54,13 +61,33 @@ CLI::Option* AddPolicy(CLI::App& sub, AgentFlags& f, const std::string& help) {
   return sub.add_option("--policy", f.policy, help)->type_name("FILE");
 }
 
-}  // namespace
+// run's options (also taken by `config check`, which shows what run would use).
+void AddRunOptions(CLI::App& run, RunFlags& r) {
+  run.add_option("--controller", r.controller, "the controller")->type_name("HOST:PORT");
+  run.add_option("--host", r.host, "this host's name in the fleet");
+  AddLabelOption(run, r.labels, "a label of this host (repeatable)");
+  run.add_option("--ca", r.ca_file, "CA certificate (mTLS)")->type_name("FILE");
+  run.add_option("--cert", r.cert_file, "this host's certificate (CN = --host)")
+      ->type_name("FILE");
+  run.add_option("--key", r.key_file, "its key")->type_name("FILE");
+  run.add_flag("--insecure", r.insecure, "plaintext, no authentication: local experiments");
+  run.add_option("--heartbeat-s", r.heartbeat_s,
+                 "heartbeat interval; three unanswered -> reconnect")
+      ->check(IntBetween(1, 3600, "needs 1..3600 seconds"));
+}
 
-ParsedAgentFlags ParseAgentFlags(const std::vector<std::string>& args, std::ostream& out,
-                                 std::ostream& err) {
-  ParsedAgentFlags parsed;
-  AgentFlags& f = parsed.flags;
-  CLI::App app("relayguard-agent: closes an open mail relay on this host and keeps it closed");
+// What run needs, from the command line or the file; "" when it has it.
+std::string MissingForRun(const RunFlags& r) {
+  if (r.controller.empty()) return "needs --controller HOST:PORT (or controller: in the file)";
+  if (r.host.empty()) return "needs --host NAME (or host: in the file)";
+  if (!r.insecure && (r.ca_file.empty() || r.cert_file.empty() || r.key_file.empty())) {
+    return "needs --ca, --cert and --key (mTLS), or --insecure for local experiments";
+  }
+  return "";
+}
+
+// Every command and option, bound to `f`.
+void BuildApp(CLI::App& app, AgentFlags& f) {
   SetUpApp(app, "relayguard-agent");
   app.require_subcommand(1);
   app.footer(
@@ -109,30 +136,102 @@ ParsedAgentFlags ParseAgentFlags(const std::vector<std::string>& args, std::ostr
       app, f, AgentCommand::kRun, "run",
       "keep a stream to the controller and apply what it pushes; runs the compliance checks of "
       "the applied policy's schedule, also while disconnected");
-  run->add_option("--controller", f.run.controller, "the controller")
-      ->type_name("HOST:PORT")
-      ->required();
-  run->add_option("--host", f.run.host, "this host's name in the fleet")->required();
-  AddLabelOption(*run, f.run.labels, "a label of this host (repeatable)");
-  run->add_option("--ca", f.run.ca_file, "CA certificate (mTLS)")->type_name("FILE");
-  run->add_option("--cert", f.run.cert_file, "this host's certificate (CN = --host)")
-      ->type_name("FILE");
-  run->add_option("--key", f.run.key_file, "its key")->type_name("FILE");
-  run->add_flag("--insecure", f.run.insecure, "plaintext, no authentication: local experiments");
-  run->add_option("--heartbeat-s", f.run.heartbeat_s,
-                  "heartbeat interval; three unanswered -> reconnect")
-      ->check(IntBetween(1, 3600, "needs 1..3600 seconds"));
-  run->callback([&f] {
-    f.command = AgentCommand::kRun;
-    if (!f.run.insecure && (f.run.ca_file.empty() || f.run.cert_file.empty() ||
-                            f.run.key_file.empty())) {
-      throw CLI::ValidationError(
-          "run", "needs --ca, --cert and --key (mTLS), or --insecure for local experiments");
-    }
-  });
+  AddRunOptions(*run, f.run);
 
-  parsed.exit_code = ParseCommandLine(app, args, out, err);
+  CLI::App* config = app.add_subcommand("config", "the configuration file");
+  config->fallthrough();
+  config->require_subcommand(1);
+  CLI::App* config_check = AddCommand(
+      *config, f, AgentCommand::kConfigCheck, "check",
+      "print the effective configuration (file, then command line) as YAML with where each "
+      "value came from; exit 0, or 2 with the error");
+  AddRunOptions(*config_check, f.run);
+}
+
+// The program and the commands given, innermost last.
+std::vector<const CLI::App*> AppsGiven(const CLI::App& app) {
+  std::vector<const CLI::App*> apps = {&app};
+  for (std::vector<const CLI::App*> subs = app.get_subcommands(
+           [](const CLI::App* sub) { return sub->parsed(); });
+       !subs.empty();
+       subs = subs.front()->get_subcommands([](const CLI::App* sub) { return sub->parsed(); })) {
+    apps.push_back(subs.front());
+  }
+  return apps;
+}
+
+}  // namespace
+
+ConfigSchema AgentConfigSchema(AgentFlags& f) {
+  ConfigSchema schema("agent configuration");
+  schema.Choice("mta", "--mta", &f.mta.mta, {"auto", "postfix", "exim", "sendmail"})
+      .Text("mta_config_dir", "--mta-config-dir", &f.mta.config_dir, AbsolutePathText)
+      .Text("exim_config", "--exim-config", &f.mta.exim_config, AbsolutePathText)
+      .Text("exim_generated", "--exim-generated", &f.mta.exim_generated, AbsolutePathText)
+      .Text("mta_bin_dir", "--mta-bin-dir", &f.mta.bin_dir, AbsolutePathText)
+      .Text("sendmail_cf_dir", "--sendmail-cf-dir", &f.mta.sendmail_cf_dir, AbsolutePathText)
+      .Text("m4", "--m4", &f.mta.m4, AbsolutePathText)
+      .Text("state_dir", "--state-dir", &f.state_dir, AbsolutePathText)
+      .OptionalText("smtp", "--smtp", &f.smtp, SmtpEndpointText)
+      .Choice("log_level", "--log-level", &f.log_level, {"debug", "info", "warn", "error", "off"})
+      .Text("controller", "--controller", &f.run.controller, HostPortText)
+      .Text("host", "--host", &f.run.host, HostNameText)
+      .Labels("labels", "--label", &f.run.labels)
+      .Text("ca", "--ca", &f.run.ca_file, AbsolutePathText)
+      .Text("cert", "--cert", &f.run.cert_file, AbsolutePathText)
+      .Text("key", "--key", &f.run.key_file, AbsolutePathText)
+      .Bool("insecure", "--insecure", &f.run.insecure)
+      .Integer("heartbeat_s", "--heartbeat-s", &f.run.heartbeat_s, 1, 3600);
+  return schema;
+}
+
+ParsedAgentFlags ParseAgentFlags(const std::vector<std::string>& args, std::ostream& out,
+                                 std::ostream& err, const std::string& default_config) {
+  ParsedAgentFlags parsed;
+  AgentFlags& f = parsed.flags;
+  {
+    // The command line alone first: --help, usage errors and which file to read come before
+    // the file is read.
+    AgentFlags given;
+    CLI::App app(kAgentDescription);
+    BuildApp(app, given);
+    if (std::optional<int> exit = ParseCommandLine(app, args, out, err)) {
+      parsed.exit_code = exit;
+      return parsed;
+    }
+    f.config = given.config;
+  }
+  const ConfigSchema schema = AgentConfigSchema(f);
+  absl::StatusOr<std::optional<ConfigText>> file = ReadConfigFile(f.config, default_config);
+  absl::Status loaded = file.status();
+  if (file.ok() && file->has_value()) {
+    parsed.config_file = (*file)->path;
+    loaded = schema.Load((*file)->text, (*file)->path, parsed.origins);
+  }
+  if (!loaded.ok()) {
+    err << "relayguard-agent: invalid configuration: " << loaded.message()
+        << "\nnothing was changed\n";
+    parsed.exit_code = 2;  // kExitRefused (agent_cli.h)
+    return parsed;
+  }
+  // The command line again, over the file's values: only what it gives changes.
+  CLI::App app(kAgentDescription);
+  BuildApp(app, f);
+  if (std::optional<int> exit = ParseCommandLine(app, args, out, err)) {
+    parsed.exit_code = exit;  // not expected: the same arguments parsed above
+    return parsed;
+  }
+  schema.NoteCommandLine(AppsGiven(app), parsed.origins);
+  if (f.command == AgentCommand::kRun) {
+    if (std::string missing = MissingForRun(f.run); !missing.empty()) {
+      err << "relayguard-agent run: " << missing << "\nrun `relayguard-agent run --help` for the "
+          << "options it takes\n";
+      parsed.exit_code = 1;
+    }
+  }
   return parsed;
 }
+
+std::string MissingAgentRunSettings(const AgentFlags& f) { return MissingForRun(f.run); }
 
 }  // namespace relayguard::agent

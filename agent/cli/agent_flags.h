@@ -1,6 +1,8 @@
 // relayguard-agent's command line: the global options (which MTA, where its files are, the
-// state directory, output) and each command's own options, parsed with CLI11. Parsing is
-// separate from running so that tests drive it directly (tests/agent/cli/agent_flags_test.cc).
+// state directory, output) and each command's own options, parsed with CLI11, over the
+// configuration file (/etc/relayguard/agent.yaml, or --config FILE: one key per option that is
+// not about one invocation; deploy/etc/agent.yaml lists them). Parsing is separate from running
+// so that tests drive it directly (tests/agent/cli/agent_flags_test.cc).
 #ifndef RELAYGUARD_AGENT_CLI_AGENT_FLAGS_H_
 #define RELAYGUARD_AGENT_CLI_AGENT_FLAGS_H_
 
@@ -11,9 +13,15 @@
 #include <string>
 #include <vector>
 
+#include "common/config_file.h"
+
 namespace relayguard::agent {
 
-enum class AgentCommand { kApply, kRollback, kHistory, kDiff, kStatus, kCheck, kProbe, kRun };
+constexpr char kDefaultAgentConfig[] = "/etc/relayguard/agent.yaml";
+
+enum class AgentCommand {
+  kApply, kRollback, kHistory, kDiff, kStatus, kCheck, kProbe, kRun, kConfigCheck
+};
 
 // Which MTA and where its configuration and programs are (global options).
 struct MtaFlags {
@@ -53,6 +61,7 @@ struct RunFlags {
 
 struct AgentFlags {
   AgentCommand command = AgentCommand::kStatus;
+  std::optional<std::string> config;  // --config FILE
   // Global options.
   MtaFlags mta;
   std::string state_dir = "/var/lib/relayguard";
@@ -72,14 +81,26 @@ struct AgentFlags {
 
 struct ParsedAgentFlags {
   AgentFlags flags;
-  // Set when the agent exits without running a command: --help/--version (0, printed to `out`)
-  // or a usage error (1, printed to `err`).
+  // Set when the agent exits without running a command: --help/--version (0, printed to `out`),
+  // a usage error (1, printed to `err`) or a configuration file that cannot be used (2, `err`).
   std::optional<int> exit_code;
+  std::string config_file;  // the file read; "" when the built-in defaults stand
+  ConfigOrigins origins;    // where the values that are not built-in defaults came from
 };
 
-// Parses `args` (without the program name).
+// Parses `args` (without the program name) over the configuration file: --config FILE, else
+// `default_config` when it exists. The command line wins over the file, the file over the
+// built-in defaults.
 ParsedAgentFlags ParseAgentFlags(const std::vector<std::string>& args, std::ostream& out,
-                                 std::ostream& err);
+                                 std::ostream& err,
+                                 const std::string& default_config = kDefaultAgentConfig);
+
+// The keys of agent.yaml, bound to the fields of `f` they set.
+ConfigSchema AgentConfigSchema(AgentFlags& f);
+
+// What `run` lacks (controller, host, the mTLS files or --insecure), as a message; "" when
+// nothing.
+std::string MissingAgentRunSettings(const AgentFlags& f);
 
 }  // namespace relayguard::agent
 

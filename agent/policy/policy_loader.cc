@@ -1,12 +1,7 @@
 #include "agent/policy/policy_loader.h"
 
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <unistd.h>
 #include <yaml-cpp/yaml.h>
 
-#include <cerrno>
-#include <cstring>
 #include <initializer_list>
 #include <map>
 #include <optional>
@@ -16,7 +11,6 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/ascii.h"
-#include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
@@ -26,49 +20,20 @@
 #include "common/hostname.h"
 #include "common/schedule.h"
 #include "common/status_macros.h"
+#include "common/yaml_fields.h"
 
 namespace relayguard::agent {
 namespace {
 
 constexpr size_t kMaxNameLength = 64;
-constexpr off_t kMaxPolicyFileBytes = 1 << 20;
+constexpr int64_t kMaxPolicyFileBytes = 1 << 20;
 
-// A value in double quotes with control characters escaped, so messages stay on one line.
-std::string Quoted(const std::string& value) {
-  return absl::StrCat("\"", absl::CHexEscape(value), "\"");
-}
-
-// "LINE:COL" (1-based) of a node; 1:1 when yaml-cpp has no position for it.
-std::string Position(const YAML::Mark& mark) {
-  if (mark.is_null() || mark.line < 0 || mark.column < 0) return "1:1";
-  return absl::StrCat(mark.line + 1, ":", mark.column + 1);
-}
-
-std::string KindName(const YAML::Node& node) {
-  switch (node.Type()) {
-    case YAML::NodeType::Null:
-      return "an empty value";
-    case YAML::NodeType::Scalar:
-      return absl::StrCat("the single value ", Quoted(node.Scalar()));
-    case YAML::NodeType::Sequence:
-      return "a list";
-    case YAML::NodeType::Map:
-      return "a mapping";
-    case YAML::NodeType::Undefined:
-      break;
-  }
-  return "nothing";
-}
-
-bool IsPlain(const YAML::Node& node) { return node.Tag() == "?"; }
-
-bool HasControlCharacter(const std::string& value) {
-  for (char c : value) {
-    const auto u = static_cast<unsigned char>(c);
-    if (u < 0x20 || u == 0x7f) return true;
-  }
-  return false;
-}
+// The generic positioned-error helpers live in common/yaml_fields.h; the short names read better
+// in the many messages below.
+std::string Quoted(const std::string& value) { return YamlQuoted(value); }
+std::string Position(const YAML::Mark& mark) { return YamlPosition(mark); }
+std::string KindName(const YAML::Node& node) { return YamlKindName(node); }
+bool IsPlain(const YAML::Node& node) { return IsPlainScalar(node); }
 
 bool IsValidName(const std::string& name) {
   if (name.empty() || name.size() > kMaxNameLength) return false;
@@ -105,40 +70,14 @@ std::string MailAddressProblem(const std::string& address) {
 }
 
 // Walks the YAML tree and fills a Policy; the first problem found is returned.
-class PolicyParser {
+class PolicyParser : public YamlFieldReader {
  public:
-  explicit PolicyParser(std::string source) : source_(std::move(source)) {}
+  explicit PolicyParser(std::string source)
+      : YamlFieldReader(std::move(source), "playbook") {}
 
   absl::StatusOr<Policy> Parse(const YAML::Node& root);
 
  private:
-  // An empty value has no token of its own (yaml-cpp places it at the next token), so the
-  // problem is reported at its key.
-  absl::Status Fail(const YAML::Node& node, const std::string& field, const std::string& what) {
-    if (node.IsNull()) {
-      auto it = key_marks_.find(field);
-      if (it != key_marks_.end()) return FailAt(it->second, field, what);
-    }
-    return FailAt(node.Mark(), field, what);
-  }
-  absl::Status FailAt(const YAML::Mark& mark, const std::string& field, const std::string& what) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(source_, ":", Position(mark), ": ", field, ": ", what));
-  }
-
-  static std::string Join(const std::string& path, const std::string& key) {
-    return path.empty() ? key : absl::StrCat(path, ".", key);
-  }
-
-  absl::Status CheckMapping(const YAML::Node& node, const std::string& field,
-                            std::initializer_list<const char*> allowed);
-  absl::Status Require(const YAML::Node& map, const std::string& path, const char* key);
-  absl::StatusOr<std::string> String(const YAML::Node& node, const std::string& field);
-  absl::StatusOr<uint64_t> Integer(const YAML::Node& node, const std::string& field, uint64_t min,
-                                   uint64_t max);
-  absl::StatusOr<bool> Bool(const YAML::Node& node, const std::string& field);
-  absl::Status CheckList(const YAML::Node& node, const std::string& field);
-
   absl::Status ParseTop(const YAML::Node& root, Policy& policy);
   absl::Status ParseRelay(const YAML::Node& relay, Policy& policy);
   absl::Status ParseNetworks(const YAML::Node& list, const std::string& field, bool allow_empty,
@@ -157,117 +96,13 @@ class PolicyParser {
   absl::Status CheckRequireAuthHasBackend(const YAML::Node& root, const Policy& policy);
   absl::StatusOr<std::string> AbsolutePath(const YAML::Node& node, const std::string& field,
                                            const std::string& what, bool socket);
-  std::string KeyAt(const std::string& field) const;
   absl::StatusOr<IpAddress> Address(const YAML::Node& node, const std::string& field);
   absl::StatusOr<std::string> MailAddress(const YAML::Node& node, const std::string& field);
-
-  std::string source_;
-  std::map<std::string, YAML::Mark> key_marks_;  // dotted field path -> position of its key
 };
-
-// A mapping whose keys are all plain scalars from `allowed`, each appearing once.
-absl::Status PolicyParser::CheckMapping(const YAML::Node& node, const std::string& field,
-                                        std::initializer_list<const char*> allowed) {
-  if (!node.IsMap()) {
-    return Fail(node, field.empty() ? "playbook" : field,
-                absl::StrCat("expected a mapping, got ", KindName(node)));
-  }
-  std::map<std::string, YAML::Mark> seen;
-  for (const auto& entry : node) {
-    const YAML::Node& key = entry.first;
-    if (!key.IsScalar()) {
-      return Fail(key, field.empty() ? "playbook" : field,
-                  absl::StrCat("keys must be plain field names, got ", KindName(key)));
-    }
-    const std::string name = key.Scalar();
-    bool known = false;
-    for (const char* a : allowed) known = known || name == a;
-    if (!known) {
-      return Fail(key, Join(field, name),
-                  absl::StrCat("unknown field; expected one of: ", absl::StrJoin(allowed, ", ")));
-    }
-    key_marks_.emplace(Join(field, name), key.Mark());
-    auto [it, inserted] = seen.emplace(name, key.Mark());
-    if (!inserted) {
-      return Fail(key, Join(field, name),
-                  absl::StrCat("duplicate key (first given at ", Position(it->second), ")"));
-    }
-  }
-  return absl::OkStatus();
-}
-
-absl::Status PolicyParser::Require(const YAML::Node& map, const std::string& path,
-                                   const char* key) {
-  if (map[key]) return absl::OkStatus();
-  return Fail(map, Join(path, key), "required field is missing");
-}
-
-// A non-empty single-line scalar.
-absl::StatusOr<std::string> PolicyParser::String(const YAML::Node& node, const std::string& field) {
-  if (!node.IsScalar()) {
-    return Fail(node, field, absl::StrCat("expected a single value, got ", KindName(node)));
-  }
-  const std::string& value = node.Scalar();
-  if (value.empty()) return Fail(node, field, "must not be empty");
-  if (HasControlCharacter(value)) {
-    return Fail(node, field,
-                absl::StrCat("contains a line break or control character: ", Quoted(value)));
-  }
-  return value;
-}
-
-// A plain (unquoted) decimal integer in [min, max].
-absl::StatusOr<uint64_t> PolicyParser::Integer(const YAML::Node& node, const std::string& field,
-                                               uint64_t min, uint64_t max) {
-  if (!node.IsScalar()) {
-    return Fail(node, field, absl::StrCat("expected an integer, got ", KindName(node)));
-  }
-  const std::string& text = node.Scalar();
-  if (!IsPlain(node)) {
-    return Fail(node, field,
-                absl::StrCat("expected an integer, got the quoted string ", Quoted(text),
-                             "; write the number without quotes"));
-  }
-  const bool digits = !text.empty() && text.find_first_not_of("0123456789") == std::string::npos;
-  if (text.size() > 1 && text[0] == '-' &&
-      text.find_first_not_of("0123456789", 1) == std::string::npos) {
-    return Fail(node, field, absl::StrCat("must not be negative, got ", text));
-  }
-  uint64_t value = 0;
-  if (!digits || (text.size() > 1 && text[0] == '0')) {
-    return Fail(node, field,
-                absl::StrCat("expected a decimal integer without sign or leading zeros, got ",
-                             Quoted(text)));
-  }
-  if (!absl::SimpleAtoi(text, &value) || value < min || value > max) {
-    return Fail(node, field, absl::StrCat("must be between ", min, " and ", max, ", got ", text));
-  }
-  return value;
-}
-
-// Only the plain words true and false: "yes", "on", "1" or a quoted "true" are refused.
-absl::StatusOr<bool> PolicyParser::Bool(const YAML::Node& node, const std::string& field) {
-  if (node.IsScalar() && IsPlain(node)) {
-    if (node.Scalar() == "true") return true;
-    if (node.Scalar() == "false") return false;
-  }
-  std::string got = KindName(node);
-  if (node.IsScalar() && !IsPlain(node)) {
-    got = absl::StrCat("the quoted string ", Quoted(node.Scalar()));
-  }
-  return Fail(node, field, absl::StrCat("expected true or false (unquoted), got ", got));
-}
-
-absl::Status PolicyParser::CheckList(const YAML::Node& node, const std::string& field) {
-  if (node.IsSequence()) return absl::OkStatus();
-  return Fail(node, field,
-              absl::StrCat("expected a list (e.g. [a, b] or one \"- item\" per line), got ",
-                           KindName(node)));
-}
 
 absl::StatusOr<Policy> PolicyParser::Parse(const YAML::Node& root) {
   Policy policy;
-  policy.source = source_;
+  policy.source = source();
   // The defaults documented in policy.h and playbooks/README.md.
   policy.probe.untrusted_source = *ParseIpAddress("127.0.0.9");
   policy.probe.trusted_source = *ParseIpAddress("127.0.0.1");
@@ -617,13 +452,6 @@ absl::Status PolicyParser::ParseCompliance(const YAML::Node& node, Policy& polic
   return absl::OkStatus();
 }
 
-// Where a field's key is, as "FILE:LINE:COL", for messages given after loading ("" if absent).
-std::string PolicyParser::KeyAt(const std::string& field) const {
-  auto it = key_marks_.find(field);
-  if (it == key_marks_.end()) return "";
-  return absl::StrCat(source_, ":", Position(it->second));
-}
-
 // An absolute path to a socket or file that ends up in MTA configuration (Postfix
 // smtpd_sasl_path, an Exim server_socket or lsearch, Sendmail.conf): canonical, so two paths
 // can be compared by text, and of characters no MTA syntax gives a meaning ($ expands in Exim,
@@ -840,26 +668,11 @@ absl::Status PolicyParser::CheckRequireAuthHasBackend(const YAML::Node& root,
 }
 
 absl::StatusOr<Policy> ParsePolicy(const std::string& yaml_text, const std::string& source_name) {
-  std::vector<YAML::Node> documents;
+  ASSIGN_OR_RETURN(YAML::Node document,
+                   LoadSingleYamlDocument(yaml_text, source_name, "playbook",
+                                          "expected a mapping with name, version and relay"));
   try {
-    documents = YAML::LoadAll(yaml_text);
-  } catch (const YAML::Exception& e) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(source_name, ":", Position(e.mark), ": invalid YAML: ", e.msg));
-  }
-  if (documents.empty() || documents[0].IsNull()) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(source_name,
-                     ":1:1: playbook: the file is empty; expected a mapping with name, version "
-                     "and relay"));
-  }
-  if (documents.size() > 1) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(source_name, ":", Position(documents[1].Mark()),
-                     ": playbook: a playbook is a single YAML document; found a second one"));
-  }
-  try {
-    return PolicyParser(source_name).Parse(documents[0]);
+    return PolicyParser(source_name).Parse(document);
   } catch (const YAML::Exception& e) {
     // Not expected: the parser only reads nodes whose type it checked.
     return absl::InvalidArgumentError(
@@ -868,49 +681,9 @@ absl::StatusOr<Policy> ParsePolicy(const std::string& yaml_text, const std::stri
 }
 
 absl::StatusOr<Policy> LoadPolicyFile(const std::string& path) {
-  const int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) {
-    const int error = errno;
-    if (error == ENOENT || error == ENOTDIR) {
-      return absl::NotFoundError(absl::StrCat("policy file ", path, " does not exist"));
-    }
-    if (error == EACCES || error == EPERM) {
-      return absl::PermissionDeniedError(absl::StrCat(
-          "policy file ", path, " cannot be read: permission denied; check its owner and mode"));
-    }
-    return absl::UnavailableError(
-        absl::StrCat("cannot open policy file ", path, ": ", std::strerror(error)));
-  }
-  std::string text;
-  absl::Status status = absl::OkStatus();
-  struct stat st {};
-  if (fstat(fd, &st) != 0) {
-    status = absl::UnavailableError(
-        absl::StrCat("cannot stat policy file ", path, ": ", std::strerror(errno)));
-  } else if (!S_ISREG(st.st_mode)) {
-    status = absl::InvalidArgumentError(absl::StrCat(
-        "policy file ", path, S_ISDIR(st.st_mode) ? " is a directory" : " is not a regular file",
-        "; give the path of a playbook .yaml file"));
-  } else if (st.st_size > kMaxPolicyFileBytes) {
-    status = absl::InvalidArgumentError(absl::StrCat("policy file ", path, " is ", st.st_size,
-                                                     " bytes; a playbook is at most ",
-                                                     kMaxPolicyFileBytes, " bytes"));
-  } else {
-    char buffer[8192];
-    while (true) {
-      const ssize_t n = read(fd, buffer, sizeof(buffer));
-      if (n < 0 && errno == EINTR) continue;
-      if (n < 0) {
-        status = absl::UnavailableError(
-            absl::StrCat("cannot read policy file ", path, ": ", std::strerror(errno)));
-        break;
-      }
-      if (n == 0) break;
-      text.append(buffer, static_cast<size_t>(n));
-    }
-  }
-  close(fd);
-  if (!status.ok()) return status;
+  ASSIGN_OR_RETURN(std::string text,
+                   ReadSmallTextFile(path, "policy file", kMaxPolicyFileBytes, "a playbook",
+                                     "give the path of a playbook .yaml file"));
   return ParsePolicy(text, path);
 }
 

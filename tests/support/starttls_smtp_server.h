@@ -159,7 +159,14 @@ class StartTlsSmtpServer {
         } else if (verb == "STARTTLS" && ssl == nullptr) {
           write(script_.starttls_reply);
           if (script_.starttls_reply.rfind("220", 0) != 0) continue;
-          if (script_.after == StartTlsScript::After::kClose) return;
+          if (script_.after == StartTlsScript::After::kClose) {
+            // FIN first, then read what the client sends until it hangs up: closing with its
+            // hello unread would send a reset instead, and the client would see that at times.
+            shutdown(fd, SHUT_WR);
+            while (read(fd, buf, sizeof(buf)) > 0) {
+            }
+            return;
+          }
           if (script_.after == StartTlsScript::After::kStall) {
             while (read(fd, buf, sizeof(buf)) > 0) {
             }  // swallow the client hello, answer nothing, until the client gives up

@@ -87,6 +87,15 @@ absl::StatusOr<EximEdit> EditAuthenticatedAccept(absl::string_view input,
   return edit;
 }
 
+absl::StatusOr<std::optional<size_t>> MissingAuthenticatedAccept(absl::string_view input,
+                                                                 absl::string_view acl_name,
+                                                                 absl::string_view path) {
+  ASSIGN_OR_RETURN(ConfigText text, ConfigText::Parse(input, path));
+  ASSIGN_OR_RETURN(AcceptPlace place, FindAcceptPlace(text, acl_name));
+  if (place.present) return std::nullopt;
+  return place.before;
+}
+
 absl::StatusOr<std::vector<AuthFinding>> AuthDrift(absl::string_view input,
                                                    const EximAuthWant& want,
                                                    const std::vector<std::string>& rcpt_acls,

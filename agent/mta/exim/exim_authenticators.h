@@ -108,6 +108,13 @@ absl::StatusOr<EximEdit> EditAuthenticators(absl::string_view text, const EximAu
 absl::StatusOr<EximEdit> EditAuthenticatedAccept(absl::string_view text, absl::string_view acl_name,
                                                  absl::string_view path);
 
+// Where the RCPT ACL `acl_name` of `text` lacks the accept EditAuthenticatedAccept would add: the
+// physical index of its relay check; nullopt when authenticated clients already relay through
+// it. Errors as EditAuthenticatedAccept's (without "nothing was changed").
+absl::StatusOr<std::optional<size_t>> MissingAuthenticatedAccept(absl::string_view text,
+                                                                 absl::string_view acl_name,
+                                                                 absl::string_view path);
+
 // One way a configuration differs from what the policy's auth section asks.
 struct AuthFinding {
   std::string setting;  // "authenticator relayguard_plain", "AUTH on plaintext", ...

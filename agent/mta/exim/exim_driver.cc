@@ -4,11 +4,13 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <set>
 #include <system_error>
 
 #include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
@@ -17,6 +19,7 @@
 #include "absl/strings/strip.h"
 #include "agent/mta/daemon_process.h"
 #include "agent/mta/exim/exim_conf.h"
+#include "agent/mta/exim/exim_debian_auth.h"
 #include "agent/mta/exim/update_exim4_conf.h"
 #include "common/status_macros.h"
 
@@ -83,37 +86,104 @@ std::string EximDriver::DaemonConfig() const {
   return options_.debian ? options_.generated_config : options_.config_file;
 }
 
+std::string EximDriver::DebianAuthFile() const {
+  return absl::StrCat(options_.debian_dir, "/", kDebianAuthFile);
+}
+
+std::string EximDriver::DebianTemplate() const {
+  return options_.debian_dir + "/exim4.conf.template";
+}
+
+bool EximDriver::DebianSplit() const {
+  absl::StatusOr<std::string> text = fs_.ReadFile(ManagedFile());
+  if (!text.ok()) return false;
+  absl::StatusOr<bool> split = DebianSplitConfig(*text, ManagedFile());
+  return split.ok() && *split;
+}
+
+std::vector<std::string> EximDriver::ManagedFiles() const {
+  std::vector<std::string> files = {ManagedFile()};
+  if (!options_.debian) return files;
+  // The template only where update-exim4.conf reads it (relayguard may write its authenticators
+  // there); relayguard's own conf.d/auth file whenever it exists, so a rollback can remove it.
+  if (!DebianSplit() && fs_.Stat(DebianTemplate()).ok()) files.push_back(DebianTemplate());
+  if (fs_.Stat(DebianAuthFile()).ok()) files.push_back(DebianAuthFile());
+  return files;
+}
+
+std::vector<std::string> EximDriver::CreatableFiles() const {
+  if (!options_.debian || !DebianSplit() || fs_.Stat(DebianAuthFile()).ok()) return {};
+  return {DebianAuthFile()};
+}
+
 absl::Status EximDriver::Generate(const std::string& dir, const std::string& output) {
   Command cmd{{options_.update_exim4_conf_path, "-d", dir, "-o", output}, "",
               std::chrono::seconds(60)};
   return RunChecked(runner_, cmd, Diagnostics).status();
 }
 
-absl::StatusOr<std::string> EximDriver::StageDebianDir(const std::string& stage,
-                                                       const std::string& text) {
-  // A scratch directory of links: the staged settings beside the live conf.d, template and
-  // local macros, which update-exim4.conf reads from the same directory.
+namespace {
+
+// Links every entry of `from` into `to` (created), except the entries `files` (by path relative
+// to `from`) lead into: a directory on such a path is staged the same way, a file written by
+// `write`.
+absl::Status StageTree(const std::string& from, const std::string& to,
+                       const std::map<std::string, std::string>& files,
+                       const std::function<absl::Status(const std::string&, const std::string&)>&
+                           write) {
   namespace stdfs = std::filesystem;
-  const std::string dir = stage + "/exim4";
   std::error_code ec;
-  stdfs::remove_all(dir, ec);
-  stdfs::create_directories(dir, ec);
-  if (ec) return absl::InternalError(absl::StrCat("cannot create ", dir, ": ", ec.message()));
-  stdfs::directory_iterator entries(options_.debian_dir, ec);
+  stdfs::create_directories(to, ec);
+  if (ec) return absl::InternalError(absl::StrCat("cannot create ", to, ": ", ec.message()));
+  // The first component of each staged file's path: what is not linked here.
+  std::map<std::string, std::map<std::string, std::string>> below;
+  for (const auto& [relative, text] : files) {
+    const size_t slash = relative.find('/');
+    if (slash == std::string::npos) {
+      RETURN_IF_ERROR(write(to + "/" + relative, text));
+      below[relative];
+    } else {
+      below[relative.substr(0, slash)][relative.substr(slash + 1)] = text;
+    }
+  }
+  stdfs::directory_iterator entries(from, ec);
   if (ec) {
-    return absl::FailedPreconditionError(
-        absl::StrCat("cannot read ", options_.debian_dir, ": ", ec.message()));
+    return absl::FailedPreconditionError(absl::StrCat("cannot read ", from, ": ", ec.message()));
   }
   for (const stdfs::directory_entry& entry : entries) {
     const std::string name = entry.path().filename().string();
-    if (name == "update-exim4.conf.conf") continue;
-    stdfs::create_symlink(entry.path(), dir + "/" + name, ec);
+    if (below.count(name)) continue;
+    stdfs::create_symlink(entry.path(), to + "/" + name, ec);
     if (ec) {
       return absl::InternalError(
           absl::StrCat("cannot stage ", entry.path().string(), ": ", ec.message()));
     }
   }
-  RETURN_IF_ERROR(fs_.WriteScratchFile(dir + "/update-exim4.conf.conf", text));
+  for (const auto& [name, inside] : below) {
+    if (inside.empty()) continue;  // a file, written above
+    RETURN_IF_ERROR(StageTree(from + "/" + name, to + "/" + name, inside, write));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::StatusOr<std::string> EximDriver::StageDebianDir(const std::string& stage,
+                                                       const FileContents& contents) {
+  // A scratch directory of links: the staged files beside the live conf.d, template and local
+  // macros, which update-exim4.conf reads from the same directory.
+  const std::string dir = stage + "/exim4";
+  std::error_code ec;
+  std::filesystem::remove_all(dir, ec);
+  std::map<std::string, std::string> files;
+  const std::string prefix = options_.debian_dir + "/";
+  for (const auto& [path, text] : contents) {
+    if (absl::StartsWith(path, prefix)) files[path.substr(prefix.size())] = text;
+  }
+  RETURN_IF_ERROR(StageTree(options_.debian_dir, dir, files,
+                            [this](const std::string& path, const std::string& text) {
+                              return fs_.WriteScratchFile(path, text);
+                            }));
   return dir;
 }
 
@@ -176,19 +246,24 @@ absl::StatusOr<RenderedChange> EximDriver::Render(const Policy& policy,
         absl::StrCat("Render needs the contents of ", ManagedFile()));
   }
   absl::StatusOr<EximEdit> edited;
+  std::string auth_path;  // Debian: the file RenderDebianAuth edits
+  std::string auth_text;
   if (options_.debian) {
-    if (policy.auth) {
-      // update-exim4.conf.conf has no setting for authenticators; they live in conf.d/auth or
-      // exim4.conf.template, which this driver does not manage.
-      return absl::InvalidArgumentError(absl::StrCat(
-          "auth: relayguard manages only ", ManagedFile(),
-          " of Debian's configuration, which has no setting for authenticators; add them to "
-          "conf.d/auth (or exim4.conf.template) by hand as Debian's plain_server/login_server "
-          "examples show, or let relayguard manage a monolithic configuration "
-          "(/etc/exim4/exim4.conf) — nothing was changed"));
-    }
     edited = EditUpdateExim4Conf(it->second, SettingsFor(policy), ManagedFile());
     if (edited.ok()) RETURN_IF_ERROR(RefuseGeneratedOpenings(policy));
+    if (edited.ok() && policy.auth) {
+      ASSIGN_OR_RETURN(EximEdit auth, RenderDebianAuth(policy, it->second, current, auth_path));
+      auth_text = std::move(auth.text);
+      edited->changed.insert(edited->changed.end(), auth.changed.begin(), auth.changed.end());
+      if (policy.require_auth) {
+        // The generic warning about 127.0.0.1 and ::1 says less than this one.
+        std::erase_if(edited->warnings, [](const std::string& w) {
+          return absl::StrContains(w, "always adds 127.0.0.1 and ::1");
+        });
+      }
+      edited->warnings.insert(edited->warnings.end(), auth.warnings.begin(),
+                              auth.warnings.end());
+    }
   } else {
     // The listeners of the file as it is now: it is the one the daemon runs.
     absl::StatusOr<std::vector<Listener>> listeners =
@@ -213,6 +288,7 @@ absl::StatusOr<RenderedChange> EximDriver::Render(const Policy& policy,
   RenderedChange change;
   change.new_contents = current;
   change.new_contents[ManagedFile()] = edit.text;
+  if (!auth_path.empty()) change.new_contents[auth_path] = std::move(auth_text);
   change.changed_settings = edit.changed;
   change.warnings = edit.warnings;
   change.kept = edit.kept;

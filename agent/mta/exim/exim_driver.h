@@ -83,7 +83,11 @@ class EximDriver : public MtaDriver {
 
   std::string Kind() const override { return "exim"; }
   absl::StatusOr<std::string> Version() override;
-  std::vector<std::string> ManagedFiles() const override { return {ManagedFile()}; }
+  // Debian: update-exim4.conf.conf; with a non-split configuration also exim4.conf.template
+  // (relayguard writes its authenticators there); relayguard's conf.d/auth file while it exists.
+  std::vector<std::string> ManagedFiles() const override;
+  // Debian, split configuration: relayguard's conf.d/auth file while it does not exist.
+  std::vector<std::string> CreatableFiles() const override;
   absl::StatusOr<RenderedChange> Render(const Policy& policy, const FileContents& current) override;
   // Uses the probe addresses of the policy last given to Render.
   absl::Status ValidateStaged(const FileContents& contents, const std::string& stage_dir) override;
@@ -112,6 +116,17 @@ class EximDriver : public MtaDriver {
   // Render's auth part on the monolithic `text` whose daemon has `listeners`.
   absl::StatusOr<EximEdit> RenderAuth(const AuthSettings& auth, const std::string& text,
                                       const std::vector<Listener>& listeners);
+  // Debian: Render's auth part (exim_debian_auth.h): relayguard's authenticators in its
+  // conf.d/auth file or the template, after checking the generated configuration (the RCPT ACL
+  // lets authenticated clients relay; no admin authenticator offers a wanted mechanism). Sets
+  // `path` to the file it edits. `conf` is update-exim4.conf.conf as it is now.
+  absl::StatusOr<EximEdit> RenderDebianAuth(const Policy& policy, const std::string& conf,
+                                            const FileContents& current, std::string& path);
+  // Debian: whether the live update-exim4.conf.conf selects the split configuration (false when
+  // it cannot be read).
+  bool DebianSplit() const;
+  std::string DebianAuthFile() const;
+  std::string DebianTemplate() const;
   // CheckDrift's auth part on the configuration the daemon runs.
   absl::Status AuthDriftOf(const AuthSettings& auth, const std::string& text,
                            const std::string& path, std::vector<SettingDrift>& drift);
@@ -153,9 +168,11 @@ class EximDriver : public MtaDriver {
   std::string DaemonConfig() const;
   // Debian: runs update-exim4.conf on `dir` writing `output`.
   absl::Status Generate(const std::string& dir, const std::string& output);
-  // Debian: a copy of debian_dir under `stage` (links to everything but the staged
-  // update-exim4.conf.conf), so that update-exim4.conf can run on the staged settings.
-  absl::StatusOr<std::string> StageDebianDir(const std::string& stage, const std::string& text);
+  // Debian: a copy of debian_dir under `stage` (links to everything but the files of `contents`
+  // under debian_dir, which are written there: update-exim4.conf.conf, the template, relayguard's
+  // conf.d/auth file), so that update-exim4.conf can run on the staged settings.
+  absl::StatusOr<std::string> StageDebianDir(const std::string& stage,
+                                             const FileContents& contents);
 
   EximOptions options_;
   FileSystem& fs_;

@@ -12,6 +12,7 @@
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "agent/mta/exim/exim_authenticators.h"
+#include "agent/mta/exim/exim_debian_auth.h"
 #include "agent/mta/exim/exim_driver.h"
 #include "common/status_macros.h"
 
@@ -229,6 +230,20 @@ absl::Status EximDriver::AuthSession(const Policy& policy, const SmokeCredential
           "; configure TLS (tls_advertise_hosts, tls_certificate, tls_privatekey) or set "
           "auth.tls_only: false"));
     }
+  }
+  // Debian: the host's own certificate is configured only once MAIN_TLS_ENABLE is defined;
+  // without it Exim has none (4.96 falls back to a throw-away self-signed one, older builds
+  // offer no STARTTLS), so TLS-only AUTH would rest on nothing a client can trust.
+  if (options_.debian && auth.tls_only && !DefinesMacro(text, "MAIN_TLS_ENABLE")) {
+    const std::string macros = DebianSplit() ? options_.debian_dir + "/conf.d/main/000_localmacros"
+                                             : options_.debian_dir + "/exim4.conf.localmacros";
+    return absl::FailedPreconditionError(absl::StrCat(
+        "auth.tls_only: Debian's Exim configuration does not enable TLS (MAIN_TLS_ENABLE is not "
+        "defined), so Exim has no certificate of this host's to offer STARTTLS and then AUTH "
+        "with; put `MAIN_TLS_ENABLE = yes` in ", macros, " with a certificate (",
+        options_.debian_dir, "/exim.crt and exim.key, e.g. from exim-gencert, or "
+        "MAIN_TLS_CERTIFICATE / MAIN_TLS_PRIVATEKEY) and run update-exim4.conf, or set "
+        "auth.tls_only: false"));
   }
   // -bh has no TLS: the session runs against a copy whose authenticators are advertised
   // without it (activation's verification proves the TLS-only part for real).

@@ -3,6 +3,8 @@
 #include <set>
 
 #include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/strip.h"
@@ -85,7 +87,22 @@ absl::StatusOr<std::vector<SettingDrift>> EximDriver::CheckDrift(const Policy& p
     }
     if (policy.auth) {
       ASSIGN_OR_RETURN(std::string daemon_text, fs_.ReadFile(DaemonConfig()));
+      const size_t first = drift.size();
       RETURN_IF_ERROR(AuthDriftOf(*policy.auth, daemon_text, DaemonConfig(), drift));
+      // Each finding at the line a person edits (relayguard's conf.d/auth file, the template,
+      // Debian's ACL in conf.d), not at the generated file's.
+      const std::string prefix = DaemonConfig() + ":";
+      for (size_t i = first; i < drift.size(); ++i) {
+        size_t line = 0;
+        absl::string_view where = drift[i].where;
+        if (absl::ConsumePrefix(&where, prefix) && absl::SimpleAtoi(where, &line) && line > 0) {
+          drift[i].where = DebianSource(daemon_text, line - 1);
+        } else if (drift[i].where == DaemonConfig() &&
+                   absl::StartsWith(drift[i].setting, "authenticator ")) {
+          // A missing authenticator: where relayguard writes it.
+          drift[i].where = DebianSplit() ? DebianAuthFile() : DebianTemplate();
+        }
+      }
     }
     return drift;
   }

@@ -19,23 +19,21 @@
 namespace relayguard::agent::exim {
 namespace {
 
-// The files update-exim4.conf builds the configuration from, in its order: the local macros,
-// then conf.d/main..auth (split) or the template.
-std::vector<std::string> DebianSourcePaths(const std::string& dir) {
+// The files update-exim4.conf reads, in order: conf.d's parts for a split configuration,
+// exim4.conf.localmacros and the template for a non-split one.
+std::vector<std::string> DebianSourcePaths(const std::string& dir, bool split) {
   namespace stdfs = std::filesystem;
-  std::vector<std::string> paths = {dir + "/exim4.conf.localmacros"};
+  if (!split) return {dir + "/exim4.conf.localmacros", dir + "/exim4.conf.template"};
+  std::vector<std::string> paths;
   std::error_code ec;
-  if (stdfs::is_directory(dir + "/conf.d", ec)) {
-    for (const char* part : {"main", "acl", "router", "transport", "retry", "rewrite", "auth"}) {
-      std::vector<std::string> names;
-      for (const auto& e : stdfs::directory_iterator(dir + "/conf.d/" + part, ec)) {
-        names.push_back(e.path().string());
-      }
-      std::sort(names.begin(), names.end());
-      paths.insert(paths.end(), names.begin(), names.end());
+  for (const char* part : {"main", "acl", "router", "transport", "retry", "rewrite", "auth"}) {
+    std::vector<std::string> names;
+    for (const auto& e : stdfs::directory_iterator(dir + "/conf.d/" + part, ec)) {
+      names.push_back(e.path().string());
     }
+    std::sort(names.begin(), names.end());
+    paths.insert(paths.end(), names.begin(), names.end());
   }
-  paths.push_back(dir + "/exim4.conf.template");
   return paths;
 }
 
@@ -65,7 +63,7 @@ std::string EximDriver::DebianSource(const std::string& text, size_t line) {
   if (line >= lines.size()) return generated;
   absl::string_view content(lines[line].data(), lines[line].size());
   std::vector<SourceFile> sources;
-  for (const std::string& path : DebianSourcePaths(options_.debian_dir)) {
+  for (const std::string& path : DebianSourcePaths(options_.debian_dir, DebianSplit())) {
     if (absl::StatusOr<std::string> t = fs_.ReadFile(path); t.ok()) {
       sources.push_back({path, std::move(*t)});
     }

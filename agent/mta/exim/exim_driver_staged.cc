@@ -38,7 +38,7 @@ absl::StatusOr<std::string> EximDriver::StageConfig(const FileContents& contents
   RETURN_IF_ERROR(fs_.MakeDirs(stage_dir));
   const std::string staged = stage_dir + "/exim4.conf";
   if (options_.debian) {
-    ASSIGN_OR_RETURN(std::string dir, StageDebianDir(stage_dir, it->second));
+    ASSIGN_OR_RETURN(std::string dir, StageDebianDir(stage_dir, contents));
     if (absl::Status s = Generate(dir, staged); !s.ok()) {
       return absl::FailedPreconditionError(absl::StrCat(
           "update-exim4.conf could not generate a configuration from the staged ", ManagedFile(),

@@ -1,10 +1,15 @@
-// The pure parts of the Exim driver; the driver itself runs against real Exim in
-// tests/agent/apply/mta_apply_integration_test.cc.
+// The pure parts of the Exim driver, and the files it manages in a Debian directory; the driver
+// itself runs against real Exim in tests/agent/apply/mta_apply_integration_test.cc.
 #include "agent/mta/exim/exim_driver.h"
+
+#include <stdlib.h>
+
+#include <filesystem>
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "absl/strings/str_cat.h"
 #include "agent/os/file_system.h"
 #include "common/clock.h"
 
@@ -148,6 +153,65 @@ TEST(PreflightAuthTest, RefusesWhatThisEximCannotUseBeforeTouchingTheBackend) {
     EXPECT_THAT(answer.status().message(), ::testing::HasSubstr(c.error)) << c.name;
     EXPECT_EQ(backend_checks, 0) << c.name;
   }
+}
+
+
+// A Debian directory in a temp dir: update-exim4.conf.conf (split or not), the template,
+// conf.d/auth.
+class DebianManagedFilesTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    char tmpl[] = "/tmp/rg-exim-debian.XXXXXX";
+    ASSERT_NE(mkdtemp(tmpl), nullptr);
+    dir_ = tmpl;
+    std::filesystem::create_directories(dir_ + "/conf.d/auth");
+    Write(dir_ + "/exim4.conf.template", "begin authenticators\n");
+    options_.debian = true;
+    options_.debian_dir = dir_;
+  }
+  void TearDown() override { std::filesystem::remove_all(dir_); }
+  void Write(const std::string& path, const std::string& text) {
+    ASSERT_TRUE(fs_.WriteScratchFile(path, text).ok()) << path;
+  }
+  void Split(bool split) {
+    Write(dir_ + "/update-exim4.conf.conf",
+          absl::StrCat("dc_relay_nets=''\ndc_use_split_config='", split ? "true" : "false",
+                       "'\n"));
+  }
+
+  std::string dir_;
+  EximOptions options_;
+  RealFileSystem fs_;
+  BvRunner runner_{"plaintext"};
+  RealClock clock_;
+};
+
+TEST_F(DebianManagedFilesTest, SplitConfigurationCreatesRelayguardsAuthFileAndTracksIt) {
+  Split(true);
+  EximDriver driver(options_, fs_, runner_, clock_);
+  const std::string conf = dir_ + "/update-exim4.conf.conf";
+  const std::string auth = dir_ + "/conf.d/auth/05_relayguard_auth";
+  EXPECT_THAT(driver.ManagedFiles(), ::testing::ElementsAre(conf));
+  EXPECT_THAT(driver.CreatableFiles(), ::testing::ElementsAre(auth));
+  // Once it exists it is backed up like any managed file (a rollback to before removes it).
+  Write(auth, "# x\n");
+  EXPECT_THAT(driver.ManagedFiles(), ::testing::ElementsAre(conf, auth));
+  EXPECT_THAT(driver.CreatableFiles(), ::testing::IsEmpty());
+}
+
+TEST_F(DebianManagedFilesTest, NonSplitConfigurationManagesTheTemplate) {
+  Split(false);
+  EximDriver driver(options_, fs_, runner_, clock_);
+  EXPECT_THAT(driver.ManagedFiles(),
+              ::testing::ElementsAre(dir_ + "/update-exim4.conf.conf",
+                                     dir_ + "/exim4.conf.template"));
+  EXPECT_THAT(driver.CreatableFiles(), ::testing::IsEmpty());
+  // The monolithic driver manages its one file.
+  EximOptions monolithic;
+  monolithic.config_file = dir_ + "/exim4.conf";
+  EximDriver plain(monolithic, fs_, runner_, clock_);
+  EXPECT_THAT(plain.ManagedFiles(), ::testing::ElementsAre(dir_ + "/exim4.conf"));
+  EXPECT_THAT(plain.CreatableFiles(), ::testing::IsEmpty());
 }
 
 }  // namespace
