@@ -110,13 +110,9 @@ expect_stat /usr/share/relayguard/make-certs.sh root:root 755
 
 say "conffiles"
 conffiles() { in_root dpkg-query -W -f='${Conffiles}\n' "$1" | awk 'NF {print $1}'; }
-expected_conf=(relayguard-agent:/etc/default/relayguard-agent
-               relayguard-controller:/etc/default/relayguard-controller
+expected_conf=(relayguard-agent:/etc/relayguard/agent.yaml
+               relayguard-controller:/etc/relayguard/controller.yaml
                relayguard-controller:/etc/relayguard/playbooks/no-open-relay.yaml)
-for f in agent controller; do
-  # The commented defaults ship once the tree has them (deploy/etc/, the config-files work).
-  [ -f "$root_dir/deploy/etc/$f.yaml" ] && expected_conf+=("relayguard-$f:/etc/relayguard/$f.yaml")
-done
 for e in "${expected_conf[@]}"; do
   conffiles "${e%%:*}" | grep -qx "${e#*:}" || fail "${e#*:} is not a conffile of ${e%%:*}"
   echo "  ${e%%:*}: ${e#*:}"
@@ -161,11 +157,19 @@ in_root sh -c 'cd /root/certs && cp ca.crt controller.crt controller.key /etc/re
   cp agent-pkgtest-mx.crt /etc/relayguard/agent.crt && cp agent-pkgtest-mx.key /etc/relayguard/agent.key &&
   chown relayguard:relayguard /etc/relayguard/controller.key &&
   chmod 600 /etc/relayguard/controller.key /etc/relayguard/agent.key'
-sed -i "s/--listen 127.0.0.1:7443/--listen 127.0.0.1:$cport/" "$root/etc/default/relayguard-controller"
-sed -i "s/--controller relayguard.example.org:7443 --host mx1.example.org/--controller 127.0.0.1:$cport --host pkgtest-mx/" \
-  "$root/etc/default/relayguard-agent"
-grep -q "127.0.0.1:$cport" "$root/etc/default/relayguard-controller" || fail "cannot set the controller's port"
-grep -q "127.0.0.1:$cport" "$root/etc/default/relayguard-agent" || fail "cannot set the agent's controller"
+# The shipped files name the certificates' paths; the admin sets the listen address, the
+# agent's controller and its host name.
+sed -i "s/^listen: 127.0.0.1:7443$/listen: 127.0.0.1:$cport/" "$root/etc/relayguard/controller.yaml"
+sed -i -e "s/^# controller: .*/controller: 127.0.0.1:$cport/" -e "s/^# host: .*/host: pkgtest-mx/" \
+  "$root/etc/relayguard/agent.yaml"
+grep -q "^listen: 127.0.0.1:$cport$" "$root/etc/relayguard/controller.yaml" || fail "cannot set the controller's listen address"
+grep -q "^controller: 127.0.0.1:$cport$" "$root/etc/relayguard/agent.yaml" || fail "cannot set the agent's controller"
+for p in controller agent; do
+  in_root "/usr/sbin/relayguard-$p" --config "/etc/relayguard/$p.yaml" config check \
+    > "$work/config-$p.out" 2>&1 ||
+    { cat "$work/config-$p.out" >&2; fail "relayguard-$p config check refuses the configured /etc/relayguard/$p.yaml"; }
+  echo "  relayguard-$p config check: exit 0"
+done
 
 # unit_value UNIT KEY: the value of KEY= in the installed unit.
 unit_value() { sed -n "s/^$2=//p" "$root/lib/systemd/system/$1.service" | head -1; }
@@ -225,10 +229,10 @@ say "reinstall (an upgrade): the edited configuration and the state stay"
 in_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --reinstall \
   $(for d in "${debs[@]}"; do echo "/tmp/debs/$(basename "$d")"; done) > "$work/reinstall.log" 2>&1 ||
   { cat "$work/reinstall.log" >&2; fail "reinstalling the packages failed"; }
-grep -q "127.0.0.1:$cport" "$root/etc/default/relayguard-controller" || fail "the upgrade replaced /etc/default/relayguard-controller"
+grep -q "^listen: 127.0.0.1:$cport$" "$root/etc/relayguard/controller.yaml" || fail "the upgrade replaced /etc/relayguard/controller.yaml"
 [ -f "$root/var/lib/relayguard-controller/controller.db" ] || fail "the upgrade lost the controller's store"
 expect_stat /var/lib/relayguard-controller relayguard:relayguard 750
-echo "  /etc/default/relayguard-controller keeps the edit; the store is there"
+echo "  /etc/relayguard/controller.yaml keeps the edit; the store is there"
 
 say "apt remove: configuration and state stay"
 in_root env DEBIAN_FRONTEND=noninteractive apt-get remove -y -q relayguard-agent \
@@ -238,18 +242,17 @@ for f in /usr/sbin/relayguard-agent /usr/sbin/relayguard-controller /usr/bin/rel
          /lib/systemd/system/relayguard-agent.service /lib/systemd/system/relayguard-controller.service; do
   [ ! -e "$root$f" ] || fail "$f is still there after remove"
 done
-for f in /etc/default/relayguard-agent /etc/default/relayguard-controller \
+for f in /etc/relayguard/agent.yaml /etc/relayguard/controller.yaml \
          /var/lib/relayguard-controller/controller.db /var/lib/relayguard/backup; do
   [ -e "$root$f" ] || fail "$f is gone after remove (only purge removes it)"
 done
-echo "  programs and units gone; /etc/default/*, the store and the backups stay"
+echo "  programs and units gone; /etc/relayguard/*.yaml, the store and the backups stay"
 
 say "apt purge: what the packages made is gone, the rest stays"
 in_root env DEBIAN_FRONTEND=noninteractive apt-get purge -y -q relayguard-agent \
   relayguard-controller relayguardctl > "$work/purge.log" 2>&1 ||
   { cat "$work/purge.log" >&2; fail "apt-get purge failed"; }
-for f in /etc/default/relayguard-agent /etc/default/relayguard-controller /etc/relayguard/playbooks \
-         /etc/relayguard/agent.yaml /etc/relayguard/controller.yaml /var/lib/relayguard-controller \
+for f in /etc/relayguard/playbooks /etc/relayguard/agent.yaml /etc/relayguard/controller.yaml /var/lib/relayguard-controller \
          /var/lib/relayguard/journal /var/lib/relayguard/policy.yaml \
          /etc/systemd/system/multi-user.target.wants/relayguard-agent.service \
          /etc/systemd/system/multi-user.target.wants/relayguard-controller.service; do
