@@ -57,6 +57,8 @@ struct RunFlags {
   bool insecure = false;
   std::string ca_file, cert_file, key_file;
   int heartbeat_s = 30;
+  // The node_exporter textfile-collector file the metrics go to; "" = none.
+  std::string metrics_file;
 };
 
 struct AgentFlags {
