@@ -204,6 +204,7 @@ ParsedAgentFlags ParseAgentFlags(const std::vector<std::string>& args, std::ostr
                                  std::ostream& err, const std::string& default_config) {
   ParsedAgentFlags parsed;
   AgentFlags& f = parsed.flags;
+  f.source = {args, default_config};
   {
     // The command line alone first: --help, usage errors and which file to read come before
     // the file is read.

@@ -61,6 +61,12 @@ struct RunFlags {
   std::string metrics_file;
 };
 
+// Where flags came from, so that `run` can read them again on SIGHUP.
+struct FlagsSource {
+  std::vector<std::string> args;  // the command line, without the program name
+  std::string default_config;     // the file read when --config is not given (if it exists)
+};
+
 struct AgentFlags {
   AgentCommand command = AgentCommand::kStatus;
   std::optional<std::string> config;  // --config FILE
@@ -79,6 +85,7 @@ struct AgentFlags {
   DiffFlags diff;
   ProbeFlags probe;
   RunFlags run;
+  FlagsSource source;
 };
 
 struct ParsedAgentFlags {

@@ -1,5 +1,6 @@
-// relayguard-agent run: the stream to the controller, the scheduled compliance checks and the
-// metrics file.
+// relayguard-agent run: the stream to the controller, the scheduled compliance checks, the
+// metrics file, and SIGHUP: the configuration read again, applied in place where it can be,
+// the stream reconnected when its settings (or the certificate files) changed.
 #include <algorithm>
 #include <atomic>
 #include <csignal>
@@ -8,6 +9,7 @@
 
 #include "agent/cli/agent_cli.h"
 #include "agent/cli/agent_context.h"
+#include "agent/cli/run_reload.h"
 #include "agent/compliance/compliance_check.h"
 #include "agent/compliance/compliance_queue.h"
 #include "agent/compliance/compliance_scheduler.h"
@@ -22,8 +24,10 @@
 namespace relayguard::agent {
 namespace {
 
-std::atomic<bool> g_stop{false};  // set by SIGTERM/SIGINT
+std::atomic<bool> g_stop{false};    // set by SIGTERM/SIGINT
+std::atomic<bool> g_reload{false};  // set by SIGHUP
 void OnStopSignal(int) { g_stop = true; }
+void OnReloadSignal(int) { g_reload = true; }
 
 // The metrics file is rewritten at least this often (its mtime says the agent lives).
 std::chrono::seconds MetricsInterval(const RunFlags& r) {
@@ -70,11 +74,47 @@ SessionOptions MakeSessionOptions(const RunFlags& r, const StreamParts& p) {
   return options;
 }
 
+// SIGHUP: reads the configuration again and applies what changed in place. Returns whether the
+// stream must reconnect to take the rest. An unusable file changes nothing.
+bool Reload(AgentFlags& running, std::string& running_tls, MetricsFile& metrics_file,
+            SystemdNotifier& systemd) {
+  auto log = Logger("agent.config");
+  systemd.Reloading();
+  absl::StatusOr<ReloadPlan> plan = ReloadAgentFlags(running, running_tls);
+  bool reconnect = false;
+  if (!plan.ok()) {
+    log->error("SIGHUP: {}; still running on the configuration loaded before",
+               plan.status().message());
+  } else {
+    SetLogLevel(plan->flags.log_level);
+    if (plan->flags.run.metrics_file != running.run.metrics_file ||
+        plan->flags.run.heartbeat_s != running.run.heartbeat_s) {
+      ConfigureMetricsFile(metrics_file, plan->flags.run);
+    }
+    const std::string what = absl::StrCat(
+        "SIGHUP: ",
+        plan->config_file.empty() ? "configuration (no file: built-in defaults)"
+                                  : "configuration file " + plan->config_file,
+        " read again: ", DescribeReload(*plan));
+    if (plan->restart.empty()) {
+      log->info("{}", what);
+    } else {
+      log->warn("{}", what);
+    }
+    reconnect = plan->reconnect();
+    running = plan->flags;
+    running_tls = plan->tls;
+  }
+  systemd.Ready("streaming to " + running.run.controller);
+  return reconnect;
+}
+
 }  // namespace
 
 int RunSession(Agent& a, std::ostream& err) {
   std::signal(SIGTERM, OnStopSignal);
   std::signal(SIGINT, OnStopSignal);
+  std::signal(SIGHUP, OnReloadSignal);
   const std::string policy_path = a.flags.state_dir + "/policy.yaml";
   PushHandler handler(*a.transaction, a.fs, policy_path);
   absl::StatusOr<std::unique_ptr<ComplianceQueue>> queue =
@@ -99,24 +139,37 @@ int RunSession(Agent& a, std::ostream& err) {
   // Checks go on whether or not the controller is reachable; their reports wait in the queue.
   std::thread compliance([&] { scheduler.Run(g_stop); });
   const StreamParts parts{**queue, enforce_state, host_mu, metrics, a.clock};
+  AgentFlags running = a.flags;
+  // An unreadable file is the session's to report; a reload compares with what was read.
+  std::string running_tls = TlsFingerprint(running.run).value_or("");
   SystemdNotifier systemd;  // the state is wired and checks run: ready, connected or not
-  systemd.Ready("streaming to " + a.flags.run.controller);
+  systemd.Ready("streaming to " + running.run.controller);
   systemd.StartWatchdog();
-  ControllerSession session(MakeSessionOptions(a.flags.run, parts), handler, *a.driver,
-                            *a.store, a.clock);
   absl::Status s;
-  std::atomic<bool> session_ended{false};
-  std::thread stream([&] {
-    s = session.Run(g_stop);
-    session_ended = true;
-  });
-  // This thread writes the metrics file: a slow or failing disk never holds up an apply.
-  while (!session_ended) {
-    metrics.SetQueueLength((*queue)->size());
-    metrics_file.Tick();
-    a.clock.SleepFor(std::chrono::milliseconds(100));
+  for (bool reconnect = true; reconnect && !g_stop && s.ok();) {
+    ControllerSession session(MakeSessionOptions(running.run, parts), handler, *a.driver,
+                              *a.store, a.clock);
+    std::atomic<bool> session_stop{false}, session_ended{false};
+    std::thread stream([&] {
+      s = session.Run(session_stop);
+      session_ended = true;
+    });
+    reconnect = false;
+    // This thread writes the metrics file (a slow or failing disk never holds up an apply)
+    // and takes the signals.
+    while (!session_ended) {
+      if (g_stop) session_stop = true;
+      if (g_reload.exchange(false) &&
+          Reload(running, running_tls, metrics_file, systemd)) {
+        reconnect = true;
+        session_stop = true;
+      }
+      metrics.SetQueueLength((*queue)->size());
+      metrics_file.Tick();
+      a.clock.SleepFor(std::chrono::milliseconds(100));
+    }
+    stream.join();
   }
-  stream.join();
   systemd.Stopping();
   g_stop = true;
   compliance.join();
