@@ -86,6 +86,7 @@ absl::Status ControllerSession::ServeOnce(const std::atomic<bool>& stop, bool* h
   }
   *had_hello = true;
   log->info("connected to controller {} as {}", options_.controller, options_.host);
+  if (options_.events.connected) options_.events.connected();
   std::mutex live_mu;
   Liveness liveness(options_.heartbeat_interval, kMissedHeartbeats, clock_.Now());
   std::atomic<bool> done{false};
@@ -154,6 +155,7 @@ absl::Status ControllerSession::ServeOnce(const std::atomic<bool>& stop, bool* h
       PushReply reply = handler_.Apply(
           {p.nonce(), p.policy_name(), p.policy_version(), p.policy_yaml()});
       write(Answer(p.nonce(), reply));
+      if (options_.events.transaction) options_.events.transaction(reply.report);
     } else if (msg.has_plan()) {
       const pb::AgentPlanRequest& p = msg.plan();
       PushReply reply =
@@ -169,7 +171,9 @@ absl::Status ControllerSession::ServeOnce(const std::atomic<bool>& stop, bool* h
       log->info("rollback request (nonce {})", r.nonce());
       std::optional<std::string> to;
       if (!r.to_commit().empty()) to = r.to_commit();
-      write(Answer(r.nonce(), handler_.Rollback(to)));
+      PushReply reply = handler_.Rollback(to);
+      write(Answer(r.nonce(), reply));
+      if (options_.events.transaction) options_.events.transaction(reply.report);
     }
     if (host_lock.owns_lock()) host_lock.unlock();
     {
@@ -180,6 +184,7 @@ absl::Status ControllerSession::ServeOnce(const std::atomic<bool>& stop, bool* h
   }
   done = true;
   heartbeats.join();
+  if (options_.events.disconnected) options_.events.disconnected();
   if (stop) context.TryCancel();
   stream->WritesDone();
   grpc::Status s = stream->Finish();
