@@ -6,6 +6,7 @@
 #include <thread>
 
 #include "absl/strings/str_cat.h"
+#include "common/command_line.h"
 #include "common/liveness.h"
 #include "common/logging.h"
 #include "common/tls_files.h"
@@ -72,7 +73,7 @@ absl::Status ControllerSession::ServeOnce(const std::atomic<bool>& stop, bool* h
   if (auto history = store_.History(1); history.ok() && !history->empty()) {
     hello->set_backup_head(history->front().id);
   }
-  hello->set_agent_version("0.1.0");
+  hello->set_agent_version(ProjectVersion());
   // One writer at a time: the loop below answers pushes while the heartbeat thread writes.
   std::mutex write_mu;
   auto write = [&](const pb::AgentMessage& m) {

@@ -5,6 +5,7 @@
 #include <variant>
 
 #include "absl/strings/str_split.h"
+#include "common/command_line.h"
 #include "common/metrics_text.h"
 
 namespace relayguard::controller {
@@ -96,7 +97,7 @@ ControllerMetrics::ControllerMetrics()
       .Name("relayguard_build_info")
       .Help("The controller's version")
       .Register(*registry_)
-      .Add({{"version", RELAYGUARD_VERSION}})
+      .Add({{"version", ProjectVersion()}})
       .Set(1);
   // Every series exists from the start, so that rate() sees the first increment.
   for (const char* command : kCommands) {
