@@ -29,6 +29,10 @@ if [ "${1:-}" != --in-namespace ]; then
   trap 'rm -rf "$work"' EXIT
   say "building the packages (deploy/build-debs.sh)"
   bash "$root_dir/deploy/build-debs.sh" "$work/debs" | sed 's/^/  /'
+  # Kept for systemd_boot_test (ctest fixture "debs"), which boots them under a real systemd.
+  if [ -n "${RELAYGUARD_KEEP_DEBS:-}" ]; then
+    rm -rf "$RELAYGUARD_KEEP_DEBS" && mkdir -p "$RELAYGUARD_KEEP_DEBS" && cp "$work"/debs/*.deb "$RELAYGUARD_KEEP_DEBS/"
+  fi
   debs=()
   for p in relayguard-agent relayguard-controller relayguardctl; do
     f=$(ls "$work"/debs/${p}_*.deb 2>/dev/null | head -1)
