@@ -167,6 +167,7 @@ labels:
 ca: $certs/ca.crt
 cert: $certs/agent-$h.crt
 key: $certs/agent-$h.key
+metrics_file: $demo/$h/relayguard-agent.prom
 CONF
   } > "$demo/etc/agent-$h.yaml"
 done
@@ -268,10 +269,13 @@ done
 ctl hosts
 echo '$ relayguardctl audit'; ctl audit
 
-step "13. What Prometheus scrapes from the controller (http://127.0.0.1:$mport/metrics, the non-zero series)"
+step "13. What Prometheus scrapes: the controller's http://127.0.0.1:$mport/metrics and an agent's textfile (the non-zero series)"
 curl -sf "http://127.0.0.1:$mport/metrics" > "$demo/metrics.txt"
 grep -E '^relayguard_(agents|rollouts|compliance_hosts|enforce_holds|commands_sent_total|agent_answers_total|store_call_seconds_count)' \
   "$demo/metrics.txt" | grep -v ' 0$' | sed 's/^/  /'
 echo "\$ promtool check metrics < metrics.txt"
 promtool check metrics < "$demo/metrics.txt" && echo "  ok"
+echo "\$ cat mx2/relayguard-agent.prom    # the agent's node_exporter textfile (its non-zero series)"
+grep -v '^#' "$demo/mx2/relayguard-agent.prom" | grep -v ' 0$' | sed 's/^/  /'
+promtool check metrics < "$demo/mx2/relayguard-agent.prom" && echo "  promtool: ok"
 step "Done. Everything under $demo is removed on exit."
