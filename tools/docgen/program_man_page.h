@@ -23,7 +23,7 @@ struct ManPageInfo {
 };
 
 // After .TH: left-adjusted, not hyphenated (option names and paths stay whole).
-constexpr char kLayout[] = ".ad l\n.nh\n";
+constexpr char kLayout[] = ".nr HY 0\n.ad l\n.nh\n";
 
 std::string ProgramManPage(const CommandDoc& program, const ManPageInfo& info);
 
