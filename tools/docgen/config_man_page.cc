@@ -16,7 +16,8 @@ namespace {
 
 const std::regex kHeading("^# ---+ (.*[^ -]) -*$");
 const std::regex kSetKey("^([a-z][a-z0-9_]*):(?: (.*))?$");
-const std::regex kCommentedKey("^# ([a-z][a-z0-9_]*):(?: ([^ ]+))?$");
+// A commented-out key's value is one word or a quoted string: prose goes on with more words.
+const std::regex kCommentedKey("^# ([a-z][a-z0-9_]*):(?: ([^ \"']+|\"[^\"]*\"|'[^']*'))?$");
 
 // Builds the document a paragraph (lines between blank lines) at a time.
 class ConfigReader {

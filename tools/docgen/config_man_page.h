@@ -40,7 +40,7 @@ struct ConfigDoc {
 
 // Reads the commented YAML `text` of `file` (named in errors). A comment line "# KEY: VALUE" is a
 // commented-out key when KEY is one of `keys` (the file's schema; empty: any lower_case word)
-// and VALUE is one word or nothing; otherwise it is prose. InvalidArgument "FILE:LINE: ..."
+// and VALUE is one word, a quoted string or nothing; otherwise it is prose. InvalidArgument "FILE:LINE: ..."
 // when the file does not start with "# PATH: SUMMARY" or a line is not a comment, a key or a
 // key's continuation.
 absl::StatusOr<ConfigDoc> ParseCommentedConfig(const std::string& text, const std::string& file,

@@ -111,15 +111,17 @@ TEST(ParseCommentedConfigTest, KeysCommentsExamplesAndHeadings) {
 }
 
 TEST(ParseCommentedConfigTest, OnlyTheSchemasKeysAreCommentedOutKeys) {
-  const std::string text = "# /etc/x.yaml: x\n\n# note: this is prose\n# ca: /x\nkey: 1\n";
+  const std::string text =
+      "# /etc/x.yaml: x\n\n# note: this is prose\n# ca: /x\n# name: \"a b\"\nkey: 1\n";
   absl::StatusOr<ConfigDoc> any = ParseCommentedConfig(text, "x.yaml");
   ASSERT_TRUE(any.ok());
-  EXPECT_EQ(any->sections[0].entries[0].keys.size(), 2u);  // "note" (one word: /x) and key
-  absl::StatusOr<ConfigDoc> schema = ParseCommentedConfig(text, "x.yaml", {"ca", "key"});
+  EXPECT_EQ(any->sections[0].entries[0].keys.size(), 3u);  // ca, name (quoted) and key
+  absl::StatusOr<ConfigDoc> schema = ParseCommentedConfig(text, "x.yaml", {"ca", "name", "key"});
   ASSERT_TRUE(schema.ok());
   const ConfigEntry& e = schema->sections[0].entries[0];
-  ASSERT_EQ(e.keys.size(), 2u);
+  ASSERT_EQ(e.keys.size(), 3u);
   EXPECT_EQ(e.keys[0].key, "ca");
+  EXPECT_EQ(e.keys[1].value, "\"a b\"");
   EXPECT_THAT(e.text, ElementsAre("note: this is prose"));
 }
 
