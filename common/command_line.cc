@@ -6,6 +6,8 @@
 
 namespace relayguard {
 
+const char* ProjectVersion() { return RELAYGUARD_VERSION; }
+
 std::string VersionText(const std::string& program) {
   return program + " " + RELAYGUARD_VERSION;
 }

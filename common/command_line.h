@@ -18,6 +18,8 @@ constexpr int kExitUsageError = 1;  // every binary: a bad command line
 
 // "relayguard-agent 0.1.0": the binary's name and the project version from CMake.
 std::string VersionText(const std::string& program);
+// "0.1.0": the project version from CMake (the agent's hello, build_info metrics).
+const char* ProjectVersion();
 
 // A CLI11 app named `program` with --version and the usage-error footer every binary has.
 void SetUpApp(CLI::App& app, const std::string& program);

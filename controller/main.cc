@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <mutex>
 #include <sstream>
 #include <thread>
 
@@ -18,6 +19,9 @@
 #include "controller/config/controller_config.h"
 #include "controller/fleet/agent_channel.h"
 #include "controller/fleet/agent_registry.h"
+#include "controller/metrics/controller_metrics.h"
+#include "controller/metrics/grpc_metrics_interceptor.h"
+#include "controller/metrics/metrics_http_server.h"
 #include "controller/playbooks/playbook_dir.h"
 #include "controller/rollout/rollout_manager.h"
 #include "controller/server/agent_stream_reactor.h"
@@ -30,6 +34,11 @@ namespace {
 std::atomic<bool> g_stop{false};
 std::atomic<bool> g_reload{false};
 
+// Whether `listen` (HOST:PORT) is on a loopback address.
+bool IsLoopbackListen(const std::string& listen) {
+  return listen.starts_with("127.") || listen.starts_with("[::1]:") ||
+         listen.starts_with("localhost:");
+}
 
 }  // namespace
 
@@ -61,10 +70,11 @@ int main(int argc, char** argv) {
     return 2;
   }
   RealClock clock;
-  StoreFacade shared_store(**store, clock);
-  AgentRegistry registry;
+  ControllerMetrics metrics;
+  StoreFacade shared_store(**store, clock, metrics);
+  AgentRegistry registry(metrics);
   AgentChannel channel(registry, clock);
-  RolloutManager manager(shared_store, channel, clock);
+  RolloutManager manager(shared_store, channel, clock, metrics);
   auto reload = [&] { return LoadPlaybookDir(playbooks, shared_store, clock.WallSeconds()); };
   auto [loaded, errors] = reload();
   for (const std::string& l : loaded) log->info("playbook {}", l);
@@ -98,6 +108,7 @@ int main(int argc, char** argv) {
   builder.AddListeningPort(listen, credentials, &port);
   builder.RegisterService(&agents);
   builder.RegisterService(&operators);
+  builder.experimental().SetInterceptorCreators(MetricsInterceptors(metrics));
   builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_PERMIT_WITHOUT_CALLS, 1);
   builder.AddChannelArgument(GRPC_ARG_HTTP2_MIN_RECV_PING_INTERVAL_WITHOUT_DATA_MS, 10000);
   std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
@@ -107,6 +118,38 @@ int main(int argc, char** argv) {
   }
   log->info("listening on {} (port {})", listen, port);
   std::cout << "relayguard-controller: listening on port " << port << std::endl;
+
+  // /metrics: the fleet's gauges are set from the store at each scrape (one scrape at a time).
+  std::mutex scrape_mu;
+  auto render = [&]() -> absl::StatusOr<std::string> {
+    std::lock_guard<std::mutex> lock(scrape_mu);
+    absl::StatusOr<ComplianceView> view = compliance.View(ComplianceQuery{});
+    if (!view.ok()) return view.status();
+    absl::StatusOr<std::vector<RolloutRecord>> rollouts = shared_store.Rollouts();
+    if (!rollouts.ok()) return rollouts.status();
+    metrics.SetFleetState(*view, *rollouts);
+    return metrics.Text();
+  };
+  std::unique_ptr<MetricsHttpServer> metrics_server;
+  if (!config.metrics_listen.empty()) {
+    absl::StatusOr<std::unique_ptr<MetricsHttpServer>> started =
+        MetricsHttpServer::Start(config.metrics_listen, render);
+    if (!started.ok()) {
+      std::cerr << "relayguard-controller: " << started.status().message() << "\n";
+      server->Shutdown();
+      return 2;
+    }
+    metrics_server = *std::move(started);
+    log->info("metrics at http://{}/metrics (port {})", config.metrics_listen,
+              metrics_server->port());
+    if (!IsLoopbackListen(config.metrics_listen)) {
+      log->warn("metrics_listen {} is not a loopback address: /metrics has no authentication "
+                "and names hosts and policies; restrict it with a firewall",
+                config.metrics_listen);
+    }
+    std::cout << "relayguard-controller: metrics on port " << metrics_server->port()
+              << std::endl;
+  }
   SystemdNotifier systemd;
   systemd.Ready("listening on " + listen);
   systemd.StartWatchdog();

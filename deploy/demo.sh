@@ -108,6 +108,7 @@ echo "  mx2 also listens on 127.0.0.1:$mx2_second (master.cf: smtpd -o mynetwork
 
 step "3. The controller (mTLS) and one agent per host, each dialing the controller"
 cport=$(free_port)
+mport=$(free_port)
 # The shipped playbooks, and one for the demo that checks every 5 s (a real fleet: minutes).
 mkdir -p "$demo/playbooks"
 cp "$root"/playbooks/*.yaml "$demo/playbooks/"
@@ -152,6 +153,7 @@ ca: $certs/ca.crt
 cert: $certs/controller.crt
 key: $certs/controller.key
 log_level: warn
+metrics_listen: 127.0.0.1:$mport
 CONF
 for h in "${hosts[@]}"; do
   { mta_config "$h"
@@ -265,4 +267,11 @@ for h in "${hosts[@]}"; do
 done
 ctl hosts
 echo '$ relayguardctl audit'; ctl audit
+
+step "13. What Prometheus scrapes from the controller (http://127.0.0.1:$mport/metrics, the non-zero series)"
+curl -sf "http://127.0.0.1:$mport/metrics" > "$demo/metrics.txt"
+grep -E '^relayguard_(agents|rollouts|compliance_hosts|enforce_holds|commands_sent_total|agent_answers_total|store_call_seconds_count)' \
+  "$demo/metrics.txt" | grep -v ' 0$' | sed 's/^/  /'
+echo "\$ promtool check metrics < metrics.txt"
+promtool check metrics < "$demo/metrics.txt" && echo "  ok"
 step "Done. Everything under $demo is removed on exit."

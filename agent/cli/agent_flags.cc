@@ -14,6 +14,13 @@ constexpr char kGlobalsFooter[] =
     "exit codes: 0 ok, 1 usage, 2 refused (nothing changed), 3 failed and rolled back,\n"
     "  4 not compliant, 5 restoring failed (the host needs attention)\n";
 
+// An absolute path, or "" for none.
+CLI::Validator OptionalAbsolutePath() {
+  return CLI::Validator(
+      [](std::string& path) { return path.empty() ? std::string() : AbsolutePathText(path); },
+      "ABSOLUTE-PATH");
+}
+
 void AddGlobalOptions(CLI::App& app, AgentFlags& f) {
   app.add_option("--config", f.config,
                  "the configuration file (default /etc/relayguard/agent.yaml when it exists); "
@@ -74,6 +81,11 @@ void AddRunOptions(CLI::App& run, RunFlags& r) {
   run.add_option("--heartbeat-s", r.heartbeat_s,
                  "heartbeat interval; three unanswered -> reconnect")
       ->check(IntBetween(1, 3600, "needs 1..3600 seconds"));
+  run.add_option("--metrics-file", r.metrics_file,
+                 "write the metrics there for node_exporter's textfile collector (a .prom file "
+                 "in its directory, e.g. /var/lib/prometheus/node-exporter/); \"\" = none")
+      ->type_name("FILE")
+      ->transform(OptionalAbsolutePath());
 }
 
 // What run needs, from the command line or the file; "" when it has it.
@@ -181,7 +193,10 @@ ConfigSchema AgentConfigSchema(AgentFlags& f) {
       .Text("cert", "--cert", &f.run.cert_file, AbsolutePathText)
       .Text("key", "--key", &f.run.key_file, AbsolutePathText)
       .Bool("insecure", "--insecure", &f.run.insecure)
-      .Integer("heartbeat_s", "--heartbeat-s", &f.run.heartbeat_s, 1, 3600);
+      .Integer("heartbeat_s", "--heartbeat-s", &f.run.heartbeat_s, 1, 3600)
+      .Text("metrics_file", "--metrics-file", &f.run.metrics_file, [](std::string& value) {
+        return value.empty() ? "" : AbsolutePathText(value);
+      });
   return schema;
 }
 
@@ -189,6 +204,7 @@ ParsedAgentFlags ParseAgentFlags(const std::vector<std::string>& args, std::ostr
                                  std::ostream& err, const std::string& default_config) {
   ParsedAgentFlags parsed;
   AgentFlags& f = parsed.flags;
+  f.source = {args, default_config};
   {
     // The command line alone first: --help, usage errors and which file to read come before
     // the file is read.

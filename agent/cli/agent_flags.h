@@ -57,6 +57,14 @@ struct RunFlags {
   bool insecure = false;
   std::string ca_file, cert_file, key_file;
   int heartbeat_s = 30;
+  // The node_exporter textfile-collector file the metrics go to; "" = none.
+  std::string metrics_file;
+};
+
+// Where flags came from, so that `run` can read them again on SIGHUP.
+struct FlagsSource {
+  std::vector<std::string> args;  // the command line, without the program name
+  std::string default_config;     // the file read when --config is not given (if it exists)
 };
 
 struct AgentFlags {
@@ -77,6 +85,7 @@ struct AgentFlags {
   DiffFlags diff;
   ProbeFlags probe;
   RunFlags run;
+  FlagsSource source;
 };
 
 struct ParsedAgentFlags {

@@ -84,6 +84,7 @@ std::optional<ComplianceResult> ComplianceScheduler::Tick() {
   Logger("agent.compliance")
       ->info("compliance check {}: {} ({}); next at {}", seq.ok() ? *seq : 0,
              ComplianceStatusName(result.status), result.summary, Utc(next_at_));
+  if (d_.on_result) d_.on_result(result);
   return result;
 }
 

@@ -28,6 +28,8 @@ struct SchedulerDeps {
   std::mutex& host_mu;  // held while checking: pushes and rollbacks wait, and vice versa
   // Turns a result and its sequence number into the bytes the queue keeps.
   std::function<std::string(const ComplianceResult&, uint64_t seq)> serialize;
+  // Told of every check that ran (the agent's metrics); may be empty.
+  std::function<void(const ComplianceResult&)> on_result = nullptr;
 };
 
 class ComplianceScheduler {

@@ -6,6 +6,7 @@
 #include <thread>
 
 #include "absl/strings/str_cat.h"
+#include "common/command_line.h"
 #include "common/liveness.h"
 #include "common/logging.h"
 #include "common/tls_files.h"
@@ -72,7 +73,7 @@ absl::Status ControllerSession::ServeOnce(const std::atomic<bool>& stop, bool* h
   if (auto history = store_.History(1); history.ok() && !history->empty()) {
     hello->set_backup_head(history->front().id);
   }
-  hello->set_agent_version("0.1.0");
+  hello->set_agent_version(ProjectVersion());
   // One writer at a time: the loop below answers pushes while the heartbeat thread writes.
   std::mutex write_mu;
   auto write = [&](const pb::AgentMessage& m) {
@@ -86,6 +87,7 @@ absl::Status ControllerSession::ServeOnce(const std::atomic<bool>& stop, bool* h
   }
   *had_hello = true;
   log->info("connected to controller {} as {}", options_.controller, options_.host);
+  if (options_.events.connected) options_.events.connected();
   std::mutex live_mu;
   Liveness liveness(options_.heartbeat_interval, kMissedHeartbeats, clock_.Now());
   std::atomic<bool> done{false};
@@ -154,6 +156,7 @@ absl::Status ControllerSession::ServeOnce(const std::atomic<bool>& stop, bool* h
       PushReply reply = handler_.Apply(
           {p.nonce(), p.policy_name(), p.policy_version(), p.policy_yaml()});
       write(Answer(p.nonce(), reply));
+      if (options_.events.transaction) options_.events.transaction(reply.report);
     } else if (msg.has_plan()) {
       const pb::AgentPlanRequest& p = msg.plan();
       PushReply reply =
@@ -169,7 +172,9 @@ absl::Status ControllerSession::ServeOnce(const std::atomic<bool>& stop, bool* h
       log->info("rollback request (nonce {})", r.nonce());
       std::optional<std::string> to;
       if (!r.to_commit().empty()) to = r.to_commit();
-      write(Answer(r.nonce(), handler_.Rollback(to)));
+      PushReply reply = handler_.Rollback(to);
+      write(Answer(r.nonce(), reply));
+      if (options_.events.transaction) options_.events.transaction(reply.report);
     }
     if (host_lock.owns_lock()) host_lock.unlock();
     {
@@ -180,6 +185,7 @@ absl::Status ControllerSession::ServeOnce(const std::atomic<bool>& stop, bool* h
   }
   done = true;
   heartbeats.join();
+  if (options_.events.disconnected) options_.events.disconnected();
   if (stop) context.TryCancel();
   stream->WritesDone();
   grpc::Status s = stream->Finish();

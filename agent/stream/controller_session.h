@@ -26,6 +26,15 @@ class AgentMessage;
 
 namespace relayguard::agent {
 
+// What the session tells the rest of the agent (its metrics); each may be empty. Called on the
+// session's threads: they must not block.
+struct SessionEvents {
+  std::function<void()> connected;     // a stream is up: the hello went out
+  std::function<void()> disconnected;  // that stream ended
+  // A pushed apply or a requested rollback ended (plans are dry runs: not reported).
+  std::function<void(const TransactionReport&)> transaction;
+};
+
 struct SessionOptions {
   std::string controller;  // HOST:PORT
   std::string host;        // our name; must equal our certificate's CN
@@ -40,6 +49,7 @@ struct SessionOptions {
   ComplianceQueue* compliance_queue = nullptr;
   EnforceState* enforce_state = nullptr;
   std::mutex* host_mu = nullptr;
+  SessionEvents events;
 };
 
 class ControllerSession {

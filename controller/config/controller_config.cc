@@ -2,6 +2,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/command_line.h"
+#include "common/host_port.h"
 #include "common/private_file.h"
 #include "common/status_macros.h"
 #include "common/tls_files.h"
@@ -35,6 +36,16 @@ void BuildApp(CLI::App& app, ParsedControllerFlags& p) {
                  "close an agent stream silent this long (agents send a heartbeat every 30 s "
                  "by default)")
       ->check(IntBetween(1, 86400, "needs a positive number of seconds"));
+  app.add_option("--metrics-listen", c.metrics_listen,
+                 "serve Prometheus metrics over plain HTTP at http://HOST:PORT/metrics (off "
+                 "unless given; use a loopback address, or a firewall)")
+      ->type_name("HOST:PORT")
+      ->check(CLI::Validator(
+          [](std::string& value) {
+            const std::string problem = HostPortProblem(value, 0);
+            return problem.empty() ? "" : absl::StrCat("\"", value, "\": ", problem);
+          },
+          "HOST:PORT"));
   app.add_option("--log-level", c.log_level, "log level")
       ->check(OneOf({"debug", "info", "warn", "error", "off"}));
   app.footer("exit codes: 0 stopped by SIGTERM/SIGINT, 1 usage or unusable mTLS files, 2 the "
@@ -60,6 +71,11 @@ std::vector<const CLI::App*> AppsGiven(const CLI::App& app) {
   return apps;
 }
 
+// "" (no metrics endpoint) or HOST:PORT.
+std::string OptionalListenText(std::string& value) {
+  return value.empty() ? "" : ListenText(value);
+}
+
 }  // namespace
 
 ConfigSchema ControllerConfigSchema(ControllerConfig& c) {
@@ -72,7 +88,8 @@ ConfigSchema ControllerConfigSchema(ControllerConfig& c) {
       .Text("key", "--key", &c.key, AbsolutePathText)
       .Bool("insecure", "--insecure", &c.insecure)
       .Integer("agent_timeout_s", "--agent-timeout-s", &c.agent_timeout_s, 1, 86400)
-      .Choice("log_level", "--log-level", &c.log_level, {"debug", "info", "warn", "error", "off"});
+      .Choice("log_level", "--log-level", &c.log_level, {"debug", "info", "warn", "error", "off"})
+      .Text("metrics_listen", "--metrics-listen", &c.metrics_listen, OptionalListenText);
   return schema;
 }
 

@@ -27,6 +27,7 @@ struct ControllerConfig {
   bool insecure = false;
   int agent_timeout_s = 90;
   std::string log_level = "info";
+  std::string metrics_listen;  // HOST:PORT of /metrics over HTTP; "" = no metrics endpoint
 };
 
 struct ParsedControllerFlags {

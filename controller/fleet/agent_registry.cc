@@ -54,10 +54,15 @@ bool AgentRegistry::Send(const std::string& host, const AgentCommand& command) {
   {
     std::lock_guard<std::mutex> lock(mu_);
     auto it = agents_.find(host);
-    if (it == agents_.end()) return false;
+    if (it == agents_.end()) {
+      events_.CommandSent(command, false);
+      return false;
+    }
     sender = it->second.link.send;
   }
-  return sender(command);
+  const bool sent = sender(command);
+  events_.CommandSent(command, sent);
+  return sent;
 }
 
 bool AgentRegistry::Online(const std::string& host) const {

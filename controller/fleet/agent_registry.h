@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "controller/fleet/agent_command.h"
+#include "controller/metrics/controller_events.h"
 
 namespace relayguard::controller {
 
@@ -26,6 +27,9 @@ class AgentRegistry {
     Sender send;
     std::function<void(const std::string& reason)> close;
   };
+
+  // `events` hears of every command sent, or not sent.
+  explicit AgentRegistry(ControllerEvents& events = NoControllerEvents()) : events_(events) {}
 
   // Registers `host`'s stream, heard from at `now`; a newer registration replaces an older one.
   // Returns a generation to pass to Heard and Unregister, so a stale stream cannot touch its
@@ -53,6 +57,7 @@ class AgentRegistry {
     int64_t last_heard_wall;
     bool closing = false;  // CloseSilent ended it; it unregisters when gRPC is done with it
   };
+  ControllerEvents& events_;
   mutable std::mutex mu_;
   std::map<std::string, Entry> agents_;
   uint64_t next_generation_ = 1;

@@ -325,6 +325,7 @@ void RolloutManager::OnHostOffline(const std::string& host) {
 }
 
 void RolloutManager::OnAnswer(const std::string& host, const HostResult& result, bool ack) {
+  events_.AgentAnswered(ack, result.outcome);
   std::lock_guard<std::mutex> lock(mu_);
   HostResult stored = result;
   stored.at = clock_.WallSeconds();

@@ -17,6 +17,7 @@
 
 #include "common/clock.h"
 #include "controller/fleet/agent_channel.h"
+#include "controller/metrics/controller_events.h"
 #include "controller/rollout/command_states.h"
 #include "controller/rollout/rollout_engine.h"
 #include "controller/rollout/rollout_targets.h"
@@ -46,8 +47,10 @@ struct HostRollback {
 
 class RolloutManager {
  public:
-  RolloutManager(StoreFacade& store, AgentChannel& channel, Clock& clock)
-      : store_(store), channel_(channel), clock_(clock) {}
+  // `events` hears of every answer to a push or a rollback.
+  RolloutManager(StoreFacade& store, AgentChannel& channel, Clock& clock,
+                 ControllerEvents& events = NoControllerEvents())
+      : store_(store), channel_(channel), clock_(clock), events_(events) {}
 
   // Loads running and paused rollouts from the store (after a restart).
   absl::Status Recover();
@@ -107,6 +110,7 @@ class RolloutManager {
   StoreFacade& store_;
   AgentChannel& channel_;
   Clock& clock_;
+  ControllerEvents& events_;
   std::mutex mu_;
   std::map<std::string, RolloutEngine> engines_;
   std::map<std::string, Bookkeeping> books_;

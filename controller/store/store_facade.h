@@ -4,6 +4,7 @@
 #ifndef RELAYGUARD_CONTROLLER_STORE_STORE_FACADE_H_
 #define RELAYGUARD_CONTROLLER_STORE_STORE_FACADE_H_
 
+#include <chrono>
 #include <cstddef>
 #include <mutex>
 #include <string>
@@ -12,6 +13,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "common/clock.h"
+#include "controller/metrics/controller_events.h"
 #include "controller/store/records.h"
 #include "controller/store/store.h"
 
@@ -19,13 +21,22 @@ namespace relayguard::controller {
 
 class StoreFacade {
  public:
-  StoreFacade(Store& store, Clock& clock) : store_(store), clock_(clock) {}
+  // `events` hears how long each store call takes.
+  StoreFacade(Store& store, Clock& clock, ControllerEvents& events = NoControllerEvents())
+      : store_(store), clock_(clock), events_(events) {}
 
   // Runs `f(store)` under the lock and returns what it returns: several calls that must see one
   // state (read, decide, write) go in one `f`. `f` must not call back into this facade.
   template <typename F>
   auto WithStore(F&& f) {
     std::lock_guard<std::mutex> lock(mu_);
+    const auto started = std::chrono::steady_clock::now();
+    // Timed on every way out, including a throw (which only a bug would do).
+    struct Timer {
+      ControllerEvents& events;
+      std::chrono::steady_clock::time_point started;
+      ~Timer() { events.StoreCall(std::chrono::steady_clock::now() - started); }
+    } timer{events_, started};
     return f(store_);
   }
 
@@ -48,6 +59,7 @@ class StoreFacade {
   std::mutex mu_;
   Store& store_;
   Clock& clock_;
+  ControllerEvents& events_;
 };
 
 }  // namespace relayguard::controller

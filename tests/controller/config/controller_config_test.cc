@@ -2,6 +2,7 @@
 // strict rules with FILE:LINE:COL, default < file < command line, --config, the key file that
 // group or others can read, `config check`, and the shipped deploy/etc/controller.yaml.
 #include "controller/config/controller_config.h"
+#include "common/command_line.h"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -62,7 +63,7 @@ TEST_F(ControllerConfigTest, EachRuleIsRefusedWithFileLineAndColumn) {
   for (const Case& c : std::vector<Case>{
            {"listen: 127.0.0.1:7443\nlisten_on: x\n",
             "2:1: listen_on: unknown field; expected one of: listen, playbooks, state_dir, ca, "
-            "cert, key, insecure, agent_timeout_s, log_level"},
+            "cert, key, insecure, agent_timeout_s, log_level, metrics_listen"},
            {"agent_timeout_s: ninety\n",
             "1:18: agent_timeout_s: expected a decimal integer without sign or leading zeros, "
             "got \"ninety\""},
@@ -86,6 +87,8 @@ TEST_F(ControllerConfigTest, EachRuleIsRefusedWithFileLineAndColumn) {
            {"key: controller.key\n",
             "1:6: key: needs an absolute path (starting with '/'), got \"controller.key\""},
            {"agent_timeout_s: 0\n", "1:18: agent_timeout_s: must be between 1 and 86400, got 0"},
+           {"metrics_listen: 9465\n",
+            "1:17: metrics_listen: \"9465\": is not HOST:PORT (IPv6 needs brackets: [::1]:7443)"},
        }) {
     const std::string path = Write("controller.yaml", c.yaml);
     ParsedControllerFlags parsed = Parse({"--config", path});
@@ -112,6 +115,20 @@ TEST_F(ControllerConfigTest, CommandLineWinsOverTheFileWhichWinsOverTheDefaults)
   EXPECT_EQ(p.origins.at("listen"), path + ":1:1");
   EXPECT_EQ(p.origins.at("agent_timeout_s"), "command line (--agent-timeout-s)");
   EXPECT_EQ(p.origins.count("state_dir"), 0u);
+  EXPECT_EQ(p.config.metrics_listen, "");  // default: no metrics endpoint
+}
+
+TEST_F(ControllerConfigTest, MetricsListenFromTheFileOrTheCommandLine) {
+  const std::string path = Write("controller.yaml", "metrics_listen: 127.0.0.1:9465\n");
+  ParsedControllerFlags p = Parse({"--config", path});
+  ASSERT_FALSE(p.exit_code) << err_;
+  EXPECT_EQ(p.config.metrics_listen, "127.0.0.1:9465");
+  p = Parse({"--config", path, "--metrics-listen", "[::1]:0"});
+  ASSERT_FALSE(p.exit_code) << err_;
+  EXPECT_EQ(p.config.metrics_listen, "[::1]:0");
+  p = Parse({"--config", path, "--metrics-listen", "nowhere"});
+  EXPECT_EQ(p.exit_code, relayguard::kExitUsageError);
+  EXPECT_THAT(err_, HasSubstr("--metrics-listen \"nowhere\": is not HOST:PORT")) << err_;
 }
 
 TEST_F(ControllerConfigTest, MissingFiles) {
