@@ -250,4 +250,9 @@ ParsedAgentFlags ParseAgentFlags(const std::vector<std::string>& args, std::ostr
 
 std::string MissingAgentRunSettings(const AgentFlags& f) { return MissingForRun(f.run); }
 
+void BuildAgentApp(CLI::App& app, AgentFlags& f) {
+  app.description(kAgentDescription);
+  BuildApp(app, f);
+}
+
 }  // namespace relayguard::agent

@@ -111,6 +111,10 @@ ConfigSchema AgentConfigSchema(AgentFlags& f);
 // nothing.
 std::string MissingAgentRunSettings(const AgentFlags& f);
 
+// Every command and option of relayguard-agent, with its description, bound to `f`: what
+// ParseAgentFlags parses with, for the man page and tools/docgen.
+void BuildAgentApp(CLI::App& app, AgentFlags& f);
+
 }  // namespace relayguard::agent
 
 #endif  // RELAYGUARD_AGENT_CLI_AGENT_FLAGS_H_

@@ -162,4 +162,9 @@ int RunControllerConfigCheck(const ParsedControllerFlags& parsed, std::ostream& 
   return 0;
 }
 
+void BuildControllerApp(CLI::App& app, ParsedControllerFlags& p) {
+  app.description(kDescription);
+  BuildApp(app, p);
+}
+
 }  // namespace relayguard::controller

@@ -59,6 +59,10 @@ absl::Status CheckControllerTls(const ControllerConfig& c);
 int RunControllerConfigCheck(const ParsedControllerFlags& parsed, std::ostream& out,
                              std::ostream& err);
 
+// Every command and option of relayguard-controller, with its description, bound to `p`: what
+// ParseControllerFlags parses with, for the man page and tools/docgen.
+void BuildControllerApp(CLI::App& app, ParsedControllerFlags& p);
+
 }  // namespace relayguard::controller
 
 #endif  // RELAYGUARD_CONTROLLER_CONFIG_CONTROLLER_CONFIG_H_

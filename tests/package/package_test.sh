@@ -6,7 +6,8 @@
 #     mount namespace, so the cache stays clean);
 #  3. checks the relayguard user, the directories with owners and modes, the conffiles, the
 #     units (systemd-analyze verify, and security --offline: exposure controller <= 2.5,
-#     agent <= 5.0), man pages when the packages ship any;
+#     agent <= 5.0), the man pages (formatted without warnings, rendered by man) and relayguardctl's
+#     bash completion (run in the root's bash);
 #  4. does what the README's Install section says (certificates, the controller's port and the
 #     agent's controller in the configuration), then runs each unit's ExecStart line, with the
 #     unit's user and environment file, inside the root: the controller answers relayguardctl
@@ -140,18 +141,46 @@ for u in controller agent; do
     fail "relayguard-$u.service exposure $exposure is above $limit"
 done
 
-say "man pages"
-man_pages=$(for p in relayguard-agent relayguard-controller relayguardctl; do
-              in_root dpkg -L "$p" | grep '^/usr/share/man/.' | grep -v '/$' || true
-            done | while read -r f; do [ -d "$root$f" ] || echo "$f"; done)
-if [ -z "$man_pages" ]; then
-  echo "  none shipped (the tree has no man pages yet)"
+say "man pages and bash completion"
+docs=(relayguard-agent:/usr/share/man/man8/relayguard-agent.8.gz
+      relayguard-agent:/usr/share/man/man5/relayguard-agent.yaml.5.gz
+      relayguard-controller:/usr/share/man/man8/relayguard-controller.8.gz
+      relayguard-controller:/usr/share/man/man5/relayguard-controller.yaml.5.gz
+      relayguardctl:/usr/share/man/man8/relayguardctl.8.gz
+      relayguardctl:/usr/share/bash-completion/completions/relayguardctl)
+for e in "${docs[@]}"; do
+  p=${e%%:*} f=${e#*:}
+  in_root dpkg -L "$p" | grep -qx "$f" || fail "$f is not in the $p package"
+  [ -f "$root$f" ] || fail "$f is missing"
+  case $f in
+    *.gz)
+      gzip -t "$root$f" 2>/dev/null || fail "man page $f is not a valid gzip file"
+      # groff (the host's) formats it without a warning.
+      warnings=$(zcat "$root$f" | LC_ALL=C.UTF-8 groff -man -ww -z -Tutf8 2>&1) ||
+        fail "groff cannot format $f: $warnings"
+      [ -z "$warnings" ] || fail "groff warns about $f: $warnings"
+      ;;
+  esac
+  echo "  $p: $f"
+done
+# man(1) renders a page: the root's man-db when it has one (minbase has not), else the host's.
+if in_root test -x /usr/bin/man; then
+  shown=$(in_root env LC_ALL=C.UTF-8 MANWIDTH=80 man --warnings relayguardctl 2>&1) ||
+    fail "man relayguardctl in the root: $shown"
+  where="the root's man"
 else
-  for f in $man_pages; do
-    gzip -t "$root$f" 2>/dev/null || fail "man page $f is not a valid gzip file"
-    echo "  $f"
-  done
+  shown=$(LC_ALL=C.UTF-8 MANWIDTH=80 man --warnings -l "$root/usr/share/man/man8/relayguardctl.8.gz" 2>&1) ||
+    fail "man -l relayguardctl.8.gz: $shown"
+  where="the host's man -l (no man-db in the root)"
 fi
+grep -q 'rollout start' <<<"$shown" || fail "man relayguardctl shows no 'rollout start': $shown"
+! grep -qi 'warning' <<<"$shown" || fail "man relayguardctl warns: $shown"
+echo "  relayguardctl(8) renders with $where"
+# The completion works in the root's bash without the bash-completion package.
+offered=$(in_root bash --norc --noprofile -c 'source /usr/share/bash-completion/completions/relayguardctl
+  COMP_WORDS=(relayguardctl rollout start --la); COMP_CWORD=3; _relayguardctl; echo "${COMPREPLY[*]}"')
+[ "$offered" = "--label" ] || fail "the completion offers '$offered' for 'relayguardctl rollout start --la'"
+echo "  bash completion: 'relayguardctl rollout start --la' -> $offered"
 
 say "configure like an admin: certificates (make-certs.sh), ports, the agent's controller"
 cport=$(free_port)
