@@ -45,7 +45,7 @@ void BuildApp(CLI::App& app, ParsedControllerFlags& p) {
             const std::string problem = HostPortProblem(value, 0);
             return problem.empty() ? "" : absl::StrCat("\"", value, "\": ", problem);
           },
-          "HOST:PORT"));
+          ""));
   app.add_option("--log-level", c.log_level, "log level")
       ->check(OneOf({"debug", "info", "warn", "error", "off"}));
   app.footer("exit codes: 0 stopped by SIGTERM/SIGINT, 1 usage or unusable mTLS files, 2 the "
