@@ -10,6 +10,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "tests/support/ctl.h"
 #include "tests/support/daemon.h"
 #include "tests/support/postfix_lab.h"
 #include "tests/support/prometheus_text.h"
@@ -22,7 +23,6 @@ using ::relayguard::testing::Daemon;
 using ::relayguard::testing::FreeLoopbackPort;
 using ::relayguard::testing::PostfixLab;
 using ::relayguard::testing::PromtoolProblems;
-using ::relayguard::testing::RunCommand;
 using ::relayguard::testing::SampleValue;
 using ::relayguard::testing::SourcePath;
 using ::relayguard::testing::WaitFor;
@@ -78,13 +78,7 @@ class MetricsTest : public ::testing::Test {
     return v ? *v : -1;
   }
   std::string Ctl(const std::vector<std::string>& args, int* rc = nullptr) {
-    std::vector<std::string> argv = {kBin + "/controller/relayguardctl", "--controller",
-                                     "127.0.0.1:" + std::to_string(port_), "--insecure"};
-    argv.insert(argv.end(), args.begin(), args.end());
-    std::string out;
-    int code = RunCommand(argv, &out);
-    if (rc) *rc = code;
-    return out;
+    return ::relayguard::testing::RunCtl(port_, args, rc);
   }
 
   std::vector<std::unique_ptr<PostfixLab>> labs_;

@@ -1,6 +1,7 @@
 #!/bin/bash
 # Makes (or extends) the cached clean Debian 12 root the package test installs the .debs into:
 #   bookworm_root.sh DIR [PACKAGE]...
+#   bookworm_root.sh DIR --for-debs DEB...   (the packages those .debs need, plus systemd, postfix)
 # DIR missing or incomplete: debootstrap --variant=minbase bookworm from the machine's Debian mirror
 # (the first deb.debian.org-style URI of /etc/apt/sources.list{,.d}). Then the PACKAGEs DIR lacks
 # are installed into it with apt-get in the chroot; services are never started (policy-rc.d says
@@ -10,6 +11,17 @@ set -euo pipefail
 [ $# -ge 1 ] || { sed -n '2,9p' "$0" >&2; exit 2; }
 dir=$1; shift
 pkgs=("$@")
+# --for-debs DEB...: what those .debs depend on, besides themselves, and an MTA for the agent to
+# find (Postfix, "Local only") and systemd (the units are verified, and booted, in the root).
+if [ "${1:-}" = --for-debs ]; then
+  shift
+  pkgs=(systemd postfix procps)
+  for d in "$@"; do
+    pkgs+=($(dpkg-deb -f "$d" Depends | tr ',' '\n' | sed 's/|.*//; s/(.*)//; s/ //g' |
+             grep -v '^relayguard' || true))
+  done
+  mapfile -t pkgs < <(printf '%s\n' "${pkgs[@]}" | sort -u)
+fi
 mirror() {
   local uri
   uri=$(grep -hE '^(URIs:|deb )' /etc/apt/sources.list /etc/apt/sources.list.d/*.sources \

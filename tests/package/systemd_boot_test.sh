@@ -40,14 +40,8 @@ if [ "${1:-}" != --in-namespace ]; then
     [ -n "$f" ] || fail "no $p package in $debs_dir"
     debs+=("$f")
   done
-  needs=(systemd postfix procps)
-  for d in "${debs[@]}"; do
-    needs+=($(dpkg-deb -f "$d" Depends | tr ',' '\n' | sed 's/|.*//; s/(.*)//; s/ //g' |
-              grep -v '^relayguard' || true))
-  done
   say "the Debian 12 root ($cache)"
-  bash "$root_dir/tests/package/bookworm_root.sh" "$cache" $(printf '%s\n' "${needs[@]}" | sort -u) |
-    sed 's/^/  /'
+  bash "$root_dir/tests/package/bookworm_root.sh" "$cache" --for-debs "${debs[@]}" | sed 's/^/  /'
   unshare -m --propagation private bash "$0" --in-namespace "$work" "${debs[@]}"
   say "passed"
   exit 0

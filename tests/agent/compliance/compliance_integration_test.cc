@@ -16,6 +16,7 @@
 #include <gtest/gtest.h>
 
 #include "agent/probe/relay_probe.h"
+#include "tests/support/ctl.h"
 #include "tests/support/daemon.h"
 #include "tests/support/postfix_lab.h"
 #include "tests/support/relay_checks.h"
@@ -96,13 +97,7 @@ class ComplianceTest : public ::testing::Test {
         lab_->dir() + "/controller.log");
   }
   std::string Ctl(const std::vector<std::string>& args, int* rc = nullptr) {
-    std::vector<std::string> argv = {kBin + "/controller/relayguardctl", "--controller",
-                                     "127.0.0.1:" + std::to_string(port_), "--insecure"};
-    argv.insert(argv.end(), args.begin(), args.end());
-    std::string out;
-    int code = RunCommand(argv, &out);
-    if (rc) *rc = code;
-    return out;
+    return ::relayguard::testing::RunCtl(port_, args, rc);
   }
   std::string Logs() {
     return "\n--- controller:\n" + controller_->Log() + "\n--- agent:\n" + agent_->Log();

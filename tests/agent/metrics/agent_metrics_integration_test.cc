@@ -13,6 +13,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "tests/support/ctl.h"
 #include "tests/support/daemon.h"
 #include "tests/support/postfix_lab.h"
 #include "tests/support/prometheus_text.h"
@@ -26,7 +27,6 @@ using ::relayguard::testing::Daemon;
 using ::relayguard::testing::FreeLoopbackPort;
 using ::relayguard::testing::PostfixLab;
 using ::relayguard::testing::ReadFileOrDie;
-using ::relayguard::testing::RunCommand;
 using ::relayguard::testing::SourcePath;
 using ::relayguard::testing::WaitFor;
 using ::testing::HasSubstr;
@@ -57,13 +57,7 @@ class AgentMetricsIntegrationTest : public ::testing::Test {
         lab_->dir() + "/agent.log");
   }
   std::string Ctl(const std::vector<std::string>& args, int* rc = nullptr) {
-    std::vector<std::string> argv = {kBin + "/controller/relayguardctl", "--controller",
-                                     "127.0.0.1:" + std::to_string(port_), "--insecure"};
-    argv.insert(argv.end(), args.begin(), args.end());
-    std::string out;
-    int code = RunCommand(argv, &out);
-    if (rc) *rc = code;
-    return out;
+    return ::relayguard::testing::RunCtl(port_, args, rc);
   }
   bool Online() { return Ctl({"hosts"}).find(" online ") != std::string::npos; }
   static std::string Metrics(const std::string& path) {
