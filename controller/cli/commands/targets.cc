@@ -16,7 +16,7 @@ void AddTargetOptions(CLI::App& command, Targets& targets) {
 void AddReasonOption(CLI::App& command, std::string& reason) {
   command.add_option("--reason", reason,
                      "why you do this, recorded with who and when in the audit log "
-                     "(`relayguardctl audit`); one line, at most 500 characters")
+                     "(relayguardctl audit); one line, at most 500 characters")
       ->type_name("TEXT");
 }
 
