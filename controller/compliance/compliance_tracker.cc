@@ -30,7 +30,9 @@ std::string EnforcementResult(const ComplianceCheckRecord& check,
 
 void ComplianceTracker::Audit(Store& store, const std::string& who, const std::string& action,
                               const std::string& target, const std::string& result) {
-  StoreFacade::RecordAudit(store, AuditEntry{0, clock_.WallSeconds(), who, action, target, result});
+  // Automatic enforcement: no operator, so no reason.
+  StoreFacade::RecordAudit(store,
+                           AuditEntry{0, clock_.WallSeconds(), who, action, target, result, ""});
 }
 
 absl::StatusOr<std::optional<EnforceHoldRecord>> ComplianceTracker::CheckBudget(

@@ -5,6 +5,7 @@
 #include "absl/strings/str_cat.h"
 #include "common/logging.h"
 #include "common/status_macros.h"
+#include "controller/rollout/operator_reason.h"
 
 namespace relayguard::controller {
 
@@ -19,6 +20,7 @@ absl::Status RolloutManager::Recover() {
     engines_.emplace(id, RolloutEngine::Restore(r.spec, r.state));
     Bookkeeping& book = books_[id];
     book.created_by = r.created_by;
+    book.reason = r.reason;
     book.created_at = r.created_at;
     book.updated_at = r.updated_at;
     book.saved_once = true;
@@ -40,6 +42,7 @@ RolloutRecord RolloutManager::Snapshot(const std::string& id) {
   r.spec = engine.spec();
   r.state = engine.state();
   r.created_by = book.created_by;
+  r.reason = book.reason;
   r.created_at = book.created_at;
   r.updated_at = book.updated_at;
   return r;
@@ -149,9 +152,10 @@ absl::StatusOr<std::pair<PolicyVersionRecord, std::vector<PlanAnswer>>> RolloutM
 
 absl::StatusOr<RolloutRecord> RolloutManager::Start(const StartRequest& request,
                                                     const std::string& who) {
+  RETURN_IF_ERROR(CheckReason(request.reason));
   std::lock_guard<std::mutex> lock(mu_);
   auto fail = [&](absl::Status s) {
-    store_.RecordAudit(who, "rollout start", request.policy, s);
+    store_.RecordAudit(who, "rollout start", request.policy, s, request.reason);
     return s;
   };
   ASSIGN_OR_RETURN(std::vector<WaveSize> waves, ParseWaves(request.waves));
@@ -182,10 +186,11 @@ absl::StatusOr<RolloutRecord> RolloutManager::Start(const StartRequest& request,
   engines_.emplace(id, std::move(engine));
   Bookkeeping& book = books_[id];
   book.created_by = who;
+  book.reason = request.reason;
   book.created_at = clock_.WallSeconds();
   Execute(id, *actions);
   store_.RecordAudit(who, "rollout start", absl::StrCat(id, " ", spec.policy, " v", spec.version),
-                     absl::OkStatus());
+                     absl::OkStatus(), request.reason);
   return Snapshot(id);
 }
 
@@ -200,7 +205,9 @@ absl::StatusOr<RolloutRecord> RolloutManager::Get(const std::string& id) {
 
 absl::StatusOr<RolloutRecord> RolloutManager::Command(const std::string& id,
                                                       const std::string& who,
-                                                      const std::string& what) {
+                                                      const std::string& what,
+                                                      const std::string& reason) {
+  RETURN_IF_ERROR(CheckReason(reason));
   std::lock_guard<std::mutex> lock(mu_);
   auto it = engines_.find(id);
   absl::StatusOr<std::vector<Action>> actions =
@@ -210,21 +217,23 @@ absl::StatusOr<RolloutRecord> RolloutManager::Command(const std::string& id,
       : what == "pause"  ? it->second.Pause()
       : what == "resume" ? it->second.Resume(clock_.WallSeconds())
                          : it->second.Abort();
-  store_.RecordAudit(who, absl::StrCat("rollout ", what), id, actions.status());
+  store_.RecordAudit(who, absl::StrCat("rollout ", what), id, actions.status(), reason);
   if (!actions.ok()) return actions.status();
   Execute(id, *actions);
   return Snapshot(id);
 }
 
-absl::StatusOr<RolloutRecord> RolloutManager::Pause(const std::string& id, const std::string& who) {
-  return Command(id, who, "pause");
+absl::StatusOr<RolloutRecord> RolloutManager::Pause(const std::string& id, const std::string& who,
+                                                    const std::string& reason) {
+  return Command(id, who, "pause", reason);
 }
-absl::StatusOr<RolloutRecord> RolloutManager::Resume(const std::string& id,
-                                                     const std::string& who) {
-  return Command(id, who, "resume");
+absl::StatusOr<RolloutRecord> RolloutManager::Resume(const std::string& id, const std::string& who,
+                                                     const std::string& reason) {
+  return Command(id, who, "resume", reason);
 }
-absl::StatusOr<RolloutRecord> RolloutManager::Abort(const std::string& id, const std::string& who) {
-  return Command(id, who, "abort");
+absl::StatusOr<RolloutRecord> RolloutManager::Abort(const std::string& id, const std::string& who,
+                                                    const std::string& reason) {
+  return Command(id, who, "abort", reason);
 }
 
 std::string RolloutManager::CommitBeforeRollout(const std::string& id, const std::string& host) {
@@ -239,7 +248,7 @@ std::string RolloutManager::CommitBeforeRollout(const std::string& id, const std
 
 std::vector<HostRollback> RolloutManager::SendRollbacks(
     const RollbackTargets& targets, const std::vector<std::string>& chosen,
-    const std::string& who, const std::string& audit_target,
+    const std::string& who, const std::string& reason, const std::string& audit_target,
     std::map<std::string, size_t>* index_of_nonce) {
   std::vector<HostRollback> out;
   size_t offline = 0, skipped = 0;
@@ -269,17 +278,20 @@ std::vector<HostRollback> RolloutManager::SendRollbacks(
                      !index_of_nonce->empty()
                          ? absl::OkStatus()
                          : absl::FailedPreconditionError(absl::StrCat(
-                               "nothing sent: ", offline, " offline, ", skipped, " skipped")));
+                               "nothing sent: ", offline, " offline, ", skipped, " skipped")),
+                     reason);
   return out;
 }
 
 absl::StatusOr<std::vector<HostRollback>> RolloutManager::Rollback(const RollbackTargets& targets,
                                                                    std::chrono::seconds wait,
-                                                                   const std::string& who) {
+                                                                   const std::string& who,
+                                                                   const std::string& reason) {
+  RETURN_IF_ERROR(CheckReason(reason));
   const std::string audit_target =
       targets.rollout_id.empty() ? "hosts" : absl::StrCat("rollout ", targets.rollout_id);
   auto fail = [&](absl::Status s) {
-    store_.RecordAudit(who, "rollback", audit_target, s);
+    store_.RecordAudit(who, "rollback", audit_target, s, reason);
     return s;
   };
   absl::StatusOr<std::vector<HostRecord>> known = store_.Hosts();
@@ -294,7 +306,7 @@ absl::StatusOr<std::vector<HostRollback>> RolloutManager::Rollback(const Rollbac
   if (!chosen.ok()) return fail(chosen.status());
   std::map<std::string, size_t> index_of_nonce;
   std::vector<HostRollback> out =
-      SendRollbacks(targets, *chosen, who, audit_target, &index_of_nonce);
+      SendRollbacks(targets, *chosen, who, reason, audit_target, &index_of_nonce);
   std::vector<std::string> nonces;
   for (const auto& [nonce, i] : index_of_nonce) nonces.push_back(nonce);
   for (const auto& [nonce, answer] : channel_.AwaitRollbacks(nonces, wait)) {

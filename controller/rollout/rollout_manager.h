@@ -34,6 +34,7 @@ struct StartRequest {
   bool pause_between_waves = false;
   bool rollback_on_halt = false;
   int64_t offline_deadline_s = 600;
+  std::string reason;  // why (operator_reason.h); kept with the rollout and audited
 };
 
 // What became of one host's rollback.
@@ -55,18 +56,26 @@ class RolloutManager {
   // Loads running and paused rollouts from the store (after a restart).
   absl::Status Recover();
 
+  // Operator actions. Each first checks the operator's reason (CheckReason in
+  // operator_reason.h): a bad one is InvalidArgument and nothing is done or audited. The reason
+  // is recorded with the audit entry (and, for Start, with the rollout).
   absl::StatusOr<RolloutRecord> Start(const StartRequest& request, const std::string& who);
   absl::StatusOr<RolloutRecord> Get(const std::string& id);
-  absl::StatusOr<RolloutRecord> Pause(const std::string& id, const std::string& who);
-  absl::StatusOr<RolloutRecord> Resume(const std::string& id, const std::string& who);
-  absl::StatusOr<RolloutRecord> Abort(const std::string& id, const std::string& who);
+  absl::StatusOr<RolloutRecord> Pause(const std::string& id, const std::string& who,
+                                      const std::string& reason = "");
+  absl::StatusOr<RolloutRecord> Resume(const std::string& id, const std::string& who,
+                                       const std::string& reason = "");
+  absl::StatusOr<RolloutRecord> Abort(const std::string& id, const std::string& who,
+                                      const std::string& reason = "");
 
   // Sends each target its rollback request and waits up to `wait` for the answers (each agent
   // restores, reloads and verifies as its own rollback does). NotFound for an unknown host or
-  // rollout, InvalidArgument when nothing matches. Offline hosts are reported, not queued.
+  // rollout, InvalidArgument when nothing matches or the reason is bad. Offline hosts are
+  // reported, not queued.
   absl::StatusOr<std::vector<HostRollback>> Rollback(const RollbackTargets& targets,
                                                      std::chrono::seconds wait,
-                                                     const std::string& who);
+                                                     const std::string& who,
+                                                     const std::string& reason = "");
 
   // Asks every target for its diff under the latest version of `policy` and waits up to
   // `timeout` for the answers. Changes nothing anywhere.
@@ -83,6 +92,7 @@ class RolloutManager {
   // What the manager keeps beside an engine: who started it and what the store holds of it.
   struct Bookkeeping {
     std::string created_by;
+    std::string reason;
     int64_t created_at = 0;
     int64_t updated_at = 0;
     bool saved_once = false;              // the full rollout is in the store
@@ -94,7 +104,7 @@ class RolloutManager {
   void Execute(const std::string& id, const std::vector<Action>& actions);
   absl::Status Save(const std::string& id);
   absl::StatusOr<RolloutRecord> Command(const std::string& id, const std::string& who,
-                                        const std::string& what);
+                                        const std::string& what, const std::string& reason);
   // The rollout as a record (spec, state and bookkeeping). Requires mu_.
   RolloutRecord Snapshot(const std::string& id);
   // The latest version of the playbook `name`; NotFound when none is loaded.
@@ -104,7 +114,8 @@ class RolloutManager {
   // Sends the rollbacks of `chosen` (skipping hosts the rollout did not change) and audits it.
   std::vector<HostRollback> SendRollbacks(const RollbackTargets& targets,
                                           const std::vector<std::string>& chosen,
-                                          const std::string& who, const std::string& audit_target,
+                                          const std::string& who, const std::string& reason,
+                                          const std::string& audit_target,
                                           std::map<std::string, size_t>* index_of_nonce);
 
   StoreFacade& store_;

@@ -31,6 +31,8 @@ void ToInfo(const RolloutRecord& r, pb::RolloutInfo* info) {
   info->set_current_wave(r.state.current_wave);
   info->set_waves(static_cast<int32_t>(r.spec.waves.size()));
   info->set_halt_reason(r.state.halt_reason);
+  info->set_reason(r.reason);
+  info->set_created_by(r.created_by);
   for (const std::string& host : r.spec.hosts) {
     pb::RolloutHost* h = info->add_hosts();
     h->set_host(host);
@@ -128,6 +130,7 @@ grpc::Status OperatorService::StartRollout(grpc::ServerContext* context,
   start.pause_between_waves = request->pause_between_waves();
   start.rollback_on_halt = request->rollback_on_halt();
   if (request->offline_deadline_s() > 0) start.offline_deadline_s = request->offline_deadline_s();
+  start.reason = request->reason();  // checked by the manager
   absl::StatusOr<RolloutRecord> r = manager_.Start(start, who);
   if (!r.ok()) return ToGrpc(r.status());
   ToInfo(*r, response);
@@ -162,7 +165,7 @@ grpc::Status OperatorService::ListRollouts(grpc::ServerContext* context,
                                        pb::RolloutInfo* response) {                        \
     std::string who;                                                                       \
     if (grpc::Status s = Who(context, &who); !s.ok()) return s;                            \
-    absl::StatusOr<RolloutRecord> r = manager_.call(request->id(), who);                   \
+    absl::StatusOr<RolloutRecord> r = manager_.call(request->id(), who, request->reason()); \
     if (!r.ok()) return ToGrpc(r.status());                                                \
     ToInfo(*r, response);                                                                  \
     return grpc::Status::OK;                                                               \
@@ -201,6 +204,7 @@ grpc::Status OperatorService::ListAudit(grpc::ServerContext* context,
     out->set_action(e.action);
     out->set_target(e.target);
     out->set_result(e.result);
+    out->set_reason(e.reason);
   }
   return grpc::Status::OK;
 }
@@ -219,7 +223,8 @@ grpc::Status OperatorService::RollbackHosts(grpc::ServerContext* context,
   targets.rollout_id = request->rollout_id();
   targets.hosts = {request->hosts().begin(), request->hosts().end()};
   targets.labels = {request->labels().begin(), request->labels().end()};
-  auto result = manager_.Rollback(targets, std::chrono::seconds(request->wait_s()), who);
+  auto result =
+      manager_.Rollback(targets, std::chrono::seconds(request->wait_s()), who, request->reason());
   if (!result.ok()) return ToGrpc(result.status());
   for (const HostRollback& r : *result) {
     pb::HostRollback* out = response->add_hosts();

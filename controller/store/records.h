@@ -37,6 +37,7 @@ struct RolloutRecord {
   RolloutSpec spec;
   RolloutState state;
   std::string created_by;
+  std::string reason;  // the operator's reason for starting it; may be empty
   int64_t created_at = 0;
   int64_t updated_at = 0;
 };
@@ -62,6 +63,7 @@ struct AuditEntry {
   std::string action;  // "rollout start", "rollback", ...
   std::string target;  // "r-000003", "host mx1", ...
   std::string result;  // "ok" or the error
+  std::string reason;  // the operator's reason (controller/rollout/operator_reason.h); may be empty
   bool operator==(const AuditEntry&) const = default;
 };
 

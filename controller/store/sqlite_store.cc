@@ -35,7 +35,7 @@ using sql::UnknownName;
 
 // Schema migrations, applied in order, one transaction each. Append only: a released entry never
 // changes, a schema change is a new entry. Migration N is recorded as version N.
-constexpr std::array<const char*, 5> kMigrations = {
+constexpr std::array<const char*, 6> kMigrations = {
     // 1: every table.
     R"sql(
 CREATE TABLE hosts (
@@ -182,6 +182,12 @@ UPDATE rollout_hosts SET phase_name = CASE phase WHEN 0 THEN 'waiting' WHEN 1 TH
 ALTER TABLE rollout_hosts DROP COLUMN phase;
 ALTER TABLE rollout_hosts RENAME COLUMN phase_name TO phase;
 )sql",
+    // 6: the reason an operator gives for an action (audit) and for starting a rollout; rows
+    // written before have none ('').
+    R"sql(
+ALTER TABLE audit ADD COLUMN reason TEXT NOT NULL DEFAULT '';
+ALTER TABLE rollouts ADD COLUMN reason TEXT NOT NULL DEFAULT '';
+)sql",
 };
 
 absl::Status SetPragmas(sqlite3* db, const std::string& path) {
@@ -290,7 +296,7 @@ absl::StatusOr<HostResult> ReadResult(const std::string& path, const Statement& 
 constexpr char kRolloutColumns[] =
     "id, policy, version, wave_failure_budget, pause_between_waves, rollback_on_halt, "
     "offline_deadline_s, status, current_wave, halt_reason, next_nonce, created_by, created_at, "
-    "updated_at";
+    "updated_at, reason";
 
 // Reads the rollout in the current row of `row` (selected with kRolloutColumns) and its targets,
 // waves and per-host progress.
@@ -315,6 +321,7 @@ absl::StatusOr<RolloutRecord> ReadRollout(sqlite3* db, const std::string& path,
   r.created_by = row.Text(11);
   r.created_at = row.Int64(12);
   r.updated_at = row.Int64(13);
+  r.reason = row.Text(14);
 
   std::string what = absl::StrCat("reading rollout ", spec.id);
   Statement targets(db, path, what);
@@ -525,7 +532,7 @@ absl::Status SqliteStore::SaveRollout(const RolloutRecord& rollout) {
   RETURN_IF_ERROR(upsert.Prepare(
       absl::StrCat(
           "INSERT INTO rollouts (", kRolloutColumns,
-          ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET "
+          ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET "
           "policy = excluded.policy, version = excluded.version, "
           "wave_failure_budget = excluded.wave_failure_budget, "
           "pause_between_waves = excluded.pause_between_waves, "
@@ -533,14 +540,16 @@ absl::Status SqliteStore::SaveRollout(const RolloutRecord& rollout) {
           "offline_deadline_s = excluded.offline_deadline_s, status = excluded.status, "
           "current_wave = excluded.current_wave, halt_reason = excluded.halt_reason, "
           "next_nonce = excluded.next_nonce, created_by = excluded.created_by, "
-          "created_at = excluded.created_at, updated_at = excluded.updated_at")
+          "created_at = excluded.created_at, updated_at = excluded.updated_at, "
+          "reason = excluded.reason")
           .c_str()));
   RETURN_IF_ERROR(upsert
                       .Bind(spec.id, spec.policy, ToSql(spec.version), spec.wave_failure_budget,
                             spec.pause_between_waves, spec.rollback_on_halt,
                             spec.offline_deadline_s, RolloutStatusName(state.status),
                             state.current_wave, state.halt_reason, ToSql(state.next_nonce),
-                            rollout.created_by, rollout.created_at, rollout.updated_at)
+                            rollout.created_by, rollout.created_at, rollout.updated_at,
+                            rollout.reason)
                       .Run());
   // The children are replaced wholesale: simpler than diffing and still one transaction.
   for (const char* sql : {"DELETE FROM rollout_targets WHERE rollout_id = ?",
@@ -700,21 +709,24 @@ absl::StatusOr<std::optional<HostResult>> SqliteStore::FirstChangeInRollout(
 absl::StatusOr<int64_t> SqliteStore::Audit(const AuditEntry& e) {
   Statement insert(db_, path_, absl::StrCat("writing the audit entry '", e.action, "' by ", e.who));
   RETURN_IF_ERROR(
-      insert.Prepare("INSERT INTO audit (at, who, action, target, result) VALUES (?, ?, ?, ?, ?)"));
-  RETURN_IF_ERROR(insert.Bind(e.at, e.who, e.action, e.target, e.result).Run());
+      insert.Prepare("INSERT INTO audit (at, who, action, target, result, reason) "
+                     "VALUES (?, ?, ?, ?, ?, ?)"));
+  RETURN_IF_ERROR(insert.Bind(e.at, e.who, e.action, e.target, e.result, e.reason).Run());
   return sqlite3_last_insert_rowid(db_);
 }
 
 absl::StatusOr<std::vector<AuditEntry>> SqliteStore::AuditLog(size_t limit) {
   Statement q(db_, path_, "reading the audit log");
   RETURN_IF_ERROR(q.Prepare(
-      "SELECT id, at, who, action, target, result FROM audit ORDER BY at DESC, id DESC LIMIT ?"));
+      "SELECT id, at, who, action, target, result, reason FROM audit "
+      "ORDER BY at DESC, id DESC LIMIT ?"));
   q.Bind(LimitToSql(limit));
   std::vector<AuditEntry> out;
   for (;;) {
     ASSIGN_OR_RETURN(bool row, q.Step());
     if (!row) break;
-    out.push_back(AuditEntry{q.Int64(0), q.Int64(1), q.Text(2), q.Text(3), q.Text(4), q.Text(5)});
+    out.push_back(AuditEntry{q.Int64(0), q.Int64(1), q.Text(2), q.Text(3), q.Text(4), q.Text(5),
+                             q.Text(6)});
   }
   return out;
 }

@@ -30,10 +30,12 @@ absl::Status StoreFacade::AddPolicy(const PolicyVersionRecord& policy) {
 }
 
 void StoreFacade::RecordAudit(const std::string& who, const std::string& action,
-                              const std::string& target, const absl::Status& result) {
+                              const std::string& target, const absl::Status& result,
+                              const std::string& reason) {
   AuditEntry entry{0,      clock_.WallSeconds(),
                    who,    action,
-                   target, result.ok() ? "ok" : std::string(result.message())};
+                   target, result.ok() ? "ok" : std::string(result.message()),
+                   reason};
   WithStore([&](Store& s) { RecordAudit(s, entry); });
 }
 

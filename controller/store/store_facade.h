@@ -48,10 +48,11 @@ class StoreFacade {
   absl::StatusOr<std::vector<AuditEntry>> AuditLog(size_t limit);
   absl::Status AddPolicy(const PolicyVersionRecord& policy);
 
-  // Records who did what to which target, now, with "ok" or the error's message. A failure to
-  // record is logged, not returned: the action itself happened (or failed) either way.
+  // Records who did what to which target, now, why (`reason`, checked by the caller), with "ok"
+  // or the error's message. A failure to record is logged, not returned: the action itself
+  // happened (or failed) either way.
   void RecordAudit(const std::string& who, const std::string& action, const std::string& target,
-                   const absl::Status& result);
+                   const absl::Status& result, const std::string& reason = "");
   // The same inside WithStore (the lock already held), with a result text of the caller's.
   static void RecordAudit(Store& store, const AuditEntry& entry);
 

@@ -13,6 +13,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "absl/strings/str_split.h"
 #include "agent/probe/relay_probe.h"
 #include "tests/support/ctl.h"
 #include "tests/support/daemon.h"
@@ -100,22 +101,49 @@ TEST_F(FleetTest, RolloutInWavesClosesEveryRelayAndOneCommandRollsItBack) {
   for (auto& lab : labs_) ASSERT_EQ(Verdict(*lab), agent::ProbeVerdict::kRelayAccepted);
   int rc = -1;
   std::string out = Ctl({"rollout", "start", "no-open-relay", "--label", "site=lab", "--waves",
-                         "1,100%", "--wait", "--json"},
+                         "1,100%", "--wait", "--json", "--reason", "CHG-1042 close open relays"},
                         &rc);
   ASSERT_EQ(rc, 0) << out << controller_->Log();
   EXPECT_THAT(out, HasSubstr("\"status\":\"ROLLOUT_STATUS_SUCCEEDED\""));
+  EXPECT_THAT(out, HasSubstr("\"reason\":\"CHG-1042 close open relays\""));
   for (auto& lab : labs_) EXPECT_EQ(Verdict(*lab), agent::ProbeVerdict::kRefused);
   EXPECT_THAT(Ctl({"hosts"}), HasSubstr("no-open-relay v1"));
 
   std::string id = out.substr(out.find("\"id\":\"") + 6, 8);
   // One command; it returns when every agent has restored, reloaded and verified.
-  out = Ctl({"rollback", "--rollout", id, "--json"}, &rc);
+  out = Ctl({"rollback", "--rollout", id, "--json", "--reason", "INC-77 partner mail bounced"},
+            &rc);
   ASSERT_EQ(rc, 0) << out << controller_->Log();
   EXPECT_EQ(CountOf(out, "\"status\":\"ROLLBACK_STATUS_RESTORED\""), 3u) << out;
   for (auto& lab : labs_) EXPECT_EQ(Verdict(*lab), agent::ProbeVerdict::kRelayAccepted);
+  EXPECT_THAT(Ctl({"rollout", "status", id}),
+              HasSubstr("started by insecure-operator: CHG-1042 close open relays"));
+  // The audit log shows each action's operator and reason on its line.
   std::string audit = Ctl({"audit"});
-  EXPECT_THAT(audit, HasSubstr("rollout start"));
-  EXPECT_THAT(audit, HasSubstr("rollback"));
+  EXPECT_THAT(audit, HasSubstr("REASON"));
+  std::vector<std::string> lines = absl::StrSplit(audit, '\n');
+  auto line_with = [&](const std::string& action) {
+    for (const std::string& line : lines) {
+      if (line.find(action) != std::string::npos) return line;
+    }
+    return std::string();
+  };
+  std::string start_line = line_with(" rollout start ");
+  EXPECT_THAT(start_line, HasSubstr("insecure-operator")) << audit;
+  EXPECT_THAT(start_line, HasSubstr("CHG-1042 close open relays")) << audit;
+  std::string rollback_line = line_with(" rollback ");
+  EXPECT_THAT(rollback_line, HasSubstr("insecure-operator")) << audit;
+  EXPECT_THAT(rollback_line, HasSubstr("rollout " + id)) << audit;
+  EXPECT_THAT(rollback_line, HasSubstr("INC-77 partner mail bounced")) << audit;
+  std::string json = Ctl({"audit", "--json"});
+  EXPECT_THAT(json, HasSubstr("\"reason\":\"INC-77 partner mail bounced\"")) << json;
+  EXPECT_THAT(json, HasSubstr("\"reason\":\"CHG-1042 close open relays\"")) << json;
+
+  // A reason of two lines is refused by the controller; nothing is rolled back or audited.
+  out = Ctl({"rollback", "--rollout", id, "--reason", "first\nsecond"}, &rc);
+  EXPECT_NE(rc, 0) << out;
+  EXPECT_THAT(out, HasSubstr("reason contains a newline (character 6)")) << out;
+  EXPECT_EQ(Ctl({"audit", "--json"}), json);
 }
 
 TEST_F(FleetTest, ControllerKilledMidRolloutContinuesFromTheStore) {

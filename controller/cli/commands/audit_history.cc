@@ -60,9 +60,11 @@ int Audit(const CtlContext& ctl, const ListFlags& f) {
       std::cout << ProtoJson(r);
       return kCtlExitOk;
     }
-    Table t({{"WHEN", 20}, {"WHO", 20}, {"ACTION", 18}, {"TARGET", 30}, {"RESULT"}});
+    Table t({{"WHEN", 20}, {"WHO", 20}, {"ACTION", 18}, {"TARGET", 30}, {"RESULT", 12},
+             {"REASON"}});
     for (const pb::AuditEntry& e : r.entries()) {
-      t.AddRow({LocalWhen(e.at()), e.who(), e.action(), e.target(), e.result()});
+      t.AddRow({LocalWhen(e.at()), e.who(), e.action(), e.target(), e.result(),
+                e.reason().empty() ? "-" : e.reason()});
     }
     std::cout << t.Render();
     return kCtlExitOk;
@@ -82,7 +84,9 @@ void AddHistoryCommand(CLI::App& app, const CtlContext& ctl, CtlRun& run) {
 
 void AddAuditCommand(CLI::App& app, const CtlContext& ctl, CtlRun& run) {
   auto f = std::make_shared<ListFlags>();
-  CLI::App* cmd = app.add_subcommand("audit", "every operator action: who, what, when, result");
+  CLI::App* cmd =
+      app.add_subcommand("audit", "every operator action: who, what, when, result and the reason "
+                                  "the operator gave");
   AddLimit(*cmd, f->limit);
   AddJsonFlag(*cmd, f->json);
   OnChosen(*cmd, run, [&ctl, f] { return Audit(ctl, *f); });

@@ -20,6 +20,10 @@ void AddTargetOptions(CLI::App& command, Targets& targets);
 // `targets.hosts` split at commas, empty names dropped.
 std::vector<std::string> TargetHosts(const Targets& targets);
 
+// --reason TEXT on a command that changes hosts or a rollout: why, for the audit log. The
+// controller checks it (one line, at most 500 characters), not the CLI.
+void AddReasonOption(CLI::App& command, std::string& reason);
+
 // When the command line chooses `command`, `body` is what runs.
 void OnChosen(CLI::App& command, CtlRun& run, CtlRun body);
 

@@ -16,6 +16,7 @@ constexpr int kWaitS = 120;
 struct RollbackFlags {
   std::string rollout;
   Targets targets;
+  std::string reason;
   bool no_wait = false, json = false;
 };
 
@@ -26,6 +27,7 @@ int Rollback(const CtlContext& ctl, const RollbackFlags& f) {
     for (const std::string& h : TargetHosts(f.targets)) req.add_hosts(h);
     for (const auto& [k, v] : f.targets.labels) (*req.mutable_labels())[k] = v;
     req.set_wait_s(f.no_wait ? 0 : kWaitS);
+    req.set_reason(f.reason);
     if (!f.no_wait && !f.json) {
       std::cerr << "rolling back"
                 << (f.rollout.empty() ? std::string() : " the hosts of rollout " + f.rollout)
@@ -71,6 +73,7 @@ void AddRollbackCommand(CLI::App& app, const CtlContext& ctl, CtlRun& run) {
       "rollout, else to the one before their newest apply; waits for every answer (up to 120 s)");
   cmd->add_option("--rollout", f->rollout, "the rollout whose hosts to restore")->type_name("ID");
   AddTargetOptions(*cmd, f->targets);
+  AddReasonOption(*cmd, f->reason);
   cmd->add_flag("--no-wait", f->no_wait, "only send the rollback; do not wait for answers");
   AddJsonFlag(*cmd, f->json);
   OnChosen(*cmd, run, [&ctl, f] { return Rollback(ctl, *f); });

@@ -22,6 +22,7 @@ struct StartFlags {
   int budget = 0;
   bool pause = false, rollback_on_halt = false;
   int64_t offline_deadline = 0;
+  std::string reason;
 };
 
 struct FollowFlags {
@@ -35,6 +36,10 @@ void PrintRollout(const pb::RolloutInfo& r, bool json) {
   }
   std::cout << "rollout " << r.id() << "  policy " << r.policy() << " v" << r.version() << "  "
             << RolloutStatusText(r.status()) << "  wave " << r.current_wave() + 1 << "/" << r.waves() << "\n";
+  if (!r.created_by().empty()) {
+    std::cout << "  started by " << r.created_by()
+              << (r.reason().empty() ? std::string() : ": " + r.reason()) << "\n";
+  }
   if (!r.halt_reason().empty()) std::cout << "  halted: " << r.halt_reason() << "\n";
   Table t({{"", 24}, {"", 13}, {"", 8}, {""}}, "  ");
   for (const pb::RolloutHost& h : r.hosts()) {
@@ -83,6 +88,7 @@ int Start(const CtlContext& ctl, const StartFlags& f, const FollowFlags& follow)
     req.set_pause_between_waves(f.pause);
     req.set_rollback_on_halt(f.rollback_on_halt);
     req.set_offline_deadline_s(f.offline_deadline);
+    req.set_reason(f.reason);
     pb::RolloutInfo info;
     if (grpc::Status s = stub.StartRollout(CallContext().get(), req, &info); !s.ok()) {
       return ctl.Fail(s);
@@ -116,19 +122,23 @@ using RolloutCall = grpc::Status (pb::Operator::Stub::*)(grpc::ClientContext*,
                                                          const pb::GetRolloutRequest&,
                                                          pb::RolloutInfo*);
 
-// status, pause, resume, abort: one call on rollout ID, then its state.
+// status, pause, resume, abort: one call on rollout ID, then its state. `with_reason`: the
+// command changes the rollout and takes --reason.
 void AddIdCommand(CLI::App& rollout, const CtlContext& ctl, CtlRun& run, const std::string& name,
-                  const std::string& description, RolloutCall call) {
+                  const std::string& description, RolloutCall call, bool with_reason) {
   auto id = std::make_shared<std::string>();
+  auto reason = std::make_shared<std::string>();
   auto follow = std::make_shared<FollowFlags>();
   CLI::App* cmd = rollout.add_subcommand(name, description);
   cmd->add_option("ID", *id, "rollout id (r-000001)")->required();
+  if (with_reason) AddReasonOption(*cmd, *reason);
   cmd->add_flag("--wait", follow->wait, "follow the rollout until it finishes");
   AddJsonFlag(*cmd, follow->json);
-  OnChosen(*cmd, run, [&ctl, id, follow, call] {
+  OnChosen(*cmd, run, [&ctl, id, reason, follow, call] {
       return ctl.WithStub([&](pb::Operator::Stub& stub) {
         pb::GetRolloutRequest req;
         req.set_id(*id);
+        req.set_reason(*reason);
         pb::RolloutInfo info;
         if (grpc::Status s = (stub.*call)(CallContext().get(), req, &info); !s.ok()) {
           return ctl.Fail(s);
@@ -160,6 +170,7 @@ void AddRolloutCommand(CLI::App& app, const CtlContext& ctl, CtlRun& run) {
   cmd->add_option("--offline-deadline", start->offline_deadline,
                   "seconds an offline target may take to come back before it counts as failed")
       ->check(IntBetween(0, 31536000, "needs a non-negative number of seconds"));
+  AddReasonOption(*cmd, start->reason);
   cmd->add_flag("--wait", follow->wait, "follow the rollout until it finishes");
   AddJsonFlag(*cmd, follow->json);
   OnChosen(*cmd, run, [&ctl, start, follow] { return Start(ctl, *start, *follow); });
@@ -170,13 +181,13 @@ void AddRolloutCommand(CLI::App& app, const CtlContext& ctl, CtlRun& run) {
   OnChosen(*list, run, [&ctl, list_json] { return List(ctl, *list_json); });
 
   AddIdCommand(*rollout, ctl, run, "status", "one rollout and its hosts",
-               &pb::Operator::Stub::GetRollout);
+               &pb::Operator::Stub::GetRollout, false);
   AddIdCommand(*rollout, ctl, run, "pause", "pause after the current wave",
-               &pb::Operator::Stub::PauseRollout);
+               &pb::Operator::Stub::PauseRollout, true);
   AddIdCommand(*rollout, ctl, run, "resume", "resume a paused rollout",
-               &pb::Operator::Stub::ResumeRollout);
+               &pb::Operator::Stub::ResumeRollout, true);
   AddIdCommand(*rollout, ctl, run, "abort", "stop a rollout; nothing more is pushed",
-               &pb::Operator::Stub::AbortRollout);
+               &pb::Operator::Stub::AbortRollout, true);
 }
 
 }  // namespace relayguard::controller

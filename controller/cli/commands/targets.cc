@@ -1,5 +1,5 @@
-// What several commands share: --hosts/--label (plan, rollout start, rollback) and choosing the
-// command to run.
+// What several commands share: --hosts/--label (plan, rollout start, rollback), --reason and
+// choosing the command to run.
 #include "absl/strings/str_split.h"
 #include "common/command_line.h"
 #include "controller/cli/commands/commands.h"
@@ -11,6 +11,13 @@ void AddTargetOptions(CLI::App& command, Targets& targets) {
       ->type_name("H1,H2");
   AddLabelOption(command, targets.labels, "target hosts with this label (repeatable; all must "
                                           "match)");
+}
+
+void AddReasonOption(CLI::App& command, std::string& reason) {
+  command.add_option("--reason", reason,
+                     "why you do this, recorded with who and when in the audit log "
+                     "(relayguardctl audit); one line, at most 500 characters")
+      ->type_name("TEXT");
 }
 
 void OnChosen(CLI::App& command, CtlRun& run, CtlRun body) {

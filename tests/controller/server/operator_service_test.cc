@@ -83,6 +83,87 @@ TEST_F(OperatorServiceTest, StartRolloutValidatesItsRequestAndAuditsTheStart) {
   EXPECT_THAT(audit.entries(1).result(), HasSubstr("mx9"));
 }
 
+// A bad reason is refused by the service for every action that takes one: INVALID_ARGUMENT
+// naming the field and what is wrong, nothing started, sent or audited.
+TEST_F(OperatorServiceTest, ABadReasonIsRefusedAndNothingIsDoneOrAudited) {
+  std::unique_ptr<WireAgent> mx1 = Connected("mx1");
+  const std::string too_long(501, 'x');
+  pb::StartRolloutRequest start;
+  start.set_policy("no-open-relay");
+  start.add_hosts("mx1");
+  start.set_reason("close relays\nnow");
+  pb::RolloutInfo info;
+  {
+    grpc::ClientContext context;
+    grpc::Status s = operator_->StartRollout(&context, start, &info);
+    EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+    EXPECT_THAT(s.error_message(), HasSubstr("reason contains a newline (character 13)"));
+    EXPECT_THAT(s.error_message(), HasSubstr("nothing was changed"));
+  }
+  pb::RollbackHostsRequest rollback;
+  rollback.add_hosts("mx1");
+  rollback.set_reason("bell\a");
+  pb::RollbackHostsResponse rolled;
+  {
+    grpc::ClientContext context;
+    grpc::Status s = operator_->RollbackHosts(&context, rollback, &rolled);
+    EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+    EXPECT_THAT(s.error_message(),
+                HasSubstr("reason contains the control character U+0007 (character 5)"));
+  }
+  {
+    grpc::ClientContext context;
+    pb::ListRolloutsResponse rollouts;
+    ASSERT_TRUE(operator_->ListRollouts(&context, {}, &rollouts).ok());
+    EXPECT_EQ(rollouts.rollouts_size(), 0);
+  }
+
+  // A good reason starts the rollout and is kept with it and in the audit log.
+  start.set_reason("CHG-1042 close open relays");
+  {
+    grpc::ClientContext context;
+    ASSERT_TRUE(operator_->StartRollout(&context, start, &info).ok());
+  }
+  EXPECT_EQ(info.reason(), "CHG-1042 close open relays");
+  EXPECT_EQ(info.created_by(), "insecure-operator");
+  std::optional<pb::ControllerMessage> push = mx1->Next();
+  ASSERT_TRUE(push.has_value() && push->has_push());  // the first thing mx1 was sent
+
+  pb::GetRolloutRequest abort;
+  abort.set_id(info.id());
+  abort.set_reason(too_long);
+  {
+    grpc::ClientContext context;
+    grpc::Status s = operator_->AbortRollout(&context, abort, &info);
+    EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+    EXPECT_THAT(s.error_message(), HasSubstr("reason is too long: 501 characters"));
+  }
+  {
+    grpc::ClientContext context;
+    pb::GetRolloutRequest get;
+    get.set_id(info.id());
+    ASSERT_TRUE(operator_->GetRollout(&context, get, &info).ok());
+    EXPECT_NE(info.status(), pb::ROLLOUT_STATUS_ABORTED);
+    EXPECT_EQ(info.reason(), "CHG-1042 close open relays");
+  }
+  abort.set_reason("wrong playbook");
+  {
+    grpc::ClientContext context;
+    ASSERT_TRUE(operator_->AbortRollout(&context, abort, &info).ok());
+    EXPECT_EQ(info.status(), pb::ROLLOUT_STATUS_ABORTED);
+  }
+
+  grpc::ClientContext context;
+  pb::ListAuditResponse audit;
+  ASSERT_TRUE(operator_->ListAudit(&context, pb::ListAuditRequest(), &audit).ok());
+  ASSERT_EQ(audit.entries_size(), 2) << audit.DebugString();  // the refusals left no entry
+  EXPECT_EQ(audit.entries(0).action(), "rollout abort");
+  EXPECT_EQ(audit.entries(0).reason(), "wrong playbook");
+  EXPECT_EQ(audit.entries(1).action(), "rollout start");
+  EXPECT_EQ(audit.entries(1).who(), "insecure-operator");
+  EXPECT_EQ(audit.entries(1).reason(), "CHG-1042 close open relays");
+}
+
 TEST_F(OperatorServiceTest, PlanReturnsEachAgentsDiffAndTheSilentOnesAsNoAnswer) {
   std::unique_ptr<WireAgent> mx1 = Connected("mx1");
   std::unique_ptr<WireAgent> mx2 = Connected("mx2");

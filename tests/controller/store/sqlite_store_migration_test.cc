@@ -1,6 +1,7 @@
 // The store opens a database written by the code before schema 5 (enums stored as integer
 // positions, tests/data/store/controller-schema4.sqlite) and reads every row back with the right
-// states; a name it does not know is an error naming the table, the row and the value.
+// states; a name it does not know is an error naming the table, the row and the value. Schema 6
+// gives the audit log and the rollouts a reason, '' for the rows written before.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -37,7 +38,7 @@ constexpr HostPhase kPhases[] = {HostPhase::kWaiting,   HostPhase::kPending,
                                  HostPhase::kRolledBack};
 
 TEST_F(SchemaFourMigrationTest, EveryRolloutReadsBackWithItsStatusAndPhases) {
-  EXPECT_EQ(store_->SchemaVersion(), 5);
+  EXPECT_EQ(store_->SchemaVersion(), 6);
   const RolloutStatus statuses[] = {RolloutStatus::kRunning, RolloutStatus::kPaused,
                                     RolloutStatus::kHalted, RolloutStatus::kAborted,
                                     RolloutStatus::kSucceeded};
@@ -67,7 +68,7 @@ TEST_F(SchemaFourMigrationTest, EveryRolloutReadsBackWithItsStatusAndPhases) {
 
 TEST_F(SchemaFourMigrationTest, StatesAreStoredAsNamesAfterTheMigration) {
   RawDb raw(path_);
-  EXPECT_EQ(raw.Query("SELECT MAX(version) FROM schema_migrations"), "5");
+  EXPECT_EQ(raw.Query("SELECT MAX(version) FROM schema_migrations"), "6");
   EXPECT_EQ(raw.Query("SELECT status FROM rollouts WHERE id = 'r-000003'"), "halted");
   EXPECT_EQ(raw.Query("SELECT typeof(status) FROM rollouts WHERE id = 'r-000003'"), "text");
   EXPECT_EQ(raw.Query("SELECT phase FROM rollout_hosts WHERE rollout_id = 'r-000001' AND "
@@ -118,6 +119,37 @@ TEST_F(SchemaFourMigrationTest, EveryOtherRowReadsBack) {
   ASSERT_TRUE(holds.ok()) << holds.status();
   EXPECT_EQ(holds->size(), 1u);
   EXPECT_EQ(store_->AuditLog(10)->size(), 1u);
+}
+
+TEST_F(SchemaFourMigrationTest, OldAuditEntriesAndRolloutsGainAnEmptyReason) {
+  {
+    RawDb raw(path_);
+    EXPECT_EQ(raw.Query("SELECT COUNT(*) FROM audit WHERE reason = ''"), "1");
+    EXPECT_EQ(raw.Query("SELECT COUNT(*) FROM rollouts WHERE reason = ''"), "5");
+  }
+  absl::StatusOr<std::vector<AuditEntry>> log = store_->AuditLog(10);
+  ASSERT_TRUE(log.ok()) << log.status();
+  ASSERT_EQ(log->size(), 1u);
+  const AuditEntry& old = (*log)[0];
+  EXPECT_EQ(old.who, "ops");
+  EXPECT_EQ(old.action, "rollout start");
+  EXPECT_EQ(old.target, "r-000001");
+  EXPECT_EQ(old.result, "ok");
+  EXPECT_EQ(old.reason, "");
+  EXPECT_EQ((**store_->Rollout("r-000002")).reason, "");
+  EXPECT_EQ((**store_->Rollout("r-000002")).created_by, "ops");
+
+  // New entries keep their reason beside the old one.
+  AuditEntry added{0, 1700009999, "operator-alice", "rollback", "rollout r-000001", "ok",
+                   "INC-77 partner mail bounced"};
+  absl::StatusOr<int64_t> id = store_->Audit(added);
+  ASSERT_TRUE(id.ok()) << id.status();
+  added.id = *id;
+  log = store_->AuditLog(10);
+  ASSERT_TRUE(log.ok()) << log.status();
+  ASSERT_EQ(log->size(), 2u);
+  EXPECT_EQ((*log)[0], added);
+  EXPECT_EQ((*log)[1].reason, "");
 }
 
 TEST_F(SchemaFourMigrationTest, AnUnknownNameIsAnErrorNamingTableRowAndValue) {

@@ -44,6 +44,7 @@ void ExpectRolloutEq(const RolloutRecord& a, const RolloutRecord& b) {
   ExpectSpecEq(a.spec, b.spec);
   EXPECT_TRUE(a.state == b.state);
   EXPECT_EQ(a.created_by, b.created_by);
+  EXPECT_EQ(a.reason, b.reason);
   EXPECT_EQ(a.created_at, b.created_at);
   EXPECT_EQ(a.updated_at, b.updated_at);
 }
@@ -67,15 +68,16 @@ RolloutRecord SampleRollout(const std::string& id, int64_t created_at) {
   r.state.halt_reason = "";
   r.state.next_nonce = 3;
   r.created_by = "alice";
+  r.reason = "CHG-1042 close open relays";
   r.created_at = created_at;
   r.updated_at = created_at + 5;
   return r;
 }
 
 TEST_F(SqliteStoreTest, NewDatabaseHasAllMigrations) {
-  EXPECT_EQ(store_->SchemaVersion(), 5);
+  EXPECT_EQ(store_->SchemaVersion(), 6);
   RawDb raw(path_);
-  EXPECT_EQ(raw.Query("SELECT COUNT(*) FROM schema_migrations"), "5");
+  EXPECT_EQ(raw.Query("SELECT COUNT(*) FROM schema_migrations"), "6");
 }
 
 TEST_F(SqliteStoreTest, WalModeIsOn) {
@@ -285,9 +287,9 @@ TEST_F(SqliteStoreTest, ResultsRoundTripNewestFirst) {
 }
 
 TEST_F(SqliteStoreTest, AuditReturnsIdsAndListsNewestFirst) {
-  AuditEntry a{0, 100, "op-alice", "rollout start", "r-000001", "ok"};
-  AuditEntry b{0, 300, "op-bob", "rollback", "host mx1", "ok"};
-  AuditEntry c{0, 200, "op-alice", "rollout abort", "r-000001", "not running"};
+  AuditEntry a{0, 100, "op-alice", "rollout start", "r-000001", "ok", "CHG-1042"};
+  AuditEntry b{0, 300, "op-bob", "rollback", "host mx1", "ok", "INC-77 bounces"};
+  AuditEntry c{0, 200, "op-alice", "rollout abort", "r-000001", "not running", ""};
   absl::StatusOr<int64_t> ida = store_->Audit(a);
   absl::StatusOr<int64_t> idb = store_->Audit(b);
   absl::StatusOr<int64_t> idc = store_->Audit(c);
@@ -325,6 +327,7 @@ TEST_F(SqliteStoreTest, StringsWithQuotesNewlinesAndUnicodeSurvive) {
   r.state.hosts = {{kNasty, {HostPhase::kFailed, 0, kNasty, 3, kNasty}}};
   r.state.halt_reason = kNasty;
   r.created_by = kNasty;
+  r.reason = kNasty;
   ASSERT_TRUE(store_->SaveRollout(r).ok());
   absl::StatusOr<std::optional<RolloutRecord>> gr = store_->Rollout(kNasty);
   ASSERT_TRUE(gr.ok() && gr->has_value());
@@ -337,7 +340,7 @@ TEST_F(SqliteStoreTest, StringsWithQuotesNewlinesAndUnicodeSurvive) {
   ASSERT_TRUE(results.ok());
   EXPECT_THAT(*results, ElementsAre(result));
 
-  AuditEntry entry{0, 1, kNasty, kNasty, kNasty, kNasty};
+  AuditEntry entry{0, 1, kNasty, kNasty, kNasty, kNasty, kNasty};
   absl::StatusOr<int64_t> id = store_->Audit(entry);
   ASSERT_TRUE(id.ok());
   entry.id = *id;
@@ -356,11 +359,11 @@ TEST_F(SqliteStoreTest, ReopenKeepsDataAndIds) {
   HostResult result{
       rollout.spec.id, "mx1", "n-1", ApplyOutcome::kApplied, "apply", "", "", "b", "c", 11};
   ASSERT_TRUE(store_->AddResult(result).ok());
-  AuditEntry entry{0, 12, "op", "rollout start", rollout.spec.id, "ok"};
+  AuditEntry entry{0, 12, "op", "rollout start", rollout.spec.id, "ok", "why"};
   entry.id = *store_->Audit(entry);
 
   Reopen();
-  EXPECT_EQ(store_->SchemaVersion(), 5);
+  EXPECT_EQ(store_->SchemaVersion(), 6);
   EXPECT_THAT(*store_->Hosts(), ElementsAre(host));
   EXPECT_THAT(*store_->LatestPolicies(), ElementsAre(policy));
   absl::StatusOr<std::optional<RolloutRecord>> got = store_->Rollout(rollout.spec.id);
@@ -382,10 +385,10 @@ TEST_F(SqliteStoreTest, ReopenAppliesNoMigrationAgain) {
     raw.Exec("UPDATE schema_migrations SET applied_at = 42");
   }
   Reopen();
-  EXPECT_EQ(store_->SchemaVersion(), 5);
+  EXPECT_EQ(store_->SchemaVersion(), 6);
   RawDb raw(path_);
-  EXPECT_EQ(raw.Query("SELECT COUNT(*) FROM schema_migrations"), "5");
-  EXPECT_EQ(raw.Query("SELECT COUNT(*) FROM schema_migrations WHERE applied_at = 42"), "5");
+  EXPECT_EQ(raw.Query("SELECT COUNT(*) FROM schema_migrations"), "6");
+  EXPECT_EQ(raw.Query("SELECT COUNT(*) FROM schema_migrations WHERE applied_at = 42"), "6");
 }
 
 TEST_F(SqliteStoreTest, DatabaseAtVersionOneIsMigratedToTheNewest) {
@@ -397,14 +400,15 @@ TEST_F(SqliteStoreTest, DatabaseAtVersionOneIsMigratedToTheNewest) {
     RawDb raw(path_);
     raw.Exec("DROP INDEX results_host_at; DROP INDEX results_rollout_host_at; "
              "DROP TABLE compliance_checks; DROP TABLE enforce_holds; "
+             "ALTER TABLE audit DROP COLUMN reason; ALTER TABLE rollouts DROP COLUMN reason; "
              "DELETE FROM schema_migrations WHERE version >= 2");
     EXPECT_EQ(raw.Query("SELECT MAX(version) FROM schema_migrations"), "1");
     EXPECT_EQ(raw.Query("SELECT name FROM sqlite_master WHERE name = 'results_host_at'"), "");
   }
   Reopen();
-  EXPECT_EQ(store_->SchemaVersion(), 5);
+  EXPECT_EQ(store_->SchemaVersion(), 6);
   RawDb raw(path_);
-  EXPECT_EQ(raw.Query("SELECT MAX(version) FROM schema_migrations"), "5");
+  EXPECT_EQ(raw.Query("SELECT MAX(version) FROM schema_migrations"), "6");
   EXPECT_EQ(raw.Query("SELECT name FROM sqlite_master WHERE name = 'results_host_at'"),
             "results_host_at");
   EXPECT_EQ(raw.Query("SELECT name FROM sqlite_master WHERE name = 'results_rollout_host_at'"),
