@@ -8,6 +8,16 @@ namespace relayguard {
 
 const char* ProjectVersion() { return RELAYGUARD_VERSION; }
 
+std::vector<const CLI::App*> AppsGiven(const CLI::App& app) {
+  std::vector<const CLI::App*> apps = {&app};
+  auto parsed = [](const CLI::App* sub) { return sub->parsed(); };
+  for (std::vector<const CLI::App*> subs = app.get_subcommands(parsed); !subs.empty();
+       subs = subs.front()->get_subcommands(parsed)) {
+    apps.push_back(subs.front());
+  }
+  return apps;
+}
+
 std::string VersionText(const std::string& program) {
   return program + " " + RELAYGUARD_VERSION;
 }

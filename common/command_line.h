@@ -30,6 +30,10 @@ void SetUpApp(CLI::App& app, const std::string& program);
 std::optional<int> ParseCommandLine(CLI::App& app, const std::vector<std::string>& args,
                                     std::ostream& out, std::ostream& err);
 
+// The app and the subcommands the parsed command line gave, outermost first
+// (`relayguard-controller config check` -> the app, config, check).
+std::vector<const CLI::App*> AppsGiven(const CLI::App& app);
+
 // One of `values`; else "--mta qmail is not one of auto, postfix, exim, sendmail".
 CLI::Validator OneOf(std::vector<std::string> values);
 

@@ -14,6 +14,12 @@
 
 namespace relayguard {
 
+// Calls f(value) for every value of the contiguous enum [first, last], in order.
+template <typename Enum, typename F>
+void ForEachEnumValue(Enum first, Enum last, F f) {
+  for (int i = static_cast<int>(first); i <= static_cast<int>(last); ++i) f(static_cast<Enum>(i));
+}
+
 // The value of the contiguous enum [first, last] whose name(value) is `name`. InvalidArgument
 // naming `what` ("rollout status"), the unknown name and every known one otherwise; callers add
 // where the name came from (a table and row, a flag).

@@ -160,18 +160,6 @@ void BuildApp(CLI::App& app, AgentFlags& f) {
   AddRunOptions(*config_check, f.run);
 }
 
-// The program and the commands given, innermost last.
-std::vector<const CLI::App*> AppsGiven(const CLI::App& app) {
-  std::vector<const CLI::App*> apps = {&app};
-  for (std::vector<const CLI::App*> subs = app.get_subcommands(
-           [](const CLI::App* sub) { return sub->parsed(); });
-       !subs.empty();
-       subs = subs.front()->get_subcommands([](const CLI::App* sub) { return sub->parsed(); })) {
-    apps.push_back(subs.front());
-  }
-  return apps;
-}
-
 }  // namespace
 
 ConfigSchema AgentConfigSchema(AgentFlags& f) {

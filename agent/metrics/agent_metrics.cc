@@ -1,5 +1,6 @@
 #include "agent/metrics/agent_metrics.h"
 
+#include "common/enum_names.h"
 #include "common/metrics_text.h"
 
 namespace relayguard::agent {
@@ -8,13 +9,6 @@ namespace {
 using prometheus::BuildCounter;
 using prometheus::BuildGauge;
 
-constexpr ApplyOutcome kOutcomes[] = {
-    ApplyOutcome::kApplied,    ApplyOutcome::kUnchanged,  ApplyOutcome::kDryRun,
-    ApplyOutcome::kRefused,    ApplyOutcome::kRolledBack, ApplyOutcome::kRestored,
-    ApplyOutcome::kRollbackFailed};
-constexpr ComplianceStatus kStatuses[] = {
-    ComplianceStatus::kCompliant, ComplianceStatus::kDrifted, ComplianceStatus::kRelayOpen,
-    ComplianceStatus::kInconclusive, ComplianceStatus::kError};
 constexpr ProbeVerdict kVerdicts[] = {ProbeVerdict::kRelayAccepted, ProbeVerdict::kRefused,
                                       ProbeVerdict::kInconclusive};
 
@@ -51,9 +45,9 @@ AgentMetrics::AgentMetrics(const std::string& version)
           .Help("Outcome of the last apply (a pushed policy or a compliance enforcement): 1 "
                 "for the outcome it had, 0 for the others; all 0 before the first apply")
           .Register(r);
-  for (ApplyOutcome o : kOutcomes) {
+  ForEachEnumValue(ApplyOutcome::kApplied, ApplyOutcome::kRollbackFailed, [&](ApplyOutcome o) {
     last_apply_outcome_[o] = &apply_outcome.Add({{"outcome", ApplyOutcomeName(o)}});
-  }
+  });
   last_apply_time_ = &BuildGauge()
                           .Name("relayguard_agent_last_apply_timestamp_seconds")
                           .Help("When the last apply ended, seconds since the epoch; 0 before "
@@ -71,9 +65,11 @@ AgentMetrics::AgentMetrics(const std::string& version)
           .Help("Status of the last scheduled compliance check: 1 for the status it found, 0 "
                 "for the others; all 0 before the first check")
           .Register(r);
-  for (ComplianceStatus s : kStatuses) {
-    last_compliance_status_[s] = &compliance_status.Add({{"status", ComplianceStatusName(s)}});
-  }
+  ForEachEnumValue(ComplianceStatus::kCompliant, ComplianceStatus::kError,
+                   [&](ComplianceStatus s) {
+                     last_compliance_status_[s] =
+                         &compliance_status.Add({{"status", ComplianceStatusName(s)}});
+                   });
   last_compliance_time_ = &BuildGauge()
                                .Name("relayguard_agent_last_compliance_check_timestamp_seconds")
                                .Help("When the last compliance check ended, seconds since the "

@@ -61,16 +61,6 @@ void BuildApp(CLI::App& app, ParsedControllerFlags& p) {
   check->callback([&p] { p.config_check = true; });
 }
 
-std::vector<const CLI::App*> AppsGiven(const CLI::App& app) {
-  std::vector<const CLI::App*> apps = {&app};
-  auto parsed = [](const CLI::App* sub) { return sub->parsed(); };
-  for (std::vector<const CLI::App*> subs = app.get_subcommands(parsed); !subs.empty();
-       subs = subs.front()->get_subcommands(parsed)) {
-    apps.push_back(subs.front());
-  }
-  return apps;
-}
-
 // "" (no metrics endpoint) or HOST:PORT.
 std::string OptionalListenText(std::string& value) {
   return value.empty() ? "" : ListenText(value);

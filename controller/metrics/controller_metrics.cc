@@ -6,6 +6,7 @@
 
 #include "absl/strings/str_split.h"
 #include "common/command_line.h"
+#include "common/enum_names.h"
 #include "common/metrics_text.h"
 
 namespace relayguard::controller {
@@ -14,12 +15,6 @@ namespace {
 using prometheus::BuildCounter;
 using prometheus::BuildGauge;
 using prometheus::BuildHistogram;
-
-// Calls f(value) for every value of the contiguous enum [first, last].
-template <typename Enum, typename F>
-void ForEachValue(Enum first, Enum last, F f) {
-  for (int i = static_cast<int>(first); i <= static_cast<int>(last); ++i) f(static_cast<Enum>(i));
-}
 
 // The command's name in the `command` label.
 const char* CommandName(const AgentCommand& command) {
@@ -105,7 +100,7 @@ ControllerMetrics::ControllerMetrics()
     commands_unsent_.Add({{"command", command}});
   }
   for (const char* answer : {"ack", "nack"}) {
-    ForEachValue(ApplyOutcome::kApplied, ApplyOutcome::kRollbackFailed, [&](ApplyOutcome o) {
+    ForEachEnumValue(ApplyOutcome::kApplied, ApplyOutcome::kRollbackFailed, [&](ApplyOutcome o) {
       answers_.Add({{"answer", answer}, {"outcome", ApplyOutcomeName(o)}});
     });
   }
@@ -153,7 +148,7 @@ void ControllerMetrics::SetFleetState(const ComplianceView& compliance,
   agents_.Add({{"state", "online"}}).Set(online);
   agents_.Add({{"state", "offline"}})
       .Set(static_cast<double>(compliance.fleet.hosts.size()) - online);
-  ForEachValue(FleetHostStatus::kCompliant, FleetHostStatus::kNeverChecked,
+  ForEachEnumValue(FleetHostStatus::kCompliant, FleetHostStatus::kNeverChecked,
                [&](FleetHostStatus s) {
                  compliance_hosts_.Add({{"status", FleetHostStatusName(s)}}).Set(by_status[s]);
                });
@@ -168,10 +163,10 @@ void ControllerMetrics::SetFleetState(const ComplianceView& compliance,
     }
     for (const auto& [host, progress] : r.state.hosts) ++by_phase[progress.phase];
   }
-  ForEachValue(RolloutStatus::kRunning, RolloutStatus::kSucceeded, [&](RolloutStatus s) {
+  ForEachEnumValue(RolloutStatus::kRunning, RolloutStatus::kSucceeded, [&](RolloutStatus s) {
     rollouts_.Add({{"state", RolloutStatusName(s)}}).Set(by_state[s]);
   });
-  ForEachValue(HostPhase::kWaiting, HostPhase::kRolledBack, [&](HostPhase p) {
+  ForEachEnumValue(HostPhase::kWaiting, HostPhase::kRolledBack, [&](HostPhase p) {
     rollout_hosts_.Add({{"phase", HostPhaseName(p)}}).Set(by_phase[p]);
   });
 }

@@ -30,13 +30,12 @@ class StoreFacade {
   template <typename F>
   auto WithStore(F&& f) {
     std::lock_guard<std::mutex> lock(mu_);
-    const auto started = std::chrono::steady_clock::now();
     // Timed on every way out, including a throw (which only a bug would do).
     struct Timer {
       ControllerEvents& events;
       std::chrono::steady_clock::time_point started;
       ~Timer() { events.StoreCall(std::chrono::steady_clock::now() - started); }
-    } timer{events_, started};
+    } timer{events_, std::chrono::steady_clock::now()};
     return f(store_);
   }
 
