@@ -19,7 +19,7 @@ packages=(
   postfix postfix-lmdb postfix-pcre swaks iproute2 util-linux procps m4 libidn12 libwrap0 nmap
   libio-socket-ssl-perl
   libsystemd-dev debhelper dpkg-dev debootstrap lintian systemd-container
-  prometheus-cpp-dev libcpp-httplib-dev prometheus curl
+  prometheus-cpp-dev libcpp-httplib-dev prometheus curl libargon2-dev chromium
   libsasl2-modules libsasl2-modules-db libdb5.3 libsodium23 libunwind8 libapparmor1 libicu72
   libstemmer0d libkrb5-3 libldap-2.5-0 libpam0g libgnutls-dane0 libperl5.36 libpq5 libnsl2
 )
