@@ -101,8 +101,8 @@ int main(int argc, char** argv) {
   ComplianceTracker compliance(shared_store, registry, clock);
   AgentStreamCallbackService agents(registry, manager, channel, shared_store, compliance, clock,
                                     /*require_cn=*/!insecure);
-  OperatorService operators(manager, shared_store, registry, compliance, reload,
-                            /*require_operator_cert=*/!insecure);
+  OperatorApi operator_api(manager, shared_store, registry, compliance, reload);
+  OperatorService operators(operator_api, /*require_operator_cert=*/!insecure);
   grpc::ServerBuilder builder;
   int port = 0;
   builder.AddListeningPort(listen, credentials, &port);
