@@ -78,6 +78,7 @@ absl::Status RolloutManager::Save(const std::string& id) {
   book.saved_status.current_wave = state.current_wave;
   book.saved_status.halt_reason = state.halt_reason;
   book.saved_status.next_nonce = state.next_nonce;
+  store_.Changed(ChangeTopic::kRollouts);
   return absl::OkStatus();
 }
 
@@ -418,6 +419,7 @@ void RolloutManager::OnAnswer(const std::string& host, const HostResult& result,
   if (absl::Status s = store_.WithStore([&](Store& st) { return st.AddResult(stored); }); !s.ok()) {
     Logger("controller.rollout")->error("cannot store result of {}: {}", host, s.message());
   }
+  store_.Changed(ChangeTopic::kHosts);  // its history grew
   for (auto& [id, engine] : engines_) {
     std::vector<Action> actions =
         ack ? engine.OnAck(host, result.nonce, clock_.WallSeconds())

@@ -311,4 +311,83 @@ grpc::Status OperatorApi::ListPolicies(const std::string& /*who*/, const pb::Lis
   return grpc::Status::OK;
 }
 
+namespace {
+
+Role RoleFromProto(pb::UserRole role) {
+  switch (role) {
+    case pb::USER_ROLE_ADMIN:
+      return Role::kAdmin;
+    case pb::USER_ROLE_OPERATOR:
+      return Role::kOperator;
+    default:
+      return Role::kViewer;
+  }
+}
+
+pb::UserRole RoleToProto(Role role) {
+  switch (role) {
+    case Role::kAdmin:
+      return pb::USER_ROLE_ADMIN;
+    case Role::kOperator:
+      return pb::USER_ROLE_OPERATOR;
+    case Role::kViewer:
+      return pb::USER_ROLE_VIEWER;
+  }
+  return pb::USER_ROLE_UNSPECIFIED;
+}
+
+void ToUserInfo(const UserRecord& user, pb::UserInfo* out) {
+  out->set_name(user.name);
+  out->set_role(RoleToProto(user.role));
+  out->set_created_at(user.created_at);
+  out->set_password_changed_at(user.password_changed_at);
+}
+
+grpc::Status NoUsers() {
+  return grpc::Status(grpc::StatusCode::FAILED_PRECONDITION,
+                      "this controller keeps no dashboard accounts");
+}
+
+}  // namespace
+
+grpc::Status OperatorApi::ListUsers(const std::string& /*who*/, const pb::ListUsersRequest*,
+                                    pb::ListUsersResponse* response) {
+  if (users_ == nullptr) return NoUsers();
+  absl::StatusOr<std::vector<UserRecord>> users = users_->Users();
+  if (!users.ok()) return ToGrpc(users.status());
+  for (const UserRecord& u : *users) ToUserInfo(u, response->add_users());
+  return grpc::Status::OK;
+}
+
+grpc::Status OperatorApi::AddUser(const std::string& who, const pb::AddUserRequest* request,
+                                  pb::UserInfo* response) {
+  if (users_ == nullptr) return NoUsers();
+  if (request->role() == pb::USER_ROLE_UNSPECIFIED) {
+    return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
+                        "a user needs a role: viewer, operator or admin");
+  }
+  absl::StatusOr<UserRecord> user = users_->AddUser(request->name(), RoleFromProto(request->role()),
+                                                    request->password(), who);
+  if (!user.ok()) return ToGrpc(user.status());
+  ToUserInfo(*user, response);
+  return grpc::Status::OK;
+}
+
+grpc::Status OperatorApi::RemoveUser(const std::string& who, const pb::RemoveUserRequest* request,
+                                     pb::RemoveUserResponse*) {
+  if (users_ == nullptr) return NoUsers();
+  return ToGrpc(users_->RemoveUser(request->name(), who));
+}
+
+grpc::Status OperatorApi::SetUserPassword(const std::string& who,
+                                          const pb::SetUserPasswordRequest* request,
+                                          pb::UserInfo* response) {
+  if (users_ == nullptr) return NoUsers();
+  absl::StatusOr<UserRecord> user =
+      users_->SetPassword(request->name(), request->password(), who);
+  if (!user.ok()) return ToGrpc(user.status());
+  ToUserInfo(*user, response);
+  return grpc::Status::OK;
+}
+
 }  // namespace relayguard::controller

@@ -12,6 +12,7 @@
 
 #include <grpcpp/grpcpp.h>
 
+#include "controller/auth/user_directory.h"
 #include "controller/compliance/compliance_tracker.h"
 #include "controller/fleet/agent_registry.h"
 #include "controller/rollout/rollout_manager.h"
@@ -25,9 +26,10 @@ class OperatorApi {
   // `reload_playbooks` re-reads the playbook dir and returns (loaded, errors).
   using Reloader = std::function<std::pair<std::vector<std::string>, std::vector<std::string>>()>;
   OperatorApi(RolloutManager& manager, StoreFacade& store, AgentRegistry& registry,
-              ComplianceTracker& compliance, Reloader reload_playbooks)
+              ComplianceTracker& compliance, Reloader reload_playbooks,
+              UserDirectory* users = nullptr)
       : manager_(manager), store_(store), registry_(registry), compliance_(compliance),
-        reload_(std::move(reload_playbooks)) {}
+        reload_(std::move(reload_playbooks)), users_(users) {}
 
   // Each answers as the gRPC method of the same name documents (proto/relayguard/v1/
   // operator.proto); `who` is recorded in the audit log.
@@ -61,6 +63,15 @@ class OperatorApi {
       relayguard::v1::RollbackPreviewResponse* response);
   grpc::Status ListPolicies(const std::string& who, const relayguard::v1::ListPoliciesRequest* request,
       relayguard::v1::ListPoliciesResponse* response);
+  // The dashboard's accounts; FAILED_PRECONDITION when this controller has no user directory.
+  grpc::Status ListUsers(const std::string& who, const relayguard::v1::ListUsersRequest* request,
+      relayguard::v1::ListUsersResponse* response);
+  grpc::Status AddUser(const std::string& who, const relayguard::v1::AddUserRequest* request,
+      relayguard::v1::UserInfo* response);
+  grpc::Status RemoveUser(const std::string& who, const relayguard::v1::RemoveUserRequest* request,
+      relayguard::v1::RemoveUserResponse* response);
+  grpc::Status SetUserPassword(const std::string& who,
+      const relayguard::v1::SetUserPasswordRequest* request, relayguard::v1::UserInfo* response);
 
  private:
   RolloutManager& manager_;
@@ -68,6 +79,7 @@ class OperatorApi {
   AgentRegistry& registry_;
   ComplianceTracker& compliance_;
   Reloader reload_;
+  UserDirectory* users_;
 };
 
 }  // namespace relayguard::controller

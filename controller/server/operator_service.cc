@@ -44,6 +44,10 @@ RG_FORWARD(Plan, PlanRequest, PlanResponse)
 RG_FORWARD(Compliance, ComplianceRequest, ComplianceResponse)
 RG_FORWARD(PreviewRollback, RollbackHostsRequest, RollbackPreviewResponse)
 RG_FORWARD(ListPolicies, ListPoliciesRequest, ListPoliciesResponse)
+RG_FORWARD(ListUsers, ListUsersRequest, ListUsersResponse)
+RG_FORWARD(AddUser, AddUserRequest, UserInfo)
+RG_FORWARD(RemoveUser, RemoveUserRequest, RemoveUserResponse)
+RG_FORWARD(SetUserPassword, SetUserPasswordRequest, UserInfo)
 #undef RG_FORWARD
 
 }  // namespace relayguard::controller

@@ -46,6 +46,17 @@ class OperatorService final : public relayguard::v1::Operator::Service {
       relayguard::v1::RollbackPreviewResponse* response) override;
   grpc::Status ListPolicies(grpc::ServerContext* context, const relayguard::v1::ListPoliciesRequest* request,
       relayguard::v1::ListPoliciesResponse* response) override;
+  grpc::Status ListUsers(grpc::ServerContext* context,
+      const relayguard::v1::ListUsersRequest* request,
+      relayguard::v1::ListUsersResponse* response) override;
+  grpc::Status AddUser(grpc::ServerContext* context, const relayguard::v1::AddUserRequest* request,
+      relayguard::v1::UserInfo* response) override;
+  grpc::Status RemoveUser(grpc::ServerContext* context,
+      const relayguard::v1::RemoveUserRequest* request,
+      relayguard::v1::RemoveUserResponse* response) override;
+  grpc::Status SetUserPassword(grpc::ServerContext* context,
+      const relayguard::v1::SetUserPasswordRequest* request,
+      relayguard::v1::UserInfo* response) override;
 
  private:
   // The operator's name, or PERMISSION_DENIED.
