@@ -172,9 +172,7 @@ int main(int argc, char** argv) {
             : WebServer::Start(options, operator_api, users, changes);
     if (!started.ok()) {
       std::cerr << "relayguard-controller: " << started.status().message()
-                << "
-nothing was started
-";
+                << "\nnothing was started\n";
       server->Shutdown();
       return 2;
     }

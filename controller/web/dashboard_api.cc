@@ -69,7 +69,7 @@ std::string CookieValue(const httplib::Request& request, const std::string& name
     if (end == std::string::npos) end = header.size();
     std::string_view pair(header.data() + at, end - at);
     while (!pair.empty() && pair.front() == ' ') pair.remove_prefix(1);
-    if (absl::StartsWith(pair, name) && pair.size() > name.size() && pair[name.size()] == '=') {
+    if (pair.size() > name.size() && pair.substr(0, name.size()) == name && pair[name.size()] == '=') {
       return std::string(pair.substr(name.size() + 1));
     }
     at = end + 1;

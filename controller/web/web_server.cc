@@ -42,16 +42,16 @@ absl::StatusOr<std::pair<std::string, int>> SplitListen(const std::string& liste
 }
 
 std::string ContentTypeOf(std::string_view path) {
-  if (absl::EndsWith(path, ".html")) return "text/html; charset=utf-8";
-  if (absl::EndsWith(path, ".js") || absl::EndsWith(path, ".mjs")) {
+  if (path.ends_with(".html")) return "text/html; charset=utf-8";
+  if (path.ends_with(".js") || path.ends_with(".mjs")) {
     return "text/javascript; charset=utf-8";
   }
-  if (absl::EndsWith(path, ".css")) return "text/css; charset=utf-8";
-  if (absl::EndsWith(path, ".svg")) return "image/svg+xml";
-  if (absl::EndsWith(path, ".png")) return "image/png";
-  if (absl::EndsWith(path, ".ico")) return "image/x-icon";
-  if (absl::EndsWith(path, ".json")) return "application/json";
-  if (absl::EndsWith(path, ".woff2")) return "font/woff2";
+  if (path.ends_with(".css")) return "text/css; charset=utf-8";
+  if (path.ends_with(".svg")) return "image/svg+xml";
+  if (path.ends_with(".png")) return "image/png";
+  if (path.ends_with(".ico")) return "image/x-icon";
+  if (path.ends_with(".json")) return "application/json";
+  if (path.ends_with(".woff2")) return "font/woff2";
   return "application/octet-stream";
 }
 
@@ -63,6 +63,9 @@ const WebAsset* FindAsset(std::string_view path) {
 }
 
 }  // namespace
+
+WebServer::WebServer(OperatorApi& api, UserDirectory& users, ChangeFeed& feed)
+    : api_(api), users_(users), feed_(feed) {}
 
 absl::StatusOr<std::unique_ptr<WebServer>> WebServer::Start(const WebServerOptions& options,
                                                             OperatorApi& api,

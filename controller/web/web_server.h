@@ -50,8 +50,7 @@ class WebServer {
   int open_streams() const { return streams_; }
 
  private:
-  WebServer(OperatorApi& api, UserDirectory& users, ChangeFeed& feed)
-      : api_(api), users_(users), feed_(feed) {}
+  WebServer(OperatorApi& api, UserDirectory& users, ChangeFeed& feed);
   void Routes();
 
   OperatorApi& api_;
