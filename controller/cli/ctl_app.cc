@@ -27,6 +27,7 @@ void BuildCtlApp(CLI::App& app, CtlContext& ctl, CtlRun& run) {
   AddAuditCommand(app, ctl, run);
   AddComplianceCommand(app, ctl, run);
   AddPlaybooksCommand(app, ctl, run);
+  AddUsersCommand(app, ctl, run);
   AddScanCommand(app, run);
   app.footer(
       "`relayguardctl COMMAND --help` lists the options of COMMAND; the options above go before "

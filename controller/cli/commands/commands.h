@@ -35,6 +35,7 @@ void AddHistoryCommand(CLI::App& app, const CtlContext& ctl, CtlRun& run);
 void AddAuditCommand(CLI::App& app, const CtlContext& ctl, CtlRun& run);
 void AddComplianceCommand(CLI::App& app, const CtlContext& ctl, CtlRun& run);
 void AddPlaybooksCommand(CLI::App& app, const CtlContext& ctl, CtlRun& run);
+void AddUsersCommand(CLI::App& app, const CtlContext& ctl, CtlRun& run);
 // No controller needed.
 void AddScanCommand(CLI::App& app, CtlRun& run);
 
