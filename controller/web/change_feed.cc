@@ -15,9 +15,10 @@ uint64_t ChangeFeed::seq() const {
   return seq_;
 }
 
-ChangeFeed::Changes ChangeFeed::WaitAfter(uint64_t after, std::chrono::milliseconds timeout) const {
+ChangeFeed::Changes ChangeFeed::WaitAfter(uint64_t after, std::chrono::milliseconds timeout,
+                                          const std::atomic<bool>& stop) const {
   std::unique_lock<std::mutex> lock(mu_);
-  changed_.wait_for(lock, timeout, [&] { return seq_ > after || closed_; });
+  changed_.wait_for(lock, timeout, [&] { return seq_ > after || stop; });
   Changes changes;
   changes.seq = seq_;
   for (const auto& [topic, newest] : newest_) {
@@ -26,17 +27,10 @@ ChangeFeed::Changes ChangeFeed::WaitAfter(uint64_t after, std::chrono::milliseco
   return changes;
 }
 
-void ChangeFeed::Close() {
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    closed_ = true;
-  }
+void ChangeFeed::WakeAll() {
+  // Taking the lock orders this after a waiter's look at its stop flag.
+  { std::lock_guard<std::mutex> lock(mu_); }
   changed_.notify_all();
-}
-
-bool ChangeFeed::closed() const {
-  std::lock_guard<std::mutex> lock(mu_);
-  return closed_;
 }
 
 const char* ChangeTopicName(ChangeTopic topic) {

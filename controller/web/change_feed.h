@@ -4,6 +4,7 @@
 #ifndef RELAYGUARD_CONTROLLER_WEB_CHANGE_FEED_H_
 #define RELAYGUARD_CONTROLLER_WEB_CHANGE_FEED_H_
 
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
@@ -29,19 +30,18 @@ class ChangeFeed final : public ControllerEvents {
 
   // The current number: what a new stream starts after.
   uint64_t seq() const;
-  // Waits until a change after `after`, `timeout`, or Close(); returns what changed after
-  // `after` (no topics when nothing did).
-  Changes WaitAfter(uint64_t after, std::chrono::milliseconds timeout) const;
-  // Wakes every waiter for good (the server is stopping).
-  void Close();
-  bool closed() const;
+  // Waits until a change after `after`, `timeout`, or `stop` is set and WakeAll() called;
+  // returns what changed after `after` (no topics when nothing did).
+  Changes WaitAfter(uint64_t after, std::chrono::milliseconds timeout,
+                    const std::atomic<bool>& stop) const;
+  // Wakes every waiter to look at its `stop` (set it first).
+  void WakeAll();
 
  private:
   mutable std::mutex mu_;
   mutable std::condition_variable changed_;
   uint64_t seq_ = 0;
   std::map<ChangeTopic, uint64_t> newest_;  // topic -> number of its newest change
-  bool closed_ = false;
 };
 
 // "hosts", "rollouts", "compliance", "audit".

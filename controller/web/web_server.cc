@@ -151,15 +151,15 @@ void WebServer::Routes() {
             const std::string hello = absl::StrCat("retry: 2000\n: relayguard live updates\n\n");
             return sink.write(hello.data(), hello.size());
           }
-          ChangeFeed::Changes changes = feed_.WaitAfter(*seen, kStreamPing);
-          if (stopping_ || feed_.closed()) return false;
+          ChangeFeed::Changes changes = feed_.WaitAfter(*seen, kStreamPing, stopping_);
+          if (stopping_) return false;
           if (changes.topics.empty()) {
             static constexpr char kPing[] = ": ping\n\n";
             return sink.write(kPing, sizeof(kPing) - 1);
           }
           // A rollout step often changes several topics at once: one event for them.
           std::this_thread::sleep_for(kStreamCoalesce);
-          changes = feed_.WaitAfter(*seen, std::chrono::milliseconds(0));
+          changes = feed_.WaitAfter(*seen, std::chrono::milliseconds(0), stopping_);
           *seen = changes.seq;
           // A logged-out or expired session ends its stream at the next change.
           if (!users_.Authenticate(token).ok()) return false;
@@ -201,7 +201,7 @@ void WebServer::Routes() {
 WebServer::~WebServer() {
   if (!thread_.joinable()) return;  // never served (Start failed)
   stopping_ = true;
-  feed_.Close();  // wakes the streams: they end at once
+  feed_.WakeAll();  // the streams see stopping_ and end at once
   // stop() does nothing until the thread is inside listen_after_bind(): ask until it is out.
   while (!finished_) {
     server_->stop();

@@ -210,7 +210,8 @@ TEST_F(WebServerTest, WritesNeedTheCsrfTokenJsonAndTheSameOriginAndAViewerMayNot
   // With everything right the operator API answers: here, that there is no such rollout.
   r = Post("/api/rollouts/r-000001/abort", abort, alice);
   ASSERT_TRUE(r);
-  EXPECT_EQ(r->status, 404) << r->body;
+  EXPECT_EQ(r->status, 409) << r->body;
+  EXPECT_THAT(r->body, HasSubstr("is not active"));
   // An operator may not manage users.
   r = Post("/api/users", R"({"name":"eve","role":"USER_ROLE_ADMIN","password":"0123456789ab"})",
            alice);
@@ -265,9 +266,10 @@ TEST_F(WebServerTest, LiveUpdatesArriveWithinASecondAndStreamsAreBounded) {
   std::promise<std::string> got;
   std::atomic<bool> done{false};
   std::string received;
+  std::string ended;
   std::thread reader([&] {
     auto client = Client();
-    client->Get("/api/events", {{"Cookie", victor.first}},
+    httplib::Result r = client->Get("/api/events", {{"Cookie", victor.first}},
                 [&](const char* data, size_t length) {
                   received.append(data, length);
                   if (received.find("event: change") != std::string::npos &&
@@ -278,12 +280,21 @@ TEST_F(WebServerTest, LiveUpdatesArriveWithinASecondAndStreamsAreBounded) {
                   }
                   return !done;
                 });
+    ended = r ? std::to_string(r->status) + " " + r->body : httplib::to_string(r.error());
   });
+  struct Join {
+    std::thread& t;
+    std::atomic<bool>& done;
+    ~Join() {
+      done = true;
+      if (t.joinable()) t.join();
+    }
+  } join{reader, done};
   // Wait until the stream is open, then a second one is refused.
   for (int i = 0; i < 200 && server_->open_streams() == 0; ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
-  ASSERT_EQ(server_->open_streams(), 1);
+  ASSERT_EQ(server_->open_streams(), 1) << ended;
   httplib::Result second = Get("/api/events", victor.first);
   ASSERT_TRUE(second);
   EXPECT_EQ(second->status, 503);
@@ -295,8 +306,6 @@ TEST_F(WebServerTest, LiveUpdatesArriveWithinASecondAndStreamsAreBounded) {
   ASSERT_EQ(event.wait_for(std::chrono::seconds(5)), std::future_status::ready);
   EXPECT_LT(std::chrono::steady_clock::now() - changed, std::chrono::seconds(1));
   EXPECT_THAT(event.get(), HasSubstr("\"topics\":[\"audit\"]"));
-  done = true;
-  reader.join();
 }
 
 TEST_F(WebServerTest, PagesAndAssetsComeFromTheBinary) {
