@@ -240,7 +240,9 @@ async function stepRollback(browser) {
   check(found, `the audit page has no rollback row by ${who} with the reason given`);
   // The search box filters on the page and keeps q in the URL.
   await page.locator('#audit-q').fill(reason);
-  check(new URL(page.url()).searchParams.get('q') === reason, 'the audit search is not kept in the URL (q)');
+  await page.waitForURL((u) => u.searchParams.get('q') === reason, {timeout: 5000}).catch(() => {
+    throw new CheckFailed(`the audit search is not kept in the URL (q): ${page.url()}`);
+  });
   check(await page.locator('tr.audit-row').count() >= 1, 'searching the audit log for the reason shows no row');
   noProblems(page);
   return {restored: results.map((r) => r.host)};

@@ -29,10 +29,11 @@ const NAV = [['/', 'Fleet'], ['/rollouts', 'Rollouts'], ['/plan', 'Plan'], ['/co
 
 const main = document.getElementById('main');
 const top = document.getElementById('top');
-const liveBadge = h('span', {class: 'live-state off', title: 'Live updates'}, 'live: off');
+const LIVE_TEXT = {live: 'live', connecting: 'connecting…', offline: 'updates paused, retrying', off: 'not live'};
+const liveBadge = h('span', {class: 'live-state off', title: 'Live updates from the controller'}, LIVE_TEXT.off);
 const live = new Live((state) => {
   liveBadge.className = `live-state ${state}`;
-  liveBadge.textContent = `live: ${state}`;
+  liveBadge.textContent = LIVE_TEXT[state] || state;
 });
 let cleanups = [];
 

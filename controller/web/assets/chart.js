@@ -20,7 +20,7 @@ export function compliancePoints(history) {
   return points;
 }
 
-const W = 760, H = 220, L = 44, R = 12, T = 12, B = 30;
+const W = 1000, H = 260, L = 48, R = 16, T = 12, B = 30;
 
 export function complianceChart(history) {
   const points = compliancePoints(history);

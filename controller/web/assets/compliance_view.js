@@ -5,6 +5,12 @@ import {h, table} from './dom.js';
 import {enumText, timeText} from './format.js';
 import {badge, diffView} from './ui.js';
 
+function verdictBadge(verdict, internal = false) {
+  const v = internal ? 'INTERNAL' : enumText(verdict, 'PROBE_VERDICT_');
+  const tone = {REFUSED: 'good', RELAY_ACCEPTED: 'bad', INCONCLUSIVE: 'warn'}[v] || 'muted';
+  return badge(v === 'UNSPECIFIED' || v === '—' ? 'NOT PROBED' : v, '', {tone});
+}
+
 function exchanges(probe) {
   const list = (probe && probe.exchanges) || [];
   if (list.length === 0) return h('p', {class: 'muted small'}, 'No SMTP exchange recorded.');
@@ -15,7 +21,7 @@ function exchanges(probe) {
 function probeBlock(title, probe) {
   if (!probe || (!probe.verdict && !(probe.exchanges || []).length)) return null;
   return h('div', {class: 'probe'},
-    h('h5', {}, title, ' ', badge(probe.verdict, 'PROBE_VERDICT_'),
+    h('h5', {}, title, ' ', verdictBadge(probe.verdict),
       probe.source_address ? h('span', {class: 'muted'}, ` from ${probe.source_address}`) : null),
     probe.detail ? h('p', {class: 'small'}, probe.detail) : null,
     exchanges(probe));
@@ -30,16 +36,16 @@ function settingsTable(settings) {
 }
 
 function listenerBlock(l) {
-  const v = l.internal ? 'INTERNAL' : enumText(l.verdict, 'PROBE_VERDICT_');
   return h('details', {class: 'listener'},
-    h('summary', {}, h('span', {class: 'mono'}, l.address || l.bind), ' ',
-      badge(v === 'UNSPECIFIED' ? 'NOT PROBED' : v, '', {tone: v === 'REFUSED' ? 'good' : v === 'RELAY_ACCEPTED' ? 'bad' : v === 'INCONCLUSIVE' ? 'warn' : 'muted'}),
+    h('summary', {}, h('span', {class: 'mono'}, l.address || l.bind), ' ', verdictBadge(l.verdict, l.internal),
       h('span', {class: 'muted'}, ` ${l.service || ''} ${enumText(l.role, 'LISTENER_ROLE_').toLowerCase()} ` +
         `${enumText(l.tls, 'LISTENER_TLS_').toLowerCase()}${l.declared_at ? ` · ${l.declared_at}` : ''}`)),
     l.note ? h('p', {class: 'small'}, l.note) : null,
     probeBlock('Untrusted probe', l.untrusted),
     probeBlock('Trusted (smoke) probe', l.trusted));
 }
+
+export {verdictBadge};
 
 export function checkDetails(check) {
   const r = (check && check.report) || {};

@@ -4,6 +4,7 @@ import {h, replace, table} from './dom.js';
 import {get} from './api.js';
 import {agoText, enumText, labelsText, timeText} from './format.js';
 import {badge, coalesce, guard, loading, pageHeader} from './ui.js';
+import {verdictBadge} from './compliance_view.js';
 
 const STATUSES = ['compliant', 'drifted', 'relay-open', 'inconclusive', 'error', 'unreachable', 'never-checked'];
 
@@ -15,13 +16,9 @@ export function statusKey(status) {
 export function listenerVerdicts(check) {
   const listeners = (check && check.report && check.report.listeners) || [];
   if (listeners.length === 0) return h('span', {class: 'muted'}, '—');
-  return h('ul', {class: 'verdicts'}, listeners.map((l) => {
-    const v = l.internal ? 'INTERNAL' : enumText(l.verdict, 'PROBE_VERDICT_');
-    const shown = v === 'UNSPECIFIED' ? 'NOT PROBED' : v;
-    return h('li', {}, h('span', {class: 'mono'}, l.address || l.bind || '?'), ' ',
-      badge(shown, '', {tone: v === 'REFUSED' ? 'good' : v === 'RELAY_ACCEPTED' ? 'bad' :
-        v === 'INCONCLUSIVE' ? 'warn' : 'muted', title: l.note || l.service || ''}));
-  }));
+  return h('ul', {class: 'verdicts'}, listeners.map((l) =>
+    h('li', {title: l.note || l.service || ''}, h('span', {class: 'mono'}, l.address || l.bind || '?'), ' ',
+      verdictBadge(l.verdict, l.internal))));
 }
 
 function matchLabel(host, filter) {
