@@ -15,6 +15,7 @@
 #include "common/logging.h"
 #include "common/systemd_notify.h"
 #include "common/tls_files.h"
+#include "controller/auth/user_directory.h"
 #include "controller/compliance/compliance_tracker.h"
 #include "controller/config/controller_config.h"
 #include "controller/fleet/agent_channel.h"
@@ -28,6 +29,8 @@
 #include "controller/server/operator_service.h"
 #include "controller/store/sqlite_store.h"
 #include "controller/store/store_facade.h"
+#include "controller/web/change_feed.h"
+#include "controller/web/web_server.h"
 
 namespace {
 
@@ -71,10 +74,13 @@ int main(int argc, char** argv) {
   }
   RealClock clock;
   ControllerMetrics metrics;
-  StoreFacade shared_store(**store, clock, metrics);
-  AgentRegistry registry(metrics);
+  ChangeFeed changes;  // the dashboard's live updates
+  ControllerEventsFanOut events{&metrics, &changes};
+  StoreFacade shared_store(**store, clock, events);
+  AgentRegistry registry(events);
   AgentChannel channel(registry, clock);
-  RolloutManager manager(shared_store, channel, clock, metrics);
+  RolloutManager manager(shared_store, channel, clock, events);
+  UserDirectory users(shared_store, clock);
   auto reload = [&] { return LoadPlaybookDir(playbooks, shared_store, clock.WallSeconds()); };
   auto [loaded, errors] = reload();
   for (const std::string& l : loaded) log->info("playbook {}", l);
@@ -101,8 +107,8 @@ int main(int argc, char** argv) {
   ComplianceTracker compliance(shared_store, registry, clock);
   AgentStreamCallbackService agents(registry, manager, channel, shared_store, compliance, clock,
                                     /*require_cn=*/!insecure);
-  OperatorService operators(manager, shared_store, registry, compliance, reload,
-                            /*require_operator_cert=*/!insecure);
+  OperatorApi operator_api(manager, shared_store, registry, compliance, reload, &users);
+  OperatorService operators(operator_api, /*require_operator_cert=*/!insecure);
   grpc::ServerBuilder builder;
   int port = 0;
   builder.AddListeningPort(listen, credentials, &port);
@@ -150,6 +156,32 @@ int main(int argc, char** argv) {
     std::cout << "relayguard-controller: metrics on port " << metrics_server->port()
               << std::endl;
   }
+  std::unique_ptr<WebServer> web;
+  if (!config.web_listen.empty()) {
+    WebServerOptions options;
+    options.listen = config.web_listen;
+    options.cert = config.web_cert.empty() ? cert : config.web_cert;
+    options.key = config.web_key.empty() ? key : config.web_key;
+    options.max_streams = config.web_max_streams;
+    options.workers = config.web_max_streams + 8;
+    absl::StatusOr<std::unique_ptr<WebServer>> started =
+        options.cert.empty() || options.key.empty()
+            ? absl::FailedPreconditionError(
+                  "the dashboard (web_listen) needs a certificate: web_cert and web_key, or "
+                  "cert and key")
+            : WebServer::Start(options, operator_api, users, changes);
+    if (!started.ok()) {
+      std::cerr << "relayguard-controller: " << started.status().message()
+                << "
+nothing was started
+";
+      server->Shutdown();
+      return 2;
+    }
+    web = *std::move(started);
+    log->info("dashboard at https://{}/ (port {})", config.web_listen, web->port());
+    std::cout << "relayguard-controller: dashboard on port " << web->port() << std::endl;
+  }
   SystemdNotifier systemd;
   systemd.Ready("listening on " + listen);
   systemd.StartWatchdog();
@@ -175,6 +207,7 @@ int main(int argc, char** argv) {
   }
   log->info("shutting down");
   systemd.Stopping();
+  web.reset();
   server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(2));
   return 0;
 }

@@ -90,6 +90,10 @@ absl::StatusOr<bool> ComplianceTracker::Record(ComplianceCheckRecord check,
     return o;
   });
   if (!outcome.ok()) return outcome.status();
+  if (outcome->added) {
+    store_.Changed(ChangeTopic::kCompliance);
+    store_.Changed(ChangeTopic::kAudit);  // enforcement and holds are audited
+  }
   if (!outcome->added) {
     log->debug("{}: compliance check {} again (a re-send), stored already", check.host, check.seq);
     return false;

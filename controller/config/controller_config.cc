@@ -46,6 +46,24 @@ void BuildApp(CLI::App& app, ParsedControllerFlags& p) {
             return problem.empty() ? "" : absl::StrCat("\"", value, "\": ", problem);
           },
           ""));
+  app.add_option("--web-listen", c.web_listen,
+                 "serve the dashboard over HTTPS at https://HOST:PORT/ (off unless given; "
+                 "accounts: relayguardctl users)")
+      ->type_name("HOST:PORT")
+      ->check(CLI::Validator(
+          [](std::string& value) {
+            const std::string problem = HostPortProblem(value, 0);
+            return problem.empty() ? "" : absl::StrCat("\"", value, "\": ", problem);
+          },
+          ""));
+  app.add_option("--web-cert", c.web_cert,
+                 "the dashboard's certificate (PEM chain; default: --cert)")
+      ->check(CLI::ExistingFile);
+  app.add_option("--web-key", c.web_key, "its key (mode 600; default: --key)")
+      ->check(CLI::ExistingFile);
+  app.add_option("--web-max-streams", c.web_max_streams,
+                 "live-update streams open at once (browser tabs); more are refused with 503")
+      ->check(IntBetween(1, 256, "needs a number from 1 to 256"));
   app.add_option("--log-level", c.log_level, "log level")
       ->check(OneOf({"debug", "info", "warn", "error", "off"}));
   app.footer("exit codes: 0 stopped by SIGTERM/SIGINT, 1 usage or unusable mTLS files, 2 the "
@@ -79,7 +97,11 @@ ConfigSchema ControllerConfigSchema(ControllerConfig& c) {
       .Bool("insecure", "--insecure", &c.insecure)
       .Integer("agent_timeout_s", "--agent-timeout-s", &c.agent_timeout_s, 1, 86400)
       .Choice("log_level", "--log-level", &c.log_level, {"debug", "info", "warn", "error", "off"})
-      .Text("metrics_listen", "--metrics-listen", &c.metrics_listen, OptionalListenText);
+      .Text("metrics_listen", "--metrics-listen", &c.metrics_listen, OptionalListenText)
+      .Text("web_listen", "--web-listen", &c.web_listen, OptionalListenText)
+      .Text("web_cert", "--web-cert", &c.web_cert, AbsolutePathText)
+      .Text("web_key", "--web-key", &c.web_key, AbsolutePathText)
+      .Integer("web_max_streams", "--web-max-streams", &c.web_max_streams, 1, 256);
   return schema;
 }
 

@@ -28,6 +28,11 @@ struct ControllerConfig {
   int agent_timeout_s = 90;
   std::string log_level = "info";
   std::string metrics_listen;  // HOST:PORT of /metrics over HTTP; "" = no metrics endpoint
+  // The dashboard over HTTPS (controller/web): HOST:PORT, "" = off. Its certificate and key
+  // default to cert/key.
+  std::string web_listen;
+  std::string web_cert, web_key;
+  int web_max_streams = 8;  // live-update streams open at once
 };
 
 struct ParsedControllerFlags {

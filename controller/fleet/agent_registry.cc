@@ -7,13 +7,17 @@ uint64_t AgentRegistry::Register(const std::string& host, Link link, TimePoint n
   std::lock_guard<std::mutex> lock(mu_);
   uint64_t generation = next_generation_++;
   agents_[host] = Entry{generation, std::move(link), now, wall_now, false};
+  events_.StateChanged(ChangeTopic::kHosts);
   return generation;
 }
 
 void AgentRegistry::Unregister(const std::string& host, uint64_t generation) {
   std::lock_guard<std::mutex> lock(mu_);
   auto it = agents_.find(host);
-  if (it != agents_.end() && it->second.generation == generation) agents_.erase(it);
+  if (it != agents_.end() && it->second.generation == generation) {
+    agents_.erase(it);
+    events_.StateChanged(ChangeTopic::kHosts);
+  }
 }
 
 void AgentRegistry::Heard(const std::string& host, uint64_t generation, TimePoint now,

@@ -1,15 +1,22 @@
-// What the controller's parts report as it happens, for its metrics: commands handed to agents'
-// streams, agents' answers, and how long store calls take. Injected by reference (main() passes
-// the ControllerMetrics); NoControllerEvents() ignores everything, for tests and tools.
+// What the controller's parts report as it happens: commands handed to agents' streams, agents'
+// answers and how long store calls take (for its metrics), and which part of its state changed
+// (for the dashboard's live updates). Injected by reference (main() passes a fan-out to the
+// ControllerMetrics and the dashboard's change feed); NoControllerEvents() ignores everything,
+// for tests and tools.
 #ifndef RELAYGUARD_CONTROLLER_METRICS_CONTROLLER_EVENTS_H_
 #define RELAYGUARD_CONTROLLER_METRICS_CONTROLLER_EVENTS_H_
 
 #include <chrono>
+#include <initializer_list>
+#include <vector>
 
 #include "common/apply_outcome.h"
 #include "controller/fleet/agent_command.h"
 
 namespace relayguard::controller {
+
+// What a change touched, so that a page showing it knows to fetch it again.
+enum class ChangeTopic { kHosts, kRollouts, kCompliance, kAudit };
 
 class ControllerEvents {
  public:
@@ -21,6 +28,30 @@ class ControllerEvents {
   virtual void AgentAnswered(bool ack, ApplyOutcome outcome) = 0;
   // One call into the store took `elapsed` (its work, not the wait for the store's lock).
   virtual void StoreCall(std::chrono::nanoseconds elapsed) = 0;
+  // Something under `topic` changed (a host came or went or applied, a rollout moved, a
+  // compliance report arrived, an audit entry was written). Any thread; must not block.
+  virtual void StateChanged(ChangeTopic /*topic*/) {}
+};
+
+// Hands every event to each of `targets` in turn (they must outlive it).
+class ControllerEventsFanOut final : public ControllerEvents {
+ public:
+  ControllerEventsFanOut(std::initializer_list<ControllerEvents*> targets) : targets_(targets) {}
+  void CommandSent(const AgentCommand& command, bool sent) override {
+    for (ControllerEvents* t : targets_) t->CommandSent(command, sent);
+  }
+  void AgentAnswered(bool ack, ApplyOutcome outcome) override {
+    for (ControllerEvents* t : targets_) t->AgentAnswered(ack, outcome);
+  }
+  void StoreCall(std::chrono::nanoseconds elapsed) override {
+    for (ControllerEvents* t : targets_) t->StoreCall(elapsed);
+  }
+  void StateChanged(ChangeTopic topic) override {
+    for (ControllerEvents* t : targets_) t->StateChanged(topic);
+  }
+
+ private:
+  std::vector<ControllerEvents*> targets_;
 };
 
 // Events that go nowhere.

@@ -2,7 +2,9 @@
 
 #include <algorithm>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/time/time.h"
 #include "common/logging.h"
 #include "common/status_macros.h"
 #include "controller/rollout/operator_reason.h"
@@ -76,6 +78,7 @@ absl::Status RolloutManager::Save(const std::string& id) {
   book.saved_status.current_wave = state.current_wave;
   book.saved_status.halt_reason = state.halt_reason;
   book.saved_status.next_nonce = state.next_nonce;
+  store_.Changed(ChangeTopic::kRollouts);
   return absl::OkStatus();
 }
 
@@ -255,6 +258,7 @@ std::vector<HostRollback> RolloutManager::SendRollbacks(
   for (const std::string& host : chosen) {
     HostRollback r;
     r.host = host;
+    r.to_commit = targets.to_commit;
     if (!targets.rollout_id.empty()) {
       r.to_commit = CommitBeforeRollout(targets.rollout_id, host);
       if (r.to_commit.empty()) {
@@ -283,26 +287,90 @@ std::vector<HostRollback> RolloutManager::SendRollbacks(
   return out;
 }
 
+absl::StatusOr<std::vector<std::string>> RolloutManager::ResolveRollback(
+    const RollbackTargets& targets) {
+  absl::StatusOr<std::vector<HostRecord>> known = store_.Hosts();
+  if (!known.ok()) return known.status();
+  absl::StatusOr<std::optional<RolloutRecord>> rollout = std::optional<RolloutRecord>();
+  if (!targets.rollout_id.empty()) {
+    rollout = store_.WithStore([&](Store& s) { return s.Rollout(targets.rollout_id); });
+    if (!rollout.ok()) return rollout.status();
+  }
+  return ResolveRollbackTargets(*known, targets, *rollout);
+}
+
+absl::StatusOr<std::vector<RollbackPreview>> RolloutManager::PreviewRollback(
+    const RollbackTargets& targets) {
+  absl::StatusOr<std::vector<std::string>> chosen = ResolveRollback(targets);
+  if (!chosen.ok()) return chosen.status();
+  const std::vector<std::string> online = channel_.OnlineHosts();
+  std::vector<RollbackPreview> out;
+  for (const std::string& host : *chosen) {
+    RollbackPreview p;
+    p.host = host;
+    p.online = std::find(online.begin(), online.end(), host) != online.end();
+    if (!targets.rollout_id.empty()) {
+      absl::StatusOr<std::optional<HostResult>> change = store_.WithStore(
+          [&](Store& s) { return s.FirstChangeInRollout(targets.rollout_id, host); });
+      if (!change.ok()) return change.status();
+      if (!change->has_value() || (*change)->backup_commit.empty()) {
+        p.note = "skipped: the rollout did not change this host";
+        out.push_back(p);
+        continue;
+      }
+      p.to_commit = (*change)->backup_commit;
+      p.diff = (*change)->diff;
+      p.note = absl::StrCat("undoes rollout ", targets.rollout_id, "'s change");
+    } else {
+      // Every stored change from the one that left the wanted commit (the newest apply when no
+      // commit is named) up to now, newest first: what returning to that commit undoes.
+      absl::StatusOr<std::vector<HostResult>> history =
+          store_.WithStore([&](Store& s) { return s.ResultsForHost(host, 200); });
+      if (!history.ok()) return history.status();
+      p.to_commit = targets.to_commit;
+      bool found = false;
+      for (const HostResult& r : *history) {
+        if (r.result_commit.empty() || r.backup_commit.empty()) continue;  // changed nothing
+        absl::StrAppend(&p.diff, r.diff);
+        if (targets.to_commit.empty() || absl::StartsWith(r.backup_commit, targets.to_commit)) {
+          found = true;
+          p.note = absl::StrCat("returns to ", r.backup_commit.substr(0, 12), ", before the ",
+                                r.rollout_id.empty() ? "change" : r.rollout_id, " of ",
+                                absl::FormatTime("%Y-%m-%d %H:%M:%S UTC", absl::FromUnixSeconds(r.at),
+                                                 absl::UTCTimeZone()));
+          break;
+        }
+      }
+      if (!found) {
+        p.diff.clear();
+        p.note = targets.to_commit.empty()
+                     ? "no change of this host is on record here; the agent returns to the commit "
+                       "before its newest apply"
+                     : "that commit is not the start of a change on record here; the agent "
+                       "checks it exists";
+      }
+    }
+    p.will_roll_back = p.online;
+    if (!p.online) p.note = absl::StrCat("offline: nothing would be sent (", p.note, ")");
+    out.push_back(p);
+  }
+  return out;
+}
+
 absl::StatusOr<std::vector<HostRollback>> RolloutManager::Rollback(const RollbackTargets& targets,
                                                                    std::chrono::seconds wait,
                                                                    const std::string& who,
                                                                    const std::string& reason) {
   RETURN_IF_ERROR(CheckReason(reason));
   const std::string audit_target =
-      targets.rollout_id.empty() ? "hosts" : absl::StrCat("rollout ", targets.rollout_id);
+      targets.rollout_id.empty()
+          ? (targets.to_commit.empty() ? "hosts" : absl::StrCat("commit ", targets.to_commit))
+          : absl::StrCat("rollout ", targets.rollout_id);
   auto fail = [&](absl::Status s) {
     store_.RecordAudit(who, "rollback", audit_target, s, reason);
     return s;
   };
-  absl::StatusOr<std::vector<HostRecord>> known = store_.Hosts();
-  if (!known.ok()) return fail(known.status());
-  absl::StatusOr<std::optional<RolloutRecord>> rollout = std::optional<RolloutRecord>();
-  if (!targets.rollout_id.empty()) {
-    rollout = store_.WithStore([&](Store& s) { return s.Rollout(targets.rollout_id); });
-    if (!rollout.ok()) return fail(rollout.status());
-  }
-  absl::StatusOr<std::vector<std::string>> chosen =
-      ResolveRollbackTargets(*known, targets, *rollout);
+  absl::StatusOr<std::vector<std::string>> chosen = ResolveRollback(targets);
   if (!chosen.ok()) return fail(chosen.status());
   std::map<std::string, size_t> index_of_nonce;
   std::vector<HostRollback> out =
@@ -351,6 +419,7 @@ void RolloutManager::OnAnswer(const std::string& host, const HostResult& result,
   if (absl::Status s = store_.WithStore([&](Store& st) { return st.AddResult(stored); }); !s.ok()) {
     Logger("controller.rollout")->error("cannot store result of {}: {}", host, s.message());
   }
+  store_.Changed(ChangeTopic::kHosts);  // its history grew
   for (auto& [id, engine] : engines_) {
     std::vector<Action> actions =
         ack ? engine.OnAck(host, result.nonce, clock_.WallSeconds())

@@ -46,6 +46,16 @@ struct HostRollback {
   std::string result_commit;
 };
 
+// What a rollback would do to one host (PreviewRollback).
+struct RollbackPreview {
+  std::string host;
+  bool will_roll_back = false;
+  std::string to_commit;  // "" when the agent decides (the commit before its newest apply)
+  std::string diff;       // the change(s) it undoes, newest first; "" when not known
+  bool online = false;
+  std::string note;       // why not, or what the diff is
+};
+
 class RolloutManager {
  public:
   // `events` hears of every answer to a push or a rollback.
@@ -76,6 +86,10 @@ class RolloutManager {
                                                      std::chrono::seconds wait,
                                                      const std::string& who,
                                                      const std::string& reason = "");
+
+  // What Rollback(targets) would do now, host by host, with the diffs it would undo (from the
+  // stored results of the applies); sends and records nothing. Errors as Rollback's.
+  absl::StatusOr<std::vector<RollbackPreview>> PreviewRollback(const RollbackTargets& targets);
 
   // Asks every target for its diff under the latest version of `policy` and waits up to
   // `timeout` for the answers. Changes nothing anywhere.
@@ -111,6 +125,8 @@ class RolloutManager {
   absl::StatusOr<PolicyVersionRecord> LatestPolicy(const std::string& name);
   // The commit `host` had before rollout `id` changed it; "" when unknown.
   std::string CommitBeforeRollout(const std::string& id, const std::string& host);
+  // The hosts `targets` names (ResolveRollbackTargets over the store's hosts and rollout).
+  absl::StatusOr<std::vector<std::string>> ResolveRollback(const RollbackTargets& targets);
   // Sends the rollbacks of `chosen` (skipping hosts the rollout did not change) and audits it.
   std::vector<HostRollback> SendRollbacks(const RollbackTargets& targets,
                                           const std::vector<std::string>& chosen,

@@ -1,7 +1,9 @@
 #include "controller/rollout/rollout_targets.h"
 
 #include <algorithm>
+#include <cctype>
 
+#include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 
 namespace relayguard::controller {
@@ -43,6 +45,20 @@ absl::StatusOr<std::vector<std::string>> ResolveTargets(
 absl::StatusOr<std::vector<std::string>> ResolveRollbackTargets(
     const std::vector<HostRecord>& known, const RollbackTargets& targets,
     const std::optional<RolloutRecord>& rollout) {
+  if (!targets.to_commit.empty()) {
+    const std::string& c = targets.to_commit;
+    if (c.size() < 7 || c.size() > 64 ||
+        !std::all_of(c.begin(), c.end(), [](char ch) { return std::isxdigit(
+                                                                 static_cast<unsigned char>(ch)); })) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("to_commit \"", absl::CHexEscape(c.substr(0, 80)),
+                       "\" is not a commit id (7 to 64 hex digits)"));
+    }
+    if (targets.hosts.size() != 1 || !targets.labels.empty() || !targets.rollout_id.empty()) {
+      return absl::InvalidArgumentError(
+          "a rollback to a given commit names exactly one host, and no labels or rollout");
+    }
+  }
   for (const std::string& name : targets.hosts) {
     if (std::none_of(known.begin(), known.end(),
                      [&](const HostRecord& h) { return h.name == name; })) {

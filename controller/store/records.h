@@ -1,5 +1,6 @@
 // What the controller keeps: the records every store implementation reads and writes (hosts,
-// policy versions, rollouts, per-host results, compliance checks, enforcement holds, audit).
+// policy versions, rollouts, per-host results, compliance checks, enforcement holds, audit,
+// dashboard users and their sessions).
 #ifndef RELAYGUARD_CONTROLLER_STORE_RECORDS_H_
 #define RELAYGUARD_CONTROLLER_STORE_RECORDS_H_
 
@@ -9,6 +10,7 @@
 
 #include "common/apply_outcome.h"
 #include "common/compliance_states.h"
+#include "controller/auth/role.h"
 #include "controller/rollout/rollout_engine.h"
 
 namespace relayguard::controller {
@@ -93,6 +95,27 @@ struct EnforceHoldRecord {
   std::string reason;
   int64_t at = 0;
   bool operator==(const EnforceHoldRecord&) const = default;
+};
+
+// A dashboard account (controller/auth/user_directory.h manages them).
+struct UserRecord {
+  std::string name;                 // [a-z0-9][a-z0-9._-]{0,63}
+  Role role = Role::kViewer;        // stored by name
+  std::string password_hash;        // argon2id PHC string (controller/auth/password_hash.h)
+  int64_t created_at = 0;           // seconds since the epoch
+  int64_t password_changed_at = 0;
+  bool operator==(const UserRecord&) const = default;
+};
+
+// A signed-in dashboard session. The token itself is never stored, only its SHA-256.
+struct SessionRecord {
+  std::string token_hash;  // lower-case hex SHA-256 of the session token
+  std::string user;        // a UserRecord's name
+  std::string csrf_token;  // what every write must carry in its header
+  int64_t created_at = 0;
+  int64_t expires_at = 0;  // created_at + the maximum age, whatever the activity
+  int64_t last_seen = 0;   // the last request that used it (idle timeout)
+  bool operator==(const SessionRecord&) const = default;
 };
 
 }  // namespace relayguard::controller

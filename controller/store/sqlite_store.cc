@@ -35,7 +35,7 @@ using sql::UnknownName;
 
 // Schema migrations, applied in order, one transaction each. Append only: a released entry never
 // changes, a schema change is a new entry. Migration N is recorded as version N.
-constexpr std::array<const char*, 6> kMigrations = {
+constexpr std::array<const char*, 7> kMigrations = {
     // 1: every table.
     R"sql(
 CREATE TABLE hosts (
@@ -187,6 +187,27 @@ ALTER TABLE rollout_hosts RENAME COLUMN phase_name TO phase;
     R"sql(
 ALTER TABLE audit ADD COLUMN reason TEXT NOT NULL DEFAULT '';
 ALTER TABLE rollouts ADD COLUMN reason TEXT NOT NULL DEFAULT '';
+)sql",
+    // 7: the dashboard's accounts (argon2id hashes) and server-side sessions (the SHA-256 of
+    // each token, never the token).
+    R"sql(
+CREATE TABLE users (
+  name TEXT PRIMARY KEY NOT NULL,
+  role TEXT NOT NULL,
+  password_hash TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  password_changed_at INTEGER NOT NULL
+);
+CREATE TABLE sessions (
+  token_hash TEXT PRIMARY KEY NOT NULL,
+  user TEXT NOT NULL REFERENCES users(name) ON DELETE CASCADE,
+  csrf_token TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  expires_at INTEGER NOT NULL,
+  last_seen INTEGER NOT NULL
+);
+CREATE INDEX sessions_user ON sessions (user);
+CREATE INDEX sessions_expires_at ON sessions (expires_at);
 )sql",
 };
 

@@ -71,6 +71,19 @@ class SqliteStore final : public Store {
   absl::StatusOr<int64_t> Audit(const AuditEntry& entry) override;
   absl::StatusOr<std::vector<AuditEntry>> AuditLog(size_t limit) override;
 
+  // Dashboard users and sessions (sqlite_store_users.cc).
+  absl::Status PutUser(const UserRecord& user) override;
+  absl::Status UpdateUser(const UserRecord& user) override;
+  absl::Status DeleteUser(const std::string& name) override;
+  absl::StatusOr<std::optional<UserRecord>> User(const std::string& name) override;
+  absl::StatusOr<std::vector<UserRecord>> Users() override;
+  absl::Status PutSession(const SessionRecord& session) override;
+  absl::StatusOr<std::optional<SessionRecord>> Session(const std::string& token_hash) override;
+  absl::Status TouchSession(const std::string& token_hash, int64_t last_seen) override;
+  absl::StatusOr<int> DeleteSession(const std::string& token_hash) override;
+  absl::StatusOr<int> DeleteSessionsOf(const std::string& user) override;
+  absl::StatusOr<int> DeleteExpiredSessions(int64_t now) override;
+
  private:
   explicit SqliteStore(sqlite3* db, std::string path);
   sqlite3* db_;

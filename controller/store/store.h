@@ -1,6 +1,6 @@
 // The controller's store: hosts, policy versions, rollouts (spec + engine state, saved after every
-// step), per-host results, scheduled compliance checks and enforcement holds, and the audit log
-// of operator actions. SqliteStore is the embedded implementation; a replicated one (PostgreSQL)
+// step), per-host results, scheduled compliance checks and enforcement holds, the audit log
+// of operator actions, and the dashboard's users and sessions. SqliteStore is the embedded implementation; a replicated one (PostgreSQL)
 // implements the same contract in its own file.
 //
 // Contract common to every method:
@@ -104,6 +104,26 @@ class Store {
   virtual absl::StatusOr<int64_t> Audit(const AuditEntry& entry) = 0;
   // The newest `limit` entries, newest first (by `at`, then id).
   virtual absl::StatusOr<std::vector<AuditEntry>> AuditLog(size_t limit) = 0;
+
+  // Dashboard users, keyed by name. PutUser inserts: AlreadyExists when the name is taken (the
+  // stored user kept). UpdateUser replaces every field of an existing user: NotFound when there
+  // is none. DeleteUser removes the user and all of its sessions: NotFound when there is none.
+  virtual absl::Status PutUser(const UserRecord& user) = 0;
+  virtual absl::Status UpdateUser(const UserRecord& user) = 0;
+  virtual absl::Status DeleteUser(const std::string& name) = 0;
+  virtual absl::StatusOr<std::optional<UserRecord>> User(const std::string& name) = 0;
+  virtual absl::StatusOr<std::vector<UserRecord>> Users() = 0;  // ordered by name
+
+  // Dashboard sessions, keyed by token_hash. PutSession inserts (AlreadyExists for a token hash
+  // already stored; FailedPrecondition when its user does not exist). TouchSession sets
+  // last_seen (NotFound when there is no such session). The deletes are idempotent and return
+  // how many sessions they removed; DeleteExpiredSessions removes those with expires_at <= now.
+  virtual absl::Status PutSession(const SessionRecord& session) = 0;
+  virtual absl::StatusOr<std::optional<SessionRecord>> Session(const std::string& token_hash) = 0;
+  virtual absl::Status TouchSession(const std::string& token_hash, int64_t last_seen) = 0;
+  virtual absl::StatusOr<int> DeleteSession(const std::string& token_hash) = 0;
+  virtual absl::StatusOr<int> DeleteSessionsOf(const std::string& user) = 0;
+  virtual absl::StatusOr<int> DeleteExpiredSessions(int64_t now) = 0;
 };
 
 }  // namespace relayguard::controller

@@ -5,7 +5,9 @@
 namespace relayguard::controller {
 
 absl::Status StoreFacade::RecordHost(const HostRecord& host) {
-  return WithStore([&](Store& s) { return s.UpsertHost(host); });
+  absl::Status s = WithStore([&](Store& st) { return st.UpsertHost(host); });
+  Changed(ChangeTopic::kHosts);
+  return s;
 }
 
 absl::StatusOr<std::vector<HostRecord>> StoreFacade::Hosts() {
@@ -37,6 +39,7 @@ void StoreFacade::RecordAudit(const std::string& who, const std::string& action,
                    target, result.ok() ? "ok" : std::string(result.message()),
                    reason};
   WithStore([&](Store& s) { RecordAudit(s, entry); });
+  Changed(ChangeTopic::kAudit);
 }
 
 void StoreFacade::RecordAudit(Store& store, const AuditEntry& entry) {

@@ -52,6 +52,8 @@ class StoreFacade {
   // happened (or failed) either way.
   void RecordAudit(const std::string& who, const std::string& action, const std::string& target,
                    const absl::Status& result, const std::string& reason = "");
+  // Tells the events that `topic` changed (for callers that wrote through WithStore).
+  void Changed(ChangeTopic topic) { events_.StateChanged(topic); }
   // The same inside WithStore (the lock already held), with a result text of the caller's.
   static void RecordAudit(Store& store, const AuditEntry& entry);
 

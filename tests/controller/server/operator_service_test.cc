@@ -253,5 +253,99 @@ TEST_F(OperatorServiceTest, ComplianceOfAnUnknownHostIsNotFound) {
             grpc::StatusCode::NOT_FOUND);
 }
 
+TEST_F(OperatorServiceTest, PreviewRollbackShowsWhatWouldBeUndoneAndSendsNothing) {
+  std::unique_ptr<WireAgent> mx1 = Connected("mx1");
+  HostResult applied;
+  applied.host = "mx1";
+  applied.nonce = "n1";
+  applied.outcome = ApplyOutcome::kApplied;
+  applied.diff = "--- a/main.cf\n+++ b/main.cf\n-mynetworks = 0.0.0.0/0\n+mynetworks = 127.0.0.0/8\n";
+  applied.backup_commit = "1111111111111111111111111111111111111111";
+  applied.result_commit = "2222222222222222222222222222222222222222";
+  applied.at = 100;
+  ASSERT_TRUE(parts_.store->AddResult(applied).ok());
+
+  pb::RollbackHostsRequest request;
+  request.add_hosts("mx1");
+  pb::RollbackPreviewResponse preview;
+  {
+    grpc::ClientContext context;
+    ASSERT_TRUE(operator_->PreviewRollback(&context, request, &preview).ok());
+  }
+  ASSERT_EQ(preview.hosts_size(), 1);
+  EXPECT_TRUE(preview.hosts(0).will_roll_back());
+  EXPECT_TRUE(preview.hosts(0).online());
+  EXPECT_EQ(preview.hosts(0).diff(), applied.diff);
+  EXPECT_THAT(preview.hosts(0).note(), HasSubstr("returns to 111111111111"));
+
+  // A commit of the host's history: the same change, to that commit.
+  request.set_to_commit(applied.backup_commit);
+  {
+    grpc::ClientContext context;
+    ASSERT_TRUE(operator_->PreviewRollback(&context, request, &preview).ok());
+  }
+  EXPECT_EQ(preview.hosts(0).to_commit(), applied.backup_commit);
+  EXPECT_EQ(preview.hosts(0).diff(), applied.diff);
+
+  // The history shows each change's diff and the commit before it.
+  pb::HostHistoryRequest history_request;
+  history_request.set_host("mx1");
+  pb::HostHistoryResponse history;
+  {
+    grpc::ClientContext context;
+    ASSERT_TRUE(operator_->HostHistory(&context, history_request, &history).ok());
+  }
+  ASSERT_EQ(history.results_size(), 1);
+  EXPECT_EQ(history.results(0).diff(), applied.diff);
+  EXPECT_EQ(history.results(0).backup_commit(), applied.backup_commit);
+
+  // Previewing sent the agent nothing and audited nothing.
+  EXPECT_FALSE(mx1->Next(std::chrono::milliseconds(200)).has_value());
+  EXPECT_TRUE(parts_.store->AuditLog(10)->empty());
+}
+
+TEST_F(OperatorServiceTest, ARollbackToACommitNamesOneHostAndARealCommitId) {
+  std::unique_ptr<WireAgent> mx1 = Connected("mx1");
+  std::unique_ptr<WireAgent> mx2 = Connected("mx2");
+  auto status_of = [&](pb::RollbackHostsRequest request) {
+    grpc::ClientContext context;
+    pb::RollbackHostsResponse response;
+    return operator_->RollbackHosts(&context, request, &response);
+  };
+  pb::RollbackHostsRequest two;
+  two.add_hosts("mx1");
+  two.add_hosts("mx2");
+  two.set_to_commit("1111111");
+  grpc::Status s = status_of(two);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(s.error_message(), HasSubstr("exactly one host"));
+  pb::RollbackHostsRequest bad;
+  bad.add_hosts("mx1");
+  bad.set_to_commit("HEAD~1");
+  s = status_of(bad);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(s.error_message(), HasSubstr("is not a commit id"));
+
+  pb::RollbackHostsRequest good;
+  good.add_hosts("mx1");
+  good.set_to_commit("1111111111111111111111111111111111111111");
+  EXPECT_TRUE(status_of(good).ok());
+  std::optional<pb::ControllerMessage> ask = mx1->Next();
+  ASSERT_TRUE(ask.has_value() && ask->has_rollback());
+  EXPECT_EQ(ask->rollback().to_commit(), good.to_commit());
+  EXPECT_FALSE(mx2->Next(std::chrono::milliseconds(200)).has_value());
+}
+
+TEST_F(OperatorServiceTest, ListPoliciesGivesEachPlaybooksLatestVersion) {
+  ASSERT_TRUE(parts_.store->PutPolicyVersion({"no-open-relay", 3, kTestPlaybook, 5}).ok());
+  grpc::ClientContext context;
+  pb::ListPoliciesResponse response;
+  ASSERT_TRUE(operator_->ListPolicies(&context, pb::ListPoliciesRequest(), &response).ok());
+  ASSERT_EQ(response.policies_size(), 1);
+  EXPECT_EQ(response.policies(0).name(), "no-open-relay");
+  EXPECT_EQ(response.policies(0).version(), 3u);
+  EXPECT_EQ(response.policies(0).loaded_at(), 5);
+}
+
 }  // namespace
 }  // namespace relayguard::controller

@@ -63,7 +63,8 @@ class WireAgent {
     return Write(m);
   }
   // The next message from the controller, or nullopt when none comes within `limit`.
-  std::optional<pb::ControllerMessage> Next(std::chrono::seconds limit = std::chrono::seconds(10)) {
+  std::optional<pb::ControllerMessage> Next(
+      std::chrono::milliseconds limit = std::chrono::seconds(10)) {
     std::unique_lock<std::mutex> lock(mu_);
     arrived_.wait_for(lock, limit, [&] { return !received_.empty() || ended_; });
     if (received_.empty()) return std::nullopt;
@@ -107,9 +108,9 @@ class ServerTest : public ::testing::Test {
     agents_ = std::make_unique<AgentStreamCallbackService>(
         *parts_.registry, *parts_.manager, *parts_.channel, *parts_.facade, *parts_.tracker,
         parts_.clock, /*require_cn=*/false);
-    operators_ = std::make_unique<OperatorService>(
-        *parts_.manager, *parts_.facade, *parts_.registry, *parts_.tracker,
-        [this] { return reload_result_; }, /*require_operator_cert=*/false);
+    api_ = std::make_unique<OperatorApi>(*parts_.manager, *parts_.facade, *parts_.registry,
+                                         *parts_.tracker, [this] { return reload_result_; });
+    operators_ = std::make_unique<OperatorService>(*api_, /*require_operator_cert=*/false);
     grpc::ServerBuilder builder;
     int port = 0;
     builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &port);
@@ -139,6 +140,7 @@ class ServerTest : public ::testing::Test {
   ControllerParts parts_;
   std::pair<std::vector<std::string>, std::vector<std::string>> reload_result_;
   std::unique_ptr<AgentStreamCallbackService> agents_;
+  std::unique_ptr<OperatorApi> api_;
   std::unique_ptr<OperatorService> operators_;
   std::unique_ptr<grpc::Server> server_;
   std::shared_ptr<grpc::Channel> channel_;

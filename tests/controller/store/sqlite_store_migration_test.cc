@@ -1,7 +1,8 @@
 // The store opens a database written by the code before schema 5 (enums stored as integer
 // positions, tests/data/store/controller-schema4.sqlite) and reads every row back with the right
 // states; a name it does not know is an error naming the table, the row and the value. Schema 6
-// gives the audit log and the rollouts a reason, '' for the rows written before.
+// gives the audit log and the rollouts a reason, '' for the rows written before. Schema 7 adds the
+// dashboard's users and sessions, empty, and they work beside the old rows.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -38,7 +39,7 @@ constexpr HostPhase kPhases[] = {HostPhase::kWaiting,   HostPhase::kPending,
                                  HostPhase::kRolledBack};
 
 TEST_F(SchemaFourMigrationTest, EveryRolloutReadsBackWithItsStatusAndPhases) {
-  EXPECT_EQ(store_->SchemaVersion(), 6);
+  EXPECT_EQ(store_->SchemaVersion(), 7);
   const RolloutStatus statuses[] = {RolloutStatus::kRunning, RolloutStatus::kPaused,
                                     RolloutStatus::kHalted, RolloutStatus::kAborted,
                                     RolloutStatus::kSucceeded};
@@ -68,7 +69,7 @@ TEST_F(SchemaFourMigrationTest, EveryRolloutReadsBackWithItsStatusAndPhases) {
 
 TEST_F(SchemaFourMigrationTest, StatesAreStoredAsNamesAfterTheMigration) {
   RawDb raw(path_);
-  EXPECT_EQ(raw.Query("SELECT MAX(version) FROM schema_migrations"), "6");
+  EXPECT_EQ(raw.Query("SELECT MAX(version) FROM schema_migrations"), "7");
   EXPECT_EQ(raw.Query("SELECT status FROM rollouts WHERE id = 'r-000003'"), "halted");
   EXPECT_EQ(raw.Query("SELECT typeof(status) FROM rollouts WHERE id = 'r-000003'"), "text");
   EXPECT_EQ(raw.Query("SELECT phase FROM rollout_hosts WHERE rollout_id = 'r-000001' AND "
@@ -150,6 +151,30 @@ TEST_F(SchemaFourMigrationTest, OldAuditEntriesAndRolloutsGainAnEmptyReason) {
   ASSERT_EQ(log->size(), 2u);
   EXPECT_EQ((*log)[0], added);
   EXPECT_EQ((*log)[1].reason, "");
+}
+
+TEST_F(SchemaFourMigrationTest, UsersAndSessionsStartEmptyAndWorkBesideTheOldRows) {
+  {
+    RawDb raw(path_);
+    EXPECT_EQ(raw.Query("SELECT COUNT(*) FROM users"), "0");
+    EXPECT_EQ(raw.Query("SELECT COUNT(*) FROM sessions"), "0");
+  }
+  absl::StatusOr<std::vector<UserRecord>> users = store_->Users();
+  ASSERT_TRUE(users.ok()) << users.status();
+  EXPECT_TRUE(users->empty());
+  const UserRecord alice{"alice", Role::kOperator, "$argon2id$v=19$m=19456,t=2,p=1$x$y",
+                         1700010000, 1700010000};
+  ASSERT_TRUE(store_->PutUser(alice).ok());
+  const SessionRecord session{"ab12", "alice", "csrf", 1700010000, 1700053200, 1700010000};
+  ASSERT_TRUE(store_->PutSession(session).ok());
+  Reopen();
+  EXPECT_EQ(store_->SchemaVersion(), 7);
+  EXPECT_THAT(*store_->Users(), ElementsAre(alice));
+  EXPECT_EQ(*store_->Session("ab12"), session);
+  // The old rows are untouched by the new tables.
+  EXPECT_EQ(store_->Hosts()->size(), 1u);
+  EXPECT_EQ(store_->Rollouts()->size(), 5u);
+  EXPECT_EQ(store_->AuditLog(10)->size(), 1u);
 }
 
 TEST_F(SchemaFourMigrationTest, AnUnknownNameIsAnErrorNamingTableRowAndValue) {
