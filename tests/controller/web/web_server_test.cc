@@ -199,7 +199,7 @@ TEST_F(WebServerTest, WritesNeedTheCsrfTokenJsonAndTheSameOriginAndAViewerMayNot
   r = Get("/api/rollouts", victor.first);
   ASSERT_TRUE(r);
   EXPECT_EQ(r->status, 200);
-  for (const std::string& path :
+  for (const char* path :
        {"/api/rollouts", "/api/plan", "/api/rollback", "/api/rollback/preview",
         "/api/rollouts/r-000001/pause", "/api/playbooks/reload", "/api/users"}) {
     r = Post(path, "{}", victor);
@@ -346,13 +346,13 @@ TEST_F(WebServerTest, OneUserHasAtMostThreeLiveUpdateStreams) {
   struct Join {
     std::vector<std::thread>& threads;
     std::atomic<bool>& done;
-    WebServerTest* test;
+    StoreFacade& facade;
     ~Join() {
       done = true;
-      test->facade_->RecordAudit("test", "wake", "streams", absl::OkStatus());  // a write
+      facade.RecordAudit("test", "wake", "streams", absl::OkStatus());  // a change ends them
       for (std::thread& t : threads) t.join();
     }
-  } join{readers, done, this};
+  } join{readers, done, *facade_};
   for (int i = 0; i < 300 && server_->open_streams() < 3; ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
