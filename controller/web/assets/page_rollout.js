@@ -90,6 +90,9 @@ export async function render(ctx) {
     pause.hidden = s !== 'ROLLOUT_STATUS_RUNNING';
     resume.hidden = s !== 'ROLLOUT_STATUS_PAUSED';
     abort.hidden = !ACTIVE.has(s);
+    // The controller refuses to roll back a rollout still going: its later waves would push again.
+    rollback.disabled = ACTIVE.has(s);
+    rollback.title = ACTIVE.has(s) ? 'Abort the rollout first, then roll it back' : '';
     replace(body, summary(rollout), waves(rollout));
     sizeBars(body);
     updated.textContent = `Updated ${new Date().toLocaleTimeString()} (${updates} live update${updates === 1 ? '' : 's'})`;
