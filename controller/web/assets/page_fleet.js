@@ -1,7 +1,8 @@
 // / and /fleet: counts, then every host with its state, MTA, policy, compliance and per-listener
 // verdicts; filters (label, state, status) live in the URL.
 import {h, replace, table} from './dom.js';
-import {get} from './api.js';
+import {can, get} from './api.js';
+import {rollbackDialog} from './dialogs.js';
 import {agoText, enumText, labelsText, timeText} from './format.js';
 import {badge, coalesce, guard, loading, pageHeader} from './ui.js';
 import {verdictBadge} from './compliance_view.js';
@@ -70,11 +71,24 @@ export async function render(ctx) {
   const statusSelect = h('select', {id: 'f-status'}, h('option', {value: ''}, 'any'),
     STATUSES.map((s) => h('option', {value: s, selected: s === filters.status}, s)));
   const clearButton = h('button', {type: 'button', class: 'ghost'}, 'Clear filters');
+  // Per label: with a key=value filter, an operator rolls back every host carrying it.
+  const labelRollback = h('button', {type: 'button', class: 'danger', id: 'rollback-label', 'data-write': '',
+    hidden: true, onclick: () => {
+      const eq = filters.label.indexOf('=');
+      rollbackDialog({
+        title: `Roll back the hosts labelled ${filters.label}`,
+        intro: 'Each host with this label returns to its commit from before its newest change.',
+        request: {labels: {[filters.label.slice(0, eq)]: filters.label.slice(eq + 1)}},
+        onDone: () => guard(body, load, {refresh: true}),
+      });
+    }}, 'Roll back these hosts');
   const countsBox = h('div', {class: 'counts'});
   const body = h('div', {class: 'fleet-body'}, loading());
   let rows = [];
 
   function draw() {
+    labelRollback.hidden = !can('operator') || filters.label.indexOf('=') < 1;
+    labelRollback.textContent = `Roll back the hosts labelled ${filters.label}`;
     replace(countsBox, counts(rows).map(([label, value, t]) =>
       h('div', {class: ['count', t]}, h('div', {class: 'count-value'}, String(value)), h('div', {class: 'count-label'}, label))));
     const shown = rows.filter((r) => matchLabel(r.host, filters.label) &&
@@ -123,6 +137,7 @@ export async function render(ctx) {
       h('label', {for: labelInput.id}, 'Label'), labelInput, labelOptions,
       h('label', {for: stateSelect.id}, 'State'), stateSelect,
       h('label', {for: statusSelect.id}, 'Compliance'), statusSelect, clearButton),
+    can('operator') ? h('div', {class: 'actions'}, labelRollback) : null,
     body);
   await guard(body, load);
   ctx.live(['hosts', 'compliance'], coalesce(() => guard(body, load, {refresh: true})));
