@@ -205,6 +205,7 @@ int main(int argc, char** argv) {
   }
   log->info("shutting down");
   systemd.Stopping();
+  channel.Shutdown();  // plans and rollbacks the dashboard waits for return now
   web.reset();
   server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(2));
   return 0;

@@ -7,6 +7,8 @@
 # to relay only for SMTP AUTH users, with a real SASL backend each (Dovecot for Postfix, a
 # password file for Exim, sasldb2 for Sendmail), checked before and proven after the change
 # (the shipped require-auth playbook is refused, with the reason, where there is no backend).
+# At the end it prints the dashboard's address and a login (RELAYGUARD_DEMO_KEEP=1 keeps the
+# demo running to click around in it).
 # Only 127.0.0.0/8 is used;
 # everything lives in /tmp/relayguard-fleet.* and is removed on exit. Exim and Sendmail run from
 # the unpacked packages inside tests/support/mta_sandbox.sh (a private /etc; the real one is
@@ -109,6 +111,7 @@ echo "  mx2 also listens on 127.0.0.1:$mx2_second (master.cf: smtpd -o mynetwork
 step "3. The controller (mTLS) and one agent per host, each dialing the controller"
 cport=$(free_port)
 mport=$(free_port)
+wport=$(free_port)
 # The shipped playbooks, and one for the demo that checks every 5 s (a real fleet: minutes).
 mkdir -p "$demo/playbooks"
 cp "$root"/playbooks/*.yaml "$demo/playbooks/"
@@ -154,6 +157,7 @@ cert: $certs/controller.crt
 key: $certs/controller.key
 log_level: warn
 metrics_listen: 127.0.0.1:$mport
+web_listen: 127.0.0.1:$wport
 CONF
 for h in "${hosts[@]}"; do
   { mta_config "$h"
@@ -187,6 +191,10 @@ for i in $(seq 1 50); do
   sleep 0.2
 done
 echo '$ relayguardctl hosts'; ctl hosts
+# A dashboard account for this demo, with a password made now (printed at the end).
+web_password=$(openssl rand -base64 15 | tr -d '/+=' | cut -c1-16)
+echo '$ relayguardctl users add demo --role admin --password-stdin'
+printf '%s\n' "$web_password" | ctl users add demo --role admin --password-stdin
 
 step "4. Probe each host from the untrusted address 127.0.0.9: relaying is ACCEPTED"
 probe_all
@@ -278,4 +286,28 @@ promtool check metrics < "$demo/metrics.txt" && echo "  ok"
 echo "\$ cat mx2/relayguard-agent.prom    # the agent's node_exporter textfile (its non-zero series)"
 grep -v '^#' "$demo/mx2/relayguard-agent.prom" | grep -v ' 0$' | sed 's/^/  /'
 promtool check metrics < "$demo/mx2/relayguard-agent.prom" && echo "  promtool: ok"
+step "14. The dashboard: https://127.0.0.1:$wport/ (fleet, rollouts with live progress, one-click rollback, plan, compliance, audit)"
+# The same operator API as relayguardctl, as JSON over HTTPS with a session cookie.
+jar=$demo/web-cookies
+curl -sf --cacert "$certs/ca.crt" -c "$jar" -H 'Content-Type: application/json' \
+  --data-binary @- "https://127.0.0.1:$wport/api/login" > /dev/null <<JSON
+{"user": "demo", "password": "$web_password"}
+JSON
+echo "\$ curl https://127.0.0.1:$wport/api/hosts    # logged in as demo (admin)"
+curl -sf --cacert "$certs/ca.crt" -b "$jar" "https://127.0.0.1:$wport/api/hosts" |
+  python3 -c 'import json,sys; [print("  %-4s %-9s %-8s %s v%s" % (h["name"], h["mta"], "online" if h["online"] else "offline", h["applied_policy"] or "-", h["applied_version"])) for h in json.load(sys.stdin)["hosts"]]'
+echo "\$ relayguardctl audit | grep 'web login'"
+ctl audit | grep 'web login' | sed 's/^/  /'
+echo
+echo "  Dashboard:  https://127.0.0.1:$wport/   (certificate signed by the demo CA $certs/ca.crt;"
+echo "              the browser warns, as it does not know that CA)"
+echo "  Login:      demo / $web_password   (role admin; this demo's account only)"
+if [ "${RELAYGUARD_DEMO_KEEP:-0}" = 1 ]; then
+  echo "  The demo keeps running so you can click around: roll out, roll back, watch it live."
+  echo "  From another machine: ssh -L $wport:127.0.0.1:$wport THIS-HOST, then open the address."
+  echo "  Press Ctrl-C to end it (everything is removed)."
+  while sleep 3600; do :; done
+else
+  echo "  To keep the demo running and click around: RELAYGUARD_DEMO_KEEP=1 bash deploy/demo.sh"
+fi
 step "Done. Everything under $demo is removed on exit."

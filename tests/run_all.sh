@@ -1,10 +1,17 @@
 #!/bin/bash
 # The test command: installs what the tests need, builds everything, runs every test (unit and
-# integration: real Postfix, Exim and Sendmail on loopback) with CTest, then the benchmarks.
+# integration: real Postfix, Exim and Sendmail on loopback; browser: the dashboard in Debian's
+# Chromium; package: the .debs under systemd) with CTest, then the benchmarks.
 # Fails on any failure.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 bash "$root/deploy/install_deps.sh"
+# The browser tests' driver: playwright-core from the npm registry, pinned by
+# tests/browser/package-lock.json. It downloads no browser; the tests drive Debian's chromium.
+if ! command -v npm > /dev/null; then
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends nodejs npm > /dev/null
+fi
+(cd "$root/tests/browser" && npm ci --no-audit --no-fund --loglevel=error)
 bash "$root/deploy/build.sh"
 cd "${BUILD_DIR:-$root/build}"
 ctest --output-on-failure --timeout 600 -j2 "$@"

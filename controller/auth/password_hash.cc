@@ -5,8 +5,8 @@
 #include <optional>
 #include <vector>
 
-#include "absl/strings/str_cat.h"
 #include "absl/strings/escaping.h"
+#include "absl/strings/str_cat.h"
 #include "common/status_macros.h"
 #include "controller/auth/tokens.h"
 
@@ -95,7 +95,8 @@ absl::Status CheckPassword(absl::string_view password) {
     ++chars;
     if (!cp) return refuse(absl::StrCat("is not valid UTF-8 (byte ", at + 1, ")"));
     // The character's position and kind, never its value: a password is not echoed.
-    if (IsControl(*cp)) return refuse(absl::StrCat("has a control character (character ", chars, ")"));
+    if (IsControl(*cp))
+      return refuse(absl::StrCat("has a control character (character ", chars, ")"));
   }
   return absl::OkStatus();
 }

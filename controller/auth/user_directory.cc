@@ -1,5 +1,6 @@
 #include "controller/auth/user_directory.h"
 
+#include <algorithm>
 #include <optional>
 #include <utility>
 
@@ -14,9 +15,13 @@ namespace {
 // A hash with the same parameters as every stored one, of a password too short to be set: an
 // unknown user's login costs what a known user's does.
 constexpr char kDummyHash[] =
-    "$argon2id$v=19$m=19456,t=2,p=1$cmVsYXlndWFyZC1kdW1teQ$NcjYLMh4Cxiz/ogvQeIWZdxGuEnRnE1mlFKp+BDU+J4";
+    "$argon2id$v=19$m=19456,t=2,p=1$cmVsYXlndWFyZC1kdW1teQ$NcjYLMh4Cxiz/"
+    "ogvQeIWZdxGuEnRnE1mlFKp+BDU+J4";
 
 constexpr char kWrongLogin[] = "wrong user name or password";
+
+// Sessions one user may hold; a login beyond ends the oldest.
+constexpr size_t kMaxSessionsPerUser = 10;
 
 std::string UserTarget(const std::string& name) { return absl::StrCat("user ", name); }
 
@@ -68,19 +73,9 @@ absl::StatusOr<UserRecord> UserDirectory::SetPassword(const std::string& name,
     RETURN_IF_ERROR(CheckPassword(password));
     ASSIGN_OR_RETURN(std::string hash, HashPassword(password));
     const int64_t now = clock_.WallSeconds();
-    return store_.WithStore([&](Store& s) -> absl::StatusOr<UserRecord> {
-      ASSIGN_OR_RETURN(std::optional<UserRecord> user, s.User(name));
-      if (!user.has_value()) {
-        return absl::NotFoundError(
-            absl::StrCat("there is no user ", name, " — nothing was changed"));
-      }
-      user->password_hash = hash;
-      user->password_changed_at = now;
-      RETURN_IF_ERROR(s.UpdateUser(*user));
-      // Whoever knew the old password is signed out everywhere.
-      RETURN_IF_ERROR(s.DeleteSessionsOf(name).status());
-      return *user;
-    });
+    // One transaction: whoever knew the old password is signed out everywhere, or the new
+    // password is not stored.
+    return store_.WithStore([&](Store& s) { return s.ChangePassword(name, hash, now); });
   }();
   store_.RecordAudit(who, "user passwd", UserTarget(name), changed.status());
   return changed;
@@ -90,66 +85,82 @@ absl::StatusOr<std::vector<UserRecord>> UserDirectory::Users() {
   return store_.WithStore([](Store& s) { return s.Users(); });
 }
 
-int64_t UserDirectory::LoginWait(const std::string& name, const std::string& client,
-                                 bool* audit_it) {
+int64_t UserDirectory::BeginLogin(const std::string& name_key, const std::string& client_key,
+                                  bool* audit_it) {
   std::lock_guard<std::mutex> lock(limits_mu_);
   const auto now = clock_.Now();
-  const int64_t wait = std::max(clients_.RetryAfter(client, now), names_.RetryAfter(name, now));
+  const int64_t wait =
+      std::max(clients_.RetryAfter(client_key, now), names_.RetryAfter(name_key, now));
+  if (wait == 0) {
+    // Counted as a failure from here until EndLogin, in the same lock as the check: parallel
+    // attempts cannot run more password checks than max_failures per window.
+    clients_.BeginAttempt(client_key, now);
+    names_.BeginAttempt(name_key, now);
+    *audit_it = false;
+    return 0;
+  }
   // Both are asked (no short-circuit): each notes its own first refusal.
-  const bool first_client = clients_.FirstRefusal(client, now);
-  const bool first_name = names_.FirstRefusal(name, now);
+  const bool first_client = clients_.FirstRefusal(client_key, now);
+  const bool first_name = names_.FirstRefusal(name_key, now);
   *audit_it = first_client || first_name;
   return wait;
 }
 
-absl::StatusOr<Session> UserDirectory::Login(const std::string& name,
-                                             const std::string& password,
+void UserDirectory::EndLogin(const std::string& name_key, const std::string& client_key,
+                             LoginEnd end) {
+  std::lock_guard<std::mutex> lock(limits_mu_);
+  const auto now = clock_.Now();
+  const bool failed = end == LoginEnd::kWrong;
+  clients_.EndAttempt(client_key, failed, now);
+  names_.EndAttempt(name_key, failed, now);
+  // The client's count stays: one good account must not reset it.
+  if (end == LoginEnd::kSignedIn) names_.Forget(name_key);
+}
+
+absl::StatusOr<Session> UserDirectory::Login(const std::string& name, const std::string& password,
                                              const std::string& client, int* retry_after_s) {
   const std::string who = WebWho(name);
   const std::string target = absl::StrCat("from ", client);
+  const std::string name_key = LoginNameKey(name);
+  const std::string client_key = LoginClientKey(client);
   bool audit_refusal = false;
-  if (const int64_t wait = LoginWait(name, client, &audit_refusal); wait > 0) {
+  if (const int64_t wait = BeginLogin(name_key, client_key, &audit_refusal); wait > 0) {
     if (retry_after_s != nullptr) *retry_after_s = static_cast<int>(wait);
-    absl::Status refused = absl::ResourceExhaustedError(absl::StrCat(
-        "too many failed logins from ", client, " or for this user name; try again in ", wait,
-        " s"));
+    absl::Status refused = absl::ResourceExhaustedError(
+        absl::StrCat("too many failed logins from ", client,
+                     " or for this user name; try again in ", wait, " s"));
     // One audit entry per lock-out, not one per attempt: refusals cost an attacker nothing,
     // and the audit log must not grow at their pace.
     if (audit_refusal) store_.RecordAudit(who, "web login", target, refused);
     return refused;
   }
+  LoginEnd end = LoginEnd::kNotChecked;
+  absl::StatusOr<Session> session = CheckLogin(name, password, &end);
+  EndLogin(name_key, client_key, end);
+  store_.RecordAudit(who, "web login", target, session.status());
+  return session;
+}
 
+absl::StatusOr<Session> UserDirectory::CheckLogin(const std::string& name,
+                                                  const std::string& password, LoginEnd* end) {
   std::optional<UserRecord> user;
   if (CheckUserName(name).ok()) {
-    absl::StatusOr<std::optional<UserRecord>> read =
-        store_.WithStore([&](Store& s) { return s.User(name); });
-    if (!read.ok()) {
-      store_.RecordAudit(who, "web login", target, read.status());
-      return read.status();
-    }
-    user = *std::move(read);
+    // A store failure is no guess at the password: it is not counted (*end stays kNotChecked).
+    ASSIGN_OR_RETURN(user, store_.WithStore([&](Store& s) { return s.User(name); }));
   }
   // Outside the store's lock (argon2id is slow on purpose); the dummy hash for an unknown user.
   const bool match =
       VerifyPassword(password, user.has_value() ? user->password_hash : kDummyHash) &&
       user.has_value();
   if (!match) {
-    {
-      std::lock_guard<std::mutex> lock(limits_mu_);
-      const auto now = clock_.Now();
-      clients_.RecordFailure(client, now);
-      names_.RecordFailure(name, now);
-    }
-    absl::Status wrong = absl::UnauthenticatedError(kWrongLogin);
-    store_.RecordAudit(who, "web login", target, wrong);
-    return wrong;
+    *end = LoginEnd::kWrong;
+    return absl::UnauthenticatedError(kWrongLogin);
   }
   absl::StatusOr<Session> session = StartSession(*user);
-  if (session.ok()) {
-    std::lock_guard<std::mutex> lock(limits_mu_);
-    names_.Forget(name);  // the client's count stays: one good account must not reset it
-  }
-  store_.RecordAudit(who, "web login", target, session.status());
+  // The password changed while it was checked: as wrong as any other.
+  *end = session.ok()                                ? LoginEnd::kSignedIn
+         : absl::IsUnauthenticated(session.status()) ? LoginEnd::kWrong
+                                                     : LoginEnd::kNotChecked;
   return session;
 }
 
@@ -158,24 +169,30 @@ absl::StatusOr<Session> UserDirectory::StartSession(const UserRecord& user) {
   ASSIGN_OR_RETURN(std::string csrf, NewToken());
   const int64_t now = clock_.WallSeconds();
   const int64_t expires_at = now + options_.max_age.count();
+  const SessionCleanup cleanup{now, now - options_.max_age.count(),
+                               now - options_.idle_timeout.count(), kMaxSessionsPerUser};
   return store_.WithStore([&](Store& s) -> absl::StatusOr<Session> {
     // The password was checked outside the lock: it must still be the user's.
     ASSIGN_OR_RETURN(std::optional<UserRecord> current, s.User(user.name));
     if (!current.has_value() || current->password_hash != user.password_hash) {
       return absl::UnauthenticatedError(kWrongLogin);
     }
-    // Sessions that reached their maximum age go at each login, so the table stays small.
-    RETURN_IF_ERROR(s.DeleteExpiredSessions(now).status());
+    // The user's ended sessions and its oldest beyond kMaxSessionsPerUser go, and every
+    // expired one, so the table stays small.
     RETURN_IF_ERROR(
-        s.PutSession(SessionRecord{TokenHash(token), user.name, csrf, now, expires_at, now}));
+        s.OpenSession(SessionRecord{TokenHash(token), user.name, csrf, now, expires_at, now},
+                      cleanup)
+            .status());
     return Session{token, csrf, user.name, current->role, expires_at};
   });
 }
 
-absl::StatusOr<Session> UserDirectory::Authenticate(const std::string& token) {
+absl::StatusOr<Session> UserDirectory::Authenticate(const std::string& token, bool touch) {
   if (token.empty()) return absl::UnauthenticatedError("not signed in");
   const std::string hash = TokenHash(token);
   const int64_t now = clock_.WallSeconds();
+  // Store failures (Internal, Unavailable, DataLoss) go back unchanged: only a session that is
+  // not there or has ended is Unauthenticated, and those messages name no file.
   return store_.WithStore([&](Store& s) -> absl::StatusOr<Session> {
     ASSIGN_OR_RETURN(std::optional<SessionRecord> session, s.Session(hash));
     if (!session.has_value()) {
@@ -184,11 +201,11 @@ absl::StatusOr<Session> UserDirectory::Authenticate(const std::string& token) {
     ASSIGN_OR_RETURN(std::optional<UserRecord> user, s.User(session->user));
     std::string ended;
     if (now >= session->expires_at || now - session->created_at >= options_.max_age.count()) {
-      ended = absl::StrCat("the session reached its maximum age of ", options_.max_age.count(),
-                           " s");
+      ended =
+          absl::StrCat("the session reached its maximum age of ", options_.max_age.count(), " s");
     } else if (now - session->last_seen > options_.idle_timeout.count()) {
-      ended = absl::StrCat("the session was idle for more than ", options_.idle_timeout.count(),
-                           " s");
+      ended =
+          absl::StrCat("the session was idle for more than ", options_.idle_timeout.count(), " s");
     } else if (!user.has_value()) {
       ended = "the user was removed";
     }
@@ -196,8 +213,16 @@ absl::StatusOr<Session> UserDirectory::Authenticate(const std::string& token) {
       RETURN_IF_ERROR(s.DeleteSession(hash).status());
       return absl::UnauthenticatedError(absl::StrCat(ended, "; sign in again"));
     }
-    // One write per second at most, however many requests a page makes.
-    if (now > session->last_seen) RETURN_IF_ERROR(s.TouchSession(hash, now));
+    // One write per second at most, however many requests a page makes; none for a check
+    // that is no activity of the user (live updates, automatic refreshes).
+    if (touch && now > session->last_seen) {
+      absl::Status touched = s.TouchSession(hash, now);
+      // NotFound: the session is no longer there, which is an ended session, not a failure.
+      if (absl::IsNotFound(touched)) {
+        return absl::UnauthenticatedError("the session has ended; sign in again");
+      }
+      RETURN_IF_ERROR(touched);
+    }
     return Session{token, session->csrf_token, session->user, user->role, session->expires_at};
   });
 }
@@ -205,15 +230,14 @@ absl::StatusOr<Session> UserDirectory::Authenticate(const std::string& token) {
 absl::Status UserDirectory::Logout(const std::string& token) {
   if (token.empty()) return absl::UnauthenticatedError("not signed in");
   const std::string hash = TokenHash(token);
-  absl::StatusOr<std::string> user =
-      store_.WithStore([&](Store& s) -> absl::StatusOr<std::string> {
-        ASSIGN_OR_RETURN(std::optional<SessionRecord> session, s.Session(hash));
-        if (!session.has_value()) {
-          return absl::UnauthenticatedError("not signed in, or the session has already ended");
-        }
-        RETURN_IF_ERROR(s.DeleteSession(hash).status());
-        return session->user;
-      });
+  absl::StatusOr<std::string> user = store_.WithStore([&](Store& s) -> absl::StatusOr<std::string> {
+    ASSIGN_OR_RETURN(std::optional<SessionRecord> session, s.Session(hash));
+    if (!session.has_value()) {
+      return absl::UnauthenticatedError("not signed in, or the session has already ended");
+    }
+    RETURN_IF_ERROR(s.DeleteSession(hash).status());
+    return session->user;
+  });
   if (!user.ok()) return user.status();
   store_.RecordAudit(absl::StrCat("web:", *user), "web logout", "session", absl::OkStatus());
   return absl::OkStatus();

@@ -60,32 +60,46 @@ class UserDirectory {
 
   // Unauthenticated "wrong user name or password" for an unknown user and for a wrong password
   // alike (an unknown user's attempt is verified against a dummy hash so timing does not tell).
-  // ResourceExhausted when `client` (an address) or `name` had max_failures failures within
-  // failure_window; *retry_after_s then says how many seconds to wait. On success a new
+  // ResourceExhausted when `client` (an address; an IPv6 one by its /64) or `name` (every
+  // invalid name alike) had max_failures failures within failure_window, attempts under way
+  // counted as failures; *retry_after_s then says how many seconds to wait. On success a new
   // session (32 random bytes, base64url; only its SHA-256 is stored) with its own CSRF token.
   // Audited as "web login" by "web:NAME", target "from CLIENT".
   absl::StatusOr<Session> Login(const std::string& name, const std::string& password,
                                 const std::string& client, int* retry_after_s = nullptr);
 
-  // The session of `token` with its last_seen refreshed; Unauthenticated when unknown, idle
-  // longer than idle_timeout, older than max_age, or its user is gone (an ended session is
-  // deleted). The role is the user's now: a changed role applies at once.
-  absl::StatusOr<Session> Authenticate(const std::string& token);
+  // The session of `token`, its last_seen refreshed when `touch` (a request of the user's; not
+  // for live-update streams and automatic page refreshes, which must not keep a session alive).
+  // Unauthenticated (a message naming no file) when unknown, idle longer than idle_timeout,
+  // older than max_age, or its user is gone (an ended session is deleted); a store failure
+  // comes back as the store's status (Internal, Unavailable, DataLoss...), never as
+  // Unauthenticated. The role is the user's now: a changed role applies at once.
+  absl::StatusOr<Session> Authenticate(const std::string& token, bool touch);
+  absl::StatusOr<Session> Authenticate(const std::string& token) {
+    return Authenticate(token, /*touch=*/true);
+  }
 
   // Ends the session of `token` (audited as "web logout"); Unauthenticated when there is none.
   absl::Status Logout(const std::string& token);
 
  private:
-  // Seconds `client` or `name` must wait before trying again; 0 when neither must.
-  int64_t LoginWait(const std::string& name, const std::string& client, bool* audit_it);
+  // How a login attempt ended, for the limits.
+  enum class LoginEnd { kSignedIn, kWrong, kNotChecked };
+  // Seconds the client or the name must wait before trying again; 0 when neither must, and
+  // then the attempt is under way (counted as a failure) until EndLogin.
+  int64_t BeginLogin(const std::string& name_key, const std::string& client_key, bool* audit_it);
+  void EndLogin(const std::string& name_key, const std::string& client_key, LoginEnd end);
+  // The password check and the new session; *end says how it ended.
+  absl::StatusOr<Session> CheckLogin(const std::string& name, const std::string& password,
+                                     LoginEnd* end);
   absl::StatusOr<Session> StartSession(const UserRecord& user);
 
   StoreFacade& store_;
   Clock& clock_;
   const Options options_;
   std::mutex limits_mu_;
-  LoginLimiter clients_;  // guarded by limits_mu_
-  LoginLimiter names_;    // guarded by limits_mu_
+  LoginLimiter clients_;  // by LoginClientKey; guarded by limits_mu_
+  LoginLimiter names_;    // by LoginNameKey; guarded by limits_mu_
 };
 
 }  // namespace relayguard::controller

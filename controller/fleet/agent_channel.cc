@@ -31,6 +31,7 @@ std::vector<PlanAnswer> AgentChannel::AskPlans(const std::vector<std::string>& h
   }
   std::unique_lock<std::mutex> lock(mu_);
   answered_.wait_for(lock, timeout, [&] {
+    if (shutting_down_) return true;
     for (const auto& [host, nonce] : nonce_of) {
       if (!plans_[nonce].has_value()) return false;
     }
@@ -85,6 +86,7 @@ std::map<std::string, std::optional<RollbackAnswer>> AgentChannel::AwaitRollback
     const std::vector<std::string>& nonces, std::chrono::seconds wait) {
   std::unique_lock<std::mutex> lock(mu_);
   answered_.wait_for(lock, wait, [&] {
+    if (shutting_down_) return true;
     for (const std::string& nonce : nonces) {
       if (!rollbacks_[nonce].answer.has_value()) return false;
     }
@@ -109,6 +111,14 @@ std::optional<std::string> AgentChannel::OnRollbackAnswer(const HostResult& resu
   }
   answered_.notify_all();
   return rollout_id;
+}
+
+void AgentChannel::Shutdown() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    shutting_down_ = true;
+  }
+  answered_.notify_all();
 }
 
 }  // namespace relayguard::controller

@@ -65,6 +65,10 @@ class AgentChannel {
   // rollout id the rollback was sent for is returned ("" outside a rollout); else nullopt.
   std::optional<std::string> OnRollbackAnswer(const HostResult& result, bool ack);
 
+  // The controller is stopping: every wait (AskPlans, AwaitRollbacks) returns now with what it
+  // has, and later ones do not wait.
+  void Shutdown();
+
  private:
   struct AwaitedRollback {
     std::string rollout_id;
@@ -78,6 +82,7 @@ class AgentChannel {
   std::map<std::string, std::optional<PlanAnswer>> plans_;  // by nonce, while awaited
   std::map<std::string, AwaitedRollback> rollbacks_;        // by nonce, while awaited
   uint64_t next_plan_ = 1;
+  bool shutting_down_ = false;  // guarded by mu_
   uint64_t next_rollback_ = 1;
 };
 

@@ -165,6 +165,11 @@ absl::StatusOr<RolloutRecord> RolloutManager::Start(const StartRequest& request,
   absl::StatusOr<PolicyVersionRecord> policy = LatestPolicy(request.policy);
   if (absl::IsNotFound(policy.status())) return fail(policy.status());
   if (!policy.ok()) return policy.status();
+  if (request.expect_version != 0 && request.expect_version != policy->version) {
+    return fail(absl::FailedPreconditionError(absl::StrCat(
+        request.policy, " is at version ", policy->version, " now, not the planned version ",
+        request.expect_version, " (playbooks were reloaded): plan again; nothing was started")));
+  }
   absl::StatusOr<std::vector<HostRecord>> known = store_.Hosts();
   if (!known.ok()) return fail(known.status());
   absl::StatusOr<std::vector<std::string>> targets =

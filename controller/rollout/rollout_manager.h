@@ -35,6 +35,7 @@ struct StartRequest {
   bool rollback_on_halt = false;
   int64_t offline_deadline_s = 600;
   std::string reason;  // why (operator_reason.h); kept with the rollout and audited
+  uint64_t expect_version = 0;  // when not 0, the version the operator planned with
 };
 
 // What became of one host's rollback.

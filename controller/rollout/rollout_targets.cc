@@ -71,6 +71,13 @@ absl::StatusOr<std::vector<std::string>> ResolveRollbackTargets(
     if (!rollout.has_value()) {
       return absl::NotFoundError(absl::StrCat("no rollout \"", targets.rollout_id, "\""));
     }
+    // A rollout still going would push its later waves (or a resume would) over the rollback.
+    if (rollout->state.status == RolloutStatus::kRunning ||
+        rollout->state.status == RolloutStatus::kPaused) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "rollout ", targets.rollout_id, " is ", RolloutStatusName(rollout->state.status),
+          ": abort it first, then roll it back (nothing was sent)"));
+    }
     const std::vector<std::string>& in_rollout = rollout->spec.hosts;
     for (const std::string& name : targets.hosts) {
       if (!Contains(in_rollout, name)) {

@@ -36,7 +36,8 @@ absl::StatusOr<std::vector<std::string>> ResolveTargets(
 
 // The known hosts a rollback targets. `rollout` is the record of `targets.rollout_id` (nullopt
 // when there is none, or when rollout_id is empty). NotFound for an unknown host or rollout, or
-// a host that is not a target of the rollout; InvalidArgument when nothing is named or matches,
+// a host that is not a target of the rollout; FailedPrecondition for a rollout still running or
+// paused (abort it first); InvalidArgument when nothing is named or matches,
 // or `to_commit` is not a commit id (7 to 64 hex digits) or comes with anything but one host.
 absl::StatusOr<std::vector<std::string>> ResolveRollbackTargets(
     const std::vector<HostRecord>& known, const RollbackTargets& targets,

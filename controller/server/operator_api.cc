@@ -114,6 +114,7 @@ grpc::Status OperatorApi::StartRollout(const std::string& who, const pb::StartRo
   start.rollback_on_halt = request->rollback_on_halt();
   if (request->offline_deadline_s() > 0) start.offline_deadline_s = request->offline_deadline_s();
   start.reason = request->reason();  // checked by the manager
+  start.expect_version = request->expect_version();
   absl::StatusOr<RolloutRecord> r = manager_.Start(start, who);
   if (!r.ok()) return ToGrpc(r.status());
   ToInfo(*r, response);
@@ -232,6 +233,12 @@ grpc::Status OperatorApi::Plan(const std::string& who, const pb::PlanRequest* re
   targets.policy = request->policy();
   targets.hosts = {request->hosts().begin(), request->hosts().end()};
   targets.labels = {request->labels().begin(), request->labels().end()};
+  constexpr int kMaxPlanWaitS = 300;
+  if (request->timeout_s() < 0 || request->timeout_s() > kMaxPlanWaitS) {
+    return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
+                        absl::StrCat("timeout_s ", request->timeout_s(), " is outside 0..",
+                                     kMaxPlanWaitS));
+  }
   int timeout = request->timeout_s() > 0 ? request->timeout_s() : 60;
   auto plan = manager_.Plan(targets, std::chrono::seconds(timeout), who);
   if (!plan.ok()) return ToGrpc(plan.status());
@@ -320,7 +327,7 @@ Role RoleFromProto(pb::UserRole role) {
     case pb::USER_ROLE_OPERATOR:
       return Role::kOperator;
     default:
-      return Role::kViewer;
+      return Role::kViewer;  // USER_ROLE_VIEWER; the caller refuses anything unknown first
   }
 }
 
@@ -362,7 +369,8 @@ grpc::Status OperatorApi::ListUsers(const std::string& /*who*/, const pb::ListUs
 grpc::Status OperatorApi::AddUser(const std::string& who, const pb::AddUserRequest* request,
                                   pb::UserInfo* response) {
   if (users_ == nullptr) return NoUsers();
-  if (request->role() == pb::USER_ROLE_UNSPECIFIED) {
+  if (request->role() != pb::USER_ROLE_VIEWER && request->role() != pb::USER_ROLE_OPERATOR &&
+      request->role() != pb::USER_ROLE_ADMIN) {
     return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
                         "a user needs a role: viewer, operator or admin");
   }

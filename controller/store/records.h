@@ -4,6 +4,7 @@
 #ifndef RELAYGUARD_CONTROLLER_STORE_RECORDS_H_
 #define RELAYGUARD_CONTROLLER_STORE_RECORDS_H_
 
+#include <cstddef>
 #include <cstdint>
 #include <map>
 #include <string>
@@ -20,10 +21,10 @@ struct HostRecord {
   std::map<std::string, std::string> labels;  // "site" -> "fra1"
   std::string mta;                            // "postfix"
   std::string mta_version;
-  std::string applied_policy;                 // empty when none
+  std::string applied_policy;  // empty when none
   uint64_t applied_version = 0;
-  std::string backup_head;                    // agent's newest backup commit
-  int64_t last_seen = 0;                      // seconds since the epoch
+  std::string backup_head;  // agent's newest backup commit
+  int64_t last_seen = 0;    // seconds since the epoch
   bool operator==(const HostRecord&) const = default;
 };
 
@@ -74,13 +75,13 @@ struct AuditEntry {
 // copies of some of its fields, for queries.
 struct ComplianceCheckRecord {
   std::string host;
-  uint64_t seq = 0;          // per host, increasing; (host, seq) is stored once
+  uint64_t seq = 0;  // per host, increasing; (host, seq) is stored once
   std::string policy;
   uint64_t version = 0;
   ComplianceMode mode = ComplianceMode::kAudit;        // stored by name
   ComplianceStatus status = ComplianceStatus::kError;  // stored by name
-  int64_t checked_at = 0;    // when the agent checked (seconds since the epoch)
-  int64_t received_at = 0;   // when the controller got it
+  int64_t checked_at = 0;   // when the agent checked (seconds since the epoch)
+  int64_t received_at = 0;  // when the controller got it
   std::string summary;
   Enforcement enforcement = Enforcement::kNone;  // stored by name ("" for none)
   std::string error;
@@ -99,10 +100,10 @@ struct EnforceHoldRecord {
 
 // A dashboard account (controller/auth/user_directory.h manages them).
 struct UserRecord {
-  std::string name;                 // [a-z0-9][a-z0-9._-]{0,63}
-  Role role = Role::kViewer;        // stored by name
-  std::string password_hash;        // argon2id PHC string (controller/auth/password_hash.h)
-  int64_t created_at = 0;           // seconds since the epoch
+  std::string name;           // [a-z0-9][a-z0-9._-]{0,63}
+  Role role = Role::kViewer;  // stored by name
+  std::string password_hash;  // argon2id PHC string (controller/auth/password_hash.h)
+  int64_t created_at = 0;     // seconds since the epoch
   int64_t password_changed_at = 0;
   bool operator==(const UserRecord&) const = default;
 };
@@ -116,6 +117,15 @@ struct SessionRecord {
   int64_t expires_at = 0;  // created_at + the maximum age, whatever the activity
   int64_t last_seen = 0;   // the last request that used it (idle timeout)
   bool operator==(const SessionRecord&) const = default;
+};
+
+// Which of a user's sessions end when it opens a new one (Store::OpenSession): the rules of
+// Authenticate, applied ahead of time so that the table holds only live sessions.
+struct SessionCleanup {
+  int64_t now = 0;          // expires_at <= now: past its maximum age (any user's session)
+  int64_t created_by = 0;   // created_at <= created_by: too old under the current maximum age
+  int64_t seen_before = 0;  // last_seen < seen_before: idle for too long
+  size_t keep = 10;         // at most this many sessions per user, the new one included
 };
 
 }  // namespace relayguard::controller

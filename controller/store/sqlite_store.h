@@ -38,7 +38,7 @@ class SqliteStore final : public Store {
 
   absl::Status PutPolicyVersion(const PolicyVersionRecord& policy) override;
   absl::StatusOr<std::optional<PolicyVersionRecord>> PolicyVersion(const std::string& name,
-                                                                  uint64_t version) override;
+                                                                   uint64_t version) override;
   absl::StatusOr<std::vector<PolicyVersionRecord>> LatestPolicies() override;
 
   absl::StatusOr<std::string> NextRolloutId() override;
@@ -83,9 +83,16 @@ class SqliteStore final : public Store {
   absl::StatusOr<int> DeleteSession(const std::string& token_hash) override;
   absl::StatusOr<int> DeleteSessionsOf(const std::string& user) override;
   absl::StatusOr<int> DeleteExpiredSessions(int64_t now) override;
+  absl::StatusOr<UserRecord> ChangePassword(const std::string& name,
+                                            const std::string& password_hash,
+                                            int64_t changed_at) override;
+  absl::StatusOr<int> OpenSession(const SessionRecord& session,
+                                  const SessionCleanup& cleanup) override;
 
  private:
   explicit SqliteStore(sqlite3* db, std::string path);
+  // PutSession's checks and insert, inside the caller's transaction.
+  absl::Status InsertSession(const SessionRecord& session, const std::string& what);
   sqlite3* db_;
   std::string path_;
   size_t compliance_keep_per_host_ = 10000;

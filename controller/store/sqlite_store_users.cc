@@ -3,6 +3,7 @@
 
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
@@ -53,10 +54,9 @@ absl::Status SqliteStore::PutUser(const UserRecord& u) {
   Statement insert(db_, path_, what);
   RETURN_IF_ERROR(insert.Prepare(
       absl::StrCat("INSERT INTO users (", kUserColumns, ") VALUES (?, ?, ?, ?, ?)").c_str()));
-  RETURN_IF_ERROR(insert
-                      .Bind(u.name, RoleName(u.role), u.password_hash, u.created_at,
-                            u.password_changed_at)
-                      .Run());
+  RETURN_IF_ERROR(
+      insert.Bind(u.name, RoleName(u.role), u.password_hash, u.created_at, u.password_changed_at)
+          .Run());
   return tx.Commit(what);
 }
 
@@ -66,10 +66,9 @@ absl::Status SqliteStore::UpdateUser(const UserRecord& u) {
   RETURN_IF_ERROR(update.Prepare(
       "UPDATE users SET role = ?, password_hash = ?, created_at = ?, password_changed_at = ? "
       "WHERE name = ?"));
-  RETURN_IF_ERROR(update
-                      .Bind(RoleName(u.role), u.password_hash, u.created_at,
-                            u.password_changed_at, u.name)
-                      .Run());
+  RETURN_IF_ERROR(
+      update.Bind(RoleName(u.role), u.password_hash, u.created_at, u.password_changed_at, u.name)
+          .Run());
   if (sqlite3_changes(db_) != 1) {
     return absl::NotFoundError(absl::StrCat("there is no user ", u.name, " — nothing was changed"));
   }
@@ -90,6 +89,30 @@ absl::Status SqliteStore::DeleteUser(const std::string& name) {
     return absl::NotFoundError(absl::StrCat("there is no user ", name, " — nothing was changed"));
   }
   return tx.Commit(what);
+}
+
+absl::StatusOr<UserRecord> SqliteStore::ChangePassword(const std::string& name,
+                                                       const std::string& password_hash,
+                                                       int64_t changed_at) {
+  const std::string what = absl::StrCat("changing the password of user ", name);
+  Transaction tx(db_, path_);
+  RETURN_IF_ERROR(tx.Begin(what));
+  Statement update(db_, path_, what);
+  RETURN_IF_ERROR(
+      update.Prepare("UPDATE users SET password_hash = ?, password_changed_at = ? WHERE name = ?"));
+  RETURN_IF_ERROR(update.Bind(password_hash, changed_at, name).Run());
+  if (sqlite3_changes(db_) != 1) {
+    return absl::NotFoundError(absl::StrCat("there is no user ", name, " — nothing was changed"));
+  }
+  // Whoever knew the old password is signed out everywhere; if that fails, the old password
+  // stays too (the transaction rolls back).
+  RETURN_IF_ERROR(DeleteSessionsOf(name).status());
+  ASSIGN_OR_RETURN(std::optional<UserRecord> user, User(name));
+  if (!user.has_value()) {
+    return absl::InternalError(absl::StrCat(what, ": the user vanished inside the transaction"));
+  }
+  RETURN_IF_ERROR(tx.Commit(what));
+  return *std::move(user);
 }
 
 absl::StatusOr<std::optional<UserRecord>> SqliteStore::User(const std::string& name) {
@@ -119,6 +142,11 @@ absl::Status SqliteStore::PutSession(const SessionRecord& s) {
   const std::string what = absl::StrCat("adding a session of user ", s.user);
   Transaction tx(db_, path_);
   RETURN_IF_ERROR(tx.Begin(what));
+  RETURN_IF_ERROR(InsertSession(s, what));
+  return tx.Commit(what);
+}
+
+absl::Status SqliteStore::InsertSession(const SessionRecord& s, const std::string& what) {
   ASSIGN_OR_RETURN(std::optional<UserRecord> user, User(s.user));
   if (!user.has_value()) {
     return absl::FailedPreconditionError(
@@ -133,10 +161,32 @@ absl::Status SqliteStore::PutSession(const SessionRecord& s) {
   RETURN_IF_ERROR(insert.Prepare(
       absl::StrCat("INSERT INTO sessions (", kSessionColumns, ") VALUES (?, ?, ?, ?, ?, ?)")
           .c_str()));
+  return insert.Bind(s.token_hash, s.user, s.csrf_token, s.created_at, s.expires_at, s.last_seen)
+      .Run();
+}
+
+absl::StatusOr<int> SqliteStore::OpenSession(const SessionRecord& s,
+                                             const SessionCleanup& cleanup) {
+  const std::string what = absl::StrCat("starting a session of user ", s.user);
+  Transaction tx(db_, path_);
+  RETURN_IF_ERROR(tx.Begin(what));
+  ASSIGN_OR_RETURN(int removed, DeleteExpiredSessions(cleanup.now));
+  Statement ended(db_, path_, absl::StrCat(what, " (removing its ended sessions)"));
   RETURN_IF_ERROR(
-      insert.Bind(s.token_hash, s.user, s.csrf_token, s.created_at, s.expires_at, s.last_seen)
-          .Run());
-  return tx.Commit(what);
+      ended.Prepare("DELETE FROM sessions WHERE user = ? AND (created_at <= ? OR last_seen < ?)"));
+  RETURN_IF_ERROR(ended.Bind(s.user, cleanup.created_by, cleanup.seen_before).Run());
+  removed += sqlite3_changes(db_);
+  // The newest keep - 1 stay (ties: the later inserted); the new one makes keep.
+  const int64_t keep_old = cleanup.keep == 0 ? 0 : sql::LimitToSql(cleanup.keep - 1);
+  Statement oldest(db_, path_, absl::StrCat(what, " (removing its oldest sessions)"));
+  RETURN_IF_ERROR(oldest.Prepare(
+      "DELETE FROM sessions WHERE user = ? AND rowid NOT IN (SELECT rowid FROM sessions "
+      "WHERE user = ? ORDER BY created_at DESC, rowid DESC LIMIT ?)"));
+  RETURN_IF_ERROR(oldest.Bind(s.user, s.user, keep_old).Run());
+  removed += sqlite3_changes(db_);
+  RETURN_IF_ERROR(InsertSession(s, what));
+  RETURN_IF_ERROR(tx.Commit(what));
+  return removed;
 }
 
 absl::StatusOr<std::optional<SessionRecord>> SqliteStore::Session(const std::string& token_hash) {

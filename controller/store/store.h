@@ -1,7 +1,7 @@
 // The controller's store: hosts, policy versions, rollouts (spec + engine state, saved after every
 // step), per-host results, scheduled compliance checks and enforcement holds, the audit log
-// of operator actions, and the dashboard's users and sessions. SqliteStore is the embedded implementation; a replicated one (PostgreSQL)
-// implements the same contract in its own file.
+// of operator actions, and the dashboard's users and sessions. SqliteStore is the embedded
+// implementation; a replicated one (PostgreSQL) implements the same contract in its own file.
 //
 // Contract common to every method:
 // - An error Status means nothing was written (each write is atomic) and the call may be retried.
@@ -124,6 +124,19 @@ class Store {
   virtual absl::StatusOr<int> DeleteSession(const std::string& token_hash) = 0;
   virtual absl::StatusOr<int> DeleteSessionsOf(const std::string& user) = 0;
   virtual absl::StatusOr<int> DeleteExpiredSessions(int64_t now) = 0;
+
+  // In one transaction: sets `name`'s password hash and password_changed_at and ends every
+  // session of the user; returns the user as now stored. NotFound when there is no such user.
+  // On any error nothing was changed (the old password still works, the sessions stay).
+  virtual absl::StatusOr<UserRecord> ChangePassword(const std::string& name,
+                                                    const std::string& password_hash,
+                                                    int64_t changed_at) = 0;
+  // In one transaction: removes the sessions `cleanup` says have ended (every expired one, and
+  // those of session.user too old or idle), then session.user's oldest (by created_at) until
+  // cleanup.keep - 1 are left, and inserts `session` (errors as PutSession). Returns how many
+  // sessions were removed; on any error nothing was changed.
+  virtual absl::StatusOr<int> OpenSession(const SessionRecord& session,
+                                          const SessionCleanup& cleanup) = 0;
 };
 
 }  // namespace relayguard::controller

@@ -139,7 +139,9 @@ class Routes {
   // GET `pattern` for users with at least `need`.
   void Read(const std::string& pattern, Role need, Handler handler) {
     server_.Get(pattern, [this, need, handler](const httplib::Request& q, httplib::Response& r) {
-      std::optional<Session> session = SessionOf(users_, q, r);
+      // A page left alone refreshes itself on live updates: not activity (api.js).
+      std::optional<Session> session =
+          SessionOf(users_, q, r, /*touch=*/!q.has_header("X-Relayguard-Idle"));
       if (!session) return;
       if (!RoleAllows(session->role, need)) {
         AnswerError(r, 403, absl::StrCat("role ", RoleName(session->role), " may not do this (",
@@ -262,15 +264,22 @@ void AnswerError(httplib::Response& response, int status, const std::string& mes
 }
 
 std::optional<Session> SessionOf(UserDirectory& users, const httplib::Request& request,
-                                 httplib::Response& response) {
+                                 httplib::Response& response, bool touch) {
   const std::string token = CookieValue(request, kSessionCookie);
   if (token.empty()) {
     AnswerError(response, 401, "log in first");
     return std::nullopt;
   }
-  absl::StatusOr<Session> session = users.Authenticate(token);
-  if (!session.ok()) {
+  absl::StatusOr<Session> session = users.Authenticate(token, touch);
+  if (absl::IsUnauthenticated(session.status())) {
     AnswerError(response, 401, std::string(session.status().message()));
+    return std::nullopt;
+  }
+  if (!session.ok()) {
+    // The store failed: the session may be fine, so do not send the page to the login.
+    Logger("controller.web")->error("cannot check a session: {}", session.status().message());
+    response.set_header("Retry-After", "5");
+    AnswerError(response, 503, "the controller cannot check sessions right now; try again");
     return std::nullopt;
   }
   return *session;

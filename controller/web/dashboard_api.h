@@ -7,7 +7,8 @@
 // {"error": "..."} with the HTTP status of the operator API's code. Who did it is "web:NAME" in
 // the audit log.
 //
-// Access: every route but login needs the session cookie (__Host-relayguard; Secure, HttpOnly,
+// Access: every route but login needs the session cookie (a GET with X-Relayguard-Idle, sent by
+// a page nobody touched for a minute, does not count as activity for the idle timeout) (__Host-relayguard; Secure, HttpOnly,
 // SameSite=Strict). Reads need the viewer role, plans, rollouts and rollbacks operator, users
 // and playbook reloads admin. Every write is a POST with a JSON body (Content-Type
 // application/json), the session's CSRF token in X-CSRF-Token, and no cross-site Origin or
@@ -34,10 +35,11 @@ constexpr char kSessionCookie[] = "__Host-relayguard";
 // Registers every /api/ route except /api/events on `server`.
 void AddDashboardApi(httplib::Server& server, OperatorApi& api, UserDirectory& users);
 
-// The session `request` carries, or nullopt after answering 401 (no or an ended session) in
-// `response`.
+// The session `request` carries, or nullopt after answering 401 (no or an ended session) or,
+// when the store fails, 503 in `response`. `touch`: the request counts as activity (it keeps
+// the session from ending idle).
 std::optional<Session> SessionOf(UserDirectory& users, const httplib::Request& request,
-                                 httplib::Response& response);
+                                 httplib::Response& response, bool touch = true);
 
 // Answers `status` with {"error": message}.
 void AnswerError(httplib::Response& response, int status, const std::string& message);

@@ -8,6 +8,11 @@ string(APPEND body "#include \"controller/web/web_assets.h\"\n\nnamespace relayg
 set(table "")
 set(i 0)
 foreach(f IN LISTS files)
+  # Only the kinds of file a page uses, with plain names: an editor's swap file or a dotfile in
+  # the folder is not served, and every name is safe inside a C++ string literal.
+  if(f MATCHES "(^|/)\\." OR NOT f MATCHES "^[A-Za-z0-9_./-]+\\.(html|js|css|svg|png|ico|json|woff2)$")
+    continue()
+  endif()
   file(READ "${ROOT}/${f}" hex HEX)
   string(LENGTH "${hex}" hex_length)
   math(EXPR size "${hex_length} / 2")

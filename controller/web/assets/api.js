@@ -33,6 +33,15 @@ export function can(need) {
 
 export function onUnauthorized(fn) { unauthorizedListeners.push(fn); }
 
+// The last time the user touched the page. Reads sent after a minute without any (live-update
+// refreshes of an unattended tab) say so, and the controller does not count them as activity:
+// an open tab alone does not keep a session from ending idle.
+let lastInput = Date.now();
+for (const type of ['pointerdown', 'keydown', 'wheel', 'touchstart']) {
+  window.addEventListener(type, () => { lastInput = Date.now(); }, {capture: true, passive: true});
+}
+const IDLE_MS = 60000;
+
 async function errorOf(response) {
   let message = `${response.status} ${response.statusText}`.trim();
   try {
@@ -45,6 +54,7 @@ async function errorOf(response) {
 
 async function call(method, path, body) {
   const init = {method, credentials: 'same-origin', headers: {Accept: 'application/json'}};
+  if (method === 'GET' && Date.now() - lastInput > IDLE_MS) init.headers['X-Relayguard-Idle'] = '1';
   if (method !== 'GET') {
     init.headers['Content-Type'] = 'application/json';
     if (current) init.headers['X-CSRF-Token'] = current.csrf_token;

@@ -22,10 +22,11 @@ export class Live {
     this.source = source;
     this.onState('connecting');
     source.addEventListener('open', () => {
-      const reconnect = this.retryDelay !== 2000 || this.seq > 0;
+      // A change between the page's first fetch and this stream's start is in no event: fetch
+      // again on every open, the first included.
       this.retryDelay = 2000;
       this.onState('live');
-      if (reconnect) this.dispatch(ALL_TOPICS);
+      this.dispatch(ALL_TOPICS);
     });
     source.addEventListener('change', (event) => {
       let topics = ALL_TOPICS;

@@ -115,6 +115,7 @@ function startForm(ctx, targets, plan) {
         policy: targets.policy, hosts: targets.hosts, labels: targets.labels, waves: waves.value.trim(),
         wave_failure_budget: Number(budget.value || 0), pause_between_waves: pause.checked,
         rollback_on_halt: rollbackOnHalt.checked, reason: reason.value.trim(),
+        expect_version: String(plan.version),
       });
       notify(`Rollout ${r.id} started.`);
       ctx.navigate(`/rollouts/${enc(r.id)}`);

@@ -25,7 +25,9 @@ TEST(PasswordHashTest, HashIsAnArgon2idPhcStringThatVerifies) {
   ASSERT_TRUE(hash.ok()) << hash.status();
   EXPECT_THAT(*hash, StartsWith("$argon2id$v=19$m=19456,t=2,p=1$"));
   // 16-byte salt and 32-byte hash, base64 without padding: 22 and 43 characters.
-  EXPECT_THAT(*hash, MatchesRegex(R"(\$argon2id\$v=19\$m=19456,t=2,p=1\$[A-Za-z0-9+/]{22}\$[A-Za-z0-9+/]{43})"));
+  EXPECT_THAT(
+      *hash,
+      MatchesRegex(R"(\$argon2id\$v=19\$m=19456,t=2,p=1\$[A-Za-z0-9+/]{22}\$[A-Za-z0-9+/]{43})"));
   EXPECT_THAT(*hash, Not(HasSubstr(kPassword)));
   EXPECT_TRUE(VerifyPassword(kPassword, *hash));
 }
@@ -145,6 +147,18 @@ TEST(TokensTest, TokensAreRandomBase64UrlAndHashToSha256Hex) {
   EXPECT_FALSE(TokensEqual("abc", "abd"));
   EXPECT_FALSE(TokensEqual("abc", "ab"));
   EXPECT_EQ(RandomBytes(16)->size(), 16u);
+}
+
+TEST(TokensTest, RandomBytesFillsEveryByteAcrossShortReads) {
+  // getrandom(2) returns at most 33554431 bytes per call: 40 MiB takes at least two reads.
+  const size_t n = 40u << 20;
+  absl::StatusOr<std::string> bytes = RandomBytes(n);
+  ASSERT_TRUE(bytes.ok()) << bytes.status();
+  ASSERT_EQ(bytes->size(), n);
+  // The last MiB (beyond the first read) is random too, not the zeros it started as.
+  const std::string tail = bytes->substr(n - (1u << 20));
+  EXPECT_NE(tail, std::string(tail.size(), '\0'));
+  EXPECT_GT(std::set<char>(tail.begin(), tail.end()).size(), 200u);
 }
 
 }  // namespace

@@ -41,6 +41,7 @@ TEST(RolloutTargetsTest, ARollbackOfARolloutIsNarrowedToItsTargets) {
   RolloutRecord rollout;
   rollout.spec.id = "r-000001";
   rollout.spec.hosts = {"mx2", "mx3"};
+  rollout.state.status = RolloutStatus::kSucceeded;
   auto all = ResolveRollbackTargets(Known(), {"r-000001", {}, {}}, rollout);
   ASSERT_TRUE(all.ok());
   EXPECT_THAT(*all, ElementsAreArray({"mx2", "mx3"}));
@@ -57,6 +58,39 @@ TEST(RolloutTargetsTest, ARollbackOfARolloutIsNarrowedToItsTargets) {
   EXPECT_TRUE(absl::IsInvalidArgument(unnamed.status()));
   auto unmatched = ResolveRollbackTargets(Known(), {"", {}, {{"site", "lon1"}}}, std::nullopt);
   EXPECT_TRUE(absl::IsInvalidArgument(unmatched.status()));
+}
+
+TEST(RolloutTargetsTest, ARolloutStillGoingIsNotRolledBackUntilAborted) {
+  RolloutRecord rollout;
+  rollout.spec.id = "r-000001";
+  rollout.spec.hosts = {"mx2", "mx3"};
+  for (RolloutStatus going : {RolloutStatus::kRunning, RolloutStatus::kPaused}) {
+    rollout.state.status = going;
+    auto refused = ResolveRollbackTargets(Known(), {"r-000001", {}, {}}, rollout);
+    EXPECT_TRUE(absl::IsFailedPrecondition(refused.status())) << refused.status();
+    EXPECT_THAT(refused.status().message(), ::testing::HasSubstr("abort it first"));
+  }
+  for (RolloutStatus over :
+       {RolloutStatus::kHalted, RolloutStatus::kAborted, RolloutStatus::kSucceeded}) {
+    rollout.state.status = over;
+    EXPECT_TRUE(ResolveRollbackTargets(Known(), {"r-000001", {}, {}}, rollout).ok());
+  }
+}
+
+TEST(RolloutTargetsTest, ARollbackToACommitNamesOneHostAndACommitId) {
+  const std::string commit(40, 'a');
+  EXPECT_TRUE(ResolveRollbackTargets(Known(), {"", {"mx1"}, {}, commit}, std::nullopt).ok());
+  EXPECT_TRUE(ResolveRollbackTargets(Known(), {"", {"mx1"}, {}, "abc1234"}, std::nullopt).ok());
+  for (const std::string& bad : {std::string("abc12"), std::string("HEAD~1"),
+                                 std::string(65, 'a'), std::string("abc1234\n")}) {
+    auto refused = ResolveRollbackTargets(Known(), {"", {"mx1"}, {}, bad}, std::nullopt);
+    EXPECT_TRUE(absl::IsInvalidArgument(refused.status())) << bad;
+  }
+  EXPECT_TRUE(absl::IsInvalidArgument(
+      ResolveRollbackTargets(Known(), {"", {"mx1", "mx2"}, {}, commit}, std::nullopt).status()));
+  EXPECT_TRUE(absl::IsInvalidArgument(
+      ResolveRollbackTargets(Known(), {"", {"mx1"}, {{"site", "fra1"}}, commit}, std::nullopt)
+          .status()));
 }
 
 }  // namespace

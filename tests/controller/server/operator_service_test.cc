@@ -336,6 +336,38 @@ TEST_F(OperatorServiceTest, ARollbackToACommitNamesOneHostAndARealCommitId) {
   EXPECT_FALSE(mx2->Next(std::chrono::milliseconds(200)).has_value());
 }
 
+TEST_F(OperatorServiceTest, APlanWaitsAtMostFiveMinutesAndAStartCanPinThePlannedVersion) {
+  std::unique_ptr<WireAgent> mx1 = Connected("mx1");
+  pb::PlanRequest plan;
+  plan.set_policy("no-open-relay");
+  plan.add_hosts("mx1");
+  plan.set_timeout_s(301);
+  pb::PlanResponse plan_response;
+  {
+    grpc::ClientContext context;
+    grpc::Status s = operator_->Plan(&context, plan, &plan_response);
+    EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+    EXPECT_THAT(s.error_message(), HasSubstr("outside 0..300"));
+  }
+  pb::StartRolloutRequest start;
+  start.set_policy("no-open-relay");
+  start.add_hosts("mx1");
+  start.set_expect_version(1);  // the store holds v2: a reload happened since the plan
+  pb::RolloutInfo info;
+  {
+    grpc::ClientContext context;
+    grpc::Status s = operator_->StartRollout(&context, start, &info);
+    EXPECT_EQ(s.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+    EXPECT_THAT(s.error_message(), HasSubstr("not the planned version 1"));
+  }
+  EXPECT_TRUE(parts_.store->Rollouts()->empty());
+  EXPECT_FALSE(mx1->Next(std::chrono::milliseconds(200)).has_value());
+  start.set_expect_version(2);
+  grpc::ClientContext context;
+  EXPECT_TRUE(operator_->StartRollout(&context, start, &info).ok());
+  EXPECT_EQ(info.version(), 2u);
+}
+
 TEST_F(OperatorServiceTest, ListPoliciesGivesEachPlaybooksLatestVersion) {
   ASSERT_TRUE(parts_.store->PutPolicyVersion({"no-open-relay", 3, kTestPlaybook, 5}).ok());
   grpc::ClientContext context;

@@ -1,5 +1,7 @@
 // SqliteStore's dashboard users and sessions (schema migration 7): round trips, AlreadyExists and
-// NotFound, a removed user's sessions going with it, expiry, and an unknown role read back.
+// NotFound, a removed user's sessions going with it, expiry, a password change ending sessions
+// in one transaction, a new session pruning the user's ended and oldest ones, and an unknown
+// role read back.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -36,9 +38,9 @@ TEST_F(SqliteStoreUsersTest, UsersRoundTripOrderedByName) {
   Reopen();
   absl::StatusOr<std::vector<UserRecord>> users = store_->Users();
   ASSERT_TRUE(users.ok()) << users.status();
-  EXPECT_THAT(*users, ElementsAre(SampleUser("alice", Role::kViewer),
-                                  SampleUser("bob", Role::kOperator),
-                                  SampleUser("carol", Role::kAdmin)));
+  EXPECT_THAT(*users,
+              ElementsAre(SampleUser("alice", Role::kViewer), SampleUser("bob", Role::kOperator),
+                          SampleUser("carol", Role::kAdmin)));
   absl::StatusOr<std::optional<UserRecord>> bob = store_->User("bob");
   ASSERT_TRUE(bob.ok()) << bob.status();
   EXPECT_EQ(*bob, SampleUser("bob", Role::kOperator));
@@ -135,6 +137,75 @@ TEST_F(SqliteStoreUsersTest, AnUnknownRoleIsAnErrorNamingTheRow) {
   EXPECT_THAT(user.status().message(), HasSubstr("unknown role \"emperor\""));
   EXPECT_THAT(user.status().message(), HasSubstr(path_));
   EXPECT_FALSE(store_->Users().ok());
+}
+
+TEST_F(SqliteStoreUsersTest, ChangePasswordEndsTheUsersSessionsInOneTransaction) {
+  ASSERT_TRUE(store_->PutUser(SampleUser("alice", Role::kOperator)).ok());
+  ASSERT_TRUE(store_->PutUser(SampleUser("bob", Role::kViewer)).ok());
+  ASSERT_TRUE(store_->PutSession(SampleSession("a1", "alice", 1700043200)).ok());
+  ASSERT_TRUE(store_->PutSession(SampleSession("b1", "bob", 1700043200)).ok());
+  // A failure ending the sessions leaves the old password (and the sessions) in place.
+  RawDb raw(path_);
+  raw.Exec(
+      "CREATE TRIGGER no_session_delete BEFORE DELETE ON sessions "
+      "BEGIN SELECT RAISE(ABORT, 'injected failure'); END");
+  absl::StatusOr<UserRecord> failed = store_->ChangePassword("alice", "new-hash", 1700005555);
+  EXPECT_EQ(failed.status().code(), absl::StatusCode::kInternal);
+  EXPECT_THAT(failed.status().message(), HasSubstr("injected failure"));
+  EXPECT_EQ(*store_->User("alice"), SampleUser("alice", Role::kOperator));
+  EXPECT_NE(*store_->Session("a1"), std::nullopt);
+  raw.Exec("DROP TRIGGER no_session_delete");
+
+  absl::StatusOr<UserRecord> changed = store_->ChangePassword("alice", "new-hash", 1700005555);
+  ASSERT_TRUE(changed.ok()) << changed.status();
+  UserRecord expected = SampleUser("alice", Role::kOperator);
+  expected.password_hash = "new-hash";
+  expected.password_changed_at = 1700005555;
+  EXPECT_EQ(*changed, expected);
+  EXPECT_EQ(*store_->User("alice"), expected);
+  EXPECT_EQ(*store_->Session("a1"), std::nullopt);
+  EXPECT_NE(*store_->Session("b1"), std::nullopt);
+  absl::StatusOr<UserRecord> missing = store_->ChangePassword("nobody", "h", 1);
+  EXPECT_EQ(missing.status().code(), absl::StatusCode::kNotFound);
+  EXPECT_THAT(missing.status().message(), HasSubstr("nothing was changed"));
+}
+
+SessionRecord SessionAt(const std::string& hash, const std::string& user, int64_t created,
+                        int64_t last_seen) {
+  return SessionRecord{hash, user, "csrf-" + hash, created, created + 43200, last_seen};
+}
+
+TEST_F(SqliteStoreUsersTest, OpenSessionRemovesTheUsersEndedAndOldestSessions) {
+  ASSERT_TRUE(store_->PutUser(SampleUser("alice", Role::kViewer)).ok());
+  ASSERT_TRUE(store_->PutUser(SampleUser("bob", Role::kViewer)).ok());
+  const int64_t now = 1700050000;
+  ASSERT_TRUE(store_->PutSession(SessionAt("expired", "bob", now - 43200, now - 10)).ok());
+  ASSERT_TRUE(store_->PutSession(SessionAt("bob-idle", "bob", now - 5000, now - 4000)).ok());
+  ASSERT_TRUE(store_->PutSession(SessionAt("a-idle", "alice", now - 5000, now - 1801)).ok());
+  ASSERT_TRUE(store_->PutSession(SessionAt("a-old", "alice", now - 40000, now - 5)).ok());
+  for (int i = 0; i < 4; ++i) {
+    const std::string hash = "a" + std::to_string(i);
+    ASSERT_TRUE(store_->PutSession(SessionAt(hash, "alice", now - 100 + i, now - 5)).ok());
+  }
+  // At most 3 sessions of alice's, and the cleanup of a 30000 s maximum age, 1800 s idle.
+  const SessionCleanup cleanup{now, now - 30000, now - 1800, 3};
+  absl::StatusOr<int> removed = store_->OpenSession(SessionAt("new", "alice", now, now), cleanup);
+  ASSERT_TRUE(removed.ok()) << removed.status();
+  // Every expired session, alice's idle one, her too old one, and her oldest beyond 3 - 1.
+  EXPECT_EQ(*removed, 5);
+  for (const char* gone : {"expired", "a-idle", "a-old", "a0", "a1"}) {
+    EXPECT_EQ(*store_->Session(gone), std::nullopt) << gone;
+  }
+  for (const char* kept : {"bob-idle", "a2", "a3", "new"}) {
+    EXPECT_NE(*store_->Session(kept), std::nullopt) << kept;
+  }
+  // A session that cannot be inserted removes nothing either.
+  absl::StatusOr<int> again = store_->OpenSession(SessionAt("new", "alice", now, now), cleanup);
+  EXPECT_EQ(again.status().code(), absl::StatusCode::kAlreadyExists);
+  EXPECT_NE(*store_->Session("a2"), std::nullopt);
+  EXPECT_EQ(RawDb(path_).Query("SELECT COUNT(*) FROM sessions WHERE user = 'alice'"), "3");
+  absl::StatusOr<int> ghost = store_->OpenSession(SessionAt("g", "ghost", now, now), cleanup);
+  EXPECT_EQ(ghost.status().code(), absl::StatusCode::kFailedPrecondition);
 }
 
 }  // namespace

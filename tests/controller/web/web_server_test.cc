@@ -245,6 +245,31 @@ TEST_F(WebServerTest, BadRequestsGetClearErrorsAndChangeNothing) {
   EXPECT_TRUE(store_->Rollouts()->empty());
 }
 
+TEST_F(WebServerTest, BodiesMustHaveALengthAndNoEncodingBeforeAnythingIsRead) {
+  auto alice = LogIn("alice");
+  // Chunked: cpp-httplib would read it without a limit.
+  httplib::Result r = Client()->Post(
+      "/api/rollouts", {{"Cookie", alice.first}, {"X-CSRF-Token", alice.second}},
+      [](size_t offset, httplib::DataSink& sink) {
+        if (offset < 200 * 1024) {
+          const std::string chunk(16 * 1024, ' ');
+          sink.write(chunk.data(), chunk.size());
+        } else {
+          sink.done();
+        }
+        return true;
+      },
+      "application/json");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 411) << r->body;
+  // Compressed: inflated without a limit otherwise.
+  r = Client()->Post("/api/login", {{"Content-Encoding", "gzip"}}, std::string(100, 'x'),
+                     "application/json");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 415) << r->body;
+  EXPECT_TRUE(store_->Rollouts()->empty());
+}
+
 TEST_F(WebServerTest, ReadsAnswerTheOperatorApisJson) {
   auto victor = LogIn("victor");
   httplib::Result r = Get("/api/policies", victor.first);
@@ -306,6 +331,36 @@ TEST_F(WebServerTest, LiveUpdatesArriveWithinASecondAndStreamsAreBounded) {
   ASSERT_EQ(event.wait_for(std::chrono::seconds(5)), std::future_status::ready);
   EXPECT_LT(std::chrono::steady_clock::now() - changed, std::chrono::seconds(1));
   EXPECT_THAT(event.get(), HasSubstr("\"topics\":[\"audit\"]"));
+}
+
+TEST_F(WebServerTest, OneUserHasAtMostThreeLiveUpdateStreams) {
+  auto victor = LogIn("victor");
+  std::atomic<bool> done{false};
+  std::vector<std::thread> readers;
+  for (int i = 0; i < 3; ++i) {
+    readers.emplace_back([&] {
+      Client()->Get("/api/events", {{"Cookie", victor.first}},
+                    [&](const char*, size_t) { return !done; });
+    });
+  }
+  struct Join {
+    std::vector<std::thread>& threads;
+    std::atomic<bool>& done;
+    WebServerTest* test;
+    ~Join() {
+      done = true;
+      test->facade_->RecordAudit("test", "wake", "streams", absl::OkStatus());  // a write
+      for (std::thread& t : threads) t.join();
+    }
+  } join{readers, done, this};
+  for (int i = 0; i < 300 && server_->open_streams() < 3; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  ASSERT_EQ(server_->open_streams(), 3);
+  httplib::Result fourth = Get("/api/events", victor.first);
+  ASSERT_TRUE(fourth);
+  EXPECT_EQ(fourth->status, 503);
+  EXPECT_THAT(fourth->body, HasSubstr("3 per user"));
 }
 
 TEST_F(WebServerTest, PagesAndAssetsComeFromTheBinary) {
