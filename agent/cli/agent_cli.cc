@@ -11,6 +11,7 @@
 #include "agent/cli/agent_context.h"
 #include "agent/cli/agent_flags.h"
 #include "agent/cli/report_output.h"
+#include "agent/cli/run_program.h"
 #include "agent/mta/detect.h"
 #include "agent/mta/exim/exim_driver.h"
 #include "agent/mta/postfix/postfix_driver.h"
@@ -133,10 +134,18 @@ absl::Status Wire(Agent& a) {
 }  // namespace
 
 int RunAgentCli(const std::vector<std::string>& args, std::ostream& out, std::ostream& err,
-                FaultPoints& faults) {
+                FaultPoints& faults, const RunCommand& run_command) {
   ParsedAgentFlags parsed = ParseAgentFlags(args, out, err);
   if (parsed.exit_code) return *parsed.exit_code;
   const AgentFlags& flags = parsed.flags;
+  // Before anything else: relayguard-agent-run parses the same arguments and does it all again.
+  if (flags.command == AgentCommand::kRun && run_command.in_process == nullptr) {
+    if (run_command.program.empty()) {
+      err << "relayguard-agent: this program cannot run the agent's stream (no `run`)\n";
+      return kExitUsage;
+    }
+    return ExecRunProgram(run_command.program, args, out, err);
+  }
   SetLogLevel(flags.log_level);
   // Load the policy first: bad input is reported before anything else happens.
   std::optional<Policy> policy;
@@ -176,7 +185,7 @@ int RunAgentCli(const std::vector<std::string>& args, std::ostream& out, std::os
     case AgentCommand::kRollback: return RunRollback(a, probe, out);
     case AgentCommand::kStatus: return RunStatus(a, policy, out);
     case AgentCommand::kCheck: return RunCheck(a, policy, out, err);
-    case AgentCommand::kRun: return RunSession(a, err);
+    case AgentCommand::kRun: return run_command.in_process(a, err);
     case AgentCommand::kProbe:
     case AgentCommand::kConfigCheck: break;  // handled above
     case AgentCommand::kHistory: {

@@ -44,7 +44,6 @@ int RunCheck(Agent& a, std::optional<Policy> policy, std::ostream& out, std::ost
 // No MTA driver, no state dir, no lock: works beside a running agent.
 int RunProbe(const AgentFlags& f, const std::optional<Policy>& policy, std::ostream& out,
              std::ostream& err);
-int RunSession(Agent& a, std::ostream& err);
 // No driver, no state: prints the configuration in effect; 2 when `run` could not use it.
 int RunConfigCheck(const ParsedAgentFlags& parsed, std::ostream& out, std::ostream& err);
 

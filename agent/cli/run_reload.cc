@@ -6,7 +6,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_replace.h"
 #include "absl/strings/strip.h"
-#include "common/tls_files.h"
+#include "common/tls_pem.h"
 
 namespace relayguard::agent {
 

@@ -53,7 +53,7 @@ class ProcessRunner {
   virtual ~ProcessRunner() = default;
 
   // Runs `command` to completion (or kills it at the timeout). Errors only when it could not be
-  // started at all (not absolute, not executable, fork failure); exit codes come back as results.
+  // started at all (not absolute, not executable, no memory or processes left); exit codes come back as results.
   virtual absl::StatusOr<ProcessResult> Run(const Command& command) = 0;
 };
 

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "agent/cli/agent_cli.h"
+#include "agent/cli/commands/run.h"
 #include "tests/support/pausing_fault_points.h"
 
 int main(int argc, char** argv) {
@@ -17,5 +18,8 @@ int main(int argc, char** argv) {
   }
   relayguard::testing::PausingFaultPoints faults(args[1]);
   args.erase(args.begin(), args.begin() + 2);
-  return relayguard::agent::RunAgentCli(args, std::cout, std::cerr, faults);
+  // `run` in the process too: the tests pause pushed applies.
+  relayguard::agent::RunCommand run;
+  run.in_process = relayguard::agent::RunSession;
+  return relayguard::agent::RunAgentCli(args, std::cout, std::cerr, faults, run);
 }

@@ -2,7 +2,7 @@
 // and whether `run` could start with it.
 #include "agent/cli/agent_cli.h"
 #include "agent/cli/agent_context.h"
-#include "common/tls_files.h"
+#include "common/tls_pem.h"
 
 namespace relayguard::agent {
 

@@ -9,6 +9,7 @@
 
 #include "agent/cli/agent_cli.h"
 #include "agent/cli/agent_context.h"
+#include "agent/cli/commands/run.h"
 #include "agent/cli/run_reload.h"
 #include "agent/compliance/compliance_check.h"
 #include "agent/compliance/compliance_queue.h"
