@@ -25,8 +25,8 @@ std::string HostPortProblem(const std::string& text, int min_port) {
     }
     host = text.substr(0, colon);
     port = text.substr(colon + 1);
-    const bool looks_numeric = !host.empty() && host.find_first_not_of("0123456789.") ==
-                                                    std::string::npos;
+    const bool looks_numeric =
+        !host.empty() && host.find_first_not_of("0123456789.") == std::string::npos;
     if (looks_numeric) {
       if (absl::StatusOr<IpAddress> ip = ParseIpAddress(host); !ip.ok()) {
         return absl::StrCat("the host is not an IP address: ", ip.status().message());
@@ -41,6 +41,21 @@ std::string HostPortProblem(const std::string& text, int min_port) {
     return absl::StrCat("the port must be a number ", min_port, "..65535, got \"", port, "\"");
   }
   return "";
+}
+
+absl::StatusOr<std::pair<std::string, int>> SplitListenAddress(const std::string& text,
+                                                               const std::string& what) {
+  if (std::string problem = HostPortProblem(text, 0); !problem.empty()) {
+    return absl::InvalidArgumentError(absl::StrCat(what, " \"", text, "\": ", problem));
+  }
+  const size_t colon = text.rfind(':');
+  int port = 0;
+  (void)absl::SimpleAtoi(text.substr(colon + 1), &port);  // checked above
+  std::string host = text.substr(0, colon);
+  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {
+    host = host.substr(1, host.size() - 2);
+  }
+  return std::make_pair(host, port);
 }
 
 }  // namespace relayguard

@@ -13,6 +13,16 @@ namespace {
 constexpr char kDescription[] =
     "relayguard-controller: serves agent streams and the operator API, runs rollouts";
 
+// HOST:PORT where the controller serves something (port 0: any free one).
+CLI::Validator ListenAddress() {
+  return CLI::Validator(
+      [](std::string& value) {
+        const std::string problem = HostPortProblem(value, 0);
+        return problem.empty() ? "" : absl::StrCat("\"", value, "\": ", problem);
+      },
+      "");
+}
+
 void BuildApp(CLI::App& app, ParsedControllerFlags& p) {
   ControllerConfig& c = p.config;
   SetUpApp(app, "relayguard-controller");
@@ -40,22 +50,12 @@ void BuildApp(CLI::App& app, ParsedControllerFlags& p) {
                  "serve Prometheus metrics over plain HTTP at http://HOST:PORT/metrics (off "
                  "unless given; use a loopback address, or a firewall)")
       ->type_name("HOST:PORT")
-      ->check(CLI::Validator(
-          [](std::string& value) {
-            const std::string problem = HostPortProblem(value, 0);
-            return problem.empty() ? "" : absl::StrCat("\"", value, "\": ", problem);
-          },
-          ""));
+      ->check(ListenAddress());
   app.add_option("--web-listen", c.web_listen,
                  "serve the dashboard over HTTPS at https://HOST:PORT/ (off unless given; "
                  "accounts: relayguardctl users)")
       ->type_name("HOST:PORT")
-      ->check(CLI::Validator(
-          [](std::string& value) {
-            const std::string problem = HostPortProblem(value, 0);
-            return problem.empty() ? "" : absl::StrCat("\"", value, "\": ", problem);
-          },
-          ""));
+      ->check(ListenAddress());
   app.add_option("--web-cert", c.web_cert,
                  "the dashboard's certificate (PEM chain; default: --cert)")
       ->check(CLI::ExistingFile);

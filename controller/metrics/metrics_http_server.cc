@@ -7,33 +7,15 @@
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "common/host_port.h"
 #include "common/metrics_text.h"
 
 namespace relayguard::controller {
-namespace {
-
-// "127.0.0.1:9465" -> ("127.0.0.1", 9465); "[::1]:0" -> ("::1", 0). The address was checked
-// by the configuration (ListenText); anything else is refused here too.
-absl::StatusOr<std::pair<std::string, int>> SplitListen(const std::string& listen) {
-  const size_t colon = listen.rfind(':');
-  int port = 0;
-  if (colon == std::string::npos || !absl::SimpleAtoi(listen.substr(colon + 1), &port) ||
-      port < 0 || port > 65535) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("metrics listen address \"", listen, "\" is not HOST:PORT"));
-  }
-  std::string host = listen.substr(0, colon);
-  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {
-    host = host.substr(1, host.size() - 2);
-  }
-  return std::make_pair(host, port);
-}
-
-}  // namespace
 
 absl::StatusOr<std::unique_ptr<MetricsHttpServer>> MetricsHttpServer::Start(
     const std::string& listen, Render render) {
-  absl::StatusOr<std::pair<std::string, int>> where = SplitListen(listen);
+  absl::StatusOr<std::pair<std::string, int>> where =
+      SplitListenAddress(listen, "metrics listen address");
   if (!where.ok()) return where.status();
   std::unique_ptr<MetricsHttpServer> self(new MetricsHttpServer());
   self->server_ = std::make_unique<httplib::Server>();
@@ -61,8 +43,8 @@ absl::StatusOr<std::unique_ptr<MetricsHttpServer>> MetricsHttpServer::Start(
     }
   });
   const auto& [host, port] = *where;
-  self->port_ = port == 0 ? server.bind_to_any_port(host)
-                          : (server.bind_to_port(host, port) ? port : -1);
+  self->port_ =
+      port == 0 ? server.bind_to_any_port(host) : (server.bind_to_port(host, port) ? port : -1);
   if (self->port_ <= 0) {
     return absl::UnavailableError(absl::StrCat("cannot listen for metrics on ", listen,
                                                " (address in use, or not an address of this "

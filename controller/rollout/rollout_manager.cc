@@ -339,10 +339,10 @@ absl::StatusOr<std::vector<RollbackPreview>> RolloutManager::PreviewRollback(
         absl::StrAppend(&p.diff, r.diff);
         if (targets.to_commit.empty() || absl::StartsWith(r.backup_commit, targets.to_commit)) {
           found = true;
+          const std::string when = absl::FormatTime(
+              "%Y-%m-%d %H:%M:%S UTC", absl::FromUnixSeconds(r.at), absl::UTCTimeZone());
           p.note = absl::StrCat("returns to ", r.backup_commit.substr(0, 12), ", before the ",
-                                r.rollout_id.empty() ? "change" : r.rollout_id, " of ",
-                                absl::FormatTime("%Y-%m-%d %H:%M:%S UTC", absl::FromUnixSeconds(r.at),
-                                                 absl::UTCTimeZone()));
+                                r.rollout_id.empty() ? "change" : r.rollout_id, " of ", when);
           break;
         }
       }

@@ -47,9 +47,8 @@ absl::StatusOr<std::vector<std::string>> ResolveRollbackTargets(
     const std::optional<RolloutRecord>& rollout) {
   if (!targets.to_commit.empty()) {
     const std::string& c = targets.to_commit;
-    if (c.size() < 7 || c.size() > 64 ||
-        !std::all_of(c.begin(), c.end(), [](char ch) { return std::isxdigit(
-                                                                 static_cast<unsigned char>(ch)); })) {
+    const auto hex = [](char ch) { return std::isxdigit(static_cast<unsigned char>(ch)) != 0; };
+    if (c.size() < 7 || c.size() > 64 || !std::all_of(c.begin(), c.end(), hex)) {
       return absl::InvalidArgumentError(
           absl::StrCat("to_commit \"", absl::CHexEscape(c.substr(0, 80)),
                        "\" is not a commit id (7 to 64 hex digits)"));

@@ -73,7 +73,7 @@ void ToCheck(const ComplianceCheckRecord& c, pb::ComplianceCheck* out) {
 }  // namespace
 
 grpc::Status OperatorApi::ListHosts(const std::string& /*who*/, const pb::ListHostsRequest*,
-                                        pb::ListHostsResponse* response) {
+                                    pb::ListHostsResponse* response) {
   absl::StatusOr<std::vector<HostRecord>> hosts = store_.Hosts();
   if (!hosts.ok()) return ToGrpc(hosts.status());
   for (const HostRecord& h : *hosts) {
@@ -91,8 +91,9 @@ grpc::Status OperatorApi::ListHosts(const std::string& /*who*/, const pb::ListHo
   return grpc::Status::OK;
 }
 
-grpc::Status OperatorApi::StartRollout(const std::string& who, const pb::StartRolloutRequest* request,
-                                           pb::RolloutInfo* response) {
+grpc::Status OperatorApi::StartRollout(const std::string& who,
+                                       const pb::StartRolloutRequest* request,
+                                       pb::RolloutInfo* response) {
   if (request->policy().empty()) {
     return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "a rollout needs a policy name");
   }
@@ -121,8 +122,9 @@ grpc::Status OperatorApi::StartRollout(const std::string& who, const pb::StartRo
   return grpc::Status::OK;
 }
 
-grpc::Status OperatorApi::GetRollout(const std::string& /*who*/, const pb::GetRolloutRequest* request,
-                                         pb::RolloutInfo* response) {
+grpc::Status OperatorApi::GetRollout(const std::string& /*who*/,
+                                     const pb::GetRolloutRequest* request,
+                                     pb::RolloutInfo* response) {
   absl::StatusOr<RolloutRecord> r = manager_.Get(request->id());
   if (!r.ok()) return ToGrpc(r.status());
   ToInfo(*r, response);
@@ -130,21 +132,20 @@ grpc::Status OperatorApi::GetRollout(const std::string& /*who*/, const pb::GetRo
 }
 
 grpc::Status OperatorApi::ListRollouts(const std::string& /*who*/, const pb::ListRolloutsRequest*,
-                                           pb::ListRolloutsResponse* response) {
+                                       pb::ListRolloutsResponse* response) {
   absl::StatusOr<std::vector<RolloutRecord>> all = store_.Rollouts();
   if (!all.ok()) return ToGrpc(all.status());
   for (const RolloutRecord& r : *all) ToInfo(r, response->add_rollouts());
   return grpc::Status::OK;
 }
 
-#define RG_ROLLOUT_COMMAND(Method, call)                                                   \
-  grpc::Status OperatorApi::Method(const std::string& who, \
-                                       const pb::GetRolloutRequest* request,               \
-                                       pb::RolloutInfo* response) {                        \
-    absl::StatusOr<RolloutRecord> r = manager_.call(request->id(), who, request->reason()); \
-    if (!r.ok()) return ToGrpc(r.status());                                                \
-    ToInfo(*r, response);                                                                  \
-    return grpc::Status::OK;                                                               \
+#define RG_ROLLOUT_COMMAND(Method, call)                                                         \
+  grpc::Status OperatorApi::Method(const std::string& who, const pb::GetRolloutRequest* request, \
+                                   pb::RolloutInfo* response) {                                  \
+    absl::StatusOr<RolloutRecord> r = manager_.call(request->id(), who, request->reason());      \
+    if (!r.ok()) return ToGrpc(r.status());                                                      \
+    ToInfo(*r, response);                                                                        \
+    return grpc::Status::OK;                                                                     \
   }
 RG_ROLLOUT_COMMAND(PauseRollout, Pause)
 RG_ROLLOUT_COMMAND(ResumeRollout, Resume)
@@ -152,18 +153,18 @@ RG_ROLLOUT_COMMAND(AbortRollout, Abort)
 #undef RG_ROLLOUT_COMMAND
 
 grpc::Status OperatorApi::ReloadPlaybooks(const std::string& who, const pb::ReloadPlaybooksRequest*,
-                                              pb::ReloadPlaybooksResponse* response) {
+                                          pb::ReloadPlaybooksResponse* response) {
   auto [loaded, errors] = reload_();
   for (const std::string& l : loaded) response->add_loaded(l);
   for (const std::string& e : errors) response->add_errors(e);
-  store_.RecordAudit(who, "playbooks reload", absl::StrCat(loaded.size(), " loaded"),
-                       errors.empty() ? absl::OkStatus()
-                                      : absl::InvalidArgumentError(errors.front()));
+  store_.RecordAudit(
+      who, "playbooks reload", absl::StrCat(loaded.size(), " loaded"),
+      errors.empty() ? absl::OkStatus() : absl::InvalidArgumentError(errors.front()));
   return grpc::Status::OK;
 }
 
 grpc::Status OperatorApi::ListAudit(const std::string& /*who*/, const pb::ListAuditRequest* request,
-                                        pb::ListAuditResponse* response) {
+                                    pb::ListAuditResponse* response) {
   absl::StatusOr<std::vector<AuditEntry>> log =
       store_.AuditLog(request->limit() > 0 ? request->limit() : 100);
   if (!log.ok()) return ToGrpc(log.status());
@@ -179,8 +180,9 @@ grpc::Status OperatorApi::ListAudit(const std::string& /*who*/, const pb::ListAu
   return grpc::Status::OK;
 }
 
-grpc::Status OperatorApi::RollbackHosts(const std::string& who, const pb::RollbackHostsRequest* request,
-                                            pb::RollbackHostsResponse* response) {
+grpc::Status OperatorApi::RollbackHosts(const std::string& who,
+                                        const pb::RollbackHostsRequest* request,
+                                        pb::RollbackHostsResponse* response) {
   constexpr int kMaxWaitS = 600;
   if (request->wait_s() < 0 || request->wait_s() > kMaxWaitS) {
     return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
@@ -205,8 +207,9 @@ grpc::Status OperatorApi::RollbackHosts(const std::string& who, const pb::Rollba
   return grpc::Status::OK;
 }
 
-grpc::Status OperatorApi::HostHistory(const std::string& /*who*/, const pb::HostHistoryRequest* request,
-                                          pb::HostHistoryResponse* response) {
+grpc::Status OperatorApi::HostHistory(const std::string& /*who*/,
+                                      const pb::HostHistoryRequest* request,
+                                      pb::HostHistoryResponse* response) {
   auto results = store_.HostHistory(request->host(), request->limit() > 0 ? request->limit() : 50);
   if (!results.ok()) return ToGrpc(results.status());
   for (const HostResult& r : *results) {
@@ -224,7 +227,7 @@ grpc::Status OperatorApi::HostHistory(const std::string& /*who*/, const pb::Host
 }
 
 grpc::Status OperatorApi::Plan(const std::string& who, const pb::PlanRequest* request,
-                                   pb::PlanResponse* response) {
+                               pb::PlanResponse* response) {
   if (request->policy().empty() || (request->hosts().empty() && request->labels().empty())) {
     return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
                         "plan needs a policy and targets (host names and/or labels)");
@@ -235,9 +238,9 @@ grpc::Status OperatorApi::Plan(const std::string& who, const pb::PlanRequest* re
   targets.labels = {request->labels().begin(), request->labels().end()};
   constexpr int kMaxPlanWaitS = 300;
   if (request->timeout_s() < 0 || request->timeout_s() > kMaxPlanWaitS) {
-    return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
-                        absl::StrCat("timeout_s ", request->timeout_s(), " is outside 0..",
-                                     kMaxPlanWaitS));
+    return grpc::Status(
+        grpc::StatusCode::INVALID_ARGUMENT,
+        absl::StrCat("timeout_s ", request->timeout_s(), " is outside 0..", kMaxPlanWaitS));
   }
   int timeout = request->timeout_s() > 0 ? request->timeout_s() : 60;
   auto plan = manager_.Plan(targets, std::chrono::seconds(timeout), who);
@@ -254,8 +257,9 @@ grpc::Status OperatorApi::Plan(const std::string& who, const pb::PlanRequest* re
   return grpc::Status::OK;
 }
 
-grpc::Status OperatorApi::Compliance(const std::string& /*who*/, const pb::ComplianceRequest* request,
-                                         pb::ComplianceResponse* response) {
+grpc::Status OperatorApi::Compliance(const std::string& /*who*/,
+                                     const pb::ComplianceRequest* request,
+                                     pb::ComplianceResponse* response) {
   if (request->limit() < 0) {
     return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "limit must not be negative");
   }
@@ -374,8 +378,8 @@ grpc::Status OperatorApi::AddUser(const std::string& who, const pb::AddUserReque
     return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
                         "a user needs a role: viewer, operator or admin");
   }
-  absl::StatusOr<UserRecord> user = users_->AddUser(request->name(), RoleFromProto(request->role()),
-                                                    request->password(), who);
+  absl::StatusOr<UserRecord> user =
+      users_->AddUser(request->name(), RoleFromProto(request->role()), request->password(), who);
   if (!user.ok()) return ToGrpc(user.status());
   ToUserInfo(*user, response);
   return grpc::Status::OK;
@@ -391,8 +395,7 @@ grpc::Status OperatorApi::SetUserPassword(const std::string& who,
                                           const pb::SetUserPasswordRequest* request,
                                           pb::UserInfo* response) {
   if (users_ == nullptr) return NoUsers();
-  absl::StatusOr<UserRecord> user =
-      users_->SetPassword(request->name(), request->password(), who);
+  absl::StatusOr<UserRecord> user = users_->SetPassword(request->name(), request->password(), who);
   if (!user.ok()) return ToGrpc(user.status());
   ToUserInfo(*user, response);
   return grpc::Status::OK;

@@ -14,20 +14,21 @@ grpc::Status OperatorService::Who(grpc::ServerContext* context, std::string* who
   if (cn.rfind("operator-", 0) != 0) {
     return grpc::Status(grpc::StatusCode::PERMISSION_DENIED,
                         absl::StrCat("operator calls need an operator certificate (CN "
-                                     "operator-NAME); this one says \"", cn, "\""));
+                                     "operator-NAME); this one says \"",
+                                     cn, "\""));
   }
   *who = cn;
   return grpc::Status::OK;
 }
 
 // Every method: who is calling, then the one implementation.
-#define RG_FORWARD(Method, Request, Response)                                              \
-  grpc::Status OperatorService::Method(grpc::ServerContext* context,                       \
-                                       const relayguard::v1::Request* request,             \
-                                       relayguard::v1::Response* response) {               \
-    std::string who;                                                                       \
-    if (grpc::Status s = Who(context, &who); !s.ok()) return s;                            \
-    return api_.Method(who, request, response);                                            \
+#define RG_FORWARD(Method, Request, Response)                                  \
+  grpc::Status OperatorService::Method(grpc::ServerContext* context,           \
+                                       const relayguard::v1::Request* request, \
+                                       relayguard::v1::Response* response) {   \
+    std::string who;                                                           \
+    if (grpc::Status s = Who(context, &who); !s.ok()) return s;                \
+    return api_.Method(who, request, response);                                \
   }
 RG_FORWARD(ListHosts, ListHostsRequest, ListHostsResponse)
 RG_FORWARD(StartRollout, StartRolloutRequest, RolloutInfo)

@@ -22,7 +22,7 @@ class BoundedTaskQueue final : public httplib::TaskQueue {
   ~BoundedTaskQueue() override = default;
 
   void enqueue(std::function<void()> job) override;  // waits while max_queued are waiting
-  void shutdown() override;  // runs what is queued, then joins the workers
+  void shutdown() override;                          // runs what is queued, then joins the workers
 
  private:
   void Work();

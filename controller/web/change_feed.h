@@ -19,8 +19,8 @@ namespace relayguard::controller {
 class ChangeFeed final : public ControllerEvents {
  public:
   struct Changes {
-    uint64_t seq = 0;               // the newest change's number (the `after` of the next wait)
-    std::set<ChangeTopic> topics;   // the topics changed after the `after` asked for
+    uint64_t seq = 0;              // the newest change's number (the `after` of the next wait)
+    std::set<ChangeTopic> topics;  // the topics changed after the `after` asked for
   };
 
   void StateChanged(ChangeTopic topic) override;

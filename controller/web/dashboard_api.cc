@@ -69,7 +69,8 @@ std::string CookieValue(const httplib::Request& request, const std::string& name
     if (end == std::string::npos) end = header.size();
     std::string_view pair(header.data() + at, end - at);
     while (!pair.empty() && pair.front() == ' ') pair.remove_prefix(1);
-    if (pair.size() > name.size() && pair.substr(0, name.size()) == name && pair[name.size()] == '=') {
+    if (pair.size() > name.size() && pair.substr(0, name.size()) == name &&
+        pair[name.size()] == '=') {
       return std::string(pair.substr(name.size() + 1));
     }
     at = end + 1;
@@ -144,8 +145,9 @@ class Routes {
           SessionOf(users_, q, r, /*touch=*/!q.has_header("X-Relayguard-Idle"));
       if (!session) return;
       if (!RoleAllows(session->role, need)) {
-        AnswerError(r, 403, absl::StrCat("role ", RoleName(session->role), " may not do this (",
-                                         RoleName(need), " needed)"));
+        AnswerError(r, 403,
+                    absl::StrCat("role ", RoleName(session->role), " may not do this (",
+                                 RoleName(need), " needed)"));
         return;
       }
       handler(*session, q, r);
@@ -166,8 +168,9 @@ class Routes {
         return;
       }
       if (!RoleAllows(session->role, need)) {
-        AnswerError(r, 403, absl::StrCat("role ", RoleName(session->role), " may not do this (",
-                                         RoleName(need), " needed)"));
+        AnswerError(r, 403,
+                    absl::StrCat("role ", RoleName(session->role), " may not do this (",
+                                 RoleName(need), " needed)"));
         return;
       }
       handler(*session, q, r);
@@ -193,12 +196,12 @@ class Routes {
   void WriteCall(const std::string& pattern, Role need,
                  grpc::Status (OperatorApi::*method)(const std::string&, const Request*,
                                                      Response*)) {
-    Write(pattern, need, [this, method](const Session& s, const httplib::Request& q,
-                                        httplib::Response& r) {
-      Request request;
-      if (!ParseBody(q, r, &request)) return;
-      Call(method, s, request, r);
-    });
+    Write(pattern, need,
+          [this, method](const Session& s, const httplib::Request& q, httplib::Response& r) {
+            Request request;
+            if (!ParseBody(q, r, &request)) return;
+            Call(method, s, request, r);
+          });
   }
 
   OperatorApi& api() { return api_; }
@@ -217,8 +220,9 @@ bool IntParam(const httplib::Request& q, httplib::Response& r, const std::string
   if (!q.has_param(name.c_str())) return true;
   const std::string text = q.get_param_value(name.c_str());
   if (!absl::SimpleAtoi(text, out) || *out < 1 || *out > 100000) {
-    AnswerError(r, 400, absl::StrCat("?", name, "=", text.substr(0, 40),
-                                     " is not a number from 1 to 100000"));
+    AnswerError(
+        r, 400,
+        absl::StrCat("?", name, "=", text.substr(0, 40), " is not a number from 1 to 100000"));
     return false;
   }
   return true;
@@ -243,9 +247,9 @@ void Login(UserDirectory& users, const httplib::Request& q, httplib::Response& r
     return;
   }
   int retry_after = 0;
-  absl::StatusOr<Session> session = users.Login(body["user"].get<std::string>(),
-                                                body["password"].get<std::string>(),
-                                                q.remote_addr, &retry_after);
+  absl::StatusOr<Session> session =
+      users.Login(body["user"].get<std::string>(), body["password"].get<std::string>(),
+                  q.remote_addr, &retry_after);
   if (!session.ok()) {
     if (retry_after > 0) r.set_header("Retry-After", std::to_string(retry_after));
     AnswerError(r, HttpStatusOf(session.status()), std::string(session.status().message()));
@@ -290,31 +294,31 @@ void AddDashboardApi(httplib::Server& server, OperatorApi& api, UserDirectory& u
   Routes& on = *routes;
   constexpr Role kViewer = Role::kViewer, kOperator = Role::kOperator, kAdmin = Role::kAdmin;
 
-  server.Post("/api/login", [&users](const httplib::Request& q, httplib::Response& r) {
-    Login(users, q, r);
-  });
-  on.Read("/api/session", kViewer, [](const Session& s, const httplib::Request&,
-                                      httplib::Response& r) {
-    AnswerJson(r, 200, SessionJson(s).dump());
-  });
-  on.Write("/api/logout", kViewer, [&users](const Session& s, const httplib::Request&,
-                                            httplib::Response& r) {
-    absl::Status out = users.Logout(s.token);
-    r.set_header("Set-Cookie", absl::StrCat(kSessionCookie,
-                                            "=; Path=/; Secure; HttpOnly; SameSite=Strict; "
-                                            "Max-Age=0"));
-    if (!out.ok()) {
-      AnswerError(r, HttpStatusOf(out), std::string(out.message()));
-      return;
-    }
-    r.status = 204;
-  });
+  server.Post("/api/login",
+              [&users](const httplib::Request& q, httplib::Response& r) { Login(users, q, r); });
+  on.Read("/api/session", kViewer,
+          [](const Session& s, const httplib::Request&, httplib::Response& r) {
+            AnswerJson(r, 200, SessionJson(s).dump());
+          });
+  on.Write("/api/logout", kViewer,
+           [&users](const Session& s, const httplib::Request&, httplib::Response& r) {
+             absl::Status out = users.Logout(s.token);
+             r.set_header("Set-Cookie",
+                          absl::StrCat(kSessionCookie,
+                                       "=; Path=/; Secure; HttpOnly; SameSite=Strict; "
+                                       "Max-Age=0"));
+             if (!out.ok()) {
+               AnswerError(r, HttpStatusOf(out), std::string(out.message()));
+               return;
+             }
+             r.status = 204;
+           });
 
   // Reads.
-  on.Read("/api/hosts", kViewer, [routes](const Session& s, const httplib::Request&,
-                                          httplib::Response& r) {
-    routes->Call(&OperatorApi::ListHosts, s, pb::ListHostsRequest(), r);
-  });
+  on.Read("/api/hosts", kViewer,
+          [routes](const Session& s, const httplib::Request&, httplib::Response& r) {
+            routes->Call(&OperatorApi::ListHosts, s, pb::ListHostsRequest(), r);
+          });
   on.Read(R"(/api/hosts/([^/]+)/history)", kViewer,
           [routes](const Session& s, const httplib::Request& q, httplib::Response& r) {
             pb::HostHistoryRequest request;
@@ -324,48 +328,47 @@ void AddDashboardApi(httplib::Server& server, OperatorApi& api, UserDirectory& u
             request.set_limit(limit);
             routes->Call(&OperatorApi::HostHistory, s, request, r);
           });
-  on.Read("/api/compliance", kViewer, [routes](const Session& s, const httplib::Request& q,
-                                               httplib::Response& r) {
-    pb::ComplianceRequest request;
-    request.set_host(q.get_param_value("host"));
-    request.set_history(q.get_param_value("history") == "true");
-    int limit = 0;
-    if (!IntParam(q, r, "limit", 100, &limit)) return;
-    request.set_limit(limit);
-    routes->Call(&OperatorApi::Compliance, s, request, r);
-  });
-  on.Read("/api/rollouts", kViewer, [routes](const Session& s, const httplib::Request&,
-                                             httplib::Response& r) {
-    routes->Call(&OperatorApi::ListRollouts, s, pb::ListRolloutsRequest(), r);
-  });
+  on.Read("/api/compliance", kViewer,
+          [routes](const Session& s, const httplib::Request& q, httplib::Response& r) {
+            pb::ComplianceRequest request;
+            request.set_host(q.get_param_value("host"));
+            request.set_history(q.get_param_value("history") == "true");
+            int limit = 0;
+            if (!IntParam(q, r, "limit", 100, &limit)) return;
+            request.set_limit(limit);
+            routes->Call(&OperatorApi::Compliance, s, request, r);
+          });
+  on.Read("/api/rollouts", kViewer,
+          [routes](const Session& s, const httplib::Request&, httplib::Response& r) {
+            routes->Call(&OperatorApi::ListRollouts, s, pb::ListRolloutsRequest(), r);
+          });
   on.Read(R"(/api/rollouts/([^/]+))", kViewer,
           [routes](const Session& s, const httplib::Request& q, httplib::Response& r) {
             pb::GetRolloutRequest request;
             request.set_id(q.matches[1]);
             routes->Call(&OperatorApi::GetRollout, s, request, r);
           });
-  on.Read("/api/policies", kViewer, [routes](const Session& s, const httplib::Request&,
-                                             httplib::Response& r) {
-    routes->Call(&OperatorApi::ListPolicies, s, pb::ListPoliciesRequest(), r);
-  });
-  on.Read("/api/audit", kViewer, [routes](const Session& s, const httplib::Request& q,
-                                          httplib::Response& r) {
-    pb::ListAuditRequest request;
-    int limit = 0;
-    if (!IntParam(q, r, "limit", 500, &limit)) return;
-    request.set_limit(limit);
-    routes->Call(&OperatorApi::ListAudit, s, request, r);
-  });
+  on.Read("/api/policies", kViewer,
+          [routes](const Session& s, const httplib::Request&, httplib::Response& r) {
+            routes->Call(&OperatorApi::ListPolicies, s, pb::ListPoliciesRequest(), r);
+          });
+  on.Read("/api/audit", kViewer,
+          [routes](const Session& s, const httplib::Request& q, httplib::Response& r) {
+            pb::ListAuditRequest request;
+            int limit = 0;
+            if (!IntParam(q, r, "limit", 500, &limit)) return;
+            request.set_limit(limit);
+            routes->Call(&OperatorApi::ListAudit, s, request, r);
+          });
 
   // Writes of operators. A preview changes nothing but carries a request body.
   on.WriteCall("/api/plan", kOperator, &OperatorApi::Plan);
   on.WriteCall("/api/rollouts", kOperator, &OperatorApi::StartRollout);
   on.WriteCall("/api/rollback/preview", kOperator, &OperatorApi::PreviewRollback);
   on.WriteCall("/api/rollback", kOperator, &OperatorApi::RollbackHosts);
-  for (const auto& [verb, method] :
-       {std::pair{"pause", &OperatorApi::PauseRollout},
-        std::pair{"resume", &OperatorApi::ResumeRollout},
-        std::pair{"abort", &OperatorApi::AbortRollout}}) {
+  for (const auto& [verb, method] : {std::pair{"pause", &OperatorApi::PauseRollout},
+                                     std::pair{"resume", &OperatorApi::ResumeRollout},
+                                     std::pair{"abort", &OperatorApi::AbortRollout}}) {
     auto call = method;
     on.Write(absl::StrCat(R"(/api/rollouts/([^/]+)/)", verb), kOperator,
              [routes, call](const Session& s, const httplib::Request& q, httplib::Response& r) {
@@ -378,10 +381,10 @@ void AddDashboardApi(httplib::Server& server, OperatorApi& api, UserDirectory& u
 
   // Admin.
   on.WriteCall("/api/playbooks/reload", kAdmin, &OperatorApi::ReloadPlaybooks);
-  on.Read("/api/users", kAdmin, [routes](const Session& s, const httplib::Request&,
-                                         httplib::Response& r) {
-    routes->Call(&OperatorApi::ListUsers, s, pb::ListUsersRequest(), r);
-  });
+  on.Read("/api/users", kAdmin,
+          [routes](const Session& s, const httplib::Request&, httplib::Response& r) {
+            routes->Call(&OperatorApi::ListUsers, s, pb::ListUsersRequest(), r);
+          });
   on.WriteCall("/api/users", kAdmin, &OperatorApi::AddUser);
   on.WriteCall("/api/users/remove", kAdmin, &OperatorApi::RemoveUser);
   on.WriteCall("/api/users/password", kAdmin, &OperatorApi::SetUserPassword);

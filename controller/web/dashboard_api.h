@@ -8,11 +8,11 @@
 // the audit log.
 //
 // Access: every route but login needs the session cookie (a GET with X-Relayguard-Idle, sent by
-// a page nobody touched for a minute, does not count as activity for the idle timeout) (__Host-relayguard; Secure, HttpOnly,
-// SameSite=Strict). Reads need the viewer role, plans, rollouts and rollbacks operator, users
-// and playbook reloads admin. Every write is a POST with a JSON body (Content-Type
-// application/json), the session's CSRF token in X-CSRF-Token, and no cross-site Origin or
-// Sec-Fetch-Site: anything else is 403 and nothing is done.
+// a page nobody touched for a minute, does not count as activity for the idle timeout)
+// (__Host-relayguard; Secure, HttpOnly, SameSite=Strict). Reads need the viewer role, plans,
+// rollouts and rollbacks operator, users and playbook reloads admin. Every write is a POST with a
+// JSON body (Content-Type application/json), the session's CSRF token in X-CSRF-Token, and no
+// cross-site Origin or Sec-Fetch-Site: anything else is 403 and nothing is done.
 #ifndef RELAYGUARD_CONTROLLER_WEB_DASHBOARD_API_H_
 #define RELAYGUARD_CONTROLLER_WEB_DASHBOARD_API_H_
 

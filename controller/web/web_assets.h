@@ -8,7 +8,7 @@
 namespace relayguard::controller {
 
 struct WebAsset {
-  std::string_view path;     // relative to controller/web/assets: "index.html", "js/app.js"
+  std::string_view path;  // relative to controller/web/assets: "index.html", "js/app.js"
   std::string_view content;
 };
 

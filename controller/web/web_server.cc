@@ -9,6 +9,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "common/host_port.h"
 #include "common/logging.h"
 #include "controller/web/bounded_task_queue.h"
 #include "controller/web/dashboard_api.h"
@@ -28,22 +29,6 @@ constexpr std::chrono::seconds kStreamPing(10);
 constexpr std::chrono::hours kStreamLifetime(1);
 // Changes within this long of the first are sent as one event.
 constexpr std::chrono::milliseconds kStreamCoalesce(100);
-
-// "127.0.0.1:8443" -> ("127.0.0.1", 8443); "[::1]:0" -> ("::1", 0).
-absl::StatusOr<std::pair<std::string, int>> SplitListen(const std::string& listen) {
-  const size_t colon = listen.rfind(':');
-  int port = 0;
-  if (colon == std::string::npos || !absl::SimpleAtoi(listen.substr(colon + 1), &port) ||
-      port < 0 || port > 65535) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("dashboard listen address \"", listen, "\" is not HOST:PORT"));
-  }
-  std::string host = listen.substr(0, colon);
-  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {
-    host = host.substr(1, host.size() - 2);
-  }
-  return std::make_pair(host, port);
-}
 
 std::string ContentTypeOf(std::string_view path) {
   if (path.ends_with(".html")) return "text/html; charset=utf-8";
@@ -72,10 +57,10 @@ WebServer::WebServer(OperatorApi& api, UserDirectory& users, ChangeFeed& feed)
     : api_(api), users_(users), feed_(feed) {}
 
 absl::StatusOr<std::unique_ptr<WebServer>> WebServer::Start(const WebServerOptions& options,
-                                                            OperatorApi& api,
-                                                            UserDirectory& users,
+                                                            OperatorApi& api, UserDirectory& users,
                                                             ChangeFeed& feed) {
-  absl::StatusOr<std::pair<std::string, int>> where = SplitListen(options.listen);
+  absl::StatusOr<std::pair<std::string, int>> where =
+      SplitListenAddress(options.listen, "dashboard listen address");
   if (!where.ok()) return where.status();
   if (options.max_streams < 1 || options.workers < options.max_streams + 2) {
     return absl::InvalidArgumentError(absl::StrCat(
@@ -94,8 +79,8 @@ absl::StatusOr<std::unique_ptr<WebServer>> WebServer::Start(const WebServerOptio
   self->Routes();
   httplib::SSLServer& server = *self->server_;
   const auto& [host, port] = *where;
-  self->port_ = port == 0 ? server.bind_to_any_port(host)
-                          : (server.bind_to_port(host, port) ? port : -1);
+  self->port_ =
+      port == 0 ? server.bind_to_any_port(host) : (server.bind_to_port(host, port) ? port : -1);
   if (self->port_ <= 0) {
     return absl::UnavailableError(absl::StrCat("cannot serve the dashboard on ", options.listen,
                                                " (address in use, or not an address of this "
@@ -163,11 +148,12 @@ void WebServer::Configure() {
   });
   server.set_logger([](const httplib::Request& q, const httplib::Response& r) {
     if (r.status >= 500) {
-      Logger("controller.web")->warn("{} {} from {}: {} {}", q.method, q.path, q.remote_addr,
-                                     r.status, r.body.substr(0, 300));
+      Logger("controller.web")
+          ->warn("{} {} from {}: {} {}", q.method, q.path, q.remote_addr, r.status,
+                 r.body.substr(0, 300));
     } else {
-      Logger("controller.web")->debug("{} {} from {}: {}", q.method, q.path, q.remote_addr,
-                                      r.status);
+      Logger("controller.web")
+          ->debug("{} {} from {}: {}", q.method, q.path, q.remote_addr, r.status);
     }
   });
 }
@@ -180,8 +166,7 @@ void WebServer::Routes() {
 
 bool WebServer::TakeStream(const std::string& user) {
   std::lock_guard<std::mutex> lock(streams_mu_);
-  if (streams_ >= options_.max_streams ||
-      streams_of_[user] >= options_.max_streams_per_user) {
+  if (streams_ >= options_.max_streams || streams_of_[user] >= options_.max_streams_per_user) {
     return false;
   }
   ++streams_;
@@ -200,12 +185,13 @@ void WebServer::ServeEvents() {
     std::optional<Session> session = SessionOf(users_, q, r, /*touch=*/false);
     if (!session) return;
     if (!TakeStream(session->user)) {
-      Logger("controller.web")->info("live-update stream of {} from {} refused: {} open",
-                                     session->user, q.remote_addr, streams_.load());
+      Logger("controller.web")
+          ->info("live-update stream of {} from {} refused: {} open", session->user, q.remote_addr,
+                 streams_.load());
       r.set_header("Retry-After", "5");
-      AnswerError(r, 503, absl::StrCat("too many live-update streams open (at most ",
-                                       options_.max_streams, ", ", options_.max_streams_per_user,
-                                       " per user); try again later"));
+      AnswerError(r, 503,
+                  absl::StrCat("too many live-update streams open (at most ", options_.max_streams,
+                               ", ", options_.max_streams_per_user, " per user); try again later"));
       return;
     }
     r.set_header("Cache-Control", "no-store");
@@ -220,8 +206,7 @@ void WebServer::ServeEvents() {
   });
 }
 
-bool WebServer::StreamStep(StreamState& stream, const std::string& token,
-                           httplib::DataSink& sink) {
+bool WebServer::StreamStep(StreamState& stream, const std::string& token, httplib::DataSink& sink) {
   if (stream.first) {
     stream.first = false;
     static constexpr char kHello[] = "retry: 2000\n: relayguard live updates\n\n";
@@ -241,7 +226,8 @@ bool WebServer::StreamStep(StreamState& stream, const std::string& token,
   changes = feed_.WaitAfter(stream.seen, std::chrono::milliseconds(0), stopping_);
   stream.seen = changes.seq;
   std::vector<std::string> topics;
-  for (ChangeTopic t : changes.topics) topics.push_back(absl::StrCat("\"", ChangeTopicName(t), "\""));
+  for (ChangeTopic t : changes.topics)
+    topics.push_back(absl::StrCat("\"", ChangeTopicName(t), "\""));
   const std::string event = absl::StrCat("event: change\ndata: {\"seq\":", changes.seq,
                                          ",\"topics\":[", absl::StrJoin(topics, ","), "]}\n\n");
   return sink.write(event.data(), event.size());

@@ -35,11 +35,11 @@ struct DataSink;
 namespace relayguard::controller {
 
 struct WebServerOptions {
-  std::string listen;    // HOST:PORT; port 0 takes a free one
-  std::string cert;      // PEM certificate chain the browser is shown
-  std::string key;       // its private key
-  int workers = 24;      // threads serving connections (streams included)
-  int max_streams = 8;   // live-update streams open at once; must be below workers
+  std::string listen;   // HOST:PORT; port 0 takes a free one
+  std::string cert;     // PEM certificate chain the browser is shown
+  std::string key;      // its private key
+  int workers = 24;     // threads serving connections (streams included)
+  int max_streams = 8;  // live-update streams open at once; must be below workers
   int max_streams_per_user = 3;
   size_t max_body = 64 * 1024;
 };

@@ -15,11 +15,11 @@
 #include <gtest/gtest.h>
 
 #include "absl/strings/str_split.h"
-#include "agent/probe/relay_probe.h"
 #include "nlohmann/json.hpp"
 #include "tests/support/ctl.h"
 #include "tests/support/daemon.h"
 #include "tests/support/postfix_lab.h"
+#include "tests/support/relay_checks.h"
 #include "tests/support/wait.h"
 
 namespace relayguard::controller {
@@ -43,12 +43,7 @@ constexpr char kViewerPassword[] = "viewer-pass-9184";
 constexpr char kReason[] = "INC-2041 partner mail bounced after the relay change";
 
 agent::ProbeVerdict Verdict(const PostfixLab& lab) {
-  agent::ProbeOptions options;
-  options.source = *ParseIpAddress("127.0.0.9");
-  options.timeout = std::chrono::seconds(3);
-  return agent::RunRelayProbe({*ParseIpAddress("127.0.0.1"), static_cast<uint16_t>(lab.port())},
-                              agent::BasicRelayTests("a@example.org", "b@example.net"), options)
-      .verdict;
+  return ::relayguard::testing::ProbeFrom(lab.port(), "127.0.0.9", std::chrono::seconds(3)).verdict;
 }
 
 // Every regular file under `dir`, by path relative to it, with its bytes.

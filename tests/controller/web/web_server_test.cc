@@ -395,7 +395,7 @@ TEST(WebServerStartTest, RefusesACertificateItCannotLoadAndAnAddressItCannotBind
   options.listen = "127.0.0.1";
   started = WebServer::Start(options, api, users, feed);
   ASSERT_FALSE(started.ok());
-  EXPECT_THAT(started.status().message(), HasSubstr("is not HOST:PORT"));
+  EXPECT_THAT(started.status().message(), HasSubstr("dashboard listen address \"127.0.0.1\""));
 }
 
 }  // namespace
