@@ -49,16 +49,9 @@ int HttpStatusOf(grpc::StatusCode code) {
   }
 }
 
+// absl's status codes are the canonical codes, numbered as gRPC's.
 int HttpStatusOf(const absl::Status& s) {
-  if (s.ok()) return 200;
-  if (absl::IsInvalidArgument(s)) return 400;
-  if (absl::IsUnauthenticated(s)) return 401;
-  if (absl::IsPermissionDenied(s)) return 403;
-  if (absl::IsNotFound(s)) return 404;
-  if (absl::IsAlreadyExists(s) || absl::IsFailedPrecondition(s)) return 409;
-  if (absl::IsResourceExhausted(s)) return 429;
-  if (absl::IsUnavailable(s)) return 503;
-  return 500;
+  return HttpStatusOf(static_cast<grpc::StatusCode>(static_cast<int>(s.code())));
 }
 
 // "a=1; __Host-relayguard=TOKEN; b=2" -> "TOKEN".
