@@ -70,6 +70,16 @@ void ToCheck(const ComplianceCheckRecord& c, pb::ComplianceCheck* out) {
   r->set_enforcement(EnforcementToProto(c.enforcement));
 }
 
+// The hosts a rollback request names (RollbackHosts and PreviewRollback read it alike).
+RollbackTargets TargetsOf(const pb::RollbackHostsRequest& request) {
+  RollbackTargets targets;
+  targets.rollout_id = request.rollout_id();
+  targets.hosts = {request.hosts().begin(), request.hosts().end()};
+  targets.labels = {request.labels().begin(), request.labels().end()};
+  targets.to_commit = request.to_commit();
+  return targets;
+}
+
 }  // namespace
 
 grpc::Status OperatorApi::ListHosts(const std::string& /*who*/, const pb::ListHostsRequest*,
@@ -188,11 +198,7 @@ grpc::Status OperatorApi::RollbackHosts(const std::string& who,
     return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
                         absl::StrCat("wait_s ", request->wait_s(), " is outside 0..", kMaxWaitS));
   }
-  RollbackTargets targets;
-  targets.rollout_id = request->rollout_id();
-  targets.hosts = {request->hosts().begin(), request->hosts().end()};
-  targets.labels = {request->labels().begin(), request->labels().end()};
-  targets.to_commit = request->to_commit();
+  const RollbackTargets targets = TargetsOf(*request);
   auto result =
       manager_.Rollback(targets, std::chrono::seconds(request->wait_s()), who, request->reason());
   if (!result.ok()) return ToGrpc(result.status());
@@ -288,11 +294,7 @@ grpc::Status OperatorApi::Compliance(const std::string& /*who*/,
 grpc::Status OperatorApi::PreviewRollback(const std::string& /*who*/,
                                           const pb::RollbackHostsRequest* request,
                                           pb::RollbackPreviewResponse* response) {
-  RollbackTargets targets;
-  targets.rollout_id = request->rollout_id();
-  targets.hosts = {request->hosts().begin(), request->hosts().end()};
-  targets.labels = {request->labels().begin(), request->labels().end()};
-  targets.to_commit = request->to_commit();
+  const RollbackTargets targets = TargetsOf(*request);
   absl::StatusOr<std::vector<RollbackPreview>> preview = manager_.PreviewRollback(targets);
   if (!preview.ok()) return ToGrpc(preview.status());
   for (const RollbackPreview& p : *preview) {

@@ -122,6 +122,14 @@ bool ParseBody(const httplib::Request& request, httplib::Response& response,
   return true;
 }
 
+// Whether `session`'s role includes `need`; false after answering 403.
+bool Allowed(const Session& session, Role need, httplib::Response& r) {
+  if (RoleAllows(session.role, need)) return true;
+  AnswerError(r, 403, absl::StrCat("role ", RoleName(session.role), " may not do this (",
+                                   RoleName(need), " needed)"));
+  return false;
+}
+
 // A route's handler, given the caller's session.
 using Handler = std::function<void(const Session&, const httplib::Request&, httplib::Response&)>;
 
@@ -137,12 +145,7 @@ class Routes {
       std::optional<Session> session =
           SessionOf(users_, q, r, /*touch=*/!q.has_header("X-Relayguard-Idle"));
       if (!session) return;
-      if (!RoleAllows(session->role, need)) {
-        AnswerError(r, 403,
-                    absl::StrCat("role ", RoleName(session->role), " may not do this (",
-                                 RoleName(need), " needed)"));
-        return;
-      }
+      if (!Allowed(*session, need, r)) return;
       handler(*session, q, r);
     });
   }
@@ -160,12 +163,7 @@ class Routes {
         AnswerError(r, 403, "missing or wrong X-CSRF-Token: reload the page");
         return;
       }
-      if (!RoleAllows(session->role, need)) {
-        AnswerError(r, 403,
-                    absl::StrCat("role ", RoleName(session->role), " may not do this (",
-                                 RoleName(need), " needed)"));
-        return;
-      }
+      if (!Allowed(*session, need, r)) return;
       handler(*session, q, r);
     });
   }
