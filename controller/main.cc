@@ -65,6 +65,13 @@ int main(int argc, char** argv) {
     std::cerr << "relayguard-controller: " << tls.message() << "\nnothing was started\n";
     return kControllerExitUsage;
   }
+  const std::string web_cert = config.web_cert.empty() ? cert : config.web_cert;
+  const std::string web_key = config.web_key.empty() ? key : config.web_key;
+  if (!config.web_listen.empty() && (web_cert.empty() || web_key.empty())) {
+    std::cerr << "relayguard-controller: the dashboard (web_listen) needs a certificate: web_cert "
+                 "and web_key, or cert and key\nnothing was started\n";
+    return kControllerExitUsage;
+  }
   std::error_code ec;
   std::filesystem::create_directories(state_dir, ec);
   auto store = SqliteStore::Open(state_dir + "/controller.db");
@@ -160,16 +167,12 @@ int main(int argc, char** argv) {
   if (!config.web_listen.empty()) {
     WebServerOptions options;
     options.listen = config.web_listen;
-    options.cert = config.web_cert.empty() ? cert : config.web_cert;
-    options.key = config.web_key.empty() ? key : config.web_key;
+    options.cert = web_cert;
+    options.key = web_key;
     options.max_streams = config.web_max_streams;
     options.workers = config.web_max_streams + 8;
     absl::StatusOr<std::unique_ptr<WebServer>> started =
-        options.cert.empty() || options.key.empty()
-            ? absl::FailedPreconditionError(
-                  "the dashboard (web_listen) needs a certificate: web_cert and web_key, or "
-                  "cert and key")
-            : WebServer::Start(options, operator_api, users, changes);
+        WebServer::Start(options, operator_api, users, changes);
     if (!started.ok()) {
       std::cerr << "relayguard-controller: " << started.status().message()
                 << "\nnothing was started\n";
