@@ -23,6 +23,7 @@
 #include "controller/metrics/controller_metrics.h"
 #include "controller/metrics/grpc_metrics_interceptor.h"
 #include "controller/metrics/metrics_http_server.h"
+#include "controller/monitor/attempt_tracker.h"
 #include "controller/playbooks/playbook_dir.h"
 #include "controller/rollout/rollout_manager.h"
 #include "controller/server/agent_stream_reactor.h"
@@ -112,9 +113,10 @@ int main(int argc, char** argv) {
     credentials = *std::move(tls);
   }
   ComplianceTracker compliance(shared_store, registry, clock);
-  AgentStreamCallbackService agents(registry, manager, channel, shared_store, compliance, clock,
-                                    /*require_cn=*/!insecure);
-  OperatorApi operator_api(manager, shared_store, registry, compliance, reload, &users);
+  AttemptTracker attempts(shared_store, clock, events);
+  AgentStreamCallbackService agents(registry, manager, channel, shared_store, compliance, attempts,
+                                    clock, /*require_cn=*/!insecure);
+  OperatorApi operator_api(manager, shared_store, registry, compliance, attempts, reload, &users);
   OperatorService operators(operator_api, /*require_operator_cert=*/!insecure);
   grpc::ServerBuilder builder;
   int port = 0;

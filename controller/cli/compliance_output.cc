@@ -91,6 +91,21 @@ std::string ListenerName(const pb::ListenerResult& l) {
 
 }  // namespace
 
+std::string RelaySeenText(const std::string& host, const pb::RelaySeen& seen) {
+  std::string recipients;
+  for (const std::string& r : seen.recipients()) {
+    absl::StrAppend(&recipients, recipients.empty() ? "" : ", ", "<", r, ">");
+  }
+  std::string out = absl::StrCat(
+      "relay seen on ", host, " at ", IsoUtc(seen.seen_at()), ": client ", seen.client_address(),
+      seen.client_name().empty() ? "" : absl::StrCat(" (", seen.client_name(), ")"), ", sender <",
+      seen.sender(), ">, to ", recipients.empty() ? "-" : recipients, ", queue id ",
+      Dash(seen.queue_id()),
+      seen.log_source().empty() ? "" : absl::StrCat(" (", seen.log_source(), ")"), "\n");
+  if (!seen.lines().empty()) absl::StrAppend(&out, "  | ", seen.lines(0), "\n");
+  return out;
+}
+
 std::string IsoUtc(int64_t seconds) {
   if (seconds == 0) return "-";
   std::time_t t = static_cast<std::time_t>(seconds);
@@ -114,18 +129,23 @@ std::string Ago(int64_t seconds, int64_t now) {
 
 std::string ComplianceTable(const pb::ComplianceResponse& r, int64_t now) {
   Table t({{"HOST", 24}, {"STATUS", 13}, {"POLICY", 22}, {"MODE", 7}, {"LAST-CHECKED", 35},
-           {"ENFORCEMENT", 15}, {"SUMMARY"}});
+           {"ENFORCEMENT", 15}, {"REFUSED-24H", 11}, {"SUMMARY"}});
+  std::string seen;
   for (const pb::HostCompliance& h : r.hosts()) {
+    const std::string refused = absl::StrCat(h.refused_24h());
     if (!h.has_last()) {
-      t.AddRow({h.host(), HostStatusWord(h), "-", "-", "-", "-", "-"});
+      t.AddRow({h.host(), HostStatusWord(h), "-", "-", "-", "-", refused, "-"});
       continue;
     }
     const pb::ComplianceReport& c = h.last().report();
     t.AddRow({h.host(), HostStatusWord(h), PolicyText(c), Dash(ModeWord(c)),
               absl::StrCat(IsoUtc(c.checked_at()), " (", Ago(c.checked_at(), now), ")"),
-              Dash(EnforcementWord(c)), c.summary().empty() ? Dash(c.error()) : c.summary()});
+              Dash(EnforcementWord(c)), refused,
+              c.summary().empty() ? Dash(c.error()) : c.summary()});
+    if (c.has_relay_seen()) absl::StrAppend(&seen, RelaySeenText(h.host(), c.relay_seen()));
   }
   std::string out = t.Render();
+  absl::StrAppend(&out, seen);
   absl::StrAppend(&out, FleetLine(r));
   if (!r.holds().empty()) {
     absl::StrAppend(&out, "enforcement held (audit only until a newer version is pushed):\n");
@@ -146,6 +166,11 @@ std::string ComplianceDiff(const pb::ComplianceResponse& r) {
                     IsoUtc(c.checked_at()), "\n");
     if (!c.summary().empty()) absl::StrAppend(&out, "   ", c.summary(), "\n");
     if (!c.error().empty()) absl::StrAppend(&out, "   error: ", c.error(), "\n");
+    if (c.has_relay_seen()) {
+      const pb::RelaySeen& seen = c.relay_seen();
+      absl::StrAppend(&out, "   ", RelaySeenText(h.host(), seen));
+      for (int i = 1; i < seen.lines_size(); ++i) absl::StrAppend(&out, "  | ", seen.lines(i), "\n");
+    }
     for (const pb::SettingDrift& s : c.settings()) {
       absl::StrAppend(&out, "   setting ");
       if (!s.listener().empty()) absl::StrAppend(&out, "on listener ", s.listener(), " ");

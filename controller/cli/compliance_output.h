@@ -17,10 +17,15 @@ std::string IsoUtc(int64_t seconds);
 // "35s ago", "12m ago", "3h ago", "2d ago" (floor); "in 5s" for a time after `now`.
 std::string Ago(int64_t seconds, int64_t now);
 
-// HOST STATUS POLICY MODE LAST-CHECKED ENFORCEMENT SUMMARY, then
-// "fleet: 4/5 hosts compliant (80.0%)" and the enforcement holds in force.
+// HOST STATUS POLICY MODE LAST-CHECKED ENFORCEMENT REFUSED-24H SUMMARY, then the evidence of
+// every relay a host's log monitor saw (RelaySeenText), "fleet: 4/5 hosts compliant (80.0%)"
+// and the enforcement holds in force.
 std::string ComplianceTable(const relayguard::v1::ComplianceResponse& r, int64_t now);
-// For each host whose newest check is not compliant or enforcement changed something: setting
+// "relay seen on HOST at TIME: client ADDR (NAME), sender <S>, to <R>, queue id Q (LOG)\n" and
+// the first log line that proves it ("  | LINE\n").
+std::string RelaySeenText(const std::string& host, const relayguard::v1::RelaySeen& seen);
+// For each host whose newest check is not compliant or enforcement changed something: the relay
+// its log monitor saw (with every log line), setting
 // drift (setting: effective -> desired), changed files with mtime and unified diff, and the
 // enforcement's commits (backup -> result).
 std::string ComplianceDiff(const relayguard::v1::ComplianceResponse& r);

@@ -26,6 +26,7 @@ void BuildCtlApp(CLI::App& app, CtlContext& ctl, CtlRun& run) {
   AddHistoryCommand(app, ctl, run);
   AddAuditCommand(app, ctl, run);
   AddComplianceCommand(app, ctl, run);
+  AddAttemptsCommand(app, ctl, run);
   AddPlaybooksCommand(app, ctl, run);
   AddUsersCommand(app, ctl, run);
   AddScanCommand(app, run);

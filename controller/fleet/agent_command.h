@@ -48,8 +48,13 @@ struct ComplianceAckCommand {
   uint64_t seq = 0;
 };
 
+// The attempt report numbered `seq` (the log monitor's) is stored: the agent may drop it.
+struct AttemptAckCommand {
+  uint64_t seq = 0;
+};
+
 using AgentCommand = std::variant<PushCommand, RollbackCommand, PlanCommand, EnforceHoldCommand,
-                                  ComplianceAckCommand>;
+                                  ComplianceAckCommand, AttemptAckCommand>;
 
 }  // namespace relayguard::controller
 

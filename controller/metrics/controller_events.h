@@ -7,6 +7,7 @@
 #define RELAYGUARD_CONTROLLER_METRICS_CONTROLLER_EVENTS_H_
 
 #include <chrono>
+#include <cstdint>
 #include <initializer_list>
 #include <vector>
 
@@ -16,7 +17,7 @@
 namespace relayguard::controller {
 
 // What a change touched, so that a page showing it knows to fetch it again.
-enum class ChangeTopic { kHosts, kRollouts, kCompliance, kAudit };
+enum class ChangeTopic { kHosts, kRollouts, kCompliance, kAudit, kAttempts };
 
 class ControllerEvents {
  public:
@@ -31,6 +32,11 @@ class ControllerEvents {
   // Something under `topic` changed (a host came or went or applied, a rollout moved, a
   // compliance report arrived, an audit entry was written). Any thread; must not block.
   virtual void StateChanged(ChangeTopic /*topic*/) {}
+  // A host's log monitor reported a period with `refused` relay attempts and `sasl_failures`
+  // failed logins (a new report, not a re-send). Any thread; must not block.
+  virtual void AttemptsReported(uint64_t /*refused*/, uint64_t /*sasl_failures*/) {}
+  // A host's log monitor saw a message relayed for an untrusted client (a new report).
+  virtual void RelaySeen() {}
 };
 
 // Hands every event to each of `targets` in turn (they must outlive it).
@@ -48,6 +54,12 @@ class ControllerEventsFanOut final : public ControllerEvents {
   }
   void StateChanged(ChangeTopic topic) override {
     for (ControllerEvents* t : targets_) t->StateChanged(topic);
+  }
+  void AttemptsReported(uint64_t refused, uint64_t sasl_failures) override {
+    for (ControllerEvents* t : targets_) t->AttemptsReported(refused, sasl_failures);
+  }
+  void RelaySeen() override {
+    for (ControllerEvents* t : targets_) t->RelaySeen();
   }
 
  private:

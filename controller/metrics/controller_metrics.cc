@@ -8,6 +8,7 @@
 #include "common/command_line.h"
 #include "common/enum_names.h"
 #include "common/metrics_text.h"
+#include "relayguard/v1/agent_stream.pb.h"
 
 namespace relayguard::controller {
 namespace {
@@ -25,13 +26,14 @@ const char* CommandName(const AgentCommand& command) {
         if constexpr (std::is_same_v<T, RollbackCommand>) return "rollback";
         if constexpr (std::is_same_v<T, PlanCommand>) return "plan";
         if constexpr (std::is_same_v<T, EnforceHoldCommand>) return "enforce-hold";
+        if constexpr (std::is_same_v<T, AttemptAckCommand>) return "attempt-ack";
         return "compliance-ack";
       },
       command);
 }
 
 constexpr const char* kCommands[] = {"push", "rollback", "plan", "enforce-hold",
-                                     "compliance-ack"};
+                                     "compliance-ack", "attempt-ack"};
 
 }  // namespace
 
@@ -40,7 +42,7 @@ ControllerMetrics::ControllerMetrics()
       commands_sent_(BuildCounter()
                          .Name("relayguard_commands_sent_total")
                          .Help("Commands handed to agents' streams, by command (push, rollback, "
-                               "plan, enforce-hold, compliance-ack)")
+                               "plan, enforce-hold, compliance-ack, attempt-ack)")
                          .Register(*registry_)),
       commands_unsent_(BuildCounter()
                            .Name("relayguard_commands_unsent_total")
@@ -87,7 +89,30 @@ ControllerMetrics::ControllerMetrics()
                  .Help("Enforcement holds in force (a policy version whose enforcement was "
                        "halted fleet-wide)")
                  .Register(*registry_)
-                 .Add({})) {
+                 .Add({})),
+      attempts_refused_(BuildCounter()
+                            .Name("relayguard_relay_attempts_refused_total")
+                            .Help("Relay attempts the hosts' MTAs refused, as their log monitors "
+                                  "reported them")
+                            .Register(*registry_)
+                            .Add({})),
+      sasl_failures_(BuildCounter()
+                         .Name("relayguard_relay_sasl_failures_total")
+                         .Help("Failed SMTP AUTH attempts the hosts' log monitors reported")
+                         .Register(*registry_)
+                         .Add({})),
+      relays_seen_(BuildCounter()
+                       .Name("relayguard_relay_seen_total")
+                       .Help("Relays for untrusted, unauthenticated clients the hosts' log "
+                             "monitors saw (each makes its host relay-open)")
+                       .Register(*registry_)
+                       .Add({})),
+      hosts_relay_seen_(BuildGauge()
+                            .Name("relayguard_hosts_relay_seen")
+                            .Help("Hosts whose newest compliance status is relay-open because "
+                                  "their log monitor saw a relay")
+                            .Register(*registry_)
+                            .Add({})) {
   BuildGauge()
       .Name("relayguard_build_info")
       .Help("The controller's version")
@@ -120,6 +145,13 @@ void ControllerMetrics::StoreCall(std::chrono::nanoseconds elapsed) {
   store_seconds_.Observe(std::chrono::duration<double>(elapsed).count());
 }
 
+void ControllerMetrics::AttemptsReported(uint64_t refused, uint64_t sasl_failures) {
+  attempts_refused_.Increment(static_cast<double>(refused));
+  sasl_failures_.Increment(static_cast<double>(sasl_failures));
+}
+
+void ControllerMetrics::RelaySeen() { relays_seen_.Increment(); }
+
 void ControllerMetrics::RpcHandled(const std::string& method, int code) {
   // "/relayguard.v1.OperatorService/StartRollout" -> service and method.
   std::vector<std::string> parts = absl::StrSplit(method, '/', absl::SkipEmpty());
@@ -139,12 +171,18 @@ void ControllerMetrics::RpcHandled(const std::string& method, int code) {
 
 void ControllerMetrics::SetFleetState(const ComplianceView& compliance,
                                       const std::vector<RolloutRecord>& rollouts) {
-  int online = 0;
+  int online = 0, relay_seen = 0;
   std::map<FleetHostStatus, int> by_status;
   for (const HostComplianceState& host : compliance.fleet.hosts) {
     online += host.online ? 1 : 0;
     ++by_status[host.status];
+    // Only relay-open reports are parsed: a handful in a healthy fleet.
+    if (host.last && host.last->status == ComplianceStatus::kRelayOpen) {
+      relayguard::v1::ComplianceReport report;
+      if (report.ParseFromString(host.last->report) && report.has_relay_seen()) ++relay_seen;
+    }
   }
+  hosts_relay_seen_.Set(relay_seen);
   agents_.Add({{"state", "online"}}).Set(online);
   agents_.Add({{"state", "offline"}})
       .Set(static_cast<double>(compliance.fleet.hosts.size()) - online);

@@ -28,13 +28,16 @@ class ControllerMetrics : public ControllerEvents {
   void CommandSent(const AgentCommand& command, bool sent) override;
   void AgentAnswered(bool ack, ApplyOutcome outcome) override;
   void StoreCall(std::chrono::nanoseconds elapsed) override;
+  void AttemptsReported(uint64_t refused, uint64_t sasl_failures) override;
+  void RelaySeen() override;
   // One RPC finished with `code` (grpc::StatusCode's number); `method` is gRPC's
   // "/package.Service/Method".
   void RpcHandled(const std::string& method, int code);
 
   // The gauges of the fleet as `compliance` (every known host, online or not, its compliance
   // status, the holds in force) and `rollouts` (every rollout the store holds) show it. Every
-  // state is set, to 0 when nothing is in it, so that a series never just disappears.
+  // state is set, to 0 when nothing is in it, so that a series never just disappears. Hosts
+  // relay-open by a relay their log monitor saw (the newest check's relay_seen) are counted too.
   void SetFleetState(const ComplianceView& compliance, const std::vector<RolloutRecord>& rollouts);
 
   // Everything in the text exposition format.
@@ -52,6 +55,10 @@ class ControllerMetrics : public ControllerEvents {
   prometheus::Family<prometheus::Gauge>& rollout_hosts_;
   prometheus::Family<prometheus::Gauge>& compliance_hosts_;
   prometheus::Gauge& holds_;
+  prometheus::Counter& attempts_refused_;
+  prometheus::Counter& sasl_failures_;
+  prometheus::Counter& relays_seen_;
+  prometheus::Gauge& hosts_relay_seen_;
 };
 
 }  // namespace relayguard::controller

@@ -14,6 +14,7 @@
 #include "common/compliance_states_proto.h"
 #include "common/hostname.h"
 #include "common/logging.h"
+#include "controller/monitor/attempt_report_proto.h"
 #include "controller/server/peer_identity.h"
 
 namespace relayguard::controller {
@@ -87,6 +88,11 @@ struct ToMessage {
   pb::ControllerMessage operator()(const ComplianceAckCommand& c) const {
     pb::ControllerMessage m;
     m.mutable_compliance_ack()->set_seq(c.seq);
+    return m;
+  }
+  pb::ControllerMessage operator()(const AttemptAckCommand& c) const {
+    pb::ControllerMessage m;
+    m.mutable_attempt_ack()->set_seq(c.seq);
     return m;
   }
 };
@@ -233,13 +239,15 @@ class AgentStreamReactor final : public Reactor {
  public:
   AgentStreamReactor(grpc::CallbackServerContext* context, AgentRegistry& registry,
                      RolloutManager& manager, AgentChannel& channel, StoreFacade& store,
-                     ComplianceTracker& compliance, Clock& clock, bool require_cn)
+                     ComplianceTracker& compliance, AttemptTracker& attempts, Clock& clock,
+                     bool require_cn)
       : context_(context),
         registry_(registry),
         manager_(manager),
         channel_(channel),
         store_(store),
         compliance_(compliance),
+        attempts_(attempts),
         clock_(clock),
         require_cn_(require_cn),
         writer_(std::make_shared<StreamWriter>(this)),
@@ -363,6 +371,8 @@ class AgentStreamReactor final : public Reactor {
       manager_.OnAnswer(host, ToResult(host, msg.nack().nonce(), msg.nack().result()), false);
     } else if (msg.has_compliance()) {
       OnCompliance(msg.compliance());
+    } else if (msg.has_attempts()) {
+      OnAttempts(msg.attempts());
     }
   }
 
@@ -377,7 +387,25 @@ class AgentStreamReactor final : public Reactor {
                   report.seq(), record_.name, added.status().message());
       return;
     }
+    // A relay-seen report is a RELAY_OPEN check like any other for the tracker; the proof is
+    // told once, when it is new.
+    if (*added && report.has_relay_seen()) {
+      const pb::RelaySeen& seen = report.relay_seen();
+      attempts_.RelaySeen(record_.name, seen.client_address(), seen.sender(), seen.queue_id());
+    }
     writer_->Send(Message(ComplianceAckCommand{report.seq()}));
+  }
+
+  // Stored (once per seq), then acked, as compliance reports. Refused (over a bound) or not
+  // stored: not acked, and logged; the agent's queue is bounded.
+  void OnAttempts(const pb::AttemptReport& report) {
+    absl::StatusOr<bool> added = attempts_.Record(AttemptReportFromProto(record_.name, report));
+    if (!added.ok()) {
+      log_->error("cannot store attempt report {} of {}: {} (not acked)", report.seq(),
+                  record_.name, added.status().message());
+      return;
+    }
+    writer_->Send(Message(AttemptAckCommand{report.seq()}));
   }
 
   grpc::CallbackServerContext* context_;
@@ -386,6 +414,7 @@ class AgentStreamReactor final : public Reactor {
   AgentChannel& channel_;
   StoreFacade& store_;
   ComplianceTracker& compliance_;
+  AttemptTracker& attempts_;
   Clock& clock_;
   const bool require_cn_;
   std::shared_ptr<StreamWriter> writer_;
@@ -400,8 +429,8 @@ class AgentStreamReactor final : public Reactor {
 
 grpc::ServerBidiReactor<pb::AgentMessage, pb::ControllerMessage>*
 AgentStreamCallbackService::Connect(grpc::CallbackServerContext* context) {
-  return new AgentStreamReactor(context, registry_, manager_, channel_, store_, compliance_, clock_,
-                                require_cn_);
+  return new AgentStreamReactor(context, registry_, manager_, channel_, store_, compliance_,
+                                attempts_, clock_, require_cn_);
 }
 
 }  // namespace relayguard::controller

@@ -3,8 +3,9 @@
 // message must be a hello
 // whose host is valid (and equals the certificate's CN in mTLS mode); the host is recorded and
 // registered for sends; ACK/NACK become RolloutManager events, plan answers go to the
-// AgentChannel; compliance reports go to the ComplianceTracker and are acked; when the stream
-// ends the host is unregistered and reported offline.
+// AgentChannel; compliance reports go to the ComplianceTracker and attempt reports (the log
+// monitor's) to the AttemptTracker, each acked once stored; when the stream ends the host is
+// unregistered and reported offline.
 #ifndef RELAYGUARD_CONTROLLER_SERVER_AGENT_STREAM_REACTOR_H_
 #define RELAYGUARD_CONTROLLER_SERVER_AGENT_STREAM_REACTOR_H_
 
@@ -14,6 +15,7 @@
 #include "controller/compliance/compliance_tracker.h"
 #include "controller/fleet/agent_channel.h"
 #include "controller/fleet/agent_registry.h"
+#include "controller/monitor/attempt_tracker.h"
 #include "controller/rollout/rollout_manager.h"
 #include "controller/store/store_facade.h"
 #include "relayguard/v1/agent_stream.grpc.pb.h"
@@ -26,12 +28,14 @@ class AgentStreamCallbackService final : public relayguard::v1::AgentStream::Cal
   // The references must outlive the server this service is registered with.
   AgentStreamCallbackService(AgentRegistry& registry, RolloutManager& manager,
                              AgentChannel& channel, StoreFacade& store,
-                             ComplianceTracker& compliance, Clock& clock, bool require_cn)
+                             ComplianceTracker& compliance, AttemptTracker& attempts,
+                             Clock& clock, bool require_cn)
       : registry_(registry),
         manager_(manager),
         channel_(channel),
         store_(store),
         compliance_(compliance),
+        attempts_(attempts),
         clock_(clock),
         require_cn_(require_cn) {}
 
@@ -45,6 +49,7 @@ class AgentStreamCallbackService final : public relayguard::v1::AgentStream::Cal
   AgentChannel& channel_;
   StoreFacade& store_;
   ComplianceTracker& compliance_;
+  AttemptTracker& attempts_;
   Clock& clock_;
   bool require_cn_;
 };

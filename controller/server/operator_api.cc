@@ -1,6 +1,7 @@
 #include "controller/server/operator_api.h"
 
 #include <algorithm>
+#include <map>
 
 #include "absl/strings/str_cat.h"
 #include "common/apply_outcome_proto.h"
@@ -12,19 +13,6 @@ namespace {
 
 namespace pb = ::relayguard::v1;
 
-grpc::Status ToGrpc(const absl::Status& s) {
-  if (s.ok()) return grpc::Status::OK;
-  grpc::StatusCode code = grpc::StatusCode::INTERNAL;
-  if (absl::IsInvalidArgument(s)) code = grpc::StatusCode::INVALID_ARGUMENT;
-  if (absl::IsNotFound(s)) code = grpc::StatusCode::NOT_FOUND;
-  if (absl::IsFailedPrecondition(s)) code = grpc::StatusCode::FAILED_PRECONDITION;
-  if (absl::IsAlreadyExists(s)) code = grpc::StatusCode::ALREADY_EXISTS;
-  if (absl::IsUnauthenticated(s)) code = grpc::StatusCode::UNAUTHENTICATED;
-  if (absl::IsPermissionDenied(s)) code = grpc::StatusCode::PERMISSION_DENIED;
-  if (absl::IsResourceExhausted(s)) code = grpc::StatusCode::RESOURCE_EXHAUSTED;
-  if (absl::IsUnavailable(s)) code = grpc::StatusCode::UNAVAILABLE;
-  return grpc::Status(code, std::string(s.message()));
-}
 
 void ToInfo(const RolloutRecord& r, pb::RolloutInfo* info) {
   info->set_id(r.spec.id);
@@ -81,6 +69,20 @@ RollbackTargets TargetsOf(const pb::RollbackHostsRequest& request) {
 }
 
 }  // namespace
+
+grpc::Status ToGrpc(const absl::Status& s) {
+  if (s.ok()) return grpc::Status::OK;
+  grpc::StatusCode code = grpc::StatusCode::INTERNAL;
+  if (absl::IsInvalidArgument(s)) code = grpc::StatusCode::INVALID_ARGUMENT;
+  if (absl::IsNotFound(s)) code = grpc::StatusCode::NOT_FOUND;
+  if (absl::IsFailedPrecondition(s)) code = grpc::StatusCode::FAILED_PRECONDITION;
+  if (absl::IsAlreadyExists(s)) code = grpc::StatusCode::ALREADY_EXISTS;
+  if (absl::IsUnauthenticated(s)) code = grpc::StatusCode::UNAUTHENTICATED;
+  if (absl::IsPermissionDenied(s)) code = grpc::StatusCode::PERMISSION_DENIED;
+  if (absl::IsResourceExhausted(s)) code = grpc::StatusCode::RESOURCE_EXHAUSTED;
+  if (absl::IsUnavailable(s)) code = grpc::StatusCode::UNAVAILABLE;
+  return grpc::Status(code, std::string(s.message()));
+}
 
 grpc::Status OperatorApi::ListHosts(const std::string& /*who*/, const pb::ListHostsRequest*,
                                     pb::ListHostsResponse* response) {
@@ -275,12 +277,15 @@ grpc::Status OperatorApi::Compliance(const std::string& /*who*/,
   query.limit = request->limit() > 0 ? static_cast<size_t>(request->limit()) : 100;
   absl::StatusOr<ComplianceView> view = compliance_.View(query);
   if (!view.ok()) return ToGrpc(view.status());
+  absl::StatusOr<std::map<std::string, uint64_t>> refused = attempts_.RefusedPerHost();
+  if (!refused.ok()) return ToGrpc(refused.status());
   for (const HostComplianceState& h : view->fleet.hosts) {
     pb::HostCompliance* out = response->add_hosts();
     out->set_host(h.host);
     out->set_status(FleetHostStatusToProto(h.status));
     out->set_online(h.online);
     out->set_last_seen(h.last_seen);
+    if (auto it = refused->find(h.host); it != refused->end()) out->set_refused_24h(it->second);
     // Absent (has_last() false) when the host was never checked.
     if (h.last) ToCheck(*h.last, out->mutable_last());
   }

@@ -15,23 +15,28 @@
 #include "controller/auth/user_directory.h"
 #include "controller/compliance/compliance_tracker.h"
 #include "controller/fleet/agent_registry.h"
+#include "controller/monitor/attempt_tracker.h"
 #include "controller/rollout/rollout_manager.h"
 #include "controller/store/store_facade.h"
 #include "relayguard/v1/operator.pb.h"
 
 namespace relayguard::controller {
 
+// `s` as a gRPC status with the same code (the codes are the same numbers) and message.
+grpc::Status ToGrpc(const absl::Status& s);
+
 class OperatorApi {
  public:
   // `reload_playbooks` re-reads the playbook dir and returns (loaded, errors).
   using Reloader = std::function<std::pair<std::vector<std::string>, std::vector<std::string>>()>;
   OperatorApi(RolloutManager& manager, StoreFacade& store, AgentRegistry& registry,
-              ComplianceTracker& compliance, Reloader reload_playbooks,
+              ComplianceTracker& compliance, AttemptTracker& attempts, Reloader reload_playbooks,
               UserDirectory* users = nullptr)
       : manager_(manager),
         store_(store),
         registry_(registry),
         compliance_(compliance),
+        attempts_(attempts),
         reload_(std::move(reload_playbooks)),
         users_(users) {}
 
@@ -87,12 +92,17 @@ class OperatorApi {
   grpc::Status SetUserPassword(const std::string& who,
                                const relayguard::v1::SetUserPasswordRequest* request,
                                relayguard::v1::UserInfo* response);
+  // The log monitors' counts (operator_api_attempts.cc).
+  grpc::Status ListAttempts(const std::string& who,
+                            const relayguard::v1::ListAttemptsRequest* request,
+                            relayguard::v1::ListAttemptsResponse* response);
 
  private:
   RolloutManager& manager_;
   StoreFacade& store_;
   AgentRegistry& registry_;
   ComplianceTracker& compliance_;
+  AttemptTracker& attempts_;
   Reloader reload_;
   UserDirectory* users_;
 };

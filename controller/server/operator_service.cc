@@ -49,6 +49,7 @@ RG_FORWARD(ListUsers, ListUsersRequest, ListUsersResponse)
 RG_FORWARD(AddUser, AddUserRequest, UserInfo)
 RG_FORWARD(RemoveUser, RemoveUserRequest, RemoveUserResponse)
 RG_FORWARD(SetUserPassword, SetUserPasswordRequest, UserInfo)
+RG_FORWARD(ListAttempts, ListAttemptsRequest, ListAttemptsResponse)
 #undef RG_FORWARD
 
 }  // namespace relayguard::controller

@@ -71,6 +71,9 @@ class OperatorService final : public relayguard::v1::Operator::Service {
   grpc::Status SetUserPassword(grpc::ServerContext* context,
                                const relayguard::v1::SetUserPasswordRequest* request,
                                relayguard::v1::UserInfo* response) override;
+  grpc::Status ListAttempts(grpc::ServerContext* context,
+                            const relayguard::v1::ListAttemptsRequest* request,
+                            relayguard::v1::ListAttemptsResponse* response) override;
 
  private:
   // The operator's name, or PERMISSION_DENIED.

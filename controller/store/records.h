@@ -1,6 +1,6 @@
 // What the controller keeps: the records every store implementation reads and writes (hosts,
 // policy versions, rollouts, per-host results, compliance checks, enforcement holds, audit,
-// dashboard users and their sessions).
+// dashboard users and their sessions, the log monitor's attempt reports).
 #ifndef RELAYGUARD_CONTROLLER_STORE_RECORDS_H_
 #define RELAYGUARD_CONTROLLER_STORE_RECORDS_H_
 
@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <map>
 #include <string>
+#include <vector>
 
 #include "common/apply_outcome.h"
 #include "common/compliance_states.h"
@@ -87,6 +88,70 @@ struct ComplianceCheckRecord {
   std::string error;
   std::string report;
   bool operator==(const ComplianceCheckRecord&) const = default;
+};
+
+// What one source address did in a host's mail log during an attempt report's period (the
+// agent's SourceAttempts).
+struct SourceAttemptsRecord {
+  std::string source;  // the client's IP address
+  uint64_t refused = 0;
+  uint64_t recipients = 0;  // distinct recipients of the refused attempts
+  uint64_t sasl_failures = 0;
+  uint64_t relayed = 0;
+  int64_t first_seen = 0;  // seconds since the epoch
+  int64_t last_seen = 0;
+  std::vector<std::string> samples;  // a few log lines
+  bool over_threshold = false;
+  bool operator==(const SourceAttemptsRecord&) const = default;
+};
+
+// One period of a host's log monitor (the agent's AttemptReport): the busiest sources and the
+// totals over every source. Keyed by (host, seq) like compliance checks.
+struct AttemptReportRecord {
+  std::string host;
+  uint64_t seq = 0;  // per host, increasing; (host, seq) is stored once
+  int64_t period_start = 0;
+  int64_t period_end = 0;
+  int64_t received_at = 0;  // when the controller got it
+  std::vector<SourceAttemptsRecord> sources;
+  uint64_t other_sources = 0;  // sources seen but not listed
+  uint64_t refused = 0;        // totals over every source
+  uint64_t sasl_failures = 0;
+  uint64_t relayed = 0;
+  uint64_t lines = 0;
+  uint64_t unknown_lines = 0;
+  std::string log_source;  // "file /var/log/mail.log"
+  std::vector<std::string> warnings;
+  bool operator==(const AttemptReportRecord&) const = default;
+};
+
+// One source of one host over a time range, summed over the attempt reports of the range.
+struct SourceAttemptsSummary {
+  std::string host;
+  std::string source;
+  uint64_t refused = 0;        // sum
+  uint64_t recipients = 0;     // the most of any one report (distinct per period, not overall)
+  uint64_t sasl_failures = 0;  // sum
+  uint64_t relayed = 0;        // sum
+  int64_t first_seen = 0;      // earliest
+  int64_t last_seen = 0;       // latest
+  std::vector<std::string> samples;  // those of the report that saw it last
+  bool over_threshold = false;       // in any report
+  bool operator==(const SourceAttemptsSummary&) const = default;
+};
+
+// A host's attempt reports over a time range, summed.
+struct HostAttemptTotals {
+  std::string host;
+  uint64_t reports = 0;
+  uint64_t refused = 0;
+  uint64_t sasl_failures = 0;
+  uint64_t relayed = 0;
+  uint64_t lines = 0;
+  uint64_t unknown_lines = 0;
+  int64_t last_period_end = 0;  // of its newest report
+  std::string log_source;       // of its newest report
+  bool operator==(const HostAttemptTotals&) const = default;
 };
 
 // Enforcement of `policy` v`version` halted fleet-wide: too many hosts failed to enforce it.

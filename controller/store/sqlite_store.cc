@@ -35,7 +35,7 @@ using sql::UnknownName;
 
 // Schema migrations, applied in order, one transaction each. Append only: a released entry never
 // changes, a schema change is a new entry. Migration N is recorded as version N.
-constexpr std::array<const char*, 7> kMigrations = {
+constexpr std::array<const char*, 8> kMigrations = {
     // 1: every table.
     R"sql(
 CREATE TABLE hosts (
@@ -208,6 +208,49 @@ CREATE TABLE sessions (
 );
 CREATE INDEX sessions_user ON sessions (user);
 CREATE INDEX sessions_expires_at ON sessions (expires_at);
+)sql",
+    // 8: the log monitor's attempt reports: one row per report (its totals), one per source
+    // listed in it (deleted with its report).
+    R"sql(
+CREATE TABLE attempt_reports (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  host TEXT NOT NULL,
+  seq INTEGER NOT NULL,
+  period_start INTEGER NOT NULL,
+  period_end INTEGER NOT NULL,
+  received_at INTEGER NOT NULL,
+  other_sources INTEGER NOT NULL,
+  refused INTEGER NOT NULL,
+  sasl_failures INTEGER NOT NULL,
+  relayed INTEGER NOT NULL,
+  lines INTEGER NOT NULL,
+  unknown_lines INTEGER NOT NULL,
+  log_source TEXT NOT NULL,
+  warnings BLOB NOT NULL,
+  UNIQUE (host, seq)
+);
+CREATE INDEX attempt_reports_host_end ON attempt_reports (host, period_end);
+CREATE INDEX attempt_reports_end ON attempt_reports (period_end);
+CREATE TABLE attempts (
+  report_id INTEGER NOT NULL REFERENCES attempt_reports(id) ON DELETE CASCADE,
+  position INTEGER NOT NULL,
+  host TEXT NOT NULL,
+  seq INTEGER NOT NULL,
+  period_start INTEGER NOT NULL,
+  period_end INTEGER NOT NULL,
+  source TEXT NOT NULL,
+  refused INTEGER NOT NULL,
+  recipients INTEGER NOT NULL,
+  sasl_failures INTEGER NOT NULL,
+  relayed INTEGER NOT NULL,
+  first_seen INTEGER NOT NULL,
+  last_seen INTEGER NOT NULL,
+  samples BLOB NOT NULL,
+  over_threshold INTEGER NOT NULL,
+  PRIMARY KEY (report_id, position)
+);
+CREATE INDEX attempts_host_end ON attempts (host, period_end);
+CREATE INDEX attempts_end ON attempts (period_end);
 )sql",
 };
 

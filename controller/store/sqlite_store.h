@@ -31,6 +31,13 @@ class SqliteStore final : public Store {
   // Compliance checks kept per host (Store::AddComplianceCheck's retention): beyond it the
   // oldest go, pruned every 100th sequence number.
   void set_compliance_checks_per_host(size_t keep) { compliance_keep_per_host_ = keep; }
+  // Attempt reports kept (Store::AddAttemptReport's retention): a host's reports whose period
+  // ended more than `max_age_s` before its newest one's, and beyond `per_host` reports, go;
+  // pruned every 100th sequence number.
+  void set_attempt_retention(int64_t max_age_s, size_t per_host) {
+    attempt_max_age_s_ = max_age_s;
+    attempt_keep_per_host_ = per_host;
+  }
 
   absl::Status UpsertHost(const HostRecord& host) override;
   absl::StatusOr<std::vector<HostRecord>> Hosts() override;
@@ -64,6 +71,17 @@ class SqliteStore final : public Store {
   absl::StatusOr<std::vector<std::string>> EnforceFailedHosts(const std::string& policy,
                                                               uint64_t version) override;
   absl::StatusOr<bool> PutEnforceHold(const EnforceHoldRecord& hold) override;
+
+  // The log monitor's attempt reports (sqlite_store_attempts.cc).
+  absl::StatusOr<bool> AddAttemptReport(const AttemptReportRecord& report) override;
+  absl::StatusOr<std::vector<AttemptReportRecord>> AttemptReports(const std::string& host,
+                                                                  int64_t since,
+                                                                  size_t limit) override;
+  absl::StatusOr<std::vector<SourceAttemptsSummary>> AttemptsSince(const std::string& host,
+                                                                   int64_t since,
+                                                                   size_t limit) override;
+  absl::StatusOr<std::vector<HostAttemptTotals>> AttemptTotalsSince(const std::string& host,
+                                                                    int64_t since) override;
   absl::StatusOr<std::optional<EnforceHoldRecord>> EnforceHold(const std::string& policy,
                                                                uint64_t version) override;
   absl::StatusOr<std::vector<EnforceHoldRecord>> EnforceHolds() override;
@@ -96,6 +114,10 @@ class SqliteStore final : public Store {
   sqlite3* db_;
   std::string path_;
   size_t compliance_keep_per_host_ = 10000;
+  int64_t attempt_max_age_s_ = 90 * 86400;  // 90 days
+  size_t attempt_keep_per_host_ = 30000;    // 104 days of 5-minute reports
+  // Drops `host`'s attempt reports beyond the retention (AddAttemptReport).
+  absl::Status PruneAttemptReports(const std::string& host, int64_t newest_period_end);
   int schema_version_ = 0;
 };
 

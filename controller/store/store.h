@@ -1,6 +1,6 @@
 // The controller's store: hosts, policy versions, rollouts (spec + engine state, saved after every
 // step), per-host results, scheduled compliance checks and enforcement holds, the audit log
-// of operator actions, and the dashboard's users and sessions. SqliteStore is the embedded
+// of operator actions, the dashboard's users and sessions, and the log monitor's attempt reports. SqliteStore is the embedded
 // implementation; a replicated one (PostgreSQL) implements the same contract in its own file.
 //
 // Contract common to every method:
@@ -90,6 +90,23 @@ class Store {
   // failed ("rolled-back" or "rollback-failed").
   virtual absl::StatusOr<std::vector<std::string>> EnforceFailedHosts(const std::string& policy,
                                                                       uint64_t version) = 0;
+
+  // The log monitor's attempt reports, keyed by (host, seq). Adding is idempotent as for
+  // compliance checks: true when new, false when (host, seq) was stored already (kept as it
+  // was). An implementation drops old reports beyond a retention it documents.
+  virtual absl::StatusOr<bool> AddAttemptReport(const AttemptReportRecord& report) = 0;
+  // The reports of `host` (every host when empty) whose period ended at or after `since`, newest
+  // first (by period_end, then host, then seq), at most `limit`.
+  virtual absl::StatusOr<std::vector<AttemptReportRecord>> AttemptReports(const std::string& host,
+                                                                          int64_t since,
+                                                                          size_t limit) = 0;
+  // Per host and source, summed over the reports of `host` (every host when empty) whose period
+  // ended at or after `since`: most refused first (then host, then source), at most `limit`.
+  virtual absl::StatusOr<std::vector<SourceAttemptsSummary>> AttemptsSince(
+      const std::string& host, int64_t since, size_t limit) = 0;
+  // Per host (ordered by name), the totals of the same reports.
+  virtual absl::StatusOr<std::vector<HostAttemptTotals>> AttemptTotalsSince(
+      const std::string& host, int64_t since) = 0;
 
   // Enforcement holds, keyed by (policy, version). Idempotent: true when the hold is new, false
   // (and the stored hold unchanged) when that policy version is already held.

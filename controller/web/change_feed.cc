@@ -43,6 +43,8 @@ const char* ChangeTopicName(ChangeTopic topic) {
       return "compliance";
     case ChangeTopic::kAudit:
       return "audit";
+    case ChangeTopic::kAttempts:
+      return "attempts";
   }
   return "unknown";
 }

@@ -44,7 +44,7 @@ class ChangeFeed final : public ControllerEvents {
   std::map<ChangeTopic, uint64_t> newest_;  // topic -> number of its newest change
 };
 
-// "hosts", "rollouts", "compliance", "audit".
+// "hosts", "rollouts", "compliance", "audit", "attempts".
 const char* ChangeTopicName(ChangeTopic topic);
 
 }  // namespace relayguard::controller

@@ -3,6 +3,7 @@
 #include <httplib.h>
 #include <openssl/crypto.h>
 
+#include <algorithm>
 #include <functional>
 
 #include "absl/strings/match.h"
@@ -328,6 +329,24 @@ void AddDashboardApi(httplib::Server& server, OperatorApi& api, UserDirectory& u
             if (!IntParam(q, r, "limit", 100, &limit)) return;
             request.set_limit(limit);
             routes->Call(&OperatorApi::Compliance, s, request, r);
+          });
+  on.Read("/api/attempts", kViewer,
+          [routes](const Session& s, const httplib::Request& q, httplib::Response& r) {
+            pb::ListAttemptsRequest request;
+            request.set_host(q.get_param_value("host"));
+            int64_t since = 0;
+            if (q.has_param("since") &&
+                (!absl::SimpleAtoi(q.get_param_value("since"), &since) || since < 0)) {
+              AnswerError(r, 400,
+                          absl::StrCat("?since=", q.get_param_value("since").substr(0, 40),
+                                       " is not a time in seconds since the epoch"));
+              return;
+            }
+            request.set_since(since);
+            int limit = 0;
+            if (!IntParam(q, r, "limit", 100, &limit)) return;
+            request.set_limit(std::min(limit, 10000));
+            routes->Call(&OperatorApi::ListAttempts, s, request, r);
           });
   on.Read("/api/rollouts", kViewer,
           [routes](const Session& s, const httplib::Request&, httplib::Response& r) {

@@ -1,6 +1,6 @@
 // Test support: the controller's parts wired as main() wires them (a real SqliteStore on a file
 // in a temp dir, the StoreFacade, the AgentRegistry, the AgentChannel, the RolloutManager and
-// the ComplianceTracker) with a clock the test moves, and agents that record what they are sent.
+// the ComplianceTracker, the AttemptTracker) with a clock the test moves, and agents that record what they are sent.
 #ifndef RELAYGUARD_TESTS_SUPPORT_CONTROLLER_PARTS_H_
 #define RELAYGUARD_TESTS_SUPPORT_CONTROLLER_PARTS_H_
 
@@ -20,6 +20,7 @@
 #include "controller/compliance/compliance_tracker.h"
 #include "controller/fleet/agent_channel.h"
 #include "controller/fleet/agent_registry.h"
+#include "controller/monitor/attempt_tracker.h"
 #include "controller/rollout/rollout_manager.h"
 #include "controller/store/sqlite_store.h"
 #include "controller/store/store_facade.h"
@@ -103,6 +104,7 @@ class ControllerParts {
     channel = std::make_unique<AgentChannel>(*registry, clock);
     manager = std::make_unique<RolloutManager>(*facade, *channel, clock);
     tracker = std::make_unique<ComplianceTracker>(*facade, *registry, clock);
+    attempts = std::make_unique<AttemptTracker>(*facade, clock);
   }
   // Registers `host`'s stream (without telling the manager: call OnHostOnline for that) and
   // returns its generation.
@@ -118,9 +120,11 @@ class ControllerParts {
   std::unique_ptr<AgentChannel> channel;
   std::unique_ptr<RolloutManager> manager;
   std::unique_ptr<ComplianceTracker> tracker;
+  std::unique_ptr<AttemptTracker> attempts;
 
  private:
   void Stop() {
+    attempts.reset();
     tracker.reset();
     manager.reset();
     channel.reset();

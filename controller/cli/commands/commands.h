@@ -34,6 +34,7 @@ void AddRollbackCommand(CLI::App& app, const CtlContext& ctl, CtlRun& run);
 void AddHistoryCommand(CLI::App& app, const CtlContext& ctl, CtlRun& run);
 void AddAuditCommand(CLI::App& app, const CtlContext& ctl, CtlRun& run);
 void AddComplianceCommand(CLI::App& app, const CtlContext& ctl, CtlRun& run);
+void AddAttemptsCommand(CLI::App& app, const CtlContext& ctl, CtlRun& run);
 void AddPlaybooksCommand(CLI::App& app, const CtlContext& ctl, CtlRun& run);
 void AddUsersCommand(CLI::App& app, const CtlContext& ctl, CtlRun& run);
 // No controller needed.

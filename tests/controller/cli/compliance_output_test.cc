@@ -104,7 +104,7 @@ TEST(ComplianceOutputTest, TableHasARowPerHostTheFleetLineAndTheHolds) {
   ASSERT_EQ(lines.size(), 8u);
   EXPECT_THAT(lines[0], StartsWith("HOST "));
   for (const char* column : {"STATUS", "POLICY", "MODE", "LAST-CHECKED", "ENFORCEMENT",
-                             "SUMMARY"}) {
+                             "REFUSED-24H", "SUMMARY"}) {
     EXPECT_THAT(lines[0], HasSubstr(column));
   }
   EXPECT_THAT(lines[1], StartsWith("mx1 "));
@@ -120,6 +120,33 @@ TEST(ComplianceOutputTest, TableHasARowPerHostTheFleetLineAndTheHolds) {
   EXPECT_EQ(lines[5], "fleet: 1/4 hosts compliant (25.0%)");
   EXPECT_THAT(lines[6], HasSubstr("enforcement held"));
   EXPECT_THAT(lines[7], HasSubstr("no-open-relay v2: 2 hosts failed"));
+}
+
+TEST(ComplianceOutputTest, ARelayTheMonitorSawIsShownWithItsEvidence) {
+  pb::ComplianceResponse r = Sample();
+  pb::HostCompliance* mx2 = r.mutable_hosts(1);
+  mx2->set_refused_24h(321);
+  pb::RelaySeen* seen = mx2->mutable_last()->mutable_report()->mutable_relay_seen();
+  seen->set_client_address("127.0.0.9");
+  seen->set_sender("");
+  seen->add_recipients("a@foreign.example");
+  seen->add_recipients("b@foreign.example");
+  seen->set_queue_id("4QxY");
+  seen->set_seen_at(1767323010);
+  seen->add_lines("first line");
+  seen->add_lines("second line");
+  const std::string evidence =
+      "relay seen on mx2 at 2026-01-02T03:03:30Z: client 127.0.0.9, sender <>, to "
+      "<a@foreign.example>, <b@foreign.example>, queue id 4QxY\n  | first line\n";
+  EXPECT_EQ(RelaySeenText("mx2", *seen), evidence);
+  std::vector<std::string> lines = Lines(ComplianceTable(r, kNow));
+  EXPECT_THAT(lines[2], HasSubstr(" 321 "));
+  EXPECT_EQ(lines[5], "relay seen on mx2 at 2026-01-02T03:03:30Z: client 127.0.0.9, sender <>, "
+                      "to <a@foreign.example>, <b@foreign.example>, queue id 4QxY");
+  EXPECT_EQ(lines[6], "  | first line");
+  EXPECT_EQ(lines[7], "fleet: 1/4 hosts compliant (25.0%)");
+  const std::string diff = ComplianceDiff(r);
+  EXPECT_THAT(diff, HasSubstr("   " + evidence + "  | second line\n"));
 }
 
 TEST(ComplianceOutputTest, FleetLineOfAnEmptyFleetHasNoPercentage) {
@@ -150,7 +177,7 @@ TEST(ComplianceOutputTest, JsonIsTheControllersReplyWithProtoFieldNames) {
       const char* part : {
           R"("compliant":1,"total":4,)",
           R"("holds":["no-open-relay v2: 2 hosts failed)",
-          R"({"host":"mx4","status":"FLEET_HOST_STATUS_NEVER_CHECKED","online":true,"last_seen":"1767323040"})",
+          R"({"host":"mx4","status":"FLEET_HOST_STATUS_NEVER_CHECKED","online":true,"last_seen":"1767323040","refused_24h":"0"})",
           R"("last":{"host":"mx2","report":{"seq":"7",)",
           R"("setting":"mynetworks","effective":"0.0.0.0/0","desired":"127.0.0.1/32")",
           R"("path":"/etc/postfix/main.cf","diff":"--- a/main.cf\n)",

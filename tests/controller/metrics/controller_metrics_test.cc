@@ -9,6 +9,7 @@
 #include <gtest/gtest.h>
 
 #include "controller/metrics/metrics_http_server.h"
+#include "relayguard/v1/agent_stream.pb.h"
 #include "tests/support/prometheus_text.h"
 
 namespace relayguard::controller {
@@ -34,6 +35,41 @@ TEST(ControllerMetricsTest, StartsWithEverySeriesAtZeroAndPassesPromtool) {
   EXPECT_THAT(SampleValue(text, "relayguard_enforce_holds"), Optional(0));
   EXPECT_THAT(SampleValue(text, "relayguard_store_call_seconds_count"), Optional(0));
   EXPECT_THAT(text, HasSubstr("relayguard_build_info{version=\""));
+}
+
+TEST(ControllerMetricsTest, AttemptReportsAndRelaysSeenMoveTheirCountersAndGauge) {
+  ControllerMetrics metrics;
+  metrics.AttemptsReported(40, 3);
+  metrics.AttemptsReported(2, 0);
+  metrics.RelaySeen();
+  metrics.CommandSent(AttemptAckCommand{4}, true);
+  ComplianceView view;
+  auto host = [&](const std::string& name, ComplianceStatus status, bool relay_seen) {
+    HostComplianceState h;
+    h.host = name;
+    h.status = status == ComplianceStatus::kRelayOpen ? FleetHostStatus::kRelayOpen
+                                                      : FleetHostStatus::kCompliant;
+    ComplianceCheckRecord last;
+    last.host = name;
+    last.status = status;
+    relayguard::v1::ComplianceReport report;
+    if (relay_seen) report.mutable_relay_seen()->set_client_address("127.0.0.9");
+    report.SerializeToString(&last.report);
+    h.last = last;
+    view.fleet.hosts.push_back(h);
+  };
+  host("mx1", ComplianceStatus::kRelayOpen, true);
+  host("mx2", ComplianceStatus::kRelayOpen, false);  // the probe found it: not the monitor
+  host("mx3", ComplianceStatus::kCompliant, false);
+  metrics.SetFleetState(view, {});
+  const std::string text = metrics.Text();
+  EXPECT_EQ(PromtoolProblems(text), "") << text;
+  EXPECT_THAT(SampleValue(text, "relayguard_relay_attempts_refused_total"), Optional(42));
+  EXPECT_THAT(SampleValue(text, "relayguard_relay_sasl_failures_total"), Optional(3));
+  EXPECT_THAT(SampleValue(text, "relayguard_relay_seen_total"), Optional(1));
+  EXPECT_THAT(SampleValue(text, "relayguard_hosts_relay_seen"), Optional(1));
+  EXPECT_THAT(SampleValue(text, R"(relayguard_commands_sent_total{command="attempt-ack"})"),
+              Optional(1));
 }
 
 TEST(ControllerMetricsTest, EventsMoveTheirCounters) {

@@ -107,12 +107,13 @@ class ServerTest : public ::testing::Test {
   void SetUp() override {
     agents_ = std::make_unique<AgentStreamCallbackService>(
         *parts_.registry, *parts_.manager, *parts_.channel, *parts_.facade, *parts_.tracker,
-        parts_.clock, /*require_cn=*/false);
+        *parts_.attempts, parts_.clock, /*require_cn=*/false);
     api_ = std::make_unique<OperatorApi>(*parts_.manager, *parts_.facade, *parts_.registry,
-                                         *parts_.tracker, [this] { return reload_result_; });
+                                         *parts_.tracker, *parts_.attempts,
+                                         [this] { return reload_result_; });
     operators_ = std::make_unique<OperatorService>(*api_, /*require_operator_cert=*/false);
     grpc::ServerBuilder builder;
-    int port = 0;
+    int& port = port_;
     builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &port);
     builder.RegisterService(agents_.get());
     builder.RegisterService(operators_.get());
@@ -138,6 +139,7 @@ class ServerTest : public ::testing::Test {
   }
 
   ControllerParts parts_;
+  int port_ = 0;  // of the plaintext server (relayguardctl --insecure reaches it)
   std::pair<std::vector<std::string>, std::vector<std::string>> reload_result_;
   std::unique_ptr<AgentStreamCallbackService> agents_;
   std::unique_ptr<OperatorApi> api_;

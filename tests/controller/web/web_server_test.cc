@@ -45,9 +45,10 @@ class WebServerTest : public ::testing::Test {
     channel_ = std::make_unique<AgentChannel>(*registry_, clock_);
     manager_ = std::make_unique<RolloutManager>(*facade_, *channel_, clock_, feed_);
     tracker_ = std::make_unique<ComplianceTracker>(*facade_, *registry_, clock_);
+    attempts_ = std::make_unique<AttemptTracker>(*facade_, clock_, feed_);
     users_ = std::make_unique<UserDirectory>(*facade_, clock_);
     api_ = std::make_unique<OperatorApi>(
-        *manager_, *facade_, *registry_, *tracker_,
+        *manager_, *facade_, *registry_, *tracker_, *attempts_,
         [] { return std::pair<std::vector<std::string>, std::vector<std::string>>(); },
         users_.get());
     ASSERT_TRUE(store_->PutPolicyVersion({"no-open-relay", 2, kTestPlaybook, 1}).ok());
@@ -119,6 +120,7 @@ class WebServerTest : public ::testing::Test {
   std::unique_ptr<AgentChannel> channel_;
   std::unique_ptr<RolloutManager> manager_;
   std::unique_ptr<ComplianceTracker> tracker_;
+  std::unique_ptr<AttemptTracker> attempts_;
   std::unique_ptr<UserDirectory> users_;
   std::unique_ptr<OperatorApi> api_;
   std::unique_ptr<WebServer> server_;
@@ -301,6 +303,49 @@ TEST_F(WebServerTest, ReadsAnswerTheOperatorApisJson) {
   EXPECT_EQ(Json::parse(r->body)["total"], 0);
 }
 
+TEST_F(WebServerTest, AttemptsAnswerTheOperatorApisJsonForViewers) {
+  ASSERT_TRUE(facade_->RecordHost(HostRecord{"mx1", {}, "postfix", "3.7.11"}).ok());
+  AttemptReportRecord report;
+  report.host = "mx1";
+  report.seq = 1;
+  report.period_start = clock_.wall - 400;
+  report.period_end = clock_.wall - 100;
+  report.refused = 9;
+  SourceAttemptsRecord source;
+  source.source = "127.0.0.9";
+  source.refused = 9;
+  source.first_seen = clock_.wall - 300;
+  source.last_seen = clock_.wall - 200;
+  report.sources = {source};
+  ASSERT_TRUE(*attempts_->Record(report));
+  auto victor = LogIn("victor");
+  httplib::Result r = Get("/api/attempts?host=mx1&since=" + std::to_string(clock_.wall - 3600),
+                          victor.first);
+  ASSERT_TRUE(r);
+  ASSERT_EQ(r->status, 200) << r->body;
+  Json attempts = Json::parse(r->body);
+  ASSERT_EQ(attempts["rows"].size(), 1u);
+  EXPECT_EQ(attempts["rows"][0]["source"], "127.0.0.9");
+  EXPECT_EQ(attempts["rows"][0]["refused"], "9");
+  EXPECT_EQ(attempts["hosts"][0]["refused"], "9");
+  EXPECT_EQ(attempts["since"], std::to_string(clock_.wall - 3600));
+  r = Get("/api/attempts", victor.first);  // the last 24 hours
+  ASSERT_TRUE(r);
+  ASSERT_EQ(r->status, 200) << r->body;
+  EXPECT_EQ(Json::parse(r->body)["since"], std::to_string(clock_.wall - 86400));
+  r = Get("/api/attempts?since=yesterday", victor.first);
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 400) << r->body;
+  EXPECT_THAT(r->body, HasSubstr("not a time in seconds since the epoch"));
+  r = Get("/api/attempts?host=mx9", victor.first);
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 404) << r->body;
+  r = Get("/api/compliance", victor.first);
+  ASSERT_TRUE(r);
+  ASSERT_EQ(r->status, 200) << r->body;
+  EXPECT_EQ(Json::parse(r->body)["hosts"][0]["refused_24h"], "9");
+}
+
 TEST_F(WebServerTest, LiveUpdatesArriveWithinASecondAndStreamsAreBounded) {
   StartServer(1);
   auto victor = LogIn("victor");
@@ -404,7 +449,7 @@ TEST(WebServerStartTest, RefusesACertificateItCannotLoadAndAnAddressItCannotBind
   ControllerParts parts;
   UserDirectory users(*parts.facade, clock);
   OperatorApi api(*parts.manager, *parts.facade, *parts.registry, *parts.tracker,
-                  [] { return std::pair<std::vector<std::string>, std::vector<std::string>>(); });
+                  *parts.attempts, [] { return std::pair<std::vector<std::string>, std::vector<std::string>>(); });
   auto started = WebServer::Start(options, api, users, feed);
   ASSERT_FALSE(started.ok());
   EXPECT_THAT(started.status().message(), HasSubstr("/nonexistent/cert.pem"));
