@@ -273,7 +273,7 @@ async function stepViewer(browser) {
   const hosts = HOSTS();
   const rollouts = JSON.parse(JSON.stringify(await page.evaluate(async () => (await (await fetch('/api/rollouts')).json()).rollouts || [])));
   const rolloutId = env('RG_ROLLOUT', {optional: true}) || (rollouts[0] && rollouts[0].id) || '';
-  const pages = ['/', '/fleet', '/rollouts', '/plan', '/compliance', '/audit'];
+  const pages = ['/', '/fleet', '/rollouts', '/plan', '/compliance', '/attempts', '/audit'];
   if (hosts.length) pages.splice(2, 0, `/hosts/${encodeURIComponent(hosts[0])}`);
   if (rolloutId) pages.push(`/rollouts/${encodeURIComponent(rolloutId)}`);
   for (const p of pages) {
@@ -390,6 +390,8 @@ async function stepScreenshots(browser) {
     await go(page, '/compliance');
     await page.locator('details.drill').first().evaluate((d) => { d.open = true; }).catch(() => {});
     await shot('compliance');
+    await go(page, '/attempts');
+    await shot('attempts');
     await go(page, '/audit');
     await shot('audit');
     if (rolloutId) {

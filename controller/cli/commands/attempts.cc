@@ -58,7 +58,7 @@ void AddAttemptsCommand(CLI::App& app, const CtlContext& ctl, CtlRun& run) {
           "HOST"));
   cmd->add_option("--since", f->since,
                   "from when: a duration back from now (10m, 24h, 7d) or an RFC 3339 time "
-                  "(default 24h)")
+                  "(2026-12-05T10:00:00Z)")
       ->check(CLI::Validator(
           [](std::string& text) -> std::string {
             absl::StatusOr<int64_t> at = ParseSince(text, 0);

@@ -12,6 +12,7 @@ import * as rolloutPage from './page_rollout.js';
 import * as planPage from './page_plan.js';
 import * as compliancePage from './page_compliance.js';
 import * as auditPage from './page_audit.js';
+import * as attemptsPage from './page_attempts.js';
 
 const ROUTES = [
   {path: /^\/login$/, page: loginPage, open: true},
@@ -22,10 +23,11 @@ const ROUTES = [
   {path: /^\/plan$/, page: planPage, nav: '/plan'},
   {path: /^\/compliance$/, page: compliancePage, nav: '/compliance'},
   {path: /^\/audit$/, page: auditPage, nav: '/audit'},
+  {path: /^\/attempts$/, page: attemptsPage, nav: '/attempts'},
 ];
 
 const NAV = [['/', 'Fleet'], ['/rollouts', 'Rollouts'], ['/plan', 'Plan'], ['/compliance', 'Compliance'],
-  ['/audit', 'Audit']];
+  ['/attempts', 'Attempts'], ['/audit', 'Audit']];
 
 const main = document.getElementById('main');
 const top = document.getElementById('top');

@@ -47,6 +47,23 @@ function listenerBlock(l) {
 
 export {verdictBadge};
 
+// The relay a host's log monitor saw (the report's relay_seen): who, from whom, to whom, and the
+// log lines that prove it; null when the report has none.
+export function relaySeenBlock(report) {
+  const seen = report && report.relay_seen;
+  if (!seen || !seen.client_address) return null;
+  return h('div', {class: 'relay-seen notice error', role: 'note'},
+    h('h4', {}, 'Relay seen in the mail log'),
+    h('dl', {class: 'facts'},
+      h('dt', {}, 'When'), h('dd', {}, timeText(seen.seen_at)),
+      h('dt', {}, 'Client'), h('dd', {class: 'mono'}, seen.client_address, seen.client_name ? ` (${seen.client_name})` : ''),
+      h('dt', {}, 'Sender'), h('dd', {class: 'mono'}, `<${seen.sender || ''}>`),
+      h('dt', {}, 'Recipients'), h('dd', {class: 'mono'}, (seen.recipients || []).map((r) => `<${r}>`).join(', ') || '—'),
+      h('dt', {}, 'Queue id'), h('dd', {class: 'mono'}, seen.queue_id || '—'),
+      h('dt', {}, 'Log'), h('dd', {class: 'mono'}, seen.log_source || '—')),
+    (seen.lines || []).length ? h('pre', {class: 'log-lines', tabindex: '0'}, seen.lines.join('\n')) : null);
+}
+
 export function checkDetails(check) {
   const r = (check && check.report) || {};
   const settings = r.settings || [];
@@ -54,6 +71,7 @@ export function checkDetails(check) {
   const listeners = r.listeners || [];
   const warnings = r.warnings || [];
   return h('div', {class: 'evidence'},
+    relaySeenBlock(r),
     h('dl', {class: 'facts'},
       h('dt', {}, 'Checked'), h('dd', {}, timeText(r.checked_at || check.received_at)),
       h('dt', {}, 'Status'), h('dd', {}, badge(r.status, 'COMPLIANCE_STATUS_')),
@@ -61,6 +79,7 @@ export function checkDetails(check) {
       h('dt', {}, 'Mode'), h('dd', {}, enumText(r.mode, 'COMPLIANCE_MODE_').toLowerCase()),
       h('dt', {}, 'Enforcement'), h('dd', {}, enumText(r.enforcement, 'ENFORCEMENT_').toLowerCase().replaceAll('_', ' ')),
       h('dt', {}, 'Summary'), h('dd', {}, r.summary || '—'),
+      r.trigger ? [h('dt', {}, 'Trigger'), h('dd', {}, r.trigger)] : null,
       r.error ? [h('dt', {}, 'Error'), h('dd', {class: 'error-text'}, r.error)] : null),
     h('h4', {}, `Drifted settings (${settings.length})`),
     settings.length ? settingsTable(settings) : h('p', {class: 'muted small'}, 'None.'),

@@ -1,9 +1,9 @@
 // Live updates: one EventSource on /api/events while signed in. Each `change` event names the
-// topics that changed ("rollouts", "hosts", "compliance", "audit"); the page on screen refetches
+// topics that changed ("rollouts", "hosts", "compliance", "audit", "attempts"); the page on screen refetches
 // what it shows. A refused stream (503: too many open) or a lost one is retried with a delay, and
 // everything is refetched after a reconnect because changes may have been missed meanwhile.
 
-const ALL_TOPICS = ['rollouts', 'hosts', 'compliance', 'audit'];
+const ALL_TOPICS = ['rollouts', 'hosts', 'compliance', 'audit', 'attempts'];
 
 export class Live {
   constructor(onState) {

@@ -30,13 +30,16 @@ export async function render(ctx) {
           h('p', {class: 'muted'}, 'None: enforcement runs where playbooks ask for it.')),
       h('section', {'aria-labelledby': 'h-hosts'}, h('h2', {id: 'h-hosts'}, 'Hosts'),
         hosts.length === 0 ? h('p', {class: 'empty'}, 'No host.') :
-          table(['Host', 'Status', 'State', 'Last check', 'Summary'], hosts.map((c) => {
+          table(['Host', 'Status', 'State', 'Last check', 'Refused (24 h)', 'Summary'], hosts.map((c) => {
             const r = (c.last && c.last.report) || {};
+            const seen = r.relay_seen && r.relay_seen.client_address;
             return h('tr', {'data-host': c.host},
               h('th', {scope: 'row'}, h('a', {href: `/hosts/${enc(c.host)}`}, c.host)),
-              h('td', {}, badge(c.status, 'FLEET_HOST_STATUS_')),
+              h('td', {}, badge(c.status, 'FLEET_HOST_STATUS_'),
+                seen ? h('div', {class: 'small error-text'}, `relay seen from ${r.relay_seen.client_address}`) : null),
               h('td', {}, c.online ? badge('ONLINE') : badge('OFFLINE'), h('div', {class: 'small muted'}, agoText(c.last_seen))),
               h('td', {}, c.last ? timeText(r.checked_at || c.last.received_at) : 'never'),
+              h('td', {class: 'num'}, h('a', {href: `/attempts?host=${enc(c.host)}`}, String(c.refused_24h || 0))),
               h('td', {}, r.summary || ''));
           }), {class: 'compact'}),
         h('h3', {}, 'Evidence per host'),
@@ -46,5 +49,5 @@ export async function render(ctx) {
           checkDetails(c.last)))));
   }
   await guard(body, load);
-  ctx.live(['compliance', 'hosts'], coalesce(() => guard(body, load, {refresh: true})));
+  ctx.live(['compliance', 'hosts', 'attempts'], coalesce(() => guard(body, load, {refresh: true})));
 }

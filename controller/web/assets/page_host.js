@@ -5,7 +5,7 @@ import {can, enc, get} from './api.js';
 import {agoText, enumText, labelsText, shortCommit, timeText} from './format.js';
 import {badge, coalesce, diffView, guard, loading, pageHeader} from './ui.js';
 import {rollbackDialog} from './dialogs.js';
-import {checkDetails} from './compliance_view.js';
+import {checkDetails, relaySeenBlock} from './compliance_view.js';
 import {listenerVerdicts} from './page_fleet.js';
 
 function facts(host, compliance) {
@@ -17,6 +17,8 @@ function facts(host, compliance) {
     h('dt', {}, 'Policy'), h('dd', {}, host.applied_policy ? `${host.applied_policy} v${host.applied_version}` : 'none'),
     h('dt', {}, 'Compliance'), h('dd', {}, badge(compliance ? compliance.status : 'FLEET_HOST_STATUS_NEVER_CHECKED', 'FLEET_HOST_STATUS_')),
     h('dt', {}, 'Listeners'), h('dd', {}, listenerVerdicts(compliance && compliance.last)),
+    h('dt', {}, 'Relay attempts'), h('dd', {}, h('a', {href: `/attempts?host=${enc(host.name)}`},
+      `${(compliance && compliance.refused_24h) || 0} refused in the last 24 h`)),
     h('dt', {}, 'Labels'), h('dd', {}, h('ul', {class: 'chips'}, labelsText(host.labels).map((l) => h('li', {}, l)))));
 }
 
@@ -69,7 +71,9 @@ export async function render(ctx) {
   async function loadFacts() {
     const [hosts, compliance] = await Promise.all([get('/api/hosts'), get(`/api/compliance?host=${enc(name)}`)]);
     const host = (hosts.hosts || []).find((x) => x.name === name);
-    replace(factsBox, facts(host, (compliance.hosts || [])[0]));
+    const state = (compliance.hosts || [])[0];
+    const seen = relaySeenBlock(state && state.last && state.last.report);
+    replace(factsBox, seen, facts(host, state));
   }
   async function loadHistory() {
     const answer = await get(`/api/hosts/${enc(name)}/history?limit=50`);
@@ -96,5 +100,5 @@ export async function render(ctx) {
     guard(factsBox, loadFacts, {refresh: true}), guard(historyBox, loadHistory, {refresh: true}),
     guard(complianceBox, loadCompliance, {refresh: true})]));
   await Promise.all([guard(factsBox, loadFacts), guard(historyBox, loadHistory), guard(complianceBox, loadCompliance)]);
-  ctx.live(['hosts', 'compliance', 'rollouts'], refresh);
+  ctx.live(['hosts', 'compliance', 'rollouts', 'attempts'], refresh);
 }

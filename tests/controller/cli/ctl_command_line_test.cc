@@ -41,6 +41,9 @@ TEST(CtlCommandLineTest, AnOptionOfAnotherCommandIsAUsageError) {
            {{"rollout", "start", "p", "--label", "novalue"}, "KEY=VALUE"},
            {{"compliance", "--json", "--csv"}, "--csv"},
            {{"compliance", "--host", "a,b"}, "one host"},
+           {{"attempts", "--host", "a,b"}, "one host"},
+           {{"attempts", "--since", "10w"}, "unknown unit"},
+           {{"attempts", "--limit", "0"}, "--limit"},
            {{"audit", "--limit", "x"}, "--limit"},
            {{"scan"}, "TARGET"},
            {{"scan", "127.0.0.1:25", "--starttls", "maybe"}, "maybe"},
@@ -86,6 +89,8 @@ TEST(CtlCommandLineTest, HelpPerCommandListsExactlyItsOptions) {
            {{"compliance"},
             {"--host", "--history", "--limit", "--diff", "--json", "--csv", "exit codes"},
             {"--wait", "--budget"}},
+           {{"attempts"}, {"--host", "--since", "--limit", "--json", "RFC 3339"},
+            {"--wait", "--budget", "--csv"}},
            {{"playbooks", "reload"}, {"--json"}, {"--limit"}},
            {{"scan"},
             {"TARGET", "--from", "--concurrency", "--timeout-s", "--sender-domain",
@@ -107,7 +112,7 @@ TEST(CtlCommandLineTest, HelpPerCommandListsExactlyItsOptions) {
   ASSERT_EQ(RunBinary(kCtl, {"--help"}, &out), 0);
   for (const char* o : {"--controller", "--ca", "--cert", "--key", "--insecure", "--version",
                         "hosts", "plan", "rollout", "rollback", "history", "audit", "compliance",
-                        "playbooks", "scan", "exit codes"}) {
+                        "attempts", "playbooks", "scan", "exit codes"}) {
     EXPECT_THAT(out, HasSubstr(o));
   }
 }
