@@ -245,7 +245,7 @@ void WebServer::ServeAssets() {
     r.set_header("Cache-Control", "no-cache");
     r.set_content(std::string(asset->content), ContentTypeOf(asset->path));
   });
-  server_->Get(R"(/(|login|fleet|plan|compliance|audit|rollouts|rollouts/[^/]+|hosts/[^/]+))",
+  server_->Get(R"(/(|login|fleet|plan|compliance|attempts|audit|rollouts|rollouts/[^/]+|hosts/[^/]+))",
                [](const httplib::Request&, httplib::Response& r) {
                  const WebAsset* index = FindAsset("index.html");
                  if (index == nullptr) {

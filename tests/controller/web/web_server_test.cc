@@ -431,6 +431,16 @@ TEST_F(WebServerTest, PagesAndAssetsComeFromTheBinary) {
   EXPECT_THAT(r->get_header_value("Content-Type"), HasSubstr("text/html"));
   EXPECT_THAT(r->body, HasSubstr("<script type=\"module\""));
   EXPECT_THAT(r->get_header_value("Content-Security-Policy"), HasSubstr("default-src 'none'"));
+  for (const char* page : {"/attempts", "/compliance", "/hosts/mx1"}) {
+    r = Client()->Get(page);
+    ASSERT_TRUE(r) << page;
+    EXPECT_EQ(r->status, 200) << page;
+    EXPECT_THAT(r->body, HasSubstr("<script type=\"module\"")) << page;
+  }
+  r = Client()->Get("/assets/page_attempts.js");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 200);
+  EXPECT_THAT(r->body, HasSubstr("/api/attempts?since="));
   r = Client()->Get("/assets/../../etc/passwd");
   ASSERT_TRUE(r);
   EXPECT_EQ(r->status, 404);
