@@ -12,9 +12,8 @@ absl::StatusOr<int64_t> ParseDurationSeconds(absl::string_view text) {
   constexpr int64_t kMaxSeconds = 10 * 366 * 86400;
   const size_t digits = text.find_first_not_of("0123456789");
   auto bad = [&](const std::string& why) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("\"", text.substr(0, 40), "\" is not a duration: ", why,
-                     " (e.g. 90s, 10m, 24h, 7d)"));
+    return absl::InvalidArgumentError(absl::StrCat(
+        "\"", text.substr(0, 40), "\" is not a duration: ", why, " (e.g. 90s, 10m, 24h, 7d)"));
   };
   if (digits == 0 || text.empty()) return bad("it does not start with a number");
   if (digits == absl::string_view::npos) return bad("it has no unit (s, m, h or d)");

@@ -4,9 +4,9 @@
 #define RELAYGUARD_COMMON_DURATION_H_
 
 #include <cstdint>
-#include "absl/strings/string_view.h"
 
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 
 namespace relayguard {
 

@@ -20,8 +20,14 @@ std::string AttemptsTable(const pb::ListAttemptsResponse& r) {
   std::stable_sort(rows.begin(), rows.end(), [](const pb::AttemptRow* a, const pb::AttemptRow* b) {
     return a->refused() > b->refused();
   });
-  Table t({{"HOST", 20}, {"SOURCE", 16}, {"REFUSED", 7}, {"RECIPIENTS", 10},
-           {"SASL-FAILURES", 13}, {"RELAYED", 7}, {"FIRST-SEEN", 20}, {"LAST-SEEN"}});
+  Table t({{"HOST", 20},
+           {"SOURCE", 16},
+           {"REFUSED", 7},
+           {"RECIPIENTS", 10},
+           {"SASL-FAILURES", 13},
+           {"RELAYED", 7},
+           {"FIRST-SEEN", 20},
+           {"LAST-SEEN"}});
   for (const pb::AttemptRow* row : rows) {
     t.AddRow({row->host(), absl::StrCat(row->source(), row->over_threshold() ? " !" : ""),
               absl::StrCat(row->refused()), absl::StrCat(row->recipients()),

@@ -16,16 +16,16 @@ absl::Status CheckAttemptReport(const AttemptReportRecord& r, const AttemptRepor
                                r.period_start, ")"));
   }
   if (r.sources.size() > limits.sources) {
-    return refuse(absl::StrCat(r.sources.size(), " sources listed, at most ", limits.sources,
-                               " are taken"));
+    return refuse(
+        absl::StrCat(r.sources.size(), " sources listed, at most ", limits.sources, " are taken"));
   }
   if (r.log_source.size() > limits.log_source_bytes) {
     return refuse(absl::StrCat("its log source is ", r.log_source.size(), " bytes long, at most ",
                                limits.log_source_bytes, " are taken"));
   }
   if (r.warnings.size() > limits.warnings) {
-    return refuse(absl::StrCat(r.warnings.size(), " warnings, at most ", limits.warnings,
-                               " are taken"));
+    return refuse(
+        absl::StrCat(r.warnings.size(), " warnings, at most ", limits.warnings, " are taken"));
   }
   for (const std::string& w : r.warnings) {
     if (w.size() > limits.warning_bytes) {

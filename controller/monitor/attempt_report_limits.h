@@ -12,10 +12,10 @@
 namespace relayguard::controller {
 
 struct AttemptReportLimits {
-  size_t sources = 200;           // sources listed in one report
-  size_t samples = 10;            // sample lines per source
-  size_t sample_bytes = 8192;     // one sample line (journald allows 48 KiB; a sample is a hint)
-  size_t source_bytes = 64;       // an IP address, with room for a zone
+  size_t sources = 200;        // sources listed in one report
+  size_t samples = 10;         // sample lines per source
+  size_t sample_bytes = 8192;  // one sample line (journald allows 48 KiB; a sample is a hint)
+  size_t source_bytes = 64;    // an IP address, with room for a zone
   size_t warnings = 50;
   size_t warning_bytes = 2048;
   size_t log_source_bytes = 1024;

@@ -16,18 +16,18 @@ absl::StatusOr<bool> AttemptTracker::Record(AttemptReportRecord report) {
       store_.WithStore([&](Store& store) { return store.AddAttemptReport(report); });
   if (!added.ok()) return added.status();
   if (!*added) {
-    log->debug("{}: attempt report {} again (a re-send), stored already", report.host,
-               report.seq);
+    log->debug("{}: attempt report {} again (a re-send), stored already", report.host, report.seq);
     return false;
   }
   store_.Changed(ChangeTopic::kAttempts);
   events_.AttemptsReported(report.refused, report.sasl_failures);
   for (const SourceAttemptsRecord& s : report.sources) {
     if (s.over_threshold) {
-      log->warn("{}: {} relay attempts refused from {} ({} recipients, {} failed logins) "
-                "between {} and {}",
-                report.host, s.refused, s.source, s.recipients, s.sasl_failures, s.first_seen,
-                s.last_seen);
+      log->warn(
+          "{}: {} relay attempts refused from {} ({} recipients, {} failed logins) "
+          "between {} and {}",
+          report.host, s.refused, s.source, s.recipients, s.sasl_failures, s.first_seen,
+          s.last_seen);
     }
   }
   for (const std::string& w : report.warnings) {
@@ -40,9 +40,10 @@ void AttemptTracker::RelaySeen(const std::string& host, const std::string& clien
                                const std::string& sender, const std::string& queue_id) {
   events_.RelaySeen();
   Logger("controller.monitor")
-      ->error("{}: the mail log shows a message relayed for untrusted client {} (sender <{}>, "
-              "queue id {}): the host is an open relay",
-              host, client, sender, queue_id);
+      ->error(
+          "{}: the mail log shows a message relayed for untrusted client {} (sender <{}>, "
+          "queue id {}): the host is an open relay",
+          host, client, sender, queue_id);
 }
 
 absl::StatusOr<AttemptView> AttemptTracker::View(const AttemptQuery& query) {
@@ -69,10 +70,9 @@ absl::StatusOr<AttemptView> AttemptTracker::View(const AttemptQuery& query) {
 
 absl::StatusOr<std::map<std::string, uint64_t>> AttemptTracker::RefusedPerHost(int64_t window_s) {
   const int64_t since = clock_.WallSeconds() - window_s;
-  ASSIGN_OR_RETURN(std::vector<HostAttemptTotals> totals,
-                   store_.WithStore([&](Store& store) {
-                     return store.AttemptTotalsSince("", since);
-                   }));
+  ASSIGN_OR_RETURN(std::vector<HostAttemptTotals> totals, store_.WithStore([&](Store& store) {
+    return store.AttemptTotalsSince("", since);
+  }));
   std::map<std::string, uint64_t> out;
   for (const HostAttemptTotals& t : totals) out[t.host] = t.refused;
   return out;

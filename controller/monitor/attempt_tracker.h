@@ -24,8 +24,8 @@ namespace relayguard::controller {
 inline constexpr int64_t kDefaultAttemptWindowS = 24 * 3600;
 
 struct AttemptQuery {
-  std::string host;   // empty: every host
-  int64_t since = 0;  // seconds since the epoch; 0: kDefaultAttemptWindowS before now
+  std::string host;    // empty: every host
+  int64_t since = 0;   // seconds since the epoch; 0: kDefaultAttemptWindowS before now
   size_t limit = 100;  // source rows
 };
 

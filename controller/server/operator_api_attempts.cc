@@ -16,9 +16,9 @@ grpc::Status OperatorApi::ListAttempts(const std::string& /*who*/,
                         absl::StrCat("limit ", request->limit(), " is outside 0..", kMaxRows));
   }
   if (request->since() < 0) {
-    return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
-                        absl::StrCat("since ", request->since(),
-                                     " is before the epoch (0: the last 24 hours)"));
+    return grpc::Status(
+        grpc::StatusCode::INVALID_ARGUMENT,
+        absl::StrCat("since ", request->since(), " is before the epoch (0: the last 24 hours)"));
   }
   AttemptQuery query;
   query.host = request->host();

@@ -66,7 +66,8 @@ absl::StatusOr<bool> SqliteStore::AddAttemptReport(const AttemptReportRecord& r)
   RETURN_IF_ERROR(insert.Prepare(
       "INSERT INTO attempt_reports (host, seq, period_start, period_end, received_at, "
       "other_sources, refused, sasl_failures, relayed, lines, unknown_lines, log_source, "
-      "warnings) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (host, seq) DO NOTHING"));
+      "warnings) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (host, seq) DO "
+      "NOTHING"));
   const std::string warnings = EncodeList(r.warnings);
   RETURN_IF_ERROR(insert
                       .Bind(r.host, ToSql(r.seq), r.period_start, r.period_end, r.received_at,
@@ -105,8 +106,7 @@ absl::Status SqliteStore::PruneAttemptReports(const std::string& host, int64_t n
       "DELETE FROM attempt_reports WHERE host = ? AND (period_end < ? OR id NOT IN (SELECT id "
       "FROM attempt_reports WHERE host = ? ORDER BY period_end DESC, seq DESC LIMIT ?))"));
   return prune
-      .Bind(host, newest_period_end - attempt_max_age_s_, host,
-            LimitToSql(attempt_keep_per_host_))
+      .Bind(host, newest_period_end - attempt_max_age_s_, host, LimitToSql(attempt_keep_per_host_))
       .Run();
 }
 
@@ -140,17 +140,16 @@ absl::StatusOr<std::vector<AttemptReportRecord>> SqliteStore::AttemptReports(
     r.lines = FromSql(q.Int64(10));
     r.unknown_lines = FromSql(q.Int64(11));
     r.log_source = q.Text(12);
-    ASSIGN_OR_RETURN(r.warnings,
-                     DecodeList(q.BlobBytes(13), path_,
-                                absl::StrCat("table attempt_reports, row host ", r.host, " seq ",
-                                             r.seq)));
+    ASSIGN_OR_RETURN(r.warnings, DecodeList(q.BlobBytes(13), path_,
+                                            absl::StrCat("table attempt_reports, row host ", r.host,
+                                                         " seq ", r.seq)));
     out.push_back(std::move(r));
   }
   Statement sources(db_, path_, what);
-  RETURN_IF_ERROR(sources.Prepare(
-      absl::StrCat("SELECT ", kSourceColumns, " FROM attempts WHERE report_id = ? ORDER BY "
-                   "position")
-          .c_str()));
+  RETURN_IF_ERROR(sources.Prepare(absl::StrCat("SELECT ", kSourceColumns,
+                                               " FROM attempts WHERE report_id = ? ORDER BY "
+                                               "position")
+                                      .c_str()));
   for (size_t i = 0; i < out.size(); ++i) {
     sources.Reset();
     sources.Bind(ids[i]);
@@ -165,10 +164,10 @@ absl::StatusOr<std::vector<AttemptReportRecord>> SqliteStore::AttemptReports(
       s.relayed = FromSql(sources.Int64(4));
       s.first_seen = sources.Int64(5);
       s.last_seen = sources.Int64(6);
-      ASSIGN_OR_RETURN(s.samples, DecodeList(sources.BlobBytes(7), path_,
-                                             absl::StrCat("table attempts, row host ",
-                                                          out[i].host, " seq ", out[i].seq,
-                                                          " source ", s.source)));
+      ASSIGN_OR_RETURN(s.samples,
+                       DecodeList(sources.BlobBytes(7), path_,
+                                  absl::StrCat("table attempts, row host ", out[i].host, " seq ",
+                                               out[i].seq, " source ", s.source)));
       s.over_threshold = sources.Int64(8) != 0;
       out[i].sources.push_back(std::move(s));
     }
@@ -204,9 +203,9 @@ absl::StatusOr<std::vector<SourceAttemptsSummary>> SqliteStore::AttemptsSince(
     s.first_seen = q.Int64(6);
     s.last_seen = q.Int64(7);
     s.over_threshold = q.Int64(8) != 0;
-    ASSIGN_OR_RETURN(s.samples,
-                     DecodeList(q.BlobBytes(9), path_,
-                                absl::StrCat("table attempts, host ", s.host, " source ", s.source)));
+    ASSIGN_OR_RETURN(
+        s.samples, DecodeList(q.BlobBytes(9), path_,
+                              absl::StrCat("table attempts, host ", s.host, " source ", s.source)));
     out.push_back(std::move(s));
   }
   return out;

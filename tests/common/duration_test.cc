@@ -22,14 +22,11 @@ TEST(DurationTest, RefusesWhatIsNoDurationSayingWhy) {
     const char* text;
     const char* why;
   };
-  for (const Case& c : {Case{"", "does not start with a number"},
-                        Case{"h", "does not start with a number"},
-                        Case{"10", "has no unit"},
-                        Case{"10w", "unknown unit \"w\""},
-                        Case{"10mm", "unknown unit \"mm\""},
-                        Case{"-5m", "does not start with a number"},
-                        Case{"99999999999d", "longer than ten years"},
-                        Case{"4000d", "longer than ten years"}}) {
+  for (const Case& c :
+       {Case{"", "does not start with a number"}, Case{"h", "does not start with a number"},
+        Case{"10", "has no unit"}, Case{"10w", "unknown unit \"w\""},
+        Case{"10mm", "unknown unit \"mm\""}, Case{"-5m", "does not start with a number"},
+        Case{"99999999999d", "longer than ten years"}, Case{"4000d", "longer than ten years"}}) {
     absl::StatusOr<int64_t> d = ParseDurationSeconds(c.text);
     ASSERT_FALSE(d.ok()) << c.text;
     EXPECT_THAT(d.status().message(), HasSubstr(c.why)) << c.text;

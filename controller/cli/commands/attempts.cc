@@ -52,8 +52,8 @@ void AddAttemptsCommand(CLI::App& app, const CtlContext& ctl, CtlRun& run) {
   cmd->add_option("--host", f->host, "one host only")
       ->check(CLI::Validator(
           [](std::string& host) -> std::string {
-            return host.find(',') == std::string::npos ? "" : "takes one host, got \"" + host +
-                                                                  "\"";
+            return host.find(',') == std::string::npos ? ""
+                                                       : "takes one host, got \"" + host + "\"";
           },
           "HOST"));
   cmd->add_option("--since", f->since,
@@ -65,8 +65,7 @@ void AddAttemptsCommand(CLI::App& app, const CtlContext& ctl, CtlRun& run) {
             return at.ok() ? "" : std::string(at.status().message());
           },
           "WHEN"));
-  cmd->add_option("--limit", f->limit, "rows (host and source pairs)")
-      ->check(IntBetween(1, 10000));
+  cmd->add_option("--limit", f->limit, "rows (host and source pairs)")->check(IntBetween(1, 10000));
   AddJsonFlag(*cmd, f->json);
   OnChosen(*cmd, run, [&ctl, f] { return Attempts(ctl, *f); });
 }

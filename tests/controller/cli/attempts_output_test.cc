@@ -50,8 +50,9 @@ TEST(AttemptsOutputTest, TableIsSortedByRefusedWithTotalsPerHost) {
   EXPECT_THAT(lines[1], MatchesRegex("mx1 +127\\.0\\.0\\.9 ! +40 +20 +1 +0 +2026-01-02T03:03:20Z "
                                      "+2026-01-02T04:03:20Z"));
   EXPECT_THAT(lines[2], StartsWith("mx2 "));
-  EXPECT_EQ(lines[3], "mx1: 41 refused, 2 failed logins, 0 relayed in 1 report since "
-                      "2026-01-01T04:00:00Z (journal postfix.service)");
+  EXPECT_EQ(lines[3],
+            "mx1: 41 refused, 2 failed logins, 0 relayed in 1 report since "
+            "2026-01-01T04:00:00Z (journal postfix.service)");
   EXPECT_EQ(lines[4], "!: passed the monitor's thresholds");
 }
 

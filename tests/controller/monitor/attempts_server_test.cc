@@ -194,8 +194,8 @@ TEST_F(AttemptsServerTest, CtlAttemptsPrintsATableMostRefusedFirstAndJson) {
   EXPECT_EQ(rc, 0) << out;
   std::vector<std::string> lines = absl::StrSplit(out, '\n', absl::SkipEmpty());
   ASSERT_GE(lines.size(), 4u) << out;
-  for (const char* column : {"HOST", "SOURCE", "REFUSED", "RECIPIENTS", "SASL-FAILURES",
-                             "RELAYED", "FIRST-SEEN", "LAST-SEEN"}) {
+  for (const char* column : {"HOST", "SOURCE", "REFUSED", "RECIPIENTS", "SASL-FAILURES", "RELAYED",
+                             "FIRST-SEEN", "LAST-SEEN"}) {
     EXPECT_THAT(lines[0], HasSubstr(column));
   }
   EXPECT_THAT(lines[1], ::testing::MatchesRegex("mx1 +127\\.0\\.0\\.9 ! +35 +2 +2 +0 .*"));

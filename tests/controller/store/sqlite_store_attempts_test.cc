@@ -61,8 +61,8 @@ AttemptReportRecord Report(const std::string& host, uint64_t seq, int64_t end,
 using SqliteStoreAttemptsTest = SqliteStoreTest;
 
 TEST_F(SqliteStoreAttemptsTest, ReportsRoundTripExactlyAndAReSendIsKeptOnce) {
-  AttemptReportRecord r = Report("mx1", 1, 1000, {Source("127.0.0.9", 7, 710, 990),
-                                                  Source("2001:db8::9", 2, 800, 801)});
+  AttemptReportRecord r = Report(
+      "mx1", 1, 1000, {Source("127.0.0.9", 7, 710, 990), Source("2001:db8::9", 2, 800, 801)});
   r.sources[1].over_threshold = true;
   r.sources[1].relayed = 1;
   r.sources[1].samples.clear();
@@ -77,19 +77,19 @@ TEST_F(SqliteStoreAttemptsTest, ReportsRoundTripExactlyAndAReSendIsKeptOnce) {
 }
 
 TEST_F(SqliteStoreAttemptsTest, SumsPerHostAndSourceOverTheRangeMostRefusedFirst) {
-  ASSERT_TRUE(store_->AddAttemptReport(Report("mx1", 1, 1000, {Source("127.0.0.9", 4, 710, 990)}))
-                  .ok());
+  ASSERT_TRUE(
+      store_->AddAttemptReport(Report("mx1", 1, 1000, {Source("127.0.0.9", 4, 710, 990)})).ok());
   SourceAttemptsRecord later = Source("127.0.0.9", 10, 1010, 1290);
   later.samples = {"the newest line"};
   later.over_threshold = true;
-  ASSERT_TRUE(store_->AddAttemptReport(
-                        Report("mx1", 2, 1300, {later, Source("127.0.0.10", 1, 1100, 1100)}))
-                  .ok());
-  ASSERT_TRUE(store_->AddAttemptReport(Report("mx2", 1, 1300, {Source("127.0.0.9", 6, 1200, 1250)}))
-                  .ok());
+  ASSERT_TRUE(
+      store_->AddAttemptReport(Report("mx1", 2, 1300, {later, Source("127.0.0.10", 1, 1100, 1100)}))
+          .ok());
+  ASSERT_TRUE(
+      store_->AddAttemptReport(Report("mx2", 1, 1300, {Source("127.0.0.9", 6, 1200, 1250)})).ok());
   // Before the range: not counted.
-  ASSERT_TRUE(store_->AddAttemptReport(Report("mx2", 0, 500, {Source("127.0.0.9", 50, 210, 490)}))
-                  .ok());
+  ASSERT_TRUE(
+      store_->AddAttemptReport(Report("mx2", 0, 500, {Source("127.0.0.9", 50, 210, 490)})).ok());
 
   absl::StatusOr<std::vector<SourceAttemptsSummary>> rows = store_->AttemptsSince("", 900, 10);
   ASSERT_TRUE(rows.ok()) << rows.status();
@@ -98,8 +98,8 @@ TEST_F(SqliteStoreAttemptsTest, SumsPerHostAndSourceOverTheRangeMostRefusedFirst
   EXPECT_EQ(top.host, "mx1");
   EXPECT_EQ(top.source, "127.0.0.9");
   EXPECT_EQ(top.refused, 14u);
-  EXPECT_EQ(top.recipients, 6u);       // the most of one period (10/2+1), not a sum
-  EXPECT_EQ(top.sasl_failures, 2u);    // 4%3 + 10%3
+  EXPECT_EQ(top.recipients, 6u);     // the most of one period (10/2+1), not a sum
+  EXPECT_EQ(top.sasl_failures, 2u);  // 4%3 + 10%3
   EXPECT_EQ(top.first_seen, 710);
   EXPECT_EQ(top.last_seen, 1290);
   EXPECT_THAT(top.samples, ElementsAre("the newest line"));
@@ -131,9 +131,9 @@ TEST_F(SqliteStoreAttemptsTest, OldReportsAndReportsBeyondTheBoundGoWithTheirSou
   const int64_t day = 86400;
   // mx1: 100 reports, one per 300 s up to seq 100 (the prune runs at seq 100).
   for (uint64_t seq = 1; seq <= 100; ++seq) {
-    ASSERT_TRUE(store_->AddAttemptReport(
-                          Report("mx1", seq, day + 300 * static_cast<int64_t>(seq),
-                                 {Source("127.0.0.9", 1, 0, 0)}))
+    ASSERT_TRUE(store_
+                    ->AddAttemptReport(Report("mx1", seq, day + 300 * static_cast<int64_t>(seq),
+                                              {Source("127.0.0.9", 1, 0, 0)}))
                     .ok());
   }
   // mx2's old report is not touched by mx1's prune.
@@ -151,8 +151,8 @@ TEST_F(SqliteStoreAttemptsTest, OldReportsAndReportsBeyondTheBoundGoWithTheirSou
 TEST_F(SqliteStoreAttemptsTest, ReportsBeyondTheCountBoundGo) {
   store_->set_attempt_retention(/*max_age_s=*/1000000, /*per_host=*/10);
   for (uint64_t seq = 91; seq <= 100; ++seq) {
-    ASSERT_TRUE(store_->AddAttemptReport(Report("mx1", seq, 1000 + static_cast<int64_t>(seq), {}))
-                    .ok());
+    ASSERT_TRUE(
+        store_->AddAttemptReport(Report("mx1", seq, 1000 + static_cast<int64_t>(seq), {})).ok());
   }
   for (uint64_t seq = 1; seq <= 5; ++seq) {  // older than all, added late
     ASSERT_TRUE(store_->AddAttemptReport(Report("mx1", seq, static_cast<int64_t>(seq), {})).ok());
