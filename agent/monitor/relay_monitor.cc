@@ -33,8 +33,6 @@ RelayMonitor::RelayMonitor(std::unique_ptr<LogFollower> follower,
       report_interval_(report_interval),
       hooks_(std::move(hooks)) {}
 
-size_t RelayMonitor::sources_tracked() const { return tracker_->size(); }
-
 void RelayMonitor::RefreshContext() {
   const auto now = clock_.Now();
   if (context_at_ != std::chrono::steady_clock::time_point{} && now - context_at_ < kContextRefresh) {
@@ -70,7 +68,10 @@ size_t RelayMonitor::Poll() {
   const ParserCounters before = parser_->counters();
   for (const LogEntry& e : entries) Process(e);
   const ParserCounters after = parser_->counters();
-  if (hooks_.on_lines) hooks_.on_lines(after.lines - before.lines, after.unknown - before.unknown);
+  const uint64_t lines = after.lines - before.lines, unknown = after.unknown - before.unknown;
+  tracker_->CountLines(lines, unknown);
+  if (hooks_.on_lines) hooks_.on_lines(lines, unknown);
+  sources_ = tracker_->sources();
   return entries.size();
 }
 
@@ -80,9 +81,9 @@ void RelayMonitor::Process(const LogEntry& entry) {
   for (MonitorEvent& e : events_) {
     // Without a policy nobody is known to be trusted: a delivery is not evidence of a relay.
     if (e.kind == MonitorEventKind::kRelayed && !context_) continue;
-    if (std::optional<ThresholdWarning> w = tracker_->Add(e)) {
+    if (std::optional<ThresholdWarning> w = tracker_->Record(e)) {
       Logger("agent.monitor")->warn("{}", w->text);
-      if (hooks_.on_warning) hooks_.on_warning(w->threshold, w->text);
+      if (hooks_.on_warning) hooks_.on_warning(w->counter, w->text);
     }
     if (hooks_.on_event) hooks_.on_event(e);
     if (e.kind != MonitorEventKind::kRelayed) continue;
@@ -106,11 +107,6 @@ void RelayMonitor::Process(const LogEntry& entry) {
 absl::Status RelayMonitor::Checkpoint() {
   pb::AttemptReport report = tracker_->TakeReport(clock_.WallSeconds());
   report.set_log_source(follower_->Describe());
-  const ParserCounters c = parser_->counters();
-  report.set_lines(c.lines - reported_lines_);
-  report.set_unknown_lines(c.unknown - reported_unknown_);
-  reported_lines_ = c.lines;
-  reported_unknown_ = c.unknown;
   if (!last_error_.empty()) report.add_warnings(absl::StrCat(follower_->Describe(), ": ", last_error_));
   const bool worth_sending = report.sources_size() > 0 || report.warnings_size() > 0 ||
                              report.refused() > 0 || report.sasl_failures() > 0 ||

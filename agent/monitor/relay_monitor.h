@@ -34,7 +34,7 @@ struct RelayMonitorHooks {
   std::function<void(const MonitorEvent&, const std::string& log_source)> on_relay;
   // Every event, every threshold warning, and the lines read (the agent's metrics). May be empty.
   std::function<void(const MonitorEvent&)> on_event;
-  std::function<void(const std::string& threshold, const std::string& warning)> on_warning;
+  std::function<void(const std::string& counter, const std::string& warning)> on_warning;
   std::function<void(uint64_t lines, uint64_t unknown)> on_lines;
 };
 
@@ -58,7 +58,8 @@ class RelayMonitor {
   void Wake() { follower_->Wake(); }
 
   std::string source() const { return follower_->Describe(); }
-  size_t sources_tracked() const;
+  // Thread-safe: for the metrics.
+  size_t sources_tracked() const { return sources_; }
   bool following() const { return following_; }
 
  private:
@@ -76,9 +77,9 @@ class RelayMonitor {
   std::chrono::steady_clock::time_point context_at_{};
   std::chrono::steady_clock::time_point last_alarm_{};
   bool alarmed_ = false;
-  bool following_ = false;
+  std::atomic<bool> following_{false};
+  std::atomic<size_t> sources_{0};
   std::string last_error_;
-  uint64_t reported_lines_ = 0, reported_unknown_ = 0;  // parser counters at the last report
   std::vector<MonitorEvent> events_;  // reused
 };
 
