@@ -23,20 +23,20 @@ namespace relayguard::agent {
 
 struct AttemptTrackerOptions {
   size_t max_sources = 1000;
-  size_t max_recipients = 64;           // distinct recipients counted per source
-  size_t report_sources = 50;           // top sources by refused in a report
-  int64_t idle_expiry_s = 3600;         // a source quiet this long (wall clock) is forgotten
+  size_t max_recipients = 64;    // distinct recipients counted per source
+  size_t report_sources = 50;    // top sources by refused in a report
+  int64_t idle_expiry_s = 3600;  // a source quiet this long (wall clock) is forgotten
   int64_t threshold_window_s = 600;
-  uint64_t refused_per_source = 20;     // 0: no threshold
+  uint64_t refused_per_source = 20;  // 0: no threshold
   uint64_t sasl_failures_per_source = 10;
 };
 
 struct ThresholdWarning {
-  std::string source;     // the client address
-  std::string counter;    // "refused" | "sasl_failures"
-  uint64_t count = 0;     // events in the window when it was passed
+  std::string source;   // the client address
+  std::string counter;  // "refused" | "sasl_failures"
+  uint64_t count = 0;   // events in the window when it was passed
   int64_t window_s = 0;
-  std::string text;       // "127.0.0.9: 20 refused relay attempts within 600 s"
+  std::string text;  // "127.0.0.9: 20 refused relay attempts within 600 s"
 };
 
 class AttemptTracker {

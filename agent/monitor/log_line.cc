@@ -18,7 +18,7 @@ bool Digits(absl::string_view text, size_t pos, size_t n, int& value) {
 
 int MonthIndex(absl::string_view name) {
   static constexpr absl::string_view kMonths[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
-                                                 "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+                                                  "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
   for (int i = 0; i < 12; ++i) {
     if (name == kMonths[i]) return i;
   }
@@ -43,8 +43,8 @@ bool SplitTag(absl::string_view rest, LogLine& out) {
   size_t colon = rest.find(": ");
   if (colon == absl::string_view::npos) {
     // "prog[pid]:" with an empty message is still a line of that program.
-    if (!rest.empty() && rest.back() == ':') colon = rest.size() - 1;
-    else return false;
+    if (rest.empty() || rest.back() != ':') return false;
+    colon = rest.size() - 1;
   }
   absl::string_view tag = rest.substr(0, colon);
   if (tag.empty() || tag.find(' ') != absl::string_view::npos) return false;
@@ -122,10 +122,9 @@ bool LogLineSplitter::SplitSyslog(absl::string_view text, LogLine& out) const {
 bool LogLineSplitter::SplitIsoTime(absl::string_view text, LogLine& out) const {
   std::tm tm{};
   int year = 0, month = 0;
-  if (!Digits(text, 0, 4, year) || text[4] != '-' || !Digits(text, 5, 2, month) ||
-      text[7] != '-' || !Digits(text, 8, 2, tm.tm_mday) || !Digits(text, 11, 2, tm.tm_hour) ||
-      text[13] != ':' || !Digits(text, 14, 2, tm.tm_min) || text[16] != ':' ||
-      !Digits(text, 17, 2, tm.tm_sec)) {
+  if (!Digits(text, 0, 4, year) || text[4] != '-' || !Digits(text, 5, 2, month) || text[7] != '-' ||
+      !Digits(text, 8, 2, tm.tm_mday) || !Digits(text, 11, 2, tm.tm_hour) || text[13] != ':' ||
+      !Digits(text, 14, 2, tm.tm_min) || text[16] != ':' || !Digits(text, 17, 2, tm.tm_sec)) {
     return false;
   }
   tm.tm_year = year - 1900;

@@ -8,8 +8,8 @@
 #define RELAYGUARD_AGENT_MONITOR_LOG_LINE_H_
 
 #include <cstdint>
-#include "absl/strings/string_view.h"
 
+#include "absl/strings/string_view.h"
 #include "agent/monitor/log_entry.h"
 #include "common/clock.h"
 
@@ -17,9 +17,9 @@ namespace relayguard::agent {
 
 struct LogLine {
   int64_t time_s = 0;         // seconds since the epoch
-  absl::string_view program;   // "postfix/smtpd", "exim", "sm-mta"; Exim's own log: "exim"
+  absl::string_view program;  // "postfix/smtpd", "exim", "sm-mta"; Exim's own log: "exim"
   int64_t pid = 0;            // 0 when the line has none
-  absl::string_view message;   // what follows "program[pid]: " (Exim's log: after the time/pid)
+  absl::string_view message;  // what follows "program[pid]: " (Exim's log: after the time/pid)
 };
 
 class LogLineSplitter {

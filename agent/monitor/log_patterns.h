@@ -5,7 +5,6 @@
 #define RELAYGUARD_AGENT_MONITOR_LOG_PATTERNS_H_
 
 #include "absl/strings/string_view.h"
-
 #include "agent/monitor/mta_log_parser.h"
 #include "re2/re2.h"
 

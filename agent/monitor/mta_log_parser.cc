@@ -29,6 +29,14 @@ MtaLogParser::MtaLogParser(LogMta mta, RelayContext context, Clock& clock)
 
 MtaLogParser::~MtaLogParser() = default;
 
+absl::StatusOr<std::unique_ptr<MtaLogParser>> MtaLogParser::Create(absl::string_view mta,
+                                                                   RelayContext context,
+                                                                   Clock& clock) {
+  absl::StatusOr<LogMta> kind = ParseLogMta(mta);
+  if (!kind.ok()) return kind.status();
+  return std::make_unique<MtaLogParser>(*kind, std::move(context), clock);
+}
+
 void MtaLogParser::SetContext(RelayContext context) {
   context_ = std::move(context);
   for (std::string& domain : context_.local_domains) domain = absl::AsciiStrToLower(domain);

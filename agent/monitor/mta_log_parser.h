@@ -9,10 +9,10 @@
 #include <cstdint>
 #include <memory>
 #include <string>
-#include "absl/strings/string_view.h"
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "agent/monitor/log_entry.h"
 #include "agent/monitor/log_line.h"
 #include "agent/monitor/open_messages.h"
@@ -48,6 +48,9 @@ class MtaLogParser {
 
   // `clock` only dates syslog lines (they have no year).
   MtaLogParser(LogMta mta, RelayContext context, Clock& clock);
+  // The parser for "postfix" | "exim" | "sendmail" (agent.yaml's names); an error names others.
+  static absl::StatusOr<std::unique_ptr<MtaLogParser>> Create(absl::string_view mta,
+                                                              RelayContext context, Clock& clock);
   ~MtaLogParser();
 
   // Replaces the trusted networks and local domains (a policy change); open messages keep the

@@ -16,8 +16,8 @@ bool ContainsNoCase(absl::string_view text, absl::string_view needle) {
 // The refusal texts of relay ACLs: Exim's default and Debian's templates ("relay not
 // permitted"), and the common hand-written ones.
 bool IsRelayRefusal(absl::string_view reply) {
-  return ContainsNoCase(reply, "relay not permitted") ||
-         ContainsNoCase(reply, "relaying denied") || ContainsNoCase(reply, "relay access denied") ||
+  return ContainsNoCase(reply, "relay not permitted") || ContainsNoCase(reply, "relaying denied") ||
+         ContainsNoCase(reply, "relay access denied") ||
          ContainsNoCase(reply, "relaying not permitted");
 }
 
@@ -30,8 +30,8 @@ std::string HostName(absl::string_view h) {
 // Transports that deliver on this host (Debian's names and the usual ones); anything else
 // (remote_smtp, remote_smtp_smarthost, a :blackhole: redirect) counts as relaying.
 bool IsLocalTransport(absl::string_view transport) {
-  for (absl::string_view word : {"local", "spool", "maildir", "mailbox", "pipe", "file", "reply",
-                                "procmail", "lmtp"}) {
+  for (absl::string_view word :
+       {"local", "spool", "maildir", "mailbox", "pipe", "file", "reply", "procmail", "lmtp"}) {
     if (absl::StrContains(transport, word)) return true;
   }
   return false;

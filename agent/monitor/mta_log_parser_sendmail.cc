@@ -18,8 +18,8 @@ namespace {
 
 // Mailers that deliver on this host.
 bool IsLocalMailer(absl::string_view mailer) {
-  return mailer == "local" || mailer == "prog" || mailer == "*file*" ||
-         mailer == "*include*" || mailer == "cyrusv2" || mailer == "procmail";
+  return mailer == "local" || mailer == "prog" || mailer == "*file*" || mailer == "*include*" ||
+         mailer == "cyrusv2" || mailer == "procmail";
 }
 
 absl::string_view StripAngles(absl::string_view address) {
@@ -53,8 +53,8 @@ bool MtaLogParser::FeedSendmail(const LogLine& line, absl::string_view text,
     event.detail = std::string(View(detail));
     event.lines.emplace_back(text);
     // The sender is on the session's earlier from= line, when the MTA logged one.
-    if (OpenMessage* message = event.queue_id.empty() ? nullptr
-                                                      : open_.Find(event.queue_id, line.time_s)) {
+    if (OpenMessage* message =
+            event.queue_id.empty() ? nullptr : open_.Find(event.queue_id, line.time_s)) {
       event.sender = message->sender;
     }
     Emit(std::move(event), out);
@@ -85,8 +85,8 @@ bool MtaLogParser::FeedSendmail(const LogLine& line, absl::string_view text,
     message.client_name = name.empty() ? "unknown" : std::string(View(name));
     message.sender = std::string(View(sender));
     re2::StringPiece proto;
-    message.authenticated = RE2::PartialMatch(Piece(msg), p.sendmail_proto, &proto) &&
-                            absl::EndsWith(View(proto), "A");
+    message.authenticated =
+        RE2::PartialMatch(Piece(msg), p.sendmail_proto, &proto) && absl::EndsWith(View(proto), "A");
     message.trusted = IsTrusted(message.client_address);
     OpenMessages::AddLine(message.lines, text, 3);
     return true;

@@ -8,9 +8,10 @@
 #include <cstdint>
 #include <list>
 #include <string>
-#include "absl/strings/string_view.h"
 #include <unordered_map>
 #include <vector>
+
+#include "absl/strings/string_view.h"
 
 namespace relayguard::agent {
 
@@ -20,10 +21,10 @@ struct OpenMessage {
   std::string client_address;  // "" until the MTA logged the client
   std::string client_name;
   bool authenticated = false;
-  bool trusted = false;        // the client is inside RelayContext::trusted
+  bool trusted = false;  // the client is inside RelayContext::trusted
   std::string sender;
-  std::vector<std::string> lines;             // proof so far (client= and from= lines)
-  std::vector<std::string> reported;          // recipients already reported (bounded)
+  std::vector<std::string> lines;     // proof so far (client= and from= lines)
+  std::vector<std::string> reported;  // recipients already reported (bounded)
 };
 
 class OpenMessages {
