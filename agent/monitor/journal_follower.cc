@@ -129,7 +129,12 @@ void JournalFollower::Start() {
       cursor_ = c;
       free(c);
     }
+    return;
   }
+  // No matching entry yet: every one that comes is new. (Seen with systemd 252: from the tail
+  // of an empty match, sd_journal_next skipped the first entry that arrived; from the head it
+  // does not. journal_follower_test covers both starts.)
+  sd_journal_seek_head(journal_);
 }
 
 LogEntry JournalFollower::ToEntry() {
