@@ -40,7 +40,7 @@ std::string Line(uint64_t i, uint64_t sources) {
   std::snprintf(ip, sizeof ip, "198.%u.%u.%u", unsigned((s >> 16) & 255), unsigned((s >> 8) & 255),
                 unsigned(s & 255));
   char qid[16];
-  std::snprintf(qid, sizeof qid, "4Q%08llX", static_cast<unsigned long long>(i / 4));
+  std::snprintf(qid, sizeof qid, "4Q%08llX", static_cast<unsigned long long>(i / 8));
   const std::string head = "2026-12-05T10:00:01.123456+00:00 mx1 ";
   switch (i % 8) {
     case 0:
@@ -100,7 +100,7 @@ double ThreadCpuSeconds(pthread_t thread) {
 
 ra::RelayContext Context() {
   ra::RelayContext c;
-  c.trusted.push_back(*rg::Cidr::Parse("127.0.0.1/32"));
+  c.trusted.push_back(*rg::ParseCidr("127.0.0.1/32"));
   c.local_domains = {"mx1.example.org"};
   return c;
 }
