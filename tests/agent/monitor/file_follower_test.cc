@@ -212,6 +212,29 @@ TEST_F(FileFollowerTest, CopytruncateWhileRunningReadsTheRestFromTheCopyThenTheN
   EXPECT_EQ(ReadNow(*follower), NumberedLines(3, 12));
 }
 
+TEST_F(FileFollowerTest, AnUnreadablePositionFileMeansStartingAtTheEnd) {
+  Append(path_, Numbered(0, 3));
+  Append(position_, "relayguard-log-position 1\ninode twelve\n");
+  absl::StatusOr<FilePosition> parsed = ParseFilePosition("relayguard-log-position 1\ninode x\n",
+                                                          position_);
+  EXPECT_EQ(parsed.status().code(), absl::StatusCode::kDataLoss);
+  EXPECT_THAT(std::string(parsed.status().message()), ::testing::HasSubstr(position_ + ":2:"));
+  auto follower = NewFollower();
+  EXPECT_THAT(ReadNow(*follower), IsEmpty());
+  Append(path_, Numbered(3, 4));
+  EXPECT_EQ(ReadNow(*follower), NumberedLines(3, 4));
+  ASSERT_TRUE(follower->SavePosition().ok());
+  absl::StatusOr<std::string> saved = fs_.ReadFile(position_);
+  ASSERT_TRUE(saved.ok());
+  parsed = ParseFilePosition(*saved, position_);
+  ASSERT_TRUE(parsed.ok()) << parsed.status();
+  struct stat st {};
+  ASSERT_EQ(stat(path_.c_str(), &st), 0);
+  EXPECT_EQ(parsed->inode, st.st_ino);
+  EXPECT_EQ(parsed->offset, static_cast<uint64_t>(st.st_size));
+  EXPECT_TRUE(parsed->first_line_hash.has_value());
+}
+
 TEST_F(FileFollowerTest, WaitEndsOnANewLineAndOnWake) {
   Append(path_, "");
   auto follower = NewFollower();
