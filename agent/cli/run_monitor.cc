@@ -130,6 +130,20 @@ std::unique_ptr<RelayMonitor> MakeRelayMonitor(const MonitorFlags& flags, Monito
   auto tracker = std::make_unique<AttemptTracker>(options, parts.clock);
   auto parser = std::make_unique<MtaLogParser>(*mta, RelayContext{}, parts.clock);
   hooks.context = ContextSource(parts.driver, parts.cached_policy);
+  hooks.own_probe = [cached = parts.cached_policy]() -> std::optional<OwnProbe> {
+    std::optional<Policy> policy = cached();
+    if (!policy) return std::nullopt;
+    OwnProbe own;
+    own.sources.push_back(policy->probe.untrusted_source.ToString());
+    if (policy->probe.untrusted_source_v6) {
+      own.sources.push_back(policy->probe.untrusted_source_v6->ToString());
+    }
+    const std::string rcpt = absl::AsciiStrToLower(policy->probe.foreign_recipient);
+    const size_t at = rcpt.rfind('@');
+    own.recipient_local = rcpt.substr(0, at);
+    own.recipient_domain = at == std::string::npos ? "" : rcpt.substr(at + 1);
+    return own;
+  };
   why = absl::StrCat("the log monitor follows ", follower->Describe(), " (", source.why, ")");
   return std::make_unique<RelayMonitor>(std::move(follower), std::move(parser),
                                         std::move(tracker), parts.attempt_queue, parts.clock,

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "common/logging.h"
 #include "relayguard/v1/agent_stream.pb.h"
@@ -19,6 +20,23 @@ constexpr std::chrono::seconds kContextRefresh{5};
 constexpr std::chrono::milliseconds kMaxWait{1000};
 
 }  // namespace
+
+bool IsOwnProbe(const OwnProbe& probe, const MonitorEvent& event) {
+  if (event.kind == MonitorEventKind::kRelayed) return false;
+  if (std::find(probe.sources.begin(), probe.sources.end(), event.client_address) ==
+      probe.sources.end()) {
+    return false;
+  }
+  if (event.kind == MonitorEventKind::kSaslFailure) return true;
+  for (const std::string& r : event.recipients) {
+    const std::string lower = absl::AsciiStrToLower(r);
+    if (lower.find(probe.recipient_local) != std::string::npos &&
+        lower.find(probe.recipient_domain) != std::string::npos) {
+      return true;
+    }
+  }
+  return false;
+}
 
 RelayMonitor::RelayMonitor(std::unique_ptr<LogFollower> follower,
                            std::unique_ptr<MtaLogParser> parser,
@@ -46,6 +64,7 @@ void RelayMonitor::RefreshContext() {
     if (context) parser_->SetContext(*context);
     context_ = std::move(context);
   }
+  own_probe_ = hooks_.own_probe ? hooks_.own_probe() : std::nullopt;
 }
 
 size_t RelayMonitor::Poll() {
@@ -81,6 +100,10 @@ void RelayMonitor::Process(const LogEntry& entry) {
   for (MonitorEvent& e : events_) {
     // Without a policy nobody is known to be trusted: a delivery is not evidence of a relay.
     if (e.kind == MonitorEventKind::kRelayed && !context_) continue;
+    if (own_probe_ && IsOwnProbe(*own_probe_, e)) {
+      ++own_probe_events_;
+      continue;
+    }
     if (std::optional<ThresholdWarning> w = tracker_->Record(e)) {
       Logger("agent.monitor")->warn("{}", w->text);
       if (hooks_.on_warning) hooks_.on_warning(w->counter, w->text);

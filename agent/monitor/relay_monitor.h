@@ -24,11 +24,24 @@
 
 namespace relayguard::agent {
 
+// The agent's own relay probes (compliance checks, applies) are refused relay attempts and, with
+// policy.auth, failed AUTH from the policy's untrusted source: not attacks. They are recognised
+// by that source address and, for refusals, the probe's foreign recipient in the recipient (every
+// trick encodes it: percent hack, source route, bang path). A relay is never discounted.
+struct OwnProbe {
+  std::vector<std::string> sources;  // the untrusted source addresses, as text
+  std::string recipient_local;       // the foreign recipient's local part, lower case
+  std::string recipient_domain;      // and its domain
+};
+bool IsOwnProbe(const OwnProbe& probe, const MonitorEvent& event);
+
 struct RelayMonitorHooks {
   // Who is trusted and which domains are local, from the policy this host applied; nullopt
   // while there is none (then nothing can be called a relay: only refusals and AUTH failures
   // are counted). Asked every few seconds.
   std::function<std::optional<RelayContext>()> context;
+  // The agent's own probes to leave out, from the same policy; asked with `context`.
+  std::function<std::optional<OwnProbe>()> own_probe;
   // A relay for an untrusted client was seen (at most one call per kRelayAlarmGap; the others
   // are counted in the reports).
   std::function<void(const MonitorEvent&, const std::string& log_source)> on_relay;
@@ -74,6 +87,8 @@ class RelayMonitor {
   const std::chrono::seconds report_interval_;
   RelayMonitorHooks hooks_;
   std::optional<RelayContext> context_;
+  std::optional<OwnProbe> own_probe_;
+  uint64_t own_probe_events_ = 0;
   std::chrono::steady_clock::time_point context_at_{};
   std::chrono::steady_clock::time_point last_alarm_{};
   bool alarmed_ = false;
