@@ -131,7 +131,7 @@ void AddRunOptions(CLI::App& run, RunFlags& r) {
         return JournalMatchText(value);
       });
   run.add_option("--monitor-report-s", m.report_s, "how often the counts go to the controller")
-      ->check(IntBetween(5, 3600, "needs 5..3600 seconds"));
+      ->check(IntBetween(1, 3600, "needs 1..3600 seconds"));
   run.add_option("--monitor-refused-per-source", m.refused_per_source,
                  "refused relay attempts from one address within the window that raise a "
                  "warning (0: never)")
@@ -251,7 +251,7 @@ ConfigSchema AgentConfigSchema(AgentFlags& f) {
       })
       .Text("monitor_journal_match", "--monitor-journal-match", &f.run.monitor.journal_match,
             JournalMatchText)
-      .Integer("monitor_report_s", "--monitor-report-s", &f.run.monitor.report_s, 5, 3600)
+      .Integer("monitor_report_s", "--monitor-report-s", &f.run.monitor.report_s, 1, 3600)
       .Integer("monitor_refused_per_source", "--monitor-refused-per-source",
                &f.run.monitor.refused_per_source, 0, 1000000)
       .Integer("monitor_sasl_failures_per_source", "--monitor-sasl-failures-per-source",

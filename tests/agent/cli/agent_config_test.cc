@@ -121,8 +121,8 @@ TEST_F(AgentConfigTest, EachRuleIsRefusedWithFileLineAndColumn) {
            {"monitor_journal_match: \"_SYSTEMD_UNIT=postfix.service,unit=x\"\n",
             "1:24: monitor_journal_match: needs FIELD=VALUE items separated by commas (e.g. "
             "_SYSTEMD_UNIT=postfix@-.service,SYSLOG_IDENTIFIER=postfix/smtpd), got \"unit=x\""},
-           {"monitor_report_s: 1\n",
-            "1:19: monitor_report_s: must be between 5 and 3600, got 1"},
+           {"monitor_report_s: 0\n",
+            "1:19: monitor_report_s: must be between 1 and 3600, got 0"},
            {"monitor_max_sources: 99999999\n",
             "1:22: monitor_max_sources: must be between 10 and 100000, got 99999999"},
            {"mta: [postfix\n", "2:1: invalid YAML: "},
