@@ -2,7 +2,10 @@
 # The main command: the fleet demo. A controller and five agents, each with its own real,
 # sandboxed MTA on loopback (three Postfix, one Exim, one Sendmail), all open relays; mTLS
 # certificates made on the spot. A rollout in waves closes every relay and verifies each host;
-# scheduled compliance catches a relay re-opened by hand and closes it again; one command rolls
+# scheduled compliance catches a relay re-opened by hand and closes it again; each agent's log
+# monitor counts an attacker's refused relay attempts, and sees a relay abused between two daily
+# checks in the log and has it closed at once (Sendmail logs through a small syslog daemon on
+# the sandbox's private /dev/log); one command rolls
 # the whole rollout back; the relays are open again. Before that, one host of each MTA is made
 # to relay only for SMTP AUTH users, with a real SASL backend each (Dovecot for Postfix, a
 # password file for Exim, sasldb2 for Sendmail), checked before and proven after the change
@@ -18,7 +21,8 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 if [ "${RELAYGUARD_IN_MTA_SANDBOX:-}" != 1 ]; then
   bash "$root/deploy/install_deps.sh"
   echo "== building relayguard"
-  bash "$root/deploy/build.sh" --target relayguard-agent relayguard-controller relayguardctl
+  bash "$root/deploy/build.sh" --target relayguard-agent relayguard-controller relayguardctl \
+    rg-syslog-sink
   exec bash "$root/tests/support/mta_sandbox.sh" bash "$0" "$@"
 fi
 mta_root=${RELAYGUARD_MTA_ROOT:-/var/cache/relayguard/mta-root}
@@ -79,6 +83,13 @@ bash "$root/deploy/make-certs.sh" "$certs" --agent mx1 --agent mx2 --agent mx3 -
   --agent mx5 --operator demo
 
 step "2. Five sandboxed MTAs on 127.0.0.1, all OPEN RELAYS: Postfix (mynetworks = 0.0.0.0/0; mx2 also a second port with its own -o mynetworks=0.0.0.0/0), Exim (relay_from_hosts = 0.0.0.0/0), Sendmail (FEATURE(promiscuous_relay))"
+# Sendmail logs only through syslog: a small syslog daemon on this sandbox's private /dev/log
+# writes what rsyslog would write to /var/log/mail.log (Debian 12's RFC 3339 lines).
+mkdir -p "$demo/syslog"
+"$bin/tests/rg-syslog-sink" --socket /dev/log --out "$demo/syslog/mail.log" \
+  > "$demo/syslog/sink.log" 2>&1 &
+pids+=($!)
+for i in $(seq 1 100); do [ -S /dev/log ] && break; sleep 0.05; done
 declare -A port
 for h in "${hosts[@]}"; do
   port[$h]=$(free_port)
@@ -119,6 +130,11 @@ sed -e 's/^name: no-open-relay$/name: no-open-relay-checked/' \
     -e 's/^description: .*/description: "no-open-relay, checked every 5 s and enforced (demo)"/' \
     "$root/playbooks/no-open-relay.yaml" > "$demo/playbooks/no-open-relay-checked.yaml"
 printf 'compliance:\n  schedule: "@every 5s"\n  mode: enforce\n' >> "$demo/playbooks/no-open-relay-checked.yaml"
+# And one checked once a day (03:00), enforced: between two checks only the log monitor watches.
+sed -e 's/^name: no-open-relay$/name: no-open-relay-daily/' \
+    -e 's/^description: .*/description: "no-open-relay, checked daily at 03:00 and enforced (demo)"/' \
+    "$root/playbooks/no-open-relay.yaml" > "$demo/playbooks/no-open-relay-daily.yaml"
+printf 'compliance:\n  schedule: "0 3 * * *"\n  mode: enforce\n' >> "$demo/playbooks/no-open-relay-daily.yaml"
 # require-auth for one host of each MTA, each with its own SASL backend (started in step 10);
 # the smoke credentials are root-only files, never in a playbook.
 mkdir -p "$demo/sasl/dovecot"
@@ -172,7 +188,11 @@ ca: $certs/ca.crt
 cert: $certs/agent-$h.crt
 key: $certs/agent-$h.key
 metrics_file: $demo/$h/relayguard-agent.prom
+monitor_report_s: 5
 CONF
+    # The log monitor finds Postfix's maillog_file and Exim's log_file_path itself; Sendmail
+    # logs through syslog, to the file rsyslog would write.
+    if [ "${kind[$h]}" = sendmail ]; then echo "monitor_log: $demo/syslog/mail.log"; fi
   } > "$demo/etc/agent-$h.yaml"
 done
 echo "\$ relayguard-controller --config controller.yaml config check"
@@ -239,7 +259,45 @@ echo '$ relayguardctl compliance --history --host mx1'; ctl compliance --history
 echo '$ relayguardctl compliance --host mx1 --diff'; ctl compliance --host mx1 --diff || true
 "$bin/agent/relayguard-agent" probe --smtp "127.0.0.1:${port[mx1]}" --from 127.0.0.9 | head -1 || true
 
-step "10. Require SMTP AUTH on one host of each MTA (mx3 Postfix + Dovecot, mx4 Exim + password file, mx5 Sendmail + sasldb2)"
+step "10. The log monitor: an attacker at 127.0.0.9 tries to relay through mx1 (Postfix), mx4 (Exim) and mx5 (Sendmail); each MTA refuses, each agent counts it in the MTA's log"
+for h in mx1 mx4 mx5; do
+  for n in 1 2 3 4 5 6; do
+    swaks --server "127.0.0.1:${port[$h]}" --local-interface 127.0.0.9 --helo attacker.example \
+      --from spam@example.org --to "victim$n@example.net" --quit-after RCPT >/dev/null 2>&1 || true
+  done
+  echo "  $h: 6 relay attempts from 127.0.0.9 refused"
+done
+for i in $(seq 1 60); do
+  [ "$(ctl attempts --since 10m --json 2>/dev/null | grep -o '"source":"127.0.0.9"' | wc -l)" -ge 3 ] && break
+  sleep 0.5
+done
+echo '$ relayguardctl attempts --since 10m'; ctl attempts --since 10m
+
+step "11. A relay abused between two checks: mx2 is checked only daily from now on; an admin re-opens its relay by hand, a spammer at 127.0.0.9 relays a real message through it; mx2's agent sees the delivery in the log, reports mx2 relay-open with the log lines and closes the relay at once"
+echo '$ relayguardctl rollout start no-open-relay-daily --hosts mx2 --wait'
+ctl rollout start no-open-relay-daily --hosts mx2 --wait
+bash "$(lab_script mx2)" open "$demo/mx2"
+for i in $(seq 1 20); do  # until the reload takes
+  "$bin/agent/relayguard-agent" probe --smtp "127.0.0.1:${port[mx2]}" --from 127.0.0.9 >/dev/null || break
+  sleep 0.2
+done
+echo "\$ swaks --server 127.0.0.1:${port[mx2]} --local-interface 127.0.0.9 --from spam@example.org --to victim@example.net"
+swaks --server "127.0.0.1:${port[mx2]}" --local-interface 127.0.0.9 --helo spammer.example \
+  --from spam@example.org --to victim@example.net --body "relayguard demo: relayed spam" 2>&1 |
+  grep -E '^ *<- *250 .*queued' | sed 's/^/  /' || true
+for i in $(seq 1 120); do
+  ctl compliance --history --host mx2 --json 2>/dev/null | grep -q '"enforcement":"ENFORCEMENT_APPLIED"' && break
+  sleep 0.5
+done
+if ! ctl compliance --history --host mx2 --json | grep -q 'relay-seen'; then
+  echo "demo: mx2's relay was not alarmed; its agent log:" >&2; tail -20 "$demo/mx2/agent.log" >&2; exit 1
+fi
+echo '$ relayguardctl compliance --history --host mx2'; ctl compliance --history --host mx2 || true
+echo '$ relayguardctl compliance --host mx2    # the evidence: what the log showed'
+ctl compliance --host mx2 || true
+"$bin/agent/relayguard-agent" probe --smtp "127.0.0.1:${port[mx2]}" --from 127.0.0.9 | head -1 || true
+
+step "12. Require SMTP AUTH on one host of each MTA (mx3 Postfix + Dovecot, mx4 Exim + password file, mx5 Sendmail + sasldb2)"
 echo '$ relayguardctl rollout start require-auth --hosts mx3 --wait    # the shipped playbook: no Dovecot socket at its path here'
 ctl rollout start require-auth --hosts mx3 --wait || true
 sasl() { bash "$root/deploy/lab/sasl-backend.sh" "$@"; }
@@ -260,11 +318,11 @@ echo '$ relayguardctl scan --auth --from 127.0.0.9 127.0.0.1:<mx3> 127.0.0.1:<mx
 "$bin/controller/relayguardctl" scan --auth --from 127.0.0.9 "127.0.0.1:${port[mx3]}" \
   "127.0.0.1:${port[mx4]}" "127.0.0.1:${port[mx5]}" || true
 
-step "11. One command rolls the whole first rollout back (each agent restores its git backup from before it, reloads, verifies)"
+step "13. One command rolls the whole first rollout back (each agent restores its git backup from before it, reloads, verifies)"
 echo '$ relayguardctl rollback --rollout r-000001'
 ctl rollback --rollout r-000001
 
-step "12. The relays are open again, byte for byte the configuration from before"
+step "14. The relays are open again, byte for byte the configuration from before"
 probe_all
 for h in "${hosts[@]}"; do
   for f in $(managed "$h"); do
@@ -277,16 +335,16 @@ done
 ctl hosts
 echo '$ relayguardctl audit'; ctl audit
 
-step "13. What Prometheus scrapes: the controller's http://127.0.0.1:$mport/metrics and an agent's textfile (the non-zero series)"
+step "15. What Prometheus scrapes: the controller's http://127.0.0.1:$mport/metrics and an agent's textfile (the non-zero series)"
 curl -sf "http://127.0.0.1:$mport/metrics" > "$demo/metrics.txt"
-grep -E '^relayguard_(agents|rollouts|compliance_hosts|enforce_holds|commands_sent_total|agent_answers_total|store_call_seconds_count)' \
+grep -E '^relayguard_(agents|rollouts|compliance_hosts|enforce_holds|commands_sent_total|agent_answers_total|store_call_seconds_count|relay_)' \
   "$demo/metrics.txt" | grep -v ' 0$' | sed 's/^/  /'
 echo "\$ promtool check metrics < metrics.txt"
 promtool check metrics < "$demo/metrics.txt" && echo "  ok"
 echo "\$ cat mx2/relayguard-agent.prom    # the agent's node_exporter textfile (its non-zero series)"
 grep -v '^#' "$demo/mx2/relayguard-agent.prom" | grep -v ' 0$' | sed 's/^/  /'
 promtool check metrics < "$demo/mx2/relayguard-agent.prom" && echo "  promtool: ok"
-step "14. The dashboard: https://127.0.0.1:$wport/ (fleet, rollouts with live progress, one-click rollback, plan, compliance, audit)"
+step "16. The dashboard: https://127.0.0.1:$wport/ (fleet, rollouts with live progress, one-click rollback, plan, compliance, audit)"
 # The same operator API as relayguardctl, as JSON over HTTPS with a session cookie.
 jar=$demo/web-cookies
 curl -sf --cacert "$certs/ca.crt" -c "$jar" -H 'Content-Type: application/json' \

@@ -15,7 +15,7 @@ packages=(
   build-essential cmake ninja-build pkg-config ccache git
   protobuf-compiler protobuf-compiler-grpc libprotobuf-dev libgrpc++-dev
   libgit2-dev libssh2-1-dev libyaml-cpp-dev libspdlog-dev libgtest-dev libgmock-dev
-  libsqlite3-dev libssl-dev openssl tzdata libpcre2-dev libcli11-dev nlohmann-json3-dev
+  libsqlite3-dev libssl-dev openssl tzdata libpcre2-dev libre2-dev libcli11-dev nlohmann-json3-dev
   postfix postfix-lmdb postfix-pcre swaks iproute2 util-linux procps m4 libidn12 libwrap0 nmap
   libio-socket-ssl-perl
   libsystemd-dev debhelper dpkg-dev debootstrap lintian systemd-container

@@ -20,6 +20,8 @@ ctest --output-on-failure --timeout 600 -j2 "$@"
 sync
 echo "== benchmark (apply transaction, agent peak RSS) =="
 "./bench/apply_bench" --iterations 11
+echo "== benchmark (log monitor: lines per second, CPU at 100 lines/s, memory bounds) =="
+"./bench/monitor_bench" --seconds 20
 echo "== benchmark (SMTP AUTH: require-auth apply per MTA, AUTH part of a compliance check) =="
 # Real Dovecot, Cyrus SASL, Exim and Sendmail: inside the sandbox, like the integration tests.
 bash "$root/tests/support/mta_sandbox.sh" ./bench/auth_bench --iterations 5

@@ -21,6 +21,34 @@ CLI::Validator OptionalAbsolutePath() {
       "ABSOLUTE-PATH");
 }
 
+// monitor_journal_match: "" or FIELD=VALUE items separated by commas, FIELD a journal field name
+// (capitals, digits, underscores), VALUE without commas or control characters.
+std::string JournalMatchText(std::string& value) {
+  if (value.empty()) return "";
+  size_t start = 0;
+  while (true) {
+    const size_t comma = value.find(',', start);
+    const std::string item =
+        value.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+    const size_t eq = item.find('=');
+    bool ok = eq != std::string::npos && eq > 0 && eq + 1 < item.size();
+    for (size_t i = 0; ok && i < eq; ++i) {
+      const char c = item[i];
+      ok = (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
+    }
+    for (size_t i = eq + 1; ok && i < item.size(); ++i) {
+      ok = static_cast<unsigned char>(item[i]) >= 0x20 && item[i] != 0x7f;
+    }
+    if (!ok) {
+      return "needs FIELD=VALUE items separated by commas (e.g. "
+             "_SYSTEMD_UNIT=postfix@-.service,SYSLOG_IDENTIFIER=postfix/smtpd), got \"" + item +
+             "\"";
+    }
+    if (comma == std::string::npos) return "";
+    start = comma + 1;
+  }
+}
+
 void AddGlobalOptions(CLI::App& app, AgentFlags& f) {
   app.add_option("--config", f.config,
                  "the configuration file (default /etc/relayguard/agent.yaml when it exists); "
@@ -86,6 +114,38 @@ void AddRunOptions(CLI::App& run, RunFlags& r) {
                  "in its directory, e.g. /var/lib/prometheus/node-exporter/); \"\" = none")
       ->type_name("FILE")
       ->transform(OptionalAbsolutePath());
+  MonitorFlags& m = r.monitor;
+  run.add_option("--monitor", m.source,
+                 "the mail log monitor: auto (the MTA's log file, else the journal), file, "
+                 "journal or off")
+      ->check(CLI::IsMember({"auto", "file", "journal", "off"}));
+  run.add_option("--monitor-log", m.log_file,
+                 "the MTA's log file (default: maillog_file, /var/log/exim4/mainlog or "
+                 "/var/log/mail.log)")
+      ->type_name("FILE")
+      ->transform(OptionalAbsolutePath());
+  run.add_option("--monitor-journal-match", m.journal_match,
+                 "journal matches FIELD=VALUE,... (default: the MTA's units and identifiers)")
+      ->check([](const std::string& text) {
+        std::string value = text;
+        return JournalMatchText(value);
+      });
+  run.add_option("--monitor-report-s", m.report_s, "how often the counts go to the controller")
+      ->check(IntBetween(1, 3600, "needs 1..3600 seconds"));
+  run.add_option("--monitor-refused-per-source", m.refused_per_source,
+                 "refused relay attempts from one address within the window that raise a "
+                 "warning (0: never)")
+      ->check(IntBetween(0, 1000000, "needs 0..1000000"));
+  run.add_option("--monitor-sasl-failures-per-source", m.sasl_failures_per_source,
+                 "failed SMTP AUTH attempts from one address within the window that raise a "
+                 "warning (0: never)")
+      ->check(IntBetween(0, 1000000, "needs 0..1000000"));
+  run.add_option("--monitor-threshold-window-s", m.threshold_window_s,
+                 "the window of those thresholds")
+      ->check(IntBetween(10, 86400, "needs 10..86400 seconds"));
+  run.add_option("--monitor-max-sources", m.max_sources,
+                 "source addresses tracked at once (the least active are dropped first)")
+      ->check(IntBetween(10, 100000, "needs 10..100000"));
 }
 
 // What run needs, from the command line or the file; "" when it has it.
@@ -184,7 +244,22 @@ ConfigSchema AgentConfigSchema(AgentFlags& f) {
       .Integer("heartbeat_s", "--heartbeat-s", &f.run.heartbeat_s, 1, 3600)
       .Text("metrics_file", "--metrics-file", &f.run.metrics_file, [](std::string& value) {
         return value.empty() ? "" : AbsolutePathText(value);
-      });
+      })
+      .Choice("monitor", "--monitor", &f.run.monitor.source, {"auto", "file", "journal", "off"})
+      .Text("monitor_log", "--monitor-log", &f.run.monitor.log_file, [](std::string& value) {
+        return value.empty() ? "" : AbsolutePathText(value);
+      })
+      .Text("monitor_journal_match", "--monitor-journal-match", &f.run.monitor.journal_match,
+            JournalMatchText)
+      .Integer("monitor_report_s", "--monitor-report-s", &f.run.monitor.report_s, 1, 3600)
+      .Integer("monitor_refused_per_source", "--monitor-refused-per-source",
+               &f.run.monitor.refused_per_source, 0, 1000000)
+      .Integer("monitor_sasl_failures_per_source", "--monitor-sasl-failures-per-source",
+               &f.run.monitor.sasl_failures_per_source, 0, 1000000)
+      .Integer("monitor_threshold_window_s", "--monitor-threshold-window-s",
+               &f.run.monitor.threshold_window_s, 10, 86400)
+      .Integer("monitor_max_sources", "--monitor-max-sources", &f.run.monitor.max_sources, 10,
+               100000);
   return schema;
 }
 

@@ -50,6 +50,20 @@ struct ProbeFlags {
   std::string from;
   bool tls_on_connect = false;
 };
+// The log monitor of `run` (agent/monitor/relay_monitor.h): which log it follows and what it
+// counts as too much.
+struct MonitorFlags {
+  std::string source = "auto";  // auto | file | journal | off
+  std::string log_file;         // file: the log ("" = the MTA's usual Debian location)
+  // journal: FIELD=VALUE matches, comma-separated, ORed ("" = the MTA's units and identifiers).
+  std::string journal_match;
+  int report_s = 60;                 // how often the counts go to the controller
+  int refused_per_source = 20;       // refused relay attempts per source within the window: warn
+  int sasl_failures_per_source = 10; // failed AUTH attempts per source within the window: warn
+  int threshold_window_s = 600;
+  int max_sources = 1000;            // sources tracked at once (the least active go first)
+};
+
 struct RunFlags {
   std::string controller;
   std::string host;
@@ -59,6 +73,7 @@ struct RunFlags {
   int heartbeat_s = 30;
   // The node_exporter textfile-collector file the metrics go to; "" = none.
   std::string metrics_file;
+  MonitorFlags monitor;
 };
 
 // Where flags came from, so that `run` can read them again on SIGHUP.

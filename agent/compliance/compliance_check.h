@@ -58,6 +58,7 @@ struct ComplianceResult {
   std::string summary;  // one line
   double auth_check_ms = 0;  // how long the SMTP AUTH part took (policy.auth; 0 without)
   int64_t next_window_at = 0;
+  std::string trigger = "schedule";  // "schedule" | "relay-seen" (the log monitor asked for it)
 };
 
 class ComplianceChecker {

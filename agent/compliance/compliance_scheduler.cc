@@ -24,6 +24,7 @@ void ComplianceScheduler::Reload() {
   loaded_ = true;
   policy_text_ = now_text;
   policy_.reset();
+  cached_.reset();
   schedule_.reset();
   next_at_ = 0;
   if (now_text.empty()) return;
@@ -32,6 +33,7 @@ void ComplianceScheduler::Reload() {
     log->error("cached policy unusable, no compliance checks: {}", policy.status().message());
     return;
   }
+  cached_ = *policy;
   if (!policy->compliance) {
     log->info("policy {} v{} has no compliance schedule", policy->name, policy->version);
     return;
@@ -52,24 +54,44 @@ void ComplianceScheduler::Reload() {
             policy_->compliance->schedule, policy_->compliance->time_zone, Utc(next_at_));
 }
 
+void ComplianceScheduler::RequestCheck(std::string trigger) {
+  std::lock_guard<std::mutex> lock(request_mu_);
+  requested_ = std::move(trigger);
+}
+
 std::optional<ComplianceResult> ComplianceScheduler::Tick() {
   ComplianceResult result;
+  std::string requested;
+  {
+    std::lock_guard<std::mutex> lock(request_mu_);
+    requested.swap(requested_);
+  }
+  Policy checked;
   {
     // The policy is re-read under the lock: a rollback that just removed it (or a push that
     // replaced it) must not be followed by a check, let alone an enforcement, of the old one.
     std::lock_guard<std::mutex> lock(d_.host_mu);
     Reload();
-    if (!policy_ || next_at_ == 0) return std::nullopt;
     const int64_t now = d_.clock.WallSeconds();
-    if (now < next_at_) return std::nullopt;
+    const bool scheduled = policy_ && next_at_ != 0 && now >= next_at_;
+    if (!scheduled && (requested.empty() || !cached_)) {
+      if (!requested.empty()) {
+        Logger("agent.compliance")
+            ->warn("a check was asked for ({}) but this host has no applied policy to check",
+                   requested);
+      }
+      return std::nullopt;
+    }
+    checked = policy_ ? *policy_ : *cached_;  // without a compliance section: audit
     EnforceGate gate;
-    gate.suspended = d_.state.Suspended(policy_->name, policy_->version);
-    gate.held = d_.state.Held(policy_->name, policy_->version);
-    result = d_.checker.Check(*policy_, now, gate);
+    gate.suspended = d_.state.Suspended(checked.name, checked.version);
+    gate.held = d_.state.Held(checked.name, checked.version);
+    result = d_.checker.Check(checked, now, gate);
+    result.trigger = requested.empty() ? "schedule" : requested;
   }
   const int64_t now = result.checked_at;
   if (EnforcementFailed(result.enforcement) || result.enforcement == Enforcement::kRefused) {
-    if (absl::Status s = d_.state.Suspend(policy_->name, policy_->version); !s.ok()) {
+    if (absl::Status s = d_.state.Suspend(checked.name, checked.version); !s.ok()) {
       Logger("agent.compliance")->error("cannot record the suspension: {}", s.message());
     }
   }
@@ -79,11 +101,14 @@ std::optional<ComplianceResult> ComplianceScheduler::Tick() {
     Logger("agent.compliance")->error("cannot queue the compliance report: {}",
                                       seq.status().message());
   }
-  next_at_ = NextCheckAfter(*schedule_, host_, policy_->compliance->splay_s,
-                            std::max(now, d_.clock.WallSeconds()));
+  if (policy_ && schedule_ && next_at_ != 0 && now >= next_at_) {
+    next_at_ = NextCheckAfter(*schedule_, host_, policy_->compliance->splay_s,
+                              std::max(now, d_.clock.WallSeconds()));
+  }
   Logger("agent.compliance")
-      ->info("compliance check {}: {} ({}); next at {}", seq.ok() ? *seq : 0,
-             ComplianceStatusName(result.status), result.summary, Utc(next_at_));
+      ->info("compliance check {} ({}): {} ({}); next at {}", seq.ok() ? *seq : 0,
+             result.trigger, ComplianceStatusName(result.status), result.summary,
+             next_at_ == 0 ? std::string("(no schedule)") : Utc(next_at_));
   if (d_.on_result) d_.on_result(result);
   return result;
 }

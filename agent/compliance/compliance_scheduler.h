@@ -42,6 +42,11 @@ class ComplianceScheduler {
   // when a check ran.
   std::optional<ComplianceResult> Tick();
 
+  // Asks for a check at the next Tick, whatever the schedule says (the log monitor saw a relay):
+  // of the cached policy in its compliance mode (enforce re-applies it), or in audit mode when
+  // the policy has no compliance section. The report says `trigger`. Thread-safe.
+  void RequestCheck(std::string trigger);
+
   // Tick() every 250 ms until `stop`.
   void Run(const std::atomic<bool>& stop);
 
@@ -57,6 +62,9 @@ class ComplianceScheduler {
   bool loaded_ = false;
   std::string policy_text_;          // text of the cached policy last read
   std::optional<Policy> policy_;     // with a compliance section
+  std::optional<Policy> cached_;     // the cached policy, with or without one
+  std::mutex request_mu_;
+  std::string requested_;            // RequestCheck's trigger; "" when none
   std::optional<Schedule> schedule_;
   int64_t next_at_ = 0;
 };

@@ -89,6 +89,89 @@ AgentMetrics::AgentMetrics(const std::string& version)
                                 "epoch; 0 before the first probe")
                           .Register(r)
                           .Add({});
+  monitor_lines_ = &BuildCounter()
+                        .Name("relayguard_agent_monitor_lines_total")
+                        .Help("Lines of the MTA's log the monitor read")
+                        .Register(r)
+                        .Add({});
+  monitor_unknown_ = &BuildCounter()
+                          .Name("relayguard_agent_monitor_unknown_lines_total")
+                          .Help("Lines of the MTA's log no rule of the monitor knew (counted, "
+                                "not errors)")
+                          .Register(r)
+                          .Add({});
+  auto& events = BuildCounter()
+                     .Name("relayguard_agent_monitor_events_total")
+                     .Help("What the monitor saw in the MTA's log: refused relay attempts "
+                           "(refused-relay), messages relayed for untrusted unauthenticated "
+                           "clients (relayed: critical), failed SMTP AUTH (sasl-failure)")
+                     .Register(r);
+  for (MonitorEventKind k : {MonitorEventKind::kRefusedRelay, MonitorEventKind::kRelayed,
+                             MonitorEventKind::kSaslFailure}) {
+    monitor_events_[k] = &events.Add({{"event", MonitorEventKindName(k)}});
+  }
+  monitor_warnings_ = &BuildCounter()
+                           .Name("relayguard_agent_monitor_threshold_warnings_total")
+                           .Help("Sources that passed a monitor threshold (refused relay "
+                                 "attempts or failed AUTH per source within the window)")
+                           .Register(r);
+  monitor_last_relay_ = &BuildGauge()
+                             .Name("relayguard_agent_monitor_last_relay_seen_timestamp_seconds")
+                             .Help("When the log last showed a message relayed for an "
+                                   "untrusted unauthenticated client; 0 if never")
+                             .Register(r)
+                             .Add({});
+  monitor_following_ = &BuildGauge()
+                            .Name("relayguard_agent_monitor_following")
+                            .Help("1 while the monitor follows the MTA's log, else 0 (off, or "
+                                  "the log cannot be read)")
+                            .Register(r)
+                            .Add({});
+  monitor_sources_ = &BuildGauge()
+                          .Name("relayguard_agent_monitor_sources")
+                          .Help("Source addresses the monitor tracks now (bounded)")
+                          .Register(r)
+                          .Add({});
+  monitor_queue_ = &BuildGauge()
+                        .Name("relayguard_agent_monitor_queue_reports")
+                        .Help("Attempt reports waiting to be sent to the controller")
+                        .Register(r)
+                        .Add({});
+}
+
+void AgentMetrics::OnMonitorLines(uint64_t lines, uint64_t unknown) {
+  if (lines == 0 && unknown == 0) return;
+  std::lock_guard<std::mutex> lock(mu_);
+  monitor_lines_->Increment(static_cast<double>(lines));
+  monitor_unknown_->Increment(static_cast<double>(unknown));
+  Changed();
+}
+
+void AgentMetrics::OnMonitorEvent(MonitorEventKind kind, int64_t at) {
+  std::lock_guard<std::mutex> lock(mu_);
+  monitor_events_[kind]->Increment();
+  if (kind == MonitorEventKind::kRelayed) monitor_last_relay_->Set(static_cast<double>(at));
+  Changed();
+}
+
+void AgentMetrics::OnMonitorWarning(const std::string& threshold) {
+  std::lock_guard<std::mutex> lock(mu_);
+  monitor_warnings_->Add({{"threshold", threshold}}).Increment();
+  Changed();
+}
+
+void AgentMetrics::SetMonitorState(bool following, size_t sources, size_t queued_reports) {
+  std::lock_guard<std::mutex> lock(mu_);
+  const double f = following ? 1 : 0, n = static_cast<double>(sources),
+               q = static_cast<double>(queued_reports);
+  if (monitor_following_->Value() == f && monitor_sources_->Value() == n &&
+      monitor_queue_->Value() == q) {
+    return;
+  }
+  monitor_following_->Set(f);
+  monitor_sources_->Set(n);
+  monitor_queue_->Set(q);
+  Changed();
 }
 
 void AgentMetrics::OnTransaction(const TransactionReport& report, int64_t at) {

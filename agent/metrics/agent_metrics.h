@@ -16,6 +16,7 @@
 
 #include "agent/apply/transaction_report.h"
 #include "agent/compliance/compliance_check.h"
+#include "agent/monitor/log_entry.h"
 #include "prometheus/counter.h"
 #include "prometheus/family.h"
 #include "prometheus/gauge.h"
@@ -44,6 +45,15 @@ class AgentMetrics {
   // Compliance reports waiting to be sent to the controller.
   void SetQueueLength(size_t reports);
 
+  // The log monitor (agent/monitor/relay_monitor.h): lines read, of which `unknown` no rule
+  // knew; each event at the wall time `at` of its log line; a threshold warning ("refused",
+  // "sasl-failures"); whether it follows a log now, the sources it tracks and its reports
+  // waiting for the controller. No per-address series: the addresses go to the controller.
+  void OnMonitorLines(uint64_t lines, uint64_t unknown);
+  void OnMonitorEvent(MonitorEventKind kind, int64_t at);
+  void OnMonitorWarning(const std::string& threshold);
+  void SetMonitorState(bool following, size_t sources, size_t queued_reports);
+
   uint64_t generation() const;
   // The text exposition of every family.
   std::string Text() const;
@@ -69,6 +79,14 @@ class AgentMetrics {
   prometheus::Family<prometheus::Gauge>* listener_verdict_;
   std::vector<prometheus::Gauge*> listener_series_;  // the series of listener_verdict_ now
   prometheus::Gauge* last_probe_time_;
+  prometheus::Counter* monitor_lines_;
+  prometheus::Counter* monitor_unknown_;
+  std::map<MonitorEventKind, prometheus::Counter*> monitor_events_;
+  prometheus::Family<prometheus::Counter>* monitor_warnings_;
+  prometheus::Gauge* monitor_last_relay_;
+  prometheus::Gauge* monitor_following_;
+  prometheus::Gauge* monitor_sources_;
+  prometheus::Gauge* monitor_queue_;
 };
 
 }  // namespace relayguard::agent

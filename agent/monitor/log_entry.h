@@ -30,6 +30,16 @@ enum class MonitorEventKind {
   kSaslFailure,   // a failed SMTP AUTH attempt
 };
 
+// "refused-relay", "relayed", "sasl-failure".
+inline const char* MonitorEventKindName(MonitorEventKind kind) {
+  switch (kind) {
+    case MonitorEventKind::kRefusedRelay: return "refused-relay";
+    case MonitorEventKind::kRelayed: return "relayed";
+    case MonitorEventKind::kSaslFailure: return "sasl-failure";
+  }
+  return "unknown";
+}
+
 struct MonitorEvent {
   MonitorEventKind kind = MonitorEventKind::kRefusedRelay;
   int64_t time_s = 0;              // seconds since the epoch, from the line (or the journal)

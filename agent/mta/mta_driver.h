@@ -107,6 +107,17 @@ class MtaDriver {
   // How many seconds before now the transaction dates a managed file it writes (0: now). See
   // FileInfo::write_age_s; Postfix's main.cf gets 2.
   virtual int64_t WriteAgeSeconds(const std::string& /*path*/) const { return 0; }
+
+  // What the log monitor (agent/monitor/relay_monitor.h) learns from the configuration: the
+  // file the MTA logs to itself (Postfix maillog_file, Exim log_file_path's main log; "" when it
+  // logs to syslog or the configuration does not say) and the domains it is the destination or
+  // a relay for (a delivery there is no relay; lookup tables are left out). Best effort: what
+  // cannot be read is left empty.
+  struct MonitorHints {
+    std::string log_file;
+    std::vector<std::string> local_domains;
+  };
+  virtual MonitorHints LogHints() { return {}; }
 };
 
 }  // namespace relayguard::agent

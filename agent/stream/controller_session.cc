@@ -93,7 +93,7 @@ absl::Status ControllerSession::ServeOnce(const std::atomic<bool>& stop, bool* h
   std::atomic<bool> done{false};
   std::atomic<bool> controller_silent{false};
   std::atomic<bool> busy{false};  // applying a push: answers from the controller wait unread
-  uint64_t sent_up_to = 0;        // compliance reports sent on this stream (heartbeat thread)
+  SentUpTo sent;                  // reports sent on this stream (heartbeat thread)
   // Heartbeats go out while a push is being applied too (that can take a while), and a
   // controller that stops answering is noticed and the stream closed, so reconnecting starts.
   std::thread heartbeats([&] {
@@ -116,7 +116,7 @@ absl::Status ControllerSession::ServeOnce(const std::atomic<bool>& stop, bool* h
         beat.mutable_heartbeat()->set_sent_at_ms(clock_.WallSeconds() * 1000);
         write(beat);
       }
-      SendQueuedReports(write, sent_up_to);
+      SendQueuedReports(write, sent);
     }
     if (stop) context.TryCancel();
   });
@@ -131,6 +131,10 @@ absl::Status ControllerSession::ServeOnce(const std::atomic<bool>& stop, bool* h
       if (options_.compliance_queue != nullptr) {
         options_.compliance_queue->Ack(msg.compliance_ack().seq());
       }
+      continue;
+    }
+    if (msg.has_attempt_ack()) {
+      if (options_.attempt_queue != nullptr) options_.attempt_queue->Ack(msg.attempt_ack().seq());
       continue;
     }
     if (msg.has_enforce_hold()) {
@@ -200,19 +204,34 @@ absl::Status ControllerSession::ServeOnce(const std::atomic<bool>& stop, bool* h
 }
 
 void ControllerSession::SendQueuedReports(
-    const std::function<bool(const pb::AgentMessage&)>& write, uint64_t& sent_up_to) {
-  if (options_.compliance_queue == nullptr) return;
-  // A few per pass: heartbeats keep their pace while a long backlog drains.
-  for (auto& [seq, bytes] : options_.compliance_queue->PendingAfter(sent_up_to, 20)) {
-    pb::AgentMessage m;
-    if (!m.mutable_compliance()->ParseFromString(bytes)) {
-      Logger("agent.stream")->error("queued compliance report {} is corrupt; dropping it", seq);
-      options_.compliance_queue->Ack(seq);
-      continue;
+    const std::function<bool(const pb::AgentMessage&)>& write, SentUpTo& sent) {
+  // A few per pass: heartbeats keep their pace while a long backlog drains. Compliance reports
+  // first: a relay alarm is one.
+  if (options_.compliance_queue != nullptr) {
+    for (auto& [seq, bytes] : options_.compliance_queue->PendingAfter(sent.compliance, 20)) {
+      pb::AgentMessage m;
+      if (!m.mutable_compliance()->ParseFromString(bytes)) {
+        Logger("agent.stream")->error("queued compliance report {} is corrupt; dropping it", seq);
+        options_.compliance_queue->Ack(seq);
+        continue;
+      }
+      m.mutable_compliance()->set_seq(seq);
+      if (!write(m)) return;  // the stream is gone: the next one sends it again
+      sent.compliance = seq;
     }
-    m.mutable_compliance()->set_seq(seq);
-    if (!write(m)) return;  // the stream is gone: the next one sends it again
-    sent_up_to = seq;
+  }
+  if (options_.attempt_queue != nullptr) {
+    for (auto& [seq, bytes] : options_.attempt_queue->PendingAfter(sent.attempts, 20)) {
+      pb::AgentMessage m;
+      if (!m.mutable_attempts()->ParseFromString(bytes)) {
+        Logger("agent.stream")->error("queued attempt report {} is corrupt; dropping it", seq);
+        options_.attempt_queue->Ack(seq);
+        continue;
+      }
+      m.mutable_attempts()->set_seq(seq);
+      if (!write(m)) return;
+      sent.attempts = seq;
+    }
   }
 }
 

@@ -49,6 +49,8 @@ struct SessionOptions {
   ComplianceQueue* compliance_queue = nullptr;
   EnforceState* enforce_state = nullptr;
   std::mutex* host_mu = nullptr;
+  // The log monitor's attempt reports to deliver (may be null).
+  ComplianceQueue* attempt_queue = nullptr;
   SessionEvents events;
 };
 
@@ -66,9 +68,14 @@ class ControllerSession {
  private:
   // One connection: hello, then pushes until the stream ends. OK when the controller closed it.
   absl::Status ServeOnce(const std::atomic<bool>& stop, bool* had_hello);
-  // Sends the queued compliance reports numbered above `sent_up_to`, advancing it.
+  // Sends the queued compliance and attempt reports numbered above `sent.compliance` and
+  // `sent.attempts`, advancing them.
+  struct SentUpTo {
+    uint64_t compliance = 0;
+    uint64_t attempts = 0;
+  };
   void SendQueuedReports(const std::function<bool(const relayguard::v1::AgentMessage&)>& write,
-                         uint64_t& sent_up_to);
+                         SentUpTo& sent);
 
   SessionOptions options_;
   PushHandler& handler_;

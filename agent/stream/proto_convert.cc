@@ -113,6 +113,7 @@ pb::ComplianceReport ToProto(const ComplianceResult& r, uint64_t seq) {
   out.set_error(r.error);
   out.set_summary(r.summary);
   out.set_next_window_at(r.next_window_at);
+  out.set_trigger(r.trigger);
   return out;
 }
 

@@ -148,7 +148,8 @@ create_debian() {
 start() {
   local cf=${1:-$dir/etc/sendmail.cf}
   alive "$pid_file" && return 0
-  "$sendmail" -C "$cf" -bd
+  # -L sm-mta: the syslog tag Debian's init script gives the daemon (/etc/init.d/sendmail).
+  "$sendmail" -L sm-mta -C "$cf" -bd
   wait_port "$(conf_port)" || { echo "sendmail-instance: $dir did not start" >&2; exit 1; }
 }
 

@@ -27,6 +27,7 @@ sasl_root=${RELAYGUARD_SASL_ROOT:-/var/cache/relayguard/sasl-root}
 sasl=0
 if [ -f "$sasl_root/.complete" ] && [ -x "$sasl_root/pkg/usr/sbin/dovecot" ]; then sasl=1; fi
 etc=$(mktemp -d /tmp/rg-etc.XXXXXX)
+dev=$(mktemp -d /tmp/rg-dev.XXXXXX)
 # Daemons the command left running in the namespace (a test that failed before its teardown, a
 # daemonised Dovecot or Postfix master): found by their /etc, which is this run's copy; TERM,
 # then KILL what is left after 5 s (Dovecot's master takes 2 s). Then the copy goes.
@@ -49,6 +50,7 @@ cleanup() {
     [ -n "$left" ] && kill -KILL $left 2>/dev/null
   fi
   rm -rf "$etc"
+  rmdir "$dev" 2>/dev/null
 }
 trap cleanup EXIT
 cp -a /etc/. "$etc/"
@@ -93,8 +95,18 @@ unshare -m --propagation private env RELAYGUARD_IN_MTA_SANDBOX=1 RELAYGUARD_MTA_
     if [ -n "$1" ]; then
       mount -t overlay rg-sasl-usr -o "lowerdir=$1:/usr" /usr || exit 97
     fi
-    shift
-    exec "$@"' "$etc" "$usr_layer" "$@"
+    mount -t tmpfs -o mode=755,size=4m rg-dev "$2" || exit 97
+    for n in null zero full random urandom tty ptmx; do
+      [ -e "/dev/$n" ] || continue
+      : > "$2/$n" && mount --bind "/dev/$n" "$2/$n" || exit 97
+    done
+    mkdir "$2/pts" "$2/shm" && mount --rbind /dev/pts "$2/pts" && mount --bind /dev/shm "$2/shm" ||
+      exit 97
+    ln -s /proc/self/fd "$2/fd" && ln -s /proc/self/fd/0 "$2/stdin" &&
+      ln -s /proc/self/fd/1 "$2/stdout" && ln -s /proc/self/fd/2 "$2/stderr" || exit 97
+    mount --move "$2" /dev || exit 97
+    shift 2
+    exec "$@"' "$etc" "$usr_layer" "$dev" "$@"
 rc=$?
 set -e
 exit $rc

@@ -10,12 +10,14 @@
 #include "agent/cli/agent_cli.h"
 #include "agent/cli/agent_context.h"
 #include "agent/cli/commands/run.h"
+#include "agent/cli/run_monitor.h"
 #include "agent/cli/run_reload.h"
 #include "agent/compliance/compliance_check.h"
 #include "agent/compliance/compliance_queue.h"
 #include "agent/compliance/compliance_scheduler.h"
 #include "agent/metrics/agent_metrics.h"
 #include "agent/metrics/metrics_file.h"
+#include "agent/monitor/relay_alarm.h"
 #include "agent/stream/controller_session.h"
 #include "agent/stream/proto_convert.h"
 #include "agent/stream/push_handler.h"
@@ -46,6 +48,7 @@ void ConfigureMetricsFile(MetricsFile& file, const RunFlags& r) {
 // What the stream uses besides the flags: it lives as long as the process.
 struct StreamParts {
   ComplianceQueue& queue;
+  ComplianceQueue& attempt_queue;
   EnforceState& enforce_state;
   std::mutex& host_mu;
   AgentMetrics& metrics;
@@ -63,6 +66,7 @@ SessionOptions MakeSessionOptions(const RunFlags& r, const StreamParts& p) {
   options.key_file = r.key_file;
   options.heartbeat_interval = std::chrono::seconds(r.heartbeat_s);
   options.compliance_queue = &p.queue;
+  options.attempt_queue = &p.attempt_queue;
   options.enforce_state = &p.enforce_state;
   options.host_mu = &p.host_mu;
   AgentMetrics& metrics = p.metrics;
@@ -124,6 +128,13 @@ int RunSession(Agent& a, std::ostream& err) {
     err << "relayguard-agent: " << queue.status().message() << "\n";
     return kExitRefused;
   }
+  // The log monitor's counts wait here for the controller, like the compliance reports.
+  absl::StatusOr<std::unique_ptr<ComplianceQueue>> attempt_queue =
+      ComplianceQueue::Open(a.fs, a.flags.state_dir + "/attempt-queue");
+  if (!attempt_queue.ok()) {
+    err << "relayguard-agent: " << attempt_queue.status().message() << "\n";
+    return kExitRefused;
+  }
   AgentMetrics metrics(RELAYGUARD_VERSION);
   MetricsFile metrics_file(metrics, a.clock);
   ConfigureMetricsFile(metrics_file, a.flags.run);
@@ -139,7 +150,44 @@ int RunSession(Agent& a, std::ostream& err) {
       a.flags.run.host, policy_path);
   // Checks go on whether or not the controller is reachable; their reports wait in the queue.
   std::thread compliance([&] { scheduler.Run(g_stop); });
-  const StreamParts parts{**queue, enforce_state, host_mu, metrics, a.clock};
+  // The log monitor: a relay it sees is reported at once (relay-open, the log lines as the
+  // evidence, queued like a check's report) and a check runs at once (enforce re-applies).
+  RelayMonitorHooks hooks;
+  hooks.on_relay = [&](const MonitorEvent& e, const std::string& log_source) {
+    const relayguard::v1::ComplianceReport alarm =
+        RelaySeenReport(e, log_source, handler.CachedPolicy(), a.clock.WallSeconds());
+    absl::StatusOr<uint64_t> seq = (*queue)->Push([&](uint64_t n) {
+      relayguard::v1::ComplianceReport r = alarm;
+      r.set_seq(n);
+      return r.SerializeAsString();
+    });
+    if (!seq.ok()) {
+      Logger("agent.monitor")->error("cannot queue the relay alarm: {}", seq.status().message());
+    }
+    scheduler.RequestCheck("relay-seen");
+  };
+  hooks.on_event = [&metrics](const MonitorEvent& e) { metrics.OnMonitorEvent(e.kind, e.time_s); };
+  hooks.on_warning = [&metrics](const std::string& counter, const std::string&) {
+    metrics.OnMonitorWarning(counter);
+  };
+  hooks.on_lines = [&metrics](uint64_t lines, uint64_t unknown) {
+    metrics.OnMonitorLines(lines, unknown);
+  };
+  std::string monitor_why;
+  std::unique_ptr<RelayMonitor> monitor = MakeRelayMonitor(
+      a.flags.run.monitor,
+      MonitorParts{*a.driver, a.fs, a.clock, a.flags.state_dir, **attempt_queue,
+                   [&handler] { return handler.CachedPolicy(); }},
+      std::move(hooks), monitor_why);
+  if (monitor) {
+    Logger("agent.monitor")->info("{}", monitor_why);
+  } else {
+    Logger("agent.monitor")->warn("{}", monitor_why);
+  }
+  std::thread monitor_thread([&] {
+    if (monitor) monitor->Run(g_stop);
+  });
+  const StreamParts parts{**queue, **attempt_queue, enforce_state, host_mu, metrics, a.clock};
   AgentFlags running = a.flags;
   // An unreadable file is the session's to report; a reload compares with what was read.
   std::string running_tls = TlsFingerprint(running.run).value_or("");
@@ -166,6 +214,9 @@ int RunSession(Agent& a, std::ostream& err) {
         session_stop = true;
       }
       metrics.SetQueueLength((*queue)->size());
+      metrics.SetMonitorState(monitor && monitor->following(),
+                              monitor ? monitor->sources_tracked() : 0,
+                              (*attempt_queue)->size());
       metrics_file.Tick();
       a.clock.SleepFor(std::chrono::milliseconds(100));
     }
@@ -173,6 +224,8 @@ int RunSession(Agent& a, std::ostream& err) {
   }
   systemd.Stopping();
   g_stop = true;
+  if (monitor) monitor->Wake();
+  monitor_thread.join();
   compliance.join();
   metrics_file.Tick();  // the last word: not connected
   if (!s.ok()) {

@@ -86,6 +86,22 @@ std::string EximDriver::DaemonConfig() const {
   return options_.debian ? options_.generated_config : options_.config_file;
 }
 
+MtaDriver::MonitorHints EximDriver::LogHints() {
+  MonitorHints hints;
+  absl::StatusOr<std::string> text = fs_.ReadFile(DaemonConfig());
+  if (!text.ok()) return hints;
+  // Debian's exim4 is built with LOG_FILE_PATH=/var/log/exim4/%slog.
+  const std::string path = MainOption(*text, "log_file_path").value_or("/var/log/exim4/%slog");
+  for (absl::string_view item : absl::StrSplit(path, ':', absl::SkipEmpty())) {
+    item = absl::StripAsciiWhitespace(item);
+    if (item == "syslog" || item.empty() || item.front() != '/') continue;
+    const std::string file = absl::StrReplaceAll(item, {{"%s", "main"}});
+    if (file.find('%') == std::string::npos) hints.log_file = file;
+    break;
+  }
+  return hints;
+}
+
 std::string EximDriver::DebianAuthFile() const {
   return absl::StrCat(options_.debian_dir, "/", kDebianAuthFile);
 }

@@ -94,6 +94,10 @@ class EximDriver : public MtaDriver {
   absl::StatusOr<bool> IsRunning() override;
   absl::Status Reload(bool restart) override;
   absl::StatusOr<std::vector<Listener>> Listeners() override;
+  // The main log of log_file_path in the configuration the daemon runs (Debian's build default
+  // /var/log/exim4/%slog when unset; "" when it logs to syslog only or the path has other %
+  // codes than %s).
+  MonitorHints LogHints() override;
   absl::StatusOr<std::vector<SettingDrift>> CheckDrift(const Policy& policy) override;
   // The auth part (exim_authenticators.h): the build has the backend's driver (`exim -bV`),
   // Debian-exim reaches the backend (CheckSaslBackend), and a -bh session from the untrusted

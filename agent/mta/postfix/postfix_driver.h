@@ -45,6 +45,9 @@ class PostfixDriver : public MtaDriver {
   absl::Status Reload(bool restart) override;
   absl::StatusOr<std::vector<Listener>> Listeners() override;
   int64_t WriteAgeSeconds(const std::string& path) const override;
+  // maillog_file, and mydestination, virtual_alias_domains, virtual_mailbox_domains and
+  // relay_domains (expanded by postconf -x; table lookups left out).
+  MonitorHints LogHints() override;
   absl::StatusOr<std::vector<SettingDrift>> CheckDrift(const Policy& policy) override;
   // `postconf -a` must list dovecot; then the socket the staged main.cf names (a relative
   // smtpd_sasl_path under queue_directory) must serve mail_owner (CheckSaslBackend). A missing,

@@ -4,6 +4,7 @@
 
 #include <cerrno>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
@@ -103,6 +104,28 @@ absl::Status PostfixDriver::Reload(bool restart) {
   ASSIGN_OR_RETURN(bool running, IsRunning());
   if (running) RETURN_IF_ERROR(RunPostfix("stop"));
   return RunPostfix("start");
+}
+
+MtaDriver::MonitorHints PostfixDriver::LogHints() {
+  MonitorHints hints;
+  absl::StatusOr<ParameterValues> values = postconf_.Expanded(
+      options_.config_dir, {"maillog_file", "mydestination", "virtual_alias_domains",
+                            "virtual_mailbox_domains", "relay_domains"});
+  if (!values.ok()) return hints;
+  for (const auto& [name, value] : *values) {
+    if (name == "maillog_file") {
+      if (!value.empty() && value.front() == '/') hints.log_file = value;
+      continue;
+    }
+    for (absl::string_view item : absl::StrSplit(value, absl::ByAnyChar(", \t\n"), absl::SkipEmpty())) {
+      // type:table, /file/name and !negations are lookups, not domains.
+      if (item.find(':') != absl::string_view::npos || item.front() == '/' || item.front() == '!') {
+        continue;
+      }
+      hints.local_domains.push_back(absl::AsciiStrToLower(item));
+    }
+  }
+  return hints;
 }
 
 }  // namespace relayguard::agent::postfix

@@ -110,6 +110,41 @@ TEST_F(ComplianceSchedulerTest, ChecksRunAtTheScheduledTimesAndAreQueued) {
   EXPECT_EQ(Queued(), (std::vector<std::string>{"1 compliant ", "2 relay-open "}));
 }
 
+TEST_F(ComplianceSchedulerTest, ARequestedCheckRunsAtOnceInThePolicysModeAndKeepsTheSchedule) {
+  CachePolicy(PolicyYaml(1, "compliance:\n  schedule: \"@every 3600s\"\n  mode: enforce\n"));
+  ComplianceScheduler s = Scheduler();
+  EXPECT_FALSE(s.Tick().has_value());
+  const int64_t next = s.next_check_at();
+  ASSERT_GT(next, clock_.wall);
+  Write(root_ + "/etc/a.cf", "open by hand\n");
+  s.RequestCheck("relay-seen");
+  std::optional<ComplianceResult> r = s.Tick();
+  ASSERT_TRUE(r.has_value());
+  EXPECT_EQ(r->trigger, "relay-seen");
+  EXPECT_EQ(r->enforcement, Enforcement::kApplied);
+  EXPECT_EQ(r->status, ComplianceStatus::kCompliant);
+  EXPECT_EQ(*fs_.ReadFile(root_ + "/etc/a.cf"), "closed\n");
+  EXPECT_EQ(s.next_check_at(), next);  // the schedule goes on as before
+  EXPECT_FALSE(s.Tick().has_value());  // one request, one check
+}
+
+TEST_F(ComplianceSchedulerTest, ARequestedCheckWithoutAComplianceSectionAuditsOnly) {
+  ComplianceScheduler none = Scheduler();
+  none.RequestCheck("relay-seen");
+  EXPECT_FALSE(none.Tick().has_value());  // nothing applied: nothing to check
+  CachePolicy(PolicyYaml(1, ""));
+  Write(root_ + "/etc/a.cf", "open by hand\n");
+  ComplianceScheduler s = Scheduler();
+  s.RequestCheck("relay-seen");
+  std::optional<ComplianceResult> r = s.Tick();
+  ASSERT_TRUE(r.has_value());
+  EXPECT_EQ(r->trigger, "relay-seen");
+  EXPECT_EQ(r->mode, ComplianceMode::kAudit);
+  EXPECT_EQ(r->status, ComplianceStatus::kRelayOpen);
+  EXPECT_EQ(*fs_.ReadFile(root_ + "/etc/a.cf"), "open by hand\n");
+  EXPECT_EQ(queue_->size(), 1u);
+}
+
 TEST_F(ComplianceSchedulerTest, AfterARollbackRemovedTheCachedPolicyNothingIsEnforced) {
   CachePolicy(PolicyYaml(1, "compliance:\n  schedule: \"@every 60s\"\n  mode: enforce\n"));
   ComplianceScheduler s = Scheduler();
