@@ -25,12 +25,14 @@ std::vector<std::string> SplitMatches(const std::string& text) {
 // (an apply is what changes its configuration).
 class ContextSource {
  public:
-  ContextSource(MtaDriver& driver, std::function<std::optional<Policy>()> cached)
-      : driver_(driver), cached_(std::move(cached)) {}
+  ContextSource(MtaDriver& driver, std::function<std::optional<Policy>()> cached,
+                OwnProbes& own)
+      : driver_(driver), cached_(std::move(cached)), own_(own) {}
 
   std::optional<RelayContext> operator()() {
     std::optional<Policy> policy = cached_();
     if (!policy) return std::nullopt;
+    own_.Note(OwnProbeOf(policy->probe));
     const std::string key = absl::StrCat(policy->name, " v", policy->version);
     if (key != key_) {
       key_ = key;
@@ -52,11 +54,23 @@ class ContextSource {
  private:
   MtaDriver& driver_;
   std::function<std::optional<Policy>()> cached_;
+  OwnProbes& own_;
   std::string key_;
   MtaDriver::MonitorHints hints_;
 };
 
 }  // namespace
+
+OwnProbe OwnProbeOf(const ProbeSettings& settings) {
+  OwnProbe own;
+  own.sources.push_back(settings.untrusted_source.ToString());
+  if (settings.untrusted_source_v6) own.sources.push_back(settings.untrusted_source_v6->ToString());
+  const std::string rcpt = absl::AsciiStrToLower(settings.foreign_recipient);
+  const size_t at = rcpt.rfind('@');
+  own.recipient_local = rcpt.substr(0, at);
+  own.recipient_domain = at == std::string::npos ? "" : rcpt.substr(at + 1);
+  return own;
+}
 
 std::unique_ptr<RelayMonitor> MakeRelayMonitor(const MonitorFlags& flags, MonitorParts parts,
                                                RelayMonitorHooks hooks, std::string& why) {
@@ -80,25 +94,21 @@ std::unique_ptr<RelayMonitor> MakeRelayMonitor(const MonitorFlags& flags, Monito
     source.why = "monitor_log in the configuration";
   } else {
     const MtaDriver::MonitorHints hints = parts.driver.LogHints();
-    if (flags.source == "file" || !hints.log_file.empty()) {
-      // The file the MTA itself names wins; `file` without one takes Debian's usual place.
-      absl::StatusOr<LogSource> detected = DetectLogSource(kind, parts.fs, hints.log_file);
-      if (flags.source == "file" && detected.ok() &&
-          detected->kind != LogSource::Kind::kFile) {
-        why = absl::StrCat("no log monitor: monitor: file, but no ", kind,
-                           " log file was found (", detected->why,
-                           "); set monitor_log in agent.yaml");
-        return nullptr;
-      }
-      if (!detected.ok()) {
-        why = absl::StrCat("no log monitor: ", detected.status().message());
-        return nullptr;
-      }
-      source = *detected;
+    if (!hints.log_file.empty()) {
+      // The file the MTA's own configuration names (maillog_file, log_file_path) wins.
+      source.kind = LogSource::Kind::kFile;
+      source.path = hints.log_file;
+      source.why = absl::StrCat(kind, "'s configuration names it");
     } else {
       absl::StatusOr<LogSource> detected = DetectLogSource(kind, parts.fs, "");
       if (!detected.ok()) {
         why = absl::StrCat("no log monitor: ", detected.status().message());
+        return nullptr;
+      }
+      if (flags.source == "file" && detected->kind != LogSource::Kind::kFile) {
+        why = absl::StrCat("no log monitor: monitor: file, but no ", kind,
+                           " log file was found (", detected->why,
+                           "); set monitor_log in agent.yaml");
         return nullptr;
       }
       source = *detected;
@@ -129,21 +139,9 @@ std::unique_ptr<RelayMonitor> MakeRelayMonitor(const MonitorFlags& flags, Monito
   options.sasl_failures_per_source = static_cast<uint64_t>(flags.sasl_failures_per_source);
   auto tracker = std::make_unique<AttemptTracker>(options, parts.clock);
   auto parser = std::make_unique<MtaLogParser>(*mta, RelayContext{}, parts.clock);
-  hooks.context = ContextSource(parts.driver, parts.cached_policy);
-  hooks.own_probe = [cached = parts.cached_policy]() -> std::optional<OwnProbe> {
-    std::optional<Policy> policy = cached();
-    if (!policy) return std::nullopt;
-    OwnProbe own;
-    own.sources.push_back(policy->probe.untrusted_source.ToString());
-    if (policy->probe.untrusted_source_v6) {
-      own.sources.push_back(policy->probe.untrusted_source_v6->ToString());
-    }
-    const std::string rcpt = absl::AsciiStrToLower(policy->probe.foreign_recipient);
-    const size_t at = rcpt.rfind('@');
-    own.recipient_local = rcpt.substr(0, at);
-    own.recipient_domain = at == std::string::npos ? "" : rcpt.substr(at + 1);
-    return own;
-  };
+  hooks.context = ContextSource(parts.driver, parts.cached_policy, parts.own_probes);
+  parts.own_probes.Note(OwnProbeOf(DefaultProbeSettings()));
+  hooks.own_probes = [&own = parts.own_probes] { return own.Current(); };
   why = absl::StrCat("the log monitor follows ", follower->Describe(), " (", source.why, ")");
   return std::make_unique<RelayMonitor>(std::move(follower), std::move(parser),
                                         std::move(tracker), parts.attempt_queue, parts.clock,

@@ -19,6 +19,9 @@
 
 namespace relayguard::agent {
 
+// The probe `settings` send: their untrusted sources and foreign recipient.
+OwnProbe OwnProbeOf(const ProbeSettings& settings);
+
 struct MonitorParts {
   MtaDriver& driver;
   FileSystem& fs;
@@ -27,6 +30,8 @@ struct MonitorParts {
   ComplianceQueue& attempt_queue;
   // The policy this host applied (PushHandler::CachedPolicy); nullopt when none.
   std::function<std::optional<Policy>()> cached_policy;
+  // The agent's own probes (the cached policy's are noted here too).
+  OwnProbes& own_probes;
 };
 
 // The monitor, or nullptr when monitor is off or no log can be found (`why` says which, and

@@ -38,6 +38,33 @@ bool IsOwnProbe(const OwnProbe& probe, const MonitorEvent& event) {
   return false;
 }
 
+void OwnProbes::Note(const OwnProbe& probe) {
+  std::lock_guard<std::mutex> lock(mu_);
+  const auto now = clock_.Now();
+  for (auto& [known, at] : probes_) {
+    if (known.sources == probe.sources && known.recipient_local == probe.recipient_local &&
+        known.recipient_domain == probe.recipient_domain) {
+      at = now;
+      return;
+    }
+  }
+  if (probes_.size() >= 8) {
+    probes_.erase(std::min_element(probes_.begin(), probes_.end(),
+                                   [](const auto& a, const auto& b) { return a.second < b.second; }));
+  }
+  probes_.emplace_back(probe, now);
+}
+
+std::vector<OwnProbe> OwnProbes::Current() {
+  std::lock_guard<std::mutex> lock(mu_);
+  const auto now = clock_.Now();
+  std::vector<OwnProbe> out;
+  for (const auto& [probe, at] : probes_) {
+    if (now - at < std::chrono::hours(1)) out.push_back(probe);
+  }
+  return out;
+}
+
 RelayMonitor::RelayMonitor(std::unique_ptr<LogFollower> follower,
                            std::unique_ptr<MtaLogParser> parser,
                            std::unique_ptr<AttemptTracker> tracker, ComplianceQueue& reports,
@@ -51,9 +78,10 @@ RelayMonitor::RelayMonitor(std::unique_ptr<LogFollower> follower,
       report_interval_(report_interval),
       hooks_(std::move(hooks)) {}
 
-void RelayMonitor::RefreshContext() {
+void RelayMonitor::RefreshContext(bool force) {
   const auto now = clock_.Now();
-  if (context_at_ != std::chrono::steady_clock::time_point{} && now - context_at_ < kContextRefresh) {
+  if (context_at_ != std::chrono::steady_clock::time_point{} &&
+      now - context_at_ < (force ? std::chrono::seconds(1) : kContextRefresh)) {
     return;
   }
   context_at_ = now;
@@ -64,11 +92,12 @@ void RelayMonitor::RefreshContext() {
     if (context) parser_->SetContext(*context);
     context_ = std::move(context);
   }
-  own_probe_ = hooks_.own_probe ? hooks_.own_probe() : std::nullopt;
+
 }
 
 size_t RelayMonitor::Poll() {
   RefreshContext();
+  if (hooks_.own_probes) own_probes_ = hooks_.own_probes();
   std::vector<LogEntry> entries;
   absl::Status s = follower_->Read(entries, kBatch);
   if (!s.ok()) {
@@ -98,9 +127,12 @@ void RelayMonitor::Process(const LogEntry& entry) {
   events_.clear();
   parser_->Feed(entry, events_);
   for (MonitorEvent& e : events_) {
-    // Without a policy nobody is known to be trusted: a delivery is not evidence of a relay.
-    if (e.kind == MonitorEventKind::kRelayed && !context_) continue;
-    if (own_probe_ && IsOwnProbe(*own_probe_, e)) {
+    // The parser judged the client when it connected, with the context it had then: the policy
+    // may have been applied since (a context is asked for every few seconds). Judge again with
+    // the newest; without a policy nobody is known to be trusted, and a delivery is no evidence.
+    if (e.kind == MonitorEventKind::kRelayed && !StillARelay(e)) continue;
+    if (std::any_of(own_probes_.begin(), own_probes_.end(),
+                    [&](const OwnProbe& p) { return IsOwnProbe(p, e); })) {
       ++own_probe_events_;
       continue;
     }
@@ -125,6 +157,27 @@ void RelayMonitor::Process(const LogEntry& entry) {
       Logger("agent.monitor")->error("cannot save the log position: {}", s.message());
     }
   }
+}
+
+bool RelayMonitor::StillARelay(MonitorEvent& e) {
+  RefreshContext(/*force=*/true);
+  if (!context_) return false;
+  absl::StatusOr<IpAddress> client = ParseIpAddress(e.client_address);
+  if (!client.ok()) return false;
+  for (const Cidr& trusted : context_->trusted) {
+    if (trusted.address.family == client->family && trusted.Contains(*client)) return false;
+  }
+  std::vector<std::string> foreign;
+  for (const std::string& r : e.recipients) {
+    const size_t at = r.rfind('@');
+    const std::string domain = absl::AsciiStrToLower(at == std::string::npos ? "" : r.substr(at + 1));
+    if (std::find(context_->local_domains.begin(), context_->local_domains.end(), domain) ==
+        context_->local_domains.end()) {
+      foreign.push_back(r);
+    }
+  }
+  e.recipients = std::move(foreign);
+  return !e.recipients.empty();
 }
 
 absl::Status RelayMonitor::Checkpoint() {

@@ -12,8 +12,11 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "agent/compliance/compliance_queue.h"
@@ -35,13 +38,28 @@ struct OwnProbe {
 };
 bool IsOwnProbe(const OwnProbe& probe, const MonitorEvent& event);
 
+// The probes the agent ran lately, from every policy it probed with (the cached one, one being
+// pushed, one being planned): an apply probes before its policy is cached. Each is kept an hour
+// after it was last noted, at most 8. Thread-safe.
+class OwnProbes {
+ public:
+  explicit OwnProbes(Clock& clock) : clock_(clock) {}
+  void Note(const OwnProbe& probe);
+  std::vector<OwnProbe> Current();
+
+ private:
+  Clock& clock_;
+  std::mutex mu_;
+  std::vector<std::pair<OwnProbe, std::chrono::steady_clock::time_point>> probes_;
+};
+
 struct RelayMonitorHooks {
   // Who is trusted and which domains are local, from the policy this host applied; nullopt
   // while there is none (then nothing can be called a relay: only refusals and AUTH failures
   // are counted). Asked every few seconds.
   std::function<std::optional<RelayContext>()> context;
-  // The agent's own probes to leave out, from the same policy; asked with `context`.
-  std::function<std::optional<OwnProbe>()> own_probe;
+  // The agent's own probes to leave out; asked at every read (keep it cheap).
+  std::function<std::vector<OwnProbe>()> own_probes;
   // A relay for an untrusted client was seen (at most one call per kRelayAlarmGap; the others
   // are counted in the reports).
   std::function<void(const MonitorEvent&, const std::string& log_source)> on_relay;
@@ -77,7 +95,11 @@ class RelayMonitor {
 
  private:
   void Process(const LogEntry& entry);
-  void RefreshContext();
+  // Asks for the context again when kContextRefresh has passed, or now when `force`.
+  void RefreshContext(bool force = false);
+  // Whether a relay the parser found is one under the newest context (its recipients narrowed
+  // to the foreign ones).
+  bool StillARelay(MonitorEvent& e);
 
   std::unique_ptr<LogFollower> follower_;
   std::unique_ptr<MtaLogParser> parser_;
@@ -87,7 +109,7 @@ class RelayMonitor {
   const std::chrono::seconds report_interval_;
   RelayMonitorHooks hooks_;
   std::optional<RelayContext> context_;
-  std::optional<OwnProbe> own_probe_;
+  std::vector<OwnProbe> own_probes_;
   uint64_t own_probe_events_ = 0;
   std::chrono::steady_clock::time_point context_at_{};
   std::chrono::steady_clock::time_point last_alarm_{};

@@ -40,6 +40,7 @@ PushReply PushHandler::Plan(const PushRequest& push) {
     reply.report.error = std::string(policy.status().message());
     return reply;
   }
+  if (on_policy_) on_policy_(*policy);
   reply.report = transaction_.Apply(*policy, /*dry_run=*/true);
   reply.ack = reply.report.outcome == Outcome::kDryRun ||
               reply.report.outcome == Outcome::kUnchanged;
@@ -67,6 +68,7 @@ PushReply PushHandler::Apply(const PushRequest& push) {
     reply.report.version = push.policy_version;
     return reply;
   }
+  if (on_policy_) on_policy_(*policy);
   reply.report = transaction_.Apply(*policy, /*dry_run=*/false);
   bool holds = reply.report.outcome == Outcome::kApplied ||
                (reply.report.outcome == Outcome::kUnchanged && reply.report.error.empty());

@@ -5,6 +5,7 @@
 #define RELAYGUARD_AGENT_STREAM_PUSH_HANDLER_H_
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 
@@ -42,10 +43,15 @@ class PushHandler {
   // The policy in force according to the cache (name, version), if any.
   std::optional<Policy> CachedPolicy();
 
+  // Told of every pushed or planned policy before its transaction runs (the log monitor learns
+  // the probe settings it is about to probe with). Set before the stream starts.
+  void OnPolicy(std::function<void(const Policy&)> hook) { on_policy_ = std::move(hook); }
+
  private:
   ApplyTransaction& transaction_;
   FileSystem& fs_;
   std::string cache_path_;
+  std::function<void(const Policy&)> on_policy_;
 };
 
 }  // namespace relayguard::agent

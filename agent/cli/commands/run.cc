@@ -173,11 +173,13 @@ int RunSession(Agent& a, std::ostream& err) {
   hooks.on_lines = [&metrics](uint64_t lines, uint64_t unknown) {
     metrics.OnMonitorLines(lines, unknown);
   };
+  OwnProbes own_probes(a.clock);
+  handler.OnPolicy([&own_probes](const Policy& p) { own_probes.Note(OwnProbeOf(p.probe)); });
   std::string monitor_why;
   std::unique_ptr<RelayMonitor> monitor = MakeRelayMonitor(
       a.flags.run.monitor,
       MonitorParts{*a.driver, a.fs, a.clock, a.flags.state_dir, **attempt_queue,
-                   [&handler] { return handler.CachedPolicy(); }},
+                   [&handler] { return handler.CachedPolicy(); }, own_probes},
       std::move(hooks), monitor_why);
   if (monitor) {
     Logger("agent.monitor")->info("{}", monitor_why);

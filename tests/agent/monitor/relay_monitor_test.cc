@@ -68,8 +68,8 @@ class RelayMonitorTest : public ::testing::Test {
         c.local_domains = {"mx1.example.org"};
         return std::optional<RelayContext>(c);
       };
-      hooks.own_probe = [] {
-        return std::optional<OwnProbe>(OwnProbe{{"127.0.0.9"}, "relay-test", "example.net"});
+      hooks.own_probes = [] {
+        return std::vector<OwnProbe>{OwnProbe{{"127.0.0.9"}, "relay-test", "example.net"}};
       };
     }
     hooks.on_relay = [this](const MonitorEvent& e, const std::string& source) {
