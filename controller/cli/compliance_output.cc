@@ -227,12 +227,19 @@ std::string ComplianceDiff(const pb::ComplianceResponse& r) {
 
 std::string ComplianceHistoryTable(const pb::ComplianceResponse& r) {
   Table t({{"CHECKED", 20}, {"HOST", 24}, {"STATUS", 13}, {"ENFORCEMENT", 15}, {"SUMMARY"}});
+  std::string seen;  // the evidence of each relay the log monitor saw, with all its lines
   for (const pb::ComplianceCheck& c : r.history()) {
     const pb::ComplianceReport& rep = c.report();
     t.AddRow({IsoUtc(rep.checked_at()), c.host(), StatusWord(rep), Dash(EnforcementWord(rep)),
               rep.summary().empty() ? Dash(rep.error()) : rep.summary()});
+    if (rep.has_relay_seen()) {
+      absl::StrAppend(&seen, RelaySeenText(c.host(), rep.relay_seen()));
+      for (int i = 1; i < rep.relay_seen().lines_size(); ++i) {
+        absl::StrAppend(&seen, "  | ", rep.relay_seen().lines(i), "\n");
+      }
+    }
   }
-  return t.Render();
+  return t.Render() + seen;
 }
 
 std::string ComplianceJson(const pb::ComplianceResponse& r) { return ProtoJson(r); }

@@ -231,6 +231,31 @@ TEST(ComplianceOutputTest, HistoryTableAndCsvListEntriesInTheOrderGiven) {
   EXPECT_THAT(csv[2], StartsWith("mx1,2,"));
 }
 
+TEST(ComplianceOutputTest, HistoryTableEndsWithTheEvidenceOfEachRelayTheLogShowed) {
+  pb::ComplianceResponse r;
+  pb::ComplianceCheck* c = r.add_history();
+  c->set_host("mx2");
+  c->mutable_report()->set_status(Status("relay-open"));
+  c->mutable_report()->set_checked_at(kNow);
+  c->mutable_report()->set_trigger("relay-seen");
+  pb::RelaySeen* seen = c->mutable_report()->mutable_relay_seen();
+  seen->set_client_address("203.0.113.9");
+  seen->set_sender("spam@example.org");
+  seen->add_recipients("victim@example.net");
+  seen->set_queue_id("AEC42A72135");
+  seen->set_seen_at(kNow);
+  seen->add_lines("AEC42A72135: client=unknown[203.0.113.9]");
+  seen->add_lines("AEC42A72135: to=<victim@example.net>, relay=none, status=sent");
+  std::vector<std::string> table = Lines(ComplianceHistoryTable(r));
+  ASSERT_EQ(table.size(), 5u);
+  EXPECT_THAT(table[1], HasSubstr(" relay-open "));
+  EXPECT_THAT(table[2], StartsWith("relay seen on mx2 at "));
+  EXPECT_THAT(table[2], HasSubstr("client 203.0.113.9, sender <spam@example.org>, to "
+                                  "<victim@example.net>, queue id AEC42A72135"));
+  EXPECT_EQ(table[3], "  | AEC42A72135: client=unknown[203.0.113.9]");
+  EXPECT_EQ(table[4], "  | AEC42A72135: to=<victim@example.net>, relay=none, status=sent");
+}
+
 TEST(ComplianceOutputTest, ExitCodeSaysWhetherAnyHostIsNotCompliant) {
   pb::ComplianceResponse all_good;
   AddHost(all_good, "mx1", "compliant");
