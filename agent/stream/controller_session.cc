@@ -206,33 +206,30 @@ absl::Status ControllerSession::ServeOnce(const std::atomic<bool>& stop, bool* h
 void ControllerSession::SendQueuedReports(
     const std::function<bool(const pb::AgentMessage&)>& write, SentUpTo& sent) {
   // A few per pass: heartbeats keep their pace while a long backlog drains. Compliance reports
-  // first: a relay alarm is one.
-  if (options_.compliance_queue != nullptr) {
-    for (auto& [seq, bytes] : options_.compliance_queue->PendingAfter(sent.compliance, 20)) {
+  // first: a relay alarm is one. `body` picks the message's field for the queue's reports.
+  auto send = [&](ComplianceQueue* queue, const char* what, uint64_t& sent_up_to,
+                  auto body) -> bool {
+    if (queue == nullptr) return true;
+    for (auto& [seq, bytes] : queue->PendingAfter(sent_up_to, 20)) {
       pb::AgentMessage m;
-      if (!m.mutable_compliance()->ParseFromString(bytes)) {
-        Logger("agent.stream")->error("queued compliance report {} is corrupt; dropping it", seq);
-        options_.compliance_queue->Ack(seq);
+      auto* report = body(m);
+      if (!report->ParseFromString(bytes)) {
+        Logger("agent.stream")->error("queued {} report {} is corrupt; dropping it", what, seq);
+        queue->Ack(seq);
         continue;
       }
-      m.mutable_compliance()->set_seq(seq);
-      if (!write(m)) return;  // the stream is gone: the next one sends it again
-      sent.compliance = seq;
+      report->set_seq(seq);
+      if (!write(m)) return false;  // the stream is gone: the next one sends it again
+      sent_up_to = seq;
     }
+    return true;
+  };
+  if (!send(options_.compliance_queue, "compliance", sent.compliance,
+            [](pb::AgentMessage& m) { return m.mutable_compliance(); })) {
+    return;
   }
-  if (options_.attempt_queue != nullptr) {
-    for (auto& [seq, bytes] : options_.attempt_queue->PendingAfter(sent.attempts, 20)) {
-      pb::AgentMessage m;
-      if (!m.mutable_attempts()->ParseFromString(bytes)) {
-        Logger("agent.stream")->error("queued attempt report {} is corrupt; dropping it", seq);
-        options_.attempt_queue->Ack(seq);
-        continue;
-      }
-      m.mutable_attempts()->set_seq(seq);
-      if (!write(m)) return;
-      sent.attempts = seq;
-    }
-  }
+  send(options_.attempt_queue, "attempt", sent.attempts,
+       [](pb::AgentMessage& m) { return m.mutable_attempts(); });
 }
 
 absl::Status ControllerSession::Run(const std::atomic<bool>& stop) {
