@@ -1,5 +1,6 @@
 // main.cf (agent/mta/postfix/main_cf.h): Parse(x).Render() == x for every x; a Set or a
 // SetRawValue gives a file that reads back with the value set and every other key unchanged.
+#include <cctype>
 #include <cstddef>
 #include <cstdint>
 #include <map>

@@ -1,5 +1,6 @@
 // The policy YAML loader (agent/policy/policy_loader.h): never throws; either a policy or an
 // error naming the file ("FILE:LINE:COL: ..." or "FILE: ...").
+#include <cctype>
 #include <cstddef>
 #include <cstdint>
 #include <string>
