@@ -10,6 +10,9 @@
 #include <vector>
 
 #include "absl/strings/escaping.h"
+#include "yaml-cpp/anchor.h"
+#include "yaml-cpp/eventhandler.h"
+#include "yaml-cpp/parser.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"

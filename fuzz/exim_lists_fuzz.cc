@@ -33,10 +33,14 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
                                   formatted + "\" reads back as [" + absl::StrJoin(back, "|") + "]");
     FUZZ_CHECK(ex::SameEximListItems(items, back), "SameEximListItems(x, x) is false");
   }
-  // dc_* lists hold networks and domains: items without the ';' that separates them.
+  // dc_* lists hold networks and domains: printable ASCII items without the ';' that separates
+  // them (an item of other bytes after a "<X" separator change is no network or domain).
   const std::vector<std::string> debian = ex::ParseDebianList(value);
   bool plain = Representable(debian);
-  for (const std::string& item : debian) plain = plain && item.find(';') == std::string::npos;
+  for (const std::string& item : debian) {
+    plain = plain && item.find(';') == std::string::npos;
+    for (unsigned char c : item) plain = plain && c > 0x20 && c < 0x7f;
+  }
   if (plain) {
     const std::string formatted = ex::FormatDebianList(debian);
     const std::vector<std::string> back = ex::ParseDebianList(formatted);

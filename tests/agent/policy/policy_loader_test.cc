@@ -1045,7 +1045,7 @@ TEST(ParsePolicyTest, TextThatLoopedYamlCppIsRefused) {
   for (const std::string text : {"!a,b\n", "!ivna,kss\n\bg/\x92\xc7" "2\n", "!,\n\x01"}) {
     absl::StatusOr<Policy> policy = ParsePolicy(text, "t.yaml");
     ASSERT_FALSE(policy.ok()) << text;
-    EXPECT_THAT(policy.status().message(), StartsWith("t.yaml:")) << text;
+    EXPECT_THAT(std::string(policy.status().message()), StartsWith("t.yaml:")) << text;
   }
 }
 
