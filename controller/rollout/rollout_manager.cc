@@ -409,7 +409,25 @@ void RolloutManager::OnHostOffline(const std::string& host) {
   for (auto& [id, engine] : engines_) Execute(id, engine.OnHostOffline(host, clock_.WallSeconds()));
 }
 
-void RolloutManager::OnAnswer(const std::string& host, const HostResult& result, bool ack) {
+bool RolloutManager::AwaitsAnswer(const std::string& host, const std::string& nonce) {
+  std::lock_guard<std::mutex> lock(mu_);
+  return AwaitsAnswerLocked(host, nonce);
+}
+
+bool RolloutManager::AwaitsAnswerLocked(const std::string& host, const std::string& nonce) {
+  if (nonce.empty()) return false;
+  for (const auto& [id, engine] : engines_) {
+    auto it = engine.state().hosts.find(host);
+    if (it == engine.state().hosts.end() || it->second.nonce != nonce) continue;
+    if (it->second.phase == HostPhase::kPushed || it->second.phase == HostPhase::kRollingBack) {
+      return true;
+    }
+  }
+  return channel_.AwaitsRollback(host, nonce);
+}
+
+bool RolloutManager::OnAnswer(const std::string& host, const HostResult& result, bool ack) {
+  if (!AwaitsAnswer(host, result.nonce)) return false;
   events_.AgentAnswered(ack, result.outcome);
   std::lock_guard<std::mutex> lock(mu_);
   HostResult stored = result;
@@ -432,6 +450,7 @@ void RolloutManager::OnAnswer(const std::string& host, const HostResult& result,
                             clock_.WallSeconds());
     Execute(id, actions);
   }
+  return true;
 }
 
 void RolloutManager::OnTick() {
