@@ -10,6 +10,7 @@
 #include <chrono>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <string>
 #include <utility>
@@ -121,6 +122,10 @@ class RolloutManager {
   };
 
   bool AwaitsAnswerLocked(const std::string& host, const std::string& nonce);  // Requires mu_.
+  // The rollout that awaits `nonce` from `host` (pushed to it or rolling it back, unanswered),
+  // or nullopt. Requires mu_.
+  std::optional<std::string> RolloutAwaitingLocked(const std::string& host,
+                                                   const std::string& nonce);
   // Carries out `actions` of rollout `id` and saves its state. Requires mu_.
   void Execute(const std::string& id, const std::vector<Action>& actions);
   absl::Status Save(const std::string& id);
