@@ -10,6 +10,7 @@
 #include <chrono>
 #include <fstream>
 #include <iterator>
+#include <ostream>
 #include <string>
 #include <vector>
 
@@ -42,6 +43,10 @@ struct Case {
   ProbeVerdict verdict;  // of the probe and of the scan
   std::string reason;    // in some test's detail
 };
+
+// Names the case in test output (gtest would print the struct's bytes, addresses included, and
+// ctest would list a different test name at every build).
+void PrintTo(const Case& c, std::ostream* os) { *os << HostilityName(c.hostility); }
 
 const std::vector<Case>& Cases() {
   static const std::vector<Case> cases = {
