@@ -1,7 +1,8 @@
 // The probe's SMTP reply reader (agent/probe/smtp_client.h ReadReply) against whatever a server
 // sends: the input is what a server on loopback writes before it closes. Every reply read has
-// one code in 100..599 that starts each of its lines, the replies hold no more bytes than were
-// sent, and the reader ends with Unavailable (closed) or DataLoss (not SMTP), never waiting.
+// one code in 100..599 that starts each of its lines, its text is printable (control bytes
+// written \xNN, so the replies hold at most 4 bytes per byte sent), and the reader ends with
+// Unavailable (closed) or DataLoss (not SMTP), never waiting.
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
@@ -70,8 +71,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       FUZZ_CHECK(line.substr(0, 3) == code, "a line of reply " + code + " reads " +
                                                 std::string(line.substr(0, 20)));
     }
+    for (unsigned char c : reply->text) {
+      FUZZ_CHECK(c == '\n' || (c >= 0x20 && c != 0x7f),
+                 "reply " + code + " holds the control byte " + std::to_string(c));
+    }
     reply_bytes += reply->text.size();
-    FUZZ_CHECK(reply_bytes <= size, "replies hold more bytes than were sent");
+    FUZZ_CHECK(reply_bytes <= 4 * size, "replies hold more than 4 bytes per byte sent");
   }
   return 0;
 }

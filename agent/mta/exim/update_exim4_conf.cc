@@ -172,7 +172,11 @@ std::vector<std::string> ParseDebianList(absl::string_view value) {
 }
 
 std::string FormatDebianList(const std::vector<std::string>& items) {
-  if (items.size() == 1 && absl::StrContains(items[0], ":")) return absl::StrCat("<; ", items[0]);
+  // A first item starting with '<' would be read as a separator change.
+  if ((items.size() == 1 && absl::StrContains(items[0], ":")) ||
+      (!items.empty() && absl::StartsWith(items[0], "<"))) {
+    return absl::StrCat("<; ", absl::StrJoin(items, " ; "));
+  }
   return absl::StrJoin(items, " ; ");
 }
 

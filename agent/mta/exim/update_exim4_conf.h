@@ -37,7 +37,8 @@ absl::StatusOr<std::vector<UpdateExim4Setting>> ParseUpdateExim4Conf(absl::strin
 std::vector<std::string> ParseDebianList(absl::string_view value);
 
 // Formats items the way update-exim4.conf(8) documents its lists: "192.0.2.0/24 ; 2001:db8::/32";
-// a lone item containing ':' is written "<; 2001:db8::/32" so it is not split at its colons.
+// a lone item containing ':' is written "<; 2001:db8::/32" so it is not split at its colons, and
+// items whose first starts with '<' get the same "<; " (else it reads as a separator change).
 // "" for no items.
 std::string FormatDebianList(const std::vector<std::string>& items);
 

@@ -4,9 +4,12 @@
 #include <pcre2.h>
 #include <regex.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <span>
+#include <string>
 #include <utility>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/strings/ascii.h"
@@ -20,6 +23,82 @@ namespace {
 // short, so an honest pattern never comes near these.
 constexpr uint32_t kPcreMatchLimit = 1000000;
 constexpr uint32_t kPcreDepthLimit = 100000;
+
+// glibc's regcomp copies the parse tree for each repetition: `a{1000}{1000}` or `a+++...+`
+// (each + doubles it) take minutes and gigabytes. A pattern whose copies would exceed this many
+// atoms is refused before regcomp (Postfix, on the same regcomp, would hang loading it).
+constexpr uint64_t kMaxPosixRegexCopies = 100000;
+
+// An upper estimate of the atoms regcomp builds for the ERE `re`: sequences add, a repeated atom
+// or group counts once per copy (`{n,m}`: max(n, m) + 1 copies, `+` and `?` 2, `*` 1).
+uint64_t PosixRegexCopies(absl::string_view re) {
+  struct Group {
+    uint64_t total = 0;  // atoms of the group so far
+    uint64_t last = 0;   // atoms of its last item (what a repetition copies)
+  };
+  std::vector<Group> stack(1);
+  auto capped = [](uint64_t v) { return std::min<uint64_t>(v, kMaxPosixRegexCopies + 1); };
+  auto atom = [&](uint64_t n) {
+    stack.back().last = n;
+    stack.back().total = capped(stack.back().total + n);
+  };
+  auto repeat = [&](uint64_t copies) {
+    Group& g = stack.back();
+    const uint64_t extra = capped(g.last * (copies > 0 ? copies - 1 : 0));
+    g.total = capped(g.total + extra);
+    g.last = capped(g.last * std::max<uint64_t>(copies, 1));
+  };
+  for (size_t i = 0; i < re.size(); ++i) {
+    const char c = re[i];
+    if (c == '\\') {
+      ++i;
+      atom(1);
+    } else if (c == '[') {  // a bracket expression is one atom: skip to its ']'
+      size_t j = i + 1;
+      if (j < re.size() && re[j] == '^') ++j;
+      if (j < re.size() && re[j] == ']') ++j;
+      while (j < re.size() && re[j] != ']') {
+        if (re[j] == '[' && j + 1 < re.size() && (re[j + 1] == ':' || re[j + 1] == '.' ||
+                                                  re[j + 1] == '=')) {
+          const size_t close = re.find(std::string{re[j + 1], ']'}, j + 2);
+          j = close == absl::string_view::npos ? re.size() : close + 2;
+        } else {
+          ++j;
+        }
+      }
+      i = j;
+      atom(1);
+    } else if (c == '(') {
+      stack.emplace_back();
+    } else if (c == ')' && stack.size() > 1) {
+      const uint64_t inner = stack.back().total;
+      stack.pop_back();
+      atom(std::max<uint64_t>(inner, 1));
+    } else if (c == '*') {
+      repeat(1);
+    } else if (c == '+' || c == '?') {
+      repeat(2);
+    } else if (c == '{') {
+      uint64_t high = 0, number = 0;
+      size_t j = i + 1;
+      for (; j < re.size() && re[j] != '}'; ++j) {
+        if (absl::ascii_isdigit(static_cast<unsigned char>(re[j]))) {
+          number = capped(number * 10 + static_cast<uint64_t>(re[j] - '0'));
+          high = std::max(high, number);
+        } else {
+          number = 0;
+        }
+      }
+      i = j;
+      repeat(high + 1);
+    } else if (c != '|' && c != '^' && c != '$') {
+      atom(1);
+    }
+  }
+  uint64_t total = 0;
+  for (const Group& g : stack) total = capped(total + g.total);
+  return total;
+}
 
 absl::Status CidrError(absl::string_view what, absl::string_view text) {
   return absl::InvalidArgumentError(absl::StrCat(what, " \"", text, "\""));
@@ -237,6 +316,11 @@ struct TableRegex::Engine {
                                                  kMaxPatternBytes, ")"));
     }
     if (dialect == RegexDialect::kPosix) {
+      if (PosixRegexCopies(piece.expression) > kMaxPosixRegexCopies) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            "pattern repeats too much for regcomp (over ", kMaxPosixRegexCopies,
+            " copies of its parts); relayguard does not evaluate it"));
+      }
       const int error =
           regcomp(&engine->posix, piece.expression.c_str(), static_cast<int>(piece.options));
       if (error != 0) {

@@ -74,7 +74,10 @@ INSTANTIATE_TEST_SUITE_P(
         FormatCase{"Several", {"127.0.0.1/32", "192.0.2.0/24"}, "127.0.0.1/32 ; 192.0.2.0/24"},
         FormatCase{"Ipv6AmongOthers", {"127.0.0.1/32", "::1/128"}, "127.0.0.1/32 ; ::1/128"},
         FormatCase{"LoneIpv6", {"2001:db8::/32"}, "<; 2001:db8::/32"},
-        FormatCase{"Domains", {"a.example", "b.example"}, "a.example ; b.example"}),
+        FormatCase{"Domains", {"a.example", "b.example"}, "a.example ; b.example"},
+        // Found by the exim_lists fuzz target: a first item starting with '<' read back as a
+        // separator change.
+        FormatCase{"FirstItemStartsWithLessThan", {"<", "8", "8"}, "<; < ; 8 ; 8"}),
     [](const auto& info) { return info.param.name; });
 
 struct EditCase {
