@@ -51,7 +51,11 @@ case "${1:-}" in
     executions=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -n 1)
     units=$(ls "$corpus" | wc -l)
     bytes=$(du -sb "$corpus" | cut -f1)
-    echo "fuzz $target: ${executions:-0} executions in $seconds s, corpus $units inputs ($bytes bytes)"
+    if [ "$status" -eq 0 ]; then
+      echo "fuzz $target: ${executions:-0} executions in $seconds s, corpus $units inputs ($bytes bytes)"
+    else
+      echo "fuzz $target: failed after ${executions:-0} executions, corpus $units inputs ($bytes bytes)"
+    fi
     if [ "$status" -ne 0 ]; then
       grep -v '^#\|^INFO\|^stat::' "$log" | tail -n 60 >&2
       echo "fuzz $target FAILED (exit $status); the input is kept in $artifacts:" >&2
