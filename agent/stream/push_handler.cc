@@ -82,6 +82,20 @@ PushReply PushHandler::Apply(const PushRequest& push) {
           absl::StrCat("could not cache the policy: ", cached_ok.message()));
     }
   }
+  if (push.nonce.empty() || !holds) return reply;
+  std::lock_guard<std::mutex> lock(answered_mu_);
+  if (reply.report.outcome == Outcome::kApplied) {
+    answered_.emplace_back(push.nonce, reply);
+    if (answered_.size() > kRememberedAnswers) answered_.pop_front();
+    return reply;
+  }
+  // Unchanged: when this nonce's own apply made the change that holds, answer as it did.
+  for (const auto& [nonce, original] : answered_) {
+    if (nonce == push.nonce && original.report.policy == push.policy_name &&
+        original.report.version == push.policy_version) {
+      return original;
+    }
+  }
   return reply;
 }
 

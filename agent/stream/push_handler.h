@@ -5,7 +5,9 @@
 #define RELAYGUARD_AGENT_STREAM_PUSH_HANDLER_H_
 
 #include <cstdint>
+#include <deque>
 #include <functional>
+#include <mutex>
 #include <optional>
 #include <string>
 
@@ -33,6 +35,10 @@ class PushHandler {
       : transaction_(transaction), fs_(fs), cache_path_(std::move(cache_path)) {}
 
   // Applies a pushed policy. Never throws; every failure becomes a NACK with the reason.
+  // A push sent again with the nonce of one this handler applied (the controller died before it
+  // stored the answer, and its successor re-sends) that still holds is answered with the
+  // original answer: the change that nonce made (backup commit, diff), not "unchanged", so the
+  // controller records it and a rollback of the rollout finds it.
   PushReply Apply(const PushRequest& push);
   // A dry run of the pushed policy: the diff it would make, nothing touched. `ack` is true when
   // the plan could be computed; the report's outcome says dry-run (would change) or unchanged.
@@ -52,6 +58,10 @@ class PushHandler {
   FileSystem& fs_;
   std::string cache_path_;
   std::function<void(const Policy&)> on_policy_;
+  // The answers of the newest applies that changed something, by nonce.
+  static constexpr size_t kRememberedAnswers = 64;
+  std::mutex answered_mu_;
+  std::deque<std::pair<std::string, PushReply>> answered_;
 };
 
 }  // namespace relayguard::agent

@@ -28,6 +28,11 @@ absl::Status RolloutManager::Recover() {
     book.saved_once = true;
     book.saved_status = r.state;
     book.saved_status.hosts.clear();
+    for (const auto& [host, progress] : r.state.hosts) {
+      if (progress.phase == HostPhase::kPushed || progress.phase == HostPhase::kRollingBack) {
+        awaited_at_recover_.emplace(host, progress.nonce);
+      }
+    }
     Logger("controller.rollout")->info("continuing rollout {} ({} v{})", id, r.spec.policy,
                                        r.spec.version);
     for (const std::string& host : channel_.OnlineHosts()) {
@@ -66,6 +71,7 @@ absl::Status RolloutManager::Save(const std::string& id) {
     RolloutRecord record = Snapshot(id);
     RETURN_IF_ERROR(store_.WithStore([&](Store& s) { return s.SaveRollout(record); }));
     book.saved_once = true;
+    faults_.Reached("rollout-created");
   } else {
     // Only what changed since the last save: an event touches one host, or a wave's worth.
     std::vector<std::string> changed(book.unsaved_hosts.begin(), book.unsaved_hosts.end());
@@ -87,6 +93,12 @@ void RolloutManager::Execute(const std::string& id, const std::vector<Action>& a
   const RolloutSpec& spec = engines_.at(id).spec();
   // Save before sending: if we die after a push went out, the restarted engine re-sends it
   // with the same nonce and the agent's transaction is idempotent.
+  if (std::any_of(actions.begin(), actions.end(), [](const Action& a) {
+        return a.kind == Action::Kind::kCompleted || a.kind == Action::Kind::kPaused ||
+               (a.kind == Action::Kind::kWaveStarted && a.wave > 0);
+      })) {
+    faults_.Reached("wave-done");
+  }
   if (absl::Status s = Save(id); !s.ok()) log->error("cannot save rollout {}: {}", id, s.message());
   const bool pushes = std::any_of(actions.begin(), actions.end(), [](const Action& a) {
     return a.kind == Action::Kind::kPush;
@@ -106,6 +118,8 @@ void RolloutManager::Execute(const std::string& id, const std::vector<Action>& a
         PushCommand push{a.nonce, id, spec.policy, spec.version, (*policy)->yaml};
         if (!channel_.Send(a.host, push)) {
           log->warn("rollout {}: {} went away before the push", id, a.host);
+        } else {
+          faults_.Reached("push-sent");
         }
         break;
       }
@@ -115,6 +129,7 @@ void RolloutManager::Execute(const std::string& id, const std::vector<Action>& a
         break;
       case Action::Kind::kWaveStarted:
         log->info("rollout {}: wave {} started", id, a.wave + 1);
+        faults_.Reached("wave-started");
         break;
       case Action::Kind::kPaused:
         log->info("rollout {}: paused after wave {}", id, a.wave + 1);
@@ -124,6 +139,7 @@ void RolloutManager::Execute(const std::string& id, const std::vector<Action>& a
         break;
       case Action::Kind::kCompleted:
         log->info("rollout {} completed", id);
+        faults_.Reached("rollout-done");
         break;
     }
   }
@@ -377,9 +393,11 @@ absl::StatusOr<std::vector<HostRollback>> RolloutManager::Rollback(const Rollbac
   };
   absl::StatusOr<std::vector<std::string>> chosen = ResolveRollback(targets);
   if (!chosen.ok()) return fail(chosen.status());
+  faults_.Reached("rollback-resolved");
   std::map<std::string, size_t> index_of_nonce;
   std::vector<HostRollback> out =
       SendRollbacks(targets, *chosen, who, reason, audit_target, &index_of_nonce);
+  if (!index_of_nonce.empty()) faults_.Reached("rollback-sent");
   std::vector<std::string> nonces;
   for (const auto& [nonce, i] : index_of_nonce) nonces.push_back(nonce);
   for (const auto& [nonce, answer] : channel_.AwaitRollbacks(nonces, wait)) {
@@ -396,6 +414,7 @@ absl::StatusOr<std::vector<HostRollback>> RolloutManager::Rollback(const Rollbac
       r.error = absl::StrCat("no answer within ", wait.count(), " s");
     }
   }
+  faults_.Reached("rollback-done");
   return out;
 }
 
@@ -443,9 +462,15 @@ bool RolloutManager::OnAnswer(const std::string& host, const HostResult& result,
   if (!rollout_id.has_value() && !rollback_of.has_value()) return false;
   stored.rollout_id = rollout_id.has_value() ? *rollout_id : *rollback_of;
   events_.AgentAnswered(ack, result.outcome);
-  if (absl::Status s = store_.WithStore([&](Store& st) { return st.AddResult(stored); }); !s.ok()) {
+  faults_.Reached(rollout_id.has_value() ? "answer-received" : "rollback-answer-received");
+  if (AlreadyStoredLocked(stored)) {
+    Logger("controller.rollout")->info("{}: the answer to {} is in the store already (stored "
+                                       "before a restart); not added again", host, result.nonce);
+  } else if (absl::Status s = store_.WithStore([&](Store& st) { return st.AddResult(stored); });
+             !s.ok()) {
     Logger("controller.rollout")->error("cannot store result of {}: {}", host, s.message());
   }
+  if (!rollout_id.has_value()) faults_.Reached("rollback-answer-stored");
   store_.Changed(ChangeTopic::kHosts);  // its history grew
   for (auto& [id, engine] : engines_) {
     std::vector<Action> actions =
@@ -455,6 +480,18 @@ bool RolloutManager::OnAnswer(const std::string& host, const HostResult& result,
     Execute(id, actions);
   }
   return true;
+}
+
+bool RolloutManager::AlreadyStoredLocked(const HostResult& result) {
+  auto it = awaited_at_recover_.find({result.host, result.nonce});
+  if (it == awaited_at_recover_.end()) return false;
+  awaited_at_recover_.erase(it);
+  absl::StatusOr<std::vector<HostResult>> stored =
+      store_.WithStore([&](Store& s) { return s.ResultsForRollout(result.rollout_id); });
+  if (!stored.ok()) return false;  // add it: a second row beats a lost one
+  return std::any_of(stored->begin(), stored->end(), [&](const HostResult& r) {
+    return r.host == result.host && r.nonce == result.nonce;
+  });
 }
 
 void RolloutManager::OnTick() {

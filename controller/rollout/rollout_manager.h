@@ -20,6 +20,7 @@
 #include "controller/fleet/agent_channel.h"
 #include "controller/metrics/controller_events.h"
 #include "controller/rollout/command_states.h"
+#include "controller/rollout/fault_points.h"
 #include "controller/rollout/rollout_engine.h"
 #include "controller/rollout/rollout_targets.h"
 #include "controller/store/store_facade.h"
@@ -60,10 +61,12 @@ struct RollbackPreview {
 
 class RolloutManager {
  public:
-  // `events` hears of every answer to a push or a rollback.
+  // `events` hears of every answer to a push or a rollback; `faults` of every step a crash test
+  // can stop at (fault_points.h).
   RolloutManager(StoreFacade& store, AgentChannel& channel, Clock& clock,
-                 ControllerEvents& events = NoControllerEvents())
-      : store_(store), channel_(channel), clock_(clock), events_(events) {}
+                 ControllerEvents& events = NoControllerEvents(),
+                 FaultPoints& faults = NoControllerFaultPoints())
+      : store_(store), channel_(channel), clock_(clock), events_(events), faults_(faults) {}
 
   // Loads running and paused rollouts from the store (after a restart).
   absl::Status Recover();
@@ -122,6 +125,9 @@ class RolloutManager {
   };
 
   bool AwaitsAnswerLocked(const std::string& host, const std::string& nonce);  // Requires mu_.
+  // Whether `result` (of its rollout) answers a push or rollback awaited at Recover and the store
+  // already has a result with its host and nonce. Requires mu_.
+  bool AlreadyStoredLocked(const HostResult& result);
   // The rollout that awaits `nonce` from `host` (pushed to it or rolling it back, unanswered),
   // or nullopt. Requires mu_.
   std::optional<std::string> RolloutAwaitingLocked(const std::string& host,
@@ -150,9 +156,14 @@ class RolloutManager {
   AgentChannel& channel_;
   Clock& clock_;
   ControllerEvents& events_;
+  FaultPoints& faults_;
   std::mutex mu_;
   std::map<std::string, RolloutEngine> engines_;
   std::map<std::string, Bookkeeping> books_;
+  // (host, nonce) of the pushes and rollbacks a restored rollout awaited at Recover: the
+  // controller before may have stored their answer and died before saving the rollout's step,
+  // so the answer to the re-sent copy is checked against the store before it is added.
+  std::set<std::pair<std::string, std::string>> awaited_at_recover_;
 };
 
 }  // namespace relayguard::controller

@@ -36,12 +36,38 @@ TEST_F(PushHandlerTest, AppliesAPushAcksTheNewVersionAndCachesThePolicy) {
   ASSERT_TRUE(cached.has_value());
   EXPECT_EQ(cached->name, "no-open-relay");
   EXPECT_EQ(cached->version, 7u);
-  // The same push again holds as it is: ACK, nothing reloaded.
+  // The same policy pushed again (another nonce) holds as it is: ACK, nothing reloaded.
   driver_->commands.clear();
-  PushReply again = handler_->Apply(Push());
+  PushRequest other = Push();
+  other.nonce = "n-2";
+  PushReply again = handler_->Apply(other);
   EXPECT_TRUE(again.ack);
   EXPECT_EQ(again.report.outcome, Outcome::kUnchanged);
   EXPECT_EQ(driver_->commands, std::vector<std::string>{});
+}
+
+// Regression (controller crash matrix, issue 17): the controller died between sending a push and
+// storing its answer; its successor sends the push again with the same nonce. The answer is the
+// original one (applied, with its backup commit), not "unchanged" without one: a controller that
+// stored "unchanged" skipped the host when the rollout was rolled back, leaving it changed.
+TEST_F(PushHandlerTest, APushSentAgainWithItsNonceGetsTheOriginalAnswerAndChangesNothing) {
+  PushReply first = handler_->Apply(Push());
+  ASSERT_EQ(first.report.outcome, Outcome::kApplied) << first.report.error;
+  ASSERT_FALSE(first.report.backup_commit.empty());
+  driver_->commands.clear();
+  PushReply again = handler_->Apply(Push());
+  EXPECT_TRUE(again.ack);
+  EXPECT_EQ(again.report.outcome, Outcome::kApplied);
+  EXPECT_EQ(again.report.backup_commit, first.report.backup_commit);
+  EXPECT_EQ(again.report.result_commit, first.report.result_commit);
+  EXPECT_EQ(again.report.diff, first.report.diff);
+  EXPECT_EQ(driver_->commands, std::vector<std::string>{}) << "nothing applied or reloaded twice";
+  EXPECT_EQ(Live(), "closed\n");
+  // Once the files were rolled back, the same nonce does not claim a change that no longer holds.
+  ASSERT_EQ(handler_->Rollback(std::nullopt).report.outcome, Outcome::kRestored);
+  PushReply after = handler_->Apply(Push());
+  EXPECT_EQ(after.report.outcome, Outcome::kApplied);
+  EXPECT_NE(after.report.result_commit, first.report.result_commit);
 }
 
 TEST_F(PushHandlerTest, NacksAPushWhosePlaybookIsAnotherVersionAndTouchesNothing) {

@@ -166,6 +166,30 @@ TEST_F(RolloutManagerTest, RefusesReplayedAnswersAndAnswersForAnotherHostsNonce)
   EXPECT_THAT(*parts_.store->ResultsForHost("mx1", 10), SizeIs(2));
 }
 
+// Regression (controller crash matrix, issue 17, kill at wave-done): the controller stored an
+// answer and died before saving the rollout's step; its successor pushes again with the same
+// nonce and the agent answers as the first time. The store keeps one result, not two.
+TEST_F(RolloutManagerTest, AnAnswerStoredBeforeARestartIsNotStoredAgain) {
+  std::string id, nonce;
+  {
+    RecordingAgent mx1;
+    Online("mx1", mx1);
+    id = parts_.manager->Start(Request({"mx1"}), "op")->spec.id;
+    nonce = mx1.Sent<PushCommand>()[0].nonce;
+    HostResult stored = Result("mx1", nonce, ApplyOutcome::kApplied);
+    stored.rollout_id = id;
+    ASSERT_TRUE(parts_.store->AddResult(stored).ok());  // stored; the step was not saved
+    parts_.Restart();
+  }
+  ASSERT_TRUE(parts_.manager->Recover().ok());
+  RecordingAgent mx1;
+  Online("mx1", mx1);
+  ASSERT_THAT(mx1.Sent<PushCommand>(), SizeIs(1));
+  EXPECT_TRUE(parts_.manager->OnAnswer("mx1", Result("mx1", nonce, ApplyOutcome::kApplied), true));
+  EXPECT_EQ(parts_.manager->Get(id)->state.status, RolloutStatus::kSucceeded);
+  EXPECT_THAT(*parts_.store->ResultsForRollout(id), SizeIs(1));
+}
+
 TEST_F(RolloutManagerTest, ARestartedControllerContinuesFromTheStoreAndRepushesTheSameNonce) {
   std::string id, nonce;
   {
