@@ -15,7 +15,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <chrono>
+#include <cstring>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -118,7 +120,9 @@ class PausedAgent {
   PausedAgent(const CrashLab& lab, const std::vector<std::string>& args,
               const std::vector<std::string>& points, const std::string& log)
       : log_(log) {
-    std::vector<std::string> argv = PausingAgentArgv(lab.AgentArgv(args), absl::StrJoin(points, ","));
+    WriteFileOrDie(log_, "");  // there before the child writes it
+    std::vector<std::string> argv =
+        PausingAgentArgv(lab.AgentArgv(args), absl::StrJoin(points, ","));
     pid_ = fork();
     if (pid_ == 0) {
       int fd = open(log_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
@@ -185,8 +189,8 @@ struct Expected {
 struct Kill {
   std::vector<std::string> args;
   std::vector<std::string> points;
-  std::function<void()> between;
-  std::string recovery_point;
+  std::function<void()> between = nullptr;
+  std::string recovery_point = "";
 };
 
 class CrashMatrix {
@@ -285,9 +289,9 @@ class CrashMatrix {
 int FilesChanged(const CrashLab& lab, const std::string& policy) {
   std::string out;
   EXPECT_EQ(lab.Agent({"apply", "--policy", policy, "--dry-run"}, &out), 0) << out;
-  int files = 0;
-  for (size_t at = out.find("+++ "); at != std::string::npos; at = out.find("+++ ", at + 1)) {
-    if (at == 0 || out[at - 1] == '\n') ++files;
+  int files = 0;  // the human report indents the diff with "  | "
+  for (size_t at = out.find("| +++ "); at != std::string::npos; at = out.find("| +++ ", at + 1)) {
+    ++files;
   }
   return files;
 }
@@ -496,7 +500,8 @@ TEST_F(StateDirFaultTest, ACorruptedJournalStopsAppliesUntilRollbackToPutsAKnown
   }
   const Files half = lab_.Snapshot();
   ASSERT_NE(half, original_);
-  WriteFileOrDie(journal, std::string("action=apply\nphase=acti\0\xff\xfe garbage", 32));
+  // Torn and garbled: a line no journal has, with a NUL and bytes that are not UTF-8.
+  WriteFileOrDie(journal, std::string("action=apply\nph\xff\xfe\0se=acti", 25));
 
   std::string out;
   int rc = lab_.Agent({"apply", "--policy", kPolicy}, &out);
