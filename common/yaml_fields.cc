@@ -6,9 +6,13 @@
 
 #include <cerrno>
 #include <cstring>
+#include <sstream>
 #include <vector>
 
 #include "absl/strings/escaping.h"
+#include "yaml-cpp/anchor.h"
+#include "yaml-cpp/eventhandler.h"
+#include "yaml-cpp/parser.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
@@ -177,28 +181,77 @@ std::string YamlFieldReader::KeyAt(const std::string& field) const {
   return absl::StrCat(source_, ":", YamlPosition(it->second));
 }
 
+namespace {
+
+// Counts the documents of a YAML stream and notes where the second one's root node starts.
+class DocumentCounter : public YAML::EventHandler {
+ public:
+  int documents() const { return documents_; }
+  const YAML::Mark& second_root() const { return second_root_; }
+
+  void OnDocumentStart(const YAML::Mark&) override { ++documents_; }
+  void OnDocumentEnd() override {}
+  void OnNull(const YAML::Mark& mark, YAML::anchor_t) override { Node(mark); }
+  void OnAlias(const YAML::Mark& mark, YAML::anchor_t) override { Node(mark); }
+  void OnScalar(const YAML::Mark& mark, const std::string&, YAML::anchor_t,
+                const std::string&) override {
+    Node(mark);
+  }
+  void OnSequenceStart(const YAML::Mark& mark, const std::string&, YAML::anchor_t,
+                       YAML::EmitterStyle::value) override {
+    Node(mark);
+  }
+  void OnSequenceEnd() override {}
+  void OnMapStart(const YAML::Mark& mark, const std::string&, YAML::anchor_t,
+                  YAML::EmitterStyle::value) override {
+    Node(mark);
+  }
+  void OnMapEnd() override {}
+
+ private:
+  void Node(const YAML::Mark& mark) {
+    if (documents_ == 2 && !have_second_root_) {
+      second_root_ = mark;
+      have_second_root_ = true;
+    }
+  }
+  int documents_ = 0;
+  YAML::Mark second_root_ = YAML::Mark::null_mark();
+  bool have_second_root_ = false;
+};
+
+}  // namespace
+
 absl::StatusOr<YAML::Node> LoadSingleYamlDocument(const std::string& text,
                                                   const std::string& source,
                                                   const std::string& document,
                                                   const std::string& empty_hint) {
-  std::vector<YAML::Node> documents;
+  // Not YAML::LoadAll: on some invalid text ("!a,b") yaml-cpp 0.7's parser reports an empty
+  // document again and again, and LoadAll collects them until memory runs out (found by
+  // fuzz/policy_fuzz; fixed upstream by jbeder/yaml-cpp#1319). Two documents are enough to know.
+  YAML::Node first;
+  DocumentCounter counter;
   try {
-    documents = YAML::LoadAll(text);
+    std::istringstream stream(text);
+    YAML::Parser parser(stream);
+    while (counter.documents() < 2 && parser.HandleNextDocument(counter)) {
+    }
+    if (counter.documents() > 0) first = YAML::Load(text);
   } catch (const YAML::Exception& e) {
     return absl::InvalidArgumentError(
         absl::StrCat(source, ":", YamlPosition(e.mark), ": invalid YAML: ", e.msg));
   }
-  if (documents.empty() || documents[0].IsNull()) {
+  if (counter.documents() == 0 || first.IsNull()) {
     if (empty_hint.empty()) return YAML::Node(YAML::NodeType::Map);
     return absl::InvalidArgumentError(
         absl::StrCat(source, ":1:1: ", document, ": the file is empty; ", empty_hint));
   }
-  if (documents.size() > 1) {
+  if (counter.documents() > 1) {
     return absl::InvalidArgumentError(absl::StrCat(
-        source, ":", YamlPosition(documents[1].Mark()), ": ", document,
+        source, ":", YamlPosition(counter.second_root()), ": ", document,
         ": expected a single YAML document; found a second one"));
   }
-  return documents[0];
+  return first;
 }
 
 absl::StatusOr<std::string> ReadSmallTextFile(const std::string& path, const std::string& what,

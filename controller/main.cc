@@ -28,6 +28,7 @@
 #include "controller/rollout/rollout_manager.h"
 #include "controller/server/agent_stream_reactor.h"
 #include "controller/server/operator_service.h"
+#include "controller/server/server_limits.h"
 #include "controller/store/sqlite_store.h"
 #include "controller/store/store_facade.h"
 #include "controller/web/change_feed.h"
@@ -124,6 +125,7 @@ int main(int argc, char** argv) {
   builder.RegisterService(&agents);
   builder.RegisterService(&operators);
   builder.experimental().SetInterceptorCreators(MetricsInterceptors(metrics));
+  ApplyServerLimits(builder);
   builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_PERMIT_WITHOUT_CALLS, 1);
   builder.AddChannelArgument(GRPC_ARG_HTTP2_MIN_RECV_PING_INTERVAL_WITHOUT_DATA_MS, 10000);
   std::unique_ptr<grpc::Server> server = builder.BuildAndStart();

@@ -218,21 +218,34 @@ bool FileFollower::ContinueAfterEof() {
     return true;  // one more read: lines written to the old file meanwhile
   }
   struct stat own {};
-  if (fstat(fd_, &own) == 0 && static_cast<uint64_t>(own.st_size) < read_offset_) {
-    // logrotate's copy (PATH.1, same first line) holds what was not read yet.
-    int copy = OpenRotated(FilePosition{0, 0, offset_, first_line_hash_});
-    if (copy >= 0) {
-      log_->info("{} was truncated (copytruncate); reading the rest from its copy, then the "
-                 "file from its start", Describe());
-      Adopt(copy, offset_);
-      rotated_ = true;
-      return true;
-    }
-    log_->info("{} was truncated (copytruncate); reading it from its start", Describe());
-    Adopt(fd_, 0);
+  if ((fstat(fd_, &own) == 0 && static_cast<uint64_t>(own.st_size) < read_offset_) ||
+      WasTruncatedAndRegrown()) {
+    FollowTruncation();
     return true;
   }
   return false;
+}
+
+// A file truncated and written again up to or past the offset before the follower looked is not
+// shorter, but its first line is not the old one.
+bool FileFollower::WasTruncatedAndRegrown() {
+  if (rotated_ || !first_line_hash_) return false;
+  std::optional<uint64_t> now = FirstLineHash(fd_);
+  return now != first_line_hash_;
+}
+
+void FileFollower::FollowTruncation() {
+  // logrotate's copy (PATH.1, same first line) holds what was not read yet.
+  int copy = OpenRotated(FilePosition{0, 0, offset_, first_line_hash_});
+  if (copy >= 0) {
+    log_->info("{} was truncated (copytruncate); reading the rest from its copy, then the "
+               "file from its start", Describe());
+    Adopt(copy, offset_);
+    rotated_ = true;
+    return;
+  }
+  log_->info("{} was truncated (copytruncate); reading it from its start", Describe());
+  Adopt(fd_, 0);
 }
 
 absl::Status FileFollower::Read(std::vector<LogEntry>& out, size_t max) {
@@ -255,6 +268,10 @@ absl::Status FileFollower::Read(std::vector<LogEntry>& out, size_t max) {
     }
     ssize_t n = read(fd_, chunk_.data(), chunk_.size());
     if (n > 0) {
+      if (WasTruncatedAndRegrown()) {  // the bytes just read are not the continuation
+        FollowTruncation();
+        continue;
+      }
       splitter_.Append(std::string_view(chunk_.data(), n));
       read_offset_ += n;
       if (!first_line_hash_) first_line_hash_ = FirstLineHash(fd_);

@@ -65,6 +65,8 @@ class FileFollower : public LogFollower {
   void Adopt(int fd, uint64_t offset);
   void CloseFd();
   bool ContinueAfterEof();
+  bool WasTruncatedAndRegrown();
+  void FollowTruncation();
   bool WatchedEventArrived();
 
   FileFollowerOptions options_;

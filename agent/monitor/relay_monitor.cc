@@ -133,7 +133,6 @@ void RelayMonitor::Process(const LogEntry& entry) {
     if (e.kind == MonitorEventKind::kRelayed && !StillARelay(e)) continue;
     if (std::any_of(own_probes_.begin(), own_probes_.end(),
                     [&](const OwnProbe& p) { return IsOwnProbe(p, e); })) {
-      ++own_probe_events_;
       continue;
     }
     if (std::optional<ThresholdWarning> w = tracker_->Record(e)) {

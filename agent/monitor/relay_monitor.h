@@ -110,7 +110,6 @@ class RelayMonitor {
   RelayMonitorHooks hooks_;
   std::optional<RelayContext> context_;
   std::vector<OwnProbe> own_probes_;
-  uint64_t own_probe_events_ = 0;
   std::chrono::steady_clock::time_point context_at_{};
   std::chrono::steady_clock::time_point last_alarm_{};
   bool alarmed_ = false;

@@ -26,6 +26,10 @@ struct Pass {
   bool offered = false;     // some EHLO reply listed STARTTLS
   std::string tls_failure;  // set once STARTTLS failed; later sessions do not try again
   TlsSessionInfo session;   // of the connection's current TLS session
+  // Why a session could not be opened (no greeting, a refusing or malformed one, a server that
+  // never finishes a reply): later tests of the pass do not connect again, so a server that
+  // stalls costs one timeout, not one per test.
+  std::string open_failure;
 };
 
 std::string FirstLine(const std::string& text) { return text.substr(0, text.find('\n')); }
@@ -216,8 +220,17 @@ void RunOne(SmtpClient& client, const SmtpEndpoint& endpoint, const ProbeOptions
     result.detail = NotOverTls(pass);  // tried once for the pass; it will not work now
     return;
   }
+  if (!pass.open_failure.empty()) {
+    result.detail = absl::StrCat("not tried: an earlier test of this probe could not open a "
+                                 "session (", pass.open_failure, ")");
+    return;
+  }
+  // A session that could not be opened, for a reason other than TLS (handled by the pass).
+  auto cannot_open = [&] {
+    if (pass.tls_failure.empty()) pass.open_failure = result.detail;
+  };
   const bool fresh = !client.connected();
-  if (fresh && !OpenSession(client, endpoint, options, pass, result)) return;
+  if (fresh && !OpenSession(client, endpoint, options, pass, result)) return cannot_open();
   NoteTransport(client, pass, result);
   const std::string mail_command = "MAIL FROM:<" + result.test.mail_from + ">";
   absl::StatusOr<SmtpReply> mail = Exchange(client, mail_command, options, result.exchanges);
@@ -226,7 +239,7 @@ void RunOne(SmtpClient& client, const SmtpEndpoint& endpoint, const ProbeOptions
   if (!fresh && (dropped || closing)) {
     // The server gave up on the connection kept from the previous test: once more on a new one.
     client.Close();
-    if (!OpenSession(client, endpoint, options, pass, result)) return;
+    if (!OpenSession(client, endpoint, options, pass, result)) return cannot_open();
     NoteTransport(client, pass, result);
     mail = Exchange(client, mail_command, options, result.exchanges);
   }

@@ -12,6 +12,7 @@
 #include <utility>
 
 #include "absl/strings/numbers.h"
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "agent/probe/socket_wait.h"
 #include "agent/probe/tls_channel.h"
@@ -21,7 +22,6 @@ namespace {
 
 using Clock = ProbeClock;
 
-constexpr size_t kMaxReplyBytes = 1 << 20;
 
 socklen_t ToSockaddr(const IpAddress& ip, uint16_t port, sockaddr_storage& storage) {
   std::memset(&storage, 0, sizeof(storage));
@@ -39,17 +39,74 @@ socklen_t ToSockaddr(const IpAddress& ip, uint16_t port, sockaddr_storage& stora
   return sizeof(sockaddr_in6);
 }
 
+// Length of the valid UTF-8 sequence at s[i] (1..4), or 0 when none starts there.
+size_t Utf8SequenceAt(const std::string& s, size_t i) {
+  const auto byte = [&](size_t k) { return static_cast<unsigned char>(s[k]); };
+  const unsigned char c = byte(i);
+  size_t n;
+  unsigned lowest;
+  if (c >= 0xC2 && c <= 0xDF) {
+    n = 2, lowest = 0x80;
+  } else if (c >= 0xE0 && c <= 0xEF) {
+    n = 3, lowest = 0x800;
+  } else if (c >= 0xF0 && c <= 0xF4) {
+    n = 4, lowest = 0x10000;
+  } else {
+    return 0;
+  }
+  if (i + n > s.size()) return 0;
+  unsigned cp = c & (0x7F >> n);
+  for (size_t k = 1; k < n; ++k) {
+    if ((byte(i + k) & 0xC0) != 0x80) return 0;
+    cp = (cp << 6) | (byte(i + k) & 0x3F);
+  }
+  if (cp < lowest || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return 0;
+  return n;
+}
+
+// At most `max` bytes of `line` for an error message, made printable.
+std::string Excerpt(const std::string& line, size_t max = 80) {
+  std::string out = PrintableReplyLine(line.substr(0, max));
+  if (line.size() > max) absl::StrAppend(&out, "... (", line.size(), " bytes)");
+  return out;
+}
+
 // One reply line: its code, and whether more lines of the same reply follow ("250-...").
 absl::Status ParseReplyLine(const std::string& line, int& code, bool& more) {
-  if (line.size() < 3 || !absl::SimpleAtoi(line.substr(0, 3), &code) || code < 100 || code > 599 ||
-      (line.size() > 3 && line[3] != ' ' && line[3] != '-')) {
-    return absl::DataLossError(absl::StrCat("malformed SMTP reply line \"", line, "\""));
+  if (line.size() < 3 || !absl::ascii_isdigit(line[0]) || !absl::SimpleAtoi(line.substr(0, 3), &code) ||
+      code < 100 || code > 599 || (line.size() > 3 && line[3] != ' ' && line[3] != '-')) {
+    return absl::DataLossError(absl::StrCat("malformed SMTP reply line \"", Excerpt(line),
+                                            "\" (not a reply code 100..599)"));
   }
   more = line.size() > 3 && line[3] == '-';
   return absl::OkStatus();
 }
 
 }  // namespace
+
+std::string PrintableReplyLine(const std::string& line) {
+  std::string out;
+  out.reserve(line.size());
+  for (size_t i = 0; i < line.size();) {
+    const unsigned char c = static_cast<unsigned char>(line[i]);
+    if (c >= 0x20 && c < 0x7F) {
+      out += line[i++];
+    } else if (c == '\t') {
+      out += ' ';
+      ++i;
+    } else if (size_t n = c >= 0x80 ? Utf8SequenceAt(line, i) : 0; n > 0) {
+      out.append(line, i, n);
+      i += n;
+    } else {
+      constexpr char kHex[] = "0123456789abcdef";
+      out += "\\x";
+      out += kHex[c >> 4];
+      out += kHex[c & 0xF];
+      ++i;
+    }
+  }
+  return out;
+}
 
 SmtpClient::SmtpClient() = default;
 SmtpClient::~SmtpClient() { Close(); }
@@ -140,32 +197,54 @@ absl::StatusOr<SmtpReply> SmtpClient::ReadReply(std::chrono::milliseconds timeou
   if (fd_ < 0) return absl::UnavailableError("not connected");
   const auto deadline = Clock::now() + timeout;
   SmtpReply reply;
+  size_t lines = 0;
   for (;;) {
     size_t nl;
     while ((nl = buffer_.find('\n')) != std::string::npos) {
       std::string line = buffer_.substr(0, nl);
       buffer_.erase(0, nl + 1);
       if (!line.empty() && line.back() == '\r') line.pop_back();
+      if (line.size() > kMaxReplyLineBytes) {
+        return absl::DataLossError(absl::StrCat("SMTP reply line longer than ", kMaxReplyLineBytes,
+                                                " bytes: \"", Excerpt(line), "\""));
+      }
       int code = 0;
       bool more = false;
       if (absl::Status s = ParseReplyLine(line, code, more); !s.ok()) return s;
       if (!reply.text.empty() && code != reply.code) {
         return absl::DataLossError(absl::StrCat("SMTP reply changes its code from ", reply.code,
-                                                " to ", code, " in \"", line, "\""));
+                                                " to ", code, " in \"", Excerpt(line), "\""));
+      }
+      if (++lines > kMaxReplyLines) {
+        return absl::DataLossError(
+            absl::StrCat("SMTP reply of more than ", kMaxReplyLines, " lines"));
       }
       if (!reply.text.empty()) reply.text += "\n";
-      reply.text += line;
+      reply.text += PrintableReplyLine(line);
       reply.code = code;
       if (!more) return reply;
+      if (reply.text.size() > kMaxReplyBytes) {
+        return absl::DataLossError(
+            absl::StrCat("SMTP reply longer than ", kMaxReplyBytes, " bytes"));
+      }
+    }
+    // A line without its end so far: a server that never ends it must not grow the buffer.
+    if (buffer_.size() > kMaxReplyLineBytes) {
+      return absl::DataLossError(absl::StrCat("SMTP reply line longer than ", kMaxReplyLineBytes,
+                                              " bytes without an end: \"", Excerpt(buffer_),
+                                              "\""));
     }
     char buf[4096];
     absl::StatusOr<size_t> n = ReadSome(buf, sizeof(buf), deadline);
     if (absl::IsDeadlineExceeded(n.status())) {
-      return absl::DeadlineExceededError(absl::StrCat("no reply within ", timeout.count(), " ms"));
+      return absl::DeadlineExceededError(
+          reply.text.empty() && buffer_.empty()
+              ? absl::StrCat("no reply within ", timeout.count(), " ms")
+              : absl::StrCat("no complete reply within ", timeout.count(), " ms (",
+                             reply.text.size() + buffer_.size(), " bytes of it arrived)"));
     }
     if (!n.ok()) return n.status();
     buffer_.append(buf, *n);
-    if (buffer_.size() > kMaxReplyBytes) return absl::DataLossError("SMTP reply longer than 1 MiB");
   }
 }
 

@@ -19,8 +19,20 @@ class TlsChannel;
 
 struct SmtpReply {
   int code = 0;
-  std::string text;  // all lines joined by '\n', without CRLF
+  // All lines joined by '\n', without CRLF, made printable (PrintableReplyLine): the server's
+  // bytes end up in terminals, JSON and protobuf strings.
+  std::string text;
 };
+
+// What a reply may hold. RFC 5321 section 4.5.3.1.5 allows 512 bytes a line; real servers stay
+// far below these, and a server past them is hostile or broken (the reply is DataLoss).
+inline constexpr size_t kMaxReplyLineBytes = 4096;
+inline constexpr size_t kMaxReplyLines = 200;
+inline constexpr size_t kMaxReplyBytes = 64 * 1024;
+
+// `line` as valid, printable UTF-8: control bytes (NUL, ESC, ...), DEL and bytes that are not
+// valid UTF-8 become "\xNN", a tab a space; printable ASCII and valid UTF-8 stay as they are.
+std::string PrintableReplyLine(const std::string& line);
 
 class SmtpClient {
  public:
@@ -39,8 +51,10 @@ class SmtpClient {
   // Unavailable when not connected or the write fails.
   absl::Status SendCommand(const std::string& line);
   // Reads one complete reply ("250-a", "250 b" -> code 250, text "250-a\n250 b").
-  // DeadlineExceeded when it does not arrive within `timeout`, Unavailable when the server
-  // closed the connection, DataLoss for a line that is not an SMTP reply.
+  // DeadlineExceeded when it does not arrive within `timeout` (however slowly its bytes
+  // trickle in), Unavailable when the server closed the connection, DataLoss for a line that is
+  // not an SMTP reply (code outside 100..599) or a reply past the kMaxReply* bounds. Memory
+  // stays within those bounds whatever the server sends.
   absl::StatusOr<SmtpReply> ReadReply(std::chrono::milliseconds timeout);
   // After the server answered 220 to STARTTLS: the TLS client handshake within `timeout`; later
   // commands and replies go over TLS. The certificate is recorded, not verified (see

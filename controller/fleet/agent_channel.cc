@@ -20,7 +20,7 @@ std::vector<PlanAnswer> AgentChannel::AskPlans(const std::vector<std::string>& h
       // Awaited before it is sent: the answer may come back before Send returns.
       std::lock_guard<std::mutex> lock(mu_);
       nonce = absl::StrCat("plan-", next_plan_++);
-      plans_[nonce];
+      plans_[nonce].host = host;
     }
     if (registry_.Send(host, PlanCommand{nonce, policy.name, policy.version, policy.yaml})) {
       nonce_of[host] = nonce;
@@ -33,7 +33,7 @@ std::vector<PlanAnswer> AgentChannel::AskPlans(const std::vector<std::string>& h
   answered_.wait_for(lock, timeout, [&] {
     if (shutting_down_) return true;
     for (const auto& [host, nonce] : nonce_of) {
-      if (!plans_[nonce].has_value()) return false;
+      if (!plans_[nonce].answer.has_value()) return false;
     }
     return true;
   });
@@ -44,7 +44,7 @@ std::vector<PlanAnswer> AgentChannel::AskPlans(const std::vector<std::string>& h
       answers.push_back({host, PlanStatus::kOffline, "", "not connected"});
       continue;
     }
-    std::optional<PlanAnswer>& answer = plans_[n->second];
+    std::optional<PlanAnswer>& answer = plans_[n->second].answer;
     if (answer.has_value()) {
       answers.push_back(*answer);
     } else {
@@ -56,14 +56,18 @@ std::vector<PlanAnswer> AgentChannel::AskPlans(const std::vector<std::string>& h
   return answers;
 }
 
-void AgentChannel::OnPlanAnswer(const std::string& nonce, const PlanAnswer& answer) {
+bool AgentChannel::OnPlanAnswer(const std::string& nonce, const PlanAnswer& answer) {
   {
     std::lock_guard<std::mutex> lock(mu_);
     auto it = plans_.find(nonce);
-    if (it == plans_.end()) return;  // not asked, or asked and given up on
-    it->second = answer;
+    // Not asked, asked and given up on, asked of another host, or answered already.
+    if (it == plans_.end() || it->second.host != answer.host || it->second.answer.has_value()) {
+      return false;
+    }
+    it->second.answer = answer;
   }
   answered_.notify_all();
+  return true;
 }
 
 std::optional<std::string> AgentChannel::SendRollback(const std::string& host,
@@ -75,6 +79,7 @@ std::optional<std::string> AgentChannel::SendRollback(const std::string& host,
     nonce = absl::StrCat(rollout_id.empty() ? "rollback" : rollout_id, "-rollback-",
                          next_rollback_++, "-", clock_.WallSeconds());
     rollbacks_[nonce].rollout_id = rollout_id;
+    rollbacks_[nonce].host = host;
   }
   if (registry_.Send(host, RollbackCommand{nonce, rollout_id, to_commit})) return nonce;
   std::lock_guard<std::mutex> lock(mu_);
@@ -94,10 +99,32 @@ std::map<std::string, std::optional<RollbackAnswer>> AgentChannel::AwaitRollback
   });
   std::map<std::string, std::optional<RollbackAnswer>> answers;
   for (const std::string& nonce : nonces) {
-    answers[nonce] = rollbacks_[nonce].answer;
-    rollbacks_.erase(nonce);
+    auto it = rollbacks_.find(nonce);
+    if (it == rollbacks_.end()) {
+      answers[nonce] = std::nullopt;
+      continue;
+    }
+    answers[nonce] = it->second.answer;
+    if (!it->second.answer.has_value()) {
+      late_rollbacks_[nonce] = it->second;
+      late_order_.push_back(nonce);
+      if (late_order_.size() > kMaxLateRollbacks) {
+        late_rollbacks_.erase(late_order_.front());
+        late_order_.pop_front();
+      }
+    }
+    rollbacks_.erase(it);
   }
   return answers;
+}
+
+bool AgentChannel::AwaitsRollback(const std::string& host, const std::string& nonce) {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (auto it = rollbacks_.find(nonce); it != rollbacks_.end()) {
+    return it->second.host == host && !it->second.answer.has_value();
+  }
+  auto late = late_rollbacks_.find(nonce);
+  return late != late_rollbacks_.end() && late->second.host == host;
 }
 
 std::optional<std::string> AgentChannel::OnRollbackAnswer(const HostResult& result, bool ack) {
@@ -105,7 +132,15 @@ std::optional<std::string> AgentChannel::OnRollbackAnswer(const HostResult& resu
   {
     std::lock_guard<std::mutex> lock(mu_);
     auto it = rollbacks_.find(result.nonce);
-    if (it == rollbacks_.end()) return std::nullopt;
+    if (it == rollbacks_.end()) {
+      // Given up on by AwaitRollbacks: stored once, nobody waits for it any more.
+      auto late = late_rollbacks_.find(result.nonce);
+      if (late == late_rollbacks_.end() || late->second.host != result.host) return std::nullopt;
+      rollout_id = late->second.rollout_id;
+      late_rollbacks_.erase(late);  // its nonce stays in late_order_ until pushed out: harmless
+      return rollout_id;
+    }
+    if (it->second.host != result.host || it->second.answer.has_value()) return std::nullopt;
     it->second.answer = RollbackAnswer{ack, result};
     rollout_id = it->second.rollout_id;
   }

@@ -8,6 +8,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
+#include <deque>
 #include <map>
 #include <mutex>
 #include <optional>
@@ -50,8 +51,9 @@ class AgentChannel {
   // send to, kNoAnswer for one that did not answer in time (a later answer is dropped).
   std::vector<PlanAnswer> AskPlans(const std::vector<std::string>& hosts,
                                    const PolicyVersionRecord& policy, std::chrono::seconds timeout);
-  // An agent's plan result; dropped unless AskPlans is waiting for `nonce`.
-  void OnPlanAnswer(const std::string& nonce, const PlanAnswer& answer);
+  // An agent's plan result. False (dropped) unless AskPlans is waiting for `nonce` from
+  // answer.host and has no answer yet: another host's, a replayed or an unknown nonce.
+  bool OnPlanAnswer(const std::string& nonce, const PlanAnswer& answer);
 
   // Sends `host` a rollback (to `to_commit`; for `rollout_id`, empty outside a rollout) whose
   // answer is awaited. Returns its nonce, or nullopt when the host is offline.
@@ -61,8 +63,12 @@ class AgentChannel {
   // answer of each, nullopt for one not answered in time.
   std::map<std::string, std::optional<RollbackAnswer>> AwaitRollbacks(
       const std::vector<std::string>& nonces, std::chrono::seconds wait);
-  // An ACK or NACK: when it answers an awaited rollback, it is kept for AwaitRollbacks and the
-  // rollout id the rollback was sent for is returned ("" outside a rollout); else nullopt.
+  // Whether `host` owes the answer to the rollback `nonce`: sent to `host`, not answered yet
+  // (awaited, or given up on by AwaitRollbacks: a late answer is still taken, once).
+  bool AwaitsRollback(const std::string& host, const std::string& nonce);
+  // An ACK or NACK from result.host: when it answers a rollback AwaitsRollback says that host
+  // owes, it is kept for AwaitRollbacks and the rollout id the rollback was sent for is returned
+  // ("" outside a rollout); else (another host's, replayed, unknown) nullopt.
   std::optional<std::string> OnRollbackAnswer(const HostResult& result, bool ack);
 
   // The controller is stopping: every wait (AskPlans, AwaitRollbacks) returns now with what it
@@ -71,16 +77,26 @@ class AgentChannel {
 
  private:
   struct AwaitedRollback {
+    std::string host;
     std::string rollout_id;
     std::optional<RollbackAnswer> answer;
   };
+  struct AwaitedPlan {
+    std::string host;
+    std::optional<PlanAnswer> answer;
+  };
+  // Rollbacks AwaitRollbacks gave up on, kept (at most kMaxLateRollbacks, oldest dropped) so
+  // that a late answer is still stored once: by nonce, host and rollout id.
+  static constexpr size_t kMaxLateRollbacks = 4096;
 
   AgentRegistry& registry_;
   Clock& clock_;
   std::mutex mu_;
   std::condition_variable answered_;
-  std::map<std::string, std::optional<PlanAnswer>> plans_;  // by nonce, while awaited
-  std::map<std::string, AwaitedRollback> rollbacks_;        // by nonce, while awaited
+  std::map<std::string, AwaitedPlan> plans_;          // by nonce, while awaited
+  std::map<std::string, AwaitedRollback> rollbacks_;  // by nonce, while awaited
+  std::map<std::string, AwaitedRollback> late_rollbacks_;  // by nonce
+  std::deque<std::string> late_order_;                      // nonces of late_rollbacks_, oldest first
   uint64_t next_plan_ = 1;
   bool shutting_down_ = false;  // guarded by mu_
   uint64_t next_rollback_ = 1;

@@ -409,18 +409,40 @@ void RolloutManager::OnHostOffline(const std::string& host) {
   for (auto& [id, engine] : engines_) Execute(id, engine.OnHostOffline(host, clock_.WallSeconds()));
 }
 
-void RolloutManager::OnAnswer(const std::string& host, const HostResult& result, bool ack) {
-  events_.AgentAnswered(ack, result.outcome);
+bool RolloutManager::AwaitsAnswer(const std::string& host, const std::string& nonce) {
+  std::lock_guard<std::mutex> lock(mu_);
+  return AwaitsAnswerLocked(host, nonce);
+}
+
+bool RolloutManager::AwaitsAnswerLocked(const std::string& host, const std::string& nonce) {
+  return RolloutAwaitingLocked(host, nonce).has_value() || channel_.AwaitsRollback(host, nonce);
+}
+
+std::optional<std::string> RolloutManager::RolloutAwaitingLocked(const std::string& host,
+                                                                 const std::string& nonce) {
+  if (nonce.empty()) return std::nullopt;
+  for (const auto& [id, engine] : engines_) {
+    auto it = engine.state().hosts.find(host);
+    if (it == engine.state().hosts.end() || it->second.nonce != nonce) continue;
+    if (it->second.phase == HostPhase::kPushed || it->second.phase == HostPhase::kRollingBack) {
+      return id;
+    }
+  }
+  return std::nullopt;
+}
+
+bool RolloutManager::OnAnswer(const std::string& host, const HostResult& result, bool ack) {
+  // Checked and taken under one lock: of two copies of an answer arriving at once, one is taken.
   std::lock_guard<std::mutex> lock(mu_);
   HostResult stored = result;
   stored.at = clock_.WallSeconds();
-  if (std::optional<std::string> rollout_id = channel_.OnRollbackAnswer(stored, ack)) {
-    stored.rollout_id = *rollout_id;
-  }
-  for (const auto& [id, engine] : engines_) {
-    auto it = engine.state().hosts.find(host);
-    if (it != engine.state().hosts.end() && it->second.nonce == result.nonce) stored.rollout_id = id;
-  }
+  std::optional<std::string> rollout_id = RolloutAwaitingLocked(host, result.nonce);
+  // Taken by the channel when it awaits this rollback from `host`; nullopt when it does not.
+  std::optional<std::string> rollback_of =
+      result.nonce.empty() ? std::nullopt : channel_.OnRollbackAnswer(stored, ack);
+  if (!rollout_id.has_value() && !rollback_of.has_value()) return false;
+  stored.rollout_id = rollout_id.has_value() ? *rollout_id : *rollback_of;
+  events_.AgentAnswered(ack, result.outcome);
   if (absl::Status s = store_.WithStore([&](Store& st) { return st.AddResult(stored); }); !s.ok()) {
     Logger("controller.rollout")->error("cannot store result of {}: {}", host, s.message());
   }
@@ -432,6 +454,7 @@ void RolloutManager::OnAnswer(const std::string& host, const HostResult& result,
                             clock_.WallSeconds());
     Execute(id, actions);
   }
+  return true;
 }
 
 void RolloutManager::OnTick() {

@@ -10,6 +10,7 @@
 #include <chrono>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <string>
 #include <utility>
@@ -99,8 +100,13 @@ class RolloutManager {
 
   void OnHostOnline(const std::string& host);
   void OnHostOffline(const std::string& host);
+  // Whether `host` owes an answer (ACK or NACK) carrying `nonce`: a push or rollback of a rollout
+  // it is in that it has not answered yet, or a rollback sent to it (AgentChannel).
+  bool AwaitsAnswer(const std::string& host, const std::string& nonce);
   // An ACK or NACK: stored as a result, given to the awaited rollback or the rollout it answers.
-  void OnAnswer(const std::string& host, const HostResult& result, bool ack);
+  // False, and nothing stored or changed, when AwaitsAnswer is false: a replayed or unknown
+  // nonce, another host's, or one of a rollout the host is not in.
+  bool OnAnswer(const std::string& host, const HostResult& result, bool ack);
   void OnTick();
 
  private:
@@ -115,6 +121,11 @@ class RolloutManager {
     std::set<std::string> unsaved_hosts;  // changed hosts a failed save still owes the store
   };
 
+  bool AwaitsAnswerLocked(const std::string& host, const std::string& nonce);  // Requires mu_.
+  // The rollout that awaits `nonce` from `host` (pushed to it or rolling it back, unanswered),
+  // or nullopt. Requires mu_.
+  std::optional<std::string> RolloutAwaitingLocked(const std::string& host,
+                                                   const std::string& nonce);
   // Carries out `actions` of rollout `id` and saves its state. Requires mu_.
   void Execute(const std::string& id, const std::vector<Action>& actions);
   absl::Status Save(const std::string& id);

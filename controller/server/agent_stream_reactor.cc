@@ -48,6 +48,16 @@ HostResult ToResult(const std::string& host, const std::string& nonce,
   return out;
 }
 
+// An agent's string for a log line: at most 80 bytes, control bytes and non-ASCII as '?'.
+std::string Printable(const std::string& text) {
+  std::string out = text.substr(0, 80);
+  for (char& c : out) {
+    if (static_cast<unsigned char>(c) < 0x20 || static_cast<unsigned char>(c) >= 0x7F) c = '?';
+  }
+  if (text.size() > 80) absl::StrAppend(&out, "... (", text.size(), " bytes)");
+  return out;
+}
+
 // One ControllerMessage per command type.
 struct ToMessage {
   pb::ControllerMessage operator()(const PushCommand& c) const {
@@ -348,6 +358,7 @@ class AgentStreamReactor final : public Reactor {
       echo.mutable_heartbeat()->set_sent_at_ms(msg.heartbeat().sent_at_ms());
       writer_->Send(std::move(echo));
     } else if (msg.has_ack()) {
+      if (!Awaited("ACK", msg.ack().nonce())) return;
       // What the host now enforces: the pushed policy, or nothing after a rollback.
       record_.applied_version = msg.ack().version();
       record_.applied_policy = msg.ack().version() == 0 ? "" : msg.ack().result().policy_name();
@@ -366,14 +377,31 @@ class AgentStreamReactor final : public Reactor {
                           : PlanStatus::kRefused;
       answer.diff = p.result().diff();
       answer.error = p.result().error();
-      channel_.OnPlanAnswer(p.nonce(), answer);
+      if (!channel_.OnPlanAnswer(p.nonce(), answer)) {
+        log_->warn("agent {} ({}): plan result with nonce \"{}\" that no plan awaits from it "
+                   "(late, replayed, unknown or another host's); ignored",
+                   host, context_->peer(), Printable(p.nonce()));
+      }
     } else if (msg.has_nack()) {
+      if (!Awaited("NACK", msg.nack().nonce())) return;
       manager_.OnAnswer(host, ToResult(host, msg.nack().nonce(), msg.nack().result()), false);
     } else if (msg.has_compliance()) {
       OnCompliance(msg.compliance());
     } else if (msg.has_attempts()) {
       OnAttempts(msg.attempts());
     }
+  }
+
+  // Whether the rollouts or an operator's rollback await an ACK or NACK (`what`) with `nonce`
+  // from this host. Logged when not: a replayed or unknown nonce, another host's, or one of a
+  // rollout this host is not in changes nothing (RolloutManager::OnAnswer).
+  bool Awaited(const char* what, const std::string& nonce) {
+    if (manager_.AwaitsAnswer(record_.name, nonce)) return true;
+    log_->warn("agent {} ({}): refused {} with nonce \"{}\": nothing awaits it from this host "
+               "(replayed, unknown, another host's, or of a rollout it is not in); nothing was "
+               "changed",
+               record_.name, context_->peer(), what, Printable(nonce));
+    return false;
   }
 
   // Stored (once per seq), then acked; a re-send is acked too so that the agent drops it. Not

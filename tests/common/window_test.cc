@@ -41,6 +41,20 @@ TEST(MaintenanceWindowTest, ContainsItsHoursOnItsDaysOnly) {
   EXPECT_TRUE(w.Contains(Utc("2026-01-10T03:00:00")));
 }
 
+// fuzz/regressions/schedule: 02:00-02:30 does not exist in Berlin on 2024-03-31 (clocks jump
+// from 02:00 to 03:00), so the window does not open that day; the next opening is the next day's.
+TEST(MaintenanceWindowTest, AWindowTheDstChangeSkipsOpensTheNextDay) {
+  const MaintenanceWindow w = MustParseWindow("* 02:00-02:30", "Europe/Berlin");
+  const int64_t opens = w.NextOpening(Instant("2024-03-31T01:59:59", "Europe/Berlin"));
+  EXPECT_EQ(Local(opens, "Europe/Berlin"), "2024-04-01 02:00:00 +02:00");
+  EXPECT_TRUE(w.Contains(opens));
+  // A window the change only shortens still opens that day, at the first instant it holds.
+  const MaintenanceWindow longer = MustParseWindow("* 02:00-04:00", "Europe/Berlin");
+  EXPECT_EQ(Local(longer.NextOpening(Instant("2024-03-31T01:00:00", "Europe/Berlin")),
+                  "Europe/Berlin"),
+            "2024-03-31 03:00:00 +02:00");
+}
+
 TEST(MaintenanceWindowTest, WindowCrossingMidnightBelongsToItsStartDay) {
   const MaintenanceWindow w = MustParseWindow("fri 22:00-02:00");
   EXPECT_TRUE(w.Contains(Utc("2026-01-02T22:00:00")));  // Friday

@@ -292,9 +292,19 @@ bool MasterCf::AddOverride(int service_line, absl::string_view name, absl::strin
   for (size_t e = 0; e < services_.size(); ++e) {
     if (services_[e].line != service_line || entries_[e].words.empty()) continue;
     const int last = LineOf(entries_[e].words.back().end - 1);
+    const size_t overrides = services_[e].overrides.size();
+    const std::string before = text_;
     text_.insert(LineContentEnd(last),
                  FileEnding() + ContinuationIndent() + "-o " + Assignment(name, value));
     Reparse();
+    // Inside a '{' group the service never closes, the words are not an override, for Postfix
+    // either (found by fuzz/master_cf_fuzz): refuse rather than report an edit that does nothing.
+    const Service* s = ServiceAt(service_line);
+    if (s == nullptr || s->overrides.size() != overrides + 1 || s->Find(name) == nullptr) {
+      text_ = before;
+      Reparse();
+      return false;
+    }
     return true;
   }
   return false;

@@ -53,7 +53,8 @@ class MasterCf {
   // braces). False when the service has no such override.
   bool SetOverride(int service_line, absl::string_view name, absl::string_view value);
   // Adds `-o NAME=VALUE` on a new continuation line after the service's last line, indented
-  // like the file's other continuation lines, with the file's line ending.
+  // like the file's other continuation lines, with the file's line ending. False, nothing
+  // changed, when the words would not read as an override (the service leaves a '{' unclosed).
   bool AddOverride(int service_line, absl::string_view name, absl::string_view value);
   // Replaces the bytes of the winning override's value with `text` (a ListText edit of it).
   bool ReplaceValueText(int service_line, absl::string_view name, absl::string_view text);

@@ -1039,5 +1039,15 @@ TEST(ParsePolicyComplianceTest, APlaybookWithoutTheSectionHasNoSchedule) {
   EXPECT_FALSE(policy->compliance.has_value());
 }
 
+// fuzz/regressions/policy: on "!a,b" yaml-cpp 0.7's LoadAll never returned (it collected empty
+// documents until memory ran out); the loader now answers with an error naming the place.
+TEST(ParsePolicyTest, TextThatLoopedYamlCppIsRefused) {
+  for (const std::string text : {"!a,b\n", "!ivna,kss\n\bg/\x92\xc7" "2\n", "!,\n\x01"}) {
+    absl::StatusOr<Policy> policy = ParsePolicy(text, "t.yaml");
+    ASSERT_FALSE(policy.ok()) << text;
+    EXPECT_THAT(std::string(policy.status().message()), StartsWith("t.yaml:")) << text;
+  }
+}
+
 }  // namespace
 }  // namespace relayguard::agent

@@ -120,18 +120,50 @@ TEST_F(RolloutManagerTest, AcksFinishTheRolloutAndAreStoredWithIt) {
   EXPECT_EQ(parts_.store->Rollout(id)->value().state.status, RolloutStatus::kSucceeded);
 }
 
-TEST_F(RolloutManagerTest, AnAnswerWithAStaleNonceChangesNoRollout) {
+TEST_F(RolloutManagerTest, AnAnswerWithAStaleNonceIsRefusedAndChangesNothing) {
   RecordingAgent mx1;
   Online("mx1", mx1);
   std::string id = parts_.manager->Start(Request({"mx1"}), "op")->spec.id;
-  parts_.manager->OnAnswer("mx1", Result("mx1", "r-old-nonce", ApplyOutcome::kApplied), true);
+  EXPECT_FALSE(
+      parts_.manager->OnAnswer("mx1", Result("mx1", "r-old-nonce", ApplyOutcome::kApplied), true));
   EXPECT_EQ(Phase(id, "mx1"), HostPhase::kPushed);
   EXPECT_EQ(parts_.manager->Get(id)->state.status, RolloutStatus::kRunning);
-  // Kept as the host's history, outside any rollout.
-  std::vector<HostResult> history = *parts_.store->ResultsForHost("mx1", 10);
-  ASSERT_THAT(history, SizeIs(1));
-  EXPECT_EQ(history[0].rollout_id, "");
+  // Nothing awaited it: not even the host's history keeps it.
+  EXPECT_THAT(*parts_.store->ResultsForHost("mx1", 10), IsEmpty());
   EXPECT_THAT(*parts_.store->ResultsForRollout(id), IsEmpty());
+}
+
+// Issue 17 (hostile agents): an answer is taken once, from the host it was asked of.
+TEST_F(RolloutManagerTest, RefusesReplayedAnswersAndAnswersForAnotherHostsNonce) {
+  RecordingAgent mx1, mx2;
+  Online("mx1", mx1);
+  Online("mx2", mx2);
+  std::string id = parts_.manager->Start(Request({"mx1"}), "op")->spec.id;
+  const std::string nonce = mx1.Sent<PushCommand>()[0].nonce;
+  // mx2 is not in the rollout: its answer with mx1's nonce is refused.
+  EXPECT_FALSE(parts_.manager->AwaitsAnswer("mx2", nonce));
+  EXPECT_FALSE(parts_.manager->OnAnswer("mx2", Result("mx2", nonce, ApplyOutcome::kApplied), true));
+  EXPECT_EQ(Phase(id, "mx1"), HostPhase::kPushed);
+  EXPECT_TRUE(parts_.manager->AwaitsAnswer("mx1", nonce));
+  EXPECT_TRUE(parts_.manager->OnAnswer("mx1", Result("mx1", nonce, ApplyOutcome::kApplied), true));
+  EXPECT_EQ(parts_.manager->Get(id)->state.status, RolloutStatus::kSucceeded);
+  // The same answer again (a replay), or a NACK with the nonce now: refused, stored once.
+  EXPECT_FALSE(parts_.manager->OnAnswer("mx1", Result("mx1", nonce, ApplyOutcome::kApplied), true));
+  EXPECT_FALSE(parts_.manager->OnAnswer("mx1", Result("mx1", nonce, ApplyOutcome::kRefused), false));
+  EXPECT_THAT(*parts_.store->ResultsForHost("mx1", 10), SizeIs(1));
+  EXPECT_THAT(*parts_.store->ResultsForHost("mx2", 10), IsEmpty());
+  EXPECT_EQ(Phase(id, "mx1"), HostPhase::kSucceeded);
+  // A rollback's nonce is owed by the host it went to only, and answered once.
+  auto sent = parts_.manager->Rollback({"", {"mx1"}, {}}, std::chrono::seconds(0), "op");
+  ASSERT_TRUE(sent.ok()) << sent.status();
+  const std::string rollback = mx1.Sent<RollbackCommand>()[0].nonce;
+  EXPECT_FALSE(
+      parts_.manager->OnAnswer("mx2", Result("mx2", rollback, ApplyOutcome::kRestored), true));
+  EXPECT_TRUE(
+      parts_.manager->OnAnswer("mx1", Result("mx1", rollback, ApplyOutcome::kRestored), true));
+  EXPECT_FALSE(
+      parts_.manager->OnAnswer("mx1", Result("mx1", rollback, ApplyOutcome::kRestored), true));
+  EXPECT_THAT(*parts_.store->ResultsForHost("mx1", 10), SizeIs(2));
 }
 
 TEST_F(RolloutManagerTest, ARestartedControllerContinuesFromTheStoreAndRepushesTheSameNonce) {

@@ -146,5 +146,19 @@ INSTANTIATE_TEST_SUITE_P(
         EditCase{"AddNoFinalNewline", S(""), EditCase::kAdd, "x", "1", S("\n  -o x=1")}),
     [](const auto& info) { return info.param.name; });
 
+// fuzz/regressions/master_cf: a service that leaves a '{' open swallows what follows it, so an
+// added "-o" would not be an override (for Postfix either): AddOverride refuses, nothing changes.
+TEST(MasterCfEditorTest, AddOverrideRefusesInsideAnUnclosedBraceGroup) {
+  const std::string text =
+      "smtp inet n - y - - smtpd\n"
+      "2525 inet n - y - - smtpd -o smtpd_tls_wrappermode=${x\n";
+  MasterCf cf = MasterCf::Parse(text);
+  EXPECT_FALSE(cf.AddOverride(2, "smtpd_sasl_auth_enable", "yes"));
+  EXPECT_EQ(cf.Render(), text);
+  ASSERT_TRUE(cf.AddOverride(1, "smtpd_sasl_auth_enable", "yes"));
+  ASSERT_NE(cf.ServiceAt(1)->Find("smtpd_sasl_auth_enable"), nullptr);
+  EXPECT_EQ(cf.ServiceAt(1)->Find("smtpd_sasl_auth_enable")->value, "yes");
+}
+
 }  // namespace
 }  // namespace relayguard::agent::postfix
