@@ -77,13 +77,15 @@ absl::Status ApplyTransaction::BackUp(const std::vector<FileSnapshot>& files,
 absl::Status ApplyTransaction::ReloadAndVerify(bool restart, const ProbeSettings& probe,
                                                TransactionReport& report, absl::string_view step,
                                                ReloadSteps* steps, const JournalEntry* journal) {
-  absl::Status s = journal != nullptr ? WriteJournal(*journal, "reload") : absl::OkStatus();
-  if (s.ok()) s = ReloadOrStart(d_.driver, restart);
+  if (journal != nullptr) RETURN_IF_ERROR(WriteJournal(*journal, "reload"));
+  absl::Status s = ReloadOrStart(d_.driver, restart);
   if (steps != nullptr) steps->reloaded = s.ok();
-  if (!s.ok()) return s;
-  d_.faults.Reached(absl::StrCat(step, "after-reload"));
-  if (journal != nullptr) RETURN_IF_ERROR(WriteJournal(*journal, "verify"));
-  s = VerifyAnswers(probe, report, step);
+  if (s.ok()) {
+    d_.faults.Reached(absl::StrCat(step, "after-reload"));
+    if (journal != nullptr) RETURN_IF_ERROR(WriteJournal(*journal, "verify"));
+    s = VerifyAnswers(probe, report, step);
+  }
+  // A failed reload, like a reload that did not bring a listener back, is followed by a restart.
   if (s.ok() || restart) return s;
   Logger("agent.apply")->warn("{}: reload did not bring {} back ({}); restarting", report.action,
                               report.mta, s.message());
