@@ -15,6 +15,11 @@ fi
 bash "$root/deploy/build.sh"
 cd "${BUILD_DIR:-$root/build}"
 ctest --output-on-failure --timeout 600 -j2 "$@"
+# The crash matrix's figures (tests/agent/apply/crash_matrix_integration_test.cc), per MTA.
+if compgen -G "crash-matrix/*.txt" > /dev/null; then
+  echo "== crash matrix (agent SIGKILLed at every fault point; kills survived per MTA) =="
+  cat crash-matrix/*.txt
+fi
 # The suite leaves the disk busy writing back what its MTA instances wrote; the apply bench
 # fsyncs its backups and files, so let that settle first and time the apply, not the suite.
 sync

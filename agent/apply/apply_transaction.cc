@@ -143,10 +143,15 @@ absl::Status ApplyTransaction::CheckListenersAnswer(const ProbeSettings& probe,
   return absl::OkStatus();
 }
 
-absl::Status ApplyTransaction::WriteFiles(const std::vector<FileSnapshot>& files) {
+absl::Status ApplyTransaction::WriteFiles(const std::vector<FileSnapshot>& files,
+                                          absl::string_view step) {
+  int written = 0;
   for (const FileSnapshot& f : files) {
     if (!f.present) {
+      // Removing a file that is already absent changes nothing (RemoveFile is OK then).
+      const bool existed = d_.fs.Stat(f.path).ok();
       RETURN_IF_ERROR(d_.fs.RemoveFile(f.path));
+      if (existed) d_.faults.Reached(absl::StrCat(step, "after-write:", ++written));
       continue;
     }
     absl::StatusOr<std::string> now = d_.fs.ReadFile(f.path);
@@ -161,7 +166,9 @@ absl::Status ApplyTransaction::WriteFiles(const std::vector<FileSnapshot>& files
       RETURN_IF_ERROR(d_.fs.MakeDirs(f.path.substr(0, f.path.rfind('/'))));
     }
     RETURN_IF_ERROR(d_.fs.WriteFileAtomic(f.path, f.contents, wanted));
+    d_.faults.Reached(absl::StrCat(step, "after-write:", ++written));
   }
+  d_.faults.Reached(absl::StrCat(step, "after-activate"));
   return absl::OkStatus();
 }
 
@@ -215,7 +222,8 @@ absl::Status ApplyTransaction::PollUntilTrustedRelays(
   }
 }
 
-absl::Status ApplyTransaction::VerifyClosed(const Policy& policy, TransactionReport& report) {
+absl::Status ApplyTransaction::VerifyClosed(const Policy& policy, TransactionReport& report,
+                                            bool in_flight) {
   ASSIGN_OR_RETURN(std::vector<Listener> listeners, d_.driver.Listeners());
   for (Listener& l : listeners) {
     auto before = roles_before_.find(l.endpoint.ToString());
@@ -233,6 +241,10 @@ absl::Status ApplyTransaction::VerifyClosed(const Policy& policy, TransactionRep
       continue;
     }
     RETURN_IF_ERROR(PollUntilRefused(policy.probe, deadline, r));
+    if (in_flight) {
+      d_.faults.Reached("during-verify");  // once: the first listener probed is refused
+      in_flight = false;
+    }
   }
   if (!policy.require_auth) {
     // The listeners trusted clients relay through must still take their mail.
@@ -402,7 +414,7 @@ void ApplyTransaction::VerifyUnchanged(const Policy& policy, TransactionReport& 
   PhaseTimer timer(d_.clock, report, "verify");
   Policy once = policy;
   once.probe.settle_timeout = std::chrono::milliseconds(0);
-  if (absl::Status s = VerifyClosed(once, report); !s.ok()) {
+  if (absl::Status s = VerifyClosed(once, report, /*in_flight=*/false); !s.ok()) {
     report.error = absl::StrCat("the policy's settings are in place, but: ", s.message());
   }
 }
@@ -426,11 +438,12 @@ bool ApplyTransaction::GoLive(const Policy& policy, const std::vector<FileSnapsh
       f.contents = it->second;
       f.present = true;
     }
-    if (absl::Status s = WriteFiles(next); !s.ok()) return restore("activate", s);
+    if (absl::Status s = WriteFiles(next, kFaultStepChange); !s.ok()) {
+      return restore("activate", s);
+    }
   }
   Logger("agent.apply")->info("activated policy {} v{} ({})", policy.name, policy.version,
                               absl::StrJoin(change.changed_settings, ", "));
-  d_.faults.Reached("after-activate");
   const char* reload = change.needs_restart ? "restart" : "reload";
   {
     PhaseTimer timer(d_.clock, report, reload);
@@ -443,7 +456,7 @@ bool ApplyTransaction::GoLive(const Policy& policy, const std::vector<FileSnapsh
   d_.faults.Reached("after-reload");
   PhaseTimer timer(d_.clock, report, "verify");
   absl::Status s = WriteJournal(journal, "verify");
-  if (s.ok()) s = VerifyClosed(policy, report);
+  if (s.ok()) s = VerifyClosed(policy, report, /*in_flight=*/true);
   if (!s.ok()) return restore("verify", s);
   return true;
 }

@@ -31,7 +31,7 @@ struct TransactionDeps {
   RelayChecker& checker;
   Clock& clock;
   std::string stage_dir;  // scratch dir for staged validation
-  // Reached at "after-backup", "after-activate" (apply and rollback) and "after-reload" (apply).
+  // Reached at every point fault_points.h names, in apply, rollback, restore and recovery.
   FaultPoints& faults;
 };
 
@@ -90,8 +90,9 @@ class ApplyTransaction {
                                             TransactionReport& report);
   // activate and reload: writes `wanted`, reloads (restarting if need be) and checks that every
   // listener answers; sets report.reloaded and report.restarted.
+  // `journal` (the rollback's) is advanced to phase reload and verify as they begin.
   absl::Status ActivateTarget(const std::vector<FileSnapshot>& wanted, const ProbeSettings& probe,
-                              TransactionReport& report);
+                              const JournalEntry& journal, TransactionReport& report);
   // The backup commit taken before the newest apply; its summary becomes report.policy.
   absl::StatusOr<std::string> LastApplyBackup(TransactionReport& report);
   // Restores the backup named by the journal `entry` of an agent that was stopped mid-change.
@@ -113,8 +114,12 @@ class ApplyTransaction {
   // Reloads (starts the MTA when it is not running) and checks that every listener answers;
   // when that fails and `restart` was not asked for, restarts and checks again: restored files
   // may change a start-time parameter, and a reload may not bring back a listener a restart does.
+  // `step` prefixes the fault points it reaches (fault_points.h); a rollback's `journal` is
+  // advanced to phase reload and verify (nullptr: left as it is).
   absl::Status ReloadAndVerify(bool restart, const ProbeSettings& probe,
-                               TransactionReport& report, ReloadSteps* steps = nullptr);
+                               TransactionReport& report, absl::string_view step,
+                               ReloadSteps* steps = nullptr,
+                               const JournalEntry* journal = nullptr);
   // Commits the managed files as they are now with `record` (report.result_commit, or a warning
   // when that fails: the change itself stands), then clears the journal when `clear_journal`
   // (it is kept when a restore failed, so the next start retries it).
@@ -128,8 +133,9 @@ class ApplyTransaction {
 
   absl::StatusOr<std::vector<FileSnapshot>> ReadManagedFiles();
   absl::Status Preflight(TransactionReport& report);
-  // Writes `files` to their live paths (removing absent ones), skipping identical ones.
-  absl::Status WriteFiles(const std::vector<FileSnapshot>& files);
+  // Writes `files` to their live paths (removing absent ones), skipping identical ones; reaches
+  // STEP "after-write:N" after each file written and STEP "after-activate" at the end.
+  absl::Status WriteFiles(const std::vector<FileSnapshot>& files, absl::string_view step);
   // Marks the internal listeners of report.listeners and checks that every other one greets
   // the untrusted source before anything changes: one that cannot be reached could not be
   // proven closed afterwards.
@@ -137,7 +143,8 @@ class ApplyTransaction {
   // Probes every non-internal listener until the untrusted probe is refused (stable), then the
   // trusted smoke test on every relay listener (unless the policy requires AUTH), then the
   // settings; fills report.listeners.
-  absl::Status VerifyClosed(const Policy& policy, TransactionReport& report);
+  // `in_flight`: a change is live and journaled (reaches "during-verify").
+  absl::Status VerifyClosed(const Policy& policy, TransactionReport& report, bool in_flight);
   absl::Status PollUntilRefused(const ProbeSettings& probe,
                                 std::chrono::steady_clock::time_point deadline, ListenerResult& r);
   absl::Status PollUntilTrustedRelays(const ProbeSettings& probe,
@@ -145,7 +152,9 @@ class ApplyTransaction {
                                       ListenerResult& r);
   // After a restore: every listener of the restored configuration greets; for the record, what
   // an untrusted client sees on each non-internal one.
-  absl::Status VerifyAnswers(const ProbeSettings& probe, TransactionReport& report);
+  // Reaches STEP "during-verify" once the first listener greets.
+  absl::Status VerifyAnswers(const ProbeSettings& probe, TransactionReport& report,
+                             absl::string_view step);
   void Fail(TransactionReport& report, absl::string_view phase, const absl::Status& status);
 
   TransactionDeps d_;

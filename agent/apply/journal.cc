@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include "absl/strings/escaping.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
@@ -37,7 +38,8 @@ absl::StatusOr<JournalEntry> ParseJournal(const std::string& text) {
     else ok = false;
     if (!ok) {
       return absl::InvalidArgumentError(
-          absl::StrCat("journal line ", line_no, " is not understood: \"", line, "\""));
+          absl::StrCat("journal line ", line_no, " is not understood: \"",
+                       absl::CHexEscape(line), "\""));
     }
   }
   if (!complete || e.backup_commit.empty()) {

@@ -22,7 +22,7 @@ absl::Status ReloadOrStart(MtaDriver& driver, bool restart) {
 }  // namespace
 
 absl::Status ApplyTransaction::VerifyAnswers(const ProbeSettings& probe,
-                                             TransactionReport& report) {
+                                             TransactionReport& report, absl::string_view step) {
   ASSIGN_OR_RETURN(std::vector<Listener> listeners, d_.driver.Listeners());
   for (std::string& w : MarkInternalListeners(probe, listeners)) AddWarning(report, std::move(w));
   report.listeners = Unprobed(std::move(listeners));
@@ -31,7 +31,12 @@ absl::Status ApplyTransaction::VerifyAnswers(const ProbeSettings& probe,
     ProbeOptions trusted = ListenerProbeOptions(probe, ProbeSource::kTrusted, r.listener);
     for (;;) {
       absl::Status s = d_.checker.Greeting(r.listener.endpoint, trusted);
-      if (s.ok()) break;
+      if (s.ok()) {
+        if (&r == &report.listeners.front()) {
+          d_.faults.Reached(absl::StrCat(step, "during-verify"));
+        }
+        break;
+      }
       if (d_.clock.Now() >= deadline) {
         return absl::UnavailableError(absl::StrCat(report.mta, " does not answer on listener ",
                                                    r.listener.Name(), ": ", s.message()));
@@ -70,16 +75,23 @@ absl::Status ApplyTransaction::BackUp(const std::vector<FileSnapshot>& files,
 }
 
 absl::Status ApplyTransaction::ReloadAndVerify(bool restart, const ProbeSettings& probe,
-                                               TransactionReport& report, ReloadSteps* steps) {
+                                               TransactionReport& report, absl::string_view step,
+                                               ReloadSteps* steps, const JournalEntry* journal) {
+  if (journal != nullptr) RETURN_IF_ERROR(WriteJournal(*journal, "reload"));
   absl::Status s = ReloadOrStart(d_.driver, restart);
   if (steps != nullptr) steps->reloaded = s.ok();
-  if (s.ok()) s = VerifyAnswers(probe, report);
+  if (s.ok()) {
+    d_.faults.Reached(absl::StrCat(step, "after-reload"));
+    if (journal != nullptr) RETURN_IF_ERROR(WriteJournal(*journal, "verify"));
+    s = VerifyAnswers(probe, report, step);
+  }
+  // A failed reload, like a reload that did not bring a listener back, is followed by a restart.
   if (s.ok() || restart) return s;
   Logger("agent.apply")->warn("{}: reload did not bring {} back ({}); restarting", report.action,
                               report.mta, s.message());
   s = d_.driver.Reload(true);
   if (steps != nullptr) steps->restarted = s.ok();
-  if (s.ok()) s = VerifyAnswers(probe, report);
+  if (s.ok()) s = VerifyAnswers(probe, report, step);
   return s;
 }
 
@@ -108,9 +120,14 @@ void ApplyTransaction::RestoreAfterFailure(const std::vector<FileSnapshot>& back
   PhaseTimer timer(d_.clock, report, "restore");
   const JournalEntry journal{report.action, "", report.backup_commit, report.policy,
                              report.version, restart, 0, 0};
-  absl::Status s = WriteJournal(journal, "restore");
-  if (s.ok()) s = WriteFiles(backup);
-  if (s.ok()) s = ReloadAndVerify(restart, probe, report);
+  // The journal already names the backup (written before the first live file was touched):
+  // failing to mark it "restore" (a full state dir) must not stop the restore itself.
+  if (absl::Status j = WriteJournal(journal, "restore"); !j.ok()) {
+    AddWarning(report, absl::StrCat("could not mark the journal as restoring (", j.message(),
+                                    "); restoring anyway"));
+  }
+  absl::Status s = WriteFiles(backup, kFaultStepRestore);
+  if (s.ok()) s = ReloadAndVerify(restart, probe, report, kFaultStepRestore);
   const bool restored = s.ok();
   record.phase = CommitPhase::kRolledBack;
   record.failed_phase = report.failed_phase;
@@ -145,6 +162,11 @@ TransactionReport ApplyTransaction::Rollback(const std::optional<std::string>& t
   if (report.diff.empty()) {
     report.outcome = Outcome::kUnchanged;
     report.error = absl::StrCat("the files already match ", ShortId(plan->target_id));
+    // The state asked for is in place: a journal left by a change that could not be recovered
+    // (one that cannot be read) has nothing more to say.
+    if (absl::Status c = d_.journal.Clear(); !c.ok()) {
+      AddWarning(report, absl::StrCat("could not remove the journal: ", c.message()));
+    }
     return report;
   }
   CommitRecord record;
@@ -156,8 +178,11 @@ TransactionReport ApplyTransaction::Rollback(const std::optional<std::string>& t
     Fail(report, "backup", s);
     return report;
   }
+  d_.faults.Reached("after-backup");
   record.backup = report.backup_commit;
-  if (absl::Status s = ActivateTarget(plan->wanted, probe, report); !s.ok()) {
+  JournalEntry in_flight = journal;
+  in_flight.backup_commit = report.backup_commit;
+  if (absl::Status s = ActivateTarget(plan->wanted, probe, in_flight, report); !s.ok()) {
     Fail(report, report.reloaded ? "verify" : "activate", s);
     RestoreAfterFailure(plan->before, false, probe, record, report);
     return report;
@@ -175,17 +200,17 @@ TransactionReport ApplyTransaction::Rollback(const std::optional<std::string>& t
 
 absl::Status ApplyTransaction::ActivateTarget(const std::vector<FileSnapshot>& wanted,
                                               const ProbeSettings& probe,
+                                              const JournalEntry& journal,
                                               TransactionReport& report) {
   absl::Status s;
   {
     PhaseTimer timer(d_.clock, report, "activate");
-    s = WriteFiles(wanted);
+    s = WriteFiles(wanted, kFaultStepChange);
   }
-  d_.faults.Reached("after-activate");
   if (!s.ok()) return s;
   PhaseTimer timer(d_.clock, report, "reload");
   ReloadSteps steps;
-  s = ReloadAndVerify(/*restart=*/false, probe, report, &steps);
+  s = ReloadAndVerify(/*restart=*/false, probe, report, kFaultStepChange, &steps, &journal);
   report.reloaded = steps.reloaded;
   report.restarted = steps.restarted;
   return s;
@@ -240,7 +265,9 @@ std::optional<TransactionReport> ApplyTransaction::RecoverInterrupted(
     report.outcome = Outcome::kRollbackFailed;
     Fail(report, "recovery", absl::DataLossError(absl::StrCat(
                                  journal.status().message(),
-                                 " — inspect `relayguard-agent history` and run `rollback --to`")));
+                                 " — nothing was restored; put a known state back with "
+                                 "`relayguard-agent rollback --to COMMIT` (a backup commit from "
+                                 "`relayguard-agent history`), which replaces the journal")));
     return report;
   }
   RestoreInterrupted(**journal, probe, report);
@@ -257,8 +284,8 @@ void ApplyTransaction::RestoreInterrupted(const JournalEntry& entry, const Probe
                               entry.phase, " phase of ", entry.action, " ", entry.policy);
   Logger("agent.apply")->warn("{}; restoring {}", report.error, ShortId(entry.backup_commit));
   absl::StatusOr<std::vector<FileSnapshot>> files = d_.store.ReadCommit(entry.backup_commit);
-  absl::Status s = files.ok() ? WriteFiles(*files) : files.status();
-  if (s.ok()) s = ReloadAndVerify(entry.restart, probe, report);
+  absl::Status s = files.ok() ? WriteFiles(*files, kFaultStepRecovery) : files.status();
+  if (s.ok()) s = ReloadAndVerify(entry.restart, probe, report, kFaultStepRecovery);
   CommitRecord record;
   record.action = CommitAction::kRecovery;
   record.policy = entry.policy;

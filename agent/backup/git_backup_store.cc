@@ -107,7 +107,7 @@ struct GitBackupStore::Impl {
     TreeEntryPtr entry(raw);
     git_blob* blob = nullptr;
     if (git_blob_lookup(&blob, repo.get(), git_tree_entry_id(entry.get())) != 0) {
-      return GitError("cannot read " + path);
+      return GitError(absl::StrCat("cannot read ", path, " from the backup repository ", dir));
     }
     BlobPtr b(blob);
     return std::string(static_cast<const char*>(git_blob_rawcontent(b.get())),
@@ -200,7 +200,7 @@ absl::StatusOr<std::string> GitBackupStore::Commit(
     if (git_blob_create_from_buffer(&entry.id, impl_->repo.get(), contents.data(),
                                     contents.size()) != 0 ||
         git_index_add(index.get(), &entry) != 0) {
-      return GitError("cannot add " + path + " to the backup");
+      return GitError(absl::StrCat("cannot add ", path, " to the backup in ", impl_->dir));
     }
     return absl::OkStatus();
   };
@@ -210,7 +210,7 @@ absl::StatusOr<std::string> GitBackupStore::Commit(
   RETURN_IF_ERROR(add(kMetadataPath, Metadata(files)));
   git_oid tree_id;
   if (git_index_write_tree_to(&tree_id, index.get(), impl_->repo.get()) != 0) {
-    return GitError("cannot write the backup tree");
+    return GitError("cannot write the backup tree in " + impl_->dir);
   }
   git_tree* raw_tree = nullptr;
   if (git_tree_lookup(&raw_tree, impl_->repo.get(), &tree_id) != 0) {
@@ -227,7 +227,15 @@ absl::StatusOr<std::string> GitBackupStore::Commit(
   if (unborn < 0) return GitError("cannot read HEAD of " + impl_->dir);
   if (unborn == 0) {
     // A HEAD we cannot read must not silently start a new, parentless history.
-    ASSIGN_OR_RETURN(parent, impl_->LookupCommit("HEAD"));
+    absl::StatusOr<CommitPtr> head = impl_->LookupCommit("HEAD");
+    if (!head.ok()) {
+      return absl::DataLossError(absl::StrCat(
+          "the backup repository ", impl_->dir, " is damaged: its newest commit (HEAD) cannot be "
+          "read (", git_error_last() && git_error_last()->message ? git_error_last()->message
+                                                                  : "unknown libgit2 error",
+          "); check it with `git -C ", impl_->dir, " fsck`"));
+    }
+    parent = std::move(*head);
   }
   const git_commit* parents[1] = {parent.get()};
   git_oid commit_id;
@@ -259,11 +267,17 @@ absl::StatusOr<std::vector<CommitInfo>> GitBackupStore::History(size_t limit) {
   if (git_revwalk_new(&raw, impl_->repo.get()) != 0) return GitError("cannot walk history");
   RevwalkPtr walk(raw);
   git_revwalk_sorting(walk.get(), GIT_SORT_TOPOLOGICAL | GIT_SORT_TIME);
-  if (git_revwalk_push_head(walk.get()) != 0) return GitError("cannot walk history");
+  if (git_revwalk_push_head(walk.get()) != 0) {
+    return GitError("cannot walk the history of the backup repository " + impl_->dir);
+  }
   git_oid oid;
-  while (out.size() < limit && git_revwalk_next(&oid, walk.get()) == 0) {
+  int rc = 0;
+  while (out.size() < limit && (rc = git_revwalk_next(&oid, walk.get())) == 0) {
     git_commit* c = nullptr;
-    if (git_commit_lookup(&c, impl_->repo.get(), &oid) != 0) return GitError("cannot read commit");
+    if (git_commit_lookup(&c, impl_->repo.get(), &oid) != 0) {
+      return GitError(absl::StrCat("cannot read commit ", git_oid_tostr_s(&oid),
+                                   " of the backup repository ", impl_->dir));
+    }
     CommitPtr commit(c);
     CommitInfo info;
     char hex[GIT_OID_HEXSZ + 1];
@@ -283,6 +297,10 @@ absl::StatusOr<std::vector<CommitInfo>> GitBackupStore::History(size_t limit) {
       info.trailers[std::string(line.substr(0, colon))] = std::string(line.substr(colon + 2));
     }
     out.push_back(std::move(info));
+  }
+  // A commit that cannot be read ends the walk early: an error, never a shorter history.
+  if (rc != 0 && rc != GIT_ITEROVER) {
+    return GitError("cannot walk the history of the backup repository " + impl_->dir);
   }
   return out;
 }

@@ -172,11 +172,15 @@ int RunAgentCli(const std::vector<std::string>& args, std::ostream& out, std::os
   // A journal means an earlier agent died mid-change: put its backup back before anything else.
   if (std::optional<TransactionReport> recovered = a.transaction->RecoverInterrupted(probe)) {
     err << HumanTransaction(*recovered);
-    if (recovered->outcome != Outcome::kRestored &&
+    // `rollback --to COMMIT` is how an operator puts a known state back when the recovery
+    // cannot (an unreadable journal, a backup that cannot be restored): it is let through.
+    const bool chosen_target = cmd == AgentCommand::kRollback && a.flags.rollback.to.has_value();
+    if (recovered->outcome != Outcome::kRestored && !chosen_target &&
         (cmd == AgentCommand::kApply || cmd == AgentCommand::kRollback)) {
       err << "relayguard-agent: refusing to "
           << (cmd == AgentCommand::kApply ? "apply" : "rollback")
-          << " until the interrupted change is recovered\n";
+          << " until the interrupted change is recovered (`relayguard-agent rollback --to "
+             "COMMIT` puts a known state back) — nothing was changed\n";
       return kExitRestoreFailed;
     }
   }

@@ -1,7 +1,8 @@
 // relayguard-agent-pausing: the relayguard-agent main with PausingFaultPoints, for the tests that
 // kill an agent mid-apply. Built under tests/, never installed.
 //   relayguard-agent-pausing --pause-at POINT [relayguard-agent arguments]
-// POINT is a FaultPoints name: after-backup, after-activate, after-reload.
+// POINT is a FaultPoints name (agent/apply/fault_points.h: "after-backup", "after-write:2",
+// "restore:after-reload", ...), or several separated by commas.
 #include <iostream>
 #include <string>
 #include <vector>

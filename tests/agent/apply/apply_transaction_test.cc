@@ -17,16 +17,30 @@ namespace {
 
 using ::testing::HasSubstr;
 
-// Forwards to the real file system and fails the Nth atomic write (leveldb EnvWrapper style).
+// Forwards to the real file system and fails the Nth atomic write, and every write of the
+// journal from its Nth on (a state dir that fills up) (leveldb EnvWrapper style).
 class FailingFileSystem : public RealFileSystem {
  public:
   absl::Status WriteFileAtomic(const std::string& path, const std::string& contents,
                                const FileInfo& info) override {
     if (++writes == fail_write) return absl::InternalError("injected write failure on " + path);
+    if (path.ends_with("/journal") && ++journal_writes >= fail_journal_from &&
+        fail_journal_from > 0) {
+      return absl::ResourceExhaustedError("cannot write " + path + ": No space left on device");
+    }
     return RealFileSystem::WriteFileAtomic(path, contents, info);
   }
   int writes = 0;
   int fail_write = -1;
+  int journal_writes = 0;
+  int fail_journal_from = -1;
+};
+
+// Records the fault points reached, in order.
+class RecordingFaultPoints : public FaultPoints {
+ public:
+  void Reached(absl::string_view point) override { reached.emplace_back(point); }
+  std::vector<std::string> reached;
 };
 
 class ApplyTransactionTest : public ::testing::Test {
@@ -63,7 +77,7 @@ class ApplyTransactionTest : public ::testing::Test {
   std::unique_ptr<Journal> journal_;
   ScriptedChecker checker_;
   FakeClock clock_;
-  NoFaultPoints faults_;
+  RecordingFaultPoints faults_;
   Policy policy_;
 };
 
@@ -294,6 +308,71 @@ TEST_F(ApplyTransactionTest, RollbackRestoresTheFilesFromBeforeTheApply) {
   EXPECT_EQ(r.outcome, Outcome::kRestored) << r.error;
   EXPECT_EQ(Read("b.cf"), "open b\n");
   EXPECT_EQ(Transaction().Rollback(std::nullopt, policy_.probe).outcome, Outcome::kUnchanged);
+}
+
+// The fault points of agent/apply/fault_points.h, each where its name says: the crash matrix
+// (tests/agent/apply/crash_matrix_integration_test.cc) kills the agent at every one of them.
+TEST_F(ApplyTransactionTest, AnApplyReachesEveryFaultPointInOrder) {
+  ASSERT_EQ(Transaction().Apply(policy_, false).outcome, Outcome::kApplied);
+  EXPECT_EQ(faults_.reached,
+            (std::vector<std::string>{"after-backup", "after-write:1", "after-write:2",
+                                      "after-activate", "after-reload", "during-verify"}));
+}
+
+TEST_F(ApplyTransactionTest, ARestoreReachesItsOwnFaultPoints) {
+  driver_->reload_results = {absl::FailedPreconditionError("reload refused")};
+  ASSERT_EQ(Transaction().Apply(policy_, false).outcome, Outcome::kRolledBack);
+  EXPECT_EQ(faults_.reached,
+            (std::vector<std::string>{"after-backup", "after-write:1", "after-write:2",
+                                      "after-activate", "restore:after-write:1",
+                                      "restore:after-write:2", "restore:after-activate",
+                                      "restore:after-reload", "restore:during-verify"}));
+}
+
+TEST_F(ApplyTransactionTest, ARollbackAndARecoveryReachTheirFaultPoints) {
+  ASSERT_EQ(Transaction().Apply(policy_, false).outcome, Outcome::kApplied);
+  faults_.reached.clear();
+  ASSERT_EQ(Transaction().Rollback(std::nullopt, policy_.probe).outcome, Outcome::kRestored);
+  EXPECT_EQ(faults_.reached,
+            (std::vector<std::string>{"after-backup", "after-write:1", "after-write:2",
+                                      "after-activate", "after-reload", "during-verify"}));
+  // Interrupted in the middle of the next apply (by hand here): its backup is put back.
+  std::string backup = store_->History(1)->front().id;
+  Write("a.cf", "half\n");
+  ASSERT_TRUE(journal_->Write({"apply", "activate", backup, "p", 7, false, 1, 0}).ok());
+  faults_.reached.clear();
+  ASSERT_TRUE(Transaction().RecoverInterrupted(policy_.probe).has_value());
+  EXPECT_EQ(faults_.reached,
+            (std::vector<std::string>{"recovery:after-write:1", "recovery:after-activate",
+                                      "recovery:after-reload", "recovery:during-verify"}));
+}
+
+// Regression (crash matrix, ENOSPC): the state dir filled up after the files were written, so
+// the journal could not be marked "reload", and then not "restore" either; the restore gave up
+// before writing a file, leaving the new configuration live and unverified.
+TEST_F(ApplyTransactionTest, AStateDirThatFillsUpMidChangeStillGetsEveryFileRestored) {
+  fs_.fail_journal_from = 2;  // the journal written with the backup; none after it
+  TransactionReport r = Transaction().Apply(policy_, false);
+  EXPECT_EQ(r.outcome, Outcome::kRolledBack) << r.error;
+  EXPECT_EQ(r.failed_phase, "reload");
+  EXPECT_THAT(r.error, HasSubstr("No space left on device"));
+  EXPECT_THAT(r.warnings, ::testing::Contains(HasSubstr("could not mark the journal")));
+  EXPECT_EQ(Read("a.cf"), "open a\n");
+  EXPECT_EQ(Read("b.cf"), "open b\n");
+  EXPECT_FALSE(std::filesystem::exists(root_ + "/state/journal"));
+}
+
+// Regression (crash matrix, corrupted journal): `rollback --to` is the way out of a journal that
+// cannot be read; when the files already match the target, the journal must go too, or every
+// later apply stays refused.
+TEST_F(ApplyTransactionTest, ARollbackToTheStateInPlaceClearsAnUnreadableJournal) {
+  ASSERT_EQ(Transaction().Apply(policy_, false).outcome, Outcome::kApplied);
+  ASSERT_TRUE(fs_.WriteFileAtomic(root_ + "/state/journal", "garbage\n",
+                                  FileInfo{0600, getuid(), getgid(), true}).ok());
+  std::string head = store_->History(1)->front().id;
+  TransactionReport r = Transaction().Rollback(head, policy_.probe);
+  EXPECT_EQ(r.outcome, Outcome::kUnchanged) << r.error;
+  EXPECT_FALSE(std::filesystem::exists(root_ + "/state/journal"));
 }
 
 }  // namespace

@@ -208,6 +208,43 @@ struct DiffCase {
   std::string name, old_text, new_text, expected;
 };
 
+// A backup repository with a missing object (a disk error, a hand-made `rm`): every read that
+// needs it is an error naming the repository, never a shorter history or a new parentless one.
+TEST_F(GitBackupStoreTest, AMissingObjectIsAnErrorNamingTheRepository) {
+  std::string first = *store_->Commit(Files("a\n"), "one", {{"Action", "apply"}});
+  std::string second = *store_->Commit(Files("b\n"), "two", {{"Action", "apply"}});
+  std::string third = *store_->Commit(Files("c\n"), "three", {{"Action", "apply"}});
+  auto object_file = [&](const std::string& id) {
+    return dir_ + "/repo/.git/objects/" + id.substr(0, 2) + "/" + id.substr(2);
+  };
+  ASSERT_TRUE(std::filesystem::remove(object_file(second)));
+  // A fresh handle: libgit2 keeps objects it has read in memory.
+  std::unique_ptr<GitBackupStore> store = std::move(GitBackupStore::Open(dir_ + "/repo")).value();
+  absl::StatusOr<std::vector<CommitInfo>> history = store->History(10);
+  ASSERT_FALSE(history.ok()) << "a history cut short at the missing commit";
+  EXPECT_THAT(history.status().message(), HasSubstr(dir_ + "/repo"));
+  EXPECT_TRUE(store->ReadCommit(third).ok());  // what does not need it still reads
+
+  // The blob of a file: reading that commit names the file and the repository.
+  std::string blob = Shell("git -C " + dir_ + "/repo rev-parse " + first +
+                           ":etc/postfix/main.cf");
+  blob = blob.substr(0, 40);
+  ASSERT_TRUE(std::filesystem::remove(object_file(blob)));
+  store = std::move(GitBackupStore::Open(dir_ + "/repo")).value();
+  absl::StatusOr<std::vector<FileSnapshot>> files = store->ReadCommit(first);
+  ASSERT_FALSE(files.ok());
+  EXPECT_THAT(files.status().message(), HasSubstr("etc/postfix/main.cf"));
+  EXPECT_THAT(files.status().message(), HasSubstr(dir_ + "/repo"));
+
+  // HEAD's own commit: a new commit is refused rather than starting a new history.
+  ASSERT_TRUE(std::filesystem::remove(object_file(third)));
+  store = std::move(GitBackupStore::Open(dir_ + "/repo")).value();
+  absl::StatusOr<std::string> id = store->Commit(Files("d\n"), "four", {{"Action", "apply"}});
+  ASSERT_FALSE(id.ok());
+  EXPECT_THAT(id.status().message(), HasSubstr("backup repository " + dir_ + "/repo is damaged"));
+  EXPECT_THAT(id.status().message(), HasSubstr("fsck"));
+}
+
 class UnifiedDiffTest : public ::testing::TestWithParam<DiffCase> {};
 
 TEST_P(UnifiedDiffTest, MatchesDiffU) {
