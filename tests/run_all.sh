@@ -15,9 +15,10 @@ fi
 bash "$root/deploy/build.sh"
 cd "${BUILD_DIR:-$root/build}"
 ctest --output-on-failure --timeout 600 -j2 "$@"
-# The crash matrix's figures (tests/agent/apply/crash_matrix_integration_test.cc), per MTA.
+# The crash matrices' figures (tests/agent/apply/crash_matrix_integration_test.cc per MTA,
+# tests/controller/controller_crash_matrix_test.cc).
 if compgen -G "crash-matrix/*.txt" > /dev/null; then
-  echo "== crash matrix (agent SIGKILLed at every fault point; kills survived per MTA) =="
+  echo "== crash matrix (agent per MTA and controller SIGKILLed at every fault point; kills survived) =="
   cat crash-matrix/*.txt
 fi
 # The suite leaves the disk busy writing back what its MTA instances wrote; the apply bench

@@ -5,6 +5,7 @@
 // changed exactly once (one backup + result commit pair in its backup repository), the store has
 // one result per host (nothing lost), and the files end as expected (relays closed after a
 // rollout; main.cf restored byte-for-byte after a rollback). One fleet serves every step.
+#include <filesystem>
 #include <fstream>
 #include <future>
 #include <iostream>
@@ -219,9 +220,14 @@ TEST_F(ControllerCrashMatrixTest, KilledAtEveryStepOfARolloutAndOfAFleetRollback
     ASSERT_EQ(rc, 0) << out << controller_->Log();
     if (check(id, before, step)) ++rollback_survived;
   }
-  std::cout << "controller crash matrix: rollout " << rollout_survived << "/"
-            << rollout_steps.size() << ", fleet rollback " << rollback_survived << "/"
-            << rollback_steps.size() << " kills survived" << std::endl;
+  const std::string figure = absl::StrCat(
+      "controller crash matrix: rollout ", rollout_survived, "/", rollout_steps.size(),
+      ", fleet rollback ", rollback_survived, "/", rollback_steps.size(), " kills survived");
+  std::cout << figure << std::endl;
+  // Kept under the build dir with the agent matrix's figures (the test command shows them).
+  const std::string dir = std::string(RG_BINARY_DIR) + "/crash-matrix";
+  std::filesystem::create_directories(dir);
+  std::ofstream(dir + "/controller.txt") << figure << "\n";
   EXPECT_EQ(rollout_survived, static_cast<int>(rollout_steps.size()));
   EXPECT_EQ(rollback_survived, static_cast<int>(rollback_steps.size()));
 }
