@@ -1,9 +1,9 @@
 #!/bin/bash
 # The sanitizer runs (issue 17): the unit tests (ctest label `unit`) built with gcc's
 # AddressSanitizer + UndefinedBehaviorSanitizer (LeakSanitizer on), and the tests of the
-# concurrent parts (controller: stream reactor, operator service, rollout manager, compliance
-# tracker, agent registry and channels, attempt tracker, web server; agent: controller session)
-# built with ThreadSanitizer. Each build has a dir of its own (cmake/sanitize.cmake) and builds
+# concurrent parts that do not go through gRPC (controller: rollout manager, compliance tracker,
+# agent registry and channels, attempt tracker, web server; agent: push handler) built with
+# ThreadSanitizer (see tsan_regex for why the gRPC stream tests are not among them). Each build has a dir of its own (cmake/sanitize.cmake) and builds
 # only those tests, what they link and the programs they run.
 #   run_sanitizers.sh [all]            build and test both, then print the summary line
 #   run_sanitizers.sh build asan|tsan  configure and build one
@@ -20,13 +20,18 @@ build_root=${SANITIZE_BUILD_ROOT:-$root}
 jobs=${SANITIZE_JOBS:-2}
 supp=$root/tests/sanitizers
 
-# The tests TSan runs: the executables of the concurrent parts (built alone in build-tsan/, so
-# `ctest -L unit` there runs these and nothing else; -R keeps it so if more is built there).
+# The tests TSan runs: the executables of the concurrent parts (built alone in build-tsan/).
+# -R keeps the suites that do not drive real gRPC streams: Debian's gRPC, abseil and protobuf are
+# not built with TSan, so a test through gRPC's callback or sync API reports races in grpcpp's
+# inline code (CallbackWithSuccessTag::Run, ProtoBufferReader::Next, Call::call) whose
+# happens-before is inside libgrpc's completion queue, invisible to TSan. Those suites
+# (AgentStreamReactor, OperatorService, AttemptsServer, ControllerSession) run under ASan+UBSan;
+# under TSan they need a gRPC built with -fsanitize=thread (issue 17, left open).
 tsan_targets=(controller_server_test rollout_manager_test controller_compliance_test
               agent_registry_test controller_attempts_test web_server_test agent_stream_test)
-tsan_regex='^(AgentStreamReactor|OperatorService|RolloutManager|RolloutTargets|Compliance'
-tsan_regex+='Tracker|FailureBudget|FleetCompliance|AgentRegistry|AgentChannel|Attempt|Attempts'
-tsan_regex+='|SqliteStoreAttempts|Duration|WebServer|Backoff|PushHandler|ControllerSession)'
+tsan_regex='^(RolloutManager|RolloutTargets|ComplianceTracker|FailureBudget|FleetCompliance'
+tsan_regex+='|AgentRegistry|AgentChannel|AttemptTracker|AttemptReportLimits|AttemptsOutput'
+tsan_regex+='|SqliteStoreAttempts|Duration|WebServer|WebServerStart|Backoff|PushHandler)Test\.'
 
 dir_of() { echo "$build_root/build-$1"; }
 
