@@ -21,6 +21,11 @@ if compgen -G "crash-matrix/*.txt" > /dev/null; then
   echo "== crash matrix (agent per MTA and controller SIGKILLed at every fault point; kills survived) =="
   cat crash-matrix/*.txt
 fi
+# The fuzz runs' figures (fuzz/run_fuzz.sh ci), per target.
+if compgen -G "fuzz-build/figures/*.txt" > /dev/null; then
+  echo "== fuzz (fixed seed and executions per target: fuzz/ci_runs.txt) =="
+  cat fuzz-build/figures/*.txt
+fi
 # The suite leaves the disk busy writing back what its MTA instances wrote; the apply bench
 # fsyncs its backups and files, so let that settle first and time the apply, not the suite.
 sync

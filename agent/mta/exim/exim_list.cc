@@ -71,6 +71,10 @@ std::string FormatEximList(const std::vector<std::string>& items) {
   for (const std::string& item : items) escaped.push_back(Escape(item, has_colon ? ';' : ':'));
   if (escaped.empty()) return "";
   if (has_colon) return absl::StrCat("<; ", absl::StrJoin(escaped, " ; "));
+  // A first item such as "<;" would read as a separator change: name ':' first.
+  if (escaped.front().size() > 1 && escaped.front()[0] == '<') {
+    return absl::StrCat("<: ", absl::StrJoin(escaped, " : "));
+  }
   return absl::StrJoin(escaped, " : ");
 }
 

@@ -72,7 +72,10 @@ INSTANTIATE_TEST_SUITE_P(
         FormatCase{
             "Ipv6ForcesSemicolons", {"127.0.0.1/32", "::1/128"}, "<; 127.0.0.1/32 ; ::1/128"},
         FormatCase{"OnlyIpv6", {"2001:db8::/32"}, "<; 2001:db8::/32"},
-        FormatCase{"SemicolonInItemIsDoubled", {"a:b", "c;d"}, "<; a:b ; c;;d"}),
+        FormatCase{"SemicolonInItemIsDoubled", {"a:b", "c;d"}, "<; a:b ; c;;d"},
+        // Found by the exim_lists fuzz target: a first item "<;" read back as a separator
+        // change and an empty list.
+        FormatCase{"FirstItemLooksLikeASeparatorChange", {"<;", "a"}, "<: <; : a"}),
     [](const auto& info) { return info.param.name; });
 
 TEST(SameEximListItemsTest, ComparesNetworksByValueAndNamesCaselessly) {
