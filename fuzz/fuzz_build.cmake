@@ -8,7 +8,7 @@ if(NOT CMAKE_CXX_COMPILER_ID STREQUAL "Clang")
                       "libclang-rt-14-dev): the compiler is ${CMAKE_CXX_COMPILER_ID}")
 endif()
 add_compile_options(-fsanitize=address,undefined,fuzzer-no-link -fno-sanitize-recover=all
-                    -fno-omit-frame-pointer -g -O1)
+                    -fno-omit-frame-pointer -gline-tables-only -O1)
 add_link_options(-fsanitize=address,undefined)
 
 add_subdirectory(proto EXCLUDE_FROM_ALL)

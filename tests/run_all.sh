@@ -1,7 +1,9 @@
 #!/bin/bash
 # The test command: installs what the tests need, builds everything, runs every test (unit and
 # integration: real Postfix, Exim and Sendmail on loopback; browser: the dashboard in Debian's
-# Chromium; package: the .debs under systemd) with CTest, then the benchmarks.
+# Chromium; package: the .debs under systemd; crash: crash matrices and hostile peers; fuzz: the
+# fuzz targets) with CTest, the unit tests again under ASan+UBSan and the controller's concurrent
+# parts under TSan, then the benchmarks.
 # Fails on any failure.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -13,14 +15,45 @@ if ! command -v npm > /dev/null; then
 fi
 (cd "$root/tests/browser" && npm ci --no-audit --no-fund --loglevel=error)
 bash "$root/deploy/build.sh"
-cd "${BUILD_DIR:-$root/build}"
-ctest --output-on-failure --timeout 600 -j2 "$@"
+build=${BUILD_DIR:-$root/build}
+cd "$build"
+# Issue 17's hardening builds, each in a dir of its own under the build dir: the fuzz targets
+# (clang, libFuzzer, ASan+UBSan; fuzz/run_fuzz.sh), the unit tests with clang's ASan+UBSan and the
+# controller's concurrent parts with TSan (tests/run_sanitizers.sh). They build beside the suite
+# at idle CPU priority (SCHED_IDLE: they take only the CPU the suite leaves, so its timings are not
+# disturbed), and run after it.
+hardening_log=$build/hardening-build.log
+export FUZZ_BUILD_DIR=$build/fuzz-build SANITIZE_BUILD_ROOT=$build
+setsid bash -c '
+  set -e
+  chrt --idle 0 bash "$1/fuzz/run_fuzz.sh" build
+  chrt --idle 0 bash "$1/tests/run_sanitizers.sh" build asan
+  chrt --idle 0 bash "$1/tests/run_sanitizers.sh" build tsan' hardening "$root" \
+  > "$hardening_log" 2>&1 &
+hardening_build=$!
+trap 'kill -- "-$hardening_build" 2> /dev/null || true' EXIT
+ctest --output-on-failure --timeout 600 -j2 -LE fuzz "$@"
+echo "== waiting for the hardening builds (fuzz, ASan+UBSan, TSan; log: $hardening_log)"
+if ! wait "$hardening_build"; then
+  tail -n 60 "$hardening_log" >&2
+  echo "run_all.sh: a hardening build failed (log: $hardening_log)" >&2
+  exit 1
+fi
+trap - EXIT
+# The fuzz targets, each for a bounded number of executions (fuzz/ci_runs.txt) after replaying
+# its regression inputs (label fuzz).
+ctest --output-on-failure --timeout 600 -j2 -L fuzz
+# The unit tests under ASan+UBSan (LeakSanitizer on), the concurrent parts under TSan.
+bash "$root/tests/run_sanitizers.sh" test asan
+bash "$root/tests/run_sanitizers.sh" test tsan
 # The crash matrices' figures (tests/agent/apply/crash_matrix_integration_test.cc per MTA,
 # tests/controller/controller_crash_matrix_test.cc).
 if compgen -G "crash-matrix/*.txt" > /dev/null; then
   echo "== crash matrix (agent per MTA and controller SIGKILLed at every fault point; kills survived) =="
   cat crash-matrix/*.txt
 fi
+echo "== sanitizers =="
+bash "$root/tests/run_sanitizers.sh" summary
 # The fuzz runs' figures (fuzz/run_fuzz.sh ci), per target.
 if compgen -G "fuzz-build/figures/*.txt" > /dev/null; then
   echo "== fuzz (fixed seed and executions per target: fuzz/ci_runs.txt) =="

@@ -1,5 +1,5 @@
 #!/bin/bash
-# The sanitizer runs (issue 17): the unit tests (ctest label `unit`) built with gcc's
+# The sanitizer runs (issue 17): the unit tests (ctest label `unit`) built with clang 14's
 # AddressSanitizer + UndefinedBehaviorSanitizer (LeakSanitizer on), and the tests of the
 # concurrent parts that do not go through gRPC (controller: rollout manager, compliance tracker,
 # agent registry and channels, attempt tracker, web server; agent: push handler) built with
@@ -43,7 +43,11 @@ build() {
     *) echo "run_sanitizers.sh: build asan|tsan, not '$kind'" >&2; exit 2 ;;
   esac
   export CCACHE_BASEDIR=$root CCACHE_NOHASHDIR=1
-  cmake -S "$root" -B "$(dir_of "$kind")" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+  # clang 14 (SANITIZE_CXX=g++ for gcc); RelWithDebInfo for its NDEBUG, as in the normal build,
+  # with cmake/sanitize.cmake's -O and -g.
+  CC=${SANITIZE_CC:-clang} CXX=${SANITIZE_CXX:-clang++} \
+    cmake -S "$root" -B "$(dir_of "$kind")" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+    -DCMAKE_CXX_FLAGS_RELWITHDEBINFO=-DNDEBUG -DCMAKE_C_FLAGS_RELWITHDEBINFO=-DNDEBUG \
     -DRELAYGUARD_SANITIZE="$flag" > /dev/null
   nice -n "${SANITIZE_NICE:-0}" cmake --build "$(dir_of "$kind")" -j"$jobs" \
     --target "${targets[@]}"

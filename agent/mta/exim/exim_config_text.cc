@@ -209,10 +209,25 @@ void TextEditor::Remove(size_t line) {
 std::string TextEditor::Render() const {
   const std::vector<PhysicalLine>& lines = text_.lines();
   std::vector<std::pair<std::string, std::string>> out;  // content, ending
+  // Whether the file's last text line so far ends in '\' with nothing after it yet but
+  // comments and directives: Exim would join the next line inserted here onto that value (found
+  // by the exim_conf fuzz target at the end of a file, and before a blank line). A blank line,
+  // which ends a continued line, goes before such an insertion.
+  bool file_line_continues = false;
   for (size_t i = 0; i < slots_.size(); ++i) {
-    for (const std::string& added : slots_[i].before) out.emplace_back(added, text_.ending());
+    for (const std::string& added : slots_[i].before) {
+      bool blank = absl::StripAsciiWhitespace(added).empty();
+      if (file_line_continues && !blank) out.emplace_back("", text_.ending());
+      file_line_continues = false;
+      out.emplace_back(added, text_.ending());
+    }
     if (i == lines.size() || slots_[i].removed) continue;
-    out.emplace_back(slots_[i].replacement.value_or(lines[i].content), lines[i].ending);
+    const std::string& content = slots_[i].replacement.value_or(lines[i].content);
+    if (lines[i].kind == LineKind::kBlank) file_line_continues = false;
+    if (lines[i].kind == LineKind::kText) {
+      file_line_continues = absl::EndsWith(absl::StripTrailingAsciiWhitespace(content), "\\");
+    }
+    out.emplace_back(content, lines[i].ending);
   }
   std::string text;
   for (size_t i = 0; i < out.size(); ++i) {

@@ -326,6 +326,27 @@ TEST(EditEximConfTest, WithoutAclSmtpRcptTouchesNoAclAndWarnsNothing) {
   EXPECT_EQ(edit->warnings, Strings{});
 }
 
+// Found by the exim_conf fuzz target (fuzz/regressions/exim_conf/edit-after-dangling-
+// continuation): relay_to_domains, inserted after a local_domains whose last line ends in '\\'
+// at the end of the file, was read back as part of local_domains, so every edit added it again.
+TEST(EditEximConfTest, AListInsertedAfterADanglingContinuationStandsAlone) {
+  std::string text = "domainlist\tlocal_domains\t= example.com : s\\";
+  absl::StatusOr<EximEdit> edit = EditEximConf(text, V4Settings(), "e.conf");
+  ASSERT_TRUE(edit.ok()) << edit.status();
+  absl::StatusOr<std::optional<std::vector<std::string>>> relay_to =
+      ReadNamedList(edit->text, "domainlist", "relay_to_domains", "e.conf");
+  ASSERT_TRUE(relay_to.ok()) << relay_to.status();
+  EXPECT_EQ(*relay_to, (Strings{"relay.example.org"}));
+  absl::StatusOr<std::optional<std::vector<std::string>>> local =
+      ReadNamedList(edit->text, "domainlist", "local_domains", "e.conf");
+  ASSERT_TRUE(local.ok()) << local.status();
+  EXPECT_EQ(*local, (Strings{"example.com", "s"}));
+  absl::StatusOr<EximEdit> again = EditEximConf(edit->text, V4Settings(), "e.conf");
+  ASSERT_TRUE(again.ok()) << again.status();
+  EXPECT_EQ(again->text, edit->text);
+  EXPECT_EQ(again->changed, Strings{});
+}
+
 TEST(EditEximConfTest, WhatAlreadyHoldsComesBackByteForByte) {
   // Every golden output already holds V6Settings: CRLF, a missing final newline, continued
   // values, macros and .ifdef blocks must all come back unchanged.

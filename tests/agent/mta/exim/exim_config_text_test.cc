@@ -228,6 +228,36 @@ TEST(TextEditorTest, InsertingIntoAnEmptyFileEndsWithANewline) {
   EXPECT_EQ(editor.Render(), "x\n");
 }
 
+// A line left continued ('\\' with nothing after it) would take a line inserted after it into its
+// value: a blank line goes first (the exim_conf fuzz target found it, fuzz/regressions/exim_conf/).
+TEST(TextEditorTest, AnInsertedLineIsNotJoinedOntoADanglingContinuation) {
+  {
+    ConfigText text = ParseOk("a = 1 \\");
+    TextEditor editor(text);
+    editor.InsertBefore(1, "b = 2");
+    EXPECT_EQ(editor.Render(), "a = 1 \\\n\nb = 2");
+    ConfigText back = ParseOk(editor.Render());
+    ASSERT_EQ(back.logical().size(), 2u);
+    EXPECT_EQ(back.logical()[1].text, "b = 2");
+  }
+  {
+    // Before the blank line that ends it, and past a comment inside it.
+    ConfigText text = ParseOk("a = 1 \\\n# note\n\nc = 3\n");
+    TextEditor editor(text);
+    editor.InsertBefore(2, "b = 2");
+    EXPECT_EQ(editor.Render(), "a = 1 \\\n# note\n\nb = 2\n\nc = 3\n");
+  }
+  {
+    // A continued line that continues onto a line of the file is left alone, and so are
+    // insertions that continue each other.
+    ConfigText text = ParseOk("a = 1 \\\n  2\n");
+    TextEditor editor(text);
+    editor.InsertBefore(2, "b = x \\");
+    editor.InsertBefore(2, "  y");
+    EXPECT_EQ(editor.Render(), "a = 1 \\\n  2\nb = x \\\n  y\n");
+  }
+}
+
 TEST(TextEditorTest, ReplacingWithTheSameContentIsNoChange) {
   ConfigText text = ParseOk("a\n");
   TextEditor editor(text);
