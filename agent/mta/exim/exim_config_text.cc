@@ -41,6 +41,12 @@ LineKind Classify(absl::string_view content) {
   return LineKind::kText;
 }
 
+// Whether a text line continues onto the next (spec 6.2: a '\' at its end, trailing white space
+// ignored).
+bool EndsInContinuation(absl::string_view content) {
+  return absl::EndsWith(absl::StripTrailingAsciiWhitespace(content), "\\");
+}
+
 bool IsDirectiveKind(LineKind kind) {
   return kind == LineKind::kIf || kind == LineKind::kElse || kind == LineKind::kEndif ||
          kind == LineKind::kInclude;
@@ -152,7 +158,8 @@ void ConfigText::JoinLogicalLines() {
     if (current) piece = absl::StripLeadingAsciiWhitespace(piece);
     if (!current) current = LogicalLine{i, i, "", "", false, false};
     current->last = i;
-    bool continued = absl::ConsumeSuffix(&piece, "\\");
+    bool continued = EndsInContinuation(piece);
+    if (continued) piece.remove_suffix(1);
     absl::StrAppend(&current->text, piece);
     if (!continued) finish();
   }
@@ -225,7 +232,7 @@ std::string TextEditor::Render() const {
     const std::string& content = slots_[i].replacement.value_or(lines[i].content);
     if (lines[i].kind == LineKind::kBlank) file_line_continues = false;
     if (lines[i].kind == LineKind::kText) {
-      file_line_continues = absl::EndsWith(absl::StripTrailingAsciiWhitespace(content), "\\");
+      file_line_continues = EndsInContinuation(content);
     }
     out.emplace_back(content, lines[i].ending);
   }
