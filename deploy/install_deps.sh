@@ -9,7 +9,7 @@
 # dovecot-core's postinst would write the real /etc. The libraries they link against are below.
 # The Debian packages are built with debhelper and tested in a debootstrap'ed root, checked by
 # lintian (deploy/build-debs.sh, tests/package/). The fuzz targets build with clang 14 and its
-# libFuzzer and sanitizer runtimes (fuzz/run_fuzz.sh).
+# libFuzzer and sanitizer runtimes (fuzz/run_fuzz.sh); the test builds link with mold.
 set -euo pipefail
 
 packages=(
@@ -21,7 +21,7 @@ packages=(
   libio-socket-ssl-perl
   libsystemd-dev debhelper dpkg-dev debootstrap lintian systemd-container
   prometheus-cpp-dev libcpp-httplib-dev prometheus curl libargon2-dev chromium
-  clang-14 clang libclang-rt-14-dev
+  clang-14 clang libclang-rt-14-dev mold
   libsasl2-modules libsasl2-modules-db libdb5.3 libsodium23 libunwind8 libapparmor1 libicu72
   libstemmer0d libkrb5-3 libldap-2.5-0 libpam0g libgnutls-dane0 libperl5.36 libpq5 libnsl2
 )

@@ -23,7 +23,7 @@ case "${1:-}" in
   build)
     export CCACHE_BASEDIR=$root CCACHE_NOHASHDIR=1
     CC=clang CXX=clang++ cmake -S "$root" -B "$build" -G Ninja -DRELAYGUARD_FUZZ=ON \
-      -DCMAKE_BUILD_TYPE=Debug > /dev/null
+      -DCMAKE_BUILD_TYPE=Debug -DRELAYGUARD_MOLD=ON > /dev/null
     cmake --build "$build" -j2
     ;;
   run|ci)

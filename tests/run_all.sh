@@ -7,6 +7,13 @@
 # Fails on any failure.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
+# Where the time goes, printed at the end: "NAME SECONDS" per phase.
+phases=()
+phase_start=$SECONDS
+phase_done() {
+  phases+=("$1 $((SECONDS - phase_start))")
+  phase_start=$SECONDS
+}
 bash "$root/deploy/install_deps.sh"
 # The browser tests' driver: playwright-core from the npm registry, pinned by
 # tests/browser/package-lock.json. It downloads no browser; the tests drive Debian's chromium.
@@ -14,8 +21,10 @@ if ! command -v npm > /dev/null; then
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends nodejs npm > /dev/null
 fi
 (cd "$root/tests/browser" && npm ci --no-audit --no-fund --loglevel=error)
+phase_done "install"
 bash "$root/deploy/build.sh"
 build=${BUILD_DIR:-$root/build}
+phase_done "build"
 cd "$build"
 # Issue 17's hardening builds, each in a dir of its own under the build dir: the fuzz targets
 # (clang, libFuzzer, ASan+UBSan; fuzz/run_fuzz.sh), the unit tests with clang's ASan+UBSan and the
@@ -33,6 +42,7 @@ setsid bash -c '
 hardening_build=$!
 trap 'kill -- "-$hardening_build" 2> /dev/null || true' EXIT
 ctest --output-on-failure --timeout 600 -j2 -LE fuzz "$@"
+phase_done "suite"
 echo "== waiting for the hardening builds (fuzz, ASan+UBSan, TSan; log: $hardening_log)"
 if ! wait "$hardening_build"; then
   tail -n 60 "$hardening_log" >&2
@@ -40,12 +50,15 @@ if ! wait "$hardening_build"; then
   exit 1
 fi
 trap - EXIT
+phase_done "hardening-builds-after-suite"
 # The fuzz targets, each for a bounded number of executions (fuzz/ci_runs.txt) after replaying
 # its regression inputs (label fuzz).
 ctest --output-on-failure --timeout 600 -j2 -L fuzz
+phase_done "fuzz"
 # The unit tests under ASan+UBSan (LeakSanitizer on), the concurrent parts under TSan.
 bash "$root/tests/run_sanitizers.sh" test asan
 bash "$root/tests/run_sanitizers.sh" test tsan
+phase_done "sanitizers"
 # The crash matrices' figures (tests/agent/apply/crash_matrix_integration_test.cc per MTA,
 # tests/controller/controller_crash_matrix_test.cc).
 if compgen -G "crash-matrix/*.txt" > /dev/null; then
@@ -73,3 +86,7 @@ echo "== benchmark (controller with simulated agents on the real protocol) =="
 "./bench/fleet_load" --agents 1000
 echo "== benchmark (relayguardctl scan against nmap smtp-open-relay, real Postfix listeners) =="
 "./bench/scan_bench" --listeners 40
+phase_done "benchmarks"
+echo "== time per phase (seconds) =="
+printf '%s\n' "${phases[@]}"
+echo "total $SECONDS"

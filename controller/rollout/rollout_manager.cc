@@ -68,9 +68,20 @@ absl::Status RolloutManager::Save(const std::string& id) {
   if (book.saved_once && book.unsaved_hosts.empty() && !status_changed) return absl::OkStatus();
   book.updated_at = clock_.WallSeconds();
   if (!book.saved_once) {
+    // The first save writes the audit entry of the start with the rollout, in one transaction:
+    // a kill after it cannot leave a stored rollout nobody is recorded as having started.
     RolloutRecord record = Snapshot(id);
-    RETURN_IF_ERROR(store_.WithStore([&](Store& s) { return s.SaveRollout(record); }));
+    const RolloutSpec& spec = engine.spec();
+    AuditEntry start{0,
+                     book.created_at,
+                     book.created_by,
+                     "rollout start",
+                     absl::StrCat(id, " ", spec.policy, " v", spec.version),
+                     "ok",
+                     book.reason};
+    RETURN_IF_ERROR(store_.WithStore([&](Store& s) { return s.CreateRollout(record, start); }));
     book.saved_once = true;
+    store_.Changed(ChangeTopic::kAudit);
     faults_.Reached("rollout-created");
   } else {
     // Only what changed since the last save: an event touches one host, or a wave's worth.
@@ -212,9 +223,7 @@ absl::StatusOr<RolloutRecord> RolloutManager::Start(const StartRequest& request,
   book.created_by = who;
   book.reason = request.reason;
   book.created_at = clock_.WallSeconds();
-  Execute(id, *actions);
-  store_.RecordAudit(who, "rollout start", absl::StrCat(id, " ", spec.policy, " v", spec.version),
-                     absl::OkStatus(), request.reason);
+  Execute(id, *actions);  // its first save writes the "rollout start" audit entry
   return Snapshot(id);
 }
 

@@ -587,11 +587,25 @@ absl::StatusOr<std::string> SqliteStore::NextRolloutId() {
 }
 
 absl::Status SqliteStore::SaveRollout(const RolloutRecord& rollout) {
-  const RolloutSpec& spec = rollout.spec;
-  const RolloutState& state = rollout.state;
-  std::string what = absl::StrCat("saving rollout ", spec.id);
+  std::string what = absl::StrCat("saving rollout ", rollout.spec.id);
   Transaction tx(db_, path_);
   RETURN_IF_ERROR(tx.Begin(what));
+  RETURN_IF_ERROR(WriteRollout(rollout, what));
+  return tx.Commit(what);
+}
+
+absl::Status SqliteStore::CreateRollout(const RolloutRecord& rollout, const AuditEntry& start) {
+  std::string what = absl::StrCat("creating rollout ", rollout.spec.id);
+  Transaction tx(db_, path_);
+  RETURN_IF_ERROR(tx.Begin(what));
+  RETURN_IF_ERROR(WriteRollout(rollout, what));
+  RETURN_IF_ERROR(Audit(start).status());
+  return tx.Commit(what);
+}
+
+absl::Status SqliteStore::WriteRollout(const RolloutRecord& rollout, const std::string& what) {
+  const RolloutSpec& spec = rollout.spec;
+  const RolloutState& state = rollout.state;
   Statement upsert(db_, path_, what);
   RETURN_IF_ERROR(upsert.Prepare(
       absl::StrCat(
@@ -649,7 +663,7 @@ absl::Status SqliteStore::SaveRollout(const RolloutRecord& rollout) {
         host.Bind(spec.id, name, HostPhaseName(p.phase), p.wave, p.nonce, p.pushed_at, p.error)
             .Run());
   }
-  return tx.Commit(what);
+  return absl::OkStatus();
 }
 
 absl::Status SqliteStore::SaveRolloutProgress(const std::string& id, const RolloutState& state,

@@ -50,6 +50,7 @@ class SqliteStore final : public Store {
 
   absl::StatusOr<std::string> NextRolloutId() override;
   absl::Status SaveRollout(const RolloutRecord& rollout) override;
+  absl::Status CreateRollout(const RolloutRecord& rollout, const AuditEntry& start) override;
   absl::Status SaveRolloutProgress(const std::string& id, const RolloutState& state,
                                    int64_t updated_at,
                                    const std::vector<std::string>& changed_hosts) override;
@@ -111,6 +112,8 @@ class SqliteStore final : public Store {
   explicit SqliteStore(sqlite3* db, std::string path);
   // PutSession's checks and insert, inside the caller's transaction.
   absl::Status InsertSession(const SessionRecord& session, const std::string& what);
+  // SaveRollout's writes, inside the caller's transaction.
+  absl::Status WriteRollout(const RolloutRecord& rollout, const std::string& what);
   sqlite3* db_;
   std::string path_;
   size_t compliance_keep_per_host_ = 10000;

@@ -49,6 +49,9 @@ class Store {
   // Inserts or replaces the whole rollout (spec, state with every host, bookkeeping).
   // Idempotent.
   virtual absl::Status SaveRollout(const RolloutRecord& rollout) = 0;
+  // SaveRollout and the audit entry of the rollout's start, in one write: a rollout is never
+  // stored without the entry that says who started it, nor the entry without the rollout.
+  virtual absl::Status CreateRollout(const RolloutRecord& rollout, const AuditEntry& start) = 0;
   // Updates a rollout already written by SaveRollout: its status fields, `updated_at`, and the
   // progress of `changed_hosts` only (one ACK touches one host; rewriting every host each time
   // is O(N^2)). Hosts not named keep what was stored. FailedPrecondition when the rollout was

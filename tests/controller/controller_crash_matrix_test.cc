@@ -3,7 +3,7 @@
 // rollback (relayguard-controller-pausing stops at the step, controller/rollout/fault_points.h),
 // restarted on the same store, and the rollout or rollback is finished. Each time: every host is
 // changed exactly once (one backup + result commit pair in its backup repository), the store has
-// one result per host (nothing lost), and the files end as expected (relays closed after a
+// one result per host and one "rollout start" audit entry (nothing lost), and the files end as expected (relays closed after a
 // rollout; main.cf restored byte-for-byte after a rollback). One fleet serves every step.
 #include <filesystem>
 #include <fstream>
@@ -164,6 +164,11 @@ TEST_F(ControllerCrashMatrixTest, KilledAtEveryStepOfARolloutAndOfAFleetRollback
       EXPECT_EQ(Results(i, id, "OUTCOME_APPLIED"), 1u)
           << id << " mx" << i + 1 << ": one result in the store\n" << History(i);
     }
+    // Who started it is on record once: the entry is written with the rollout's first save.
+    EXPECT_EQ(CountOf(Ctl({"audit", "--json", "--limit", "1000"}),
+                      absl::StrCat("\"target\":\"", id, " no-open-relay v1\"")),
+              1u)
+        << id << ": one \"rollout start\" audit entry\n" << Ctl({"audit"});
     std::vector<std::string> rollback = {"rollback", "--rollout", id, "--json", "--reason",
                                          "crash matrix"};
     if (!rollback_step.empty()) {

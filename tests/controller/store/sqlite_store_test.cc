@@ -182,6 +182,38 @@ TEST_F(SqliteStoreTest, RolloutRoundTripsExactly) {
   EXPECT_FALSE(missing->has_value());
 }
 
+TEST_F(SqliteStoreTest, CreateRolloutWritesTheRolloutAndItsStartEntryTogether) {
+  RolloutRecord r = SampleRollout("r-000001", 1700000000);
+  AuditEntry start{0, 1700000000, "alice", "rollout start", "r-000001 no-open-relay v3", "ok",
+                   "CHG-1"};
+  ASSERT_TRUE(store_->CreateRollout(r, start).ok());
+  absl::StatusOr<std::optional<RolloutRecord>> got = store_->Rollout("r-000001");
+  ASSERT_TRUE(got.ok() && got->has_value());
+  ExpectRolloutEq(**got, r);
+  absl::StatusOr<std::vector<AuditEntry>> audit = store_->AuditLog(10);
+  ASSERT_TRUE(audit.ok()) << audit.status();
+  ASSERT_EQ(audit->size(), 1u);
+  EXPECT_EQ((*audit)[0].who, "alice");
+  EXPECT_EQ((*audit)[0].action, "rollout start");
+  EXPECT_EQ((*audit)[0].target, "r-000001 no-open-relay v3");
+  EXPECT_EQ((*audit)[0].reason, "CHG-1");
+
+  // A write that fails leaves neither: make the audit insert fail (a trigger, from another
+  // connection) and the rollout written before it in the transaction is not kept.
+  {
+    RawDb raw(path_);
+    raw.Exec("CREATE TRIGGER no_audit BEFORE INSERT ON audit "
+             "BEGIN SELECT RAISE(ABORT, 'audit is read-only'); END");
+  }
+  RolloutRecord r2 = SampleRollout("r-000002", 1700000100);
+  absl::Status s = store_->CreateRollout(r2, start);
+  EXPECT_FALSE(s.ok());
+  EXPECT_THAT(std::string(s.message()), HasSubstr("audit is read-only"));
+  got = store_->Rollout("r-000002");
+  ASSERT_TRUE(got.ok());
+  EXPECT_FALSE(got->has_value()) << "a rollout stored without its start entry";
+}
+
 TEST_F(SqliteStoreTest, SaveRolloutReplacesThePreviousState) {
   RolloutRecord r = SampleRollout("r-000001", 1700000000);
   ASSERT_TRUE(store_->SaveRollout(r).ok());
