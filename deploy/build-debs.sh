@@ -21,6 +21,8 @@ git -C "$root" ls-files -z --cached --others --exclude-standard |
   tar -C "$root" --null -T - -cf - | tar -C "$src" -xf -
 CCACHE_DIR=${CCACHE_DIR:-$(ccache -k cache_dir 2>/dev/null || true)}
 export CCACHE_DIR
+# Each compile's ccache result, to say how much came from the test build's objects.
+export CCACHE_STATSLOG=$work/ccache-stats.log
 started=$SECONDS
 (cd "$src" && RELAYGUARD_DEB_BUILDDIR=build DEB_BUILD_OPTIONS="nocheck parallel=${JOBS:-2}" \
    dpkg-buildpackage -b -us -uc >"$work/build.log" 2>&1) ||
@@ -33,3 +35,8 @@ mv "$work"/*-dbgsym_*.deb "$out/dbgsym/" 2>/dev/null || true
 mv "$work"/*.deb "$work"/*.changes "$work"/*.buildinfo "$out/"
 cp "$work/build.log" "$out/build.log"
 echo "build-debs: $(cd "$out" && ls ./*.deb | tr '\n' ' ')in $out ($((SECONDS - started)) s)"
+if [ -f "$CCACHE_STATSLOG" ]; then
+  compiles=$(grep -c '^# ' "$CCACHE_STATSLOG" || true)
+  cached=$(grep -Ec '^(direct|preprocessed)_cache_hit$' "$CCACHE_STATSLOG" || true)
+  echo "build-debs: $cached of $compiles compiles came from ccache"
+fi
