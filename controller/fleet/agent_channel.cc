@@ -1,5 +1,7 @@
 #include "controller/fleet/agent_channel.h"
 
+#include <random>
+
 #include "absl/strings/str_cat.h"
 
 namespace relayguard::controller {
@@ -70,10 +72,15 @@ bool AgentChannel::OnPlanAnswer(const std::string& nonce, const PlanAnswer& answ
   return true;
 }
 
+std::string AgentChannel::RandomNonceSalt() {
+  std::random_device random;
+  return absl::StrCat(absl::Hex(random(), absl::kZeroPad8), absl::Hex(random(), absl::kZeroPad8));
+}
+
 std::string AgentChannel::NewRollbackNonce(const std::string& rollout_id) {
   std::lock_guard<std::mutex> lock(mu_);
   return absl::StrCat(rollout_id.empty() ? "rollback" : rollout_id, "-rollback-",
-                      next_rollback_++, "-", clock_.WallSeconds());
+                      next_rollback_++, "-", clock_.WallSeconds(), "-", nonce_salt_);
 }
 
 bool AgentChannel::SendRollback(const std::string& host, const std::string& rollout_id,

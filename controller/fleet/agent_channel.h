@@ -113,6 +113,10 @@ class AgentChannel {
   uint64_t next_plan_ = 1;
   bool shutting_down_ = false;  // guarded by mu_
   uint64_t next_rollback_ = 1;
+  // Random, per channel: two controllers (one restarted within the same second) never hand out
+  // the same rollback nonce, which an agent would answer from its memory of the first.
+  const std::string nonce_salt_ = RandomNonceSalt();
+  static std::string RandomNonceSalt();
 };
 
 }  // namespace relayguard::controller
