@@ -176,7 +176,7 @@ absl::Status ControllerSession::ServeOnce(const std::atomic<bool>& stop, bool* h
       log->info("rollback request (nonce {})", r.nonce());
       std::optional<std::string> to;
       if (!r.to_commit().empty()) to = r.to_commit();
-      PushReply reply = handler_.Rollback(to);
+      PushReply reply = handler_.Rollback(r.nonce(), to);
       write(Answer(r.nonce(), reply));
       if (options_.events.transaction) options_.events.transaction(reply.report);
     }

@@ -99,7 +99,14 @@ PushReply PushHandler::Apply(const PushRequest& push) {
   return reply;
 }
 
-PushReply PushHandler::Rollback(const std::optional<std::string>& to_commit) {
+PushReply PushHandler::Rollback(const std::string& nonce,
+                                const std::optional<std::string>& to_commit) {
+  if (!nonce.empty()) {
+    std::lock_guard<std::mutex> lock(answered_mu_);
+    for (const auto& [restored_nonce, original] : restored_) {
+      if (restored_nonce == nonce) return original;
+    }
+  }
   PushReply reply;
   std::optional<Policy> cached = CachedPolicy();
   ProbeSettings probe = cached ? cached->probe : DefaultProbeSettings();
@@ -112,6 +119,11 @@ PushReply PushHandler::Rollback(const std::optional<std::string>& to_commit) {
   }
   cached = CachedPolicy();
   reply.version = cached ? cached->version : 0;
+  if (!nonce.empty() && reply.ack && reply.report.outcome == Outcome::kRestored) {
+    std::lock_guard<std::mutex> lock(answered_mu_);
+    restored_.emplace_back(nonce, reply);
+    if (restored_.size() > kRememberedAnswers) restored_.pop_front();
+  }
   return reply;
 }
 

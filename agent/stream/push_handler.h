@@ -44,7 +44,12 @@ class PushHandler {
   // the plan could be computed; the report's outcome says dry-run (would change) or unchanged.
   PushReply Plan(const PushRequest& push);
   // Rolls back (to `to_commit`, or before the last apply). ACK when restored or unchanged.
-  PushReply Rollback(const std::optional<std::string>& to_commit);
+  // A rollback sent again with the nonce of one this handler restored (the controller died
+  // before it stored the answer, and its successor re-sends it) is answered with the original
+  // answer ("restored", its result commit) and touches nothing: restoring again would answer
+  // "unchanged" and the controller would never learn the restore happened. `nonce` may be empty
+  // (not remembered).
+  PushReply Rollback(const std::string& nonce, const std::optional<std::string>& to_commit);
 
   // The policy in force according to the cache (name, version), if any.
   std::optional<Policy> CachedPolicy();
@@ -58,10 +63,12 @@ class PushHandler {
   FileSystem& fs_;
   std::string cache_path_;
   std::function<void(const Policy&)> on_policy_;
-  // The answers of the newest applies that changed something, by nonce.
+  // The answers of the newest applies that changed something, by nonce; and of the newest
+  // rollbacks that restored something, by nonce. Both guarded by answered_mu_.
   static constexpr size_t kRememberedAnswers = 64;
   std::mutex answered_mu_;
   std::deque<std::pair<std::string, PushReply>> answered_;
+  std::deque<std::pair<std::string, PushReply>> restored_;
 };
 
 }  // namespace relayguard::agent

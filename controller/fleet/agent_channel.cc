@@ -1,5 +1,7 @@
 #include "controller/fleet/agent_channel.h"
 
+#include <random>
+
 #include "absl/strings/str_cat.h"
 
 namespace relayguard::controller {
@@ -70,21 +72,47 @@ bool AgentChannel::OnPlanAnswer(const std::string& nonce, const PlanAnswer& answ
   return true;
 }
 
-std::optional<std::string> AgentChannel::SendRollback(const std::string& host,
-                                                      const std::string& rollout_id,
-                                                      const std::string& to_commit) {
-  std::string nonce;
+std::string AgentChannel::RandomNonceSalt() {
+  std::random_device random;
+  return absl::StrCat(absl::Hex(random(), absl::kZeroPad8), absl::Hex(random(), absl::kZeroPad8));
+}
+
+std::string AgentChannel::NewRollbackNonce(const std::string& rollout_id) {
+  std::lock_guard<std::mutex> lock(mu_);
+  return absl::StrCat(rollout_id.empty() ? "rollback" : rollout_id, "-rollback-",
+                      next_rollback_++, "-", clock_.WallSeconds(), "-", nonce_salt_);
+}
+
+bool AgentChannel::SendRollback(const std::string& host, const std::string& rollout_id,
+                                const std::string& to_commit, const std::string& nonce) {
   {
+    // Awaited before it is sent: the answer may come back before Send returns.
     std::lock_guard<std::mutex> lock(mu_);
-    nonce = absl::StrCat(rollout_id.empty() ? "rollback" : rollout_id, "-rollback-",
-                         next_rollback_++, "-", clock_.WallSeconds());
     rollbacks_[nonce].rollout_id = rollout_id;
     rollbacks_[nonce].host = host;
   }
-  if (registry_.Send(host, RollbackCommand{nonce, rollout_id, to_commit})) return nonce;
+  if (registry_.Send(host, RollbackCommand{nonce, rollout_id, to_commit})) return true;
   std::lock_guard<std::mutex> lock(mu_);
   rollbacks_.erase(nonce);
-  return std::nullopt;
+  return false;
+}
+
+bool AgentChannel::ResendRollback(const std::string& host, const std::string& rollout_id,
+                                  const std::string& to_commit, const std::string& nonce) {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (!late_rollbacks_.count(nonce)) KeepLateLocked(nonce, AwaitedRollback{host, rollout_id, {}});
+  }
+  return registry_.Send(host, RollbackCommand{nonce, rollout_id, to_commit});
+}
+
+void AgentChannel::KeepLateLocked(const std::string& nonce, const AwaitedRollback& rollback) {
+  late_rollbacks_[nonce] = rollback;
+  late_order_.push_back(nonce);
+  if (late_order_.size() > kMaxLateRollbacks) {
+    late_rollbacks_.erase(late_order_.front());
+    late_order_.pop_front();
+  }
 }
 
 std::map<std::string, std::optional<RollbackAnswer>> AgentChannel::AwaitRollbacks(
@@ -105,14 +133,7 @@ std::map<std::string, std::optional<RollbackAnswer>> AgentChannel::AwaitRollback
       continue;
     }
     answers[nonce] = it->second.answer;
-    if (!it->second.answer.has_value()) {
-      late_rollbacks_[nonce] = it->second;
-      late_order_.push_back(nonce);
-      if (late_order_.size() > kMaxLateRollbacks) {
-        late_rollbacks_.erase(late_order_.front());
-        late_order_.pop_front();
-      }
-    }
+    if (!it->second.answer.has_value()) KeepLateLocked(nonce, it->second);
     rollbacks_.erase(it);
   }
   return answers;

@@ -55,10 +55,19 @@ class AgentChannel {
   // answer.host and has no answer yet: another host's, a replayed or an unknown nonce.
   bool OnPlanAnswer(const std::string& nonce, const PlanAnswer& answer);
 
-  // Sends `host` a rollback (to `to_commit`; for `rollout_id`, empty outside a rollout) whose
-  // answer is awaited. Returns its nonce, or nullopt when the host is offline.
-  std::optional<std::string> SendRollback(const std::string& host, const std::string& rollout_id,
-                                          const std::string& to_commit);
+  // A new nonce for a rollback of `rollout_id` (empty outside a rollout), never handed out
+  // before by this channel: to be kept (RolloutManager stores it) before SendRollback sends it.
+  std::string NewRollbackNonce(const std::string& rollout_id);
+  // Sends `host` the rollback `nonce` (to `to_commit`; for `rollout_id`, empty outside a
+  // rollout) whose answer is awaited. False when the host is offline (nothing awaited).
+  bool SendRollback(const std::string& host, const std::string& rollout_id,
+                    const std::string& to_commit, const std::string& nonce);
+  // Sends `host` again the rollback `nonce` that an earlier controller sent and whose answer it
+  // did not store. Nobody waits for it (as a rollback AwaitRollbacks gave up on): its answer is
+  // taken once by OnRollbackAnswer. May be called again (after a reconnect) until answered. False
+  // when the host is offline (still owed: a later call sends it).
+  bool ResendRollback(const std::string& host, const std::string& rollout_id,
+                      const std::string& to_commit, const std::string& nonce);
   // Waits up to `wait` until every rollback of `nonces` is answered, and forgets them: the
   // answer of each, nullopt for one not answered in time.
   std::map<std::string, std::optional<RollbackAnswer>> AwaitRollbacks(
@@ -85,9 +94,13 @@ class AgentChannel {
     std::string host;
     std::optional<PlanAnswer> answer;
   };
-  // Rollbacks AwaitRollbacks gave up on, kept (at most kMaxLateRollbacks, oldest dropped) so
-  // that a late answer is still stored once: by nonce, host and rollout id.
+  // Rollbacks AwaitRollbacks gave up on, and those re-sent after a restart, kept (at most
+  // kMaxLateRollbacks, oldest dropped) so that a late answer is still stored once: by nonce, host
+  // and rollout id.
   static constexpr size_t kMaxLateRollbacks = 4096;
+  // Adds a rollback nobody waits for to late_rollbacks_, dropping the oldest beyond
+  // kMaxLateRollbacks. Requires mu_.
+  void KeepLateLocked(const std::string& nonce, const AwaitedRollback& rollback);
 
   AgentRegistry& registry_;
   Clock& clock_;
@@ -100,6 +113,10 @@ class AgentChannel {
   uint64_t next_plan_ = 1;
   bool shutting_down_ = false;  // guarded by mu_
   uint64_t next_rollback_ = 1;
+  // Random, per channel: two controllers (one restarted within the same second) never hand out
+  // the same rollback nonce, which an agent would answer from its memory of the first.
+  const std::string nonce_salt_ = RandomNonceSalt();
+  static std::string RandomNonceSalt();
 };
 
 }  // namespace relayguard::controller

@@ -39,7 +39,41 @@ absl::Status RolloutManager::Recover() {
       Execute(id, engines_.at(id).OnHostOnline(host, clock_.WallSeconds()));
     }
   }
+  ASSIGN_OR_RETURN(std::vector<PendingRollbackRecord> pending,
+                   store_.WithStore([](Store& s) { return s.PendingRollbacks(); }));
+  const int64_t now = clock_.WallSeconds();
+  for (PendingRollbackRecord& r : pending) {
+    if (now - r.sent_at > kResendRollbacksFor) {
+      Logger("controller.rollout")
+          ->warn("{}: rollback {} was sent {} s ago and its answer never stored; too old to send "
+                 "again, dropped",
+                 r.host, r.nonce, now - r.sent_at);
+      if (absl::Status s = store_.WithStore(
+              [&](Store& st) { return st.DeletePendingRollback(r.host, r.nonce); });
+          !s.ok()) {
+        Logger("controller.rollout")->error("{}", s.message());
+      }
+      continue;
+    }
+    Logger("controller.rollout")
+        ->info("{}: rollback {} was sent before a restart and its answer not stored; sending it "
+               "again when the host is online",
+               r.host, r.nonce);
+    resend_rollbacks_[{r.host, r.nonce}] = std::move(r);
+  }
+  for (const std::string& host : channel_.OnlineHosts()) ResendRollbacksLocked(host);
   return absl::OkStatus();
+}
+
+void RolloutManager::ResendRollbacksLocked(const std::string& host) {
+  for (auto it = resend_rollbacks_.lower_bound({host, ""});
+       it != resend_rollbacks_.end() && it->first.first == host; ++it) {
+    const PendingRollbackRecord& r = it->second;
+    // The same nonce: an agent that restored already answers as it did, without restoring again.
+    if (channel_.ResendRollback(host, r.rollout_id, r.to_commit, r.nonce)) {
+      Logger("controller.rollout")->info("{}: rollback {} sent again", host, r.nonce);
+    }
+  }
 }
 
 RolloutRecord RolloutManager::Snapshot(const std::string& id) {
@@ -299,12 +333,30 @@ std::vector<HostRollback> RolloutManager::SendRollbacks(
         continue;
       }
     }
-    std::optional<std::string> nonce = channel_.SendRollback(host, targets.rollout_id, r.to_commit);
-    r.status = nonce ? RollbackStatus::kSent : RollbackStatus::kOffline;
-    if (nonce) {
-      (*index_of_nonce)[*nonce] = out.size();
+    const std::string nonce = channel_.NewRollbackNonce(targets.rollout_id);
+    // Kept before it is sent, as a push is: if the controller dies before it stores the answer,
+    // its successor sends the rollback again with this nonce (Recover).
+    const PendingRollbackRecord pending{host, nonce, targets.rollout_id, r.to_commit,
+                                        clock_.WallSeconds()};
+    if (absl::Status s =
+            store_.WithStore([&](Store& st) { return st.AddPendingRollback(pending); });
+        !s.ok()) {
+      Logger("controller.rollout")
+          ->error("{}; sending the rollback anyway (a controller restart before its answer is "
+                  "stored would lose that answer)",
+                  s.message());
+    }
+    const bool sent = channel_.SendRollback(host, targets.rollout_id, r.to_commit, nonce);
+    r.status = sent ? RollbackStatus::kSent : RollbackStatus::kOffline;
+    if (sent) {
+      (*index_of_nonce)[nonce] = out.size();
     } else {
       ++offline;
+      if (absl::Status s =
+              store_.WithStore([&](Store& st) { return st.DeletePendingRollback(host, nonce); });
+          !s.ok()) {
+        Logger("controller.rollout")->error("{}", s.message());
+      }
     }
     out.push_back(r);
   }
@@ -429,6 +481,7 @@ absl::StatusOr<std::vector<HostRollback>> RolloutManager::Rollback(const Rollbac
 
 void RolloutManager::OnHostOnline(const std::string& host) {
   std::lock_guard<std::mutex> lock(mu_);
+  ResendRollbacksLocked(host);
   for (auto& [id, engine] : engines_) Execute(id, engine.OnHostOnline(host, clock_.WallSeconds()));
 }
 
@@ -472,14 +525,16 @@ bool RolloutManager::OnAnswer(const std::string& host, const HostResult& result,
   stored.rollout_id = rollout_id.has_value() ? *rollout_id : *rollback_of;
   events_.AgentAnswered(ack, result.outcome);
   faults_.Reached(rollout_id.has_value() ? "answer-received" : "rollback-answer-received");
-  if (AlreadyStoredLocked(stored)) {
+  if (!rollout_id.has_value()) {
+    StoreRollbackAnswerLocked(stored);
+    faults_.Reached("rollback-answer-stored");
+  } else if (AlreadyStoredLocked(stored)) {
     Logger("controller.rollout")->info("{}: the answer to {} is in the store already (stored "
                                        "before a restart); not added again", host, result.nonce);
   } else if (absl::Status s = store_.WithStore([&](Store& st) { return st.AddResult(stored); });
              !s.ok()) {
     Logger("controller.rollout")->error("cannot store result of {}: {}", host, s.message());
   }
-  if (!rollout_id.has_value()) faults_.Reached("rollback-answer-stored");
   store_.Changed(ChangeTopic::kHosts);  // its history grew
   for (auto& [id, engine] : engines_) {
     std::vector<Action> actions =
@@ -489,6 +544,19 @@ bool RolloutManager::OnAnswer(const std::string& host, const HostResult& result,
     Execute(id, actions);
   }
   return true;
+}
+
+void RolloutManager::StoreRollbackAnswerLocked(const HostResult& result) {
+  // With the deletion of its pending row, in one transaction: the answer is stored exactly once
+  // whenever the controller dies (before: the rollback is sent again; after: nothing is).
+  if (absl::Status s = store_.WithStore([&](Store& st) { return st.AddRollbackResult(result); });
+      !s.ok()) {
+    // Still pending in the store: a restarted controller sends it again; one loaded at Recover
+    // is also sent again when the host reconnects.
+    Logger("controller.rollout")->error("cannot store result of {}: {}", result.host, s.message());
+    return;
+  }
+  resend_rollbacks_.erase({result.host, result.nonce});
 }
 
 bool RolloutManager::AlreadyStoredLocked(const HostResult& result) {

@@ -68,7 +68,9 @@ class RolloutManager {
                  FaultPoints& faults = NoControllerFaultPoints())
       : store_(store), channel_(channel), clock_(clock), events_(events), faults_(faults) {}
 
-  // Loads running and paused rollouts from the store (after a restart).
+  // Loads running and paused rollouts, and the fleet rollbacks sent and not answered, from the
+  // store (after a restart). Those rollbacks are sent again, with their nonce, when their host is
+  // online (now or at OnHostOnline), unless sent longer than kResendRollbacksFor ago (dropped).
   absl::Status Recover();
 
   // Operator actions. Each first checks the operator's reason (CheckReason in
@@ -86,7 +88,8 @@ class RolloutManager {
   // Sends each target its rollback request and waits up to `wait` for the answers (each agent
   // restores, reloads and verifies as its own rollback does). NotFound for an unknown host or
   // rollout, InvalidArgument when nothing matches or the reason is bad. Offline hosts are
-  // reported, not queued.
+  // reported, not queued. Each rollback is kept in the store until its answer is stored (in one
+  // transaction with it), so that a controller killed in between is continued by its successor.
   absl::StatusOr<std::vector<HostRollback>> Rollback(const RollbackTargets& targets,
                                                      std::chrono::seconds wait,
                                                      const std::string& who,
@@ -100,6 +103,11 @@ class RolloutManager {
   // `timeout` for the answers. Changes nothing anywhere.
   absl::StatusOr<std::pair<PolicyVersionRecord, std::vector<PlanAnswer>>> Plan(
       const StartRequest& targets, std::chrono::seconds timeout, const std::string& who);
+
+  // How long after it was sent a rollback left unanswered by a killed controller is still sent
+  // again by its successor: past that, the operator has long been told it failed and may have
+  // changed the host since.
+  static constexpr int64_t kResendRollbacksFor = 3600;
 
   void OnHostOnline(const std::string& host);
   void OnHostOffline(const std::string& host);
@@ -125,6 +133,11 @@ class RolloutManager {
   };
 
   bool AwaitsAnswerLocked(const std::string& host, const std::string& nonce);  // Requires mu_.
+  // Sends `host` again the rollbacks loaded at Recover that it has not answered. Requires mu_.
+  void ResendRollbacksLocked(const std::string& host);
+  // Stores `result`, the answer to a fleet rollback, with the deletion of its pending row.
+  // Requires mu_.
+  void StoreRollbackAnswerLocked(const HostResult& result);
   // Whether `result` (of its rollout) answers a push or rollback awaited at Recover and the store
   // already has a result with its host and nonce. Requires mu_.
   bool AlreadyStoredLocked(const HostResult& result);
@@ -164,6 +177,9 @@ class RolloutManager {
   // controller before may have stored their answer and died before saving the rollout's step,
   // so the answer to the re-sent copy is checked against the store before it is added.
   std::set<std::pair<std::string, std::string>> awaited_at_recover_;
+  // The fleet rollbacks loaded at Recover, by (host, nonce), until answered: sent again whenever
+  // their host comes online.
+  std::map<std::pair<std::string, std::string>, PendingRollbackRecord> resend_rollbacks_;
 };
 
 }  // namespace relayguard::controller

@@ -1,6 +1,7 @@
 // What the controller keeps: the records every store implementation reads and writes (hosts,
-// policy versions, rollouts, per-host results, compliance checks, enforcement holds, audit,
-// dashboard users and their sessions, the log monitor's attempt reports).
+// policy versions, rollouts, per-host results, fleet rollbacks awaiting their answer, compliance
+// checks, enforcement holds, audit, dashboard users and their sessions, the log monitor's attempt
+// reports).
 #ifndef RELAYGUARD_CONTROLLER_STORE_RECORDS_H_
 #define RELAYGUARD_CONTROLLER_STORE_RECORDS_H_
 
@@ -58,6 +59,17 @@ struct HostResult {
   std::string result_commit;
   int64_t at = 0;
   bool operator==(const HostResult&) const = default;
+};
+
+// A fleet rollback the controller sent and has not stored the answer of (Store's pending
+// rollbacks), keyed by (host, nonce): a restarted controller sends it again with its nonce.
+struct PendingRollbackRecord {
+  std::string host;
+  std::string nonce;
+  std::string rollout_id;  // empty for a rollback outside a rollout
+  std::string to_commit;   // empty: from before the host's newest apply (the agent decides)
+  int64_t sent_at = 0;     // seconds since the epoch
+  bool operator==(const PendingRollbackRecord&) const = default;
 };
 
 struct AuditEntry {

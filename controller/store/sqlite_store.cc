@@ -35,7 +35,7 @@ using sql::UnknownName;
 
 // Schema migrations, applied in order, one transaction each. Append only: a released entry never
 // changes, a schema change is a new entry. Migration N is recorded as version N.
-constexpr std::array<const char*, 8> kMigrations = {
+constexpr std::array<const char*, 9> kMigrations = {
     // 1: every table.
     R"sql(
 CREATE TABLE hosts (
@@ -251,6 +251,18 @@ CREATE TABLE attempts (
 );
 CREATE INDEX attempts_host_end ON attempts (host, period_end);
 CREATE INDEX attempts_end ON attempts (period_end);
+)sql",
+    // 9: the fleet rollbacks sent and not answered yet (deleted with the storing of their answer),
+    // re-sent with their nonce by a restarted controller.
+    R"sql(
+CREATE TABLE pending_rollbacks (
+  host TEXT NOT NULL,
+  nonce TEXT NOT NULL,
+  rollout_id TEXT NOT NULL,
+  to_commit TEXT NOT NULL,
+  sent_at INTEGER NOT NULL,
+  PRIMARY KEY (host, nonce)
+);
 )sql",
 };
 

@@ -64,6 +64,12 @@ class SqliteStore final : public Store {
   absl::StatusOr<std::optional<HostResult>> FirstChangeInRollout(const std::string& rollout_id,
                                                                  const std::string& host) override;
 
+  // Fleet rollbacks awaiting their answer (sqlite_store_rollbacks.cc).
+  absl::Status AddPendingRollback(const PendingRollbackRecord& rollback) override;
+  absl::Status DeletePendingRollback(const std::string& host, const std::string& nonce) override;
+  absl::StatusOr<std::vector<PendingRollbackRecord>> PendingRollbacks() override;
+  absl::Status AddRollbackResult(const HostResult& result) override;
+
   // Compliance checks and holds (sqlite_store_compliance.cc).
   absl::StatusOr<bool> AddComplianceCheck(const ComplianceCheckRecord& check) override;
   absl::StatusOr<std::vector<ComplianceCheckRecord>> LatestCompliance() override;

@@ -1,7 +1,8 @@
 // The controller's store: hosts, policy versions, rollouts (spec + engine state, saved after every
-// step), per-host results, scheduled compliance checks and enforcement holds, the audit log
-// of operator actions, the dashboard's users and sessions, and the log monitor's attempt reports. SqliteStore is the embedded
-// implementation; a replicated one (PostgreSQL) implements the same contract in its own file.
+// step), per-host results, fleet rollbacks awaiting their answer, scheduled compliance checks and
+// enforcement holds, the audit log of operator actions, the dashboard's users and sessions, and
+// the log monitor's attempt reports. SqliteStore is the embedded implementation; a replicated one
+// (PostgreSQL) implements the same contract in its own file.
 //
 // Contract common to every method:
 // - An error Status means nothing was written (each write is atomic) and the call may be retried.
@@ -77,6 +78,20 @@ class Store {
   // rollout. nullopt when the rollout never changed the host.
   virtual absl::StatusOr<std::optional<HostResult>> FirstChangeInRollout(
       const std::string& rollout_id, const std::string& host) = 0;
+
+  // Fleet rollbacks sent and not answered yet, keyed by (host, nonce): written before the
+  // rollback goes out, so that a controller killed before it stored the answer is succeeded by
+  // one that sends it again. Adding is idempotent (a row already stored is kept as it was);
+  // deleting one that is not stored is not an error.
+  virtual absl::Status AddPendingRollback(const PendingRollbackRecord& rollback) = 0;
+  virtual absl::Status DeletePendingRollback(const std::string& host, const std::string& nonce) = 0;
+  // Every pending rollback, oldest first (by sent_at, then host, then nonce).
+  virtual absl::StatusOr<std::vector<PendingRollbackRecord>> PendingRollbacks() = 0;
+  // In one transaction: appends `result` (as AddResult) and deletes the pending rollback
+  // (result.host, result.nonce) if there is one. A kill cannot leave the answer stored and the
+  // rollback still pending (re-sent and stored twice), nor the rollback gone and its answer not
+  // stored. Not idempotent, as AddResult.
+  virtual absl::Status AddRollbackResult(const HostResult& result) = 0;
 
   // Compliance checks, keyed by (host, seq). Adding is idempotent: true when the check is new,
   // false when (host, seq) was already stored (an agent re-sends what was not acked); the stored

@@ -64,7 +64,7 @@ TEST_F(PushHandlerTest, APushSentAgainWithItsNonceGetsTheOriginalAnswerAndChange
   EXPECT_EQ(driver_->commands, std::vector<std::string>{}) << "nothing applied or reloaded twice";
   EXPECT_EQ(Live(), "closed\n");
   // Once the files were rolled back, the same nonce does not claim a change that no longer holds.
-  ASSERT_EQ(handler_->Rollback(std::nullopt).report.outcome, Outcome::kRestored);
+  ASSERT_EQ(handler_->Rollback("rb-1", std::nullopt).report.outcome, Outcome::kRestored);
   PushReply after = handler_->Apply(Push());
   EXPECT_EQ(after.report.outcome, Outcome::kApplied);
   EXPECT_NE(after.report.result_commit, first.report.result_commit);
@@ -110,12 +110,34 @@ TEST_F(PushHandlerTest, PlanComputesTheDiffAndChangesNothing) {
 
 TEST_F(PushHandlerTest, RollbackRestoresAndForgetsThePolicySoTheControllerSeesVersionZero) {
   ASSERT_TRUE(handler_->Apply(Push()).ack);
-  PushReply reply = handler_->Rollback(std::nullopt);
+  PushReply reply = handler_->Rollback("rb-1", std::nullopt);
   EXPECT_TRUE(reply.ack) << reply.report.error;
   EXPECT_EQ(reply.report.outcome, Outcome::kRestored);
   EXPECT_EQ(reply.version, 0u);
   EXPECT_EQ(Live(), "open\n");
   EXPECT_FALSE(handler_->CachedPolicy().has_value());
+}
+
+// Controller crash matrix (issue 17): the controller died between receiving a fleet rollback's
+// "restored" and storing it; its successor sends the rollback again with the same nonce. The
+// answer is the original one, and the files are not touched again (no second restore, no reload).
+TEST_F(PushHandlerTest, ARollbackSentAgainWithItsNonceGetsTheOriginalAnswerAndChangesNothing) {
+  ASSERT_TRUE(handler_->Apply(Push()).ack);
+  PushReply first = handler_->Rollback("rb-1", std::nullopt);
+  ASSERT_EQ(first.report.outcome, Outcome::kRestored) << first.report.error;
+  ASSERT_FALSE(first.report.result_commit.empty());
+  driver_->commands.clear();
+  // Changed under the agent's feet since: an answer from memory must not look at the files.
+  parts_.WriteLive("b.cf", "edited by hand\n");
+  PushReply again = handler_->Rollback("rb-1", std::nullopt);
+  EXPECT_TRUE(again.ack);
+  EXPECT_EQ(again.report.outcome, Outcome::kRestored);
+  EXPECT_EQ(again.report.result_commit, first.report.result_commit);
+  EXPECT_EQ(again.report.backup_commit, first.report.backup_commit);
+  EXPECT_EQ(again.version, 0u);
+  EXPECT_EQ(driver_->commands, std::vector<std::string>{}) << "nothing restored or reloaded twice";
+  EXPECT_EQ(Live(), "open\n");
+  EXPECT_EQ(parts_.Live("b.cf"), "edited by hand\n");
 }
 
 }  // namespace

@@ -10,6 +10,8 @@
 #include <functional>
 #include <mutex>
 #include <thread>
+#include <tuple>
+#include <variant>
 
 #include "tests/support/controller_parts.h"
 #include "tests/support/wait.h"
@@ -265,6 +267,104 @@ TEST_F(RolloutManagerTest, RollbackWaitsForTheAnswersAndReportsOfflineAndUnchang
   EXPECT_EQ(audit[0].action, "rollback");
   EXPECT_EQ(audit[0].target, "rollout " + id);
   EXPECT_EQ(audit[0].result, "ok");
+  // Nothing left for a restarted controller to send: mx1 answered, mx3 was never sent one.
+  EXPECT_THAT(*parts_.store->PendingRollbacks(), IsEmpty());
+}
+
+// Controller crash matrix (issue 17, kill at rollback-answer-received): the controller sent a
+// fleet rollback and died before it stored the answer. Its successor sends the rollback again,
+// with the same nonce (the agent answers as it did, restoring nothing twice), when the host is
+// back, and stores the answer once, with the rollout it undoes.
+TEST_F(RolloutManagerTest, ARollbackUnansweredAtARestartIsSentAgainWithItsNonceAndStoredOnce) {
+  std::string id;
+  RollbackCommand first;
+  {
+    RecordingAgent mx1, mx2;
+    Online("mx1", mx1);
+    Online("mx2", mx2);
+    id = parts_.manager->Start(Request({"mx1", "mx2"}), "op")->spec.id;
+    for (auto [host, agent, commit] : {std::tuple("mx1", &mx1, "c0ffee"),
+                                       std::tuple("mx2", &mx2, "beef")}) {
+      HostResult applied =
+          Result(host, agent->Sent<PushCommand>()[0].nonce, ApplyOutcome::kApplied);
+      applied.backup_commit = commit;
+      ASSERT_TRUE(parts_.manager->OnAnswer(host, applied, true));
+    }
+    // Kept in the store before it goes out.
+    std::vector<PendingRollbackRecord> kept_at_send;
+    mx1.on_send = [&](const AgentCommand& c) {
+      if (std::holds_alternative<RollbackCommand>(c)) {
+        kept_at_send = *parts_.store->PendingRollbacks();
+      }
+    };
+    auto sent = parts_.manager->Rollback({id, {}, {}}, std::chrono::seconds(0), "op");
+    ASSERT_TRUE(sent.ok()) << sent.status();
+    first = mx1.Sent<RollbackCommand>()[0];
+    ASSERT_THAT(kept_at_send, SizeIs(1));
+    EXPECT_EQ(kept_at_send[0], (PendingRollbackRecord{"mx1", first.nonce, id, "c0ffee",
+                                                      parts_.clock.wall.load()}));
+    // mx2's answer was stored before the kill; mx1's died with the controller.
+    ASSERT_TRUE(parts_.manager->OnAnswer(
+        "mx2", Result("mx2", mx2.Sent<RollbackCommand>()[0].nonce, ApplyOutcome::kRestored),
+        true));
+    ASSERT_THAT(*parts_.store->PendingRollbacks(), SizeIs(1));
+    parts_.Restart();
+  }
+  parts_.clock.wall += 30;
+  ASSERT_TRUE(parts_.manager->Recover().ok());
+  RecordingAgent mx1, mx2;
+  Online("mx2", mx2);
+  EXPECT_THAT(mx2.sent(), IsEmpty());  // answered before the kill: nothing owed
+  EXPECT_FALSE(parts_.manager->AwaitsAnswer("mx1", first.nonce));  // not sent again yet
+  Online("mx1", mx1);
+  ASSERT_THAT(mx1.Sent<RollbackCommand>(), SizeIs(1));
+  const RollbackCommand again = mx1.Sent<RollbackCommand>()[0];
+  EXPECT_EQ(again.nonce, first.nonce);
+  EXPECT_EQ(again.rollout_id, id);
+  EXPECT_EQ(again.to_commit, "c0ffee");
+  EXPECT_THAT(mx1.Sent<PushCommand>(), IsEmpty());  // the rollout itself is finished
+
+  HostResult restored = Result("mx1", first.nonce, ApplyOutcome::kRestored);
+  restored.result_commit = "d00d";
+  EXPECT_TRUE(parts_.manager->AwaitsAnswer("mx1", first.nonce));
+  EXPECT_TRUE(parts_.manager->OnAnswer("mx1", restored, true));
+  EXPECT_FALSE(parts_.manager->OnAnswer("mx1", restored, true));  // taken once
+  size_t mx1_restored = 0;
+  for (const HostResult& r : *parts_.store->ResultsForRollout(id)) {
+    if (r.host == "mx1" && r.outcome == ApplyOutcome::kRestored) {
+      ++mx1_restored;
+      EXPECT_EQ(r.result_commit, "d00d");
+    }
+  }
+  EXPECT_EQ(mx1_restored, 1u);
+  EXPECT_THAT(*parts_.store->PendingRollbacks(), IsEmpty());
+
+  // Answered: neither a reconnect nor another restart sends it again.
+  RecordingAgent reconnected;
+  Online("mx1", reconnected);
+  EXPECT_THAT(reconnected.sent(), IsEmpty());
+  parts_.Restart();
+  ASSERT_TRUE(parts_.manager->Recover().ok());
+  RecordingAgent restarted;
+  Online("mx1", restarted);
+  EXPECT_THAT(restarted.sent(), IsEmpty());
+}
+
+TEST_F(RolloutManagerTest, ARollbackPendingForLongerThanTheResendWindowIsDroppedAtRecover) {
+  const int64_t now = parts_.clock.wall.load();
+  const PendingRollbackRecord old{"mx1", "rollback-1-1", "", "",
+                                  now - 1 - RolloutManager::kResendRollbacksFor};
+  const PendingRollbackRecord recent{"mx2", "rollback-2-2", "", "", now - 60};
+  ASSERT_TRUE(parts_.store->AddPendingRollback(old).ok());
+  ASSERT_TRUE(parts_.store->AddPendingRollback(recent).ok());
+  RecordingAgent mx1, mx2;
+  parts_.Connect("mx1", mx1);  // online already when the controller starts over
+  parts_.Connect("mx2", mx2);
+  ASSERT_TRUE(parts_.manager->Recover().ok());
+  EXPECT_THAT(mx1.sent(), IsEmpty());
+  ASSERT_THAT(mx2.Sent<RollbackCommand>(), SizeIs(1));
+  EXPECT_EQ(mx2.Sent<RollbackCommand>()[0].nonce, "rollback-2-2");
+  EXPECT_THAT(*parts_.store->PendingRollbacks(), ElementsAre(recent));
 }
 
 TEST_F(RolloutManagerTest, RollbackWithoutAnAnswerInTimeIsNoAnswerAndWithoutWaitingSent) {

@@ -191,16 +191,16 @@ TEST_F(ComplianceStoreTest, DatabaseAtVersionThreeIsMigratedAndKeepsItsData) {
     raw.Exec("DROP TABLE compliance_checks; DROP TABLE enforce_holds; "
              "ALTER TABLE audit DROP COLUMN reason; ALTER TABLE rollouts DROP COLUMN reason; "
              "DROP TABLE sessions; DROP TABLE users; DROP TABLE attempts; "
-             "DROP TABLE attempt_reports; "
+             "DROP TABLE attempt_reports; DROP TABLE pending_rollbacks; "
              "DELETE FROM schema_migrations WHERE version >= 4");
     EXPECT_EQ(raw.Query("SELECT MAX(version) FROM schema_migrations"), "3");
     EXPECT_EQ(raw.Query("SELECT name FROM sqlite_master WHERE name = 'compliance_checks'"), "");
   }
   Reopen();
-  EXPECT_EQ(store_->SchemaVersion(), 8);
+  EXPECT_EQ(store_->SchemaVersion(), 9);
   {
     RawDb raw(path_);
-    EXPECT_EQ(raw.Query("SELECT MAX(version) FROM schema_migrations"), "8");
+    EXPECT_EQ(raw.Query("SELECT MAX(version) FROM schema_migrations"), "9");
     EXPECT_EQ(raw.Query("SELECT COUNT(*) FROM sqlite_master WHERE name IN ('compliance_checks', "
                         "'enforce_holds', 'compliance_checks_host_checked', "
                         "'compliance_checks_checked', 'compliance_checks_enforcement')"),

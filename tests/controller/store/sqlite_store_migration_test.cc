@@ -39,7 +39,7 @@ constexpr HostPhase kPhases[] = {HostPhase::kWaiting,   HostPhase::kPending,
                                  HostPhase::kRolledBack};
 
 TEST_F(SchemaFourMigrationTest, EveryRolloutReadsBackWithItsStatusAndPhases) {
-  EXPECT_EQ(store_->SchemaVersion(), 8);
+  EXPECT_EQ(store_->SchemaVersion(), 9);
   const RolloutStatus statuses[] = {RolloutStatus::kRunning, RolloutStatus::kPaused,
                                     RolloutStatus::kHalted, RolloutStatus::kAborted,
                                     RolloutStatus::kSucceeded};
@@ -69,7 +69,7 @@ TEST_F(SchemaFourMigrationTest, EveryRolloutReadsBackWithItsStatusAndPhases) {
 
 TEST_F(SchemaFourMigrationTest, StatesAreStoredAsNamesAfterTheMigration) {
   RawDb raw(path_);
-  EXPECT_EQ(raw.Query("SELECT MAX(version) FROM schema_migrations"), "8");
+  EXPECT_EQ(raw.Query("SELECT MAX(version) FROM schema_migrations"), "9");
   EXPECT_EQ(raw.Query("SELECT status FROM rollouts WHERE id = 'r-000003'"), "halted");
   EXPECT_EQ(raw.Query("SELECT typeof(status) FROM rollouts WHERE id = 'r-000003'"), "text");
   EXPECT_EQ(raw.Query("SELECT phase FROM rollout_hosts WHERE rollout_id = 'r-000001' AND "
@@ -168,7 +168,7 @@ TEST_F(SchemaFourMigrationTest, UsersAndSessionsStartEmptyAndWorkBesideTheOldRow
   const SessionRecord session{"ab12", "alice", "csrf", 1700010000, 1700053200, 1700010000};
   ASSERT_TRUE(store_->PutSession(session).ok());
   Reopen();
-  EXPECT_EQ(store_->SchemaVersion(), 8);
+  EXPECT_EQ(store_->SchemaVersion(), 9);
   EXPECT_THAT(*store_->Users(), ElementsAre(alice));
   EXPECT_EQ(*store_->Session("ab12"), session);
   // The old rows are untouched by the new tables.

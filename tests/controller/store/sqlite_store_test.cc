@@ -75,9 +75,9 @@ RolloutRecord SampleRollout(const std::string& id, int64_t created_at) {
 }
 
 TEST_F(SqliteStoreTest, NewDatabaseHasAllMigrations) {
-  EXPECT_EQ(store_->SchemaVersion(), 8);
+  EXPECT_EQ(store_->SchemaVersion(), 9);
   RawDb raw(path_);
-  EXPECT_EQ(raw.Query("SELECT COUNT(*) FROM schema_migrations"), "8");
+  EXPECT_EQ(raw.Query("SELECT COUNT(*) FROM schema_migrations"), "9");
 }
 
 TEST_F(SqliteStoreTest, WalModeIsOn) {
@@ -395,7 +395,7 @@ TEST_F(SqliteStoreTest, ReopenKeepsDataAndIds) {
   entry.id = *store_->Audit(entry);
 
   Reopen();
-  EXPECT_EQ(store_->SchemaVersion(), 8);
+  EXPECT_EQ(store_->SchemaVersion(), 9);
   EXPECT_THAT(*store_->Hosts(), ElementsAre(host));
   EXPECT_THAT(*store_->LatestPolicies(), ElementsAre(policy));
   absl::StatusOr<std::optional<RolloutRecord>> got = store_->Rollout(rollout.spec.id);
@@ -417,10 +417,10 @@ TEST_F(SqliteStoreTest, ReopenAppliesNoMigrationAgain) {
     raw.Exec("UPDATE schema_migrations SET applied_at = 42");
   }
   Reopen();
-  EXPECT_EQ(store_->SchemaVersion(), 8);
+  EXPECT_EQ(store_->SchemaVersion(), 9);
   RawDb raw(path_);
-  EXPECT_EQ(raw.Query("SELECT COUNT(*) FROM schema_migrations"), "8");
-  EXPECT_EQ(raw.Query("SELECT COUNT(*) FROM schema_migrations WHERE applied_at = 42"), "8");
+  EXPECT_EQ(raw.Query("SELECT COUNT(*) FROM schema_migrations"), "9");
+  EXPECT_EQ(raw.Query("SELECT COUNT(*) FROM schema_migrations WHERE applied_at = 42"), "9");
 }
 
 TEST_F(SqliteStoreTest, DatabaseAtVersionOneIsMigratedToTheNewest) {
@@ -434,15 +434,15 @@ TEST_F(SqliteStoreTest, DatabaseAtVersionOneIsMigratedToTheNewest) {
              "DROP TABLE compliance_checks; DROP TABLE enforce_holds; "
              "ALTER TABLE audit DROP COLUMN reason; ALTER TABLE rollouts DROP COLUMN reason; "
              "DROP TABLE sessions; DROP TABLE users; DROP TABLE attempts; "
-             "DROP TABLE attempt_reports; "
+             "DROP TABLE attempt_reports; DROP TABLE pending_rollbacks; "
              "DELETE FROM schema_migrations WHERE version >= 2");
     EXPECT_EQ(raw.Query("SELECT MAX(version) FROM schema_migrations"), "1");
     EXPECT_EQ(raw.Query("SELECT name FROM sqlite_master WHERE name = 'results_host_at'"), "");
   }
   Reopen();
-  EXPECT_EQ(store_->SchemaVersion(), 8);
+  EXPECT_EQ(store_->SchemaVersion(), 9);
   RawDb raw(path_);
-  EXPECT_EQ(raw.Query("SELECT MAX(version) FROM schema_migrations"), "8");
+  EXPECT_EQ(raw.Query("SELECT MAX(version) FROM schema_migrations"), "9");
   EXPECT_EQ(raw.Query("SELECT name FROM sqlite_master WHERE name = 'results_host_at'"),
             "results_host_at");
   EXPECT_EQ(raw.Query("SELECT name FROM sqlite_master WHERE name = 'results_rollout_host_at'"),
