@@ -48,11 +48,7 @@ absl::Status RolloutManager::Recover() {
           ->warn("{}: rollback {} was sent {} s ago and its answer never stored; too old to send "
                  "again, dropped",
                  r.host, r.nonce, now - r.sent_at);
-      if (absl::Status s = store_.WithStore(
-              [&](Store& st) { return st.DeletePendingRollback(r.host, r.nonce); });
-          !s.ok()) {
-        Logger("controller.rollout")->error("{}", s.message());
-      }
+      ForgetPendingRollback(r.host, r.nonce);
       continue;
     }
     Logger("controller.rollout")
@@ -352,11 +348,7 @@ std::vector<HostRollback> RolloutManager::SendRollbacks(
       (*index_of_nonce)[nonce] = out.size();
     } else {
       ++offline;
-      if (absl::Status s =
-              store_.WithStore([&](Store& st) { return st.DeletePendingRollback(host, nonce); });
-          !s.ok()) {
-        Logger("controller.rollout")->error("{}", s.message());
-      }
+      ForgetPendingRollback(host, nonce);
     }
     out.push_back(r);
   }
@@ -544,6 +536,14 @@ bool RolloutManager::OnAnswer(const std::string& host, const HostResult& result,
     Execute(id, actions);
   }
   return true;
+}
+
+void RolloutManager::ForgetPendingRollback(const std::string& host, const std::string& nonce) {
+  if (absl::Status s =
+          store_.WithStore([&](Store& st) { return st.DeletePendingRollback(host, nonce); });
+      !s.ok()) {
+    Logger("controller.rollout")->error("{}", s.message());
+  }
 }
 
 void RolloutManager::StoreRollbackAnswerLocked(const HostResult& result) {

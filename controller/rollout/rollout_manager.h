@@ -138,6 +138,9 @@ class RolloutManager {
   // Stores `result`, the answer to a fleet rollback, with the deletion of its pending row.
   // Requires mu_.
   void StoreRollbackAnswerLocked(const HostResult& result);
+  // Deletes a pending rollback row that will never be answered (not sent, or too old to send
+  // again); a failure is logged.
+  void ForgetPendingRollback(const std::string& host, const std::string& nonce);
   // Whether `result` (of its rollout) answers a push or rollback awaited at Recover and the store
   // already has a result with its host and nonce. Requires mu_.
   bool AlreadyStoredLocked(const HostResult& result);
