@@ -140,12 +140,19 @@ std::map<std::string, std::optional<RollbackAnswer>> AgentChannel::AwaitRollback
 }
 
 bool AgentChannel::AwaitsRollback(const std::string& host, const std::string& nonce) {
+  return OwedRollback(host, nonce).has_value();
+}
+
+std::optional<std::string> AgentChannel::OwedRollback(const std::string& host,
+                                                      const std::string& nonce) {
   std::lock_guard<std::mutex> lock(mu_);
   if (auto it = rollbacks_.find(nonce); it != rollbacks_.end()) {
-    return it->second.host == host && !it->second.answer.has_value();
+    if (it->second.host != host || it->second.answer.has_value()) return std::nullopt;
+    return it->second.rollout_id;
   }
   auto late = late_rollbacks_.find(nonce);
-  return late != late_rollbacks_.end() && late->second.host == host;
+  if (late == late_rollbacks_.end() || late->second.host != host) return std::nullopt;
+  return late->second.rollout_id;
 }
 
 std::optional<std::string> AgentChannel::OnRollbackAnswer(const HostResult& result, bool ack) {

@@ -75,6 +75,10 @@ class AgentChannel {
   // Whether `host` owes the answer to the rollback `nonce`: sent to `host`, not answered yet
   // (awaited, or given up on by AwaitRollbacks: a late answer is still taken, once).
   bool AwaitsRollback(const std::string& host, const std::string& nonce);
+  // The rollout id ("" outside a rollout) of the rollback `nonce` when `host` owes its answer
+  // (as AwaitsRollback), else nullopt. Takes nothing: the caller stores the answer, then hands
+  // it to OnRollbackAnswer, so that AwaitRollbacks never returns an answer not yet stored.
+  std::optional<std::string> OwedRollback(const std::string& host, const std::string& nonce);
   // An ACK or NACK from result.host: when it answers a rollback AwaitsRollback says that host
   // owes, it is kept for AwaitRollbacks and the rollout id the rollback was sent for is returned
   // ("" outside a rollout); else (another host's, replayed, unknown) nullopt.

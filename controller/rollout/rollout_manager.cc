@@ -510,9 +510,9 @@ bool RolloutManager::OnAnswer(const std::string& host, const HostResult& result,
   HostResult stored = result;
   stored.at = clock_.WallSeconds();
   std::optional<std::string> rollout_id = RolloutAwaitingLocked(host, result.nonce);
-  // Taken by the channel when it awaits this rollback from `host`; nullopt when it does not.
+  // The rollout of the rollback `host` owes with this nonce; nullopt when it owes none.
   std::optional<std::string> rollback_of =
-      result.nonce.empty() ? std::nullopt : channel_.OnRollbackAnswer(stored, ack);
+      result.nonce.empty() ? std::nullopt : channel_.OwedRollback(host, result.nonce);
   if (!rollout_id.has_value() && !rollback_of.has_value()) return false;
   stored.rollout_id = rollout_id.has_value() ? *rollout_id : *rollback_of;
   events_.AgentAnswered(ack, result.outcome);
@@ -527,6 +527,9 @@ bool RolloutManager::OnAnswer(const std::string& host, const HostResult& result,
              !s.ok()) {
     Logger("controller.rollout")->error("cannot store result of {}: {}", host, s.message());
   }
+  // Handed to the channel only now: whoever waits for this rollback (Rollback) sees it answered
+  // once it is in the store, with its pending row gone, never before.
+  if (rollback_of.has_value()) (void)channel_.OnRollbackAnswer(stored, ack);
   store_.Changed(ChangeTopic::kHosts);  // its history grew
   for (auto& [id, engine] : engines_) {
     std::vector<Action> actions =

@@ -9,6 +9,7 @@
 #include <chrono>
 #include <functional>
 #include <mutex>
+#include <string>
 #include <thread>
 #include <tuple>
 #include <variant>
@@ -35,8 +36,15 @@ class RolloutManagerTest : public ::testing::Test {
       ASSERT_TRUE(parts_.store->UpsertHost(h).ok());
     }
   }
-  void TearDown() override {
-    for (std::thread& t : answering_) t.join();
+  void TearDown() override { JoinAnswers(); }
+  // Waits for the answers AnswerAfter started (before a manager they call goes away).
+  void JoinAnswers() {
+    std::vector<std::thread> started;
+    {
+      std::lock_guard<std::mutex> lock(answering_mu_);
+      started.swap(answering_);
+    }
+    for (std::thread& t : started) t.join();
   }
   uint64_t Online(const std::string& host, RecordingAgent& agent) {
     uint64_t generation = parts_.Connect(host, agent);
@@ -329,8 +337,12 @@ TEST_F(RolloutManagerTest, ARollbackUnansweredAtARestartIsSentAgainWithItsNonceA
   EXPECT_TRUE(parts_.manager->AwaitsAnswer("mx1", first.nonce));
   EXPECT_TRUE(parts_.manager->OnAnswer("mx1", restored, true));
   EXPECT_FALSE(parts_.manager->OnAnswer("mx1", restored, true));  // taken once
+  // Bound to a name: a range-for over `*ResultsForRollout(id)` would iterate a vector
+  // owned by a StatusOr destroyed before the loop runs (ASan: stack-use-after-scope).
+  const absl::StatusOr<std::vector<HostResult>> results = parts_.store->ResultsForRollout(id);
+  ASSERT_TRUE(results.ok()) << results.status();
   size_t mx1_restored = 0;
-  for (const HostResult& r : *parts_.store->ResultsForRollout(id)) {
+  for (const HostResult& r : *results) {
     if (r.host == "mx1" && r.outcome == ApplyOutcome::kRestored) {
       ++mx1_restored;
       EXPECT_EQ(r.result_commit, "d00d");
@@ -383,6 +395,45 @@ TEST_F(RolloutManagerTest, RollbackWithoutAnAnswerInTimeIsNoAnswerAndWithoutWait
   const RollbackCommand late = mx1.Sent<RollbackCommand>()[0];
   parts_.manager->OnAnswer("mx1", Result("mx1", late.nonce, ApplyOutcome::kRestored), true);
   EXPECT_EQ((*parts_.store->ResultsForHost("mx1", 1))[0].rollout_id, "");
+}
+
+// A step hook that stalls the manager between an answer's arrival and its storing.
+class SlowStepAt : public FaultPoints {
+ public:
+  explicit SlowStepAt(std::string step) : step_(std::move(step)) {}
+  void Reached(absl::string_view step) override {
+    if (step == step_) std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  }
+
+ private:
+  std::string step_;
+};
+
+// Found by TSan (slower threads): Rollback returned "restored" while the answer's transaction
+// had not run yet, so a caller (or a controller killed right then) saw an answer the store did
+// not hold and a pending row that would be sent again. The waiter is told only after the store.
+TEST_F(RolloutManagerTest, ARollbackIsReportedAnsweredOnlyOnceItsAnswerIsStored) {
+  SlowStepAt slow("rollback-answer-received");
+  RolloutManager manager(*parts_.facade, *parts_.channel, parts_.clock, NoControllerEvents(),
+                         slow);
+  RecordingAgent mx1;
+  parts_.Connect("mx1", mx1);
+  AnswerAfter<RollbackCommand>(mx1, std::chrono::milliseconds(0),
+                               [this, &manager](const RollbackCommand& c) {
+                                 manager.OnAnswer("mx1",
+                                                  Result("mx1", c.nonce, ApplyOutcome::kRestored),
+                                                  true);
+                               });
+  auto out = manager.Rollback({"", {"mx1"}, {}, "c0ffee1"}, std::chrono::seconds(10), "op");
+  ASSERT_TRUE(out.ok()) << out.status();
+  ASSERT_THAT(*out, SizeIs(1));
+  EXPECT_EQ((*out)[0].status, RollbackStatus::kRestored);
+  const absl::StatusOr<std::vector<HostResult>> stored = parts_.store->ResultsForHost("mx1", 10);
+  ASSERT_TRUE(stored.ok()) << stored.status();
+  ASSERT_THAT(*stored, SizeIs(1));
+  EXPECT_EQ((*stored)[0].outcome, ApplyOutcome::kRestored);
+  EXPECT_THAT(*parts_.store->PendingRollbacks(), IsEmpty());
+  JoinAnswers();
 }
 
 TEST_F(RolloutManagerTest, RollbackRefusesUnknownTargetsAndAuditsTheRefusal) {
