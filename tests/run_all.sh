@@ -2,8 +2,9 @@
 # The test command: installs what the tests need, builds everything, runs every test (unit and
 # integration: real Postfix, Exim and Sendmail on loopback; browser: the dashboard in Debian's
 # Chromium; package: the .debs under systemd; crash: crash matrices and hostile peers; fuzz: the
-# fuzz targets) with CTest, the unit tests again under ASan+UBSan and the controller's concurrent
-# parts under TSan, then the benchmarks.
+# fuzz targets) with CTest; the unit tests, the controller's integration and crash tests and the
+# hostile-peer tests again under ASan+UBSan, and the controller's concurrent parts under TSan;
+# then the benchmarks.
 # Fails on any failure.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -51,6 +52,14 @@ if ! wait "$hardening_build"; then
 fi
 trap - EXIT
 phase_done "hardening-builds-after-suite"
+# The controller's integration and crash tests and the hostile-peer tests under ASan+UBSan, with
+# the controller, agents and relayguardctl they start built with the sanitizers. They mostly
+# wait (on Postfix, on restarts), so they run in the background beside the fuzz runs and the
+# unit tests' sanitizer runs, which keep the CPU busy.
+integration_log=$build/asan-integration.log
+setsid bash "$root/tests/run_sanitizers.sh" test asan-integration > "$integration_log" 2>&1 &
+asan_integration=$!
+trap 'kill -- "-$asan_integration" 2> /dev/null || true' EXIT
 # The fuzz targets, each for a bounded number of executions (fuzz/ci_runs.txt) after replaying
 # its regression inputs (label fuzz).
 ctest --output-on-failure --timeout 600 -j2 -L fuzz
@@ -59,6 +68,16 @@ phase_done "fuzz"
 bash "$root/tests/run_sanitizers.sh" test asan
 bash "$root/tests/run_sanitizers.sh" test tsan
 phase_done "sanitizers"
+echo "== waiting for the ASan+UBSan integration tests (log: $integration_log)"
+integration_status=0
+wait "$asan_integration" || integration_status=$?
+trap - EXIT
+cat "$integration_log"
+if [ "$integration_status" -ne 0 ]; then
+  echo "run_all.sh: the ASan+UBSan integration tests failed (log: $integration_log)" >&2
+  exit 1
+fi
+phase_done "asan-integration-after-sanitizers"
 # The crash matrices' figures (tests/agent/apply/crash_matrix_integration_test.cc per MTA,
 # tests/controller/controller_crash_matrix_test.cc).
 if compgen -G "crash-matrix/*.txt" > /dev/null; then

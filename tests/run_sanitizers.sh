@@ -6,20 +6,27 @@
 # ThreadSanitizer (see tsan_suites for why the gRPC stream tests are not among them). Each build
 # has a dir of its own (cmake/sanitize.cmake) and builds only those tests, what they link and the
 # programs they run. Each test executable runs once, all its tests in one process (under ASan,
-# starting a process per test as ctest does took four fifths of the run).
+# starting a process per test as ctest does took four fifths of the run). After the unit tests,
+# the ASan+UBSan run starts the controller's integration and crash tests and the hostile-peer
+# tests (asan-integration-tests.txt): the real controller, agents and relayguardctl they start,
+# on real Postfix, are built with the sanitizers too, and every process's report goes to a file
+# (log_path) that fails the run.
 #   run_sanitizers.sh [all]            build and test both, then print the summary line
 #   run_sanitizers.sh build asan|tsan  configure and build one
-#   run_sanitizers.sh test asan|tsan   run one's tests (after build)
-#   run_sanitizers.sh summary          "sanitizers: asan+ubsan N/N unit tests, tsan M/M"
+#   run_sanitizers.sh test asan|tsan   run one's unit tests (after build)
+#   run_sanitizers.sh test asan-integration  the ASan+UBSan integration tests (after build asan)
+#   run_sanitizers.sh summary          "sanitizers: asan+ubsan N/N unit tests and I/I ..., tsan M/M"
 # Environment: SANITIZE_BUILD_ROOT (default: the source root; dirs build-asan/ and build-tsan/),
-# SANITIZE_JOBS (builds and executables at a time, default 2), SANITIZE_NICE (niceness of the
-# builds, default 0).
+# SANITIZE_JOBS (builds and unit test executables at a time, default 2),
+# SANITIZE_INTEGRATION_JOBS (integration tests at a time, default 4), SANITIZE_NICE (niceness
+# of the builds, default 0).
 # Any sanitizer report fails the test it happens in (halt on error; UBSan aborts); a run with a
 # failed test fails.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 build_root=${SANITIZE_BUILD_ROOT:-$root}
 jobs=${SANITIZE_JOBS:-2}
+integration_jobs=${SANITIZE_INTEGRATION_JOBS:-4}
 supp=$root/tests/sanitizers
 
 # The tests TSan runs: the executables of the concurrent parts (built alone in build-tsan/).
@@ -42,7 +49,7 @@ dir_of() { echo "$build_root/build-$1"; }
 build() {
   local kind=$1 flag targets
   case "$kind" in
-    asan) flag=address,undefined; targets=(unit_tests) ;;
+    asan) flag=address,undefined; targets=(unit_tests asan_integration_tests) ;;
     tsan) flag=thread; targets=("${tsan_targets[@]}") ;;
     *) echo "run_sanitizers.sh: build asan|tsan, not '$kind'" >&2; exit 2 ;;
   esac
@@ -63,61 +70,69 @@ export LSAN_OPTIONS=suppressions=$supp/lsan.supp:print_suppressions=0
 export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1:suppressions=$supp/ubsan.supp
 export TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1:suppressions=$supp/tsan.supp
 
-# One executable's tests in one process (in the dir ctest would run it in, with ctest's timeout);
-# prints "PASSED TOTAL EXECUTABLE" and keeps the output in $dir/sanitizer-logs/.
+# One run: the tests of `exe` that `filter` selects, in one process (in the dir ctest would run
+# it in, with a timeout of `timeout` seconds); prints "PASSED TOTAL NAME" and keeps the output in
+# $logs/NAME.log.
 run_executable() {
-  local exe=$1 filter=$2 log total passed status=0
-  log=$logs/$(basename "$exe").log
+  local exe=$1 filter=$2 timeout=$3 name=$4 log total passed status=0
+  log=$logs/$name.log
   # A listing that fails (a report at start-up) counts as one failed test, never as none.
   local listing
   if ! listing=$("$exe" --gtest_list_tests --gtest_filter="$filter" 2> "$log"); then
-    echo "0 1 $exe"; return
+    echo "0 1 $name"; return
   fi
   total=$(grep -c '^  ' <<< "$listing" || true)
-  (cd "$(dirname "$exe")" && timeout 600 "$exe" --gtest_filter="$filter") > "$log" 2>&1 \
+  (cd "$(dirname "$exe")" && timeout "$timeout" "$exe" --gtest_filter="$filter") > "$log" 2>&1 \
     || status=$?
   # "[  PASSED  ] 27 tests." is printed only for a run that got to its end.
   passed=$(sed -n 's/^\[  PASSED  \] \([0-9]*\) tests\?\..*/\1/p' "$log" | tail -n 1)
   [ "$status" -eq 0 ] || passed=$(( ${passed:-0} < total ? ${passed:-0} : total - 1 ))
-  echo "${passed:-0} $total $exe"
+  echo "${passed:-0} $total $name"
 }
 
-test_one() {
-  local kind=$1 dir filter=* exe total=0 passed=0 failed=()
-  dir=$(dir_of "$kind")
-  [ -f "$dir/unit-tests.txt" ] && [ -f "$dir/CTestTestfile.cmake" ] || {
-    echo "run_sanitizers.sh: $dir is not built (run_sanitizers.sh build $kind)" >&2; exit 1; }
-  local executables=()
-  while read -r exe; do
-    case "$kind" in
-      asan) executables+=("$exe") ;;
-      tsan) [[ " ${tsan_targets[*]} " == *" $(basename "$exe") "* ]] && executables+=("$exe") ;;
-      *) echo "run_sanitizers.sh: test asan|tsan, not '$kind'" >&2; exit 2 ;;
-    esac
-  done < "$dir/unit-tests.txt"
-  [ "$kind" = tsan ] && filter=$tsan_filter
-  logs=$dir/sanitizer-logs
-  rm -rf "$logs" && mkdir -p "$logs"
-  echo "== sanitizers: $kind: ${#executables[@]} unit test executables, each in one process," \
-       "$jobs at a time (output: $logs)"
+# Runs `runs` (lines "EXECUTABLE FILTER NAME"), `parallel` at a time, each with `timeout`; adds
+# up their results in $passed and $total, their failures in $failed, and prints what failed.
+run_set() {
+  local parallel=$1 timeout=$2 results p t e
   export -f run_executable
   export logs
-  local results
-  results=$(printf '%s\n' "${executables[@]}" |
-            xargs -P "$jobs" -I{} bash -c 'run_executable "$1" "$2"' run {} "$filter")
-  local p t e
+  results=$(printf '%s\n' "${runs[@]}" |
+            xargs -P "$parallel" -L 1 bash -c 'run_executable "$1" "$2" "$0" "$3"' "$timeout")
   while read -r p t e; do
+    [ -n "$t" ] || continue
     total=$((total + t)); passed=$((passed + p))
     if [ "$p" -ne "$t" ]; then
       failed+=("$e")
       echo "---- $e: $p of $t passed; its output ends:" >&2
       grep -E '^\[  FAILED  \]|ERROR: (Address|Leak|Thread)Sanitizer|runtime error|WARNING: ThreadSanitizer' \
-        "$logs/$(basename "$e").log" | head -n 20 >&2 || true
-      tail -n 40 "$logs/$(basename "$e").log" >&2
+        "$logs/$e.log" | head -n 20 >&2 || true
+      tail -n 40 "$logs/$e.log" >&2
     fi
   done <<< "$results"
+}
+
+# The unit tests (asan: all; tsan: tsan_targets' tsan_suites), each executable once.
+test_one() {
+  local kind=$1 dir filter=* exe total=0 passed=0 failed=() runs=()
+  dir=$(dir_of "$kind")
+  [ -f "$dir/unit-tests.txt" ] && [ -f "$dir/CTestTestfile.cmake" ] || {
+    echo "run_sanitizers.sh: $dir is not built (run_sanitizers.sh build $kind)" >&2; exit 1; }
+  [ "$kind" = tsan ] && filter=$tsan_filter
+  while read -r exe; do
+    case "$kind" in
+      asan) runs+=("$exe $filter $(basename "$exe")") ;;
+      tsan) [[ " ${tsan_targets[*]} " == *" $(basename "$exe") "* ]] &&
+              runs+=("$exe $filter $(basename "$exe")") ;;
+      *) echo "run_sanitizers.sh: test asan|tsan|asan-integration, not '$kind'" >&2; exit 2 ;;
+    esac
+  done < "$dir/unit-tests.txt"
+  logs=$dir/sanitizer-logs
+  rm -rf "$logs" && mkdir -p "$logs"
+  echo "== sanitizers: $kind: ${#runs[@]} unit test executables, each in one process," \
+       "$jobs at a time (output: $logs)"
+  run_set "$jobs" 600
   echo "$passed $total" > "$dir/sanitizer-result"
-  echo "== sanitizers: $kind: $passed of $total tests passed in ${#executables[@]} executables"
+  echo "== sanitizers: $kind: $passed of $total tests passed in ${#runs[@]} executables"
   if [ "$total" -eq 0 ]; then
     echo "run_sanitizers.sh: $kind ran no tests" >&2
     return 1
@@ -125,23 +140,83 @@ test_one() {
   [ "${#failed[@]}" -eq 0 ]
 }
 
+# ASan+UBSan: the controller's integration and crash tests and the hostile-peer tests
+# (asan-integration-tests.txt), with the programs they start (controller, agents, relayguardctl)
+# built with the sanitizers. Each test in a process of its own, `integration_jobs` at a time
+# (they mostly wait on Postfix and on each other, not on the CPU). A report in any process goes
+# to a file of its own (log_path), so a report in a daemon the test only talks to fails the run
+# as surely as one in the test itself.
+test_integration() {
+  local dir total=0 passed=0 failed=() runs=() reports count=0 exe suite line name
+  dir=$(dir_of asan)
+  [ -f "$dir/asan-integration-tests.txt" ] || {
+    echo "run_sanitizers.sh: $dir is not built (run_sanitizers.sh build asan)" >&2; exit 1; }
+  logs=$dir/sanitizer-integration-logs
+  rm -rf "$logs" && mkdir -p "$logs"
+  reports=$logs/reports
+  mkdir -p "$reports"
+  while read -r exe; do
+    local listing
+    if ! listing=$("$exe" --gtest_list_tests 2> "$logs/$(basename "$exe").list.log"); then
+      runs+=("$exe * $(basename "$exe")")  # fails again in run_executable, counted there
+      continue
+    fi
+    while IFS= read -r line; do
+      if [[ "$line" =~ ^([^ ]+\.) ]]; then
+        suite=${BASH_REMATCH[1]}
+      elif [[ "$line" =~ ^\ \ ([^ ]+) ]]; then
+        name=$(basename "$exe").$suite${BASH_REMATCH[1]}
+        runs+=("$exe $suite${BASH_REMATCH[1]} ${name//\//_}")
+      fi
+    done <<< "$listing"
+  done < "$dir/asan-integration-tests.txt"
+  echo "== sanitizers: asan: ${#runs[@]} controller and hostile-peer integration tests, each in" \
+       "one process, $integration_jobs at a time (output: $logs; reports of every process" \
+       "they start: $reports)"
+  ASAN_OPTIONS=$ASAN_OPTIONS:log_path=$reports/asan \
+    UBSAN_OPTIONS=$UBSAN_OPTIONS:log_path=$reports/ubsan run_set "$integration_jobs" 600
+  if compgen -G "$reports/*" > /dev/null; then
+    echo "---- sanitizer reports of processes the integration tests started:" >&2
+    for f in "$reports"/*; do
+      count=$((count + 1))
+      echo "-- $f" >&2
+      head -n 60 "$f" >&2
+    done
+  fi
+  echo "$passed $total $count" > "$dir/sanitizer-integration-result"
+  echo "== sanitizers: asan: $passed of $total integration tests passed; $count sanitizer" \
+       "reports from the processes they started"
+  [ "$total" -gt 0 ] && [ "${#failed[@]}" -eq 0 ] && [ "$count" -eq 0 ]
+}
+
 summary() {
-  local asan=("?" "?") tsan=("?" "?")
-  [ -f "$(dir_of asan)/sanitizer-result" ] && read -r -a asan < "$(dir_of asan)/sanitizer-result"
-  [ -f "$(dir_of tsan)/sanitizer-result" ] && read -r -a tsan < "$(dir_of tsan)/sanitizer-result"
-  echo "sanitizers: asan+ubsan ${asan[0]}/${asan[1]} unit tests, tsan ${tsan[0]}/${tsan[1]}"
+  local asan=("?" "?") integration=("?" "?" "?") tsan=("?" "?") a t
+  a=$(dir_of asan) t=$(dir_of tsan)
+  [ -f "$a/sanitizer-result" ] && read -r -a asan < "$a/sanitizer-result"
+  [ -f "$a/sanitizer-integration-result" ] &&
+    read -r -a integration < "$a/sanitizer-integration-result"
+  [ -f "$t/sanitizer-result" ] && read -r -a tsan < "$t/sanitizer-result"
+  echo "sanitizers: asan+ubsan ${asan[0]}/${asan[1]} unit tests and" \
+       "${integration[0]}/${integration[1]} controller and hostile-peer integration tests" \
+       "(${integration[2]:-?} reports from the processes they started), tsan ${tsan[0]}/${tsan[1]}"
 }
 
 case "${1:-all}" in
   build) build "${2:?run_sanitizers.sh build asan|tsan}" ;;
-  test) test_one "${2:?run_sanitizers.sh test asan|tsan}" ;;
+  test)
+    case "${2:?run_sanitizers.sh test asan|tsan|asan-integration}" in
+      asan-integration) test_integration ;;
+      *) test_one "$2" ;;
+    esac
+    ;;
   summary) summary ;;
   all)
     status=0
-    rm -f "$(dir_of asan)/sanitizer-result" "$(dir_of tsan)/sanitizer-result"
+    rm -f "$(dir_of asan)"/sanitizer-*result "$(dir_of tsan)/sanitizer-result"
     for kind in asan tsan; do
       build "$kind" && test_one "$kind" || status=1
     done
+    test_integration || status=1
     summary
     exit $status
     ;;

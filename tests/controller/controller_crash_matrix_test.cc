@@ -6,13 +6,15 @@
 // one result per host for the rollout, one "rollout start" audit entry, and one "restored" per
 // host for the rollback (nothing lost, nothing twice), and the files end as expected (relays
 // closed after a rollout; main.cf restored byte-for-byte after a rollback). One fleet serves
-// every step.
+// every step of a test; the rollout's steps and the fleet rollback's are two tests, which ctest
+// runs side by side.
 #include <filesystem>
 #include <fstream>
 #include <future>
 #include <iostream>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <gmock/gmock.h>
@@ -109,6 +111,11 @@ class ControllerCrashMatrixTest : public ::testing::Test {
                    absl::StrCat("\"rollout_id\":\"", id, "\",\"outcome\":\"", outcome, "\""));
   }
 
+  bool CheckAndRollBack(const std::string& id, const std::vector<std::pair<int, int>>& before,
+                        const std::string& rollback_step);
+  // Per host: its "Applied policy" and "Rolled back to" commits so far.
+  std::vector<std::pair<int, int>> CommitCounts();
+
   void WriteStep(const std::string& step) {
     std::ofstream(pause_file_, std::ios::trunc) << step << "\n";
   }
@@ -140,102 +147,120 @@ class ControllerCrashMatrixTest : public ::testing::Test {
   int rollouts_ = 0;
 };
 
-TEST_F(ControllerCrashMatrixTest, KilledAtEveryStepOfARolloutAndOfAFleetRollback) {
-  // Waves "1,100%": mx1, then mx2 and mx3. "#N": the N-th time the step is reached.
-  const std::vector<std::string> rollout_steps = {
-      "rollout-created", "wave-started#2", "push-sent#2", "answer-received#2", "wave-done#1",
-      "rollout-done"};
-  const std::vector<std::string> rollback_steps = {
-      "rollback-resolved", "rollback-sent", "rollback-answer-received#2",
-      "rollback-answer-stored#2", "rollback-done"};
-  int rollout_survived = 0, rollback_survived = 0;
-
-  // Checks the rollout `id` finished with each host changed once, then rolls it back (plainly,
-  // or killed at `rollback_step`) and checks each host restored once, byte for byte.
-  auto check = [&](const std::string& id, const std::vector<std::pair<int, int>>& before,
-                   const std::string& rollback_step) {
-    const int failures = ::testing::UnitTest::GetInstance()->current_test_info()->result()->total_part_count();
-    EXPECT_TRUE(WaitFor([&] { return Ctl({"rollout", "status", id}).find("no-open-relay v1  succeeded") !=
-                                     std::string::npos; },
-                        std::chrono::seconds(60)))
-        << Ctl({"rollout", "status", id}) << controller_->Log();
-    for (int i = 0; i < kHosts; ++i) {
-      EXPECT_EQ(Verdict(*labs_[i]), agent::ProbeVerdict::kRefused) << id << " mx" << i + 1;
-      EXPECT_EQ(Commits(i, "Applied policy"), before[i].first + 1)
-          << id << " mx" << i + 1 << ": applied exactly once";
-      EXPECT_EQ(Results(i, id, "OUTCOME_APPLIED"), 1u)
-          << id << " mx" << i + 1 << ": one result in the store\n" << History(i);
-    }
-    // Who started it is on record once: the entry is written with the rollout's first save.
-    EXPECT_EQ(CountOf(Ctl({"audit", "--json", "--limit", "1000"}),
-                      absl::StrCat("\"target\":\"", id, " no-open-relay v1\"")),
-              1u)
-        << id << ": one \"rollout start\" audit entry\n" << Ctl({"audit"});
-    std::vector<std::string> rollback = {"rollback", "--rollout", id, "--json", "--reason",
+// Waves "1,100%": mx1, then mx2 and mx3.
+const std::vector<std::string> kStart = {"rollout", "start", "no-open-relay", "--hosts",
+                                         "mx1,mx2,mx3", "--waves", "1,100%", "--reason",
                                          "crash matrix"};
-    if (!rollback_step.empty()) {
-      EXPECT_TRUE(KillAt(rollback_step, rollback)) << rollback_step;
-    }
-    int rc = -1;
-    std::string out = Ctl(rollback, &rc);  // again after a kill: finishes what is left
-    EXPECT_EQ(rc, 0) << out << controller_->Log();
-    for (int i = 0; i < kHosts; ++i) {
-      EXPECT_EQ(ReadFileOrDie(labs_[i]->main_cf()), original_[i]) << id << " mx" << i + 1;
-      EXPECT_EQ(Verdict(*labs_[i]), agent::ProbeVerdict::kRelayAccepted) << id << " mx" << i + 1;
-      EXPECT_EQ(Commits(i, "Applied policy"), before[i].first + 1) << id << " mx" << i + 1;
-      EXPECT_EQ(Commits(i, "Rolled back to"), before[i].second + 1)
-          << id << " mx" << i + 1 << ": restored exactly once";
-      // The store: exactly one "restored" result of this rollback for every host. A restore
-      // whose answer died with the controller (killed after the rollback was sent, before its
-      // answer was stored) is sent again by the next controller with its nonce (the rollback
-      // is kept in the store until its answer is), and the agent answers it as it did; the
-      // operator's second run, a new request, finds the host restored ("unchanged").
-      EXPECT_EQ(Results(i, id, "OUTCOME_RESTORED"), 1u)
-          << id << " mx" << i + 1 << ": restored once in the store\n" << History(i);
-    }
-    return ::testing::UnitTest::GetInstance()->current_test_info()->result()->total_part_count() ==
-           failures;
-  };
-  auto commits = [&] {
-    std::vector<std::pair<int, int>> c;
-    for (int i = 0; i < kHosts; ++i) {
-      c.emplace_back(Commits(i, "Applied policy"), Commits(i, "Rolled back to"));
-    }
-    return c;
-  };
-  const std::vector<std::string> start = {"rollout", "start", "no-open-relay", "--hosts",
-                                          "mx1,mx2,mx3", "--waves", "1,100%", "--reason",
-                                          "crash matrix"};
 
-  for (const std::string& step : rollout_steps) {
-    SCOPED_TRACE("rollout killed at " + step);
-    std::vector<std::pair<int, int>> before = commits();
-    const std::string id = absl::StrFormat("r-%06d", ++rollouts_);
-    bool reached = KillAt(step, start);
-    EXPECT_TRUE(reached) << step;
-    if (check(id, before, "") && reached) ++rollout_survived;
+// Checks the rollout `id` finished with each host changed once, then rolls it back (plainly, or
+// killed at `rollback_step`) and checks each host restored once, byte for byte. True when none
+// of these checks failed.
+bool ControllerCrashMatrixTest::CheckAndRollBack(const std::string& id,
+                                                 const std::vector<std::pair<int, int>>& before,
+                                                 const std::string& rollback_step) {
+  const int failures =
+      ::testing::UnitTest::GetInstance()->current_test_info()->result()->total_part_count();
+  EXPECT_TRUE(WaitFor(
+      [&] {
+        return Ctl({"rollout", "status", id}).find("no-open-relay v1  succeeded") !=
+               std::string::npos;
+      },
+      std::chrono::seconds(60)))
+      << Ctl({"rollout", "status", id}) << controller_->Log();
+  for (int i = 0; i < kHosts; ++i) {
+    EXPECT_EQ(Verdict(*labs_[i]), agent::ProbeVerdict::kRefused) << id << " mx" << i + 1;
+    EXPECT_EQ(Commits(i, "Applied policy"), before[i].first + 1)
+        << id << " mx" << i + 1 << ": applied exactly once";
+    EXPECT_EQ(Results(i, id, "OUTCOME_APPLIED"), 1u)
+        << id << " mx" << i + 1 << ": one result in the store\n" << History(i);
   }
-  for (const std::string& step : rollback_steps) {
-    SCOPED_TRACE("fleet rollback killed at " + step);
-    std::vector<std::pair<int, int>> before = commits();
+  // Who started it is on record once: the entry is written with the rollout's first save.
+  EXPECT_EQ(CountOf(Ctl({"audit", "--json", "--limit", "1000"}),
+                    absl::StrCat("\"target\":\"", id, " no-open-relay v1\"")),
+            1u)
+      << id << ": one \"rollout start\" audit entry\n" << Ctl({"audit"});
+  std::vector<std::string> rollback = {"rollback", "--rollout", id, "--json", "--reason",
+                                       "crash matrix"};
+  if (!rollback_step.empty()) {
+    EXPECT_TRUE(KillAt(rollback_step, rollback)) << rollback_step;
+  }
+  int rc = -1;
+  std::string out = Ctl(rollback, &rc);  // again after a kill: finishes what is left
+  EXPECT_EQ(rc, 0) << out << controller_->Log();
+  for (int i = 0; i < kHosts; ++i) {
+    EXPECT_EQ(ReadFileOrDie(labs_[i]->main_cf()), original_[i]) << id << " mx" << i + 1;
+    EXPECT_EQ(Verdict(*labs_[i]), agent::ProbeVerdict::kRelayAccepted) << id << " mx" << i + 1;
+    EXPECT_EQ(Commits(i, "Applied policy"), before[i].first + 1) << id << " mx" << i + 1;
+    EXPECT_EQ(Commits(i, "Rolled back to"), before[i].second + 1)
+        << id << " mx" << i + 1 << ": restored exactly once";
+    // The store: exactly one "restored" result of this rollback for every host. A restore whose
+    // answer died with the controller (killed after the rollback was sent, before its answer
+    // was stored) is sent again by the next controller with its nonce (the rollback is kept in
+    // the store until its answer is), and the agent answers it as it did; the operator's second
+    // run, a new request, finds the host restored ("unchanged").
+    EXPECT_EQ(Results(i, id, "OUTCOME_RESTORED"), 1u)
+        << id << " mx" << i + 1 << ": restored once in the store\n" << History(i);
+  }
+  return ::testing::UnitTest::GetInstance()->current_test_info()->result()->total_part_count() ==
+         failures;
+}
+
+std::vector<std::pair<int, int>> ControllerCrashMatrixTest::CommitCounts() {
+  std::vector<std::pair<int, int>> c;
+  for (int i = 0; i < kHosts; ++i) {
+    c.emplace_back(Commits(i, "Applied policy"), Commits(i, "Rolled back to"));
+  }
+  return c;
+}
+
+// Prints `figure` and keeps it under the build dir as `name`.txt, with the agent matrix's
+// figures (the test command shows them).
+void WriteFigure(const std::string& name, const std::string& figure) {
+  std::cout << figure << std::endl;
+  const std::string dir = std::string(RG_BINARY_DIR) + "/crash-matrix";
+  std::filesystem::create_directories(dir);
+  std::ofstream(dir + "/" + name + ".txt") << figure << "\n";
+}
+
+TEST_F(ControllerCrashMatrixTest, KilledAtEveryStepOfARollout) {
+  // "#N": the N-th time the step is reached.
+  const std::vector<std::string> steps = {"rollout-created", "wave-started#2", "push-sent#2",
+                                          "answer-received#2", "wave-done#1", "rollout-done"};
+  int survived = 0;
+  for (const std::string& step : steps) {
+    SCOPED_TRACE("rollout killed at " + step);
+    std::vector<std::pair<int, int>> before = CommitCounts();
     const std::string id = absl::StrFormat("r-%06d", ++rollouts_);
-    std::vector<std::string> now = start;
+    bool reached = KillAt(step, kStart);
+    EXPECT_TRUE(reached) << step;
+    if (CheckAndRollBack(id, before, "") && reached) ++survived;
+  }
+  WriteFigure("controller-rollout",
+              absl::StrCat("controller crash matrix: rollout ", survived, "/", steps.size(),
+                           " kills survived"));
+  EXPECT_EQ(survived, static_cast<int>(steps.size()));
+}
+
+TEST_F(ControllerCrashMatrixTest, KilledAtEveryStepOfAFleetRollback) {
+  const std::vector<std::string> steps = {"rollback-resolved", "rollback-sent",
+                                          "rollback-answer-received#2",
+                                          "rollback-answer-stored#2", "rollback-done"};
+  int survived = 0;
+  for (const std::string& step : steps) {
+    SCOPED_TRACE("fleet rollback killed at " + step);
+    std::vector<std::pair<int, int>> before = CommitCounts();
+    const std::string id = absl::StrFormat("r-%06d", ++rollouts_);
+    std::vector<std::string> now = kStart;
     now.push_back("--wait");
     int rc = -1;
     std::string out = Ctl(now, &rc);
     ASSERT_EQ(rc, 0) << out << controller_->Log();
-    if (check(id, before, step)) ++rollback_survived;
+    if (CheckAndRollBack(id, before, step)) ++survived;
   }
-  const std::string figure = absl::StrCat(
-      "controller crash matrix: rollout ", rollout_survived, "/", rollout_steps.size(),
-      ", fleet rollback ", rollback_survived, "/", rollback_steps.size(), " kills survived");
-  std::cout << figure << std::endl;
-  // Kept under the build dir with the agent matrix's figures (the test command shows them).
-  const std::string dir = std::string(RG_BINARY_DIR) + "/crash-matrix";
-  std::filesystem::create_directories(dir);
-  std::ofstream(dir + "/controller.txt") << figure << "\n";
-  EXPECT_EQ(rollout_survived, static_cast<int>(rollout_steps.size()));
-  EXPECT_EQ(rollback_survived, static_cast<int>(rollback_steps.size()));
+  WriteFigure("controller-rollback",
+              absl::StrCat("controller crash matrix: fleet rollback ", survived, "/",
+                           steps.size(), " kills survived"));
+  EXPECT_EQ(survived, static_cast<int>(steps.size()));
 }
 
 }  // namespace
