@@ -12,6 +12,7 @@ set(RG_FUZZ_TARGETS
   sendmail_access
   policy
   agent_config
+  controller_config
   schedule
   address
   smtp_reply
