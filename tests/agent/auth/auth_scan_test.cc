@@ -50,7 +50,9 @@ TEST(AuthScanTest, ServerThatAcceptsAnyAuthRelaysWithTheReason) {
   }
   // The tricks themselves (no AUTH) were refused: the verdict comes from AUTH alone.
   for (const RelayTestResult& t : results[0].tests) {
-    if (t.test.name.rfind("bogus-auth-", 0) != 0) EXPECT_EQ(t.verdict, ProbeVerdict::kRefused);
+    if (t.test.name.rfind("bogus-auth-", 0) != 0) {
+      EXPECT_EQ(t.verdict, ProbeVerdict::kRefused) << t.test.name;
+    }
   }
   EXPECT_THAT(ScanTable(results), HasSubstr("accepts bogus AUTH (unknown-user)"));
   EXPECT_THAT(ScanJson(results), HasSubstr("\"reason\":\"accepts bogus AUTH (unknown-user)\""));
