@@ -39,7 +39,7 @@ std::string Line(uint64_t i, uint64_t sources) {
   const uint64_t s = i % sources;
   std::snprintf(ip, sizeof ip, "198.%u.%u.%u", unsigned((s >> 16) & 255), unsigned((s >> 8) & 255),
                 unsigned(s & 255));
-  char qid[16];
+  char qid[24];  // "4Q" and up to 16 hex digits
   std::snprintf(qid, sizeof qid, "4Q%08llX", static_cast<unsigned long long>(i / 8));
   const std::string head = "2026-12-05T10:00:01.123456+00:00 mx1 ";
   switch (i % 8) {

@@ -294,7 +294,7 @@ TEST(TablePatternsTest, MatchesWithTheEnginesAndFlagsPostfixUses) {
   EXPECT_FALSE(TableRegex::Compile(RegexDialect::kPosix, "/^(?!x)/").ok());  // no lookahead
   // Found by the postfix_tables fuzz target: glibc's regcomp copies the tree per repetition and
   // ran for minutes on these; they are refused before regcomp.
-  for (const std::string pattern : {"/^mail[a-z0-9.:-]" + std::string(45, '+') + "$/",
+  for (const std::string& pattern : {"/^mail[a-z0-9.:-]" + std::string(45, '+') + "$/",
                                     std::string("/a{1000}{1000}/"),
                                     std::string("/((a{100}){100}){100}/")}) {
     absl::StatusOr<TableRegex> refused = TableRegex::Compile(RegexDialect::kPosix, pattern);
@@ -303,7 +303,7 @@ TEST(TablePatternsTest, MatchesWithTheEnginesAndFlagsPostfixUses) {
         << pattern << ": " << refused.status();
   }
   // Honest patterns stay well below the bound.
-  for (const std::string pattern :
+  for (const std::string& pattern :
        {std::string("/^[0-9]{1,3}\\.[0-9]{1,3}\\.[0-9]{1,3}\\.[0-9]{1,3}$/"),
         std::string("/^(.{0,255})@(.{0,255})$/"), std::string("/^[[:alnum:]]+([.-][[:alnum:]]+)*$/"),
         std::string("/a{1000}/")}) {
