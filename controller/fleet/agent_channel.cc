@@ -155,25 +155,22 @@ std::optional<std::string> AgentChannel::OwedRollback(const std::string& host,
   return late->second.rollout_id;
 }
 
-std::optional<std::string> AgentChannel::OnRollbackAnswer(const HostResult& result, bool ack) {
-  std::string rollout_id;
+void AgentChannel::OnRollbackAnswer(const HostResult& result, bool ack) {
   {
     std::lock_guard<std::mutex> lock(mu_);
     auto it = rollbacks_.find(result.nonce);
     if (it == rollbacks_.end()) {
       // Given up on by AwaitRollbacks: stored once, nobody waits for it any more.
       auto late = late_rollbacks_.find(result.nonce);
-      if (late == late_rollbacks_.end() || late->second.host != result.host) return std::nullopt;
-      rollout_id = late->second.rollout_id;
-      late_rollbacks_.erase(late);  // its nonce stays in late_order_ until pushed out: harmless
-      return rollout_id;
+      if (late != late_rollbacks_.end() && late->second.host == result.host) {
+        late_rollbacks_.erase(late);  // its nonce stays in late_order_ until pushed out: harmless
+      }
+      return;
     }
-    if (it->second.host != result.host || it->second.answer.has_value()) return std::nullopt;
+    if (it->second.host != result.host || it->second.answer.has_value()) return;
     it->second.answer = RollbackAnswer{ack, result};
-    rollout_id = it->second.rollout_id;
   }
   answered_.notify_all();
-  return rollout_id;
 }
 
 void AgentChannel::Shutdown() {

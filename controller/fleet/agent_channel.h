@@ -79,10 +79,10 @@ class AgentChannel {
   // (as AwaitsRollback), else nullopt. Takes nothing: the caller stores the answer, then hands
   // it to OnRollbackAnswer, so that AwaitRollbacks never returns an answer not yet stored.
   std::optional<std::string> OwedRollback(const std::string& host, const std::string& nonce);
-  // An ACK or NACK from result.host: when it answers a rollback AwaitsRollback says that host
-  // owes, it is kept for AwaitRollbacks and the rollout id the rollback was sent for is returned
-  // ("" outside a rollout); else (another host's, replayed, unknown) nullopt.
-  std::optional<std::string> OnRollbackAnswer(const HostResult& result, bool ack);
+  // An ACK or NACK from result.host: when it answers a rollback OwedRollback says that host
+  // owes, it is taken (kept for AwaitRollbacks, or, given up on, no longer owed); else (another
+  // host's, replayed, unknown) ignored.
+  void OnRollbackAnswer(const HostResult& result, bool ack);
 
   // The controller is stopping: every wait (AskPlans, AwaitRollbacks) returns now with what it
   // has, and later ones do not wait.

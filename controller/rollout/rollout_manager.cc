@@ -529,7 +529,7 @@ bool RolloutManager::OnAnswer(const std::string& host, const HostResult& result,
   }
   // Handed to the channel only now: whoever waits for this rollback (Rollback) sees it answered
   // once it is in the store, with its pending row gone, never before.
-  if (rollback_of.has_value()) (void)channel_.OnRollbackAnswer(stored, ack);
+  if (rollback_of.has_value()) channel_.OnRollbackAnswer(stored, ack);
   store_.Changed(ChangeTopic::kHosts);  // its history grew
   for (auto& [id, engine] : engines_) {
     std::vector<Action> actions =

@@ -391,9 +391,7 @@ TEST_F(UserDirectoryTest, IPv4MappedClientsShareTheLimitOfTheIPv4Address) {
 TEST_F(UserDirectoryTest, AFailedSessionEndKeepsTheOldPassword) {
   Session s = LoginAlice();
   RawDb raw(path_);
-  raw.Exec(
-      "CREATE TRIGGER no_session_delete BEFORE DELETE ON sessions "
-      "BEGIN SELECT RAISE(ABORT, 'injected: sessions cannot be deleted'); END");
+  raw.FailEvery("DELETE", "sessions", "injected: sessions cannot be deleted");
   absl::StatusOr<UserRecord> changed = users_->SetPassword("alice", kNewPassword, "op");
   EXPECT_EQ(changed.status().code(), absl::StatusCode::kInternal);
   EXPECT_THAT(changed.status().message(), HasSubstr("injected"));
@@ -404,7 +402,7 @@ TEST_F(UserDirectoryTest, AFailedSessionEndKeepsTheOldPassword) {
   EXPECT_TRUE(users_->Authenticate(s.token).ok());
   EXPECT_THAT(AuditRows().back(), HasSubstr("op|user passwd|user alice|"));
   EXPECT_THAT(AuditRows().back(), Not(HasSubstr("|ok")));
-  raw.Exec("DROP TRIGGER no_session_delete");
+  raw.StopFailing("DELETE", "sessions");
   EXPECT_TRUE(users_->SetPassword("alice", kNewPassword, "op").ok());
   EXPECT_EQ(users_->Authenticate(s.token).status().code(), absl::StatusCode::kUnauthenticated);
 }
@@ -468,14 +466,12 @@ TEST_F(UserDirectoryTest, AStoreFailureIsNotAnEndedSession) {
   Session s = LoginAlice();
   RawDb raw(path_);
   // A failing write (the last_seen refresh) is the store's error.
-  raw.Exec(
-      "CREATE TRIGGER no_touch BEFORE UPDATE ON sessions "
-      "BEGIN SELECT RAISE(ABORT, 'injected: sessions are read-only'); END");
+  raw.FailEvery("UPDATE", "sessions", "injected: sessions are read-only");
   clock_.Advance(5);
   absl::StatusOr<Session> failed = users_->Authenticate(s.token);
   EXPECT_EQ(failed.status().code(), absl::StatusCode::kInternal);
   EXPECT_TRUE(users_->Authenticate(s.token, /*touch=*/false).ok());  // no write, no failure
-  raw.Exec("DROP TRIGGER no_touch");
+  raw.StopFailing("UPDATE", "sessions");
   // A stored role this build does not know is DataLoss, not "sign in again".
   raw.Exec("UPDATE users SET role = 'superuser' WHERE name = 'alice'");
   EXPECT_EQ(users_->Authenticate(s.token).status().code(), absl::StatusCode::kDataLoss);

@@ -59,8 +59,7 @@ TEST_F(SqliteStoreRollbacksTest, AFailedDeletionStoresNoResult) {
   ASSERT_TRUE(store_->AddPendingRollback(mx1_).ok());
   {
     RawDb raw(path_);
-    raw.Exec("CREATE TRIGGER no_delete BEFORE DELETE ON pending_rollbacks "
-             "BEGIN SELECT RAISE(ABORT, 'injected'); END");
+    raw.FailEvery("DELETE", "pending_rollbacks", "injected");
   }
   absl::Status s = store_->AddRollbackResult(Restored(mx1_));
   EXPECT_FALSE(s.ok());
@@ -73,8 +72,7 @@ TEST_F(SqliteStoreRollbacksTest, AFailedResultKeepsThePendingRollback) {
   ASSERT_TRUE(store_->AddPendingRollback(mx1_).ok());
   {
     RawDb raw(path_);
-    raw.Exec("CREATE TRIGGER no_result BEFORE INSERT ON results "
-             "BEGIN SELECT RAISE(ABORT, 'injected'); END");
+    raw.FailEvery("INSERT", "results", "injected");
   }
   EXPECT_FALSE(store_->AddRollbackResult(Restored(mx1_)).ok());
   EXPECT_THAT(*store_->ResultsForHost("mx1", 10), IsEmpty());

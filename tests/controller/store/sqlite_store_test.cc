@@ -202,8 +202,7 @@ TEST_F(SqliteStoreTest, CreateRolloutWritesTheRolloutAndItsStartEntryTogether) {
   // connection) and the rollout written before it in the transaction is not kept.
   {
     RawDb raw(path_);
-    raw.Exec("CREATE TRIGGER no_audit BEFORE INSERT ON audit "
-             "BEGIN SELECT RAISE(ABORT, 'audit is read-only'); END");
+    raw.FailEvery("INSERT", "audit", "audit is read-only");
   }
   RolloutRecord r2 = SampleRollout("r-000002", 1700000100);
   absl::Status s = store_->CreateRollout(r2, start);

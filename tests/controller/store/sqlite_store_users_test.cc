@@ -146,15 +146,13 @@ TEST_F(SqliteStoreUsersTest, ChangePasswordEndsTheUsersSessionsInOneTransaction)
   ASSERT_TRUE(store_->PutSession(SampleSession("b1", "bob", 1700043200)).ok());
   // A failure ending the sessions leaves the old password (and the sessions) in place.
   RawDb raw(path_);
-  raw.Exec(
-      "CREATE TRIGGER no_session_delete BEFORE DELETE ON sessions "
-      "BEGIN SELECT RAISE(ABORT, 'injected failure'); END");
+  raw.FailEvery("DELETE", "sessions", "injected failure");
   absl::StatusOr<UserRecord> failed = store_->ChangePassword("alice", "new-hash", 1700005555);
   EXPECT_EQ(failed.status().code(), absl::StatusCode::kInternal);
   EXPECT_THAT(failed.status().message(), HasSubstr("injected failure"));
   EXPECT_EQ(*store_->User("alice"), SampleUser("alice", Role::kOperator));
   EXPECT_NE(*store_->Session("a1"), std::nullopt);
-  raw.Exec("DROP TRIGGER no_session_delete");
+  raw.StopFailing("DELETE", "sessions");
 
   absl::StatusOr<UserRecord> changed = store_->ChangePassword("alice", "new-hash", 1700005555);
   ASSERT_TRUE(changed.ok()) << changed.status();

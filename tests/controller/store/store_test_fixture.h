@@ -29,6 +29,16 @@ class RawDb {
         << sql << ": " << (err ? err : "");
     sqlite3_free(err);
   }
+  // Makes every `event` ("INSERT", "UPDATE" or "DELETE") on `table` fail with `message` (a
+  // trigger), so that a store write can be seen to fail midway.
+  void FailEvery(const std::string& event, const std::string& table, const std::string& message) {
+    Exec("CREATE TRIGGER rg_fail_" + event + "_" + table + " BEFORE " + event + " ON " + table +
+         " BEGIN SELECT RAISE(ABORT, '" + message + "'); END");
+  }
+  // Undoes FailEvery(event, table, ...).
+  void StopFailing(const std::string& event, const std::string& table) {
+    Exec("DROP TRIGGER rg_fail_" + event + "_" + table);
+  }
   // The first column of the first row, as text; "" when there is no row.
   std::string Query(const std::string& sql) {
     sqlite3_stmt* stmt = nullptr;
