@@ -18,8 +18,9 @@
 #   run_sanitizers.sh summary          "sanitizers: asan+ubsan N/N unit tests and I/I ..., tsan M/M"
 # Environment: SANITIZE_BUILD_ROOT (default: the source root; dirs build-asan/ and build-tsan/),
 # SANITIZE_JOBS (builds and unit test executables at a time, default 2),
-# SANITIZE_INTEGRATION_JOBS (integration tests at a time, default 4), SANITIZE_NICE (niceness
-# of the builds, default 0).
+# SANITIZE_INTEGRATION_JOBS (integration tests at a time, default 4), SANITIZE_TIME_SCALE (how
+# many times longer the integration tests wait for their daemons, default 4; RG_TEST_TIME_SCALE
+# in tests/support/wait.h), SANITIZE_NICE (niceness of the builds, default 0).
 # Any sanitizer report fails the test it happens in (halt on error; UBSan aborts); a run with a
 # failed test fails.
 set -euo pipefail
@@ -27,6 +28,7 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 build_root=${SANITIZE_BUILD_ROOT:-$root}
 jobs=${SANITIZE_JOBS:-2}
 integration_jobs=${SANITIZE_INTEGRATION_JOBS:-4}
+time_scale=${SANITIZE_TIME_SCALE:-4}
 supp=$root/tests/sanitizers
 
 # The tests TSan runs: the executables of the concurrent parts (built alone in build-tsan/).
@@ -173,8 +175,11 @@ test_integration() {
   echo "== sanitizers: asan: ${#runs[@]} controller and hostile-peer integration tests, each in" \
        "one process, $integration_jobs at a time (output: $logs; reports of every process" \
        "they start: $reports)"
-  ASAN_OPTIONS=$ASAN_OPTIONS:log_path=$reports/asan \
-    UBSAN_OPTIONS=$UBSAN_OPTIONS:log_path=$reports/ubsan run_set "$integration_jobs" 600
+  # Every process runs several times slower here, several tests at a time: the tests' waits for
+  # their daemons grow by RG_TEST_TIME_SCALE (tests/support/wait.h), each test's limit likewise.
+  RG_TEST_TIME_SCALE=$time_scale ASAN_OPTIONS=$ASAN_OPTIONS:log_path=$reports/asan \
+    UBSAN_OPTIONS=$UBSAN_OPTIONS:log_path=$reports/ubsan \
+    run_set "$integration_jobs" $((600 * time_scale / 2))
   if compgen -G "$reports/*" > /dev/null; then
     echo "---- sanitizer reports of processes the integration tests started:" >&2
     for f in "$reports"/*; do

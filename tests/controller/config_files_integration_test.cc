@@ -12,6 +12,7 @@
 
 #include "tests/support/daemon.h"
 #include "tests/support/postfix_lab.h"
+#include "tests/support/wait.h"
 
 namespace relayguard::controller {
 namespace {
@@ -21,6 +22,7 @@ using ::relayguard::testing::PostfixLab;
 using ::relayguard::testing::ReadFileOrDie;
 using ::relayguard::testing::RunCommand;
 using ::relayguard::testing::SourcePath;
+using ::relayguard::testing::WaitFor;
 using ::relayguard::testing::WriteFileOrDie;
 using ::testing::HasSubstr;
 
@@ -95,10 +97,12 @@ TEST_F(ConfigFilesTest, AgentStartedFromItsFileConnectsToControllerStartedFromIt
                                controller_yaml_},
       lab_.dir() + "/controller.log");
   int port = 0;
-  for (int i = 0; i < 100 && port == 0; ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    port = ControllerPort();
-  }
+  WaitFor(
+      [&] {
+        port = ControllerPort();
+        return port != 0;
+      },
+      std::chrono::seconds(10));
   ASSERT_NE(port, 0) << ControllerLog();
   EXPECT_THAT(ControllerLog(), HasSubstr("configuration file " + controller_yaml_));
 

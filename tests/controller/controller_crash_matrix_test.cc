@@ -47,7 +47,7 @@ constexpr int kHosts = 3;
 agent::ProbeVerdict Verdict(const PostfixLab& lab) {
   agent::ProbeOptions options;
   options.source = *ParseIpAddress("127.0.0.9");
-  options.timeout = std::chrono::seconds(3);
+  options.timeout = ::relayguard::testing::Scaled(std::chrono::seconds(3));
   return agent::RunRelayProbe({*ParseIpAddress("127.0.0.1"), static_cast<uint16_t>(lab.port())},
                               agent::BasicRelayTests("a@example.org", "b@example.net"), options)
       .verdict;

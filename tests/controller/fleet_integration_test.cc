@@ -41,7 +41,7 @@ const std::string kBin = RG_BINARY_DIR;
 agent::ProbeVerdict Verdict(const PostfixLab& lab) {
   agent::ProbeOptions options;
   options.source = *ParseIpAddress("127.0.0.9");
-  options.timeout = std::chrono::seconds(3);
+  options.timeout = ::relayguard::testing::Scaled(std::chrono::seconds(3));
   return agent::RunRelayProbe({*ParseIpAddress("127.0.0.1"), static_cast<uint16_t>(lab.port())},
                               agent::BasicRelayTests("a@example.org", "b@example.net"), options)
       .verdict;
@@ -170,10 +170,11 @@ TEST_F(FleetTest, ControllerKilledMidRolloutContinuesFromTheStore) {
   EXPECT_EQ(std::count(history.begin(), history.end(), '\n'), 2) << history;
 }
 
-// Killed while a push is in flight (mx2's reload takes 4 s): the restarted controller re-sends
-// that push with the same nonce, the agent finds the policy already holds, and nothing is
-// applied twice.
+// Killed while a push is in flight (mx2's reload waits until the test creates its gate file):
+// the restarted controller re-sends that push with the same nonce, the agent finds the policy
+// already holds, and nothing is applied twice.
 TEST_F(FleetTest, ControllerKilledWhileAPushIsInFlightRepeatsNothing) {
+  const std::string reload_gate = labs_[1]->dir() + "/reload-gate";
   agents_[1]->Kill();
   StartAgent(1, SourcePath("tests/data/apply/slow-reload"));
   ASSERT_TRUE(WaitFor([&] { return AllOnline(); }, std::chrono::seconds(30))) << Ctl({"hosts"});
@@ -189,6 +190,7 @@ TEST_F(FleetTest, ControllerKilledWhileAPushIsInFlightRepeatsNothing) {
   }, std::chrono::seconds(30))) << Ctl({"rollout", "status", "r-000001"});
   controller_->Kill();  // mx2 is still reloading
   StartController();
+  ::relayguard::testing::WriteFileOrDie(reload_gate, "");  // mx2's reload goes on
   EXPECT_TRUE(WaitFor([&] { return Ctl({"rollout", "status", "r-000001"})
                                        .find("no-open-relay v1  succeeded") != std::string::npos; },
                       std::chrono::seconds(60)))
@@ -283,6 +285,12 @@ TEST_F(FleetTest, AHostOfflinePastTheDeadlineCountsAsFailed) {
   EXPECT_EQ(rc, 3) << out << controller_->Log();
   EXPECT_THAT(out, HasSubstr("halted: wave 1: 1 host failed, budget 0"));
   EXPECT_THAT(out, HasSubstr("offline past the deadline (3 s)"));
+  // The halt does not recall the pushes in flight: mx1 and mx2 still apply, and their answers
+  // are recorded after the halt.
+  EXPECT_TRUE(WaitFor(
+      [&] { return CountOf(Ctl({"rollout", "status", "r-000001"}), " succeeded ") == 2; },
+      std::chrono::seconds(60)))
+      << Ctl({"rollout", "status", "r-000001"}) << controller_->Log();
   EXPECT_EQ(Verdict(*labs_[0]), agent::ProbeVerdict::kRefused) << "online hosts still applied";
   EXPECT_EQ(Verdict(*labs_[2]), agent::ProbeVerdict::kRelayAccepted);
 }

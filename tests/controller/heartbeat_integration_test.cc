@@ -24,6 +24,7 @@ using ::relayguard::testing::FreeLoopbackPort;
 using ::relayguard::testing::PostfixLab;
 using ::relayguard::testing::RunCommand;
 using ::relayguard::testing::SourcePath;
+using ::relayguard::testing::TimeScale;
 using ::relayguard::testing::WaitFor;
 using ::relayguard::testing::CountOf;
 using ::testing::HasSubstr;
@@ -31,6 +32,10 @@ using ::testing::Not;
 namespace pb = ::relayguard::v1;
 
 const std::string kBin = RG_BINARY_DIR;
+// The controller drops a stream silent this long; the agent sends a heartbeat this often. Both
+// grow with TimeScale(), so that a slow (sanitizer) run keeps their ratio.
+const int kAgentTimeoutS = 2 * TimeScale();
+const int kHeartbeatS = 1 * TimeScale();
 
 class HeartbeatTest : public ::testing::Test {
  protected:
@@ -42,14 +47,14 @@ class HeartbeatTest : public ::testing::Test {
         std::vector<std::string>{kBin + "/controller/relayguard-controller", "--insecure",
                                  "--listen", Address(), "--playbooks", SourcePath("playbooks"),
                                  "--state-dir", lab_->dir() + "/controller", "--agent-timeout-s",
-                                 "2"},
+                                 std::to_string(kAgentTimeoutS)},
         lab_->dir() + "/controller.log");
   }
   std::string Address() const { return "127.0.0.1:" + std::to_string(port_); }
   void StartAgent() {
     agent_ = std::make_unique<Daemon>(
         lab_->AgentArgv({"--log-level", "info", "run", "--controller", Address(), "--host", "mx1",
-                         "--insecure", "--heartbeat-s", "1"}),
+                         "--insecure", "--heartbeat-s", std::to_string(kHeartbeatS)}),
         lab_->dir() + "/agent.log");
   }
   std::string Hosts() {
@@ -71,7 +76,8 @@ TEST_F(HeartbeatTest, AnAgentThatSendsHeartbeatsStaysConnectedPastTheTimeout) {
   ASSERT_TRUE(WaitFor([&] { return Hosts().find(" online ") != std::string::npos; },
                       std::chrono::seconds(30)))
       << Hosts() << controller_->Log() << agent_->Log();
-  std::this_thread::sleep_for(std::chrono::seconds(5));  // 2.5 timeouts, 5 heartbeats
+  // 2.5 timeouts, 5 heartbeats (scaled with both: see SetUp).
+  std::this_thread::sleep_for(std::chrono::seconds(5 * TimeScale()));
   EXPECT_THAT(Hosts(), HasSubstr(" online "));
   EXPECT_THAT(controller_->Log(), Not(HasSubstr("closing its stream")));
   EXPECT_EQ(CountOf(agent_->Log(), "connected to controller"), 1u) << agent_->Log();
@@ -84,7 +90,8 @@ TEST_F(HeartbeatTest, TheControllerClosesAStreamThatFallsSilent) {
   auto channel = grpc::CreateChannel(Address(), grpc::InsecureChannelCredentials());
   auto stub = pb::AgentStream::NewStub(channel);
   grpc::ClientContext context;
-  context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(20));
+  context.set_deadline(std::chrono::system_clock::now() +
+                       std::chrono::seconds(10 * kAgentTimeoutS));
   auto stream = stub->Connect(&context);
   pb::AgentMessage hello;
   hello.mutable_hello()->set_host("quiet1");
@@ -100,7 +107,8 @@ TEST_F(HeartbeatTest, TheControllerClosesAStreamThatFallsSilent) {
   auto waited = std::chrono::steady_clock::now() - started;
   EXPECT_EQ(status.error_code(), grpc::StatusCode::UNAVAILABLE) << status.error_message();
   EXPECT_THAT(status.error_message(), HasSubstr("heartbeat timeout"));
-  EXPECT_LT(waited, std::chrono::seconds(6)) << "closed only after the 20 s deadline";
+  EXPECT_LT(waited, std::chrono::seconds(3 * kAgentTimeoutS))
+      << "closed only after the stream's deadline";
   // Logged right after the stream is closed: the client may see the end first.
   EXPECT_TRUE(WaitFor([&] { return controller_->Log().find("agent quiet1: no message for") !=
                                    std::string::npos; },

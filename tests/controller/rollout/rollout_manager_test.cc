@@ -164,7 +164,7 @@ TEST_F(RolloutManagerTest, RefusesReplayedAnswersAndAnswersForAnotherHostsNonce)
   EXPECT_THAT(*parts_.store->ResultsForHost("mx2", 10), IsEmpty());
   EXPECT_EQ(Phase(id, "mx1"), HostPhase::kSucceeded);
   // A rollback's nonce is owed by the host it went to only, and answered once.
-  auto sent = parts_.manager->Rollback({"", {"mx1"}, {}}, std::chrono::seconds(0), "op");
+  auto sent = parts_.manager->Rollback({"", {"mx1"}, {}, ""}, std::chrono::seconds(0), "op");
   ASSERT_TRUE(sent.ok()) << sent.status();
   const std::string rollback = mx1.Sent<RollbackCommand>()[0].nonce;
   EXPECT_FALSE(
@@ -256,7 +256,7 @@ TEST_F(RolloutManagerTest, RollbackWaitsForTheAnswersAndReportsOfflineAndUnchang
                                  parts_.manager->OnAnswer("mx1", r, true);
                                });
   absl::StatusOr<std::vector<HostRollback>> out =
-      parts_.manager->Rollback({id, {}, {}}, std::chrono::seconds(10), "operator-b");
+      parts_.manager->Rollback({id, {}, {}, ""}, std::chrono::seconds(10), "operator-b");
   ASSERT_TRUE(out.ok()) << out.status();
   ASSERT_THAT(*out, SizeIs(3));
   EXPECT_EQ((*out)[0].host, "mx1");
@@ -305,7 +305,7 @@ TEST_F(RolloutManagerTest, ARollbackUnansweredAtARestartIsSentAgainWithItsNonceA
         kept_at_send = *parts_.store->PendingRollbacks();
       }
     };
-    auto sent = parts_.manager->Rollback({id, {}, {}}, std::chrono::seconds(0), "op");
+    auto sent = parts_.manager->Rollback({id, {}, {}, ""}, std::chrono::seconds(0), "op");
     ASSERT_TRUE(sent.ok()) << sent.status();
     first = mx1.Sent<RollbackCommand>()[0];
     ASSERT_THAT(kept_at_send, SizeIs(1));
@@ -382,7 +382,7 @@ TEST_F(RolloutManagerTest, ARollbackPendingForLongerThanTheResendWindowIsDropped
 TEST_F(RolloutManagerTest, RollbackWithoutAnAnswerInTimeIsNoAnswerAndWithoutWaitingSent) {
   RecordingAgent mx1;
   Online("mx1", mx1);
-  RollbackTargets targets{"", {"mx1"}, {}};
+  RollbackTargets targets{"", {"mx1"}, {}, ""};
   auto waited = parts_.manager->Rollback(targets, std::chrono::seconds(1), "op");
   ASSERT_TRUE(waited.ok()) << waited.status();
   EXPECT_EQ((*waited)[0].status, RollbackStatus::kNoAnswer);
@@ -437,11 +437,11 @@ TEST_F(RolloutManagerTest, ARollbackIsReportedAnsweredOnlyOnceItsAnswerIsStored)
 }
 
 TEST_F(RolloutManagerTest, RollbackRefusesUnknownTargetsAndAuditsTheRefusal) {
-  auto unknown = parts_.manager->Rollback({"", {"mx9"}, {}}, std::chrono::seconds(0), "op");
+  auto unknown = parts_.manager->Rollback({"", {"mx9"}, {}, ""}, std::chrono::seconds(0), "op");
   EXPECT_TRUE(absl::IsNotFound(unknown.status())) << unknown.status();
   auto nothing = parts_.manager->Rollback({}, std::chrono::seconds(0), "op");
   EXPECT_TRUE(absl::IsInvalidArgument(nothing.status())) << nothing.status();
-  auto no_rollout = parts_.manager->Rollback({"r-999999", {}, {}}, std::chrono::seconds(0), "op");
+  auto no_rollout = parts_.manager->Rollback({"r-999999", {}, {}, ""}, std::chrono::seconds(0), "op");
   EXPECT_TRUE(absl::IsNotFound(no_rollout.status())) << no_rollout.status();
   std::vector<AuditEntry> audit = *parts_.store->AuditLog(10);
   ASSERT_THAT(audit, SizeIs(3));

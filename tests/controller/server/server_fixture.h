@@ -23,6 +23,7 @@
 #include "relayguard/v1/agent_stream.grpc.pb.h"
 #include "relayguard/v1/operator.grpc.pb.h"
 #include "tests/support/controller_parts.h"
+#include "tests/support/wait.h"
 
 namespace relayguard::controller {
 
@@ -34,7 +35,8 @@ class WireAgent {
  public:
   explicit WireAgent(const std::shared_ptr<grpc::Channel>& channel)
       : stub_(pb::AgentStream::NewStub(channel)) {
-    context_.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(60));
+    context_.set_deadline(std::chrono::system_clock::now() +
+                          ::relayguard::testing::Scaled(std::chrono::seconds(60)));
     stream_ = stub_->Connect(&context_);
     reader_ = std::thread([this] {
       pb::ControllerMessage m;
@@ -62,11 +64,11 @@ class WireAgent {
     hello->set_applied_version(version);
     return Write(m);
   }
-  // The next message from the controller, or nullopt when none comes within `limit`.
+  // The next message from the controller, or nullopt when none comes within `limit` (scaled).
   std::optional<pb::ControllerMessage> Next(
       std::chrono::milliseconds limit = std::chrono::seconds(10)) {
     std::unique_lock<std::mutex> lock(mu_);
-    arrived_.wait_for(lock, limit, [&] { return !received_.empty() || ended_; });
+    arrived_.wait_for(lock, ::relayguard::testing::Scaled(limit), [&] { return !received_.empty() || ended_; });
     if (received_.empty()) return std::nullopt;
     pb::ControllerMessage m = std::move(received_.front());
     received_.pop_front();
@@ -84,7 +86,8 @@ class WireAgent {
   // Waits for the controller to end the stream (after refusing the hello) and returns why.
   grpc::Status Refused() {
     std::unique_lock<std::mutex> lock(mu_);
-    arrived_.wait_for(lock, std::chrono::seconds(10), [&] { return ended_; });
+    arrived_.wait_for(lock, ::relayguard::testing::Scaled(std::chrono::seconds(10)),
+                      [&] { return ended_; });
     lock.unlock();
     return Close();
   }
