@@ -101,7 +101,10 @@ bool AgentChannel::ResendRollback(const std::string& host, const std::string& ro
                                   const std::string& to_commit, const std::string& nonce) {
   {
     std::lock_guard<std::mutex> lock(mu_);
-    if (!late_rollbacks_.count(nonce)) KeepLateLocked(nonce, AwaitedRollback{host, rollout_id, {}});
+    // One still awaited (its host reconnected while Rollback waits) is taken from rollbacks_.
+    if (!rollbacks_.count(nonce) && !late_rollbacks_.count(nonce)) {
+      KeepLateLocked(nonce, AwaitedRollback{host, rollout_id, {}});
+    }
   }
   return registry_.Send(host, RollbackCommand{nonce, rollout_id, to_commit});
 }
@@ -169,6 +172,7 @@ void AgentChannel::OnRollbackAnswer(const HostResult& result, bool ack) {
     }
     if (it->second.host != result.host || it->second.answer.has_value()) return;
     it->second.answer = RollbackAnswer{ack, result};
+    late_rollbacks_.erase(result.nonce);  // answered: owed nowhere any more
   }
   answered_.notify_all();
 }

@@ -62,10 +62,11 @@ class AgentChannel {
   // rollout) whose answer is awaited. False when the host is offline (nothing awaited).
   bool SendRollback(const std::string& host, const std::string& rollout_id,
                     const std::string& to_commit, const std::string& nonce);
-  // Sends `host` again the rollback `nonce` that an earlier controller sent and whose answer it
-  // did not store. Nobody waits for it (as a rollback AwaitRollbacks gave up on): its answer is
-  // taken once by OnRollbackAnswer. May be called again (after a reconnect) until answered. False
-  // when the host is offline (still owed: a later call sends it).
+  // Sends `host` again the rollback `nonce` whose answer was not stored: sent by an earlier
+  // controller, or by this one before the host's stream dropped. One nobody waits for (as a
+  // rollback AwaitRollbacks gave up on) is kept so that its answer is taken once by
+  // OnRollbackAnswer; one still awaited stays awaited. May be called again (after a reconnect)
+  // until answered. False when the host is offline (still owed: a later call sends it).
   bool ResendRollback(const std::string& host, const std::string& rollout_id,
                       const std::string& to_commit, const std::string& nonce);
   // Waits up to `wait` until every rollback of `nonces` is answered, and forgets them: the

@@ -62,13 +62,24 @@ absl::Status RolloutManager::Recover() {
 }
 
 void RolloutManager::ResendRollbacksLocked(const std::string& host) {
+  const int64_t now = clock_.WallSeconds();
   for (auto it = resend_rollbacks_.lower_bound({host, ""});
-       it != resend_rollbacks_.end() && it->first.first == host; ++it) {
+       it != resend_rollbacks_.end() && it->first.first == host;) {
     const PendingRollbackRecord& r = it->second;
+    if (now - r.sent_at > kResendRollbacksFor) {
+      Logger("controller.rollout")
+          ->warn("{}: rollback {} was sent {} s ago and never answered; too old to send again, "
+                 "dropped",
+                 host, r.nonce, now - r.sent_at);
+      ForgetPendingRollback(r.host, r.nonce);
+      it = resend_rollbacks_.erase(it);
+      continue;
+    }
     // The same nonce: an agent that restored already answers as it did, without restoring again.
     if (channel_.ResendRollback(host, r.rollout_id, r.to_commit, r.nonce)) {
       Logger("controller.rollout")->info("{}: rollback {} sent again", host, r.nonce);
     }
+    ++it;
   }
 }
 
@@ -342,12 +353,22 @@ std::vector<HostRollback> RolloutManager::SendRollbacks(
                   "stored would lose that answer)",
                   s.message());
     }
+    // Owed until answered, before it goes out (the answer may come before SendRollback
+    // returns): if the host's stream drops first, the rollback is sent again when it is back.
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      resend_rollbacks_[{host, nonce}] = pending;
+    }
     const bool sent = channel_.SendRollback(host, targets.rollout_id, r.to_commit, nonce);
     r.status = sent ? RollbackStatus::kSent : RollbackStatus::kOffline;
     if (sent) {
       (*index_of_nonce)[nonce] = out.size();
     } else {
       ++offline;
+      {
+        std::lock_guard<std::mutex> lock(mu_);
+        resend_rollbacks_.erase({host, nonce});
+      }
       ForgetPendingRollback(host, nonce);
     }
     out.push_back(r);

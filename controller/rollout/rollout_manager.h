@@ -70,7 +70,8 @@ class RolloutManager {
 
   // Loads running and paused rollouts, and the fleet rollbacks sent and not answered, from the
   // store (after a restart). Those rollbacks are sent again, with their nonce, when their host is
-  // online (now or at OnHostOnline), unless sent longer than kResendRollbacksFor ago (dropped).
+  // online (now or at OnHostOnline), unless sent longer than kResendRollbacksFor ago (dropped);
+  // so are the rollbacks this controller sent whose host reconnects before answering.
   absl::Status Recover();
 
   // Operator actions. Each first checks the operator's reason (CheckReason in
@@ -104,9 +105,9 @@ class RolloutManager {
   absl::StatusOr<std::pair<PolicyVersionRecord, std::vector<PlanAnswer>>> Plan(
       const StartRequest& targets, std::chrono::seconds timeout, const std::string& who);
 
-  // How long after it was sent a rollback left unanswered by a killed controller is still sent
-  // again by its successor: past that, the operator has long been told it failed and may have
-  // changed the host since.
+  // How long after it was sent an unanswered rollback is still sent again (by a controller's
+  // successor, or when its host reconnects): past that, the operator has long been told it
+  // failed and may have changed the host since.
   static constexpr int64_t kResendRollbacksFor = 3600;
 
   void OnHostOnline(const std::string& host);
@@ -133,7 +134,8 @@ class RolloutManager {
   };
 
   bool AwaitsAnswerLocked(const std::string& host, const std::string& nonce);  // Requires mu_.
-  // Sends `host` again the rollbacks loaded at Recover that it has not answered. Requires mu_.
+  // Sends `host` again the fleet rollbacks it has not answered (sent by this controller or
+  // loaded at Recover); drops those sent longer than kResendRollbacksFor ago. Requires mu_.
   void ResendRollbacksLocked(const std::string& host);
   // Stores `result`, the answer to a fleet rollback, with the deletion of its pending row.
   // Requires mu_.
@@ -180,8 +182,9 @@ class RolloutManager {
   // controller before may have stored their answer and died before saving the rollout's step,
   // so the answer to the re-sent copy is checked against the store before it is added.
   std::set<std::pair<std::string, std::string>> awaited_at_recover_;
-  // The fleet rollbacks loaded at Recover, by (host, nonce), until answered: sent again whenever
-  // their host comes online.
+  // The fleet rollbacks sent and not answered, by (host, nonce): those this controller sent and
+  // those loaded at Recover. Sent again, with their nonce, whenever their host comes online (its
+  // stream may have dropped before the answer came), until answered or too old.
   std::map<std::pair<std::string, std::string>, PendingRollbackRecord> resend_rollbacks_;
 };
 

@@ -235,6 +235,40 @@ TEST_F(FleetTest, AgentKilledMidApplyRecoversAndFinishesTheRollout) {
   EXPECT_THAT(history, HasSubstr("Recover")) << history;
 }
 
+// The agent is SIGKILLed in the middle of an operator's rollback (files restored, not yet
+// reloaded or verified): at its next start it puts back what its journal says, reconnects, and
+// the controller sends the same rollback again, with its nonce; the operator, still waiting, is
+// told "restored", and the relay is open again as it was before the rollout.
+TEST_F(FleetTest, AgentKilledMidRollbackGetsItAgainWhenItReconnects) {
+  const std::string before = ReadFileOrDie(labs_[0]->main_cf());
+  int rc = -1;
+  std::string out = Ctl({"rollout", "start", "no-open-relay", "--hosts", "mx1", "--wait"}, &rc);
+  ASSERT_EQ(rc, 0) << out << controller_->Log();
+  agents_[0]->Kill();
+  StartAgent(0, "/usr/sbin", "after-activate");
+  ASSERT_TRUE(WaitFor([&] { return AllOnline(); }, std::chrono::seconds(30))) << Ctl({"hosts"});
+  int rollback_rc = -1;
+  std::string rollback_out;
+  std::thread rollback([&] { rollback_out = Ctl({"rollback", "--host", "mx1"}, &rollback_rc); });
+  const bool paused = WaitFor(
+      [&] { return agents_[0]->Log().find("paused at after-activate") != std::string::npos; },
+      std::chrono::seconds(30));
+  const std::string paused_log = agents_[0]->Log();
+  agents_[0]->Kill();
+  StartAgent(0, "/usr/sbin");
+  rollback.join();
+  ASSERT_TRUE(paused) << paused_log;
+  EXPECT_EQ(rollback_rc, 0) << rollback_out << controller_->Log();
+  EXPECT_THAT(rollback_out, HasSubstr("mx1                      restored"));
+  EXPECT_THAT(controller_->Log(), HasSubstr("sent again"));
+  EXPECT_EQ(ReadFileOrDie(labs_[0]->main_cf()), before);
+  EXPECT_EQ(Verdict(*labs_[0]), agent::ProbeVerdict::kRelayAccepted);
+  std::string history;
+  RunCommand({"/usr/bin/git", "-C", labs_[0]->state_dir() + "/backup", "log", "--format=%s"},
+             &history);
+  EXPECT_THAT(history, HasSubstr("Recover")) << history;
+}
+
 TEST_F(FleetTest, FailingHostHaltsTheRolloutAndTheOthersRollBack) {
   agents_[1]->Kill();
   StartAgent(1, SourcePath("tests/data/apply/failing-reload"));  // mx2's reload fails

@@ -54,7 +54,11 @@ AttemptReportRecord Report(uint64_t seq, int64_t end) {
 class AttemptTrackerTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    ASSERT_TRUE(parts_.facade->RecordHost(HostRecord{"mx1", {}, "postfix", "3.7.11"}).ok());
+    HostRecord mx1;
+    mx1.name = "mx1";
+    mx1.mta = "postfix";
+    mx1.mta_version = "3.7.11";
+    ASSERT_TRUE(parts_.facade->RecordHost(mx1).ok());
   }
   ControllerParts parts_;
   RecordingEvents events_;

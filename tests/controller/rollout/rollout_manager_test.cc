@@ -397,6 +397,71 @@ TEST_F(RolloutManagerTest, RollbackWithoutAnAnswerInTimeIsNoAnswerAndWithoutWait
   EXPECT_EQ((*parts_.store->ResultsForHost("mx1", 1))[0].rollout_id, "");
 }
 
+// The host's stream drops after the rollback went out and before its answer came (an agent
+// restarted, a network blip): when the host is back, the same rollback is sent again with its
+// nonce, the waiting operator gets the answer, and it is stored once.
+TEST_F(RolloutManagerTest, ARollbackWhoseHostReconnectsBeforeAnsweringIsSentAgainAndStoredOnce) {
+  RecordingAgent first, second;
+  const uint64_t first_stream = Online("mx1", first);
+  AnswerAfter<RollbackCommand>(second, std::chrono::milliseconds(0),
+                               [this](const RollbackCommand& c) {
+                                 parts_.manager->OnAnswer(
+                                     "mx1", Result("mx1", c.nonce, ApplyOutcome::kRestored), true);
+                               });
+  std::thread reconnect([&] {
+    ASSERT_TRUE(::relayguard::testing::WaitFor(
+        [&] { return !first.Sent<RollbackCommand>().empty(); }, std::chrono::seconds(10)));
+    parts_.registry->Unregister("mx1", first_stream);
+    parts_.manager->OnHostOffline("mx1");
+    Online("mx1", second);
+  });
+  absl::StatusOr<std::vector<HostRollback>> out =
+      parts_.manager->Rollback({"", {"mx1"}, {}, ""}, std::chrono::seconds(20), "op");
+  reconnect.join();
+  JoinAnswers();
+  ASSERT_TRUE(out.ok()) << out.status();
+  ASSERT_THAT(*out, SizeIs(1));
+  EXPECT_EQ((*out)[0].status, RollbackStatus::kRestored) << (*out)[0].error;
+  ASSERT_THAT(first.Sent<RollbackCommand>(), SizeIs(1));
+  ASSERT_THAT(second.Sent<RollbackCommand>(), SizeIs(1));
+  const RollbackCommand original = first.Sent<RollbackCommand>()[0];
+  EXPECT_EQ(second.Sent<RollbackCommand>()[0].nonce, original.nonce);
+  EXPECT_EQ(second.Sent<RollbackCommand>()[0].to_commit, original.to_commit);
+
+  // Taken once: a second copy of the answer is refused; one row in the history, none pending.
+  EXPECT_FALSE(parts_.manager->OnAnswer(
+      "mx1", Result("mx1", original.nonce, ApplyOutcome::kRestored), true));
+  const absl::StatusOr<std::vector<HostResult>> history = parts_.store->ResultsForHost("mx1", 10);
+  ASSERT_TRUE(history.ok()) << history.status();
+  ASSERT_THAT(*history, SizeIs(1));
+  EXPECT_EQ((*history)[0].nonce, original.nonce);
+  EXPECT_THAT(*parts_.store->PendingRollbacks(), IsEmpty());
+  // Answered: the next reconnect sends nothing.
+  RecordingAgent third;
+  Online("mx1", third);
+  EXPECT_THAT(third.sent(), IsEmpty());
+}
+
+// A rollback never answered is sent again at each reconnect for kResendRollbacksFor, then
+// dropped with its pending row.
+TEST_F(RolloutManagerTest, AnUnansweredRollbackIsSentAgainAtReconnectsUntilTooOld) {
+  RecordingAgent first, second, third;
+  const uint64_t first_stream = Online("mx1", first);
+  ASSERT_TRUE(parts_.manager->Rollback({"", {"mx1"}, {}, ""}, std::chrono::seconds(0), "op").ok());
+  parts_.registry->Unregister("mx1", first_stream);
+  parts_.manager->OnHostOffline("mx1");
+  parts_.clock.wall += RolloutManager::kResendRollbacksFor;
+  const uint64_t second_stream = Online("mx1", second);
+  ASSERT_THAT(second.Sent<RollbackCommand>(), SizeIs(1));
+  EXPECT_EQ(second.Sent<RollbackCommand>()[0].nonce, first.Sent<RollbackCommand>()[0].nonce);
+  parts_.registry->Unregister("mx1", second_stream);
+  parts_.manager->OnHostOffline("mx1");
+  parts_.clock.wall += 1;
+  Online("mx1", third);
+  EXPECT_THAT(third.sent(), IsEmpty());
+  EXPECT_THAT(*parts_.store->PendingRollbacks(), IsEmpty());
+}
+
 // A step hook that stalls the manager between an answer's arrival and its storing.
 class SlowStepAt : public FaultPoints {
  public:

@@ -304,7 +304,11 @@ TEST_F(WebServerTest, ReadsAnswerTheOperatorApisJson) {
 }
 
 TEST_F(WebServerTest, AttemptsAnswerTheOperatorApisJsonForViewers) {
-  ASSERT_TRUE(facade_->RecordHost(HostRecord{"mx1", {}, "postfix", "3.7.11"}).ok());
+  HostRecord mx1;
+  mx1.name = "mx1";
+  mx1.mta = "postfix";
+  mx1.mta_version = "3.7.11";
+  ASSERT_TRUE(facade_->RecordHost(mx1).ok());
   AttemptReportRecord report;
   report.host = "mx1";
   report.seq = 1;
