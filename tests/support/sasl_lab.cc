@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <chrono>
 #include <cstdlib>
 #include <cstring>
@@ -26,6 +27,23 @@
 #include "tests/support/postfix_lab.h"
 
 namespace relayguard::testing {
+
+std::string ReadProcFile(const std::string& path) {
+  const int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return "";
+  std::string out;
+  char buf[4096];
+  for (;;) {
+    const ssize_t n = read(fd, buf, sizeof(buf));
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) out.clear();  // gone while read: as if never there
+    if (n <= 0) break;
+    out.append(buf, static_cast<size_t>(n));
+  }
+  close(fd);
+  return out;
+}
+
 namespace {
 
 std::string Env(const char* name) {
@@ -145,8 +163,7 @@ int RunDaemonStart(const std::vector<std::string>& argv, const std::string& log)
 // child of whatever reaps orphans here, and that may be slow to reap.
 bool Alive(pid_t pid) {
   if (pid <= 0) return false;
-  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
-  std::string stat((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  const std::string stat = ReadProcFile("/proc/" + std::to_string(pid) + "/stat");
   const size_t paren = stat.rfind(')');
   if (stat.empty() || paren == std::string::npos || paren + 2 >= stat.size()) return false;
   const char state = stat[paren + 2];
@@ -154,8 +171,7 @@ bool Alive(pid_t pid) {
 }
 
 pid_t ParentOf(pid_t pid) {
-  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
-  std::string stat((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  const std::string stat = ReadProcFile("/proc/" + std::to_string(pid) + "/stat");
   const size_t paren = stat.rfind(')');
   if (paren == std::string::npos) return -1;
   std::istringstream rest(stat.substr(paren + 2));

@@ -197,6 +197,11 @@ bool UnixSocketAccepts(const std::string& path);
 // forked child drops to USER's uid and groups for the connect.
 int UnixSocketConnectErrno(const std::string& path, const std::string& user = "");
 
+// The contents of a /proc file such as /proc/PID/stat; "" when it cannot be read. A process may
+// exit between the open and the read (the read then fails with ESRCH), which an ifstream
+// reports by throwing.
+std::string ReadProcFile(const std::string& path);
+
 }  // namespace relayguard::testing
 
 #endif  // RELAYGUARD_TESTS_SUPPORT_SASL_LAB_H_
