@@ -12,7 +12,6 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <cerrno>
 #include <chrono>
 #include <cstdlib>
 #include <cstring>
@@ -24,24 +23,14 @@
 #include <stdexcept>
 #include <thread>
 
+#include "agent/os/file_system.h"
 #include "tests/support/postfix_lab.h"
 
 namespace relayguard::testing {
 
 std::string ReadProcFile(const std::string& path) {
-  const int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return "";
-  std::string out;
-  char buf[4096];
-  for (;;) {
-    const ssize_t n = read(fd, buf, sizeof(buf));
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) out.clear();  // gone while read: as if never there
-    if (n <= 0) break;
-    out.append(buf, static_cast<size_t>(n));
-  }
-  close(fd);
-  return out;
+  absl::StatusOr<std::string> contents = agent::RealFileSystem().ReadFile(path);
+  return contents.ok() ? *contents : "";  // gone, or gone while read: as if never there
 }
 
 namespace {

@@ -199,7 +199,7 @@ int UnixSocketConnectErrno(const std::string& path, const std::string& user = ""
 
 // The contents of a /proc file such as /proc/PID/stat; "" when it cannot be read. A process may
 // exit between the open and the read (the read then fails with ESRCH), which an ifstream
-// reports by throwing.
+// reports by throwing; agent::RealFileSystem::ReadFile returns it as an error.
 std::string ReadProcFile(const std::string& path);
 
 }  // namespace relayguard::testing
